@@ -1,0 +1,66 @@
+import path from 'node:path';
+import type { BrowserWindow } from 'electron';
+import { app, ipcMain, protocol, session, webContents } from 'electron';
+import { platformOf } from '../services/app/app.handlers';
+import { createSenderPolicy } from '../services/ipc/sender-policy';
+import { createLogger } from '../services/log/logger';
+import { createServices, type Services } from '../services/services';
+import { registerElectronTransport } from './ipc.electron';
+import { APP_SCHEME_PRIVILEGES, registerAppProtocol } from './protocol';
+import { denyAllPermissions, hardenWebContents } from './security';
+import { createMainWindow } from './window';
+
+/**
+ * The app shell: lifecycle only. Everything with logic lives in `electron/services` (plain Node) or
+ * in the small modules beside this file, which are unit-tested with a mocked `electron`.
+ */
+const logger = createLogger({ base: { proc: 'main' } });
+
+// Must happen before `ready`: app:// behaves like https (secure context, fetch, standard URL parsing).
+protocol.registerSchemesAsPrivileged([APP_SCHEME_PRIVILEGES]);
+
+app.on('web-contents-created', (_event, contents) => hardenWebContents(contents, logger));
+
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  let services: Services | null = null;
+  let mainWindow: BrowserWindow | null = null;
+
+  app.on('second-instance', () => {
+    if (!mainWindow) return;
+    if (mainWindow.isMinimized()) mainWindow.restore();
+    mainWindow.focus();
+  });
+
+  app
+    .whenReady()
+    .then(() => {
+      denyAllPermissions(session.defaultSession, logger);
+      registerAppProtocol(protocol, path.join(__dirname, '../renderer'));
+      services = createServices({
+        dataDir: app.getPath('userData'),
+        appInfo: { name: app.getName(), version: app.getVersion(), platform: platformOf(process.platform) },
+        logger,
+        isTrustedSender: createSenderPolicy(),
+      });
+      registerElectronTransport(ipcMain, services.router, () => webContents.getAllWebContents());
+      mainWindow = createMainWindow(path.join(__dirname, '../preload/preload.cjs'));
+      mainWindow.on('closed', () => (mainWindow = null));
+    })
+    .catch(() => {
+      logger.log('error', 'app.startFailed', {});
+      app.exit(1);
+    });
+
+  app.on('window-all-closed', () => app.quit());
+
+  let disposed = false;
+  app.on('before-quit', (event) => {
+    if (disposed || !services) return;
+    // Close the vault (and zero its keys) before the process exits.
+    event.preventDefault();
+    disposed = true;
+    void services.dispose().finally(() => app.quit());
+  });
+}

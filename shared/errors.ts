@@ -1,0 +1,75 @@
+/**
+ * Stable error codes. A code is never reused for another meaning; add new ones at the end.
+ * Messages that travel with a code must never contain keys, tokens or customer data.
+ */
+export const ERROR_CODES = [
+  'VALIDATION',
+  'NOT_FOUND',
+  'CONFLICT',
+  'VAULT_LOCKED',
+  'VAULT_NOT_SET_UP',
+  'VAULT_ALREADY_SET_UP',
+  'KEYCHAIN_UNAVAILABLE',
+  'KEYCHAIN_LOCKED',
+  'KEY_MISSING',
+  'WRONG_KEY',
+  'RECOVERY_CODE_INVALID',
+  'CORRUPT_STORE',
+  'DISK_FULL',
+  'BACKUP_INVALID',
+  'SYNC_OFFLINE',
+  'SYNC_UNAUTHORIZED',
+  'DEVICE_REVOKED',
+  'DELTA_REJECTED',
+  'CLOCK_SKEW',
+  'RATE_LIMITED',
+  'UNKNOWN_CHANNEL',
+  'FORBIDDEN_SENDER',
+  'INTERNAL',
+] as const;
+
+/** One of the stable error codes every layer speaks. */
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** The serialisable form of an error, as it crosses IPC. */
+export interface ErrorInfo {
+  readonly code: ErrorCode;
+  readonly message: string;
+}
+
+/**
+ * An expected failure with a stable code. Throw it from services and handlers; the IPC router turns
+ * it into `{ok: false, error}`. Any other thrown value becomes `INTERNAL` with a generic message.
+ */
+export class AppError extends Error {
+  override readonly name = 'AppError';
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+
+  /** The IPC-safe form: code and message only, never the cause. */
+  toInfo(): ErrorInfo {
+    return { code: this.code, message: this.message };
+  }
+}
+
+/** True when `value` is one of the known error codes. */
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && (ERROR_CODES as readonly string[]).includes(value);
+}
+
+/** The envelope every IPC call resolves to. */
+export type Result<T> =
+  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: ErrorInfo };
+
+export function ok<T>(value: T): Result<T> {
+  return { ok: true, value };
+}
+
+export function err<T = never>(code: ErrorCode, message: string): Result<T> {
+  return { ok: false, error: { code, message } };
+}

@@ -1,0 +1,7 @@
+import type { CrmBridge } from '../../shared/ipc/contract';
+
+declare global {
+  interface Window {
+    readonly crm: CrmBridge;
+  }
+}
