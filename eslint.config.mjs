@@ -1,34 +1,62 @@
 // @ts-check
+import { builtinModules } from 'node:module';
 import js from '@eslint/js';
-import importX, { createNodeResolver } from 'eslint-plugin-import-x';
 import reactHooks from 'eslint-plugin-react-hooks';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
+import layers from './tools/eslint-layers.mjs';
 
 /**
  * Layer rules (DEVELOPERS.md): lint enforces where code may reach, not just the docs.
- *  - shared/   imports nothing of the repo outside shared/, no node:*, no electron (DOM: tsconfig.shared.json has no DOM lib)
- *  - renderer/ imports neither electron/ nor server/ nor node modules nor electron
- *  - server/   imports only shared/
- *  - electron/services and electron/devhost are plain Node: no `electron`
+ *  - shared/   imports nothing of the repo outside shared/, no Node built-ins, no electron
+ *              (and no DOM: tsconfig.shared.json has no DOM lib)
+ *  - renderer/ imports only renderer/ and shared/; no Node built-ins, no electron
+ *  - server/   imports only server/ and shared/; no electron
+ *  - electron/services and electron/devhost are plain Node: no electron, no shell, no UI
  */
 const noElectron = {
-  paths: [
-    { name: 'electron', message: 'Only the app shell (electron/main) and the preload import electron.' },
+  name: 'electron',
+  message: 'Only the app shell (electron/main) and the preload import electron.',
+};
+const nodeBuiltins = builtinModules
+  .filter((m) => !m.startsWith('_'))
+  .map((name) => ({ name, message: 'No Node built-ins in this layer.' }));
+const noNodePattern = { group: ['node:*'], message: 'No Node built-ins in this layer.' };
+
+const layerMap = {
+  root: import.meta.dirname,
+  layers: [
+    {
+      name: 'shared/',
+      from: ['shared'],
+      allow: ['shared'],
+      why: 'shared/ imports nothing else of the repo.',
+    },
+    {
+      name: 'renderer/',
+      from: ['renderer'],
+      allow: ['renderer', 'shared'],
+      why: 'the renderer reaches main only through window.crm.',
+    },
+    { name: 'server/', from: ['server'], allow: ['server', 'shared'], why: 'server/ imports only shared/.' },
+    {
+      name: 'electron/services',
+      from: ['electron/services', 'electron/devhost'],
+      allow: ['electron/services', 'electron/devhost', 'shared', 'package.json'],
+      why: 'services are plain Node modules, independent of the shell and the UI.',
+    },
+    {
+      name: 'electron shell',
+      from: ['electron/main', 'electron/preload'],
+      allow: ['electron', 'shared'],
+      why: 'the shell does not import the UI or the server.',
+    },
   ],
 };
 
 export default tseslint.config(
   {
-    ignores: [
-      'out/**',
-      'dist/**',
-      'node_modules/**',
-      '.tmp/**',
-      'test-results/**',
-      'playwright-report/**',
-      'test/node/fixtures/**',
-    ],
+    ignores: ['out/**', 'dist/**', 'node_modules/**', '.tmp/**', 'test-results/**', 'playwright-report/**'],
   },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
@@ -36,12 +64,9 @@ export default tseslint.config(
     languageOptions: {
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
     },
-    plugins: { 'import-x': importX },
-    settings: {
-      // Resolve extensionless TypeScript imports so the path-zone rules can see where they point.
-      'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.tsx', '.js', '.mjs', '.json'] })],
-    },
+    plugins: { layers },
     rules: {
+      'layers/boundaries': ['error', layerMap],
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': 'error',
       '@typescript-eslint/no-explicit-any': 'error',
@@ -65,27 +90,7 @@ export default tseslint.config(
   {
     files: ['shared/**/*.ts'],
     rules: {
-      'import-x/no-nodejs-modules': 'error',
-      'no-restricted-imports': [
-        'error',
-        {
-          ...noElectron,
-          patterns: [{ group: ['node:*'], message: 'shared/ runs anywhere: no Node built-ins.' }],
-        },
-      ],
-      'import-x/no-restricted-paths': [
-        'error',
-        {
-          zones: [
-            {
-              target: './shared',
-              from: './',
-              except: ['./shared', './node_modules'],
-              message: 'shared/ imports nothing else of the repo.',
-            },
-          ],
-        },
-      ],
+      'no-restricted-imports': ['error', { paths: [noElectron, ...nodeBuiltins], patterns: [noNodePattern] }],
     },
   },
   {
@@ -94,23 +99,7 @@ export default tseslint.config(
     languageOptions: { globals: globals.browser },
     rules: {
       ...reactHooks.configs.recommended.rules,
-      'import-x/no-nodejs-modules': 'error',
-      'no-restricted-imports': [
-        'error',
-        { ...noElectron, patterns: [{ group: ['node:*'], message: 'The renderer is DOM only.' }] },
-      ],
-      'import-x/no-restricted-paths': [
-        'error',
-        {
-          zones: [
-            {
-              target: './renderer',
-              from: ['./electron', './server', './test'],
-              message: 'The renderer reaches main only through window.crm.',
-            },
-          ],
-        },
-      ],
+      'no-restricted-imports': ['error', { paths: [noElectron, ...nodeBuiltins], patterns: [noNodePattern] }],
       'no-restricted-syntax': [
         'error',
         {
@@ -121,68 +110,14 @@ export default tseslint.config(
     },
   },
   {
-    files: ['server/**/*.ts'],
+    files: ['server/**/*.ts', 'electron/services/**/*.ts', 'electron/devhost/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', noElectron],
-      'import-x/no-restricted-paths': [
-        'error',
-        {
-          zones: [
-            {
-              target: './server',
-              from: ['./electron', './renderer', './test'],
-              message: 'server/ imports only shared/.',
-            },
-          ],
-        },
-      ],
-    },
-  },
-  {
-    files: ['electron/services/**/*.ts', 'electron/devhost/**/*.ts'],
-    rules: {
-      'no-restricted-imports': ['error', noElectron],
-      'import-x/no-restricted-paths': [
-        'error',
-        {
-          zones: [
-            {
-              target: ['./electron/services', './electron/devhost'],
-              from: ['./renderer', './server', './electron/main', './electron/preload'],
-              message: 'Services are plain Node modules, independent of the shell and the UI.',
-            },
-          ],
-        },
-      ],
-    },
-  },
-  {
-    files: ['electron/main/**/*.ts', 'electron/preload/**/*.ts'],
-    rules: {
-      'import-x/no-restricted-paths': [
-        'error',
-        {
-          zones: [
-            {
-              target: './electron',
-              from: ['./renderer', './server'],
-              message: 'The shell does not import the UI or the server.',
-            },
-          ],
-        },
-      ],
+      'no-restricted-imports': ['error', { paths: [noElectron] }],
     },
   },
   {
     // Playwright reads a fixture's dependencies from an object pattern, which is `{}` when it has none.
     files: ['test/e2e/**/*.ts'],
     rules: { 'no-empty-pattern': 'off' },
-  },
-  {
-    files: ['test/**/*.ts'],
-    rules: {
-      // Tests may await loosely in setup helpers, but still never float a promise.
-      '@typescript-eslint/no-non-null-assertion': 'off',
-    },
   },
 );

@@ -25,6 +25,7 @@ export const ERROR_CODES = [
   'RATE_LIMITED',
   'UNKNOWN_CHANNEL',
   'FORBIDDEN_SENDER',
+  'SCHEMA_TOO_NEW',
   'INTERNAL',
 ] as const;
 

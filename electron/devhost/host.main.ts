@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { platformOf } from '../services/app/app.handlers';
 import { createSenderPolicy } from '../services/ipc/sender-policy';
+import { KEYCHAIN_SERVICE, KeytarKeychain } from '../services/keychain/keychain.keytar';
 import { createLogger } from '../services/log/logger';
 import { createServices } from '../services/services';
 import { startDevHost } from './host';
@@ -50,6 +51,7 @@ async function main(): Promise<void> {
         appInfo: { name: pkg.productName, version: pkg.version, platform: platformOf(process.platform) },
         logger,
         isTrustedSender: createSenderPolicy({ devHostOrigin: origin }),
+        keychain: new KeytarKeychain(KEYCHAIN_SERVICE),
       }),
   });
   process.stdout.write(JSON.stringify({ event: 'ready', pageUrl: host.pageUrl, rpcUrl: host.rpcUrl }) + '\n');

@@ -3,6 +3,7 @@ import type { BrowserWindow } from 'electron';
 import { app, ipcMain, protocol, session, webContents } from 'electron';
 import { platformOf } from '../services/app/app.handlers';
 import { createSenderPolicy } from '../services/ipc/sender-policy';
+import { KEYCHAIN_SERVICE, KeytarKeychain } from '../services/keychain/keychain.keytar';
 import { createLogger } from '../services/log/logger';
 import { createServices, type Services } from '../services/services';
 import { registerElectronTransport } from './ipc.electron';
@@ -43,6 +44,7 @@ if (!app.requestSingleInstanceLock()) {
         appInfo: { name: app.getName(), version: app.getVersion(), platform: platformOf(process.platform) },
         logger,
         isTrustedSender: createSenderPolicy(),
+        keychain: new KeytarKeychain(KEYCHAIN_SERVICE),
       });
       registerElectronTransport(ipcMain, services.router, () => webContents.getAllWebContents());
       mainWindow = createMainWindow(path.join(__dirname, '../preload/preload.cjs'));

@@ -1,6 +1,10 @@
 import type { z } from 'zod';
 import type { Result } from '../errors';
 import { appChannels } from './channels/app.channels';
+import { crmChannels, crmEvents } from './channels/crm.channels';
+import { settingsChannels, settingsEvents } from './channels/settings.channels';
+import { syncChannels, syncEvents } from './channels/sync.channels';
+import { vaultChannels, vaultEvents } from './channels/vault.channels';
 import type { ChannelDef, EventDef } from './define';
 
 /**
@@ -9,10 +13,19 @@ import type { ChannelDef, EventDef } from './define';
  */
 export const channels = {
   ...appChannels,
+  ...vaultChannels,
+  ...crmChannels,
+  ...syncChannels,
+  ...settingsChannels,
 } satisfies Record<string, ChannelDef>;
 
 /** Push events, named in the past tense (`vault.locked`). */
-export const events = {} satisfies Record<string, EventDef>;
+export const events = {
+  ...vaultEvents,
+  ...crmEvents,
+  ...syncEvents,
+  ...settingsEvents,
+} satisfies Record<string, EventDef>;
 
 export type Channels = typeof channels;
 export type ChannelName = keyof Channels;

@@ -3,14 +3,18 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { BenchResult, BenchSuite } from './bench.types';
+import { crmBench } from './crm.bench';
 import { ipcBench } from './ipc.bench';
+import { rendererBench } from './renderer.bench';
+import { syncBench } from './sync.bench';
+import { vaultBench } from './vault.bench';
 
 /**
  * `npm run bench [-- --json FILE] [--quick] [--only NAME]`: runs every suite, prints a table, and
  * optionally writes `[{name, value, unit, baseline?, ratio?}]` as JSON. Targets are reported, not
  * asserted: speed lives here, never in timed tests.
  */
-const suites: BenchSuite[] = [ipcBench];
+const suites: BenchSuite[] = [ipcBench, vaultBench, crmBench, syncBench, rendererBench];
 
 function format(n: number | undefined, digits = 2): string {
   if (n === undefined || Number.isNaN(n)) return '';

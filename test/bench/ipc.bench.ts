@@ -1,4 +1,5 @@
 import { createSenderPolicy } from '../../electron/services/ipc/sender-policy';
+import { MemoryKeychain } from '../../electron/services/keychain/keychain.memory';
 import { silentLogger } from '../../electron/services/log/logger';
 import { createServices } from '../../electron/services/services';
 import { median, result, type BenchSuite } from './bench.types';
@@ -12,6 +13,7 @@ export const ipcBench: BenchSuite = {
       appInfo: { name: 'FieldVault', version: 'bench', platform: 'linux' },
       logger: silentLogger,
       isTrustedSender: createSenderPolicy({ allowTestSender: true }),
+      keychain: new MemoryKeychain(),
     });
     const sender = { transport: 'test', url: 'bench://', isMainFrame: true } as const;
     const n = quick ? 5_000 : 50_000;

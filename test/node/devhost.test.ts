@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startDevHost, type DevHost } from '../../electron/devhost/host';
 import { createSenderPolicy } from '../../electron/services/ipc/sender-policy';
+import { MemoryKeychain } from '../../electron/services/keychain/keychain.memory';
 import { silentLogger } from '../../electron/services/log/logger';
 import { createServices } from '../../electron/services/services';
 import { RPC_MAX_FRAME_BYTES } from '../../shared/ipc/jsonrpc';
@@ -38,6 +39,7 @@ async function start(): Promise<DevHost> {
         appInfo: { name: 'FieldVault', version: '0.0.0-test', platform: 'linux' },
         logger: silentLogger,
         isTrustedSender: createSenderPolicy({ devHostOrigin: origin }),
+        keychain: new MemoryKeychain(),
       }),
   });
   return host;

@@ -27,7 +27,7 @@ async function ruleIdsFor(filePath: string, code: string): Promise<string[]> {
 
 const forbidden: [string, string, string, string][] = [
   ['shared', 'shared/probe.ts', "import fs from 'node:fs';\nexport const x = fs;", 'no-restricted-imports'],
-  ['shared', 'shared/probe.ts', "import fs from 'fs';\nexport const x = fs;", 'import-x/no-nodejs-modules'],
+  ['shared', 'shared/probe.ts', "import fs from 'fs';\nexport const x = fs;", 'no-restricted-imports'],
   [
     'shared',
     'shared/probe.ts',
@@ -38,13 +38,13 @@ const forbidden: [string, string, string, string][] = [
     'shared',
     'shared/probe.ts',
     "import { createLogger } from '../electron/services/log/logger';\nexport const x = createLogger;",
-    'import-x/no-restricted-paths',
+    'layers/boundaries',
   ],
   [
     'renderer',
     'renderer/src/probe.ts',
     "import { IpcRouter } from '../../electron/services/ipc/router';\nexport const x = IpcRouter;",
-    'import-x/no-restricted-paths',
+    'layers/boundaries',
   ],
   [
     'renderer',
@@ -62,7 +62,7 @@ const forbidden: [string, string, string, string][] = [
     'server',
     'server/probe.ts',
     "import { createLogger } from '../electron/services/log/logger';\nexport const x = createLogger;",
-    'import-x/no-restricted-paths',
+    'layers/boundaries',
   ],
   [
     'services',

@@ -24,7 +24,7 @@ describe('production bundles', () => {
     expect(files.length).toBeGreaterThan(0);
     for (const file of files) {
       const text = readFileSync(file, 'utf8');
-      for (const marker of ['__devhost', 'FieldVaultDevHostBridge', 'jsonrpc', 'dev host']) {
+      for (const marker of ['__devhost', 'FieldVaultDevHostBridge', 'jsonrpc', 'bridge.js']) {
         expect(text.includes(marker), `${path.relative(out, file)} contains ${marker}`).toBe(false);
       }
     }

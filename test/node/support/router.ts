@@ -1,18 +1,23 @@
 import { createSenderPolicy } from '../../../electron/services/ipc/sender-policy';
 import type { SenderInfo } from '../../../electron/services/ipc/router';
 import { silentLogger } from '../../../electron/services/log/logger';
+import { MemoryKeychain } from '../../../electron/services/keychain/keychain.memory';
 import { createServices, type ServiceOptions } from '../../../electron/services/services';
 
 /** A sender the test policy trusts. */
 export const testSender: SenderInfo = { transport: 'test', url: 'test://local', isMainFrame: true };
 
-/** Services with a policy that trusts `testSender`, writing under `dataDir`. */
+/**
+ * Services with a policy that trusts `testSender`, writing under `dataDir`. The in-memory keychain is
+ * for router-level tests only; vault tests use the real Secret Service.
+ */
 export function createTestServices(dataDir: string, overrides: Partial<ServiceOptions> = {}) {
   return createServices({
     dataDir,
     appInfo: { name: 'FieldVault', version: '0.0.0-test', platform: 'linux' },
     logger: silentLogger,
     isTrustedSender: createSenderPolicy({ allowTestSender: true }),
+    keychain: new MemoryKeychain(),
     ...overrides,
   });
 }

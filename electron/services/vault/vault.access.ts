@@ -1,0 +1,15 @@
+import type { Db } from '../db/database';
+
+/**
+ * What other services (CRM, sync, …) may know of the vault: the open database while it is unlocked,
+ * and notifications around unlock and lock. They never see a key.
+ */
+export interface VaultAccess {
+  /** The open database. Throws `AppError('VAULT_LOCKED')` (or `VAULT_NOT_SET_UP`) otherwise. */
+  db(): Db;
+  isUnlocked(): boolean;
+  /** Runs after the database is open and migrated. Returns an unsubscribe function. */
+  onUnlocked(listener: (db: Db) => void): () => void;
+  /** Runs just before the database closes (lock, quit): drop caches, prepared statements, timers. */
+  onLocking(listener: () => void): () => void;
+}

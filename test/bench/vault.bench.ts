@@ -1,0 +1,9 @@
+import type { BenchSuite } from './bench.types';
+
+/** vault workloads (filled in by the vault work). */
+export const vaultBench: BenchSuite = {
+  name: 'vault',
+  run() {
+    return Promise.resolve([]);
+  },
+};
