@@ -7,18 +7,15 @@ import { createSenderPolicy } from '../../electron/services/ipc/sender-policy';
 import { createLogger } from '../../electron/services/log/logger';
 import { AppError } from '../../shared/errors';
 import { channels } from '../../shared/ipc/contract';
-import { createTestServices, testSender } from './support/router';
+import { createTestServices, stubHandlers, testSender } from './support/router';
 
 const info = { name: 'FieldVault', version: '1.2.3', platform: 'linux' as const };
 
 function routerWith(overrides: Partial<Handlers>, lines: string[] = []): IpcRouter {
-  return new IpcRouter(
-    { 'app.info': () => info, ...overrides },
-    {
-      isTrustedSender: createSenderPolicy({ allowTestSender: true }),
-      logger: createLogger({ sink: (line) => lines.push(line), minLevel: 'debug' }),
-    },
-  );
+  return new IpcRouter(stubHandlers({ 'app.info': () => info, ...overrides }), {
+    isTrustedSender: createSenderPolicy({ allowTestSender: true }),
+    logger: createLogger({ sink: (line) => lines.push(line), minLevel: 'debug' }),
+  });
 }
 
 describe('IpcRouter', () => {
@@ -50,10 +47,10 @@ describe('IpcRouter', () => {
   );
 
   it('refuses callers that are not the top frame of the app origin', async () => {
-    const electronPolicy = new IpcRouter(
-      { 'app.info': () => info },
-      { isTrustedSender: createSenderPolicy(), logger: createLogger({ sink: () => undefined }) },
-    );
+    const electronPolicy = new IpcRouter(stubHandlers({ 'app.info': () => info }), {
+      isTrustedSender: createSenderPolicy(),
+      logger: createLogger({ sink: () => undefined }),
+    });
     const cases = [
       { transport: 'electron', url: 'app://fieldvault/index.html', isMainFrame: false },
       { transport: 'electron', url: 'https://evil.example/', isMainFrame: true },

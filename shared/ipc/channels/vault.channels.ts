@@ -1,7 +1,78 @@
-import type { ChannelDef, EventDef } from '../define';
+import { z } from 'zod';
+import { channel, event, type ChannelDef, type EventDef } from '../define';
 
-/** Channels of the vault domain (`vault.*`). */
-export const vaultChannels = {} satisfies Record<string, ChannelDef>;
+export const vaultStateSchema = z.enum(['not_set_up', 'locked', 'unlocked']);
+export type VaultState = z.infer<typeof vaultStateSchema>;
 
-/** Push events of the vault domain. */
-export const vaultEvents = {} satisfies Record<string, EventDef>;
+export const vaultStatusSchema = z.object({
+  state: vaultStateSchema,
+  /** Random id of this vault (names the keychain entry); null before set-up. */
+  vaultId: z.string().nullable(),
+  /** Page cipher of the store, e.g. `chacha20`; null before set-up. */
+  cipher: z.string().nullable(),
+  /** Applied schema version per domain; null unless unlocked. */
+  schema: z.record(z.string(), z.number().int()).nullable(),
+});
+export type VaultStatus = z.infer<typeof vaultStatusSchema>;
+
+/** A recovery code as typed by a person: groups of characters, separators and case ignored. */
+export const recoveryCodeInputSchema = z.string().trim().min(16).max(200);
+
+export const backupInfoSchema = z.object({
+  backupId: z.string().regex(/^[A-Za-z0-9_-]{1,80}$/),
+  createdAt: z.string(),
+  bytes: z.number().int().nonnegative(),
+});
+export type BackupInfo = z.infer<typeof backupInfoSchema>;
+
+export const lockReasonSchema = z.enum(['user', 'timeout', 'quit', 'restore', 'revoked']);
+
+/** Channels of the vault lifecycle (`vault.*`). */
+export const vaultChannels = {
+  'vault.status': channel(
+    z.undefined(),
+    vaultStatusSchema,
+    'Whether the vault is set up, locked or unlocked.',
+  ),
+  'vault.setup': channel(
+    z.undefined(),
+    z.object({ status: vaultStatusSchema, recoveryCode: z.string() }),
+    'Creates the vault key, keychain entry, database and recovery wrap; returns the recovery code once.',
+  ),
+  'vault.unlock': channel(
+    z.undefined(),
+    vaultStatusSchema,
+    'Opens the vault with the key from the OS keychain.',
+  ),
+  'vault.lock': channel(z.undefined(), vaultStatusSchema, 'Closes the database and zeroes every key buffer.'),
+  'vault.recover': channel(
+    z.object({ recoveryCode: recoveryCodeInputSchema }),
+    vaultStatusSchema,
+    'Restores the vault key into the keychain from the recovery code (lost entry, new OS) and unlocks.',
+  ),
+  'vault.backup': channel(z.undefined(), backupInfoSchema, 'Writes one encrypted, checksummed backup file.'),
+  'vault.listBackups': channel(
+    z.undefined(),
+    z.array(backupInfoSchema),
+    'Backups of this vault, newest first.',
+  ),
+  'vault.restore': channel(
+    z.object({ backupId: backupInfoSchema.shape.backupId }),
+    vaultStatusSchema,
+    'Verifies a backup completely, then replaces the current database with it.',
+  ),
+  'vault.rekey': channel(
+    z.undefined(),
+    vaultStatusSchema,
+    'Replaces the vault key; the keychain and the recovery wrap follow, crash-safe at every step.',
+  ),
+} satisfies Record<string, ChannelDef>;
+
+/** Push events of the vault. */
+export const vaultEvents = {
+  'vault.locked': event(
+    z.object({ reason: lockReasonSchema }),
+    'The vault locked; the renderer drops every record.',
+  ),
+  'vault.unlocked': event(z.object({ vaultId: z.string() }), 'The vault opened.'),
+} satisfies Record<string, EventDef>;

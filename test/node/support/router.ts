@@ -1,3 +1,6 @@
+import { AppError } from '../../../shared/errors';
+import { channelNames } from '../../../shared/ipc/contract';
+import type { Handlers } from '../../../electron/services/ipc/router';
 import { createSenderPolicy } from '../../../electron/services/ipc/sender-policy';
 import type { SenderInfo } from '../../../electron/services/ipc/router';
 import { silentLogger } from '../../../electron/services/log/logger';
@@ -20,4 +23,17 @@ export function createTestServices(dataDir: string, overrides: Partial<ServiceOp
     keychain: new MemoryKeychain(),
     ...overrides,
   });
+}
+
+/** A complete handler map whose handlers all fail, with `overrides` for the channels a test uses. */
+export function stubHandlers(overrides: Partial<Handlers>): Handlers {
+  const failing = Object.fromEntries(
+    channelNames.map((name) => [
+      name,
+      () => {
+        throw new AppError('INTERNAL', `${name} is not used in this test`);
+      },
+    ]),
+  ) as unknown as Handlers;
+  return { ...failing, ...overrides } as Handlers;
 }
