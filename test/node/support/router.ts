@@ -35,5 +35,5 @@ export function stubHandlers(overrides: Partial<Handlers>): Handlers {
       },
     ]),
   ) as unknown as Handlers;
-  return { ...failing, ...overrides } as Handlers;
+  return { ...failing, ...overrides };
 }
