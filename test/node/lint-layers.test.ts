@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ESLint } from 'eslint';
 import { describe, expect, it } from 'vitest';
@@ -16,6 +16,7 @@ async function ruleIdsFor(filePath: string, code: string): Promise<string[]> {
     path.dirname(filePath),
     `__lint_probe_${randomBytes(4).toString('hex')}__${path.extname(filePath)}`,
   );
+  mkdirSync(path.dirname(probe), { recursive: true });
   writeFileSync(probe, code);
   try {
     const [result] = await eslint.lintFiles([probe]);
