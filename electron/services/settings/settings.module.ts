@@ -1,9 +1,75 @@
-import type { settingsChannels } from '../../../shared/ipc/channels/settings.channels';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { AppError } from '../../../shared/errors';
+import {
+  defaultSettings,
+  settingsSchema,
+  type Settings,
+  type settingsChannels,
+} from '../../../shared/ipc/channels/settings.channels';
 import type { ModuleContext, ServiceModule } from '../module';
 
 export type SettingsChannelName = keyof typeof settingsChannels;
 
-/** User preferences (language, theme, lock timeout) and IT policy. */
-export function createSettingsModule(_ctx: ModuleContext): ServiceModule<SettingsChannelName> {
-  return { handlers: {} };
+/** The preferences file: plain JSON, no customer data, so the lock screen can read it before unlock. */
+export const SETTINGS_FILE = 'settings.json';
+
+/** Reads the preferences; a missing file gives the defaults, a damaged one is replaced by defaults field by field. */
+export function readSettings(dataDir: string): Settings {
+  let raw: string;
+  try {
+    raw = readFileSync(path.join(dataDir, SETTINGS_FILE), 'utf8');
+  } catch {
+    return { ...defaultSettings };
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    return { ...defaultSettings };
+  }
+  if (typeof parsed !== 'object' || parsed === null) return { ...defaultSettings };
+  // Keep every field that is still valid, so one bad value does not reset the others.
+  const out: Settings = { ...defaultSettings };
+  const record = parsed as Record<string, unknown>;
+  for (const key of Object.keys(defaultSettings) as (keyof Settings)[]) {
+    const field = settingsSchema.shape[key].safeParse(record[key]);
+    if (field.success) (out as Record<keyof Settings, unknown>)[key] = field.data;
+  }
+  return out;
+}
+
+/** Writes atomically (temp file then rename) so a crash never leaves half a file. */
+export function writeSettings(dataDir: string, settings: Settings): void {
+  mkdirSync(dataDir, { recursive: true });
+  const file = path.join(dataDir, SETTINGS_FILE);
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    writeFileSync(tmp, JSON.stringify(settings, null, 2) + '\n', { mode: 0o600 });
+    renameSync(tmp, file);
+  } catch (cause) {
+    const code = (cause as { code?: unknown }).code;
+    throw new AppError(code === 'ENOSPC' ? 'DISK_FULL' : 'INTERNAL', 'The preferences could not be saved.', {
+      cause,
+    });
+  }
+}
+
+/** User preferences (language, theme, lock timeout). */
+export function createSettingsModule(ctx: ModuleContext): ServiceModule<SettingsChannelName> {
+  let current: Settings | null = null;
+  const load = (): Settings => (current ??= readSettings(ctx.dataDir));
+  return {
+    handlers: {
+      'settings.get': () => load(),
+      'settings.update': (patch) => {
+        const next = settingsSchema.parse({ ...load(), ...patch });
+        writeSettings(ctx.dataDir, next);
+        current = next;
+        ctx.logger.log('info', 'settings.updated', { fields: Object.keys(patch).join(',') });
+        ctx.emit('settings.changed', next);
+        return next;
+      },
+    },
+  };
 }
