@@ -1,25 +1,53 @@
-import { useEffect } from 'react';
-import { useAppStore } from './app.store';
+import { useEffect, type ReactNode } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Shell } from './components/Shell';
+import { FirstRun } from './screens/FirstRun';
+import { Home } from './screens/Home';
+import { SettingsScreen } from './screens/Settings';
+import { Unlock } from './screens/Unlock';
+import { subscribeSettings, useSettingsStore } from './settings.store';
+import { useUiStore, type Route } from './ui.store';
+import { subscribeVault, useVaultStore } from './vault.store';
+import { crmScreen, CrmOverlays } from './crm/crm.screens';
 
-/** The application root. Later issues replace the body with the vault gate and the CRM screens. */
+function screenFor(route: Route): ReactNode {
+  switch (route.name) {
+    case 'home':
+      return <Home />;
+    case 'settings':
+      return <SettingsScreen />;
+    default:
+      return crmScreen(route);
+  }
+}
+
+/** The application root: the vault gate (first run, lock screen) in front of the app frame. */
 export function App() {
-  const { info, error, load } = useAppStore();
+  const { t } = useTranslation();
+  const phase = useVaultStore((s) => s.phase);
+  const onboarding = useVaultStore((s) => s.onboarding);
+  const settingsLoaded = useSettingsStore((s) => s.loaded);
+  const route = useUiStore((s) => s.route);
+
   useEffect(() => {
-    void load();
-  }, [load]);
-  return (
-    <main className="shell">
-      <h1>FieldVault</h1>
-      {info && (
-        <p data-testid="app-info">
-          {info.name} {info.version} · {info.platform}
-        </p>
-      )}
-      {error && (
-        <p role="alert" data-testid="app-error">
-          {error}
-        </p>
-      )}
-    </main>
-  );
+    const offSettings = subscribeSettings();
+    const offVault = subscribeVault();
+    void useSettingsStore.getState().load();
+    void useVaultStore.getState().refresh();
+    return () => {
+      offSettings();
+      offVault();
+    };
+  }, []);
+
+  if (phase === 'loading' || !settingsLoaded) {
+    return (
+      <main className="centered" id="main" aria-busy="true">
+        <p>{t('app.loading')}</p>
+      </main>
+    );
+  }
+  if (phase === 'not_set_up' || onboarding) return <FirstRun />;
+  if (phase === 'locked') return <Unlock />;
+  return <Shell overlays={<CrmOverlays />}>{screenFor(route)}</Shell>;
 }

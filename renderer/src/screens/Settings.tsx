@@ -1,0 +1,226 @@
+import { useEffect, useId, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { ErrorInfo } from '../../../shared/errors';
+import type { AppInfo } from '../../../shared/ipc/channels/app.channels';
+import { languageSchema, themeSchema, type Theme } from '../../../shared/ipc/channels/settings.channels';
+import type { BackupInfo } from '../../../shared/ipc/channels/vault.channels';
+import { call, errorInfo } from '../api';
+import { ErrorMessage } from '../errors';
+import { formatBytes, formatDateTime } from '../format';
+import { useSettingsStore } from '../settings.store';
+import { useVaultStore } from '../vault.store';
+
+const LOCK_CHOICES = [1, 5, 15, 30, 60, 0] as const;
+
+function ThemeLabel({ theme }: { theme: Theme }) {
+  const { t } = useTranslation();
+  if (theme === 'light') return <>{t('settings.themeLight')}</>;
+  if (theme === 'dark') return <>{t('settings.themeDark')}</>;
+  return <>{t('settings.themeSystem')}</>;
+}
+
+function Backups() {
+  const { t } = useTranslation();
+  const [backups, setBackups] = useState<BackupInfo[]>([]);
+  const [busy, setBusy] = useState(false);
+  const [done, setDone] = useState(false);
+  const [error, setError] = useState<ErrorInfo | null>(null);
+  const [confirming, setConfirming] = useState<BackupInfo | null>(null);
+
+  const [version, setVersion] = useState(0);
+  useEffect(() => {
+    call('vault.listBackups').then(setBackups, (e: unknown) => setError(errorInfo(e)));
+  }, [version]);
+
+  const backup = async () => {
+    setBusy(true);
+    setDone(false);
+    setError(null);
+    try {
+      await call('vault.backup');
+      setDone(true);
+      setVersion((v) => v + 1);
+    } catch (e) {
+      setError(errorInfo(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const restore = async (backupId: string) => {
+    setBusy(true);
+    setError(null);
+    try {
+      const status = await call('vault.restore', { backupId });
+      setConfirming(null);
+      if (status.state !== 'unlocked') useVaultStore.getState().lockedElsewhere();
+    } catch (e) {
+      setError(errorInfo(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <section className="panel" aria-labelledby="backup-title">
+      <h2 id="backup-title">{t('settings.backupTitle')}</h2>
+      <p className="muted">{t('settings.backupIntro')}</p>
+      <ErrorMessage error={error} onDismiss={() => setError(null)} />
+      <div className="row">
+        <button
+          type="button"
+          className="primary"
+          disabled={busy}
+          onClick={() => void backup()}
+          data-testid="backup-now"
+        >
+          {busy ? t('settings.backingUp') : t('settings.backupNow')}
+        </button>
+        {done && (
+          <span role="status" className="ok">
+            {t('settings.backupDone')}
+          </span>
+        )}
+      </div>
+      <h3>{t('settings.backupList')}</h3>
+      {backups.length === 0 ? (
+        <p className="muted">{t('settings.backupEmpty')}</p>
+      ) : (
+        <table className="table" data-testid="backup-list">
+          <thead>
+            <tr>
+              <th scope="col">{t('settings.backupDate')}</th>
+              <th scope="col">{t('settings.backupSize')}</th>
+              <th scope="col">
+                <span className="sr-only">{t('settings.restore')}</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {backups.map((b) => (
+              <tr key={b.backupId}>
+                <td>{formatDateTime(b.createdAt)}</td>
+                <td>{formatBytes(b.bytes)}</td>
+                <td>
+                  {confirming?.backupId === b.backupId ? (
+                    <span className="row" role="group" aria-label={t('settings.restore')}>
+                      <span>{t('settings.restoreConfirm', { date: formatDateTime(b.createdAt) })}</span>
+                      <button
+                        type="button"
+                        className="danger"
+                        disabled={busy}
+                        onClick={() => void restore(b.backupId)}
+                      >
+                        {t('settings.restoreYes')}
+                      </button>
+                      <button type="button" onClick={() => setConfirming(null)}>
+                        {t('settings.cancel')}
+                      </button>
+                    </span>
+                  ) : (
+                    <button type="button" onClick={() => setConfirming(b)}>
+                      {t('settings.restore')}
+                    </button>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
+
+function About() {
+  const { t } = useTranslation();
+  const [info, setInfo] = useState<AppInfo | null>(null);
+  useEffect(() => {
+    call('app.info').then(setInfo, () => setInfo(null));
+  }, []);
+  return (
+    <section className="panel" aria-labelledby="about-title">
+      <h2 id="about-title">{t('settings.aboutTitle')}</h2>
+      {info && (
+        <dl className="facts" data-testid="app-info">
+          <dt>{t('app.name')}</dt>
+          <dd>{info.name}</dd>
+          <dt>{t('settings.version')}</dt>
+          <dd>{info.version}</dd>
+          <dt>{t('settings.platform')}</dt>
+          <dd>{info.platform}</dd>
+        </dl>
+      )}
+    </section>
+  );
+}
+
+/** Preferences, backup/restore and about. Language and theme apply at once, without a restart. */
+export function SettingsScreen() {
+  const { t } = useTranslation();
+  const { settings, update, error } = useSettingsStore();
+  const languageId = useId();
+  const timeoutId = useId();
+  return (
+    <div className="screen" data-screen="settings">
+      <h1>{t('settings.title')}</h1>
+      <ErrorMessage error={error} onDismiss={() => useSettingsStore.setState({ error: null })} />
+      <section className="panel" aria-label={t('settings.title')}>
+        <div className="field">
+          <label htmlFor={languageId}>{t('settings.language')}</label>
+          <select
+            id={languageId}
+            value={settings.language}
+            data-testid="language"
+            aria-describedby={`${languageId}-help`}
+            onChange={(e) => void update({ language: languageSchema.parse(e.target.value) })}
+          >
+            {languageSchema.options.map((lang) => (
+              <option key={lang} value={lang} lang={lang}>
+                {t(`languages.${lang}`)}
+              </option>
+            ))}
+          </select>
+          <p id={`${languageId}-help`} className="muted">
+            {t('settings.languageHelp')}
+          </p>
+        </div>
+        <fieldset className="field">
+          <legend>{t('settings.theme')}</legend>
+          <div className="row">
+            {themeSchema.options.map((theme) => (
+              <label key={theme} className="choice">
+                <input
+                  type="radio"
+                  name="theme"
+                  value={theme}
+                  checked={settings.theme === theme}
+                  data-testid={`theme-${theme}`}
+                  onChange={() => void update({ theme })}
+                />
+                <ThemeLabel theme={theme} />
+              </label>
+            ))}
+          </div>
+        </fieldset>
+        <div className="field">
+          <label htmlFor={timeoutId}>{t('settings.lockTimeout')}</label>
+          <select
+            id={timeoutId}
+            value={settings.lockTimeoutMinutes}
+            data-testid="lock-timeout"
+            onChange={(e) => void update({ lockTimeoutMinutes: Number(e.target.value) })}
+          >
+            {LOCK_CHOICES.map((minutes) => (
+              <option key={minutes} value={minutes}>
+                {minutes === 0 ? t('settings.lockNever') : t('settings.lockMinutes', { minutes })}
+              </option>
+            ))}
+          </select>
+        </div>
+      </section>
+      <Backups />
+      <About />
+    </div>
+  );
+}

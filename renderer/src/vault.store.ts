@@ -1,0 +1,101 @@
+import { create } from 'zustand';
+import type { ErrorInfo } from '../../shared/errors';
+import type { VaultStatus } from '../../shared/ipc/channels/vault.channels';
+import { api, call, errorInfo } from './api';
+import { resetAllStores } from './reset';
+
+export type VaultPhase = 'loading' | 'not_set_up' | 'locked' | 'unlocked';
+
+interface VaultState {
+  phase: VaultPhase;
+  /** True from vault creation until the user has confirmed the recovery code. */
+  onboarding: boolean;
+  /** The last unlock failure; `KEY_MISSING` and `WRONG_KEY` switch the screen to the recovery path. */
+  error: ErrorInfo | null;
+  busy: boolean;
+  refresh: () => Promise<void>;
+  /** Creates the vault; returns the recovery code for the one-time display (never stored here). */
+  setup: () => Promise<string | null>;
+  finishOnboarding: () => void;
+  unlock: () => Promise<void>;
+  recover: (recoveryCode: string) => Promise<void>;
+  lock: () => Promise<void>;
+  /** Drops every record from the renderer and shows the lock screen (after a lock from anywhere). */
+  lockedElsewhere: () => void;
+  clearError: () => void;
+}
+
+function phaseOf(status: VaultStatus): VaultPhase {
+  return status.state === 'not_set_up' ? 'not_set_up' : status.state;
+}
+
+export const useVaultStore = create<VaultState>((set, get) => ({
+  phase: 'loading',
+  onboarding: false,
+  error: null,
+  busy: false,
+  refresh: async () => {
+    try {
+      const status = await call('vault.status');
+      set({ phase: phaseOf(status), error: null });
+    } catch (error) {
+      set({ phase: 'locked', error: errorInfo(error) });
+    }
+  },
+  setup: async () => {
+    set({ busy: true, error: null });
+    try {
+      const { status, recoveryCode } = await call('vault.setup');
+      set({ phase: phaseOf(status), onboarding: true, busy: false });
+      return recoveryCode;
+    } catch (error) {
+      set({ busy: false, error: errorInfo(error) });
+      return null;
+    }
+  },
+  finishOnboarding: () => set({ onboarding: false }),
+  unlock: async () => {
+    set({ busy: true, error: null });
+    try {
+      const status = await call('vault.unlock');
+      set({ phase: phaseOf(status), busy: false });
+    } catch (error) {
+      set({ busy: false, error: errorInfo(error) });
+    }
+  },
+  recover: async (recoveryCode) => {
+    set({ busy: true, error: null });
+    try {
+      const status = await call('vault.recover', { recoveryCode });
+      set({ phase: phaseOf(status), busy: false });
+    } catch (error) {
+      set({ busy: false, error: errorInfo(error) });
+    }
+  },
+  lock: async () => {
+    // Forget first: even if the call fails, nothing of the data stays on screen.
+    get().lockedElsewhere();
+    try {
+      await call('vault.lock');
+    } catch (error) {
+      set({ error: errorInfo(error) });
+    }
+  },
+  lockedElsewhere: () => {
+    resetAllStores();
+    set({ phase: 'locked', onboarding: false, busy: false });
+  },
+  clearError: () => set({ error: null }),
+}));
+
+/** Reacts to `vault.locked` pushed by main (timeout in main, restore, quit, revoked device). */
+export function subscribeVault(): () => void {
+  const offLocked = api.on('vault.locked', () => useVaultStore.getState().lockedElsewhere());
+  const offUnlocked = api.on('vault.unlocked', () => {
+    if (useVaultStore.getState().phase !== 'unlocked') useVaultStore.setState({ phase: 'unlocked' });
+  });
+  return () => {
+    offLocked();
+    offUnlocked();
+  };
+}
