@@ -1,27 +1,85 @@
 import keytar from 'keytar';
+import { AppError } from '../../../shared/errors';
 import type { Keychain } from './keychain';
+
+/** The keychain service name: the app id, so entries are easy to find and never collide with other apps. */
+export const KEYCHAIN_SERVICE = 'com.fieldvault.desktop';
+
+/** The keytar calls this class makes; injectable so the error mapping can be driven by a test. */
+export interface KeytarApi {
+  getPassword(service: string, account: string): Promise<string | null>;
+  setPassword(service: string, account: string, password: string): Promise<void>;
+  deletePassword(service: string, account: string): Promise<boolean>;
+}
+
+/** Account used to prove the collection is writable when a lookup comes back empty. */
+const PROBE_ACCOUNT = 'fieldvault-keychain-probe';
 
 /**
  * The production keychain on keytar: Secret Service (Linux), Keychain (macOS), Credential Manager
  * (Windows). service = app id, account = vault id, so several vaults on one machine never collide.
  * keytar stores text, so secrets cross its boundary as base64.
+ *
+ * On the Secret Service a locked or missing collection makes lookups return null rather than fail, which
+ * would look like a deleted entry (`KEY_MISSING`). So an empty lookup is confirmed by writing and
+ * removing a probe entry: only a writable collection turns null into "no entry".
  */
 export class KeytarKeychain implements Keychain {
-  constructor(private readonly service: string) {}
+  constructor(
+    private readonly service: string,
+    private readonly api: KeytarApi = keytar,
+  ) {}
 
   async get(account: string): Promise<Uint8Array | null> {
-    const value = await keytar.getPassword(this.service, account);
-    return value === null ? null : new Uint8Array(Buffer.from(value, 'base64'));
+    const value = await this.call(() => this.api.getPassword(this.service, account));
+    if (value !== null) return new Uint8Array(Buffer.from(value, 'base64'));
+    await this.call(() => this.api.setPassword(this.service, PROBE_ACCOUNT, 'probe'));
+    await this.call(() => this.api.deletePassword(this.service, PROBE_ACCOUNT));
+    return null;
   }
 
   async set(account: string, secret: Uint8Array): Promise<void> {
-    await keytar.setPassword(this.service, account, Buffer.from(secret).toString('base64'));
+    await this.call(() =>
+      this.api.setPassword(this.service, account, Buffer.from(secret).toString('base64')),
+    );
   }
 
   delete(account: string): Promise<boolean> {
-    return keytar.deletePassword(this.service, account);
+    return this.call(() => this.api.deletePassword(this.service, account));
+  }
+
+  private async call<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      throw mapKeytarError(error);
+    }
   }
 }
 
-/** The keychain service name: the app id, so entries are easy to find and never collide with other apps. */
-export const KEYCHAIN_SERVICE = 'com.fieldvault.desktop';
+/**
+ * Maps keytar's (libsecret's, Keychain Services', Credential Manager's) error texts to typed errors. The
+ * original text is kept only as the cause, never shown or logged. Anything unrecognised is treated as
+ * unavailable: there is no fallback store.
+ */
+export function mapKeytarError(error: unknown): AppError {
+  if (error instanceof AppError) return error;
+  const text = error instanceof Error ? error.message : String(error);
+  if (/locked collection|is locked|prompt|dismissed|user canceled|interaction is not allowed/i.test(text)) {
+    return new AppError('KEYCHAIN_LOCKED', 'The OS keychain is locked: unlock it and try again', {
+      cause: error,
+    });
+  }
+  if (/object does not exist at path .*collection|no such (secret )?collection|default keyring/i.test(text)) {
+    return new AppError(
+      'KEYCHAIN_LOCKED',
+      'The OS keychain has no usable login keyring: unlock or create it and try again',
+      { cause: error },
+    );
+  }
+  return new AppError(
+    'KEYCHAIN_UNAVAILABLE',
+    'The OS keychain is not available: start the keyring service (Secret Service) and try again',
+    { cause: error },
+  );
+}

@@ -1,11 +1,11 @@
 /**
  * The OS keychain seam. One interface, per-platform implementations (`keychain.keytar.ts` for the
  * Secret Service, macOS Keychain and Windows Credential Manager), and a test implementation checked
- * against the same contract tests.
+ * against the same contract tests (`test/node/keychain.contract.ts`).
  *
  * Secrets are bytes. Implementations must throw `AppError` with `KEYCHAIN_UNAVAILABLE` (no keychain
  * service) or `KEYCHAIN_LOCKED` (service present, collection locked or missing), never fall back to
- * storing anything elsewhere.
+ * storing anything elsewhere. `get` returns null only when the keychain is usable and has no entry.
  */
 export interface Keychain {
   /** The secret stored for `account`, or null when there is none. */

@@ -1,0 +1,45 @@
+import type { Db } from '../db/database';
+
+/** The vault's own SQL: identity, integrity checks, snapshots and key changes. */
+export class VaultRepository {
+  constructor(private readonly db: Db) {}
+
+  /** The vault id recorded inside the database, or null when it has none (not a FieldVault store). */
+  vaultId(): string | null {
+    const table = this.db
+      .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'vault_info'")
+      .get();
+    if (!table) return null;
+    const row = this.db
+      .prepare<[string], { value: string }>('SELECT value FROM vault_info WHERE key = ?')
+      .get('vault_id');
+    return row?.value ?? null;
+  }
+
+  setVaultId(vaultId: string): void {
+    this.db
+      .prepare(
+        'INSERT INTO vault_info (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+      )
+      .run('vault_id', vaultId);
+  }
+
+  /** True when `PRAGMA integrity_check` (full) or `quick_check` reports ok. */
+  isIntact(mode: 'full' | 'quick' = 'full'): boolean {
+    const rows = this.db.pragma(mode === 'full' ? 'integrity_check' : 'quick_check') as {
+      integrity_check?: string;
+      quick_check?: string;
+    }[];
+    return rows.length === 1 && (rows[0]?.integrity_check ?? rows[0]?.quick_check) === 'ok';
+  }
+
+  /** A transactionally consistent, compacted copy of the database in `file`, under the same cipher and key. */
+  snapshotTo(file: string): void {
+    this.db.prepare('VACUUM INTO ?').run(file);
+  }
+
+  /** Re-encrypts every page under `key` (32 raw bytes). Use on a private copy: see the rekey protocol. */
+  rekey(key: Uint8Array): void {
+    this.db.pragma(`rekey="raw:${Buffer.from(key).toString('hex')}"`);
+  }
+}
