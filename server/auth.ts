@@ -1,0 +1,121 @@
+import type { FastifyRequest } from 'fastify';
+import { AppError } from '../shared/errors';
+import { fromBase64Url } from '../shared/sync/encoding';
+import {
+  hashBody,
+  SIGNATURE_HEADERS,
+  SIGNATURE_WINDOW_MS,
+  verifyRequestSignature,
+} from '../shared/sync/signing';
+import type { DeviceRecord, SyncStorage } from './storage/storage';
+
+const ID = /^[A-Za-z0-9_-]{16,64}$/;
+const NONCE = /^[A-Za-z0-9_-]{16,64}$/;
+const TIMESTAMP = /^[0-9]{1,16}$/;
+const SIGNATURE = /^[A-Za-z0-9_-]{86}$/;
+
+export interface SignedHeaders {
+  readonly deviceId: string;
+  readonly timestamp: number;
+  readonly nonce: string;
+  readonly signature: string;
+}
+
+function header(request: FastifyRequest, name: string): string | undefined {
+  const v = request.headers[name];
+  return typeof v === 'string' ? v : undefined;
+}
+
+/** The signature headers, or `SYNC_UNAUTHORIZED` when any is missing or malformed. */
+export function readSignedHeaders(request: FastifyRequest): SignedHeaders {
+  const deviceId = header(request, SIGNATURE_HEADERS.device);
+  const timestamp = header(request, SIGNATURE_HEADERS.timestamp);
+  const nonce = header(request, SIGNATURE_HEADERS.nonce);
+  const signature = header(request, SIGNATURE_HEADERS.signature);
+  if (
+    !deviceId ||
+    !ID.test(deviceId) ||
+    !timestamp ||
+    !TIMESTAMP.test(timestamp) ||
+    !nonce ||
+    !NONCE.test(nonce) ||
+    !signature ||
+    !SIGNATURE.test(signature)
+  ) {
+    throw new AppError('SYNC_UNAUTHORIZED', 'missing or malformed request signature');
+  }
+  return { deviceId, timestamp: Number(timestamp), nonce, signature };
+}
+
+/**
+ * Checks one signed request against `signPublicKey`: signature over method, exact path, device id,
+ * timestamp, nonce and body hash; timestamp within the window; nonce never seen (stored with an expiry
+ * in the shared storage, so a replay to another instance fails too). Order matters: the nonce is
+ * consumed only after the signature verified, so nobody can burn a device's nonces.
+ */
+export async function verifySignedRequest(options: {
+  request: FastifyRequest;
+  rawBody: Uint8Array | undefined;
+  headers: SignedHeaders;
+  signPublicKey: Uint8Array;
+  storage: SyncStorage;
+  now: number;
+  /** Checked after the signature and before the nonce (e.g. revocation). */
+  afterSignature?: () => void;
+}): Promise<void> {
+  const { request, headers, now } = options;
+  const valid = verifyRequestSignature(
+    {
+      method: request.method,
+      path: request.url,
+      deviceId: headers.deviceId,
+      timestamp: headers.timestamp,
+      nonce: headers.nonce,
+      bodyHash: hashBody(options.rawBody),
+    },
+    headers.signature,
+    options.signPublicKey,
+  );
+  if (!valid) throw new AppError('SYNC_UNAUTHORIZED', 'invalid request signature');
+  if (Math.abs(now - headers.timestamp) > SIGNATURE_WINDOW_MS) {
+    throw new AppError('CLOCK_SKEW', 'request timestamp outside the accepted window');
+  }
+  options.afterSignature?.();
+  const fresh = await options.storage.consumeNonce(
+    headers.deviceId,
+    headers.nonce,
+    headers.timestamp + SIGNATURE_WINDOW_MS,
+  );
+  if (!fresh) throw new AppError('SYNC_UNAUTHORIZED', 'replayed request');
+}
+
+/** Authenticates a registered device of `workspaceId`; revoked devices get `DEVICE_REVOKED`. */
+export async function authenticateDevice(options: {
+  request: FastifyRequest;
+  rawBody: Uint8Array | undefined;
+  storage: SyncStorage;
+  workspaceId: string;
+  now: number;
+}): Promise<DeviceRecord> {
+  const headers = readSignedHeaders(options.request);
+  const device = await options.storage.getDevice(headers.deviceId);
+  if (!device) throw new AppError('SYNC_UNAUTHORIZED', 'unknown device');
+  await verifySignedRequest({
+    ...options,
+    headers,
+    signPublicKey: device.signPublicKey,
+    afterSignature: () => {
+      if (device.status === 'revoked') throw new AppError('DEVICE_REVOKED', 'this device was revoked');
+      if (device.workspaceId !== options.workspaceId) {
+        throw new AppError('SYNC_UNAUTHORIZED', 'device does not belong to this workspace');
+      }
+    },
+  });
+  return device;
+}
+
+export function decodePublicKey(text: string): Uint8Array {
+  const bytes = fromBase64Url(text);
+  if (bytes.length !== 32) throw new AppError('VALIDATION', 'public key must be 32 bytes');
+  return bytes;
+}

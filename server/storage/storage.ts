@@ -1,0 +1,111 @@
+import type { DeviceStatus } from '../../shared/sync/protocol';
+
+/** A registered device. Public keys only: the server never holds a private key. */
+export interface DeviceRecord {
+  readonly deviceId: string;
+  readonly workspaceId: string;
+  readonly signPublicKey: Uint8Array;
+  readonly boxPublicKey: Uint8Array;
+  readonly status: DeviceStatus;
+  readonly createdAt: number;
+  readonly revokedAt: number | null;
+  readonly invitedBy: string | null;
+}
+
+/** An invite: the workspace key wrapped under a key the server cannot derive (the secret stays with clients). */
+export interface InviteRecord {
+  readonly inviteId: string;
+  readonly workspaceId: string;
+  readonly createdBy: string;
+  readonly wrappedKey: Uint8Array;
+  /** Public half of the secret-derived Ed25519 key; the joiner proves knowledge of the secret with it. */
+  readonly authPublicKey: Uint8Array;
+  readonly createdAt: number;
+  readonly expiresAt: number;
+  readonly usedAt: number | null;
+  readonly usedBy: string | null;
+}
+
+/** One entry of a workspace's append-only log. */
+export interface StoredDelta {
+  readonly seq: number;
+  readonly deltaId: string;
+  readonly deviceId: string;
+  readonly receivedAt: number;
+  readonly envelope: Uint8Array;
+}
+
+export interface NewDelta {
+  readonly deltaId: string;
+  readonly envelope: Uint8Array;
+}
+
+export interface AppendOutcome {
+  readonly deltaId: string;
+  readonly seq: number;
+  readonly receivedAt: number;
+  /** The delta id was already in the log (same device, same bytes): nothing appended. */
+  readonly duplicate: boolean;
+}
+
+export type AcceptOutcome =
+  | { readonly kind: 'accepted'; readonly invite: InviteRecord; readonly device: DeviceRecord }
+  | { readonly kind: 'unknown' }
+  | { readonly kind: 'expired' }
+  | { readonly kind: 'used' }
+  | { readonly kind: 'device_exists' };
+
+export type AppendFailure = { readonly kind: 'conflict'; readonly deltaId: string };
+
+/**
+ * Everything the sync server keeps. All state lives here (never in a server process), so any number
+ * of server instances can share one storage. Implementations: SQLite file, PostgreSQL, in-memory.
+ * Every method is atomic.
+ */
+export interface SyncStorage {
+  readonly kind: 'sqlite' | 'postgres' | 'memory';
+  /** Creates the workspace with its first device. `exists` when the workspace id is taken, `device_exists` when the device id is. */
+  createWorkspace(workspaceId: string, device: DeviceRecord): Promise<'created' | 'exists' | 'device_exists'>;
+  getDevice(deviceId: string): Promise<DeviceRecord | null>;
+  listDevices(workspaceId: string): Promise<DeviceRecord[]>;
+  /** Marks the device revoked (idempotent); null when it is not in that workspace. */
+  revokeDevice(workspaceId: string, deviceId: string, now: number): Promise<DeviceRecord | null>;
+  /** `exists` when the invite id is taken. */
+  createInvite(invite: InviteRecord): Promise<'created' | 'exists'>;
+  getInvite(inviteId: string): Promise<InviteRecord | null>;
+  /**
+   * Consumes the invite and registers the device in its workspace, all or nothing. The same device
+   * accepting the same invite again gets `accepted` again (a retry after a lost response).
+   */
+  acceptInvite(inviteId: string, device: DeviceRecord, now: number): Promise<AcceptOutcome>;
+  /**
+   * Appends deltas in order with the next sequence numbers, all or nothing. A delta id already in the
+   * log with the same device and bytes is reported as duplicate; with other bytes or another device
+   * the whole push fails with `conflict`.
+   */
+  appendDeltas(
+    workspaceId: string,
+    deviceId: string,
+    deltas: readonly NewDelta[],
+    receivedAt: number,
+  ): Promise<AppendOutcome[] | AppendFailure>;
+  /** Deltas with seq > after, ascending, at most `limit`, stopping once `maxBytes` of envelopes are in (at least one). */
+  pullDeltas(workspaceId: string, after: number, limit: number, maxBytes: number): Promise<StoredDelta[]>;
+  /** The highest sequence number of the workspace (0 when empty or unknown). */
+  latestSeq(workspaceId: string): Promise<number>;
+  /** Records a request nonce; false when it was already seen (a replay). */
+  consumeNonce(deviceId: string, nonce: string, expiresAt: number): Promise<boolean>;
+  /** Drops nonces whose expiry has passed. */
+  purgeNonces(now: number): Promise<number>;
+  close(): Promise<void>;
+}
+
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  return (
+    a.length === b.length &&
+    Buffer.compare(
+      Buffer.from(a.buffer, a.byteOffset, a.length),
+      Buffer.from(b.buffer, b.byteOffset, b.length),
+    ) === 0
+  );
+}

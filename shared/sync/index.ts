@@ -1,0 +1,7 @@
+/** The sync protocol and crypto envelope: pure, runs anywhere (Node, Electron main, browser). */
+export * from './device-keys';
+export * from './encoding';
+export * from './envelope';
+export * from './invite';
+export * from './protocol';
+export * from './signing';
