@@ -1,0 +1,95 @@
+import { readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
+import { MemorySyncStorage } from '../../../server/storage/storage.memory';
+import { PostgresSyncStorage } from '../../../server/storage/storage.postgres';
+import { SqliteSyncStorage } from '../../../server/storage/storage.sqlite';
+import type { SyncStorage } from '../../../server/storage/storage';
+import { startPostgres, type PostgresCluster } from '../../support/postgres';
+import { tempDir } from '../support/tmp';
+
+/**
+ * The storage backends every shared server suite runs against. `open()` gives a fresh, empty
+ * storage; `reopen()` a second handle on the same data (a restart, or another server instance).
+ */
+export interface Backend {
+  readonly name: 'sqlite' | 'postgres' | 'memory';
+  /** A new empty store; `location` identifies it for `reopen`. */
+  open(): Promise<{ storage: SyncStorage; location: string }>;
+  reopen(location: string): Promise<SyncStorage>;
+  /** Every byte the backend has on disk for `location` (memory: none). */
+  diskFiles(location: string): Promise<string[]>;
+}
+
+let cluster: PostgresCluster | undefined;
+let databases = 0;
+
+/** Starts the private PostgreSQL cluster for this test file (fails, never skips, without binaries). */
+export function usePostgresCluster(): void {
+  beforeAll(async () => {
+    cluster = await startPostgres();
+  }, 60_000);
+  afterAll(() => {
+    cluster?.stop();
+    cluster = undefined;
+  });
+}
+
+export function requireCluster(): PostgresCluster {
+  if (!cluster) throw new Error('PostgreSQL cluster did not start (see the beforeAll error above)');
+  return cluster;
+}
+
+function walk(dir: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir)) {
+    const p = path.join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...walk(p));
+    else out.push(p);
+  }
+  return out;
+}
+
+export const sqliteBackend: Backend = {
+  name: 'sqlite',
+  open() {
+    const file = path.join(tempDir('fv-sync-'), 'sync.sqlite');
+    return Promise.resolve({ storage: SqliteSyncStorage.open(file), location: file });
+  },
+  reopen(location) {
+    return Promise.resolve(SqliteSyncStorage.open(location));
+  },
+  diskFiles(location) {
+    return Promise.resolve(walk(path.dirname(location)));
+  },
+};
+
+export const postgresBackend: Backend = {
+  name: 'postgres',
+  async open() {
+    const url = await requireCluster().createDatabase(`fv_${process.pid}_${++databases}`);
+    return { storage: await PostgresSyncStorage.connect(url), location: url };
+  },
+  reopen(location) {
+    return PostgresSyncStorage.connect(location);
+  },
+  async diskFiles() {
+    const c = requireCluster();
+    await c.checkpoint();
+    return walk(c.dataDir);
+  },
+};
+
+export const memoryBackend: Backend = {
+  name: 'memory',
+  open() {
+    const storage = new MemorySyncStorage();
+    return Promise.resolve({ storage, location: 'memory' });
+  },
+  reopen() {
+    return Promise.reject(new Error('memory storage cannot be reopened'));
+  },
+  diskFiles() {
+    return Promise.resolve([]);
+  },
+};
