@@ -1,4 +1,161 @@
+import type { Db } from '../db/database';
 import type { MigrationSet } from '../db/migrate';
+import { DEFAULT_PIPELINE_ID } from './crm.entities';
+
+const META = `created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  created_by TEXT NOT NULL,
+  updated_by TEXT NOT NULL,
+  deleted_at INTEGER`;
+
+/** Default sales pipeline, seeded with a fixed id and stage ids so every device seeds the same record. */
+const DEFAULT_STAGES = [
+  { id: 'lead', name: 'Lead', probability: 10 },
+  { id: 'qualified', name: 'Qualified', probability: 25 },
+  { id: 'proposal', name: 'Proposal', probability: 50 },
+  { id: 'negotiation', name: 'Negotiation', probability: 75 },
+  { id: 'closing', name: 'Closing', probability: 90 },
+];
+
+function v1(db: Db): void {
+  db.exec(`
+CREATE TABLE crm_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
+
+CREATE TABLE crm_accounts (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  domain TEXT, industry TEXT, phone TEXT, address TEXT, owner_id TEXT,
+  tags TEXT NOT NULL DEFAULT '[]',
+  ${META}
+) STRICT;
+CREATE INDEX crm_accounts_name ON crm_accounts (name, id);
+CREATE INDEX crm_accounts_updated ON crm_accounts (updated_at, id);
+
+CREATE TABLE crm_contacts (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  given_name TEXT, family_name TEXT, title TEXT, account_id TEXT,
+  emails TEXT NOT NULL DEFAULT '[]',
+  phones TEXT NOT NULL DEFAULT '[]',
+  address TEXT,
+  tags TEXT NOT NULL DEFAULT '[]',
+  owner_id TEXT,
+  consent TEXT NOT NULL,
+  notes TEXT NOT NULL DEFAULT '',
+  ${META}
+) STRICT;
+CREATE INDEX crm_contacts_name ON crm_contacts (name, id);
+CREATE INDEX crm_contacts_updated ON crm_contacts (updated_at, id);
+CREATE INDEX crm_contacts_account ON crm_contacts (account_id) WHERE account_id IS NOT NULL;
+
+-- Normalised e-mail addresses and phone digits of live contacts: de-duplication on import.
+CREATE TABLE crm_contact_keys (
+  kind TEXT NOT NULL,
+  value TEXT NOT NULL,
+  contact_id TEXT NOT NULL,
+  PRIMARY KEY (kind, value, contact_id)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX crm_contact_keys_contact ON crm_contact_keys (contact_id);
+
+CREATE TABLE crm_pipelines (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  stages TEXT NOT NULL,
+  ${META}
+) STRICT;
+
+CREATE TABLE crm_deals (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  account_id TEXT,
+  contact_ids TEXT NOT NULL DEFAULT '[]',
+  amount_minor INTEGER NOT NULL,
+  currency TEXT NOT NULL,
+  pipeline_id TEXT NOT NULL,
+  stage_id TEXT NOT NULL,
+  position REAL NOT NULL,
+  probability INTEGER,
+  expected_close_date TEXT,
+  owner_id TEXT,
+  status TEXT NOT NULL,
+  status_reason TEXT,
+  ${META}
+) STRICT;
+CREATE INDEX crm_deals_stage ON crm_deals (pipeline_id, stage_id, position, id);
+CREATE INDEX crm_deals_updated ON crm_deals (updated_at, id);
+CREATE INDEX crm_deals_account ON crm_deals (account_id) WHERE account_id IS NOT NULL;
+
+CREATE TABLE crm_activities (
+  id TEXT PRIMARY KEY,
+  kind TEXT NOT NULL,
+  occurred_at INTEGER NOT NULL,
+  duration_minutes INTEGER,
+  subject TEXT, outcome TEXT,
+  body TEXT NOT NULL DEFAULT '',
+  account_id TEXT, contact_id TEXT, deal_id TEXT,
+  ${META}
+) STRICT;
+CREATE INDEX crm_activities_time ON crm_activities (occurred_at, id);
+CREATE INDEX crm_activities_account ON crm_activities (account_id, occurred_at) WHERE account_id IS NOT NULL;
+CREATE INDEX crm_activities_contact ON crm_activities (contact_id, occurred_at) WHERE contact_id IS NOT NULL;
+CREATE INDEX crm_activities_deal ON crm_activities (deal_id, occurred_at) WHERE deal_id IS NOT NULL;
+
+CREATE TABLE crm_tasks (
+  id TEXT PRIMARY KEY,
+  title TEXT NOT NULL,
+  due_at INTEGER, remind_at INTEGER,
+  priority TEXT NOT NULL,
+  done INTEGER NOT NULL DEFAULT 0,
+  assignee_id TEXT,
+  account_id TEXT, contact_id TEXT, deal_id TEXT,
+  ${META}
+) STRICT;
+CREATE INDEX crm_tasks_due ON crm_tasks (coalesce(due_at, 99999999999999), id);
+CREATE INDEX crm_tasks_account ON crm_tasks (account_id, created_at) WHERE account_id IS NOT NULL;
+CREATE INDEX crm_tasks_contact ON crm_tasks (contact_id, created_at) WHERE contact_id IS NOT NULL;
+CREATE INDEX crm_tasks_deal ON crm_tasks (deal_id, created_at) WHERE deal_id IS NOT NULL;
+
+-- The op log: one row per field-level change, local or remote. The sync engine pushes the pending
+-- rows in HLC order (crm_oplog_pending), marks them pushed, and appends remote ops as 'applied'.
+-- Last-writer-wins per field reads the newest stamp per (record, field) from crm_oplog_field.
+CREATE TABLE crm_oplog (
+  seq INTEGER PRIMARY KEY,
+  op_id TEXT NOT NULL UNIQUE,
+  entity TEXT NOT NULL,
+  record_id TEXT NOT NULL,
+  field TEXT NOT NULL,
+  value TEXT,
+  hlc TEXT NOT NULL,
+  device_id TEXT NOT NULL,
+  sync_state TEXT NOT NULL CHECK (sync_state IN ('pending', 'pushed', 'applied')),
+  pushed_at INTEGER
+) STRICT;
+CREATE INDEX crm_oplog_pending ON crm_oplog (hlc) WHERE sync_state = 'pending';
+CREATE INDEX crm_oplog_field ON crm_oplog (record_id, field, hlc);
+
+-- Search: rowid per record, a unicode61 index (CJK characters made single tokens by the indexer) and a
+-- trigram index over phone digits and e-mail addresses.
+CREATE TABLE crm_search_map (
+  rowid INTEGER PRIMARY KEY,
+  entity TEXT NOT NULL,
+  record_id TEXT NOT NULL UNIQUE
+) STRICT;
+CREATE VIRTUAL TABLE crm_search USING fts5 (
+  title, body,
+  tokenize = 'unicode61 remove_diacritics 2',
+  prefix = '2 3'
+);
+CREATE VIRTUAL TABLE crm_search_tri USING fts5 (digits, emails, tokenize = 'trigram');
+`);
+  const now = 0;
+  db.prepare(
+    `INSERT INTO crm_pipelines (id, name, stages, created_at, updated_at, created_by, updated_by)
+     VALUES (?, ?, ?, ?, ?, 'seed', 'seed')`,
+  ).run(DEFAULT_PIPELINE_ID, 'Sales', JSON.stringify(DEFAULT_STAGES), now, now);
+}
 
 /** Schema of the crm domain. Append-only: add a new numbered migration, never edit a shipped one. */
-export const crmMigrations: MigrationSet = { domain: 'crm', migrations: [] };
+export const crmMigrations: MigrationSet = {
+  domain: 'crm',
+  migrations: [{ version: 1, name: 'crm core: records, op log, search', up: v1 }],
+};

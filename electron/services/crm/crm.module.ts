@@ -1,10 +1,28 @@
 import type { crmChannels } from '../../../shared/ipc/channels/crm.channels';
 import type { ModuleContext, ServiceModule } from '../module';
 import type { VaultAccess } from '../vault/vault.access';
+import { createCrmHandlers } from './crm.handlers';
+import { CrmService } from './crm.service';
 
 export type CrmChannelName = keyof typeof crmChannels;
 
 /** Accounts, contacts, deals, activities, tasks, pipelines, search, import/export, privacy. */
-export function createCrmModule(_ctx: ModuleContext, _vault: VaultAccess): ServiceModule<CrmChannelName> {
-  return { handlers: {} };
+export function createCrmModule(ctx: ModuleContext, vault: VaultAccess): ServiceModule<CrmChannelName> {
+  let service: CrmService | null = null;
+  // Prepared statements belong to one connection: drop them before the vault closes it.
+  const unsubscribe = vault.onLocking(() => {
+    service = null;
+  });
+  const current = (): CrmService => {
+    const db = vault.db();
+    if (!service || service.db !== db) service = new CrmService(db, ctx.now);
+    return service;
+  };
+  return {
+    handlers: createCrmHandlers(ctx, current),
+    dispose() {
+      unsubscribe();
+      service = null;
+    },
+  };
 }

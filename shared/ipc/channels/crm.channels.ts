@@ -1,7 +1,357 @@
-import type { ChannelDef, EventDef } from '../define';
+import { z } from 'zod';
+import {
+  accountCreateSchema,
+  accountPatchSchema,
+  accountSchema,
+  activityCreateSchema,
+  activityKindSchema,
+  activityPatchSchema,
+  activitySchema,
+  contactCreateSchema,
+  contactPatchSchema,
+  contactSchema,
+  dealCreateSchema,
+  dealPatchSchema,
+  dealSchema,
+  dealStatusSchema,
+  entityKindSchema,
+  idSchema,
+  pipelineCreateSchema,
+  pipelinePatchSchema,
+  pipelineSchema,
+  stageSchema,
+  tagsSchema,
+  taskCreateSchema,
+  taskPatchSchema,
+  taskSchema,
+  timestampSchema,
+  userRefSchema,
+} from '../../domain/crm.schemas';
+import { channel, event, type ChannelDef, type EventDef } from '../define';
 
-/** Channels of the crm domain (`crm.*`). */
-export const crmChannels = {} satisfies Record<string, ChannelDef>;
+/** An opaque keyset-pagination cursor, as returned by a previous page. */
+export const cursorSchema = z.string().min(1).max(2000);
+
+function listInput<F extends z.ZodType>(filter: F, sortFields: readonly [string, ...string[]]) {
+  return z
+    .strictObject({
+      filter: filter.optional(),
+      sort: z.strictObject({ field: z.enum(sortFields), dir: z.enum(['asc', 'desc']) }).optional(),
+      limit: z.number().int().min(1).max(200).optional(),
+      cursor: cursorSchema.optional(),
+      includeDeleted: z.boolean().optional(),
+    })
+    .optional();
+}
+
+function page<T extends z.ZodType>(item: T) {
+  return z.object({
+    items: z.array(item),
+    /** Pass back to get the next page; null on the last page. */
+    nextCursor: z.string().nullable(),
+    /** Matches of the filter, all pages together. */
+    total: z.number().int().nonnegative(),
+  });
+}
+
+const byId = z.strictObject({ id: idSchema });
+const deleted = z.object({ id: idSchema, deletedAt: timestampSchema });
+const linkFilter = {
+  accountId: idSchema.optional(),
+  contactId: idSchema.optional(),
+  dealId: idSchema.optional(),
+};
+
+function crud<
+  N extends string,
+  R extends z.ZodType,
+  C extends z.ZodType,
+  P extends z.ZodType,
+  F extends z.ZodType,
+>(name: N, label: string, record: R, create: C, patch: P, filter: F, sorts: readonly [string, ...string[]]) {
+  return {
+    [`${name}.create`]: channel(create, record, `Creates ${label}.`),
+    [`${name}.update`]: channel(
+      z.strictObject({ id: idSchema, patch }),
+      record,
+      `Changes some fields of ${label}; absent fields stay as they are.`,
+    ),
+    [`${name}.get`]: channel(byId, record, `One live ${label} by id.`),
+    [`${name}.list`]: channel(
+      listInput(filter, sorts),
+      page(record),
+      `A filtered, sorted page of ${label} records with the total count.`,
+    ),
+    [`${name}.delete`]: channel(byId, deleted, `Deletes ${label} (a tombstone that sync propagates).`),
+  } as {
+    [K in 'create' | 'update' | 'get' | 'list' | 'delete' as `${N}.${K}`]: K extends 'create'
+      ? ChannelDef<C, R>
+      : K extends 'update'
+        ? ChannelDef<z.ZodObject<{ id: typeof idSchema; patch: P }, z.core.$strict>, R>
+        : K extends 'get'
+          ? ChannelDef<typeof byId, R>
+          : K extends 'list'
+            ? ChannelDef<ReturnType<typeof listInput<F>>, ReturnType<typeof page<R>>>
+            : ChannelDef<typeof byId, typeof deleted>;
+  };
+}
+
+/** One piece of highlighted text; `match` marks what the query matched. Never HTML. */
+export const segmentSchema = z.object({ text: z.string(), match: z.boolean() });
+
+export const searchHitSchema = z.object({
+  entity: entityKindSchema,
+  id: idSchema,
+  title: z.array(segmentSchema),
+  snippet: z.array(segmentSchema),
+  /** Higher is better; comparable within one result list only. */
+  score: z.number(),
+});
+
+export const timelineItemSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('activity'), at: timestampSchema, activity: activitySchema }),
+  z.object({ type: z.literal('task'), at: timestampSchema, task: taskSchema }),
+  z.object({
+    type: z.literal('change'),
+    at: timestampSchema,
+    hlc: z.string(),
+    deviceId: z.string(),
+    /** Names of the fields written by this change. */
+    fields: z.array(z.string()),
+  }),
+]);
+
+/** Contact fields a CSV column can be mapped to. */
+export const importTargetSchema = z.enum([
+  'ignore',
+  'name',
+  'givenName',
+  'familyName',
+  'email',
+  'phone',
+  'title',
+  'accountName',
+  'ownerId',
+  'tags',
+  'notes',
+  'street',
+  'city',
+  'region',
+  'postalCode',
+  'country',
+  'marketingOptIn',
+]);
+export type ImportTarget = z.infer<typeof importTargetSchema>;
+
+/** CSV text is read by the renderer from a file the user picked: main never opens a renderer-named path. */
+export const MAX_IMPORT_BYTES = 20 * 1024 * 1024;
+
+export const importInputSchema = z.strictObject({
+  csv: z.string().max(MAX_IMPORT_BYTES),
+  /** CSV header -> contact field. Headers left out are guessed from their names (see the preview). */
+  mapping: z.record(z.string().max(200), importTargetSchema).optional(),
+  /** Rows matching an existing contact (or an earlier row) by this key are skipped. */
+  dedupeBy: z.enum(['email', 'phone', 'emailOrPhone', 'none']).optional(),
+  /** Marks the opt-in source of imported consent flags. */
+  source: z.string().trim().max(200).optional(),
+});
+
+export const importRowErrorSchema = z.object({
+  /** 1-based data row number (the header is row 0). */
+  row: z.number().int(),
+  column: z.string(),
+  code: z.enum(['required', 'invalid_email', 'invalid_phone', 'too_long', 'parse']),
+});
+
+export const importPreviewSchema = z.object({
+  headers: z.array(z.string()),
+  mapping: z.record(z.string(), importTargetSchema),
+  rows: z.number().int(),
+  valid: z.number().int(),
+  duplicates: z.array(z.object({ row: z.number().int(), of: z.enum(['existing', 'file']) })),
+  errors: z.array(importRowErrorSchema),
+  /** The first rows as they would be created. */
+  sample: z.array(
+    z.object({
+      row: z.number().int(),
+      name: z.string(),
+      emails: z.array(z.string()),
+      phones: z.array(z.string()),
+    }),
+  ),
+});
+
+const exportEntitySchema = z.enum(['account', 'contact', 'deal', 'activity', 'task']);
+const fileSchema = z.object({
+  filename: z.string(),
+  mimeType: z.string(),
+  content: z.string(),
+  count: z.number().int(),
+});
+
+/** Channels of the crm domain. */
+export const crmChannels = {
+  ...crud(
+    'accounts',
+    'an account',
+    accountSchema,
+    accountCreateSchema,
+    accountPatchSchema,
+    z.strictObject({ ownerId: userRefSchema.optional(), tag: tagsSchema.element.optional() }),
+    ['name', 'createdAt', 'updatedAt'],
+  ),
+  ...crud(
+    'contacts',
+    'a contact',
+    contactSchema,
+    contactCreateSchema,
+    contactPatchSchema,
+    z.strictObject({
+      accountId: idSchema.optional(),
+      ownerId: userRefSchema.optional(),
+      tag: tagsSchema.element.optional(),
+    }),
+    ['name', 'createdAt', 'updatedAt'],
+  ),
+  ...crud(
+    'deals',
+    'a deal',
+    dealSchema,
+    dealCreateSchema,
+    dealPatchSchema,
+    z.strictObject({
+      accountId: idSchema.optional(),
+      pipelineId: idSchema.optional(),
+      stageId: stageSchema.shape.id.optional(),
+      status: dealStatusSchema.optional(),
+      ownerId: userRefSchema.optional(),
+    }),
+    ['updatedAt', 'createdAt', 'name', 'amountMinor', 'expectedCloseDate', 'position'],
+  ),
+  ...crud(
+    'activities',
+    'an activity',
+    activitySchema,
+    activityCreateSchema,
+    activityPatchSchema,
+    z.strictObject({
+      ...linkFilter,
+      kind: activityKindSchema.optional(),
+      occurredBefore: timestampSchema.optional(),
+      occurredAfter: timestampSchema.optional(),
+    }),
+    ['occurredAt', 'createdAt', 'updatedAt'],
+  ),
+  ...crud(
+    'tasks',
+    'a task',
+    taskSchema,
+    taskCreateSchema,
+    taskPatchSchema,
+    z.strictObject({
+      ...linkFilter,
+      done: z.boolean().optional(),
+      assigneeId: userRefSchema.optional(),
+      dueBefore: timestampSchema.optional(),
+    }),
+    ['dueAt', 'createdAt', 'updatedAt'],
+  ),
+  ...crud(
+    'pipelines',
+    'a pipeline',
+    pipelineSchema,
+    pipelineCreateSchema,
+    pipelinePatchSchema,
+    z.strictObject({}),
+    ['createdAt', 'name', 'updatedAt'],
+  ),
+  'deals.move': channel(
+    z.strictObject({
+      id: idSchema,
+      stageId: stageSchema.shape.id,
+      /** 0-based place among the other deals of the target stage. */
+      index: z.number().int().min(0).max(1_000_000),
+    }),
+    dealSchema,
+    'Moves a deal to a stage and a place within it (one position write, no renumbering).',
+  ),
+  'timeline.get': channel(
+    z.strictObject({
+      entity: z.enum(['account', 'contact', 'deal']),
+      id: idSchema,
+      limit: z.number().int().min(1).max(200).optional(),
+      cursor: cursorSchema.optional(),
+    }),
+    z.object({ items: z.array(timelineItemSchema), nextCursor: z.string().nullable() }),
+    'Activities, tasks and changes of one account, contact or deal, newest first.',
+  ),
+  'search.query': channel(
+    z.strictObject({
+      q: z.string().max(200),
+      limit: z.number().int().min(1).max(50).optional(),
+      entities: z.array(entityKindSchema).max(6).optional(),
+    }),
+    z.object({ hits: z.array(searchHitSchema) }),
+    'One search box across all records: ranked hits with highlighted title and snippet segments.',
+  ),
+  'import.preview': channel(
+    importInputSchema,
+    importPreviewSchema,
+    'Dry run of a contacts CSV import: mapping, per-row errors and duplicates; writes nothing.',
+  ),
+  'import.commit': channel(
+    importInputSchema.extend({
+      /** Echoed in `import.progressed` events. */
+      importId: z
+        .string()
+        .regex(/^[A-Za-z0-9_-]{1,64}$/)
+        .optional(),
+      /** abort (default): any row error rejects the file; skipRows: rows with errors are left out. */
+      onRowError: z.enum(['abort', 'skipRows']).optional(),
+    }),
+    z.object({
+      created: z.number().int(),
+      skippedDuplicates: z.number().int(),
+      accountsCreated: z.number().int(),
+    }),
+    'Imports a contacts CSV in one transaction: all rows are committed or none.',
+  ),
+  'export.csv': channel(
+    z.strictObject({ entity: exportEntitySchema, ids: z.array(idSchema).max(100_000).optional() }),
+    fileSchema,
+    'CSV of live records; cells that a spreadsheet would run as formulas are neutralised.',
+  ),
+  'export.vcard': channel(
+    z.strictObject({ ids: z.array(idSchema).max(100_000).optional() }),
+    fileSchema,
+    'vCard 4.0 of contacts.',
+  ),
+  'privacy.exportPerson': channel(
+    z.strictObject({ contactId: idSchema }),
+    z.object({
+      exportedAt: timestampSchema,
+      contact: contactSchema,
+      account: accountSchema.nullable(),
+      deals: z.array(dealSchema),
+      activities: z.array(activitySchema),
+      tasks: z.array(taskSchema),
+      history: z.array(
+        z.object({ field: z.string(), value: z.unknown(), hlc: z.string(), deviceId: z.string() }),
+      ),
+    }),
+    'Everything held about one person, as JSON (data subject access).',
+  ),
+  'privacy.erasePerson': channel(
+    z.strictObject({ contactId: idSchema }),
+    z.object({ contactId: idSchema, erasedAt: timestampSchema, recordsErased: z.number().int() }),
+    "Erases a person's data from records, the search index and op-log values; leaves a tombstone for sync.",
+  ),
+} satisfies Record<string, ChannelDef>;
 
 /** Push events of the crm domain. */
-export const crmEvents = {} satisfies Record<string, EventDef>;
+export const crmEvents = {
+  'import.progressed': event(
+    z.object({ importId: z.string(), done: z.number().int(), total: z.number().int() }),
+    'Progress of a running CSV import.',
+  ),
+} satisfies Record<string, EventDef>;

@@ -1,0 +1,309 @@
+import { bytesToHex, randomBytes } from '@noble/hashes/utils.js';
+import type { EntityKind, Pipeline, Stage } from '../../../shared/domain/crm.schemas';
+import { formatHlc, HybridClock, parseHlc } from '../../../shared/domain/hlc';
+import { uuidv7 } from '../../../shared/domain/ids';
+import { AppError } from '../../../shared/errors';
+import type { Db } from '../db/database';
+import {
+  accountDef,
+  activityDef,
+  contactDef,
+  DEFAULT_PIPELINE_ID,
+  dealDef,
+  entityDefs,
+  pipelineDef,
+  taskDef,
+  type EntityDef,
+} from './crm.entities';
+import { MetaRepository } from './meta.repository';
+import { OpLogRepository } from './oplog.repository';
+import {
+  RecordsRepository,
+  type ListPage,
+  type ListQuery,
+  type RecordData,
+  type WriteMeta,
+} from './records.repository';
+import { SearchRepository } from './search.repository';
+
+/** Same value for change detection: JSON identity (field values are plain JSON data). */
+function same(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+}
+
+/** A mutation's stamp: one HLC for all of its field ops. */
+export interface Stamp {
+  readonly hlc: string;
+  readonly at: number;
+  readonly deviceId: string;
+}
+
+/**
+ * The CRM over one open vault database. Every mutation runs in one transaction that writes the record,
+ * its field-level ops (pending for sync) and its search index rows, so none can exist without the others.
+ */
+export class CrmService {
+  readonly records: RecordsRepository;
+  readonly oplog: OpLogRepository;
+  readonly search: SearchRepository;
+  readonly deviceId: string;
+  private readonly clock: HybridClock;
+
+  constructor(
+    readonly db: Db,
+    now: () => number,
+  ) {
+    this.records = new RecordsRepository(db);
+    this.oplog = new OpLogRepository(db);
+    this.search = new SearchRepository(db);
+    this.deviceId = new MetaRepository(db).getOrInit('deviceId', () => bytesToHex(randomBytes(16)));
+    const last = this.oplog.lastHlc();
+    this.clock = new HybridClock(this.deviceId, now, last ? parseHlc(last) : null);
+  }
+
+  /** Runs `fn` in one transaction (nested calls join the outer one). */
+  tx<T>(fn: () => T): T {
+    if (this.db.inTransaction) return fn();
+    return this.db.transaction(fn)();
+  }
+
+  /** A new stamp for one mutation. */
+  stamp(): Stamp {
+    const s = this.clock.now();
+    return { hlc: formatHlc(s), at: s.wall, deviceId: this.deviceId };
+  }
+
+  private meta(stamp: Stamp): WriteMeta {
+    return { at: stamp.at, by: stamp.deviceId };
+  }
+
+  /** Writes one op per field. Every mutation path ends here (see change-capture tests). */
+  writeOps(
+    entity: EntityKind,
+    recordId: string,
+    fields: Readonly<Record<string, unknown>>,
+    stamp: Stamp,
+  ): void {
+    for (const [field, value] of Object.entries(fields)) {
+      this.oplog.appendLocal(
+        uuidv7(stamp.at),
+        entity,
+        recordId,
+        field,
+        JSON.stringify(value ?? null),
+        stamp.hlc,
+        stamp.deviceId,
+      );
+    }
+  }
+
+  private reindex<T>(def: EntityDef<T>, record: RecordData): void {
+    if (!def.search) return;
+    if (record.deletedAt !== null) this.search.remove(record.id);
+    else this.search.put(def.kind, record.id, def.search.doc(record as unknown as T));
+    if (def.kind === 'contact') {
+      const live = record.deletedAt === null;
+      this.records.setContactKeys(
+        record.id,
+        live ? (record.emails as string[]) : [],
+        live ? (record.phones as string[]) : [],
+      );
+    }
+  }
+
+  // ---- generic CRUD ------------------------------------------------------------------------------
+
+  create<T>(def: EntityDef<T>, input: Readonly<Record<string, unknown>>, stamp?: Stamp): RecordData {
+    return this.tx(() => {
+      const fields: Record<string, unknown> = { ...def.defaults, ...stripUndefined(input) };
+      this.checkRefs(def, fields, null);
+      const s = stamp ?? this.stamp();
+      const id = uuidv7(s.at);
+      const ops: Record<string, unknown> = {};
+      for (const f of Object.keys(def.fields)) {
+        if (fields[f] === undefined) fields[f] = null;
+        // Defaults are the same on every device, so only values that differ from them travel.
+        if (!(f in def.defaults) || !same(fields[f], def.defaults[f])) ops[f] = fields[f];
+      }
+      this.records.insert(def, id, fields, this.meta(s));
+      this.writeOps(def.kind, id, ops, s);
+      const record = this.records.get(def, id)!;
+      this.reindex(def, record);
+      return record;
+    });
+  }
+
+  update<T>(def: EntityDef<T>, id: string, patch: Readonly<Record<string, unknown>>): RecordData {
+    return this.tx(() => {
+      const current = this.getLive(def, id);
+      const changes: Record<string, unknown> = {};
+      for (const [f, v] of Object.entries(patch)) {
+        if (v === undefined || !def.fields[f]) continue;
+        if (!same(current[f], v)) changes[f] = v;
+      }
+      if (Object.keys(changes).length === 0) return current;
+      this.checkRefs(def, { ...current, ...changes }, current);
+      const s = this.stamp();
+      this.records.update(def, id, changes, this.meta(s));
+      this.writeOps(def.kind, id, changes, s);
+      const record = this.records.get(def, id)!;
+      this.reindex(def, record);
+      return record;
+    });
+  }
+
+  delete<T>(def: EntityDef<T>, id: string): { id: string; deletedAt: number } {
+    return this.tx(() => {
+      this.getLive(def, id);
+      if (def.kind === 'pipeline') {
+        if (id === DEFAULT_PIPELINE_ID)
+          throw new AppError('CONFLICT', 'The default pipeline cannot be deleted');
+        if (this.records.countDeals(id, null) > 0)
+          throw new AppError('CONFLICT', 'The pipeline still has deals');
+      }
+      const s = this.stamp();
+      this.records.markDeleted(def, id, this.meta(s));
+      this.writeOps(def.kind, id, { deletedAt: s.at }, s);
+      this.reindex(def, this.records.get(def, id)!);
+      return { id, deletedAt: s.at };
+    });
+  }
+
+  get<T>(def: EntityDef<T>, id: string): RecordData {
+    return this.getLive(def, id);
+  }
+
+  list<T>(def: EntityDef<T>, query: Partial<ListQuery> | undefined): ListPage {
+    return this.records.list(def, {
+      filter: query?.filter ?? {},
+      sort: query?.sort ?? def.defaultSort,
+      limit: query?.limit ?? 50,
+      cursor: query?.cursor ?? null,
+      includeDeleted: query?.includeDeleted ?? false,
+    });
+  }
+
+  private getLive<T>(def: EntityDef<T>, id: string): RecordData {
+    const record = this.records.get(def, id);
+    if (!record || record.deletedAt !== null) throw new AppError('NOT_FOUND', `No such ${def.kind}`);
+    return record;
+  }
+
+  /** References must name live records; a deal's stage must belong to its pipeline. */
+  private checkRefs<T>(
+    def: EntityDef<T>,
+    fields: Readonly<Record<string, unknown>>,
+    current: RecordData | null,
+  ): void {
+    const need = (target: EntityDef<unknown>, id: unknown) => {
+      if (typeof id === 'string' && !this.records.exists(target, id))
+        throw new AppError('NOT_FOUND', `No such ${target.kind}`);
+    };
+    const changed = (f: string) => !current || !same(current[f], fields[f]);
+    if ('accountId' in def.fields && changed('accountId')) need(accountDef, fields.accountId);
+    if ('contactId' in def.fields && changed('contactId')) need(contactDef, fields.contactId);
+    if ('dealId' in def.fields && changed('dealId')) need(dealDef, fields.dealId);
+    if (def.kind === 'deal') {
+      if (changed('contactIds')) for (const c of fields.contactIds as string[]) need(contactDef, c);
+      if (changed('pipelineId') || changed('stageId')) {
+        const pipeline = this.records.get(pipelineDef, fields.pipelineId as string);
+        if (!pipeline || pipeline.deletedAt !== null) throw new AppError('NOT_FOUND', 'No such pipeline');
+        const stages = (pipeline as unknown as Pipeline).stages;
+        if (!stages.some((st) => st.id === fields.stageId))
+          throw new AppError('VALIDATION', 'The stage is not part of the pipeline');
+      }
+    }
+    if (def.kind === 'pipeline' && current && changed('stages')) {
+      const kept = new Set((fields.stages as Stage[]).map((st) => st.id));
+      const removed = (current.stages as Stage[]).map((st) => st.id).filter((sid) => !kept.has(sid));
+      if (this.records.countDeals(current.id, removed) > 0)
+        throw new AppError('CONFLICT', 'A removed stage still has deals');
+    }
+  }
+
+  // ---- deals -------------------------------------------------------------------------------------
+
+  /** Moves a deal to `stageId` at `index` among that stage's other deals, writing one position. */
+  moveDeal(id: string, stageId: string, index: number): RecordData {
+    return this.tx(() => {
+      const deal = this.getLive(dealDef, id);
+      const pipelineId = deal.pipelineId as string;
+      const others = this.records.stagePositions(pipelineId, stageId, id);
+      const at = Math.min(index, others.length);
+      const before = others[at - 1]?.position;
+      const after = others[at]?.position;
+      let position: number;
+      if (before === undefined && after === undefined) position = 0;
+      else if (before === undefined) position = after! - 1;
+      else if (after === undefined) position = before + 1;
+      else position = (before + after) / 2;
+      if (before !== undefined && after !== undefined && (position <= before || position >= after)) {
+        // Floating point ran out of room between neighbours: respace the stage (rare).
+        others.forEach((o, k) => this.update(dealDef, o.id, { position: k >= at ? k + 1 : k }));
+        position = at;
+      }
+      return this.update(dealDef, id, { stageId, position });
+    });
+  }
+
+  /** The position after the last deal of a stage (new deals go to the end). */
+  endOfStage(pipelineId: string, stageId: string): number {
+    const others = this.records.stagePositions(pipelineId, stageId, '');
+    return others.length ? others[others.length - 1]!.position + 1 : 0;
+  }
+
+  // ---- timeline ----------------------------------------------------------------------------------
+
+  timeline(
+    entity: 'account' | 'contact' | 'deal',
+    id: string,
+    limit: number,
+    cursor: { at: number; key: string } | null,
+  ): { items: TimelineItem[]; next: { at: number; key: string } | null } {
+    const def: EntityDef<unknown> = entityDefs[entity];
+    this.getLive(def, id);
+    const column = entity === 'account' ? 'account_id' : entity === 'contact' ? 'contact_id' : 'deal_id';
+    const beforeAt = cursor?.at ?? Number.MAX_SAFE_INTEGER;
+    const beforeKey = cursor?.key ?? '\uffff';
+    const acts = this.records
+      .timelineSlice('crm_activities', column, 'occurred_at', id, beforeAt, beforeKey, limit)
+      .map((r) => ({ type: 'activity' as const, at: r.at, key: r.id }));
+    const tasks = this.records
+      .timelineSlice('crm_tasks', column, 'created_at', id, beforeAt, beforeKey, limit)
+      .map((r) => ({ type: 'task' as const, at: r.at, key: r.id }));
+    const hlcBound = formatHlc({ wall: Math.min(beforeAt + 1, 0xffffffffffff), counter: 0, deviceId: '0' });
+    const changes = this.oplog
+      .changes(id, hlcBound, limit + 50)
+      .map((c) => ({ type: 'change' as const, at: parseHlc(c.hlc)?.wall ?? 0, key: c.hlc, row: c }))
+      .filter((c) => c.at < beforeAt || (c.at === beforeAt && c.key < beforeKey));
+    const merged = [...acts, ...tasks, ...changes].sort((a, b) =>
+      a.at !== b.at ? b.at - a.at : a.key < b.key ? 1 : a.key > b.key ? -1 : 0,
+    );
+    const pageItems = merged.slice(0, limit);
+    const items: TimelineItem[] = pageItems.map((it) => {
+      if (it.type === 'activity')
+        return { type: 'activity', at: it.at, activity: this.records.get(activityDef, it.key)! };
+      if (it.type === 'task') return { type: 'task', at: it.at, task: this.records.get(taskDef, it.key)! };
+      return {
+        type: 'change',
+        at: it.at,
+        hlc: it.row.hlc,
+        deviceId: it.row.deviceId,
+        fields: [...new Set(it.row.fields.split(','))],
+      };
+    });
+    const last = pageItems[pageItems.length - 1];
+    return { items, next: merged.length > limit && last ? { at: last.at, key: last.key } : null };
+  }
+}
+
+export type TimelineItem =
+  | { type: 'activity'; at: number; activity: RecordData }
+  | { type: 'task'; at: number; task: RecordData }
+  | { type: 'change'; at: number; hlc: string; deviceId: string; fields: string[] };
+
+function stripUndefined(input: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(input)) if (v !== undefined) out[k] = v;
+  return out;
+}

@@ -1,0 +1,81 @@
+import type { Address, Contact } from '../../../shared/domain/crm.schemas';
+import type { ChannelOutput } from '../../../shared/ipc/contract';
+import { accountDef, contactDef } from './crm.entities';
+import type { CrmService } from './crm.service';
+
+/** RFC 6350 text escaping: backslash, newline, and (in values) comma and semicolon. */
+function esc(text: string): string {
+  return text
+    .replace(/\\/g, '\\\\')
+    .replace(/\r\n|\r|\n/g, '\\n')
+    .replace(/,/g, '\\,')
+    .replace(/;/g, '\\;');
+}
+
+/** Folds a content line at 75 octets without splitting a UTF-8 sequence (RFC 6350 3.2). */
+function fold(line: string): string {
+  const out: string[] = [];
+  let current = '';
+  let octets = 0;
+  for (const ch of line) {
+    const n = Buffer.byteLength(ch, 'utf8');
+    const limit = out.length === 0 ? 75 : 74; // continuation lines start with a space
+    if (octets + n > limit) {
+      out.push(current);
+      current = '';
+      octets = 0;
+    }
+    current += ch;
+    octets += n;
+  }
+  out.push(current);
+  return out.join('\r\n ');
+}
+
+function adr(a: Address): string {
+  return ['', '', a.street ?? '', a.city ?? '', a.region ?? '', a.postalCode ?? '', a.country ?? '']
+    .map(esc)
+    .join(';');
+}
+
+/** One contact as a vCard 4.0. */
+export function contactToVcard(c: Contact, org: string | null): string {
+  const lines = ['BEGIN:VCARD', 'VERSION:4.0', `UID:urn:uuid:${c.id}`, `FN:${esc(c.name)}`];
+  lines.push(`N:${esc(c.familyName ?? '')};${esc(c.givenName ?? '')};;;`);
+  c.emails.forEach((e, i) => lines.push(`EMAIL${i === 0 ? ';PREF=1' : ''}:${esc(e)}`));
+  c.phones.forEach((p, i) => lines.push(`TEL;VALUE=text${i === 0 ? ';PREF=1' : ''}:${esc(p)}`));
+  if (c.title) lines.push(`TITLE:${esc(c.title)}`);
+  if (org) lines.push(`ORG:${esc(org)}`);
+  if (c.address) lines.push(`ADR:${adr(c.address)}`);
+  if (c.tags.length) lines.push(`CATEGORIES:${c.tags.map(esc).join(',')}`);
+  if (c.notes) lines.push(`NOTE:${esc(c.notes)}`);
+  lines.push(
+    `REV:${new Date(c.updatedAt)
+      .toISOString()
+      .replace(/[-:]/g, '')
+      .replace(/\.\d{3}/, '')}`,
+  );
+  lines.push('END:VCARD');
+  return lines.map(fold).join('\r\n') + '\r\n';
+}
+
+/** vCard 4.0 of live contacts (all, or the given ids). */
+export function exportVcard(svc: CrmService, ids: readonly string[] | null): ChannelOutput<'export.vcard'> {
+  let content = '';
+  let count = 0;
+  const orgs = new Map<string, string | null>();
+  for (const record of svc.records.iterate(contactDef, ids)) {
+    const c = record as unknown as Contact;
+    let org: string | null = null;
+    if (c.accountId) {
+      if (!orgs.has(c.accountId)) {
+        const a = svc.records.get(accountDef, c.accountId);
+        orgs.set(c.accountId, a && a.deletedAt === null ? (a.name as string) : null);
+      }
+      org = orgs.get(c.accountId) ?? null;
+    }
+    content += contactToVcard(c, org);
+    count++;
+  }
+  return { filename: 'contacts.vcf', mimeType: 'text/vcard', content, count };
+}

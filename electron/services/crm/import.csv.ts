@@ -1,0 +1,320 @@
+import Papa from 'papaparse';
+import type { z } from 'zod';
+import {
+  contactCreateSchema,
+  emailSchema,
+  phoneSchema,
+  userRefSchema,
+} from '../../../shared/domain/crm.schemas';
+import { AppError } from '../../../shared/errors';
+import type { ChannelOutput, ParsedInput } from '../../../shared/ipc/contract';
+import type { ImportTarget, importRowErrorSchema } from '../../../shared/ipc/channels/crm.channels';
+import type { ModuleContext } from '../module';
+import { accountDef, contactDef } from './crm.entities';
+import type { CrmService } from './crm.service';
+
+type RowError = z.infer<typeof importRowErrorSchema>;
+type ImportInput = ParsedInput<'import.preview'>;
+
+const MAX_ROWS = 200_000;
+const CJK = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/u;
+
+/** Header names (lower-case, letters and digits only) that map to a contact field without help. */
+const GUESSES: Record<string, ImportTarget> = {
+  name: 'name',
+  fullname: 'name',
+  contactname: 'name',
+  displayname: 'name',
+  firstname: 'givenName',
+  givenname: 'givenName',
+  first: 'givenName',
+  lastname: 'familyName',
+  familyname: 'familyName',
+  surname: 'familyName',
+  last: 'familyName',
+  email: 'email',
+  emailaddress: 'email',
+  email1: 'email',
+  email2: 'email',
+  workemail: 'email',
+  phone: 'phone',
+  phonenumber: 'phone',
+  mobile: 'phone',
+  mobilephone: 'phone',
+  mobilephonenumber: 'phone',
+  telephone: 'phone',
+  tel: 'phone',
+  workphone: 'phone',
+  jobtitle: 'title',
+  title: 'title',
+  position: 'title',
+  company: 'accountName',
+  companyname: 'accountName',
+  account: 'accountName',
+  accountname: 'accountName',
+  organization: 'accountName',
+  organisation: 'accountName',
+  contactowner: 'ownerId',
+  owner: 'ownerId',
+  tags: 'tags',
+  notes: 'notes',
+  note: 'notes',
+  description: 'notes',
+  street: 'street',
+  streetaddress: 'street',
+  address: 'street',
+  city: 'city',
+  state: 'region',
+  region: 'region',
+  stateregion: 'region',
+  province: 'region',
+  zip: 'postalCode',
+  zipcode: 'postalCode',
+  postalcode: 'postalCode',
+  postcode: 'postalCode',
+  country: 'country',
+  countryregion: 'country',
+  marketingoptin: 'marketingOptIn',
+  emailoptin: 'marketingOptIn',
+  marketingconsent: 'marketingOptIn',
+};
+
+interface Candidate {
+  readonly row: number;
+  readonly contact: z.output<typeof contactCreateSchema>;
+  readonly accountName: string | null;
+}
+
+interface Analysis {
+  readonly headers: string[];
+  readonly mapping: Record<string, ImportTarget>;
+  readonly rows: number;
+  readonly candidates: Candidate[];
+  readonly errors: RowError[];
+  readonly errorRows: Set<number>;
+  readonly duplicates: { row: number; of: 'existing' | 'file' }[];
+}
+
+function norm(header: string): string {
+  return header.toLowerCase().replace(/[^\p{L}\p{N}]/gu, '');
+}
+
+function splitMulti(cell: string): string[] {
+  return cell
+    .split(/[;,\n]/)
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+function truthy(cell: string): boolean {
+  return /^(yes|y|true|1|x|opted[ -]?in|subscribed)$/i.test(cell.trim());
+}
+
+/** Parses and validates the whole file; writes nothing. */
+function analyse(svc: CrmService, input: ImportInput, now: number): Analysis {
+  const text = input.csv.startsWith('\ufeff') ? input.csv.slice(1) : input.csv;
+  const parsed = Papa.parse<string[]>(text, { header: false, skipEmptyLines: 'greedy' });
+  const data = parsed.data;
+  if (data.length === 0) throw new AppError('VALIDATION', 'The file has no header row');
+  if (data.length - 1 > MAX_ROWS) throw new AppError('VALIDATION', 'The file has too many rows');
+  const headers = data[0]!.map((h) => h.trim());
+  const mapping: Record<string, ImportTarget> = {};
+  for (const h of headers) mapping[h] = input.mapping?.[h] ?? GUESSES[norm(h)] ?? 'ignore';
+  const targets = headers.map((h) => mapping[h]!);
+  if (!targets.some((t) => t === 'name' || t === 'givenName' || t === 'familyName')) {
+    throw new AppError('VALIDATION', 'No column is mapped to a name');
+  }
+  const dedupe = input.dedupeBy ?? 'emailOrPhone';
+  const source = input.source?.trim() || 'CSV import';
+  const errors: RowError[] = [];
+  const errorRows = new Set<number>();
+  const duplicates: { row: number; of: 'existing' | 'file' }[] = [];
+  const candidates: Candidate[] = [];
+  const seenEmails = new Set<string>();
+  const seenPhones = new Set<string>();
+  for (const e of parsed.errors) {
+    if (typeof e.row === 'number' && e.row > 0) {
+      errors.push({ row: e.row, column: '', code: 'parse' });
+      errorRows.add(e.row);
+    }
+  }
+
+  for (let r = 1; r < data.length; r++) {
+    if (errorRows.has(r)) continue;
+    const cells = data[r]!;
+    const fail = (column: string, code: RowError['code']) => {
+      errors.push({ row: r, column, code });
+      errorRows.add(r);
+    };
+    let name = '';
+    let given = '';
+    let family = '';
+    const emails: string[] = [];
+    const phones: string[] = [];
+    const address: Record<string, string> = {};
+    const tags: string[] = [];
+    const notes: string[] = [];
+    let title: string | null = null;
+    let ownerId: string | null = null;
+    let accountName: string | null = null;
+    let optIn = false;
+    targets.forEach((target, c) => {
+      const raw = (cells[c] ?? '').trim();
+      if (!raw || target === 'ignore') return;
+      const column = headers[c]!;
+      switch (target) {
+        case 'name':
+          name = raw;
+          break;
+        case 'givenName':
+          given = raw;
+          break;
+        case 'familyName':
+          family = raw;
+          break;
+        case 'email':
+          for (const e of splitMulti(raw)) {
+            const p = emailSchema.safeParse(e);
+            if (p.success) emails.push(p.data);
+            else fail(column, 'invalid_email');
+          }
+          break;
+        case 'phone':
+          for (const ph of raw
+            .split(/[;\n]/)
+            .map((s) => s.trim())
+            .filter(Boolean)) {
+            const p = phoneSchema.safeParse(ph);
+            if (p.success) phones.push(p.data);
+            else fail(column, 'invalid_phone');
+          }
+          break;
+        case 'title':
+          title = raw;
+          break;
+        case 'accountName':
+          accountName = raw;
+          break;
+        case 'ownerId':
+          if (userRefSchema.safeParse(raw).success) ownerId = raw;
+          else fail(column, 'too_long');
+          break;
+        case 'tags':
+          tags.push(...splitMulti(raw));
+          break;
+        case 'notes':
+          notes.push(raw);
+          break;
+        case 'marketingOptIn':
+          optIn = truthy(raw);
+          break;
+        default:
+          address[target] = raw;
+      }
+    });
+    if (!name) {
+      // Chinese, Japanese and Korean names are written family name first, without a space.
+      name = CJK.test(family + given) ? `${family}${given}` : [given, family].filter(Boolean).join(' ');
+    }
+    if (!name) {
+      fail('name', 'required');
+      continue;
+    }
+    const contact = contactCreateSchema.safeParse({
+      name,
+      givenName: given || null,
+      familyName: family || null,
+      title,
+      emails: [...new Set(emails)],
+      phones: [...new Set(phones)],
+      address: Object.keys(address).length ? address : null,
+      tags: [...new Set(tags)],
+      ownerId,
+      notes: notes.join('\n'),
+      consent: { marketingOptIn: optIn, recordedAt: optIn ? now : null, source: optIn ? source : null },
+    });
+    if (!contact.success) {
+      fail(String(contact.error.issues[0]?.path[0] ?? ''), 'too_long');
+      continue;
+    }
+    if (accountName && (accountName as string).length > 200) {
+      fail('accountName', 'too_long');
+      continue;
+    }
+    if (errorRows.has(r)) continue;
+    const emailKeys = contact.data.emails ?? [];
+    const phoneKeys = (contact.data.phones ?? []).map((p) => p.replace(/\D/g, ''));
+    const useEmail = dedupe === 'email' || dedupe === 'emailOrPhone';
+    const usePhone = dedupe === 'phone' || dedupe === 'emailOrPhone';
+    const existing =
+      (useEmail && emailKeys.some((e) => svc.records.contactByKey('email', e))) ||
+      (usePhone && phoneKeys.some((p) => svc.records.contactByKey('phone', p)));
+    const inFile =
+      (useEmail && emailKeys.some((e) => seenEmails.has(e))) ||
+      (usePhone && phoneKeys.some((p) => seenPhones.has(p)));
+    if (existing || inFile) {
+      duplicates.push({ row: r, of: existing ? 'existing' : 'file' });
+      continue;
+    }
+    emailKeys.forEach((e) => seenEmails.add(e));
+    phoneKeys.forEach((p) => seenPhones.add(p));
+    candidates.push({ row: r, contact: contact.data, accountName });
+  }
+  return { headers, mapping, rows: data.length - 1, candidates, errors, errorRows, duplicates };
+}
+
+/** Dry run: what would be imported, with per-row errors and duplicates. */
+export function previewImport(svc: CrmService, input: ImportInput): ChannelOutput<'import.preview'> {
+  const a = analyse(svc, input, Date.now());
+  return {
+    headers: a.headers,
+    mapping: a.mapping,
+    rows: a.rows,
+    valid: a.candidates.length,
+    duplicates: a.duplicates,
+    errors: a.errors.slice(0, 1000),
+    sample: a.candidates.slice(0, 20).map((c) => ({
+      row: c.row,
+      name: c.contact.name,
+      emails: c.contact.emails ?? [],
+      phones: c.contact.phones ?? [],
+    })),
+  };
+}
+
+/**
+ * Imports in one transaction. Any row with an error rejects the whole file (VALIDATION) unless the
+ * caller asked to skip such rows; a failure half-way rolls everything back.
+ */
+export function commitImport(
+  svc: CrmService,
+  input: ParsedInput<'import.commit'>,
+  ctx: ModuleContext,
+): ChannelOutput<'import.commit'> {
+  const a = analyse(svc, input, ctx.now());
+  if (a.errorRows.size > 0 && (input.onRowError ?? 'abort') === 'abort') {
+    throw new AppError('VALIDATION', `${a.errorRows.size} rows have errors; nothing was imported`);
+  }
+  const importId = input.importId ?? 'import';
+  const total = a.candidates.length;
+  let accountsCreated = 0;
+  svc.tx(() => {
+    const accounts = new Map<string, string>();
+    a.candidates.forEach((c, k) => {
+      let accountId: string | null = null;
+      if (c.accountName) {
+        const key = c.accountName.toLowerCase();
+        accountId = accounts.get(key) ?? svc.records.accountByName(c.accountName);
+        if (!accountId) {
+          accountId = svc.create(accountDef, { name: c.accountName }).id;
+          accountsCreated++;
+        }
+        accounts.set(key, accountId);
+      }
+      svc.create(contactDef, { ...c.contact, accountId });
+      if ((k + 1) % 2000 === 0) ctx.emit('import.progressed', { importId, done: k + 1, total });
+    });
+  });
+  ctx.emit('import.progressed', { importId, done: total, total });
+  return { created: total, skippedDuplicates: a.duplicates.length, accountsCreated };
+}

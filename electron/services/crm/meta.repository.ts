@@ -1,0 +1,19 @@
+import type { Db } from '../db/database';
+
+/** Small key/value facts of the crm domain (the device id of this vault). */
+export class MetaRepository {
+  constructor(private readonly db: Db) {}
+
+  get(key: string): string | null {
+    const row = this.db
+      .prepare<[string], { value: string }>('SELECT value FROM crm_meta WHERE key = ?')
+      .get(key);
+    return row?.value ?? null;
+  }
+
+  /** Sets the value only if the key has none; returns the value now stored. */
+  getOrInit(key: string, make: () => string): string {
+    this.db.prepare('INSERT OR IGNORE INTO crm_meta (key, value) VALUES (?, ?)').run(key, make());
+    return this.get(key)!;
+  }
+}

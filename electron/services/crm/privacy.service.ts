@@ -1,0 +1,97 @@
+import type { ChannelOutput } from '../../../shared/ipc/contract';
+import { AppError } from '../../../shared/errors';
+import { accountDef, activityDef, contactDef, dealDef, taskDef, type EntityDef } from './crm.entities';
+import type { CrmService, Stamp } from './crm.service';
+import type { RecordData } from './records.repository';
+
+/** An erased contact keeps its id and stamps; its name is empty. */
+function isErased(c: RecordData): boolean {
+  return c.deletedAt !== null && c.name === '';
+}
+
+function parseValue(value: string | null): unknown {
+  return value === null ? null : (JSON.parse(value) as unknown);
+}
+
+/** Everything held about one person (including a deleted, not yet erased, contact). */
+export function exportPerson(
+  svc: CrmService,
+  contactId: string,
+  now: number,
+): ChannelOutput<'privacy.exportPerson'> {
+  const contact = svc.records.get(contactDef, contactId);
+  if (!contact || isErased(contact)) throw new AppError('NOT_FOUND', 'No such contact');
+  const accountId = contact.accountId as string | null;
+  const account = accountId ? svc.records.get(accountDef, accountId) : null;
+  return {
+    exportedAt: now,
+    contact,
+    account: account && account.deletedAt === null ? account : null,
+    deals: svc.records.dealsWithContact(dealDef, contactId),
+    activities: svc.records.linked(activityDef, 'contact_id', contactId),
+    tasks: svc.records.linked(taskDef, 'contact_id', contactId),
+    history: svc.oplog.forRecord(contactId).map((op) => ({
+      field: op.field,
+      value: parseValue(op.value),
+      hlc: op.hlc,
+      deviceId: op.deviceId,
+    })),
+  } as ChannelOutput<'privacy.exportPerson'>;
+}
+
+/** Field values that carry nothing about anyone: defaults, empty text for required names and titles. */
+function blanksFor<T>(def: EntityDef<T>, current: RecordData): Record<string, unknown> {
+  const blanks: Record<string, unknown> = {};
+  for (const f of Object.keys(def.fields)) {
+    if (f in def.defaults) blanks[f] = def.defaults[f];
+    else if (f === 'name' || f === 'title') blanks[f] = '';
+    else blanks[f] = current[f];
+  }
+  return blanks;
+}
+
+function eraseRecord<T>(svc: CrmService, def: EntityDef<T>, record: RecordData, stamp: Stamp): void {
+  const blanks = blanksFor(def, record);
+  // Old op values go first; the erasure itself is then logged with blank values, for sync to carry.
+  svc.oplog.scrubValues(record.id);
+  svc.records.blank(def, record.id, blanks, { at: stamp.at, by: stamp.deviceId });
+  svc.search.remove(record.id);
+  if (def.kind === 'contact') svc.records.setContactKeys(record.id, [], []);
+  svc.writeOps(
+    def.kind,
+    record.id,
+    { ...blanks, deletedAt: record.deletedAt ?? stamp.at, erasedAt: stamp.at },
+    stamp,
+  );
+}
+
+/**
+ * Erases a person: the contact and the activities and tasks that concern only them are blanked and
+ * tombstoned, their op-log values dropped and their search rows removed physically (FTS5 secure-delete);
+ * activities and tasks that also belong to an account or deal, and deals, just lose the link.
+ */
+export function erasePerson(svc: CrmService, contactId: string): ChannelOutput<'privacy.erasePerson'> {
+  return svc.tx(() => {
+    const contact = svc.records.get(contactDef, contactId);
+    if (!contact || isErased(contact)) throw new AppError('NOT_FOUND', 'No such contact');
+    let erased = 0;
+    const stamp = svc.stamp();
+    svc.search.withSecureDelete(() => {
+      for (const def of [activityDef, taskDef] as EntityDef<unknown>[]) {
+        for (const r of svc.records.linked(def, 'contact_id', contactId)) {
+          if (r.accountId || r.dealId) svc.update(def, r.id, { contactId: null });
+          else {
+            eraseRecord(svc, def, r, stamp);
+            erased++;
+          }
+        }
+      }
+      for (const d of svc.records.dealsWithContact(dealDef, contactId)) {
+        svc.update(dealDef, d.id, { contactIds: (d.contactIds as string[]).filter((c) => c !== contactId) });
+      }
+      eraseRecord(svc, contactDef, contact, stamp);
+      erased++;
+    });
+    return { contactId, erasedAt: stamp.at, recordsErased: erased };
+  });
+}

@@ -1,0 +1,331 @@
+import type Database from 'better-sqlite3-multiple-ciphers';
+import { AppError } from '../../../shared/errors';
+import type { Db } from '../db/database';
+import type { EntityDef, FieldDef } from './crm.entities';
+
+type Row = Record<string, unknown>;
+/** A record as the API shows it (fields plus meta). */
+export type RecordData = Record<string, unknown> & { id: string; deletedAt: number | null };
+
+export interface ListQuery {
+  readonly filter: Readonly<Record<string, unknown>>;
+  readonly sort: { readonly field: string; readonly dir: 'asc' | 'desc' };
+  readonly limit: number;
+  readonly cursor: string | null;
+  readonly includeDeleted: boolean;
+}
+
+export interface ListPage {
+  readonly items: RecordData[];
+  readonly nextCursor: string | null;
+  readonly total: number;
+}
+
+export interface WriteMeta {
+  readonly at: number;
+  readonly by: string;
+}
+
+interface Cursor {
+  f: string;
+  d: 'asc' | 'desc';
+  v: string | number;
+  id: string;
+}
+
+/** Converts an API value to its column value. */
+export function toColumn(def: FieldDef, value: unknown): unknown {
+  if (value === undefined || value === null) return null;
+  switch (def.kind) {
+    case 'json':
+      return JSON.stringify(value);
+    case 'bool':
+      return value ? 1 : 0;
+    default:
+      return value;
+  }
+}
+
+function fromColumn(def: FieldDef, value: unknown): unknown {
+  if (value === null || value === undefined) return null;
+  switch (def.kind) {
+    case 'json':
+      return JSON.parse(value as string) as unknown;
+    case 'bool':
+      return value === 1;
+    default:
+      return value;
+  }
+}
+
+function encodeCursor(c: Cursor): string {
+  return Buffer.from(JSON.stringify(c), 'utf8').toString('base64url');
+}
+
+function decodeCursor(text: string, field: string, dir: 'asc' | 'desc'): Cursor {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
+  } catch {
+    throw new AppError('VALIDATION', 'The cursor is not valid');
+  }
+  const c = parsed as Partial<Cursor> | null;
+  if (
+    !c ||
+    typeof c !== 'object' ||
+    c.f !== field ||
+    c.d !== dir ||
+    (typeof c.v !== 'string' && typeof c.v !== 'number') ||
+    typeof c.id !== 'string'
+  ) {
+    throw new AppError('VALIDATION', 'The cursor does not belong to this query');
+  }
+  return c as Cursor;
+}
+
+/**
+ * Generic storage of CRM records: one table per entity, one column per field, described by an
+ * `EntityDef`. Table and column names come only from those constant definitions; values are always
+ * bound parameters.
+ */
+export class RecordsRepository {
+  private readonly stmts = new Map<string, Database.Statement<unknown[], Row>>();
+
+  constructor(private readonly db: Db) {}
+
+  private stmt(sql: string): Database.Statement<unknown[], Row> {
+    let s = this.stmts.get(sql);
+    if (!s) {
+      s = this.db.prepare<unknown[], Row>(sql);
+      this.stmts.set(sql, s);
+    }
+    return s;
+  }
+
+  private selectList<T>(def: EntityDef<T>): string {
+    const cols = Object.entries(def.fields).map(([f, d]) => `${d.column} AS "${f}"`);
+    return [
+      'id',
+      ...cols,
+      'created_at AS createdAt',
+      'updated_at AS updatedAt',
+      'created_by AS createdBy',
+      'updated_by AS updatedBy',
+      'deleted_at AS deletedAt',
+    ].join(', ');
+  }
+
+  private toRecord<T>(def: EntityDef<T>, row: Row): RecordData {
+    const out: Row = { ...row };
+    for (const [f, d] of Object.entries(def.fields)) out[f] = fromColumn(d, row[f]);
+    delete out._sortv;
+    return out as RecordData;
+  }
+
+  /** Inserts a new record with every field (defaults already applied). */
+  insert<T>(def: EntityDef<T>, id: string, fields: Readonly<Record<string, unknown>>, meta: WriteMeta): void {
+    const entries = Object.entries(def.fields);
+    const sql = `INSERT INTO ${def.table} (id, ${entries.map(([, d]) => d.column).join(', ')},
+      created_at, updated_at, created_by, updated_by) VALUES (?, ${entries.map(() => '?').join(', ')}, ?, ?, ?, ?)`;
+    this.stmt(sql).run(
+      id,
+      ...entries.map(([f, d]) => toColumn(d, fields[f])),
+      meta.at,
+      meta.at,
+      meta.by,
+      meta.by,
+    );
+  }
+
+  /** Writes the given fields (and the updated stamp) of one record. */
+  update<T>(
+    def: EntityDef<T>,
+    id: string,
+    changes: Readonly<Record<string, unknown>>,
+    meta: WriteMeta,
+  ): void {
+    const keys = Object.keys(changes).filter((k) => def.fields[k]);
+    const sets = keys.map((k) => `${def.fields[k]!.column} = ?`);
+    const sql = `UPDATE ${def.table} SET ${[...sets, 'updated_at = ?', 'updated_by = ?'].join(', ')} WHERE id = ?`;
+    this.stmt(sql).run(...keys.map((k) => toColumn(def.fields[k]!, changes[k])), meta.at, meta.by, id);
+  }
+
+  /** Marks a record deleted (tombstone). */
+  markDeleted<T>(def: EntityDef<T>, id: string, meta: WriteMeta): void {
+    this.stmt(`UPDATE ${def.table} SET deleted_at = ?, updated_at = ?, updated_by = ? WHERE id = ?`).run(
+      meta.at,
+      meta.at,
+      meta.by,
+      id,
+    );
+  }
+
+  /** One record, including tombstones; null when the id is unknown. */
+  get<T>(def: EntityDef<T>, id: string): RecordData | null {
+    const row = this.stmt(`SELECT ${this.selectList(def)} FROM ${def.table} WHERE id = ?`).get(id);
+    return row ? this.toRecord(def, row) : null;
+  }
+
+  /** True when a live (not deleted) record with this id exists. */
+  exists<T>(def: EntityDef<T>, id: string): boolean {
+    return !!this.stmt(`SELECT 1 AS x FROM ${def.table} WHERE id = ? AND deleted_at IS NULL`).get(id);
+  }
+
+  /** A filtered, sorted page (keyset pagination) plus the total number of matches. */
+  list<T>(def: EntityDef<T>, q: ListQuery): ListPage {
+    const sort = def.sorts[q.sort.field];
+    if (!sort) throw new AppError('VALIDATION', 'Unknown sort field');
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (!q.includeDeleted) where.push('deleted_at IS NULL');
+    for (const [key, value] of Object.entries(q.filter)) {
+      if (value === undefined) continue;
+      const f = def.filters[key];
+      if (!f) throw new AppError('VALIDATION', 'Unknown filter');
+      if (f.op === 'tag') where.push(`EXISTS (SELECT 1 FROM json_each(${f.column}) WHERE value = ?)`);
+      else if (f.op === 'before') where.push(`${f.column} < ?`);
+      else if (f.op === 'after') where.push(`${f.column} >= ?`);
+      else if (value === null) {
+        where.push(`${f.column} IS NULL`);
+        continue;
+      } else where.push(`${f.column} = ?`);
+      params.push(f.op === 'bool' ? (value ? 1 : 0) : value);
+    }
+    const whereSql = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    const total = this.stmt(`SELECT count(*) AS n FROM ${def.table} ${whereSql}`).get(...params)!.n as number;
+
+    const dir = q.sort.dir;
+    const pageWhere = [...where];
+    const pageParams = [...params];
+    if (q.cursor) {
+      const c = decodeCursor(q.cursor, q.sort.field, dir);
+      pageWhere.push(`(${sort.expr}, id) ${dir === 'asc' ? '>' : '<'} (?, ?)`);
+      pageParams.push(c.v, c.id);
+    }
+    const sql = `SELECT ${this.selectList(def)}, ${sort.expr} AS _sortv FROM ${def.table}
+      ${pageWhere.length ? `WHERE ${pageWhere.join(' AND ')}` : ''}
+      ORDER BY ${sort.expr} ${dir}, id ${dir} LIMIT ?`;
+    const rows = this.stmt(sql).all(...pageParams, q.limit + 1);
+    const more = rows.length > q.limit;
+    const page = more ? rows.slice(0, q.limit) : rows;
+    const last = page[page.length - 1];
+    const nextCursor =
+      more && last
+        ? encodeCursor({ f: q.sort.field, d: dir, v: last._sortv as string | number, id: last.id as string })
+        : null;
+    return { items: page.map((r) => this.toRecord(def, r)), nextCursor, total };
+  }
+
+  /** Live records whose `column` equals `value` (links from activities, tasks, deals, contacts). */
+  linked<T>(def: EntityDef<T>, column: string, value: string): RecordData[] {
+    return this.stmt(
+      `SELECT ${this.selectList(def)} FROM ${def.table} WHERE ${column} = ? AND deleted_at IS NULL ORDER BY id`,
+    )
+      .all(value)
+      .map((r) => this.toRecord(def, r));
+  }
+
+  /** Live deals whose contact list contains the contact. */
+  dealsWithContact<T>(def: EntityDef<T>, contactId: string): RecordData[] {
+    return this.stmt(
+      `SELECT ${this.selectList(def)} FROM ${def.table}
+       WHERE deleted_at IS NULL AND EXISTS (SELECT 1 FROM json_each(contact_ids) WHERE value = ?)`,
+    )
+      .all(contactId)
+      .map((r) => this.toRecord(def, r));
+  }
+
+  /** Positions of the live deals in one stage, in order (excluding one deal). */
+  stagePositions(pipelineId: string, stageId: string, exceptId: string): { id: string; position: number }[] {
+    return this.stmt(
+      `SELECT id, position FROM crm_deals WHERE pipeline_id = ? AND stage_id = ? AND deleted_at IS NULL
+       AND id <> ? ORDER BY position, id`,
+    ).all(pipelineId, stageId, exceptId) as { id: string; position: number }[];
+  }
+
+  /** The number of live deals in a pipeline, optionally limited to some stages. */
+  countDeals(pipelineId: string, stageIds: readonly string[] | null): number {
+    if (stageIds && stageIds.length === 0) return 0;
+    const sql = stageIds
+      ? `SELECT count(*) AS n FROM crm_deals WHERE pipeline_id = ? AND deleted_at IS NULL
+         AND stage_id IN (SELECT value FROM json_each(?))`
+      : `SELECT count(*) AS n FROM crm_deals WHERE pipeline_id = ? AND deleted_at IS NULL`;
+    const row = stageIds
+      ? this.stmt(sql).get(pipelineId, JSON.stringify(stageIds))
+      : this.stmt(sql).get(pipelineId);
+    return row!.n as number;
+  }
+
+  /** Activities or tasks of one linked record for the timeline, newest first, before (at, id). */
+  timelineSlice(
+    table: 'crm_activities' | 'crm_tasks',
+    linkColumn: 'account_id' | 'contact_id' | 'deal_id',
+    atExpr: 'occurred_at' | 'created_at',
+    linkId: string,
+    beforeAt: number,
+    beforeKey: string,
+    limit: number,
+  ): { id: string; at: number }[] {
+    return this.stmt(
+      `SELECT id, ${atExpr} AS at FROM ${table} WHERE ${linkColumn} = ? AND deleted_at IS NULL
+       AND (${atExpr}, id) < (?, ?) ORDER BY ${atExpr} DESC, id DESC LIMIT ?`,
+    ).all(linkId, beforeAt, beforeKey, limit) as { id: string; at: number }[];
+  }
+
+  /** Replaces the de-duplication keys (e-mail, phone digits) of one contact. */
+  setContactKeys(contactId: string, emails: readonly string[], phones: readonly string[]): void {
+    this.stmt('DELETE FROM crm_contact_keys WHERE contact_id = ?').run(contactId);
+    const ins = this.stmt(
+      'INSERT OR IGNORE INTO crm_contact_keys (kind, value, contact_id) VALUES (?, ?, ?)',
+    );
+    for (const e of emails) ins.run('email', e.toLowerCase(), contactId);
+    for (const p of phones) {
+      const digits = p.replace(/\D/g, '');
+      if (digits) ins.run('phone', digits, contactId);
+    }
+  }
+
+  /** A live contact with this normalised e-mail or phone digits, if any. */
+  contactByKey(kind: 'email' | 'phone', value: string): string | null {
+    const row = this.stmt(
+      'SELECT contact_id AS id FROM crm_contact_keys WHERE kind = ? AND value = ? LIMIT 1',
+    ).get(kind, value);
+    return (row?.id as string | undefined) ?? null;
+  }
+
+  /** A live account with exactly this name (case-insensitive), if any. */
+  accountByName(name: string): string | null {
+    const row = this.stmt(
+      'SELECT id FROM crm_accounts WHERE name = ? COLLATE NOCASE AND deleted_at IS NULL LIMIT 1',
+    ).get(name);
+    return (row?.id as string | undefined) ?? null;
+  }
+
+  /** Every live record of an entity, in id order (exports). */
+  *iterate<T>(def: EntityDef<T>, ids: readonly string[] | null): Generator<RecordData> {
+    if (ids) {
+      for (const id of ids) {
+        const r = this.get(def, id);
+        if (r && r.deletedAt === null) yield r;
+      }
+      return;
+    }
+    const s = this.db.prepare<[], Row>(
+      `SELECT ${this.selectList(def)} FROM ${def.table} WHERE deleted_at IS NULL ORDER BY id`,
+    );
+    for (const row of s.iterate()) yield this.toRecord(def, row);
+  }
+
+  /**
+   * Erasure: overwrites every field of a record with an empty value and deletes nothing else, so the
+   * row remains as a tombstone (id, stamps, deletedAt) for sync to propagate.
+   */
+  blank<T>(def: EntityDef<T>, id: string, blanks: Readonly<Record<string, unknown>>, meta: WriteMeta): void {
+    const keys = Object.keys(def.fields);
+    const sets = keys.map((k) => `${def.fields[k]!.column} = ?`);
+    this.stmt(
+      `UPDATE ${def.table} SET ${sets.join(', ')}, deleted_at = coalesce(deleted_at, ?), updated_at = ?,
+       updated_by = ? WHERE id = ?`,
+    ).run(...keys.map((k) => toColumn(def.fields[k]!, blanks[k])), meta.at, meta.at, meta.by, id);
+  }
+}

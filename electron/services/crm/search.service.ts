@@ -1,0 +1,88 @@
+import type { EntityKind } from '../../../shared/domain/crm.schemas';
+import type { SearchRepository, TriHit } from './search.repository';
+import {
+  buildMatchQuery,
+  emailFragmentQuery,
+  highlightDigits,
+  highlightSubstring,
+  markedToSegments,
+  phoneDigitsQuery,
+  quoteFts,
+  displayText,
+  type Segment,
+} from './search.text';
+
+export interface SearchHit {
+  readonly entity: EntityKind;
+  readonly id: string;
+  readonly title: Segment[];
+  readonly snippet: Segment[];
+  readonly score: number;
+}
+
+/** Ranking candidates per query: bm25 runs over at most this many of the newest matches. */
+export const SEARCH_CANDIDATES = 400;
+
+/**
+ * One search box over every record. Words are matched as prefixes, CJK text by character, phone numbers
+ * by any digit run, e-mail addresses by fragment. Name hits (title column) are ranked above body hits;
+ * phone and e-mail hits come first when the query looks like one.
+ */
+export function runSearch(
+  repo: SearchRepository,
+  q: string,
+  limit: number,
+  entities: readonly EntityKind[] | null,
+): SearchHit[] {
+  const hits = new Map<string, SearchHit>();
+  const want = (e: EntityKind) => !entities || entities.includes(e);
+  const add = (h: SearchHit) => {
+    const prev = hits.get(h.id);
+    if (want(h.entity) && (!prev || prev.score < h.score)) hits.set(h.id, h);
+  };
+
+  const digits = phoneDigitsQuery(q);
+  if (digits) {
+    for (const t of repo.queryTrigram(`digits : ${quoteFts(digits)}`, limit)) {
+      add({ ...triBase(t), snippet: phoneSnippet(t, digits), score: 1000 });
+    }
+  }
+  const fragment = emailFragmentQuery(q);
+  if (fragment && (fragment.includes('@') || fragment.includes('.') || hits.size < limit)) {
+    for (const t of repo.queryTrigram(`emails : ${quoteFts(fragment)}`, limit)) {
+      const email = t.emails.split(' ').find((e) => e.includes(fragment)) ?? t.emails;
+      add({ ...triBase(t), snippet: highlightSubstring(email, fragment), score: 900 });
+    }
+  }
+  const match = buildMatchQuery(q);
+  if (match) {
+    const titleHits = repo.query(`{title} : (${match})`, SEARCH_CANDIDATES, limit);
+    const allHits = titleHits.length >= limit ? [] : repo.query(match, SEARCH_CANDIDATES, limit);
+    for (const [list, boost] of [
+      [titleHits, 100],
+      [allHits, 0],
+    ] as const) {
+      for (const h of list) {
+        add({
+          entity: h.entity,
+          id: h.recordId,
+          title: markedToSegments(h.title),
+          snippet: h.snippet.includes('\u0001') ? markedToSegments(h.snippet) : [],
+          // bm25 is negative, smaller is better: flip it so that higher is better.
+          score: boost - h.score,
+        });
+      }
+    }
+  }
+  return [...hits.values()].sort((a, b) => b.score - a.score).slice(0, limit);
+}
+
+function triBase(t: TriHit): { entity: EntityKind; id: string; title: Segment[] } {
+  const title = displayText(t.title);
+  return { entity: t.entity, id: t.recordId, title: title ? [{ text: title, match: false }] : [] };
+}
+
+function phoneSnippet(t: TriHit, digits: string): Segment[] {
+  const run = t.digits.split(' ').find((d) => d.includes(digits)) ?? t.digits;
+  return highlightDigits(run, digits);
+}

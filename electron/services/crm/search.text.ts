@@ -1,0 +1,148 @@
+/**
+ * Text preparation for the search index and queries. unicode61 would make 张伟 one token, so before
+ * indexing every CJK character is wrapped in U+200B (a format character, which unicode61 treats as a
+ * separator): each character becomes its own token and 伟 finds 张伟. The marker is removed again when
+ * titles and snippets are shown, so the display text is the original.
+ */
+const CJK = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]/u;
+const CJK_G = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]/gu;
+const ZWSP = '\u200b';
+/** Markers for highlight()/snippet(); control characters are stripped from indexed text first. */
+export const HL_OPEN = '\u0001';
+export const HL_CLOSE = '\u0002';
+
+/** Replaces C0 control characters (but tab and newline) and the ZWSP marker with spaces. */
+function stripMarkers(text: string): string {
+  let out = '';
+  for (const ch of text) {
+    const c = ch.charCodeAt(0);
+    out += (c < 0x20 && c !== 0x09 && c !== 0x0a) || c === 0x200b ? ' ' : ch;
+  }
+  return out;
+}
+
+/** Text as stored in the unicode61 index. */
+export function indexText(text: string): string {
+  return stripMarkers(text).replace(CJK_G, (c) => ZWSP + c + ZWSP);
+}
+
+/** Undo `indexText` for display. */
+export function displayText(text: string): string {
+  return text.replaceAll(ZWSP, '');
+}
+
+/** One piece of a highlighted text: plain or matched. Rendered as text, never as HTML. */
+export interface Segment {
+  readonly text: string;
+  readonly match: boolean;
+}
+
+/** Splits text carrying HL_OPEN/HL_CLOSE markers into segments. */
+export function markedToSegments(marked: string): Segment[] {
+  const out: Segment[] = [];
+  let match = false;
+  let buf = '';
+  const push = () => {
+    if (buf) {
+      const last = out[out.length - 1];
+      if (last && last.match === match) out[out.length - 1] = { text: last.text + buf, match };
+      else out.push({ text: buf, match });
+    }
+    buf = '';
+  };
+  for (const ch of displayText(marked)) {
+    if (ch === HL_OPEN || ch === HL_CLOSE) {
+      push();
+      match = ch === HL_OPEN;
+    } else buf += ch;
+  }
+  push();
+  return out;
+}
+
+/** Highlights every case-insensitive occurrence of `needle` in `text`. */
+export function highlightSubstring(text: string, needle: string): Segment[] {
+  if (!needle) return text ? [{ text, match: false }] : [];
+  const lower = text.toLowerCase();
+  const n = needle.toLowerCase();
+  const out: Segment[] = [];
+  let from = 0;
+  for (;;) {
+    const at = lower.indexOf(n, from);
+    if (at < 0) break;
+    if (at > from) out.push({ text: text.slice(from, at), match: false });
+    out.push({ text: text.slice(at, at + n.length), match: true });
+    from = at + n.length;
+  }
+  if (from < text.length) out.push({ text: text.slice(from), match: false });
+  return out;
+}
+
+/** Highlights a digit run inside a formatted phone number (digits may be separated by punctuation). */
+export function highlightDigits(phone: string, digits: string): Segment[] {
+  const positions: number[] = [];
+  for (let i = 0; i < phone.length; i++) if (/\d/.test(phone[i]!)) positions.push(i);
+  const all = positions.map((p) => phone[p]).join('');
+  const at = all.indexOf(digits);
+  if (at < 0 || !digits) return [{ text: phone, match: false }];
+  const start = positions[at]!;
+  const end = positions[at + digits.length - 1]! + 1;
+  return [
+    { text: phone.slice(0, start), match: false },
+    { text: phone.slice(start, end), match: true },
+    { text: phone.slice(end), match: false },
+  ].filter((s) => s.text.length > 0);
+}
+
+/**
+ * Builds an FTS5 MATCH expression from what a person typed: Latin words become prefix terms ("smi"*),
+ * runs of CJK characters become phrases of single-character tokens ("张 伟"), everything else is dropped,
+ * so the user's text can never inject FTS5 syntax. All terms must match (implicit AND). Null when
+ * nothing searchable is left.
+ */
+export function buildMatchQuery(query: string): string | null {
+  const words = query.normalize('NFC').match(/[\p{L}\p{N}]+/gu) ?? [];
+  const terms: string[] = [];
+  for (const word of words.slice(0, 12)) {
+    let latin = '';
+    let cjk: string[] = [];
+    const flush = () => {
+      if (latin) terms.push(`"${latin}"*`);
+      if (cjk.length) terms.push(`"${cjk.join(' ')}"`);
+      latin = '';
+      cjk = [];
+    };
+    for (const ch of word) {
+      if (CJK.test(ch)) {
+        if (latin) flush();
+        cjk.push(ch);
+      } else {
+        if (cjk.length) flush();
+        latin += ch;
+      }
+    }
+    flush();
+  }
+  return terms.length ? terms.join(' ') : null;
+}
+
+/** The digit run a query asks for, when it looks like (part of) a phone number: at least 3 digits. */
+export function phoneDigitsQuery(query: string): string | null {
+  const q = query.trim();
+  if (!/^\+?[\d\s().\-/]+$/.test(q)) return null;
+  const digits = q.replace(/\D/g, '');
+  return digits.length >= 3 ? digits : null;
+}
+
+/** An e-mail fragment to search the trigram index with: at least 3 characters, no spaces. */
+export function emailFragmentQuery(query: string): string | null {
+  const q = query.trim().toLowerCase();
+  if (q.length < 3 || q.length > 254 || /\s/.test(q)) return null;
+  if (!/^[\p{L}\p{N}._%+\-@]+$/u.test(q)) return null;
+  return q;
+}
+
+/** A trigram MATCH operand: the fragment as one quoted string (double quotes doubled). */
+export function quoteFts(text: string): string {
+  return `"${text.replaceAll('"', '""')}"`;
+}

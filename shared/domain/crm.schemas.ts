@@ -1,0 +1,264 @@
+import { z } from 'zod';
+import { UUID_PATTERN } from './ids';
+
+/** Record ids are UUIDs (UUIDv7 when made here), lower-case canonical text. */
+export const idSchema = z.string().regex(UUID_PATTERN);
+/** Unix epoch milliseconds (years 1970..2999). */
+export const timestampSchema = z.number().int().min(0).max(32_503_680_000_000);
+/** A calendar date, YYYY-MM-DD. */
+export const dateSchema = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/);
+
+const text = (max: number) => z.string().trim().max(max);
+const requiredText = (max: number) => z.string().trim().min(1).max(max);
+const optText = (max: number) => text(max).nullable();
+
+export const tagsSchema = z.array(requiredText(50)).max(50);
+export const userRefSchema = requiredText(100);
+
+export const addressSchema = z.strictObject({
+  street: text(200).optional(),
+  city: text(100).optional(),
+  region: text(100).optional(),
+  postalCode: text(20).optional(),
+  country: text(100).optional(),
+});
+export type Address = z.infer<typeof addressSchema>;
+
+export const emailSchema = z
+  .string()
+  .trim()
+  .max(254)
+  .regex(/^[^\s@<>()",;:]+@[^\s@<>()",;:]+\.[^\s@<>()",;:.]{2,}$/)
+  .transform((s) => s.toLowerCase());
+/** A phone number as typed: at least 3 digits, only phone punctuation. */
+export const phoneSchema = z
+  .string()
+  .trim()
+  .max(40)
+  .regex(/^\+?[\d\s().\-/]*\d[\d\s().\-/]*$/)
+  .refine((s) => s.replace(/\D/g, '').length >= 3);
+
+export const consentSchema = z.strictObject({
+  marketingOptIn: z.boolean(),
+  /** When the opt-in (or opt-out) was recorded. */
+  recordedAt: timestampSchema.nullable(),
+  /** Where it came from: a form, an import, a conversation. */
+  source: optText(200),
+});
+export type Consent = z.infer<typeof consentSchema>;
+
+/** Who and when, on every record. `createdBy`/`updatedBy` are device ids until users exist. */
+export const recordMetaSchema = z.object({
+  id: idSchema,
+  createdAt: timestampSchema,
+  updatedAt: timestampSchema,
+  createdBy: z.string(),
+  updatedBy: z.string(),
+  /** Set when deleted (a tombstone); null while live. */
+  deletedAt: timestampSchema.nullable(),
+});
+
+// ---- Accounts -------------------------------------------------------------------------------------
+export const accountFieldsSchema = z.strictObject({
+  name: requiredText(200),
+  domain: optText(253),
+  industry: optText(100),
+  phone: phoneSchema.nullable(),
+  address: addressSchema.nullable(),
+  ownerId: userRefSchema.nullable(),
+  tags: tagsSchema,
+});
+export const accountSchema = recordMetaSchema.extend(accountFieldsSchema.shape);
+export type Account = z.infer<typeof accountSchema>;
+
+// ---- Contacts -------------------------------------------------------------------------------------
+export const contactFieldsSchema = z.strictObject({
+  /** The full name as the person writes it (张伟, María José García): never split automatically. */
+  name: requiredText(200),
+  givenName: optText(100),
+  familyName: optText(100),
+  title: optText(200),
+  accountId: idSchema.nullable(),
+  emails: z.array(emailSchema).max(20),
+  phones: z.array(phoneSchema).max(20),
+  address: addressSchema.nullable(),
+  tags: tagsSchema,
+  ownerId: userRefSchema.nullable(),
+  consent: consentSchema,
+  notes: text(20_000),
+});
+export const contactSchema = recordMetaSchema.extend(contactFieldsSchema.shape);
+export type Contact = z.infer<typeof contactSchema>;
+
+// ---- Pipelines ------------------------------------------------------------------------------------
+export const stageSchema = z.strictObject({
+  id: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/),
+  name: requiredText(100),
+  /** Default win probability for deals in this stage, percent. */
+  probability: z.number().int().min(0).max(100),
+});
+export type Stage = z.infer<typeof stageSchema>;
+export const stagesSchema = z
+  .array(stageSchema)
+  .min(1)
+  .max(30)
+  .refine((stages) => new Set(stages.map((s) => s.id)).size === stages.length, 'Stage ids must be unique');
+export const pipelineFieldsSchema = z.strictObject({
+  name: requiredText(100),
+  /** In display order. */
+  stages: stagesSchema,
+});
+export const pipelineSchema = recordMetaSchema.extend(pipelineFieldsSchema.shape);
+export type Pipeline = z.infer<typeof pipelineSchema>;
+
+// ---- Deals ----------------------------------------------------------------------------------------
+export const currencySchema = z.string().regex(/^[A-Z]{3}$/);
+export const dealStatusSchema = z.enum(['open', 'won', 'lost']);
+export const dealFieldsSchema = z.strictObject({
+  name: requiredText(200),
+  accountId: idSchema.nullable(),
+  contactIds: z.array(idSchema).max(50),
+  /** Integer minor units (cents, fen): money is never a float. */
+  amountMinor: z.number().int().min(-1e15).max(1e15),
+  currency: currencySchema,
+  pipelineId: idSchema,
+  stageId: stageSchema.shape.id,
+  /** Order within the stage (fractional, so a move writes one field). */
+  position: z.number().finite(),
+  probability: z.number().int().min(0).max(100).nullable(),
+  expectedCloseDate: dateSchema.nullable(),
+  ownerId: userRefSchema.nullable(),
+  status: dealStatusSchema,
+  /** Why it was won or lost. */
+  statusReason: optText(500),
+});
+export const dealSchema = recordMetaSchema.extend(dealFieldsSchema.shape);
+export type Deal = z.infer<typeof dealSchema>;
+
+// ---- Activities -----------------------------------------------------------------------------------
+export const activityKindSchema = z.enum(['call', 'meeting', 'visit', 'email', 'note']);
+export const linkFieldsSchema = z.strictObject({
+  accountId: idSchema.nullable(),
+  contactId: idSchema.nullable(),
+  dealId: idSchema.nullable(),
+});
+export const activityFieldsSchema = z.strictObject({
+  kind: activityKindSchema,
+  occurredAt: timestampSchema,
+  durationMinutes: z.number().int().min(0).max(100_000).nullable(),
+  subject: optText(300),
+  outcome: optText(500),
+  body: text(20_000),
+  ...linkFieldsSchema.shape,
+});
+export const activitySchema = recordMetaSchema.extend(activityFieldsSchema.shape);
+export type Activity = z.infer<typeof activitySchema>;
+
+// ---- Tasks ----------------------------------------------------------------------------------------
+export const taskPrioritySchema = z.enum(['low', 'normal', 'high']);
+export const taskFieldsSchema = z.strictObject({
+  title: requiredText(300),
+  dueAt: timestampSchema.nullable(),
+  remindAt: timestampSchema.nullable(),
+  priority: taskPrioritySchema,
+  done: z.boolean(),
+  assigneeId: userRefSchema.nullable(),
+  ...linkFieldsSchema.shape,
+});
+export const taskSchema = recordMetaSchema.extend(taskFieldsSchema.shape);
+export type Task = z.infer<typeof taskSchema>;
+
+/** The record kinds of the CRM. */
+export const entityKindSchema = z.enum(['account', 'contact', 'deal', 'pipeline', 'activity', 'task']);
+export type EntityKind = z.infer<typeof entityKindSchema>;
+
+/** The field schemas by entity, without defaults (for patches and for validating remote ops). */
+export const entityFieldSchemas = {
+  account: accountFieldsSchema,
+  contact: contactFieldsSchema,
+  deal: dealFieldsSchema,
+  pipeline: pipelineFieldsSchema,
+  activity: activityFieldsSchema,
+  task: taskFieldsSchema,
+} as const;
+
+/** A field-level change, as captured in the op log and carried by sync. */
+export const fieldOpSchema = z.object({
+  opId: idSchema,
+  entity: entityKindSchema,
+  recordId: idSchema,
+  field: z.string().min(1).max(64),
+  /** The new value as JSON (null for erased payloads). */
+  value: z.unknown(),
+  hlc: z.string(),
+  deviceId: z.string(),
+});
+export type FieldOp = z.infer<typeof fieldOpSchema>;
+
+/** Values of the optional fields when a create leaves them out. */
+export const entityDefaults = {
+  account: { domain: null, industry: null, phone: null, address: null, ownerId: null, tags: [] },
+  contact: {
+    givenName: null,
+    familyName: null,
+    title: null,
+    accountId: null,
+    emails: [],
+    phones: [],
+    address: null,
+    tags: [],
+    ownerId: null,
+    consent: { marketingOptIn: false, recordedAt: null, source: null },
+    notes: '',
+  },
+  pipeline: {},
+  deal: {
+    accountId: null,
+    contactIds: [],
+    amountMinor: 0,
+    currency: 'EUR',
+    position: 0,
+    probability: null,
+    expectedCloseDate: null,
+    ownerId: null,
+    status: 'open',
+    statusReason: null,
+  },
+  activity: {
+    durationMinutes: null,
+    subject: null,
+    outcome: null,
+    body: '',
+    accountId: null,
+    contactId: null,
+    dealId: null,
+  },
+  task: {
+    dueAt: null,
+    remindAt: null,
+    priority: 'normal',
+    done: false,
+    assigneeId: null,
+    accountId: null,
+    contactId: null,
+    dealId: null,
+  },
+} as const satisfies Record<EntityKind, Record<string, unknown>>;
+
+/** Create inputs: required fields must be present, the rest fall back to `entityDefaults`. */
+export const accountCreateSchema = accountFieldsSchema.partial().required({ name: true });
+export const contactCreateSchema = contactFieldsSchema.partial().required({ name: true });
+export const pipelineCreateSchema = pipelineFieldsSchema;
+export const dealCreateSchema = dealFieldsSchema
+  .partial()
+  .required({ name: true, pipelineId: true, stageId: true });
+export const activityCreateSchema = activityFieldsSchema.partial().required({ kind: true, occurredAt: true });
+export const taskCreateSchema = taskFieldsSchema.partial().required({ title: true });
+
+/** Patches: any subset of the fields; absent means unchanged, null clears a nullable field. */
+export const accountPatchSchema = accountFieldsSchema.partial();
+export const contactPatchSchema = contactFieldsSchema.partial();
+export const pipelinePatchSchema = pipelineFieldsSchema.partial();
+export const dealPatchSchema = dealFieldsSchema.partial();
+export const activityPatchSchema = activityFieldsSchema.partial();
+export const taskPatchSchema = taskFieldsSchema.partial();
