@@ -141,6 +141,8 @@ export async function createSyncServer(options: SyncServerOptions): Promise<Fast
     forceCloseConnections: 'idle',
   });
 
+  // JSON only: every other body type gets 415 before any handler runs.
+  app.removeAllContentTypeParsers();
   // Signatures cover the exact body bytes, so keep them beside the parsed JSON.
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
     const raw = body as Buffer;
@@ -189,7 +191,7 @@ export async function createSyncServer(options: SyncServerOptions): Promise<Fast
       code = error.code;
       message = error.message;
     } else if (typeof error === 'object' && error !== null && 'code' in error) {
-      const fst = (error).code;
+      const fst = error.code;
       if (fst === 'FST_ERR_CTP_BODY_TOO_LARGE') {
         status = 413;
         code = 'VALIDATION';

@@ -89,9 +89,7 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   const code =
-    typeof error === 'object' && error !== null && 'code' in error
-      ? String((error).code)
-      : 'unknown';
+    typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : 'unknown';
   log.log('error', 'startup_failed', { code });
   process.exit(1);
 });

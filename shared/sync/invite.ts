@@ -14,13 +14,12 @@ const NONCE_BYTES = 24;
 const HKDF_SALT = utf8('fieldvault/invite/v1');
 const CODE_PREFIX = 'FV1';
 
-/** Keys derived from an invite secret. Zero them (`.fill(0)`) when done. */
-export interface InviteKeys {
-  /** Wraps the workspace key (XChaCha20-Poly1305). */
-  readonly wrapKey: Uint8Array;
-  /** Ed25519 secret key proving knowledge of the secret when accepting; the server stores only its public half. */
-  readonly authSecretKey: Uint8Array;
-  readonly authPublicKey: Uint8Array;
+/** The acceptance-proof key pair derived from an invite secret. Zero `secretKey` when done. */
+export interface InviteAuthKey {
+  /** Ed25519 secret key proving knowledge of the invite secret when accepting. */
+  readonly secretKey: Uint8Array;
+  /** Uploaded with the invite; the server verifies the joiner's proof with it. */
+  readonly publicKey: Uint8Array;
 }
 
 /** A fresh random invite secret. */
@@ -28,14 +27,26 @@ export function createInviteSecret(): Uint8Array {
   return randomBytes(INVITE_SECRET_BYTES);
 }
 
-/** HKDF-SHA256 of the secret into a wrap key and an acceptance-proof key, both bound to invite and workspace. */
-export function deriveInviteKeys(secret: Uint8Array, inviteId: string, workspaceId: string): InviteKeys {
+function checkSecret(secret: Uint8Array): void {
   if (secret.length !== INVITE_SECRET_BYTES)
     throw new AppError('VALIDATION', 'invite secret must be 16 bytes');
-  const context = framed(utf8(inviteId), utf8(workspaceId));
-  const wrapKey = hkdf(sha256, secret, HKDF_SALT, framed(utf8('wrap'), context), 32);
-  const authSecretKey = hkdf(sha256, secret, HKDF_SALT, framed(utf8('auth'), context), 32);
-  return { wrapKey, authSecretKey, authPublicKey: ed25519.getPublicKey(authSecretKey) };
+}
+
+/** HKDF-SHA256(secret) into the key that wraps the workspace key, bound to invite and workspace. */
+export function deriveInviteWrapKey(secret: Uint8Array, inviteId: string, workspaceId: string): Uint8Array {
+  checkSecret(secret);
+  return hkdf(sha256, secret, HKDF_SALT, framed(utf8('wrap'), utf8(inviteId), utf8(workspaceId)), 32);
+}
+
+/**
+ * HKDF-SHA256(secret) into an Ed25519 key bound to the invite id (the joiner does not know the
+ * workspace id before accepting). The server stores only the public half, so it can check that the
+ * joiner holds the secret without ever learning it, and a leaked database does not help anyone join.
+ */
+export function deriveInviteAuthKey(secret: Uint8Array, inviteId: string): InviteAuthKey {
+  checkSecret(secret);
+  const secretKey = hkdf(sha256, secret, HKDF_SALT, framed(utf8('auth'), utf8(inviteId)), 32);
+  return { secretKey, publicKey: ed25519.getPublicKey(secretKey) };
 }
 
 function wrapAd(inviteId: string, workspaceId: string, keyId: number): Uint8Array {

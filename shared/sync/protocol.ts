@@ -71,7 +71,7 @@ export const createInviteRequestSchema = z.object({
   inviteId: syncIdSchema,
   /** `wrapWorkspaceKey(...)` output (77 bytes). */
   wrappedKey: b64url.min(1).max(200),
-  /** `deriveInviteKeys(...).authPublicKey`. */
+  /** `deriveInviteAuthKey(secret, inviteId).publicKey`. */
   authPublicKey: publicKeySchema,
   /** ms since epoch; at most `SYNC_LIMITS.maxInviteTtlMs` ahead of the server clock. */
   expiresAt: z.number().int().positive(),
@@ -85,7 +85,7 @@ export const createInviteResponseSchema = z.object({
 /** `POST /v1/invites/:inviteId/accept`, signed by the joining device's own key. */
 export const acceptInviteRequestSchema = z.object({
   device: deviceRegistrationSchema,
-  /** `signInviteAcceptance(authSecretKey, {inviteId, deviceId, signPublicKey, boxPublicKey})`. */
+  /** `signInviteAcceptance(deriveInviteAuthKey(secret, inviteId).secretKey, {inviteId, ...device})`. */
   proof: b64url.length(86),
 });
 export const acceptInviteResponseSchema = z.object({
