@@ -10,12 +10,7 @@ import { silentLogger } from '../../../../electron/services/log/logger';
 import type { ModuleContext } from '../../../../electron/services/module';
 import type { VaultAccess } from '../../../../electron/services/vault/vault.access';
 import { AppError, type Result } from '../../../../shared/errors';
-import type {
-  ChannelName,
-  ChannelOutput,
-  EventName,
-  EventPayload,
-} from '../../../../shared/ipc/contract';
+import type { ChannelName, ChannelOutput, EventName, EventPayload } from '../../../../shared/ipc/contract';
 import { tempDir } from '../../support/tmp';
 import { stubHandlers, testSender } from '../../support/router';
 
