@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import { buildMatchQuery, indexText, markedToSegments } from '../../../electron/services/crm/search.text';
+import { createCrmFixture, type CrmFixture } from './support/crm.fixture';
+
+async function ids(f: CrmFixture, q: string): Promise<string[]> {
+  return (await f.ok('search.query', { q })).hits.map((h) => h.id);
+}
+
+describe('search', () => {
+  it('finds Latin names by prefix, case- and accent-insensitively, with highlighted segments', async () => {
+    const f = createCrmFixture();
+    const c = await f.ok('contacts.create', { name: 'José Müller-Smith', title: 'Buyer' });
+    expect(await ids(f, 'smi')).toEqual([c.id]);
+    expect(await ids(f, 'jose')).toEqual([c.id]);
+    expect(await ids(f, 'MULL')).toEqual([c.id]);
+    expect(await ids(f, 'jose smi')).toEqual([c.id]);
+    expect(await ids(f, 'mith')).toEqual([]);
+    const hit = (await f.ok('search.query', { q: 'smi' })).hits[0]!;
+    expect(hit.title).toEqual([
+      { text: 'José Müller-', match: false },
+      { text: 'Smith', match: true },
+    ]);
+  });
+
+  it('finds Chinese names by any character and by substrings', async () => {
+    const f = createCrmFixture();
+    const zw = await f.ok('contacts.create', { name: '张伟' });
+    const wf = await f.ok('contacts.create', { name: '王芳' });
+    const acc = await f.ok('accounts.create', { name: '北京科技有限公司' });
+    expect(await ids(f, '张')).toEqual([zw.id]);
+    expect(await ids(f, '伟')).toEqual([zw.id]);
+    expect(await ids(f, '张伟')).toEqual([zw.id]);
+    expect(await ids(f, '伟张')).toEqual([]);
+    expect(await ids(f, '芳')).toEqual([wf.id]);
+    expect(await ids(f, '科技')).toEqual([acc.id]);
+    const hit = (await f.ok('search.query', { q: '伟' })).hits[0]!;
+    expect(hit.title).toEqual([
+      { text: '张', match: false },
+      { text: '伟', match: true },
+    ]);
+  });
+
+  it('finds e-mail addresses by fragment and phone numbers by any digit run', async () => {
+    const f = createCrmFixture();
+    const c = await f.ok('contacts.create', {
+      name: 'Li Na',
+      emails: ['li.na@example.cn'],
+      phones: ['+86 (190) 3806-8155'],
+    });
+    await f.ok('contacts.create', {
+      name: 'Other',
+      emails: ['other@elsewhere.org'],
+      phones: ['030 1234567'],
+    });
+    expect(await ids(f, 'li.na@')).toEqual([c.id]);
+    expect(await ids(f, 'example.cn')).toEqual([c.id]);
+    expect(await ids(f, '3806')).toEqual([c.id]);
+    expect(await ids(f, '806-81')).toEqual([c.id]);
+    expect(await ids(f, '8619038068155')).toEqual([c.id]);
+    const hit = (await f.ok('search.query', { q: '3806' })).hits[0]!;
+    expect(hit.snippet.filter((s) => s.match).map((s) => s.text)).toEqual(['3806']);
+  });
+
+  it('ranks name matches above matches in notes and bodies, and searches across entities', async () => {
+    const f = createCrmFixture();
+    const inNotes = await f.ok('contacts.create', { name: 'Someone', notes: 'met Baker at the fair' });
+    const act = await f.ok('activities.create', { kind: 'note', occurredAt: 1, body: 'Baker wants a demo' });
+    const named = await f.ok('contacts.create', { name: 'Tom Baker' });
+    const hits = (await f.ok('search.query', { q: 'baker' })).hits;
+    expect(hits[0]!.id).toBe(named.id);
+    expect(hits.map((h) => h.id).sort()).toEqual([inNotes.id, act.id, named.id].sort());
+    const noteHit = hits.find((h) => h.id === inNotes.id)!;
+    expect(noteHit.snippet.some((s) => s.match && s.text === 'Baker')).toBe(true);
+    expect(
+      (await f.ok('search.query', { q: 'baker', entities: ['activity'] })).hits.map((h) => h.id),
+    ).toEqual([act.id]);
+  });
+
+  it('follows updates and deletes in the same transaction and ignores FTS syntax in queries', async () => {
+    const f = createCrmFixture();
+    const c = await f.ok('contacts.create', { name: 'Old Name' });
+    await f.ok('contacts.update', { id: c.id, patch: { name: 'New Name' } });
+    expect(await ids(f, 'old')).toEqual([]);
+    expect(await ids(f, 'new')).toEqual([c.id]);
+    await f.ok('contacts.delete', { id: c.id });
+    expect(await ids(f, 'new')).toEqual([]);
+    for (const q of ['"', 'a OR b', 'NEAR(', '*', 'title:x', '{title}', '-', '', '   ', '^x', 'AND']) {
+      expect((await f.call('search.query', { q })).ok).toBe(true);
+    }
+  });
+
+  it('prepares text so that each CJK character is its own token and display text is unchanged', () => {
+    expect(indexText('张伟 Smith')).toBe('\u200b张\u200b\u200b伟\u200b Smith');
+    expect(buildMatchQuery('张伟 smi')).toBe('"张 伟" "smi"*');
+    expect(buildMatchQuery('"; DROP')).toBe('"DROP"*');
+    expect(markedToSegments('\u200b张\u200b\u0001\u200b伟\u200b\u0002')).toEqual([
+      { text: '张', match: false },
+      { text: '伟', match: true },
+    ]);
+  });
+});
