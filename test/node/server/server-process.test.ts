@@ -33,10 +33,10 @@ function startServer(args: string[]): Promise<Started> {
   });
   children.add(child);
   const stderr: string[] = [];
-  createInterface({ input: child.stderr! }).on('line', (line) => stderr.push(line));
+  createInterface({ input: child.stderr }).on('line', (line) => stderr.push(line));
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('server did not print a ready line')), 25_000);
-    createInterface({ input: child.stdout! }).once('line', (line) => {
+    createInterface({ input: child.stdout }).once('line', (line) => {
       clearTimeout(timer);
       const ready = JSON.parse(line) as { event: string; url: string };
       expect(ready.event).toBe('ready');
