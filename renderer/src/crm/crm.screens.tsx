@@ -1,37 +1,74 @@
 import { useCallback, useMemo } from 'react';
 import { useTranslation } from 'react-i18next';
+import { call } from '../api';
 import { Palette, type PaletteItem } from '../components/Palette';
 import { useUiStore, type Route } from '../ui.store';
+import { BoardScreen } from './BoardScreen';
 import { paletteCommands } from './commands';
-
-function Unavailable() {
-  const { t } = useTranslation();
-  return (
-    <div className="screen">
-      <h1>{t('nav.home')}</h1>
-      <p className="muted">{t('lists.unavailable')}</p>
-    </div>
-  );
-}
+import { ImportScreen } from './ImportScreen';
+import { ListScreen } from './ListScreen';
+import { QuickLog } from './QuickLog';
+import { RecordScreen } from './RecordScreen';
 
 /** The CRM screen for a route (lists, records, board, import). */
-export function crmScreen(_route: Route) {
-  return <Unavailable />;
+export function crmScreen(route: Route) {
+  switch (route.name) {
+    case 'list':
+      return <ListScreen key={route.entity} entity={route.entity} />;
+    case 'record':
+      return <RecordScreen key={`${route.entity}-${route.id}`} entity={route.entity} id={route.id} />;
+    case 'board':
+      return <BoardScreen />;
+    case 'import':
+      return <ImportScreen />;
+    default:
+      return null;
+  }
 }
 
 /** Overlays available everywhere while unlocked: the palette and quick log. */
 export function CrmOverlays() {
   const { t } = useTranslation();
   const paletteOpen = useUiStore((s) => s.paletteOpen);
+  const quickLogOpen = useUiStore((s) => s.quickLogOpen);
   const setPalette = useUiStore((s) => s.setPalette);
   const commands = useMemo(() => paletteCommands(t), [t]);
-  const search = useCallback((_q: string): Promise<PaletteItem[]> => Promise.resolve([]), []);
-  return paletteOpen ? (
-    <Palette
-      commands={commands}
-      search={search}
-      onClose={() => setPalette(false)}
-      labels={{ title: t('palette.title'), placeholder: t('palette.placeholder'), empty: t('palette.empty') }}
-    />
-  ) : null;
+  const search = useCallback(
+    async (q: string): Promise<PaletteItem[]> => {
+      const result = await call('search.query', { q, limit: 20 }).catch(() => ({ hits: [] }));
+      const items: PaletteItem[] = [];
+      for (const hit of result.hits) {
+        const label = hit.title.map((s) => s.text).join('');
+        const group = t(`entity.${hit.entity}`);
+        if (hit.entity === 'account' || hit.entity === 'contact' || hit.entity === 'deal') {
+          const entity = hit.entity;
+          items.push({
+            id: `${entity}-${hit.id}`,
+            label,
+            group,
+            run: () => useUiStore.getState().navigate({ name: 'record', entity, id: hit.id }),
+          });
+        }
+      }
+      return items;
+    },
+    [t],
+  );
+  return (
+    <>
+      {paletteOpen && (
+        <Palette
+          commands={commands}
+          search={search}
+          onClose={() => setPalette(false)}
+          labels={{
+            title: t('palette.title'),
+            placeholder: t('palette.placeholder'),
+            empty: t('palette.empty'),
+          }}
+        />
+      )}
+      {quickLogOpen && <QuickLog />}
+    </>
+  );
 }

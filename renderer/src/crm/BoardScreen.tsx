@@ -1,0 +1,305 @@
+import {
+  useCallback,
+  useEffect,
+  useId,
+  useRef,
+  useState,
+  type DragEvent,
+  type FormEvent,
+  type KeyboardEvent,
+} from 'react';
+import { useTranslation } from 'react-i18next';
+import type { Deal, Pipeline } from '../../../shared/domain/crm.schemas';
+import type { ErrorInfo } from '../../../shared/errors';
+import { call, errorInfo } from '../api';
+import { ErrorMessage } from '../errors';
+import { formatMoney } from '../format';
+import { useUiStore } from '../ui.store';
+import { usePipelinesStore } from './pipelines.store';
+
+async function loadOpenDeals(pipelineId: string): Promise<Deal[]> {
+  const out: Deal[] = [];
+  let cursor: string | undefined;
+  // A board shows open deals only; 5,000 is far beyond what one rep's columns can show usefully.
+  for (let i = 0; i < 25; i++) {
+    const page = await call('deals.list', {
+      filter: { pipelineId, status: 'open' },
+      sort: { field: 'position', dir: 'asc' },
+      limit: 200,
+      ...(cursor ? { cursor } : {}),
+    });
+    out.push(...page.items);
+    if (!page.nextCursor) break;
+    cursor = page.nextCursor;
+  }
+  return out;
+}
+
+function totals(deals: Deal[]): string {
+  const sums = new Map<string, number>();
+  for (const d of deals) sums.set(d.currency, (sums.get(d.currency) ?? 0) + d.amountMinor);
+  if (sums.size === 0) return formatMoney(0, 'EUR');
+  return [...sums].map(([currency, sum]) => formatMoney(sum, currency)).join(' + ');
+}
+
+function CloseDialog(props: {
+  deal: Deal;
+  status: 'won' | 'lost';
+  onCancel: () => void;
+  onConfirm: (reason: string) => void;
+}) {
+  const { t } = useTranslation();
+  const [reason, setReason] = useState('');
+  const id = useId();
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    props.onConfirm(reason);
+  };
+  return (
+    <div className="overlay" role="presentation">
+      <form
+        className="dialog"
+        role="dialog"
+        aria-modal="true"
+        aria-labelledby={`${id}-h`}
+        onSubmit={submit}
+        onKeyDown={(e) => {
+          if (e.key === 'Escape') props.onCancel();
+        }}
+      >
+        <h2 id={`${id}-h`}>
+          {t('board.reasonTitle', { deal: props.deal.name, status: t(`dealStatus.${props.status}`) })}
+        </h2>
+        <div className="field wide">
+          <label htmlFor={id}>{t('board.reason')}</label>
+          <textarea
+            id={id}
+            value={reason}
+            autoFocus
+            onChange={(e) => setReason(e.target.value)}
+            data-testid="close-reason"
+          />
+        </div>
+        <div className="row">
+          <button type="submit" className="primary" data-testid="close-confirm">
+            {t('board.confirm')}
+          </button>
+          <button type="button" onClick={props.onCancel}>
+            {t('common.cancel')}
+          </button>
+        </div>
+      </form>
+    </div>
+  );
+}
+
+/** Columns per stage with totals; drag and drop, or Ctrl+Arrow keys on a focused card; won/lost with reason. */
+export function BoardScreen() {
+  const { t } = useTranslation();
+  const navigate = useUiStore((s) => s.navigate);
+  const [pipelines, setPipelines] = useState<Pipeline[] | null>(null);
+  const [pipelineId, setPipelineId] = useState<string | null>(null);
+  const [deals, setDeals] = useState<Deal[]>([]);
+  const [error, setError] = useState<ErrorInfo | null>(null);
+  const [announce, setAnnounce] = useState('');
+  const [closing, setClosing] = useState<{ deal: Deal; status: 'won' | 'lost' } | null>(null);
+  const [focusId, setFocusId] = useState<string | null>(null);
+  const dragId = useRef<string | null>(null);
+  const boardRef = useRef<HTMLDivElement>(null);
+  const selectId = useId();
+
+  useEffect(() => {
+    usePipelinesStore
+      .getState()
+      .load()
+      .then(
+        (p) => {
+          setPipelines(p);
+          setPipelineId((current) => current ?? p[0]?.id ?? null);
+        },
+        (e: unknown) => setError(errorInfo(e)),
+      );
+  }, []);
+  useEffect(() => {
+    if (!pipelineId) return;
+    loadOpenDeals(pipelineId).then(setDeals, (e: unknown) => setError(errorInfo(e)));
+  }, [pipelineId]);
+  useEffect(() => {
+    if (focusId) boardRef.current?.querySelector<HTMLElement>(`[data-deal="${focusId}"]`)?.focus();
+  }, [focusId, deals]);
+
+  const pipeline = pipelines?.find((p) => p.id === pipelineId) ?? null;
+  const stages = pipeline?.stages ?? [];
+  const inStage = useCallback(
+    (stageId: string) => deals.filter((d) => d.stageId === stageId).sort((a, b) => a.position - b.position),
+    [deals],
+  );
+
+  const move = async (deal: Deal, stageId: string, index: number) => {
+    try {
+      const moved = await call('deals.move', { id: deal.id, stageId, index: Math.max(0, index) });
+      setDeals((all) => all.map((d) => (d.id === moved.id ? moved : d)));
+      setFocusId(moved.id);
+      setAnnounce(
+        t('board.moved', { deal: moved.name, stage: stages.find((s) => s.id === stageId)?.name ?? '' }),
+      );
+    } catch (e) {
+      setError(errorInfo(e));
+    }
+  };
+
+  const close = async (deal: Deal, status: 'won' | 'lost', reason: string) => {
+    setClosing(null);
+    try {
+      await call('deals.update', {
+        id: deal.id,
+        patch: { status, statusReason: reason.trim() === '' ? null : reason.trim() },
+      });
+      setDeals((all) => all.filter((d) => d.id !== deal.id));
+      setAnnounce(`${deal.name}: ${t(`dealStatus.${status}`)}`);
+    } catch (e) {
+      setError(errorInfo(e));
+    }
+  };
+
+  const onCardKey = (event: KeyboardEvent, deal: Deal) => {
+    if (!(event.ctrlKey || event.metaKey)) return;
+    const stageIndex = stages.findIndex((s) => s.id === deal.stageId);
+    const column = inStage(deal.stageId);
+    const index = column.findIndex((d) => d.id === deal.id);
+    if (event.key === 'ArrowRight' || event.key === 'ArrowLeft') {
+      const target = stages[stageIndex + (event.key === 'ArrowRight' ? 1 : -1)];
+      if (!target) return;
+      event.preventDefault();
+      void move(deal, target.id, inStage(target.id).length);
+    } else if (event.key === 'ArrowUp' || event.key === 'ArrowDown') {
+      const to = index + (event.key === 'ArrowDown' ? 1 : -1);
+      if (to < 0 || to >= column.length) return;
+      event.preventDefault();
+      void move(deal, deal.stageId, to);
+    }
+  };
+
+  const onDrop = (event: DragEvent, stageId: string, index: number) => {
+    event.preventDefault();
+    event.stopPropagation();
+    const id = dragId.current ?? event.dataTransfer.getData('text/plain');
+    dragId.current = null;
+    const deal = deals.find((d) => d.id === id);
+    if (!deal) return;
+    // Within one stage, dropping below itself shifts the target by the card's own slot.
+    const column = inStage(stageId);
+    const from = column.findIndex((d) => d.id === id);
+    void move(deal, stageId, from >= 0 && from < index ? index - 1 : index);
+  };
+
+  return (
+    <div className="screen board-screen" data-screen="board">
+      <div className="screen-head">
+        <h1>{t('board.title')}</h1>
+        {pipelines && pipelines.length > 1 && (
+          <div className="row">
+            <label htmlFor={selectId}>{t('board.selectPipeline')}</label>
+            <select id={selectId} value={pipelineId ?? ''} onChange={(e) => setPipelineId(e.target.value)}>
+              {pipelines.map((p) => (
+                <option key={p.id} value={p.id}>
+                  {p.name}
+                </option>
+              ))}
+            </select>
+          </div>
+        )}
+      </div>
+      <p className="muted" id="board-hint">
+        {t('board.moveHint')}
+      </p>
+      <ErrorMessage error={error} onDismiss={() => setError(null)} />
+      <div className="sr-only" aria-live="polite" data-testid="board-announce">
+        {announce}
+      </div>
+      <div className="board" ref={boardRef} data-testid="board">
+        {stages.map((stage) => {
+          const column = inStage(stage.id);
+          return (
+            <section
+              key={stage.id}
+              className="column"
+              aria-labelledby={`stage-${stage.id}`}
+              data-stage={stage.id}
+              onDragOver={(e) => e.preventDefault()}
+              onDrop={(e) => onDrop(e, stage.id, column.length)}
+            >
+              <header className="column-head">
+                <h2 id={`stage-${stage.id}`}>{stage.name}</h2>
+                <span className="muted">{t('board.count', { count: column.length })}</span>
+                <span className="column-total" data-testid={`total-${stage.id}`}>
+                  {t('board.total', { amount: totals(column) })}
+                </span>
+              </header>
+              <ul className="cards">
+                {column.map((deal, index) => (
+                  <li
+                    key={deal.id}
+                    className="card-item"
+                    onDragOver={(e) => e.preventDefault()}
+                    onDrop={(e) => onDrop(e, stage.id, index)}
+                  >
+                    <div
+                      className="deal-card"
+                      draggable
+                      tabIndex={0}
+                      role="group"
+                      aria-label={deal.name}
+                      aria-describedby="board-hint"
+                      data-deal={deal.id}
+                      onDragStart={(e) => {
+                        dragId.current = deal.id;
+                        e.dataTransfer.setData('text/plain', deal.id);
+                        e.dataTransfer.effectAllowed = 'move';
+                      }}
+                      onKeyDown={(e) => onCardKey(e, deal)}
+                    >
+                      <button
+                        type="button"
+                        className="link card-title"
+                        onClick={() => navigate({ name: 'record', entity: 'deal', id: deal.id })}
+                      >
+                        {deal.name}
+                      </button>
+                      <span className="muted">{formatMoney(deal.amountMinor, deal.currency)}</span>
+                      <span className="row card-actions">
+                        <button
+                          type="button"
+                          onClick={() => setClosing({ deal, status: 'won' })}
+                          data-won={deal.id}
+                        >
+                          {t('board.markWon')}
+                        </button>
+                        <button
+                          type="button"
+                          onClick={() => setClosing({ deal, status: 'lost' })}
+                          data-lost={deal.id}
+                        >
+                          {t('board.markLost')}
+                        </button>
+                      </span>
+                    </div>
+                  </li>
+                ))}
+                {column.length === 0 && <li className="muted empty-column">{t('board.empty')}</li>}
+              </ul>
+            </section>
+          );
+        })}
+      </div>
+      {closing && (
+        <CloseDialog
+          deal={closing.deal}
+          status={closing.status}
+          onCancel={() => setClosing(null)}
+          onConfirm={(reason) => void close(closing.deal, closing.status, reason)}
+        />
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,379 @@
+import { useVirtualizer } from './virtual';
+import { useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { Account, Contact, Deal } from '../../../shared/domain/crm.schemas';
+import type { ErrorInfo } from '../../../shared/errors';
+import { call, errorInfo } from '../api';
+import { ErrorMessage } from '../errors';
+import { formatDate, formatMoney, formatNumber } from '../format';
+import { useUiStore, type EntityKind } from '../ui.store';
+import { createRecord, download, type AnyRecord } from './crm.data';
+import { useListsStore } from './lists.store';
+import { stageName, usePipelinesStore } from './pipelines.store';
+
+interface Column {
+  readonly key: string;
+  readonly label: string;
+  /** Sort field of the channel, when this column can sort. */
+  readonly sort?: string;
+  readonly width: string;
+  readonly render: (record: AnyRecord) => ReactNode;
+}
+
+const ROW_HEIGHT = 40;
+
+function useColumns(entity: EntityKind): Column[] {
+  const { t } = useTranslation();
+  const pipelines = usePipelinesStore((s) => s.pipelines);
+  const updated: Column = {
+    key: 'updatedAt',
+    label: t('fields.updatedAt'),
+    sort: 'updatedAt',
+    width: '140px',
+    render: (r) => formatDate(r.updatedAt),
+  };
+  const owner: Column = {
+    key: 'ownerId',
+    label: t('fields.ownerId'),
+    width: '140px',
+    render: (r) => r.ownerId ?? '',
+  };
+  if (entity === 'account') {
+    return [
+      {
+        key: 'name',
+        label: t('fields.name'),
+        sort: 'name',
+        width: 'minmax(180px, 2fr)',
+        render: (r) => r.name,
+      },
+      {
+        key: 'industry',
+        label: t('fields.industry'),
+        width: '1fr',
+        render: (r) => (r as Account).industry ?? '',
+      },
+      owner,
+      { key: 'tags', label: t('fields.tags'), width: '1fr', render: (r) => (r as Account).tags.join(', ') },
+      updated,
+    ];
+  }
+  if (entity === 'contact') {
+    return [
+      {
+        key: 'name',
+        label: t('fields.name'),
+        sort: 'name',
+        width: 'minmax(160px, 2fr)',
+        render: (r) => r.name,
+      },
+      { key: 'title', label: t('fields.title'), width: '1fr', render: (r) => (r as Contact).title ?? '' },
+      {
+        key: 'emails',
+        label: t('fields.emails'),
+        width: '1.4fr',
+        render: (r) => (r as Contact).emails[0] ?? '',
+      },
+      {
+        key: 'phones',
+        label: t('fields.phones'),
+        width: '1fr',
+        render: (r) => (r as Contact).phones[0] ?? '',
+      },
+      updated,
+    ];
+  }
+  return [
+    {
+      key: 'name',
+      label: t('fields.name'),
+      sort: 'name',
+      width: 'minmax(160px, 2fr)',
+      render: (r) => r.name,
+    },
+    {
+      key: 'amountMinor',
+      label: t('fields.amountMinor'),
+      sort: 'amountMinor',
+      width: '130px',
+      render: (r) => formatMoney((r as Deal).amountMinor, (r as Deal).currency),
+    },
+    {
+      key: 'stageId',
+      label: t('fields.stageId'),
+      width: '1fr',
+      render: (r) => stageName(pipelines, (r as Deal).pipelineId, (r as Deal).stageId),
+    },
+    {
+      key: 'status',
+      label: t('fields.status'),
+      width: '100px',
+      render: (r) => t(`dealStatus.${(r as Deal).status}`),
+    },
+    {
+      key: 'expectedCloseDate',
+      label: t('fields.expectedCloseDate'),
+      sort: 'expectedCloseDate',
+      width: '130px',
+      render: (r) => formatDate((r as Deal).expectedCloseDate),
+    },
+    updated,
+  ];
+}
+
+function Filters({ entity }: { entity: EntityKind }) {
+  const { t } = useTranslation();
+  const query = useListsStore((s) => s.lists[entity].query);
+  const setQuery = useListsStore((s) => s.setQuery);
+  const pipelines = usePipelinesStore((s) => s.pipelines);
+  const [draft, setDraft] = useState(query.filter);
+  const id = useId();
+  const apply = (event: FormEvent) => {
+    event.preventDefault();
+    setQuery(entity, { ...query, filter: draft });
+  };
+  const text = (key: string, label: string) => (
+    <div className="field compact">
+      <label htmlFor={`${id}-${key}`}>{label}</label>
+      <input
+        id={`${id}-${key}`}
+        value={draft[key] ?? ''}
+        onChange={(e) => setDraft({ ...draft, [key]: e.target.value })}
+      />
+    </div>
+  );
+  const stages = pipelines?.[0]?.stages ?? [];
+  return (
+    <form className="filters" onSubmit={apply} aria-label={t('lists.filter')}>
+      {text('ownerId', t('fields.ownerId'))}
+      {entity !== 'deal' && text('tag', t('fields.tags'))}
+      {entity === 'deal' && (
+        <>
+          <div className="field compact">
+            <label htmlFor={`${id}-stage`}>{t('fields.stageId')}</label>
+            <select
+              id={`${id}-stage`}
+              value={draft.stageId ?? ''}
+              onChange={(e) => setDraft({ ...draft, stageId: e.target.value })}
+            >
+              <option value="">{t('record.none')}</option>
+              {stages.map((s) => (
+                <option key={s.id} value={s.id}>
+                  {s.name}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div className="field compact">
+            <label htmlFor={`${id}-status`}>{t('fields.status')}</label>
+            <select
+              id={`${id}-status`}
+              value={draft.status ?? ''}
+              onChange={(e) => setDraft({ ...draft, status: e.target.value })}
+            >
+              <option value="">{t('record.none')}</option>
+              {(['open', 'won', 'lost'] as const).map((s) => (
+                <option key={s} value={s}>
+                  {t(`dealStatus.${s}`)}
+                </option>
+              ))}
+            </select>
+          </div>
+        </>
+      )}
+      <button type="submit">{t('lists.filter')}</button>
+    </form>
+  );
+}
+
+function NewRecord({ entity, onError }: { entity: EntityKind; onError: (e: ErrorInfo) => void }) {
+  const { t } = useTranslation();
+  const navigate = useUiStore((s) => s.navigate);
+  const [name, setName] = useState('');
+  const [busy, setBusy] = useState(false);
+  const id = useId();
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    if (name.trim() === '') return;
+    setBusy(true);
+    try {
+      const record = await createRecord(entity, name.trim());
+      setName('');
+      void useListsStore.getState().reload(entity);
+      navigate({ name: 'record', entity, id: record.id });
+    } catch (e) {
+      onError(errorInfo(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <form className="new-record row" onSubmit={(e) => void submit(e)}>
+      <label htmlFor={id} className="sr-only">
+        {t('record.newTitle', { entity: t(`entity.${entity}`) })}
+      </label>
+      <input
+        id={id}
+        value={name}
+        placeholder={t('record.newTitle', { entity: t(`entity.${entity}`) })}
+        onChange={(e) => setName(e.target.value)}
+        data-testid="new-name"
+      />
+      <button
+        type="submit"
+        className="primary"
+        disabled={busy || name.trim() === ''}
+        data-testid="new-create"
+      >
+        {t('lists.new')}
+      </button>
+    </form>
+  );
+}
+
+const TITLES: Record<EntityKind, 'nav.accounts' | 'nav.contacts' | 'nav.deals'> = {
+  account: 'nav.accounts',
+  contact: 'nav.contacts',
+  deal: 'nav.deals',
+};
+
+/** A virtualised, sortable, filterable list of accounts, contacts or deals. */
+export function ListScreen({ entity }: { entity: EntityKind }) {
+  // TanStack Virtual returns fresh values from a stable object, which the React Compiler cannot memoise.
+  'use no memo';
+  const { t } = useTranslation();
+  const list = useListsStore((s) => s.lists[entity]);
+  const { setQuery, loadMore, reload } = useListsStore.getState();
+  const navigate = useUiStore((s) => s.navigate);
+  const columns = useColumns(entity);
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const [error, setError] = useState<ErrorInfo | null>(null);
+
+  useEffect(() => {
+    void usePipelinesStore
+      .getState()
+      .load()
+      .catch(() => undefined);
+    void reload(entity);
+  }, [entity, reload]);
+
+  const count = list.items.length + (list.nextCursor ? 1 : 0);
+  const virtualizer = useVirtualizer({
+    count,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => ROW_HEIGHT,
+    overscan: 12,
+  });
+  const virtualItems = virtualizer.getVirtualItems();
+  const lastIndex = virtualItems[virtualItems.length - 1]?.index ?? 0;
+  useEffect(() => {
+    if (lastIndex >= list.items.length - 40 && list.nextCursor) void loadMore(entity);
+  }, [lastIndex, list.items.length, list.nextCursor, entity, loadMore]);
+
+  const sortBy = (field: string) => {
+    const dir = list.query.sort.field === field && list.query.sort.dir === 'asc' ? 'desc' : 'asc';
+    setQuery(entity, { ...list.query, sort: { field, dir } });
+  };
+  const template = columns.map((c) => c.width).join(' ');
+  const exportCsv = async () => {
+    try {
+      download(await call('export.csv', { entity }));
+    } catch (e) {
+      setError(errorInfo(e));
+    }
+  };
+
+  return (
+    <div className="screen list-screen" data-screen={`list-${entity}`}>
+      <div className="screen-head">
+        <h1>{t(TITLES[entity])}</h1>
+        <span className="muted" data-testid="list-count" aria-live="polite">
+          {t('lists.count', { shown: formatNumber(list.items.length), total: formatNumber(list.total) })}
+        </span>
+        <div className="row push">
+          <button type="button" onClick={() => void exportCsv()} data-testid="export">
+            {t('lists.export')}
+          </button>
+        </div>
+      </div>
+      <ErrorMessage error={error ?? list.error} onDismiss={() => setError(null)} />
+      <NewRecord entity={entity} onError={setError} />
+      <Filters entity={entity} />
+      <div
+        className="vtable"
+        role="table"
+        aria-label={t(TITLES[entity])}
+        aria-rowcount={list.total + 1}
+        data-testid="list"
+      >
+        <div className="vrow vhead" role="row" aria-rowindex={1} style={{ gridTemplateColumns: template }}>
+          {columns.map((c) => {
+            const sorted = list.query.sort.field === c.sort;
+            return (
+              <div
+                key={c.key}
+                role="columnheader"
+                aria-sort={sorted ? (list.query.sort.dir === 'asc' ? 'ascending' : 'descending') : undefined}
+                className="vcell"
+              >
+                {c.sort ? (
+                  <button type="button" className="sort" onClick={() => sortBy(c.sort ?? c.key)}>
+                    {c.label}
+                    <span aria-hidden="true">
+                      {sorted ? (list.query.sort.dir === 'asc' ? ' ▲' : ' ▼') : ''}
+                    </span>
+                  </button>
+                ) : (
+                  c.label
+                )}
+              </div>
+            );
+          })}
+        </div>
+        <div ref={scrollRef} className="vscroll" data-testid="list-scroll" role="rowgroup">
+          <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
+            {virtualItems.map((v) => {
+              const record = list.items[v.index];
+              return (
+                <div
+                  key={record?.id ?? `loading-${v.index}`}
+                  role="row"
+                  aria-rowindex={v.index + 2}
+                  className="vrow"
+                  style={{
+                    gridTemplateColumns: template,
+                    transform: `translateY(${v.start}px)`,
+                    height: ROW_HEIGHT,
+                  }}
+                >
+                  {record ? (
+                    columns.map((c, i) => (
+                      <div key={c.key} role="cell" className="vcell">
+                        {i === 0 ? (
+                          <button
+                            type="button"
+                            className="link row-link"
+                            onClick={() => navigate({ name: 'record', entity, id: record.id })}
+                          >
+                            {c.render(record)}
+                          </button>
+                        ) : (
+                          c.render(record)
+                        )}
+                      </div>
+                    ))
+                  ) : (
+                    <div role="cell" className="vcell muted">
+                      {t('app.loading')}
+                    </div>
+                  )}
+                </div>
+              );
+            })}
+          </div>
+          {list.loaded && list.items.length === 0 && <p className="muted empty">{t('lists.empty')}</p>}
+        </div>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,124 @@
+import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { ErrorInfo } from '../../../shared/errors';
+import { call, errorInfo } from '../api';
+import { ErrorMessage } from '../errors';
+import { useUiStore } from '../ui.store';
+
+type Kind = 'call' | 'visit' | 'note';
+const KEYS: Record<string, Kind> = { c: 'call', v: 'visit', n: 'note' };
+
+/**
+ * Log a call, visit or note from anywhere: Alt+L opens, C/V/N picks the kind, type, Enter saves.
+ * On a record page the entry links to that record.
+ */
+export function QuickLog() {
+  const { t } = useTranslation();
+  const route = useUiStore((s) => s.route);
+  const setQuickLog = useUiStore((s) => s.setQuickLog);
+  const [kind, setKind] = useState<Kind | null>(null);
+  const [text, setText] = useState('');
+  const [error, setError] = useState<ErrorInfo | null>(null);
+  const dialogRef = useRef<HTMLFormElement>(null);
+  const textRef = useRef<HTMLTextAreaElement>(null);
+  const id = useId();
+  const target = route.name === 'record' ? route : null;
+
+  useEffect(() => {
+    dialogRef.current?.querySelector<HTMLElement>('[data-kind]')?.focus();
+  }, []);
+  useEffect(() => {
+    if (kind) textRef.current?.focus();
+  }, [kind]);
+
+  const save = async (event?: FormEvent) => {
+    event?.preventDefault();
+    if (!kind || text.trim() === '') return;
+    try {
+      await call('activities.create', {
+        kind,
+        occurredAt: Date.now(),
+        body: text,
+        ...(target?.entity === 'account' ? { accountId: target.id } : {}),
+        ...(target?.entity === 'contact' ? { contactId: target.id } : {}),
+        ...(target?.entity === 'deal' ? { dealId: target.id } : {}),
+      });
+      setQuickLog(false);
+    } catch (e) {
+      setError(errorInfo(e));
+    }
+  };
+
+  const onKey = (event: KeyboardEvent) => {
+    if (event.key === 'Escape') {
+      event.preventDefault();
+      setQuickLog(false);
+      return;
+    }
+    const picked = KEYS[event.key.toLowerCase()];
+    if (!kind && picked && !event.ctrlKey && !event.metaKey && !event.altKey) {
+      event.preventDefault();
+      setKind(picked);
+    }
+  };
+
+  return (
+    <div className="overlay" role="presentation" onMouseDown={() => setQuickLog(false)}>
+      <form
+        ref={dialogRef}
+        className="dialog"
+        role="dialog"
+        aria-modal="true"
+        aria-labelledby={`${id}-h`}
+        onKeyDown={onKey}
+        onMouseDown={(e) => e.stopPropagation()}
+        onSubmit={(e) => void save(e)}
+        data-testid="quicklog"
+      >
+        <h2 id={`${id}-h`}>{t('quickLog.title')}</h2>
+        <p className="muted">{t('quickLog.intro')}</p>
+        <ErrorMessage error={error} onDismiss={() => setError(null)} />
+        <div className="row" role="radiogroup" aria-label={t('record.kind')}>
+          {(['call', 'visit', 'note'] as const).map((k) => (
+            <button
+              key={k}
+              type="button"
+              role="radio"
+              aria-checked={kind === k}
+              className={kind === k ? 'primary' : undefined}
+              data-kind={k}
+              onClick={() => setKind(k)}
+            >
+              {t(`kinds.${k}`)} ({k.toUpperCase()})
+            </button>
+          ))}
+        </div>
+        <div className="field wide">
+          <label htmlFor={`${id}-text`}>{t('quickLog.text')}</label>
+          <textarea
+            id={`${id}-text`}
+            ref={textRef}
+            value={text}
+            disabled={!kind}
+            data-testid="quicklog-text"
+            onChange={(e) => setText(e.target.value)}
+            onKeyDown={(e) => {
+              if (e.key === 'Enter' && !e.shiftKey) {
+                e.preventDefault();
+                void save();
+              }
+            }}
+          />
+        </div>
+        <div className="row">
+          <button type="submit" className="primary" disabled={!kind || text.trim() === ''}>
+            {t('quickLog.save')}
+          </button>
+          <button type="button" onClick={() => setQuickLog(false)}>
+            {t('common.cancel')}
+          </button>
+        </div>
+      </form>
+    </div>
+  );
+}
