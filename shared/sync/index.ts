@@ -5,3 +5,4 @@ export * from './envelope';
 export * from './invite';
 export * from './protocol';
 export * from './signing';
+export * from './sync.contract';

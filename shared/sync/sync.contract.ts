@@ -1,0 +1,123 @@
+import { z } from 'zod';
+import { ERROR_CODES } from '../errors';
+import { channel, event, type ChannelDef, type EventDef } from '../ipc/define';
+import { syncIdSchema } from './protocol';
+
+/**
+ * The renderer-facing contract of sync (issue 6), defined ahead of the client engine. Not yet part
+ * of the IPC contract: whoever builds the engine in `electron/services/sync/` spreads
+ * `syncContractChannels` / `syncContractEvents` into `shared/ipc/channels/sync.channels.ts` together
+ * with the handlers (the router's handler map makes a channel without a handler a compile error).
+ * Times are ISO 8601 strings; ids are the protocol's base64url ids. No key, secret or server
+ * credential ever crosses this boundary except the invite code, which the user must copy.
+ */
+
+const isoTime = z.string().datetime({ offset: true });
+
+/** An http(s) server URL without credentials, query or fragment. */
+export const serverUrlSchema = z
+  .string()
+  .trim()
+  .max(500)
+  .regex(/^https?:\/\/[A-Za-z0-9.\-[\]:]+(\/[A-Za-z0-9._~\-/]*)?$/, 'must be an http(s) server URL');
+
+export const syncStateSchema = z.enum(['not_configured', 'offline', 'syncing', 'idle', 'error']);
+export type SyncState = z.infer<typeof syncStateSchema>;
+
+/** What the status bar shows; also the payload of `sync.statusChanged`. */
+export const syncStatusSchema = z.object({
+  state: syncStateSchema,
+  workspaceId: syncIdSchema.nullable(),
+  /** Local ops not yet acknowledged by the server. */
+  pending: z.number().int().nonnegative(),
+  lastSyncAt: isoTime.nullable(),
+  /** While syncing: which phase and how far (total null when unknown). Initial sync is `bootstrap`. */
+  progress: z
+    .object({
+      phase: z.enum(['push', 'pull', 'bootstrap']),
+      done: z.number().int().nonnegative(),
+      total: z.number().int().nonnegative().nullable(),
+    })
+    .nullable(),
+  /** When offline: the next automatic retry (backoff). */
+  nextRetryAt: isoTime.nullable(),
+  /** The last failure (state `error`, or `offline` with `SYNC_OFFLINE`). */
+  error: z.object({ code: z.enum(ERROR_CODES), message: z.string() }).nullable(),
+  /** Deltas that failed to authenticate (tampered or foreign), recorded and skipped. */
+  rejectedDeltas: z.number().int().nonnegative(),
+  /** Ops stamped too far ahead of the server's receive time (`CLOCK_SKEW`), held back. */
+  quarantinedOps: z.number().int().nonnegative(),
+});
+export type SyncStatus = z.infer<typeof syncStatusSchema>;
+
+export const syncDeviceSchema = z.object({
+  deviceId: syncIdSchema,
+  status: z.enum(['active', 'revoked']),
+  createdAt: isoTime,
+  revokedAt: isoTime.nullable(),
+  invitedBy: syncIdSchema.nullable(),
+  isThisDevice: z.boolean(),
+});
+export type SyncDevice = z.infer<typeof syncDeviceSchema>;
+
+/** A CRM field value as carried by ops. */
+export const fieldValueSchema = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+
+/** One side of a conflict on an important field (deal stage, amount, close date, owner). */
+export const conflictSideSchema = z.object({
+  value: fieldValueSchema,
+  /** The op's hybrid logical clock, as its sortable string form. */
+  hlc: z.string(),
+  deviceId: syncIdSchema,
+});
+
+export const conflictSchema = z.object({
+  conflictId: z.string().min(1).max(100),
+  entity: z.string().min(1).max(50),
+  recordId: z.string().min(1).max(100),
+  field: z.string().min(1).max(100),
+  /** The value LWW currently shows. */
+  current: conflictSideSchema,
+  /** The concurrent value that lost. */
+  other: conflictSideSchema,
+  detectedAt: isoTime,
+});
+export type Conflict = z.infer<typeof conflictSchema>;
+
+/** Channels: spread into `syncChannels` when the engine provides their handlers. */
+export const syncContractChannels = {
+  'workspace.create': channel(
+    z.object({ serverUrl: serverUrlSchema, name: z.string().trim().min(1).max(100) }),
+    z.object({ workspaceId: syncIdSchema, deviceId: syncIdSchema }),
+    'Creates a team workspace and its key on this device and registers the device with the server.',
+  ),
+  'invites.create': channel(
+    z.object({ ttlHours: z.number().int().min(1).max(168).default(72) }).default({ ttlHours: 72 }),
+    z.object({ code: z.string(), inviteId: syncIdSchema, expiresAt: isoTime }),
+    'Creates a single-use invite; the code (server URL, invite id, secret) is shown once to copy.',
+  ),
+  'invites.accept': channel(
+    z.object({ code: z.string().trim().min(10).max(1000) }),
+    z.object({ workspaceId: syncIdSchema, deviceId: syncIdSchema }),
+    'Joins a workspace with an invite code: registers this device and receives the workspace key.',
+  ),
+  'sync.now': channel(z.undefined(), syncStatusSchema, 'Pushes pending ops and pulls new deltas now.'),
+  'sync.status': channel(z.undefined(), syncStatusSchema, 'The current sync status.'),
+  'devices.list': channel(z.undefined(), z.array(syncDeviceSchema), 'Devices of the workspace.'),
+  'devices.revoke': channel(
+    z.object({ deviceId: syncIdSchema }),
+    syncDeviceSchema,
+    'Revokes a device: the server refuses it from now on and it wipes itself on next contact.',
+  ),
+  'conflicts.list': channel(z.undefined(), z.array(conflictSchema), 'Unresolved conflicts, newest first.'),
+  'conflicts.resolve': channel(
+    z.object({ conflictId: conflictSchema.shape.conflictId, keep: z.enum(['current', 'other']) }),
+    z.object({ conflictId: conflictSchema.shape.conflictId }),
+    'Resolves a conflict by keeping one value; the resolution is a new op and syncs like any edit.',
+  ),
+} satisfies Record<string, ChannelDef>;
+
+/** Events: spread into `syncEvents` with the channels. */
+export const syncContractEvents = {
+  'sync.statusChanged': event(syncStatusSchema, 'Sync state, progress, pending count or last error changed.'),
+} satisfies Record<string, EventDef>;
