@@ -3,13 +3,17 @@ import type { ChannelOutput } from '../../../shared/ipc/contract';
 import { accountDef, contactDef } from './crm.entities';
 import type { CrmService } from './crm.service';
 
-/** RFC 6350 text escaping: backslash, newline, and (in values) comma and semicolon. */
-function esc(text: string): string {
+/** RFC 6350 3.4 text escaping: backslash, newline and comma (in every text value). */
+function escText(text: string): string {
   return text
     .replace(/\\/g, '\\\\')
     .replace(/\r\n|\r|\n/g, '\\n')
-    .replace(/,/g, '\\,')
-    .replace(/;/g, '\\;');
+    .replace(/,/g, '\\,');
+}
+
+/** Components of compound values (N, ADR, ORG) also escape the semicolon that separates them. */
+function esc(text: string): string {
+  return escText(text).replace(/;/g, '\\;');
 }
 
 /** Folds a content line at 75 octets without splitting a UTF-8 sequence (RFC 6350 3.2). */
@@ -40,15 +44,15 @@ function adr(a: Address): string {
 
 /** One contact as a vCard 4.0. */
 export function contactToVcard(c: Contact, org: string | null): string {
-  const lines = ['BEGIN:VCARD', 'VERSION:4.0', `UID:urn:uuid:${c.id}`, `FN:${esc(c.name)}`];
+  const lines = ['BEGIN:VCARD', 'VERSION:4.0', `UID:urn:uuid:${c.id}`, `FN:${escText(c.name)}`];
   lines.push(`N:${esc(c.familyName ?? '')};${esc(c.givenName ?? '')};;;`);
-  c.emails.forEach((e, i) => lines.push(`EMAIL${i === 0 ? ';PREF=1' : ''}:${esc(e)}`));
-  c.phones.forEach((p, i) => lines.push(`TEL;VALUE=text${i === 0 ? ';PREF=1' : ''}:${esc(p)}`));
-  if (c.title) lines.push(`TITLE:${esc(c.title)}`);
+  c.emails.forEach((e, i) => lines.push(`EMAIL${i === 0 ? ';PREF=1' : ''}:${escText(e)}`));
+  c.phones.forEach((p, i) => lines.push(`TEL;VALUE=text${i === 0 ? ';PREF=1' : ''}:${escText(p)}`));
+  if (c.title) lines.push(`TITLE:${escText(c.title)}`);
   if (org) lines.push(`ORG:${esc(org)}`);
   if (c.address) lines.push(`ADR:${adr(c.address)}`);
-  if (c.tags.length) lines.push(`CATEGORIES:${c.tags.map(esc).join(',')}`);
-  if (c.notes) lines.push(`NOTE:${esc(c.notes)}`);
+  if (c.tags.length) lines.push(`CATEGORIES:${c.tags.map(escText).join(',')}`);
+  if (c.notes) lines.push(`NOTE:${escText(c.notes)}`);
   lines.push(
     `REV:${new Date(c.updatedAt)
       .toISOString()
