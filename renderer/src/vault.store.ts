@@ -43,13 +43,15 @@ export const useVaultStore = create<VaultState>((set, get) => ({
     }
   },
   setup: async () => {
-    set({ busy: true, error: null });
+    // Onboarding starts before the call: main pushes `vault.unlocked` before setup's reply arrives,
+    // and the first-run screen must stay mounted to show the recovery code.
+    set({ busy: true, error: null, onboarding: true });
     try {
       const { status, recoveryCode } = await call('vault.setup');
       set({ phase: phaseOf(status), onboarding: true, busy: false });
       return recoveryCode;
     } catch (error) {
-      set({ busy: false, error: errorInfo(error) });
+      set({ busy: false, onboarding: false, error: errorInfo(error) });
       return null;
     }
   },

@@ -10,7 +10,10 @@ test('the renderer reaches main through the real IPC chain', async ({ page, host
   // A fresh data directory starts at the first-run screen, which needs vault.status and settings.get.
   await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
   const info = await page.evaluate(() => window.crm.invoke('app.info'));
-  expect(info).toEqual({ ok: true, value: { name: 'FieldVault', version: expect.any(String), platform: 'linux' } });
+  expect(info).toEqual({
+    ok: true,
+    value: { name: 'FieldVault', version: expect.any(String), platform: 'linux' },
+  });
   await page.screenshot({ path: screenshotPath('smoke-first-screen'), fullPage: true });
   expect(errors).toEqual([]);
 });

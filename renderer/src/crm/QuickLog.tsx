@@ -44,6 +44,7 @@ export function QuickLog() {
         ...(target?.entity === 'deal' ? { dealId: target.id } : {}),
       });
       setQuickLog(false);
+      useUiStore.getState().bump();
     } catch (e) {
       setError(errorInfo(e));
     }

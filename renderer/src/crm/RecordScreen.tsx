@@ -314,6 +314,7 @@ export function RecordScreen({ entity, id }: { entity: EntityKind; id: string })
   const [timeline, setTimeline] = useState<TimelineItem[]>([]);
   const [error, setError] = useState<ErrorInfo | null>(null);
   const [version, setVersion] = useState(0);
+  const dataVersion = useUiStore((s) => s.dataVersion);
 
   useEffect(() => {
     let live = true;
@@ -340,7 +341,7 @@ export function RecordScreen({ entity, id }: { entity: EntityKind; id: string })
     return () => {
       live = false;
     };
-  }, [entity, id, version]);
+  }, [entity, id, version, dataVersion]);
 
   const refresh = () => setVersion((v) => v + 1);
   if (!record) {
