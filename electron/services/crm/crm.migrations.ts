@@ -154,8 +154,21 @@ CREATE VIRTUAL TABLE crm_search_tri USING fts5 (digits, emails, tokenize = 'trig
   ).run(DEFAULT_PIPELINE_ID, 'Sales', JSON.stringify(DEFAULT_STAGES), now, now);
 }
 
+/**
+ * FTS5 'secure-delete': deleting or re-indexing a row removes its old terms from the index b-tree at
+ * once, instead of leaving them in older segments until a merge. Without it an erased (or merely
+ * renamed) person's old name would survive inside crm_search_data.
+ */
+function v2(db: Db): void {
+  db.exec(`INSERT INTO crm_search (crm_search, rank) VALUES ('secure-delete', 1);
+    INSERT INTO crm_search_tri (crm_search_tri, rank) VALUES ('secure-delete', 1);`);
+}
+
 /** Schema of the crm domain. Append-only: add a new numbered migration, never edit a shipped one. */
 export const crmMigrations: MigrationSet = {
   domain: 'crm',
-  migrations: [{ version: 1, name: 'crm core: records, op log, search', up: v1 }],
+  migrations: [
+    { version: 1, name: 'crm core: records, op log, search', up: v1 },
+    { version: 2, name: 'search: secure-delete', up: v2 },
+  ],
 };

@@ -67,16 +67,25 @@ function eraseRecord<T>(svc: CrmService, def: EntityDef<T>, record: RecordData, 
 
 /**
  * Erases a person: the contact and the activities and tasks that concern only them are blanked and
- * tombstoned, their op-log values dropped and their search rows removed physically (FTS5 secure-delete);
+ * tombstoned, their op-log values dropped and their search rows removed physically (FTS5 secure-delete, crm migration 2);
  * activities and tasks that also belong to an account or deal, and deals, just lose the link.
  */
 export function erasePerson(svc: CrmService, contactId: string): ChannelOutput<'privacy.erasePerson'> {
+  svc.records.setSecureDelete(true);
+  try {
+    return eraseInTransaction(svc, contactId);
+  } finally {
+    svc.records.setSecureDelete(false);
+  }
+}
+
+function eraseInTransaction(svc: CrmService, contactId: string): ChannelOutput<'privacy.erasePerson'> {
   return svc.tx(() => {
     const contact = svc.records.get(contactDef, contactId);
     if (!contact || isErased(contact)) throw new AppError('NOT_FOUND', 'No such contact');
     let erased = 0;
     const stamp = svc.stamp();
-    svc.search.withSecureDelete(() => {
+    {
       for (const def of [activityDef, taskDef] as EntityDef<unknown>[]) {
         for (const r of svc.records.linked(def, 'contact_id', contactId)) {
           if (r.accountId || r.dealId) svc.update(def, r.id, { contactId: null });
@@ -91,7 +100,7 @@ export function erasePerson(svc: CrmService, contactId: string): ChannelOutput<'
       }
       eraseRecord(svc, contactDef, contact, stamp);
       erased++;
-    });
+    }
     return { contactId, erasedAt: stamp.at, recordsErased: erased };
   });
 }

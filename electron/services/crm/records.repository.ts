@@ -328,4 +328,9 @@ export class RecordsRepository {
        updated_by = ? WHERE id = ?`,
     ).run(...keys.map((k) => toColumn(def.fields[k]!, blanks[k])), meta.at, meta.at, meta.by, id);
   }
+
+  /** SQLite secure_delete: freed pages are overwritten, so deleted values leave no residue in the file. */
+  setSecureDelete(on: boolean): void {
+    this.db.pragma(`secure_delete = ${on ? 'ON' : 'OFF'}`);
+  }
 }

@@ -104,19 +104,4 @@ export class SearchRepository {
   queryTrigram(match: string, limit: number): TriHit[] {
     return this.tri.all(match, limit);
   }
-
-  /**
-   * Makes deletions physical: with FTS5 'secure-delete' on, deleting a row also removes its terms from
-   * the index b-tree instead of leaving them until the next merge. Used by erasure.
-   */
-  withSecureDelete(fn: () => void): void {
-    this.db.prepare("INSERT INTO crm_search (crm_search, rank) VALUES ('secure-delete', 1)").run();
-    this.db.prepare("INSERT INTO crm_search_tri (crm_search_tri, rank) VALUES ('secure-delete', 1)").run();
-    try {
-      fn();
-    } finally {
-      this.db.prepare("INSERT INTO crm_search (crm_search, rank) VALUES ('secure-delete', 0)").run();
-      this.db.prepare("INSERT INTO crm_search_tri (crm_search_tri, rank) VALUES ('secure-delete', 0)").run();
-    }
-  }
 }
