@@ -1,9 +1,277 @@
-import type { BenchSuite } from './bench.types';
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { createSyncServer } from '../../server/app';
+import { MemorySyncStorage } from '../../server/storage/storage.memory';
+import { PostgresSyncStorage } from '../../server/storage/storage.postgres';
+import { SqliteSyncStorage } from '../../server/storage/storage.sqlite';
+import type { SyncStorage } from '../../server/storage/storage';
+import { generateDeviceKeys, randomId } from '../../shared/sync/device-keys';
+import { toBase64Url, utf8 } from '../../shared/sync/encoding';
+import { generateWorkspaceKey, sealDelta, type WorkspaceKey } from '../../shared/sync/envelope';
+import {
+  createInviteSecret,
+  deriveInviteAuthKey,
+  deriveInviteWrapKey,
+  signInviteAcceptance,
+  wrapWorkspaceKey,
+} from '../../shared/sync/invite';
+import { syncRoutes } from '../../shared/sync/protocol';
+import { signRequest } from '../../shared/sync/signing';
+import { postgresBinDir, startPostgres } from '../support/postgres';
+import { percentile, result, type BenchResult, type BenchSuite } from './bench.types';
 
-/** sync workloads (filled in by the sync work). */
+const CLIENTS = 50;
+const DEVICES_PER_WORKSPACE = 5;
+const DELTAS_PER_PUSH = 5;
+/** A delta carries a batch of ops; ~2 KB of plaintext is a small batch, so request overhead shows. */
+const PLAINTEXT_BYTES = 2_000;
+const PULL_PAGE = 200;
+/** Hard bound per storage run, whatever the machine. */
+const MAX_RUN_MS = 120_000;
+
+interface Prepared {
+  readonly path: string;
+  readonly method: 'GET' | 'POST';
+  readonly headers: Record<string, string>;
+  readonly body?: Buffer;
+}
+
+interface Device {
+  readonly deviceId: string;
+  readonly signSecretKey: Uint8Array;
+  workspaceId: string;
+  workspaceKey: WorkspaceKey;
+}
+
+async function send(url: string, p: Prepared): Promise<unknown> {
+  const response = await fetch(url + p.path, {
+    method: p.method,
+    headers: p.body ? { ...p.headers, 'content-type': 'application/json' } : p.headers,
+    body: p.body,
+  });
+  const json = await response.json();
+  if (response.status !== 200 && response.status !== 201) {
+    throw new Error(`bench request ${p.method} ${p.path} failed with ${response.status}`);
+  }
+  return json;
+}
+
+function signed(method: 'GET' | 'POST', p: string, body: unknown, device: Device): Prepared {
+  const bytes = body === undefined ? undefined : Buffer.from(utf8(JSON.stringify(body)));
+  return {
+    method,
+    path: p,
+    body: bytes,
+    headers: signRequest({
+      method,
+      path: p,
+      body: bytes,
+      deviceId: device.deviceId,
+      signSecretKey: device.signSecretKey,
+    }),
+  };
+}
+
+/** 10 workspaces of 5 devices: the first creates the workspace, the others join by invite. */
+async function enrol(url: string): Promise<Device[]> {
+  const devices: Device[] = [];
+  let owner: Device | undefined;
+  for (let c = 0; c < CLIENTS; c++) {
+    const keys = generateDeviceKeys();
+    const reg = {
+      deviceId: randomId(),
+      signPublicKey: toBase64Url(keys.signPublicKey),
+      boxPublicKey: toBase64Url(keys.boxPublicKey),
+    };
+    const device: Device = {
+      deviceId: reg.deviceId,
+      signSecretKey: keys.signSecretKey,
+      workspaceId: randomId(),
+      workspaceKey: generateWorkspaceKey(),
+    };
+    if (c % DEVICES_PER_WORKSPACE === 0 || !owner) {
+      await send(
+        url,
+        signed('POST', syncRoutes.workspaces, { workspaceId: device.workspaceId, device: reg }, device),
+      );
+      owner = device;
+    } else {
+      const inviteId = randomId();
+      const secret = createInviteSecret();
+      const wrapped = wrapWorkspaceKey(
+        owner.workspaceKey,
+        deriveInviteWrapKey(secret, inviteId, owner.workspaceId),
+        inviteId,
+        owner.workspaceId,
+      );
+      const auth = deriveInviteAuthKey(secret, inviteId);
+      await send(
+        url,
+        signed(
+          'POST',
+          syncRoutes.invites(owner.workspaceId),
+          {
+            inviteId,
+            wrappedKey: toBase64Url(wrapped),
+            authPublicKey: toBase64Url(auth.publicKey),
+            expiresAt: Date.now() + 600_000,
+          },
+          owner,
+        ),
+      );
+      const proof = signInviteAcceptance(auth.secretKey, { inviteId, ...reg });
+      await send(url, signed('POST', syncRoutes.acceptInvite(inviteId), { device: reg, proof }, device));
+      device.workspaceId = owner.workspaceId;
+      device.workspaceKey = owner.workspaceKey;
+    }
+    devices.push(device);
+  }
+  return devices;
+}
+
+async function runConcurrent(
+  url: string,
+  perClient: Prepared[][],
+  deadline: number,
+): Promise<{ seconds: number; latencies: number[]; responses: unknown[] }> {
+  const latencies: number[] = [];
+  const responses: unknown[] = [];
+  const start = performance.now();
+  await Promise.all(
+    perClient.map(async (queue) => {
+      for (const p of queue) {
+        if (Date.now() > deadline) throw new Error('sync bench exceeded its time bound');
+        const t = performance.now();
+        responses.push(await send(url, p));
+        latencies.push(performance.now() - t);
+      }
+    }),
+  );
+  return { seconds: (performance.now() - start) / 1000, latencies, responses };
+}
+
+interface Measured {
+  readonly pushDeltasPerSec: number;
+  readonly pullDeltasPerSec: number;
+  readonly pushP95Ms: number;
+}
+
+/**
+ * One storage: 50 concurrent clients push `pushes` requests of 5 deltas each, then each pulls its
+ * whole workspace log in pages of 200. Requests are sealed and signed before the clock starts, so
+ * the figures are the server's (signature and nonce checks included), not the clients' crypto.
+ */
+async function measure(storage: SyncStorage, pushes: number): Promise<Measured> {
+  const app = await createSyncServer({ storage, limits: { rateMax: 10_000_000 } });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.server.address();
+  const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  try {
+    const devices = await enrol(url);
+    const plaintext = utf8('x'.repeat(PLAINTEXT_BYTES));
+    const pushQueues = devices.map((d) =>
+      Array.from({ length: pushes }, () => {
+        const deltas = Array.from({ length: DELTAS_PER_PUSH }, () => {
+          const deltaId = randomId();
+          const envelope = sealDelta(
+            plaintext,
+            { workspaceId: d.workspaceId, deviceId: d.deviceId, deltaId },
+            d.workspaceKey,
+          );
+          return { deltaId, envelope: toBase64Url(envelope) };
+        });
+        return signed('POST', syncRoutes.deltas(d.workspaceId), { deltas }, d);
+      }),
+    );
+    const deadline = Date.now() + MAX_RUN_MS;
+    const push = await runConcurrent(url, pushQueues, deadline);
+    const pushed = CLIENTS * pushes * DELTAS_PER_PUSH;
+
+    const perWorkspace = DEVICES_PER_WORKSPACE * pushes * DELTAS_PER_PUSH;
+    const pullQueues = devices.map((d) =>
+      Array.from({ length: Math.ceil(perWorkspace / PULL_PAGE) }, (_, page) =>
+        signed('GET', syncRoutes.pull(d.workspaceId, page * PULL_PAGE, PULL_PAGE), undefined, d),
+      ),
+    );
+    const pull = await runConcurrent(url, pullQueues, deadline);
+    const pulled = pull.responses.reduce<number>(
+      (n, r) => n + ((r as { deltas?: unknown[] }).deltas?.length ?? 0),
+      0,
+    );
+    if (pulled !== CLIENTS * perWorkspace)
+      throw new Error(`pulled ${pulled} deltas, expected ${CLIENTS * perWorkspace}`);
+    return {
+      pushDeltasPerSec: pushed / push.seconds,
+      pullDeltasPerSec: pulled / pull.seconds,
+      pushP95Ms: percentile(push.latencies, 95),
+    };
+  } finally {
+    await app.close();
+  }
+}
+
 export const syncBench: BenchSuite = {
   name: 'sync',
-  run() {
-    return Promise.resolve([]);
+  async run(context) {
+    const { dir, quick } = context;
+    const log = (message: string) => context.log(message);
+    const pushes = quick ? 4 : 20;
+    const rows: BenchResult[] = [];
+    // Warm-up (JIT, sockets) on a throw-away store, so the baseline is not the cold run.
+    const warm = new MemorySyncStorage();
+    await measure(warm, 4);
+    await warm.close();
+    const memory = new MemorySyncStorage();
+    log(`server: ${CLIENTS} clients x ${pushes} pushes x ${DELTAS_PER_PUSH} deltas, memory baseline`);
+    const base = await measure(memory, pushes);
+    await memory.close();
+    const label = (what: string, kind: string) => `sync.server ${what} ${CLIENTS} clients (${kind})`;
+    rows.push(result(label('push', 'memory'), base.pushDeltasPerSec, 'deltas/s'));
+    rows.push(result(label('pull', 'memory'), base.pullDeltasPerSec, 'deltas/s'));
+
+    // Context for the push figures: the server verifies one Ed25519 signature per request.
+    const keys = generateDeviceKeys();
+    const message = utf8('x'.repeat(200));
+    const signature = ed25519.sign(message, keys.signSecretKey);
+    const n = quick ? 100 : 500;
+    const t = performance.now();
+    for (let i = 0; i < n; i++) ed25519.verify(signature, message, keys.signPublicKey);
+    const verifyRate = n / ((performance.now() - t) / 1000);
+    rows.push(result('sync.server ed25519 verify (noble)', verifyRate, 'verifies/s'));
+
+    const report = (kind: string, m: Measured) => {
+      rows.push(result(label('push', kind), m.pushDeltasPerSec, 'deltas/s', base.pushDeltasPerSec));
+      rows.push(result(label('pull', kind), m.pullDeltasPerSec, 'deltas/s', base.pullDeltasPerSec));
+      rows.push(result(label('push p95', kind), m.pushP95Ms, 'ms', base.pushP95Ms));
+    };
+
+    log('server: SQLite (WAL, synchronous=FULL)');
+    const sqlite = SqliteSyncStorage.open(path.join(dir, 'sync.sqlite'));
+    try {
+      report('sqlite', await measure(sqlite, pushes));
+    } finally {
+      await sqlite.close();
+    }
+
+    if (!existsSync(path.join(postgresBinDir(), 'initdb'))) {
+      log(`server: PostgreSQL skipped, no binaries in ${postgresBinDir()}`);
+      return rows;
+    }
+    log('server: PostgreSQL (private cluster)');
+    const cluster = await startPostgres();
+    try {
+      const pg = await PostgresSyncStorage.connect(await cluster.createDatabase('fv_bench'), {
+        maxConnections: 20,
+      });
+      try {
+        report('postgres', await measure(pg, pushes));
+      } finally {
+        await pg.close();
+      }
+    } finally {
+      cluster.stop();
+    }
+    return rows;
   },
 };
