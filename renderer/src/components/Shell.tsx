@@ -1,5 +1,6 @@
 import { useMemo, useRef, useEffect, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
+import { Icon } from './Icon';
 import { useSettingsStore } from '../settings.store';
 import { useShortcuts, useIdle, type Shortcut } from '../shortcuts';
 import { useUiStore, type Route } from '../ui.store';
@@ -23,7 +24,7 @@ function StatusBar() {
   return (
     <footer className="statusbar" aria-label={t('status.label')}>
       <span data-testid="vault-state">
-        <span aria-hidden="true">{phase === 'unlocked' ? '🔓 ' : '🔒 '}</span>
+        <Icon name={phase === 'unlocked' ? 'unlock' : 'lock'} />{' '}
         {phase === 'unlocked' ? t('status.vaultUnlocked') : t('status.vaultLocked')}
       </span>
       <span data-testid="sync-state" className="sync-slot">
@@ -116,8 +117,8 @@ export function Shell(props: { children: ReactNode; overlays: ReactNode }) {
             onClick={() => setPalette(true)}
             data-testid="open-palette"
           >
-            <span aria-hidden="true" className="nav-icon">
-              ⌕
+            <span className="nav-icon">
+              <Icon name="search" />
             </span>
             {t('nav.search')}
           </button>
@@ -127,14 +128,14 @@ export function Shell(props: { children: ReactNode; overlays: ReactNode }) {
             onClick={() => setQuickLog(true)}
             data-testid="open-quicklog"
           >
-            <span aria-hidden="true" className="nav-icon">
-              ✎
+            <span className="nav-icon">
+              <Icon name="pen" />
             </span>
             {t('nav.quickLog')}
           </button>
           <button type="button" className="nav-item" onClick={() => void lock()} data-testid="lock">
-            <span aria-hidden="true" className="nav-icon">
-              🔒
+            <span className="nav-icon">
+              <Icon name="lock" />
             </span>
             {t('nav.lock')}
           </button>

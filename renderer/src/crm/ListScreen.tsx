@@ -330,8 +330,11 @@ export function ListScreen({ entity }: { entity: EntityKind }) {
             );
           })}
         </div>
-        <div ref={scrollRef} className="vscroll" data-testid="list-scroll" role="rowgroup">
-          <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
+        <div ref={scrollRef} className="vscroll" data-testid="list-scroll">
+          <div
+            style={{ height: virtualizer.getTotalSize(), position: 'relative' }}
+            role={count > 0 ? 'rowgroup' : undefined}
+          >
             {virtualItems.map((v) => {
               const record = list.items[v.index];
               return (

@@ -269,7 +269,7 @@ export const en = {
   board: {
     title: 'Pipeline',
     total: 'Total {{amount}}',
-    count: '{{count}} deals',
+    count: 'Deals: {{count}}',
     move: 'Move {{deal}}',
     moveTo: 'Move to stage',
     moveHint:

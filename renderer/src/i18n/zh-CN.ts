@@ -268,7 +268,7 @@ export const zhCN: Catalogue = {
   board: {
     title: '销售漏斗',
     total: '合计 {{amount}}',
-    count: '{{count}} 个商机',
+    count: '商机：{{count}}',
     move: '移动{{deal}}',
     moveTo: '移至阶段',
     moveHint: '选中卡片后，按 Ctrl+左/右方向键在阶段之间移动，按 Ctrl+上/下方向键调整顺序。',

@@ -1,5 +1,6 @@
 import { useId, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
+import { Icon } from '../components/Icon';
 import { ErrorMessage } from '../errors';
 import { useVaultStore } from '../vault.store';
 
@@ -21,8 +22,8 @@ export function Unlock() {
   return (
     <main className="centered" id="main">
       <section className="card" aria-labelledby="unlock-title">
-        <div className="lock-icon" aria-hidden="true">
-          🔒
+        <div className="lock-icon">
+          <Icon name="lock" />
         </div>
         <h1 id="unlock-title">{recovery ? t('unlock.recoverTitle') : t('unlock.title')}</h1>
         <ErrorMessage error={error} onDismiss={clearError} />

@@ -92,7 +92,10 @@ export async function expectNoEnglish(page: Page, label: string): Promise<void> 
     if (zh.get(key) === value) continue;
     for (const part of value.split(/\{\{[^}]+\}\}/)) {
       const fragment = part.trim();
-      if (fragment.length >= 4 && /[A-Za-z]{3}/.test(fragment) && text.includes(fragment)) {
+      const escaped = fragment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      // Whole words only: user text such as "Visited" must not count as the label "Visit".
+      const whole = new RegExp(`(?<![A-Za-z])${escaped}(?![A-Za-z])`);
+      if (fragment.length >= 4 && /[A-Za-z]{3}/.test(fragment) && whole.test(text)) {
         found.push(`${key}: "${fragment}"`);
       }
     }
