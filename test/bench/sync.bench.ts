@@ -19,7 +19,7 @@ import {
 import { syncRoutes } from '../../shared/sync/protocol';
 import { signRequest } from '../../shared/sync/signing';
 import { postgresBinDir, startPostgres } from '../support/postgres';
-import { percentile, result, type BenchResult, type BenchSuite } from './bench.types';
+import { median, percentile, result, type BenchResult, type BenchSuite } from './bench.types';
 
 const CLIENTS = 50;
 const DEVICES_PER_WORKSPACE = 5;
@@ -217,18 +217,8 @@ export const syncBench: BenchSuite = {
     const { dir, quick } = context;
     const log = (message: string) => context.log(message);
     const pushes = quick ? 4 : 20;
+    const rounds = quick ? 1 : 3;
     const rows: BenchResult[] = [];
-    // Warm-up (JIT, sockets) on a throw-away store, so the baseline is not the cold run.
-    const warm = new MemorySyncStorage();
-    await measure(warm, 4);
-    await warm.close();
-    const memory = new MemorySyncStorage();
-    log(`server: ${CLIENTS} clients x ${pushes} pushes x ${DELTAS_PER_PUSH} deltas, memory baseline`);
-    const base = await measure(memory, pushes);
-    await memory.close();
-    const label = (what: string, kind: string) => `sync.server ${what} ${CLIENTS} clients (${kind})`;
-    rows.push(result(label('push', 'memory'), base.pushDeltasPerSec, 'deltas/s'));
-    rows.push(result(label('pull', 'memory'), base.pullDeltasPerSec, 'deltas/s'));
 
     // Context for the push figures: the server verifies one Ed25519 signature per request.
     const keys = generateDeviceKeys();
@@ -237,40 +227,54 @@ export const syncBench: BenchSuite = {
     const n = quick ? 100 : 500;
     const t = performance.now();
     for (let i = 0; i < n; i++) ed25519.verify(signature, message, keys.signPublicKey);
-    const verifyRate = n / ((performance.now() - t) / 1000);
-    rows.push(result('sync.server ed25519 verify (noble)', verifyRate, 'verifies/s'));
+    rows.push(
+      result('sync.server ed25519 verify (noble)', n / ((performance.now() - t) / 1000), 'verifies/s'),
+    );
 
-    const report = (kind: string, m: Measured) => {
-      rows.push(result(label('push', kind), m.pushDeltasPerSec, 'deltas/s', base.pushDeltasPerSec));
-      rows.push(result(label('pull', kind), m.pullDeltasPerSec, 'deltas/s', base.pullDeltasPerSec));
-      rows.push(result(label('push p95', kind), m.pushP95Ms, 'ms', base.pushP95Ms));
-    };
-
-    log('server: SQLite (WAL, synchronous=FULL)');
-    const sqlite = SqliteSyncStorage.open(path.join(dir, 'sync.sqlite'));
+    const havePostgres = existsSync(path.join(postgresBinDir(), 'initdb'));
+    if (!havePostgres) log(`server: PostgreSQL skipped, no binaries in ${postgresBinDir()}`);
+    const cluster = havePostgres ? await startPostgres() : undefined;
     try {
-      report('sqlite', await measure(sqlite, pushes));
-    } finally {
-      await sqlite.close();
-    }
-
-    if (!existsSync(path.join(postgresBinDir(), 'initdb'))) {
-      log(`server: PostgreSQL skipped, no binaries in ${postgresBinDir()}`);
-      return rows;
-    }
-    log('server: PostgreSQL (private cluster)');
-    const cluster = await startPostgres();
-    try {
-      const pg = await PostgresSyncStorage.connect(await cluster.createDatabase('fv_bench'), {
-        maxConnections: 20,
-      });
-      try {
-        report('postgres', await measure(pg, pushes));
-      } finally {
-        await pg.close();
+      // Warm-up (JIT, sockets) on a throw-away store, so the baseline is not the cold run.
+      await measure(new MemorySyncStorage(), 4);
+      // Storages are measured interleaved, `rounds` times, medians reported: the machine's load
+      // drifts, and interleaving keeps each ratio to its baseline honest.
+      const kinds = ['memory', 'sqlite', ...(cluster ? ['postgres'] : [])] as const;
+      const samples = new Map<string, Measured[]>(kinds.map((k) => [k, []]));
+      for (let round = 0; round < rounds; round++) {
+        for (const kind of kinds) {
+          log(
+            `server: round ${round + 1}/${rounds}, ${kind}, ${CLIENTS} clients x ${pushes} pushes x ${DELTAS_PER_PUSH} deltas`,
+          );
+          const storage: SyncStorage =
+            kind === 'memory'
+              ? new MemorySyncStorage()
+              : kind === 'sqlite'
+                ? SqliteSyncStorage.open(path.join(dir, `sync-${round}.sqlite`))
+                : await PostgresSyncStorage.connect(await cluster!.createDatabase(`fv_bench_${round}`), {
+                    maxConnections: 20,
+                  });
+          try {
+            samples.get(kind)!.push(await measure(storage, pushes));
+          } finally {
+            await storage.close();
+          }
+        }
+      }
+      const med = (kind: string, pick: (m: Measured) => number) => median(samples.get(kind)!.map(pick));
+      const label = (what: string, kind: string) => `sync.server ${what} ${CLIENTS} clients (${kind})`;
+      for (const kind of kinds) {
+        const baseline = kind === 'memory' ? undefined : 'memory';
+        const b = (pick: (m: Measured) => number) => (baseline ? med(baseline, pick) : undefined);
+        const push = (m: Measured) => m.pushDeltasPerSec;
+        const pull = (m: Measured) => m.pullDeltasPerSec;
+        const p95 = (m: Measured) => m.pushP95Ms;
+        rows.push(result(label('push', kind), med(kind, push), 'deltas/s', b(push)));
+        rows.push(result(label('pull', kind), med(kind, pull), 'deltas/s', b(pull)));
+        rows.push(result(label('push p95', kind), med(kind, p95), 'ms', b(p95)));
       }
     } finally {
-      cluster.stop();
+      cluster?.stop();
     }
     return rows;
   },
