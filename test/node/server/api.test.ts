@@ -1,9 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import Database from 'better-sqlite3';
 import path from 'node:path';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomId } from '../../../shared/sync/device-keys';
 import { toBase64Url, utf8 } from '../../../shared/sync/encoding';
+import { EnvelopeError } from '../../../shared/sync/envelope';
 import {
   deviceInfoSchema,
   listDevicesResponseSchema,
@@ -24,6 +27,8 @@ usePostgresCluster();
 
 interface ApiBackend {
   readonly name: 'sqlite' | 'postgres';
+  /** Flips one ciphertext byte of a stored delta, as an attacker holding the database would. */
+  tamper(location: string, workspaceId: string, seq: number): Promise<void>;
   open(): Promise<{ location: string; storage: SyncStorage }>;
   /** A second, independent handle on the same data (another server instance). */
   reopen(location: string): Promise<SyncStorage>;
@@ -39,6 +44,25 @@ const sqlite: ApiBackend = {
     return Promise.resolve({ location, storage: SqliteSyncStorage.open(location) });
   },
   reopen: (location) => Promise.resolve(SqliteSyncStorage.open(location)),
+  tamper(location, workspaceId, seq) {
+    const db = new Database(location);
+    try {
+      const row = db
+        .prepare('SELECT envelope FROM deltas WHERE workspace_id = ? AND seq = ?')
+        .get(workspaceId, seq) as {
+        envelope: Buffer;
+      };
+      row.envelope[row.envelope.length - 20]! ^= 0x01;
+      db.prepare('UPDATE deltas SET envelope = ? WHERE workspace_id = ? AND seq = ?').run(
+        row.envelope,
+        workspaceId,
+        seq,
+      );
+    } finally {
+      db.close();
+    }
+    return Promise.resolve();
+  },
   files: (location) => Promise.resolve(['', '-wal', '-shm'].map((suffix) => location + suffix)),
   cleanup: (location) => rmSync(path.dirname(location), { recursive: true, force: true }),
 };
@@ -47,6 +71,19 @@ const postgres: ApiBackend = {
   name: 'postgres',
   open: () => postgresBackend.open(),
   reopen: (location) => PostgresSyncStorage.connect(location),
+  async tamper(location, workspaceId, seq) {
+    const client = new pg.Client({ connectionString: location });
+    await client.connect();
+    try {
+      await client.query(
+        `UPDATE deltas SET envelope = overlay(envelope placing decode('ff', 'hex') from length(envelope) - 20 for 1)
+         WHERE workspace_id = $1 AND seq = $2`,
+        [workspaceId, seq],
+      );
+    } finally {
+      await client.end();
+    }
+  },
   files: () => postgresBackend.diskFiles(''),
   cleanup: () => undefined,
 };
@@ -346,6 +383,23 @@ describe.each([sqlite, postgres])('sync API over HTTP: $name', (backend) => {
       bOnSecond.push([bOnSecond.seal(marker())]),
     ]);
     expect((await b.pullAll()).map((x) => x.delta.seq)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+  });
+
+  it('a delta altered in storage fails to open on the client, and the rest still opens', async () => {
+    const { a, b } = await team();
+    const texts = [marker(), marker(), marker()];
+    await a.push(texts.map((t) => a.seal(t)));
+    await backend.tamper(location, a.workspaceId, 2);
+    const page = await b.pull(0);
+    expect(page.deltas.length).toBe(3);
+    const opened = page.deltas.map((d) => {
+      try {
+        return b.open(d);
+      } catch (error) {
+        return error instanceof EnvelopeError ? `rejected:${error.reason}` : 'other';
+      }
+    });
+    expect(opened).toEqual([texts[0], 'rejected:auth_failed', texts[2]]);
   });
 
   it('after all of the above, the storage holds none of the sealed plaintexts or workspace keys', async () => {
