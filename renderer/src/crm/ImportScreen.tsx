@@ -147,7 +147,7 @@ export function ImportScreen() {
             aria-current={step === s ? 'step' : undefined}
             className={step === s ? 'current' : undefined}
           >
-            {t(['import.step1', 'import.step3', 'import.step4', 'import.step5'][i] ?? 'import.step1')}
+            {t(['import.step1', 'import.step2', 'import.step3', 'import.step4'][i] ?? 'import.step1')}
           </li>
         ))}
       </ol>
@@ -178,7 +178,7 @@ export function ImportScreen() {
       {step === 'map' && preview && (
         <>
           <section className="panel" aria-labelledby="map-h">
-            <h2 id="map-h">{t('import.step2')}</h2>
+            <h2 id="map-h">{t('import.mapping')}</h2>
             <p data-testid="import-rows">{t('import.rows', { count: preview.rows })}</p>
             <table className="table mapping">
               <thead>
@@ -308,7 +308,7 @@ export function ImportScreen() {
       )}
       {step === 'done' && result && (
         <section className="panel" role="status">
-          <h2>{t('import.step5')}</h2>
+          <h2>{t('import.step4')}</h2>
           <p data-testid="import-result">
             {t('import.result', { created: result.created, skipped: result.skipped })}
           </p>

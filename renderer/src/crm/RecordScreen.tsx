@@ -141,7 +141,7 @@ function InlineField(props: {
 }
 
 function Timeline({ items }: { items: TimelineItem[] }) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   if (items.length === 0) return <p className="muted">{t('record.noTimeline')}</p>;
   return (
     <ol className="timeline" data-testid="timeline">
@@ -163,7 +163,12 @@ function Timeline({ items }: { items: TimelineItem[] }) {
           )}
           {item.type === 'change' && (
             <div className="muted">
-              {t('record.edit')}: {item.fields.map((f) => t(`fields.${f}`, { defaultValue: f })).join(', ')}
+              {t('record.edit')}
+              {' · '}
+              {item.fields
+                .filter((f) => i18n.exists(`fields.${f}`))
+                .map((f) => t(`fields.${f}`))
+                .join(', ')}
             </div>
           )}
         </li>

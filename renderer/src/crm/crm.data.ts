@@ -1,5 +1,6 @@
 import type { Account, Contact, Deal, Pipeline } from '../../../shared/domain/crm.schemas';
 import { call } from '../api';
+import { i18n } from '../i18n/i18n';
 import type { EntityKind } from '../ui.store';
 
 export type AnyRecord = Account | Contact | Deal;
@@ -84,19 +85,23 @@ export function updateRecord(
   }
 }
 
-export const DEFAULT_STAGES = [
-  { id: 'lead', name: 'Lead', probability: 10 },
-  { id: 'qualified', name: 'Qualified', probability: 25 },
-  { id: 'proposal', name: 'Proposal', probability: 50 },
-  { id: 'negotiation', name: 'Negotiation', probability: 75 },
-  { id: 'closing', name: 'Closing', probability: 90 },
-];
+const DEFAULT_STAGES = [
+  { id: 'lead', probability: 10 },
+  { id: 'qualified', probability: 25 },
+  { id: 'proposal', probability: 50 },
+  { id: 'negotiation', probability: 75 },
+  { id: 'closing', probability: 90 },
+] as const;
 
 /** The pipelines, creating the default one on first use so deals always have a place. */
 export async function ensurePipelines(): Promise<Pipeline[]> {
   const page = await call('pipelines.list', { limit: 50, sort: { field: 'createdAt', dir: 'asc' } });
   if (page.items.length > 0) return page.items;
-  const created = await call('pipelines.create', { name: 'Sales', stages: DEFAULT_STAGES });
+  // Stage names are data once created: name them in the language the rep uses at that moment.
+  const created = await call('pipelines.create', {
+    name: i18n.t('stages.defaultPipeline'),
+    stages: DEFAULT_STAGES.map((s) => ({ ...s, name: i18n.t(`stages.${s.id}`) })),
+  });
   return [created];
 }
 

@@ -298,10 +298,9 @@ export const en = {
   import: {
     title: 'Import contacts from CSV',
     step1: '1. Choose file',
-    step2: '2. Map columns',
-    step3: '3. Preview',
-    step4: '4. Import',
-    step5: '5. Result',
+    step2: '2. Map columns and preview',
+    step3: '3. Import',
+    step4: '4. Result',
     file: 'CSV file',
     fileHelp: 'UTF-8 or Excel CSV export, with a header row.',
     rows: '{{count}} rows found',
@@ -334,5 +333,13 @@ export const en = {
     street: 'Street',
     region: 'Region / province',
     postalCode: 'Postal code',
+  },
+  stages: {
+    lead: 'Lead',
+    qualified: 'Qualified',
+    proposal: 'Proposal',
+    negotiation: 'Negotiation',
+    closing: 'Closing',
+    defaultPipeline: 'Sales',
   },
 };

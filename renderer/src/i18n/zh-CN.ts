@@ -296,10 +296,9 @@ export const zhCN: Catalogue = {
   import: {
     title: '从 CSV 导入联系人',
     step1: '1. 选择文件',
-    step2: '2. 对应列',
-    step3: '3. 预览',
-    step4: '4. 导入',
-    step5: '5. 结果',
+    step2: '2. 对应列并预览',
+    step3: '3. 导入',
+    step4: '4. 结果',
     file: 'CSV 文件',
     fileHelp: 'UTF-8 或 Excel 导出的 CSV，需包含标题行。',
     rows: '共 {{count}} 行',
@@ -332,5 +331,13 @@ export const zhCN: Catalogue = {
     street: '街道',
     region: '省/地区',
     postalCode: '邮政编码',
+  },
+  stages: {
+    lead: '线索',
+    qualified: '已确认需求',
+    proposal: '方案报价',
+    negotiation: '商务谈判',
+    closing: '即将成交',
+    defaultPipeline: '销售',
   },
 };

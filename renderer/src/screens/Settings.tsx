@@ -143,7 +143,7 @@ function About() {
       <h2 id="about-title">{t('settings.aboutTitle')}</h2>
       {info && (
         <dl className="facts" data-testid="app-info">
-          <dt>{t('app.name')}</dt>
+          <dt>{t('fields.name')}</dt>
           <dd>{info.name}</dd>
           <dt>{t('settings.version')}</dt>
           <dd>{info.version}</dd>
