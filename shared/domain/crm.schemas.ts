@@ -87,7 +87,8 @@ export const contactFieldsSchema = z.strictObject({
   consent: consentSchema,
   notes: text(20_000),
 });
-export const contactSchema = recordMetaSchema.extend(contactFieldsSchema.shape);
+// An erased contact keeps its tombstone with an empty name, so stored records allow an empty name.
+export const contactSchema = recordMetaSchema.extend(contactFieldsSchema.shape).extend({ name: text(200) });
 export type Contact = z.infer<typeof contactSchema>;
 
 // ---- Pipelines ------------------------------------------------------------------------------------
@@ -165,7 +166,8 @@ export const taskFieldsSchema = z.strictObject({
   assigneeId: userRefSchema.nullable(),
   ...linkFieldsSchema.shape,
 });
-export const taskSchema = recordMetaSchema.extend(taskFieldsSchema.shape);
+// Erased tasks keep an empty title (see contactSchema).
+export const taskSchema = recordMetaSchema.extend(taskFieldsSchema.shape).extend({ title: text(300) });
 export type Task = z.infer<typeof taskSchema>;
 
 /** The record kinds of the CRM. */

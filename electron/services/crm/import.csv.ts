@@ -118,9 +118,14 @@ function analyse(svc: CrmService, input: ImportInput, now: number): Analysis {
   if (data.length === 0) throw new AppError('VALIDATION', 'The file has no header row');
   if (data.length - 1 > MAX_ROWS) throw new AppError('VALIDATION', 'The file has too many rows');
   const headers = data[0]!.map((h) => h.trim());
-  const mapping: Record<string, ImportTarget> = {};
-  for (const h of headers) mapping[h] = input.mapping?.[h] ?? GUESSES[norm(h)] ?? 'ignore';
-  const targets = headers.map((h) => mapping[h]!);
+  // Own-property lookups only: a header named "constructor" or "__proto__" is just a header.
+  const given = input.mapping ?? {};
+  const targets = headers.map((h): ImportTarget => {
+    if (Object.hasOwn(given, h)) return given[h]!;
+    const n = norm(h);
+    return Object.hasOwn(GUESSES, n) ? GUESSES[n]! : 'ignore';
+  });
+  const mapping = Object.fromEntries(headers.map((h, i) => [h, targets[i]!])) as Record<string, ImportTarget>;
   if (!targets.some((t) => t === 'name' || t === 'givenName' || t === 'familyName')) {
     throw new AppError('VALIDATION', 'No column is mapped to a name');
   }
