@@ -141,6 +141,16 @@ describe.each([sqlite, postgres])('sync API over HTTP: $name', (backend) => {
     expect(Number(response.headers.get(SERVER_TIME_HEADER))).toBeGreaterThan(0);
   });
 
+  it('/health reports 503 when the storage does not answer', async () => {
+    const closed = await backend.reopen(location);
+    await closed.close();
+    const down = await listen({ storage: closed });
+    extra.push(down);
+    const response = await fetch(`${down.url}/health`);
+    expect(response.status).toBe(503);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe('INTERNAL');
+  });
+
   it('creates a workspace, registers devices through an invite, and carries the workspace key end to end', async () => {
     const { a, b } = await team();
     expect(b.workspaceId).toBe(a.workspaceId);
