@@ -26,11 +26,17 @@ export class VaultRepository {
 
   /** True when `PRAGMA integrity_check` (full) or `quick_check` reports ok. */
   isIntact(mode: 'full' | 'quick' = 'full'): boolean {
-    const rows = this.db.pragma(mode === 'full' ? 'integrity_check' : 'quick_check') as {
-      integrity_check?: string;
-      quick_check?: string;
-    }[];
-    return rows.length === 1 && (rows[0]?.integrity_check ?? rows[0]?.quick_check) === 'ok';
+    try {
+      const rows = this.db.pragma(mode === 'full' ? 'integrity_check' : 'quick_check') as {
+        integrity_check?: string;
+        quick_check?: string;
+      }[];
+      return rows.length === 1 && (rows[0]?.integrity_check ?? rows[0]?.quick_check) === 'ok';
+    } catch (error) {
+      // A page whose authentication tag fails stops the check itself with SQLITE_CORRUPT.
+      if (String((error as { code?: unknown }).code).startsWith('SQLITE_CORRUPT')) return false;
+      throw error;
+    }
   }
 
   /** A transactionally consistent, compacted copy of the database in `file`, under the same cipher and key. */
