@@ -32,7 +32,10 @@ export interface ServerLimits {
   /** Requests per `rateWindowMs` per client (device id, else IP address). */
   readonly rateMax: number;
   readonly rateWindowMs: number;
-  /** How often a long-poll re-reads storage for pushes that landed on another instance. */
+  /**
+   * How often a long-poll re-reads storage. Pushes on this instance wake waiters at once, and so do
+   * pushes on other instances when the storage can `watch` (PostgreSQL); this is the safety net.
+   */
   readonly pollIntervalMs: number;
 }
 
@@ -45,7 +48,7 @@ export const DEFAULT_LIMITS: ServerLimits = {
   maxInviteTtlMs: SYNC_LIMITS.maxInviteTtlMs,
   rateMax: 1200,
   rateWindowMs: 60_000,
-  pollIntervalMs: 250,
+  pollIntervalMs: 1_000,
 };
 
 export interface SyncServerOptions {
@@ -179,9 +182,16 @@ export async function createSyncServer(options: SyncServerOptions): Promise<Fast
     done();
   });
 
+  const unwatch = storage.watch
+    ? await storage.watch((workspaceId) => notifier.notify(workspaceId))
+    : undefined;
+
   app.addHook('preClose', (done) => {
     notifier.close();
     done();
+  });
+  app.addHook('onClose', async () => {
+    await unwatch?.();
   });
 
   app.setErrorHandler((error: unknown, _request, reply) => {

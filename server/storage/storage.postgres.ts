@@ -59,6 +59,7 @@ const MIGRATIONS: readonly string[] = [
    CREATE INDEX nonces_by_expiry ON nonces (expires_at);`,
 ];
 const MIGRATION_LOCK = 0x46565359; // "FVSY"
+const NOTIFY_CHANNEL = 'fv_deltas';
 
 interface DeviceRow {
   device_id: string;
@@ -147,7 +148,10 @@ function sameKeys(a: DeviceRecord, b: DeviceRecord): boolean {
 export class PostgresSyncStorage implements SyncStorage {
   readonly kind = 'postgres' as const;
 
-  private constructor(private readonly pool: pg.Pool) {}
+  private constructor(
+    private readonly pool: pg.Pool,
+    private readonly connectionString: string,
+  ) {}
 
   /** Connects and brings the schema up to date. */
   static async connect(
@@ -157,7 +161,7 @@ export class PostgresSyncStorage implements SyncStorage {
     const pool = new pg.Pool({ connectionString, max: options.maxConnections ?? 10 });
     // An idle client losing its connection (database restart) must not crash the server.
     pool.on('error', () => undefined);
-    const storage = new PostgresSyncStorage(pool);
+    const storage = new PostgresSyncStorage(pool, connectionString);
     try {
       await storage.migrate();
     } catch (error) {
@@ -387,6 +391,8 @@ export class PostgresSyncStorage implements SyncStorage {
           values,
         );
         await c.query('UPDATE workspaces SET last_seq = $1 WHERE workspace_id = $2', [seq, workspaceId]);
+        // Delivered on commit only: listeners never see an append that rolled back.
+        await c.query('SELECT pg_notify($1, $2)', [NOTIFY_CHANNEL, workspaceId]);
       }
       return out;
     });
@@ -438,6 +444,42 @@ export class PostgresSyncStorage implements SyncStorage {
   async purgeNonces(now: number): Promise<number> {
     const r = await this.pool.query('DELETE FROM nonces WHERE expires_at < $1', [now]);
     return r.rowCount ?? 0;
+  }
+
+  /**
+   * LISTEN on a dedicated connection. If it drops, it reconnects after a second; meanwhile the
+   * server's periodic storage check still wakes waiters, only later.
+   */
+  async watch(onAppend: (workspaceId: string) => void): Promise<() => Promise<void>> {
+    let closed = false;
+    let client: pg.Client | undefined;
+    let retry: NodeJS.Timeout | undefined;
+    const connect = async (): Promise<void> => {
+      const c = new pg.Client({ connectionString: this.connectionString });
+      c.on('notification', (msg) => {
+        if (msg.channel === NOTIFY_CHANNEL && msg.payload) onAppend(msg.payload);
+      });
+      c.on('error', () => {
+        void c.end().catch(() => undefined);
+        if (client === c) client = undefined;
+        if (!closed) retry = setTimeout(() => void connect().catch(() => undefined), 1_000);
+      });
+      await c.connect();
+      await c.query(`LISTEN ${NOTIFY_CHANNEL}`);
+      if (closed) {
+        await c.end();
+        return;
+      }
+      client = c;
+    };
+    await connect();
+    return async () => {
+      closed = true;
+      clearTimeout(retry);
+      const c = client;
+      client = undefined;
+      await c?.end();
+    };
   }
 
   async close(): Promise<void> {

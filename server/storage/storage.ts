@@ -95,6 +95,12 @@ export interface SyncStorage {
   latestSeq(workspaceId: string): Promise<number>;
   /** Records a request nonce; false when it was already seen (a replay). */
   consumeNonce(deviceId: string, nonce: string, expiresAt: number): Promise<boolean>;
+  /**
+   * Optional: calls `onAppend(workspaceId)` when any instance appends to a workspace, so long-polls
+   * wake at once across instances (PostgreSQL LISTEN/NOTIFY). Without it, waiters poll storage.
+   * Resolves to an unsubscribe function.
+   */
+  watch?(onAppend: (workspaceId: string) => void): Promise<() => Promise<void>>;
   /** Drops nonces whose expiry has passed. */
   purgeNonces(now: number): Promise<number>;
   close(): Promise<void>;

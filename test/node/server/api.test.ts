@@ -363,7 +363,8 @@ describe.each([sqlite, postgres])('sync API over HTTP: $name', (backend) => {
 
   it('two server instances on one storage serve the same log, share replay protection and wake each other', async () => {
     const { a, b } = await team();
-    const second = await instance();
+    // On PostgreSQL the wake-up must come from LISTEN/NOTIFY, not from the periodic check.
+    const second = await instance(backend.name === 'postgres' ? { limits: { pollIntervalMs: 60_000 } } : {});
     const bOnSecond = new TestDevice(second.url);
     Object.assign(bOnSecond, {
       keys: b.keys,
