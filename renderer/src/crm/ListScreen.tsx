@@ -1,7 +1,18 @@
 import { useVirtualizer } from './virtual';
-import { useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
+import {
+  memo,
+  useCallback,
+  useEffect,
+  useId,
+  useMemo,
+  useRef,
+  useState,
+  type FormEvent,
+  type ReactNode,
+} from 'react';
 import { useTranslation } from 'react-i18next';
-import type { Account, Contact, Deal } from '../../../shared/domain/crm.schemas';
+import type { TFunction } from 'i18next';
+import type { Account, Contact, Deal, Pipeline } from '../../../shared/domain/crm.schemas';
 import type { ErrorInfo } from '../../../shared/errors';
 import { call, errorInfo } from '../api';
 import { ErrorMessage } from '../errors';
@@ -25,6 +36,10 @@ const ROW_HEIGHT = 40;
 function useColumns(entity: EntityKind): Column[] {
   const { t } = useTranslation();
   const pipelines = usePipelinesStore((s) => s.pipelines);
+  return useMemo(() => buildColumns(entity, t, pipelines), [entity, t, pipelines]);
+}
+
+function buildColumns(entity: EntityKind, t: TFunction, pipelines: Pipeline[] | null): Column[] {
   const updated: Column = {
     key: 'updatedAt',
     label: t('fields.updatedAt'),
@@ -231,6 +246,49 @@ function NewRecord({ entity, onError }: { entity: EntityKind; onError: (e: Error
   );
 }
 
+/** One row; memoised so loading a page or scrolling re-renders only rows whose record changed. */
+const ListRow = memo(function ListRow(props: {
+  index: number;
+  start: number;
+  record: AnyRecord | undefined;
+  columns: Column[];
+  template: string;
+  onOpen: (id: string) => void;
+  loadingLabel: string;
+}) {
+  const { record, columns } = props;
+  return (
+    <div
+      role="row"
+      aria-rowindex={props.index + 2}
+      className="vrow"
+      style={{
+        gridTemplateColumns: props.template,
+        transform: `translateY(${props.start}px)`,
+        height: ROW_HEIGHT,
+      }}
+    >
+      {record ? (
+        columns.map((c, i) => (
+          <div key={c.key} role="cell" className="vcell">
+            {i === 0 ? (
+              <button type="button" className="link row-link" onClick={() => props.onOpen(record.id)}>
+                {c.render(record)}
+              </button>
+            ) : (
+              c.render(record)
+            )}
+          </div>
+        ))
+      ) : (
+        <div role="cell" className="vcell muted">
+          {props.loadingLabel}
+        </div>
+      )}
+    </div>
+  );
+});
+
 const TITLES: Record<EntityKind, 'nav.accounts' | 'nav.contacts' | 'nav.deals'> = {
   account: 'nav.accounts',
   contact: 'nav.contacts',
@@ -246,6 +304,7 @@ export function ListScreen({ entity }: { entity: EntityKind }) {
   const { setQuery, loadMore, reload } = useListsStore.getState();
   const navigate = useUiStore((s) => s.navigate);
   const columns = useColumns(entity);
+  const open = useCallback((id: string) => navigate({ name: 'record', entity, id }), [navigate, entity]);
   const scrollRef = useRef<HTMLDivElement>(null);
   const [error, setError] = useState<ErrorInfo | null>(null);
 
@@ -257,7 +316,8 @@ export function ListScreen({ entity }: { entity: EntityKind }) {
     void reload(entity);
   }, [entity, reload]);
 
-  const count = list.items.length + (list.nextCursor ? 1 : 0);
+  // Size the list by the total so the scrollbar is honest; rows beyond the loaded pages are placeholders.
+  const count = list.nextCursor ? Math.max(list.total, list.items.length + 1) : list.items.length;
   const virtualizer = useVirtualizer({
     count,
     getScrollElement: () => scrollRef.current,
@@ -267,7 +327,7 @@ export function ListScreen({ entity }: { entity: EntityKind }) {
   const virtualItems = virtualizer.getVirtualItems();
   const lastIndex = virtualItems[virtualItems.length - 1]?.index ?? 0;
   useEffect(() => {
-    if (lastIndex >= list.items.length - 40 && list.nextCursor) void loadMore(entity);
+    if (lastIndex >= list.items.length - 100 && list.nextCursor) void loadMore(entity);
   }, [lastIndex, list.items.length, list.nextCursor, entity, loadMore]);
 
   const sortBy = (field: string) => {
@@ -335,44 +395,18 @@ export function ListScreen({ entity }: { entity: EntityKind }) {
             style={{ height: virtualizer.getTotalSize(), position: 'relative' }}
             role={count > 0 ? 'rowgroup' : undefined}
           >
-            {virtualItems.map((v) => {
-              const record = list.items[v.index];
-              return (
-                <div
-                  key={record?.id ?? `loading-${v.index}`}
-                  role="row"
-                  aria-rowindex={v.index + 2}
-                  className="vrow"
-                  style={{
-                    gridTemplateColumns: template,
-                    transform: `translateY(${v.start}px)`,
-                    height: ROW_HEIGHT,
-                  }}
-                >
-                  {record ? (
-                    columns.map((c, i) => (
-                      <div key={c.key} role="cell" className="vcell">
-                        {i === 0 ? (
-                          <button
-                            type="button"
-                            className="link row-link"
-                            onClick={() => navigate({ name: 'record', entity, id: record.id })}
-                          >
-                            {c.render(record)}
-                          </button>
-                        ) : (
-                          c.render(record)
-                        )}
-                      </div>
-                    ))
-                  ) : (
-                    <div role="cell" className="vcell muted">
-                      {t('app.loading')}
-                    </div>
-                  )}
-                </div>
-              );
-            })}
+            {virtualItems.map((v) => (
+              <ListRow
+                key={list.items[v.index]?.id ?? `loading-${v.index}`}
+                index={v.index}
+                start={v.start}
+                record={list.items[v.index]}
+                columns={columns}
+                template={template}
+                onOpen={open}
+                loadingLabel={t('app.loading')}
+              />
+            ))}
           </div>
           {list.loaded && list.items.length === 0 && <p className="muted empty">{t('lists.empty')}</p>}
         </div>
