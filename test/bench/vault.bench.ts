@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import PlainDatabase from 'better-sqlite3';
+import CipherDatabase from 'better-sqlite3-multiple-ciphers';
 import { openEncryptedDatabase, STORE_CACHE_KIB, type Db } from '../../electron/services/db/database';
 import { MemoryKeychain } from '../../electron/services/keychain/keychain.memory';
 import { silentLogger } from '../../electron/services/log/logger';
@@ -75,6 +76,19 @@ const SCHEMA = `
   CREATE TABLE contacts (id TEXT PRIMARY KEY, name TEXT NOT NULL, email TEXT NOT NULL, data TEXT NOT NULL) STRICT;
   CREATE VIRTUAL TABLE contacts_fts USING fts5(name, email, content='contacts', content_rowid='rowid', prefix='2 3');
 `;
+
+/** Another authenticated cipher of SQLite3MultipleCiphers, same pragmas, for the cipher choice. */
+function cipherOpen(file: string, cipher: 'chacha20' | 'sqlcipher' | 'ascon128', key: Uint8Array): Db {
+  const db = new CipherDatabase(file);
+  db.pragma(`cipher='${cipher}'`);
+  db.pragma(`key="raw:${Buffer.from(key).toString('hex')}"`);
+  db.prepare('SELECT count(*) AS n FROM sqlite_master').get();
+  db.pragma('temp_store = MEMORY');
+  db.pragma(`cache_size = -${STORE_CACHE_KIB}`);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  return db;
+}
 
 function plainOpen(file: string): Db {
   const db: Db = new PlainDatabase(file);
@@ -202,6 +216,16 @@ export const vaultBench: BenchSuite = {
       await vault.lock();
     }
 
+    // The cipher choice: the authenticated ciphers of SQLite3MultipleCiphers on the same insert.
+    const ciphers = { chacha20: [] as number[], sqlcipher: [] as number[], ascon128: [] as number[] };
+    for (let r = 0; r < rounds; r++) {
+      for (const cipher of ['chacha20', 'sqlcipher', 'ascon128'] as const) {
+        const b = build(cipherOpen(path.join(dir, `${cipher}-${r}.db`), cipher, key), rows);
+        ciphers[cipher].push(b.insertMs);
+        b.db.close();
+      }
+    }
+
     const results: BenchResult[] = [
       result(
         `vault.insert ${n} contacts + FTS (1 txn)`,
@@ -226,6 +250,18 @@ export const vaultBench: BenchSuite = {
       ),
       result('vault.open + key + first query', median(opens.enc), 'ms', median(opens.plain)),
       result(`vault.unlock (${n} contacts, in-memory keychain)`, median(unlocks), 'ms', undefined, '< 50 ms'),
+      result(
+        'vault.cipher sqlcipher insert vs chacha20',
+        median(ciphers.sqlcipher),
+        'ms',
+        median(ciphers.chacha20),
+      ),
+      result(
+        'vault.cipher ascon128 insert vs chacha20',
+        median(ciphers.ascon128),
+        'ms',
+        median(ciphers.chacha20),
+      ),
     ];
     return results;
   },
