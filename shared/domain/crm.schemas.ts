@@ -186,7 +186,8 @@ export const entityFieldSchemas = {
 
 /** A field-level change, as captured in the op log and carried by sync. */
 export const fieldOpSchema = z.object({
-  opId: idSchema,
+  /** `<mutation UUIDv7>/<field>`. */
+  opId: z.string().min(1).max(120),
   entity: entityKindSchema,
   recordId: idSchema,
   field: z.string().min(1).max(64),

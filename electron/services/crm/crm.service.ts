@@ -1,4 +1,4 @@
-import { bytesToHex, randomBytes } from '@noble/hashes/utils.js';
+import { randomBytes } from '@noble/hashes/utils.js';
 import type { EntityKind, Pipeline, Stage } from '../../../shared/domain/crm.schemas';
 import { formatHlc, HybridClock, parseHlc } from '../../../shared/domain/hlc';
 import { uuidv7 } from '../../../shared/domain/ids';
@@ -56,7 +56,7 @@ export class CrmService {
     this.records = new RecordsRepository(db);
     this.oplog = new OpLogRepository(db);
     this.search = new SearchRepository(db);
-    this.deviceId = new MetaRepository(db).getOrInit('deviceId', () => bytesToHex(randomBytes(16)));
+    this.deviceId = new MetaRepository(db).getOrInit('deviceId', () => base64url(randomBytes(9)));
     const last = this.oplog.lastHlc();
     this.clock = new HybridClock(this.deviceId, now, last ? parseHlc(last) : null);
   }
@@ -77,24 +77,22 @@ export class CrmService {
     return { at: stamp.at, by: stamp.deviceId };
   }
 
-  /** Writes one op per field. Every mutation path ends here (see change-capture tests). */
+  /** Writes the field-level ops of one mutation. Every mutation path ends here (see change-capture tests). */
   writeOps(
     entity: EntityKind,
     recordId: string,
     fields: Readonly<Record<string, unknown>>,
     stamp: Stamp,
   ): void {
-    for (const [field, value] of Object.entries(fields)) {
-      this.oplog.appendLocal(
-        uuidv7(stamp.at),
-        entity,
-        recordId,
-        field,
-        JSON.stringify(value ?? null),
-        stamp.hlc,
-        stamp.deviceId,
-      );
-    }
+    if (Object.keys(fields).length === 0) return;
+    this.oplog.appendLocal(
+      uuidv7(stamp.at),
+      entity,
+      recordId,
+      stamp.hlc,
+      stamp.deviceId,
+      JSON.stringify(fields),
+    );
   }
 
   private reindex<T>(def: EntityDef<T>, record: RecordData): void {
@@ -127,7 +125,15 @@ export class CrmService {
       }
       this.records.insert(def, id, fields, this.meta(s));
       this.writeOps(def.kind, id, ops, s);
-      const record = this.records.get(def, id)!;
+      const record: RecordData = {
+        id,
+        ...Object.fromEntries(Object.keys(def.fields).map((f) => [f, fields[f]])),
+        createdAt: s.at,
+        updatedAt: s.at,
+        createdBy: s.deviceId,
+        updatedBy: s.deviceId,
+        deletedAt: null,
+      };
       this.reindex(def, record);
       return record;
     });
@@ -289,7 +295,7 @@ export class CrmService {
         at: it.at,
         hlc: it.row.hlc,
         deviceId: it.row.deviceId,
-        fields: [...new Set(it.row.fields.split(','))],
+        fields: it.row.fieldNames ? it.row.fieldNames.split(',') : [],
       };
     });
     const last = pageItems[pageItems.length - 1];
@@ -301,6 +307,11 @@ export type TimelineItem =
   | { type: 'activity'; at: number; activity: RecordData }
   | { type: 'task'; at: number; task: RecordData }
   | { type: 'change'; at: number; hlc: string; deviceId: string; fields: string[] };
+
+/** 9 random bytes as 12 base64url characters: short, because every op's HLC carries it. */
+function base64url(bytes: Uint8Array): string {
+  return Buffer.from(bytes).toString('base64url');
+}
 
 function stripUndefined(input: Readonly<Record<string, unknown>>): Record<string, unknown> {
   const out: Record<string, unknown> = {};

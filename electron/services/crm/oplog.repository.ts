@@ -1,41 +1,64 @@
 import type Database from 'better-sqlite3-multiple-ciphers';
-import type { EntityKind } from '../../../shared/domain/crm.schemas';
+import type { EntityKind, FieldOp } from '../../../shared/domain/crm.schemas';
 import type { Db } from '../db/database';
-
-/** One op-log row as the sync engine sees it. `value` is JSON text, null once erased. */
-export interface OpRow {
-  readonly seq: number;
-  readonly opId: string;
-  readonly entity: EntityKind;
-  readonly recordId: string;
-  readonly field: string;
-  readonly value: string | null;
-  readonly hlc: string;
-  readonly deviceId: string;
-  readonly syncState: 'pending' | 'pushed' | 'applied';
-}
-
-/** A change for the timeline: every field written under one HLC stamp. */
-export interface ChangeRow {
-  readonly hlc: string;
-  readonly deviceId: string;
-  readonly fields: string;
-}
 
 type Statement<P extends unknown[], R = unknown> = Database.Statement<P, R>;
 
-const SELECT_OP = `SELECT seq, op_id AS opId, entity, record_id AS recordId, field, value, hlc,
-  device_id AS deviceId, sync_state AS syncState FROM crm_oplog`;
+/**
+ * One op-log row: every field one mutation wrote to one record, under one HLC stamp. Each entry of
+ * `fields` is a field-level op (LWW merges field by field); they share a row because they share
+ * their stamp, which makes bulk writes several times cheaper than one row per field.
+ */
+export interface OpRow {
+  readonly seq: number;
+  /** UUIDv7 of the mutation; the field op id is `${opId}/${field}`. */
+  readonly opId: string;
+  readonly entity: EntityKind;
+  readonly recordId: string;
+  readonly hlc: string;
+  readonly deviceId: string;
+  /** JSON object field -> value; null once erased. */
+  readonly fields: string | null;
+  readonly syncState: 'pending' | 'pushed' | 'applied';
+}
+
+/** A change for the timeline: the fields written under one stamp. */
+export interface ChangeRow {
+  readonly hlc: string;
+  readonly deviceId: string;
+  readonly fieldNames: string;
+}
+
+const SELECT_OP = `SELECT seq, op_id AS opId, entity, record_id AS recordId, hlc, device_id AS deviceId,
+  fields, sync_state AS syncState FROM crm_oplog`;
+
+/** Expands a row into its field-level ops (as the sync engine ships and merges them). */
+export function fieldOps(row: OpRow): FieldOp[] {
+  const fields = row.fields === null ? {} : (JSON.parse(row.fields) as Record<string, unknown>);
+  return Object.entries(fields).map(([field, value]) => ({
+    opId: `${row.opId}/${field}`,
+    entity: row.entity,
+    recordId: row.recordId,
+    field,
+    value,
+    hlc: row.hlc,
+    deviceId: row.deviceId,
+  }));
+}
 
 /**
- * The op log (see crm.migrations.ts). Local mutations append 'pending' ops inside the mutation's own
- * transaction; the sync engine reads `pending()`, calls `markPushed`, and records remote ops with
- * `appendRemote`. Values are JSON text.
+ * The op log (see crm.migrations.ts). Local mutations append 'pending' rows inside the mutation's own
+ * transaction; the sync engine reads `pending()` (HLC order), calls `markPushed`, and records merged
+ * remote ops with `appendRemote` (idempotent by record and stamp).
  */
 export class OpLogRepository {
-  private readonly insert: Statement<[string, string, string, string, string | null, string, string, string]>;
-  private readonly pendingStmt: Statement<[number], OpRow>;
-  private readonly pushStmt: Statement<[number, string]>;
+  private readonly insert: Statement<[string, string, string, string, string, string | null]>;
+  private readonly remoteStmt: Statement<[string, string, string, string, string, string | null]>;
+  private readonly pendingStmt: Statement<[number, number], OpRow>;
+  private readonly pushStmt: Statement<[number, number]>;
+  private readonly lowWaterGet: Statement<[], { value: string }>;
+  private readonly lowWaterSet: Statement<[string]>;
+  private readonly lowWaterNext: Statement<[number], { lw: number | null }>;
   private readonly lastStmt: Statement<[], { hlc: string }>;
   private readonly fieldStmt: Statement<[string, string], { hlc: string }>;
   private readonly changesStmt: Statement<[string, string, number], ChangeRow>;
@@ -44,51 +67,74 @@ export class OpLogRepository {
 
   constructor(db: Db) {
     this.insert = db.prepare(
-      `INSERT INTO crm_oplog (op_id, entity, record_id, field, value, hlc, device_id, sync_state)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO crm_oplog (op_id, entity, record_id, hlc, device_id, fields, sync_state)
+       VALUES (?, ?, ?, ?, ?, ?, 'pending')`,
     );
-    this.pendingStmt = db.prepare(`${SELECT_OP} WHERE sync_state = 'pending' ORDER BY hlc, seq LIMIT ?`);
+    this.remoteStmt = db.prepare(
+      `INSERT OR IGNORE INTO crm_oplog (op_id, entity, record_id, hlc, device_id, fields, sync_state)
+       VALUES (?, ?, ?, ?, ?, ?, 'applied')`,
+    );
+    // Local ops are appended in HLC order (the clock is monotonic), so seq order is HLC order.
+    this.pendingStmt = db.prepare(
+      `${SELECT_OP} WHERE seq > ? AND sync_state = 'pending' ORDER BY seq LIMIT ?`,
+    );
     this.pushStmt = db.prepare(
-      `UPDATE crm_oplog SET sync_state = 'pushed', pushed_at = ? WHERE op_id = ? AND sync_state = 'pending'`,
+      `UPDATE crm_oplog SET sync_state = 'pushed', pushed_at = ? WHERE seq = ? AND sync_state = 'pending'`,
+    );
+    this.lowWaterGet = db.prepare("SELECT value FROM crm_meta WHERE key = 'oplog.pushedThrough'");
+    this.lowWaterSet = db.prepare(
+      `INSERT INTO crm_meta (key, value) VALUES ('oplog.pushedThrough', ?)
+       ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+    );
+    this.lowWaterNext = db.prepare(
+      `SELECT coalesce((SELECT min(seq) - 1 FROM crm_oplog WHERE seq > ?1 AND sync_state = 'pending'),
+                       (SELECT max(seq) FROM crm_oplog)) AS lw`,
     );
     this.lastStmt = db.prepare('SELECT hlc FROM crm_oplog ORDER BY seq DESC LIMIT 1');
     this.fieldStmt = db.prepare(
-      'SELECT hlc FROM crm_oplog WHERE record_id = ? AND field = ? ORDER BY hlc DESC LIMIT 1',
+      `SELECT hlc FROM crm_oplog WHERE record_id = ? AND fields IS NOT NULL AND json_type(fields, '$.' || ?) IS NOT NULL
+       ORDER BY hlc DESC LIMIT 1`,
     );
     this.changesStmt = db.prepare(
-      `SELECT hlc, device_id AS deviceId, group_concat(field, ',') AS fields FROM crm_oplog
-       WHERE record_id = ? AND hlc < ? GROUP BY hlc ORDER BY hlc DESC LIMIT ?`,
+      `SELECT hlc, device_id AS deviceId, coalesce((SELECT group_concat(key, ',') FROM json_each(fields)), '') AS fieldNames
+       FROM crm_oplog WHERE record_id = ? AND hlc < ? ORDER BY hlc DESC LIMIT ?`,
     );
     this.byRecordStmt = db.prepare(`${SELECT_OP} WHERE record_id = ? ORDER BY hlc, seq`);
-    this.scrubStmt = db.prepare('UPDATE crm_oplog SET value = NULL WHERE record_id = ?');
+    this.scrubStmt = db.prepare('UPDATE crm_oplog SET fields = NULL WHERE record_id = ?');
   }
 
-  /** Appends local ops (pending for sync). Call inside the mutation's transaction. */
+  /** Appends one mutation's fields of one record (pending for sync). Call inside its transaction. */
   appendLocal(
     opId: string,
     entity: EntityKind,
     recordId: string,
-    field: string,
-    value: string | null,
     hlc: string,
     deviceId: string,
+    fields: string,
   ): void {
-    this.insert.run(opId, entity, recordId, field, value, hlc, deviceId, 'pending');
+    this.insert.run(opId, entity, recordId, hlc, deviceId, fields);
   }
 
-  /** Records a remote op that was merged (idempotent by op id is the caller's check). */
-  appendRemote(op: Omit<OpRow, 'seq' | 'syncState'>): void {
-    this.insert.run(op.opId, op.entity, op.recordId, op.field, op.value, op.hlc, op.deviceId, 'applied');
+  /** Records merged remote ops; a duplicate delivery (same record and stamp) is ignored: returns false. */
+  appendRemote(row: Omit<OpRow, 'seq' | 'syncState'>): boolean {
+    return (
+      this.remoteStmt.run(row.opId, row.entity, row.recordId, row.hlc, row.deviceId, row.fields).changes > 0
+    );
   }
 
-  /** Pending local ops in HLC order, for the sync engine to push. */
+  private lowWater(): number {
+    return Number(this.lowWaterGet.get()?.value ?? 0);
+  }
+
+  /** Pending local rows in HLC order, for the sync engine to push (expand with `fieldOps`). */
   pending(limit: number): OpRow[] {
-    return this.pendingStmt.all(limit);
+    return this.pendingStmt.all(this.lowWater(), limit);
   }
 
-  /** Marks ops as pushed (accepted by the server). */
-  markPushed(opIds: readonly string[], at: number): void {
-    for (const id of opIds) this.pushStmt.run(at, id);
+  /** Marks rows (by seq) as pushed (accepted by the server) and advances the low-water mark. */
+  markPushed(seqs: readonly number[], at: number): void {
+    for (const seq of seqs) this.pushStmt.run(at, seq);
+    this.lowWaterSet.run(String(this.lowWaterNext.get(this.lowWater())?.lw ?? 0));
   }
 
   /** The newest stamp in the log (to restart the clock monotonically). */
@@ -101,17 +147,17 @@ export class OpLogRepository {
     return this.fieldStmt.get(recordId, field)?.hlc ?? null;
   }
 
-  /** Changes to one record before `beforeHlc`, newest first, grouped by stamp. */
+  /** Changes to one record before `beforeHlc`, newest first. */
   changes(recordId: string, beforeHlc: string, limit: number): ChangeRow[] {
     return this.changesStmt.all(recordId, beforeHlc, limit);
   }
 
-  /** Every op of one record, oldest first. */
+  /** Every op row of one record, oldest first. */
   forRecord(recordId: string): OpRow[] {
     return this.byRecordStmt.all(recordId);
   }
 
-  /** Erasure: drops the values of every op of a record; the op rows (ids, fields, stamps) stay. */
+  /** Erasure: drops the values of every op of a record; the rows (ids, stamps) stay. */
   scrubValues(recordId: string): void {
     this.scrubStmt.run(recordId);
   }

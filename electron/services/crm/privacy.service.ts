@@ -2,15 +2,12 @@ import type { ChannelOutput } from '../../../shared/ipc/contract';
 import { AppError } from '../../../shared/errors';
 import { accountDef, activityDef, contactDef, dealDef, taskDef, type EntityDef } from './crm.entities';
 import type { CrmService, Stamp } from './crm.service';
+import { fieldOps } from './oplog.repository';
 import type { RecordData } from './records.repository';
 
 /** An erased contact keeps its id and stamps; its name is empty. */
 function isErased(c: RecordData): boolean {
   return c.deletedAt !== null && c.name === '';
-}
-
-function parseValue(value: string | null): unknown {
-  return value === null ? null : (JSON.parse(value) as unknown);
 }
 
 /** Everything held about one person (including a deleted, not yet erased, contact). */
@@ -30,12 +27,10 @@ export function exportPerson(
     deals: svc.records.dealsWithContact(dealDef, contactId),
     activities: svc.records.linked(activityDef, 'contact_id', contactId),
     tasks: svc.records.linked(taskDef, 'contact_id', contactId),
-    history: svc.oplog.forRecord(contactId).map((op) => ({
-      field: op.field,
-      value: parseValue(op.value),
-      hlc: op.hlc,
-      deviceId: op.deviceId,
-    })),
+    history: svc.oplog
+      .forRecord(contactId)
+      .flatMap(fieldOps)
+      .map((op) => ({ field: op.field, value: op.value, hlc: op.hlc, deviceId: op.deviceId })),
   } as ChannelOutput<'privacy.exportPerson'>;
 }
 

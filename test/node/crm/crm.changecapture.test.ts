@@ -23,8 +23,7 @@ interface Op {
   seq: number;
   entity: string;
   record_id: string;
-  field: string;
-  value: string | null;
+  fields: string | null;
   hlc: string;
   device_id: string;
   sync_state: string;
@@ -39,11 +38,13 @@ const maxSeq = (db: Db) =>
  */
 function expectCaptured(db: Db, before: Snapshot, after: Snapshot, sinceSeq: number): number {
   const ops = db.prepare<[number], Op>('SELECT * FROM crm_oplog WHERE seq > ? ORDER BY seq').all(sinceSeq);
-  const latest = new Map<string, Op>();
+  const latest = new Map<string, { entity: string; value: unknown }>();
   for (const op of ops) {
     expect(op.sync_state).toBe('pending');
     expect(parseHlc(op.hlc)).not.toBeNull();
-    latest.set(`${op.record_id}/${op.field}`, op);
+    const fields = JSON.parse(op.fields ?? '{}') as Record<string, unknown>;
+    for (const [field, value] of Object.entries(fields))
+      latest.set(`${op.record_id}/${field}`, { entity: op.entity, value });
   }
   let changes = 0;
   for (const def of Object.values(entityDefs)) {
@@ -54,7 +55,7 @@ function expectCaptured(db: Db, before: Snapshot, after: Snapshot, sinceSeq: num
         const op = latest.get(`${id}/${field}`);
         expect(op, `${def.kind}.${field} changed without an op`).toBeDefined();
         expect(op!.entity).toBe(def.kind);
-        const value = op!.value === null ? null : (JSON.parse(op!.value) as unknown);
+        const value = op!.value;
         expect(fieldDef ? toColumn(fieldDef, value) : value).toEqual(stored);
       };
       for (const [field, fd] of Object.entries(def.fields)) {

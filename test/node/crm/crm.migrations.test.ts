@@ -51,13 +51,46 @@ describe('crm migrations', () => {
     db.prepare("INSERT INTO crm_search (rowid, title, body) VALUES (1, 'kept', '')").run();
     db.close();
     db = openEncryptedDatabase(file, key);
-    expect(migrate(db, [crmMigrations])).toEqual({ crm: 2 });
+    expect(migrate(db, [upTo(2)])).toEqual({ crm: 2 });
     for (const t of ['crm_search_config', 'crm_search_tri_config']) {
       expect(db.prepare(`SELECT v FROM ${t} WHERE k = 'secure-delete'`).get()).toEqual({ v: 1 });
     }
     expect(db.prepare("SELECT rowid FROM crm_search WHERE crm_search MATCH 'kept'").all()).toEqual([
       { rowid: 1 },
     ]);
+    db.close();
+  });
+
+  it('v3 folds per-field op rows into one row per mutation and record, keeping every value', () => {
+    const file = path.join(tempDir(), 'v.db');
+    const db = openEncryptedDatabase(file, randomBytes(32));
+    migrate(db, [upTo(2)]);
+    const ins = db.prepare(
+      `INSERT INTO crm_oplog (op_id, entity, record_id, field, value, hlc, device_id, sync_state)
+       VALUES (?, 'contact', ?, ?, ?, ?, 'dev', ?)`,
+    );
+    ins.run('o1', 'r1', 'name', '"Ann"', 'h1', 'pushed');
+    ins.run('o2', 'r1', 'emails', '["a@b.example"]', 'h1', 'pushed');
+    ins.run('o3', 'r1', 'title', '"CTO"', 'h2', 'pending');
+    ins.run('o4', 'r2', 'name', null, 'h3', 'pending');
+    expect(migrate(db, [upTo(3)])).toEqual({ crm: 3 });
+    const rows = (
+      db.prepare('SELECT record_id, hlc, fields, sync_state FROM crm_oplog ORDER BY seq').all() as {
+        fields: string | null;
+      }[]
+    ).map((r) => ({ ...r, fields: r.fields === null ? null : (JSON.parse(r.fields) as unknown) }));
+    expect(rows).toEqual([
+      { record_id: 'r1', hlc: 'h1', fields: { name: 'Ann', emails: ['a@b.example'] }, sync_state: 'pushed' },
+      { record_id: 'r1', hlc: 'h2', fields: { title: 'CTO' }, sync_state: 'pending' },
+      { record_id: 'r2', hlc: 'h3', fields: null, sync_state: 'pending' },
+    ]);
+    expect(() =>
+      db
+        .prepare(
+          "INSERT INTO crm_oplog (op_id, entity, record_id, hlc, device_id, fields, sync_state) VALUES ('x', 'contact', 'r1', 'h1', 'dev', '{}', 'applied')",
+        )
+        .run(),
+    ).toThrow();
     db.close();
   });
 });

@@ -163,7 +163,9 @@ describe('privacy', () => {
     expect(row.name).toBe('');
     expect(typeof row.deleted_at).toBe('number');
     const erasedOp = f.db
-      .prepare("SELECT sync_state FROM crm_oplog WHERE record_id = ? AND field = 'erasedAt'")
+      .prepare(
+        "SELECT sync_state FROM crm_oplog WHERE record_id = ? AND json_type(fields, '$.erasedAt') = 'integer'",
+      )
       .get(c.id) as { sync_state: string };
     expect(erasedOp.sync_state).toBe('pending');
     // The shared activity stays but no longer points at the person; the account and others are untouched.
