@@ -6,3 +6,4 @@ export * from './invite';
 export * from './protocol';
 export * from './signing';
 export * from './sync.contract';
+export * from './sync.client';

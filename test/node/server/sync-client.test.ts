@@ -1,0 +1,169 @@
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { AppError } from '../../../shared/errors';
+import { SqliteSyncStorage } from '../../../server/storage/storage.sqlite';
+import { generateDeviceKeys, randomId } from '../../../shared/sync/device-keys';
+import { fromBase64Url, toBase64Url, utf8 } from '../../../shared/sync/encoding';
+import { generateWorkspaceKey, openDelta, sealDelta } from '../../../shared/sync/envelope';
+import {
+  createInviteSecret,
+  deriveInviteAuthKey,
+  deriveInviteWrapKey,
+  signInviteAcceptance,
+  unwrapWorkspaceKey,
+  wrapWorkspaceKey,
+} from '../../../shared/sync/invite';
+import { SyncApiClient, type HttpTransport } from '../../../shared/sync/sync.client';
+import { tempDir } from '../support/tmp';
+import { listen, type RunningServer } from './harness';
+
+/** What Electron main would plug in: Node's fetch. */
+const fetchTransport: HttpTransport = async (r) => {
+  const response = await fetch(r.url, {
+    method: r.method,
+    headers: r.headers,
+    body: r.body ? Buffer.from(r.body) : undefined,
+  });
+  return { status: response.status, text: await response.text(), headers: response.headers };
+};
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function server(limits = {}): Promise<RunningServer> {
+  const storage = SqliteSyncStorage.open(path.join(tempDir('fv-client-'), 'sync.sqlite'));
+  const running = await listen({ storage, limits });
+  cleanups.push(
+    () => storage.close(),
+    () => running.close(),
+  );
+  return running;
+}
+
+function device() {
+  const keys = generateDeviceKeys();
+  const deviceId = randomId();
+  return {
+    keys,
+    deviceId,
+    registration: {
+      deviceId,
+      signPublicKey: toBase64Url(keys.signPublicKey),
+      boxPublicKey: toBase64Url(keys.boxPublicKey),
+    },
+  };
+}
+
+async function codeOf(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+    return 'ok';
+  } catch (error) {
+    return error instanceof AppError ? error.code : 'not an AppError';
+  }
+}
+
+describe('SyncApiClient (shared, runs anywhere) against the real server', () => {
+  it('drives the whole protocol: workspace, invite, push, pull, wait, revoke', async () => {
+    const srv = await server();
+    const a = device();
+    const b = device();
+    const ca = new SyncApiClient(srv.url + '/', fetchTransport, {
+      deviceId: a.deviceId,
+      signSecretKey: a.keys.signSecretKey,
+    });
+    const cb = new SyncApiClient(srv.url, fetchTransport, {
+      deviceId: b.deviceId,
+      signSecretKey: b.keys.signSecretKey,
+    });
+    expect((await ca.health()).status).toBe('ok');
+    const ws = randomId();
+    const key = generateWorkspaceKey();
+    await ca.createWorkspace(ws, a.registration);
+
+    const inviteId = randomId();
+    const secret = createInviteSecret();
+    await ca.createInvite(ws, {
+      inviteId,
+      wrappedKey: toBase64Url(wrapWorkspaceKey(key, deriveInviteWrapKey(secret, inviteId, ws), inviteId, ws)),
+      authPublicKey: toBase64Url(deriveInviteAuthKey(secret, inviteId).publicKey),
+      expiresAt: Date.now() + 60_000,
+    });
+    const accepted = await cb.acceptInvite(inviteId, {
+      device: b.registration,
+      proof: signInviteAcceptance(deriveInviteAuthKey(secret, inviteId).secretKey, {
+        inviteId,
+        ...b.registration,
+      }),
+    });
+    const bKey = unwrapWorkspaceKey(
+      fromBase64Url(accepted.wrappedKey),
+      deriveInviteWrapKey(secret, inviteId, accepted.workspaceId),
+      inviteId,
+      accepted.workspaceId,
+    );
+    expect(bKey).toEqual(key);
+
+    const waiting = cb.wait(ws, 0, 20_000);
+    const deltaId = randomId();
+    const envelope = sealDelta(utf8('hello'), { workspaceId: ws, deviceId: a.deviceId, deltaId }, key);
+    const pushed = await ca.push(ws, [{ deltaId, envelope: toBase64Url(envelope) }]);
+    expect(pushed.results[0]).toMatchObject({ seq: 1, duplicate: false });
+    expect(await waiting).toEqual({ latestSeq: 1, changed: true });
+    const page = await cb.pull(ws, 0);
+    const d = page.deltas[0]!;
+    expect(
+      new TextDecoder().decode(
+        openDelta(
+          fromBase64Url(d.envelope),
+          { workspaceId: ws, deviceId: d.deviceId, deltaId: d.deltaId },
+          () => bKey.key,
+        ),
+      ),
+    ).toBe('hello');
+    expect((await cb.listDevices(ws)).devices).toHaveLength(2);
+
+    await ca.revokeDevice(ws, b.deviceId);
+    expect(await codeOf(cb.pull(ws, 0))).toBe('DEVICE_REVOKED');
+    expect(await codeOf(cb.me(ws))).toBe('DEVICE_REVOKED');
+  });
+
+  it('adopts the server clock after CLOCK_SKEW and retries once', async () => {
+    const srv = await server();
+    const a = device();
+    const slow = new SyncApiClient(
+      srv.url,
+      fetchTransport,
+      { deviceId: a.deviceId, signSecretKey: a.keys.signSecretKey },
+      () => Date.now() - 20 * 60_000,
+    );
+    await slow.createWorkspace(randomId(), a.registration);
+    expect(slow.clockOffsetMs).toBeGreaterThan(19 * 60_000);
+  });
+
+  it('maps an unreachable server to SYNC_OFFLINE and throttling to RATE_LIMITED', async () => {
+    const srv = await server({ rateMax: 2 });
+    const a = device();
+    const client = new SyncApiClient(srv.url, fetchTransport, {
+      deviceId: a.deviceId,
+      signSecretKey: a.keys.signSecretKey,
+    });
+    const codes = [];
+    for (let i = 0; i < 4; i++) codes.push(await codeOf(client.me(randomId())));
+    expect(codes).toContain('RATE_LIMITED');
+    await srv.close();
+    expect(await codeOf(client.health())).toBe('SYNC_OFFLINE');
+    const garbage: HttpTransport = () =>
+      Promise.resolve({ status: 200, text: '{"status":"fine"}', headers: new Headers() });
+    expect(
+      await codeOf(
+        new SyncApiClient('http://x', garbage, {
+          deviceId: a.deviceId,
+          signSecretKey: a.keys.signSecretKey,
+        }).health(),
+      ),
+    ).toBe('INTERNAL');
+  });
+});
