@@ -1,4 +1,91 @@
+import type { Db } from '../db/database';
 import type { MigrationSet } from '../db/migrate';
 
+/**
+ * v1: the workspace this vault syncs with, its keys, the pull cursor, the outbox of sealed deltas
+ * awaiting the server's acknowledgement, and what sync set aside: rejected deltas, quarantined ops,
+ * conflicts worth a human. Every secret is a BLOB inside the encrypted vault database.
+ */
+function v1(db: Db): void {
+  db.exec(`
+CREATE TABLE sync_workspace (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  workspace_id TEXT NOT NULL,
+  device_id TEXT NOT NULL,
+  server_url TEXT NOT NULL,
+  name TEXT,
+  cursor INTEGER NOT NULL DEFAULT 0,
+  last_sync_at INTEGER,
+  created_at INTEGER NOT NULL
+) STRICT;
+
+-- kind: 'sign' (Ed25519), 'box' (X25519), 'workspace' (one row per key id).
+CREATE TABLE sync_keys (
+  kind TEXT NOT NULL,
+  key_id INTEGER NOT NULL,
+  secret BLOB NOT NULL,
+  public BLOB,
+  PRIMARY KEY (kind, key_id)
+) STRICT;
+
+-- Sealed deltas with their client-chosen ids: pushed again with the same id and bytes until the
+-- server acknowledges them, so a retry after a crash or a lost response is idempotent.
+CREATE TABLE sync_outbox (
+  delta_id TEXT PRIMARY KEY,
+  envelope BLOB NOT NULL,
+  seqs TEXT NOT NULL,
+  ops INTEGER NOT NULL,
+  created_at INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE sync_rejected (
+  delta_id TEXT NOT NULL,
+  seq INTEGER NOT NULL PRIMARY KEY,
+  device_id TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  received_at INTEGER NOT NULL,
+  recorded_at INTEGER NOT NULL
+) STRICT;
+
+-- Ops held back (clock too far ahead of the server's receive time, or malformed). Deterministic
+-- given the log, so every replica holds back the same ops and still converges.
+CREATE TABLE sync_quarantine (
+  op_id TEXT NOT NULL,
+  delta_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  reason TEXT NOT NULL,
+  entity TEXT NOT NULL,
+  record_id TEXT NOT NULL,
+  fields TEXT,
+  hlc TEXT NOT NULL,
+  device_id TEXT NOT NULL,
+  received_at INTEGER NOT NULL,
+  recorded_at INTEGER NOT NULL,
+  PRIMARY KEY (record_id, hlc)
+) STRICT;
+
+CREATE TABLE sync_conflicts (
+  conflict_id TEXT PRIMARY KEY,
+  entity TEXT NOT NULL,
+  record_id TEXT NOT NULL,
+  field TEXT NOT NULL,
+  current_value TEXT,
+  current_hlc TEXT NOT NULL,
+  current_device TEXT NOT NULL,
+  other_value TEXT,
+  other_hlc TEXT NOT NULL,
+  other_device TEXT NOT NULL,
+  detected_at INTEGER NOT NULL,
+  resolved_at INTEGER
+) STRICT;
+CREATE INDEX sync_conflicts_open ON sync_conflicts (detected_at) WHERE resolved_at IS NULL;
+`);
+}
+
 /** Schema of the sync domain. Append-only: add a new numbered migration, never edit a shipped one. */
-export const syncMigrations: MigrationSet = { domain: 'sync', migrations: [] };
+export const syncMigrations: MigrationSet = {
+  domain: 'sync',
+  migrations: [
+    { version: 1, name: 'sync: workspace, keys, outbox, rejected, quarantine, conflicts', up: v1 },
+  ],
+};

@@ -1,10 +1,112 @@
+import { AppError } from '../../../shared/errors';
 import type { syncChannels } from '../../../shared/ipc/channels/sync.channels';
+import type { SyncStatus } from '../../../shared/sync/sync.contract';
+import type { Db } from '../db/database';
 import type { ModuleContext, ServiceModule } from '../module';
 import type { VaultAccess } from '../vault/vault.access';
+import { SyncEngine } from './sync.engine';
+import { SyncRepository } from './sync.repository';
 
 export type SyncChannelName = keyof typeof syncChannels;
 
+/** Composition-root options; the app may pass none. */
+export interface SyncModuleOptions {
+  /**
+   * Destroys the whole vault (keychain entry, database, backups) when the server says this device was
+   * revoked; `wipeVault()` in sync.wipe.ts does it with the vault service and the keychain. Without
+   * it (and without a `wipe` method on the vault access) the engine destroys every CRM and sync row in
+   * the database itself, with secure_delete.
+   */
+  readonly wipeVault?: () => Promise<void>;
+  /** Background sync with long-poll and backoff (default true); tests call `sync.now` themselves. */
+  readonly autoSync?: boolean;
+  /** Drift guard tolerance in ms (default: MAX_DRIFT_MS, 5 minutes). */
+  readonly maxDriftMs?: number;
+}
+
+function hasWipe(vault: VaultAccess): vault is VaultAccess & { wipe(): Promise<unknown> } {
+  return typeof (vault as { wipe?: unknown }).wipe === 'function';
+}
+
 /** Workspace, invites, devices, the sync engine and conflicts. */
-export function createSyncModule(_ctx: ModuleContext, _vault: VaultAccess): ServiceModule<SyncChannelName> {
-  return { handlers: {} };
+export function createSyncModule(
+  ctx: ModuleContext,
+  vault: VaultAccess,
+  options: SyncModuleOptions = {},
+): ServiceModule<SyncChannelName> & { engine(): SyncEngine } {
+  let engine: SyncEngine | null = null;
+  let engineDb: Db | null = null;
+
+  const wipe = async (db: Db): Promise<void> => {
+    if (options.wipeVault) await options.wipeVault();
+    else if (hasWipe(vault)) await vault.wipe();
+    else new SyncRepository(db).destroyAll();
+    ctx.logger.log('warn', 'sync.vaultWiped', {});
+  };
+
+  const current = (): SyncEngine => {
+    const db = vault.db();
+    if (!engine || engineDb !== db) {
+      engine?.stop();
+      engineDb = db;
+      engine = new SyncEngine({
+        db,
+        logger: ctx.logger,
+        now: ctx.now,
+        onStatus: (status) => ctx.emit('sync.statusChanged', status),
+        wipe: () => wipe(db),
+        autoSync: options.autoSync ?? true,
+        maxDriftMs: options.maxDriftMs,
+      });
+      engine.start();
+    }
+    return engine;
+  };
+
+  const unsubscribeUnlocked = vault.onUnlocked(() => {
+    try {
+      current();
+    } catch (error) {
+      ctx.logger.log('error', 'sync.startFailed', {
+        code: error instanceof AppError ? error.code : 'INTERNAL',
+      });
+    }
+  });
+  const unsubscribeLocking = vault.onLocking(() => {
+    engine?.stop();
+    engine = null;
+    engineDb = null;
+  });
+
+  const syncNow = async (): Promise<SyncStatus> => {
+    const e = current();
+    try {
+      return await e.syncNow();
+    } catch (error) {
+      if (error instanceof AppError && (error.code === 'VAULT_LOCKED' || error.code === 'NOT_FOUND'))
+        throw error;
+      return e.status();
+    }
+  };
+
+  return {
+    engine: current,
+    handlers: {
+      'workspace.create': ({ serverUrl, name }) => current().createWorkspace(serverUrl, name),
+      'invites.create': (input) => current().createInvite(input.ttlHours),
+      'invites.accept': ({ code }) => current().acceptInvite(code),
+      'sync.now': () => syncNow(),
+      'sync.status': () => current().status(),
+      'devices.list': () => current().devices(),
+      'devices.revoke': ({ deviceId }) => current().revokeDevice(deviceId),
+      'conflicts.list': () => current().conflicts(),
+      'conflicts.resolve': ({ conflictId, keep }) => current().resolveConflict(conflictId, keep),
+    },
+    dispose() {
+      unsubscribeUnlocked();
+      unsubscribeLocking();
+      engine?.stop();
+      engine = null;
+    },
+  };
 }

@@ -1,12 +1,12 @@
+import { syncContractChannels, syncContractEvents } from '../../sync/sync.contract';
 import type { ChannelDef, EventDef } from '../define';
 
 /**
- * Channels of the sync domain. The contract (workspace.create, invites.*, sync.now/status,
- * devices.*, conflicts.*, event sync.statusChanged) is defined in `shared/sync/sync.contract.ts`;
- * it is spread in here together with the engine's handlers, since a channel without a handler
- * does not type-check.
+ * Channels of the sync domain: workspace.create, invites.create/accept, sync.now/status,
+ * devices.list/revoke, conflicts.list/resolve. Schemas live in `shared/sync/sync.contract.ts`;
+ * handlers in `electron/services/sync/sync.module.ts`.
  */
-export const syncChannels = {} satisfies Record<string, ChannelDef>;
+export const syncChannels = { ...syncContractChannels } satisfies Record<string, ChannelDef>;
 
-/** Push events of the sync domain. */
-export const syncEvents = {} satisfies Record<string, EventDef>;
+/** Push events of the sync domain: sync.statusChanged. */
+export const syncEvents = { ...syncContractEvents } satisfies Record<string, EventDef>;

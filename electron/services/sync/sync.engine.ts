@@ -1,0 +1,775 @@
+import { randomBytes } from '@noble/hashes/utils.js';
+import { formatHlc, HybridClock, MAX_DRIFT_MS, parseHlc } from '../../../shared/domain/hlc';
+import { uuidv7 } from '../../../shared/domain/ids';
+import { AppError } from '../../../shared/errors';
+import { generateDeviceKeys, randomId } from '../../../shared/sync/device-keys';
+import { fromBase64Url, toBase64Url } from '../../../shared/sync/encoding';
+import { EnvelopeError, generateWorkspaceKey, openDelta, sealDelta } from '../../../shared/sync/envelope';
+import {
+  createInviteSecret,
+  deriveInviteAuthKey,
+  deriveInviteWrapKey,
+  formatInviteCode,
+  parseInviteCode,
+  signInviteAcceptance,
+  unwrapWorkspaceKey,
+  wrapWorkspaceKey,
+} from '../../../shared/sync/invite';
+import {
+  acceptInviteResponseSchema,
+  createInviteResponseSchema,
+  createWorkspaceResponseSchema,
+  listDevicesResponseSchema,
+  pullResponseSchema,
+  pushResponseSchema,
+  revokeDeviceResponseSchema,
+  SYNC_LIMITS,
+  syncRoutes,
+  waitResponseSchema,
+  type DeviceInfo,
+  type PulledDelta,
+} from '../../../shared/sync/protocol';
+import type { Conflict, SyncDevice, SyncStatus } from '../../../shared/sync/sync.contract';
+import { CrmMerge, invalidReason, type DetectedConflict, type RemoteRow } from '../crm/crm.merge';
+import { MetaRepository } from '../crm/meta.repository';
+import { OpLogRepository } from '../crm/oplog.repository';
+import type { Db } from '../db/database';
+import type { Logger } from '../log/logger';
+import { decodeDelta, encodeDelta, ROWS_PER_DELTA } from './sync.delta';
+import { SyncHttpClient } from './sync.http';
+import { SyncRepository, type ConflictRow, type KeyRow, type WorkspaceRow } from './sync.repository';
+
+/** Deltas pushed per request (the server takes up to 100 and 8 MiB). */
+const DELTAS_PER_PUSH = 20;
+/** Deltas requested per pull page (the server also stops a page at 4 MiB). */
+const PULL_PAGE = SYNC_LIMITS.maxPageSize;
+const BACKOFF_MIN_MS = 1_000;
+const BACKOFF_MAX_MS = 60_000;
+/** Long-poll wait between automatic syncs; local edits wait at most this long to be pushed. */
+const IDLE_WAIT_MS = 10_000;
+
+export interface SyncEngineOptions {
+  readonly db: Db;
+  readonly logger: Logger;
+  readonly now: () => number;
+  /** Every status change (the module forwards it as `sync.statusChanged`). */
+  readonly onStatus: (status: SyncStatus) => void;
+  /** Called once after the server answered DEVICE_REVOKED: destroys the vault. */
+  readonly wipe: () => Promise<void>;
+  /** Sync in the background with long-poll and backoff (the app); tests drive `syncNow` themselves. */
+  readonly autoSync: boolean;
+  /** Drift guard tolerance (tests may lower it). */
+  readonly maxDriftMs?: number;
+}
+
+interface LiveKeys {
+  sign: Uint8Array;
+  workspace: Map<number, Uint8Array>;
+}
+
+type Phase = NonNullable<SyncStatus['progress']>['phase'];
+
+function iso(ms: number | null): string | null {
+  return ms === null ? null : new Date(ms).toISOString();
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done);
+  });
+}
+
+function toAppError(error: unknown): AppError {
+  if (error instanceof AppError) return error;
+  return new AppError('INTERNAL', 'Sync failed unexpectedly', { cause: error });
+}
+
+/**
+ * The client sync engine over one open vault database: workspace and invites, the outbox (pending ops
+ * batched into sealed deltas with client-chosen ids), the puller (pages since the cursor, authenticated,
+ * decrypted and merged in one transaction per page, the cursor moving in the same commit), the drift
+ * guard, conflicts, backoff, and self-wipe on revocation. Keys live in `sync_keys` inside the vault and
+ * in memory only while unlocked; `stop()` zeroes them.
+ */
+export class SyncEngine {
+  private readonly repo: SyncRepository;
+  private readonly oplog: OpLogRepository;
+  private readonly merge: CrmMerge;
+  /** The CRM's device id: the HLC tie-break in every local op. */
+  private readonly crmDeviceId: string;
+  private readonly abort = new AbortController();
+  private keys: LiveKeys | null = null;
+  private workspace: WorkspaceRow | null;
+  private chain: Promise<unknown> = Promise.resolve();
+  private stopped = false;
+  private revoked = false;
+  private loopRunning = false;
+  private state: Pick<SyncStatus, 'state' | 'progress' | 'nextRetryAt' | 'error'> = {
+    state: 'not_configured',
+    progress: null,
+    nextRetryAt: null,
+    error: null,
+  };
+
+  constructor(private readonly options: SyncEngineOptions) {
+    const db = options.db;
+    this.repo = new SyncRepository(db);
+    this.oplog = new OpLogRepository(db);
+    this.merge = new CrmMerge(db);
+    this.crmDeviceId = new MetaRepository(db).getOrInit('deviceId', () => toBase64Url(randomBytes(9)));
+    this.workspace = this.repo.workspace();
+    if (this.workspace) {
+      this.loadKeys();
+      this.state = { ...this.state, state: 'idle' };
+    }
+  }
+
+  /**
+   * This device's id at the server: the CRM device id plus a random suffix (server ids are 16-64
+   * characters). Pulled rows must carry an HLC whose device id is the pusher's prefix, so no member
+   * can push ops in another device's name.
+   */
+  private newSyncDeviceId(): string {
+    return `${this.crmDeviceId}-${toBase64Url(randomBytes(6))}`;
+  }
+
+  private get deviceId(): string {
+    if (!this.workspace) throw new AppError('NOT_FOUND', 'This vault is not part of a workspace');
+    return this.workspace.deviceId;
+  }
+
+  /** Starts background sync when configured and enabled. */
+  start(): void {
+    if (this.options.autoSync && this.workspace && !this.loopRunning && !this.stopped) {
+      this.loopRunning = true;
+      void this.loop();
+    }
+  }
+
+  /** Stops background work, aborts requests in flight, zeroes keys. Safe to call twice. */
+  stop(): void {
+    this.stopped = true;
+    this.abort.abort();
+    this.zeroKeys();
+  }
+
+  // ---- status ----
+
+  status(): SyncStatus {
+    const ws = this.workspace;
+    if (this.stopped && !this.revoked) throw new AppError('VAULT_LOCKED', 'The vault is locked');
+    const counts = this.revoked
+      ? { pending: 0, rejected: 0, quarantined: 0 }
+      : {
+          pending: this.repo.pendingCount(),
+          rejected: this.repo.rejectedCount(),
+          quarantined: this.repo.quarantineCount(),
+        };
+    return {
+      state: ws || this.revoked ? this.state.state : 'not_configured',
+      workspaceId: ws?.workspaceId ?? null,
+      pending: counts.pending,
+      lastSyncAt: iso(ws?.lastSyncAt ?? null),
+      progress: this.state.progress,
+      nextRetryAt: this.state.nextRetryAt,
+      error: this.state.error,
+      rejectedDeltas: counts.rejected,
+      quarantinedOps: counts.quarantined,
+    };
+  }
+
+  private setState(patch: Partial<SyncEngine['state']>): void {
+    this.state = { ...this.state, ...patch };
+    try {
+      this.options.onStatus(this.status());
+    } catch (error) {
+      this.options.logger.log('warn', 'sync.statusFailed', { code: toAppError(error).code });
+    }
+  }
+
+  // ---- keys ----
+
+  private loadKeys(): void {
+    const rows = this.repo.keys();
+    const live: LiveKeys = { sign: new Uint8Array(0), workspace: new Map() };
+    for (const row of rows) {
+      if (row.kind === 'sign') live.sign = new Uint8Array(row.secret);
+      else if (row.kind === 'workspace') live.workspace.set(row.keyId, new Uint8Array(row.secret));
+      row.secret.fill(0);
+    }
+    this.keys = live;
+  }
+
+  private zeroKeys(): void {
+    if (!this.keys) return;
+    this.keys.sign.fill(0);
+    for (const k of this.keys.workspace.values()) k.fill(0);
+    this.keys = null;
+  }
+
+  private requireWorkspace(): { ws: WorkspaceRow; keys: LiveKeys } {
+    if (this.stopped) throw new AppError('VAULT_LOCKED', 'The vault is locked');
+    if (!this.workspace || !this.keys)
+      throw new AppError('NOT_FOUND', 'This vault is not part of a workspace');
+    return { ws: this.workspace, keys: this.keys };
+  }
+
+  private client(
+    serverUrl: string,
+    joining?: { deviceId: string; signSecretKey: Uint8Array },
+  ): SyncHttpClient {
+    return new SyncHttpClient(
+      serverUrl,
+      () => {
+        if (joining) return joining;
+        const key = this.keys?.sign;
+        if (!key || this.stopped) throw new AppError('VAULT_LOCKED', 'The vault is locked');
+        return { deviceId: this.deviceId, signSecretKey: key };
+      },
+      this.abort.signal,
+    );
+  }
+
+  private api(): SyncHttpClient {
+    return this.client(this.requireWorkspace().ws.serverUrl);
+  }
+
+  private latestWorkspaceKey(keys: LiveKeys): { keyId: number; key: Uint8Array } {
+    const ids = [...keys.workspace.keys()].sort((a, b) => b - a);
+    const keyId = ids[0];
+    if (keyId === undefined) throw new AppError('KEY_MISSING', 'The workspace key is missing');
+    return { keyId, key: keys.workspace.get(keyId)! };
+  }
+
+  /** Every request that meets DEVICE_REVOKED goes through here: the device wipes itself. */
+  private async guard<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      const e = toAppError(error);
+      if (e.code === 'DEVICE_REVOKED') await this.onRevoked();
+      throw e;
+    }
+  }
+
+  private async onRevoked(): Promise<void> {
+    if (this.revoked) return;
+    this.revoked = true;
+    this.options.logger.log('warn', 'sync.deviceRevoked', { deviceId: this.workspace?.deviceId ?? null });
+    this.state = {
+      state: 'error',
+      progress: null,
+      nextRetryAt: null,
+      error: { code: 'DEVICE_REVOKED', message: 'This device was revoked: its vault has been wiped' },
+    };
+    this.stop();
+    try {
+      await this.options.wipe();
+    } finally {
+      this.workspace = null;
+      this.options.onStatus(this.status());
+    }
+  }
+
+  // ---- workspace and invites ----
+
+  private requireUnconfigured(): void {
+    if (this.stopped) throw new AppError('VAULT_LOCKED', 'The vault is locked');
+    if (this.workspace) throw new AppError('CONFLICT', 'This vault already belongs to a workspace');
+  }
+
+  async createWorkspace(serverUrl: string, name: string): Promise<{ workspaceId: string; deviceId: string }> {
+    this.requireUnconfigured();
+    const device = generateDeviceKeys();
+    const wsKey = generateWorkspaceKey(1);
+    const workspaceId = randomId();
+    const deviceId = this.newSyncDeviceId();
+    try {
+      await this.client(serverUrl, { deviceId, signSecretKey: device.signSecretKey }).request(
+        'POST',
+        syncRoutes.workspaces,
+        {
+          workspaceId,
+          device: {
+            deviceId,
+            signPublicKey: toBase64Url(device.signPublicKey),
+            boxPublicKey: toBase64Url(device.boxPublicKey),
+          },
+        },
+        createWorkspaceResponseSchema,
+      );
+      this.saveWorkspace({ workspaceId, deviceId, serverUrl, name }, device, wsKey);
+    } finally {
+      device.signSecretKey.fill(0);
+      device.boxSecretKey.fill(0);
+      wsKey.key.fill(0);
+    }
+    this.options.logger.log('info', 'sync.workspaceCreated', { workspaceId, deviceId });
+    this.setState({ state: 'idle' });
+    this.start();
+    return { workspaceId, deviceId };
+  }
+
+  private saveWorkspace(
+    ws: { workspaceId: string; deviceId: string; serverUrl: string; name: string | null },
+    device: ReturnType<typeof generateDeviceKeys>,
+    wsKey: { keyId: number; key: Uint8Array },
+  ): void {
+    const rows: KeyRow[] = [
+      {
+        kind: 'sign',
+        keyId: 0,
+        secret: Buffer.from(device.signSecretKey),
+        public: Buffer.from(device.signPublicKey),
+      },
+      {
+        kind: 'box',
+        keyId: 0,
+        secret: Buffer.from(device.boxSecretKey),
+        public: Buffer.from(device.boxPublicKey),
+      },
+      { kind: 'workspace', keyId: wsKey.keyId, secret: Buffer.from(wsKey.key), public: null },
+    ];
+    try {
+      this.repo.saveWorkspace(ws, rows, this.options.now());
+    } finally {
+      for (const r of rows) r.secret.fill(0);
+    }
+    this.workspace = this.repo.workspace();
+    this.loadKeys();
+  }
+
+  async createInvite(ttlHours: number): Promise<{ code: string; inviteId: string; expiresAt: string }> {
+    const { ws, keys } = this.requireWorkspace();
+    const inviteId = randomId();
+    const secret = createInviteSecret();
+    const wrapKey = deriveInviteWrapKey(secret, inviteId, ws.workspaceId);
+    const auth = deriveInviteAuthKey(secret, inviteId);
+    try {
+      const wrapped = wrapWorkspaceKey(this.latestWorkspaceKey(keys), wrapKey, inviteId, ws.workspaceId);
+      const expiresAt = this.options.now() + ttlHours * 3600_000;
+      const res = await this.guard(() =>
+        this.api().request(
+          'POST',
+          syncRoutes.invites(ws.workspaceId),
+          {
+            inviteId,
+            wrappedKey: toBase64Url(wrapped),
+            authPublicKey: toBase64Url(auth.publicKey),
+            expiresAt,
+          },
+          createInviteResponseSchema,
+        ),
+      );
+      const code = formatInviteCode({ serverUrl: ws.serverUrl, inviteId, secret });
+      return { code, inviteId, expiresAt: new Date(res.expiresAt).toISOString() };
+    } finally {
+      wrapKey.fill(0);
+      auth.secretKey.fill(0);
+      secret.fill(0);
+    }
+  }
+
+  async acceptInvite(codeText: string): Promise<{ workspaceId: string; deviceId: string }> {
+    this.requireUnconfigured();
+    const code = parseInviteCode(codeText);
+    const device = generateDeviceKeys();
+    const auth = deriveInviteAuthKey(code.secret, code.inviteId);
+    const deviceId = this.newSyncDeviceId();
+    const registration = {
+      deviceId,
+      signPublicKey: toBase64Url(device.signPublicKey),
+      boxPublicKey: toBase64Url(device.boxPublicKey),
+    };
+    let workspaceId: string;
+    try {
+      const res = await this.client(code.serverUrl, {
+        deviceId,
+        signSecretKey: device.signSecretKey,
+      }).request(
+        'POST',
+        syncRoutes.acceptInvite(code.inviteId),
+        {
+          device: registration,
+          proof: signInviteAcceptance(auth.secretKey, { inviteId: code.inviteId, ...registration }),
+        },
+        acceptInviteResponseSchema,
+      );
+      workspaceId = res.workspaceId;
+      const wrapKey = deriveInviteWrapKey(code.secret, code.inviteId, workspaceId);
+      let wsKey: { keyId: number; key: Uint8Array } | null = null;
+      try {
+        wsKey = unwrapWorkspaceKey(fromBase64Url(res.wrappedKey), wrapKey, code.inviteId, workspaceId);
+        this.saveWorkspace({ workspaceId, deviceId, serverUrl: code.serverUrl, name: null }, device, wsKey);
+      } finally {
+        wrapKey.fill(0);
+        wsKey?.key.fill(0);
+      }
+    } finally {
+      auth.secretKey.fill(0);
+      code.secret.fill(0);
+      device.signSecretKey.fill(0);
+      device.boxSecretKey.fill(0);
+    }
+    this.options.logger.log('info', 'sync.joined', { workspaceId, deviceId });
+    this.setState({ state: 'idle' });
+    // Bootstrap: pull the whole log in the background, with progress events (failures land in the status).
+    this.syncNow().catch(() => undefined);
+    this.start();
+    return { workspaceId, deviceId };
+  }
+
+  // ---- devices ----
+
+  private toDevice(d: DeviceInfo): SyncDevice {
+    return {
+      deviceId: d.deviceId,
+      status: d.status,
+      createdAt: new Date(d.createdAt).toISOString(),
+      revokedAt: iso(d.revokedAt),
+      invitedBy: d.invitedBy,
+      isThisDevice: d.deviceId === this.deviceId,
+    };
+  }
+
+  async devices(): Promise<SyncDevice[]> {
+    const { ws } = this.requireWorkspace();
+    const res = await this.guard(() =>
+      this.api().request('GET', syncRoutes.devices(ws.workspaceId), undefined, listDevicesResponseSchema),
+    );
+    return res.devices.map((d) => this.toDevice(d));
+  }
+
+  async revokeDevice(deviceId: string): Promise<SyncDevice> {
+    const { ws } = this.requireWorkspace();
+    const res = await this.guard(() =>
+      this.api().request(
+        'POST',
+        syncRoutes.revokeDevice(ws.workspaceId, deviceId),
+        {},
+        revokeDeviceResponseSchema,
+      ),
+    );
+    this.options.logger.log('info', 'sync.deviceRevokedByUs', { deviceId });
+    return this.toDevice(res.device);
+  }
+
+  // ---- conflicts ----
+
+  conflicts(): Conflict[] {
+    if (this.stopped) throw new AppError('VAULT_LOCKED', 'The vault is locked');
+    return this.repo.openConflicts().map((c) => ({
+      conflictId: c.conflictId,
+      entity: c.entity,
+      recordId: c.recordId,
+      field: c.field,
+      current: { value: jsonValue(c.currentValue), hlc: c.currentHlc, deviceId: c.currentDevice },
+      other: { value: jsonValue(c.otherValue), hlc: c.otherHlc, deviceId: c.otherDevice },
+      detectedAt: new Date(c.detectedAt).toISOString(),
+    }));
+  }
+
+  /** Keeps one side: a new local op (a fresh stamp above everything seen) that syncs like any edit. */
+  resolveConflict(conflictId: string, keep: 'current' | 'other'): { conflictId: string } {
+    if (this.stopped) throw new AppError('VAULT_LOCKED', 'The vault is locked');
+    const c = this.repo.conflict(conflictId);
+    if (!c) throw new AppError('NOT_FOUND', 'No such conflict');
+    if (c.resolvedAt !== null) throw new AppError('CONFLICT', 'The conflict is already resolved');
+    const value = keep === 'current' ? c.currentValue : c.otherValue;
+    const db = this.options.db;
+    db.transaction(() => {
+      const max = this.merge.maxHlc();
+      const clock = new HybridClock(this.crmDeviceId, this.options.now, max ? parseHlc(max) : null);
+      const stamp = clock.now();
+      this.merge.writeLocal({
+        opId: uuidv7(stamp.wall),
+        entity: c.entity,
+        recordId: c.recordId,
+        hlc: formatHlc(stamp),
+        deviceId: this.crmDeviceId,
+        fields: JSON.stringify({ [c.field]: value === null ? null : (JSON.parse(value) as unknown) }),
+      });
+      this.repo.resolveConflict(conflictId, this.options.now());
+    })();
+    this.setState({});
+    return { conflictId };
+  }
+
+  // ---- the sync cycle ----
+
+  /**
+   * Pulls new deltas and pushes pending ops now (after any cycle already running). Rejects with the
+   * failure (SYNC_OFFLINE, …), which is also in the status.
+   */
+  syncNow(): Promise<SyncStatus> {
+    const run = this.chain.then(() => this.cycleSafe());
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  private async cycleSafe(): Promise<SyncStatus> {
+    if (this.revoked) return this.status();
+    this.requireWorkspace();
+    try {
+      await this.guard(() => this.cycle());
+      this.setState({ state: 'idle', progress: null, nextRetryAt: null, error: null });
+    } catch (error) {
+      const e = toAppError(error);
+      if (this.revoked) return this.status();
+      if (this.stopped) throw new AppError('VAULT_LOCKED', 'The vault is locked');
+      this.options.logger.log('warn', 'sync.failed', { code: e.code });
+      this.setState({
+        state: e.code === 'SYNC_OFFLINE' ? 'offline' : 'error',
+        progress: null,
+        error: { code: e.code, message: e.message },
+      });
+      throw e;
+    }
+    return this.status();
+  }
+
+  private async cycle(): Promise<void> {
+    const { ws } = this.requireWorkspace();
+    await this.pull(ws.cursor === 0 ? 'bootstrap' : 'pull');
+    await this.push();
+    this.repo.setLastSync(this.options.now());
+    this.workspace = this.repo.workspace();
+  }
+
+  /** Pulls pages since the cursor; each page is merged and the cursor advanced in one transaction. */
+  private async pull(phase: Phase): Promise<void> {
+    const api = this.api();
+    let skew = 0;
+    for (;;) {
+      const { ws } = this.requireWorkspace();
+      const page = await api.request(
+        'GET',
+        syncRoutes.pull(ws.workspaceId, ws.cursor, PULL_PAGE),
+        undefined,
+        pullResponseSchema,
+      );
+      this.setState({
+        state: 'syncing',
+        progress: { phase, done: ws.cursor, total: page.latestSeq },
+      });
+      if (page.deltas.length === 0 && page.nextCursor === ws.cursor) break;
+      skew += this.applyPage(ws, page.deltas, page.nextCursor);
+      this.workspace = this.repo.workspace();
+      this.setState({ progress: { phase, done: page.nextCursor, total: page.latestSeq } });
+      if (!page.hasMore) break;
+    }
+    if (skew > 0) {
+      this.options.logger.log('warn', 'sync.clockSkew', { quarantined: skew });
+      this.state = {
+        ...this.state,
+        error: { code: 'CLOCK_SKEW', message: `${skew} op(s) stamped too far ahead were quarantined` },
+      };
+    }
+  }
+
+  /** Opens, checks and merges one page; returns how many ops the drift guard held back. */
+  private applyPage(ws: WorkspaceRow, deltas: readonly PulledDelta[], nextCursor: number): number {
+    const keys = this.requireWorkspace().keys;
+    const at = this.options.now();
+    const maxDrift = this.options.maxDriftMs ?? MAX_DRIFT_MS;
+    const good: RemoteRow[] = [];
+    const rejected: { d: PulledDelta; reason: string }[] = [];
+    const held: { d: PulledDelta; row: RemoteRow; reason: string }[] = [];
+    // HLC device id -> server device id, to name conflict sides the way devices.list does.
+    const names = new Map<string, string>([[this.crmDeviceId, ws.deviceId]]);
+    for (const d of deltas) {
+      let plain: Uint8Array;
+      try {
+        plain = openDelta(
+          fromBase64Url(d.envelope),
+          { workspaceId: ws.workspaceId, deviceId: d.deviceId, deltaId: d.deltaId },
+          (id) => keys.workspace.get(id),
+        );
+      } catch (error) {
+        rejected.push({ d, reason: error instanceof EnvelopeError ? error.reason : 'malformed' });
+        continue;
+      }
+      const rows = decodeDelta(plain);
+      plain.fill(0);
+      if (!rows) {
+        rejected.push({ d, reason: 'bad_payload' });
+        continue;
+      }
+      for (const r of rows) {
+        const stamp = parseHlc(r.hlc);
+        const row: RemoteRow = { ...r, deviceId: stamp?.deviceId ?? '' };
+        const invalid = invalidReason(row);
+        if (invalid) held.push({ d, row, reason: `invalid:${invalid}` });
+        else if (d.deviceId !== row.deviceId && !d.deviceId.startsWith(`${row.deviceId}-`))
+          held.push({ d, row, reason: 'foreign_device' });
+        else if (stamp!.wall - d.receivedAt > maxDrift) held.push({ d, row, reason: 'clock_skew' });
+        else {
+          names.set(row.deviceId, d.deviceId);
+          good.push(row);
+        }
+      }
+    }
+    let conflicts: DetectedConflict[] = [];
+    this.options.db.transaction(() => {
+      conflicts = this.merge.apply(good).conflicts;
+      for (const r of rejected) {
+        this.repo.addRejected(
+          {
+            deltaId: r.d.deltaId,
+            seq: r.d.seq,
+            deviceId: r.d.deviceId,
+            reason: r.reason,
+            receivedAt: r.d.receivedAt,
+          },
+          at,
+        );
+      }
+      for (const h of held) {
+        this.repo.addQuarantine(
+          { ...h.row, deltaId: h.d.deltaId, seq: h.d.seq, reason: h.reason, receivedAt: h.d.receivedAt },
+          at,
+        );
+      }
+      for (const c of conflicts) this.repo.addConflict(conflictRow(c, at, (id) => names.get(id) ?? id));
+      this.repo.setCursor(nextCursor);
+    })();
+    for (const r of rejected) {
+      this.options.logger.log('warn', 'sync.deltaRejected', {
+        deltaId: r.d.deltaId,
+        seq: r.d.seq,
+        reason: r.reason,
+      });
+    }
+    if (rejected.length > 0) {
+      this.state = {
+        ...this.state,
+        error: {
+          code: 'DELTA_REJECTED',
+          message: `${rejected.length} delta(s) failed to authenticate and were skipped`,
+        },
+      };
+    }
+    return held.filter((h) => h.reason === 'clock_skew').length;
+  }
+
+  /** Seals pending ops into the outbox (only when it is empty) and pushes it until nothing is pending. */
+  private async push(): Promise<void> {
+    const api = this.api();
+    let done = 0;
+    for (;;) {
+      const { ws, keys } = this.requireWorkspace();
+      let outbox = this.repo.outbox();
+      if (outbox.length === 0) {
+        const pending = this.oplog.pending(ROWS_PER_DELTA * DELTAS_PER_PUSH);
+        if (pending.length === 0) break;
+        const key = this.latestWorkspaceKey(keys);
+        const batch: { deltaId: string; envelope: Uint8Array; seqs: number[] }[] = [];
+        for (let i = 0; i < pending.length; i += ROWS_PER_DELTA) {
+          const ops = pending.slice(i, i + ROWS_PER_DELTA);
+          const deltaId = randomId();
+          const envelope = sealDelta(
+            encodeDelta(ops),
+            { workspaceId: ws.workspaceId, deviceId: this.deviceId, deltaId },
+            key,
+          );
+          batch.push({ deltaId, envelope, seqs: ops.map((o) => o.seq) });
+        }
+        this.options.db.transaction(() => {
+          this.merge.reconcile(pending);
+          this.repo.addOutbox(batch, this.options.now());
+        })();
+        outbox = this.repo.outbox();
+      }
+      const total = done + this.repo.pendingCount();
+      this.setState({ state: 'syncing', progress: { phase: 'push', done, total } });
+      const res = await api.request(
+        'POST',
+        syncRoutes.deltas(ws.workspaceId),
+        { deltas: outbox.map((o) => ({ deltaId: o.deltaId, envelope: toBase64Url(o.envelope) })) },
+        pushResponseSchema,
+      );
+      const acked = new Set(res.results.map((r) => r.deltaId));
+      const at = this.options.now();
+      this.options.db.transaction(() => {
+        for (const o of outbox) {
+          if (!acked.has(o.deltaId)) continue;
+          this.repo.markPushed(JSON.parse(o.seqs) as number[], at);
+          this.repo.removeOutbox(o.deltaId);
+          done += o.ops;
+        }
+      })();
+      if (acked.size === 0) throw new AppError('INTERNAL', 'The sync server acknowledged nothing');
+    }
+  }
+
+  // ---- background loop ----
+
+  private async loop(): Promise<void> {
+    let backoff = 0;
+    const signal = this.abort.signal;
+    while (!this.stopped && !this.revoked) {
+      try {
+        await this.syncNow();
+        backoff = 0;
+        const { ws } = this.requireWorkspace();
+        await this.api().request(
+          'GET',
+          syncRoutes.wait(ws.workspaceId, ws.cursor, IDLE_WAIT_MS),
+          undefined,
+          waitResponseSchema,
+          { timeoutMs: IDLE_WAIT_MS + 10_000 },
+        );
+      } catch (error) {
+        if (this.stopped || this.revoked) break;
+        const e = toAppError(error);
+        if (e.code === 'DEVICE_REVOKED') {
+          await this.onRevoked();
+          break;
+        }
+        backoff = Math.min(BACKOFF_MAX_MS, backoff === 0 ? BACKOFF_MIN_MS : backoff * 2);
+        // Jitter so a fleet of laptops waking together does not stampede the server.
+        const delay = Math.round(backoff * (0.75 + Math.random() * 0.5));
+        this.setState({
+          state: e.code === 'SYNC_OFFLINE' ? 'offline' : 'error',
+          nextRetryAt: new Date(this.options.now() + delay).toISOString(),
+          error: { code: e.code, message: e.message },
+        });
+        await sleep(delay, signal);
+      }
+    }
+    this.loopRunning = false;
+  }
+}
+
+function jsonValue(text: string | null): string | number | boolean | null {
+  if (text === null) return null;
+  try {
+    const v = JSON.parse(text) as unknown;
+    return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? v : JSON.stringify(v);
+  } catch {
+    return null;
+  }
+}
+
+function conflictRow(c: DetectedConflict, at: number, name: (hlcDeviceId: string) => string): ConflictRow {
+  return {
+    conflictId: randomId(),
+    entity: c.entity,
+    recordId: c.recordId,
+    field: c.field,
+    currentValue: c.current.value,
+    currentHlc: c.current.hlc,
+    currentDevice: name(c.current.deviceId),
+    otherValue: c.other.value,
+    otherHlc: c.other.hlc,
+    otherDevice: name(c.other.deviceId),
+    detectedAt: at,
+  };
+}

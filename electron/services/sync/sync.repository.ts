@@ -1,0 +1,280 @@
+import type { Db } from '../db/database';
+
+/** The workspace this vault syncs with (one row). */
+export interface WorkspaceRow {
+  readonly workspaceId: string;
+  readonly deviceId: string;
+  readonly serverUrl: string;
+  readonly name: string | null;
+  readonly cursor: number;
+  readonly lastSyncAt: number | null;
+}
+
+export interface KeyRow {
+  readonly kind: 'sign' | 'box' | 'workspace';
+  readonly keyId: number;
+  readonly secret: Buffer;
+  readonly public: Buffer | null;
+}
+
+export interface OutboxRow {
+  readonly deltaId: string;
+  readonly envelope: Buffer;
+  /** JSON array of the op-log seqs the delta carries. */
+  readonly seqs: string;
+  readonly ops: number;
+}
+
+export interface QuarantineRow {
+  readonly opId: string;
+  readonly deltaId: string;
+  readonly seq: number;
+  readonly reason: string;
+  readonly entity: string;
+  readonly recordId: string;
+  readonly fields: string | null;
+  readonly hlc: string;
+  readonly deviceId: string;
+  readonly receivedAt: number;
+}
+
+export interface ConflictRow {
+  readonly conflictId: string;
+  readonly entity: string;
+  readonly recordId: string;
+  readonly field: string;
+  readonly currentValue: string | null;
+  readonly currentHlc: string;
+  readonly currentDevice: string;
+  readonly otherValue: string | null;
+  readonly otherHlc: string;
+  readonly otherDevice: string;
+  readonly detectedAt: number;
+}
+
+const CONFLICT_COLUMNS = `conflict_id AS conflictId, entity, record_id AS recordId, field,
+  current_value AS currentValue, current_hlc AS currentHlc, current_device AS currentDevice,
+  other_value AS otherValue, other_hlc AS otherHlc, other_device AS otherDevice, detected_at AS detectedAt`;
+
+/** The sync domain's own tables (see sync.migrations.ts). Secrets are returned as fresh Buffers: zero them. */
+export class SyncRepository {
+  constructor(private readonly db: Db) {}
+
+  workspace(): WorkspaceRow | null {
+    return (
+      this.db
+        .prepare<[], WorkspaceRow>(
+          `SELECT workspace_id AS workspaceId, device_id AS deviceId, server_url AS serverUrl, name, cursor,
+           last_sync_at AS lastSyncAt FROM sync_workspace WHERE id = 1`,
+        )
+        .get() ?? null
+    );
+  }
+
+  /** Stores the workspace and this device's keys in one transaction. */
+  saveWorkspace(
+    ws: { workspaceId: string; deviceId: string; serverUrl: string; name: string | null },
+    keys: readonly KeyRow[],
+    at: number,
+  ): void {
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM sync_keys').run();
+      this.db.prepare('DELETE FROM sync_workspace').run();
+      this.db
+        .prepare(
+          `INSERT INTO sync_workspace (id, workspace_id, device_id, server_url, name, cursor, created_at)
+           VALUES (1, ?, ?, ?, ?, 0, ?)`,
+        )
+        .run(ws.workspaceId, ws.deviceId, ws.serverUrl, ws.name, at);
+      const ins = this.db.prepare('INSERT INTO sync_keys (kind, key_id, secret, public) VALUES (?, ?, ?, ?)');
+      for (const k of keys) ins.run(k.kind, k.keyId, k.secret, k.public);
+    })();
+  }
+
+  keys(): KeyRow[] {
+    return this.db
+      .prepare<[], KeyRow>(
+        'SELECT kind, key_id AS keyId, secret, public FROM sync_keys ORDER BY kind, key_id',
+      )
+      .all();
+  }
+
+  setCursor(cursor: number): void {
+    this.db.prepare('UPDATE sync_workspace SET cursor = ? WHERE id = 1').run(cursor);
+  }
+
+  setLastSync(at: number): void {
+    this.db.prepare('UPDATE sync_workspace SET last_sync_at = ? WHERE id = 1').run(at);
+  }
+
+  // ---- outbox ----
+
+  outbox(): OutboxRow[] {
+    return this.db
+      .prepare<[], OutboxRow>(
+        'SELECT delta_id AS deltaId, envelope, seqs, ops FROM sync_outbox ORDER BY created_at, rowid',
+      )
+      .all();
+  }
+
+  addOutbox(
+    rows: readonly { deltaId: string; envelope: Uint8Array; seqs: readonly number[] }[],
+    at: number,
+  ): void {
+    const ins = this.db.prepare(
+      'INSERT INTO sync_outbox (delta_id, envelope, seqs, ops, created_at) VALUES (?, ?, ?, ?, ?)',
+    );
+    for (const r of rows)
+      ins.run(r.deltaId, Buffer.from(r.envelope), JSON.stringify(r.seqs), r.seqs.length, at);
+  }
+
+  removeOutbox(deltaId: string): void {
+    this.db.prepare('DELETE FROM sync_outbox WHERE delta_id = ?').run(deltaId);
+  }
+
+  /**
+   * Marks op-log rows as acknowledged by the server. (Own SQL rather than OpLogRepository.markPushed,
+   * whose low-water statement currently fails with "Too many parameter values"; the CRM's pending
+   * scan stays correct without the low-water mark, only slower.)
+   */
+  markPushed(seqs: readonly number[], at: number): void {
+    const stmt = this.db.prepare(
+      "UPDATE crm_oplog SET sync_state = 'pushed', pushed_at = ? WHERE seq = ? AND sync_state = 'pending'",
+    );
+    for (const seq of seqs) stmt.run(at, seq);
+  }
+
+  /** Local ops not yet acknowledged by the server. */
+  pendingCount(): number {
+    return this.db
+      .prepare<[], { n: number }>("SELECT count(*) AS n FROM crm_oplog WHERE sync_state = 'pending'")
+      .get()!.n;
+  }
+
+  // ---- rejected deltas and quarantined ops ----
+
+  addRejected(
+    r: { deltaId: string; seq: number; deviceId: string; reason: string; receivedAt: number },
+    at: number,
+  ): void {
+    this.db
+      .prepare(
+        `INSERT OR IGNORE INTO sync_rejected (delta_id, seq, device_id, reason, received_at, recorded_at)
+         VALUES (?, ?, ?, ?, ?, ?)`,
+      )
+      .run(r.deltaId, r.seq, r.deviceId, r.reason, r.receivedAt, at);
+  }
+
+  rejectedCount(): number {
+    return this.db.prepare<[], { n: number }>('SELECT count(*) AS n FROM sync_rejected').get()!.n;
+  }
+
+  rejected(): { deltaId: string; seq: number; deviceId: string; reason: string }[] {
+    return this.db
+      .prepare<[], { deltaId: string; seq: number; deviceId: string; reason: string }>(
+        'SELECT delta_id AS deltaId, seq, device_id AS deviceId, reason FROM sync_rejected ORDER BY seq',
+      )
+      .all();
+  }
+
+  addQuarantine(q: QuarantineRow, at: number): void {
+    this.db
+      .prepare(
+        `INSERT OR IGNORE INTO sync_quarantine (op_id, delta_id, seq, reason, entity, record_id, fields, hlc,
+         device_id, received_at, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        q.opId,
+        q.deltaId,
+        q.seq,
+        q.reason,
+        q.entity,
+        q.recordId,
+        q.fields,
+        q.hlc,
+        q.deviceId,
+        q.receivedAt,
+        at,
+      );
+  }
+
+  quarantineCount(): number {
+    return this.db.prepare<[], { n: number }>('SELECT count(*) AS n FROM sync_quarantine').get()!.n;
+  }
+
+  quarantined(): { opId: string; reason: string }[] {
+    return this.db
+      .prepare<[], { opId: string; reason: string }>(
+        'SELECT op_id AS opId, reason FROM sync_quarantine ORDER BY seq, hlc',
+      )
+      .all();
+  }
+
+  // ---- conflicts ----
+
+  addConflict(c: ConflictRow): void {
+    this.db
+      .prepare(
+        `INSERT OR IGNORE INTO sync_conflicts (conflict_id, entity, record_id, field, current_value, current_hlc,
+         current_device, other_value, other_hlc, other_device, detected_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        c.conflictId,
+        c.entity,
+        c.recordId,
+        c.field,
+        c.currentValue,
+        c.currentHlc,
+        c.currentDevice,
+        c.otherValue,
+        c.otherHlc,
+        c.otherDevice,
+        c.detectedAt,
+      );
+  }
+
+  openConflicts(): ConflictRow[] {
+    return this.db
+      .prepare<[], ConflictRow>(
+        `SELECT ${CONFLICT_COLUMNS} FROM sync_conflicts WHERE resolved_at IS NULL ORDER BY detected_at DESC, conflict_id`,
+      )
+      .all();
+  }
+
+  conflict(conflictId: string): (ConflictRow & { resolvedAt: number | null }) | null {
+    return (
+      this.db
+        .prepare<[string], ConflictRow & { resolvedAt: number | null }>(
+          `SELECT ${CONFLICT_COLUMNS}, resolved_at AS resolvedAt FROM sync_conflicts WHERE conflict_id = ?`,
+        )
+        .get(conflictId) ?? null
+    );
+  }
+
+  resolveConflict(conflictId: string, at: number): void {
+    this.db.prepare('UPDATE sync_conflicts SET resolved_at = ? WHERE conflict_id = ?').run(at, conflictId);
+  }
+
+  /**
+   * Revocation without a vault wipe API: destroys every CRM and sync row in place (secure_delete, so
+   * freed pages are overwritten), then vacuums. Virtual (FTS) tables are emptied through themselves.
+   */
+  destroyAll(): void {
+    const tables = this.db
+      .prepare<[], { name: string; sql: string | null }>(
+        `SELECT name, sql FROM sqlite_master WHERE type = 'table' AND (name LIKE 'crm\\_%' ESCAPE '\\'
+         OR name LIKE 'sync\\_%' ESCAPE '\\')`,
+      )
+      .all();
+    const virtual = tables.filter((t) => /^CREATE VIRTUAL TABLE/i.test(t.sql ?? '')).map((t) => t.name);
+    const plain = tables
+      .filter((t) => !virtual.includes(t.name) && !virtual.some((v) => t.name.startsWith(`${v}_`)))
+      .map((t) => t.name);
+    this.db.pragma('secure_delete = ON');
+    this.db.transaction(() => {
+      // Names come from sqlite_master and match the crm_/sync_ prefixes only.
+      for (const name of [...virtual, ...plain]) this.db.prepare(`DELETE FROM "${name}"`).run();
+    })();
+    this.db.exec('VACUUM');
+  }
+}

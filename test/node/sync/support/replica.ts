@@ -1,0 +1,88 @@
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { CrmMerge, type RemoteRow } from '../../../../electron/services/crm/crm.merge';
+import { crmMigrations } from '../../../../electron/services/crm/crm.migrations';
+import { CrmService } from '../../../../electron/services/crm/crm.service';
+import { entityDefs } from '../../../../electron/services/crm/crm.entities';
+import { OpLogRepository } from '../../../../electron/services/crm/oplog.repository';
+import { openEncryptedDatabase, type Db } from '../../../../electron/services/db/database';
+import { migrate } from '../../../../electron/services/db/migrate';
+import { syncMigrations } from '../../../../electron/services/sync/sync.migrations';
+import { SyncRepository } from '../../../../electron/services/sync/sync.repository';
+import { parseHlc } from '../../../../shared/domain/hlc';
+
+/** One device's vault database (real encrypted SQLite, crm + sync schema) with its CRM and merge. */
+export interface Replica {
+  readonly db: Db;
+  readonly crm: CrmService;
+  readonly merge: CrmMerge;
+  close(): void;
+}
+
+export function openReplica(dir: string, name: string, now: () => number): Replica {
+  const db = openEncryptedDatabase(path.join(dir, `${name}.db`), randomBytes(32));
+  migrate(db, [crmMigrations, syncMigrations]);
+  return { db, crm: new CrmService(db, now), merge: new CrmMerge(db), close: () => db.close() };
+}
+
+/**
+ * What the sync engine's outbox does, without the transport: reconcile, read the pending rows, mark
+ * them pushed. Returns them as remote rows for other replicas.
+ */
+export function pushPending(r: Replica): RemoteRow[] {
+  const oplog = new OpLogRepository(r.db);
+  return r.db.transaction(() => {
+    const rows = oplog.pending(1_000_000);
+    r.merge.reconcile(rows);
+    new SyncRepository(r.db).markPushed(
+      rows.map((x) => x.seq),
+      1,
+    );
+    return rows.map((x) => ({
+      opId: x.opId,
+      entity: x.entity,
+      recordId: x.recordId,
+      hlc: x.hlc,
+      deviceId: parseHlc(x.hlc)!.deviceId,
+      fields: x.fields,
+    }));
+  })();
+}
+
+/** One pulled page: merged in one transaction. */
+export function applyPage(r: Replica, rows: readonly RemoteRow[]): void {
+  r.db.transaction(() => r.merge.apply(rows))();
+}
+
+type Row = Record<string, unknown>;
+
+/**
+ * The replicated state: every record column except `updated_by`/`created_by` (who last touched a
+ * row locally is not part of the LWW state), plus the search index contents.
+ */
+export function stateOf(db: Db): Record<string, Row[]> {
+  const out: Record<string, Row[]> = {};
+  for (const def of Object.values(entityDefs)) {
+    out[def.kind] = db
+      .prepare<[], Row>(`SELECT * FROM ${def.table} ORDER BY id`)
+      .all()
+      .map((r) => {
+        const { updated_by: _u, created_by: _c, ...rest } = r;
+        return rest;
+      });
+  }
+  out.search = db
+    .prepare<[], Row>(
+      `SELECT m.record_id AS id, s.title, s.body FROM crm_search s JOIN crm_search_map m ON m.rowid = s.rowid
+       ORDER BY m.record_id`,
+    )
+    .all();
+  out.tri = db
+    .prepare<[], Row>(
+      `SELECT m.record_id AS id, t.digits, t.emails FROM crm_search_tri t JOIN crm_search_map m ON m.rowid = t.rowid
+       ORDER BY m.record_id`,
+    )
+    .all();
+  out.keys = db.prepare<[], Row>('SELECT * FROM crm_contact_keys ORDER BY kind, value, contact_id').all();
+  return out;
+}
