@@ -59,6 +59,8 @@ export interface SyncServerOptions {
   readonly clock?: () => number;
   /** PEM certificate and key: serve HTTPS. */
   readonly tls?: { readonly cert: Buffer; readonly key: Buffer };
+  /** Behind a load balancer: take the client address from X-Forwarded-For (rate limits key on it). */
+  readonly trustProxy?: boolean;
 }
 
 const STATUS: Partial<Record<ErrorCode, number>> = {
@@ -148,6 +150,9 @@ export async function createSyncServer(options: SyncServerOptions): Promise<Fast
     bodyLimit: limits.maxBodyBytes,
     // Long-polls must not hold a shutdown open: preClose wakes them and idle sockets are closed.
     forceCloseConnections: 'idle',
+    // A client that trickles its request is cut off (long-polls wait at most 30 s, after the request).
+    requestTimeout: 60_000,
+    trustProxy: options.trustProxy ?? false,
   });
 
   // JSON only: every other body type gets 415 before any handler runs.

@@ -9,7 +9,7 @@ import { SqliteSyncStorage } from './storage/storage.sqlite';
 import type { SyncStorage } from './storage/storage';
 
 /**
- * `npm run server -- --data DIR [--port N] [--host H] [--database postgres://...] [--tls-cert F --tls-key F]`
+ * `npm run server -- --data DIR [--port N] [--host H] [--database postgres://...] [--tls-cert F --tls-key F] [--trust-proxy]`
  *
  * Prints one JSON ready line on stdout (`{"event":"ready","url":...}`), logs JSON lines to stderr.
  * Listens on 127.0.0.1 by default and refuses plain HTTP on any address that is not loopback.
@@ -26,7 +26,7 @@ function isLoopback(host: string): boolean {
 function usage(message: string): never {
   log.log('error', 'usage', { message });
   process.stderr.write(
-    `usage: npm run server -- --data DIR [--port N] [--host H] [--database postgres://...] [--tls-cert F --tls-key F]\n`,
+    `usage: npm run server -- --data DIR [--port N] [--host H] [--database postgres://...] [--tls-cert F --tls-key F] [--trust-proxy]\n`,
   );
   process.exit(2);
 }
@@ -40,6 +40,7 @@ async function main(): Promise<void> {
       database: { type: 'string' },
       'tls-cert': { type: 'string' },
       'tls-key': { type: 'string' },
+      'trust-proxy': { type: 'boolean', default: false },
     },
     strict: true,
   });
@@ -59,7 +60,7 @@ async function main(): Promise<void> {
   const storage: SyncStorage = values.database
     ? await PostgresSyncStorage.connect(values.database)
     : SqliteSyncStorage.open(path.join(values.data!, 'sync.sqlite'));
-  const app = await createSyncServer({ storage, logger: log, tls });
+  const app = await createSyncServer({ storage, logger: log, tls, trustProxy: values['trust-proxy'] });
   await app.listen({ host: values.host, port });
   const address = app.server.address();
   const actualPort = typeof address === 'object' && address ? address.port : port;
