@@ -95,13 +95,14 @@ export class CrmService {
     );
   }
 
-  private reindex<T>(def: EntityDef<T>, record: RecordData): void {
+  private reindex<T>(def: EntityDef<T>, record: RecordData, isNew = false): void {
     if (!def.search) return;
     if (record.deletedAt !== null) this.search.remove(record.id);
-    else this.search.put(def.kind, record.id, def.search.doc(record as unknown as T));
+    else this.search.put(def.kind, record.id, def.search.doc(record as unknown as T), isNew);
     if (def.kind === 'contact') {
       const live = record.deletedAt === null;
       this.records.setContactKeys(
+        isNew,
         record.id,
         live ? (record.emails as string[]) : [],
         live ? (record.phones as string[]) : [],
@@ -111,11 +112,19 @@ export class CrmService {
 
   // ---- generic CRUD ------------------------------------------------------------------------------
 
-  create<T>(def: EntityDef<T>, input: Readonly<Record<string, unknown>>, stamp?: Stamp): RecordData {
+  /**
+   * Creates a record. `refsChecked` skips the reference checks for callers that resolved the
+   * references themselves in this transaction (the importer's accounts).
+   */
+  create<T>(
+    def: EntityDef<T>,
+    input: Readonly<Record<string, unknown>>,
+    options: { refsChecked?: boolean } = {},
+  ): RecordData {
     return this.tx(() => {
       const fields: Record<string, unknown> = { ...def.defaults, ...stripUndefined(input) };
-      this.checkRefs(def, fields, null);
-      const s = stamp ?? this.stamp();
+      if (!options.refsChecked) this.checkRefs(def, fields, null);
+      const s = this.stamp();
       const id = uuidv7(s.at);
       const ops: Record<string, unknown> = {};
       for (const f of Object.keys(def.fields)) {
@@ -134,7 +143,7 @@ export class CrmService {
         updatedBy: s.deviceId,
         deletedAt: null,
       };
-      this.reindex(def, record);
+      this.reindex(def, record, true);
       return record;
     });
   }

@@ -144,6 +144,8 @@ function analyse(svc: CrmService, input: ImportInput, now: number): Analysis {
     }
   }
 
+  // Large files check duplicates against one set of all keys instead of a lookup per row.
+  const existingKeys = data.length > 2000 && dedupe !== 'none' ? svc.records.allContactKeys() : null;
   for (let r = 1; r < data.length; r++) {
     if (errorRows.has(r)) continue;
     const cells = data[r]!;
@@ -251,9 +253,11 @@ function analyse(svc: CrmService, input: ImportInput, now: number): Analysis {
     const phoneKeys = (contact.data.phones ?? []).map((p) => p.replace(/\D/g, ''));
     const useEmail = dedupe === 'email' || dedupe === 'emailOrPhone';
     const usePhone = dedupe === 'phone' || dedupe === 'emailOrPhone';
+    const known = (kind: 'email' | 'phone', value: string) =>
+      existingKeys ? existingKeys.has(`${kind}:${value}`) : svc.records.contactByKey(kind, value) !== null;
     const existing =
-      (useEmail && emailKeys.some((e) => svc.records.contactByKey('email', e))) ||
-      (usePhone && phoneKeys.some((p) => svc.records.contactByKey('phone', p)));
+      (useEmail && emailKeys.some((e) => known('email', e))) ||
+      (usePhone && phoneKeys.some((p) => known('phone', p)));
     const inFile =
       (useEmail && emailKeys.some((e) => seenEmails.has(e))) ||
       (usePhone && phoneKeys.some((p) => seenPhones.has(p)));
@@ -316,7 +320,7 @@ export function commitImport(
         }
         accounts.set(key, accountId);
       }
-      svc.create(contactDef, { ...c.contact, accountId });
+      svc.create(contactDef, { ...c.contact, accountId }, { refsChecked: true });
       if ((k + 1) % 2000 === 0) ctx.emit('import.progressed', { importId, done: k + 1, total });
     });
   });

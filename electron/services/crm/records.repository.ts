@@ -273,8 +273,13 @@ export class RecordsRepository {
   }
 
   /** Replaces the de-duplication keys (e-mail, phone digits) of one contact. */
-  setContactKeys(contactId: string, emails: readonly string[], phones: readonly string[]): void {
-    this.stmt('DELETE FROM crm_contact_keys WHERE contact_id = ?').run(contactId);
+  setContactKeys(
+    isNew: boolean,
+    contactId: string,
+    emails: readonly string[],
+    phones: readonly string[],
+  ): void {
+    if (!isNew) this.stmt('DELETE FROM crm_contact_keys WHERE contact_id = ?').run(contactId);
     const ins = this.stmt(
       'INSERT OR IGNORE INTO crm_contact_keys (kind, value, contact_id) VALUES (?, ?, ?)',
     );
@@ -283,6 +288,14 @@ export class RecordsRepository {
       const digits = p.replace(/\D/g, '');
       if (digits) ins.run('phone', digits, contactId);
     }
+  }
+
+  /** Every de-duplication key of live contacts, as `kind:value` (bulk imports check against a set). */
+  allContactKeys(): Set<string> {
+    const rows = this.db
+      .prepare<[], { k: string }>("SELECT kind || ':' || value AS k FROM crm_contact_keys")
+      .all();
+    return new Set(rows.map((r) => r.k));
   }
 
   /** A live contact with this normalised e-mail or phone digits, if any. */

@@ -73,8 +73,8 @@ export class SearchRepository {
   }
 
   /** Indexes (or re-indexes) one record. */
-  put(entity: EntityKind, recordId: string, doc: SearchDoc): void {
-    let rowid = this.mapGet.get(recordId)?.rowid;
+  put(entity: EntityKind, recordId: string, doc: SearchDoc, isNew = false): void {
+    let rowid = isNew ? undefined : this.mapGet.get(recordId)?.rowid;
     if (rowid === undefined) {
       rowid = Number(this.mapIns.run(entity, recordId).lastInsertRowid);
     } else {
