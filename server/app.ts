@@ -128,6 +128,10 @@ function newDevice(reg: DeviceRegistration, workspaceId: string, now: number): D
   };
 }
 
+function idOrNull(value: unknown): string | null {
+  return typeof value === 'string' && syncIdSchema.safeParse(value).success ? value : null;
+}
+
 const workspaceParams = z.object({ workspaceId: syncIdSchema });
 
 /**
@@ -153,6 +157,10 @@ export async function createSyncServer(options: SyncServerOptions): Promise<Fast
     // A client that trickles its request is cut off (long-polls wait at most 30 s, after the request).
     requestTimeout: 60_000,
     trustProxy: options.trustProxy ?? false,
+    // Malformed URLs and the like never reach the error handler: answer them in the same shape.
+    frameworkErrors: (_error, _request, reply) => {
+      void reply.status(400).send({ error: { code: 'VALIDATION', message: 'malformed request' } });
+    },
   });
 
   // JSON only: every other body type gets 415 before any handler runs.
@@ -179,10 +187,8 @@ export async function createSyncServer(options: SyncServerOptions): Promise<Fast
       route: request.routeOptions.url ?? 'unknown',
       status: reply.statusCode,
       ms: Math.round(reply.elapsedTime),
-      deviceId:
-        typeof request.headers[SIGNATURE_HEADERS.device] === 'string'
-          ? (request.headers[SIGNATURE_HEADERS.device] as string).slice(0, 64)
-          : null,
+      // Only something shaped like an id: the header is unverified input.
+      deviceId: idOrNull(request.headers[SIGNATURE_HEADERS.device]),
     });
     done();
   });
@@ -203,6 +209,8 @@ export async function createSyncServer(options: SyncServerOptions): Promise<Fast
     let status = 500;
     let code: ErrorCode = 'INTERNAL';
     let message = 'internal server error';
+    // A library or database error code (e.g. SQLITE_FULL, 57P01) is safe to log; its message is not.
+    let cause: string | null = null;
     if (error instanceof HttpError) {
       status = error.status;
       code = error.code;
@@ -229,9 +237,20 @@ export async function createSyncServer(options: SyncServerOptions): Promise<Fast
         status = 429;
         code = 'RATE_LIMITED';
         message = 'too many requests';
+      } else if (
+        'statusCode' in error &&
+        typeof error.statusCode === 'number' &&
+        error.statusCode >= 400 &&
+        error.statusCode < 500
+      ) {
+        status = error.statusCode;
+        code = 'VALIDATION';
+        message = 'bad request';
+      } else if (typeof fst === 'string' && /^[A-Z0-9_]{1,40}$/.test(fst)) {
+        cause = fst;
       }
     }
-    if (status >= 500) log.log('error', 'request_failed', { code, status });
+    if (status >= 500) log.log('error', 'request_failed', { code, status, cause });
     void reply.status(status).send({ error: { code, message } });
   });
 

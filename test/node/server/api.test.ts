@@ -359,6 +359,11 @@ describe.each([sqlite, postgres])('sync API over HTTP: $name', (backend) => {
     expect(errorCode(last!)).toBe('RATE_LIMITED');
     const route404 = await fetch(`${server.url}/nope`);
     expect(route404.status).toBe(404);
+    const badUrl = await fetch(`${server.url}/v1/workspaces/%E0%A4%A/deltas`);
+    expect([badUrl.status, ((await badUrl.json()) as { error: { code: string } }).error.code]).toEqual([
+      400,
+      'VALIDATION',
+    ]);
   });
 
   it('two server instances on one storage serve the same log, share replay protection and wake each other', async () => {
