@@ -12,6 +12,9 @@ interface VaultState {
   onboarding: boolean;
   /** The last unlock failure; `KEY_MISSING` and `WRONG_KEY` switch the screen to the recovery path. */
   error: ErrorInfo | null;
+  /** The lock screen shows the recovery-code form (key missing or wrong, or the user asked for it). */
+  recoveryMode: boolean;
+  setRecoveryMode: (on: boolean) => void;
   busy: boolean;
   refresh: () => Promise<void>;
   /** Creates the vault; returns the recovery code for the one-time display (never stored here). */
@@ -33,6 +36,8 @@ export const useVaultStore = create<VaultState>((set, get) => ({
   phase: 'loading',
   onboarding: false,
   error: null,
+  recoveryMode: false,
+  setRecoveryMode: (recoveryMode) => set({ recoveryMode, error: null }),
   busy: false,
   refresh: async () => {
     try {
@@ -60,16 +65,18 @@ export const useVaultStore = create<VaultState>((set, get) => ({
     set({ busy: true, error: null });
     try {
       const status = await call('vault.unlock');
-      set({ phase: phaseOf(status), busy: false });
+      set({ phase: phaseOf(status), busy: false, recoveryMode: false });
     } catch (error) {
-      set({ busy: false, error: errorInfo(error) });
+      const info = errorInfo(error);
+      const recoveryMode = info.code === 'KEY_MISSING' || info.code === 'WRONG_KEY';
+      set({ busy: false, error: info, recoveryMode });
     }
   },
   recover: async (recoveryCode) => {
     set({ busy: true, error: null });
     try {
       const status = await call('vault.recover', { recoveryCode });
-      set({ phase: phaseOf(status), busy: false });
+      set({ phase: phaseOf(status), busy: false, recoveryMode: false });
     } catch (error) {
       set({ busy: false, error: errorInfo(error) });
     }

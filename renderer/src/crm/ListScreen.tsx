@@ -44,7 +44,7 @@ function buildColumns(entity: EntityKind, t: TFunction, pipelines: Pipeline[] | 
     key: 'updatedAt',
     label: t('fields.updatedAt'),
     sort: 'updatedAt',
-    width: '140px',
+    width: '160px',
     render: (r) => formatDate(r.updatedAt),
   };
   const owner: Column = {
@@ -129,7 +129,7 @@ function buildColumns(entity: EntityKind, t: TFunction, pipelines: Pipeline[] | 
       key: 'expectedCloseDate',
       label: t('fields.expectedCloseDate'),
       sort: 'expectedCloseDate',
-      width: '130px',
+      width: '160px',
       render: (r) => formatDate((r as Deal).expectedCloseDate),
     },
     updated,
@@ -171,7 +171,7 @@ function Filters({ entity }: { entity: EntityKind }) {
               value={draft.stageId ?? ''}
               onChange={(e) => setDraft({ ...draft, stageId: e.target.value })}
             >
-              <option value="">{t('record.none')}</option>
+              <option value="">{t('lists.all')}</option>
               {stages.map((s) => (
                 <option key={s.id} value={s.id}>
                   {s.name}
@@ -186,7 +186,7 @@ function Filters({ entity }: { entity: EntityKind }) {
               value={draft.status ?? ''}
               onChange={(e) => setDraft({ ...draft, status: e.target.value })}
             >
-              <option value="">{t('record.none')}</option>
+              <option value="">{t('lists.all')}</option>
               {(['open', 'won', 'lost'] as const).map((s) => (
                 <option key={s} value={s}>
                   {t(`dealStatus.${s}`)}

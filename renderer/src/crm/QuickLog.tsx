@@ -90,7 +90,7 @@ export function QuickLog() {
               data-kind={k}
               onClick={() => setKind(k)}
             >
-              {t(`kinds.${k}`)} ({k.toUpperCase()})
+              {t(`kinds.${k}`)} ({k.charAt(0).toUpperCase()})
             </button>
           ))}
         </div>

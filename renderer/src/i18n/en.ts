@@ -86,6 +86,7 @@ export const en = {
     new: 'New',
     empty: 'No records match.',
     unavailable: 'This list is not available yet.',
+    all: 'All',
   },
   settings: {
     title: 'Settings',

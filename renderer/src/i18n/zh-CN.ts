@@ -87,6 +87,7 @@ export const zhCN: Catalogue = {
     new: '新建',
     empty: '没有匹配的记录。',
     unavailable: '此列表暂不可用。',
+    all: '全部',
   },
   settings: {
     title: '设置',

@@ -7,11 +7,10 @@ import { useVaultStore } from '../vault.store';
 /** The lock screen: keychain unlock, with the recovery-code path when the key is missing or wrong. */
 export function Unlock() {
   const { t } = useTranslation();
-  const { unlock, recover, busy, error, clearError } = useVaultStore();
-  const [manualRecovery, setManualRecovery] = useState(false);
+  const { unlock, recover, busy, error, clearError, recoveryMode, setRecoveryMode } = useVaultStore();
   const [code, setCode] = useState('');
   const codeId = useId();
-  const recovery = manualRecovery || error?.code === 'KEY_MISSING' || error?.code === 'WRONG_KEY';
+  const recovery = recoveryMode;
 
   const submitRecovery = async (event: FormEvent) => {
     event.preventDefault();
@@ -41,7 +40,7 @@ export function Unlock() {
               >
                 {busy ? t('unlock.unlocking') : t('unlock.unlock')}
               </button>
-              <button type="button" className="link" onClick={() => setManualRecovery(true)}>
+              <button type="button" className="link" onClick={() => setRecoveryMode(true)}>
                 {t('unlock.useRecovery')}
               </button>
             </div>
@@ -66,14 +65,7 @@ export function Unlock() {
               <button type="submit" className="primary" disabled={busy || code.trim().length === 0}>
                 {t('unlock.recover')}
               </button>
-              <button
-                type="button"
-                className="link"
-                onClick={() => {
-                  setManualRecovery(false);
-                  clearError();
-                }}
-              >
+              <button type="button" className="link" onClick={() => setRecoveryMode(false)}>
                 {t('unlock.useKeychain')}
               </button>
             </div>
