@@ -45,7 +45,7 @@ type AnyDef = EntityDef<unknown>;
 
 function defOf(entity: string): AnyDef | null {
   return Object.prototype.hasOwnProperty.call(entityDefs, entity)
-    ? (entityDefs[entity as keyof typeof entityDefs])
+    ? entityDefs[entity as keyof typeof entityDefs]
     : null;
 }
 
@@ -286,6 +286,7 @@ export class CrmMerge {
     if (def.kind === 'contact') {
       const live = record.deletedAt === null;
       this.records.setContactKeys(
+        false,
         recordId,
         live ? ((record.emails as string[] | null) ?? []) : [],
         live ? ((record.phones as string[] | null) ?? []) : [],

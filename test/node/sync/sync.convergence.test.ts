@@ -94,7 +94,8 @@ function run(replicas: Replica[], log: RemoteRow[][], a: Action): void {
     }
     case 'delete': {
       const ids = liveIds(r, a.deal ? 'crm_deals' : 'crm_contacts');
-      if (ids.length) r.crm.delete(a.deal ? dealDef : contactDef, ids[a.pick % ids.length]!);
+      if (ids.length && a.deal) r.crm.delete(dealDef, ids[a.pick % ids.length]!);
+      else if (ids.length) r.crm.delete(contactDef, ids[a.pick % ids.length]!);
       return;
     }
     case 'push': {
