@@ -87,7 +87,7 @@ export class OpLogRepository {
        ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
     );
     this.lowWaterNext = db.prepare(
-      `SELECT coalesce((SELECT min(seq) - 1 FROM crm_oplog WHERE seq > ?1 AND sync_state = 'pending'),
+      `SELECT coalesce((SELECT min(seq) - 1 FROM crm_oplog WHERE seq > ? AND sync_state = 'pending'),
                        (SELECT max(seq) FROM crm_oplog)) AS lw`,
     );
     this.lastStmt = db.prepare('SELECT hlc FROM crm_oplog ORDER BY seq DESC LIMIT 1');

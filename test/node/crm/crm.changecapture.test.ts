@@ -235,3 +235,34 @@ describe('change capture', () => {
     expect(snapshot(f.db)).toEqual(before);
   });
 });
+
+describe('op log for the sync engine', () => {
+  it('hands out pending ops in HLC order, forgets them once pushed, and applies remote rows once', async () => {
+    const f = createCrmFixture();
+    const { OpLogRepository, fieldOps } = await import('../../../electron/services/crm/oplog.repository');
+    for (let i = 0; i < 4; i++) await f.ok('accounts.create', { name: `A${i}`, industry: 'x' });
+    const log = new OpLogRepository(f.db);
+    const pending = log.pending(100);
+    expect(pending).toHaveLength(4);
+    const hlcs = pending.map((p) => p.hlc);
+    expect([...hlcs].sort()).toEqual(hlcs);
+    const ops = fieldOps(pending[0]!);
+    expect(ops.map((o) => o.field).sort()).toEqual(['industry', 'name']);
+    expect(ops[0]!.opId).toMatch(/^[0-9a-f-]{36}\/(name|industry)$/);
+    log.markPushed([pending[0]!.seq, pending[1]!.seq], 123);
+    expect(log.pending(100).map((p) => p.seq)).toEqual([pending[2]!.seq, pending[3]!.seq]);
+    log.markPushed([pending[3]!.seq], 124);
+    expect(log.pending(100).map((p) => p.seq)).toEqual([pending[2]!.seq]);
+    const remote = {
+      opId: '01900000-0000-7000-8000-00000000000a',
+      entity: 'account' as const,
+      recordId: '01900000-0000-7000-8000-00000000000b',
+      hlc: '000000000001-0000-remote',
+      deviceId: 'remote',
+      fields: '{"name":"R"}',
+    };
+    expect(log.appendRemote(remote)).toBe(true);
+    expect(log.appendRemote(remote)).toBe(false);
+    expect(log.pending(100).map((p) => p.seq)).toEqual([pending[2]!.seq]);
+  });
+});
