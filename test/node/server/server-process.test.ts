@@ -9,8 +9,6 @@ import { postgresBackend, usePostgresCluster } from './backends';
 import { TestDevice } from './sync-client';
 import { tempDir } from '../support/tmp';
 
-usePostgresCluster();
-
 const root = path.resolve(import.meta.dirname, '../../..');
 const children = new Set<ChildProcess>();
 
@@ -57,6 +55,8 @@ function kill(child: ChildProcess): Promise<void> {
 }
 
 describe.each(['sqlite', 'postgres'] as const)('server process (%s)', (kind) => {
+  // Only this backend's tests depend on the cluster (and fail, never skip, without it).
+  if (kind === 'postgres') usePostgresCluster();
   async function storageArgs(): Promise<string[]> {
     const data = tempDir('fv-srv-');
     if (kind === 'sqlite') return ['--data', data];
