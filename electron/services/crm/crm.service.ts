@@ -263,8 +263,8 @@ export class CrmService {
 
   /** The position after the last deal of a stage (new deals go to the end). */
   endOfStage(pipelineId: string, stageId: string): number {
-    const others = this.records.stagePositions(pipelineId, stageId, '');
-    return others.length ? others[others.length - 1]!.position + 1 : 0;
+    const max = this.records.maxStagePosition(pipelineId, stageId);
+    return max === null ? 0 : max + 1;
   }
 
   // ---- timeline ----------------------------------------------------------------------------------

@@ -243,6 +243,14 @@ export class RecordsRepository {
     ).all(pipelineId, stageId, exceptId) as { id: string; position: number }[];
   }
 
+  /** The largest position among the live deals of a stage (null when empty). */
+  maxStagePosition(pipelineId: string, stageId: string): number | null {
+    const row = this.stmt(
+      'SELECT max(position) AS p FROM crm_deals WHERE pipeline_id = ? AND stage_id = ? AND deleted_at IS NULL',
+    ).get(pipelineId, stageId);
+    return (row?.p as number | null | undefined) ?? null;
+  }
+
   /** The number of live deals in a pipeline, optionally limited to some stages. */
   countDeals(pipelineId: string, stageIds: readonly string[] | null): number {
     if (stageIds && stageIds.length === 0) return 0;
