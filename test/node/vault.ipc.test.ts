@@ -17,7 +17,7 @@ describe('vault channels through the IPC router (zod in, zod out, typed errors, 
     });
     expect(await call('vault.unlock')).toMatchObject({ ok: false, error: { code: 'VAULT_NOT_SET_UP' } });
     const setup = await call('vault.setup');
-    expect(setup).toMatchObject({ ok: true, value: { status: { state: 'unlocked', cipher: 'chacha20' } } });
+    expect(setup).toMatchObject({ ok: true, value: { status: { state: 'unlocked', cipher: 'aegis-256' } } });
     const { recoveryCode, status } = (
       setup as { value: { recoveryCode: string; status: { vaultId: string } } }
     ).value;

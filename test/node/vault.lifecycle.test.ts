@@ -61,7 +61,7 @@ describe('vault lifecycle (real encrypted SQLite, real Secret Service)', () => {
     expect(recoveryCode).toMatch(/^([0-9A-HJKMNP-TV-Z]{4}-){7}[0-9A-HJKMNP-TV-Z]{4}$/);
     expect(status).toMatchObject({
       state: 'unlocked',
-      cipher: 'chacha20',
+      cipher: 'aegis-256',
       schema: { vault: 1, test_notes: 1 },
     });
     expect(status.vaultId).toMatch(/^[a-f0-9]{32}$/);
@@ -69,7 +69,7 @@ describe('vault lifecycle (real encrypted SQLite, real Secret Service)', () => {
 
     addNote(service, 'first note');
     const locked = await service.lock();
-    expect(locked).toEqual({ state: 'locked', vaultId: status.vaultId, cipher: 'chacha20', schema: null });
+    expect(locked).toEqual({ state: 'locked', vaultId: status.vaultId, cipher: 'aegis-256', schema: null });
     expect(events.map((e) => e.event)).toEqual(['vault.unlocked', 'vault.locked']);
     expect(() => service.access.db()).toThrow(expect.objectContaining({ code: 'VAULT_LOCKED' }));
 

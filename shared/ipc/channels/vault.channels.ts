@@ -8,7 +8,7 @@ export const vaultStatusSchema = z.object({
   state: vaultStateSchema,
   /** Random id of this vault (names the keychain entry); null before set-up. */
   vaultId: z.string().nullable(),
-  /** Page cipher of the store, e.g. `chacha20`; null before set-up. */
+  /** Page cipher of the store, e.g. `aegis-256`; null before set-up. */
   cipher: z.string().nullable(),
   /** Applied schema version per domain; null unless unlocked. */
   schema: z.record(z.string(), z.number().int()).nullable(),
