@@ -1,5 +1,5 @@
 import rateLimit from '@fastify/rate-limit';
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { AppError, isErrorCode, type ErrorCode } from '../shared/errors';
 import { verifyInviteAcceptance } from '../shared/sync/invite';
@@ -159,7 +159,10 @@ export async function createSyncServer(options: SyncServerOptions): Promise<Fast
     trustProxy: options.trustProxy ?? false,
     // Malformed URLs and the like never reach the error handler: answer them in the same shape.
     frameworkErrors: (_error, _request, reply) => {
-      void reply.status(400).send({ error: { code: 'VALIDATION', message: 'malformed request' } });
+      // The option's reply type is generic over every route's schema; this answer fits any route.
+      void (reply as FastifyReply)
+        .status(400)
+        .send({ error: { code: 'VALIDATION', message: 'malformed request' } });
     },
   });
 

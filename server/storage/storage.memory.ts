@@ -50,6 +50,11 @@ export class MemorySyncStorage implements SyncStorage {
     if (d.status === 'revoked') return Promise.resolve(d);
     const revoked: DeviceRecord = { ...d, status: 'revoked', revokedAt: now };
     this.devices.set(deviceId, revoked);
+    for (const [id, invite] of this.invites) {
+      if (invite.createdBy === deviceId && invite.workspaceId === workspaceId && invite.usedBy === null) {
+        this.invites.set(id, { ...invite, expiresAt: Math.min(invite.expiresAt, now) });
+      }
+    }
     return Promise.resolve(revoked);
   }
 

@@ -266,16 +266,23 @@ export class PostgresSyncStorage implements SyncStorage {
     return r.rows.map(toDevice);
   }
 
-  async revokeDevice(workspaceId: string, deviceId: string, now: number): Promise<DeviceRecord | null> {
-    await this.pool.query(
-      `UPDATE devices SET status = 'revoked', revoked_at = $1 WHERE device_id = $2 AND workspace_id = $3 AND status = 'active'`,
-      [now, deviceId, workspaceId],
-    );
-    const r = await this.pool.query<DeviceRow>(
-      'SELECT * FROM devices WHERE device_id = $1 AND workspace_id = $2',
-      [deviceId, workspaceId],
-    );
-    return r.rows[0] ? toDevice(r.rows[0]) : null;
+  revokeDevice(workspaceId: string, deviceId: string, now: number): Promise<DeviceRecord | null> {
+    return this.tx(async (c) => {
+      await c.query(
+        `UPDATE devices SET status = 'revoked', revoked_at = $1 WHERE device_id = $2 AND workspace_id = $3 AND status = 'active'`,
+        [now, deviceId, workspaceId],
+      );
+      // A departed device must not bring anyone in through invites it made earlier.
+      await c.query(
+        'UPDATE invites SET expires_at = LEAST(expires_at, $1) WHERE created_by = $2 AND workspace_id = $3 AND used_by IS NULL',
+        [now, deviceId, workspaceId],
+      );
+      const r = await c.query<DeviceRow>('SELECT * FROM devices WHERE device_id = $1 AND workspace_id = $2', [
+        deviceId,
+        workspaceId,
+      ]);
+      return r.rows[0] ? toDevice(r.rows[0]) : null;
+    });
   }
 
   async createInvite(i: InviteRecord): Promise<'created' | 'exists'> {

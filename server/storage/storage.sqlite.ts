@@ -223,6 +223,10 @@ export class SqliteSyncStorage implements SyncStorage {
       this.q(
         `UPDATE devices SET status = 'revoked', revoked_at = ? WHERE device_id = ? AND workspace_id = ? AND status = 'active'`,
       ).run(now, deviceId, workspaceId);
+      // A departed device must not bring anyone in through invites it made earlier.
+      this.q(
+        'UPDATE invites SET expires_at = MIN(expires_at, ?) WHERE created_by = ? AND workspace_id = ? AND used_by IS NULL',
+      ).run(now, deviceId, workspaceId);
       const row = this.q('SELECT * FROM devices WHERE device_id = ? AND workspace_id = ?').get(
         deviceId,
         workspaceId,

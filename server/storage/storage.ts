@@ -68,7 +68,10 @@ export interface SyncStorage {
   createWorkspace(workspaceId: string, device: DeviceRecord): Promise<'created' | 'exists' | 'device_exists'>;
   getDevice(deviceId: string): Promise<DeviceRecord | null>;
   listDevices(workspaceId: string): Promise<DeviceRecord[]>;
-  /** Marks the device revoked (idempotent); null when it is not in that workspace. */
+  /**
+   * Marks the device revoked (idempotent) and expires the unused invites it created, so a departed
+   * device cannot bring anyone in later; null when it is not in that workspace.
+   */
   revokeDevice(workspaceId: string, deviceId: string, now: number): Promise<DeviceRecord | null>;
   /** `exists` when the invite id is taken. */
   createInvite(invite: InviteRecord): Promise<'created' | 'exists'>;

@@ -84,6 +84,22 @@ describe.each([sqliteBackend, postgresBackend, memoryBackend])('storage: $name',
     expect((await storage.getDevice(first.deviceId))?.status).toBe('revoked');
   });
 
+  it('revoking a device expires the unused invites it created, not the used ones or others', async () => {
+    const { storage } = await fresh();
+    const { ws, first } = await workspace(storage);
+    const second = device(ws);
+    const invites = [invite(ws, first.deviceId), invite(ws, first.deviceId), invite(ws, first.deviceId)];
+    for (const i of invites) await storage.createInvite(i);
+    expect((await storage.acceptInvite(invites[0]!.inviteId, second, 2_000)).kind).toBe('accepted');
+    const others = invite(ws, second.deviceId);
+    await storage.createInvite(others);
+    await storage.revokeDevice(ws, first.deviceId, 3_000);
+    expect((await storage.acceptInvite(invites[1]!.inviteId, device(ws), 3_000)).kind).toBe('expired');
+    expect((await storage.getInvite(invites[2]!.inviteId))?.expiresAt).toBe(3_000);
+    expect((await storage.getInvite(invites[0]!.inviteId))?.usedBy).toBe(second.deviceId);
+    expect((await storage.acceptInvite(others.inviteId, device(ws), 3_000)).kind).toBe('accepted');
+  });
+
   it('invites are single-use, expire, and register the joiner atomically', async () => {
     const { storage } = await fresh();
     const { ws, first } = await workspace(storage);
