@@ -28,7 +28,9 @@ import { SearchRepository } from './search.repository';
 
 /** Same value for change detection: JSON identity (field values are plain JSON data). */
 function same(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+  if (a === b || (a == null && b == null)) return true;
+  if (typeof a !== 'object' || typeof b !== 'object') return false;
+  return JSON.stringify(a) === JSON.stringify(b);
 }
 
 /** A mutation's stamp: one HLC for all of its field ops. */

@@ -13,6 +13,15 @@ export const HL_CLOSE = '\u0002';
 
 /** Replaces C0 control characters (but tab and newline) and the ZWSP marker with spaces. */
 function stripMarkers(text: string): string {
+  let clean = true;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if ((c < 0x20 && c !== 0x09 && c !== 0x0a) || c === 0x200b) {
+      clean = false;
+      break;
+    }
+  }
+  if (clean) return text;
   let out = '';
   for (const ch of text) {
     const c = ch.charCodeAt(0);
