@@ -98,6 +98,7 @@ describe('keychain failures come back typed (real libsecret, broken environments
       { call: 'set', ok: false, code: 'KEYCHAIN_UNAVAILABLE' },
       { call: 'get', ok: false, code: 'KEYCHAIN_UNAVAILABLE' },
       { call: 'delete', ok: false, code: 'KEYCHAIN_UNAVAILABLE' },
+      { call: 'vault.setup', ok: false, code: 'KEYCHAIN_UNAVAILABLE' },
     ]);
   });
 
