@@ -47,6 +47,8 @@ const BACKOFF_MIN_MS = 1_000;
 const BACKOFF_MAX_MS = 60_000;
 /** Long-poll wait between automatic syncs; local edits wait at most this long to be pushed. */
 const IDLE_WAIT_MS = 10_000;
+/** How often the idle loop looks for local edits to push. */
+const LOCAL_POLL_MS = 1_000;
 
 export interface SyncEngineOptions {
   readonly db: Db;
@@ -111,6 +113,9 @@ export class SyncEngine {
   private stopped = false;
   private revoked = false;
   private loopRunning = false;
+  /** A non-fatal problem of the last cycle (CLOCK_SKEW, DELTA_REJECTED), shown with the idle status. */
+  private warning: SyncStatus['error'] = null;
+  private pendingCache: number | null = null;
   private state: Pick<SyncStatus, 'state' | 'progress' | 'nextRetryAt' | 'error'> = {
     state: 'not_configured',
     progress: null,
@@ -162,13 +167,20 @@ export class SyncEngine {
 
   // ---- status ----
 
-  status(): SyncStatus {
+  /**
+   * The current status. `fresh` recounts pending ops; progress events during a sync reuse the last
+   * count (counting scans the op log, which a bootstrap makes large).
+   */
+  status(fresh = true): SyncStatus {
     const ws = this.workspace;
     if (this.stopped && !this.revoked) throw new AppError('VAULT_LOCKED', 'The vault is locked');
     const counts = this.revoked
       ? { pending: 0, rejected: 0, quarantined: 0 }
       : {
-          pending: this.repo.pendingCount(),
+          pending:
+            fresh || this.pendingCache === null
+              ? (this.pendingCache = this.repo.pendingCount())
+              : this.pendingCache,
           rejected: this.repo.rejectedCount(),
           quarantined: this.repo.quarantineCount(),
         };
@@ -188,7 +200,7 @@ export class SyncEngine {
   private setState(patch: Partial<SyncEngine['state']>): void {
     this.state = { ...this.state, ...patch };
     try {
-      this.options.onStatus(this.status());
+      this.options.onStatus(this.status(this.state.state !== 'syncing'));
     } catch (error) {
       this.options.logger.log('warn', 'sync.statusFailed', { code: toAppError(error).code });
     }
@@ -518,8 +530,9 @@ export class SyncEngine {
     if (this.revoked) return this.status();
     this.requireWorkspace();
     try {
+      this.warning = null;
       await this.guard(() => this.cycle());
-      this.setState({ state: 'idle', progress: null, nextRetryAt: null, error: null });
+      this.setState({ state: 'idle', progress: null, nextRetryAt: null, error: this.warning });
     } catch (error) {
       const e = toAppError(error);
       if (this.revoked) return this.status();
@@ -567,10 +580,7 @@ export class SyncEngine {
     }
     if (skew > 0) {
       this.options.logger.log('warn', 'sync.clockSkew', { quarantined: skew });
-      this.state = {
-        ...this.state,
-        error: { code: 'CLOCK_SKEW', message: `${skew} op(s) stamped too far ahead were quarantined` },
-      };
+      this.warning = { code: 'CLOCK_SKEW', message: `${skew} op(s) stamped too far ahead were quarantined` };
     }
   }
 
@@ -648,12 +658,9 @@ export class SyncEngine {
       });
     }
     if (rejected.length > 0) {
-      this.state = {
-        ...this.state,
-        error: {
-          code: 'DELTA_REJECTED',
-          message: `${rejected.length} delta(s) failed to authenticate and were skipped`,
-        },
+      this.warning = {
+        code: 'DELTA_REJECTED',
+        message: `${rejected.length} delta(s) failed to authenticate and were skipped`,
       };
     }
     return held.filter((h) => h.reason === 'clock_skew').length;
@@ -711,6 +718,36 @@ export class SyncEngine {
 
   // ---- background loop ----
 
+  /**
+   * Long-polls the server for new deltas; returns early when the local op log grows (an edit to
+   * push), checked cheaply by its largest seq every couple of seconds.
+   */
+  private async waitForChanges(): Promise<void> {
+    const { ws } = this.requireWorkspace();
+    const local = new AbortController();
+    const startSeq = this.repo.maxOpSeq();
+    const timer = setInterval(() => {
+      try {
+        if (this.repo.maxOpSeq() !== startSeq) local.abort();
+      } catch {
+        local.abort();
+      }
+    }, LOCAL_POLL_MS);
+    try {
+      await this.api().request(
+        'GET',
+        syncRoutes.wait(ws.workspaceId, ws.cursor, IDLE_WAIT_MS),
+        undefined,
+        waitResponseSchema,
+        { timeoutMs: IDLE_WAIT_MS + 5_000, signal: local.signal },
+      );
+    } catch (error) {
+      if (!local.signal.aborted) throw error;
+    } finally {
+      clearInterval(timer);
+    }
+  }
+
   private async loop(): Promise<void> {
     let backoff = 0;
     const signal = this.abort.signal;
@@ -718,14 +755,7 @@ export class SyncEngine {
       try {
         await this.syncNow();
         backoff = 0;
-        const { ws } = this.requireWorkspace();
-        await this.api().request(
-          'GET',
-          syncRoutes.wait(ws.workspaceId, ws.cursor, IDLE_WAIT_MS),
-          undefined,
-          waitResponseSchema,
-          { timeoutMs: IDLE_WAIT_MS + 10_000 },
-        );
+        await this.waitForChanges();
       } catch (error) {
         if (this.stopped || this.revoked) break;
         const e = toAppError(error);

@@ -34,7 +34,7 @@ export class SyncHttpClient {
     path: string,
     body: unknown,
     schema: S,
-    options: { timeoutMs?: number } = {},
+    options: { timeoutMs?: number; signal?: AbortSignal } = {},
   ): Promise<z.infer<S>> {
     const url = new URL(this.serverUrl.replace(/\/+$/, '') + path);
     const bytes = body === undefined ? undefined : utf8(JSON.stringify(body));
@@ -47,7 +47,11 @@ export class SyncHttpClient {
       signSecretKey: id.signSecretKey,
     });
     const timeout = AbortSignal.timeout(options.timeoutMs ?? REQUEST_TIMEOUT_MS);
-    const signal = this.signal ? AbortSignal.any([this.signal, timeout]) : timeout;
+    const signal = AbortSignal.any([
+      timeout,
+      ...(this.signal ? [this.signal] : []),
+      ...(options.signal ? [options.signal] : []),
+    ]);
     let response: Response;
     let text: string;
     try {

@@ -144,6 +144,11 @@ export class SyncRepository {
     for (const seq of seqs) stmt.run(at, seq);
   }
 
+  /** The op log's largest seq (its primary key: instant), to notice new local edits. */
+  maxOpSeq(): number {
+    return this.db.prepare<[], { s: number | null }>('SELECT max(seq) AS s FROM crm_oplog').get()?.s ?? 0;
+  }
+
   /** Local ops not yet acknowledged by the server. */
   pendingCount(): number {
     return this.db

@@ -33,7 +33,12 @@ export interface TestClient {
   dispose(): Promise<void>;
 }
 
-export async function createClient(name: string, dataDir: string, keychain: Keychain): Promise<TestClient> {
+export async function createClient(
+  name: string,
+  dataDir: string,
+  keychain: Keychain,
+  options: { autoSync?: boolean; now?: () => number } = {},
+): Promise<TestClient> {
   const statuses: SyncStatus[] = [];
   const vault = new VaultService({
     dataDir,
@@ -47,7 +52,7 @@ export async function createClient(name: string, dataDir: string, keychain: Keyc
     if (event === 'sync.statusChanged') statuses.push(payload as SyncStatus);
   };
   const sync = createSyncModule({ dataDir, logger: silentLogger, emit, now: Date.now }, vault.access, {
-    autoSync: false,
+    autoSync: options.autoSync ?? false,
     wipeVault: () => wipeVault(vault, keychain),
   });
   await vault.setup();
@@ -63,7 +68,7 @@ export async function createClient(name: string, dataDir: string, keychain: Keyc
     crm() {
       const db = vault.access.db();
       if (!crm || crmDb !== db) {
-        crm = new CrmService(db, Date.now);
+        crm = new CrmService(db, options.now ?? Date.now);
         crmDb = db;
       }
       return crm;

@@ -1,0 +1,216 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createSyncServer } from '../../../server/app';
+import { SqliteSyncStorage } from '../../../server/storage/storage.sqlite';
+import { contactDef } from '../../../electron/services/crm/crm.entities';
+import { encodeDelta } from '../../../electron/services/sync/sync.delta';
+import { SyncHttpClient } from '../../../electron/services/sync/sync.http';
+import { SyncRepository } from '../../../electron/services/sync/sync.repository';
+import { formatHlc } from '../../../shared/domain/hlc';
+import { uuidv7 } from '../../../shared/domain/ids';
+import { AppError } from '../../../shared/errors';
+import { randomId } from '../../../shared/sync/device-keys';
+import { toBase64Url } from '../../../shared/sync/encoding';
+import { sealDelta } from '../../../shared/sync/envelope';
+import { pushResponseSchema, syncRoutes } from '../../../shared/sync/protocol';
+import type { SyncStatus } from '../../../shared/sync/sync.contract';
+import { realKeychain } from '../support/vault';
+import { CALL, createClient, type TestClient } from './support/client';
+
+let storage: SqliteSyncStorage;
+let app: FastifyInstance;
+let port = 0;
+let url = '';
+let storageDir = '';
+const clients: TestClient[] = [];
+
+async function startServer(): Promise<void> {
+  app = await createSyncServer({ storage });
+  await app.listen({ host: '127.0.0.1', port });
+  const address = app.server.address();
+  if (typeof address !== 'object' || !address) throw new Error('no address');
+  port = address.port;
+  url = `http://127.0.0.1:${port}`;
+}
+
+beforeAll(async () => {
+  storageDir = mkdtempSync(path.join(tmpdir(), 'fv-engine-'));
+  storage = SqliteSyncStorage.open(path.join(storageDir, 'sync.sqlite'));
+  await startServer();
+});
+
+afterEach(async () => {
+  for (const c of clients.splice(0)) {
+    await c.dispose();
+    const id = c.vaultId();
+    if (id) await c.keychain.delete(id);
+    rmSync(c.dataDir, { recursive: true, force: true });
+  }
+  if (!app.server.listening) await startServer();
+});
+
+afterAll(async () => {
+  await app.close();
+  await storage.close();
+  rmSync(storageDir, { recursive: true, force: true });
+});
+
+async function client(
+  name: string,
+  options: { autoSync?: boolean; now?: () => number } = {},
+): Promise<TestClient> {
+  const c = await createClient(
+    name,
+    mkdtempSync(path.join(tmpdir(), `fv-engine-${name}-`)),
+    realKeychain(),
+    options,
+  );
+  clients.push(c);
+  return c;
+}
+
+async function join(a: TestClient, b: TestClient): Promise<void> {
+  const invite = await a.sync.handlers['invites.create']({ ttlHours: 1 }, CALL);
+  await b.sync.handlers['invites.accept']({ code: invite.code }, CALL);
+}
+
+const syncNow = (c: TestClient): Promise<SyncStatus> =>
+  Promise.resolve(c.sync.handlers['sync.now'](undefined, CALL));
+
+async function until(check: () => boolean, what: string, ms = 20_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function rejectsWith(p: Promise<unknown> | unknown, code: string): Promise<void> {
+  await expect(Promise.resolve(p)).rejects.toSatisfy((e) => e instanceof AppError && e.code === code);
+}
+
+describe('sync engine', () => {
+  it('reports not_configured, then syncing with progress, then idle with pending count and last sync time', async () => {
+    const a = await client('a');
+    expect((await a.sync.handlers['sync.status'](undefined, CALL)).state).toBe('not_configured');
+    a.crm().create(contactDef, { name: 'before the workspace' });
+    expect((await a.sync.handlers['sync.status'](undefined, CALL)).pending).toBe(1);
+    await a.sync.handlers['workspace.create']({ serverUrl: url, name: 'T' }, CALL);
+    await rejectsWith(a.sync.handlers['workspace.create']({ serverUrl: url, name: 'T' }, CALL), 'CONFLICT');
+    const done = await syncNow(a);
+    expect(done).toMatchObject({ state: 'idle', pending: 0, error: null, progress: null });
+    expect(done.lastSyncAt).not.toBeNull();
+    expect(a.statuses.some((s) => s.state === 'syncing' && s.progress?.phase === 'push')).toBe(true);
+    expect(a.statuses.at(-1)).toEqual(done);
+  });
+
+  it('refuses a malformed invite code with VALIDATION and a used one with CONFLICT, changing nothing', async () => {
+    const a = await client('a');
+    const b = await client('b');
+    const c = await client('c');
+    await a.sync.handlers['workspace.create']({ serverUrl: url, name: 'T' }, CALL);
+    await rejectsWith(
+      b.sync.handlers['invites.accept']({ code: 'FV1.not-a-code-at-all' }, CALL),
+      'VALIDATION',
+    );
+    expect((await b.sync.handlers['sync.status'](undefined, CALL)).state).toBe('not_configured');
+    const invite = await a.sync.handlers['invites.create']({ ttlHours: 1 }, CALL);
+    await b.sync.handlers['invites.accept']({ code: invite.code }, CALL);
+    await rejectsWith(c.sync.handlers['invites.accept']({ code: invite.code }, CALL), 'CONFLICT');
+    expect((await c.sync.handlers['sync.status'](undefined, CALL)).state).toBe('not_configured');
+  });
+
+  it('quarantines ops stamped far ahead of the server receive time (CLOCK_SKEW) and applies the rest', async () => {
+    const ahead = await client('ahead', { now: () => Date.now() + 20 * 60_000 });
+    const b = await client('b');
+    await ahead.sync.handlers['workspace.create']({ serverUrl: url, name: 'T' }, CALL);
+    await join(ahead, b);
+    await syncNow(b);
+    const skewed = ahead.crm().create(contactDef, { name: 'from the future' });
+    await syncNow(ahead);
+    const status = await syncNow(b);
+    expect(status.quarantinedOps).toBe(1);
+    expect(status.error?.code).toBe('CLOCK_SKEW');
+    expect(
+      b.vault.access.db().prepare('SELECT 1 FROM crm_contacts WHERE id = ?').get(skewed.id),
+    ).toBeUndefined();
+    expect(new SyncRepository(b.vault.access.db()).quarantined()[0]?.reason).toBe('clock_skew');
+  });
+
+  it('quarantines rows a member pushed in another device name or with invalid values; the valid rows of the delta apply', async () => {
+    const a = await client('a');
+    const b = await client('b');
+    const { workspaceId } = await a.sync.handlers['workspace.create']({ serverUrl: url, name: 'T' }, CALL);
+    await join(a, b);
+    await syncNow(b);
+    const repo = new SyncRepository(a.vault.access.db());
+    const ws = repo.workspace()!;
+    const keys = repo.keys();
+    const sign = keys.find((k) => k.kind === 'sign')!.secret;
+    const wsKey = keys.find((k) => k.kind === 'workspace')!;
+    const own = ws.deviceId.slice(0, ws.deviceId.lastIndexOf('-'));
+    const now = Date.now();
+    const row = (device: string, recordId: string, fields: Record<string, unknown>) => ({
+      opId: uuidv7(now),
+      entity: 'contact',
+      recordId,
+      hlc: formatHlc({ wall: now, counter: 0, deviceId: device }),
+      fields: JSON.stringify(fields),
+    });
+    const good = uuidv7(now);
+    const deltaId = randomId();
+    const envelope = sealDelta(
+      encodeDelta([
+        row(own, good, { name: 'valid' }),
+        row('someoneElse1', uuidv7(now), { name: 'impersonated' }),
+        row(own, uuidv7(now), { name: 42 }),
+      ]),
+      { workspaceId, deviceId: ws.deviceId, deltaId },
+      { keyId: wsKey.keyId, key: wsKey.secret },
+    );
+    const http = new SyncHttpClient(url, () => ({ deviceId: ws.deviceId, signSecretKey: sign }));
+    await http.request(
+      'POST',
+      syncRoutes.deltas(workspaceId),
+      { deltas: [{ deltaId, envelope: toBase64Url(envelope) }] },
+      pushResponseSchema,
+    );
+    const status = await syncNow(b);
+    expect(status.quarantinedOps).toBe(2);
+    expect(status.rejectedDeltas).toBe(0);
+    expect(
+      new SyncRepository(b.vault.access.db())
+        .quarantined()
+        .map((q) => q.reason)
+        .sort(),
+    ).toEqual(['foreign_device', 'invalid:bad_value']);
+    expect(b.crm().get(contactDef, good).name).toBe('valid');
+  });
+
+  it('goes offline with a retry time when the server is down, keeps edits, and catches up by itself', async () => {
+    const a = await client('a');
+    const b = await client('b', { autoSync: true });
+    await a.sync.handlers['workspace.create']({ serverUrl: url, name: 'T' }, CALL);
+    await join(a, b);
+    await until(() => b.statuses.some((s) => s.state === 'idle' && s.lastSyncAt !== null), 'first sync');
+    await app.close();
+    const offline = b.crm().create(contactDef, { name: 'written offline' });
+    await until(
+      () =>
+        b.statuses.some(
+          (s) => s.state === 'offline' && s.error?.code === 'SYNC_OFFLINE' && s.nextRetryAt !== null,
+        ),
+      'offline status',
+    );
+    await startServer();
+    await until(() => {
+      const last = b.statuses.at(-1);
+      return last?.state === 'idle' && last.pending === 0;
+    }, 'catch-up');
+    await syncNow(a);
+    expect(a.crm().get(contactDef, offline.id).name).toBe('written offline');
+  }, 60_000);
+});
