@@ -88,7 +88,7 @@ async function until(check: () => boolean, what: string, ms = 20_000): Promise<v
   }
 }
 
-async function rejectsWith(p: Promise<unknown> | unknown, code: string): Promise<void> {
+async function rejectsWith(p: unknown, code: string): Promise<void> {
   await expect(Promise.resolve(p)).rejects.toSatisfy((e) => e instanceof AppError && e.code === code);
 }
 
