@@ -30,6 +30,14 @@ test('first run -> account, contact, deal -> visit -> board -> palette -> lock -
   await page.keyboard.press('Enter');
   await expect(page.getByTestId('quicklog')).toBeHidden();
   await expect(page.getByTestId('timeline')).toContainText('Visited the Acme plant');
+  // A task due today shows on Home.
+  const now = new Date();
+  const today = `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, '0')}-${String(now.getDate()).padStart(2, '0')}`;
+  await page.getByLabel('Task title').fill('Send the pilot offer');
+  await page.getByLabel('Due').fill(today);
+  await page.getByRole('button', { name: 'Create' }).last().click();
+  await go(page, 'home');
+  await expect(page.getByRole('region', { name: 'Due today' })).toContainText('Send the pilot offer');
 
   // Board: keyboard move to the next stage, then drag to the third.
   await go(page, 'board');
@@ -63,5 +71,15 @@ test('first run -> account, contact, deal -> visit -> board -> palette -> lock -
   await page.getByRole('button', { name: 'Acme pilot' }).click();
   await expect(page.getByTestId('deal-stage')).toContainText('Proposal');
   await expect(page.getByTestId('timeline')).toContainText('Visited the Acme plant');
+
+  // Won, with a reason: the card leaves the board and the deal says so.
+  await go(page, 'board');
+  await page.locator('[data-won]').first().click();
+  await page.getByTestId('close-reason').fill('Pilot budget approved');
+  await page.getByTestId('close-confirm').click();
+  await expect(page.getByTestId('board')).not.toContainText('Acme pilot');
+  await go(page, 'deal');
+  await page.getByRole('button', { name: 'Acme pilot' }).click();
+  await expect(page.getByTestId('deal-stage')).toContainText('Won');
   expect(errors).toEqual([]);
 });

@@ -295,17 +295,73 @@ const TITLES: Record<EntityKind, 'nav.accounts' | 'nav.contacts' | 'nav.deals'> 
   deal: 'nav.deals',
 };
 
-/** A virtualised, sortable, filterable list of accounts, contacts or deals. */
-export function ListScreen({ entity }: { entity: EntityKind }) {
+/**
+ * The scrolling rows. Its own component so a scroll re-renders only this, not the header and filters.
+ */
+function ListBody(props: {
+  entity: EntityKind;
+  columns: Column[];
+  template: string;
+  onOpen: (id: string) => void;
+}) {
   // TanStack Virtual returns fresh values from a stable object, which the React Compiler cannot memoise.
   'use no memo';
   const { t } = useTranslation();
+  const { entity, columns, template, onOpen } = props;
+  const items = useListsStore((s) => s.lists[entity].items);
+  const total = useListsStore((s) => s.lists[entity].total);
+  const nextCursor = useListsStore((s) => s.lists[entity].nextCursor);
+  const loaded = useListsStore((s) => s.lists[entity].loaded);
+  const loadMore = useListsStore((s) => s.loadMore);
+  const scrollRef = useRef<HTMLDivElement>(null);
+  // Size the list by the total so the scrollbar is honest; rows beyond the loaded pages are placeholders.
+  const count = nextCursor ? Math.max(total, items.length + 1) : items.length;
+  const virtualizer = useVirtualizer({
+    count,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => ROW_HEIGHT,
+    overscan: 8,
+    // Let React batch scroll updates instead of rendering synchronously inside the scroll event.
+    useFlushSync: false,
+  });
+  const virtualItems = virtualizer.getVirtualItems();
+  const lastIndex = virtualItems[virtualItems.length - 1]?.index ?? 0;
+  useEffect(() => {
+    if (lastIndex >= items.length - 100 && nextCursor) void loadMore(entity);
+  }, [lastIndex, items.length, nextCursor, entity, loadMore]);
+  const loadingLabel = t('app.loading');
+  return (
+    <div ref={scrollRef} className="vscroll" data-testid="list-scroll">
+      <div
+        style={{ height: virtualizer.getTotalSize(), position: 'relative' }}
+        role={count > 0 ? 'rowgroup' : undefined}
+      >
+        {virtualItems.map((v) => (
+          <ListRow
+            key={items[v.index]?.id ?? `loading-${v.index}`}
+            index={v.index}
+            start={v.start}
+            record={items[v.index]}
+            columns={columns}
+            template={template}
+            onOpen={onOpen}
+            loadingLabel={loadingLabel}
+          />
+        ))}
+      </div>
+      {loaded && items.length === 0 && <p className="muted empty">{t('lists.empty')}</p>}
+    </div>
+  );
+}
+
+/** A virtualised, sortable, filterable list of accounts, contacts or deals. */
+export function ListScreen({ entity }: { entity: EntityKind }) {
+  const { t } = useTranslation();
   const list = useListsStore((s) => s.lists[entity]);
-  const { setQuery, loadMore, reload } = useListsStore.getState();
+  const { setQuery, reload } = useListsStore.getState();
   const navigate = useUiStore((s) => s.navigate);
   const columns = useColumns(entity);
   const open = useCallback((id: string) => navigate({ name: 'record', entity, id }), [navigate, entity]);
-  const scrollRef = useRef<HTMLDivElement>(null);
   const [error, setError] = useState<ErrorInfo | null>(null);
 
   useEffect(() => {
@@ -316,25 +372,11 @@ export function ListScreen({ entity }: { entity: EntityKind }) {
     void reload(entity);
   }, [entity, reload]);
 
-  // Size the list by the total so the scrollbar is honest; rows beyond the loaded pages are placeholders.
-  const count = list.nextCursor ? Math.max(list.total, list.items.length + 1) : list.items.length;
-  const virtualizer = useVirtualizer({
-    count,
-    getScrollElement: () => scrollRef.current,
-    estimateSize: () => ROW_HEIGHT,
-    overscan: 12,
-  });
-  const virtualItems = virtualizer.getVirtualItems();
-  const lastIndex = virtualItems[virtualItems.length - 1]?.index ?? 0;
-  useEffect(() => {
-    if (lastIndex >= list.items.length - 100 && list.nextCursor) void loadMore(entity);
-  }, [lastIndex, list.items.length, list.nextCursor, entity, loadMore]);
-
   const sortBy = (field: string) => {
     const dir = list.query.sort.field === field && list.query.sort.dir === 'asc' ? 'desc' : 'asc';
     setQuery(entity, { ...list.query, sort: { field, dir } });
   };
-  const template = columns.map((c) => c.width).join(' ');
+  const template = useMemo(() => columns.map((c) => c.width).join(' '), [columns]);
   const exportCsv = async () => {
     try {
       download(await call('export.csv', { entity }));
@@ -390,26 +432,7 @@ export function ListScreen({ entity }: { entity: EntityKind }) {
             );
           })}
         </div>
-        <div ref={scrollRef} className="vscroll" data-testid="list-scroll">
-          <div
-            style={{ height: virtualizer.getTotalSize(), position: 'relative' }}
-            role={count > 0 ? 'rowgroup' : undefined}
-          >
-            {virtualItems.map((v) => (
-              <ListRow
-                key={list.items[v.index]?.id ?? `loading-${v.index}`}
-                index={v.index}
-                start={v.start}
-                record={list.items[v.index]}
-                columns={columns}
-                template={template}
-                onOpen={open}
-                loadingLabel={t('app.loading')}
-              />
-            ))}
-          </div>
-          {list.loaded && list.items.length === 0 && <p className="muted empty">{t('lists.empty')}</p>}
-        </div>
+        <ListBody entity={entity} columns={columns} template={template} onOpen={open} />
       </div>
     </div>
   );
