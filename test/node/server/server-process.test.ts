@@ -5,7 +5,8 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
 import { pushResponseSchema, syncRoutes } from '../../../shared/sync/protocol';
-import { postgresBackend, usePostgresCluster } from './backends';
+import { postgresBackend, sqliteBackend, usePostgresCluster } from './backends';
+import { expectAbsentFrom } from './harness';
 import { TestDevice } from './sync-client';
 import { tempDir } from '../support/tmp';
 
@@ -115,6 +116,14 @@ describe.each(['sqlite', 'postgres'] as const)('server process (%s)', (kind) => 
     const logs = server.stderr.map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(logs.some((l) => l.event === 'request' && l.status === 200)).toBe(true);
     expect(server.stderr.join('\n')).not.toContain('MARKER');
+
+    // Stop it and scan what it stored: ids yes, sealed plaintext never.
+    await kill(server.child);
+    const files =
+      kind === 'sqlite'
+        ? await sqliteBackend.diskFiles(path.join(args[1]!, 'sync.sqlite'))
+        : await postgresBackend.diskFiles('');
+    expectAbsentFrom(files, [Buffer.from('MARKER-restart')], a.workspaceId);
   });
 });
 
