@@ -20,8 +20,9 @@ export interface SearchHit {
   readonly score: number;
 }
 
-/** Ranking candidates per query: bm25 runs over at most this many of the newest matches. */
-export const SEARCH_CANDIDATES = 400;
+/** First ranking windows (newest rows; then x10): names are short and few, notes are many. */
+export const NAME_WINDOW = 100_000;
+export const TEXT_WINDOW = 2_000;
 
 /**
  * One search box over every record. Words are matched as prefixes, CJK text by character, phone numbers
@@ -56,8 +57,8 @@ export function runSearch(
   }
   const match = buildMatchQuery(q);
   if (match) {
-    const titleHits = repo.query(`{title} : (${match})`, SEARCH_CANDIDATES, limit);
-    const allHits = titleHits.length >= limit ? [] : repo.query(match, SEARCH_CANDIDATES, limit);
+    const titleHits = repo.queryNames(match, NAME_WINDOW, limit);
+    const allHits = titleHits.length >= limit ? [] : repo.queryText(match, TEXT_WINDOW, limit);
     for (const [list, boost] of [
       [titleHits, 100],
       [allHits, 0],

@@ -93,4 +93,33 @@ describe('crm migrations', () => {
     ).toThrow();
     db.close();
   });
+
+  it('v4 and v5: count indexes, and the search index split into names and text keeping every entry', () => {
+    const db = openEncryptedDatabase(path.join(tempDir(), 'v.db'), randomBytes(32));
+    migrate(db, [upTo(3)]);
+    db.prepare("INSERT INTO crm_search (rowid, title, body) VALUES (7, 'Ann Lee', 'met at the fair')").run();
+    db.prepare("INSERT INTO crm_search (rowid, title, body) VALUES (8, '', 'only text')").run();
+    expect(migrate(db, [upTo(5)])).toEqual({ crm: 5 });
+    expect(db.prepare("SELECT rowid FROM crm_search_names WHERE crm_search_names MATCH 'ann'").all()).toEqual(
+      [{ rowid: 7 }],
+    );
+    expect(
+      db
+        .prepare(
+          "SELECT rowid FROM crm_search_text WHERE crm_search_text MATCH 'fair OR only' ORDER BY rowid",
+        )
+        .all(),
+    ).toEqual([{ rowid: 7 }, { rowid: 8 }]);
+    expect(db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'crm_search'").get()).toEqual({
+      n: 0,
+    });
+    for (const t of ['crm_search_names_config', 'crm_search_text_config'])
+      expect(db.prepare(`SELECT v FROM ${t} WHERE k = 'secure-delete'`).get()).toEqual({ v: 1 });
+    expect(
+      db
+        .prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'index' AND name LIKE '%_deleted'")
+        .get(),
+    ).toEqual({ n: 6 });
+    db.close();
+  });
 });

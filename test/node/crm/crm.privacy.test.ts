@@ -32,12 +32,11 @@ function tablesContaining(db: Db, needle: string): string[] {
 
 /** Terms of the full-text indexes (what the index b-trees hold, merged or not). */
 function indexTerms(db: Db): Set<string> {
-  db.exec('CREATE VIRTUAL TABLE IF NOT EXISTS temp.v1 USING fts5vocab(main, crm_search, row)');
-  db.exec('CREATE VIRTUAL TABLE IF NOT EXISTS temp.v2 USING fts5vocab(main, crm_search_tri, row)');
-  const terms = [
-    ...(db.prepare('SELECT term FROM temp.v1').all() as { term: string }[]),
-    ...(db.prepare('SELECT term FROM temp.v2').all() as { term: string }[]),
-  ];
+  const terms: { term: string }[] = [];
+  for (const t of ['crm_search_names', 'crm_search_text', 'crm_search_tri']) {
+    db.exec(`CREATE VIRTUAL TABLE IF NOT EXISTS temp.v_${t} USING fts5vocab(main, ${t}, row)`);
+    terms.push(...(db.prepare(`SELECT term FROM temp.v_${t}`).all() as { term: string }[]));
+  }
   return new Set(terms.map((t) => t.term));
 }
 
