@@ -48,13 +48,6 @@ export function runSearch(
       add({ ...triBase(t), snippet: phoneSnippet(t, digits), score: 1000 });
     }
   }
-  const fragment = emailFragmentQuery(q);
-  if (fragment && (fragment.includes('@') || fragment.includes('.') || hits.size < limit)) {
-    for (const t of repo.queryTrigram(`emails : ${quoteFts(fragment)}`, limit)) {
-      const email = t.emails.split(' ').find((e) => e.includes(fragment)) ?? t.emails;
-      add({ ...triBase(t), snippet: highlightSubstring(email, fragment), score: 900 });
-    }
-  }
   const match = buildMatchQuery(q);
   if (match) {
     const titleHits = repo.queryNames(match, NAME_WINDOW, limit);
@@ -73,6 +66,14 @@ export function runSearch(
           score: boost - h.score,
         });
       }
+    }
+  }
+  // E-mail fragments after the word search: only when the query looks like one or hits are few.
+  const fragment = emailFragmentQuery(q);
+  if (fragment && (fragment.includes('@') || fragment.includes('.') || hits.size < limit)) {
+    for (const t of repo.queryTrigram(`emails : ${quoteFts(fragment)}`, limit)) {
+      const email = t.emails.split(' ').find((e) => e.includes(fragment)) ?? t.emails;
+      add({ ...triBase(t), snippet: highlightSubstring(email, fragment), score: 900 });
     }
   }
   return [...hits.values()].sort((a, b) => b.score - a.score).slice(0, limit);
