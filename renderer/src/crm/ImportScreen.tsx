@@ -66,6 +66,7 @@ export function ImportScreen() {
   const [result, setResult] = useState<{ created: number; skipped: number } | null>(null);
   const [error, setError] = useState<ErrorInfo | null>(null);
   const [readFailed, setReadFailed] = useState(false);
+  const [fileName, setFileName] = useState('');
   const fileId = useId();
 
   const runPreview = async (text: string, map?: Record<string, ImportTarget>) => {
@@ -155,15 +156,30 @@ export function ImportScreen() {
       {step === 'file' && (
         <section className="panel">
           <div className="field">
-            <label htmlFor={fileId}>{t('import.file')}</label>
+            <span className="field-label" id={`${fileId}-label`}>
+              {t('import.file')}
+            </span>
+            {/* The native control's own text follows the browser's language, so it is hidden and
+                replaced by a label in the app's language; the input stays focusable. */}
             <input
               id={fileId}
+              className="file-input"
               type="file"
               accept=".csv,text/csv"
+              aria-labelledby={`${fileId}-label ${fileId}-button`}
               aria-describedby={`${fileId}-help`}
-              onChange={(e) => void onFile(e)}
+              onChange={(e) => {
+                setFileName(e.target.files?.[0]?.name ?? '');
+                void onFile(e);
+              }}
               data-testid="import-file"
             />
+            <span className="row">
+              <label htmlFor={fileId} className="button-like" id={`${fileId}-button`}>
+                {t('import.choose')}
+              </label>
+              <span className="muted">{fileName === '' ? t('import.noFile') : fileName}</span>
+            </span>
             <p id={`${fileId}-help`} className="muted">
               {t('import.fileHelp')}
             </p>

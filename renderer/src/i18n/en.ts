@@ -334,6 +334,8 @@ export const en = {
     street: 'Street',
     region: 'Region / province',
     postalCode: 'Postal code',
+    choose: 'Choose a CSV file…',
+    noFile: 'No file chosen',
   },
   stages: {
     lead: 'Lead',

@@ -332,6 +332,8 @@ export const zhCN: Catalogue = {
     street: '街道',
     region: '省/地区',
     postalCode: '邮政编码',
+    choose: '选择 CSV 文件…',
+    noFile: '未选择文件',
   },
   stages: {
     lead: '线索',
