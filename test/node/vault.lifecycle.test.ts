@@ -288,6 +288,21 @@ describe('vault lifecycle (real encrypted SQLite, real Secret Service)', () => {
     await service.dispose();
   });
 
+  it('wipe (revoked device): locks, removes the keychain entry and every vault file', async () => {
+    const dir = tempDir();
+    const keychain = realKeychain();
+    const { service, events } = createTestVault(dir, keychain);
+    const { status } = await service.setup();
+    addNote(service, 'customer');
+    await service.backup();
+    expect(await service.wipe()).toEqual({ state: 'not_set_up', vaultId: null, cipher: null, schema: null });
+    expect(events.at(-1)).toEqual({ event: 'vault.locked', payload: { reason: 'revoked' } });
+    expect(await keychain.get(status.vaultId!)).toBeNull();
+    expect(existsSync(path.join(dir, 'vault'))).toBe(false);
+    expect((await service.setup()).status.state).toBe('unlocked');
+    await service.dispose();
+  });
+
   it('several vaults on one machine use separate keychain entries', async () => {
     const keychain = realKeychain();
     const a = createTestVault(tempDir(), keychain).service;

@@ -401,6 +401,29 @@ export class VaultService {
     });
   }
 
+  /**
+   * Destroys this vault (a revoked device): locks it, removes its keychain entry, then deletes every
+   * file under the vault directory. The keychain entry goes first so that, even if deleting files is
+   * interrupted, what remains cannot be opened without the recovery code. A keychain that cannot be
+   * reached does not stop the wipe: the files go anyway.
+   */
+  wipe(): Promise<VaultStatus> {
+    return this.serial(async () => {
+      const m = this.manifest();
+      this.lockNow('revoked');
+      if (m) {
+        try {
+          await this.options.keychain.delete(m.vaultId);
+        } catch {
+          this.options.logger.log('warn', 'vault.wipeKeychainFailed', { vaultId: m.vaultId });
+        }
+      }
+      rmSync(this.dir, { recursive: true, force: true });
+      this.options.logger.log('info', 'vault.wiped', { vaultId: m?.vaultId ?? null });
+      return this.status();
+    });
+  }
+
   /** Locks the vault (closing the database, zeroing keys). Safe to call twice. */
   async dispose(): Promise<void> {
     await this.lock('quit');
