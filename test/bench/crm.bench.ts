@@ -354,6 +354,20 @@ export const crmBench: BenchSuite = {
     for (const q of qs.slice(0, 50)) base.push(time(() => like.all(q))[1]);
     rows.push(result('crm.search p50', median(lat), 'ms', median(base)));
     rows.push(result('crm.search p95', percentile(lat, 95), 'ms', percentile(base, 95), '< 10 ms'));
+    // Per query kind (queries() cycles through them), to show which kind dominates the tail.
+    const kinds = [
+      'latin prefix',
+      'cjk char',
+      'cjk name',
+      'email fragment',
+      'phone digits',
+      'note word',
+      'first+last',
+    ];
+    kinds.forEach((kind, k) => {
+      const own = lat.filter((_, i) => i % kinds.length === k);
+      rows.push(result(`crm.search p95 ${kind}`, percentile(own, 95), 'ms'));
+    });
 
     const pageLat: number[] = [];
     const baseLat: number[] = [];
