@@ -105,7 +105,7 @@ export function createCrmHandlers(ctx: ModuleContext, svc: () => CrmService): Cr
     'search.query': (input) => ({
       hits: runSearch(svc().search, input.q, input.limit ?? 20, input.entities ?? null),
     }),
-    'import.preview': (input) => previewImport(svc(), input),
+    'import.preview': (input) => previewImport(svc(), input, ctx.now()),
     'import.commit': (input) => commitImport(svc(), input, ctx),
     'export.csv': (input) => exportCsv(svc(), input.entity, input.ids ?? null),
     'export.vcard': (input) => exportVcard(svc(), input.ids ?? null),

@@ -273,8 +273,12 @@ function analyse(svc: CrmService, input: ImportInput, now: number): Analysis {
 }
 
 /** Dry run: what would be imported, with per-row errors and duplicates. */
-export function previewImport(svc: CrmService, input: ImportInput): ChannelOutput<'import.preview'> {
-  const a = analyse(svc, input, Date.now());
+export function previewImport(
+  svc: CrmService,
+  input: ImportInput,
+  now: number,
+): ChannelOutput<'import.preview'> {
+  const a = analyse(svc, input, now);
   return {
     headers: a.headers,
     mapping: a.mapping,
@@ -325,5 +329,10 @@ export function commitImport(
     });
   });
   ctx.emit('import.progressed', { importId, done: total, total });
+  ctx.logger.log('info', 'crm.imported', {
+    created: total,
+    skippedDuplicates: a.duplicates.length,
+    rowsWithErrors: a.errorRows.size,
+  });
   return { created: total, skippedDuplicates: a.duplicates.length, accountsCreated };
 }
