@@ -27,6 +27,22 @@ const screens: Screen[] = [
       await expect(page.getByTestId('timeline')).toBeVisible();
     },
   },
+  {
+    name: 'account-record',
+    open: async (page) => {
+      await go(page, 'account');
+      await page.getByRole('button', { name: 'Acme GmbH' }).click();
+      await expect(page.getByTestId('record-title')).toHaveText('Acme GmbH');
+    },
+  },
+  {
+    name: 'contact-record',
+    open: async (page) => {
+      await go(page, 'contact');
+      await page.getByRole('button', { name: '王芳' }).click();
+      await expect(page.getByTestId('record-title')).toHaveText('王芳');
+    },
+  },
   { name: 'board', open: (page) => go(page, 'board') },
   { name: 'import', open: (page) => go(page, 'import') },
   { name: 'settings', open: (page) => go(page, 'settings') },
@@ -60,6 +76,7 @@ test('every screen in both languages and both themes: no English on zh-CN, no se
   const errors = watchErrors(page);
   await firstRun(page, host.pageUrl);
   await createRecord(page, 'account', 'Acme GmbH');
+  await createRecord(page, 'contact', '王芳');
   await createRecord(page, 'deal', 'Acme pilot');
   await page
     .getByRole('button', { name: /Log activity|记录活动/ })
