@@ -1,4 +1,4 @@
-import rateLimit from '@fastify/rate-limit';
+import rateLimit, { type FastifyRateLimitStore } from '@fastify/rate-limit';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { AppError, isErrorCode, type ErrorCode } from '../shared/errors';
@@ -261,8 +261,29 @@ export async function createSyncServer(options: SyncServerOptions): Promise<Fast
     void reply.status(404).send({ error: { code: 'NOT_FOUND', message: 'no such route' } });
   });
 
+  /** Rate-limit counters live in storage, like everything else: the limit holds across instances. */
+  class StorageRateStore implements FastifyRateLimitStore {
+    incr(
+      key: string,
+      callback: (error: Error | null, result?: { current: number; ttl: number }) => void,
+      timeWindow: number,
+    ): void {
+      const now = clock();
+      storage.hit(key, timeWindow, now).then(
+        (r) => callback(null, { current: r.count, ttl: Math.max(0, r.resetAt - now) }),
+        (error: unknown) => callback(error instanceof Error ? error : new Error('rate store failure')),
+      );
+    }
+    child(): FastifyRateLimitStore {
+      return this;
+    }
+  }
+
   await app.register(rateLimit, {
     global: true,
+    store: StorageRateStore,
+    // A storage hiccup must not turn into refusals; such a request fails at authentication anyway.
+    skipOnError: true,
     max: limits.rateMax,
     timeWindow: limits.rateWindowMs,
     // Per device when the request names one (unverified at this point, so combined with the address).

@@ -20,6 +20,7 @@ export class MemorySyncStorage implements SyncStorage {
   private readonly devices = new Map<string, DeviceRecord>();
   private readonly invites = new Map<string, InviteRecord>();
   private readonly nonces = new Map<string, number>();
+  private readonly rates = new Map<string, { start: number; count: number }>();
 
   createWorkspace(
     workspaceId: string,
@@ -152,7 +153,16 @@ export class MemorySyncStorage implements SyncStorage {
     return Promise.resolve(true);
   }
 
+  hit(key: string, windowMs: number, now: number): Promise<{ count: number; resetAt: number }> {
+    const w = this.rates.get(key);
+    const next =
+      !w || w.start + windowMs <= now ? { start: now, count: 1 } : { start: w.start, count: w.count + 1 };
+    this.rates.set(key, next);
+    return Promise.resolve({ count: next.count, resetAt: next.start + windowMs });
+  }
+
   purgeNonces(now: number): Promise<number> {
+    for (const [key, w] of this.rates) if (w.start < now - 3_600_000) this.rates.delete(key);
     let n = 0;
     for (const [key, expiresAt] of this.nonces) {
       if (expiresAt < now) {

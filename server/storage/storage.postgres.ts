@@ -57,6 +57,12 @@ const MIGRATIONS: readonly string[] = [
      PRIMARY KEY (device_id, nonce)
    );
    CREATE INDEX nonces_by_expiry ON nonces (expires_at);`,
+  `CREATE TABLE rate_windows (
+     key TEXT PRIMARY KEY,
+     window_start BIGINT NOT NULL,
+     count INTEGER NOT NULL
+   );
+   CREATE INDEX rate_windows_by_start ON rate_windows (window_start);`,
 ];
 const MIGRATION_LOCK = 0x46565359; // "FVSY"
 const NOTIFY_CHANNEL = 'fv_deltas';
@@ -448,7 +454,22 @@ export class PostgresSyncStorage implements SyncStorage {
     return r.rowCount === 1;
   }
 
+  async hit(key: string, windowMs: number, now: number): Promise<{ count: number; resetAt: number }> {
+    // SET expressions all see the row as it was, so the window test is the same in both.
+    const r = await this.pool.query<{ window_start: string; count: number }>(
+      `INSERT INTO rate_windows AS w (key, window_start, count) VALUES ($1, $2, 1)
+       ON CONFLICT (key) DO UPDATE SET
+         count = CASE WHEN w.window_start + $3 <= $2 THEN 1 ELSE w.count + 1 END,
+         window_start = CASE WHEN w.window_start + $3 <= $2 THEN $2 ELSE w.window_start END
+       RETURNING window_start, count`,
+      [key, now, windowMs],
+    );
+    const row = r.rows[0]!;
+    return { count: row.count, resetAt: num(row.window_start) + windowMs };
+  }
+
   async purgeNonces(now: number): Promise<number> {
+    await this.pool.query('DELETE FROM rate_windows WHERE window_start < $1', [now - 3_600_000]);
     const r = await this.pool.query('DELETE FROM nonces WHERE expires_at < $1', [now]);
     return r.rowCount ?? 0;
   }

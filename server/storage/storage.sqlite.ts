@@ -59,6 +59,12 @@ const MIGRATIONS: readonly string[] = [
      PRIMARY KEY (device_id, nonce)
    ) WITHOUT ROWID;
    CREATE INDEX nonces_by_expiry ON nonces (expires_at);`,
+  `CREATE TABLE rate_windows (
+     key TEXT PRIMARY KEY,
+     window_start INTEGER NOT NULL,
+     count INTEGER NOT NULL
+   ) WITHOUT ROWID;
+   CREATE INDEX rate_windows_by_start ON rate_windows (window_start);`,
 ];
 
 interface DeviceRow {
@@ -135,9 +141,27 @@ export class SqliteSyncStorage implements SyncStorage {
   private readonly db: Database.Database;
 
   private readonly statements = new Map<string, Database.Statement>();
+  /**
+   * A second connection with `synchronous=NORMAL` for per-request bookkeeping (nonces, rate
+   * windows): no fsync per request. A power cut may forget the last nonces (a replay window of a
+   * few minutes after a crash) but never an acknowledged delta, whose commit on the FULL
+   * connection also syncs everything written before it.
+   */
+  private readonly fast: Database.Database;
+  private readonly fastStatements = new Map<string, Database.Statement>();
 
-  private constructor(db: Database.Database) {
+  private constructor(db: Database.Database, fast: Database.Database) {
     this.db = db;
+    this.fast = fast;
+  }
+
+  private f(sql: string): Database.Statement {
+    let stmt = this.fastStatements.get(sql);
+    if (!stmt) {
+      stmt = this.fast.prepare(sql);
+      this.fastStatements.set(sql, stmt);
+    }
+    return stmt;
   }
 
   /** Prepared statements are compiled once per storage: the hot paths (push, pull, nonce) reuse them. */
@@ -165,7 +189,10 @@ export class SqliteSyncStorage implements SyncStorage {
         db.pragma(`user_version = ${v + 1}`);
       }).immediate();
     }
-    return new SqliteSyncStorage(db);
+    const fast = new Database(file);
+    fast.pragma('synchronous = NORMAL');
+    fast.pragma('busy_timeout = 5000');
+    return new SqliteSyncStorage(db, fast);
   }
 
   createWorkspace(
@@ -362,7 +389,7 @@ export class SqliteSyncStorage implements SyncStorage {
   }
 
   consumeNonce(deviceId: string, nonce: string, expiresAt: number): Promise<boolean> {
-    const r = this.q('INSERT OR IGNORE INTO nonces (device_id, nonce, expires_at) VALUES (?, ?, ?)').run(
+    const r = this.f('INSERT OR IGNORE INTO nonces (device_id, nonce, expires_at) VALUES (?, ?, ?)').run(
       deviceId,
       nonce,
       expiresAt,
@@ -370,11 +397,25 @@ export class SqliteSyncStorage implements SyncStorage {
     return Promise.resolve(r.changes === 1);
   }
 
+  hit(key: string, windowMs: number, now: number): Promise<{ count: number; resetAt: number }> {
+    // SET expressions all see the row as it was, so the window test is the same in both.
+    const row = this.f(
+      `INSERT INTO rate_windows (key, window_start, count) VALUES (@key, @now, 1)
+       ON CONFLICT (key) DO UPDATE SET
+         count = CASE WHEN window_start + @window <= @now THEN 1 ELSE count + 1 END,
+         window_start = CASE WHEN window_start + @window <= @now THEN @now ELSE window_start END
+       RETURNING window_start, count`,
+    ).get({ key, now, window: windowMs }) as { window_start: number; count: number };
+    return Promise.resolve({ count: row.count, resetAt: row.window_start + windowMs });
+  }
+
   purgeNonces(now: number): Promise<number> {
-    return Promise.resolve(this.q('DELETE FROM nonces WHERE expires_at < ?').run(now).changes);
+    this.f('DELETE FROM rate_windows WHERE window_start < ?').run(now - 3_600_000);
+    return Promise.resolve(this.f('DELETE FROM nonces WHERE expires_at < ?').run(now).changes);
   }
 
   close(): Promise<void> {
+    if (this.fast.open) this.fast.close();
     if (this.db.open) this.db.close();
     return Promise.resolve();
   }

@@ -104,7 +104,13 @@ export interface SyncStorage {
    * Resolves to an unsubscribe function.
    */
   watch?(onAppend: (workspaceId: string) => void): Promise<() => Promise<void>>;
-  /** Drops nonces whose expiry has passed. */
+  /**
+   * Counts one request for `key` in a fixed window of `windowMs` starting at its first request;
+   * shared by all instances, so a rate limit holds however many serve. Returns the count in the
+   * current window and when it ends.
+   */
+  hit(key: string, windowMs: number, now: number): Promise<{ count: number; resetAt: number }>;
+  /** Drops nonces whose expiry has passed (and rate windows idle for an hour); returns the nonces dropped. */
   purgeNonces(now: number): Promise<number>;
   close(): Promise<void>;
 }

@@ -357,6 +357,12 @@ describe.each([sqlite, postgres])('sync API over HTTP: $name', (backend) => {
     }
     expect(statuses.filter((s) => s === 429).length).toBeGreaterThan(0);
     expect(errorCode(last!)).toBe('RATE_LIMITED');
+    // The counters live in storage: another instance with the same limit refuses this client too.
+    const sibling = await instance({ limits: { rateMax: 5, rateWindowMs: 60_000 } });
+    const viaSibling = new TestDevice(sibling.url);
+    Object.assign(viaSibling, { keys: a.keys, deviceId: a.deviceId, workspaceId: a.workspaceId });
+    const shared = await viaSibling.call('GET', syncRoutes.me(a.workspaceId));
+    expect([shared.status, errorCode(shared)]).toEqual([429, 'RATE_LIMITED']);
     const route404 = await fetch(`${server.url}/nope`);
     expect(route404.status).toBe(404);
     const badUrl = await fetch(`${server.url}/v1/workspaces/%E0%A4%A/deltas`);

@@ -228,6 +228,14 @@ describe.each([sqliteBackend, postgresBackend, memoryBackend])('storage: $name',
     );
   });
 
+  it('counts rate-limit hits per key in fixed windows', async () => {
+    const { storage } = await fresh();
+    expect(await storage.hit('ip|dev', 1_000, 10_000)).toEqual({ count: 1, resetAt: 11_000 });
+    expect(await storage.hit('ip|dev', 1_000, 10_500)).toEqual({ count: 2, resetAt: 11_000 });
+    expect(await storage.hit('ip|other', 1_000, 10_500)).toEqual({ count: 1, resetAt: 11_500 });
+    expect(await storage.hit('ip|dev', 1_000, 11_000)).toEqual({ count: 1, resetAt: 12_000 });
+  });
+
   it('remembers nonces per device until they expire', async () => {
     const { storage } = await fresh();
     const dev = randomId();
