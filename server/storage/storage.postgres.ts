@@ -12,7 +12,7 @@ import {
 } from './storage';
 
 /** Append-only schema migrations, recorded in `fv_schema`; applied under an advisory lock so instances may start together. */
-const MIGRATIONS: readonly string[] = [
+export const POSTGRES_MIGRATIONS: readonly string[] = [
   `CREATE TABLE workspaces (
      workspace_id TEXT PRIMARY KEY,
      created_at BIGINT NOT NULL,
@@ -186,10 +186,10 @@ export class PostgresSyncStorage implements SyncStorage {
         const r = await client.query<{ version: number }>('SELECT version FROM fv_schema');
         let version = r.rows[0]?.version ?? 0;
         if (r.rows.length === 0) await client.query('INSERT INTO fv_schema (version) VALUES (0)');
-        for (; version < MIGRATIONS.length; version++) {
+        for (; version < POSTGRES_MIGRATIONS.length; version++) {
           await client.query('BEGIN');
           try {
-            await client.query(MIGRATIONS[version]!);
+            await client.query(POSTGRES_MIGRATIONS[version]!);
             await client.query('UPDATE fv_schema SET version = $1', [version + 1]);
             await client.query('COMMIT');
           } catch (error) {

@@ -14,7 +14,7 @@ import {
 } from './storage';
 
 /** Append-only list of schema migrations; `PRAGMA user_version` records how many ran. */
-const MIGRATIONS: readonly string[] = [
+export const SQLITE_MIGRATIONS: readonly string[] = [
   `CREATE TABLE workspaces (
      workspace_id TEXT PRIMARY KEY,
      created_at INTEGER NOT NULL,
@@ -183,9 +183,9 @@ export class SqliteSyncStorage implements SyncStorage {
     db.pragma('busy_timeout = 5000');
     db.pragma('foreign_keys = ON');
     const version = db.pragma('user_version', { simple: true }) as number;
-    for (let v = version; v < MIGRATIONS.length; v++) {
+    for (let v = version; v < SQLITE_MIGRATIONS.length; v++) {
       db.transaction(() => {
-        db.exec(MIGRATIONS[v]!);
+        db.exec(SQLITE_MIGRATIONS[v]!);
         db.pragma(`user_version = ${v + 1}`);
       }).immediate();
     }
