@@ -84,6 +84,13 @@ export class CrmMergeRepository {
     return this.stmt(`SELECT 1 AS x FROM ${table} WHERE id = ?`).get(id) !== undefined;
   }
 
+  /** Widens a row's created_at/updated_at to cover these stamps (min/max: order-independent). */
+  coverMeta(table: string, id: string, minWall: number, maxWall: number): void {
+    this.stmt(
+      `UPDATE ${table} SET created_at = min(created_at, ?), updated_at = max(updated_at, ?) WHERE id = ?`,
+    ).run(minWall, maxWall, id);
+  }
+
   /** Inserts a row with every column given (column -> SQLite value). */
   insertRow(
     table: string,

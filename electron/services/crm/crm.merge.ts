@@ -138,13 +138,17 @@ function winnersOf(rows: readonly MergeLogRow[]): Map<string, Winner> {
 }
 
 /** The SQLite value of a field from an op's JSON text; NOT NULL columns get their default or a placeholder. */
-function columnValue(def: AnyDef, field: string, fd: FieldDef, json: string | null): unknown {
+function apiValue(def: AnyDef, field: string, fd: FieldDef, json: string | null): unknown {
   const parsed = parseJson(json);
   let value = parsed.ok ? parsed.value : null;
   if (value === null && !(field in def.defaults && def.defaults[field] === null)) {
     value = field in def.defaults ? def.defaults[field] : placeholder(fd.kind);
   }
-  return toColumn(fd, value);
+  return value;
+}
+
+function columnValue(def: AnyDef, field: string, fd: FieldDef, json: string | null): unknown {
+  return toColumn(fd, apiValue(def, field, fd, json));
 }
 
 function placeholder(kind: FieldDef['kind']): unknown {
@@ -265,28 +269,45 @@ export class CrmMerge {
       // A row made from whatever ops arrived so far (its create op may come later, re-ordered);
       // required fields nobody wrote yet hold placeholders until their ops arrive.
       const all = new Map<string, unknown>();
+      // The new record as the API shows it: indexed without reading the row back.
+      const record: Record<string, unknown> = { id: recordId };
       for (const [field, fd] of Object.entries(def.fields)) {
-        all.set(fd.column, columnValue(def, field, fd, winners.get(field)?.value ?? null));
+        const value = apiValue(def, field, fd, winners.get(field)?.value ?? null);
+        record[field] = value;
+        all.set(fd.column, toColumn(fd, value));
       }
       const del = parseJson(winners.get(DELETED)?.value ?? null);
-      all.set('deleted_at', del.ok ? del.value : null);
+      const deletedAt = del.ok && typeof del.value === 'number' ? del.value : null;
+      all.set('deleted_at', deletedAt);
       this.repo.insertRow(def.table, recordId, all, created, updated);
+      Object.assign(record, {
+        createdAt: created.at,
+        updatedAt: updated.at,
+        createdBy: created.by,
+        updatedBy: updated.by,
+        deletedAt,
+      });
+      if (erasedAt) this.repo.scrubOlder(recordId, erasedAt);
+      this.reindex(def, recordId, record as RecordData);
+      return;
     }
     if (erasedAt) this.repo.scrubOlder(recordId, erasedAt);
     this.reindex(def, recordId);
   }
 
-  private reindex(def: AnyDef, recordId: string): void {
-    const record: RecordData | null = this.records.get(def, recordId);
+  /** Re-indexes a record; `created` is a row this merge just inserted (nothing indexed for it yet). */
+  private reindex(def: AnyDef, recordId: string, created?: RecordData): void {
+    const record: RecordData | null = created ?? this.records.get(def, recordId);
     if (!record) return;
+    const isNew = created !== undefined;
     if (def.search) {
       if (record.deletedAt !== null) this.search.remove(recordId);
-      else this.search.put(def.kind, recordId, def.search.doc(record));
+      else this.search.put(def.kind, recordId, def.search.doc(record), isNew);
     }
     if (def.kind === 'contact') {
       const live = record.deletedAt === null;
       this.records.setContactKeys(
-        false,
+        isNew,
         recordId,
         live ? ((record.emails as string[] | null) ?? []) : [],
         live ? ((record.phones as string[] | null) ?? []) : [],
@@ -310,6 +331,11 @@ export class CrmMerge {
       const def = defOf(row.entity);
       if (!def) continue;
       const log = this.repo.rows(row.recordId);
+      if (log.length > 0) {
+        // Local writes stamp created_at/updated_at with the CRM clock, which does not observe remote
+        // stamps; every replica ends with min/max over the record's rows, so the origin must too.
+        this.repo.coverMeta(def.table, row.recordId, wallOf(log[log.length - 1]!.hlc), wallOf(log[0]!.hlc));
+      }
       const winners = winnersOf(log);
       const stale = new Map<string, Winner>();
       for (const r of log) {

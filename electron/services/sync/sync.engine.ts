@@ -559,20 +559,30 @@ export class SyncEngine {
   /** Pulls pages since the cursor; each page is merged and the cursor advanced in one transaction. */
   private async pull(phase: Phase): Promise<void> {
     const api = this.api();
-    let skew = 0;
-    for (;;) {
-      const { ws } = this.requireWorkspace();
-      const page = await api.request(
+    const workspaceId = this.requireWorkspace().ws.workspaceId;
+    const fetchPage = (after: number) => {
+      const p = api.request(
         'GET',
-        syncRoutes.pull(ws.workspaceId, ws.cursor, PULL_PAGE),
+        syncRoutes.pull(workspaceId, after, PULL_PAGE),
         undefined,
         pullResponseSchema,
       );
+      // A prefetched page may be abandoned when applying the current one fails.
+      p.catch(() => undefined);
+      return p;
+    };
+    let skew = 0;
+    let next = fetchPage(this.requireWorkspace().ws.cursor);
+    for (;;) {
+      const { ws } = this.requireWorkspace();
+      const page = await next;
       this.setState({
         state: 'syncing',
         progress: { phase, done: ws.cursor, total: page.latestSeq },
       });
       if (page.deltas.length === 0 && page.nextCursor === ws.cursor) break;
+      // Fetch the next page while this one is verified and merged (hides the round trip).
+      if (page.hasMore) next = fetchPage(page.nextCursor);
       skew += this.applyPage(ws, page.deltas, page.nextCursor);
       this.workspace = this.repo.workspace();
       this.setState({ progress: { phase, done: page.nextCursor, total: page.latestSeq } });

@@ -71,18 +71,19 @@ export function stateOf(db: Db): Record<string, Row[]> {
         return rest;
       });
   }
-  out.search = db
-    .prepare<[], Row>(
-      `SELECT m.record_id AS id, s.title, s.body FROM crm_search s JOIN crm_search_map m ON m.rowid = s.rowid
-       ORDER BY m.record_id`,
+  // Every full-text table (whatever the CRM's search schema is), keyed by record id.
+  const fts = db
+    .prepare<[], { name: string }>(
+      "SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE 'CREATE VIRTUAL TABLE%' AND name LIKE 'crm_search%' ORDER BY name",
     )
     .all();
-  out.tri = db
-    .prepare<[], Row>(
-      `SELECT m.record_id AS id, t.digits, t.emails FROM crm_search_tri t JOIN crm_search_map m ON m.rowid = t.rowid
-       ORDER BY m.record_id`,
-    )
-    .all();
+  for (const { name } of fts) {
+    out[name] = db
+      .prepare<[], Row>(
+        `SELECT m.record_id AS id, t.* FROM ${name} t JOIN crm_search_map m ON m.rowid = t.rowid ORDER BY m.record_id`,
+      )
+      .all();
+  }
   out.keys = db.prepare<[], Row>('SELECT * FROM crm_contact_keys ORDER BY kind, value, contact_id').all();
   return out;
 }

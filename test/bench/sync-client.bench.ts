@@ -1,0 +1,208 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CrmMerge, type RemoteRow } from '../../electron/services/crm/crm.merge';
+import { crmMigrations } from '../../electron/services/crm/crm.migrations';
+import { MetaRepository } from '../../electron/services/crm/meta.repository';
+import { OpLogRepository, type OpRow } from '../../electron/services/crm/oplog.repository';
+import { openEncryptedDatabase, type Db } from '../../electron/services/db/database';
+import { migrate } from '../../electron/services/db/migrate';
+import { silentLogger } from '../../electron/services/log/logger';
+import { encodeDelta } from '../../electron/services/sync/sync.delta';
+import { SyncEngine } from '../../electron/services/sync/sync.engine';
+import { syncMigrations } from '../../electron/services/sync/sync.migrations';
+import { formatHlc, parseHlc } from '../../shared/domain/hlc';
+import { uuidv7 } from '../../shared/domain/ids';
+import { generateWorkspaceKey, sealDelta } from '../../shared/sync/envelope';
+import { result, type BenchResult, type BenchSuite } from './bench.types';
+
+/** Fields per generated contact mutation: one row of the op log carries this many field ops. */
+const FIELDS_PER_ROW = 5;
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+/**
+ * The real server (`server/server.main.ts`, SQLite) in its own process, as in production: its CPU
+ * work does not share the client's event loop. Resolves with its URL from the ready line.
+ */
+function startServerProcess(dataDir: string): Promise<{ url: string; child: ChildProcess }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', path.join(repoRoot, 'server/server.main.ts'), '--data', dataDir, '--port', '0'],
+      { cwd: repoRoot, stdio: ['ignore', 'pipe', 'ignore'] },
+    );
+    let buffer = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => {
+      buffer += chunk;
+      const line = buffer.split('\n')[0];
+      if (buffer.includes('\n') && line) {
+        const ready = JSON.parse(line) as { url?: string };
+        if (ready.url) resolve({ url: ready.url, child });
+        else reject(new Error('the sync server printed no URL'));
+      }
+    });
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`the sync server exited (${code})`)));
+  });
+}
+
+function openVault(dir: string, name: string): Db {
+  const db = openEncryptedDatabase(path.join(dir, `${name}.db`), randomBytes(32));
+  migrate(db, [crmMigrations, syncMigrations]);
+  return db;
+}
+
+function engine(db: Db): SyncEngine {
+  return new SyncEngine({
+    db,
+    logger: silentLogger,
+    now: Date.now,
+    onStatus: () => undefined,
+    wipe: () => Promise.resolve(),
+    autoSync: false,
+  });
+}
+
+/**
+ * Writes `ops` field ops as pending local contact creations (FIELDS_PER_ROW fields per op-log row,
+ * stamped in HLC order), straight into the op log: the workload is sync, not the CRM's own writes.
+ */
+function seedOps(db: Db, ops: number): number {
+  const deviceId = new MetaRepository(db).getOrInit('deviceId', () => 'benchdevice1');
+  const oplog = new OpLogRepository(db);
+  const rows = Math.ceil(ops / FIELDS_PER_ROW);
+  const t0 = Date.now() - rows - 1000;
+  db.transaction(() => {
+    for (let i = 0; i < rows; i++) {
+      const at = t0 + i;
+      oplog.appendLocal(
+        uuidv7(at),
+        'contact',
+        uuidv7(at),
+        formatHlc({ wall: at, counter: 0, deviceId }),
+        deviceId,
+        JSON.stringify({
+          name: `Contact ${i} 张伟`,
+          title: 'Buyer',
+          emails: [`c${i}@example.test`],
+          phones: [`+49 30 ${100000 + i}`],
+          notes: 'Met at the trade fair; wants a quote for the spring order.',
+        }),
+      );
+    }
+  })();
+  return rows * FIELDS_PER_ROW;
+}
+
+function remoteRows(rows: readonly OpRow[]): RemoteRow[] {
+  return rows.map((r) => ({
+    opId: r.opId,
+    entity: r.entity,
+    recordId: r.recordId,
+    hlc: r.hlc,
+    deviceId: parseHlc(r.hlc)!.deviceId,
+    fields: r.fields,
+  }));
+}
+
+/** Client sync engine: push and pull+apply throughput, and bootstrap of a large workspace on a new device. */
+export const syncClientBench: BenchSuite = {
+  name: 'sync client',
+  async run(ctx): Promise<BenchResult[]> {
+    const ops = ctx.quick ? 20_000 : 1_000_000;
+    const results: BenchResult[] = [];
+    const { url, child } = await startServerProcess(path.join(ctx.dir, 'server'));
+    try {
+      // ---- push ----
+      const aDb = openVault(ctx.dir, 'a');
+      const total = seedOps(aDb, ops);
+      const pendingRows = new OpLogRepository(aDb).pending(Number.MAX_SAFE_INTEGER);
+      const a = engine(aDb);
+      await a.createWorkspace(url, 'bench');
+
+      // Baseline for push: encode + seal alone (no HTTP, no bookkeeping).
+      const key = generateWorkspaceKey();
+      let t = performance.now();
+      for (let i = 0; i < pendingRows.length; i += 500) {
+        sealDelta(
+          encodeDelta(pendingRows.slice(i, i + 500)),
+          { workspaceId: 'w', deviceId: 'd', deltaId: 'x' },
+          key,
+        );
+      }
+      const sealOnly = total / ((performance.now() - t) / 1000);
+
+      t = performance.now();
+      const pushed = await a.syncNow();
+      const pushSec = (performance.now() - t) / 1000;
+      if (pushed.pending !== 0) throw new Error('bench push left ops pending');
+      results.push(result('sync client push', total / pushSec, 'ops/s', sealOnly));
+      ctx.log(`pushed ${total} ops in ${pushSec.toFixed(1)} s`);
+
+      // ---- bootstrap: a new device pulls and applies the whole log ----
+      const invite = await a.createInvite(1);
+      const bDb = openVault(ctx.dir, 'b');
+      const b = engine(bDb);
+      t = performance.now();
+      await b.acceptInvite(invite.code);
+      const booted = await b.syncNow();
+      const bootSec = (performance.now() - t) / 1000;
+      const contacts = bDb.prepare<[], { n: number }>('SELECT count(*) AS n FROM crm_contacts').get()!.n;
+      if (booted.state !== 'idle' || contacts !== pendingRows.length)
+        throw new Error('bench bootstrap incomplete');
+      ctx.log(`bootstrapped ${total} ops in ${bootSec.toFixed(1)} s`);
+
+      // Baseline: the same rows merged straight into a vault, pages of 10k rows, no crypto, no HTTP.
+      const cDb = openVault(ctx.dir, 'c');
+      const merge = new CrmMerge(cDb);
+      const rows = remoteRows(pendingRows);
+      t = performance.now();
+      for (let i = 0; i < rows.length; i += 10_000) {
+        const page = rows.slice(i, i + 10_000);
+        cDb.transaction(() => merge.apply(page))();
+      }
+      const mergeOnly = total / ((performance.now() - t) / 1000);
+
+      // Naive baseline: one transaction per field op (the "Measured sync apply, naive" shape).
+      const dDb = openVault(ctx.dir, 'd');
+      const naiveMerge = new CrmMerge(dDb);
+      const sample = rows.slice(0, Math.min(rows.length, 200));
+      let naiveOps = 0;
+      t = performance.now();
+      for (const row of sample) {
+        const fields = Object.entries(JSON.parse(row.fields!) as Record<string, unknown>);
+        fields.forEach(([field, value], k) => {
+          const one: RemoteRow = {
+            ...row,
+            hlc: formatHlc({ ...parseHlc(row.hlc)!, counter: k }),
+            fields: JSON.stringify({ [field]: value }),
+          };
+          dDb.transaction(() => naiveMerge.apply([one]))();
+          naiveOps++;
+        });
+      }
+      const naive = naiveOps / ((performance.now() - t) / 1000);
+
+      results.push(result('sync client pull+apply', total / bootSec, 'ops/s', naive));
+      results.push(result('sync client pull+apply vs merge only', total / bootSec, 'ops/s', mergeOnly));
+      results.push(
+        result(
+          `sync client bootstrap ${total.toLocaleString('en')} ops`,
+          bootSec,
+          's',
+          total / mergeOnly,
+          ctx.quick ? `< ${((30 * total) / 1_000_000).toFixed(1)} s (scaled from 1M < 30 s)` : '< 30 s',
+        ),
+      );
+      a.stop();
+      b.stop();
+      for (const db of [aDb, bDb, cDb, dDb]) db.close();
+    } finally {
+      child.kill('SIGTERM');
+    }
+    return results;
+  },
+};
