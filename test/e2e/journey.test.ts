@@ -21,6 +21,9 @@ test('first run -> account, contact, deal -> visit -> board -> palette -> lock -
   await page.locator('[data-input="emails"]').fill('zhang.wei@example.cn');
   await page.locator('[data-input="emails"]').press('Enter');
   await expect(page.locator('[data-field="emails"]')).toHaveText('zhang.wei@example.cn');
+  await page.locator('[data-edit="accountId"]').click();
+  await page.locator('[data-input="accountId"]').selectOption({ label: 'Acme GmbH' });
+  await expect(page.locator('[data-field="accountId"]')).toHaveText('Acme GmbH');
 
   await createRecord(page, 'deal', 'Acme pilot');
   // Quick log: Alt+L, V, type, Enter.

@@ -140,6 +140,84 @@ function InlineField(props: {
   );
 }
 
+/** The account a contact or deal belongs to: a list of accounts by name to pick from. */
+function AccountField(props: {
+  entity: EntityKind;
+  record: AnyRecord;
+  account: Account | null;
+  onSaved: (record: AnyRecord) => void;
+}) {
+  const { t } = useTranslation();
+  const [options, setOptions] = useState<Account[] | null>(null);
+  const [error, setError] = useState<ErrorInfo | null>(null);
+  const id = useId();
+  const current = (props.record as Contact | Deal).accountId;
+  const start = () => {
+    call('accounts.list', { sort: { field: 'name', dir: 'asc' }, limit: 200 }).then(
+      (page) => setOptions(page.items),
+      (e: unknown) => setError(errorInfo(e)),
+    );
+  };
+  const save = async (accountId: string) => {
+    try {
+      const updated = await updateRecord(props.entity, props.record.id, {
+        accountId: accountId === '' ? null : accountId,
+      });
+      setOptions(null);
+      props.onSaved(updated);
+    } catch (e) {
+      setError(errorInfo(e));
+    }
+  };
+  return (
+    <div className={options ? 'inline-field editing' : 'inline-field'}>
+      <dt>{options ? <label htmlFor={id}>{t('fields.accountId')}</label> : t('fields.accountId')}</dt>
+      <dd>
+        {options ? (
+          <>
+            <select
+              id={id}
+              autoFocus
+              defaultValue={current ?? ''}
+              onChange={(e) => void save(e.target.value)}
+              onKeyDown={(e) => {
+                if (e.key === 'Escape') setOptions(null);
+              }}
+              data-input="accountId"
+            >
+              <option value="">{t('record.none')}</option>
+              {options.map((a) => (
+                <option key={a.id} value={a.id}>
+                  {a.name}
+                </option>
+              ))}
+            </select>
+            <button type="button" onClick={() => setOptions(null)}>
+              {t('record.cancel')}
+            </button>
+          </>
+        ) : (
+          <>
+            <span className="value" data-field="accountId">
+              {props.account ? props.account.name : <span className="muted">—</span>}
+            </span>
+            <button
+              type="button"
+              className="link"
+              onClick={start}
+              aria-label={t('record.editField', { field: t('fields.accountId') })}
+              data-edit="accountId"
+            >
+              {t('record.edit')}
+            </button>
+          </>
+        )}
+        <ErrorMessage error={error} onDismiss={() => setError(null)} />
+      </dd>
+    </div>
+  );
+}
+
 function Timeline({ items }: { items: TimelineItem[] }) {
   const { t, i18n } = useTranslation();
   if (items.length === 0) return <p className="muted">{t('record.noTimeline')}</p>;
@@ -391,6 +469,17 @@ export function RecordScreen({ entity, id }: { entity: EntityKind; id: string })
                   }}
                 />
               ))}
+              {entity !== 'account' && (
+                <AccountField
+                  entity={entity}
+                  record={record}
+                  account={related?.account ?? null}
+                  onSaved={(r) => {
+                    setRecord(r);
+                    refresh();
+                  }}
+                />
+              )}
             </dl>
           </section>
           <AddActivity entity={entity} id={record.id} onDone={refresh} />
