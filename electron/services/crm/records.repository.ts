@@ -90,6 +90,8 @@ function decodeCursor(text: string, field: string, dir: 'asc' | 'desc'): Cursor 
  */
 export class RecordsRepository {
   private readonly stmts = new Map<string, Database.Statement<unknown[], Row>>();
+  /** Totals by query, valid while the connection's change counter is unchanged (paging reuses them). */
+  private readonly totals = new Map<string, { changes: number; total: number }>();
 
   constructor(private readonly db: Db) {}
 
@@ -192,7 +194,7 @@ export class RecordsRepository {
       params.push(f.op === 'bool' ? (value ? 1 : 0) : value);
     }
     const whereSql = where.length ? `WHERE ${where.join(' AND ')}` : '';
-    const total = this.stmt(`SELECT count(*) AS n FROM ${def.table} ${whereSql}`).get(...params)!.n as number;
+    const total = this.count(def.table, whereSql, params);
 
     const dir = q.sort.dir;
     const pageWhere = [...where];
@@ -214,6 +216,21 @@ export class RecordsRepository {
         ? encodeCursor({ f: q.sort.field, d: dir, v: last._sortv as string | number, id: last.id as string })
         : null;
     return { items: page.map((r) => this.toRecord(def, r)), nextCursor, total };
+  }
+
+  /**
+   * count(*) of a filtered list, cached until any row of this connection changes: total_changes()
+   * counts every insert, update and delete made through the vault's single connection, merges included.
+   */
+  private count(table: string, whereSql: string, params: readonly unknown[]): number {
+    const changes = this.stmt('SELECT total_changes() AS c').get()!.c as number;
+    const key = `${table} ${whereSql} ${JSON.stringify(params)}`;
+    const hit = this.totals.get(key);
+    if (hit && hit.changes === changes) return hit.total;
+    const total = this.stmt(`SELECT count(*) AS n FROM ${table} ${whereSql}`).get(...params)!.n as number;
+    if (this.totals.size >= 64) this.totals.clear();
+    this.totals.set(key, { changes, total });
+    return total;
   }
 
   /** Live records whose `column` equals `value` (links from activities, tasks, deals, contacts). */
