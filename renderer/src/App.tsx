@@ -9,6 +9,9 @@ import { subscribeSettings, useSettingsStore } from './settings.store';
 import { useUiStore, type Route } from './ui.store';
 import { subscribeVault, useVaultStore } from './vault.store';
 import { crmScreen, CrmOverlays } from './crm/crm.screens';
+import { ConflictsScreen } from './sync/ConflictsScreen';
+import { subscribeSync, useSyncStore } from './sync/sync.store';
+import { SyncScreen } from './sync/SyncScreen';
 
 function screenFor(route: Route): ReactNode {
   switch (route.name) {
@@ -16,6 +19,10 @@ function screenFor(route: Route): ReactNode {
       return <Home />;
     case 'settings':
       return <SettingsScreen />;
+    case 'sync':
+      return <SyncScreen />;
+    case 'conflicts':
+      return <ConflictsScreen />;
     default:
       return crmScreen(route);
   }
@@ -32,13 +39,21 @@ export function App() {
   useEffect(() => {
     const offSettings = subscribeSettings();
     const offVault = subscribeVault();
+    // After a sync cycle, open screens reload so pulled records appear without navigation.
+    const offSync = subscribeSync(() => useUiStore.getState().bump());
     void useSettingsStore.getState().load();
     void useVaultStore.getState().refresh();
     return () => {
       offSettings();
       offVault();
+      offSync();
     };
   }, []);
+
+  // The status bar needs the sync status (and conflict count) as soon as the vault opens.
+  useEffect(() => {
+    if (phase === 'unlocked') void useSyncStore.getState().load();
+  }, [phase]);
 
   if (phase === 'loading' || !settingsLoaded) {
     return (

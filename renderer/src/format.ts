@@ -49,3 +49,17 @@ export function formatBytes(bytes: number): string {
     maximumFractionDigits: 1,
   }).format(value);
 }
+
+/** "3 minutes ago" / "in 20 seconds" through Intl.RelativeTimeFormat, relative to `now`. */
+export function formatRelative(value: string | null | undefined, now: number = Date.now()): string {
+  if (!value) return '';
+  const at = new Date(value).getTime();
+  if (Number.isNaN(at)) return '';
+  const seconds = Math.round((at - now) / 1000);
+  const fmt = new Intl.RelativeTimeFormat(locale(), { numeric: 'auto' });
+  const abs = Math.abs(seconds);
+  if (abs < 45) return fmt.format(seconds, 'second');
+  if (abs < 45 * 60) return fmt.format(Math.round(seconds / 60), 'minute');
+  if (abs < 22 * 3600) return fmt.format(Math.round(seconds / 3600), 'hour');
+  return fmt.format(Math.round(seconds / 86400), 'day');
+}

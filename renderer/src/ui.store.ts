@@ -9,7 +9,9 @@ export type Route =
   | { readonly name: 'record'; readonly entity: EntityKind; readonly id: string }
   | { readonly name: 'board' }
   | { readonly name: 'import' }
-  | { readonly name: 'settings' };
+  | { readonly name: 'settings' }
+  | { readonly name: 'sync' }
+  | { readonly name: 'conflicts' };
 
 interface UiState {
   route: Route;

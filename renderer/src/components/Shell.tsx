@@ -5,11 +5,15 @@ import { useSettingsStore } from '../settings.store';
 import { useShortcuts, useIdle, type Shortcut } from '../shortcuts';
 import { useUiStore, type Route } from '../ui.store';
 import { useVaultStore } from '../vault.store';
+import { useSyncStore } from '../sync/sync.store';
+import { SyncIndicator } from '../sync/SyncIndicator';
 
 interface NavItem {
   readonly route: Route;
   readonly label: string;
   readonly icon: string;
+  /** A count shown after the label (open conflicts). */
+  readonly badge?: number;
 }
 
 function sameSection(a: Route, b: Route): boolean {
@@ -27,9 +31,7 @@ function StatusBar() {
         <Icon name={phase === 'unlocked' ? 'unlock' : 'lock'} />{' '}
         {phase === 'unlocked' ? t('status.vaultUnlocked') : t('status.vaultLocked')}
       </span>
-      <span data-testid="sync-state" className="sync-slot">
-        {t('status.syncLocalOnly')}
-      </span>
+      <SyncIndicator />
       <span className="shortcuts-hint">{t('status.shortcuts')}</span>
     </footer>
   );
@@ -45,6 +47,7 @@ export function Shell(props: { children: ReactNode; overlays: ReactNode }) {
   const lock = useVaultStore((s) => s.lock);
   const lockMinutes = useSettingsStore((s) => s.settings.lockTimeoutMinutes);
   const mainRef = useRef<HTMLElement>(null);
+  const conflictCount = useSyncStore((s) => s.conflicts?.length ?? 0);
 
   const nav: NavItem[] = [
     { route: { name: 'home' }, label: t('nav.home'), icon: '⌂' },
@@ -53,6 +56,8 @@ export function Shell(props: { children: ReactNode; overlays: ReactNode }) {
     { route: { name: 'list', entity: 'deal' }, label: t('nav.deals'), icon: '◈' },
     { route: { name: 'board' }, label: t('nav.board'), icon: '▥' },
     { route: { name: 'import' }, label: t('nav.import'), icon: '⇪' },
+    { route: { name: 'sync' }, label: t('nav.sync'), icon: '⇅' },
+    { route: { name: 'conflicts' }, label: t('nav.conflicts'), icon: '⚠', badge: conflictCount },
     { route: { name: 'settings' }, label: t('nav.settings'), icon: '⚙' },
   ];
 
@@ -105,6 +110,11 @@ export function Shell(props: { children: ReactNode; overlays: ReactNode }) {
                     {item.icon}
                   </span>
                   {item.label}
+                  {item.badge ? (
+                    <span className="nav-badge" data-testid={`nav-badge-${item.route.name}`}>
+                      {item.badge}
+                    </span>
+                  ) : null}
                 </button>
               </li>
             );

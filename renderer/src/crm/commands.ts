@@ -3,6 +3,7 @@ import type { PaletteItem } from '../components/Palette';
 import { useSettingsStore } from '../settings.store';
 import { useUiStore } from '../ui.store';
 import { useVaultStore } from '../vault.store';
+import { useSyncStore } from '../sync/sync.store';
 
 /** The palette's commands: every navigation target and the global actions. */
 export function paletteCommands(t: TFunction): PaletteItem[] {
@@ -52,6 +53,19 @@ export function paletteCommands(t: TFunction): PaletteItem[] {
       label: t('palette.goSettings'),
       group,
       run: () => ui.navigate({ name: 'settings' }),
+    },
+    { id: 'go-sync', label: t('palette.goSync'), group, run: () => ui.navigate({ name: 'sync' }) },
+    {
+      id: 'go-conflicts',
+      label: t('palette.goConflicts'),
+      group,
+      run: () => ui.navigate({ name: 'conflicts' }),
+    },
+    {
+      id: 'sync-now',
+      label: t('palette.syncNow'),
+      group,
+      run: () => void useSyncStore.getState().syncNow(),
     },
     { id: 'quick-log', label: t('palette.quickLog'), hint: 'Alt+L', group, run: () => ui.setQuickLog(true) },
     {

@@ -1,0 +1,73 @@
+import { create } from 'zustand';
+import type { ErrorInfo } from '../../../shared/errors';
+import type { Conflict, SyncStatus } from '../../../shared/sync/sync.contract';
+import { api, call, errorInfo } from '../api';
+import { registerReset } from '../reset';
+
+interface SyncUiState {
+  /** Null until the first `sync.status` answer (or while locked). */
+  status: SyncStatus | null;
+  /** Unresolved conflicts; null until loaded. */
+  conflicts: Conflict[] | null;
+  busy: boolean;
+  error: ErrorInfo | null;
+  /** Reads the status and the conflicts (on start and after unlock). */
+  load: () => Promise<void>;
+  loadConflicts: () => Promise<void>;
+  syncNow: () => Promise<void>;
+  clearError: () => void;
+}
+
+const initial = { status: null, conflicts: null, busy: false, error: null };
+
+/**
+ * Sync status (live from `sync.statusChanged`) and the open conflicts. Conflicts carry customer
+ * values, so the store resets on lock like every other store holding data.
+ */
+export const useSyncStore = create<SyncUiState>((set, get) => ({
+  ...initial,
+  load: async () => {
+    try {
+      set({ status: await call('sync.status') });
+    } catch (error) {
+      set({ error: errorInfo(error) });
+    }
+    await get().loadConflicts();
+  },
+  loadConflicts: async () => {
+    try {
+      set({ conflicts: await call('conflicts.list') });
+    } catch (error) {
+      set({ error: errorInfo(error) });
+    }
+  },
+  syncNow: async () => {
+    set({ busy: true, error: null });
+    try {
+      set({ status: await call('sync.now') });
+    } catch (error) {
+      set({ error: errorInfo(error) });
+    } finally {
+      set({ busy: false });
+    }
+    await get().loadConflicts();
+  },
+  clearError: () => set({ error: null }),
+}));
+
+registerReset(() => useSyncStore.setState(initial));
+
+/**
+ * Follows `sync.statusChanged`. When a sync cycle ends (the state leaves `syncing`), conflicts are
+ * read again: a pull may have produced new ones.
+ */
+export function subscribeSync(onSynced: () => void): () => void {
+  return api.on('sync.statusChanged', (status) => {
+    const before = useSyncStore.getState().status;
+    useSyncStore.setState({ status });
+    if (before?.state === 'syncing' && status.state !== 'syncing') {
+      void useSyncStore.getState().loadConflicts();
+      onSynced();
+    }
+  });
+}
