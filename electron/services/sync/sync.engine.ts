@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import { randomBytes } from '@noble/hashes/utils.js';
 import { formatHlc, HybridClock, MAX_DRIFT_MS, parseHlc } from '../../../shared/domain/hlc';
 import { uuidv7 } from '../../../shared/domain/ids';
@@ -49,6 +50,10 @@ const BACKOFF_MAX_MS = 60_000;
 const IDLE_WAIT_MS = 10_000;
 /** How often the idle loop looks for local edits to push. */
 const LOCAL_POLL_MS = 1_000;
+/** Page cache while bootstrapping (a large log into an empty vault), then back to the store default. */
+const BOOTSTRAP_CACHE_KIB = 256 * 1024;
+/** WAL pages between automatic checkpoints while bootstrapping (default 1000). */
+const BOOTSTRAP_CHECKPOINT_PAGES = 20_000;
 
 export interface SyncEngineOptions {
   readonly db: Db;
@@ -572,7 +577,29 @@ export class SyncEngine {
       return p;
     };
     let skew = 0;
-    let next = fetchPage(this.requireWorkspace().ws.cursor);
+    const next = fetchPage(this.requireWorkspace().ws.cursor);
+    const restore =
+      phase === 'bootstrap'
+        ? this.repo.tuneForBulkApply(BOOTSTRAP_CACHE_KIB, BOOTSTRAP_CHECKPOINT_PAGES)
+        : null;
+    try {
+      await this.pullPages(phase, next, fetchPage, (n) => (skew += n));
+    } finally {
+      restore?.();
+    }
+    if (skew > 0) {
+      this.options.logger.log('warn', 'sync.clockSkew', { quarantined: skew });
+      this.warning = { code: 'CLOCK_SKEW', message: `${skew} op(s) stamped too far ahead were quarantined` };
+    }
+  }
+
+  private async pullPages(
+    phase: Phase,
+    first: Promise<z.infer<typeof pullResponseSchema>>,
+    fetchPage: (after: number) => Promise<z.infer<typeof pullResponseSchema>>,
+    onSkew: (n: number) => void,
+  ): Promise<void> {
+    let next = first;
     for (;;) {
       const { ws } = this.requireWorkspace();
       const page = await next;
@@ -583,14 +610,10 @@ export class SyncEngine {
       if (page.deltas.length === 0 && page.nextCursor === ws.cursor) break;
       // Fetch the next page while this one is verified and merged (hides the round trip).
       if (page.hasMore) next = fetchPage(page.nextCursor);
-      skew += this.applyPage(ws, page.deltas, page.nextCursor);
+      onSkew(this.applyPage(ws, page.deltas, page.nextCursor));
       this.workspace = this.repo.workspace();
       this.setState({ progress: { phase, done: page.nextCursor, total: page.latestSeq } });
       if (!page.hasMore) break;
-    }
-    if (skew > 0) {
-      this.options.logger.log('warn', 'sync.clockSkew', { quarantined: skew });
-      this.warning = { code: 'CLOCK_SKEW', message: `${skew} op(s) stamped too far ahead were quarantined` };
     }
   }
 

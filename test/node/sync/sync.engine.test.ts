@@ -52,8 +52,15 @@ afterEach(async () => {
   if (!app.server.listening) await startServer();
 });
 
+/** Closes the server without waiting for keep-alive or long-poll connections of stopped clients. */
+async function closeServer(): Promise<void> {
+  const closing = app.close();
+  app.server.closeAllConnections();
+  await closing;
+}
+
 afterAll(async () => {
-  await app.close();
+  await closeServer();
   await storage.close();
   rmSync(storageDir, { recursive: true, force: true });
 });
@@ -196,7 +203,7 @@ describe('sync engine', () => {
     await a.sync.handlers['workspace.create']({ serverUrl: url, name: 'T' }, CALL);
     await join(a, b);
     await until(() => b.statuses.some((s) => s.state === 'idle' && s.lastSyncAt !== null), 'first sync');
-    await app.close();
+    await closeServer();
     const offline = b.crm().create(contactDef, { name: 'written offline' });
     await until(
       () =>
