@@ -84,6 +84,9 @@ function decodeCursor(text: string, field: string, dir: 'asc' | 'desc'): Cursor 
 }
 
 /**
+ * `+deleted_at IS NULL` (unary plus) in queries served by a more specific index keeps the planner
+ * from preferring the deleted_at index, which exists for counting live rows.
+ *
  * Generic storage of CRM records: one table per entity, one column per field, described by an
  * `EntityDef`. Table and column names come only from those constant definitions; values are always
  * bound parameters.
@@ -197,7 +200,9 @@ export class RecordsRepository {
     const total = this.count(def.table, whereSql, params);
 
     const dir = q.sort.dir;
-    const pageWhere = [...where];
+    // The page must walk the sort index; the unary + keeps the planner off the deleted_at index
+    // (which serves the count) so it does not scan every live row and sort them.
+    const pageWhere = where.map((w) => (w === 'deleted_at IS NULL' ? '+deleted_at IS NULL' : w));
     const pageParams = [...params];
     if (q.cursor) {
       const c = decodeCursor(q.cursor, q.sort.field, dir);
@@ -236,7 +241,7 @@ export class RecordsRepository {
   /** Live records whose `column` equals `value` (links from activities, tasks, deals, contacts). */
   linked<T>(def: EntityDef<T>, column: string, value: string): RecordData[] {
     return this.stmt(
-      `SELECT ${this.selectList(def)} FROM ${def.table} WHERE ${column} = ? AND deleted_at IS NULL ORDER BY id`,
+      `SELECT ${this.selectList(def)} FROM ${def.table} WHERE ${column} = ? AND +deleted_at IS NULL ORDER BY id`,
     )
       .all(value)
       .map((r) => this.toRecord(def, r));
@@ -255,7 +260,7 @@ export class RecordsRepository {
   /** Positions of the live deals in one stage, in order (excluding one deal). */
   stagePositions(pipelineId: string, stageId: string, exceptId: string): { id: string; position: number }[] {
     return this.stmt(
-      `SELECT id, position FROM crm_deals WHERE pipeline_id = ? AND stage_id = ? AND deleted_at IS NULL
+      `SELECT id, position FROM crm_deals WHERE pipeline_id = ? AND stage_id = ? AND +deleted_at IS NULL
        AND id <> ? ORDER BY position, id`,
     ).all(pipelineId, stageId, exceptId) as { id: string; position: number }[];
   }
@@ -263,7 +268,7 @@ export class RecordsRepository {
   /** The largest position among the live deals of a stage (null when empty). */
   maxStagePosition(pipelineId: string, stageId: string): number | null {
     const row = this.stmt(
-      'SELECT max(position) AS p FROM crm_deals WHERE pipeline_id = ? AND stage_id = ? AND deleted_at IS NULL',
+      'SELECT max(position) AS p FROM crm_deals WHERE pipeline_id = ? AND stage_id = ? AND +deleted_at IS NULL',
     ).get(pipelineId, stageId);
     return (row?.p as number | null | undefined) ?? null;
   }
@@ -272,9 +277,9 @@ export class RecordsRepository {
   countDeals(pipelineId: string, stageIds: readonly string[] | null): number {
     if (stageIds && stageIds.length === 0) return 0;
     const sql = stageIds
-      ? `SELECT count(*) AS n FROM crm_deals WHERE pipeline_id = ? AND deleted_at IS NULL
+      ? `SELECT count(*) AS n FROM crm_deals WHERE pipeline_id = ? AND +deleted_at IS NULL
          AND stage_id IN (SELECT value FROM json_each(?))`
-      : `SELECT count(*) AS n FROM crm_deals WHERE pipeline_id = ? AND deleted_at IS NULL`;
+      : `SELECT count(*) AS n FROM crm_deals WHERE pipeline_id = ? AND +deleted_at IS NULL`;
     const row = stageIds
       ? this.stmt(sql).get(pipelineId, JSON.stringify(stageIds))
       : this.stmt(sql).get(pipelineId);
@@ -292,7 +297,7 @@ export class RecordsRepository {
     limit: number,
   ): { id: string; at: number }[] {
     return this.stmt(
-      `SELECT id, ${atExpr} AS at FROM ${table} WHERE ${linkColumn} = ? AND deleted_at IS NULL
+      `SELECT id, ${atExpr} AS at FROM ${table} WHERE ${linkColumn} = ? AND +deleted_at IS NULL
        AND (${atExpr}, id) < (?, ?) ORDER BY ${atExpr} DESC, id DESC LIMIT ?`,
     ).all(linkId, beforeAt, beforeKey, limit) as { id: string; at: number }[];
   }

@@ -20,9 +20,12 @@ export interface SearchHit {
   readonly score: number;
 }
 
-/** First ranking windows (newest rows; then x10): names are short and few, notes are many. */
-export const NAME_WINDOW = 100_000;
-export const TEXT_WINDOW = 2_000;
+/**
+ * First ranking windows (newest rows; then x10). Names are ranked in full: their doclists are short.
+ * Text (500k activity notes) starts with the newest 500 rows.
+ */
+export const NAME_WINDOW = Number.MAX_SAFE_INTEGER;
+export const TEXT_WINDOW = 500;
 
 /**
  * One search box over every record. Words are matched as prefixes, CJK text by character, phone numbers
