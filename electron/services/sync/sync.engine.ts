@@ -740,7 +740,7 @@ export class SyncEngine {
       this.options.db.transaction(() => {
         for (const o of outbox) {
           if (!acked.has(o.deltaId)) continue;
-          this.repo.markPushed(JSON.parse(o.seqs) as number[], at);
+          this.oplog.markPushed(JSON.parse(o.seqs) as number[], at);
           this.repo.removeOutbox(o.deltaId);
           done += o.ops;
         }

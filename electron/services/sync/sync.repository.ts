@@ -133,18 +133,6 @@ export class SyncRepository {
   }
 
   /**
-   * Marks op-log rows as acknowledged by the server. (Own SQL rather than OpLogRepository.markPushed,
-   * whose low-water statement currently fails with "Too many parameter values"; the CRM's pending
-   * scan stays correct without the low-water mark, only slower.)
-   */
-  markPushed(seqs: readonly number[], at: number): void {
-    const stmt = this.db.prepare(
-      "UPDATE crm_oplog SET sync_state = 'pushed', pushed_at = ? WHERE seq = ? AND sync_state = 'pending'",
-    );
-    for (const seq of seqs) stmt.run(at, seq);
-  }
-
-  /**
    * For a bootstrap (the whole log into an empty vault): a page cache that holds the working set and
    * rarer WAL checkpoints, the two levers the naive apply measurement pointed at. Returns the undo.
    */
@@ -165,10 +153,13 @@ export class SyncRepository {
     return this.db.prepare<[], { s: number | null }>('SELECT max(seq) AS s FROM crm_oplog').get()?.s ?? 0;
   }
 
-  /** Local ops not yet acknowledged by the server. */
+  /** Local ops not yet acknowledged by the server (scanned from the CRM's pushed-through mark). */
   pendingCount(): number {
     return this.db
-      .prepare<[], { n: number }>("SELECT count(*) AS n FROM crm_oplog WHERE sync_state = 'pending'")
+      .prepare<[], { n: number }>(
+        `SELECT count(*) AS n FROM crm_oplog WHERE sync_state = 'pending' AND seq >
+         coalesce((SELECT CAST(value AS INTEGER) FROM crm_meta WHERE key = 'oplog.pushedThrough'), 0)`,
+      )
       .get()!.n;
   }
 

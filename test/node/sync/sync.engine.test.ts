@@ -67,7 +67,7 @@ afterAll(async () => {
 
 async function client(
   name: string,
-  options: { autoSync?: boolean; now?: () => number } = {},
+  options: { autoSync?: boolean; now?: () => number; selfWipe?: boolean } = {},
 ): Promise<TestClient> {
   const c = await createClient(
     name,
@@ -220,4 +220,22 @@ describe('sync engine', () => {
     await syncNow(a);
     expect(a.crm().get(contactDef, offline.id).name).toBe('written offline');
   }, 60_000);
+
+  it('without a vault wipe function, a revoked device destroys every CRM and sync row in its database', async () => {
+    const a = await client('a');
+    const b = await client('b', { selfWipe: false });
+    await a.sync.handlers['workspace.create']({ serverUrl: url, name: 'T' }, CALL);
+    await join(a, b);
+    await syncNow(b);
+    b.crm().create(contactDef, { name: 'to be destroyed' });
+    const other = (await a.sync.handlers['devices.list'](undefined, CALL)).find((d) => !d.isThisDevice)!;
+    await a.sync.handlers['devices.revoke']({ deviceId: other.deviceId }, CALL);
+    const status = await syncNow(b);
+    expect(status.error?.code).toBe('DEVICE_REVOKED');
+    const db = b.vault.access.db();
+    const count = (table: string) =>
+      db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM ${table}`).get()!.n;
+    for (const table of ['crm_contacts', 'crm_oplog', 'crm_search_map', 'sync_keys', 'sync_workspace'])
+      expect(count(table)).toBe(0);
+  });
 });

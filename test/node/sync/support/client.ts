@@ -37,7 +37,8 @@ export async function createClient(
   name: string,
   dataDir: string,
   keychain: Keychain,
-  options: { autoSync?: boolean; now?: () => number } = {},
+  /** `selfWipe: false`: no wipe function, so the module's in-database fallback runs on revocation. */
+  options: { autoSync?: boolean; now?: () => number; selfWipe?: boolean } = {},
 ): Promise<TestClient> {
   const statuses: SyncStatus[] = [];
   const vault = new VaultService({
@@ -53,7 +54,7 @@ export async function createClient(
   };
   const sync = createSyncModule({ dataDir, logger: silentLogger, emit, now: Date.now }, vault.access, {
     autoSync: options.autoSync ?? false,
-    wipeVault: () => wipeVault(vault, keychain),
+    wipeVault: options.selfWipe === false ? undefined : () => wipeVault(vault, keychain),
   });
   await vault.setup();
   let crm: CrmService | null = null;

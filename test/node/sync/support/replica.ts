@@ -8,7 +8,6 @@ import { OpLogRepository } from '../../../../electron/services/crm/oplog.reposit
 import { openEncryptedDatabase, type Db } from '../../../../electron/services/db/database';
 import { migrate } from '../../../../electron/services/db/migrate';
 import { syncMigrations } from '../../../../electron/services/sync/sync.migrations';
-import { SyncRepository } from '../../../../electron/services/sync/sync.repository';
 import { parseHlc } from '../../../../shared/domain/hlc';
 
 /** One device's vault database (real encrypted SQLite, crm + sync schema) with its CRM and merge. */
@@ -34,7 +33,7 @@ export function pushPending(r: Replica): RemoteRow[] {
   return r.db.transaction(() => {
     const rows = oplog.pending(1_000_000);
     r.merge.reconcile(rows);
-    new SyncRepository(r.db).markPushed(
+    oplog.markPushed(
       rows.map((x) => x.seq),
       1,
     );
