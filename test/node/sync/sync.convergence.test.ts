@@ -162,7 +162,36 @@ describe('sync convergence (property)', () => {
           }
         },
       ),
-      { numRuns: 40 },
+      { numRuns: 60 },
     );
+  });
+
+  it('a local edit stamped below a remote value it already saw (lagging clock) still converges to LWW', () => {
+    const dir = tempDir('fv-conv-');
+    let t = 1_800_000_000_000;
+    const behind = openReplica(dir, 'behind', () => (t += 7) - 60_000);
+    const ahead = openReplica(dir, 'ahead', () => (t += 7));
+    const reference = openReplica(dir, 'ref', () => (t += 7));
+    try {
+      const deal = ahead.crm.create(dealDef, {
+        name: 'Deal',
+        pipelineId: DEFAULT_PIPELINE_ID,
+        stageId: 'lead',
+        amountMinor: 1,
+      });
+      const fromAhead = pushPending(ahead);
+      applyPage(behind, fromAhead);
+      // Seen the remote value, then edited: the lagging clock stamps this edit below it.
+      behind.crm.update(dealDef, deal.id, { amountMinor: 2 });
+      const fromBehind = pushPending(behind);
+      applyPage(ahead, fromBehind);
+      for (const row of [...fromAhead, ...fromBehind].sort((a, b) => (a.hlc < b.hlc ? -1 : 1)))
+        applyPage(reference, [row]);
+      const expected = stateOf(reference.db);
+      expect(stateOf(ahead.db)).toEqual(expected);
+      expect(stateOf(behind.db)).toEqual(expected);
+    } finally {
+      for (const r of [behind, ahead, reference]) r.close();
+    }
   });
 });
