@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { BrowserWindow } from 'electron';
-import { app, ipcMain, protocol, session, webContents } from 'electron';
+import { app, ipcMain, Menu, powerMonitor, protocol, session, webContents } from 'electron';
 import { platformOf } from '../services/app/app.handlers';
 import { createSenderPolicy } from '../services/ipc/sender-policy';
 import { KEYCHAIN_SERVICE, KeytarKeychain } from '../services/keychain/keychain.keytar';
@@ -9,7 +9,8 @@ import { createServices, type Services } from '../services/services';
 import { registerElectronTransport } from './ipc.electron';
 import { APP_SCHEME_PRIVILEGES, registerAppProtocol } from './protocol';
 import { denyAllPermissions, hardenWebContents } from './security';
-import { createMainWindow } from './window';
+import { buildMenuTemplate } from './menu';
+import { APP_PARTITION, createMainWindow } from './window';
 
 /**
  * The app shell: lifecycle only. Everything with logic lives in `electron/services` (plain Node) or
@@ -37,8 +38,10 @@ if (!app.requestSingleInstanceLock()) {
   app
     .whenReady()
     .then(() => {
+      const appSession = session.fromPartition(APP_PARTITION);
       denyAllPermissions(session.defaultSession, logger);
-      registerAppProtocol(protocol, path.join(__dirname, '../renderer'));
+      denyAllPermissions(appSession, logger);
+      registerAppProtocol(appSession.protocol, path.join(__dirname, '../renderer'));
       services = createServices({
         dataDir: app.getPath('userData'),
         appInfo: { name: app.getName(), version: app.getVersion(), platform: platformOf(process.platform) },
@@ -47,6 +50,15 @@ if (!app.requestSingleInstanceLock()) {
         keychain: new KeytarKeychain(KEYCHAIN_SERVICE),
       });
       registerElectronTransport(ipcMain, services.router, () => webContents.getAllWebContents());
+      const lock = (): void => {
+        void services?.lockVault().catch(() => logger.log('error', 'vault.lockFailed', {}));
+      };
+      Menu.setApplicationMenu(
+        Menu.buildFromTemplate(buildMenuTemplate({ platform: process.platform, onLock: lock })),
+      );
+      // A laptop that sleeps or whose screen locks may be walking away from its owner.
+      powerMonitor.on('lock-screen', lock);
+      powerMonitor.on('suspend', lock);
       mainWindow = createMainWindow(path.join(__dirname, '../preload/preload.cjs'));
       mainWindow.on('closed', () => (mainWindow = null));
     })

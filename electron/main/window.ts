@@ -1,10 +1,17 @@
 import { BrowserWindow, type WebPreferences } from 'electron';
 import { APP_HOST, APP_SCHEME } from './protocol';
 
+/**
+ * The renderer's session partition. No `persist:` prefix, so Chromium keeps its caches, storage and
+ * cookies in memory: nothing the page handled lands unencrypted in the data directory.
+ */
+export const APP_PARTITION = 'fieldvault';
+
 /** The one set of web preferences for every app window. Tests assert each of these. */
 export function secureWebPreferences(preloadPath: string): WebPreferences {
   return {
     preload: preloadPath,
+    partition: APP_PARTITION,
     contextIsolation: true,
     sandbox: true,
     nodeIntegration: false,

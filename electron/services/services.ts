@@ -27,6 +27,8 @@ export interface ServiceOptions {
 /** The composed services behind one router. */
 export interface Services {
   readonly router: IpcRouter;
+  /** Locks the vault from the shell (menu, OS session lock); emits `vault.locked`. */
+  lockVault(): Promise<void>;
   /** Closes databases and zeroes keys. Safe to call twice. */
   dispose(): Promise<void>;
 }
@@ -69,6 +71,9 @@ export function createServices(options: ServiceOptions): Services {
   let disposed: Promise<void> | null = null;
   return {
     router,
+    async lockVault() {
+      if (vault.access.isUnlocked()) await vault.service.lock('user');
+    },
     dispose() {
       // Sync and CRM stop first; the vault closes last so nothing touches a closed database.
       disposed ??= (async () => {

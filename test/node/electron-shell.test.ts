@@ -53,6 +53,8 @@ const electronMock = vi.hoisted(() => {
       getVersion: vi.fn(() => '0.0.0'),
     },
     protocol: { registerSchemesAsPrivileged: vi.fn(), handle: vi.fn() },
+    Menu: { setApplicationMenu: vi.fn(), buildFromTemplate: vi.fn((t: unknown) => t) },
+    powerMonitor: { on: vi.fn() },
     ipcMain: { handle: vi.fn(), removeHandler: vi.fn() },
     session: { defaultSession: {} },
     webContents: { getAllWebContents: vi.fn(() => []) },
@@ -61,7 +63,9 @@ const electronMock = vi.hoisted(() => {
 
 vi.mock('electron', () => electronMock);
 
-const { secureWebPreferences, createMainWindow, APP_START_URL } = await import('../../electron/main/window');
+const { secureWebPreferences, createMainWindow, APP_START_URL, APP_PARTITION } =
+  await import('../../electron/main/window');
+const { buildMenuTemplate } = await import('../../electron/main/menu');
 const { hardenWebContents, denyAllPermissions, isAppUrl } = await import('../../electron/main/security');
 const { serveAppRequest, registerAppProtocol, APP_SCHEME_PRIVILEGES } =
   await import('../../electron/main/protocol');
@@ -82,6 +86,12 @@ describe('BrowserWindow hardening', () => {
       allowRunningInsecureContent: false,
       webviewTag: false,
     });
+  });
+
+  it('keeps the renderer session in memory (no persist: partition), so no cache or storage lands on disk', () => {
+    const prefs = secureWebPreferences('/p/preload.cjs');
+    expect(prefs.partition).toBe(APP_PARTITION);
+    expect(prefs.partition?.startsWith('persist:')).toBe(false);
   });
 
   it('loads the renderer from app://, never file://', () => {
@@ -248,4 +258,22 @@ describe('app lifecycle', () => {
     const events = electronMock.app.on.mock.calls.map((c: unknown[]) => c[0]);
     expect(events).toEqual(expect.arrayContaining(['second-instance', 'window-all-closed', 'before-quit']));
   });
+});
+
+describe('application menu', () => {
+  it.each(['linux', 'darwin', 'win32'] as const)(
+    'offers Lock on Ctrl/Cmd+L on %s, calling into main',
+    (platform) => {
+      const onLock = vi.fn();
+      const template = buildMenuTemplate({ platform, onLock });
+      const items = template.flatMap((m) => (Array.isArray(m.submenu) ? m.submenu : []));
+      const lock = items.find((i) => i.id === 'vault-lock');
+      expect(lock?.accelerator).toBe('CmdOrCtrl+L');
+      (lock?.click as () => void)();
+      expect(onLock).toHaveBeenCalledOnce();
+      expect(
+        items.some((i) => i.role === 'toggleDevTools' || i.role === 'reload' || i.role === 'forceReload'),
+      ).toBe(false);
+    },
+  );
 });

@@ -128,3 +128,21 @@ describe('IpcRouter', () => {
     expect(lines.join('\n')).not.toContain('hunter2');
   });
 });
+
+describe('storage failures from any handler', () => {
+  it.each([
+    ['SQLITE_FULL', 'DISK_FULL'],
+    ['SQLITE_CORRUPT', 'CORRUPT_STORE'],
+    ['SQLITE_CORRUPT_VTAB', 'CORRUPT_STORE'],
+  ])('maps %s to %s without passing on the SQLite message', async (sqliteCode, appCode) => {
+    const secret = 'customer-marker-77aa';
+    const router = routerWith({
+      'app.info': () => {
+        throw Object.assign(new Error(`disk I/O near ${secret}`), { code: sqliteCode });
+      },
+    });
+    const result = await router.dispatch('app.info', undefined, testSender);
+    expect(result).toMatchObject({ ok: false, error: { code: appCode } });
+    expect(JSON.stringify(result)).not.toContain(secret);
+  });
+});

@@ -97,6 +97,11 @@ export class IpcRouter {
         log.log('info', 'ipc.appError', { channel, callId, code: error.code });
         return fail(error.toInfo());
       }
+      const storage = storageFailure(error);
+      if (storage) {
+        log.log('error', 'ipc.storageFailed', { channel, callId, code: storage.code });
+        return fail(storage);
+      }
       // Unknown errors can carry anything in their message (SQL, values): log the type only.
       const kind = error instanceof Error ? error.name : typeof error;
       log.log('error', 'ipc.handlerFailed', { channel, callId, kind });
@@ -120,6 +125,20 @@ export class IpcRouter {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
+}
+
+/**
+ * SQLite failures any service can hit on the vault database, mapped to codes with a way forward
+ * (restore a backup, free disk space) instead of INTERNAL. The SQLite message is never passed on.
+ */
+function storageFailure(error: unknown): ErrorInfo | null {
+  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+  if (code === 'SQLITE_CORRUPT' || code === 'SQLITE_CORRUPT_VTAB' || code === 'SQLITE_NOTADB') {
+    return { code: 'CORRUPT_STORE', message: 'The vault database is damaged: restore a backup' };
+  }
+  if (code === 'SQLITE_FULL')
+    return { code: 'DISK_FULL', message: 'The disk is full: free some space and retry' };
+  return null;
 }
 
 function fail(error: ErrorInfo): Result<never> {
