@@ -33,7 +33,8 @@ export async function firstRun(page: Page, pageUrl: string): Promise<string> {
   return groups.join('-');
 }
 
-export type Nav = 'home' | 'account' | 'contact' | 'deal' | 'board' | 'import' | 'settings';
+export type Nav =
+  'home' | 'account' | 'contact' | 'deal' | 'board' | 'import' | 'settings' | 'sync' | 'conflicts';
 
 export async function go(page: Page, target: Nav): Promise<void> {
   await page.locator(`[data-nav="${target}"]`).click();

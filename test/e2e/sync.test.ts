@@ -1,0 +1,181 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Page } from '@playwright/test';
+import {
+  createRecord,
+  expectAccessible,
+  expectNoEnglish,
+  firstRun,
+  go,
+  setLanguage,
+  setTheme,
+  shot,
+  watchErrors,
+} from './support/app';
+import { expect, startHost, stopHost, test, type RunningHost } from './support/devhost';
+import { startSyncServer, stopSyncServer, type RunningServer } from './support/syncserver';
+
+const status = (page: Page) => page.getByTestId('sync-state');
+
+/** Moves the deal named `name` to the stage at `index` of its pipeline (through the bridge). */
+async function moveDeal(page: Page, name: string, index: number): Promise<string> {
+  return page.evaluate(
+    async ({ name, index }) => {
+      const deals = await window.crm.invoke('deals.list', { limit: 50 });
+      if (!deals.ok) throw new Error(deals.error.code);
+      const deal = deals.value.items.find((d) => d.name === name);
+      if (!deal) throw new Error('deal missing');
+      const pipeline = await window.crm.invoke('pipelines.get', { id: deal.pipelineId });
+      if (!pipeline.ok) throw new Error(pipeline.error.code);
+      const stage = pipeline.value.stages[index];
+      if (!stage) throw new Error('stage missing');
+      const updated = await window.crm.invoke('deals.update', { id: deal.id, patch: { stageId: stage.id } });
+      if (!updated.ok) throw new Error(updated.error.code);
+      return stage.name;
+    },
+    { name, index },
+  );
+}
+
+async function syncNow(page: Page): Promise<void> {
+  await go(page, 'sync');
+  await page.getByTestId('sync-now').click();
+  await expect(page.getByTestId('sync-now')).toBeEnabled({ timeout: 20_000 });
+}
+
+test('two devices sync through a real server: create, invite, join, offline, conflict', async ({
+  page,
+  host,
+  context,
+}) => {
+  test.setTimeout(300_000);
+  const serverDir = mkdtempSync(path.join(tmpdir(), 'fv-e2e-server-'));
+  const dataB = mkdtempSync(path.join(tmpdir(), 'fv-e2e-b-'));
+  let server: RunningServer | null = await startSyncServer(serverDir);
+  let hostB: RunningHost | null = null;
+  try {
+    hostB = await startHost(dataB);
+    const a = page;
+    const b = await context.newPage();
+    const errorsA = watchErrors(a);
+
+    // Device A: vault, then a team workspace through the sync screen (opened from the status bar).
+    await firstRun(a, host.pageUrl);
+    await expect(status(a)).toHaveAttribute('data-state', 'not_configured');
+    await status(a).click();
+    await expect(a.locator('[data-screen="sync"]')).toBeVisible();
+    await shot(a, 'sync-setup-en-light');
+    await expectAccessible(a, 'sync setup');
+    await a.getByTestId('sync-server-url').fill(server.url);
+    await a.getByTestId('sync-workspace-name').fill('Field team');
+    await a.getByTestId('sync-create').click();
+    await expect(a.getByTestId('sync-now')).toBeVisible({ timeout: 20_000 });
+    await expect(status(a)).toHaveAttribute('data-state', 'idle', { timeout: 20_000 });
+    await expect(a.locator('[data-this-device="true"]')).toHaveCount(1);
+
+    // A invites; the code is shown once with its explanation.
+    await a.getByTestId('sync-invite').click();
+    const codeField = a.getByTestId('sync-invite-code');
+    await expect(codeField).toBeVisible();
+    const code = await codeField.inputValue();
+    expect(code.length).toBeGreaterThan(20);
+
+    // Device B: its own vault, joins with the code.
+    await firstRun(b, hostB.pageUrl);
+    await go(b, 'sync');
+    await b.getByTestId('sync-invite-code-input').fill(code);
+    await b.getByTestId('sync-join').click();
+    await expect(b.getByTestId('sync-now')).toBeVisible({ timeout: 20_000 });
+    await expect(status(b)).toHaveAttribute('data-state', 'idle', { timeout: 30_000 });
+    await expect(b.getByTestId('sync-devices').locator('tbody tr')).toHaveCount(2);
+
+    // A contact created on A appears on B after Sync now.
+    await createRecord(a, 'contact', 'Li Na (synced)');
+    await createRecord(a, 'deal', 'Harbour crane');
+    await syncNow(a);
+    await expect(status(a)).toHaveAttribute('data-state', 'idle');
+    await expect(status(a)).toHaveAttribute('data-pending', '0');
+    await syncNow(b);
+    await go(b, 'contact');
+    await expect(b.getByRole('button', { name: 'Li Na (synced)' })).toBeVisible({ timeout: 20_000 });
+    await go(b, 'deal');
+    await expect(b.getByRole('button', { name: 'Harbour crane' })).toBeVisible({ timeout: 20_000 });
+
+    // Server gone: both show offline; edits wait as pending.
+    const port = server.port;
+    await stopSyncServer(server);
+    server = null;
+    await expect(status(a)).toHaveAttribute('data-state', 'offline', { timeout: 30_000 });
+    await expect(status(b)).toHaveAttribute('data-state', 'offline', { timeout: 30_000 });
+    await shot(a, 'sync-offline-statusbar-en-light');
+
+    // Concurrent stage edits on both devices while apart.
+    const stageA = await moveDeal(a, 'Harbour crane', 2);
+    const stageB = await moveDeal(b, 'Harbour crane', 3);
+    await expect(status(a)).toHaveAttribute('data-pending', /^[1-9]/, { timeout: 20_000 });
+    await go(a, 'sync');
+    await expect(a.getByTestId('sync-pending')).not.toHaveText('0');
+
+    // Back online on the same address: sync A, then B (B merges A's edit over its own pending one).
+    server = await startSyncServer(serverDir, port);
+    await syncNow(a);
+    await syncNow(b);
+    await syncNow(a);
+    await expect(status(a)).toHaveAttribute('data-state', 'idle', { timeout: 30_000 });
+    await expect(status(a)).toHaveAttribute('data-pending', '0');
+    await expect(status(b)).toHaveAttribute('data-state', 'idle', { timeout: 30_000 });
+
+    // Exactly the device that merged second holds the conflict; it shows both stage names.
+    const badges = async () =>
+      (await a.getByTestId('nav-badge-conflicts').count()) +
+      (await b.getByTestId('nav-badge-conflicts').count());
+    await expect.poll(badges, { timeout: 20_000 }).toBe(1);
+    const holder = (await b.getByTestId('nav-badge-conflicts').count()) === 1 ? b : a;
+    await holder.getByTestId('status-conflicts').click();
+    await expect(holder.locator('[data-screen="conflicts"]')).toBeVisible();
+    const conflict = holder.getByTestId('conflict');
+    await expect(conflict).toHaveCount(1);
+    await expect(conflict).toContainText(stageA);
+    await expect(conflict).toContainText(stageB);
+    await expect(conflict.getByTestId('conflict-record')).toHaveText('Harbour crane');
+
+    // Screenshots of the sync screen and conflicts view: en + zh-CN, light + dark; axe on each.
+    for (const language of ['en', 'zh-CN'] as const) {
+      await setLanguage(holder, language);
+      for (const theme of ['light', 'dark'] as const) {
+        await setTheme(holder, theme);
+        for (const screen of ['sync', 'conflicts'] as const) {
+          await go(holder, screen);
+          if (screen === 'conflicts') await expect(holder.getByTestId('conflict')).toHaveCount(1);
+          await shot(holder, `${screen}-${language}-${theme}`);
+          if (language === 'zh-CN') await expectNoEnglish(holder, `${screen} (${theme})`);
+          await expectAccessible(holder, `${screen} ${language} ${theme}`);
+        }
+      }
+    }
+    await setLanguage(holder, 'en');
+    await setTheme(holder, 'light');
+
+    // Resolve by keeping the other value; the choice syncs to the other device.
+    await go(holder, 'conflicts');
+    const otherText = await holder.getByTestId('conflict-other').innerText();
+    await holder.getByTestId('conflict-keep-other').click();
+    await expect(holder.getByTestId('conflicts-empty')).toBeVisible();
+    await expect(holder.getByTestId('nav-badge-conflicts')).toHaveCount(0);
+    const peer = holder === a ? b : a;
+    await syncNow(holder);
+    await syncNow(peer);
+    await go(peer, 'deal');
+    await peer.getByRole('button', { name: 'Harbour crane' }).click();
+    await expect(peer.getByTestId('record-title')).toHaveText('Harbour crane');
+    await expect(peer.locator('main')).toContainText(otherText);
+
+    expect(errorsA.filter((e) => !/Failed to load resource/.test(e))).toEqual([]);
+  } finally {
+    if (hostB) await stopHost(hostB);
+    if (server) await stopSyncServer(server);
+    rmSync(dataB, { recursive: true, force: true });
+    rmSync(serverDir, { recursive: true, force: true });
+  }
+});
