@@ -50,12 +50,20 @@ export function formatBytes(bytes: number): string {
   }).format(value);
 }
 
-/** "3 minutes ago" / "in 20 seconds" through Intl.RelativeTimeFormat, relative to `now`. */
-export function formatRelative(value: string | null | undefined, now: number = Date.now()): string {
+/**
+ * "3 minutes ago" / "in 20 seconds" through Intl.RelativeTimeFormat, relative to `now`. With `past`,
+ * a time slightly ahead of this clock (main stamps with a server-corrected clock) reads as "now".
+ */
+export function formatRelative(
+  value: string | null | undefined,
+  now: number = Date.now(),
+  past = false,
+): string {
   if (!value) return '';
   const at = new Date(value).getTime();
   if (Number.isNaN(at)) return '';
-  const seconds = Math.round((at - now) / 1000);
+  const raw = Math.round((at - now) / 1000);
+  const seconds = past ? Math.min(0, raw) : raw;
   const fmt = new Intl.RelativeTimeFormat(locale(), { numeric: 'auto' });
   const abs = Math.abs(seconds);
   if (abs < 45) return fmt.format(seconds, 'second');

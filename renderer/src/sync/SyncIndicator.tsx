@@ -24,10 +24,13 @@ export function useSyncSummary(status: SyncStatus | null): string {
   switch (status.state) {
     case 'not_configured':
       return t('sync.state.notConfigured');
-    case 'offline':
-      return status.nextRetryAt && new Date(status.nextRetryAt).getTime() > now
-        ? t('sync.state.offlineRetry', { time: formatRelative(status.nextRetryAt, now) })
-        : t('sync.state.offline');
+    case 'offline': {
+      const line =
+        status.nextRetryAt && new Date(status.nextRetryAt).getTime() > now
+          ? t('sync.state.offlineRetry', { time: formatRelative(status.nextRetryAt, now) })
+          : t('sync.state.offline');
+      return status.pending > 0 ? `${line} · ${t('sync.state.pending', { count: status.pending })}` : line;
+    }
     case 'syncing': {
       const p = status.progress;
       if (!p) return t('sync.state.syncing');
@@ -42,7 +45,7 @@ export function useSyncSummary(status: SyncStatus | null): string {
     }
     case 'idle': {
       const when = status.lastSyncAt
-        ? t('sync.state.idleAt', { time: formatRelative(status.lastSyncAt, now) })
+        ? t('sync.state.idleAt', { time: formatRelative(status.lastSyncAt, now, true) })
         : t('sync.state.idle');
       return status.pending > 0
         ? `${when} · ${t('sync.state.pending', { count: status.pending })}`

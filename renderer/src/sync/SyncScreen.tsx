@@ -199,7 +199,17 @@ function Devices() {
   const [version, setVersion] = useState(0);
 
   useEffect(() => {
-    call('devices.list').then(setDevices, (e: unknown) => setError(errorInfo(e)));
+    call('devices.list').then(
+      // This device first, then by when each joined.
+      (list) =>
+        setDevices(
+          [...list].sort(
+            (x, y) =>
+              Number(y.isThisDevice) - Number(x.isThisDevice) || x.createdAt.localeCompare(y.createdAt),
+          ),
+        ),
+      (e: unknown) => setError(errorInfo(e)),
+    );
   }, [version]);
 
   const revoke = async (deviceId: string) => {
