@@ -93,6 +93,26 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
+/**
+ * Threat model 5: TLS to the server; plain HTTP only to loopback. Deltas are end-to-end encrypted
+ * anyway, but request signatures, device ids and timing should not cross a network in clear.
+ */
+export function checkServerUrl(serverUrl: string): void {
+  let url: URL;
+  try {
+    url = new URL(serverUrl);
+  } catch {
+    throw new AppError('VALIDATION', 'The server URL is not valid');
+  }
+  if (url.username || url.password || url.search || url.hash) {
+    throw new AppError('VALIDATION', 'The server URL must not carry credentials, a query or a fragment');
+  }
+  const loopback = ['127.0.0.1', 'localhost', '[::1]', '::1'].includes(url.hostname);
+  if (url.protocol === 'https:') return;
+  if (url.protocol === 'http:' && loopback) return;
+  throw new AppError('VALIDATION', 'The server URL must use https (plain http only on this computer)');
+}
+
 function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
   return new AppError('INTERNAL', 'Sync failed unexpectedly', { cause: error });
@@ -304,6 +324,7 @@ export class SyncEngine {
 
   async createWorkspace(serverUrl: string, name: string): Promise<{ workspaceId: string; deviceId: string }> {
     this.requireUnconfigured();
+    checkServerUrl(serverUrl);
     const device = generateDeviceKeys();
     const wsKey = generateWorkspaceKey(1);
     const workspaceId = randomId();
@@ -397,6 +418,7 @@ export class SyncEngine {
   async acceptInvite(codeText: string): Promise<{ workspaceId: string; deviceId: string }> {
     this.requireUnconfigured();
     const code = parseInviteCode(codeText);
+    checkServerUrl(code.serverUrl);
     const device = generateDeviceKeys();
     const auth = deriveInviteAuthKey(code.secret, code.inviteId);
     const deviceId = this.newSyncDeviceId();

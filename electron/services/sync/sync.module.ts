@@ -83,8 +83,8 @@ export function createSyncModule(
     try {
       return await e.syncNow();
     } catch (error) {
-      if (error instanceof AppError && (error.code === 'VAULT_LOCKED' || error.code === 'NOT_FOUND'))
-        throw error;
+      // Sync failures (offline, revoked, …) are in the status; a locked vault is the caller's error.
+      if (error instanceof AppError && error.code === 'VAULT_LOCKED') throw error;
       return e.status();
     }
   };

@@ -114,10 +114,16 @@ describe('sync engine', () => {
     expect(a.statuses.at(-1)).toEqual(done);
   });
 
-  it('refuses a malformed invite code with VALIDATION and a used one with CONFLICT, changing nothing', async () => {
+  it('refuses plain HTTP to a non-loopback server, a malformed invite code (VALIDATION) and a used one (CONFLICT), changing nothing', async () => {
     const a = await client('a');
     const b = await client('b');
     const c = await client('c');
+    // Plain HTTP only to loopback (threat model 5); not configured yet, sync.now just says so.
+    await rejectsWith(
+      a.sync.handlers['workspace.create']({ serverUrl: 'http://sync.example.com', name: 'T' }, CALL),
+      'VALIDATION',
+    );
+    expect((await syncNow(a)).state).toBe('not_configured');
     await a.sync.handlers['workspace.create']({ serverUrl: url, name: 'T' }, CALL);
     await rejectsWith(
       b.sync.handlers['invites.accept']({ code: 'FV1.not-a-code-at-all' }, CALL),
