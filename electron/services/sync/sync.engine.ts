@@ -40,8 +40,12 @@ import { decodeDelta, encodeDelta, ROWS_PER_DELTA } from './sync.delta';
 import { SyncHttpClient } from './sync.http';
 import { SyncRepository, type ConflictRow, type KeyRow, type WorkspaceRow } from './sync.repository';
 
-/** Deltas pushed per request (the server takes up to 100 and 8 MiB). */
+/** Deltas sealed per round and at most pushed per request (the server takes up to 100 and 8 MiB). */
 const DELTAS_PER_PUSH = 20;
+/** Envelope bytes per push request: 5 MiB, so 4/3 of it in base64 plus JSON stays under 8 MiB. */
+const PUSH_MAX_ENVELOPE_BYTES = 5 * 1024 * 1024;
+/** Plaintext budget per delta (worst case: every character three UTF-8 bytes), under the 4 MiB envelope limit. */
+const DELTA_MAX_PLAINTEXT = 2 * 1024 * 1024;
 /** Deltas requested per pull page (the server also stops a page at 4 MiB). */
 const PULL_PAGE = SYNC_LIMITS.maxPageSize;
 const BACKOFF_MIN_MS = 1_000;
@@ -733,8 +737,7 @@ export class SyncEngine {
         if (pending.length === 0) break;
         const key = this.latestWorkspaceKey(keys);
         const batch: { deltaId: string; envelope: Uint8Array; seqs: number[] }[] = [];
-        for (let i = 0; i < pending.length; i += ROWS_PER_DELTA) {
-          const ops = pending.slice(i, i + ROWS_PER_DELTA);
+        for (const ops of chunkRows(pending)) {
           const deltaId = randomId();
           const envelope = sealDelta(
             encodeDelta(ops),
@@ -751,6 +754,15 @@ export class SyncEngine {
       }
       const total = done + this.repo.pendingCount();
       this.setState({ state: 'syncing', progress: { phase: 'push', done, total } });
+      // One request stays well under the server's body limit (base64 grows envelopes by a third).
+      const send: typeof outbox = [];
+      let bytes = 0;
+      for (const o of outbox) {
+        if (send.length > 0 && bytes + o.envelope.length > PUSH_MAX_ENVELOPE_BYTES) break;
+        send.push(o);
+        bytes += o.envelope.length;
+      }
+      outbox = send;
       const res = await api.request(
         'POST',
         syncRoutes.deltas(ws.workspaceId),
@@ -831,6 +843,29 @@ export class SyncEngine {
     }
     this.loopRunning = false;
   }
+}
+
+/**
+ * Splits pending rows into deltas of at most ROWS_PER_DELTA rows and DELTA_MAX_PLAINTEXT bytes of
+ * field data (a delta always takes at least one row), so a few large notes never make an envelope
+ * the server refuses.
+ */
+function chunkRows<R extends { fields: string | null }>(rows: readonly R[]): R[][] {
+  const out: R[][] = [];
+  let current: R[] = [];
+  let bytes = 0;
+  for (const row of rows) {
+    const size = (row.fields?.length ?? 0) * 3 + 200;
+    if (current.length > 0 && (current.length >= ROWS_PER_DELTA || bytes + size > DELTA_MAX_PLAINTEXT)) {
+      out.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(row);
+    bytes += size;
+  }
+  if (current.length > 0) out.push(current);
+  return out;
 }
 
 function jsonValue(text: string | null): string | number | boolean | null {

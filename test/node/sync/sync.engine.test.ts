@@ -244,4 +244,28 @@ describe('sync engine', () => {
     for (const table of ['crm_contacts', 'crm_oplog', 'crm_search_map', 'sync_keys', 'sync_workspace'])
       expect(count(table)).toBe(0);
   });
+
+  it('splits large rows across deltas and requests under the server limits, and the other device gets them all', async () => {
+    const a = await client('a');
+    const b = await client('b');
+    await a.sync.handlers['workspace.create']({ serverUrl: url, name: 'T' }, CALL);
+    await join(a, b);
+    await syncNow(b);
+    const crm = a.crm();
+    const big = '长'.repeat(400_000);
+    crm.tx(() => {
+      for (let i = 0; i < 12; i++) crm.create(contactDef, { name: `big ${i}`, notes: big });
+    });
+    const pushed = await syncNow(a);
+    expect(pushed.error).toBeNull();
+    expect(pushed.pending).toBe(0);
+    await syncNow(b);
+    const notes = b.vault.access
+      .db()
+      .prepare<[], { n: number; len: number }>(
+        "SELECT count(*) AS n, min(length(notes)) AS len FROM crm_contacts WHERE name LIKE 'big %'",
+      )
+      .get()!;
+    expect(notes).toEqual({ n: 12, len: 400_000 });
+  });
 });
