@@ -6,6 +6,7 @@ import type { BenchResult, BenchSuite } from './bench.types';
 import { crmBench } from './crm.bench';
 import { ipcBench } from './ipc.bench';
 import { rendererBench } from './renderer.bench';
+import { syncClientBench } from './sync-client.bench';
 import { syncBench } from './sync.bench';
 import { vaultBench } from './vault.bench';
 
@@ -14,7 +15,7 @@ import { vaultBench } from './vault.bench';
  * optionally writes `[{name, value, unit, baseline?, ratio?}]` as JSON. Targets are reported, not
  * asserted: speed lives here, never in timed tests.
  */
-const suites: BenchSuite[] = [ipcBench, vaultBench, crmBench, syncBench, rendererBench];
+const suites: BenchSuite[] = [ipcBench, vaultBench, crmBench, syncBench, syncClientBench, rendererBench];
 
 function format(n: number | undefined, digits = 2): string {
   if (n === undefined || Number.isNaN(n)) return '';
