@@ -3,6 +3,8 @@ import type { Db } from '../db/database';
 
 /** One op-log row (one mutation of one record) as the merge reads it. */
 export interface MergeLogRow {
+  /** Position in this replica's op log. */
+  readonly seq: number;
   readonly opId: string;
   readonly hlc: string;
   readonly deviceId: string;
@@ -41,7 +43,7 @@ export class CrmMergeRepository {
        VALUES (?, ?, ?, ?, ?, ?, ?)`,
     );
     this.rowsStmt = db.prepare(
-      `SELECT op_id AS opId, hlc, device_id AS deviceId, fields, sync_state AS syncState FROM crm_oplog
+      `SELECT seq, op_id AS opId, hlc, device_id AS deviceId, fields, sync_state AS syncState FROM crm_oplog
        WHERE record_id = ? ORDER BY hlc DESC`,
     );
     this.scrubBefore = db.prepare('UPDATE crm_oplog SET fields = NULL WHERE record_id = ? AND hlc < ?');

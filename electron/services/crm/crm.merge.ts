@@ -103,6 +103,8 @@ export function invalidReason(row: RemoteRow): string | null {
 
 /** A field's current last-writer-wins value: the newest logged mutation that wrote it. */
 interface Winner {
+  /** Op-log seq on this replica (-1 for a remote op not yet stored). */
+  readonly seq: number;
   readonly opId: string;
   readonly hlc: string;
   /** The value as JSON text. */
@@ -125,6 +127,7 @@ function winnersOf(rows: readonly MergeLogRow[]): Map<string, Winner> {
     for (const [field, value] of Object.entries(fieldsOf(row.fields))) {
       if (!out.has(field)) {
         out.set(field, {
+          seq: row.seq,
           opId: row.opId,
           hlc: row.hlc,
           value: JSON.stringify(value ?? null),
@@ -186,8 +189,15 @@ export class CrmMerge {
     this.search = new SearchRepository(db);
   }
 
-  /** Merges remote mutations (validated with `invalidReason` first). */
-  apply(rows: readonly RemoteRow[]): MergeResult {
+  /**
+   * Merges remote mutations (validated with `invalidReason` first). `unseenLocal(seq, row)` says
+   * whether the local op at op-log `seq` (already pushed) was unknown to the device that wrote `row`;
+   * such pairs on important fields are conflicts too.
+   */
+  apply(
+    rows: readonly RemoteRow[],
+    options: { unseenLocal?: (localSeq: number, row: RemoteRow) => boolean } = {},
+  ): MergeResult {
     const byRecord = new Map<string, RemoteRow[]>();
     for (const row of rows) {
       const list = byRecord.get(row.recordId);
@@ -217,13 +227,21 @@ export class CrmMerge {
           const value = JSON.stringify(v ?? null);
           const cur = winners.get(field);
           const mine = {
+            seq: -1,
             opId: row.opId,
             hlc: row.hlc,
             value,
             deviceId: row.deviceId,
             syncState: 'applied' as const,
           };
-          const local = cur && cur.syncState === 'pending' && cur.value !== value ? cur : null;
+          // Concurrent with a local value: still unsynced, or pushed after the remote device last pulled.
+          const local =
+            cur &&
+            cur.value !== value &&
+            (cur.syncState === 'pending' ||
+              (cur.syncState === 'pushed' && (options.unseenLocal?.(cur.seq, row) ?? false)))
+              ? cur
+              : null;
           const conflict = local !== null && important.includes(field);
           if (!cur || row.hlc > cur.hlc) {
             winners.set(field, mine);

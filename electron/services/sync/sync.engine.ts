@@ -653,6 +653,13 @@ export class SyncEngine {
     const held: { d: PulledDelta; row: RemoteRow; reason: string }[] = [];
     // HLC device id -> server device id, to name conflict sides the way devices.list does.
     const names = new Map<string, string>([[this.crmDeviceId, ws.deviceId]]);
+    // Remote row -> the cursor its device had pulled to when it sealed the row's delta.
+    const seen = new Map<RemoteRow, number>();
+    const unseenLocal = (localSeq: number, row: RemoteRow): boolean => {
+      const known = seen.get(row);
+      const at = known === undefined ? null : this.repo.pushedAt(localSeq);
+      return known !== undefined && at !== null && at > known;
+    };
     for (const d of deltas) {
       let plain: Uint8Array;
       try {
@@ -665,13 +672,13 @@ export class SyncEngine {
         rejected.push({ d, reason: error instanceof EnvelopeError ? error.reason : 'malformed' });
         continue;
       }
-      const rows = decodeDelta(plain);
+      const decoded = decodeDelta(plain);
       plain.fill(0);
-      if (!rows) {
+      if (!decoded) {
         rejected.push({ d, reason: 'bad_payload' });
         continue;
       }
-      for (const r of rows) {
+      for (const r of decoded.rows) {
         const stamp = parseHlc(r.hlc);
         const row: RemoteRow = { ...r, deviceId: stamp?.deviceId ?? '' };
         const invalid = invalidReason(row);
@@ -681,13 +688,14 @@ export class SyncEngine {
         else if (stamp!.wall - d.receivedAt > maxDrift) held.push({ d, row, reason: 'clock_skew' });
         else {
           names.set(row.deviceId, d.deviceId);
+          if (decoded.seen !== null && d.deviceId !== ws.deviceId) seen.set(row, decoded.seen);
           good.push(row);
         }
       }
     }
     let conflicts: DetectedConflict[] = [];
     this.options.db.transaction(() => {
-      conflicts = this.merge.apply(good).conflicts;
+      conflicts = this.merge.apply(good, { unseenLocal }).conflicts;
       for (const r of rejected) {
         this.repo.addRejected(
           {
@@ -740,7 +748,7 @@ export class SyncEngine {
         for (const ops of chunkRows(pending)) {
           const deltaId = randomId();
           const envelope = sealDelta(
-            encodeDelta(ops),
+            encodeDelta(ops, ws.cursor),
             { workspaceId: ws.workspaceId, deviceId: this.deviceId, deltaId },
             key,
           );
@@ -769,12 +777,15 @@ export class SyncEngine {
         { deltas: outbox.map((o) => ({ deltaId: o.deltaId, envelope: toBase64Url(o.envelope) })) },
         pushResponseSchema,
       );
-      const acked = new Set(res.results.map((r) => r.deltaId));
+      const acked = new Map(res.results.map((r) => [r.deltaId, r.seq]));
       const at = this.options.now();
       this.options.db.transaction(() => {
         for (const o of outbox) {
-          if (!acked.has(o.deltaId)) continue;
-          this.oplog.markPushed(JSON.parse(o.seqs) as number[], at);
+          const serverSeq = acked.get(o.deltaId);
+          if (serverSeq === undefined) continue;
+          const seqs = JSON.parse(o.seqs) as number[];
+          this.oplog.markPushed(seqs, at);
+          this.repo.addPushed(serverSeq, Math.min(...seqs), Math.max(...seqs));
           this.repo.removeOutbox(o.deltaId);
           done += o.ops;
         }

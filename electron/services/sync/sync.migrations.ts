@@ -82,10 +82,26 @@ CREATE INDEX sync_conflicts_open ON sync_conflicts (detected_at) WHERE resolved_
 `);
 }
 
+/**
+ * v2: where each local op landed in the server's log (op-log seq range -> server seq of its delta),
+ * so a remote op sealed before its device pulled our pushed op is known to be concurrent with it.
+ */
+function v2(db: Db): void {
+  db.exec(`
+CREATE TABLE sync_pushed (
+  server_seq INTEGER PRIMARY KEY,
+  min_op_seq INTEGER NOT NULL,
+  max_op_seq INTEGER NOT NULL
+) STRICT;
+CREATE INDEX sync_pushed_max ON sync_pushed (max_op_seq);
+`);
+}
+
 /** Schema of the sync domain. Append-only: add a new numbered migration, never edit a shipped one. */
 export const syncMigrations: MigrationSet = {
   domain: 'sync',
   migrations: [
     { version: 1, name: 'sync: workspace, keys, outbox, rejected, quarantine, conflicts', up: v1 },
+    { version: 2, name: 'sync: server position of pushed ops', up: v2 },
   ],
 };

@@ -163,6 +163,24 @@ export class SyncRepository {
       .get()!.n;
   }
 
+  /** Records where a pushed delta's ops (op-log seqs min..max) landed in the server's log. */
+  addPushed(serverSeq: number, minOpSeq: number, maxOpSeq: number): void {
+    this.db
+      .prepare('INSERT OR REPLACE INTO sync_pushed (server_seq, min_op_seq, max_op_seq) VALUES (?, ?, ?)')
+      .run(serverSeq, minOpSeq, maxOpSeq);
+  }
+
+  /** The server seq of the delta that carried local op-log row `opSeq`, if known. */
+  pushedAt(opSeq: number): number | null {
+    const row = this.db
+      .prepare<[number], { serverSeq: number; minOpSeq: number }>(
+        `SELECT server_seq AS serverSeq, min_op_seq AS minOpSeq FROM sync_pushed WHERE max_op_seq >= ?
+         ORDER BY max_op_seq LIMIT 1`,
+      )
+      .get(opSeq);
+    return row && row.minOpSeq <= opSeq ? row.serverSeq : null;
+  }
+
   // ---- rejected deltas and quarantined ops ----
 
   addRejected(

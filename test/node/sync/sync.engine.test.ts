@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createSyncServer } from '../../../server/app';
 import { SqliteSyncStorage } from '../../../server/storage/storage.sqlite';
-import { contactDef } from '../../../electron/services/crm/crm.entities';
+import { contactDef, DEFAULT_PIPELINE_ID, dealDef } from '../../../electron/services/crm/crm.entities';
 import { encodeDelta } from '../../../electron/services/sync/sync.delta';
 import { SyncHttpClient } from '../../../electron/services/sync/sync.http';
 import { SyncRepository } from '../../../electron/services/sync/sync.repository';
@@ -16,7 +16,7 @@ import { randomId } from '../../../shared/sync/device-keys';
 import { toBase64Url } from '../../../shared/sync/encoding';
 import { sealDelta } from '../../../shared/sync/envelope';
 import { pushResponseSchema, syncRoutes } from '../../../shared/sync/protocol';
-import type { SyncStatus } from '../../../shared/sync/sync.contract';
+import type { Conflict, SyncStatus } from '../../../shared/sync/sync.contract';
 import { realKeychain } from '../support/vault';
 import { CALL, createClient, type TestClient } from './support/client';
 
@@ -267,5 +267,25 @@ describe('sync engine', () => {
       )
       .get()!;
     expect(notes).toEqual({ n: 12, len: 400_000 });
+  });
+
+  it('concurrent deal-stage edits synced at the same moment (both push before either pulls) still become a conflict', async () => {
+    const a = await client('a');
+    const b = await client('b');
+    await a.sync.handlers['workspace.create']({ serverUrl: url, name: 'T' }, CALL);
+    const deal = a.crm().create(dealDef, { name: 'D', pipelineId: DEFAULT_PIPELINE_ID, stageId: 'lead' });
+    await syncNow(a);
+    await join(a, b);
+    await syncNow(b);
+    a.crm().update(dealDef, deal.id, { stageId: 'proposal' });
+    b.crm().update(dealDef, deal.id, { stageId: 'closing' });
+    await Promise.all([syncNow(a), syncNow(b)]);
+    await Promise.all([syncNow(a), syncNow(b)]);
+    const conflicts: Conflict[] = [
+      ...(await a.sync.handlers['conflicts.list'](undefined, CALL)),
+      ...(await b.sync.handlers['conflicts.list'](undefined, CALL)),
+    ];
+    expect(conflicts.filter((c) => c.field === 'stageId').length).toBeGreaterThanOrEqual(1);
+    expect(a.crm().get(dealDef, deal.id).stageId).toBe(b.crm().get(dealDef, deal.id).stageId);
   });
 });

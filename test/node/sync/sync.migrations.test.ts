@@ -45,4 +45,22 @@ describe('sync migrations', () => {
       db.close();
     }
   });
+
+  it('v2 records where pushed ops landed on the server', () => {
+    const db = openEncryptedDatabase(path.join(tempDir(), 'v.db'), randomBytes(32));
+    try {
+      migrate(db, [crmMigrations, { domain: 'sync', migrations: syncMigrations.migrations.slice(0, 2) }]);
+      expect(schemaVersions(db).sync).toBe(2);
+      const repo = new SyncRepository(db);
+      repo.addPushed(7, 10, 19);
+      repo.addPushed(9, 20, 25);
+      expect(repo.pushedAt(10)).toBe(7);
+      expect(repo.pushedAt(19)).toBe(7);
+      expect(repo.pushedAt(21)).toBe(9);
+      expect(repo.pushedAt(5)).toBeNull();
+      expect(repo.pushedAt(26)).toBeNull();
+    } finally {
+      db.close();
+    }
+  });
 });
