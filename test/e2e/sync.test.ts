@@ -38,6 +38,18 @@ async function moveDeal(page: Page, name: string, index: number): Promise<string
   );
 }
 
+/** Waits for a sync state; on failure the message carries main's status (codes and counts only). */
+async function expectState(page: Page, state: string, timeout = 20_000): Promise<void> {
+  try {
+    await expect(status(page)).toHaveAttribute('data-state', state, { timeout });
+  } catch (error) {
+    const now = await page.evaluate(() => window.crm.invoke('sync.status'));
+    throw new Error(
+      `${error instanceof Error ? error.message : 'failed'}\nsync.status: ${JSON.stringify(now)}`,
+    );
+  }
+}
+
 async function syncNow(page: Page): Promise<void> {
   await go(page, 'sync');
   await page.getByTestId('sync-now').click();
@@ -62,7 +74,7 @@ test('two devices sync through a real server: create, invite, join, offline, con
 
     // Device A: vault, then a team workspace through the sync screen (opened from the status bar).
     await firstRun(a, host.pageUrl);
-    await expect(status(a)).toHaveAttribute('data-state', 'not_configured');
+    await expectState(a, 'not_configured');
     await status(a).click();
     await expect(a.locator('[data-screen="sync"]')).toBeVisible();
     await shot(a, 'sync-setup-en-light');
@@ -71,13 +83,14 @@ test('two devices sync through a real server: create, invite, join, offline, con
     await a.getByTestId('sync-workspace-name').fill('Field team');
     await a.getByTestId('sync-create').click();
     await expect(a.getByTestId('sync-now')).toBeVisible({ timeout: 20_000 });
-    await expect(status(a)).toHaveAttribute('data-state', 'idle', { timeout: 20_000 });
+    await expectState(a, 'idle', 20_000);
     await expect(a.locator('[data-this-device="true"]')).toHaveCount(1);
 
     // A invites; the code is shown once with its explanation.
     await a.getByTestId('sync-invite').click();
     const codeField = a.getByTestId('sync-invite-code');
     await expect(codeField).toBeVisible();
+    await shot(a, 'sync-invite-en-light');
     const code = await codeField.inputValue();
     expect(code.length).toBeGreaterThan(20);
 
@@ -87,14 +100,14 @@ test('two devices sync through a real server: create, invite, join, offline, con
     await b.getByTestId('sync-invite-code-input').fill(code);
     await b.getByTestId('sync-join').click();
     await expect(b.getByTestId('sync-now')).toBeVisible({ timeout: 20_000 });
-    await expect(status(b)).toHaveAttribute('data-state', 'idle', { timeout: 30_000 });
+    await expectState(b, 'idle', 30_000);
     await expect(b.getByTestId('sync-devices').locator('tbody tr')).toHaveCount(2);
 
     // A contact created on A appears on B after Sync now.
     await createRecord(a, 'contact', 'Li Na (synced)');
     await createRecord(a, 'deal', 'Harbour crane');
     await syncNow(a);
-    await expect(status(a)).toHaveAttribute('data-state', 'idle');
+    await expectState(a, 'idle');
     await expect(status(a)).toHaveAttribute('data-pending', '0');
     await syncNow(b);
     await go(b, 'contact');
@@ -106,8 +119,8 @@ test('two devices sync through a real server: create, invite, join, offline, con
     const port = server.port;
     await stopSyncServer(server);
     server = null;
-    await expect(status(a)).toHaveAttribute('data-state', 'offline', { timeout: 30_000 });
-    await expect(status(b)).toHaveAttribute('data-state', 'offline', { timeout: 30_000 });
+    await expectState(a, 'offline', 30_000);
+    await expectState(b, 'offline', 30_000);
     await shot(a, 'sync-offline-statusbar-en-light');
 
     // Concurrent stage edits on both devices while apart.
@@ -122,9 +135,9 @@ test('two devices sync through a real server: create, invite, join, offline, con
     await syncNow(a);
     await syncNow(b);
     await syncNow(a);
-    await expect(status(a)).toHaveAttribute('data-state', 'idle', { timeout: 30_000 });
+    await expectState(a, 'idle', 30_000);
     await expect(status(a)).toHaveAttribute('data-pending', '0');
-    await expect(status(b)).toHaveAttribute('data-state', 'idle', { timeout: 30_000 });
+    await expectState(b, 'idle', 30_000);
 
     // Exactly the device that merged second holds the conflict; it shows both stage names.
     const badges = async () =>
@@ -170,6 +183,21 @@ test('two devices sync through a real server: create, invite, join, offline, con
     await peer.getByRole('button', { name: 'Harbour crane' }).click();
     await expect(peer.getByTestId('record-title')).toHaveText('Harbour crane');
     await expect(peer.locator('main')).toContainText(otherText);
+
+    // A removes B after confirming in a dialog; the list shows it as removed.
+    await go(a, 'sync');
+    await a.getByTestId('sync-revoke').click();
+    const dialog = a.getByTestId('revoke-dialog');
+    await expect(dialog).toBeVisible();
+    await shot(a, 'sync-revoke-dialog-en-light');
+    await expectAccessible(a, 'revoke dialog');
+    await a.keyboard.press('Escape');
+    await expect(dialog).toHaveCount(0);
+    await a.getByTestId('sync-revoke').click();
+    await dialog.getByRole('button', { name: 'Yes, remove it' }).click();
+    await expect(dialog).toHaveCount(0);
+    await expect(a.getByTestId('sync-revoke')).toHaveCount(0);
+    await expect(a.getByTestId('sync-devices')).toContainText('Removed');
 
     expect(errorsA.filter((e) => !/Failed to load resource/.test(e))).toEqual([]);
   } finally {

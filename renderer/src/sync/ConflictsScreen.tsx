@@ -126,20 +126,23 @@ export function ConflictsScreen() {
   const { t } = useTranslation();
   const conflicts = useSyncStore((s) => s.conflicts);
   const error = useSyncStore((s) => s.error);
-  const [deals, setDeals] = useState<Map<string, Deal>>(new Map());
+  // Values show as names (stages) and money (deal currency): the list waits for both.
+  const [deals, setDeals] = useState<Map<string, Deal> | null>(null);
   const [resolved, setResolved] = useState(false);
 
   useEffect(() => {
-    void usePipelinesStore
-      .getState()
-      .load()
-      .catch(() => undefined);
     void useSyncStore.getState().loadConflicts();
   }, []);
   useEffect(() => {
     if (!conflicts) return;
     let current = true;
-    void loadDeals(conflicts).then((map) => {
+    void Promise.all([
+      usePipelinesStore
+        .getState()
+        .load()
+        .catch(() => null),
+      loadDeals(conflicts),
+    ]).then(([, map]) => {
       if (current) setDeals(map);
     });
     return () => {
@@ -163,7 +166,7 @@ export function ConflictsScreen() {
           {t('conflicts.resolved')}
         </p>
       )}
-      {conflicts === null ? (
+      {conflicts === null || (conflicts.length > 0 && deals === null) ? (
         <p className="muted">{t('app.loading')}</p>
       ) : conflicts.length === 0 ? (
         <p className="empty" data-testid="conflicts-empty">
@@ -175,7 +178,7 @@ export function ConflictsScreen() {
             <ConflictItem
               key={c.conflictId}
               conflict={c}
-              deal={deals.get(c.recordId)}
+              deal={deals?.get(c.recordId)}
               onResolved={onResolved}
             />
           ))}
