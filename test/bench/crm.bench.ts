@@ -206,7 +206,7 @@ function contactsCsv(n: number, r: () => number): string {
 }
 
 /** Import throughput: the CSV importer against raw inserts of the same rows into a bare table. */
-function benchImport(ctx: BenchContext, n: number): BenchResult[] {
+export function benchImport(ctx: BenchContext, n: number): BenchResult[] {
   const csv = contactsCsv(n, rng(7));
   const db = open(ctx.dir, 'import.db');
   const svc = new CrmService(db, Date.now);

@@ -14,11 +14,13 @@ import {
   pipelineDef,
   taskDef,
   type EntityDef,
+  type SearchDoc,
 } from './crm.entities';
 import { MetaRepository } from './meta.repository';
 import { OpLogRepository } from './oplog.repository';
 import {
   RecordsRepository,
+  toColumn,
   type ListPage,
   type ListQuery,
   type RecordData,
@@ -148,6 +150,90 @@ export class CrmService {
       this.reindex(def, record, true);
       return record;
     });
+  }
+
+  /**
+   * Creates many records (bulk import) with exactly what `create` writes for each one: the row, its
+   * field ops under its own stamp (pending), its search entries and (contacts) its de-duplication keys.
+   * They are written per batch with one statement per table, instead of about eight per record.
+   * References must have been checked by the caller. Calls `onBatch(done)` after each batch; returns
+   * the new ids in input order.
+   */
+  createMany<T>(
+    def: EntityDef<T>,
+    inputs: readonly Readonly<Record<string, unknown>>[],
+    onBatch: (done: number) => void = () => undefined,
+    batchSize = 2000,
+  ): string[] {
+    return this.tx(() => this.search.bulkLoad(() => this.createManyInTx(def, inputs, onBatch, batchSize)));
+  }
+
+  private createManyInTx<T>(
+    def: EntityDef<T>,
+    inputs: readonly Readonly<Record<string, unknown>>[],
+    onBatch: (done: number) => void,
+    batchSize: number,
+  ): string[] {
+    {
+      const fieldDefs = Object.entries(def.fields).map(([f, d]) => ({
+        f,
+        d,
+        key: `${JSON.stringify(f)}:`,
+        hasDefault: f in def.defaults,
+        // Column values compare like `same` compares API values (JSON identity for JSON fields).
+        defaultColumn: f in def.defaults ? toColumn(d, def.defaults[f]) : undefined,
+      }));
+      const ids: string[] = [];
+      for (let start = 0; start < inputs.length; start += batchSize) {
+        const end = Math.min(inputs.length, start + batchSize);
+        const rows: unknown[][] = [];
+        const ops: [string, EntityKind, string, string, string, string][] = [];
+        const docs: { entity: EntityKind; recordId: string; doc: SearchDoc }[] = [];
+        const keys: { id: string; emails: string[]; phones: string[] }[] = [];
+        for (let k = start; k < end; k++) {
+          const input = inputs[k]!;
+          const s = this.stamp();
+          const id = uuidv7(s.at);
+          const row: unknown[] = [id];
+          const record: RecordData = { id, deletedAt: null };
+          const opParts: string[] = [];
+          for (const { f, d, key, hasDefault, defaultColumn } of fieldDefs) {
+            let v = input[f];
+            if (v === undefined) v = hasDefault ? def.defaults[f] : null;
+            if (v === undefined) v = null;
+            record[f] = v;
+            const column = toColumn(d, v);
+            row.push(column);
+            // The op's JSON reuses the column's JSON text instead of serialising the value again.
+            if (!hasDefault || column !== defaultColumn)
+              opParts.push(
+                key + (d.kind === 'json' && column !== null ? (column as string) : JSON.stringify(v)),
+              );
+          }
+          row.push(s.at, s.at, s.deviceId, s.deviceId);
+          rows.push(row);
+          if (opParts.length)
+            ops.push([uuidv7(s.at), def.kind, id, s.hlc, s.deviceId, `{${opParts.join(',')}}`]);
+          Object.assign(record, {
+            createdAt: s.at,
+            updatedAt: s.at,
+            createdBy: s.deviceId,
+            updatedBy: s.deviceId,
+          });
+          if (def.search)
+            docs.push({ entity: def.kind, recordId: id, doc: def.search.doc(record as unknown as T) });
+          if (def.kind === 'contact')
+            keys.push({ id, emails: record.emails as string[], phones: record.phones as string[] });
+          ids.push(id);
+        }
+        this.records.insertMany(def, rows);
+        this.oplog.appendLocalMany(ops);
+        this.search.putMany(docs);
+        this.records.addContactKeysMany(keys);
+        onBatch(end);
+      }
+      return ids;
+    }
   }
 
   update<T>(def: EntityDef<T>, id: string, patch: Readonly<Record<string, unknown>>): RecordData {

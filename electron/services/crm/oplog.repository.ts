@@ -115,6 +115,14 @@ export class OpLogRepository {
     this.insert.run(opId, entity, recordId, hlc, deviceId, fields);
   }
 
+  /**
+   * Appends many local rows (bulk import), in the order given, which must be HLC order; each element
+   * is `[opId, entity, recordId, hlc, deviceId, fields]`.
+   */
+  appendLocalMany(rows: readonly (readonly [string, EntityKind, string, string, string, string])[]): void {
+    for (const r of rows) this.insert.run(r[0], r[1], r[2], r[3], r[4], r[5]);
+  }
+
   /** Records merged remote ops; a duplicate delivery (same record and stamp) is ignored: returns false. */
   appendRemote(row: Omit<OpRow, 'seq' | 'syncState'>): boolean {
     return (

@@ -142,6 +142,29 @@ export class RecordsRepository {
     );
   }
 
+  /**
+   * Inserts many new records (bulk import): the same rows as `insert` for each, through one cached
+   * statement. Each element is `[id, ...field columns (as toColumn gives them), createdAt, updatedAt,
+   * createdBy, updatedBy]` in `def.fields` order. (Measured: one prepared statement per row beats
+   * INSERT … SELECT FROM json_each and multi-row VALUES here, which pay for re-parsing and binding.)
+   */
+  insertMany<T>(def: EntityDef<T>, rows: readonly unknown[][]): void {
+    if (rows.length === 0) return;
+    const columns = Object.values(def.fields).map((d) => d.column);
+    const stmt = this.stmt(
+      `INSERT INTO ${def.table} (id, ${columns.join(', ')}, created_at, updated_at, created_by, updated_by)
+       VALUES (?, ${columns.map(() => '?').join(', ')}, ?, ?, ?, ?)`,
+    );
+    for (const row of rows) stmt.run(...row);
+  }
+
+  /** Adds the de-duplication keys of many new contacts (bulk import), as `setContactKeys(true, …)`. */
+  addContactKeysMany(
+    contacts: readonly { id: string; emails: readonly string[]; phones: readonly string[] }[],
+  ): void {
+    for (const c of contacts) this.setContactKeys(true, c.id, c.emails, c.phones);
+  }
+
   /** Writes the given fields (and the updated stamp) of one record. */
   update<T>(
     def: EntityDef<T>,
@@ -370,6 +393,24 @@ export class RecordsRepository {
       `UPDATE ${def.table} SET ${sets.join(', ')}, deleted_at = coalesce(deleted_at, ?), updated_at = ?,
        updated_by = ? WHERE id = ?`,
     ).run(...keys.map((k) => toColumn(def.fields[k]!, blanks[k])), meta.at, meta.at, meta.by, id);
+  }
+
+  /**
+   * Runs `fn` with a page cache of at least `kib` KiB, restoring the previous size afterwards. A bulk
+   * write larger than the cache spills dirty pages to the WAL mid-transaction and reads (decrypts)
+   * them back; a cache that holds the whole write avoids both.
+   */
+  withCacheSize<T>(kib: number, fn: () => T): T {
+    const before = this.db.pragma('cache_size', { simple: true }) as number;
+    // Negative values are KiB, positive ones pages (4 KiB here).
+    const beforeKib = before < 0 ? -before : before * 4;
+    if (beforeKib >= kib) return fn();
+    this.db.pragma(`cache_size = -${Math.floor(kib)}`);
+    try {
+      return fn();
+    } finally {
+      this.db.pragma(`cache_size = ${before}`);
+    }
   }
 
   /** SQLite secure_delete: freed pages are overwritten, so deleted values leave no residue in the file. */

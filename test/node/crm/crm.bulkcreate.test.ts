@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import { contactDef } from '../../../electron/services/crm/crm.entities';
+import { CrmService } from '../../../electron/services/crm/crm.service';
+import type { Db } from '../../../electron/services/db/database';
+import { createCrmFixture } from './support/crm.fixture';
+
+type Row = Record<string, unknown>;
+
+const INPUTS: Record<string, unknown>[] = [
+  { name: '张伟', emails: ['zhang.wei@example.cn'], phones: ['+86 190 1111 2222'], tags: ['vip'] },
+  { name: 'Anna Müller', givenName: 'Anna', familyName: 'Müller', title: 'Buyer', notes: 'pricing call' },
+  {
+    name: 'Bob Baker',
+    emails: ['Bob@Example.com', 'b2@example.com'],
+    address: { city: 'Berlin', country: 'DE' },
+    consent: { marketingOptIn: true, recordedAt: 1_700_000_000_000, source: 'CSV import' },
+  },
+  { name: 'Plain' },
+];
+
+/** Everything a contact leaves in the database, with ids and stamps replaced by positions. */
+function footprint(db: Db): Row {
+  const ids = db
+    .prepare<[], { id: string }>('SELECT id FROM crm_contacts ORDER BY id')
+    .all()
+    .map((r) => r.id);
+  const pos = (id: unknown) => ids.indexOf(id as string);
+  const strip = (r: Row) => {
+    const { id, created_at, updated_at, created_by, updated_by, ...rest } = r;
+    return {
+      at: pos(id),
+      ...rest,
+      stamped: !!created_at && created_at === updated_at && created_by === updated_by,
+    };
+  };
+  return {
+    rows: db.prepare<[], Row>('SELECT * FROM crm_contacts ORDER BY id').all().map(strip),
+    ops: db
+      .prepare<[], Row>(
+        "SELECT record_id, entity, fields, sync_state FROM crm_oplog WHERE entity = 'contact' ORDER BY seq",
+      )
+      .all()
+      .map((r) => ({ ...r, record_id: pos(r.record_id) })),
+    keys: db
+      .prepare<[], Row>('SELECT kind, value, contact_id FROM crm_contact_keys ORDER BY kind, value')
+      .all()
+      .map((r) => ({ ...r, contact_id: pos(r.contact_id) })),
+    index: db
+      .prepare<[], Row>(
+        `SELECT m.record_id, n.title, t.body, r.digits, r.emails FROM crm_search_map m
+         LEFT JOIN crm_search_names n ON n.rowid = m.rowid LEFT JOIN crm_search_text t ON t.rowid = m.rowid
+         LEFT JOIN crm_search_tri r ON r.rowid = m.rowid WHERE m.entity = 'contact' ORDER BY m.record_id`,
+      )
+      .all()
+      .map((r) => ({ ...r, record_id: pos(r.record_id) })),
+  };
+}
+
+describe('bulk create (the importer’s path)', () => {
+  it('writes exactly what one create per record writes: rows, pending ops in stamp order, keys, index', () => {
+    const one = createCrmFixture();
+    const bulk = createCrmFixture();
+    const a = new CrmService(one.db, Date.now);
+    const b = new CrmService(bulk.db, Date.now);
+    for (const input of INPUTS) a.create(contactDef, input);
+    const done: number[] = [];
+    const ids = b.createMany(contactDef, INPUTS, (n) => done.push(n), 3);
+    expect(ids).toHaveLength(INPUTS.length);
+    expect(done).toEqual([3, 4]);
+    expect(footprint(bulk.db)).toEqual(footprint(one.db));
+    const hlcs = bulk.db.prepare<[], { hlc: string }>('SELECT hlc FROM crm_oplog ORDER BY seq').all();
+    expect(hlcs.map((h) => h.hlc)).toEqual(hlcs.map((h) => h.hlc).sort());
+    // FTS5 settings are back to the defaults afterwards.
+    const config = bulk.db
+      .prepare<[], { v: unknown }>("SELECT v FROM crm_search_names_config WHERE k = 'hashsize'")
+      .all();
+    expect(config.map((c) => Number(c.v))).toEqual([1024 * 1024]);
+  });
+
+  it('rolls back entirely when a row fails half-way', () => {
+    const f = createCrmFixture();
+    const svc = new CrmService(f.db, Date.now);
+    f.db.exec(
+      "CREATE TEMP TRIGGER fail_plain BEFORE INSERT ON crm_contacts WHEN new.name = 'Plain' BEGIN SELECT RAISE(ABORT, 'boom'); END",
+    );
+    const before = footprint(f.db);
+    expect(() => svc.createMany(contactDef, INPUTS, () => undefined, 2)).toThrow();
+    expect(footprint(f.db)).toEqual(before);
+  });
+});
