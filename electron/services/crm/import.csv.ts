@@ -17,6 +17,8 @@ type RowError = z.infer<typeof importRowErrorSchema>;
 type ImportInput = ParsedInput<'import.preview'>;
 
 const MAX_ROWS = 200_000;
+/** What an invalid optional field becomes when dropInvalidValues drops it. */
+const EMPTY: Record<string, unknown> = { emails: [], phones: [], tags: [], notes: '' };
 const CJK = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/u;
 
 /** Header names (lower-case, letters and digits only) that map to a contact field without help. */
@@ -92,6 +94,8 @@ interface Analysis {
   readonly candidates: Candidate[];
   readonly errors: RowError[];
   readonly errorRows: Set<number>;
+  /** Values dropped from kept rows (dropInvalidValues only). */
+  readonly warnings: RowError[];
   readonly duplicates: { row: number; of: 'existing' | 'file' }[];
 }
 
@@ -130,6 +134,8 @@ function analyse(svc: CrmService, input: ImportInput, now: number): Analysis {
     throw new AppError('VALIDATION', 'No column is mapped to a name');
   }
   const dedupe = input.dedupeBy ?? 'emailOrPhone';
+  const dropInvalid = input.onRowError === 'dropInvalidValues';
+  const warnings: RowError[] = [];
   const source = input.source?.trim() || 'CSV import';
   const errors: RowError[] = [];
   const errorRows = new Set<number>();
@@ -153,6 +159,10 @@ function analyse(svc: CrmService, input: ImportInput, now: number): Analysis {
       errors.push({ row: r, column, code });
       errorRows.add(r);
     };
+    // A bad value: dropped with a warning in dropInvalidValues mode, else an error of its row.
+    const bad = dropInvalid
+      ? (column: string, code: RowError['code']) => warnings.push({ row: r, column, code })
+      : fail;
     let name = '';
     let given = '';
     let family = '';
@@ -183,7 +193,7 @@ function analyse(svc: CrmService, input: ImportInput, now: number): Analysis {
           for (const e of splitMulti(raw)) {
             const p = emailSchema.safeParse(e);
             if (p.success) emails.push(p.data);
-            else fail(column, 'invalid_email');
+            else bad(column, 'invalid_email');
           }
           break;
         case 'phone':
@@ -193,7 +203,7 @@ function analyse(svc: CrmService, input: ImportInput, now: number): Analysis {
             .filter(Boolean)) {
             const p = phoneSchema.safeParse(ph);
             if (p.success) phones.push(p.data);
-            else fail(column, 'invalid_phone');
+            else bad(column, 'invalid_phone');
           }
           break;
         case 'title':
@@ -204,7 +214,7 @@ function analyse(svc: CrmService, input: ImportInput, now: number): Analysis {
           break;
         case 'ownerId':
           if (userRefSchema.safeParse(raw).success) ownerId = raw;
-          else fail(column, 'too_long');
+          else bad(column, 'too_long');
           break;
         case 'tags':
           tags.push(...splitMulti(raw));
@@ -227,7 +237,7 @@ function analyse(svc: CrmService, input: ImportInput, now: number): Analysis {
       fail('name', 'required');
       continue;
     }
-    const contact = contactCreateSchema.safeParse({
+    const fields: Record<string, unknown> = {
       name,
       givenName: given || null,
       familyName: family || null,
@@ -239,14 +249,28 @@ function analyse(svc: CrmService, input: ImportInput, now: number): Analysis {
       ownerId,
       notes: notes.join('\n'),
       consent: { marketingOptIn: optIn, recordedAt: optIn ? now : null, source: optIn ? source : null },
-    });
+    };
+    let contact = contactCreateSchema.safeParse(fields);
+    // dropInvalidValues: drop each offending optional field in turn (a name that fails stays an error).
+    for (let tries = 0; dropInvalid && !contact.success && tries < 12; tries++) {
+      const field = String(contact.error.issues[0]?.path[0] ?? '');
+      if (!(field in fields) || field === 'name') break;
+      warnings.push({ row: r, column: field, code: 'too_long' });
+      fields[field] = EMPTY[field] ?? null;
+      contact = contactCreateSchema.safeParse(fields);
+    }
     if (!contact.success) {
       fail(String(contact.error.issues[0]?.path[0] ?? ''), 'too_long');
       continue;
     }
     if (accountName && (accountName as string).length > 200) {
-      fail('accountName', 'too_long');
-      continue;
+      if (dropInvalid) {
+        warnings.push({ row: r, column: 'accountName', code: 'too_long' });
+        accountName = null;
+      } else {
+        fail('accountName', 'too_long');
+        continue;
+      }
     }
     if (errorRows.has(r)) continue;
     const emailKeys = contact.data.emails ?? [];
@@ -269,7 +293,7 @@ function analyse(svc: CrmService, input: ImportInput, now: number): Analysis {
     phoneKeys.forEach((p) => seenPhones.add(p));
     candidates.push({ row: r, contact: contact.data, accountName });
   }
-  return { headers, mapping, rows: data.length - 1, candidates, errors, errorRows, duplicates };
+  return { headers, mapping, rows: data.length - 1, candidates, errors, errorRows, warnings, duplicates };
 }
 
 /** Dry run: what would be imported, with per-row errors and duplicates. */
@@ -286,6 +310,7 @@ export function previewImport(
     valid: a.candidates.length,
     duplicates: a.duplicates,
     errors: a.errors.slice(0, 1000),
+    ...(input.onRowError === 'dropInvalidValues' ? { warnings: a.warnings.slice(0, 1000) } : {}),
     sample: a.candidates.slice(0, 20).map((c) => ({
       row: c.row,
       name: c.contact.name,
@@ -297,7 +322,8 @@ export function previewImport(
 
 /**
  * Imports in one transaction. Any row with an error rejects the whole file (VALIDATION) unless the
- * caller asked to skip such rows; a failure half-way rolls everything back.
+ * caller asked to skip such rows (skipRows) or to drop invalid values and skip only rows that cannot
+ * be kept (dropInvalidValues); a failure half-way rolls everything back.
  */
 export function commitImport(
   svc: CrmService,
@@ -341,6 +367,13 @@ export function commitImport(
     created: total,
     skippedDuplicates: a.duplicates.length,
     rowsWithErrors: a.errorRows.size,
+    droppedValues: a.warnings.length,
   });
-  return { created: total, skippedDuplicates: a.duplicates.length, accountsCreated };
+  return {
+    created: total,
+    skippedDuplicates: a.duplicates.length,
+    accountsCreated,
+    skippedRows: a.errorRows.size,
+    droppedValues: a.warnings.length,
+  };
 }

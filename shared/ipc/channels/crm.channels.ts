@@ -154,6 +154,13 @@ export const importInputSchema = z.strictObject({
   dedupeBy: z.enum(['email', 'phone', 'emailOrPhone', 'none']).optional(),
   /** Marks the opt-in source of imported consent flags. */
   source: z.string().trim().max(200).optional(),
+  /**
+   * abort (default): any row error rejects the file; skipRows: rows with errors are left out;
+   * dropInvalidValues: an invalid value (e-mail, phone, owner, a too-long optional field) is dropped
+   * and reported as a warning while its row is kept; rows that cannot be kept at all (no name,
+   * unparseable) are left out as with skipRows. The preview applies the same rules.
+   */
+  onRowError: z.enum(['abort', 'skipRows', 'dropInvalidValues']).optional(),
 });
 
 export const importRowErrorSchema = z.object({
@@ -170,6 +177,8 @@ export const importPreviewSchema = z.object({
   valid: z.number().int(),
   duplicates: z.array(z.object({ row: z.number().int(), of: z.enum(['existing', 'file']) })),
   errors: z.array(importRowErrorSchema),
+  /** Values that `dropInvalidValues` drops from rows that are kept (first 1000; empty otherwise). */
+  warnings: z.array(importRowErrorSchema).optional(),
   /** The first rows as they would be created. */
   sample: z.array(
     z.object({
@@ -306,13 +315,15 @@ export const crmChannels = {
         .string()
         .regex(/^[A-Za-z0-9_-]{1,64}$/)
         .optional(),
-      /** abort (default): any row error rejects the file; skipRows: rows with errors are left out. */
-      onRowError: z.enum(['abort', 'skipRows']).optional(),
     }),
     z.object({
       created: z.number().int(),
       skippedDuplicates: z.number().int(),
       accountsCreated: z.number().int(),
+      /** Rows left out because of errors (skipRows, dropInvalidValues). */
+      skippedRows: z.number().int().optional(),
+      /** Values dropped from kept rows (dropInvalidValues). */
+      droppedValues: z.number().int().optional(),
     }),
     'Imports a contacts CSV in one transaction: all rows are committed or none.',
   ),
