@@ -18,10 +18,10 @@ import { startSyncServer, stopSyncServer, type RunningServer } from './support/s
 
 const status = (page: Page) => page.getByTestId('sync-state');
 
-/** Moves the deal named `name` to the stage at `index` of its pipeline (through the bridge). */
-async function moveDeal(page: Page, name: string, index: number): Promise<string> {
+/** Moves the deal named `name` to the stage at `index` of its pipeline and sets its amount (through the bridge). */
+async function editDeal(page: Page, name: string, index: number, amountMinor: number): Promise<string> {
   return page.evaluate(
-    async ({ name, index }) => {
+    async ({ name, index, amountMinor }) => {
       const deals = await window.crm.invoke('deals.list', { limit: 50 });
       if (!deals.ok) throw new Error(deals.error.code);
       const deal = deals.value.items.find((d) => d.name === name);
@@ -30,11 +30,14 @@ async function moveDeal(page: Page, name: string, index: number): Promise<string
       if (!pipeline.ok) throw new Error(pipeline.error.code);
       const stage = pipeline.value.stages[index];
       if (!stage) throw new Error('stage missing');
-      const updated = await window.crm.invoke('deals.update', { id: deal.id, patch: { stageId: stage.id } });
+      const updated = await window.crm.invoke('deals.update', {
+        id: deal.id,
+        patch: { stageId: stage.id, amountMinor },
+      });
       if (!updated.ok) throw new Error(updated.error.code);
       return stage.name;
     },
-    { name, index },
+    { name, index, amountMinor },
   );
 }
 
@@ -46,6 +49,7 @@ async function expectState(page: Page, state: string, timeout = 20_000): Promise
     const now = await page.evaluate(() => window.crm.invoke('sync.status'));
     throw new Error(
       `${error instanceof Error ? error.message : 'failed'}\nsync.status: ${JSON.stringify(now)}`,
+      { cause: error },
     );
   }
 }
@@ -97,6 +101,9 @@ test('two devices sync through a real server: create, invite, join, offline, con
     // Device B: its own vault, joins with the code.
     await firstRun(b, hostB.pageUrl);
     await go(b, 'sync');
+    await b.getByTestId('sync-invite-code-input').fill('FV1.not-a-real-invite-code');
+    await b.getByTestId('sync-join').click();
+    await expect(b.getByRole('alert')).toContainText('invite code is not valid');
     await b.getByTestId('sync-invite-code-input').fill(code);
     await b.getByTestId('sync-join').click();
     await expect(b.getByTestId('sync-now')).toBeVisible({ timeout: 20_000 });
@@ -124,8 +131,8 @@ test('two devices sync through a real server: create, invite, join, offline, con
     await shot(a, 'sync-offline-statusbar-en-light');
 
     // Concurrent stage edits on both devices while apart.
-    const stageA = await moveDeal(a, 'Harbour crane', 2);
-    const stageB = await moveDeal(b, 'Harbour crane', 3);
+    const stageA = await editDeal(a, 'Harbour crane', 2, 125_000);
+    const stageB = await editDeal(b, 'Harbour crane', 3, 99_000);
     await expect(status(a)).toHaveAttribute('data-pending', /^[1-9]/, { timeout: 20_000 });
     await go(a, 'sync');
     await expect(a.getByTestId('sync-pending')).not.toHaveText('0');
@@ -145,13 +152,17 @@ test('two devices sync through a real server: create, invite, join, offline, con
       (await b.getByTestId('nav-badge-conflicts').count());
     await expect.poll(badges, { timeout: 20_000 }).toBe(1);
     const holder = (await b.getByTestId('nav-badge-conflicts').count()) === 1 ? b : a;
+    await expect(holder.getByTestId('nav-badge-conflicts')).toHaveText('2');
     await holder.getByTestId('status-conflicts').click();
     await expect(holder.locator('[data-screen="conflicts"]')).toBeVisible();
-    const conflict = holder.getByTestId('conflict');
-    await expect(conflict).toHaveCount(1);
+    await expect(holder.getByTestId('conflict')).toHaveCount(2);
+    const conflict = holder.getByTestId('conflict').filter({ hasText: 'Stage' });
     await expect(conflict).toContainText(stageA);
     await expect(conflict).toContainText(stageB);
     await expect(conflict.getByTestId('conflict-record')).toHaveText('Harbour crane');
+    const amount = holder.getByTestId('conflict').filter({ hasText: 'Amount' });
+    await expect(amount).toContainText('€1,250.00');
+    await expect(amount).toContainText('€990.00');
 
     // Screenshots of the sync screen and conflicts view: en + zh-CN, light + dark; axe on each.
     for (const language of ['en', 'zh-CN'] as const) {
@@ -160,7 +171,7 @@ test('two devices sync through a real server: create, invite, join, offline, con
         await setTheme(holder, theme);
         for (const screen of ['sync', 'conflicts'] as const) {
           await go(holder, screen);
-          if (screen === 'conflicts') await expect(holder.getByTestId('conflict')).toHaveCount(1);
+          if (screen === 'conflicts') await expect(holder.getByTestId('conflict')).toHaveCount(2);
           await shot(holder, `${screen}-${language}-${theme}`);
           if (language === 'zh-CN') await expectNoEnglish(holder, `${screen} (${theme})`);
           await expectAccessible(holder, `${screen} ${language} ${theme}`);
@@ -172,8 +183,13 @@ test('two devices sync through a real server: create, invite, join, offline, con
 
     // Resolve by keeping the other value; the choice syncs to the other device.
     await go(holder, 'conflicts');
-    const otherText = await holder.getByTestId('conflict-other').innerText();
-    await holder.getByTestId('conflict-keep-other').click();
+    const stageConflict = holder.getByTestId('conflict').filter({ hasText: 'Stage' });
+    const otherText = await stageConflict.getByTestId('conflict-other').innerText();
+    await stageConflict.getByTestId('conflict-keep-other').click();
+    await expect(holder.getByTestId('conflict')).toHaveCount(1);
+    await expect(holder.getByTestId('nav-badge-conflicts')).toHaveText('1');
+    const keptAmount = await holder.getByTestId('conflict-current').innerText();
+    await holder.getByTestId('conflict-keep-current').click();
     await expect(holder.getByTestId('conflicts-empty')).toBeVisible();
     await expect(holder.getByTestId('nav-badge-conflicts')).toHaveCount(0);
     const peer = holder === a ? b : a;
@@ -183,6 +199,7 @@ test('two devices sync through a real server: create, invite, join, offline, con
     await peer.getByRole('button', { name: 'Harbour crane' }).click();
     await expect(peer.getByTestId('record-title')).toHaveText('Harbour crane');
     await expect(peer.locator('main')).toContainText(otherText);
+    await expect(peer.locator('main')).toContainText(keptAmount);
 
     // A removes B after confirming in a dialog; the list shows it as removed.
     await go(a, 'sync');

@@ -384,6 +384,8 @@ export const en = {
     inviteCode: 'Invite code',
     join: 'Join workspace',
     joining: 'Joining…',
+    inviteInvalid: 'That invite code is not valid, was already used, or has expired. Ask for a new one.',
+    serverUnreachable: 'The sync server cannot be reached. Check the address and your network.',
     statusTitle: 'Status',
     bootstrapIntro: 'First sync: downloading the team data. You can keep working.',
     pending: 'Changes waiting to be sent',

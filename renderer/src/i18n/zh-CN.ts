@@ -382,6 +382,8 @@ export const zhCN: Catalogue = {
     inviteCode: '邀请码',
     join: '加入工作区',
     joining: '正在加入…',
+    inviteInvalid: '该邀请码无效、已被使用或已过期。请索取新的邀请码。',
+    serverUnreachable: '无法连接同步服务器。请检查地址和网络。',
     statusTitle: '状态',
     bootstrapIntro: '首次同步：正在下载团队数据。您可以继续工作。',
     pending: '待发送的更改',

@@ -9,6 +9,19 @@ import { useUiStore } from '../ui.store';
 import { useSyncStore } from './sync.store';
 import { SyncProgress, useSyncSummary } from './SyncIndicator';
 
+/** Setup failures that deserve a sharper message than the code's generic one. */
+function useSetupMessage() {
+  const { t } = useTranslation();
+  return (kind: 'create' | 'join', code: ErrorInfo['code']): string | undefined => {
+    if (kind === 'join' && (code === 'VALIDATION' || code === 'NOT_FOUND' || code === 'CONFLICT'))
+      return t('sync.inviteInvalid');
+    if (kind === 'join' && code === 'SYNC_UNAUTHORIZED') return t('sync.inviteInvalid');
+    if (kind === 'create' && code === 'SYNC_OFFLINE') return t('sync.serverUnreachable');
+    if (kind === 'join' && code === 'SYNC_OFFLINE') return t('sync.serverUnreachable');
+    return undefined;
+  };
+}
+
 /** Not configured: create a team workspace on a server, or join one with an invite code. */
 function Setup() {
   const { t } = useTranslation();
@@ -16,7 +29,8 @@ function Setup() {
   const [name, setName] = useState('');
   const [code, setCode] = useState('');
   const [busy, setBusy] = useState<'create' | 'join' | null>(null);
-  const [error, setError] = useState<ErrorInfo | null>(null);
+  const setupMessage = useSetupMessage();
+  const [error, setError] = useState<{ info: ErrorInfo; kind: 'create' | 'join' } | null>(null);
   const urlId = useId();
   const nameId = useId();
   const codeId = useId();
@@ -28,7 +42,7 @@ function Setup() {
       await action();
       await useSyncStore.getState().load();
     } catch (e) {
-      setError(errorInfo(e));
+      setError({ info: errorInfo(e), kind });
     } finally {
       setBusy(null);
     }
@@ -46,7 +60,11 @@ function Setup() {
   return (
     <>
       <p className="muted">{t('sync.setupIntro')}</p>
-      <ErrorMessage error={error} onDismiss={() => setError(null)} />
+      <ErrorMessage
+        error={error?.info ?? null}
+        message={error ? setupMessage(error.kind, error.info.code) : undefined}
+        onDismiss={() => setError(null)}
+      />
       <div className="grid-2">
         <form className="panel" aria-labelledby="sync-create-title" onSubmit={create}>
           <h2 id="sync-create-title">{t('sync.createTitle')}</h2>
