@@ -55,6 +55,12 @@ const meta = {
   updatedAt: { expr: 'updated_at', kind: 'num' },
 } as const satisfies Record<string, SortDef>;
 
+/** updatedAfter (inclusive) and updatedBefore (exclusive), served by the (updated_at, id) indexes. */
+const updatedFilters = {
+  updatedAfter: { column: 'updated_at', op: 'after' },
+  updatedBefore: { column: 'updated_at', op: 'before' },
+} as const satisfies Record<string, FilterDef>;
+
 const t = (column: string): FieldDef => ({ column, kind: 'text' });
 const i = (column: string): FieldDef => ({ column, kind: 'int' });
 const j = (column: string): FieldDef => ({ column, kind: 'json' });
@@ -88,7 +94,11 @@ export const accountDef: EntityDef<Account> = {
   defaults: entityDefaults.account,
   sorts: { name: { expr: 'name', kind: 'text' }, ...meta },
   defaultSort: { field: 'name', dir: 'asc' },
-  filters: { ownerId: { column: 'owner_id', op: 'eq' }, tag: { column: 'tags', op: 'tag' } },
+  filters: {
+    ownerId: { column: 'owner_id', op: 'eq' },
+    tag: { column: 'tags', op: 'tag' },
+    ...updatedFilters,
+  },
   search: {
     doc: (a) => ({
       title: a.name,
@@ -123,6 +133,7 @@ export const contactDef: EntityDef<Contact> = {
     accountId: { column: 'account_id', op: 'eq' },
     ownerId: { column: 'owner_id', op: 'eq' },
     tag: { column: 'tags', op: 'tag' },
+    ...updatedFilters,
   },
   search: {
     doc: (c) => ({
@@ -178,6 +189,9 @@ export const dealDef: EntityDef<Deal> = {
     stageId: { column: 'stage_id', op: 'eq' },
     status: { column: 'status', op: 'eq' },
     ownerId: { column: 'owner_id', op: 'eq' },
+    // ISO dates (YYYY-MM-DD) compare as text; deals without a date match neither bound.
+    expectedCloseAfter: { column: 'expected_close_date', op: 'after' },
+    expectedCloseBefore: { column: 'expected_close_date', op: 'before' },
   },
   search: { doc: (d) => ({ title: d.name, body: d.statusReason ?? '', digits: '', emails: '' }) },
 };

@@ -48,6 +48,8 @@ function crud<P extends string, T>(
             limit?: number;
             cursor?: string;
             includeDeleted?: boolean;
+            count?: boolean;
+            offset?: number;
           }
         | undefined,
     ) => svc().list(def, input),

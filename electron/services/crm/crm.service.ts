@@ -283,6 +283,8 @@ export class CrmService {
       limit: query?.limit ?? 50,
       cursor: query?.cursor ?? null,
       includeDeleted: query?.includeDeleted ?? false,
+      count: query?.count ?? true,
+      offset: query?.offset ?? 0,
     });
   }
 

@@ -13,12 +13,17 @@ export interface ListQuery {
   readonly limit: number;
   readonly cursor: string | null;
   readonly includeDeleted: boolean;
+  /** False: no count(*); `total` is then a lower bound. */
+  readonly count: boolean;
+  /** Rows to skip (in sort order) before the page; not with a cursor. */
+  readonly offset: number;
 }
 
 export interface ListPage {
   readonly items: RecordData[];
   readonly nextCursor: string | null;
   readonly total: number;
+  readonly totalExact: boolean;
 }
 
 export interface WriteMeta {
@@ -219,8 +224,9 @@ export class RecordsRepository {
       } else where.push(`${f.column} = ?`);
       params.push(f.op === 'bool' ? (value ? 1 : 0) : value);
     }
+    if (q.offset > 0 && q.cursor) throw new AppError('VALIDATION', 'Use either a cursor or an offset');
     const whereSql = where.length ? `WHERE ${where.join(' AND ')}` : '';
-    const total = this.count(def.table, whereSql, params);
+    const counted = q.count ? this.count(def.table, whereSql, params) : null;
 
     const dir = q.sort.dir;
     // The page must walk the sort index; the unary + keeps the planner off the deleted_at index
@@ -234,8 +240,8 @@ export class RecordsRepository {
     }
     const sql = `SELECT ${this.selectList(def)}, ${sort.expr} AS _sortv FROM ${def.table}
       ${pageWhere.length ? `WHERE ${pageWhere.join(' AND ')}` : ''}
-      ORDER BY ${sort.expr} ${dir}, id ${dir} LIMIT ?`;
-    const rows = this.stmt(sql).all(...pageParams, q.limit + 1);
+      ORDER BY ${sort.expr} ${dir}, id ${dir} LIMIT ? OFFSET ?`;
+    const rows = this.stmt(sql).all(...pageParams, q.limit + 1, q.offset);
     const more = rows.length > q.limit;
     const page = more ? rows.slice(0, q.limit) : rows;
     const last = page[page.length - 1];
@@ -243,7 +249,8 @@ export class RecordsRepository {
       more && last
         ? encodeCursor({ f: q.sort.field, d: dir, v: last._sortv as string | number, id: last.id as string })
         : null;
-    return { items: page.map((r) => this.toRecord(def, r)), nextCursor, total };
+    const total = counted ?? q.offset + page.length + (more ? 1 : 0);
+    return { items: page.map((r) => this.toRecord(def, r)), nextCursor, total, totalExact: counted !== null };
   }
 
   /**

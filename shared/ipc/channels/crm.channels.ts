@@ -10,6 +10,7 @@ import {
   contactCreateSchema,
   contactPatchSchema,
   contactSchema,
+  dateSchema,
   dealCreateSchema,
   dealPatchSchema,
   dealSchema,
@@ -32,6 +33,18 @@ import { channel, event, type ChannelDef, type EventDef } from '../define';
 /** An opaque keyset-pagination cursor, as returned by a previous page. */
 export const cursorSchema = z.string().min(1).max(2000);
 
+/**
+ * The deepest row a list can jump to with `offset`. Skipping rows costs time in proportion to the
+ * offset (about 1 ms per 2,000 rows here), so it is bounded; continue from there with the cursor.
+ */
+export const MAX_LIST_OFFSET = 200_000;
+
+/** `updatedAfter` is inclusive (>=), `updatedBefore` exclusive (<), both in epoch milliseconds. */
+const updatedFilter = {
+  updatedAfter: timestampSchema.optional(),
+  updatedBefore: timestampSchema.optional(),
+};
+
 function listInput<F extends z.ZodType>(filter: F, sortFields: readonly [string, ...string[]]) {
   return z
     .strictObject({
@@ -40,6 +53,13 @@ function listInput<F extends z.ZodType>(filter: F, sortFields: readonly [string,
       limit: z.number().int().min(1).max(200).optional(),
       cursor: cursorSchema.optional(),
       includeDeleted: z.boolean().optional(),
+      /** false: skip counting the matches (`total` is then a lower bound, `totalExact` false). */
+      count: z.boolean().optional(),
+      /**
+       * Rows to skip before the page, in sort order, for a virtualised list that jumps far down; not
+       * together with `cursor` (VALIDATION). The page's `nextCursor` continues from there.
+       */
+      offset: z.number().int().min(0).max(MAX_LIST_OFFSET).optional(),
     })
     .optional();
 }
@@ -49,8 +69,13 @@ function page<T extends z.ZodType>(item: T) {
     items: z.array(item),
     /** Pass back to get the next page; null on the last page. */
     nextCursor: z.string().nullable(),
-    /** Matches of the filter, all pages together. */
+    /**
+     * Matches of the filter, all pages together. With `count: false` a lower bound instead: the rows
+     * up to the end of this page, plus one when more follow.
+     */
     total: z.number().int().nonnegative(),
+    /** False when `total` is the lower bound of an uncounted list. */
+    totalExact: z.boolean().optional(),
   });
 }
 
@@ -206,7 +231,11 @@ export const crmChannels = {
     accountSchema,
     accountCreateSchema,
     accountPatchSchema,
-    z.strictObject({ ownerId: userRefSchema.optional(), tag: tagsSchema.element.optional() }),
+    z.strictObject({
+      ownerId: userRefSchema.optional(),
+      tag: tagsSchema.element.optional(),
+      ...updatedFilter,
+    }),
     ['name', 'createdAt', 'updatedAt'],
   ),
   ...crud(
@@ -219,6 +248,7 @@ export const crmChannels = {
       accountId: idSchema.optional(),
       ownerId: userRefSchema.optional(),
       tag: tagsSchema.element.optional(),
+      ...updatedFilter,
     }),
     ['name', 'createdAt', 'updatedAt'],
   ),
@@ -234,6 +264,10 @@ export const crmChannels = {
       stageId: stageSchema.shape.id.optional(),
       status: dealStatusSchema.optional(),
       ownerId: userRefSchema.optional(),
+      /** Expected close date on or after this day (deals without one are left out). */
+      expectedCloseAfter: dateSchema.optional(),
+      /** Expected close date before this day (deals without one are left out). */
+      expectedCloseBefore: dateSchema.optional(),
     }),
     ['updatedAt', 'createdAt', 'name', 'amountMinor', 'expectedCloseDate', 'position'],
   ),
