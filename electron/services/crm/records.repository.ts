@@ -167,7 +167,20 @@ export class RecordsRepository {
   addContactKeysMany(
     contacts: readonly { id: string; emails: readonly string[]; phones: readonly string[] }[],
   ): void {
-    for (const c of contacts) this.setContactKeys(true, c.id, c.emails, c.phones);
+    const rows: [string, string, string][] = [];
+    for (const c of contacts) {
+      for (const e of c.emails) rows.push(['email', e.toLowerCase(), c.id]);
+      for (const p of c.phones) {
+        const digits = p.replace(/\D/g, '');
+        if (digits) rows.push(['phone', digits, c.id]);
+      }
+    }
+    // In key order, so consecutive inserts land on neighbouring b-tree pages.
+    rows.sort((a, b) => (a[0] !== b[0] ? (a[0] < b[0] ? -1 : 1) : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
+    const ins = this.stmt(
+      'INSERT OR IGNORE INTO crm_contact_keys (kind, value, contact_id) VALUES (?, ?, ?)',
+    );
+    for (const r of rows) ins.run(r[0], r[1], r[2]);
   }
 
   /** Writes the given fields (and the updated stamp) of one record. */
