@@ -100,7 +100,10 @@ test('two devices sync through a real server: create, invite, join, offline, con
 
     // Device B: its own vault, joins with the code.
     await firstRun(b, hostB.pageUrl);
-    await go(b, 'sync');
+    await b.keyboard.press('Control+k');
+    await b.getByTestId('palette-input').fill('Open Sync');
+    await b.keyboard.press('Enter');
+    await expect(b.locator('[data-screen="sync"]')).toBeVisible();
     await b.getByTestId('sync-invite-code-input').fill('FV1.not-a-real-invite-code');
     await b.getByTestId('sync-join').click();
     await expect(b.getByRole('alert')).toContainText('invite code is not valid');
@@ -208,8 +211,12 @@ test('two devices sync through a real server: create, invite, join, offline, con
     await expect(dialog).toBeVisible();
     await shot(a, 'sync-revoke-dialog-en-light');
     await expectAccessible(a, 'revoke dialog');
+    await expect(dialog.getByRole('button', { name: 'Cancel' })).toBeFocused();
+    await a.keyboard.press('Tab');
+    await expect(dialog.getByRole('button', { name: 'Yes, remove it' })).toBeFocused();
     await a.keyboard.press('Escape');
     await expect(dialog).toHaveCount(0);
+    await expect(a.getByTestId('sync-revoke')).toBeFocused();
     await a.getByTestId('sync-revoke').click();
     await dialog.getByRole('button', { name: 'Yes, remove it' }).click();
     await expect(dialog).toHaveCount(0);

@@ -1,4 +1,4 @@
-import { useEffect, useId, useState, type FormEvent } from 'react';
+import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ErrorInfo } from '../../../shared/errors';
 import type { SyncDevice } from '../../../shared/sync/sync.contract';
@@ -311,19 +311,49 @@ function ConfirmRevoke(props: {
   onCancel: () => void;
 }) {
   const { t } = useTranslation();
-  const cancelRef = useFocusOnMount();
+  const dialogRef = useRef<HTMLDivElement>(null);
+  const cancelRef = useRef<HTMLButtonElement>(null);
+  // Focus starts on the safe choice and returns where it came from (or the devices heading) on close.
+  useEffect(() => {
+    const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+    cancelRef.current?.focus();
+    return () => {
+      const target = opener?.isConnected ? opener : document.getElementById('sync-devices-title');
+      if (target && !opener?.isConnected) target.tabIndex = -1;
+      target?.focus();
+    };
+  }, []);
+  const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
+    if (e.key === 'Escape') {
+      e.preventDefault();
+      props.onCancel();
+    } else if (e.key === 'Tab') {
+      // Keep Tab inside the modal dialog.
+      const buttons = [
+        ...(dialogRef.current?.querySelectorAll<HTMLButtonElement>('button:not(:disabled)') ?? []),
+      ];
+      const first = buttons[0];
+      const last = buttons[buttons.length - 1];
+      if (e.shiftKey && document.activeElement === first) {
+        e.preventDefault();
+        last?.focus();
+      } else if (!e.shiftKey && document.activeElement === last) {
+        e.preventDefault();
+        first?.focus();
+      }
+    }
+  };
   return (
     <div className="overlay" role="presentation" onMouseDown={props.onCancel}>
       <div
+        ref={dialogRef}
         className="dialog"
         role="alertdialog"
         aria-modal="true"
         aria-labelledby="revoke-title"
         aria-describedby="revoke-body"
         onMouseDown={(e) => e.stopPropagation()}
-        onKeyDown={(e) => {
-          if (e.key === 'Escape') props.onCancel();
-        }}
+        onKeyDown={onKeyDown}
         data-testid="revoke-dialog"
       >
         <h2 id="revoke-title">{t('sync.revokeTitle', { device: shortId(props.deviceId) })}</h2>
@@ -339,12 +369,6 @@ function ConfirmRevoke(props: {
       </div>
     </div>
   );
-}
-
-function useFocusOnMount() {
-  const [node, setNode] = useState<HTMLButtonElement | null>(null);
-  useEffect(() => node?.focus(), [node]);
-  return setNode;
 }
 
 /** Configured: state, sync now, invites, devices, rejected and quarantined counts. */
