@@ -141,7 +141,8 @@ export const en = {
     DISK_FULL: 'The disk is full. Free some space and try again.',
     BACKUP_INVALID: 'That backup is damaged or belongs to another vault. Nothing was changed.',
     SYNC_OFFLINE: 'You are offline. Your changes are kept on this computer.',
-    SYNC_UNAUTHORIZED: 'Sync sign-in expired. Sign in again.',
+    SYNC_UNAUTHORIZED:
+      'The sync server did not accept this device. Check the server address, or ask your team to invite this device again.',
     DEVICE_REVOKED: "This device was removed from your team's account.",
     DELTA_REJECTED: 'The sync server rejected a change.',
     CLOCK_SKEW: "This computer's clock is wrong. Correct the date and time.",

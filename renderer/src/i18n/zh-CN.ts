@@ -140,7 +140,7 @@ export const zhCN: Catalogue = {
     DISK_FULL: '磁盘已满。请释放空间后重试。',
     BACKUP_INVALID: '该备份已损坏或属于其他保险库。未做任何更改。',
     SYNC_OFFLINE: '您当前离线。更改已保存在这台电脑上。',
-    SYNC_UNAUTHORIZED: '同步登录已过期。请重新登录。',
+    SYNC_UNAUTHORIZED: '同步服务器不接受此设备。请检查服务器地址，或请团队重新邀请此设备。',
     DEVICE_REVOKED: '此设备已从团队账户中移除。',
     DELTA_REJECTED: '同步服务器拒绝了一项更改。',
     CLOCK_SKEW: '这台电脑的时间不正确。请校正日期和时间。',
