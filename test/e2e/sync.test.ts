@@ -149,11 +149,13 @@ test('two devices sync through a real server: create, invite, join, offline, con
     await expect(status(a)).toHaveAttribute('data-pending', '0');
     await expectState(b, 'idle', 30_000);
 
-    // Exactly the device that merged second holds the conflict; it shows both stage names.
+    // The device that merged the other's edit over its own pending one holds the conflicts.
     const badges = async () =>
       (await a.getByTestId('nav-badge-conflicts').count()) +
       (await b.getByTestId('nav-badge-conflicts').count());
-    await expect.poll(badges, { timeout: 20_000 }).toBe(1);
+    // Usually one device (the one that merged while its own edit was still pending); when both
+    // cycles interleave, both do. Either way the view works the same on each.
+    await expect.poll(badges, { timeout: 20_000 }).toBeGreaterThanOrEqual(1);
     const holder = (await b.getByTestId('nav-badge-conflicts').count()) === 1 ? b : a;
     await expect(holder.getByTestId('nav-badge-conflicts')).toHaveText('2');
     await holder.getByTestId('status-conflicts').click();
