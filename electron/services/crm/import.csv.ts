@@ -377,8 +377,9 @@ export function commitImport(
   const importId = input.importId ?? 'import';
   const total = a.candidates.length;
   let accountsCreated = 0;
-  // About 4 KiB of pages per imported contact (row, indexes, search, op log), with a floor.
-  const cacheKib = Math.max(65_536, total * 4);
+  // About 4 KiB of pages per imported contact (row, indexes, search, op log), 64-512 MiB; only pages
+  // actually used are allocated, and the size is restored afterwards.
+  const cacheKib = Math.min(524_288, Math.max(65_536, total * 4));
   svc.records.withCacheSize(cacheKib, () =>
     svc.tx(() => {
       // Accounts first (few, through the ordinary path), so every op of this import is appended in
