@@ -87,4 +87,20 @@ describe('bulk create (the importer’s path)', () => {
     expect(() => svc.createMany(contactDef, INPUTS, () => undefined, 2)).toThrow();
     expect(footprint(f.db)).toEqual(before);
   });
+
+  it('raises the page cache only while an import runs, and restores it even when the import fails', async () => {
+    const f = createCrmFixture();
+    const size = () => f.db.pragma('cache_size', { simple: true }) as number;
+    const before = size();
+    expect(await f.ok('import.commit', { csv: 'Name\nAnn\n' })).toMatchObject({ created: 1 });
+    expect(size()).toBe(before);
+    const svc = new CrmService(f.db, Date.now);
+    expect(() =>
+      svc.records.withCacheSize(1_000_000, () => {
+        expect(size()).toBe(-1_000_000);
+        throw new Error('boom');
+      }),
+    ).toThrow('boom');
+    expect(size()).toBe(before);
+  });
 });
