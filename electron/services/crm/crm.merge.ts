@@ -365,16 +365,16 @@ export class CrmMerge {
       }
       if (stale.size === 0) continue;
       const hlcs = [...stale.values()].map((w) => w.hlc).sort();
-      const any = stale.values().next().value!;
+      const firstStale = stale.values().next().value!;
       this.materialise(
         def,
         row.recordId,
         stale,
         winners,
-        { hlc: hlcs[0]!, deviceId: any.deviceId },
+        { hlc: hlcs[0]!, deviceId: firstStale.deviceId },
         {
           hlc: hlcs[hlcs.length - 1]!,
-          deviceId: any.deviceId,
+          deviceId: firstStale.deviceId,
         },
       );
       fixed++;
