@@ -6,6 +6,7 @@ import { createSenderPolicy } from '../services/ipc/sender-policy';
 import { KEYCHAIN_SERVICE, KeytarKeychain } from '../services/keychain/keychain.keytar';
 import { createLogger } from '../services/log/logger';
 import { createServices, type Services } from '../services/services';
+import { readSettings } from '../services/settings/settings.module';
 import { registerElectronTransport } from './ipc.electron';
 import { APP_SCHEME_PRIVILEGES, registerAppProtocol } from './protocol';
 import { denyAllPermissions, hardenWebContents } from './security';
@@ -22,6 +23,10 @@ const logger = createLogger({ base: { proc: 'main' } });
 protocol.registerSchemesAsPrivileged([APP_SCHEME_PRIVILEGES]);
 
 app.on('web-contents-created', (_event, contents) => hardenWebContents(contents, logger));
+
+// Chromium's own UI (native date pickers, spell-check, built-in messages) follows the app's language,
+// which must be known before `ready`. The settings file holds no customer data and reads safely.
+app.commandLine.appendSwitch('lang', readSettings(app.getPath('userData')).language);
 
 if (!app.requestSingleInstanceLock()) {
   app.quit();

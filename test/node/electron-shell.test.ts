@@ -44,6 +44,7 @@ const electronMock = vi.hoisted(() => {
     BrowserWindow,
     app: {
       requestSingleInstanceLock: vi.fn(() => true),
+      commandLine: { appendSwitch: vi.fn() },
       quit: vi.fn(),
       exit: vi.fn(),
       on: vi.fn(),
@@ -244,6 +245,8 @@ describe('app lifecycle', () => {
     await import('../../electron/main/main');
     expect(electronMock.protocol.registerSchemesAsPrivileged).toHaveBeenCalledWith([APP_SCHEME_PRIVILEGES]);
     expect(electronMock.app.on).toHaveBeenCalledWith('web-contents-created', expect.any(Function));
+    // No settings file in the mocked userData yet: Chromium starts in the default language.
+    expect(electronMock.app.commandLine.appendSwitch).toHaveBeenCalledWith('lang', 'en');
     expect(electronMock.app.quit).toHaveBeenCalled();
     expect(electronMock.app.whenReady).not.toHaveBeenCalled();
   });
