@@ -82,10 +82,16 @@ export class HybridClock {
     return { wall: this.wall, counter: this.counter, deviceId: this.deviceId };
   }
 
-  /** Merges a remote stamp (on applying remote ops). Throws `ClockDriftError` beyond the drift guard. */
-  receive(remote: HlcStamp): void {
-    const pt = Math.floor(this.physical());
-    if (isTooFarAhead(remote, pt, this.maxDriftMs)) throw new ClockDriftError(remote.wall - pt);
+  /**
+   * Merges a remote stamp (on applying remote ops): later local stamps sort above it. Throws
+   * `ClockDriftError` when the stamp is beyond the drift guard of both the local wall clock and
+   * `referenceMs` (a trusted time it was already checked against, e.g. the server's receive time, so
+   * a device whose own wall clock lags still takes in stamps the guard admitted).
+   */
+  receive(remote: HlcStamp, referenceMs?: number): void {
+    const pt = Math.min(MAX_WALL, Math.floor(this.physical()));
+    const ref = referenceMs === undefined ? pt : Math.max(pt, Math.floor(referenceMs));
+    if (isTooFarAhead(remote, ref, this.maxDriftMs)) throw new ClockDriftError(remote.wall - ref);
     const wall = Math.max(this.wall, remote.wall, pt);
     let counter: number;
     if (wall === this.wall && wall === remote.wall) counter = Math.max(this.counter, remote.counter) + 1;

@@ -1,5 +1,6 @@
 import { parseHlc } from '../../../shared/domain/hlc';
 import type { Db } from '../db/database';
+import { observeRemoteHlc } from './crm.clock';
 import { entityDefs, type EntityDef, type FieldDef } from './crm.entities';
 import { CrmMergeRepository, type MergeLogRow, type MergeRow } from './crm.merge.repository';
 import { RecordsRepository, toColumn, type RecordData } from './records.repository';
@@ -35,6 +36,8 @@ export interface MergeResult {
   /** Mutations already known (duplicate deliveries). */
   readonly duplicates: number;
   readonly conflicts: DetectedConflict[];
+  /** The highest stamp among the mutations added (the one the CRM clock now sorts above), or null. */
+  readonly newest: string | null;
 }
 
 /** Meta fields that travel as ops besides the entity's own fields. */
@@ -193,10 +196,15 @@ export class CrmMerge {
    * Merges remote mutations (validated with `invalidReason` first). `unseenLocal(seq, row)` says
    * whether the local op at op-log `seq` (already pushed) was unknown to the device that wrote `row`;
    * such pairs on important fields are conflicts too.
+   *
+   * The CRM clock of this database then takes in the newest added stamp (HLC receive), so the next
+   * local edit sorts above every value applied here. `referenceMs` is the trusted time the rows were
+   * drift-checked against (the latest server receive time of the page); callers pass only rows the
+   * drift guard admitted, quarantined ones are never observed.
    */
   apply(
     rows: readonly RemoteRow[],
-    options: { unseenLocal?: (localSeq: number, row: RemoteRow) => boolean } = {},
+    options: { unseenLocal?: (localSeq: number, row: RemoteRow) => boolean; referenceMs?: number } = {},
   ): MergeResult {
     const byRecord = new Map<string, RemoteRow[]>();
     for (const row of rows) {
@@ -206,6 +214,7 @@ export class CrmMerge {
     }
     let added = 0;
     let duplicates = 0;
+    let newest: string | null = null;
     const conflicts: DetectedConflict[] = [];
     for (const [recordId, list] of byRecord) {
       const def = defOf(list[0]!.entity)!;
@@ -221,6 +230,7 @@ export class CrmMerge {
           continue;
         }
         added++;
+        if (newest === null || row.hlc > newest) newest = row.hlc;
         if (!first || row.hlc < first.hlc) first = row;
         if (!last || row.hlc > last.hlc) last = row;
         for (const [field, v] of Object.entries(fieldsOf(row.fields))) {
@@ -254,7 +264,9 @@ export class CrmMerge {
       }
       if (first && last) this.materialise(def, recordId, changed, winners, first, last);
     }
-    return { added, duplicates, conflicts };
+    // Inside the caller's transaction: a rollback leaves the clock ahead, which only costs a counter.
+    if (newest !== null) observeRemoteHlc(this.db, newest, options.referenceMs);
+    return { added, duplicates, conflicts, newest };
   }
 
   /** Writes the `changed` winners into the record row (creating it if needed) and reindexes it. */
@@ -335,8 +347,10 @@ export class CrmMerge {
 
   /**
    * Makes rows show the log's winners for the fields of these local mutations. A local edit stamped
-   * below a remote op already applied (the CRM clock does not observe remote stamps) would otherwise
-   * show a value every other replica discards. Called before pushing; returns the records fixed.
+   * below a remote op already applied would otherwise show a value every other replica discards.
+   * Since `apply` advances the CRM clock past applied stamps this should find nothing; it stays as a
+   * safety net (ops applied before that, a stamp the drift guard kept out of the clock). Called
+   * before pushing; returns the records fixed.
    */
   reconcile(
     rows: readonly { entity: string; recordId: string; hlc: string; fields: string | null }[],
@@ -350,7 +364,7 @@ export class CrmMerge {
       if (!def) continue;
       const log = this.repo.rows(row.recordId);
       if (log.length > 0) {
-        // Local writes stamp created_at/updated_at with the CRM clock, which does not observe remote
+        // Local writes stamp created_at/updated_at with the CRM clock, which may not have observed remote
         // stamps; every replica ends with min/max over the record's rows, so the origin must too.
         this.repo.coverMeta(def.table, row.recordId, wallOf(log[log.length - 1]!.hlc), wallOf(log[0]!.hlc));
       }

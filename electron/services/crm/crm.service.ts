@@ -1,9 +1,10 @@
 import { randomBytes } from '@noble/hashes/utils.js';
 import type { EntityKind, Pipeline, Stage } from '../../../shared/domain/crm.schemas';
-import { formatHlc, HybridClock, parseHlc } from '../../../shared/domain/hlc';
+import { formatHlc, parseHlc, type HybridClock } from '../../../shared/domain/hlc';
 import { uuidv7 } from '../../../shared/domain/ids';
 import { AppError } from '../../../shared/errors';
 import type { Db } from '../db/database';
+import { crmClock } from './crm.clock';
 import {
   accountDef,
   activityDef,
@@ -61,8 +62,8 @@ export class CrmService {
     this.oplog = new OpLogRepository(db);
     this.search = new SearchRepository(db);
     this.deviceId = new MetaRepository(db).getOrInit('deviceId', () => base64url(randomBytes(9)));
-    const last = this.oplog.lastHlc();
-    this.clock = new HybridClock(this.deviceId, now, last ? parseHlc(last) : null);
+    // Shared with the sync merge, which advances it past every applied remote stamp (HLC receive).
+    this.clock = crmClock(db, this.deviceId, now);
   }
 
   /** Runs `fn` in one transaction (nested calls join the outer one). */
