@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { randomBytes } from '@noble/hashes/utils.js';
-import { formatHlc, HybridClock, MAX_DRIFT_MS, parseHlc } from '../../../shared/domain/hlc';
+import { formatHlc, MAX_DRIFT_MS, parseHlc } from '../../../shared/domain/hlc';
 import { uuidv7 } from '../../../shared/domain/ids';
 import { AppError } from '../../../shared/errors';
 import { generateDeviceKeys, randomId } from '../../../shared/sync/device-keys';
@@ -31,6 +31,7 @@ import {
   type PulledDelta,
 } from '../../../shared/sync/protocol';
 import type { Conflict, SyncDevice, SyncStatus } from '../../../shared/sync/sync.contract';
+import { crmClock } from '../crm/crm.clock';
 import { CrmMerge, invalidReason, type DetectedConflict, type RemoteRow } from '../crm/crm.merge';
 import { MetaRepository } from '../crm/meta.repository';
 import { OpLogRepository } from '../crm/oplog.repository';
@@ -528,9 +529,8 @@ export class SyncEngine {
     const value = keep === 'current' ? c.currentValue : c.otherValue;
     const db = this.options.db;
     db.transaction(() => {
-      const max = this.merge.maxHlc();
-      const clock = new HybridClock(this.crmDeviceId, this.options.now, max ? parseHlc(max) : null);
-      const stamp = clock.now();
+      // The CRM's own clock (seeded from the op log, advanced by every applied remote stamp).
+      const stamp = crmClock(db, this.crmDeviceId, this.options.now).now();
       this.merge.writeLocal({
         opId: uuidv7(stamp.wall),
         entity: c.entity,
@@ -694,8 +694,10 @@ export class SyncEngine {
       }
     }
     let conflicts: DetectedConflict[] = [];
+    // Rows were drift-checked against their delta's receive time: the clock may take in up to that.
+    const referenceMs = deltas.reduce((m, d) => Math.max(m, d.receivedAt), 0);
     this.options.db.transaction(() => {
-      conflicts = this.merge.apply(good, { unseenLocal }).conflicts;
+      conflicts = this.merge.apply(good, { unseenLocal, referenceMs }).conflicts;
       for (const r of rejected) {
         this.repo.addRejected(
           {
@@ -715,6 +717,7 @@ export class SyncEngine {
         );
       }
       for (const c of conflicts) this.repo.addConflict(conflictRow(c, at, (id) => names.get(id) ?? id));
+      this.closeSuperseded(good, at);
       this.repo.setCursor(nextCursor);
     })();
     for (const r of rejected) {
@@ -731,6 +734,26 @@ export class SyncEngine {
       };
     }
     return held.filter((h) => h.reason === 'clock_skew').length;
+  }
+
+  /**
+   * Closes open conflicts that an applied op supersedes: a resolution from another device (both
+   * devices may have recorded the same conflict when their cycles overlapped) or any later write of
+   * that record and field, stamped above both conflicting values. LWW already shows its value.
+   */
+  private closeSuperseded(rows: readonly RemoteRow[], at: number): void {
+    const newest = new Map<string, { recordId: string; field: string; hlc: string }>();
+    for (const row of rows) {
+      for (const field of fieldNames(row.fields)) {
+        const key = JSON.stringify([row.recordId, field]);
+        const cur = newest.get(key);
+        if (!cur || row.hlc > cur.hlc) newest.set(key, { recordId: row.recordId, field, hlc: row.hlc });
+      }
+    }
+    let closed = 0;
+    for (const n of newest.values())
+      closed += this.repo.closeSupersededConflicts(n.recordId, n.field, n.hlc, at);
+    if (closed > 0) this.options.logger.log('info', 'sync.conflictsSuperseded', { count: closed });
   }
 
   /** Seals pending ops into the outbox (only when it is empty) and pushes it until nothing is pending. */
@@ -903,4 +926,15 @@ function conflictRow(c: DetectedConflict, at: number, name: (hlcDeviceId: string
     otherDevice: name(c.other.deviceId),
     detectedAt: at,
   };
+}
+
+/** The field names a remote row writes (none when erased or malformed). */
+function fieldNames(fields: string | null): string[] {
+  if (fields === null) return [];
+  try {
+    const parsed = JSON.parse(fields) as unknown;
+    return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? Object.keys(parsed) : [];
+  } catch {
+    return [];
+  }
 }

@@ -281,6 +281,19 @@ export class SyncRepository {
     );
   }
 
+  /**
+   * Marks resolved the open conflicts of this record and field whose both sides are older than `hlc`
+   * (an applied op that supersedes them). Returns how many were closed.
+   */
+  closeSupersededConflicts(recordId: string, field: string, hlc: string, at: number): number {
+    return this.db
+      .prepare(
+        `UPDATE sync_conflicts SET resolved_at = ? WHERE resolved_at IS NULL AND record_id = ? AND field = ?
+         AND current_hlc < ? AND other_hlc < ?`,
+      )
+      .run(at, recordId, field, hlc, hlc).changes;
+  }
+
   resolveConflict(conflictId: string, at: number): void {
     this.db.prepare('UPDATE sync_conflicts SET resolved_at = ? WHERE conflict_id = ?').run(at, conflictId);
   }

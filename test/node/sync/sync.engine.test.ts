@@ -18,7 +18,7 @@ import { sealDelta } from '../../../shared/sync/envelope';
 import { pushResponseSchema, syncRoutes } from '../../../shared/sync/protocol';
 import type { Conflict, SyncStatus } from '../../../shared/sync/sync.contract';
 import { realKeychain } from '../support/vault';
-import { CALL, createClient, type TestClient } from './support/client';
+import { CALL, createClient, crmState, type TestClient } from './support/client';
 
 let storage: SqliteSyncStorage;
 let app: FastifyInstance;
@@ -287,5 +287,79 @@ describe('sync engine', () => {
     ];
     expect(conflicts.filter((c) => c.field === 'stageId').length).toBeGreaterThanOrEqual(1);
     expect(a.crm().get(dealDef, deal.id).stageId).toBe(b.crm().get(dealDef, deal.id).stageId);
+  });
+
+  it('a conflict both devices recorded closes on the other device when one resolves it', async () => {
+    const a = await client('a');
+    const b = await client('b');
+    await a.sync.handlers['workspace.create']({ serverUrl: url, name: 'T' }, CALL);
+    const deal = a.crm().create(dealDef, { name: 'D', pipelineId: DEFAULT_PIPELINE_ID, stageId: 'lead' });
+    await syncNow(a);
+    await join(a, b);
+    await syncNow(b);
+    a.crm().update(dealDef, deal.id, { stageId: 'proposal' });
+    b.crm().update(dealDef, deal.id, { stageId: 'closing' });
+    // Overlapping cycles: both push before either pulls, so each may record the conflict.
+    await Promise.all([syncNow(a), syncNow(b)]);
+    await Promise.all([syncNow(a), syncNow(b)]);
+    const stageOf = async (c: TestClient): Promise<Conflict | undefined> =>
+      (await c.sync.handlers['conflicts.list'](undefined, CALL)).find((x) => x.field === 'stageId');
+    const onA = await stageOf(a);
+    const onB = await stageOf(b);
+    expect(onA ?? onB).toBeDefined();
+    // Whichever device missed the interleaving gets the same record both would have kept, so
+    // the test does not depend on the timing of the two cycles.
+    const record = (missing: TestClient, have: Conflict): void =>
+      new SyncRepository(missing.vault.access.db()).addConflict({
+        conflictId: randomId(),
+        entity: have.entity,
+        recordId: have.recordId,
+        field: have.field,
+        currentValue: JSON.stringify(have.current.value),
+        currentHlc: have.current.hlc,
+        currentDevice: have.current.deviceId,
+        otherValue: JSON.stringify(have.other.value),
+        otherHlc: have.other.hlc,
+        otherDevice: have.other.deviceId,
+        detectedAt: Date.now(),
+      });
+    if (onA && !onB) record(b, onA);
+    if (onB && !onA) record(a, onB);
+    const open = (await stageOf(a))!;
+    expect(await stageOf(b)).toBeDefined();
+    await a.sync.handlers['conflicts.resolve']({ conflictId: open.conflictId, keep: 'other' }, CALL);
+    await syncNow(a);
+    await syncNow(b);
+    expect(await b.sync.handlers['conflicts.list'](undefined, CALL)).toEqual([]);
+    expect(await a.sync.handlers['conflicts.list'](undefined, CALL)).toEqual([]);
+    expect(b.crm().get(dealDef, deal.id).stageId).toBe(open.other.value);
+    expect(crmState(a.vault.access.db())).toEqual(crmState(b.vault.access.db()));
+  });
+
+  it('a newer edit of the field from another device closes the open conflict; an edit of another field does not', async () => {
+    const a = await client('a');
+    const b = await client('b');
+    await a.sync.handlers['workspace.create']({ serverUrl: url, name: 'T' }, CALL);
+    const deal = a.crm().create(dealDef, { name: 'D', pipelineId: DEFAULT_PIPELINE_ID, stageId: 'lead' });
+    await syncNow(a);
+    await join(a, b);
+    await syncNow(b);
+    a.crm().update(dealDef, deal.id, { stageId: 'proposal' });
+    await syncNow(a);
+    b.crm().update(dealDef, deal.id, { stageId: 'closing' });
+    await syncNow(b);
+    const recorded = await b.sync.handlers['conflicts.list'](undefined, CALL);
+    expect(recorded.filter((c) => c.field === 'stageId')).toHaveLength(1);
+    // An edit of another field does not touch it.
+    a.crm().update(dealDef, deal.id, { amountMinor: 5 });
+    await syncNow(a);
+    await syncNow(b);
+    expect(await b.sync.handlers['conflicts.list'](undefined, CALL)).toHaveLength(1);
+    // A later stage edit on A supersedes both values.
+    a.crm().update(dealDef, deal.id, { stageId: 'negotiation' });
+    await syncNow(a);
+    await syncNow(b);
+    expect(await b.sync.handlers['conflicts.list'](undefined, CALL)).toEqual([]);
+    expect(b.crm().get(dealDef, deal.id).stageId).toBe('negotiation');
   });
 });
