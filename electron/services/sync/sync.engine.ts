@@ -744,6 +744,8 @@ export class SyncEngine {
   private closeSuperseded(rows: readonly RemoteRow[], at: number): void {
     const newest = new Map<string, { recordId: string; field: string; hlc: string }>();
     for (const row of rows) {
+      // Our own ops come back in pulls too; only another device's write closes a conflict here.
+      if (row.deviceId === this.crmDeviceId) continue;
       for (const field of fieldNames(row.fields)) {
         const key = JSON.stringify([row.recordId, field]);
         const cur = newest.get(key);
