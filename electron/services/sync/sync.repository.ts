@@ -285,6 +285,13 @@ export class SyncRepository {
    * Marks resolved the open conflicts of this record and field whose both sides are older than `hlc`
    * (an applied op that supersedes them). Returns how many were closed.
    */
+  /** Whether any conflict is still open (uses the partial index on open conflicts). */
+  hasOpenConflicts(): boolean {
+    return (
+      this.db.prepare('SELECT 1 FROM sync_conflicts WHERE resolved_at IS NULL LIMIT 1').get() !== undefined
+    );
+  }
+
   closeSupersededConflicts(recordId: string, field: string, hlc: string, at: number): number {
     return this.db
       .prepare(
