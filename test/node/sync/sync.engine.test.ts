@@ -269,7 +269,11 @@ describe('sync engine', () => {
     expect(notes).toEqual({ n: 12, len: 400_000 });
   });
 
-  it('concurrent deal-stage edits synced at the same moment (both push before either pulls) still become a conflict', async () => {
+  /**
+   * Two joined devices edit one deal's stage offline, then sync in overlapping cycles: both push
+   * before either pulls, so each may record the conflict.
+   */
+  async function overlappingStageEdits(): Promise<{ a: TestClient; b: TestClient; dealId: string }> {
     const a = await client('a');
     const b = await client('b');
     await a.sync.handlers['workspace.create']({ serverUrl: url, name: 'T' }, CALL);
@@ -281,27 +285,21 @@ describe('sync engine', () => {
     b.crm().update(dealDef, deal.id, { stageId: 'closing' });
     await Promise.all([syncNow(a), syncNow(b)]);
     await Promise.all([syncNow(a), syncNow(b)]);
+    return { a, b, dealId: deal.id };
+  }
+
+  it('concurrent deal-stage edits synced at the same moment (both push before either pulls) still become a conflict', async () => {
+    const { a, b, dealId } = await overlappingStageEdits();
     const conflicts: Conflict[] = [
       ...(await a.sync.handlers['conflicts.list'](undefined, CALL)),
       ...(await b.sync.handlers['conflicts.list'](undefined, CALL)),
     ];
     expect(conflicts.filter((c) => c.field === 'stageId').length).toBeGreaterThanOrEqual(1);
-    expect(a.crm().get(dealDef, deal.id).stageId).toBe(b.crm().get(dealDef, deal.id).stageId);
+    expect(a.crm().get(dealDef, dealId).stageId).toBe(b.crm().get(dealDef, dealId).stageId);
   });
 
   it('a conflict both devices recorded closes on the other device when one resolves it', async () => {
-    const a = await client('a');
-    const b = await client('b');
-    await a.sync.handlers['workspace.create']({ serverUrl: url, name: 'T' }, CALL);
-    const deal = a.crm().create(dealDef, { name: 'D', pipelineId: DEFAULT_PIPELINE_ID, stageId: 'lead' });
-    await syncNow(a);
-    await join(a, b);
-    await syncNow(b);
-    a.crm().update(dealDef, deal.id, { stageId: 'proposal' });
-    b.crm().update(dealDef, deal.id, { stageId: 'closing' });
-    // Overlapping cycles: both push before either pulls, so each may record the conflict.
-    await Promise.all([syncNow(a), syncNow(b)]);
-    await Promise.all([syncNow(a), syncNow(b)]);
+    const { a, b, dealId } = await overlappingStageEdits();
     const stageOf = async (c: TestClient): Promise<Conflict | undefined> =>
       (await c.sync.handlers['conflicts.list'](undefined, CALL)).find((x) => x.field === 'stageId');
     const onA = await stageOf(a);
@@ -332,7 +330,7 @@ describe('sync engine', () => {
     await syncNow(b);
     expect(await b.sync.handlers['conflicts.list'](undefined, CALL)).toEqual([]);
     expect(await a.sync.handlers['conflicts.list'](undefined, CALL)).toEqual([]);
-    expect(b.crm().get(dealDef, deal.id).stageId).toBe(open.other.value);
+    expect(b.crm().get(dealDef, dealId).stageId).toBe(open.other.value);
     expect(crmState(a.vault.access.db())).toEqual(crmState(b.vault.access.db()));
   });
 
