@@ -1,8 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import Database from 'better-sqlite3';
 import path from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomId } from '../../../shared/sync/device-keys';
 import { toBase64Url, utf8 } from '../../../shared/sync/encoding';
@@ -19,7 +17,7 @@ import { SERVER_TIME_HEADER } from '../../../shared/sync/signing';
 import type { SyncStorage } from '../../../server/storage/storage';
 import { PostgresSyncStorage } from '../../../server/storage/storage.postgres';
 import { SqliteSyncStorage } from '../../../server/storage/storage.sqlite';
-import { postgresBackend, usePostgresCluster } from './backends';
+import { postgresBackend, tamperPostgresDelta, tamperSqliteDelta, usePostgresCluster } from './backends';
 import { expectAbsentFrom, listen, type RunningServer } from './harness';
 import { errorCode, TestDevice } from './sync-client';
 
@@ -42,25 +40,7 @@ const sqlite: ApiBackend = {
     return Promise.resolve({ location, storage: SqliteSyncStorage.open(location) });
   },
   reopen: (location) => Promise.resolve(SqliteSyncStorage.open(location)),
-  tamper(location, workspaceId, seq) {
-    const db = new Database(location);
-    try {
-      const row = db
-        .prepare('SELECT envelope FROM deltas WHERE workspace_id = ? AND seq = ?')
-        .get(workspaceId, seq) as {
-        envelope: Buffer;
-      };
-      row.envelope[row.envelope.length - 20]! ^= 0x01;
-      db.prepare('UPDATE deltas SET envelope = ? WHERE workspace_id = ? AND seq = ?').run(
-        row.envelope,
-        workspaceId,
-        seq,
-      );
-    } finally {
-      db.close();
-    }
-    return Promise.resolve();
-  },
+  tamper: tamperSqliteDelta,
   files: (location) => Promise.resolve(['', '-wal', '-shm'].map((suffix) => location + suffix)),
   cleanup: (location) => rmSync(path.dirname(location), { recursive: true, force: true }),
 };
@@ -69,19 +49,7 @@ const postgres: ApiBackend = {
   name: 'postgres',
   open: () => postgresBackend.open(),
   reopen: (location) => PostgresSyncStorage.connect(location),
-  async tamper(location, workspaceId, seq) {
-    const client = new pg.Client({ connectionString: location });
-    await client.connect();
-    try {
-      await client.query(
-        `UPDATE deltas SET envelope = overlay(envelope placing decode('ff', 'hex') from length(envelope) - 20 for 1)
-         WHERE workspace_id = $1 AND seq = $2`,
-        [workspaceId, seq],
-      );
-    } finally {
-      await client.end();
-    }
-  },
+  tamper: tamperPostgresDelta,
   files: () => postgresBackend.diskFiles(''),
   cleanup: () => undefined,
 };

@@ -1,5 +1,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
+import Database from 'better-sqlite3';
+import pg from 'pg';
 import { afterAll, beforeAll } from 'vitest';
 import { MemorySyncStorage } from '../../../server/storage/storage.memory';
 import { PostgresSyncStorage } from '../../../server/storage/storage.postgres';
@@ -93,3 +95,42 @@ export const memoryBackend: Backend = {
     return Promise.resolve([]);
   },
 };
+
+/**
+ * Flips one ciphertext byte of a stored delta in a SQLite server database, as an attacker holding the
+ * database would.
+ */
+export function tamperSqliteDelta(location: string, workspaceId: string, seq: number): Promise<void> {
+  const db = new Database(location);
+  try {
+    const row = db
+      .prepare<[string, number], { envelope: Buffer }>(
+        'SELECT envelope FROM deltas WHERE workspace_id = ? AND seq = ?',
+      )
+      .get(workspaceId, seq)!;
+    row.envelope[row.envelope.length - 20]! ^= 0x01;
+    db.prepare('UPDATE deltas SET envelope = ? WHERE workspace_id = ? AND seq = ?').run(
+      row.envelope,
+      workspaceId,
+      seq,
+    );
+  } finally {
+    db.close();
+  }
+  return Promise.resolve();
+}
+
+/** The same byte flip in a PostgreSQL server database. */
+export async function tamperPostgresDelta(location: string, workspaceId: string, seq: number): Promise<void> {
+  const client = new pg.Client({ connectionString: location });
+  await client.connect();
+  try {
+    await client.query(
+      `UPDATE deltas SET envelope = overlay(envelope placing decode('ff', 'hex') from length(envelope) - 20 for 1)
+       WHERE workspace_id = $1 AND seq = $2`,
+      [workspaceId, seq],
+    );
+  } finally {
+    await client.end();
+  }
+}

@@ -2,9 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import Database from 'better-sqlite3-multiple-ciphers';
 import type { FastifyInstance } from 'fastify';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSyncServer } from '../../../server/app';
 import type { SyncStorage } from '../../../server/storage/storage';
@@ -13,7 +11,12 @@ import { SqliteSyncStorage } from '../../../server/storage/storage.sqlite';
 import { contactDef, DEFAULT_PIPELINE_ID, dealDef } from '../../../electron/services/crm/crm.entities';
 import { SyncRepository } from '../../../electron/services/sync/sync.repository';
 import { expectAbsentFrom } from '../server/harness';
-import { postgresBackend, usePostgresCluster } from '../server/backends';
+import {
+  postgresBackend,
+  tamperPostgresDelta,
+  tamperSqliteDelta,
+  usePostgresCluster,
+} from '../server/backends';
 import { realKeychain } from '../support/vault';
 import { CALL, createClient, crmState, vaultFilesExist, type TestClient } from './support/client';
 
@@ -35,25 +38,7 @@ const sqlite: E2eBackend = {
     return Promise.resolve({ location, storage: SqliteSyncStorage.open(location) });
   },
   reopen: (location) => Promise.resolve(SqliteSyncStorage.open(location)),
-  tamper(location, workspaceId, seq) {
-    const db = new Database(location);
-    try {
-      const row = db
-        .prepare<[string, number], { envelope: Buffer }>(
-          'SELECT envelope FROM deltas WHERE workspace_id = ? AND seq = ?',
-        )
-        .get(workspaceId, seq)!;
-      row.envelope[row.envelope.length - 20]! ^= 0x01;
-      db.prepare('UPDATE deltas SET envelope = ? WHERE workspace_id = ? AND seq = ?').run(
-        row.envelope,
-        workspaceId,
-        seq,
-      );
-    } finally {
-      db.close();
-    }
-    return Promise.resolve();
-  },
+  tamper: tamperSqliteDelta,
   files: (location) =>
     Promise.resolve(readdirSync(path.dirname(location)).map((f) => path.join(path.dirname(location), f))),
 };
@@ -62,19 +47,7 @@ const postgres: E2eBackend = {
   name: 'postgres',
   open: () => postgresBackend.open(),
   reopen: (location) => PostgresSyncStorage.connect(location),
-  async tamper(location, workspaceId, seq) {
-    const client = new pg.Client({ connectionString: location });
-    await client.connect();
-    try {
-      await client.query(
-        `UPDATE deltas SET envelope = overlay(envelope placing decode('ff', 'hex') from length(envelope) - 20 for 1)
-         WHERE workspace_id = $1 AND seq = $2`,
-        [workspaceId, seq],
-      );
-    } finally {
-      await client.end();
-    }
-  },
+  tamper: tamperPostgresDelta,
   files: () => postgresBackend.diskFiles(''),
 };
 
