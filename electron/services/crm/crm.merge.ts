@@ -334,15 +334,6 @@ export class CrmMerge {
       if (record.deletedAt !== null) this.search.remove(recordId);
       else this.search.put(def.kind, recordId, def.search.doc(record), isNew);
     }
-    if (def.kind === 'contact') {
-      const live = record.deletedAt === null;
-      this.records.setContactKeys(
-        isNew,
-        recordId,
-        live ? ((record.emails as string[] | null) ?? []) : [],
-        live ? ((record.phones as string[] | null) ?? []) : [],
-      );
-    }
   }
 
   /**

@@ -104,15 +104,6 @@ export class CrmService {
     if (!def.search) return;
     if (record.deletedAt !== null) this.search.remove(record.id);
     else this.search.put(def.kind, record.id, def.search.doc(record as unknown as T), isNew);
-    if (def.kind === 'contact') {
-      const live = record.deletedAt === null;
-      this.records.setContactKeys(
-        isNew,
-        record.id,
-        live ? (record.emails as string[]) : [],
-        live ? (record.phones as string[]) : [],
-      );
-    }
   }
 
   // ---- generic CRUD ------------------------------------------------------------------------------
@@ -155,7 +146,7 @@ export class CrmService {
 
   /**
    * Creates many records (bulk import) with exactly what `create` writes for each one: the row, its
-   * field ops under its own stamp (pending), its search entries and (contacts) its de-duplication keys.
+   * field ops under its own stamp (pending) and its search entries.
    * They are written per batch with one statement per table, instead of about eight per record.
    * References must have been checked by the caller. Calls `onBatch(done)` after each batch; returns
    * the new ids in input order.
@@ -190,7 +181,6 @@ export class CrmService {
         const rows: unknown[][] = [];
         const ops: [string, EntityKind, string, string, string, string][] = [];
         const docs: { entity: EntityKind; recordId: string; doc: SearchDoc }[] = [];
-        const keys: { id: string; emails: string[]; phones: string[] }[] = [];
         for (let k = start; k < end; k++) {
           const input = inputs[k]!;
           const s = this.stamp();
@@ -223,14 +213,11 @@ export class CrmService {
           });
           if (def.search)
             docs.push({ entity: def.kind, recordId: id, doc: def.search.doc(record as unknown as T) });
-          if (def.kind === 'contact')
-            keys.push({ id, emails: record.emails as string[], phones: record.phones as string[] });
           ids.push(id);
         }
         this.records.insertMany(def, rows);
         this.oplog.appendLocalMany(ops);
         this.search.putMany(docs);
-        this.records.addContactKeysMany(keys);
         onBatch(end);
       }
       return ids;

@@ -188,8 +188,7 @@ function analyse(svc: CrmService, input: ImportInput, now: number): Analysis {
     }
   }
 
-  // Large files check duplicates against one set of all keys instead of a lookup per row.
-  const existingKeys = data.length > 2000 && dedupe !== 'none' ? svc.records.allContactKeys() : null;
+  const existingKeys = dedupe === 'none' ? new Set<string>() : svc.search.contactKeys();
   for (let r = 1; r < data.length; r++) {
     if (errorRows.has(r)) continue;
     const cells = data[r]!;
@@ -317,8 +316,7 @@ function analyse(svc: CrmService, input: ImportInput, now: number): Analysis {
     const phoneKeys = (contact.data.phones ?? []).map((p) => p.replace(/\D/g, ''));
     const useEmail = dedupe === 'email' || dedupe === 'emailOrPhone';
     const usePhone = dedupe === 'phone' || dedupe === 'emailOrPhone';
-    const known = (kind: 'email' | 'phone', value: string) =>
-      existingKeys ? existingKeys.has(`${kind}:${value}`) : svc.records.contactByKey(kind, value) !== null;
+    const known = (kind: 'email' | 'phone', value: string) => existingKeys.has(`${kind}:${value}`);
     const existing =
       (useEmail && emailKeys.some((e) => known('email', e))) ||
       (usePhone && phoneKeys.some((p) => known('phone', p)));

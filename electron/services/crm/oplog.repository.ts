@@ -29,6 +29,9 @@ export interface ChangeRow {
   readonly fieldNames: string;
 }
 
+/** Rows per statement of a bulk append (600 parameters, well under SQLite's limit). */
+const OPS_PER_INSERT = 100;
+
 const SELECT_OP = `SELECT seq, op_id AS opId, entity, record_id AS recordId, hlc, device_id AS deviceId,
   fields, sync_state AS syncState FROM crm_oplog`;
 
@@ -53,6 +56,7 @@ export function fieldOps(row: OpRow): FieldOp[] {
  */
 export class OpLogRepository {
   private readonly insert: Statement<[string, string, string, string, string, string | null]>;
+  private readonly insertMany: Statement<string[]>;
   private readonly remoteStmt: Statement<[string, string, string, string, string, string | null]>;
   private readonly pendingStmt: Statement<[number, number], OpRow>;
   private readonly pushStmt: Statement<[number, number]>;
@@ -69,6 +73,10 @@ export class OpLogRepository {
     this.insert = db.prepare(
       `INSERT INTO crm_oplog (op_id, entity, record_id, hlc, device_id, fields, sync_state)
        VALUES (?, ?, ?, ?, ?, ?, 'pending')`,
+    );
+    this.insertMany = db.prepare(
+      `INSERT INTO crm_oplog (op_id, entity, record_id, hlc, device_id, fields, sync_state)
+       VALUES ${Array.from({ length: OPS_PER_INSERT }, () => "(?, ?, ?, ?, ?, ?, 'pending')").join(', ')}`,
     );
     this.remoteStmt = db.prepare(
       `INSERT OR IGNORE INTO crm_oplog (op_id, entity, record_id, hlc, device_id, fields, sync_state)
@@ -120,7 +128,17 @@ export class OpLogRepository {
    * is `[opId, entity, recordId, hlc, deviceId, fields]`.
    */
   appendLocalMany(rows: readonly (readonly [string, EntityKind, string, string, string, string])[]): void {
-    for (const r of rows) this.insert.run(r[0], r[1], r[2], r[3], r[4], r[5]);
+    // Many rows per statement: the per-statement cost was most of an op row's (measured ~2x faster).
+    let at = 0;
+    for (; at + OPS_PER_INSERT <= rows.length; at += OPS_PER_INSERT) {
+      const args: string[] = [];
+      for (let k = at; k < at + OPS_PER_INSERT; k++) args.push(...rows[k]!);
+      this.insertMany.run(...args);
+    }
+    for (; at < rows.length; at++) {
+      const r = rows[at]!;
+      this.insert.run(r[0], r[1], r[2], r[3], r[4], r[5]);
+    }
   }
 
   /** Records merged remote ops; a duplicate delivery (same record and stamp) is ignored: returns false. */

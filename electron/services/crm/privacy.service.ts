@@ -51,7 +51,6 @@ function eraseRecord<T>(svc: CrmService, def: EntityDef<T>, record: RecordData, 
   svc.oplog.scrubValues(record.id);
   svc.records.blank(def, record.id, blanks, { at: stamp.at, by: stamp.deviceId });
   svc.search.remove(record.id);
-  if (def.kind === 'contact') svc.records.setContactKeys(false, record.id, [], []);
   svc.writeOps(
     def.kind,
     record.id,

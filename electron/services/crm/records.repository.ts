@@ -163,26 +163,6 @@ export class RecordsRepository {
     for (const row of rows) stmt.run(...row);
   }
 
-  /** Adds the de-duplication keys of many new contacts (bulk import), as `setContactKeys(true, …)`. */
-  addContactKeysMany(
-    contacts: readonly { id: string; emails: readonly string[]; phones: readonly string[] }[],
-  ): void {
-    const rows: [string, string, string][] = [];
-    for (const c of contacts) {
-      for (const e of c.emails) rows.push(['email', e.toLowerCase(), c.id]);
-      for (const p of c.phones) {
-        const digits = p.replace(/\D/g, '');
-        if (digits) rows.push(['phone', digits, c.id]);
-      }
-    }
-    // In key order, so consecutive inserts land on neighbouring b-tree pages.
-    rows.sort((a, b) => (a[0] !== b[0] ? (a[0] < b[0] ? -1 : 1) : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
-    const ins = this.stmt(
-      'INSERT OR IGNORE INTO crm_contact_keys (kind, value, contact_id) VALUES (?, ?, ?)',
-    );
-    for (const r of rows) ins.run(r[0], r[1], r[2]);
-  }
-
   /** Writes the given fields (and the updated stamp) of one record. */
   update<T>(
     def: EntityDef<T>,
@@ -345,40 +325,6 @@ export class RecordsRepository {
     ).all(linkId, beforeAt, beforeKey, limit) as { id: string; at: number }[];
   }
 
-  /** Replaces the de-duplication keys (e-mail, phone digits) of one contact. */
-  setContactKeys(
-    isNew: boolean,
-    contactId: string,
-    emails: readonly string[],
-    phones: readonly string[],
-  ): void {
-    if (!isNew) this.stmt('DELETE FROM crm_contact_keys WHERE contact_id = ?').run(contactId);
-    const ins = this.stmt(
-      'INSERT OR IGNORE INTO crm_contact_keys (kind, value, contact_id) VALUES (?, ?, ?)',
-    );
-    for (const e of emails) ins.run('email', e.toLowerCase(), contactId);
-    for (const p of phones) {
-      const digits = p.replace(/\D/g, '');
-      if (digits) ins.run('phone', digits, contactId);
-    }
-  }
-
-  /** Every de-duplication key of live contacts, as `kind:value` (bulk imports check against a set). */
-  allContactKeys(): Set<string> {
-    const rows = this.db
-      .prepare<[], { k: string }>("SELECT kind || ':' || value AS k FROM crm_contact_keys")
-      .all();
-    return new Set(rows.map((r) => r.k));
-  }
-
-  /** A live contact with this normalised e-mail or phone digits, if any. */
-  contactByKey(kind: 'email' | 'phone', value: string): string | null {
-    const row = this.stmt(
-      'SELECT contact_id AS id FROM crm_contact_keys WHERE kind = ? AND value = ? LIMIT 1',
-    ).get(kind, value);
-    return (row?.id as string | undefined) ?? null;
-  }
-
   /** A live account with exactly this name (case-insensitive), if any. */
   accountByName(name: string): string | null {
     const row = this.stmt(
@@ -422,8 +368,9 @@ export class RecordsRepository {
    */
   withCacheSize<T>(kib: number, fn: () => T): T {
     const before = this.db.pragma('cache_size', { simple: true }) as number;
-    // Negative values are KiB, positive ones pages (4 KiB here).
-    const beforeKib = before < 0 ? -before : before * 4;
+    // Negative values are KiB, positive ones pages.
+    const pageKib = (this.db.pragma('page_size', { simple: true }) as number) / 1024;
+    const beforeKib = before < 0 ? -before : before * pageKib;
     if (beforeKib >= kib) return fn();
     this.db.pragma(`cache_size = -${Math.floor(kib)}`);
     try {

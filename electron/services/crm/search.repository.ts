@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3-multiple-ciphers';
 import type { EntityKind } from '../../../shared/domain/crm.schemas';
+import { AppError } from '../../../shared/errors';
 import type { Db } from '../db/database';
 import type { SearchDoc } from './crm.entities';
 import { HL_CLOSE, HL_OPEN, indexText } from './search.text';
@@ -29,24 +30,52 @@ export interface TriHit {
 
 type Ranked = { rowid: number; score: number };
 
+/** A record's search text as stored: title and body prepared by `indexText`, e-mails lower-cased. */
+interface StoredDoc {
+  readonly title: string;
+  readonly body: string;
+  readonly digits: string;
+  readonly emails: string;
+}
+
+function stored(doc: SearchDoc): StoredDoc {
+  return {
+    title: indexText(doc.title),
+    body: indexText(doc.body),
+    digits: doc.digits,
+    emails: doc.emails.toLowerCase(),
+  };
+}
+
+/** The part of a document each index holds. */
+const PARTS = [
+  { key: 'names', same: (a: StoredDoc, b: StoredDoc) => a.title === b.title },
+  { key: 'text', same: (a: StoredDoc, b: StoredDoc) => a.body === b.body },
+  { key: 'tri', same: (a: StoredDoc, b: StoredDoc) => a.digits === b.digits && a.emails === b.emails },
+] as const;
+
+type PartKey = (typeof PARTS)[number]['key'];
+
 /**
- * The search index, keyed by the rowid in `crm_search_map`: `crm_search_names` (names and titles) and
- * `crm_search_text` (notes, bodies, other text), both unicode61 with prefix indexes and CJK split into
- * single characters by the indexer; `crm_search_tri` (trigram over phone digits and e-mail addresses).
- * Written in the caller's transaction, so the index never lags the tables. All three tables use FTS5
- * secure-delete, so replaced or erased text leaves no terms behind.
+ * The search index (crm migration 6). `crm_search_docs` holds one row per indexed record: its rowid is
+ * the key of three external-content FTS5 indexes over that row: `crm_search_names` (names and
+ * titles) and `crm_search_text` (notes, bodies, other text), both unicode61 with prefix indexes and
+ * CJK split into single characters by the indexer, and `crm_search_tri` (trigram over phone digits
+ * and e-mail addresses). Written in the caller's transaction, so the index never lags the tables.
+ * Every document is in all three indexes. External content means FTS5 removes an entry only given
+ * the values it was indexed with: they are read from the document row before it changes. All three indexes use FTS5 secure-delete, so
+ * replaced or erased text leaves no terms behind.
  */
 export class SearchRepository {
-  private readonly mapGet: Statement<[string], { rowid: number }>;
-  private readonly mapIns: Statement<[string, string]>;
-  private readonly mapDel: Statement<[number]>;
-  private readonly namesDel: Statement<[number]>;
-  private readonly namesIns: Statement<[number, string]>;
-  private readonly textDel: Statement<[number]>;
-  private readonly textIns: Statement<[number, string]>;
-  private readonly triDel: Statement<[number]>;
-  private readonly triIns: Statement<[number, string, string]>;
+  private readonly docGet: Statement<[string], StoredDoc & { rowid: number }>;
+  private readonly docIns: Statement<[string, string, string, string, string, string]>;
+  private readonly docUpd: Statement<[string, string, string, string, number]>;
+  private readonly docDel: Statement<[number]>;
+  private readonly add: Record<PartKey, Statement<[number, StoredDoc]>>;
+  private readonly drop: Record<PartKey, Statement<[number, StoredDoc]>>;
+  private readonly addRange: Statement<[number, number]>[];
   private readonly maxRowid: Statement<[], { m: number | null }>;
+  private readonly contactDocs: Statement<[], { digits: string; emails: string }>;
   private readonly rankNames: Statement<[string, number, number], Ranked>;
   private readonly rankText: Statement<[string, number, number], Ranked>;
   private readonly markName: Statement<[string, number], FtsHit>;
@@ -55,19 +84,47 @@ export class SearchRepository {
   private readonly hashSize: Statement<[bigint]>[];
 
   constructor(db: Db) {
-    this.mapGet = db.prepare('SELECT rowid FROM crm_search_map WHERE record_id = ?');
-    this.mapIns = db.prepare('INSERT INTO crm_search_map (entity, record_id) VALUES (?, ?)');
-    this.mapDel = db.prepare('DELETE FROM crm_search_map WHERE rowid = ?');
-    this.namesDel = db.prepare('DELETE FROM crm_search_names WHERE rowid = ?');
-    this.namesIns = db.prepare('INSERT INTO crm_search_names (rowid, title) VALUES (?, ?)');
-    this.textDel = db.prepare('DELETE FROM crm_search_text WHERE rowid = ?');
-    this.textIns = db.prepare('INSERT INTO crm_search_text (rowid, body) VALUES (?, ?)');
-    this.triDel = db.prepare('DELETE FROM crm_search_tri WHERE rowid = ?');
-    this.triIns = db.prepare('INSERT INTO crm_search_tri (rowid, digits, emails) VALUES (?, ?, ?)');
+    this.docGet = db.prepare(
+      'SELECT rowid, title, body, digits, emails FROM crm_search_docs WHERE record_id = ?',
+    );
+    this.docIns = db.prepare(
+      `INSERT INTO crm_search_docs (entity, record_id, title, body, digits, emails)
+       VALUES (?, ?, ?, ?, ?, ?)`,
+    );
+    this.docUpd = db.prepare(
+      'UPDATE crm_search_docs SET title = ?, body = ?, digits = ?, emails = ? WHERE rowid = ?',
+    );
+    this.docDel = db.prepare('DELETE FROM crm_search_docs WHERE rowid = ?');
+    // Named parameters: a StoredDoc binds by its keys (rowid as the first, anonymous one).
+    this.add = {
+      names: db.prepare('INSERT INTO crm_search_names (rowid, title) VALUES (?, @title)'),
+      text: db.prepare('INSERT INTO crm_search_text (rowid, body) VALUES (?, @body)'),
+      tri: db.prepare('INSERT INTO crm_search_tri (rowid, digits, emails) VALUES (?, @digits, @emails)'),
+    };
+    this.drop = {
+      names: db.prepare(
+        "INSERT INTO crm_search_names (crm_search_names, rowid, title) VALUES ('delete', ?, @title)",
+      ),
+      text: db.prepare(
+        "INSERT INTO crm_search_text (crm_search_text, rowid, body) VALUES ('delete', ?, @body)",
+      ),
+      tri: db.prepare(
+        "INSERT INTO crm_search_tri (crm_search_tri, rowid, digits, emails) VALUES ('delete', ?, @digits, @emails)",
+      ),
+    };
+    const range = 'FROM crm_search_docs WHERE rowid BETWEEN ? AND ?';
+    this.addRange = [
+      `INSERT INTO crm_search_names (rowid, title) SELECT rowid, title ${range}`,
+      `INSERT INTO crm_search_text (rowid, body) SELECT rowid, body ${range}`,
+      `INSERT INTO crm_search_tri (rowid, digits, emails) SELECT rowid, digits, emails ${range}`,
+    ].map((sql) => db.prepare<[number, number]>(sql));
     this.hashSize = ['crm_search_names', 'crm_search_text', 'crm_search_tri'].map((t) =>
       db.prepare<[bigint]>(`INSERT INTO ${t} (${t}, rank) VALUES ('hashsize', ?)`),
     );
-    this.maxRowid = db.prepare('SELECT max(rowid) AS m FROM crm_search_map');
+    this.maxRowid = db.prepare('SELECT max(rowid) AS m FROM crm_search_docs');
+    this.contactDocs = db.prepare(
+      "SELECT digits, emails FROM crm_search_docs WHERE entity = 'contact' AND (digits <> '' OR emails <> '')",
+    );
     // Ranking reads only rowid and score; highlights are made afterwards for the rows returned
     // (inside the sort, snippet() would run for every candidate).
     this.rankNames = db.prepare(
@@ -79,47 +136,70 @@ export class SearchRepository {
        WHERE crm_search_text MATCH ? AND rowid >= ? ORDER BY score LIMIT ?`,
     );
     this.markName = db.prepare(
-      `SELECT n.rowid AS rowid, m.entity AS entity, m.record_id AS recordId,
+      `SELECT n.rowid AS rowid, d.entity AS entity, d.record_id AS recordId,
          highlight(crm_search_names, 0, '${HL_OPEN}', '${HL_CLOSE}') AS title, '' AS snippet,
          bm25(crm_search_names) AS score
-       FROM crm_search_names n JOIN crm_search_map m ON m.rowid = n.rowid
+       FROM crm_search_names n JOIN crm_search_docs d ON d.rowid = n.rowid
        WHERE crm_search_names MATCH ? AND n.rowid = ?`,
     );
     this.markText = db.prepare(
-      `SELECT t.rowid AS rowid, m.entity AS entity, m.record_id AS recordId,
-         coalesce((SELECT title FROM crm_search_names WHERE rowid = t.rowid), '') AS title,
+      `SELECT t.rowid AS rowid, d.entity AS entity, d.record_id AS recordId, d.title AS title,
          snippet(crm_search_text, 0, '${HL_OPEN}', '${HL_CLOSE}', '…', 12) AS snippet,
          bm25(crm_search_text) AS score
-       FROM crm_search_text t JOIN crm_search_map m ON m.rowid = t.rowid
+       FROM crm_search_text t JOIN crm_search_docs d ON d.rowid = t.rowid
        WHERE crm_search_text MATCH ? AND t.rowid = ?`,
     );
     this.tri = db.prepare(
-      `SELECT t.rowid AS rowid, m.entity AS entity, m.record_id AS recordId,
-         coalesce((SELECT title FROM crm_search_names WHERE rowid = t.rowid), '') AS title,
-         t.digits AS digits, t.emails AS emails
-       FROM crm_search_tri t JOIN crm_search_map m ON m.rowid = t.rowid
+      `SELECT t.rowid AS rowid, d.entity AS entity, d.record_id AS recordId, d.title AS title,
+         d.digits AS digits, d.emails AS emails
+       FROM crm_search_tri t JOIN crm_search_docs d ON d.rowid = t.rowid
        WHERE crm_search_tri MATCH ? ORDER BY t.rowid DESC LIMIT ?`,
     );
   }
 
   /** Indexes (or re-indexes) one record. `isNew` skips the lookup of an existing entry. */
   put(entity: EntityKind, recordId: string, doc: SearchDoc, isNew = false): void {
-    let rowid = isNew ? undefined : this.mapGet.get(recordId)?.rowid;
-    if (rowid === undefined) {
-      rowid = Number(this.mapIns.run(entity, recordId).lastInsertRowid);
-    } else {
-      this.namesDel.run(rowid);
-      this.textDel.run(rowid);
-      this.triDel.run(rowid);
+    const next = stored(doc);
+    const old = isNew ? undefined : this.docGet.get(recordId);
+    if (old === undefined) {
+      const rowid = Number(
+        this.docIns.run(entity, recordId, next.title, next.body, next.digits, next.emails).lastInsertRowid,
+      );
+      for (const p of PARTS) this.add[p.key].run(rowid, next);
+      return;
     }
-    if (doc.title) this.namesIns.run(rowid, indexText(doc.title));
-    if (doc.body) this.textIns.run(rowid, indexText(doc.body));
-    if (doc.digits || doc.emails) this.triIns.run(rowid, doc.digits, doc.emails.toLowerCase());
+    if (PARTS.every((p) => p.same(old, next))) return;
+    this.reindex(old.rowid, old, next);
+    this.docUpd.run(next.title, next.body, next.digits, next.emails, old.rowid);
   }
 
-  /** Indexes many new records (bulk import), as `put(…, true)` for each, in the order given. */
+  /** Moves each index from `old` to `next` for the parts that differ. */
+  private reindex(rowid: number, old: StoredDoc, next: StoredDoc): void {
+    for (const p of PARTS) {
+      if (p.same(old, next)) continue;
+      this.drop[p.key].run(rowid, old);
+      this.add[p.key].run(rowid, next);
+    }
+  }
+
+  /**
+   * Indexes many new records (bulk import), as `put(…, true)` for each, in the order given: the
+   * document rows one by one, then each index over their (consecutive) rowids in one statement.
+   */
   putMany(entries: readonly { entity: EntityKind; recordId: string; doc: SearchDoc }[]): void {
-    for (const e of entries) this.put(e.entity, e.recordId, e.doc, true);
+    let first = 0;
+    let last = 0;
+    for (const e of entries) {
+      const d = stored(e.doc);
+      last = Number(
+        this.docIns.run(e.entity, e.recordId, d.title, d.body, d.digits, d.emails).lastInsertRowid,
+      );
+      if (first === 0) first = last;
+    }
+    if (entries.length === 0) return;
+    if (last - first + 1 !== entries.length)
+      throw new AppError('INTERNAL', 'Search document rowids are not consecutive');
+    for (const s of this.addRange) s.run(first, last);
   }
 
   /**
@@ -140,12 +220,24 @@ export class SearchRepository {
 
   /** Removes one record from the index. */
   remove(recordId: string): void {
-    const rowid = this.mapGet.get(recordId)?.rowid;
-    if (rowid === undefined) return;
-    this.namesDel.run(rowid);
-    this.textDel.run(rowid);
-    this.triDel.run(rowid);
-    this.mapDel.run(rowid);
+    const old = this.docGet.get(recordId);
+    if (old === undefined) return;
+    for (const p of PARTS) this.drop[p.key].run(old.rowid, old);
+    this.docDel.run(old.rowid);
+  }
+
+  /**
+   * The de-duplication keys of every live contact, as `email:<address>` and `phone:<digits>`: a
+   * contact has a search document exactly while it is live, and that holds its e-mail addresses
+   * (lower-case) and phone numbers' digits, each list separated by spaces.
+   */
+  contactKeys(): Set<string> {
+    const keys = new Set<string>();
+    for (const row of this.contactDocs.iterate()) {
+      for (const e of row.emails.split(' ')) if (e) keys.add(`email:${e}`);
+      for (const p of row.digits.split(' ')) if (p) keys.add(`phone:${p}`);
+    }
+    return keys;
   }
 
   /**

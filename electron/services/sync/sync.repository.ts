@@ -136,11 +136,12 @@ export class SyncRepository {
    * For a bootstrap (the whole log into an empty vault): a page cache that holds the working set and
    * rarer WAL checkpoints, the two levers the naive apply measurement pointed at. Returns the undo.
    */
-  tuneForBulkApply(cacheKib: number, checkpointPages: number): () => void {
+  tuneForBulkApply(cacheKib: number, checkpointBytes: number): () => void {
     const cache = this.db.pragma('cache_size', { simple: true }) as number;
     const checkpoint = this.db.pragma('wal_autocheckpoint', { simple: true }) as number;
+    const pageSize = this.db.pragma('page_size', { simple: true }) as number;
     this.db.pragma(`cache_size = -${Math.floor(cacheKib)}`);
-    this.db.pragma(`wal_autocheckpoint = ${Math.floor(checkpointPages)}`);
+    this.db.pragma(`wal_autocheckpoint = ${Math.max(1, Math.floor(checkpointBytes / pageSize))}`);
     return () => {
       if (!this.db.open) return;
       this.db.pragma(`cache_size = ${Math.floor(cache)}`);
@@ -307,7 +308,9 @@ export class SyncRepository {
 
   /**
    * Revocation without a vault wipe API: destroys every CRM and sync row in place (secure_delete, so
-   * freed pages are overwritten), then vacuums. Virtual (FTS) tables are emptied through themselves.
+   * freed pages are overwritten), then vacuums. Virtual (FTS) tables are emptied through themselves,
+   * before the tables they index: an external-content index is emptied with 'delete-all' (a row by
+   * row delete would ask the content table for values the index may not hold).
    */
   destroyAll(): void {
     const tables = this.db
@@ -323,7 +326,13 @@ export class SyncRepository {
     this.db.pragma('secure_delete = ON');
     this.db.transaction(() => {
       // Names come from sqlite_master and match the crm_/sync_ prefixes only.
-      for (const name of [...virtual, ...plain]) this.db.prepare(`DELETE FROM "${name}"`).run();
+      for (const name of virtual) {
+        const sql = tables.find((t) => t.name === name)?.sql ?? '';
+        if (/\bfts5\b/i.test(sql) && /\bcontent\s*=/i.test(sql))
+          this.db.prepare(`INSERT INTO "${name}" ("${name}") VALUES ('delete-all')`).run();
+        else this.db.prepare(`DELETE FROM "${name}"`).run();
+      }
+      for (const name of plain) this.db.prepare(`DELETE FROM "${name}"`).run();
     })();
     this.db.exec('VACUUM');
   }

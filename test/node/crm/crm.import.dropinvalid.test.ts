@@ -43,7 +43,7 @@ describe("CSV import with onRowError: 'dropInvalidValues'", () => {
       .all();
     expect(emails.every((r) => emailSchema.safeParse(r.e).success)).toBe(true);
     expect(count(f, "SELECT count(*) AS n FROM crm_oplog WHERE entity = 'contact'")).toBe(res.created);
-    expect(count(f, "SELECT count(*) AS n FROM crm_search_map WHERE entity = 'contact'")).toBe(res.created);
+    expect(count(f, "SELECT count(*) AS n FROM crm_search_docs WHERE entity = 'contact'")).toBe(res.created);
   });
 
   it('drops a too-long owner, title or company but leaves out a row whose name is unusable', async () => {

@@ -85,7 +85,7 @@ describe('CSV import', () => {
 
   it('commits all rows or none: a failure half-way leaves no contacts, accounts, ops or index rows', async () => {
     const f = createCrmFixture();
-    const tables = ['crm_contacts', 'crm_accounts', 'crm_oplog', 'crm_search_map', 'crm_contact_keys'];
+    const tables = ['crm_contacts', 'crm_accounts', 'crm_oplog', 'crm_search_docs'];
     const csv =
       'Name,Company,Email\nA One,Acme,a@one.example\nB Two,Beta,b@two.example\nC Three,Gamma,c@three.example\n';
     // A failure after the first rows were written (a temporary trigger stands in for a full disk).

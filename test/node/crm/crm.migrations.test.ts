@@ -122,4 +122,55 @@ describe('crm migrations', () => {
     ).toEqual({ n: 6 });
     db.close();
   });
+
+  it('v6 moves the search text into one document table under external-content indexes, keeping every entry', () => {
+    const db = openEncryptedDatabase(path.join(tempDir(), 'v.db'), randomBytes(32));
+    migrate(db, [upTo(5)]);
+    db.exec(`
+      INSERT INTO crm_search_map (rowid, entity, record_id) VALUES (3, 'contact', 'c1'), (4, 'deal', 'd1');
+      INSERT INTO crm_search_names (rowid, title) VALUES (3, 'Ann Lee'), (4, 'Big deal');
+      INSERT INTO crm_search_text (rowid, body) VALUES (3, 'met at the fair');
+      INSERT INTO crm_search_tri (rowid, digits, emails) VALUES (3, '4930123456', 'ann@lee.example');
+      INSERT INTO crm_contact_keys (kind, value, contact_id) VALUES ('email', 'ann@lee.example', 'c1');
+    `);
+    expect(migrate(db, [upTo(6)])).toEqual({ crm: 6 });
+    expect(db.prepare('SELECT * FROM crm_search_docs ORDER BY rowid').all()).toEqual([
+      {
+        rowid: 3,
+        entity: 'contact',
+        record_id: 'c1',
+        title: 'Ann Lee',
+        body: 'met at the fair',
+        digits: '4930123456',
+        emails: 'ann@lee.example',
+      },
+      { rowid: 4, entity: 'deal', record_id: 'd1', title: 'Big deal', body: '', digits: '', emails: '' },
+    ]);
+    const match = (table: string, query: string) =>
+      db.prepare(`SELECT rowid FROM ${table} WHERE ${table} MATCH ? ORDER BY rowid`).all(query);
+    expect(match('crm_search_names', 'ann OR big')).toEqual([{ rowid: 3 }, { rowid: 4 }]);
+    expect(match('crm_search_text', 'fai*')).toEqual([{ rowid: 3 }]);
+    expect(match('crm_search_tri', '"0123"')).toEqual([{ rowid: 3 }]);
+    // highlight() reads the text from the document table.
+    expect(
+      db
+        .prepare(
+          "SELECT highlight(crm_search_names, 0, '[', ']') AS h FROM crm_search_names WHERE crm_search_names MATCH 'lee'",
+        )
+        .get(),
+    ).toEqual({ h: 'Ann [Lee]' });
+    for (const t of ['crm_search_map', 'crm_contact_keys'])
+      expect(db.prepare('SELECT count(*) AS n FROM sqlite_master WHERE name = ?').get(t)).toEqual({ n: 0 });
+    for (const t of ['crm_search_names_config', 'crm_search_text_config', 'crm_search_tri_config'])
+      expect(db.prepare(`SELECT v FROM ${t} WHERE k = 'secure-delete'`).get()).toEqual({ v: 1 });
+    // Each index agrees with the documents it was built from (rank 1: checked against the content).
+    for (const t of ['crm_search_names', 'crm_search_text', 'crm_search_tri'])
+      db.prepare(`INSERT INTO ${t} (${t}, rank) VALUES ('integrity-check', 1)`).run();
+    // An external-content entry is removed with the values it was indexed with.
+    db.prepare(
+      "INSERT INTO crm_search_names (crm_search_names, rowid, title) VALUES ('delete', 3, 'Ann Lee')",
+    ).run();
+    expect(match('crm_search_names', 'ann OR big')).toEqual([{ rowid: 4 }]);
+    db.close();
+  });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Db } from '../../../electron/services/db/database';
-import { createCrmFixture } from './support/crm.fixture';
+import { checkSearchIndex, createCrmFixture } from './support/crm.fixture';
 
 /** Every table of the database, FTS shadow tables included. */
 function allTables(db: Db): string[] {
@@ -133,6 +133,7 @@ describe('privacy', () => {
     expect(res).toMatchObject({ contactId: c.id, recordsErased: 2 });
 
     for (const s of secrets) expect(tablesContaining(f.db, s), s).toEqual([]);
+    checkSearchIndex(f.db);
     const terms = indexTerms(f.db);
     for (const t of [
       'zqxwvian',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildMatchQuery, indexText, markedToSegments } from '../../../electron/services/crm/search.text';
-import { createCrmFixture, type CrmFixture } from './support/crm.fixture';
+import { checkSearchIndex, createCrmFixture, type CrmFixture } from './support/crm.fixture';
 
 async function ids(f: CrmFixture, q: string): Promise<string[]> {
   return (await f.ok('search.query', { q })).hits.map((h) => h.id);
@@ -78,12 +78,20 @@ describe('search', () => {
 
   it('follows updates and deletes in the same transaction and ignores FTS syntax in queries', async () => {
     const f = createCrmFixture();
-    const c = await f.ok('contacts.create', { name: 'Old Name' });
+    const c = await f.ok('contacts.create', { name: 'Old Name', emails: ['ann@lee.example'] });
     await f.ok('contacts.update', { id: c.id, patch: { name: 'New Name' } });
     expect(await ids(f, 'old')).toEqual([]);
     expect(await ids(f, 'new')).toEqual([c.id]);
+    // Only the name changed: the e-mail stays findable (its index entry is left as it was).
+    expect(await ids(f, 'ann@lee')).toEqual([c.id]);
+    await f.ok('contacts.update', { id: c.id, patch: { emails: ['bo@kim.example'], notes: 'met' } });
+    expect(await ids(f, 'ann@lee')).toEqual([]);
+    expect(await ids(f, 'bo@kim')).toEqual([c.id]);
+    checkSearchIndex(f.db);
     await f.ok('contacts.delete', { id: c.id });
     expect(await ids(f, 'new')).toEqual([]);
+    expect(await ids(f, 'bo@kim')).toEqual([]);
+    checkSearchIndex(f.db);
     for (const q of ['"', 'a OR b', 'NEAR(', '*', 'title:x', '{title}', '-', '', '   ', '^x', 'AND']) {
       expect((await f.call('search.query', { q })).ok).toBe(true);
     }

@@ -241,7 +241,7 @@ describe('sync engine', () => {
     const db = b.vault.access.db();
     const count = (table: string) =>
       db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM ${table}`).get()!.n;
-    for (const table of ['crm_contacts', 'crm_oplog', 'crm_search_map', 'sync_keys', 'sync_workspace'])
+    for (const table of ['crm_contacts', 'crm_oplog', 'crm_search_docs', 'sync_keys', 'sync_workspace'])
       expect(count(table)).toBe(0);
   });
 

@@ -101,3 +101,12 @@ export function createCrmFixture(options: { now?: () => number; dir?: string } =
     },
   };
 }
+
+/**
+ * Throws unless every full-text index holds exactly the terms of the search documents it indexes
+ * (FTS5 integrity-check against the external content: a stale or missing entry is an error).
+ */
+export function checkSearchIndex(db: Db): void {
+  for (const t of ['crm_search_names', 'crm_search_text', 'crm_search_tri'])
+    db.prepare(`INSERT INTO ${t} (${t}, rank) VALUES ('integrity-check', 1)`).run();
+}

@@ -70,19 +70,21 @@ export function stateOf(db: Db): Record<string, Row[]> {
         return rest;
       });
   }
-  // Every full-text table (whatever the CRM's search schema is), keyed by record id.
+  // The search documents by record id (rowids are local), and what each full-text index holds:
+  // per term, how many documents and occurrences (rowid-free, so comparable across replicas).
+  out.searchDocs = db
+    .prepare<[], Row>(
+      'SELECT record_id, entity, title, body, digits, emails FROM crm_search_docs ORDER BY record_id',
+    )
+    .all();
   const fts = db
     .prepare<[], { name: string }>(
       "SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE 'CREATE VIRTUAL TABLE%' AND name LIKE 'crm_search%' ORDER BY name",
     )
     .all();
   for (const { name } of fts) {
-    out[name] = db
-      .prepare<[], Row>(
-        `SELECT m.record_id AS id, t.* FROM ${name} t JOIN crm_search_map m ON m.rowid = t.rowid ORDER BY m.record_id`,
-      )
-      .all();
+    db.exec(`CREATE VIRTUAL TABLE IF NOT EXISTS temp.vocab_${name} USING fts5vocab(main, ${name}, row)`);
+    out[name] = db.prepare<[], Row>(`SELECT term, doc, cnt FROM temp.vocab_${name} ORDER BY term`).all();
   }
-  out.keys = db.prepare<[], Row>('SELECT * FROM crm_contact_keys ORDER BY kind, value, contact_id').all();
   return out;
 }
