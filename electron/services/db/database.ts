@@ -20,10 +20,21 @@ const SQLITE3MC_CIPHER = 'aegis';
 const SQLITE3MC_ALGORITHM = 'aegis-256';
 
 /**
- * Page cache per connection: 64 MiB. A page that misses the cache is read and decrypted again (~7 µs per
- * 4 KiB page), so the cache should hold the hot set: 100k contacts with their FTS index are ~60-80 MiB.
+ * Page cache per connection: 64 MiB. A page that misses the cache is read and decrypted again, so the
+ * cache should hold the hot set: 100k contacts with their FTS index are ~60-80 MiB.
  */
 export const STORE_CACHE_KIB = 64 * 1024;
+
+/**
+ * Page size of new databases: 16 KiB instead of SQLite's 4 KiB. Measured with the 100k-contact import
+ * (`npm run bench`): about 20% less time, mostly in b-tree balancing and the commit, because every
+ * record, index entry and FTS segment spreads over a quarter of the pages. Reads of single rows are
+ * served from the page cache, whose size is set in bytes, so it holds the same amount of data.
+ */
+export const STORE_PAGE_SIZE = 16 * 1024;
+
+/** WAL size (bytes) after which a commit checkpoints it into the database (SQLite's default). */
+const WAL_CHECKPOINT_BYTES = 4 * 1024 * 1024;
 
 export interface OpenOptions {
   readonly readonly?: boolean;
@@ -73,7 +84,12 @@ export function openEncryptedDatabase(file: string, key: Uint8Array, options: Op
     db.pragma('foreign_keys = ON');
     db.pragma('busy_timeout = 5000');
     if (!options.readonly) {
+      // Takes effect only while the file is still empty (a new vault); existing files keep theirs.
+      db.pragma(`page_size = ${STORE_PAGE_SIZE}`);
       db.pragma(`journal_mode = ${options.journal === 'delete' ? 'DELETE' : 'WAL'}`);
+      // SQLite counts the checkpoint threshold in pages: keep it at its default 4 MiB of WAL.
+      const pageSize = db.pragma('page_size', { simple: true }) as number;
+      db.pragma(`wal_autocheckpoint = ${Math.max(1, Math.floor(WAL_CHECKPOINT_BYTES / pageSize))}`);
       db.pragma('synchronous = FULL');
     }
     return db;

@@ -57,8 +57,8 @@ const IDLE_WAIT_MS = 10_000;
 const LOCAL_POLL_MS = 1_000;
 /** Page cache while bootstrapping (a large log into an empty vault), then back to the store default. */
 const BOOTSTRAP_CACHE_KIB = 256 * 1024;
-/** WAL pages between automatic checkpoints while bootstrapping (default 1000). */
-const BOOTSTRAP_CHECKPOINT_PAGES = 20_000;
+/** WAL size between automatic checkpoints while bootstrapping (default 4 MiB). */
+const BOOTSTRAP_CHECKPOINT_BYTES = 80 * 1024 * 1024;
 
 export interface SyncEngineOptions {
   readonly db: Db;
@@ -606,7 +606,7 @@ export class SyncEngine {
     const next = fetchPage(this.requireWorkspace().ws.cursor);
     const restore =
       phase === 'bootstrap'
-        ? this.repo.tuneForBulkApply(BOOTSTRAP_CACHE_KIB, BOOTSTRAP_CHECKPOINT_PAGES)
+        ? this.repo.tuneForBulkApply(BOOTSTRAP_CACHE_KIB, BOOTSTRAP_CHECKPOINT_BYTES)
         : null;
     try {
       await this.pullPages(phase, next, fetchPage, (n) => (skew += n));
