@@ -137,7 +137,9 @@ export const contactDef: EntityDef<Contact> = {
   },
   search: {
     doc: (c) => ({
-      title: [c.name, c.givenName, c.familyName].filter(Boolean).join(' '),
+      // Given and family names only where the full name does not already hold them ("Ann Lee",
+      // "Ann", "Lee"): repeated words would only weigh the name twice and double its index entries.
+      title: [c.name, ...[c.givenName, c.familyName].filter((p) => p && !c.name.includes(p))].join(' '),
       body: [c.title, addressText(c.address), c.tags.join(' '), c.notes].filter(Boolean).join(' '),
       digits: digitsOf(c.phones),
       emails: c.emails.join(' '),

@@ -110,6 +110,14 @@ function splitMulti(cell: string): string[] {
     .filter(Boolean);
 }
 
+/** The list without repeats, in first-seen order (the same array when it cannot have any). */
+function unique(values: string[]): string[] {
+  return values.length < 2 ? values : [...new Set(values)];
+}
+
+/** Consent of a row without an opt-in (shared: rows are read, never modified, after analysis). */
+const NO_CONSENT = Object.freeze({ marketingOptIn: false, recordedAt: null, source: null });
+
 function truthy(cell: string): boolean {
   return /^(yes|y|true|1|x|opted[ -]?in|subscribed)$/i.test(cell.trim());
 }
@@ -179,8 +187,10 @@ function analyse(svc: CrmService, input: ImportInput, now: number): Analysis {
   const errorRows = new Set<number>();
   const duplicates: { row: number; of: 'existing' | 'file' }[] = [];
   const candidates: Candidate[] = [];
-  const seenEmails = new Set<string>();
-  const seenPhones = new Set<string>();
+  /** Keys of the rows kept so far. */
+  const seen = new Set<string>();
+  const useEmail = dedupe === 'email' || dedupe === 'emailOrPhone';
+  const usePhone = dedupe === 'phone' || dedupe === 'emailOrPhone';
   for (const e of parsed.errors) {
     if (typeof e.row === 'number' && e.row > 0) {
       errors.push({ row: e.row, column: '', code: 'parse' });
@@ -189,33 +199,37 @@ function analyse(svc: CrmService, input: ImportInput, now: number): Analysis {
   }
 
   const existingKeys = dedupe === 'none' ? new Set<string>() : svc.search.contactKeys();
+  const fail = (r: number, column: string, code: RowError['code']) => {
+    errors.push({ row: r, column, code });
+    errorRows.add(r);
+  };
+  // A bad value: dropped with a warning in dropInvalidValues mode, else an error of its row.
+  const bad = dropInvalid
+    ? (r: number, column: string, code: RowError['code']) => {
+        warnings.push({ row: r, column, code });
+      }
+    : fail;
+  // One plain loop per row and column: this runs for every cell of files with 100k+ rows.
   for (let r = 1; r < data.length; r++) {
     if (errorRows.has(r)) continue;
     const cells = data[r]!;
-    const fail = (column: string, code: RowError['code']) => {
-      errors.push({ row: r, column, code });
-      errorRows.add(r);
-    };
-    // A bad value: dropped with a warning in dropInvalidValues mode, else an error of its row.
-    const bad = dropInvalid
-      ? (column: string, code: RowError['code']) => warnings.push({ row: r, column, code })
-      : fail;
     let name = '';
     let given = '';
     let family = '';
     const emails: string[] = [];
     const phones: string[] = [];
-    const address: Record<string, string> = {};
+    let address: Record<string, string> | null = null;
     const tags: string[] = [];
-    const notes: string[] = [];
+    let notes = '';
     let title: string | null = null;
     let ownerId: string | null = null;
     let accountName: string | null = null;
     let optIn = false;
-    targets.forEach((target, c) => {
+    for (let c = 0; c < targets.length; c++) {
+      const target = targets[c]!;
+      if (target === 'ignore') continue;
       const raw = (cells[c] ?? '').trim();
-      if (!raw || target === 'ignore') return;
-      const column = headers[c]!;
+      if (!raw) continue;
       switch (target) {
         case 'name':
           name = raw;
@@ -230,17 +244,16 @@ function analyse(svc: CrmService, input: ImportInput, now: number): Analysis {
           for (const e of splitMulti(raw)) {
             const p = emailSchema.safeParse(e);
             if (p.success) emails.push(p.data);
-            else bad(column, 'invalid_email');
+            else bad(r, headers[c]!, 'invalid_email');
           }
           break;
         case 'phone':
-          for (const ph of raw
-            .split(/[;\n]/)
-            .map((s) => s.trim())
-            .filter(Boolean)) {
-            const p = phoneSchema.safeParse(ph);
+          for (const ph of raw.split(/[;\n]/)) {
+            const t = ph.trim();
+            if (!t) continue;
+            const p = phoneSchema.safeParse(t);
             if (p.success) phones.push(p.data);
-            else bad(column, 'invalid_phone');
+            else bad(r, headers[c]!, 'invalid_phone');
           }
           break;
         case 'title':
@@ -251,27 +264,27 @@ function analyse(svc: CrmService, input: ImportInput, now: number): Analysis {
           break;
         case 'ownerId':
           if (userRefSchema.safeParse(raw).success) ownerId = raw;
-          else bad(column, 'too_long');
+          else bad(r, headers[c]!, 'too_long');
           break;
         case 'tags':
           tags.push(...splitMulti(raw));
           break;
         case 'notes':
-          notes.push(raw);
+          notes = notes ? `${notes}\n${raw}` : raw;
           break;
         case 'marketingOptIn':
           optIn = truthy(raw);
           break;
         default:
-          address[target] = raw;
+          (address ??= {})[target] = raw;
       }
-    });
+    }
     if (!name) {
       // Chinese, Japanese and Korean names are written family name first, without a space.
       name = CJK.test(family + given) ? `${family}${given}` : [given, family].filter(Boolean).join(' ');
     }
     if (!name) {
-      fail('name', 'required');
+      fail(r, 'name', 'required');
       continue;
     }
     const fields: Record<string, unknown> = {
@@ -279,13 +292,13 @@ function analyse(svc: CrmService, input: ImportInput, now: number): Analysis {
       givenName: given || null,
       familyName: family || null,
       title,
-      emails: [...new Set(emails)],
-      phones: [...new Set(phones)],
-      address: Object.keys(address).length ? address : null,
-      tags: [...new Set(tags)],
+      emails: unique(emails),
+      phones: unique(phones),
+      address,
+      tags: unique(tags),
       ownerId,
-      notes: notes.join('\n'),
-      consent: { marketingOptIn: optIn, recordedAt: optIn ? now : null, source: optIn ? source : null },
+      notes,
+      consent: optIn ? { marketingOptIn: true, recordedAt: now, source } : NO_CONSENT,
     };
     let contact = fitsContact(fields)
       ? { success: true as const, data: fields as z.output<typeof contactCreateSchema> }
@@ -299,7 +312,7 @@ function analyse(svc: CrmService, input: ImportInput, now: number): Analysis {
       contact = contactCreateSchema.safeParse(fields);
     }
     if (!contact.success) {
-      fail(String(contact.error.issues[0]?.path[0] ?? ''), 'too_long');
+      fail(r, String(contact.error.issues[0]?.path[0] ?? ''), 'too_long');
       continue;
     }
     if (accountName && (accountName as string).length > 200) {
@@ -307,28 +320,21 @@ function analyse(svc: CrmService, input: ImportInput, now: number): Analysis {
         warnings.push({ row: r, column: 'accountName', code: 'too_long' });
         accountName = null;
       } else {
-        fail('accountName', 'too_long');
+        fail(r, 'accountName', 'too_long');
         continue;
       }
     }
     if (errorRows.has(r)) continue;
-    const emailKeys = contact.data.emails ?? [];
-    const phoneKeys = (contact.data.phones ?? []).map((p) => p.replace(/\D/g, ''));
-    const useEmail = dedupe === 'email' || dedupe === 'emailOrPhone';
-    const usePhone = dedupe === 'phone' || dedupe === 'emailOrPhone';
-    const known = (kind: 'email' | 'phone', value: string) => existingKeys.has(`${kind}:${value}`);
-    const existing =
-      (useEmail && emailKeys.some((e) => known('email', e))) ||
-      (usePhone && phoneKeys.some((p) => known('phone', p)));
-    const inFile =
-      (useEmail && emailKeys.some((e) => seenEmails.has(e))) ||
-      (usePhone && phoneKeys.some((p) => seenPhones.has(p)));
-    if (existing || inFile) {
+    // De-duplication keys as the existing ones are written: `email:<address>`, `phone:<digits>`.
+    const keys: string[] = [];
+    if (useEmail) for (const e of contact.data.emails ?? []) keys.push(`email:${e}`);
+    if (usePhone) for (const p of contact.data.phones ?? []) keys.push(`phone:${p.replace(/\D/g, '')}`);
+    const existing = keys.some((k) => existingKeys.has(k));
+    if (existing || keys.some((k) => seen.has(k))) {
       duplicates.push({ row: r, of: existing ? 'existing' : 'file' });
       continue;
     }
-    emailKeys.forEach((e) => seenEmails.add(e));
-    phoneKeys.forEach((p) => seenPhones.add(p));
+    for (const k of keys) seen.add(k);
     candidates.push({ row: r, contact: contact.data, accountName });
   }
   return { headers, mapping, rows: data.length - 1, candidates, errors, errorRows, warnings, duplicates };

@@ -30,6 +30,9 @@ export interface TriHit {
 
 type Ranked = { rowid: number; score: number };
 
+/** Documents per statement of a bulk insert (700 parameters). */
+const DOCS_PER_INSERT = 100;
+
 /** A record's search text as stored: title and body prepared by `indexText`, e-mails lower-cased. */
 interface StoredDoc {
   readonly title: string;
@@ -69,6 +72,8 @@ type PartKey = (typeof PARTS)[number]['key'];
 export class SearchRepository {
   private readonly docGet: Statement<[string], StoredDoc & { rowid: number }>;
   private readonly docIns: Statement<[string, string, string, string, string, string]>;
+  private readonly docInsAt: Statement<(string | number)[]>;
+  private readonly docInsMany: Statement<(string | number)[]>;
   private readonly docUpd: Statement<[string, string, string, string, number]>;
   private readonly docDel: Statement<[number]>;
   private readonly add: Record<PartKey, Statement<[number, StoredDoc]>>;
@@ -90,6 +95,13 @@ export class SearchRepository {
     this.docIns = db.prepare(
       `INSERT INTO crm_search_docs (entity, record_id, title, body, digits, emails)
        VALUES (?, ?, ?, ?, ?, ?)`,
+    );
+    const docRow = '(?, ?, ?, ?, ?, ?, ?)';
+    const insAt =
+      'INSERT INTO crm_search_docs (rowid, entity, record_id, title, body, digits, emails) VALUES';
+    this.docInsAt = db.prepare(`${insAt} ${docRow}`);
+    this.docInsMany = db.prepare(
+      `${insAt} ${Array.from({ length: DOCS_PER_INSERT }, () => docRow).join(', ')}`,
     );
     this.docUpd = db.prepare(
       'UPDATE crm_search_docs SET title = ?, body = ?, digits = ?, emails = ? WHERE rowid = ?',
@@ -187,19 +199,26 @@ export class SearchRepository {
    * document rows one by one, then each index over their (consecutive) rowids in one statement.
    */
   putMany(entries: readonly { entity: EntityKind; recordId: string; doc: SearchDoc }[]): void {
-    let first = 0;
-    let last = 0;
-    for (const e of entries) {
-      const d = stored(e.doc);
-      last = Number(
-        this.docIns.run(e.entity, e.recordId, d.title, d.body, d.digits, d.emails).lastInsertRowid,
-      );
-      if (first === 0) first = last;
-    }
     if (entries.length === 0) return;
-    if (last - first + 1 !== entries.length)
-      throw new AppError('INTERNAL', 'Search document rowids are not consecutive');
-    for (const s of this.addRange) s.run(first, last);
+    const first = (this.maxRowid.get()?.m ?? 0) + 1;
+    let at = 0;
+    const args: (string | number)[] = [];
+    const push = (k: number) => {
+      const e = entries[k]!;
+      const d = stored(e.doc);
+      args.push(first + k, e.entity, e.recordId, d.title, d.body, d.digits, d.emails);
+    };
+    for (; at + DOCS_PER_INSERT <= entries.length; at += DOCS_PER_INSERT) {
+      args.length = 0;
+      for (let k = at; k < at + DOCS_PER_INSERT; k++) push(k);
+      this.docInsMany.run(...args);
+    }
+    for (; at < entries.length; at++) {
+      args.length = 0;
+      push(at);
+      this.docInsAt.run(...args);
+    }
+    for (const s of this.addRange) s.run(first, first + entries.length - 1);
   }
 
   /**

@@ -83,6 +83,34 @@ describe('CSV import', () => {
     });
   });
 
+  it('finds duplicates of live contacts by any of their addresses or phone digits, not of deleted ones', async () => {
+    const f = createCrmFixture();
+    const live = await f.ok('contacts.create', {
+      name: 'Kept',
+      emails: ['First@Example.com', 'second@example.com'],
+      phones: ['+49 (30) 555-0101'],
+    });
+    const gone = await f.ok('contacts.create', { name: 'Gone', emails: ['gone@example.com'] });
+    await f.ok('contacts.delete', { id: gone.id });
+    const csv =
+      'Name,Email,Phone\nA,SECOND@example.com,\nB,,4930 5550101\nC,gone@example.com,\nD,first@example.com,\n';
+    const preview = await f.ok('import.preview', { csv });
+    expect(preview.duplicates).toEqual([
+      { row: 1, of: 'existing' },
+      { row: 2, of: 'existing' },
+      { row: 4, of: 'existing' },
+    ]);
+    expect(preview.valid).toBe(1);
+    // Only the kind asked for counts.
+    expect((await f.ok('import.preview', { csv, dedupeBy: 'phone' })).duplicates).toEqual([
+      { row: 2, of: 'existing' },
+    ]);
+    expect((await f.ok('import.preview', { csv, dedupeBy: 'none' })).valid).toBe(4);
+    // A changed address frees the old one.
+    await f.ok('contacts.update', { id: live.id, patch: { emails: ['new@example.com'] } });
+    expect((await f.ok('import.preview', { csv, dedupeBy: 'email' })).duplicates).toEqual([]);
+  });
+
   it('commits all rows or none: a failure half-way leaves no contacts, accounts, ops or index rows', async () => {
     const f = createCrmFixture();
     const tables = ['crm_contacts', 'crm_accounts', 'crm_oplog', 'crm_search_docs'];
