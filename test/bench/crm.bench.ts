@@ -25,7 +25,7 @@ import {
 } from './bench.types';
 
 /** A small deterministic PRNG, so every run indexes the same data. */
-function rng(seed: number): () => number {
+export function rng(seed: number): () => number {
   let s = seed >>> 0;
   return () => {
     s = (s + 0x6d2b79f5) >>> 0;
@@ -193,7 +193,7 @@ function context(): ModuleContext {
   return { dataDir: '', logger: silentLogger, emit: () => undefined, now: Date.now };
 }
 
-function contactsCsv(n: number, r: () => number): string {
+export function contactsCsv(n: number, r: () => number): string {
   const lines = ['First Name,Last Name,Email,Phone Number,Company Name,Job Title,Notes'];
   for (let i = 0; i < n; i++) {
     const p = person(r, i);

@@ -1,6 +1,5 @@
 import type Database from 'better-sqlite3-multiple-ciphers';
 import type { EntityKind } from '../../../shared/domain/crm.schemas';
-import { AppError } from '../../../shared/errors';
 import type { Db } from '../db/database';
 import type { SearchDoc } from './crm.entities';
 import { HL_CLOSE, HL_OPEN, indexText } from './search.text';
