@@ -315,7 +315,7 @@ function analyse(svc: CrmService, input: ImportInput, now: number): Analysis {
       fail(r, String(contact.error.issues[0]?.path[0] ?? ''), 'too_long');
       continue;
     }
-    if (accountName && (accountName).length > 200) {
+    if (accountName && accountName.length > 200) {
       if (dropInvalid) {
         warnings.push({ row: r, column: 'accountName', code: 'too_long' });
         accountName = null;
