@@ -27,8 +27,6 @@ export interface TriHit {
   readonly emails: string;
 }
 
-type Ranked = { rowid: number; score: number };
-
 /** Documents per statement of a bulk insert (700 parameters). */
 const DOCS_PER_INSERT = 100;
 
@@ -80,10 +78,8 @@ export class SearchRepository {
   private readonly addRange: Statement<[number, number]>[];
   private readonly maxRowid: Statement<[], { m: number | null }>;
   private readonly contactDocs: Statement<[], { digits: string; emails: string }>;
-  private readonly rankNames: Statement<[string, number, number], Ranked>;
-  private readonly rankText: Statement<[string, number, number], Ranked>;
-  private readonly markName: Statement<[string, number], FtsHit>;
-  private readonly markText: Statement<[string, number], FtsHit>;
+  private readonly names: Statement<[string, number, number], FtsHit>;
+  private readonly text: Statement<[string, number, number], FtsHit>;
   private readonly tri: Statement<[string, number], TriHit>;
   private readonly hashSize: Statement<[bigint]>[];
 
@@ -136,29 +132,26 @@ export class SearchRepository {
     this.contactDocs = db.prepare(
       "SELECT digits, emails FROM crm_search_docs WHERE entity = 'contact' AND (digits <> '' OR emails <> '')",
     );
-    // Ranking reads only rowid and score; highlights are made afterwards for the rows returned
-    // (inside the sort, snippet() would run for every candidate).
-    this.rankNames = db.prepare(
-      `SELECT rowid, bm25(crm_search_names) AS score FROM crm_search_names
-       WHERE crm_search_names MATCH ? AND rowid >= ? ORDER BY score LIMIT ?`,
+    // Bounded ranking: bm25 and the highlight run for the newest `candidates` matches only (FTS5
+    // walks the doclist backwards for ORDER BY rowid DESC), then the best `limit` of those are kept.
+    // One statement per query: a separate highlight query per hit expanded every prefix term again.
+    this.names = db.prepare(
+      `SELECT d.rowid AS rowid, d.entity AS entity, d.record_id AS recordId, m.title AS title,
+         '' AS snippet, m.score AS score
+       FROM (SELECT rowid, bm25(crm_search_names) AS score,
+               highlight(crm_search_names, 0, '${HL_OPEN}', '${HL_CLOSE}') AS title
+             FROM crm_search_names WHERE crm_search_names MATCH ? ORDER BY rowid DESC LIMIT ?) m
+       JOIN crm_search_docs d ON d.rowid = m.rowid
+       ORDER BY m.score LIMIT ?`,
     );
-    this.rankText = db.prepare(
-      `SELECT rowid, bm25(crm_search_text) AS score FROM crm_search_text
-       WHERE crm_search_text MATCH ? AND rowid >= ? ORDER BY score LIMIT ?`,
-    );
-    this.markName = db.prepare(
-      `SELECT n.rowid AS rowid, d.entity AS entity, d.record_id AS recordId,
-         highlight(crm_search_names, 0, '${HL_OPEN}', '${HL_CLOSE}') AS title, '' AS snippet,
-         bm25(crm_search_names) AS score
-       FROM crm_search_names n JOIN crm_search_docs d ON d.rowid = n.rowid
-       WHERE crm_search_names MATCH ? AND n.rowid = ?`,
-    );
-    this.markText = db.prepare(
-      `SELECT t.rowid AS rowid, d.entity AS entity, d.record_id AS recordId, d.title AS title,
-         snippet(crm_search_text, 0, '${HL_OPEN}', '${HL_CLOSE}', '…', 12) AS snippet,
-         bm25(crm_search_text) AS score
-       FROM crm_search_text t JOIN crm_search_docs d ON d.rowid = t.rowid
-       WHERE crm_search_text MATCH ? AND t.rowid = ?`,
+    this.text = db.prepare(
+      `SELECT d.rowid AS rowid, d.entity AS entity, d.record_id AS recordId, d.title AS title,
+         m.snippet AS snippet, m.score AS score
+       FROM (SELECT rowid, bm25(crm_search_text) AS score,
+               snippet(crm_search_text, 0, '${HL_OPEN}', '${HL_CLOSE}', '…', 12) AS snippet
+             FROM crm_search_text WHERE crm_search_text MATCH ? ORDER BY rowid DESC LIMIT ?) m
+       JOIN crm_search_docs d ON d.rowid = m.rowid
+       ORDER BY m.score LIMIT ?`,
     );
     this.tri = db.prepare(
       `SELECT t.rowid AS rowid, d.entity AS entity, d.record_id AS recordId, d.title AS title,
@@ -259,41 +252,17 @@ export class SearchRepository {
   }
 
   /**
-   * Bounded ranking: bm25 runs over the matches among the newest `window` rows, and the window grows
-   * (x10) only while it yields fewer than `limit` hits, so a common word ranks a few thousand recent
-   * rows instead of all of its matches, and a rare word ends with the whole index.
+   * Name and title matches: the best `limit` by bm25 among the newest `candidates` matches, so a
+   * two-letter prefix ranks a bounded set of rows instead of every name it matches, while a query
+   * with fewer matches than that is ranked in full.
    */
-  private ranked(
-    stmt: Statement<[string, number, number], Ranked>,
-    match: string,
-    window: number,
-    limit: number,
-  ) {
-    const max = this.maxRowid.get()?.m ?? 0;
-    for (let w = window; ; w *= 10) {
-      const low = Math.max(0, max - w);
-      const ranked = stmt.all(match, low, limit);
-      if (ranked.length >= limit || low === 0) return ranked;
-    }
+  queryNames(match: string, candidates: number, limit: number): FtsHit[] {
+    return this.names.all(match, candidates, limit);
   }
 
-  /** Name and title matches, ranked. */
-  queryNames(match: string, window: number, limit: number): FtsHit[] {
-    return this.mark(this.markName, match, this.ranked(this.rankNames, match, window, limit));
-  }
-
-  /** Text (notes, bodies) matches, ranked within the newest rows first. */
-  queryText(match: string, window: number, limit: number): FtsHit[] {
-    return this.mark(this.markText, match, this.ranked(this.rankText, match, window, limit));
-  }
-
-  private mark(stmt: Statement<[string, number], FtsHit>, match: string, ranked: Ranked[]): FtsHit[] {
-    const hits: FtsHit[] = [];
-    for (const r of ranked) {
-      const hit = stmt.get(match, r.rowid);
-      if (hit) hits.push(hit);
-    }
-    return hits;
+  /** Text (notes, bodies) matches with snippets, ranked the same way as `queryNames`. */
+  queryText(match: string, candidates: number, limit: number): FtsHit[] {
+    return this.text.all(match, candidates, limit);
   }
 
   /** Newest rows whose phone digits or e-mails contain a fragment (trigram; column-qualified match). */

@@ -21,11 +21,12 @@ export interface SearchHit {
 }
 
 /**
- * First ranking windows (newest rows; then x10). Names are ranked in full: their doclists are short.
- * Text (500k activity notes) starts with the newest 500 rows.
+ * How many of the newest matches are ranked (bm25) for the best hits: names are short, so ranking
+ * 1000 costs about a millisecond; text (notes up to pages long, snippets) ranks fewer. A query with
+ * fewer matches is ranked in full, and every query costs at most this much however common its words.
  */
-export const NAME_WINDOW = Number.MAX_SAFE_INTEGER;
-export const TEXT_WINDOW = 500;
+export const NAME_CANDIDATES = 1000;
+export const TEXT_CANDIDATES = 300;
 
 /**
  * One search box over every record. Words are matched as prefixes, CJK text by character, phone numbers
@@ -53,8 +54,8 @@ export function runSearch(
   }
   const match = buildMatchQuery(q);
   if (match) {
-    const titleHits = repo.queryNames(match, NAME_WINDOW, limit);
-    const allHits = titleHits.length >= limit ? [] : repo.queryText(match, TEXT_WINDOW, limit);
+    const titleHits = repo.queryNames(match, NAME_CANDIDATES, limit);
+    const allHits = titleHits.length >= limit ? [] : repo.queryText(match, TEXT_CANDIDATES, limit);
     for (const [list, boost] of [
       [titleHits, 100],
       [allHits, 0],

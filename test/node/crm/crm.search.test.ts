@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { buildMatchQuery, indexText, markedToSegments } from '../../../electron/services/crm/search.text';
+import { SearchRepository } from '../../../electron/services/crm/search.repository';
+import {
+  buildMatchQuery,
+  HL_OPEN,
+  indexText,
+  markedToSegments,
+} from '../../../electron/services/crm/search.text';
 import { checkSearchIndex, createCrmFixture, type CrmFixture } from './support/crm.fixture';
 
 async function ids(f: CrmFixture, q: string): Promise<string[]> {
@@ -95,6 +101,26 @@ describe('search', () => {
     for (const q of ['"', 'a OR b', 'NEAR(', '*', 'title:x', '{title}', '-', '', '   ', '^x', 'AND']) {
       expect((await f.call('search.query', { q })).ok).toBe(true);
     }
+  });
+
+  it('ranks the newest matches of a common prefix, in one query with highlights', async () => {
+    const f = createCrmFixture();
+    const made: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      // Longer names rank lower (bm25 favours short fields); every other one is long.
+      const name = i % 2 ? `Mara ${i}` : `Mara Johanna Elisabeth Katharina ${i}`;
+      made.push((await f.ok('contacts.create', { name })).id);
+    }
+    const repo = new SearchRepository(f.db);
+    // 6 candidates: the 6 newest matches, of which the 3 short names rank first.
+    const hits = repo.queryNames('"mar"*', 6, 3);
+    const newest = made.slice(6);
+    expect(hits.map((h) => h.recordId).every((id) => newest.includes(id))).toBe(true);
+    expect(hits.map((h) => h.recordId).sort()).toEqual(newest.filter((_, i) => i % 2 === 1).sort());
+    expect(hits.map((h) => h.score)).toEqual([...hits.map((h) => h.score)].sort((a, b) => a - b));
+    expect(hits.every((h) => h.title.includes(HL_OPEN))).toBe(true);
+    // Fewer matches than the bound: ranked in full.
+    expect(repo.queryNames('"mar"*', 1000, 20)).toHaveLength(12);
   });
 
   it('prepares text so that each CJK character is its own token and display text is unchanged', () => {
