@@ -91,13 +91,28 @@ interface Analysis {
   readonly headers: string[];
   readonly mapping: Record<string, ImportTarget>;
   readonly rows: number;
-  readonly candidates: Candidate[];
+  /** Rows that would be imported. */
+  readonly valid: number;
+  /** The first 20 of them. */
+  readonly sample: Candidate[];
   readonly errors: RowError[];
   readonly errorRows: Set<number>;
   /** Values dropped from kept rows (dropInvalidValues only). */
   readonly warnings: RowError[];
   readonly duplicates: { row: number; of: 'existing' | 'file' }[];
 }
+
+/** A file read as rows of cells, with its column mapping. */
+interface ParsedFile {
+  readonly data: string[][];
+  readonly headers: string[];
+  readonly targets: ImportTarget[];
+  readonly mapping: Record<string, ImportTarget>;
+  readonly parseErrors: Papa.ParseError[];
+}
+
+/** Rows handed to the importer at a time while the file is analysed. */
+const BATCH_ROWS = 2000;
 
 function norm(header: string): string {
   return header.toLowerCase().replace(/[^\p{L}\p{N}]/gu, '');
@@ -160,8 +175,8 @@ export function fitsContact(f: Record<string, unknown>): boolean {
   );
 }
 
-/** Parses and validates the whole file; writes nothing. */
-function analyse(svc: CrmService, input: ImportInput, now: number): Analysis {
+/** Parses the file and maps its columns; throws VALIDATION when it cannot be imported at all. */
+function parseFile(input: ImportInput): ParsedFile {
   const text = input.csv.startsWith('\ufeff') ? input.csv.slice(1) : input.csv;
   const parsed = Papa.parse<string[]>(text, { header: false, skipEmptyLines: 'greedy' });
   const data = parsed.data;
@@ -179,6 +194,22 @@ function analyse(svc: CrmService, input: ImportInput, now: number): Analysis {
   if (!targets.some((t) => t === 'name' || t === 'givenName' || t === 'familyName')) {
     throw new AppError('VALIDATION', 'No column is mapped to a name');
   }
+  return { data, headers, targets, mapping, parseErrors: parsed.errors };
+}
+
+/**
+ * Validates and de-duplicates every row; writes nothing itself. The rows to import are handed to
+ * `take` in file order, in batches, while the analysis goes on, so an import writes them as they
+ * come instead of holding the whole file's contacts at once (with the error rows counted so far).
+ */
+function analyse(
+  svc: CrmService,
+  file: ParsedFile,
+  input: ImportInput,
+  now: number,
+  take: (batch: Candidate[], errorRowsSoFar: number) => void,
+): Analysis {
+  const { data, headers, targets, mapping } = file;
   const dedupe = input.dedupeBy ?? 'emailOrPhone';
   const dropInvalid = input.onRowError === 'dropInvalidValues';
   const warnings: RowError[] = [];
@@ -186,12 +217,14 @@ function analyse(svc: CrmService, input: ImportInput, now: number): Analysis {
   const errors: RowError[] = [];
   const errorRows = new Set<number>();
   const duplicates: { row: number; of: 'existing' | 'file' }[] = [];
-  const candidates: Candidate[] = [];
+  let batch: Candidate[] = [];
+  const sample: Candidate[] = [];
+  let valid = 0;
   /** Keys of the rows kept so far. */
   const seen = new Set<string>();
   const useEmail = dedupe === 'email' || dedupe === 'emailOrPhone';
   const usePhone = dedupe === 'phone' || dedupe === 'emailOrPhone';
-  for (const e of parsed.errors) {
+  for (const e of file.parseErrors) {
     if (typeof e.row === 'number' && e.row > 0) {
       errors.push({ row: e.row, column: '', code: 'parse' });
       errorRows.add(e.row);
@@ -335,9 +368,17 @@ function analyse(svc: CrmService, input: ImportInput, now: number): Analysis {
       continue;
     }
     for (const k of keys) seen.add(k);
-    candidates.push({ row: r, contact: contact.data, accountName });
+    const candidate: Candidate = { row: r, contact: contact.data, accountName };
+    valid++;
+    if (sample.length < 20) sample.push(candidate);
+    batch.push(candidate);
+    if (batch.length === BATCH_ROWS) {
+      take(batch, errorRows.size);
+      batch = [];
+    }
   }
-  return { headers, mapping, rows: data.length - 1, candidates, errors, errorRows, warnings, duplicates };
+  if (batch.length) take(batch, errorRows.size);
+  return { headers, mapping, rows: data.length - 1, valid, sample, errors, errorRows, warnings, duplicates };
 }
 
 /** Dry run: what would be imported, with per-row errors and duplicates. */
@@ -346,16 +387,16 @@ export function previewImport(
   input: ImportInput,
   now: number,
 ): ChannelOutput<'import.preview'> {
-  const a = analyse(svc, input, now);
+  const a = analyse(svc, parseFile(input), input, now, () => undefined);
   return {
     headers: a.headers,
     mapping: a.mapping,
     rows: a.rows,
-    valid: a.candidates.length,
+    valid: a.valid,
     duplicates: a.duplicates,
     errors: a.errors.slice(0, 1000),
     ...(input.onRowError === 'dropInvalidValues' ? { warnings: a.warnings.slice(0, 1000) } : {}),
-    sample: a.candidates.slice(0, 20).map((c) => ({
+    sample: a.sample.map((c) => ({
       row: c.row,
       name: c.contact.name,
       emails: c.contact.emails ?? [],
@@ -367,55 +408,68 @@ export function previewImport(
 /**
  * Imports in one transaction. Any row with an error rejects the whole file (VALIDATION) unless the
  * caller asked to skip such rows (skipRows) or to drop invalid values and skip only rows that cannot
- * be kept (dropInvalidValues); a failure half-way rolls everything back.
+ * be kept (dropInvalidValues); a failure half-way rolls everything back. Rows are written batch by
+ * batch as the analysis accepts them; a file found to have errors in abort mode stops writing at
+ * its first error and is rolled back once its errors are counted.
  */
 export function commitImport(
   svc: CrmService,
   input: ParsedInput<'import.commit'>,
   ctx: ModuleContext,
 ): ChannelOutput<'import.commit'> {
-  const a = analyse(svc, input, ctx.now());
-  if (a.errorRows.size > 0 && (input.onRowError ?? 'abort') === 'abort') {
-    throw new AppError('VALIDATION', `${a.errorRows.size} rows have errors; nothing was imported`);
-  }
+  const file = parseFile(input);
+  const abort = (input.onRowError ?? 'abort') === 'abort';
   const importId = input.importId ?? 'import';
-  const total = a.candidates.length;
+  const rows = file.data.length - 1;
+  let created = 0;
   let accountsCreated = 0;
   // About 4 KiB of pages per imported contact (row, indexes, search, op log), 64-512 MiB; only pages
   // actually used are allocated, and the size is restored afterwards.
-  const cacheKib = Math.min(524_288, Math.max(65_536, total * 4));
-  svc.records.withCacheSize(cacheKib, () =>
-    svc.tx(() => {
-      // Accounts first (few, through the ordinary path), so every op of this import is appended in
-      // stamp order; then the contacts in bulk.
-      const accounts = new Map<string, string | null>();
-      const contacts = a.candidates.map((c) => {
-        let accountId: string | null = null;
-        if (c.accountName) {
-          const key = c.accountName.toLowerCase();
-          accountId = accounts.get(key) ?? svc.records.accountByName(c.accountName);
-          if (!accountId) {
-            accountId = svc.create(accountDef, { name: c.accountName }).id;
-            accountsCreated++;
-          }
-          accounts.set(key, accountId);
+  const cacheKib = Math.min(524_288, Math.max(65_536, rows * 4));
+  const a = svc.records.bulkWrite(cacheKib, () =>
+    svc.tx(() =>
+      svc.search.bulkLoad(() => {
+        const accounts = new Map<string, string | null>();
+        const analysis = analyse(svc, file, input, ctx.now(), (batch, errorRowsSoFar) => {
+          if (abort && errorRowsSoFar > 0) return;
+          // Each batch's new accounts first (through the ordinary path), then its contacts in
+          // bulk: every op of the import is appended in stamp order.
+          const contacts = batch.map((c) => {
+            let accountId: string | null = null;
+            if (c.accountName) {
+              const key = c.accountName.toLowerCase();
+              accountId = accounts.get(key) ?? svc.records.accountByName(c.accountName);
+              if (!accountId) {
+                accountId = svc.create(accountDef, { name: c.accountName }).id;
+                accountsCreated++;
+              }
+              accounts.set(key, accountId);
+            }
+            return { ...c.contact, accountId };
+          });
+          svc.createMany(contactDef, contacts, () => undefined, contacts.length);
+          created += contacts.length;
+          ctx.emit('import.progressed', { importId, done: created, total: rows });
+        });
+        if (abort && analysis.errorRows.size > 0) {
+          throw new AppError(
+            'VALIDATION',
+            `${analysis.errorRows.size} rows have errors; nothing was imported`,
+          );
         }
-        return { ...c.contact, accountId };
-      });
-      svc.createMany(contactDef, contacts, (done) => {
-        if (done < total) ctx.emit('import.progressed', { importId, done, total });
-      });
-    }),
+        return analysis;
+      }),
+    ),
   );
-  ctx.emit('import.progressed', { importId, done: total, total });
+  ctx.emit('import.progressed', { importId, done: created, total: created });
   ctx.logger.log('info', 'crm.imported', {
-    created: total,
+    created,
     skippedDuplicates: a.duplicates.length,
     rowsWithErrors: a.errorRows.size,
     droppedValues: a.warnings.length,
   });
   return {
-    created: total,
+    created,
     skippedDuplicates: a.duplicates.length,
     accountsCreated,
     skippedRows: a.errorRows.size,

@@ -82,6 +82,7 @@ export class SearchRepository {
   private readonly text: Statement<[string, number, number], FtsHit>;
   private readonly tri: Statement<[string, number], TriHit>;
   private readonly hashSize: Statement<[bigint]>[];
+  private bulkDepth = 0;
 
   constructor(db: Db) {
     this.docGet = db.prepare(
@@ -220,12 +221,13 @@ export class SearchRepository {
    * the default is restored afterwards.
    */
   bulkLoad<T>(fn: () => T): T {
-    // FTS5 wants an integer; JS numbers bind as REAL.
-    for (const s of this.hashSize) s.run(BigInt(64 * 1024 * 1024));
+    // Nested bulk writes (an import's batches) keep the outer one's setting until it ends. FTS5
+    // wants an integer; JS numbers bind as REAL.
+    if (this.bulkDepth++ === 0) for (const s of this.hashSize) s.run(BigInt(64 * 1024 * 1024));
     try {
       return fn();
     } finally {
-      for (const s of this.hashSize) s.run(BigInt(1024 * 1024));
+      if (--this.bulkDepth === 0) for (const s of this.hashSize) s.run(BigInt(1024 * 1024));
     }
   }
 
