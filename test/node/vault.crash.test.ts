@@ -33,6 +33,7 @@ async function lane(kills: number): Promise<{ kills: number; committed: number }
     expect(status.state).toBe('unlocked');
     const db = vault.access.db();
     expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     const hasOps = db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'ops'").get();
     if (hasOps) {
       const present = new Map(

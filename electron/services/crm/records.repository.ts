@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3-multiple-ciphers';
 import { AppError } from '../../../shared/errors';
-import type { Db } from '../db/database';
+import { withRollbackJournal, type Db } from '../db/database';
 import type { EntityDef, FieldDef } from './crm.entities';
 
 type Row = Record<string, unknown>;
@@ -359,6 +359,14 @@ export class RecordsRepository {
       `UPDATE ${def.table} SET ${sets.join(', ')}, deleted_at = coalesce(deleted_at, ?), updated_at = ?,
        updated_by = ? WHERE id = ?`,
     ).run(...keys.map((k) => toColumn(def.fields[k]!, blanks[k])), meta.at, meta.at, meta.by, id);
+  }
+
+  /**
+   * Runs a bulk write (an import, outside any transaction) with the rollback journal instead
+   * of the WAL (see `withRollbackJournal`) and a page cache of at least `cacheKib`.
+   */
+  bulkWrite<T>(cacheKib: number, fn: () => T): T {
+    return withRollbackJournal(this.db, () => this.withCacheSize(cacheKib, fn));
   }
 
   /**

@@ -99,6 +99,29 @@ export function openEncryptedDatabase(file: string, key: Uint8Array, options: Op
   }
 }
 
+/**
+ * Runs a bulk write with SQLite's rollback journal instead of the WAL. In WAL mode every page is
+ * written twice, to the WAL at commit and into the database by the checkpoint that follows; with a
+ * rollback journal, pages the write adds are written once and only pages it changes are first
+ * copied to the journal (encrypted like the WAL). Commits stay atomic and durable. Measured on a
+ * 100k-contact import: the commit went from 0.6-1.1 s to ~0.25 s. The switch needs the only
+ * connection and no open transaction; otherwise `fn` simply runs in WAL mode. WAL is restored after.
+ */
+export function withRollbackJournal<T>(db: Db, fn: () => T): T {
+  if (db.inTransaction) return fn();
+  let switched = false;
+  try {
+    switched = db.pragma('journal_mode = DELETE', { simple: true }) === 'delete';
+  } catch {
+    // Another connection holds the database: stay in WAL mode.
+  }
+  try {
+    return fn();
+  } finally {
+    if (switched) db.pragma('journal_mode = WAL');
+  }
+}
+
 /** Maps SQLite's errors to typed app errors, without their text. */
 export function mapOpenError(error: unknown): AppError {
   if (error instanceof AppError) return error;
