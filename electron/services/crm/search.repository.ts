@@ -63,8 +63,8 @@ type PartKey = (typeof PARTS)[number]['key'];
  * CJK split into single characters by the indexer, and `crm_search_tri` (trigram over phone digits
  * and e-mail addresses). Written in the caller's transaction, so the index never lags the tables.
  * Every document is in all three indexes. External content means FTS5 removes an entry only given
- * the values it was indexed with: they are read from the document row before it changes. All three indexes use FTS5 secure-delete, so
- * replaced or erased text leaves no terms behind.
+ * the values it was indexed with: they are read from the document row before it changes. All three
+ * indexes use FTS5 secure-delete, so replaced or erased text leaves no terms behind.
  */
 export class SearchRepository {
   private readonly docGet: Statement<[string], StoredDoc & { rowid: number }>;
@@ -189,7 +189,8 @@ export class SearchRepository {
 
   /**
    * Indexes many new records (bulk import), as `put(…, true)` for each, in the order given: the
-   * document rows one by one, then each index over their (consecutive) rowids in one statement.
+   * document rows under consecutive rowids after the largest, many per statement, then each index
+   * over that rowid range in one statement.
    */
   putMany(entries: readonly { entity: EntityKind; recordId: string; doc: SearchDoc }[]): void {
     if (entries.length === 0) return;
