@@ -271,4 +271,4 @@ export const entityDefs = {
 } as const;
 
 /** The well-known id of the seeded default pipeline: identical on every device, so sync never duplicates it. */
-export const DEFAULT_PIPELINE_ID = '00000000-0000-7000-8000-000000000001';
+export { DEFAULT_PIPELINE_ID } from '../../../shared/domain/crm.seed';

@@ -1,21 +1,12 @@
 import type { Db } from '../db/database';
 import type { MigrationSet } from '../db/migrate';
-import { DEFAULT_PIPELINE_ID } from './crm.entities';
+import { DEFAULT_PIPELINE_ID, DEFAULT_PIPELINE_NAME, DEFAULT_STAGES } from '../../../shared/domain/crm.seed';
 
 const META = `created_at INTEGER NOT NULL,
   updated_at INTEGER NOT NULL,
   created_by TEXT NOT NULL,
   updated_by TEXT NOT NULL,
   deleted_at INTEGER`;
-
-/** Default sales pipeline, seeded with a fixed id and stage ids so every device seeds the same record. */
-const DEFAULT_STAGES = [
-  { id: 'lead', name: 'Lead', probability: 10 },
-  { id: 'qualified', name: 'Qualified', probability: 25 },
-  { id: 'proposal', name: 'Proposal', probability: 50 },
-  { id: 'negotiation', name: 'Negotiation', probability: 75 },
-  { id: 'closing', name: 'Closing', probability: 90 },
-];
 
 function v1(db: Db): void {
   db.exec(`
@@ -151,7 +142,7 @@ CREATE VIRTUAL TABLE crm_search_tri USING fts5 (digits, emails, tokenize = 'trig
   db.prepare(
     `INSERT INTO crm_pipelines (id, name, stages, created_at, updated_at, created_by, updated_by)
      VALUES (?, ?, ?, ?, ?, 'seed', 'seed')`,
-  ).run(DEFAULT_PIPELINE_ID, 'Sales', JSON.stringify(DEFAULT_STAGES), now, now);
+  ).run(DEFAULT_PIPELINE_ID, DEFAULT_PIPELINE_NAME, JSON.stringify(DEFAULT_STAGES), now, now);
 }
 
 /**

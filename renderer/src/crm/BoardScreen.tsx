@@ -15,7 +15,7 @@ import { call, errorInfo } from '../api';
 import { ErrorMessage } from '../errors';
 import { formatMoney } from '../format';
 import { useUiStore } from '../ui.store';
-import { usePipelinesStore } from './pipelines.store';
+import { pipelineLabel, stageLabel, usePipelinesStore } from './pipelines.store';
 
 async function loadOpenDeals(pipelineId: string): Promise<Deal[]> {
   const out: Deal[] = [];
@@ -140,8 +140,9 @@ export function BoardScreen() {
       const moved = await call('deals.move', { id: deal.id, stageId, index: Math.max(0, index) });
       setDeals((all) => all.map((d) => (d.id === moved.id ? moved : d)));
       setFocusId(moved.id);
+      const stage = stages.find((s) => s.id === stageId);
       setAnnounce(
-        t('board.moved', { deal: moved.name, stage: stages.find((s) => s.id === stageId)?.name ?? '' }),
+        t('board.moved', { deal: moved.name, stage: stage ? stageLabel(moved.pipelineId, stage, t) : '' }),
       );
     } catch (e) {
       setError(errorInfo(e));
@@ -203,7 +204,7 @@ export function BoardScreen() {
             <select id={selectId} value={pipelineId ?? ''} onChange={(e) => setPipelineId(e.target.value)}>
               {pipelines.map((p) => (
                 <option key={p.id} value={p.id}>
-                  {p.name}
+                  {pipelineLabel(p, t)}
                 </option>
               ))}
             </select>
@@ -230,7 +231,7 @@ export function BoardScreen() {
               onDrop={(e) => onDrop(e, stage.id, column.length)}
             >
               <header className="column-head">
-                <h2 id={`stage-${stage.id}`}>{stage.name}</h2>
+                <h2 id={`stage-${stage.id}`}>{pipeline ? stageLabel(pipeline.id, stage, t) : stage.name}</h2>
                 <span className="muted">{t('board.count', { count: column.length })}</span>
                 <span className="column-total" data-testid={`total-${stage.id}`}>
                   {t('board.total', { amount: totals(column) })}

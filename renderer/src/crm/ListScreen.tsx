@@ -20,7 +20,7 @@ import { formatDate, formatMoney, formatNumber } from '../format';
 import { useUiStore, type EntityKind } from '../ui.store';
 import { createRecord, download, type AnyRecord } from './crm.data';
 import { useListsStore } from './lists.store';
-import { stageName, usePipelinesStore } from './pipelines.store';
+import { stageLabel, stageName, usePipelinesStore } from './pipelines.store';
 
 interface Column {
   readonly key: string;
@@ -117,7 +117,7 @@ function buildColumns(entity: EntityKind, t: TFunction, pipelines: Pipeline[] | 
       key: 'stageId',
       label: t('fields.stageId'),
       width: '1fr',
-      render: (r) => stageName(pipelines, (r as Deal).pipelineId, (r as Deal).stageId),
+      render: (r) => stageName(pipelines, (r as Deal).pipelineId, (r as Deal).stageId, t),
     },
     {
       key: 'status',
@@ -157,7 +157,8 @@ function Filters({ entity }: { entity: EntityKind }) {
       />
     </div>
   );
-  const stages = pipelines?.[0]?.stages ?? [];
+  const pipeline = pipelines?.[0];
+  const stages = pipeline?.stages ?? [];
   return (
     <form className="filters" onSubmit={apply} aria-label={t('lists.filter')}>
       {text('ownerId', t('fields.ownerId'))}
@@ -174,7 +175,7 @@ function Filters({ entity }: { entity: EntityKind }) {
               <option value="">{t('lists.all')}</option>
               {stages.map((s) => (
                 <option key={s.id} value={s.id}>
-                  {s.name}
+                  {pipeline ? stageLabel(pipeline.id, s, t) : s.name}
                 </option>
               ))}
             </select>

@@ -448,7 +448,7 @@ export function RecordScreen({ entity, id }: { entity: EntityKind; id: string })
         <span className="badge">{t(`entity.${entity}`)}</span>
         {deal && (
           <span className="badge" data-testid="deal-stage">
-            {stageName(pipelines, deal.pipelineId, deal.stageId)} · {t(`dealStatus.${deal.status}`)}
+            {stageName(pipelines, deal.pipelineId, deal.stageId, t)} · {t(`dealStatus.${deal.status}`)}
           </span>
         )}
       </div>

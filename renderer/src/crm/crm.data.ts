@@ -1,4 +1,5 @@
 import type { Account, Contact, Deal, Pipeline } from '../../../shared/domain/crm.schemas';
+import { DEFAULT_STAGES } from '../../../shared/domain/crm.seed';
 import { call } from '../api';
 import { i18n } from '../i18n/i18n';
 import type { EntityKind } from '../ui.store';
@@ -85,14 +86,6 @@ export function updateRecord(
   }
 }
 
-const DEFAULT_STAGES = [
-  { id: 'lead', probability: 10 },
-  { id: 'qualified', probability: 25 },
-  { id: 'proposal', probability: 50 },
-  { id: 'negotiation', probability: 75 },
-  { id: 'closing', probability: 90 },
-] as const;
-
 /** The pipelines, creating the default one on first use so deals always have a place. */
 export async function ensurePipelines(): Promise<Pipeline[]> {
   const page = await call('pipelines.list', { limit: 50, sort: { field: 'createdAt', dir: 'asc' } });
@@ -100,7 +93,11 @@ export async function ensurePipelines(): Promise<Pipeline[]> {
   // Stage names are data once created: name them in the language the rep uses at that moment.
   const created = await call('pipelines.create', {
     name: i18n.t('stages.defaultPipeline'),
-    stages: DEFAULT_STAGES.map((s) => ({ ...s, name: i18n.t(`stages.${s.id}`) })),
+    stages: DEFAULT_STAGES.map((s) => ({
+      id: s.id,
+      probability: s.probability,
+      name: i18n.t(`stages.${s.id}`),
+    })),
   });
   return [created];
 }

@@ -1,7 +1,11 @@
 import { create } from 'zustand';
+import type { TFunction } from 'i18next';
 import type { Pipeline } from '../../../shared/domain/crm.schemas';
 import { registerReset } from '../reset';
 import { ensurePipelines } from './crm.data';
+import { stageLabel } from './pipeline.labels';
+
+export { pipelineLabel, stageLabel } from './pipeline.labels';
 
 interface PipelinesState {
   pipelines: Pipeline[] | null;
@@ -22,7 +26,13 @@ export const usePipelinesStore = create<PipelinesState>((set, get) => ({
 
 registerReset(() => usePipelinesStore.setState({ pipelines: null }));
 
-export function stageName(pipelines: Pipeline[] | null, pipelineId: string, stageId: string): string {
-  const pipeline = pipelines?.find((p) => p.id === pipelineId);
-  return pipeline?.stages.find((s) => s.id === stageId)?.name ?? stageId;
+/** The shown name of a deal's stage (its id while pipelines are loading or when it is unknown). */
+export function stageName(
+  pipelines: Pipeline[] | null,
+  pipelineId: string,
+  stageId: string,
+  t: TFunction,
+): string {
+  const stage = pipelines?.find((p) => p.id === pipelineId)?.stages.find((s) => s.id === stageId);
+  return stage ? stageLabel(pipelineId, stage, t) : stageId;
 }

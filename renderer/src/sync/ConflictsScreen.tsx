@@ -38,7 +38,7 @@ function ValueText(props: { conflict: Conflict; value: FieldValue; deal: Deal | 
   if (value === null || value === '') return <span className="muted">{t('record.none')}</span>;
   switch (props.conflict.field) {
     case 'stageId':
-      return <>{deal ? stageName(pipelines, deal.pipelineId, String(value)) : String(value)}</>;
+      return <>{deal ? stageName(pipelines, deal.pipelineId, String(value), t) : String(value)}</>;
     case 'amountMinor':
       return typeof value === 'number' ? (
         <>{formatMoney(value, deal?.currency ?? 'EUR')}</>
