@@ -17,18 +17,10 @@ import {
   wrapWorkspaceKey,
 } from '../../../shared/sync/invite';
 import {
-  acceptInviteResponseSchema,
-  createInviteResponseSchema,
-  createWorkspaceResponseSchema,
-  listDevicesResponseSchema,
-  pullResponseSchema,
-  pushResponseSchema,
-  revokeDeviceResponseSchema,
   SYNC_LIMITS,
-  syncRoutes,
-  waitResponseSchema,
   type DeviceInfo,
   type PulledDelta,
+  type pullResponseSchema,
 } from '../../../shared/sync/protocol';
 import type { Conflict, SyncDevice, SyncStatus } from '../../../shared/sync/sync.contract';
 import { crmClock } from '../crm/crm.clock';
@@ -38,7 +30,8 @@ import { OpLogRepository } from '../crm/oplog.repository';
 import type { Db } from '../db/database';
 import type { Logger } from '../log/logger';
 import { decodeDelta, encodeDelta, ROWS_PER_DELTA } from './sync.delta';
-import { SyncHttpClient } from './sync.http';
+import { fetchTransport } from './sync.http';
+import { SyncApiClient, type SigningDevice } from '../../../shared/sync/sync.client';
 import { SyncRepository, type ConflictRow, type KeyRow, type WorkspaceRow } from './sync.repository';
 
 /** Deltas sealed per round and at most pushed per request (the server takes up to 100 and 8 MiB). */
@@ -138,6 +131,8 @@ export class SyncEngine {
   private readonly crmDeviceId: string;
   private readonly abort = new AbortController();
   private keys: LiveKeys | null = null;
+  /** Server clock minus ours, learned from the server's CLOCK_SKEW answers (see `call`). */
+  private clockOffsetMs = 0;
   private workspace: WorkspaceRow | null;
   private chain: Promise<unknown> = Promise.resolve();
   private stopped = false;
@@ -263,24 +258,47 @@ export class SyncEngine {
     return { ws: this.workspace, keys: this.keys };
   }
 
-  private client(
+  /**
+   * Runs one exchange with the sync server through a signed `SyncApiClient`: as this device (the
+   * vault must be unlocked) or as a device still joining. The server clock offset a `CLOCK_SKEW`
+   * answer taught the client is kept for every later request, so a laptop whose clock is off still
+   * syncs. `wait` adds a long-poll's own timeout and cancellation.
+   */
+  private async call<T>(
     serverUrl: string,
-    joining?: { deviceId: string; signSecretKey: Uint8Array },
-  ): SyncHttpClient {
-    return new SyncHttpClient(
+    fn: (api: SyncApiClient) => Promise<T>,
+    options: { joining?: SigningDevice; timeoutMs?: number; signal?: AbortSignal } = {},
+  ): Promise<T> {
+    let device = options.joining;
+    if (!device) {
+      const key = this.keys?.sign;
+      if (!key || this.stopped) throw new AppError('VAULT_LOCKED', 'The vault is locked');
+      device = { deviceId: this.deviceId, signSecretKey: key };
+    }
+    const base = this.clockOffsetMs;
+    const api = new SyncApiClient(
       serverUrl,
-      () => {
-        if (joining) return joining;
-        const key = this.keys?.sign;
-        if (!key || this.stopped) throw new AppError('VAULT_LOCKED', 'The vault is locked');
-        return { deviceId: this.deviceId, signSecretKey: key };
-      },
-      this.abort.signal,
+      fetchTransport({
+        ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+        signals: [this.abort.signal, ...(options.signal ? [options.signal] : [])],
+      }),
+      device,
+      () => this.options.now() + base,
     );
+    try {
+      return await fn(api);
+    } finally {
+      if (api.clockOffsetMs !== 0) this.clockOffsetMs = base + api.clockOffsetMs;
+    }
   }
 
-  private api(): SyncHttpClient {
-    return this.client(this.requireWorkspace().ws.serverUrl);
+  /** `call` against this workspace's server. */
+  private api<T>(
+    fn: (api: SyncApiClient, workspaceId: string) => Promise<T>,
+    options: { timeoutMs?: number; signal?: AbortSignal } = {},
+  ): Promise<T> {
+    const { ws } = this.requireWorkspace();
+    return this.call(ws.serverUrl, (api) => fn(api, ws.workspaceId), options);
   }
 
   private latestWorkspaceKey(keys: LiveKeys): { keyId: number; key: Uint8Array } {
@@ -335,18 +353,15 @@ export class SyncEngine {
     const workspaceId = randomId();
     const deviceId = this.newSyncDeviceId();
     try {
-      await this.client(serverUrl, { deviceId, signSecretKey: device.signSecretKey }).request(
-        'POST',
-        syncRoutes.workspaces,
-        {
-          workspaceId,
-          device: {
+      await this.call(
+        serverUrl,
+        (api) =>
+          api.createWorkspace(workspaceId, {
             deviceId,
             signPublicKey: toBase64Url(device.signPublicKey),
             boxPublicKey: toBase64Url(device.boxPublicKey),
-          },
-        },
-        createWorkspaceResponseSchema,
+          }),
+        { joining: { deviceId, signSecretKey: device.signSecretKey } },
       );
       this.saveWorkspace({ workspaceId, deviceId, serverUrl, name }, device, wsKey);
     } finally {
@@ -399,16 +414,13 @@ export class SyncEngine {
       const wrapped = wrapWorkspaceKey(this.latestWorkspaceKey(keys), wrapKey, inviteId, ws.workspaceId);
       const expiresAt = this.options.now() + ttlHours * 3600_000;
       const res = await this.guard(() =>
-        this.api().request(
-          'POST',
-          syncRoutes.invites(ws.workspaceId),
-          {
+        this.api((api, workspaceId) =>
+          api.createInvite(workspaceId, {
             inviteId,
             wrappedKey: toBase64Url(wrapped),
             authPublicKey: toBase64Url(auth.publicKey),
             expiresAt,
-          },
-          createInviteResponseSchema,
+          }),
         ),
       );
       const code = formatInviteCode({ serverUrl: ws.serverUrl, inviteId, secret });
@@ -434,17 +446,14 @@ export class SyncEngine {
     };
     let workspaceId: string;
     try {
-      const res = await this.client(code.serverUrl, {
-        deviceId,
-        signSecretKey: device.signSecretKey,
-      }).request(
-        'POST',
-        syncRoutes.acceptInvite(code.inviteId),
-        {
-          device: registration,
-          proof: signInviteAcceptance(auth.secretKey, { inviteId: code.inviteId, ...registration }),
-        },
-        acceptInviteResponseSchema,
+      const res = await this.call(
+        code.serverUrl,
+        (api) =>
+          api.acceptInvite(code.inviteId, {
+            device: registration,
+            proof: signInviteAcceptance(auth.secretKey, { inviteId: code.inviteId, ...registration }),
+          }),
+        { joining: { deviceId, signSecretKey: device.signSecretKey } },
       );
       workspaceId = res.workspaceId;
       const wrapKey = deriveInviteWrapKey(code.secret, code.inviteId, workspaceId);
@@ -484,22 +493,13 @@ export class SyncEngine {
   }
 
   async devices(): Promise<SyncDevice[]> {
-    const { ws } = this.requireWorkspace();
-    const res = await this.guard(() =>
-      this.api().request('GET', syncRoutes.devices(ws.workspaceId), undefined, listDevicesResponseSchema),
-    );
+    const res = await this.guard(() => this.api((api, workspaceId) => api.listDevices(workspaceId)));
     return res.devices.map((d) => this.toDevice(d));
   }
 
   async revokeDevice(deviceId: string): Promise<SyncDevice> {
-    const { ws } = this.requireWorkspace();
     const res = await this.guard(() =>
-      this.api().request(
-        'POST',
-        syncRoutes.revokeDevice(ws.workspaceId, deviceId),
-        {},
-        revokeDeviceResponseSchema,
-      ),
+      this.api((api, workspaceId) => api.revokeDevice(workspaceId, deviceId)),
     );
     this.options.logger.log('info', 'sync.deviceRevokedByUs', { deviceId });
     return this.toDevice(res.device);
@@ -589,15 +589,8 @@ export class SyncEngine {
 
   /** Pulls pages since the cursor; each page is merged and the cursor advanced in one transaction. */
   private async pull(phase: Phase): Promise<void> {
-    const api = this.api();
-    const workspaceId = this.requireWorkspace().ws.workspaceId;
     const fetchPage = (after: number) => {
-      const p = api.request(
-        'GET',
-        syncRoutes.pull(workspaceId, after, PULL_PAGE),
-        undefined,
-        pullResponseSchema,
-      );
+      const p = this.api((api, workspaceId) => api.pull(workspaceId, after, PULL_PAGE));
       // A prefetched page may be abandoned when applying the current one fails.
       p.catch(() => undefined);
       return p;
@@ -763,7 +756,6 @@ export class SyncEngine {
 
   /** Seals pending ops into the outbox (only when it is empty) and pushes it until nothing is pending. */
   private async push(): Promise<void> {
-    const api = this.api();
     let done = 0;
     for (;;) {
       const { ws, keys } = this.requireWorkspace();
@@ -799,12 +791,8 @@ export class SyncEngine {
         bytes += o.envelope.length;
       }
       outbox = send;
-      const res = await api.request(
-        'POST',
-        syncRoutes.deltas(ws.workspaceId),
-        { deltas: outbox.map((o) => ({ deltaId: o.deltaId, envelope: toBase64Url(o.envelope) })) },
-        pushResponseSchema,
-      );
+      const deltas = outbox.map((o) => ({ deltaId: o.deltaId, envelope: toBase64Url(o.envelope) }));
+      const res = await this.api((api, workspaceId) => api.push(workspaceId, deltas));
       const acked = new Map(res.results.map((r) => [r.deltaId, r.seq]));
       const at = this.options.now();
       this.options.db.transaction(() => {
@@ -840,13 +828,10 @@ export class SyncEngine {
       }
     }, LOCAL_POLL_MS);
     try {
-      await this.api().request(
-        'GET',
-        syncRoutes.wait(ws.workspaceId, ws.cursor, IDLE_WAIT_MS),
-        undefined,
-        waitResponseSchema,
-        { timeoutMs: IDLE_WAIT_MS + 5_000, signal: local.signal },
-      );
+      await this.api((api, workspaceId) => api.wait(workspaceId, ws.cursor, IDLE_WAIT_MS), {
+        timeoutMs: IDLE_WAIT_MS + 5_000,
+        signal: local.signal,
+      });
     } catch (error) {
       if (!local.signal.aborted) throw error;
     } finally {

@@ -7,15 +7,15 @@ import { createSyncServer } from '../../../server/app';
 import { SqliteSyncStorage } from '../../../server/storage/storage.sqlite';
 import { contactDef, DEFAULT_PIPELINE_ID, dealDef } from '../../../electron/services/crm/crm.entities';
 import { encodeDelta } from '../../../electron/services/sync/sync.delta';
-import { SyncHttpClient } from '../../../electron/services/sync/sync.http';
+import { fetchTransport } from '../../../electron/services/sync/sync.http';
 import { SyncRepository } from '../../../electron/services/sync/sync.repository';
 import { formatHlc } from '../../../shared/domain/hlc';
 import { uuidv7 } from '../../../shared/domain/ids';
 import { AppError } from '../../../shared/errors';
 import { randomId } from '../../../shared/sync/device-keys';
+import { SyncApiClient } from '../../../shared/sync/sync.client';
 import { toBase64Url } from '../../../shared/sync/encoding';
 import { sealDelta } from '../../../shared/sync/envelope';
-import { pushResponseSchema, syncRoutes } from '../../../shared/sync/protocol';
 import type { Conflict, SyncStatus } from '../../../shared/sync/sync.contract';
 import { realKeychain } from '../support/vault';
 import { CALL, createClient, crmState, type TestClient } from './support/client';
@@ -65,10 +65,7 @@ afterAll(async () => {
   rmSync(storageDir, { recursive: true, force: true });
 });
 
-async function client(
-  name: string,
-  options: { autoSync?: boolean; now?: () => number; selfWipe?: boolean } = {},
-): Promise<TestClient> {
+async function client(name: string, options: Parameters<typeof createClient>[3] = {}): Promise<TestClient> {
   const c = await createClient(
     name,
     mkdtempSync(path.join(tmpdir(), `fv-engine-${name}-`)),
@@ -153,6 +150,35 @@ describe('sync engine', () => {
     expect(new SyncRepository(b.vault.access.db()).quarantined()[0]?.reason).toBe('clock_skew');
   });
 
+  it('syncs when the laptop clock is 20 minutes behind the server: signatures follow the server clock', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'fv-engine-skew-'));
+    const skewStorage = SqliteSyncStorage.open(path.join(dir, 'sync.sqlite'));
+    const server = await createSyncServer({ storage: skewStorage, clock: () => Date.now() + 20 * 60_000 });
+    await server.listen({ host: '127.0.0.1', port: 0 });
+    const address = server.server.address();
+    if (typeof address !== 'object' || !address) throw new Error('no address');
+    const skewUrl = `http://127.0.0.1:${address.port}`;
+    try {
+      const a = await client('a');
+      const b = await client('b');
+      await a.sync.handlers['workspace.create']({ serverUrl: skewUrl, name: 'T' }, CALL);
+      await join(a, b);
+      const made = a.crm().create(contactDef, { name: 'from a slow clock' });
+      expect((await syncNow(a)).error).toBeNull();
+      expect((await syncNow(b)).error).toBeNull();
+      const db = b.vault.access.db();
+      expect(db.prepare('SELECT name FROM crm_contacts WHERE id = ?').get(made.id)).toEqual({
+        name: 'from a slow clock',
+      });
+    } finally {
+      const closing = server.close();
+      server.server.closeAllConnections();
+      await closing;
+      await skewStorage.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('quarantines rows a member pushed in another device name or with invalid values; the valid rows of the delta apply', async () => {
     const a = await client('a');
     const b = await client('b');
@@ -184,13 +210,8 @@ describe('sync engine', () => {
       { workspaceId, deviceId: ws.deviceId, deltaId },
       { keyId: wsKey.keyId, key: wsKey.secret },
     );
-    const http = new SyncHttpClient(url, () => ({ deviceId: ws.deviceId, signSecretKey: sign }));
-    await http.request(
-      'POST',
-      syncRoutes.deltas(workspaceId),
-      { deltas: [{ deltaId, envelope: toBase64Url(envelope) }] },
-      pushResponseSchema,
-    );
+    const http = new SyncApiClient(url, fetchTransport({}), { deviceId: ws.deviceId, signSecretKey: sign });
+    await http.push(workspaceId, [{ deltaId, envelope: toBase64Url(envelope) }]);
     const status = await syncNow(b);
     expect(status.quarantinedOps).toBe(2);
     expect(status.rejectedDeltas).toBe(0);
