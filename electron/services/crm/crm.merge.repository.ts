@@ -34,7 +34,6 @@ export class CrmMergeRepository {
   private readonly insertOp: Statement<[string, string, string, string, string, string | null, string]>;
   private readonly rowsStmt: Statement<[string], MergeLogRow>;
   private readonly scrubBefore: Statement<[string, string]>;
-  private readonly maxHlcStmt: Statement<[], { hlc: string | null }>;
   private readonly stmts = new Map<string, Statement<unknown[], Record<string, unknown>>>();
 
   constructor(private readonly db: Db) {
@@ -47,7 +46,6 @@ export class CrmMergeRepository {
        WHERE record_id = ? ORDER BY hlc DESC`,
     );
     this.scrubBefore = db.prepare('UPDATE crm_oplog SET fields = NULL WHERE record_id = ? AND hlc < ?');
-    this.maxHlcStmt = db.prepare('SELECT max(hlc) AS hlc FROM crm_oplog');
   }
 
   private stmt(sql: string): Statement<unknown[], Record<string, unknown>> {
@@ -75,11 +73,6 @@ export class CrmMergeRepository {
   /** Erasure: drops the values of a record's mutations older than the erasure stamp. */
   scrubOlder(recordId: string, hlc: string): void {
     this.scrubBefore.run(recordId, hlc);
-  }
-
-  /** The newest stamp anywhere in the log (to seed a clock above everything seen). */
-  maxHlc(): string | null {
-    return this.maxHlcStmt.get()?.hlc ?? null;
   }
 
   exists(table: string, id: string): boolean {

@@ -400,9 +400,4 @@ export class CrmMerge {
     }
     this.materialise(def, row.recordId, changed, winners, row, row);
   }
-
-  /** The newest stamp in the log. */
-  maxHlc(): string | null {
-    return this.repo.maxHlc();
-  }
 }

@@ -63,7 +63,6 @@ export class OpLogRepository {
   private readonly lowWaterGet: Statement<[], { value: string }>;
   private readonly lowWaterSet: Statement<[string]>;
   private readonly lowWaterNext: Statement<[number], { lw: number | null }>;
-  private readonly lastStmt: Statement<[], { hlc: string }>;
   private readonly fieldStmt: Statement<[string, string], { hlc: string }>;
   private readonly changesStmt: Statement<[string, string, number], ChangeRow>;
   private readonly byRecordStmt: Statement<[string], OpRow>;
@@ -98,7 +97,6 @@ export class OpLogRepository {
       `SELECT coalesce((SELECT min(seq) - 1 FROM crm_oplog WHERE seq > ? AND sync_state = 'pending'),
                        (SELECT max(seq) FROM crm_oplog)) AS lw`,
     );
-    this.lastStmt = db.prepare('SELECT hlc FROM crm_oplog ORDER BY seq DESC LIMIT 1');
     this.fieldStmt = db.prepare(
       `SELECT hlc FROM crm_oplog WHERE record_id = ? AND fields IS NOT NULL AND json_type(fields, '$.' || ?) IS NOT NULL
        ORDER BY hlc DESC LIMIT 1`,
@@ -161,11 +159,6 @@ export class OpLogRepository {
   markPushed(seqs: readonly number[], at: number): void {
     for (const seq of seqs) this.pushStmt.run(at, seq);
     this.lowWaterSet.run(String(this.lowWaterNext.get(this.lowWater())?.lw ?? 0));
-  }
-
-  /** The newest stamp in the log (to restart the clock monotonically). */
-  lastHlc(): string | null {
-    return this.lastStmt.get()?.hlc ?? null;
   }
 
   /** The newest stamp that wrote this field (for last-writer-wins merges). */
