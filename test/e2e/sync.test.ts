@@ -168,6 +168,10 @@ test('two devices sync through a real server: create, invite, join, offline, con
     const amount = holder.getByTestId('conflict').filter({ hasText: 'Amount' });
     await expect(amount).toContainText('€1,250.00');
     await expect(amount).toContainText('€990.00');
+    // Each side says who changed it and when: one edit is this device's, the other another's.
+    const origins = conflict.getByTestId('conflict-origin');
+    await expect(origins.filter({ hasText: /^This device, / })).toHaveCount(1);
+    await expect(origins.filter({ hasText: /^Device [A-Za-z0-9_-]{6}, / })).toHaveCount(1);
 
     // Screenshots of the sync screen and conflicts view: en + zh-CN, light + dark; axe on each.
     for (const language of ['en', 'zh-CN'] as const) {

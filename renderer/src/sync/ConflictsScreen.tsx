@@ -2,7 +2,8 @@ import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Deal } from '../../../shared/domain/crm.schemas';
 import type { ErrorInfo } from '../../../shared/errors';
-import type { Conflict } from '../../../shared/sync/sync.contract';
+import { parseHlc } from '../../../shared/domain/hlc';
+import type { Conflict, SyncDevice } from '../../../shared/sync/sync.contract';
 import { call, errorInfo } from '../api';
 import { stageName, usePipelinesStore } from '../crm/pipelines.store';
 import { ErrorMessage } from '../errors';
@@ -52,7 +53,29 @@ function ValueText(props: { conflict: Conflict; value: FieldValue; deal: Deal | 
   }
 }
 
-function ConflictItem(props: { conflict: Conflict; deal: Deal | undefined; onResolved: () => void }) {
+/**
+ * Who made one side's change and when, from its stamp: the wall clock, and the CRM device id that
+ * starts the author's workspace device id (this device, or another shown by a short id).
+ */
+function SideOrigin(props: { side: Conflict['current']; devices: readonly SyncDevice[] }) {
+  const { t } = useTranslation();
+  const stamp = parseHlc(props.side.hlc);
+  const author = stamp?.deviceId ?? props.side.deviceId;
+  const mine = props.devices.some((d) => d.isThisDevice && d.deviceId.startsWith(`${author}-`));
+  const who = mine ? t('conflicts.thisDevice') : t('conflicts.otherDevice', { id: author.slice(0, 6) });
+  return (
+    <div className="muted small" data-testid="conflict-origin">
+      {stamp ? t('conflicts.changedBy', { who, when: formatDateTime(stamp.wall) }) : who}
+    </div>
+  );
+}
+
+function ConflictItem(props: {
+  conflict: Conflict;
+  deal: Deal | undefined;
+  devices: readonly SyncDevice[];
+  onResolved: () => void;
+}) {
   const { t } = useTranslation();
   const { conflict, deal } = props;
   const [busy, setBusy] = useState(false);
@@ -105,6 +128,7 @@ function ConflictItem(props: { conflict: Conflict; deal: Deal | undefined; onRes
             <div className="conflict-value" data-testid={`conflict-${side}`}>
               <ValueText conflict={conflict} value={conflict[side].value} deal={deal} />
             </div>
+            <SideOrigin side={conflict[side]} devices={props.devices} />
             <button
               type="button"
               className={side === 'current' ? 'primary' : undefined}
@@ -128,10 +152,22 @@ export function ConflictsScreen() {
   const error = useSyncStore((s) => s.error);
   // Values show as names (stages) and money (deal currency): the list waits for both.
   const [deals, setDeals] = useState<Map<string, Deal> | null>(null);
+  // Only to tell this device's changes from others': without the list every side reads "Device …".
+  const [devices, setDevices] = useState<SyncDevice[]>([]);
   const [resolved, setResolved] = useState(false);
 
   useEffect(() => {
     void useSyncStore.getState().loadConflicts();
+    let current = true;
+    call('devices.list').then(
+      (list) => {
+        if (current) setDevices(list);
+      },
+      () => undefined,
+    );
+    return () => {
+      current = false;
+    };
   }, []);
   useEffect(() => {
     if (!conflicts) return;
@@ -179,6 +215,7 @@ export function ConflictsScreen() {
               key={c.conflictId}
               conflict={c}
               deal={deals?.get(c.recordId)}
+              devices={devices}
               onResolved={onResolved}
             />
           ))}

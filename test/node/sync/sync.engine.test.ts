@@ -9,7 +9,7 @@ import { contactDef, DEFAULT_PIPELINE_ID, dealDef } from '../../../electron/serv
 import { encodeDelta } from '../../../electron/services/sync/sync.delta';
 import { fetchTransport } from '../../../electron/services/sync/sync.http';
 import { SyncRepository } from '../../../electron/services/sync/sync.repository';
-import { formatHlc } from '../../../shared/domain/hlc';
+import { formatHlc, parseHlc } from '../../../shared/domain/hlc';
 import { uuidv7 } from '../../../shared/domain/ids';
 import { AppError } from '../../../shared/errors';
 import { randomId } from '../../../shared/sync/device-keys';
@@ -317,6 +317,14 @@ describe('sync engine', () => {
     ];
     expect(conflicts.filter((c) => c.field === 'stageId').length).toBeGreaterThanOrEqual(1);
     expect(a.crm().get(dealDef, dealId).stageId).toBe(b.crm().get(dealDef, dealId).stageId);
+    // Each side's author is one device of the workspace: its stamp names the CRM device id, which
+    // starts the workspace device id (what the Conflicts view shows as "this device" or another).
+    const devices = await a.sync.handlers['devices.list'](undefined, CALL);
+    for (const c of conflicts)
+      for (const side of [c.current, c.other]) {
+        const author = parseHlc(side.hlc)?.deviceId;
+        expect(devices.filter((d) => d.deviceId.startsWith(`${author}-`))).toHaveLength(1);
+      }
   });
 
   it('a conflict both devices recorded closes on the other device when one resolves it', async () => {
