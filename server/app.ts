@@ -7,6 +7,7 @@ import {
   acceptInviteRequestSchema,
   createInviteRequestSchema,
   createWorkspaceRequestSchema,
+  ENROLMENT_HEADER,
   pullQuerySchema,
   pushRequestSchema,
   SYNC_LIMITS,
@@ -16,7 +17,13 @@ import {
   type DeviceRegistration,
 } from '../shared/sync/protocol';
 import { SERVER_TIME_HEADER, SIGNATURE_HEADERS } from '../shared/sync/signing';
-import { authenticateDevice, decodePublicKey, readSignedHeaders, verifySignedRequest } from './auth';
+import {
+  authenticateDevice,
+  decodePublicKey,
+  enrolmentCheck,
+  readSignedHeaders,
+  verifySignedRequest,
+} from './auth';
 import { silentServerLogger, type ServerLogger } from './log';
 import { DeltaNotifier } from './notifier';
 import type { DeviceRecord, SyncStorage } from './storage/storage';
@@ -61,6 +68,12 @@ export interface SyncServerOptions {
   readonly tls?: { readonly cert: Buffer; readonly key: Buffer };
   /** Behind a load balancer: take the client address from X-Forwarded-For (rate limits key on it). */
   readonly trustProxy?: boolean;
+  /**
+   * When set, creating a workspace needs this code in the `x-fv-enrolment` header (IT hands it to
+   * the people allowed to start a team); without it anyone who reaches the server can. Joining with
+   * an invite and everything after are unaffected.
+   */
+  readonly enrolmentToken?: string;
 }
 
 const STATUS: Partial<Record<ErrorCode, number>> = {
@@ -68,6 +81,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   NOT_FOUND: 404,
   CONFLICT: 409,
   SYNC_UNAUTHORIZED: 401,
+  ENROLMENT_REQUIRED: 401,
   CLOCK_SKEW: 401,
   DEVICE_REVOKED: 403,
   RATE_LIMITED: 429,
@@ -144,6 +158,7 @@ export async function createSyncServer(options: SyncServerOptions): Promise<Fast
   const storage = options.storage;
   const log = options.logger ?? silentServerLogger;
   const clock = options.clock ?? Date.now;
+  const enrolment = options.enrolmentToken ? enrolmentCheck(options.enrolmentToken) : null;
   const notifier = new DeltaNotifier();
   const rawBodies = new WeakMap<FastifyRequest, Buffer>();
   let lastPurge = 0;
@@ -336,6 +351,10 @@ export async function createSyncServer(options: SyncServerOptions): Promise<Fast
 
   app.post('/v1/workspaces', async (request, reply) => {
     const body = parse(createWorkspaceRequestSchema, request.body);
+    if (enrolment && !enrolment(request.headers[ENROLMENT_HEADER])) {
+      log.log('warn', 'workspace_enrolment_refused', { workspaceId: body.workspaceId });
+      throw new AppError('ENROLMENT_REQUIRED', 'creating a workspace needs the enrolment code');
+    }
     await authSelf(request, body.device);
     const device = newDevice(body.device, body.workspaceId, clock());
     const outcome = await storage.createWorkspace(body.workspaceId, device);

@@ -1,6 +1,8 @@
+import { timingSafeEqual } from 'node:crypto';
+import { sha256 } from '@noble/hashes/sha2.js';
 import type { FastifyRequest } from 'fastify';
 import { AppError } from '../shared/errors';
-import { fromBase64Url } from '../shared/sync/encoding';
+import { fromBase64Url, utf8 } from '../shared/sync/encoding';
 import {
   hashBody,
   SIGNATURE_HEADERS,
@@ -118,4 +120,13 @@ export function decodePublicKey(text: string): Uint8Array {
   const bytes = fromBase64Url(text);
   if (bytes.length !== 32) throw new AppError('VALIDATION', 'public key must be 32 bytes');
   return bytes;
+}
+
+/**
+ * A check of presented enrolment codes against the configured one: both are hashed (SHA-256) and
+ * the digests compared in constant time, so neither length nor content leaks through timing.
+ */
+export function enrolmentCheck(token: string): (presented: unknown) => boolean {
+  const expected = sha256(utf8(token));
+  return (presented) => typeof presented === 'string' && timingSafeEqual(sha256(utf8(presented)), expected);
 }

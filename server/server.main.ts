@@ -9,7 +9,7 @@ import { SqliteSyncStorage } from './storage/storage.sqlite';
 import type { SyncStorage } from './storage/storage';
 
 /**
- * `npm run server -- --data DIR [--port N] [--host H] [--database postgres://...] [--tls-cert F --tls-key F] [--trust-proxy]`
+ * `npm run server -- --data DIR [--port N] [--host H] [--database postgres://...] [--tls-cert F --tls-key F] [--trust-proxy] [--enrolment-token-file F]`
  *
  * Prints one JSON ready line on stdout (`{"event":"ready","url":...}`), logs JSON lines to stderr.
  * Listens on 127.0.0.1 by default and refuses plain HTTP on any address that is not loopback.
@@ -26,7 +26,7 @@ function isLoopback(host: string): boolean {
 function usage(message: string): never {
   log.log('error', 'usage', { message });
   process.stderr.write(
-    `usage: npm run server -- --data DIR [--port N] [--host H] [--database postgres://...] [--tls-cert F --tls-key F] [--trust-proxy]\n`,
+    `usage: npm run server -- --data DIR [--port N] [--host H] [--database postgres://...] [--tls-cert F --tls-key F] [--trust-proxy] [--enrolment-token-file F]\n`,
   );
   process.exit(2);
 }
@@ -41,6 +41,7 @@ async function main(): Promise<void> {
       'tls-cert': { type: 'string' },
       'tls-key': { type: 'string' },
       'trust-proxy': { type: 'boolean', default: false },
+      'enrolment-token-file': { type: 'string' },
     },
     strict: true,
   });
@@ -57,10 +58,23 @@ async function main(): Promise<void> {
     usage('plain HTTP is served only on loopback; pass --tls-cert and --tls-key to listen elsewhere');
   }
 
+  // A file, not an argument: the code must not show in the process list.
+  const enrolmentToken = values['enrolment-token-file']
+    ? readFileSync(values['enrolment-token-file'], 'utf8').trim()
+    : undefined;
+  if (enrolmentToken !== undefined && enrolmentToken.length < 16)
+    usage('the enrolment token must be at least 16 characters');
+
   const storage: SyncStorage = values.database
     ? await PostgresSyncStorage.connect(values.database)
     : SqliteSyncStorage.open(path.join(values.data!, 'sync.sqlite'));
-  const app = await createSyncServer({ storage, logger: log, tls, trustProxy: values['trust-proxy'] });
+  const app = await createSyncServer({
+    storage,
+    logger: log,
+    tls,
+    trustProxy: values['trust-proxy'],
+    ...(enrolmentToken ? { enrolmentToken } : {}),
+  });
   await app.listen({ host: values.host, port });
   const address = app.server.address();
   const actualPort = typeof address === 'object' && address ? address.port : port;

@@ -56,6 +56,12 @@ export const deviceInfoSchema = deviceRegistrationSchema.extend({
 });
 export type DeviceInfo = z.infer<typeof deviceInfoSchema>;
 
+/**
+ * Header carrying the enrolment code IT gives out when its server only lets approved workspaces be
+ * created (`--enrolment-token-file`). A bearer secret: sent over TLS only, never logged.
+ */
+export const ENROLMENT_HEADER = 'x-fv-enrolment';
+
 /** `POST /v1/workspaces`, signed by the new device's own key (proof of possession). */
 export const createWorkspaceRequestSchema = z.object({
   workspaceId: syncIdSchema,

@@ -6,6 +6,7 @@ import {
   acceptInviteResponseSchema,
   createInviteResponseSchema,
   createWorkspaceResponseSchema,
+  ENROLMENT_HEADER,
   errorResponseSchema,
   healthResponseSchema,
   listDevicesResponseSchema,
@@ -62,8 +63,16 @@ export class SyncApiClient {
     return this.send('GET', syncRoutes.health, undefined, healthResponseSchema, false);
   }
 
-  createWorkspace(workspaceId: string, device: DeviceRegistration) {
-    return this.send('POST', syncRoutes.workspaces, { workspaceId, device }, createWorkspaceResponseSchema);
+  /** `enrolmentCode`: the code IT gave out, for a server that only accepts approved workspaces. */
+  createWorkspace(workspaceId: string, device: DeviceRegistration, enrolmentCode?: string) {
+    return this.send(
+      'POST',
+      syncRoutes.workspaces,
+      { workspaceId, device },
+      createWorkspaceResponseSchema,
+      true,
+      enrolmentCode ? { [ENROLMENT_HEADER]: enrolmentCode } : {},
+    );
   }
 
   createInvite(workspaceId: string, invite: z.input<typeof createInviteRequestSchema>) {
@@ -108,6 +117,7 @@ export class SyncApiClient {
     body: unknown,
     schema: S,
     signed = true,
+    extraHeaders: Readonly<Record<string, string>> = {},
   ): Promise<z.output<S>> {
     const bytes = body === undefined ? undefined : utf8(JSON.stringify(body));
     for (let attempt = 0; ; attempt++) {
@@ -122,6 +132,7 @@ export class SyncApiClient {
           })
         : {};
       if (bytes) headers['content-type'] = 'application/json';
+      Object.assign(headers, extraHeaders);
       let response: Awaited<ReturnType<HttpTransport>>;
       try {
         response = await this.transport({ method, url: this.base + path, headers, body: bytes });

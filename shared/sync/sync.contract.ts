@@ -87,7 +87,12 @@ export type Conflict = z.infer<typeof conflictSchema>;
 /** Channels: spread into `syncChannels` when the engine provides their handlers. */
 export const syncContractChannels = {
   'workspace.create': channel(
-    z.object({ serverUrl: serverUrlSchema, name: z.string().trim().min(1).max(100) }),
+    z.object({
+      serverUrl: serverUrlSchema,
+      name: z.string().trim().min(1).max(100),
+      /** From IT, when its server only accepts approved workspaces. */
+      enrolmentCode: z.string().trim().min(1).max(200).optional(),
+    }),
     z.object({ workspaceId: syncIdSchema, deviceId: syncIdSchema }),
     'Creates a team workspace and its key on this device and registers the device with the server.',
   ),

@@ -345,7 +345,11 @@ export class SyncEngine {
     if (this.workspace) throw new AppError('CONFLICT', 'This vault already belongs to a workspace');
   }
 
-  async createWorkspace(serverUrl: string, name: string): Promise<{ workspaceId: string; deviceId: string }> {
+  async createWorkspace(
+    serverUrl: string,
+    name: string,
+    enrolmentCode?: string,
+  ): Promise<{ workspaceId: string; deviceId: string }> {
     this.requireUnconfigured();
     checkServerUrl(serverUrl);
     const device = generateDeviceKeys();
@@ -356,11 +360,15 @@ export class SyncEngine {
       await this.call(
         serverUrl,
         (api) =>
-          api.createWorkspace(workspaceId, {
-            deviceId,
-            signPublicKey: toBase64Url(device.signPublicKey),
-            boxPublicKey: toBase64Url(device.boxPublicKey),
-          }),
+          api.createWorkspace(
+            workspaceId,
+            {
+              deviceId,
+              signPublicKey: toBase64Url(device.signPublicKey),
+              boxPublicKey: toBase64Url(device.boxPublicKey),
+            },
+            enrolmentCode,
+          ),
         { joining: { deviceId, signSecretKey: device.signSecretKey } },
       );
       this.saveWorkspace({ workspaceId, deviceId, serverUrl, name }, device, wsKey);

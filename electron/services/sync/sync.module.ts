@@ -92,7 +92,8 @@ export function createSyncModule(
   return {
     engine: current,
     handlers: {
-      'workspace.create': ({ serverUrl, name }) => current().createWorkspace(serverUrl, name),
+      'workspace.create': ({ serverUrl, name, enrolmentCode }) =>
+        current().createWorkspace(serverUrl, name, enrolmentCode),
       'invites.create': (input) => current().createInvite(input.ttlHours),
       'invites.accept': ({ code }) => current().acceptInvite(code),
       'sync.now': () => syncNow(),

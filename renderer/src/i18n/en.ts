@@ -143,6 +143,8 @@ export const en = {
     SYNC_OFFLINE: 'You are offline. Your changes are kept on this computer.',
     SYNC_UNAUTHORIZED:
       'The sync server did not accept this device. Check the server address, or ask your team to invite this device again.',
+    ENROLMENT_REQUIRED:
+      'This sync server only accepts workspaces your IT approved: enter the enrolment code IT gave you.',
     DEVICE_REVOKED: "This device was removed from your team's account.",
     DELTA_REJECTED: 'The sync server rejected a change.',
     CLOCK_SKEW: "This computer's clock is wrong. Correct the date and time.",
@@ -377,6 +379,7 @@ export const en = {
     createIntro: 'Start a new workspace on your sync server, then invite colleagues and your other devices.',
     serverUrl: 'Sync server address',
     serverUrlHelp: 'Ask your administrator, for example https://sync.example.com.',
+    enrolmentCode: 'Enrolment code (if IT gave you one)',
     workspaceName: 'Workspace name',
     create: 'Create workspace',
     creating: 'Creating workspace…',

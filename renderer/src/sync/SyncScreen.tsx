@@ -28,12 +28,14 @@ function Setup() {
   const [serverUrl, setServerUrl] = useState('');
   const [name, setName] = useState('');
   const [code, setCode] = useState('');
+  const [enrolment, setEnrolment] = useState('');
   const [busy, setBusy] = useState<'create' | 'join' | null>(null);
   const setupMessage = useSetupMessage();
   const [error, setError] = useState<{ info: ErrorInfo; kind: 'create' | 'join' } | null>(null);
   const urlId = useId();
   const nameId = useId();
   const codeId = useId();
+  const enrolmentId = useId();
 
   const run = async (kind: 'create' | 'join', action: () => Promise<unknown>) => {
     setBusy(kind);
@@ -50,7 +52,13 @@ function Setup() {
 
   const create = (event: FormEvent) => {
     event.preventDefault();
-    void run('create', () => call('workspace.create', { serverUrl: serverUrl.trim(), name: name.trim() }));
+    void run('create', () =>
+      call('workspace.create', {
+        serverUrl: serverUrl.trim(),
+        name: name.trim(),
+        ...(enrolment.trim() ? { enrolmentCode: enrolment.trim() } : {}),
+      }),
+    );
   };
   const join = (event: FormEvent) => {
     event.preventDefault();
@@ -96,6 +104,19 @@ function Setup() {
               value={name}
               onChange={(e) => setName(e.target.value)}
               data-testid="sync-workspace-name"
+            />
+          </div>
+          <div className="field">
+            <label htmlFor={enrolmentId}>{t('sync.enrolmentCode')}</label>
+            <input
+              id={enrolmentId}
+              type="password"
+              maxLength={200}
+              autoComplete="off"
+              spellCheck={false}
+              value={enrolment}
+              onChange={(e) => setEnrolment(e.target.value)}
+              data-testid="sync-enrolment-code"
             />
           </div>
           <button type="submit" className="primary" disabled={busy !== null} data-testid="sync-create">

@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -147,6 +147,43 @@ describe('server process: transport rules', () => {
     expect(r.status).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr).toContain('plain HTTP is served only on loopback');
+  });
+
+  it('takes an enrolment code from a file: refuses a short one, requires it, never logs it', async () => {
+    const dir = tempDir('fv-srv-');
+    const short = path.join(dir, 'short');
+    writeFileSync(short, 'too-short\n');
+    const refused = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'server/server.main.ts',
+        '--data',
+        dir,
+        '--port',
+        '0',
+        '--enrolment-token-file',
+        short,
+      ],
+      { cwd: root, encoding: 'utf8', timeout: 25_000 },
+    );
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toContain('at least 16 characters');
+
+    const token = 'ENROLMENT-MARKER-it-approved-7f3a9c';
+    const file = path.join(dir, 'enrolment');
+    writeFileSync(file, `${token}\n`);
+    const server = await startServer(['--data', dir, '--port', '0', '--enrolment-token-file', file]);
+    const a = new TestDevice(server.url);
+    const r = await a.call('POST', syncRoutes.workspaces, {
+      workspaceId: a.deviceId,
+      device: a.registration(),
+    });
+    expect(r.status).toBe(401);
+    expect(r.json).toMatchObject({ error: { code: 'ENROLMENT_REQUIRED' } });
+    await kill(server.child);
+    expect(server.stderr.join('\n')).not.toContain('ENROLMENT-MARKER');
   });
 
   it('serves HTTPS when given --tls-cert and --tls-key', async () => {

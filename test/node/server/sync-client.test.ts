@@ -32,9 +32,9 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function server(limits = {}): Promise<RunningServer> {
+async function server(limits = {}, enrolmentToken?: string): Promise<RunningServer> {
   const storage = SqliteSyncStorage.open(path.join(tempDir('fv-client-'), 'sync.sqlite'));
-  const running = await listen({ storage, limits });
+  const running = await listen({ storage, limits, ...(enrolmentToken ? { enrolmentToken } : {}) });
   cleanups.push(
     () => storage.close(),
     () => running.close(),
@@ -141,6 +141,43 @@ describe('SyncApiClient (shared, runs anywhere) against the real server', () => 
     );
     await slow.createWorkspace(randomId(), a.registration);
     expect(slow.clockOffsetMs).toBeGreaterThan(19 * 60_000);
+  });
+
+  it('creates workspaces on an enrolment-only server with IT’s code only; joining needs none', async () => {
+    const code = 'it-approved-enrolment-7f3a9c';
+    const srv = await server({}, code);
+    const a = device();
+    const ca = new SyncApiClient(srv.url, fetchTransport, {
+      deviceId: a.deviceId,
+      signSecretKey: a.keys.signSecretKey,
+    });
+    const ws = randomId();
+    expect(await codeOf(ca.createWorkspace(ws, a.registration))).toBe('ENROLMENT_REQUIRED');
+    expect(await codeOf(ca.createWorkspace(ws, a.registration, `${code}x`))).toBe('ENROLMENT_REQUIRED');
+    expect(await codeOf(ca.createWorkspace(ws, a.registration, code.slice(1)))).toBe('ENROLMENT_REQUIRED');
+    // Nothing was created by the refused attempts: the same ids work with the code.
+    expect(await codeOf(ca.createWorkspace(ws, a.registration, code))).toBe('ok');
+    // Joining is by invite as always.
+    const b = device();
+    const cb = new SyncApiClient(srv.url, fetchTransport, {
+      deviceId: b.deviceId,
+      signSecretKey: b.keys.signSecretKey,
+    });
+    const inviteId = randomId();
+    const secret = createInviteSecret();
+    await ca.createInvite(ws, {
+      inviteId,
+      wrappedKey: toBase64Url(
+        wrapWorkspaceKey(generateWorkspaceKey(), deriveInviteWrapKey(secret, inviteId, ws), inviteId, ws),
+      ),
+      authPublicKey: toBase64Url(deriveInviteAuthKey(secret, inviteId).publicKey),
+      expiresAt: Date.now() + 60_000,
+    });
+    const proof = signInviteAcceptance(deriveInviteAuthKey(secret, inviteId).secretKey, {
+      inviteId,
+      ...b.registration,
+    });
+    expect((await cb.acceptInvite(inviteId, { device: b.registration, proof })).workspaceId).toBe(ws);
   });
 
   it('maps an unreachable server to SYNC_OFFLINE and throttling to RATE_LIMITED', async () => {

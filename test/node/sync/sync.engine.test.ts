@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createSyncServer } from '../../../server/app';
+import { createSyncServer, type SyncServerOptions } from '../../../server/app';
 import { SqliteSyncStorage } from '../../../server/storage/storage.sqlite';
 import { contactDef, DEFAULT_PIPELINE_ID, dealDef } from '../../../electron/services/crm/crm.entities';
 import { encodeDelta } from '../../../electron/services/sync/sync.delta';
@@ -74,6 +74,28 @@ async function client(name: string, options: Parameters<typeof createClient>[3] 
   );
   clients.push(c);
   return c;
+}
+
+/** Runs `fn` against a second server of its own (its own clock or enrolment rule), then stops it. */
+async function withServer(
+  options: Omit<SyncServerOptions, 'storage'>,
+  fn: (serverUrl: string) => Promise<void>,
+): Promise<void> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'fv-engine-srv-'));
+  const own = SqliteSyncStorage.open(path.join(dir, 'sync.sqlite'));
+  const server = await createSyncServer({ storage: own, ...options });
+  try {
+    await server.listen({ host: '127.0.0.1', port: 0 });
+    const address = server.server.address();
+    if (typeof address !== 'object' || !address) throw new Error('no address');
+    await fn(`http://127.0.0.1:${address.port}`);
+  } finally {
+    const closing = server.close();
+    server.server.closeAllConnections();
+    await closing;
+    await own.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 async function join(a: TestClient, b: TestClient): Promise<void> {
@@ -151,17 +173,10 @@ describe('sync engine', () => {
   });
 
   it('syncs when the laptop clock is 20 minutes behind the server: signatures follow the server clock', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'fv-engine-skew-'));
-    const skewStorage = SqliteSyncStorage.open(path.join(dir, 'sync.sqlite'));
-    const server = await createSyncServer({ storage: skewStorage, clock: () => Date.now() + 20 * 60_000 });
-    await server.listen({ host: '127.0.0.1', port: 0 });
-    const address = server.server.address();
-    if (typeof address !== 'object' || !address) throw new Error('no address');
-    const skewUrl = `http://127.0.0.1:${address.port}`;
-    try {
+    await withServer({ clock: () => Date.now() + 20 * 60_000 }, async (serverUrl) => {
       const a = await client('a');
       const b = await client('b');
-      await a.sync.handlers['workspace.create']({ serverUrl: skewUrl, name: 'T' }, CALL);
+      await a.sync.handlers['workspace.create']({ serverUrl, name: 'T' }, CALL);
       await join(a, b);
       const made = a.crm().create(contactDef, { name: 'from a slow clock' });
       expect((await syncNow(a)).error).toBeNull();
@@ -170,13 +185,31 @@ describe('sync engine', () => {
       expect(db.prepare('SELECT name FROM crm_contacts WHERE id = ?').get(made.id)).toEqual({
         name: 'from a slow clock',
       });
-    } finally {
-      const closing = server.close();
-      server.server.closeAllConnections();
-      await closing;
-      await skewStorage.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
+  });
+
+  it('creates a workspace on an enrolment-only server with the code from IT, and nothing without it', async () => {
+    const enrolmentToken = 'it-approved-enrolment-7f3a9c';
+    await withServer({ enrolmentToken }, async (serverUrl) => {
+      const a = await client('a');
+      await rejectsWith(
+        a.sync.handlers['workspace.create']({ serverUrl, name: 'T' }, CALL),
+        'ENROLMENT_REQUIRED',
+      );
+      await rejectsWith(
+        a.sync.handlers['workspace.create'](
+          { serverUrl, name: 'T', enrolmentCode: 'guess-guess-guess' },
+          CALL,
+        ),
+        'ENROLMENT_REQUIRED',
+      );
+      expect((await a.sync.handlers['sync.status'](undefined, CALL)).state).toBe('not_configured');
+      await a.sync.handlers['workspace.create'](
+        { serverUrl, name: 'T', enrolmentCode: enrolmentToken },
+        CALL,
+      );
+      expect((await syncNow(a)).state).toBe('idle');
+    });
   });
 
   it('quarantines rows a member pushed in another device name or with invalid values; the valid rows of the delta apply', async () => {
