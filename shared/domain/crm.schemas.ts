@@ -24,18 +24,22 @@ export const addressSchema = z.strictObject({
 });
 export type Address = z.infer<typeof addressSchema>;
 
+/** What `emailSchema` accepts once trimmed (at most 254 characters). */
+export const EMAIL_PATTERN = /^[^\s@<>()",;:]+@[^\s@<>()",;:]+\.[^\s@<>()",;:.]{2,}$/;
 export const emailSchema = z
   .string()
   .trim()
   .max(254)
-  .regex(/^[^\s@<>()",;:]+@[^\s@<>()",;:]+\.[^\s@<>()",;:.]{2,}$/)
+  .regex(EMAIL_PATTERN)
   .transform((s) => s.toLowerCase());
+/** What `phoneSchema` accepts once trimmed (at most 40 characters, at least 3 digits). */
+export const PHONE_PATTERN = /^\+?[\d\s().\-/]*\d[\d\s().\-/]*$/;
 /** A phone number as typed: at least 3 digits, only phone punctuation. */
 export const phoneSchema = z
   .string()
   .trim()
   .max(40)
-  .regex(/^\+?[\d\s().\-/]*\d[\d\s().\-/]*$/)
+  .regex(PHONE_PATTERN)
   .refine((s) => s.replace(/\D/g, '').length >= 3);
 
 export const consentSchema = z.strictObject({

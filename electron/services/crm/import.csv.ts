@@ -2,8 +2,8 @@ import Papa from 'papaparse';
 import type { z } from 'zod';
 import {
   contactCreateSchema,
-  emailSchema,
-  phoneSchema,
+  EMAIL_PATTERN,
+  PHONE_PATTERN,
   userRefSchema,
 } from '../../../shared/domain/crm.schemas';
 import { AppError } from '../../../shared/errors';
@@ -175,6 +175,21 @@ export function fitsContact(f: Record<string, unknown>): boolean {
   );
 }
 
+/**
+ * `emailSchema`'s result for one cell without zod's per-call cost (the same checks on the same
+ * pattern); null where the schema fails. An import validates hundreds of thousands of them.
+ */
+export function quickEmail(raw: string): string | null {
+  const t = raw.trim();
+  return t.length <= 254 && EMAIL_PATTERN.test(t) ? t.toLowerCase() : null;
+}
+
+/** `phoneSchema`'s result the same way (same pattern, length and digit count); null where it fails. */
+export function quickPhone(raw: string): string | null {
+  const t = raw.trim();
+  return t.length <= 40 && PHONE_PATTERN.test(t) && t.replace(/\D/g, '').length >= 3 ? t : null;
+}
+
 /** Parses the file and maps its columns; throws VALIDATION when it cannot be imported at all. */
 function parseFile(input: ImportInput): ParsedFile {
   const text = input.csv.startsWith('\ufeff') ? input.csv.slice(1) : input.csv;
@@ -275,8 +290,8 @@ function analyse(
           break;
         case 'email':
           for (const e of splitMulti(raw)) {
-            const p = emailSchema.safeParse(e);
-            if (p.success) emails.push(p.data);
+            const p = quickEmail(e);
+            if (p !== null) emails.push(p);
             else bad(r, headers[c]!, 'invalid_email');
           }
           break;
@@ -284,8 +299,8 @@ function analyse(
           for (const ph of raw.split(/[;\n]/)) {
             const t = ph.trim();
             if (!t) continue;
-            const p = phoneSchema.safeParse(t);
-            if (p.success) phones.push(p.data);
+            const p = quickPhone(t);
+            if (p !== null) phones.push(p);
             else bad(r, headers[c]!, 'invalid_phone');
           }
           break;

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fitsContact } from '../../../electron/services/crm/import.csv';
-import { contactCreateSchema } from '../../../shared/domain/crm.schemas';
+import { fitsContact, quickEmail, quickPhone } from '../../../electron/services/crm/import.csv';
+import { contactCreateSchema, emailSchema, phoneSchema } from '../../../shared/domain/crm.schemas';
 
 const str = (max: number) =>
   fc.oneof(
@@ -38,6 +38,42 @@ describe('import validation fast path', () => {
         // Values the importer builds are trimmed already; the fast path may only pass those, unchanged.
         expect(parsed.success).toBe(true);
         if (parsed.success) expect(parsed.data).toEqual(fields);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('checks e-mail addresses and phone numbers exactly as their schemas do', () => {
+    const pad = fc.constantFrom('', ' ', '\t', '  ');
+    const cell = (core: fc.Arbitrary<string>) => fc.tuple(pad, core, pad).map(([a, b, c]) => a + b + c);
+    const email = fc.oneof(
+      fc.emailAddress(),
+      fc.string({ maxLength: 40 }),
+      fc.constantFrom(
+        'A@B.CD',
+        'a@b.c',
+        'a@@b.cd',
+        'a b@c.de',
+        'x@y.'.padEnd(300, 'z'),
+        `${'a'.repeat(250)}@b.cd`,
+      ),
+    );
+    const phone = fc.oneof(
+      fc.stringMatching(/^\+?[\d\s().\-/]{0,45}$/),
+      fc.string({ maxLength: 20 }),
+      fc.constantFrom('12', '1-2', '+86 190 1234 5678', '(030) 123', '123x', '+'.padEnd(41, '1')),
+    );
+    fc.assert(
+      fc.property(cell(email), (raw) => {
+        const z = emailSchema.safeParse(raw);
+        expect(quickEmail(raw)).toBe(z.success ? z.data : null);
+      }),
+      { numRuns: 2000 },
+    );
+    fc.assert(
+      fc.property(cell(phone), (raw) => {
+        const z = phoneSchema.safeParse(raw);
+        expect(quickPhone(raw)).toBe(z.success ? z.data : null);
       }),
       { numRuns: 2000 },
     );
