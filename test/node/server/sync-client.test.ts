@@ -13,19 +13,13 @@ import {
   unwrapWorkspaceKey,
   wrapWorkspaceKey,
 } from '../../../shared/sync/invite';
+import { fetchTransport } from '../../../electron/services/sync/sync.http';
 import { SyncApiClient, type HttpTransport } from '../../../shared/sync/sync.client';
 import { tempDir } from '../support/tmp';
 import { listen, type RunningServer } from './harness';
 
-/** What Electron main would plug in: Node's fetch. */
-const fetchTransport: HttpTransport = async (r) => {
-  const response = await fetch(r.url, {
-    method: r.method,
-    headers: r.headers,
-    body: r.body ? Buffer.from(r.body) : undefined,
-  });
-  return { status: response.status, text: await response.text(), headers: response.headers };
-};
+/** What Electron main plugs in: Node's fetch. */
+const transport = fetchTransport({});
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -65,16 +59,42 @@ async function codeOf(promise: Promise<unknown>): Promise<string> {
   }
 }
 
+/** `ca` invites into `ws` (the workspace key wrapped for the invite) and device `b` joins through `cb`. */
+async function inviteAndJoin(
+  ca: SyncApiClient,
+  cb: SyncApiClient,
+  b: ReturnType<typeof device>,
+  ws: string,
+  key: ReturnType<typeof generateWorkspaceKey>,
+) {
+  const inviteId = randomId();
+  const secret = createInviteSecret();
+  await ca.createInvite(ws, {
+    inviteId,
+    wrappedKey: toBase64Url(wrapWorkspaceKey(key, deriveInviteWrapKey(secret, inviteId, ws), inviteId, ws)),
+    authPublicKey: toBase64Url(deriveInviteAuthKey(secret, inviteId).publicKey),
+    expiresAt: Date.now() + 60_000,
+  });
+  const accepted = await cb.acceptInvite(inviteId, {
+    device: b.registration,
+    proof: signInviteAcceptance(deriveInviteAuthKey(secret, inviteId).secretKey, {
+      inviteId,
+      ...b.registration,
+    }),
+  });
+  return { inviteId, secret, accepted };
+}
+
 describe('SyncApiClient (shared, runs anywhere) against the real server', () => {
   it('drives the whole protocol: workspace, invite, push, pull, wait, revoke', async () => {
     const srv = await server();
     const a = device();
     const b = device();
-    const ca = new SyncApiClient(srv.url + '/', fetchTransport, {
+    const ca = new SyncApiClient(srv.url + '/', transport, {
       deviceId: a.deviceId,
       signSecretKey: a.keys.signSecretKey,
     });
-    const cb = new SyncApiClient(srv.url, fetchTransport, {
+    const cb = new SyncApiClient(srv.url, transport, {
       deviceId: b.deviceId,
       signSecretKey: b.keys.signSecretKey,
     });
@@ -83,21 +103,7 @@ describe('SyncApiClient (shared, runs anywhere) against the real server', () => 
     const key = generateWorkspaceKey();
     await ca.createWorkspace(ws, a.registration);
 
-    const inviteId = randomId();
-    const secret = createInviteSecret();
-    await ca.createInvite(ws, {
-      inviteId,
-      wrappedKey: toBase64Url(wrapWorkspaceKey(key, deriveInviteWrapKey(secret, inviteId, ws), inviteId, ws)),
-      authPublicKey: toBase64Url(deriveInviteAuthKey(secret, inviteId).publicKey),
-      expiresAt: Date.now() + 60_000,
-    });
-    const accepted = await cb.acceptInvite(inviteId, {
-      device: b.registration,
-      proof: signInviteAcceptance(deriveInviteAuthKey(secret, inviteId).secretKey, {
-        inviteId,
-        ...b.registration,
-      }),
-    });
+    const { inviteId, secret, accepted } = await inviteAndJoin(ca, cb, b, ws, key);
     const bKey = unwrapWorkspaceKey(
       fromBase64Url(accepted.wrappedKey),
       deriveInviteWrapKey(secret, inviteId, accepted.workspaceId),
@@ -135,7 +141,7 @@ describe('SyncApiClient (shared, runs anywhere) against the real server', () => 
     const a = device();
     const slow = new SyncApiClient(
       srv.url,
-      fetchTransport,
+      transport,
       { deviceId: a.deviceId, signSecretKey: a.keys.signSecretKey },
       () => Date.now() - 20 * 60_000,
     );
@@ -147,7 +153,7 @@ describe('SyncApiClient (shared, runs anywhere) against the real server', () => 
     const code = 'it-approved-enrolment-7f3a9c';
     const srv = await server({}, code);
     const a = device();
-    const ca = new SyncApiClient(srv.url, fetchTransport, {
+    const ca = new SyncApiClient(srv.url, transport, {
       deviceId: a.deviceId,
       signSecretKey: a.keys.signSecretKey,
     });
@@ -159,31 +165,18 @@ describe('SyncApiClient (shared, runs anywhere) against the real server', () => 
     expect(await codeOf(ca.createWorkspace(ws, a.registration, code))).toBe('ok');
     // Joining is by invite as always.
     const b = device();
-    const cb = new SyncApiClient(srv.url, fetchTransport, {
+    const cb = new SyncApiClient(srv.url, transport, {
       deviceId: b.deviceId,
       signSecretKey: b.keys.signSecretKey,
     });
-    const inviteId = randomId();
-    const secret = createInviteSecret();
-    await ca.createInvite(ws, {
-      inviteId,
-      wrappedKey: toBase64Url(
-        wrapWorkspaceKey(generateWorkspaceKey(), deriveInviteWrapKey(secret, inviteId, ws), inviteId, ws),
-      ),
-      authPublicKey: toBase64Url(deriveInviteAuthKey(secret, inviteId).publicKey),
-      expiresAt: Date.now() + 60_000,
-    });
-    const proof = signInviteAcceptance(deriveInviteAuthKey(secret, inviteId).secretKey, {
-      inviteId,
-      ...b.registration,
-    });
-    expect((await cb.acceptInvite(inviteId, { device: b.registration, proof })).workspaceId).toBe(ws);
+    const { accepted } = await inviteAndJoin(ca, cb, b, ws, generateWorkspaceKey());
+    expect(accepted.workspaceId).toBe(ws);
   });
 
   it('maps an unreachable server to SYNC_OFFLINE and throttling to RATE_LIMITED', async () => {
     const srv = await server({ rateMax: 2 });
     const a = device();
-    const client = new SyncApiClient(srv.url, fetchTransport, {
+    const client = new SyncApiClient(srv.url, transport, {
       deviceId: a.deviceId,
       signSecretKey: a.keys.signSecretKey,
     });

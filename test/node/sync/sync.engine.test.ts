@@ -27,13 +27,18 @@ let url = '';
 let storageDir = '';
 const clients: TestClient[] = [];
 
+/** Listens on loopback (`port` 0: any free one) and returns the server's URL. */
+async function listenOn(server: FastifyInstance, port: number): Promise<string> {
+  await server.listen({ host: '127.0.0.1', port });
+  const address = server.server.address();
+  if (typeof address !== 'object' || !address) throw new Error('no address');
+  return `http://127.0.0.1:${address.port}`;
+}
+
 async function startServer(): Promise<void> {
   app = await createSyncServer({ storage });
-  await app.listen({ host: '127.0.0.1', port });
-  const address = app.server.address();
-  if (typeof address !== 'object' || !address) throw new Error('no address');
-  port = address.port;
-  url = `http://127.0.0.1:${port}`;
+  url = await listenOn(app, port);
+  port = Number(new URL(url).port);
 }
 
 beforeAll(async () => {
@@ -52,10 +57,10 @@ afterEach(async () => {
   if (!app.server.listening) await startServer();
 });
 
-/** Closes the server without waiting for keep-alive or long-poll connections of stopped clients. */
-async function closeServer(): Promise<void> {
-  const closing = app.close();
-  app.server.closeAllConnections();
+/** Closes a server without waiting for keep-alive or long-poll connections of stopped clients. */
+async function closeServer(server: FastifyInstance = app): Promise<void> {
+  const closing = server.close();
+  server.server.closeAllConnections();
   await closing;
 }
 
@@ -85,14 +90,9 @@ async function withServer(
   const own = SqliteSyncStorage.open(path.join(dir, 'sync.sqlite'));
   const server = await createSyncServer({ storage: own, ...options });
   try {
-    await server.listen({ host: '127.0.0.1', port: 0 });
-    const address = server.server.address();
-    if (typeof address !== 'object' || !address) throw new Error('no address');
-    await fn(`http://127.0.0.1:${address.port}`);
+    await fn(await listenOn(server, 0));
   } finally {
-    const closing = server.close();
-    server.server.closeAllConnections();
-    await closing;
+    await closeServer(server);
     await own.close();
     rmSync(dir, { recursive: true, force: true });
   }
