@@ -68,8 +68,7 @@ type PartKey = (typeof PARTS)[number]['key'];
  */
 export class SearchRepository {
   private readonly docGet: Statement<[string], StoredDoc & { rowid: number }>;
-  private readonly docIns: Statement<[string, string, string, string, string, string]>;
-  private readonly docInsAt: Statement<(string | number)[]>;
+  private readonly docInsAt: Statement<(string | number | null)[]>;
   private readonly docInsMany: Statement<(string | number)[]>;
   private readonly docUpd: Statement<[string, string, string, string, number]>;
   private readonly docDel: Statement<[number]>;
@@ -88,14 +87,10 @@ export class SearchRepository {
     this.docGet = db.prepare(
       'SELECT rowid, title, body, digits, emails FROM crm_search_docs WHERE record_id = ?',
     );
-    this.docIns = db.prepare(
-      `INSERT INTO crm_search_docs (entity, record_id, title, body, digits, emails)
-       VALUES (?, ?, ?, ?, ?, ?)`,
-    );
     const docRow = '(?, ?, ?, ?, ?, ?, ?)';
     const insAt =
       'INSERT INTO crm_search_docs (rowid, entity, record_id, title, body, digits, emails) VALUES';
-    this.docInsAt = db.prepare(`${insAt} ${docRow}`);
+    this.docInsAt = db.prepare<(string | number | null)[]>(`${insAt} ${docRow}`);
     this.docInsMany = db.prepare(
       `${insAt} ${Array.from({ length: DOCS_PER_INSERT }, () => docRow).join(', ')}`,
     );
@@ -167,8 +162,10 @@ export class SearchRepository {
     const next = stored(doc);
     const old = isNew ? undefined : this.docGet.get(recordId);
     if (old === undefined) {
+      // A null rowid: SQLite picks the next one.
       const rowid = Number(
-        this.docIns.run(entity, recordId, next.title, next.body, next.digits, next.emails).lastInsertRowid,
+        this.docInsAt.run(null, entity, recordId, next.title, next.body, next.digits, next.emails)
+          .lastInsertRowid,
       );
       for (const p of PARTS) this.add[p.key].run(rowid, next);
       return;
