@@ -1,0 +1,348 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { randomBytes } from 'node:crypto';
+import { encodeDelta } from '../../../../electron/services/sync/sync.delta';
+import { formatHlc } from '../../../../shared/domain/hlc';
+import { uuidv7 } from '../../../../shared/domain/ids';
+import type { ChannelInput, ChannelName, ChannelOutput } from '../../../../shared/ipc/contract';
+import { generateDeviceKeys, randomId } from '../../../../shared/sync/device-keys';
+import { fromBase64Url, toBase64Url } from '../../../../shared/sync/encoding';
+import { sealDelta, type WorkspaceKey } from '../../../../shared/sync/envelope';
+import {
+  deriveInviteAuthKey,
+  deriveInviteWrapKey,
+  parseInviteCode,
+  signInviteAcceptance,
+  unwrapWorkspaceKey,
+} from '../../../../shared/sync/invite';
+import { SyncApiClient, type HttpTransport } from '../../../../shared/sync/sync.client';
+import { RpcClient } from '../../support/rpc-client';
+
+/**
+ * Real processes for the acceptance suite: the sync server (`server/server.main.ts`) and dev hosts
+ * (`electron/devhost/host.main.ts`), each a child process on loopback, driven only over HTTP and
+ * JSON-RPC. Every child is tracked by its `Cluster` and stopped in `stop()`, even after a failure.
+ */
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
+const READY_TIMEOUT_MS = 30_000;
+const RPC_TIMEOUT_MS = 30_000;
+const KILL_AFTER_MS = 4_000;
+
+/** A failed JSON-RPC call: `code` is the application's `error.data.code` (or the JSON-RPC code). */
+export class RpcFailure extends Error {
+  constructor(
+    readonly method: string,
+    readonly code: string,
+    detail: string,
+  ) {
+    super(`${method} failed with ${code}: ${detail}`);
+  }
+}
+
+/** A started child with its ready line and the tail of its stderr (for failure messages). */
+interface Started {
+  readonly child: ChildProcess;
+  readonly ready: Record<string, unknown>;
+  readonly stderrTail: () => string;
+}
+
+function spawnReady(label: string, args: readonly string[]): Promise<Started> {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NODE_ENV: 'test' },
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString('utf8')).slice(-8_000);
+  });
+  const stderrTail = () => stderr.slice(-3_000);
+  const lines = createInterface({ input: child.stdout });
+  return new Promise<Started>((resolve, reject) => {
+    const fail = (why: string) => {
+      clearTimeout(timer);
+      lines.close();
+      child.kill('SIGKILL');
+      reject(new Error(`${label} ${why}: ${stderrTail()}`));
+    };
+    const timer = setTimeout(() => fail(`not ready within ${READY_TIMEOUT_MS} ms`), READY_TIMEOUT_MS);
+    child.once('exit', (code, signal) => fail(`exited (${code ?? signal}) before it was ready`));
+    lines.on('line', (line) => {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(line);
+      } catch {
+        return;
+      }
+      if (typeof parsed !== 'object' || parsed === null || !('event' in parsed)) return;
+      if (parsed.event !== 'ready') return;
+      clearTimeout(timer);
+      child.removeAllListeners('exit');
+      resolve({ child, ready: parsed, stderrTail });
+    });
+  });
+}
+
+/** SIGTERM, then SIGKILL if the child is still there after a few seconds. Resolves once it exited. */
+export async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), KILL_AFTER_MS);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** The real sync server as a child process. */
+export interface ServerProcess {
+  readonly url: string;
+  readonly dataDir: string;
+  readonly child: ChildProcess;
+  readonly stderrTail: () => string;
+}
+
+/** One dev host (the shipped composition root behind JSON-RPC) as a child process. */
+export class HostProcess {
+  constructor(
+    readonly name: string,
+    readonly dataDir: string,
+    readonly child: ChildProcess,
+    readonly rpc: RpcClient,
+    readonly stderrTail: () => string,
+  ) {}
+
+  /** Calls a channel and returns its result; throws `RpcFailure` with the error code otherwise. */
+  async call<C extends ChannelName>(channel: C, input?: ChannelInput<C>): Promise<ChannelOutput<C>> {
+    const reply = await this.attempt(channel, input);
+    if (!reply.ok) throw new RpcFailure(`${this.name} ${channel}`, reply.code, reply.message);
+    return reply.result;
+  }
+
+  /** Calls a channel and reports success or the error code; never throws for an application error. */
+  async attempt<C extends ChannelName>(
+    channel: C,
+    input?: ChannelInput<C>,
+  ): Promise<{ ok: true; result: ChannelOutput<C> } | { ok: false; code: string; message: string }> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) {
+      throw new Error(`${this.name} is not running: ${this.stderrTail()}`);
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`${this.name} ${channel}: no answer within ${RPC_TIMEOUT_MS} ms`)),
+        RPC_TIMEOUT_MS,
+      );
+    });
+    try {
+      const reply = await Promise.race([this.rpc.call(channel, input), timeout]);
+      if (reply.error) {
+        return {
+          ok: false,
+          code: reply.error.data?.code ?? String(reply.error.code),
+          message: reply.error.message,
+        };
+      }
+      return { ok: true, result: reply.result as ChannelOutput<C> };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+/** A set of processes for one test file, with one temporary root; `stop()` ends and removes all. */
+export class Cluster {
+  readonly root = mkdtempSync(path.join(tmpdir(), 'fv-accept-'));
+  private readonly children: ChildProcess[] = [];
+  private readonly clients: RpcClient[] = [];
+
+  async startServer(): Promise<ServerProcess> {
+    const dataDir = mkdtempSync(path.join(this.root, 'server-'));
+    const started = await this.track(
+      spawnReady('sync server', ['server/server.main.ts', '--data', dataDir, '--port', '0']),
+    );
+    const url = started.ready.url;
+    if (typeof url !== 'string') throw new Error('sync server ready line has no url');
+    return { url, dataDir, child: started.child, stderrTail: started.stderrTail };
+  }
+
+  async startHost(name: string): Promise<HostProcess> {
+    const dataDir = mkdtempSync(path.join(this.root, `host-${name}-`));
+    const started = await this.track(
+      spawnReady(`dev host ${name}`, ['electron/devhost/host.main.ts', '--data', dataDir, '--port', '0']),
+    );
+    const rpcUrl = started.ready.rpcUrl;
+    if (typeof rpcUrl !== 'string') throw new Error(`dev host ${name} ready line has no rpcUrl`);
+    const rpc = await RpcClient.connect(rpcUrl);
+    this.clients.push(rpc);
+    return new HostProcess(name, dataDir, started.child, rpc, started.stderrTail);
+  }
+
+  /** Closes every RPC connection, stops every child (SIGTERM, then SIGKILL) and removes the files. */
+  async stop(): Promise<void> {
+    for (const c of this.clients) c.close();
+    await Promise.all(this.children.map((c) => stopChild(c)));
+    rmSync(this.root, { recursive: true, force: true });
+  }
+
+  private async track(starting: Promise<Started>): Promise<Started> {
+    const started = await starting;
+    this.children.push(started.child);
+    return started;
+  }
+}
+
+/** Every file below `dir`, as paths relative to it (directories end with `/`); [] when it is gone. */
+export function listTree(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (rel: string) => {
+    let entries;
+    try {
+      entries = readdirSync(path.join(dir, rel), { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const child = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) {
+        out.push(`${child}/`);
+        walk(child);
+      } else out.push(child);
+    }
+  };
+  walk('');
+  return out.sort();
+}
+
+/** Polls `probe` until it returns true or `timeoutMs` passes; returns the last answer. */
+export async function waitFor(probe: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await probe()) return true;
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+/**
+ * Sets up host A as the creator of a workspace on `serverUrl` and each joiner as a member through
+ * an invite A created; returns nothing but leaves every vault unlocked and synced once.
+ */
+export async function formWorkspace(
+  serverUrl: string,
+  creator: HostProcess,
+  joiners: readonly HostProcess[],
+): Promise<void> {
+  await creator.call('vault.setup');
+  await creator.call('workspace.create', { serverUrl, name: 'Acceptance team' });
+  for (const joiner of joiners) {
+    const { code } = await creator.call('invites.create', { ttlHours: 1 });
+    await joiner.call('vault.setup');
+    await joiner.call('invites.accept', { code });
+  }
+  for (const host of [creator, ...joiners]) await host.call('sync.now');
+}
+
+const fetchHttp: HttpTransport = async ({ method, url, headers, body }) => {
+  const response = await fetch(url, {
+    method,
+    headers,
+    body: body ? Buffer.from(body) : undefined,
+    signal: AbortSignal.timeout(RPC_TIMEOUT_MS),
+  });
+  return { status: response.status, text: await response.text(), headers: response.headers };
+};
+
+/** Random letters and digits only: no `-`, so `<crmId>-<suffix>` splits unambiguously. */
+function alnum(length: number): string {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+  return Array.from(randomBytes(length), (b) => alphabet[b % alphabet.length]).join('');
+}
+
+/** One op as the hostile member writes it: any entity, any record id, any field values. */
+export interface HostileOp {
+  readonly entity: string;
+  readonly recordId: string;
+  readonly fields: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * A workspace member that is not the app: it joins through a real invite like a device would, so it
+ * holds the workspace key and its deltas authenticate, then pushes whatever ops it likes. Its server
+ * device id is `<crmId>-<suffix>` and its ops are stamped with `<crmId>`, as the engine names devices.
+ */
+export class HostileMember {
+  readonly crmDeviceId = alnum(12);
+  readonly deviceId = `${this.crmDeviceId}-${alnum(8)}`;
+  private readonly keys = generateDeviceKeys();
+  private api: SyncApiClient | undefined;
+  private workspaceId = '';
+  private workspaceKey: WorkspaceKey | undefined;
+  private lastWall = 0;
+  private counter = 0;
+
+  /** Accepts an invite code (as `invites.create` returned it) and unwraps the workspace key. */
+  async join(code: string): Promise<void> {
+    const invite = parseInviteCode(code);
+    this.api = new SyncApiClient(invite.serverUrl, fetchHttp, {
+      deviceId: this.deviceId,
+      signSecretKey: this.keys.signSecretKey,
+    });
+    const device = {
+      deviceId: this.deviceId,
+      signPublicKey: toBase64Url(this.keys.signPublicKey),
+      boxPublicKey: toBase64Url(this.keys.boxPublicKey),
+    };
+    const auth = deriveInviteAuthKey(invite.secret, invite.inviteId);
+    const proof = signInviteAcceptance(auth.secretKey, { inviteId: invite.inviteId, ...device });
+    auth.secretKey.fill(0);
+    const accepted = await this.api.acceptInvite(invite.inviteId, { device, proof });
+    const wrapKey = deriveInviteWrapKey(invite.secret, invite.inviteId, accepted.workspaceId);
+    this.workspaceKey = unwrapWorkspaceKey(
+      fromBase64Url(accepted.wrappedKey),
+      wrapKey,
+      invite.inviteId,
+      accepted.workspaceId,
+    );
+    wrapKey.fill(0);
+    this.workspaceId = accepted.workspaceId;
+  }
+
+  /** Seals `op` alone into one delta, bound to this device and signed by it, and pushes it. */
+  async push(op: HostileOp): Promise<void> {
+    if (!this.api || !this.workspaceKey) throw new Error('the hostile member has not joined');
+    const plaintext = encodeDelta([
+      {
+        opId: uuidv7(),
+        entity: op.entity,
+        recordId: op.recordId,
+        hlc: this.stamp(),
+        fields: JSON.stringify(op.fields),
+      },
+    ]);
+    const deltaId = randomId();
+    const envelope = sealDelta(
+      plaintext,
+      { workspaceId: this.workspaceId, deviceId: this.deviceId, deltaId },
+      this.workspaceKey,
+    );
+    const pushed = await this.api.push(this.workspaceId, [{ deltaId, envelope: toBase64Url(envelope) }]);
+    if (pushed.results.length !== 1 || pushed.results[0]!.duplicate) {
+      throw new Error(`the server did not append the delta: ${JSON.stringify(pushed)}`);
+    }
+  }
+
+  /** A fresh HLC stamp of this device, strictly increasing. */
+  private stamp(): string {
+    const wall = Date.now();
+    if (wall > this.lastWall) {
+      this.lastWall = wall;
+      this.counter = 0;
+    } else this.counter += 1;
+    return formatHlc({ wall: this.lastWall, counter: this.counter, deviceId: this.crmDeviceId });
+  }
+}
