@@ -59,11 +59,11 @@ export type AppendFailure = { readonly kind: 'conflict'; readonly deltaId: strin
 
 /**
  * Everything the sync server keeps. All state lives here (never in a server process), so any number
- * of server instances can share one storage. Implementations: SQLite file, PostgreSQL, in-memory.
- * Every method is atomic.
+ * of server instances can share one storage. One implementation of the rules (`SqlSyncStorage`,
+ * storage.rules.ts) over two SQL dialects: a SQLite file and PostgreSQL. Every method is atomic.
  */
 export interface SyncStorage {
-  readonly kind: 'sqlite' | 'postgres' | 'memory';
+  readonly kind: 'sqlite' | 'postgres';
   /** Creates the workspace with its first device. `exists` when the workspace id is taken, `device_exists` when the device id is. */
   createWorkspace(workspaceId: string, device: DeviceRecord): Promise<'created' | 'exists' | 'device_exists'>;
   getDevice(deviceId: string): Promise<DeviceRecord | null>;
@@ -115,6 +115,7 @@ export interface SyncStorage {
   close(): Promise<void>;
 }
 
+/** Byte-wise equality (constant time is not needed: both sides are stored ciphertext or public keys). */
 export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   return (
     a.length === b.length &&

@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -396,7 +397,9 @@ describe.each([sqlite, postgres])('sync API over HTTP: $name', (backend) => {
     expect(secrets.length).toBeGreaterThan(20);
     if (backend.name === 'sqlite') {
       // Flush the WAL into the main file too, so both are scanned with content.
-      (storage as unknown as { db: { pragma(s: string): unknown } }).db.pragma('wal_checkpoint(PASSIVE)');
+      const db = new Database(location);
+      db.pragma('wal_checkpoint(PASSIVE)');
+      db.close();
     }
     expectAbsentFrom(await backend.files(location), secrets, someWorkspaceId);
   });

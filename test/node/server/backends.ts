@@ -3,7 +3,6 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, beforeAll } from 'vitest';
-import { MemorySyncStorage } from '../../../server/storage/storage.memory';
 import { PostgresSyncStorage } from '../../../server/storage/storage.postgres';
 import { SqliteSyncStorage } from '../../../server/storage/storage.sqlite';
 import type { SyncStorage } from '../../../server/storage/storage';
@@ -15,11 +14,11 @@ import { tempDir } from '../support/tmp';
  * storage; `reopen()` a second handle on the same data (a restart, or another server instance).
  */
 export interface Backend {
-  readonly name: 'sqlite' | 'postgres' | 'memory';
+  readonly name: 'sqlite' | 'postgres';
   /** A new empty store; `location` identifies it for `reopen`. */
   open(): Promise<{ storage: SyncStorage; location: string }>;
   reopen(location: string): Promise<SyncStorage>;
-  /** Every byte the backend has on disk for `location` (memory: none). */
+  /** Every byte the backend has on disk for `location`. */
   diskFiles(location: string): Promise<string[]>;
 }
 
@@ -79,20 +78,6 @@ export const postgresBackend: Backend = {
     const c = requireCluster();
     await c.checkpoint();
     return walk(c.dataDir);
-  },
-};
-
-export const memoryBackend: Backend = {
-  name: 'memory',
-  open() {
-    const storage = new MemorySyncStorage();
-    return Promise.resolve({ storage, location: 'memory' });
-  },
-  reopen() {
-    return Promise.reject(new Error('memory storage cannot be reopened'));
-  },
-  diskFiles() {
-    return Promise.resolve([]);
   },
 };
 

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { randomId } from '../../../shared/sync/device-keys';
 import type { DeviceRecord, InviteRecord, SyncStorage } from '../../../server/storage/storage';
-import { memoryBackend, postgresBackend, sqliteBackend, usePostgresCluster, type Backend } from './backends';
+import { postgresBackend, sqliteBackend, usePostgresCluster, type Backend } from './backends';
 
 function device(workspaceId: string, overrides: Partial<DeviceRecord> = {}): DeviceRecord {
   return {
@@ -36,7 +36,7 @@ function invite(workspaceId: string, createdBy: string, overrides: Partial<Invit
 const env = (n: number) => new Uint8Array(randomBytes(n));
 
 /** The one storage suite: every backend must behave identically. */
-describe.each([sqliteBackend, postgresBackend, memoryBackend])('storage: $name', (backend: Backend) => {
+describe.each([sqliteBackend, postgresBackend])('storage: $name', (backend: Backend) => {
   // Only this backend's tests depend on the cluster (and fail, never skip, without it).
   if (backend.name === 'postgres') usePostgresCluster();
   const open: SyncStorage[] = [];
@@ -248,30 +248,23 @@ describe.each([sqliteBackend, postgresBackend, memoryBackend])('storage: $name',
     expect(await storage.consumeNonce(dev, 'nonce-aaaaaaaaaaaaaaaa', 300)).toBe(true);
   });
 
-  // The memory store is the benchmarks' baseline, not durable by design: the reopen case is for the real ones.
-  if (backend.name !== 'memory')
-    it('keeps everything across a reopen (durable)', async () => {
-      const { storage, location } = await fresh();
-      const { ws, first } = await workspace(storage);
-      const inv = invite(ws, first.deviceId);
-      await storage.createInvite(inv);
-      const deltas = Array.from({ length: 5 }, () => ({ deltaId: randomId(), envelope: env(64) }));
-      await storage.appendDeltas(ws, first.deviceId, deltas, 7);
-      await storage.close();
-      open.splice(open.indexOf(storage), 1);
-      const again = await backend.reopen(location);
-      open.push(again);
-      expect(await again.getDevice(first.deviceId)).toEqual(first);
-      expect(await again.getInvite(inv.inviteId)).toEqual(inv);
-      expect((await again.pullDeltas(ws, 0, 10, 1 << 20)).map((d) => [d.deltaId, d.envelope])).toEqual(
-        deltas.map((d) => [d.deltaId, d.envelope]),
-      );
-      const next = await again.appendDeltas(
-        ws,
-        first.deviceId,
-        [{ deltaId: randomId(), envelope: env(8) }],
-        8,
-      );
-      expect(Array.isArray(next) && next[0]?.seq).toBe(6);
-    });
+  it('keeps everything across a reopen (durable)', async () => {
+    const { storage, location } = await fresh();
+    const { ws, first } = await workspace(storage);
+    const inv = invite(ws, first.deviceId);
+    await storage.createInvite(inv);
+    const deltas = Array.from({ length: 5 }, () => ({ deltaId: randomId(), envelope: env(64) }));
+    await storage.appendDeltas(ws, first.deviceId, deltas, 7);
+    await storage.close();
+    open.splice(open.indexOf(storage), 1);
+    const again = await backend.reopen(location);
+    open.push(again);
+    expect(await again.getDevice(first.deviceId)).toEqual(first);
+    expect(await again.getInvite(inv.inviteId)).toEqual(inv);
+    expect((await again.pullDeltas(ws, 0, 10, 1 << 20)).map((d) => [d.deltaId, d.envelope])).toEqual(
+      deltas.map((d) => [d.deltaId, d.envelope]),
+    );
+    const next = await again.appendDeltas(ws, first.deviceId, [{ deltaId: randomId(), envelope: env(8) }], 8);
+    expect(Array.isArray(next) && next[0]?.seq).toBe(6);
+  });
 });
