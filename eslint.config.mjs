@@ -8,11 +8,15 @@ import layers from './tools/eslint-layers.mjs';
 
 /**
  * Layer rules (DEVELOPERS.md): lint enforces where code may reach, not just the docs.
- *  - shared/   imports nothing of the repo outside shared/, no Node built-ins, no electron
- *              (and no DOM: tsconfig.shared.json has no DOM lib)
- *  - renderer/ imports only renderer/ and shared/; no Node built-ins, no electron
- *  - server/   imports only server/ and shared/; no electron
- *  - electron/services and electron/devhost are plain Node: no electron, no shell, no UI
+ *  - shared/            imports nothing of the repo outside shared/, no Node built-ins, no electron
+ *                       (and no DOM: tsconfig.shared.json has no DOM lib)
+ *  - renderer/          imports only renderer/ and shared/; no Node built-ins, no electron
+ *  - server/            imports only server/ and shared/; no electron
+ *  - electron/services  plain Node: no electron, no shell, no dev host, no UI
+ *  - electron/devhost   plain Node: services and shared/, no electron, no shell, no UI
+ *  - electron/main      the shell: services and shared/, never the dev host or the preload
+ *  - electron/preload   only `electron` and the IPC contract; no Node built-ins (it runs sandboxed)
+ * Everywhere: no runtime import cycles, no `as unknown as`.
  */
 const noElectron = {
   name: 'electron',
@@ -22,6 +26,18 @@ const nodeBuiltins = builtinModules
   .filter((m) => !m.startsWith('_'))
   .map((name) => ({ name, message: 'No Node built-ins in this layer.' }));
 const noNodePattern = { group: ['node:*'], message: 'No Node built-ins in this layer.' };
+
+/** A double cast compiles anything into anything; parse or narrow the value instead. */
+const noDoubleCast = [
+  {
+    selector: "TSAsExpression > TSAsExpression.expression[typeAnnotation.type='TSUnknownKeyword']",
+    message: 'No `as unknown as`: validate (zod) or narrow the value, or fix the type it comes from.',
+  },
+  {
+    selector: "TSTypeAssertion > TSTypeAssertion.expression[typeAnnotation.type='TSUnknownKeyword']",
+    message: 'No `<T><unknown>` double cast: validate (zod) or narrow the value, or fix the type it comes from.',
+  },
+];
 
 const layerMap = {
   root: import.meta.dirname,
@@ -41,15 +57,29 @@ const layerMap = {
     { name: 'server/', from: ['server'], allow: ['server', 'shared'], why: 'server/ imports only shared/.' },
     {
       name: 'electron/services',
-      from: ['electron/services', 'electron/devhost'],
-      allow: ['electron/services', 'electron/devhost', 'shared', 'package.json'],
-      why: 'services are plain Node modules, independent of the shell and the UI.',
+      from: ['electron/services'],
+      allow: ['electron/services', 'shared', 'package.json'],
+      why: 'services are plain Node modules, independent of the dev host, the shell and the UI.',
     },
     {
-      name: 'electron shell',
-      from: ['electron/main', 'electron/preload'],
-      allow: ['electron', 'shared'],
-      why: 'the shell does not import the UI or the server.',
+      name: 'electron/devhost',
+      from: ['electron/devhost'],
+      allow: ['electron/devhost', 'electron/services', 'shared', 'package.json'],
+      why: 'the dev host composes the services; it does not use the shell or the UI.',
+    },
+    {
+      name: 'electron/main',
+      from: ['electron/main'],
+      allow: ['electron/main', 'electron/services', 'shared', 'package.json'],
+      why: 'the shell composes the services; the preload and the dev host are separate entry points.',
+    },
+    {
+      name: 'electron/preload',
+      from: ['electron/preload'],
+      // names.ts holds the two wire names the preload and the Electron transport share.
+      allow: ['electron/preload', 'shared/ipc/contract', 'shared/ipc/names'],
+      packages: ['electron'],
+      why: 'the sandboxed preload only bridges the IPC contract.',
     },
   ],
 };
@@ -67,6 +97,8 @@ export default tseslint.config(
     plugins: { layers },
     rules: {
       'layers/boundaries': ['error', layerMap],
+      'layers/no-cycle': 'error',
+      'no-restricted-syntax': ['error', ...noDoubleCast],
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': 'error',
       '@typescript-eslint/no-explicit-any': 'error',
@@ -102,11 +134,18 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { paths: [noElectron, ...nodeBuiltins], patterns: [noNodePattern] }],
       'no-restricted-syntax': [
         'error',
+        ...noDoubleCast,
         {
           selector: "JSXAttribute[name.name='dangerouslySetInnerHTML']",
           message: 'User text is always rendered as text.',
         },
       ],
+    },
+  },
+  {
+    files: ['electron/preload/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: nodeBuiltins, patterns: [noNodePattern] }],
     },
   },
   {
