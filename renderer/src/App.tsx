@@ -10,6 +10,7 @@ import { useUiStore, type Route } from './ui.store';
 import { subscribeVault, useVaultStore } from './vault.store';
 import { crmScreen, CrmOverlays } from './crm/crm.screens';
 import { ConflictsScreen } from './sync/ConflictsScreen';
+import { subscribeRecords } from './crm/records.events';
 import { subscribeSync, useSyncStore } from './sync/sync.store';
 import { SyncScreen } from './sync/SyncScreen';
 
@@ -39,14 +40,15 @@ export function App() {
   useEffect(() => {
     const offSettings = subscribeSettings();
     const offVault = subscribeVault();
-    // After a sync cycle, open screens reload so pulled records appear without navigation.
-    const offSync = subscribeSync(() => useUiStore.getState().bump());
+    const offSync = subscribeSync();
+    const offRecords = subscribeRecords();
     void useSettingsStore.getState().load();
     void useVaultStore.getState().refresh();
     return () => {
       offSettings();
       offVault();
       offSync();
+      offRecords();
     };
   }, []);
 

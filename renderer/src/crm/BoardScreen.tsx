@@ -9,13 +9,14 @@ import {
   type KeyboardEvent,
 } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { Deal, Pipeline } from '../../../shared/domain/crm.schemas';
+import type { Deal } from '../../../shared/domain/crm.schemas';
 import type { ErrorInfo } from '../../../shared/errors';
 import { call, errorInfo } from '../api';
 import { ErrorMessage } from '../errors';
 import { formatMoney } from '../format';
 import { useUiStore } from '../ui.store';
 import { pipelineLabel, stageLabel, usePipelinesStore } from './pipelines.store';
+import { LatestLoads, useRecordsChanged } from './records.events';
 
 async function loadOpenDeals(pipelineId: string): Promise<Deal[]> {
   const out: Deal[] = [];
@@ -97,8 +98,9 @@ function CloseDialog(props: {
 export function BoardScreen() {
   const { t } = useTranslation();
   const navigate = useUiStore((s) => s.navigate);
-  const [pipelines, setPipelines] = useState<Pipeline[] | null>(null);
+  const pipelines = usePipelinesStore((s) => s.pipelines);
   const [pipelineId, setPipelineId] = useState<string | null>(null);
+  const [loads] = useState(() => new LatestLoads());
   const [deals, setDeals] = useState<Deal[]>([]);
   const [error, setError] = useState<ErrorInfo | null>(null);
   const [announce, setAnnounce] = useState('');
@@ -113,17 +115,26 @@ export function BoardScreen() {
       .getState()
       .load()
       .then(
-        (p) => {
-          setPipelines(p);
-          setPipelineId((current) => current ?? p[0]?.id ?? null);
-        },
+        (p) => setPipelineId((current) => current ?? p[0]?.id ?? null),
         (e: unknown) => setError(errorInfo(e)),
       );
   }, []);
+  const reloadDeals = useCallback(
+    () =>
+      pipelineId
+        ? loads.run(
+            () => loadOpenDeals(pipelineId),
+            setDeals,
+            (e) => setError(errorInfo(e)),
+          )
+        : undefined,
+    [pipelineId, loads],
+  );
   useEffect(() => {
-    if (!pipelineId) return;
-    loadOpenDeals(pipelineId).then(setDeals, (e: unknown) => setError(errorInfo(e)));
-  }, [pipelineId]);
+    void reloadDeals();
+  }, [reloadDeals]);
+  // Moves elsewhere (or by sync) reorder whole columns, so the board reads its deals again.
+  useRecordsChanged((change) => (change.has('deal') ? reloadDeals() : undefined));
   useEffect(() => {
     if (focusId) boardRef.current?.querySelector<HTMLElement>(`[data-deal="${focusId}"]`)?.focus();
   }, [focusId, deals]);

@@ -1,140 +1,18 @@
 import { useVirtualizer } from './virtual';
-import {
-  memo,
-  useCallback,
-  useEffect,
-  useId,
-  useMemo,
-  useRef,
-  useState,
-  type FormEvent,
-  type ReactNode,
-} from 'react';
+import { memo, useCallback, useEffect, useId, useMemo, useRef, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { TFunction } from 'i18next';
-import type { Account, Contact, Deal, Pipeline } from '../../../shared/domain/crm.schemas';
 import type { ErrorInfo } from '../../../shared/errors';
 import { call, errorInfo } from '../api';
 import { ErrorMessage } from '../errors';
-import { formatDate, formatMoney, formatNumber } from '../format';
+import { formatNumber } from '../format';
 import { useUiStore, type EntityKind } from '../ui.store';
 import { createRecord, download, type AnyRecord } from './crm.data';
 import { useListsStore } from './lists.store';
-import { stageLabel, stageName, usePipelinesStore } from './pipelines.store';
-
-interface Column {
-  readonly key: string;
-  readonly label: string;
-  /** Sort field of the channel, when this column can sort. */
-  readonly sort?: string;
-  readonly width: string;
-  readonly render: (record: AnyRecord) => ReactNode;
-}
+import { stageLabel, usePipelinesStore } from './pipelines.store';
+import { useColumns, type Column } from './list.columns';
+import { useRecordsChanged } from './records.events';
 
 const ROW_HEIGHT = 40;
-
-function useColumns(entity: EntityKind): Column[] {
-  const { t } = useTranslation();
-  const pipelines = usePipelinesStore((s) => s.pipelines);
-  return useMemo(() => buildColumns(entity, t, pipelines), [entity, t, pipelines]);
-}
-
-function buildColumns(entity: EntityKind, t: TFunction, pipelines: Pipeline[] | null): Column[] {
-  const updated: Column = {
-    key: 'updatedAt',
-    label: t('fields.updatedAt'),
-    sort: 'updatedAt',
-    width: '160px',
-    render: (r) => formatDate(r.updatedAt),
-  };
-  const owner: Column = {
-    key: 'ownerId',
-    label: t('fields.ownerId'),
-    width: '140px',
-    render: (r) => r.ownerId ?? '',
-  };
-  if (entity === 'account') {
-    return [
-      {
-        key: 'name',
-        label: t('fields.name'),
-        sort: 'name',
-        width: 'minmax(180px, 2fr)',
-        render: (r) => r.name,
-      },
-      {
-        key: 'industry',
-        label: t('fields.industry'),
-        width: '1fr',
-        render: (r) => (r as Account).industry ?? '',
-      },
-      owner,
-      { key: 'tags', label: t('fields.tags'), width: '1fr', render: (r) => (r as Account).tags.join(', ') },
-      updated,
-    ];
-  }
-  if (entity === 'contact') {
-    return [
-      {
-        key: 'name',
-        label: t('fields.name'),
-        sort: 'name',
-        width: 'minmax(160px, 2fr)',
-        render: (r) => r.name,
-      },
-      { key: 'title', label: t('fields.title'), width: '1fr', render: (r) => (r as Contact).title ?? '' },
-      {
-        key: 'emails',
-        label: t('fields.emails'),
-        width: '1.4fr',
-        render: (r) => (r as Contact).emails[0] ?? '',
-      },
-      {
-        key: 'phones',
-        label: t('fields.phones'),
-        width: '1fr',
-        render: (r) => (r as Contact).phones[0] ?? '',
-      },
-      updated,
-    ];
-  }
-  return [
-    {
-      key: 'name',
-      label: t('fields.name'),
-      sort: 'name',
-      width: 'minmax(160px, 2fr)',
-      render: (r) => r.name,
-    },
-    {
-      key: 'amountMinor',
-      label: t('fields.amountMinor'),
-      sort: 'amountMinor',
-      width: '130px',
-      render: (r) => formatMoney((r as Deal).amountMinor, (r as Deal).currency),
-    },
-    {
-      key: 'stageId',
-      label: t('fields.stageId'),
-      width: '1fr',
-      render: (r) => stageName(pipelines, (r as Deal).pipelineId, (r as Deal).stageId, t),
-    },
-    {
-      key: 'status',
-      label: t('fields.status'),
-      width: '100px',
-      render: (r) => t(`dealStatus.${(r as Deal).status}`),
-    },
-    {
-      key: 'expectedCloseDate',
-      label: t('fields.expectedCloseDate'),
-      sort: 'expectedCloseDate',
-      width: '160px',
-      render: (r) => formatDate((r as Deal).expectedCloseDate),
-    },
-    updated,
-  ];
-}
 
 function Filters({ entity }: { entity: EntityKind }) {
   const { t } = useTranslation();
@@ -372,6 +250,8 @@ export function ListScreen({ entity }: { entity: EntityKind }) {
       .catch(() => undefined);
     void reload(entity);
   }, [entity, reload]);
+  // Pulled or other windows' records appear in place; the rows already shown stay until then.
+  useRecordsChanged((change) => (change.has(entity) ? useListsStore.getState().refresh(entity) : undefined));
 
   const sortBy = (field: string) => {
     const dir = list.query.sort.field === field && list.query.sort.dir === 'asc' ? 'desc' : 'asc';

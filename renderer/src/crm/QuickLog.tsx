@@ -4,6 +4,7 @@ import type { ErrorInfo } from '../../../shared/errors';
 import { call, errorInfo } from '../api';
 import { ErrorMessage } from '../errors';
 import { useUiStore } from '../ui.store';
+import { noteLocalChange } from './records.events';
 
 type Kind = 'call' | 'visit' | 'note';
 const KEYS: Record<string, Kind> = { c: 'call', v: 'visit', n: 'note' };
@@ -35,7 +36,7 @@ export function QuickLog() {
     event?.preventDefault();
     if (!kind || text.trim() === '') return;
     try {
-      await call('activities.create', {
+      const activity = await call('activities.create', {
         kind,
         occurredAt: Date.now(),
         body: text,
@@ -44,7 +45,8 @@ export function QuickLog() {
         ...(target?.entity === 'deal' ? { dealId: target.id } : {}),
       });
       setQuickLog(false);
-      useUiStore.getState().bump();
+      // The screen under the dialog shows it without waiting for main's event.
+      noteLocalChange('activity', [activity.id]);
     } catch (e) {
       setError(errorInfo(e));
     }

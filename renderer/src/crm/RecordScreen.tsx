@@ -1,23 +1,17 @@
-import { useEffect, useId, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { useCallback, useEffect, useId, useState, type KeyboardEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { z } from 'zod';
-import type { Account, Contact, Deal, Task } from '../../../shared/domain/crm.schemas';
-import { activityKindSchema } from '../../../shared/domain/crm.schemas';
-import type { timelineItemSchema } from '../../../shared/ipc/channels/crm.channels';
+import type { Account, Contact, Deal } from '../../../shared/domain/crm.schemas';
 import type { ErrorInfo } from '../../../shared/errors';
 import { call, errorInfo } from '../api';
 import { ErrorMessage } from '../errors';
-import { formatDate, formatDateTime, formatMoney } from '../format';
+import { formatDate, formatMoney } from '../format';
 import { useUiStore, type EntityKind } from '../ui.store';
-import { getRecord, updateRecord, type AnyRecord } from './crm.data';
+import { updateRecord, type AnyRecord } from './crm.data';
 import { parseField, recordFields, toInput, type FieldDef } from './fields';
 import { stageName, usePipelinesStore } from './pipelines.store';
-
-type TimelineItem = z.infer<typeof timelineItemSchema>;
-
-function linkOf(entity: EntityKind, id: string) {
-  return entity === 'account' ? { accountId: id } : entity === 'contact' ? { contactId: id } : { dealId: id };
-}
+import { loadRecordPage, touchesRecordPage, type RecordPage } from './record.data';
+import { AddActivity, AddTask, Timeline } from './record.panels';
+import { LatestLoads, useRecordsChanged } from './records.events';
 
 function InlineField(props: {
   entity: EntityKind;
@@ -218,223 +212,70 @@ function AccountField(props: {
   );
 }
 
-function Timeline({ items }: { items: TimelineItem[] }) {
-  const { t, i18n } = useTranslation();
-  if (items.length === 0) return <p className="muted">{t('record.noTimeline')}</p>;
-  return (
-    <ol className="timeline" data-testid="timeline">
-      {items.map((item, index) => (
-        <li key={index}>
-          <time className="muted">{formatDateTime(item.at)}</time>
-          {item.type === 'activity' && (
-            <div>
-              <strong>{t(`kinds.${item.activity.kind}`)}</strong>
-              {item.activity.subject && <span> · {item.activity.subject}</span>}
-              {item.activity.body && <p className="note">{item.activity.body}</p>}
-            </div>
-          )}
-          {item.type === 'task' && (
-            <div>
-              <strong>{t('entity.task')}</strong> · {item.task.title}
-              {item.task.done && <span className="ok"> · {t('record.done')}</span>}
-            </div>
-          )}
-          {item.type === 'change' && (
-            <div className="muted">
-              {t('record.edit')}
-              {' · '}
-              {item.fields
-                .filter((f) => i18n.exists(`fields.${f}`))
-                .map((f) => t(`fields.${f}`))
-                .join(', ')}
-            </div>
-          )}
-        </li>
-      ))}
-    </ol>
-  );
-}
-
-function AddActivity({ entity, id, onDone }: { entity: EntityKind; id: string; onDone: () => void }) {
-  const { t } = useTranslation();
-  const [kind, setKind] = useState<z.infer<typeof activityKindSchema>>('visit');
-  const [subject, setSubject] = useState('');
-  const [body, setBody] = useState('');
-  const [error, setError] = useState<ErrorInfo | null>(null);
-  const fid = useId();
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    try {
-      await call('activities.create', {
-        kind,
-        occurredAt: Date.now(),
-        subject: subject.trim() === '' ? null : subject.trim(),
-        body,
-        ...linkOf(entity, id),
-      });
-      setSubject('');
-      setBody('');
-      onDone();
-    } catch (e) {
-      setError(errorInfo(e));
-    }
-  };
-  return (
-    <form className="panel" onSubmit={(e) => void submit(e)} aria-labelledby={`${fid}-h`}>
-      <h2 id={`${fid}-h`}>{t('record.addActivity')}</h2>
-      <ErrorMessage error={error} onDismiss={() => setError(null)} />
-      <div className="row">
-        <div className="field compact">
-          <label htmlFor={`${fid}-kind`}>{t('record.kind')}</label>
-          <select
-            id={`${fid}-kind`}
-            value={kind}
-            onChange={(e) => setKind(activityKindSchema.parse(e.target.value))}
-            data-testid="activity-kind"
-          >
-            {activityKindSchema.options.map((k) => (
-              <option key={k} value={k}>
-                {t(`kinds.${k}`)}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="field compact grow">
-          <label htmlFor={`${fid}-subject`}>{t('record.subject')}</label>
-          <input id={`${fid}-subject`} value={subject} onChange={(e) => setSubject(e.target.value)} />
-        </div>
-      </div>
-      <div className="field wide">
-        <label htmlFor={`${fid}-body`}>{t('record.body')}</label>
-        <textarea
-          id={`${fid}-body`}
-          value={body}
-          onChange={(e) => setBody(e.target.value)}
-          data-testid="activity-body"
-        />
-      </div>
-      <button type="submit" className="primary" data-testid="activity-save">
-        {t('record.create')}
-      </button>
-    </form>
-  );
-}
-
-function AddTask({ entity, id, onDone }: { entity: EntityKind; id: string; onDone: () => void }) {
-  const { t } = useTranslation();
-  const [title, setTitle] = useState('');
-  const [due, setDue] = useState('');
-  const [error, setError] = useState<ErrorInfo | null>(null);
-  const fid = useId();
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    if (title.trim() === '') return;
-    try {
-      const dueAt = due === '' ? null : new Date(`${due}T09:00`).getTime();
-      await call('tasks.create', { title: title.trim(), dueAt, ...linkOf(entity, id) });
-      setTitle('');
-      setDue('');
-      onDone();
-    } catch (e) {
-      setError(errorInfo(e));
-    }
-  };
-  return (
-    <form className="panel" onSubmit={(e) => void submit(e)} aria-labelledby={`${fid}-h`}>
-      <h2 id={`${fid}-h`}>{t('record.addTask')}</h2>
-      <ErrorMessage error={error} onDismiss={() => setError(null)} />
-      <div className="row">
-        <div className="field compact grow">
-          <label htmlFor={`${fid}-title`}>{t('record.taskTitle')}</label>
-          <input id={`${fid}-title`} value={title} onChange={(e) => setTitle(e.target.value)} />
-        </div>
-        <div className="field compact">
-          <label htmlFor={`${fid}-due`}>{t('record.due')}</label>
-          <input id={`${fid}-due`} type="date" value={due} onChange={(e) => setDue(e.target.value)} />
-        </div>
-      </div>
-      <button type="submit" className="primary" disabled={title.trim() === ''}>
-        {t('record.create')}
-      </button>
-    </form>
-  );
-}
-
-interface Related {
-  account: Account | null;
-  contacts: Contact[];
-  deals: Deal[];
-  tasks: Task[];
-}
-
-async function loadRelated(entity: EntityKind, record: AnyRecord): Promise<Related> {
-  const out: Related = { account: null, contacts: [], deals: [], tasks: [] };
-  const accountId = entity === 'account' ? null : (record as Contact | Deal).accountId;
-  if (accountId) out.account = await call('accounts.get', { id: accountId }).catch(() => null);
-  if (entity === 'account') {
-    out.contacts = (await call('contacts.list', { filter: { accountId: record.id }, limit: 50 })).items;
-    out.deals = (await call('deals.list', { filter: { accountId: record.id }, limit: 50 })).items;
-  }
-  if (entity === 'deal') {
-    const ids = (record as Deal).contactIds.slice(0, 20);
-    out.contacts = (
-      await Promise.all(ids.map((id) => call('contacts.get', { id }).catch(() => null)))
-    ).filter((c): c is Contact => c !== null);
-  }
-  out.tasks = (
-    await call('tasks.list', { filter: { ...linkOf(entity, record.id), done: false }, limit: 50 })
-  ).items;
-  return out;
-}
-
 /** One account, contact or deal: inline-editable fields, related records, timeline, add activity/task. */
 export function RecordScreen({ entity, id }: { entity: EntityKind; id: string }) {
   const { t } = useTranslation();
   const navigate = useUiStore((s) => s.navigate);
   const pipelines = usePipelinesStore((s) => s.pipelines);
-  const [record, setRecord] = useState<AnyRecord | null>(null);
-  const [related, setRelated] = useState<Related | null>(null);
-  const [timeline, setTimeline] = useState<TimelineItem[]>([]);
+  const [page, setPage] = useState<RecordPage | null>(null);
+  const [gone, setGone] = useState(false);
   const [error, setError] = useState<ErrorInfo | null>(null);
-  const [version, setVersion] = useState(0);
-  const dataVersion = useUiStore((s) => s.dataVersion);
+  const [loads] = useState(() => new LatestLoads());
 
+  const refresh = useCallback(
+    () =>
+      loads.run(
+        () => loadRecordPage(entity, id),
+        (next) => {
+          setPage(next);
+          setGone(false);
+        },
+        (e) => {
+          const info = errorInfo(e);
+          // Deleted here, in another window or on another device: say so instead of showing stale data.
+          if (info.code === 'NOT_FOUND') {
+            setPage(null);
+            setGone(true);
+          } else setError(info);
+        },
+      ),
+    [entity, id, loads],
+  );
   useEffect(() => {
-    let live = true;
     void usePipelinesStore
       .getState()
       .load()
       .catch(() => undefined);
-    getRecord(entity, id).then(
-      async (r) => {
-        if (!live) return;
-        setRecord(r);
-        const [rel, tl] = await Promise.all([
-          loadRelated(entity, r),
-          call('timeline.get', { entity, id, limit: 50 }),
-        ]);
-        if (!live) return;
-        setRelated(rel);
-        setTimeline(tl.items);
-      },
-      (e: unknown) => {
-        if (live) setError(errorInfo(e));
-      },
-    );
-    return () => {
-      live = false;
-    };
-  }, [entity, id, version, dataVersion]);
+    void refresh();
+  }, [refresh]);
+  useRecordsChanged((change) => (touchesRecordPage(change, entity, id, page) ? refresh() : undefined));
 
-  const refresh = () => setVersion((v) => v + 1);
-  if (!record) {
+  const saved = (record: AnyRecord) => {
+    setPage((p) => p && { ...p, record });
+    void refresh();
+  };
+  if (gone || !page) {
     return (
       <div className="screen">
+        <div className="screen-head">
+          <button type="button" className="link" onClick={() => navigate({ name: 'list', entity })}>
+            ← {t('record.back')}
+          </button>
+        </div>
         <h1>{t(`entity.${entity}`)}</h1>
-        {error ? <ErrorMessage error={error} /> : <p className="muted">{t('app.loading')}</p>}
+        {gone ? (
+          <p role="status" data-testid="record-gone">
+            {t('record.notFound')}
+          </p>
+        ) : error ? (
+          <ErrorMessage error={error} />
+        ) : (
+          <p className="muted">{t('app.loading')}</p>
+        )}
       </div>
     );
   }
+  const { record, related, timeline } = page;
   const deal = entity === 'deal' ? (record as Deal) : null;
   return (
     <div className="screen record-screen" data-screen={`record-${entity}`}>
@@ -458,37 +299,20 @@ export function RecordScreen({ entity, id }: { entity: EntityKind; id: string })
           <section className="panel" aria-label={t(`entity.${entity}`)}>
             <dl className="fields">
               {recordFields[entity].map((field) => (
-                <InlineField
-                  key={field.name}
-                  entity={entity}
-                  field={field}
-                  record={record}
-                  onSaved={(r) => {
-                    setRecord(r);
-                    refresh();
-                  }}
-                />
+                <InlineField key={field.name} entity={entity} field={field} record={record} onSaved={saved} />
               ))}
               {entity !== 'account' && (
-                <AccountField
-                  entity={entity}
-                  record={record}
-                  account={related?.account ?? null}
-                  onSaved={(r) => {
-                    setRecord(r);
-                    refresh();
-                  }}
-                />
+                <AccountField entity={entity} record={record} account={related.account} onSaved={saved} />
               )}
             </dl>
           </section>
-          <AddActivity entity={entity} id={record.id} onDone={refresh} />
-          <AddTask entity={entity} id={record.id} onDone={refresh} />
+          <AddActivity entity={entity} id={record.id} onDone={() => void refresh()} />
+          <AddTask entity={entity} id={record.id} onDone={() => void refresh()} />
         </div>
         <div>
           <section className="panel" aria-labelledby="related-h">
             <h2 id="related-h">{t('record.related')}</h2>
-            {related?.account && (
+            {related.account && (
               <p>
                 {t('entity.account')}:{' '}
                 <button
@@ -502,7 +326,7 @@ export function RecordScreen({ entity, id }: { entity: EntityKind; id: string })
                 </button>
               </p>
             )}
-            {related && related.contacts.length > 0 && (
+            {related.contacts.length > 0 && (
               <>
                 <h3>{t('record.contacts')}</h3>
                 <ul className="plain-list">
@@ -521,7 +345,7 @@ export function RecordScreen({ entity, id }: { entity: EntityKind; id: string })
                 </ul>
               </>
             )}
-            {related && related.deals.length > 0 && (
+            {related.deals.length > 0 && (
               <>
                 <h3>{t('record.deals')}</h3>
                 <ul className="plain-list">
@@ -541,7 +365,7 @@ export function RecordScreen({ entity, id }: { entity: EntityKind; id: string })
               </>
             )}
             <h3>{t('record.tasks')}</h3>
-            {related && related.tasks.length > 0 ? (
+            {related.tasks.length > 0 ? (
               <ul className="plain-list">
                 {related.tasks.map((task) => (
                   <li key={task.id}>

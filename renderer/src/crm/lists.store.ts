@@ -41,7 +41,16 @@ interface ListsState {
   setQuery: (entity: EntityKind, query: ListQuery) => void;
   reload: (entity: EntityKind) => Promise<void>;
   loadMore: (entity: EntityKind) => Promise<void>;
+  /**
+   * Reads the loaded rows again after records changed: as many as are loaded (at least a page, at
+   * most REFRESH_MAX), keeping the old rows on screen until the new ones arrive.
+   */
+  refresh: (entity: EntityKind) => Promise<void>;
 }
+
+const PAGE_SIZE = 200;
+/** Past this many loaded rows a refresh reads this many; scrolling further loads the rest again. */
+const REFRESH_MAX = 1_000;
 
 const initial = (): Record<EntityKind, ListState> => ({
   account: empty('account'),
@@ -60,13 +69,37 @@ export const useListsStore = create<ListsState>((set, get) => {
     const generation = fresh ? list.generation + 1 : list.generation;
     patch(entity, { loading: true, generation, ...(fresh ? { error: null } : {}) });
     try {
-      const page = await listPage(entity, list.query, fresh ? null : list.nextCursor);
+      const page = await listPage(entity, list.query, fresh ? null : list.nextCursor, PAGE_SIZE);
       if (get().lists[entity].generation !== generation) return;
       const items = fresh ? page.items : [...get().lists[entity].items, ...page.items];
       patch(entity, { items, total: page.total, nextCursor: page.nextCursor, loading: false, loaded: true });
     } catch (error) {
       if (get().lists[entity].generation !== generation) return;
       patch(entity, { loading: false, loaded: true, error: errorInfo(error) });
+    }
+  };
+
+  const refresh = async (entity: EntityKind) => {
+    const list = get().lists[entity];
+    const target = Math.min(Math.max(list.items.length, PAGE_SIZE), REFRESH_MAX);
+    const generation = list.generation + 1;
+    // `loading` holds back `loadMore`, whose page would follow a cursor of the old rows.
+    patch(entity, { loading: true, generation });
+    try {
+      const items: AnyRecord[] = [];
+      let cursor: string | null = null;
+      let total = list.total;
+      do {
+        const page = await listPage(entity, list.query, cursor, PAGE_SIZE);
+        if (get().lists[entity].generation !== generation) return;
+        items.push(...page.items);
+        cursor = page.nextCursor;
+        total = page.total;
+      } while (cursor !== null && items.length < target);
+      patch(entity, { items, total, nextCursor: cursor, loading: false, loaded: true, error: null });
+    } catch (error) {
+      if (get().lists[entity].generation !== generation) return;
+      patch(entity, { loading: false, error: errorInfo(error) });
     }
   };
 
@@ -78,6 +111,7 @@ export const useListsStore = create<ListsState>((set, get) => {
     },
     reload: (entity) => fetchPage(entity, true),
     loadMore: (entity) => fetchPage(entity, false),
+    refresh,
   };
 });
 

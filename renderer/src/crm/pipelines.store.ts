@@ -9,7 +9,10 @@ export { pipelineLabel, stageLabel } from './pipeline.labels';
 
 interface PipelinesState {
   pipelines: Pipeline[] | null;
+  /** The loaded pipelines, reading them on first use. */
   load: () => Promise<Pipeline[]>;
+  /** Reads them again (another device or window changed them). */
+  reload: () => Promise<Pipeline[]>;
 }
 
 /** Pipelines and their stages (names for lists, columns for the board). */
@@ -18,6 +21,9 @@ export const usePipelinesStore = create<PipelinesState>((set, get) => ({
   load: async () => {
     const have = get().pipelines;
     if (have) return have;
+    return get().reload();
+  },
+  reload: async () => {
     const pipelines = await ensurePipelines();
     set({ pipelines });
     return pipelines;

@@ -1,9 +1,10 @@
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Account, Activity, Contact, Deal, Task } from '../../../shared/domain/crm.schemas';
 import type { ErrorInfo } from '../../../shared/errors';
 import { call, errorInfo } from '../api';
 import { dayBounds } from '../crm/crm.data';
+import { LatestLoads, useRecordsChanged } from '../crm/records.events';
 import { ErrorMessage } from '../errors';
 import { formatDate, formatDateTime } from '../format';
 import { useUiStore, type EntityKind } from '../ui.store';
@@ -96,16 +97,26 @@ export function Home() {
   const navigate = useUiStore((s) => s.navigate);
   const [data, setData] = useState<HomeData | null>(null);
   const [error, setError] = useState<ErrorInfo | null>(null);
+  const [loads] = useState(() => new LatestLoads());
+  // The shown data stays until the new data arrives, so a refresh never flashes "loading".
+  const load = useCallback(
+    () =>
+      loads.run(
+        loadHome,
+        (d) => {
+          setData(d);
+          setError(null);
+        },
+        (e) => setError(errorInfo(e)),
+      ),
+    [loads],
+  );
   useEffect(() => {
-    let live = true;
-    loadHome().then(
-      (d) => live && setData(d),
-      (e: unknown) => live && setError(errorInfo(e)),
-    );
-    return () => {
-      live = false;
-    };
-  }, []);
+    void load();
+  }, [load]);
+  useRecordsChanged((change) =>
+    change.has('task', 'activity', 'account', 'contact', 'deal') ? load() : undefined,
+  );
   return (
     <div className="screen" data-screen="home">
       <h1>{t('home.title')}</h1>

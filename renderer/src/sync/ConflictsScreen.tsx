@@ -188,7 +188,6 @@ export function ConflictsScreen() {
 
   const onResolved = () => {
     setResolved(true);
-    useUiStore.getState().bump();
     void useSyncStore.getState().loadConflicts();
   };
 

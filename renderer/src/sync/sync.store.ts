@@ -59,15 +59,15 @@ registerReset(() => useSyncStore.setState(initial));
 
 /**
  * Follows `sync.statusChanged`. When a sync cycle ends (the state leaves `syncing`), conflicts are
- * read again: a pull may have produced new ones.
+ * read again: a pull may have produced new ones. Pulled records reach open screens through
+ * `records.changed` (crm/records.events.ts), not through the status.
  */
-export function subscribeSync(onSynced: () => void): () => void {
+export function subscribeSync(): () => void {
   return api.on('sync.statusChanged', (status) => {
     const before = useSyncStore.getState().status;
     useSyncStore.setState({ status });
     if (before?.state === 'syncing' && status.state !== 'syncing') {
       void useSyncStore.getState().loadConflicts();
-      onSynced();
     }
   });
 }

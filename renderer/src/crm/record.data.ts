@@ -1,0 +1,69 @@
+import type { Account, Contact, Deal, Task } from '../../../shared/domain/crm.schemas';
+import { call } from '../api';
+import type { EntityKind } from '../ui.store';
+import { getRecord, type AnyRecord } from './crm.data';
+import { linkOf, type TimelineItem } from './record.panels';
+import type { RecordsChange } from './records.events';
+
+/** The records shown beside a record: its account, contacts, deals and open tasks. */
+export interface Related {
+  account: Account | null;
+  contacts: Contact[];
+  deals: Deal[];
+  tasks: Task[];
+}
+
+async function loadRelated(entity: EntityKind, record: AnyRecord): Promise<Related> {
+  const out: Related = { account: null, contacts: [], deals: [], tasks: [] };
+  const accountId = entity === 'account' ? null : (record as Contact | Deal).accountId;
+  if (accountId) out.account = await call('accounts.get', { id: accountId }).catch(() => null);
+  if (entity === 'account') {
+    out.contacts = (await call('contacts.list', { filter: { accountId: record.id }, limit: 50 })).items;
+    out.deals = (await call('deals.list', { filter: { accountId: record.id }, limit: 50 })).items;
+  }
+  if (entity === 'deal') {
+    const ids = (record as Deal).contactIds.slice(0, 20);
+    out.contacts = (
+      await Promise.all(ids.map((id) => call('contacts.get', { id }).catch(() => null)))
+    ).filter((c): c is Contact => c !== null);
+  }
+  out.tasks = (
+    await call('tasks.list', { filter: { ...linkOf(entity, record.id), done: false }, limit: 50 })
+  ).items;
+  return out;
+}
+
+/** Everything a record page shows. */
+export interface RecordPage {
+  readonly record: AnyRecord;
+  readonly related: Related;
+  readonly timeline: TimelineItem[];
+}
+
+/** Reads a record with its related records and timeline (`NOT_FOUND` when it was deleted). */
+export async function loadRecordPage(entity: EntityKind, id: string): Promise<RecordPage> {
+  const record = await getRecord(entity, id);
+  const [related, timeline] = await Promise.all([
+    loadRelated(entity, record),
+    call('timeline.get', { entity, id, limit: 50 }),
+  ]);
+  return { record, related, timeline: timeline.items };
+}
+
+/**
+ * Whether a change can alter what the page of this record shows: the record itself, its activities
+ * and tasks (the event does not say which record they link to), or the related records it names.
+ */
+export function touchesRecordPage(
+  change: RecordsChange,
+  entity: EntityKind,
+  id: string,
+  page: RecordPage | null,
+): boolean {
+  if (change.touches(entity, id) || change.has('activity', 'task')) return true;
+  if (!page) return false;
+  if (entity === 'account') return change.has('contact', 'deal');
+  const { accountId } = page.record as Contact | Deal;
+  if (accountId !== null && change.touches('account', accountId)) return true;
+  return entity === 'deal' && (page.record as Deal).contactIds.some((id) => change.touches('contact', id));
+}
