@@ -229,22 +229,25 @@ export async function waitFor(probe: () => Promise<boolean>, timeoutMs: number):
 }
 
 /**
- * Sets up host A as the creator of a workspace on `serverUrl` and each joiner as a member through
- * an invite A created; returns nothing but leaves every vault unlocked and synced once.
+ * Sets up `creator` as the creator of a workspace on `serverUrl` and each joiner as a member through
+ * an invite the creator made; every vault is left unlocked and synced once. Returns each host's
+ * recovery code by host name.
  */
 export async function formWorkspace(
   serverUrl: string,
   creator: HostProcess,
   joiners: readonly HostProcess[],
-): Promise<void> {
-  await creator.call('vault.setup');
+): Promise<Map<string, string>> {
+  const recoveryCodes = new Map<string, string>();
+  recoveryCodes.set(creator.name, (await creator.call('vault.setup')).recoveryCode);
   await creator.call('workspace.create', { serverUrl, name: 'Acceptance team' });
   for (const joiner of joiners) {
     const { code } = await creator.call('invites.create', { ttlHours: 1 });
-    await joiner.call('vault.setup');
+    recoveryCodes.set(joiner.name, (await joiner.call('vault.setup')).recoveryCode);
     await joiner.call('invites.accept', { code });
   }
   for (const host of [creator, ...joiners]) await host.call('sync.now');
+  return recoveryCodes;
 }
 
 const fetchHttp: HttpTransport = async ({ method, url, headers, body }) => {
