@@ -35,7 +35,8 @@ const noDoubleCast = [
   },
   {
     selector: "TSTypeAssertion > TSTypeAssertion.expression[typeAnnotation.type='TSUnknownKeyword']",
-    message: 'No `<T><unknown>` double cast: validate (zod) or narrow the value, or fix the type it comes from.',
+    message:
+      'No `<T><unknown>` double cast: validate (zod) or narrow the value, or fix the type it comes from.',
   },
 ];
 

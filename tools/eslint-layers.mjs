@@ -70,11 +70,15 @@ function isTypeOnly(node) {
       if (node.importKind === 'type') return true;
       return (
         node.specifiers.length > 0 &&
-        node.specifiers.every((/** @type {any} */ s) => s.type === 'ImportSpecifier' && s.importKind === 'type')
+        node.specifiers.every(
+          (/** @type {any} */ s) => s.type === 'ImportSpecifier' && s.importKind === 'type',
+        )
       );
     case 'ExportNamedDeclaration':
       if (node.exportKind === 'type') return true;
-      return node.specifiers.length > 0 && node.specifiers.every((/** @type {any} */ s) => s.exportKind === 'type');
+      return (
+        node.specifiers.length > 0 && node.specifiers.every((/** @type {any} */ s) => s.exportKind === 'type')
+      );
     case 'ExportAllDeclaration':
       return node.exportKind === 'type';
     default:

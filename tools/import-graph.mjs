@@ -113,7 +113,10 @@ export function runtimeSpecifiers(fileName, text) {
  * @returns {string[]}
  */
 function depsOf(file) {
-  if (!SOURCE_EXTENSIONS.includes(path.extname(file)) || file.includes(`${path.sep}node_modules${path.sep}`)) {
+  if (
+    !SOURCE_EXTENSIONS.includes(path.extname(file)) ||
+    file.includes(`${path.sep}node_modules${path.sep}`)
+  ) {
     return [];
   }
   const stat = statOf(file);
@@ -147,7 +150,8 @@ export function cycleThrough(file, start) {
       if (dep === file) {
         /** @type {string[]} */
         const chain = [];
-        for (let at = /** @type {string | null | undefined} */ (dep); at; at = parent.get(at)) chain.unshift(at);
+        for (let at = /** @type {string | null | undefined} */ (dep); at; at = parent.get(at))
+          chain.unshift(at);
         return chain;
       }
       queue.push(dep);

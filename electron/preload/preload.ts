@@ -1,9 +1,10 @@
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
-import type { Result } from '../../shared/errors';
 import { isChannelName, isEventName, type CrmBridge } from '../../shared/ipc/contract';
 import { IPC_EVENT, IPC_INVOKE } from '../../shared/ipc/names';
 
 type Listener = (payload: unknown) => void;
+/** What `window.crm.invoke` resolves to: the contract's `Result`, which the preload may not import itself. */
+type Invoked = ReturnType<CrmBridge['invoke']>;
 const listeners = new Map<string, Set<Listener>>();
 
 ipcRenderer.on(IPC_EVENT, (_event: IpcRendererEvent, name: unknown, payload: unknown) => {
@@ -16,11 +17,11 @@ ipcRenderer.on(IPC_EVENT, (_event: IpcRendererEvent, name: unknown, payload: unk
  * check just keeps a compromised page from probing arbitrary IPC names.
  */
 const bridge = {
-  invoke(channel: string, input?: unknown): Promise<Result<unknown>> {
+  invoke(channel: string, input?: unknown): Invoked {
     if (!isChannelName(channel)) {
       return Promise.resolve({ ok: false, error: { code: 'UNKNOWN_CHANNEL', message: 'Unknown channel' } });
     }
-    return ipcRenderer.invoke(IPC_INVOKE, channel, input) as Promise<Result<unknown>>;
+    return ipcRenderer.invoke(IPC_INVOKE, channel, input) as Invoked;
   },
   on(event: string, listener: Listener): () => void {
     if (!isEventName(event) || typeof listener !== 'function') return () => undefined;

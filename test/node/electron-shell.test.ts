@@ -96,13 +96,12 @@ describe('BrowserWindow hardening', () => {
   });
 
   it('loads the renderer from app://, never file://', () => {
-    const win = createMainWindow('/p/preload.cjs') as unknown as {
-      url: string;
-      options: { webPreferences: unknown };
-    };
-    expect(win.url).toBe(APP_START_URL);
+    const win = createMainWindow('/p/preload.cjs');
+    const created = electronMock.BrowserWindow.instances.at(-1);
+    expect(created).toBe(win);
+    expect(created?.url).toBe(APP_START_URL);
     expect(APP_START_URL.startsWith('app://fieldvault/')).toBe(true);
-    expect(win.options.webPreferences).toEqual(secureWebPreferences('/p/preload.cjs'));
+    expect(created?.options).toHaveProperty('webPreferences', secureWebPreferences('/p/preload.cjs'));
   });
 });
 

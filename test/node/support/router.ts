@@ -1,5 +1,5 @@
 import { AppError } from '../../../shared/errors';
-import { channelNames } from '../../../shared/ipc/contract';
+import { channelNames, type ChannelName } from '../../../shared/ipc/contract';
 import type { Handlers } from '../../../electron/services/ipc/router';
 import { createSenderPolicy } from '../../../electron/services/ipc/sender-policy';
 import type { SenderInfo } from '../../../electron/services/ipc/router';
@@ -30,10 +30,10 @@ export function stubHandlers(overrides: Partial<Handlers>): Handlers {
   const failing = Object.fromEntries(
     channelNames.map((name) => [
       name,
-      () => {
+      (): never => {
         throw new AppError('INTERNAL', `${name} is not used in this test`);
       },
     ]),
-  ) as unknown as Handlers;
+  ) as Record<ChannelName, () => never>;
   return { ...failing, ...overrides };
 }
