@@ -55,7 +55,6 @@ function spawnReady(label: string, args: readonly string[]): Promise<Started> {
   const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, NODE_ENV: 'test' },
   });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
