@@ -40,7 +40,7 @@ async function expectSameDocument(page: Page): Promise<void> {
   expect(await page.evaluate(() => document.documentElement.dataset.e2eKept)).toBe('yes');
 }
 
-test('open lists and record pages follow records pulled from another device, without reload', async ({
+test('open lists, record pages, Home and the board follow records written elsewhere, without reload', async ({
   page: a,
   host,
   context,
@@ -134,6 +134,47 @@ test('open lists and record pages follow records pulled from another device, wit
     await expect(a.getByTestId('record-title')).toHaveCount(0);
     await expectSameDocument(a);
     await shot(a, 'records-refresh-deleted-en-light');
+
+    // Home is open; a task due today, added on B, shows under "Today".
+    await go(a, 'home');
+    await expect(a.getByTestId('home-ready')).toBeVisible();
+    const task = await b.evaluate(() =>
+      window.crm.invoke('tasks.create', {
+        title: 'Call Li Na back',
+        dueAt: new Date().setHours(12, 0, 0, 0),
+      }),
+    );
+    value(task, 'tasks.create');
+    await syncNow(b);
+    await syncNow(a);
+    await expect(a.locator('section[aria-labelledby="h-today"]')).toContainText('Call Li Na back', {
+      timeout: REFRESH_MS,
+    });
+
+    // The board is open; a deal created on B (in A's pipeline, which B has pulled) shows as a card.
+    await go(a, 'board');
+    await expect(a.locator('[data-stage]').first()).toBeVisible();
+    const deal = await b.evaluate(async () => {
+      const pipelines = await window.crm.invoke('pipelines.list', {
+        limit: 50,
+        sort: { field: 'createdAt', dir: 'asc' },
+      });
+      if (!pipelines.ok) return pipelines;
+      const [pipeline] = pipelines.value.items;
+      const stage = pipeline?.stages[0];
+      if (!pipeline || !stage) throw new Error('B has not pulled a pipeline');
+      return window.crm.invoke('deals.create', {
+        name: 'Harbour crane',
+        pipelineId: pipeline.id,
+        stageId: stage.id,
+      });
+    });
+    value(deal, 'deals.create');
+    await syncNow(b);
+    await syncNow(a);
+    await expect(a.getByRole('group', { name: 'Harbour crane' })).toBeVisible({ timeout: REFRESH_MS });
+    await expectSameDocument(a);
+    await shot(a, 'records-refresh-board-en-light');
 
     expect(errorsA.filter((e) => !/Failed to load resource/.test(e))).toEqual([]);
   } finally {
