@@ -78,15 +78,17 @@ const edges = layerNames.flatMap((from) =>
   }),
 );
 
-const otherForms = [
-  ['export * from', "export * from '../devhost/__target';\n"],
-  ['export { } from', "export { value } from '../devhost/__target';\n"],
-  ['import type', "import type { Value } from '../devhost/__target';\nexport type Probe = Value;\n"],
+const otherForms = (
   [
-    'import()',
-    "export const load = async (): Promise<number> => (await import('../devhost/__target')).value;\n",
-  ],
-].map(([form, code], i) => ({ form, file: probe(`electron/services/form_${i}.ts`, code ?? '') }));
+    ['export * from', "export * from '../devhost/__target';\n"],
+    ['export { } from', "export { value } from '../devhost/__target';\n"],
+    ['import type', "import type { Value } from '../devhost/__target';\nexport type Probe = Value;\n"],
+    [
+      'import()',
+      "export const load = async (): Promise<number> => (await import('../devhost/__target')).value;\n",
+    ],
+  ] satisfies [string, string][]
+).map(([form, code], i) => ({ form, file: probe(`electron/services/form_${i}.ts`, code) }));
 
 const contractImports = ['shared/ipc/contract.ts', 'shared/ipc/names.ts'].map((target) => {
   const name = `electron/preload/uses_${path.basename(target)}`;
