@@ -1,9 +1,10 @@
 import { z } from 'zod';
 
 /**
- * The sync server's HTTP API (version 1). Every binary field is unpadded base64url. Every request
- * except `GET /health` is signed (see `signing.ts`); errors are `{error: {code, message}}` with an
- * `ErrorCode` from `shared/errors.ts`.
+ * The sync server's HTTP API (version 1): the schemas of its requests and responses. Which route
+ * takes which is the route table, `syncRoutes` in `routes.ts`. Every binary field is unpadded
+ * base64url. Every request except `GET /health` is signed (see `signing.ts`); errors are
+ * `{error: {code, message}}` with an `ErrorCode` from `shared/errors.ts`.
  */
 
 /** Client-chosen ids (workspace, device, invite, delta): 16-64 base64url characters. */
@@ -169,7 +170,7 @@ export const meResponseSchema = z.object({ device: deviceInfoSchema, latestSeq: 
 /** `GET /health` (unsigned). */
 export const healthResponseSchema = z.object({
   status: z.literal('ok'),
-  storage: z.enum(['sqlite', 'postgres', 'memory']),
+  storage: z.enum(['sqlite', 'postgres']),
   time: z.number().int(),
 });
 
@@ -177,20 +178,3 @@ export const healthResponseSchema = z.object({
 export const errorResponseSchema = z.object({
   error: z.object({ code: z.string(), message: z.string() }),
 });
-
-/** Route paths, for clients and the server alike. */
-export const syncRoutes = {
-  health: '/health',
-  workspaces: '/v1/workspaces',
-  invites: (workspaceId: string) => `/v1/workspaces/${workspaceId}/invites`,
-  acceptInvite: (inviteId: string) => `/v1/invites/${inviteId}/accept`,
-  devices: (workspaceId: string) => `/v1/workspaces/${workspaceId}/devices`,
-  revokeDevice: (workspaceId: string, deviceId: string) =>
-    `/v1/workspaces/${workspaceId}/devices/${deviceId}/revoke`,
-  deltas: (workspaceId: string) => `/v1/workspaces/${workspaceId}/deltas`,
-  pull: (workspaceId: string, after: number, limit?: number) =>
-    `/v1/workspaces/${workspaceId}/deltas?after=${after}${limit === undefined ? '' : `&limit=${limit}`}`,
-  wait: (workspaceId: string, after: number, timeoutMs?: number) =>
-    `/v1/workspaces/${workspaceId}/wait?after=${after}${timeoutMs === undefined ? '' : `&timeoutMs=${timeoutMs}`}`,
-  me: (workspaceId: string) => `/v1/workspaces/${workspaceId}/me`,
-} as const;

@@ -1,23 +1,16 @@
 import type { z } from 'zod';
 import { AppError, isErrorCode } from '../errors';
 import { utf8 } from './encoding';
-import type { acceptInviteRequestSchema, createInviteRequestSchema, pushRequestSchema } from './protocol';
 import {
-  acceptInviteResponseSchema,
-  createInviteResponseSchema,
-  createWorkspaceResponseSchema,
   ENROLMENT_HEADER,
   errorResponseSchema,
-  healthResponseSchema,
-  listDevicesResponseSchema,
-  meResponseSchema,
-  pullResponseSchema,
-  pushResponseSchema,
-  revokeDeviceResponseSchema,
-  syncRoutes,
-  waitResponseSchema,
+  type acceptInviteRequestSchema,
+  type createInviteRequestSchema,
   type DeviceRegistration,
+  type healthResponseSchema,
+  type pushRequestSchema,
 } from './protocol';
+import { syncPath, syncRoutes, type SyncRoute, type SyncRouteParams, type SyncRouteQuery } from './routes';
 import { SERVER_TIME_HEADER, signRequest } from './signing';
 
 /** One HTTP exchange, implemented by the host (Node's fetch in Electron main, a stub in tests). */
@@ -32,6 +25,14 @@ export type HttpTransport = (request: {
   readonly headers: { get(name: string): string | null };
 }>;
 
+/** What one call puts into its route's request. */
+interface SyncRequest<R extends SyncRoute> {
+  readonly params: SyncRouteParams<R>;
+  readonly query?: SyncRouteQuery<R>;
+  readonly body?: R['body'] extends z.ZodType ? z.input<R['body']> : never;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
 /** The device identity a client signs with (its private key lives in the encrypted vault). */
 export interface SigningDevice {
   readonly deviceId: string;
@@ -39,8 +40,9 @@ export interface SigningDevice {
 }
 
 /**
- * A typed client of the sync server's HTTP API: signs every request, parses every response with the
- * protocol schemas, and maps failures to `AppError` codes: the server's code for an error response
+ * A typed client of the sync server's HTTP API, one method per route of `syncRoutes` (same names):
+ * builds each request from its route (method, path, signing), parses every response with the
+ * route's schema, and maps failures to `AppError` codes: the server's code for an error response
  * (`DEVICE_REVOKED`, `RATE_LIMITED`, ...), `SYNC_OFFLINE` when the server cannot be reached, and
  * `INTERNAL` for a response that does not match the protocol. On `CLOCK_SKEW` it adopts the
  * server's clock offset and retries once.
@@ -60,47 +62,44 @@ export class SyncApiClient {
   }
 
   health(): Promise<z.output<typeof healthResponseSchema>> {
-    return this.send('GET', syncRoutes.health, undefined, healthResponseSchema, false);
+    return this.#send(syncRoutes.health, { params: {} });
   }
 
   /** `enrolmentCode`: the code IT gave out, for a server that only accepts approved workspaces. */
   createWorkspace(workspaceId: string, device: DeviceRegistration, enrolmentCode?: string) {
-    return this.send(
-      'POST',
-      syncRoutes.workspaces,
-      { workspaceId, device },
-      createWorkspaceResponseSchema,
-      true,
-      enrolmentCode ? { [ENROLMENT_HEADER]: enrolmentCode } : {},
-    );
+    return this.#send(syncRoutes.createWorkspace, {
+      params: {},
+      body: { workspaceId, device },
+      headers: enrolmentCode ? { [ENROLMENT_HEADER]: enrolmentCode } : {},
+    });
   }
 
   createInvite(workspaceId: string, invite: z.input<typeof createInviteRequestSchema>) {
-    return this.send('POST', syncRoutes.invites(workspaceId), invite, createInviteResponseSchema);
+    return this.#send(syncRoutes.createInvite, { params: { workspaceId }, body: invite });
   }
 
   acceptInvite(inviteId: string, body: z.input<typeof acceptInviteRequestSchema>) {
-    return this.send('POST', syncRoutes.acceptInvite(inviteId), body, acceptInviteResponseSchema);
+    return this.#send(syncRoutes.acceptInvite, { params: { inviteId }, body });
   }
 
   me(workspaceId: string) {
-    return this.send('GET', syncRoutes.me(workspaceId), undefined, meResponseSchema);
+    return this.#send(syncRoutes.me, { params: { workspaceId } });
   }
 
   listDevices(workspaceId: string) {
-    return this.send('GET', syncRoutes.devices(workspaceId), undefined, listDevicesResponseSchema);
+    return this.#send(syncRoutes.listDevices, { params: { workspaceId } });
   }
 
   revokeDevice(workspaceId: string, deviceId: string) {
-    return this.send('POST', syncRoutes.revokeDevice(workspaceId, deviceId), {}, revokeDeviceResponseSchema);
+    return this.#send(syncRoutes.revokeDevice, { params: { workspaceId, deviceId }, body: {} });
   }
 
   push(workspaceId: string, deltas: z.input<typeof pushRequestSchema>['deltas']) {
-    return this.send('POST', syncRoutes.deltas(workspaceId), { deltas }, pushResponseSchema);
+    return this.#send(syncRoutes.push, { params: { workspaceId }, body: { deltas } });
   }
 
   pull(workspaceId: string, after: number, limit?: number) {
-    return this.send('GET', syncRoutes.pull(workspaceId, after, limit), undefined, pullResponseSchema);
+    return this.#send(syncRoutes.pull, { params: { workspaceId }, query: { after, limit } });
   }
 
   /**
@@ -108,17 +107,18 @@ export class SyncApiClient {
    * earlier (app quitting), give the client a transport that aborts its own requests.
    */
   wait(workspaceId: string, after: number, timeoutMs: number) {
-    return this.send('GET', syncRoutes.wait(workspaceId, after, timeoutMs), undefined, waitResponseSchema);
+    return this.#send(syncRoutes.wait, { params: { workspaceId }, query: { after, timeoutMs } });
   }
 
-  private async send<S extends z.ZodType>(
-    method: 'GET' | 'POST',
-    path: string,
-    body: unknown,
-    schema: S,
-    signed = true,
-    extraHeaders: Readonly<Record<string, string>> = {},
-  ): Promise<z.output<S>> {
+  /** One exchange on a route of the table: its method, path, signing and response schema. */
+  async #send<R extends SyncRoute, T>(
+    route: R & { readonly response: z.ZodType<T> },
+    request: SyncRequest<R>,
+  ): Promise<T> {
+    const path = syncPath(route, request.params, request.query);
+    const { method, signed } = route;
+    const body = request.body;
+    const extraHeaders = request.headers ?? {};
     const bytes = body === undefined ? undefined : utf8(JSON.stringify(body));
     for (let attempt = 0; ; attempt++) {
       const headers: Record<string, string> = signed
@@ -146,7 +146,7 @@ export class SyncApiClient {
         throw new AppError('INTERNAL', `sync server sent a malformed response (HTTP ${response.status})`);
       }
       if (response.status >= 200 && response.status < 300) {
-        const parsed = schema.safeParse(json);
+        const parsed = route.response.safeParse(json);
         if (!parsed.success)
           throw new AppError('INTERNAL', 'sync server response does not match the protocol');
         return parsed.data;

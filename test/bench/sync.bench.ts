@@ -15,7 +15,7 @@ import {
   signInviteAcceptance,
   wrapWorkspaceKey,
 } from '../../shared/sync/invite';
-import { syncRoutes } from '../../shared/sync/protocol';
+import { syncPath, syncRoutes } from '../../shared/sync/routes';
 import { signRequest } from '../../shared/sync/signing';
 import { postgresBinDir, startPostgres } from '../support/postgres';
 import { median, percentile, result, type BenchResult, type BenchSuite } from './bench.types';
@@ -92,7 +92,12 @@ async function enrol(url: string): Promise<Device[]> {
     if (c % DEVICES_PER_WORKSPACE === 0 || !owner) {
       await send(
         url,
-        signed('POST', syncRoutes.workspaces, { workspaceId: device.workspaceId, device: reg }, device),
+        signed(
+          'POST',
+          syncPath(syncRoutes.createWorkspace, {}),
+          { workspaceId: device.workspaceId, device: reg },
+          device,
+        ),
       );
       owner = device;
     } else {
@@ -109,7 +114,7 @@ async function enrol(url: string): Promise<Device[]> {
         url,
         signed(
           'POST',
-          syncRoutes.invites(owner.workspaceId),
+          syncPath(syncRoutes.createInvite, { workspaceId: owner.workspaceId }),
           {
             inviteId,
             wrappedKey: toBase64Url(wrapped),
@@ -120,7 +125,10 @@ async function enrol(url: string): Promise<Device[]> {
         ),
       );
       const proof = signInviteAcceptance(auth.secretKey, { inviteId, ...reg });
-      await send(url, signed('POST', syncRoutes.acceptInvite(inviteId), { device: reg, proof }, device));
+      await send(
+        url,
+        signed('POST', syncPath(syncRoutes.acceptInvite, { inviteId }), { device: reg, proof }, device),
+      );
       device.workspaceId = owner.workspaceId;
       device.workspaceKey = owner.workspaceKey;
     }
@@ -180,7 +188,7 @@ async function measure(storage: SyncStorage, pushes: number): Promise<Measured> 
           );
           return { deltaId, envelope: toBase64Url(envelope) };
         });
-        return signed('POST', syncRoutes.deltas(d.workspaceId), { deltas }, d);
+        return signed('POST', syncPath(syncRoutes.push, { workspaceId: d.workspaceId }), { deltas }, d);
       }),
     );
     const deadline = Date.now() + MAX_RUN_MS;
@@ -190,7 +198,16 @@ async function measure(storage: SyncStorage, pushes: number): Promise<Measured> 
     const perWorkspace = DEVICES_PER_WORKSPACE * pushes * DELTAS_PER_PUSH;
     const pullQueues = devices.map((d) =>
       Array.from({ length: Math.ceil(perWorkspace / PULL_PAGE) }, (_, page) =>
-        signed('GET', syncRoutes.pull(d.workspaceId, page * PULL_PAGE, PULL_PAGE), undefined, d),
+        signed(
+          'GET',
+          syncPath(
+            syncRoutes.pull,
+            { workspaceId: d.workspaceId },
+            { after: page * PULL_PAGE, limit: PULL_PAGE },
+          ),
+          undefined,
+          d,
+        ),
       ),
     );
     const pull = await runConcurrent(url, pullQueues, deadline);

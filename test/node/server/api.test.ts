@@ -11,9 +11,9 @@ import {
   listDevicesResponseSchema,
   waitResponseSchema,
   healthResponseSchema,
-  syncRoutes,
   meResponseSchema,
 } from '../../../shared/sync/protocol';
+import { syncPath, syncRoutes } from '../../../shared/sync/routes';
 import { SERVER_TIME_HEADER } from '../../../shared/sync/signing';
 import type { SyncStorage } from '../../../server/storage/storage';
 import { PostgresSyncStorage } from '../../../server/storage/storage.postgres';
@@ -124,24 +124,26 @@ describe.each([sqlite, postgres])('sync API over HTTP: $name', (backend) => {
     const { a, b } = await team();
     expect(b.workspaceId).toBe(a.workspaceId);
     expect(b.workspaceKey).toEqual(a.workspaceKey);
-    const list = await a.call('GET', syncRoutes.devices(a.workspaceId));
+    const list = await a.call('GET', syncPath(syncRoutes.listDevices, { workspaceId: a.workspaceId }));
     const devices = listDevicesResponseSchema.parse(list.json).devices;
     expect(devices.map((d) => d.deviceId).sort()).toEqual([a.deviceId, b.deviceId].sort());
     expect(devices.find((d) => d.deviceId === b.deviceId)).toMatchObject({
       status: 'active',
       invitedBy: a.deviceId,
     });
-    const me = meResponseSchema.parse((await b.call('GET', syncRoutes.me(b.workspaceId))).json);
+    const me = meResponseSchema.parse(
+      (await b.call('GET', syncPath(syncRoutes.me, { workspaceId: b.workspaceId }))).json,
+    );
     expect(me.device.signPublicKey).toBe(toBase64Url(b.keys.signPublicKey));
 
     // The same workspace id again, or a signature by another key than the registered one: refused.
-    const again = await a.call('POST', syncRoutes.workspaces, {
+    const again = await a.call('POST', syncPath(syncRoutes.createWorkspace, {}), {
       workspaceId: a.workspaceId,
       device: new TestDevice(server.url).registration(),
     });
     expect([again.status, errorCode(again)]).toEqual([401, 'SYNC_UNAUTHORIZED']);
     const c = new TestDevice(server.url);
-    const dup = await c.call('POST', syncRoutes.workspaces, {
+    const dup = await c.call('POST', syncPath(syncRoutes.createWorkspace, {}), {
       workspaceId: a.workspaceId,
       device: c.registration(),
     });
@@ -176,7 +178,7 @@ describe.each([sqlite, postgres])('sync API over HTTP: $name', (backend) => {
     const late = new TestDevice(later.url);
     const expired = await late.accept(short);
     expect([expired.status, errorCode(expired)]).toEqual([410, 'NOT_FOUND']);
-    const tooLong = await a.call('POST', syncRoutes.invites(a.workspaceId), {
+    const tooLong = await a.call('POST', syncPath(syncRoutes.createInvite, { workspaceId: a.workspaceId }), {
       inviteId: randomId(),
       wrappedKey: toBase64Url(new Uint8Array(77)),
       authPublicKey: toBase64Url(a.keys.signPublicKey),
@@ -201,12 +203,14 @@ describe.each([sqlite, postgres])('sync API over HTTP: $name', (backend) => {
       [3, true],
     ]);
     expect(retry.latestSeq).toBe(3);
-    const clash = await a.call('POST', syncRoutes.deltas(a.workspaceId), {
+    const clash = await a.call('POST', syncPath(syncRoutes.push, { workspaceId: a.workspaceId }), {
       deltas: [a.seal(marker(), deltas[0]!.deltaId)],
     });
     expect([clash.status, errorCode(clash)]).toEqual([409, 'CONFLICT']);
     // Another device re-pushing the same id is also refused (its envelope is bound to it anyway).
-    const stolen = await b.call('POST', syncRoutes.deltas(b.workspaceId), { deltas: [deltas[0]] });
+    const stolen = await b.call('POST', syncPath(syncRoutes.push, { workspaceId: b.workspaceId }), {
+      deltas: [deltas[0]],
+    });
     expect([stolen.status, errorCode(stolen)]).toEqual([409, 'CONFLICT']);
     expect((await b.pullAll()).length).toBe(3);
   });
@@ -235,9 +239,19 @@ describe.each([sqlite, postgres])('sync API over HTTP: $name', (backend) => {
 
   it('long-poll wakes when a delta arrives and times out empty otherwise', async () => {
     const { a, b } = await team();
-    const idle = waitResponseSchema.parse((await b.call('GET', syncRoutes.wait(b.workspaceId, 0, 200))).json);
+    const idle = waitResponseSchema.parse(
+      (
+        await b.call(
+          'GET',
+          syncPath(syncRoutes.wait, { workspaceId: b.workspaceId }, { after: 0, timeoutMs: 200 }),
+        )
+      ).json,
+    );
     expect(idle).toEqual({ latestSeq: 0, changed: false });
-    const waiting = b.call('GET', syncRoutes.wait(b.workspaceId, 0, 20_000));
+    const waiting = b.call(
+      'GET',
+      syncPath(syncRoutes.wait, { workspaceId: b.workspaceId }, { after: 0, timeoutMs: 20_000 }),
+    );
     await new Promise((resolve) => setTimeout(resolve, 100));
     await a.push([a.seal(marker())]);
     const woke = waitResponseSchema.parse((await waiting).json);
@@ -246,7 +260,7 @@ describe.each([sqlite, postgres])('sync API over HTTP: $name', (backend) => {
 
   it('rejects replays, stale timestamps, altered bodies, unknown devices and foreign workspaces', async () => {
     const { a } = await team();
-    const path1 = syncRoutes.pull(a.workspaceId, 0);
+    const path1 = syncPath(syncRoutes.pull, { workspaceId: a.workspaceId }, { after: 0 });
     expect((await a.call('GET', path1)).status).toBe(200);
     const replay = await a.call('GET', path1, undefined, { headers: a.lastHeaders });
     expect([replay.status, errorCode(replay)]).toEqual([401, 'SYNC_UNAUTHORIZED']);
@@ -256,7 +270,9 @@ describe.each([sqlite, postgres])('sync API over HTTP: $name', (backend) => {
 
     const body = { deltas: [a.seal(marker())] };
     const altered = utf8(JSON.stringify({ deltas: [a.seal(marker())] }));
-    const tampered = await a.call('POST', syncRoutes.deltas(a.workspaceId), body, { sendBytes: altered });
+    const tampered = await a.call('POST', syncPath(syncRoutes.push, { workspaceId: a.workspaceId }), body, {
+      sendBytes: altered,
+    });
     expect([tampered.status, errorCode(tampered)]).toEqual([401, 'SYNC_UNAUTHORIZED']);
 
     const stranger = new TestDevice(server.url);
@@ -267,7 +283,10 @@ describe.each([sqlite, postgres])('sync API over HTTP: $name', (backend) => {
     expect([unsigned.status, errorCode(unsigned)]).toEqual([401, 'SYNC_UNAUTHORIZED']);
 
     const other = await team();
-    const foreign = await other.a.call('GET', syncRoutes.pull(a.workspaceId, 0));
+    const foreign = await other.a.call(
+      'GET',
+      syncPath(syncRoutes.pull, { workspaceId: a.workspaceId }, { after: 0 }),
+    );
     expect([foreign.status, errorCode(foreign)]).toEqual([401, 'SYNC_UNAUTHORIZED']);
     // Nothing of the refused push landed.
     expect((await a.pull(0)).deltas.length).toBe(0);
@@ -276,21 +295,36 @@ describe.each([sqlite, postgres])('sync API over HTTP: $name', (backend) => {
   it('a revoked device is refused with DEVICE_REVOKED on every route', async () => {
     const { a, b } = await team();
     await b.push([b.seal(marker())]);
-    const r = await a.call('POST', syncRoutes.revokeDevice(a.workspaceId, b.deviceId), {});
+    const r = await a.call(
+      'POST',
+      syncPath(syncRoutes.revokeDevice, { workspaceId: a.workspaceId, deviceId: b.deviceId }),
+      {},
+    );
     expect(r.status).toBe(200);
     expect(deviceInfoSchema.parse((r.json as { device: unknown }).device).status).toBe('revoked');
     for (const attempt of [
-      () => b.call('GET', syncRoutes.pull(b.workspaceId, 0)),
-      () => b.call('POST', syncRoutes.deltas(b.workspaceId), { deltas: [b.seal(marker())] }),
-      () => b.call('GET', syncRoutes.me(b.workspaceId)),
-      () => b.call('GET', syncRoutes.wait(b.workspaceId, 0, 100)),
+      () => b.call('GET', syncPath(syncRoutes.pull, { workspaceId: b.workspaceId }, { after: 0 })),
+      () =>
+        b.call('POST', syncPath(syncRoutes.push, { workspaceId: b.workspaceId }), {
+          deltas: [b.seal(marker())],
+        }),
+      () => b.call('GET', syncPath(syncRoutes.me, { workspaceId: b.workspaceId })),
+      () =>
+        b.call(
+          'GET',
+          syncPath(syncRoutes.wait, { workspaceId: b.workspaceId }, { after: 0, timeoutMs: 100 }),
+        ),
     ]) {
       const res = await attempt();
       expect([res.status, errorCode(res)]).toEqual([403, 'DEVICE_REVOKED']);
     }
     // Its earlier delta stays in the log; the others still sync.
     expect((await a.pullAll()).length).toBe(1);
-    const missing = await a.call('POST', syncRoutes.revokeDevice(a.workspaceId, randomId()), {});
+    const missing = await a.call(
+      'POST',
+      syncPath(syncRoutes.revokeDevice, { workspaceId: a.workspaceId, deviceId: randomId() }),
+      {},
+    );
     expect([missing.status, errorCode(missing)]).toEqual([404, 'NOT_FOUND']);
   });
 
@@ -304,15 +338,15 @@ describe.each([sqlite, postgres])('sync API over HTTP: $name', (backend) => {
       workspaceId: a.workspaceId,
       workspaceKey: a.workspaceKey,
     });
-    const big = await dev.call('POST', syncRoutes.deltas(a.workspaceId), {
+    const big = await dev.call('POST', syncPath(syncRoutes.push, { workspaceId: a.workspaceId }), {
       deltas: [dev.seal('x'.repeat(100_000))],
     });
     expect([big.status, errorCode(big)]).toEqual([413, 'VALIDATION']);
-    const many = await a.call('POST', syncRoutes.deltas(a.workspaceId), {
+    const many = await a.call('POST', syncPath(syncRoutes.push, { workspaceId: a.workspaceId }), {
       deltas: Array.from({ length: 101 }, () => a.seal('x')),
     });
     expect([many.status, errorCode(many)]).toEqual([400, 'VALIDATION']);
-    const notJson = await fetch(`${server.url}${syncRoutes.deltas(a.workspaceId)}`, {
+    const notJson = await fetch(`${server.url}${syncPath(syncRoutes.push, { workspaceId: a.workspaceId })}`, {
       method: 'POST',
       headers: { 'content-type': 'text/plain' },
       body: 'hello',
@@ -321,7 +355,7 @@ describe.each([sqlite, postgres])('sync API over HTTP: $name', (backend) => {
     const statuses: number[] = [];
     let last: Awaited<ReturnType<TestDevice['call']>> | undefined;
     for (let i = 0; i < 8; i++) {
-      last = await dev.call('GET', syncRoutes.me(a.workspaceId));
+      last = await dev.call('GET', syncPath(syncRoutes.me, { workspaceId: a.workspaceId }));
       statuses.push(last.status);
     }
     expect(statuses.filter((s) => s === 429).length).toBeGreaterThan(0);
@@ -330,7 +364,7 @@ describe.each([sqlite, postgres])('sync API over HTTP: $name', (backend) => {
     const sibling = await instance({ limits: { rateMax: 5, rateWindowMs: 60_000 } });
     const viaSibling = new TestDevice(sibling.url);
     Object.assign(viaSibling, { keys: a.keys, deviceId: a.deviceId, workspaceId: a.workspaceId });
-    const shared = await viaSibling.call('GET', syncRoutes.me(a.workspaceId));
+    const shared = await viaSibling.call('GET', syncPath(syncRoutes.me, { workspaceId: a.workspaceId }));
     expect([shared.status, errorCode(shared)]).toEqual([429, 'RATE_LIMITED']);
     const route404 = await fetch(`${server.url}/nope`);
     expect(route404.status).toBe(404);
@@ -353,7 +387,10 @@ describe.each([sqlite, postgres])('sync API over HTTP: $name', (backend) => {
       workspaceKey: b.workspaceKey,
     });
 
-    const waiting = bOnSecond.call('GET', syncRoutes.wait(b.workspaceId, 0, 20_000));
+    const waiting = bOnSecond.call(
+      'GET',
+      syncPath(syncRoutes.wait, { workspaceId: b.workspaceId }, { after: 0, timeoutMs: 20_000 }),
+    );
     await new Promise((resolve) => setTimeout(resolve, 100));
     const texts = [marker(), marker(), marker()];
     await a.push(texts.map((t) => a.seal(t)));
@@ -361,7 +398,7 @@ describe.each([sqlite, postgres])('sync API over HTTP: $name', (backend) => {
     expect((await bOnSecond.pullAll()).map((x) => x.plaintext)).toEqual(texts);
 
     // A request seen by instance 1 cannot be replayed against instance 2.
-    const p = syncRoutes.me(b.workspaceId);
+    const p = syncPath(syncRoutes.me, { workspaceId: b.workspaceId });
     expect((await b.call('GET', p)).status).toBe(200);
     const replay = await bOnSecond.call('GET', p, undefined, { headers: b.lastHeaders });
     expect([replay.status, errorCode(replay)]).toEqual([401, 'SYNC_UNAUTHORIZED']);

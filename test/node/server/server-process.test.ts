@@ -4,7 +4,8 @@ import { request } from 'node:https';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
-import { pushResponseSchema, syncRoutes } from '../../../shared/sync/protocol';
+import { pushResponseSchema } from '../../../shared/sync/protocol';
+import { syncPath, syncRoutes } from '../../../shared/sync/routes';
 import { postgresBackend, sqliteBackend, usePostgresCluster } from './backends';
 import { expectAbsentFrom } from './harness';
 import { TestDevice } from './sync-client';
@@ -84,7 +85,9 @@ describe.each(['sqlite', 'postgres'] as const)('server process (%s)', (kind) => 
       while (next < batches.length) {
         const i = next++;
         try {
-          const r = await a.call('POST', syncRoutes.deltas(a.workspaceId), { deltas: batches[i] });
+          const r = await a.call('POST', syncPath(syncRoutes.push, { workspaceId: a.workspaceId }), {
+            deltas: batches[i],
+          });
           if (r.status === 200) acked.add(i);
         } catch {
           // connection refused or reset: the server is down; retried after the restart
@@ -104,7 +107,9 @@ describe.each(['sqlite', 'postgres'] as const)('server process (%s)', (kind) => 
     for (const i of acked) for (const d of batches[i]!) expect(survived.has(d.deltaId)).toBe(true);
     // The client retries every batch (idempotent): nothing is duplicated, nothing lost.
     for (const batch of batches) {
-      const r = await a.call('POST', syncRoutes.deltas(a.workspaceId), { deltas: batch });
+      const r = await a.call('POST', syncPath(syncRoutes.push, { workspaceId: a.workspaceId }), {
+        deltas: batch,
+      });
       expect(r.status).toBe(200);
       pushResponseSchema.parse(r.json);
     }
@@ -176,7 +181,7 @@ describe('server process: transport rules', () => {
     writeFileSync(file, `${token}\n`);
     const server = await startServer(['--data', dir, '--port', '0', '--enrolment-token-file', file]);
     const a = new TestDevice(server.url);
-    const r = await a.call('POST', syncRoutes.workspaces, {
+    const r = await a.call('POST', syncPath(syncRoutes.createWorkspace, {}), {
       workspaceId: a.deviceId,
       device: a.registration(),
     });

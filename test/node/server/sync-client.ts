@@ -19,10 +19,10 @@ import {
   createWorkspaceResponseSchema,
   pullResponseSchema,
   pushResponseSchema,
-  syncRoutes,
   type DeviceRegistration,
   type PulledDelta,
 } from '../../../shared/sync/protocol';
+import { syncPath, syncRoutes } from '../../../shared/sync/routes';
 import { signRequest } from '../../../shared/sync/signing';
 
 export interface HttpResult {
@@ -98,7 +98,7 @@ export class TestDevice {
   async createWorkspace(): Promise<void> {
     this.workspaceId = randomId();
     this.workspaceKey = { keyId: 1, key: new Uint8Array(crypto.getRandomValues(new Uint8Array(32))) };
-    const r = await this.call('POST', syncRoutes.workspaces, {
+    const r = await this.call('POST', syncPath(syncRoutes.createWorkspace, {}), {
       workspaceId: this.workspaceId,
       device: this.registration(),
     });
@@ -114,7 +114,7 @@ export class TestDevice {
     const wrapped = wrapWorkspaceKey(this.workspaceKey!, wrapKey, inviteId, this.workspaceId);
     wrapKey.fill(0);
     const auth = deriveInviteAuthKey(secret, inviteId);
-    const r = await this.call('POST', syncRoutes.invites(this.workspaceId), {
+    const r = await this.call('POST', syncPath(syncRoutes.createInvite, { workspaceId: this.workspaceId }), {
       inviteId,
       wrappedKey: toBase64Url(wrapped),
       authPublicKey: toBase64Url(auth.publicKey),
@@ -130,7 +130,7 @@ export class TestDevice {
     const parsed = parseInviteCode(code);
     const reg = this.registration();
     const auth = deriveInviteAuthKey(parsed.secret, parsed.inviteId);
-    const r1 = await this.call('POST', syncRoutes.acceptInvite(parsed.inviteId), {
+    const r1 = await this.call('POST', syncPath(syncRoutes.acceptInvite, { inviteId: parsed.inviteId }), {
       device: reg,
       proof: signInviteAcceptance(auth.secretKey, { inviteId: parsed.inviteId, ...reg }),
     });
@@ -160,13 +160,18 @@ export class TestDevice {
   }
 
   async push(deltas: { deltaId: string; envelope: string }[]): Promise<z.infer<typeof pushResponseSchema>> {
-    const r = await this.call('POST', syncRoutes.deltas(this.workspaceId), { deltas });
+    const r = await this.call('POST', syncPath(syncRoutes.push, { workspaceId: this.workspaceId }), {
+      deltas,
+    });
     expect(r.status, JSON.stringify(r.json)).toBe(200);
     return pushResponseSchema.parse(r.json);
   }
 
   async pull(after: number, limit?: number): Promise<z.infer<typeof pullResponseSchema>> {
-    const r = await this.call('GET', syncRoutes.pull(this.workspaceId, after, limit));
+    const r = await this.call(
+      'GET',
+      syncPath(syncRoutes.pull, { workspaceId: this.workspaceId }, { after, limit }),
+    );
     expect(r.status, JSON.stringify(r.json)).toBe(200);
     return pullResponseSchema.parse(r.json);
   }

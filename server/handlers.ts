@@ -1,0 +1,268 @@
+import type { FastifyRequest } from 'fastify';
+import { AppError } from '../shared/errors';
+import { verifyInviteAcceptance } from '../shared/sync/invite';
+import { ENROLMENT_HEADER, type DeviceInfo, type DeviceRegistration } from '../shared/sync/protocol';
+import { authenticateDevice, decodePublicKey, readSignedHeaders, verifySignedRequest } from './auth';
+import type { ServerLogger } from './log';
+import type { DeltaNotifier } from './notifier';
+import { HttpError, type SyncHandlers } from './routes';
+import type { DeviceRecord, SyncStorage } from './storage/storage';
+
+/** What the handlers work with; `createSyncServer` supplies it. */
+export interface HandlerDeps {
+  readonly storage: SyncStorage;
+  readonly limits: {
+    readonly maxEnvelopeBytes: number;
+    readonly maxPageSize: number;
+    readonly maxPageBytes: number;
+    readonly maxWaitMs: number;
+    readonly maxInviteTtlMs: number;
+    readonly pollIntervalMs: number;
+  };
+  readonly clock: () => number;
+  readonly log: ServerLogger;
+  readonly notifier: DeltaNotifier;
+  /** Checks the enrolment header; null when anyone may create a workspace. */
+  readonly enrolment: ((presented: unknown) => boolean) | null;
+  /** The exact body bytes of a request (signatures cover them). */
+  readonly rawBody: (request: FastifyRequest) => Uint8Array | undefined;
+}
+
+// Node's codec is native and far faster than the portable one in shared/ (a pull page can hold 4 MiB).
+// Input is already restricted to the base64url alphabet by the protocol schemas, and every envelope
+// is authenticated by the clients, so the server need not reject non-canonical padding bits.
+const toBase64Url = (bytes: Uint8Array) =>
+  Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('base64url');
+const fromBase64Url = (text: string) => new Uint8Array(Buffer.from(text, 'base64url'));
+
+function deviceInfo(d: DeviceRecord): DeviceInfo {
+  return {
+    deviceId: d.deviceId,
+    workspaceId: d.workspaceId,
+    signPublicKey: toBase64Url(d.signPublicKey),
+    boxPublicKey: toBase64Url(d.boxPublicKey),
+    status: d.status,
+    createdAt: d.createdAt,
+    revokedAt: d.revokedAt,
+    invitedBy: d.invitedBy,
+  };
+}
+
+function newDevice(reg: DeviceRegistration, workspaceId: string, now: number): DeviceRecord {
+  return {
+    deviceId: reg.deviceId,
+    workspaceId,
+    signPublicKey: decodePublicKey(reg.signPublicKey),
+    boxPublicKey: decodePublicKey(reg.boxPublicKey),
+    status: 'active',
+    createdAt: now,
+    revokedAt: null,
+    invitedBy: null,
+  };
+}
+
+/** The handler of every route in the table. */
+export function createSyncHandlers(deps: HandlerDeps): SyncHandlers {
+  const { storage, limits, clock, log, notifier, enrolment, rawBody } = deps;
+  let lastPurge = 0;
+
+  async function maybePurgeNonces(now: number): Promise<void> {
+    if (now - lastPurge < 60_000) return;
+    lastPurge = now;
+    await storage.purgeNonces(now);
+  }
+
+  async function auth(request: FastifyRequest, workspaceId: string): Promise<DeviceRecord> {
+    const now = clock();
+    const device = await authenticateDevice({
+      request,
+      rawBody: rawBody(request),
+      storage,
+      workspaceId,
+      now,
+    });
+    await maybePurgeNonces(now);
+    return device;
+  }
+
+  /** For requests by a device that is not registered yet: the key comes from the body (proof of possession). */
+  async function authSelf(request: FastifyRequest, reg: DeviceRegistration): Promise<void> {
+    const headers = readSignedHeaders(request);
+    if (headers.deviceId !== reg.deviceId) throw new AppError('SYNC_UNAUTHORIZED', 'device id mismatch');
+    await verifySignedRequest({
+      request,
+      rawBody: rawBody(request),
+      headers,
+      signPublicKey: decodePublicKey(reg.signPublicKey),
+      storage,
+      now: clock(),
+    });
+  }
+
+  return {
+    // For load balancers: 200 only when the storage answers.
+    async health({ reply }) {
+      try {
+        await storage.latestSeq('health-probe-0000');
+      } catch {
+        log.log('error', 'health_storage_unreachable', { storage: storage.kind });
+        return reply.status(503).send({ error: { code: 'INTERNAL', message: 'storage unavailable' } });
+      }
+      return { status: 'ok', storage: storage.kind, time: clock() };
+    },
+
+    async createWorkspace({ request, body }) {
+      const b = body();
+      if (enrolment && !enrolment(request.headers[ENROLMENT_HEADER])) {
+        log.log('warn', 'workspace_enrolment_refused', { workspaceId: b.workspaceId });
+        throw new AppError('ENROLMENT_REQUIRED', 'creating a workspace needs the enrolment code');
+      }
+      await authSelf(request, b.device);
+      const device = newDevice(b.device, b.workspaceId, clock());
+      const outcome = await storage.createWorkspace(b.workspaceId, device);
+      if (outcome === 'exists') throw new AppError('CONFLICT', 'workspace id already exists');
+      if (outcome === 'device_exists') throw new AppError('CONFLICT', 'device id already registered');
+      log.log('info', 'workspace_created', { workspaceId: b.workspaceId, deviceId: device.deviceId });
+      return { workspaceId: b.workspaceId, device: deviceInfo(device) };
+    },
+
+    async createInvite({ request, params: { workspaceId }, body }) {
+      const device = await auth(request, workspaceId);
+      const b = body();
+      const now = clock();
+      if (b.expiresAt <= now || b.expiresAt - now > limits.maxInviteTtlMs) {
+        throw new AppError('VALIDATION', 'invite expiry out of range');
+      }
+      const outcome = await storage.createInvite({
+        inviteId: b.inviteId,
+        workspaceId,
+        createdBy: device.deviceId,
+        wrappedKey: fromBase64Url(b.wrappedKey),
+        authPublicKey: decodePublicKey(b.authPublicKey),
+        createdAt: now,
+        expiresAt: b.expiresAt,
+        usedAt: null,
+        usedBy: null,
+      });
+      if (outcome === 'exists') throw new AppError('CONFLICT', 'invite id already exists');
+      log.log('info', 'invite_created', { workspaceId, deviceId: device.deviceId, inviteId: b.inviteId });
+      return { inviteId: b.inviteId, workspaceId, expiresAt: b.expiresAt };
+    },
+
+    async acceptInvite({ request, params: { inviteId }, body }) {
+      const b = body();
+      await authSelf(request, b.device);
+      const invite = await storage.getInvite(inviteId);
+      if (!invite) throw new AppError('NOT_FOUND', 'unknown invite');
+      const proofOk = verifyInviteAcceptance(invite.authPublicKey, { inviteId, ...b.device }, b.proof);
+      if (!proofOk) throw new AppError('SYNC_UNAUTHORIZED', 'invite proof does not verify');
+      const now = clock();
+      const outcome = await storage.acceptInvite(inviteId, newDevice(b.device, invite.workspaceId, now), now);
+      switch (outcome.kind) {
+        case 'unknown':
+          throw new AppError('NOT_FOUND', 'unknown invite');
+        case 'expired':
+          throw new HttpError(410, 'NOT_FOUND', 'invite expired');
+        case 'used':
+          throw new AppError('CONFLICT', 'invite already used');
+        case 'device_exists':
+          throw new AppError('CONFLICT', 'device id already registered');
+        case 'accepted':
+          log.log('info', 'invite_accepted', {
+            workspaceId: invite.workspaceId,
+            inviteId,
+            deviceId: b.device.deviceId,
+          });
+          return {
+            workspaceId: outcome.invite.workspaceId,
+            wrappedKey: toBase64Url(outcome.invite.wrappedKey),
+            device: deviceInfo(outcome.device),
+          };
+      }
+    },
+
+    async me({ request, params: { workspaceId } }) {
+      const device = await auth(request, workspaceId);
+      return { device: deviceInfo(device), latestSeq: await storage.latestSeq(workspaceId) };
+    },
+
+    async listDevices({ request, params: { workspaceId } }) {
+      await auth(request, workspaceId);
+      return { devices: (await storage.listDevices(workspaceId)).map(deviceInfo) };
+    },
+
+    // The body is `{}` by the table; nothing in it is read, so it is not checked either.
+    async revokeDevice({ request, params }) {
+      const caller = await auth(request, params.workspaceId);
+      const revoked = await storage.revokeDevice(params.workspaceId, params.deviceId, clock());
+      if (!revoked) throw new AppError('NOT_FOUND', 'no such device in this workspace');
+      log.log('info', 'device_revoked', {
+        workspaceId: params.workspaceId,
+        deviceId: params.deviceId,
+        by: caller.deviceId,
+      });
+      return { device: deviceInfo(revoked) };
+    },
+
+    async push({ request, params: { workspaceId }, body }) {
+      const device = await auth(request, workspaceId);
+      const deltas = body().deltas.map((d) => {
+        const envelope = fromBase64Url(d.envelope);
+        if (envelope.length > limits.maxEnvelopeBytes) {
+          throw new HttpError(413, 'VALIDATION', 'delta envelope too large');
+        }
+        return { deltaId: d.deltaId, envelope };
+      });
+      const results = await storage.appendDeltas(workspaceId, device.deviceId, deltas, clock());
+      if (!Array.isArray(results)) {
+        throw new AppError('CONFLICT', 'a delta with this id already exists with other content');
+      }
+      const appended = results.filter((r) => !r.duplicate).length;
+      if (appended > 0) notifier.notify(workspaceId);
+      log.log('info', 'deltas_pushed', {
+        workspaceId,
+        deviceId: device.deviceId,
+        appended,
+        duplicates: results.length - appended,
+      });
+      return { results, latestSeq: await storage.latestSeq(workspaceId) };
+    },
+
+    async pull({ request, params: { workspaceId }, query }) {
+      await auth(request, workspaceId);
+      const q = query();
+      const limit = Math.min(q.limit, limits.maxPageSize);
+      const latestSeq = await storage.latestSeq(workspaceId);
+      const deltas = await storage.pullDeltas(workspaceId, q.after, limit, limits.maxPageBytes);
+      const nextCursor = deltas.length > 0 ? deltas[deltas.length - 1]!.seq : q.after;
+      return {
+        deltas: deltas.map((d) => ({
+          seq: d.seq,
+          deltaId: d.deltaId,
+          deviceId: d.deviceId,
+          receivedAt: d.receivedAt,
+          envelope: toBase64Url(d.envelope),
+        })),
+        nextCursor,
+        hasMore: Math.max(latestSeq, nextCursor) > nextCursor,
+        latestSeq: Math.max(latestSeq, nextCursor),
+      };
+    },
+
+    async wait({ request, reply, params: { workspaceId }, query }) {
+      await auth(request, workspaceId);
+      const q = query();
+      const deadline = clock() + Math.min(q.timeoutMs, limits.maxWaitMs);
+      const gone = new AbortController();
+      // The response's 'close' also fires when the client hangs up mid-wait (the request's fires early).
+      reply.raw.once('close', () => gone.abort());
+      for (;;) {
+        const latestSeq = await storage.latestSeq(workspaceId);
+        if (latestSeq > q.after) return { latestSeq, changed: true };
+        const left = deadline - clock();
+        if (left <= 0 || gone.signal.aborted || notifier.closing) return { latestSeq, changed: false };
+        await notifier.next(workspaceId, Math.min(left, limits.pollIntervalMs), gone.signal);
+      }
+    },
+  };
+}
