@@ -1,15 +1,19 @@
 import type { AppInfo } from '../../shared/ipc/channels/app.channels';
 import { createAppHandlers } from './app/app.handlers';
 import { createCrmModule } from './crm/crm.module';
+import type { CrmService } from './crm/crm.service';
 import { crmMigrations } from './crm/crm.migrations';
 import { IpcRouter, type Handlers, type SenderPolicy } from './ipc/router';
 import type { Keychain } from './keychain/keychain';
 import type { Logger } from './log/logger';
 import type { ModuleContext } from './module';
 import { createSettingsModule } from './settings/settings.module';
+import type { SyncEngine } from './sync/sync.engine';
 import { createSyncModule } from './sync/sync.module';
 import { syncMigrations } from './sync/sync.migrations';
 import { createVaultModule } from './vault/vault.module';
+import type { ScryptParams } from './vault/vault.recovery';
+import type { VaultService } from './vault/vault.service';
 
 /** Everything the services need from the shell that hosts them (Electron or the dev host). */
 export interface ServiceOptions {
@@ -22,11 +26,33 @@ export interface ServiceOptions {
   readonly keychain: Keychain;
   /** Wall clock, injectable for tests. */
   readonly now?: () => number;
+  /** Timing and cost knobs (tests shorten them); they change no wiring. */
+  readonly tuning?: ServiceTuning;
+}
+
+/** Knobs that make tests fast without replacing any part of the composition. */
+export interface ServiceTuning {
+  /** Background sync with long-poll and backoff (default true); tests call `sync.now` themselves. */
+  readonly autoSync?: boolean;
+  /** Drift guard tolerance in ms (default 5 minutes). */
+  readonly maxDriftMs?: number;
+  /** Recovery-code KDF cost (default: the production scrypt parameters). */
+  readonly recoveryKdf?: ScryptParams;
+}
+
+/** The composed parts, for the shell's own needs and for tests that look inside; never the renderer. */
+export interface ServiceParts {
+  readonly vault: VaultService;
+  /** The CRM over the open vault (VAULT_LOCKED otherwise). */
+  readonly crm: () => CrmService;
+  /** The sync engine over the open vault (VAULT_LOCKED otherwise). */
+  readonly syncEngine: () => SyncEngine;
 }
 
 /** The composed services behind one router. */
 export interface Services {
   readonly router: IpcRouter;
+  readonly parts: ServiceParts;
   /** Locks the vault from the shell (menu, OS session lock); emits `vault.locked`. */
   lockVault(): Promise<void>;
   /** Closes databases and zeroes keys. Safe to call twice. */
@@ -47,12 +73,18 @@ export function createServices(options: ServiceOptions): Services {
   };
   const vault = createVaultModule(
     { ...ctx, logger: options.logger.child({ component: 'vault' }) },
-    { keychain: options.keychain, migrations: [crmMigrations, syncMigrations] },
+    {
+      keychain: options.keychain,
+      migrations: [crmMigrations, syncMigrations],
+      recoveryKdf: options.tuning?.recoveryKdf,
+    },
   );
   const crm = createCrmModule({ ...ctx, logger: options.logger.child({ component: 'crm' }) }, vault.access);
   const sync = createSyncModule(
     { ...ctx, logger: options.logger.child({ component: 'sync' }) },
     vault.access,
+    crm.pipeline,
+    { autoSync: options.tuning?.autoSync, maxDriftMs: options.tuning?.maxDriftMs },
   );
   const settings = createSettingsModule({ ...ctx, logger: options.logger.child({ component: 'settings' }) });
   const modules = [sync, crm, settings, vault];
@@ -71,6 +103,7 @@ export function createServices(options: ServiceOptions): Services {
   let disposed: Promise<void> | null = null;
   return {
     router,
+    parts: { vault: vault.service, crm: crm.service, syncEngine: sync.engine },
     async lockVault() {
       if (vault.access.isUnlocked()) await vault.service.lock('user');
     },

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { field } from './field.meta';
 import { UUID_PATTERN } from './ids';
 
 /** Record ids are UUIDs (UUIDv7 when made here), lower-case canonical text. */
@@ -64,13 +65,18 @@ export const recordMetaSchema = z.object({
 
 // ---- Accounts -------------------------------------------------------------------------------------
 export const accountFieldsSchema = z.strictObject({
-  name: requiredText(200),
-  domain: optText(253),
-  industry: optText(100),
-  phone: phoneSchema.nullable(),
-  address: addressSchema.nullable(),
-  ownerId: userRefSchema.nullable(),
-  tags: tagsSchema,
+  name: field(requiredText(200), { storage: 'text', input: 'text' }),
+  domain: field(optText(253), { storage: 'text', default: null, input: 'optText' }),
+  industry: field(optText(100), { storage: 'text', default: null, input: 'optText' }),
+  phone: field(phoneSchema.nullable(), {
+    storage: 'text',
+    default: null,
+    input: 'optText',
+    element: 'phone',
+  }),
+  address: field(addressSchema.nullable(), { storage: 'json', default: null }),
+  ownerId: field(userRefSchema.nullable(), { storage: 'text', default: null, input: 'optText' }),
+  tags: field(tagsSchema, { storage: 'json', default: [], input: 'list', element: 'tag' }),
 });
 export const accountSchema = recordMetaSchema.extend(accountFieldsSchema.shape);
 export type Account = z.infer<typeof accountSchema>;
@@ -78,18 +84,31 @@ export type Account = z.infer<typeof accountSchema>;
 // ---- Contacts -------------------------------------------------------------------------------------
 export const contactFieldsSchema = z.strictObject({
   /** The full name as the person writes it (张伟, María José García): never split automatically. */
-  name: requiredText(200),
-  givenName: optText(100),
-  familyName: optText(100),
-  title: optText(200),
-  accountId: idSchema.nullable(),
-  emails: z.array(emailSchema).max(20),
-  phones: z.array(phoneSchema).max(20),
-  address: addressSchema.nullable(),
-  tags: tagsSchema,
-  ownerId: userRefSchema.nullable(),
-  consent: consentSchema,
-  notes: text(20_000),
+  name: field(requiredText(200), { storage: 'text', input: 'text' }),
+  givenName: field(optText(100), { storage: 'text', default: null }),
+  familyName: field(optText(100), { storage: 'text', default: null }),
+  title: field(optText(200), { storage: 'text', default: null, input: 'optText' }),
+  accountId: field(idSchema.nullable(), { storage: 'text', default: null, ref: 'account' }),
+  emails: field(z.array(emailSchema).max(20), {
+    storage: 'json',
+    default: [],
+    input: 'list',
+    element: 'email',
+  }),
+  phones: field(z.array(phoneSchema).max(20), {
+    storage: 'json',
+    default: [],
+    input: 'list',
+    element: 'phone',
+  }),
+  address: field(addressSchema.nullable(), { storage: 'json', default: null }),
+  ownerId: field(userRefSchema.nullable(), { storage: 'text', default: null, input: 'optText' }),
+  tags: field(tagsSchema, { storage: 'json', default: [], input: 'list', element: 'tag' }),
+  consent: field(consentSchema, {
+    storage: 'json',
+    default: { marketingOptIn: false, recordedAt: null, source: null },
+  }),
+  notes: field(text(20_000), { storage: 'text', default: '', input: 'textarea' }),
 });
 // An erased contact keeps its tombstone with an empty name, so stored records allow an empty name.
 export const contactSchema = recordMetaSchema.extend(contactFieldsSchema.shape).extend({ name: text(200) });
@@ -109,9 +128,9 @@ export const stagesSchema = z
   .max(30)
   .refine((stages) => new Set(stages.map((s) => s.id)).size === stages.length, 'Stage ids must be unique');
 export const pipelineFieldsSchema = z.strictObject({
-  name: requiredText(100),
+  name: field(requiredText(100), { storage: 'text' }),
   /** In display order. */
-  stages: stagesSchema,
+  stages: field(stagesSchema, { storage: 'json' }),
 });
 export const pipelineSchema = recordMetaSchema.extend(pipelineFieldsSchema.shape);
 export type Pipeline = z.infer<typeof pipelineSchema>;
@@ -120,22 +139,41 @@ export type Pipeline = z.infer<typeof pipelineSchema>;
 export const currencySchema = z.string().regex(/^[A-Z]{3}$/);
 export const dealStatusSchema = z.enum(['open', 'won', 'lost']);
 export const dealFieldsSchema = z.strictObject({
-  name: requiredText(200),
-  accountId: idSchema.nullable(),
-  contactIds: z.array(idSchema).max(50),
+  name: field(requiredText(200), { storage: 'text', input: 'text' }),
+  accountId: field(idSchema.nullable(), { storage: 'text', default: null, ref: 'account' }),
+  contactIds: field(z.array(idSchema).max(50), { storage: 'json', default: [] }),
   /** Integer minor units (cents, fen): money is never a float. */
-  amountMinor: z.number().int().min(-1e15).max(1e15),
-  currency: currencySchema,
-  pipelineId: idSchema,
-  stageId: stageSchema.shape.id,
+  amountMinor: field(z.number().int().min(-1e15).max(1e15), {
+    storage: 'int',
+    default: 0,
+    input: 'money',
+    conflict: true,
+  }),
+  currency: field(currencySchema, { storage: 'text', default: 'EUR', input: 'text' }),
+  pipelineId: field(idSchema, { storage: 'text', ref: 'pipeline' }),
+  stageId: field(stageSchema.shape.id, { storage: 'text', conflict: true }),
   /** Order within the stage (fractional, so a move writes one field). */
-  position: z.number().finite(),
-  probability: z.number().int().min(0).max(100).nullable(),
-  expectedCloseDate: dateSchema.nullable(),
-  ownerId: userRefSchema.nullable(),
-  status: dealStatusSchema,
+  position: field(z.number().finite(), { storage: 'real', default: 0 }),
+  probability: field(z.number().int().min(0).max(100).nullable(), {
+    storage: 'int',
+    default: null,
+    input: 'int',
+  }),
+  expectedCloseDate: field(dateSchema.nullable(), {
+    storage: 'text',
+    default: null,
+    input: 'date',
+    conflict: true,
+  }),
+  ownerId: field(userRefSchema.nullable(), {
+    storage: 'text',
+    default: null,
+    input: 'optText',
+    conflict: true,
+  }),
+  status: field(dealStatusSchema, { storage: 'text', default: 'open' }),
   /** Why it was won or lost. */
-  statusReason: optText(500),
+  statusReason: field(optText(500), { storage: 'text', default: null }),
 });
 export const dealSchema = recordMetaSchema.extend(dealFieldsSchema.shape);
 export type Deal = z.infer<typeof dealSchema>;
@@ -143,17 +181,17 @@ export type Deal = z.infer<typeof dealSchema>;
 // ---- Activities -----------------------------------------------------------------------------------
 export const activityKindSchema = z.enum(['call', 'meeting', 'visit', 'email', 'note']);
 export const linkFieldsSchema = z.strictObject({
-  accountId: idSchema.nullable(),
-  contactId: idSchema.nullable(),
-  dealId: idSchema.nullable(),
+  accountId: field(idSchema.nullable(), { storage: 'text', default: null, ref: 'account' }),
+  contactId: field(idSchema.nullable(), { storage: 'text', default: null, ref: 'contact' }),
+  dealId: field(idSchema.nullable(), { storage: 'text', default: null, ref: 'deal' }),
 });
 export const activityFieldsSchema = z.strictObject({
-  kind: activityKindSchema,
-  occurredAt: timestampSchema,
-  durationMinutes: z.number().int().min(0).max(100_000).nullable(),
-  subject: optText(300),
-  outcome: optText(500),
-  body: text(20_000),
+  kind: field(activityKindSchema, { storage: 'text' }),
+  occurredAt: field(timestampSchema, { storage: 'int' }),
+  durationMinutes: field(z.number().int().min(0).max(100_000).nullable(), { storage: 'int', default: null }),
+  subject: field(optText(300), { storage: 'text', default: null }),
+  outcome: field(optText(500), { storage: 'text', default: null }),
+  body: field(text(20_000), { storage: 'text', default: '' }),
   ...linkFieldsSchema.shape,
 });
 export const activitySchema = recordMetaSchema.extend(activityFieldsSchema.shape);
@@ -162,12 +200,12 @@ export type Activity = z.infer<typeof activitySchema>;
 // ---- Tasks ----------------------------------------------------------------------------------------
 export const taskPrioritySchema = z.enum(['low', 'normal', 'high']);
 export const taskFieldsSchema = z.strictObject({
-  title: requiredText(300),
-  dueAt: timestampSchema.nullable(),
-  remindAt: timestampSchema.nullable(),
-  priority: taskPrioritySchema,
-  done: z.boolean(),
-  assigneeId: userRefSchema.nullable(),
+  title: field(requiredText(300), { storage: 'text' }),
+  dueAt: field(timestampSchema.nullable(), { storage: 'int', default: null }),
+  remindAt: field(timestampSchema.nullable(), { storage: 'int', default: null }),
+  priority: field(taskPrioritySchema, { storage: 'text', default: 'normal' }),
+  done: field(z.boolean(), { storage: 'bool', default: false }),
+  assigneeId: field(userRefSchema.nullable(), { storage: 'text', default: null }),
   ...linkFieldsSchema.shape,
 });
 // Erased tasks keep an empty title (see contactSchema).
@@ -202,57 +240,7 @@ export const fieldOpSchema = z.object({
 });
 export type FieldOp = z.infer<typeof fieldOpSchema>;
 
-/** Values of the optional fields when a create leaves them out. */
-export const entityDefaults = {
-  account: { domain: null, industry: null, phone: null, address: null, ownerId: null, tags: [] },
-  contact: {
-    givenName: null,
-    familyName: null,
-    title: null,
-    accountId: null,
-    emails: [],
-    phones: [],
-    address: null,
-    tags: [],
-    ownerId: null,
-    consent: { marketingOptIn: false, recordedAt: null, source: null },
-    notes: '',
-  },
-  pipeline: {},
-  deal: {
-    accountId: null,
-    contactIds: [],
-    amountMinor: 0,
-    currency: 'EUR',
-    position: 0,
-    probability: null,
-    expectedCloseDate: null,
-    ownerId: null,
-    status: 'open',
-    statusReason: null,
-  },
-  activity: {
-    durationMinutes: null,
-    subject: null,
-    outcome: null,
-    body: '',
-    accountId: null,
-    contactId: null,
-    dealId: null,
-  },
-  task: {
-    dueAt: null,
-    remindAt: null,
-    priority: 'normal',
-    done: false,
-    assigneeId: null,
-    accountId: null,
-    contactId: null,
-    dealId: null,
-  },
-} as const satisfies Record<EntityKind, Record<string, unknown>>;
-
-/** Create inputs: required fields must be present, the rest fall back to `entityDefaults`. */
+/** Create inputs: required fields must be present, the rest fall back to their registered defaults. */
 export const accountCreateSchema = accountFieldsSchema.partial().required({ name: true });
 export const contactCreateSchema = contactFieldsSchema.partial().required({ name: true });
 export const pipelineCreateSchema = pipelineFieldsSchema;

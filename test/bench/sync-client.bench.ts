@@ -2,7 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CrmMerge, type RemoteRow } from '../../electron/services/crm/crm.merge';
+import { changePipeline, type Change } from '../../electron/services/crm/change.pipeline';
+import { CrmService } from '../../electron/services/crm/crm.service';
 import { crmMigrations } from '../../electron/services/crm/crm.migrations';
 import { MetaRepository } from '../../electron/services/crm/meta.repository';
 import { OpLogRepository, type OpRow } from '../../electron/services/crm/oplog.repository';
@@ -56,8 +57,10 @@ function openVault(dir: string, name: string): Db {
 }
 
 function engine(db: Db): SyncEngine {
+  const pipeline = changePipeline(new CrmService(db, Date.now));
   return new SyncEngine({
     db,
+    pipeline: () => pipeline,
     logger: silentLogger,
     now: Date.now,
     onStatus: () => undefined,
@@ -97,7 +100,7 @@ function seedOps(db: Db, ops: number): number {
   return rows * FIELDS_PER_ROW;
 }
 
-function remoteRows(rows: readonly OpRow[]): RemoteRow[] {
+function remoteRows(rows: readonly OpRow[]): Change[] {
   return rows.map((r) => ({
     opId: r.opId,
     entity: r.entity,
@@ -157,30 +160,30 @@ export const syncClientBench: BenchSuite = {
 
       // Baseline: the same rows merged straight into a vault, pages of 10k rows, no crypto, no HTTP.
       const cDb = openVault(ctx.dir, 'c');
-      const merge = new CrmMerge(cDb);
+      const merge = new CrmService(cDb, Date.now).writer;
       const rows = remoteRows(pendingRows);
       t = performance.now();
       for (let i = 0; i < rows.length; i += 10_000) {
         const page = rows.slice(i, i + 10_000);
-        cDb.transaction(() => merge.apply(page))();
+        merge.apply(page, 'remote');
       }
       const mergeOnly = total / ((performance.now() - t) / 1000);
 
       // Naive baseline: one transaction per field op (the "Measured sync apply, naive" shape).
       const dDb = openVault(ctx.dir, 'd');
-      const naiveMerge = new CrmMerge(dDb);
+      const naiveMerge = new CrmService(dDb, Date.now).writer;
       const sample = rows.slice(0, Math.min(rows.length, 200));
       let naiveOps = 0;
       t = performance.now();
       for (const row of sample) {
         const fields = Object.entries(JSON.parse(row.fields!) as Record<string, unknown>);
         fields.forEach(([field, value], k) => {
-          const one: RemoteRow = {
+          const one: Change = {
             ...row,
             hlc: formatHlc({ ...parseHlc(row.hlc)!, counter: k }),
             fields: JSON.stringify({ [field]: value }),
           };
-          dDb.transaction(() => naiveMerge.apply([one]))();
+          naiveMerge.apply([one], 'remote');
           naiveOps++;
         });
       }

@@ -17,6 +17,7 @@ import {
   type EntityDef,
   type SearchDoc,
 } from './crm.entities';
+import { ChangeWriter, type RecordsChanged } from './changes.writer';
 import { MetaRepository } from './meta.repository';
 import { OpLogRepository } from './oplog.repository';
 import {
@@ -25,7 +26,6 @@ import {
   type ListPage,
   type ListQuery,
   type RecordData,
-  type WriteMeta,
 } from './records.repository';
 import { SearchRepository } from './search.repository';
 
@@ -44,32 +44,35 @@ export interface Stamp {
 }
 
 /**
- * The CRM over one open vault database. Every mutation runs in one transaction that writes the record,
- * its field-level ops (pending for sync) and its search index rows, so none can exist without the others.
+ * The CRM over one open vault database. Every mutation is a change handed to the one writer
+ * (`ChangeWriter`), which in one transaction logs its field-level ops (pending for sync), rebuilds the
+ * record row and its search entries, and announces `records.changed` after commit.
  */
 export class CrmService {
   readonly records: RecordsRepository;
   readonly oplog: OpLogRepository;
   readonly search: SearchRepository;
+  readonly writer: ChangeWriter;
   readonly deviceId: string;
   private readonly clock: HybridClock;
 
   constructor(
     readonly db: Db,
     now: () => number,
+    emit?: (event: RecordsChanged) => void,
   ) {
     this.records = new RecordsRepository(db);
     this.oplog = new OpLogRepository(db);
     this.search = new SearchRepository(db);
+    this.writer = new ChangeWriter(db, emit, { records: this.records, search: this.search });
     this.deviceId = new MetaRepository(db).getOrInit('deviceId', () => base64url(randomBytes(9)));
-    // Shared with the sync merge, which advances it past every applied remote stamp (HLC receive).
+    // Shared with remote applies, which advance it past every applied remote stamp (HLC receive).
     this.clock = crmClock(db, this.deviceId, now);
   }
 
-  /** Runs `fn` in one transaction (nested calls join the outer one). */
+  /** Runs `fn` in one transaction (nested calls join the outer one); change events follow the commit. */
   tx<T>(fn: () => T): T {
-    if (this.db.inTransaction) return fn();
-    return this.db.transaction(fn)();
+    return this.writer.tx(fn);
   }
 
   /** A new stamp for one mutation. */
@@ -78,32 +81,38 @@ export class CrmService {
     return { hlc: formatHlc(s), at: s.wall, deviceId: this.deviceId };
   }
 
-  private meta(stamp: Stamp): WriteMeta {
-    return { at: stamp.at, by: stamp.deviceId };
-  }
-
-  /** Writes the field-level ops of one mutation. Every mutation path ends here (see change-capture tests). */
-  writeOps(
+  /**
+   * Writes one local mutation through the change writer and returns the record as it now stands.
+   * Every local mutation path ends here (see the change-capture tests).
+   */
+  write(
     entity: EntityKind,
     recordId: string,
     fields: Readonly<Record<string, unknown>>,
     stamp: Stamp,
-  ): void {
-    if (Object.keys(fields).length === 0) return;
-    this.oplog.appendLocal(
-      uuidv7(stamp.at),
-      entity,
-      recordId,
-      stamp.hlc,
-      stamp.deviceId,
-      JSON.stringify(fields),
+  ): RecordData {
+    const result = this.writer.apply(
+      [
+        {
+          opId: uuidv7(stamp.at),
+          entity,
+          recordId,
+          hlc: stamp.hlc,
+          deviceId: stamp.deviceId,
+          fields: JSON.stringify(fields),
+        },
+      ],
+      'local',
     );
+    const record = result.records.get(recordId);
+    if (!record) throw new AppError('INTERNAL', 'The change was not applied');
+    return record;
   }
 
-  private reindex<T>(def: EntityDef<T>, record: RecordData, isNew = false): void {
-    if (!def.search) return;
-    if (record.deletedAt !== null) this.search.remove(record.id);
-    else this.search.put(def.kind, record.id, def.search.doc(record as unknown as T), isNew);
+  /** A local write of one field's value as JSON text (conflict resolution): a fresh stamp above all seen. */
+  writeField(entity: EntityKind, recordId: string, field: string, json: string | null): RecordData {
+    const value: unknown = json === null ? null : JSON.parse(json);
+    return this.write(entity, recordId, { [field]: value }, this.stamp());
   }
 
   // ---- generic CRUD ------------------------------------------------------------------------------
@@ -128,19 +137,7 @@ export class CrmService {
         // Defaults are the same on every device, so only values that differ from them travel.
         if (!(f in def.defaults) || !same(fields[f], def.defaults[f])) ops[f] = fields[f];
       }
-      this.records.insert(def, id, fields, this.meta(s));
-      this.writeOps(def.kind, id, ops, s);
-      const record: RecordData = {
-        id,
-        ...Object.fromEntries(Object.keys(def.fields).map((f) => [f, fields[f]])),
-        createdAt: s.at,
-        updatedAt: s.at,
-        createdBy: s.deviceId,
-        updatedBy: s.deviceId,
-        deletedAt: null,
-      };
-      this.reindex(def, record, true);
-      return record;
+      return this.write(def.kind, id, ops, s);
     });
   }
 
@@ -151,17 +148,21 @@ export class CrmService {
    * References must have been checked by the caller. Calls `onBatch(done)` after each batch; returns
    * the new ids in input order.
    */
-  createMany<T>(
-    def: EntityDef<T>,
+  createMany(
+    def: EntityDef<unknown>,
     inputs: readonly Readonly<Record<string, unknown>>[],
     onBatch: (done: number) => void = () => undefined,
     batchSize = 2000,
   ): string[] {
-    return this.tx(() => this.search.bulkLoad(() => this.createManyInTx(def, inputs, onBatch, batchSize)));
+    return this.tx(() => {
+      const ids = this.search.bulkLoad(() => this.createManyInTx(def, inputs, onBatch, batchSize));
+      this.writer.noteWritten('local', def.kind, ids);
+      return ids;
+    });
   }
 
-  private createManyInTx<T>(
-    def: EntityDef<T>,
+  private createManyInTx(
+    def: EntityDef<unknown>,
     inputs: readonly Readonly<Record<string, unknown>>[],
     onBatch: (done: number) => void,
     batchSize: number,
@@ -169,7 +170,7 @@ export class CrmService {
     const fieldDefs = Object.entries(def.fields).map(([f, d]) => ({
       f,
       d,
-      isJson: d.kind === 'json',
+      isJson: d.storage === 'json',
       // The op's JSON text up to the value: `"field":`.
       key: `${JSON.stringify(f)}:`,
       hasDefault: f in def.defaults,
@@ -214,8 +215,7 @@ export class CrmService {
         record.updatedAt = s.at;
         record.createdBy = s.deviceId;
         record.updatedBy = s.deviceId;
-        if (def.search)
-          docs.push({ entity: def.kind, recordId: id, doc: def.search.doc(record as unknown as T) });
+        if (def.search) docs.push({ entity: def.kind, recordId: id, doc: def.search.doc(record) });
         ids.push(id);
       }
       this.records.insertMany(def, rows);
@@ -236,12 +236,7 @@ export class CrmService {
       }
       if (Object.keys(changes).length === 0) return current;
       this.checkRefs(def, { ...current, ...changes }, current);
-      const s = this.stamp();
-      this.records.update(def, id, changes, this.meta(s));
-      this.writeOps(def.kind, id, changes, s);
-      const record = this.records.get(def, id)!;
-      this.reindex(def, record);
-      return record;
+      return this.write(def.kind, id, changes, this.stamp());
     });
   }
 
@@ -255,9 +250,7 @@ export class CrmService {
           throw new AppError('CONFLICT', 'The pipeline still has deals');
       }
       const s = this.stamp();
-      this.records.markDeleted(def, id, this.meta(s));
-      this.writeOps(def.kind, id, { deletedAt: s.at }, s);
-      this.reindex(def, this.records.get(def, id)!);
+      this.write(def.kind, id, { deletedAt: s.at }, s);
       return { id, deletedAt: s.at };
     });
   }
@@ -303,7 +296,7 @@ export class CrmService {
       if (changed('pipelineId') || changed('stageId')) {
         const pipeline = this.records.get(pipelineDef, fields.pipelineId as string);
         if (!pipeline || pipeline.deletedAt !== null) throw new AppError('NOT_FOUND', 'No such pipeline');
-        const stages = (pipeline as unknown as Pipeline).stages;
+        const stages = pipeline.stages as Pipeline['stages'];
         if (!stages.some((st) => st.id === fields.stageId))
           throw new AppError('VALIDATION', 'The stage is not part of the pipeline');
       }

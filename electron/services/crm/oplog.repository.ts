@@ -50,23 +50,22 @@ export function fieldOps(row: OpRow): FieldOp[] {
 }
 
 /**
- * The op log (see crm.migrations.ts). Local mutations append 'pending' rows inside the mutation's own
- * transaction; the sync engine reads `pending()` (HLC order), calls `markPushed`, and records merged
- * remote ops with `appendRemote` (idempotent by record and stamp).
+ * The op log (see crm.migrations.ts), as sync and the timeline read it. The change writer appends
+ * every row (changes.repository.ts); the bulk importer appends with `appendLocalMany`; sync reads
+ * `pending()` (HLC order) and calls `markPushed`.
  */
 export class OpLogRepository {
   private readonly insert: Statement<[string, string, string, string, string, string | null]>;
   private readonly insertMany: Statement<string[]>;
-  private readonly remoteStmt: Statement<[string, string, string, string, string, string | null]>;
   private readonly pendingStmt: Statement<[number, number], OpRow>;
   private readonly pushStmt: Statement<[number, number]>;
   private readonly lowWaterGet: Statement<[], { value: string }>;
   private readonly lowWaterSet: Statement<[string]>;
   private readonly lowWaterNext: Statement<[number], { lw: number | null }>;
-  private readonly fieldStmt: Statement<[string, string], { hlc: string }>;
   private readonly changesStmt: Statement<[string, string, number], ChangeRow>;
   private readonly byRecordStmt: Statement<[string], OpRow>;
-  private readonly scrubStmt: Statement<[string]>;
+  private readonly maxSeqStmt: Statement<[], { s: number | null }>;
+  private readonly pendingCountStmt: Statement<[number], { n: number }>;
 
   constructor(db: Db) {
     this.insert = db.prepare(
@@ -76,10 +75,6 @@ export class OpLogRepository {
     this.insertMany = db.prepare(
       `INSERT INTO crm_oplog (op_id, entity, record_id, hlc, device_id, fields, sync_state)
        VALUES ${Array.from({ length: OPS_PER_INSERT }, () => "(?, ?, ?, ?, ?, ?, 'pending')").join(', ')}`,
-    );
-    this.remoteStmt = db.prepare(
-      `INSERT OR IGNORE INTO crm_oplog (op_id, entity, record_id, hlc, device_id, fields, sync_state)
-       VALUES (?, ?, ?, ?, ?, ?, 'applied')`,
     );
     // Local ops are appended in HLC order (the clock is monotonic), so seq order is HLC order.
     this.pendingStmt = db.prepare(
@@ -97,16 +92,25 @@ export class OpLogRepository {
       `SELECT coalesce((SELECT min(seq) - 1 FROM crm_oplog WHERE seq > ? AND sync_state = 'pending'),
                        (SELECT max(seq) FROM crm_oplog)) AS lw`,
     );
-    this.fieldStmt = db.prepare(
-      `SELECT hlc FROM crm_oplog WHERE record_id = ? AND fields IS NOT NULL AND json_type(fields, '$.' || ?) IS NOT NULL
-       ORDER BY hlc DESC LIMIT 1`,
-    );
     this.changesStmt = db.prepare(
       `SELECT hlc, device_id AS deviceId, coalesce((SELECT group_concat(key, ',') FROM json_each(fields)), '') AS fieldNames
        FROM crm_oplog WHERE record_id = ? AND hlc < ? ORDER BY hlc DESC LIMIT ?`,
     );
     this.byRecordStmt = db.prepare(`${SELECT_OP} WHERE record_id = ? ORDER BY hlc, seq`);
-    this.scrubStmt = db.prepare('UPDATE crm_oplog SET fields = NULL WHERE record_id = ?');
+    this.maxSeqStmt = db.prepare('SELECT max(seq) AS s FROM crm_oplog');
+    this.pendingCountStmt = db.prepare(
+      "SELECT count(*) AS n FROM crm_oplog WHERE seq > ? AND sync_state = 'pending'",
+    );
+  }
+
+  /** The largest seq (the primary key: instant), to notice new changes cheaply. */
+  maxSeq(): number {
+    return this.maxSeqStmt.get()?.s ?? 0;
+  }
+
+  /** Local rows not yet acknowledged by the server (scanned from the pushed-through mark). */
+  pendingCount(): number {
+    return this.pendingCountStmt.get(this.lowWater())!.n;
   }
 
   /** Appends one mutation's fields of one record (pending for sync). Call inside its transaction. */
@@ -139,13 +143,6 @@ export class OpLogRepository {
     }
   }
 
-  /** Records merged remote ops; a duplicate delivery (same record and stamp) is ignored: returns false. */
-  appendRemote(row: Omit<OpRow, 'seq' | 'syncState'>): boolean {
-    return (
-      this.remoteStmt.run(row.opId, row.entity, row.recordId, row.hlc, row.deviceId, row.fields).changes > 0
-    );
-  }
-
   private lowWater(): number {
     return Number(this.lowWaterGet.get()?.value ?? 0);
   }
@@ -161,11 +158,6 @@ export class OpLogRepository {
     this.lowWaterSet.run(String(this.lowWaterNext.get(this.lowWater())?.lw ?? 0));
   }
 
-  /** The newest stamp that wrote this field (for last-writer-wins merges). */
-  fieldHlc(recordId: string, field: string): string | null {
-    return this.fieldStmt.get(recordId, field)?.hlc ?? null;
-  }
-
   /** Changes to one record before `beforeHlc`, newest first. */
   changes(recordId: string, beforeHlc: string, limit: number): ChangeRow[] {
     return this.changesStmt.all(recordId, beforeHlc, limit);
@@ -174,10 +166,5 @@ export class OpLogRepository {
   /** Every op row of one record, oldest first. */
   forRecord(recordId: string): OpRow[] {
     return this.byRecordStmt.all(recordId);
-  }
-
-  /** Erasure: drops the values of every op of a record; the rows (ids, stamps) stay. */
-  scrubValues(recordId: string): void {
-    this.scrubStmt.run(recordId);
   }
 }

@@ -46,15 +46,12 @@ function blanksFor<T>(def: EntityDef<T>, current: RecordData): Record<string, un
 }
 
 function eraseRecord<T>(svc: CrmService, def: EntityDef<T>, record: RecordData, stamp: Stamp): void {
-  const blanks = blanksFor(def, record);
-  // Old op values go first; the erasure itself is then logged with blank values, for sync to carry.
-  svc.oplog.scrubValues(record.id);
-  svc.records.blank(def, record.id, blanks, { at: stamp.at, by: stamp.deviceId });
-  svc.search.remove(record.id);
-  svc.writeOps(
+  // The erasure is logged with blank values, for sync to carry; the writer drops the values of the
+  // record's older ops, blanks the row and removes its search entry (deletedAt is set).
+  svc.write(
     def.kind,
     record.id,
-    { ...blanks, deletedAt: record.deletedAt ?? stamp.at, erasedAt: stamp.at },
+    { ...blanksFor(def, record), deletedAt: record.deletedAt ?? stamp.at, erasedAt: stamp.at },
     stamp,
   );
 }

@@ -41,7 +41,7 @@ interface Cursor {
 /** Converts an API value to its column value. */
 export function toColumn(def: FieldDef, value: unknown): unknown {
   if (value === undefined || value === null) return null;
-  switch (def.kind) {
+  switch (def.storage) {
     case 'json':
       return JSON.stringify(value);
     case 'bool':
@@ -53,7 +53,7 @@ export function toColumn(def: FieldDef, value: unknown): unknown {
 
 function fromColumn(def: FieldDef, value: unknown): unknown {
   if (value === null || value === undefined) return null;
-  switch (def.kind) {
+  switch (def.storage) {
     case 'json':
       return JSON.parse(value as string) as unknown;
     case 'bool':

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { fromUtf8, utf8 } from '../../../shared/sync/encoding';
-import type { RemoteRow } from '../crm/crm.merge';
+import type { Change } from '../crm/change.pipeline';
 
 /**
  * Op-log rows per sealed delta: hundreds (each row holds every field one mutation wrote), so the
@@ -24,7 +24,7 @@ const payloadSchema = z.object({
 
 /** A decoded delta. `seen` is null when the pusher did not say (older clients). */
 export interface DecodedDelta {
-  readonly rows: Omit<RemoteRow, 'deviceId'>[];
+  readonly rows: Omit<Change, 'deviceId'>[];
   readonly seen: number | null;
 }
 
@@ -33,7 +33,7 @@ export interface DecodedDelta {
  * not repeated per row: it is the HLC's device, which must belong to the pushing device (checked on
  * pull against the device the envelope's associated data binds).
  */
-export function encodeDelta(rows: readonly Omit<RemoteRow, 'deviceId'>[], seen?: number): Uint8Array {
+export function encodeDelta(rows: readonly Omit<Change, 'deviceId'>[], seen?: number): Uint8Array {
   return utf8(
     JSON.stringify({ v: 1, rows: rows.map((r) => [r.opId, r.entity, r.recordId, r.hlc, r.fields]), seen }),
   );

@@ -1,46 +1,35 @@
 import { AppError } from '../../../shared/errors';
 import type { syncChannels } from '../../../shared/ipc/channels/sync.channels';
 import type { SyncStatus } from '../../../shared/sync/sync.contract';
+import type { ChangePipeline } from '../crm/change.pipeline';
 import type { Db } from '../db/database';
 import type { ModuleContext, ServiceModule } from '../module';
 import type { VaultAccess } from '../vault/vault.access';
 import { SyncEngine } from './sync.engine';
-import { SyncRepository } from './sync.repository';
 
 export type SyncChannelName = keyof typeof syncChannels;
 
-/** Composition-root options; the app may pass none. */
+/** Options of the sync module; the composition root passes none in the app. */
 export interface SyncModuleOptions {
-  /**
-   * Destroys the whole vault (keychain entry, database, backups) when the server says this device was
-   * revoked; `wipeVault()` in sync.wipe.ts does it with the vault service and the keychain. Without
-   * it (and without a `wipe` method on the vault access) the engine destroys every CRM and sync row in
-   * the database itself, with secure_delete.
-   */
-  readonly wipeVault?: () => Promise<void>;
   /** Background sync with long-poll and backoff (default true); tests call `sync.now` themselves. */
   readonly autoSync?: boolean;
   /** Drift guard tolerance in ms (default: MAX_DRIFT_MS, 5 minutes). */
   readonly maxDriftMs?: number;
 }
 
-function hasWipe(vault: VaultAccess): vault is VaultAccess & { wipe(): Promise<unknown> } {
-  return typeof (vault as { wipe?: unknown }).wipe === 'function';
-}
-
 /** Workspace, invites, devices, the sync engine and conflicts. */
 export function createSyncModule(
   ctx: ModuleContext,
   vault: VaultAccess,
+  pipeline: () => ChangePipeline,
   options: SyncModuleOptions = {},
-): ServiceModule<SyncChannelName> & { engine(): SyncEngine } {
+): ServiceModule<SyncChannelName> & { readonly engine: () => SyncEngine } {
   let engine: SyncEngine | null = null;
   let engineDb: Db | null = null;
 
-  const wipe = async (db: Db): Promise<void> => {
-    if (options.wipeVault) await options.wipeVault();
-    else if (hasWipe(vault)) await vault.wipe();
-    else new SyncRepository(db).destroyAll();
+  // A revoked device destroys its whole vault: database, WAL, recovery wrap, backups, keychain entry.
+  const wipe = async (): Promise<void> => {
+    await vault.wipe();
     ctx.logger.log('warn', 'sync.vaultWiped', {});
   };
 
@@ -51,10 +40,11 @@ export function createSyncModule(
       engineDb = db;
       engine = new SyncEngine({
         db,
+        pipeline,
         logger: ctx.logger,
         now: ctx.now,
         onStatus: (status) => ctx.emit('sync.statusChanged', status),
-        wipe: () => wipe(db),
+        wipe,
         autoSync: options.autoSync ?? true,
         maxDriftMs: options.maxDriftMs,
       });

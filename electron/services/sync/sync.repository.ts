@@ -149,21 +149,6 @@ export class SyncRepository {
     };
   }
 
-  /** The op log's largest seq (its primary key: instant), to notice new local edits. */
-  maxOpSeq(): number {
-    return this.db.prepare<[], { s: number | null }>('SELECT max(seq) AS s FROM crm_oplog').get()?.s ?? 0;
-  }
-
-  /** Local ops not yet acknowledged by the server (scanned from the CRM's pushed-through mark). */
-  pendingCount(): number {
-    return this.db
-      .prepare<[], { n: number }>(
-        `SELECT count(*) AS n FROM crm_oplog WHERE sync_state = 'pending' AND seq >
-         coalesce((SELECT CAST(value AS INTEGER) FROM crm_meta WHERE key = 'oplog.pushedThrough'), 0)`,
-      )
-      .get()!.n;
-  }
-
   /** Records where a pushed delta's ops (op-log seqs min..max) landed in the server's log. */
   addPushed(serverSeq: number, minOpSeq: number, maxOpSeq: number): void {
     this.db
@@ -304,36 +289,5 @@ export class SyncRepository {
 
   resolveConflict(conflictId: string, at: number): void {
     this.db.prepare('UPDATE sync_conflicts SET resolved_at = ? WHERE conflict_id = ?').run(at, conflictId);
-  }
-
-  /**
-   * Revocation without a vault wipe API: destroys every CRM and sync row in place (secure_delete, so
-   * freed pages are overwritten), then vacuums. Virtual (FTS) tables are emptied through themselves,
-   * before the tables they index: an external-content index is emptied with 'delete-all' (a row by
-   * row delete would ask the content table for values the index may not hold).
-   */
-  destroyAll(): void {
-    const tables = this.db
-      .prepare<[], { name: string; sql: string | null }>(
-        `SELECT name, sql FROM sqlite_master WHERE type = 'table' AND (name LIKE 'crm\\_%' ESCAPE '\\'
-         OR name LIKE 'sync\\_%' ESCAPE '\\')`,
-      )
-      .all();
-    const virtual = tables.filter((t) => /^CREATE VIRTUAL TABLE/i.test(t.sql ?? '')).map((t) => t.name);
-    const plain = tables
-      .filter((t) => !virtual.includes(t.name) && !virtual.some((v) => t.name.startsWith(`${v}_`)))
-      .map((t) => t.name);
-    this.db.pragma('secure_delete = ON');
-    this.db.transaction(() => {
-      // Names come from sqlite_master and match the crm_/sync_ prefixes only.
-      for (const name of virtual) {
-        const sql = tables.find((t) => t.name === name)?.sql ?? '';
-        if (/\bfts5\b/i.test(sql) && /\bcontent\s*=/i.test(sql))
-          this.db.prepare(`INSERT INTO "${name}" ("${name}") VALUES ('delete-all')`).run();
-        else this.db.prepare(`DELETE FROM "${name}"`).run();
-      }
-      for (const name of plain) this.db.prepare(`DELETE FROM "${name}"`).run();
-    })();
-    this.db.exec('VACUUM');
   }
 }

@@ -12,4 +12,9 @@ export interface VaultAccess {
   onUnlocked(listener: (db: Db) => void): () => void;
   /** Runs just before the database closes (lock, quit): drop caches, prepared statements, timers. */
   onLocking(listener: () => void): () => void;
+  /**
+   * Destroys the vault for good (a revoked device): closes it, deletes its keychain entry, then the
+   * database, WAL, recovery wrap and backups. Afterwards the status is `not_set_up`.
+   */
+  wipe(): Promise<void>;
 }

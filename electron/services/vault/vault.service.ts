@@ -127,6 +127,9 @@ export class VaultService {
         this.lockingListeners.add(listener);
         return () => this.lockingListeners.delete(listener);
       },
+      wipe: async () => {
+        await this.wipe();
+      },
     };
   }
 

@@ -393,8 +393,28 @@ export const crmChannels = {
   ),
 } satisfies Record<string, ChannelDef>;
 
+/** Ids per entity in one `records.changed` event; a larger change says `truncated` (reload what is open). */
+export const RECORDS_CHANGED_MAX_IDS = 500;
+
+/** What one committed change touched: the records of one entity kind. */
+export const recordsChangedEntrySchema = z.strictObject({
+  entity: entityKindSchema,
+  /** The records written (at most RECORDS_CHANGED_MAX_IDS; see `truncated`). */
+  ids: z.array(idSchema).max(RECORDS_CHANGED_MAX_IDS),
+  /** True when more records of this kind changed than `ids` lists. */
+  truncated: z.boolean(),
+});
+
 /** Push events of the crm domain. */
 export const crmEvents = {
+  'records.changed': event(
+    z.strictObject({
+      /** `local`: an edit on this device (any window); `remote`: ops pulled from another device. */
+      origin: z.enum(['local', 'remote']),
+      changes: z.array(recordsChangedEntrySchema).min(1).max(6),
+    }),
+    'Records were written (after commit), locally or by sync: open lists and pages refresh from it.',
+  ),
   'import.progressed': event(
     z.object({ importId: z.string(), done: z.number().int(), total: z.number().int() }),
     'Progress of a running CSV import.',

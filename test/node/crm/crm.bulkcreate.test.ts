@@ -11,7 +11,8 @@ const INPUTS: Record<string, unknown>[] = [
   { name: 'Anna Müller', givenName: 'Anna', familyName: 'Müller', title: 'Buyer', notes: 'pricing call' },
   {
     name: 'Bob Baker',
-    emails: ['Bob@Example.com', 'b2@example.com'],
+    // Canonical values, as the IPC schemas and the importer hand them over (e-mails lower-cased).
+    emails: ['bob@example.com', 'b2@example.com'],
     address: { city: 'Berlin', country: 'DE' },
     consent: { marketingOptIn: true, recordedAt: 1_700_000_000_000, source: 'CSV import' },
   },
@@ -57,9 +58,9 @@ function footprint(db: Db): Row {
 }
 
 describe('bulk create (the importer’s path)', () => {
-  it('writes exactly what one create per record writes: rows, pending ops in stamp order, index', () => {
-    const one = createCrmFixture();
-    const bulk = createCrmFixture();
+  it('writes exactly what one create per record writes: rows, pending ops in stamp order, index', async () => {
+    const one = await createCrmFixture();
+    const bulk = await createCrmFixture();
     const a = new CrmService(one.db, Date.now);
     const b = new CrmService(bulk.db, Date.now);
     for (const input of INPUTS) a.create(contactDef, input);
@@ -79,8 +80,8 @@ describe('bulk create (the importer’s path)', () => {
     expect(config.map((c) => Number(c.v))).toEqual([1024 * 1024]);
   });
 
-  it('rolls back entirely when a row fails half-way', () => {
-    const f = createCrmFixture();
+  it('rolls back entirely when a row fails half-way', async () => {
+    const f = await createCrmFixture();
     const svc = new CrmService(f.db, Date.now);
     f.db.exec(
       "CREATE TEMP TRIGGER fail_plain BEFORE INSERT ON crm_contacts WHEN new.name = 'Plain' BEGIN SELECT RAISE(ABORT, 'boom'); END",
@@ -91,7 +92,7 @@ describe('bulk create (the importer’s path)', () => {
   });
 
   it('raises the page cache only while an import runs, and restores it even when the import fails', async () => {
-    const f = createCrmFixture();
+    const f = await createCrmFixture();
     const size = () => f.db.pragma('cache_size', { simple: true }) as number;
     const before = size();
     expect(await f.ok('import.commit', { csv: 'Name\nAnn\n' })).toMatchObject({ created: 1 });

@@ -98,7 +98,7 @@ const MUTATING = new Set<ChannelName>([
 
 describe('change capture', () => {
   it('records every field change of every mutating channel as a pending op in the same transaction', async () => {
-    const f = createCrmFixture();
+    const f = await createCrmFixture();
     const exercised = new Set<ChannelName>();
     const run = async (fx: CrmFixture, channel: ChannelName, input: unknown) => {
       const before = snapshot(fx.db);
@@ -211,7 +211,7 @@ describe('change capture', () => {
   });
 
   it('stamps ops with increasing HLCs of this vault and lists pending ops in HLC order', async () => {
-    const f = createCrmFixture({ now: () => 1_700_000_000_000 });
+    const f = await createCrmFixture({ now: () => 1_700_000_000_000 });
     for (let i = 0; i < 5; i++) await f.ok('accounts.create', { name: `A${i}` });
     const ops = f.db
       .prepare<[], Op>("SELECT * FROM crm_oplog WHERE sync_state = 'pending' ORDER BY hlc")
@@ -224,7 +224,7 @@ describe('change capture', () => {
   });
 
   it('rolls back the record and its ops together when a mutation fails half-way', async () => {
-    const f = createCrmFixture();
+    const f = await createCrmFixture();
     const before = snapshot(f.db);
     const since = maxSeq(f.db);
     const bad = await f.call('import.commit', {
@@ -237,8 +237,8 @@ describe('change capture', () => {
 });
 
 describe('op log for the sync engine', () => {
-  it('hands out pending ops in HLC order, forgets them once pushed, and applies remote rows once', async () => {
-    const f = createCrmFixture();
+  it('hands out pending ops in HLC order, forgets them once pushed, and the writer applies remote rows once', async () => {
+    const f = await createCrmFixture();
     const { OpLogRepository, fieldOps } = await import('../../../electron/services/crm/oplog.repository');
     for (let i = 0; i < 4; i++) await f.ok('accounts.create', { name: `A${i}`, industry: 'x' });
     const log = new OpLogRepository(f.db);
@@ -261,8 +261,10 @@ describe('op log for the sync engine', () => {
       deviceId: 'remote',
       fields: '{"name":"R"}',
     };
-    expect(log.appendRemote(remote)).toBe(true);
-    expect(log.appendRemote(remote)).toBe(false);
+    const writer = f.services.parts.crm().writer;
+    expect(writer.apply([remote], 'remote')).toMatchObject({ added: 1, duplicates: 0, rejected: [] });
+    expect(writer.apply([remote], 'remote')).toMatchObject({ added: 0, duplicates: 1, rejected: [] });
     expect(log.pending(100).map((p) => p.seq)).toEqual([pending[2]!.seq]);
+    expect(log.pendingCount()).toBe(1);
   });
 });

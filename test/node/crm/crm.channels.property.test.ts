@@ -336,14 +336,14 @@ const allowed = (channel: string) =>
 describe('every crm channel under arbitrary input', () => {
   const names = Object.keys(crmChannels) as ChannelName[];
   it('has an input generator for every channel', async () => {
-    const f = createCrmFixture();
+    const f = await createCrmFixture();
     expect(Object.keys(arbitraries(await seed(f))).sort()).toEqual([...names].sort());
   });
 
   it.each(names)(
     '%s: succeeds with a valid output or fails with a typed error, leaving the db unchanged',
     async (name) => {
-      const f = createCrmFixture();
+      const f = await createCrmFixture();
       const pool = await seed(f);
       const arb = arbitraries(pool)[name]!;
       let successes = 0;

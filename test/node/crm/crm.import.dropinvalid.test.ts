@@ -1,17 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { emailSchema } from '../../../shared/domain/crm.schemas';
-import { createCrmFixture } from './support/crm.fixture';
+import { createCrmFixture, type CrmFixture } from './support/crm.fixture';
 
 const SAMPLE = '/work/shared/samples/contacts-hubspot-style.csv';
 
-function count(f: ReturnType<typeof createCrmFixture>, sql: string): number {
+function count(f: CrmFixture, sql: string): number {
   return (f.db.prepare(sql).get() as { n: number }).n;
 }
 
 describe("CSV import with onRowError: 'dropInvalidValues'", () => {
   it('keeps the sample’s rows with a bad e-mail or phone, drops only those values and reports them as warnings', async () => {
-    const f = createCrmFixture();
+    const f = await createCrmFixture();
     const csv = readFileSync(SAMPLE, 'utf8');
     const strict = await f.ok('import.preview', { csv });
     expect(strict.warnings).toBeUndefined();
@@ -47,7 +47,7 @@ describe("CSV import with onRowError: 'dropInvalidValues'", () => {
   });
 
   it('drops a too-long owner, title or company but leaves out a row whose name is unusable', async () => {
-    const f = createCrmFixture();
+    const f = await createCrmFixture();
     const long = 'x'.repeat(300);
     const csv = [
       'Name,Owner,Title,Company,Email',

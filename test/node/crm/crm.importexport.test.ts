@@ -3,17 +3,17 @@ import ICAL from 'ical.js';
 import Papa from 'papaparse';
 import { describe, expect, it } from 'vitest';
 import { neutraliseCell } from '../../../electron/services/crm/export.csv';
-import { createCrmFixture } from './support/crm.fixture';
+import { createCrmFixture, type CrmFixture } from './support/crm.fixture';
 
 const SAMPLE = '/work/shared/samples/contacts-hubspot-style.csv';
 
-function count(f: ReturnType<typeof createCrmFixture>, table: string): number {
+function count(f: CrmFixture, table: string): number {
   return (f.db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
 }
 
 describe('CSV import', () => {
   it('previews the messy HubSpot-style sample (BOM, CRLF, quoted newlines, formulas) without writing', async () => {
-    const f = createCrmFixture();
+    const f = await createCrmFixture();
     const csv = readFileSync(SAMPLE, 'utf8');
     const ops = count(f, 'crm_oplog');
     const preview = await f.ok('import.preview', { csv });
@@ -40,7 +40,7 @@ describe('CSV import', () => {
   });
 
   it('imports the sample when rows with errors are skipped, with progress events and de-duplication', async () => {
-    const f = createCrmFixture();
+    const f = await createCrmFixture();
     const csv = readFileSync(SAMPLE, 'utf8');
     const preview = await f.ok('import.preview', { csv });
     expect(await f.call('import.commit', { csv })).toMatchObject({
@@ -68,7 +68,7 @@ describe('CSV import', () => {
   });
 
   it('honours an explicit column mapping and de-duplicates by phone digits', async () => {
-    const f = createCrmFixture();
+    const f = await createCrmFixture();
     const csv = 'Who,Tel,Mail\n"Wang, Fang",+86 190 1111 2222,\nFang W,8619011112222,\n';
     const preview = await f.ok('import.preview', {
       csv,
@@ -84,7 +84,7 @@ describe('CSV import', () => {
   });
 
   it('finds duplicates of live contacts by any of their addresses or phone digits, not of deleted ones', async () => {
-    const f = createCrmFixture();
+    const f = await createCrmFixture();
     const live = await f.ok('contacts.create', {
       name: 'Kept',
       emails: ['First@Example.com', 'second@example.com'],
@@ -112,7 +112,7 @@ describe('CSV import', () => {
   });
 
   it('commits all rows or none: a failure half-way leaves no contacts, accounts, ops or index rows', async () => {
-    const f = createCrmFixture();
+    const f = await createCrmFixture();
     const tables = ['crm_contacts', 'crm_accounts', 'crm_oplog', 'crm_search_docs'];
     const csv =
       'Name,Company,Email\nA One,Acme,a@one.example\nB Two,Beta,b@two.example\nC Three,Gamma,c@three.example\n';
@@ -148,7 +148,7 @@ describe('export', () => {
       'ok',
       ' =x',
     ]);
-    const f = createCrmFixture();
+    const f = await createCrmFixture();
     await f.ok('contacts.create', { name: '=HYPERLINK("http://evil.example","x")', notes: '@cmd|calc' });
     const out = await f.ok('export.csv', { entity: 'contact' });
     expect(out.count).toBe(1);
@@ -163,7 +163,7 @@ describe('export', () => {
   });
 
   it('exports vCard 4.0 that a parser reads back to the same contacts', async () => {
-    const f = createCrmFixture();
+    const f = await createCrmFixture();
     const acc = await f.ok('accounts.create', { name: 'Globex, Inc.' });
     const people = [
       await f.ok('contacts.create', {

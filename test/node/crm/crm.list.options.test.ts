@@ -5,14 +5,14 @@ import { MAX_LIST_OFFSET } from '../../../shared/ipc/channels/crm.channels';
 import { createCrmFixture, type CrmFixture } from './support/crm.fixture';
 
 /** A fixture whose clock the test sets, so updatedAt values are known. */
-function clocked(): { f: CrmFixture; at: (ms: number) => void } {
+async function clocked(): Promise<{ f: CrmFixture; at: (ms: number) => void }> {
   let now = 1_000;
-  return { f: createCrmFixture({ now: () => now }), at: (ms) => (now = ms) };
+  return { f: await createCrmFixture({ now: () => now }), at: (ms) => (now = ms) };
 }
 
 describe('list filters requested by the renderer', () => {
   it('accounts.list and contacts.list filter by updatedAfter (inclusive) and updatedBefore (exclusive)', async () => {
-    const { f, at } = clocked();
+    const { f, at } = await clocked();
     const ids: Record<string, string> = {};
     for (const [name, t] of [
       ['A', 1_000_000],
@@ -41,7 +41,7 @@ describe('list filters requested by the renderer', () => {
   });
 
   it('deals.list filters by expectedCloseAfter (inclusive) and expectedCloseBefore (exclusive)', async () => {
-    const f = createCrmFixture();
+    const f = await createCrmFixture();
     for (const [name, date] of [
       ['Jan', '2026-01-15'],
       ['Feb', '2026-02-01'],
@@ -72,7 +72,7 @@ describe('list filters requested by the renderer', () => {
 
 describe('count: false and offset', () => {
   it('skips the count on request and jumps with a bounded offset that the cursor continues from', async () => {
-    const f = createCrmFixture();
+    const f = await createCrmFixture();
     for (let i = 0; i < 12; i++) await f.ok('contacts.create', { name: `P${String(i).padStart(2, '0')}` });
     const all = (await f.ok('contacts.list', { limit: 200 })).items.map((c) => c.name);
     const counted = await f.ok('contacts.list', { limit: 5 });
@@ -99,7 +99,7 @@ describe('count: false and offset', () => {
   });
 
   it('property: any filter window, offset and limit give the model’s slice, counted or not', async () => {
-    const f = createCrmFixture({ now: () => 0 });
+    const f = await createCrmFixture({ now: () => 0 });
     // Deals with known close dates; names make the sort total.
     const dates = Array.from({ length: 20 }, (_, i) =>
       i % 5 === 4

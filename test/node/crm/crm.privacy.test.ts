@@ -42,7 +42,7 @@ function indexTerms(db: Db): Set<string> {
 
 describe('privacy', () => {
   it('exports everything held about one person as JSON', async () => {
-    const f = createCrmFixture();
+    const f = await createCrmFixture();
     const acc = await f.ok('accounts.create', { name: 'Acme' });
     const c = await f.ok('contacts.create', {
       name: 'Ann Lee',
@@ -75,7 +75,7 @@ describe('privacy', () => {
   });
 
   it('erases a person from every table, the FTS indexes and op-log values, leaving a tombstone', async () => {
-    const f = createCrmFixture();
+    const f = await createCrmFixture();
     const acc = await f.ok('accounts.create', { name: 'Keepco' });
     const person = {
       name: 'Zqxwvian Plombard',

@@ -4,7 +4,7 @@ import { createCrmFixture } from './support/crm.fixture';
 
 describe('crm records through the router', () => {
   it('creates, reads, patches and soft-deletes a contact', async () => {
-    const f = createCrmFixture();
+    const f = await createCrmFixture();
     const account = await f.ok('accounts.create', { name: 'Initech', tags: ['vip'] });
     const c = await f.ok('contacts.create', {
       name: '张伟',
@@ -38,7 +38,7 @@ describe('crm records through the router', () => {
   });
 
   it('rejects references to missing records with NOT_FOUND and unknown fields with VALIDATION', async () => {
-    const f = createCrmFixture();
+    const f = await createCrmFixture();
     const missing = '01900000-0000-7000-8000-000000000000';
     expect(await f.call('contacts.create', { name: 'A', accountId: missing })).toMatchObject({
       ok: false,
@@ -54,7 +54,7 @@ describe('crm records through the router', () => {
   });
 
   it('lists with filters, sort, keyset pages and a total; pages stay stable under concurrent inserts', async () => {
-    const f = createCrmFixture();
+    const f = await createCrmFixture();
     const names = Array.from({ length: 25 }, (_, i) => `Name ${String(i).padStart(2, '0')}`);
     for (const name of names)
       await f.ok('contacts.create', { name, tags: name.endsWith('0') ? ['ten'] : [] });
@@ -87,7 +87,7 @@ describe('crm records through the router', () => {
   });
 
   it('keeps money as integer minor units and moves deals between stages by position', async () => {
-    const f = createCrmFixture();
+    const f = await createCrmFixture();
     const pipelines = await f.ok('pipelines.list', undefined);
     expect(pipelines.items[0]!.id).toBe(DEFAULT_PIPELINE_ID);
     expect(pipelines.items[0]!.stages.map((s) => s.id)).toEqual([
@@ -148,7 +148,7 @@ describe('crm records through the router', () => {
 
   it('builds a timeline of activities, tasks and changes, newest first, in pages', async () => {
     let t = 1_750_000_000_000;
-    const f = createCrmFixture({ now: () => (t += 1000) });
+    const f = await createCrmFixture({ now: () => (t += 1000) });
     const c = await f.ok('contacts.create', { name: 'Timeline Person' });
     await f.ok('activities.create', { kind: 'call', occurredAt: t + 500, contactId: c.id, body: 'called' });
     await f.ok('tasks.create', { title: 'follow up', contactId: c.id });
@@ -164,12 +164,11 @@ describe('crm records through the router', () => {
   });
 
   it('reports VAULT_LOCKED after the vault locks and works again after unlock', async () => {
-    const f = createCrmFixture();
+    const f = await createCrmFixture();
     await f.ok('accounts.create', { name: 'Before lock' });
-    f.vault.lock();
+    await f.ok('vault.lock', undefined);
     expect(await f.call('accounts.list', {})).toMatchObject({ ok: false, error: { code: 'VAULT_LOCKED' } });
-    const { openEncryptedDatabase } = await import('../../../electron/services/db/database');
-    f.vault.unlock(openEncryptedDatabase(f.file, f.key));
+    await f.ok('vault.unlock', undefined);
     expect((await f.ok('accounts.list', {})).total).toBe(1);
   });
 });

@@ -14,7 +14,7 @@ async function ids(f: CrmFixture, q: string): Promise<string[]> {
 
 describe('search', () => {
   it('finds Latin names by prefix, case- and accent-insensitively, with highlighted segments', async () => {
-    const f = createCrmFixture();
+    const f = await createCrmFixture();
     const c = await f.ok('contacts.create', { name: 'José Müller-Smith', title: 'Buyer' });
     expect(await ids(f, 'smi')).toEqual([c.id]);
     expect(await ids(f, 'jose')).toEqual([c.id]);
@@ -29,7 +29,7 @@ describe('search', () => {
   });
 
   it('finds Chinese names by any character and by substrings', async () => {
-    const f = createCrmFixture();
+    const f = await createCrmFixture();
     const zw = await f.ok('contacts.create', { name: '张伟' });
     const wf = await f.ok('contacts.create', { name: '王芳' });
     const acc = await f.ok('accounts.create', { name: '北京科技有限公司' });
@@ -47,7 +47,7 @@ describe('search', () => {
   });
 
   it('finds e-mail addresses by fragment and phone numbers by any digit run', async () => {
-    const f = createCrmFixture();
+    const f = await createCrmFixture();
     const c = await f.ok('contacts.create', {
       name: 'Li Na',
       emails: ['li.na@example.cn'],
@@ -68,7 +68,7 @@ describe('search', () => {
   });
 
   it('ranks name matches above matches in notes and bodies, and searches across entities', async () => {
-    const f = createCrmFixture();
+    const f = await createCrmFixture();
     const inNotes = await f.ok('contacts.create', { name: 'Someone', notes: 'met Baker at the fair' });
     const act = await f.ok('activities.create', { kind: 'note', occurredAt: 1, body: 'Baker wants a demo' });
     const named = await f.ok('contacts.create', { name: 'Tom Baker' });
@@ -83,7 +83,7 @@ describe('search', () => {
   });
 
   it('follows updates and deletes in the same transaction and ignores FTS syntax in queries', async () => {
-    const f = createCrmFixture();
+    const f = await createCrmFixture();
     const c = await f.ok('contacts.create', { name: 'Old Name', emails: ['ann@lee.example'] });
     await f.ok('contacts.update', { id: c.id, patch: { name: 'New Name' } });
     expect(await ids(f, 'old')).toEqual([]);
@@ -104,7 +104,7 @@ describe('search', () => {
   });
 
   it('ranks the newest matches of a common prefix, in one query with highlights', async () => {
-    const f = createCrmFixture();
+    const f = await createCrmFixture();
     const made: string[] = [];
     for (let i = 0; i < 12; i++) {
       // Longer names rank lower (bm25 favours short fields); every other one is long.

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_PIPELINE_ID, dealDef } from '../../../electron/services/crm/crm.entities';
-import { CrmMerge, type RemoteRow } from '../../../electron/services/crm/crm.merge';
+import type { Change } from '../../../electron/services/crm/change.pipeline';
 import { crmMigrations } from '../../../electron/services/crm/crm.migrations';
 import { CrmService } from '../../../electron/services/crm/crm.service';
 import { OpLogRepository } from '../../../electron/services/crm/oplog.repository';
@@ -16,7 +16,7 @@ import { tempDir } from '../support/tmp';
 const T = 1_800_000_000_000;
 
 /** A remote mutation of one field, stamped by another device at `wall`. */
-function remote(recordId: string, wall: number, fields: Record<string, unknown>): RemoteRow {
+function remote(recordId: string, wall: number, fields: Record<string, unknown>): Change {
   const deviceId = 'remoteDevice1';
   return {
     opId: uuidv7(wall),
@@ -50,19 +50,15 @@ describe('CRM clock takes in applied remote stamps (HLC receive)', () => {
     const db = open(path.join(dir, 'lag.db'), randomBytes(32));
     try {
       const crm = new CrmService(db, () => (t += 1));
-      const merge = new CrmMerge(db);
       const deal = crm.create(dealDef, { name: 'D', pipelineId: DEFAULT_PIPELINE_ID, stageId: 'lead' });
       const ahead = remote(deal.id, T, { amountMinor: 1 });
-      const result = db.transaction(() => merge.apply([ahead]))();
-      expect(result.newest).toBe(ahead.hlc);
+      const result = crm.writer.apply([ahead], 'remote');
+      expect(result.added).toBe(1);
       expect(crm.get(dealDef, deal.id).amountMinor).toBe(1);
 
       crm.update(dealDef, deal.id, { amountMinor: 2 });
       expect(pendingHlc(db, deal.id, 'amountMinor') > ahead.hlc).toBe(true);
       expect(crm.get(dealDef, deal.id).amountMinor).toBe(2);
-      // The pre-push repair finds nothing to fix: the local edit is the LWW winner everywhere.
-      const pending = new OpLogRepository(db).pending(1_000);
-      expect(db.transaction(() => merge.reconcile(pending))()).toBe(0);
       expect(crm.get(dealDef, deal.id).amountMinor).toBe(2);
     } finally {
       db.close();
@@ -75,10 +71,9 @@ describe('CRM clock takes in applied remote stamps (HLC receive)', () => {
     const db = open(path.join(dir, 'drift.db'), randomBytes(32));
     try {
       const crm = new CrmService(db, () => (t += 1));
-      const merge = new CrmMerge(db);
       const deal = crm.create(dealDef, { name: 'D', pipelineId: DEFAULT_PIPELINE_ID, stageId: 'lead' });
       const far = remote(deal.id, T + MAX_DRIFT_MS + 60_000, { amountMinor: 9 });
-      db.transaction(() => merge.apply([far]))();
+      crm.writer.apply([far], 'remote');
       const before = t;
       const stamp = crm.stamp();
       expect(stamp.at).toBeLessThanOrEqual(before + 1);
@@ -95,10 +90,9 @@ describe('CRM clock takes in applied remote stamps (HLC receive)', () => {
     const db = open(path.join(dir, 'ref.db'), randomBytes(32));
     try {
       const crm = new CrmService(db, () => (t += 1));
-      const merge = new CrmMerge(db);
       const deal = crm.create(dealDef, { name: 'D', pipelineId: DEFAULT_PIPELINE_ID, stageId: 'lead' });
       const ahead = remote(deal.id, T, { amountMinor: 1 });
-      db.transaction(() => merge.apply([ahead], { referenceMs: T + 5 }))();
+      crm.writer.apply([ahead], 'remote', { referenceMs: T + 5 });
       crm.update(dealDef, deal.id, { amountMinor: 2 });
       expect(pendingHlc(db, deal.id, 'amountMinor') > ahead.hlc).toBe(true);
     } finally {
@@ -113,15 +107,14 @@ describe('CRM clock takes in applied remote stamps (HLC receive)', () => {
     let t = T - 60_000;
     const now = () => (t += 1);
     const first = open(file, key);
-    const { dealId, ahead } = ((): { dealId: string; ahead: RemoteRow } => {
+    const { dealId, ahead } = ((): { dealId: string; ahead: Change } => {
       try {
         const crm = new CrmService(first, now);
         const deal = crm.create(dealDef, { name: 'D', pipelineId: DEFAULT_PIPELINE_ID, stageId: 'lead' });
         const row = remote(deal.id, T, { amountMinor: 1 });
-        const merge = new CrmMerge(first);
-        first.transaction(() => merge.apply([row]))();
+        crm.writer.apply([row], 'remote');
         // Logged last but stamped lower: the newest row by log order is not the highest stamp.
-        first.transaction(() => merge.apply([remote(deal.id, T - 120_000, { name: 'Older' })]))();
+        crm.writer.apply([remote(deal.id, T - 120_000, { name: 'Older' })], 'remote');
         return { dealId: deal.id, ahead: row };
       } finally {
         // Locking closes the connection; unlocking opens a new one.
@@ -133,8 +126,6 @@ describe('CRM clock takes in applied remote stamps (HLC receive)', () => {
       const crm = new CrmService(db, now);
       crm.update(dealDef, dealId, { amountMinor: 2 });
       expect(pendingHlc(db, dealId, 'amountMinor') > ahead.hlc).toBe(true);
-      const pending = new OpLogRepository(db).pending(1_000);
-      expect(db.transaction(() => new CrmMerge(db).reconcile(pending))()).toBe(0);
       expect(crm.get(dealDef, dealId).amountMinor).toBe(2);
     } finally {
       db.close();

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { contactDef, DEFAULT_PIPELINE_ID, dealDef } from '../../../electron/services/crm/crm.entities';
-import type { RemoteRow } from '../../../electron/services/crm/crm.merge';
+import type { Change } from '../../../electron/services/crm/change.pipeline';
 import { tempDir } from '../support/tmp';
 import { applyPage, openReplica, pushPending, stateOf, type Replica } from './support/replica';
 
@@ -63,7 +63,7 @@ function liveIds(r: Replica, table: 'crm_contacts' | 'crm_deals'): string[] {
     .map((x) => x.id);
 }
 
-function run(replicas: Replica[], log: RemoteRow[][], a: Action): void {
+function run(replicas: Replica[], log: Change[][], a: Action): void {
   const r = replicas[a.r]!;
   switch (a.kind) {
     case 'createContact':
@@ -117,54 +117,61 @@ function run(replicas: Replica[], log: RemoteRow[][], a: Action): void {
 }
 
 describe('sync convergence (property)', () => {
-  it('three replicas with random offline edits and random, duplicated, re-ordered deliveries converge to the HLC-order state', () => {
-    fc.assert(
-      fc.property(
-        fc.array(action, { minLength: 1, maxLength: 40 }),
-        fc.array(fc.integer({ min: -3000, max: 3000 }), { minLength: 3, maxLength: 3 }),
-        fc.array(fc.nat(), { minLength: 8, maxLength: 8 }),
-        (actions, skews, shuffleSeeds) => {
-          const dir = tempDir('fv-conv-');
-          let t = 1_800_000_000_000;
-          // Each replica has its own skewed clock; all advance, so edits interleave in time.
-          const clock = (i: number) => () => (t += 7) + skews[i]!;
-          const replicas = [0, 1, 2].map((i) => openReplica(dir, `r${i}`, clock(i)));
-          const reference = openReplica(dir, 'ref', clock(0));
-          const log: RemoteRow[][] = [];
-          try {
-            for (const a of actions) run(replicas, log, a);
-            // Final round: everyone pushes, then everyone receives the whole log in a shuffled order
-            // with every delta delivered twice, in pages.
-            for (let i = 0; i < 3; i++) run(replicas, log, { kind: 'push', r: i });
-            replicas.forEach((r, i) => {
-              const order = [...log.keys(), ...log.keys()];
-              let seed = shuffleSeeds[i]! + 1;
-              for (let k = order.length - 1; k > 0; k--) {
-                seed = (seed * 1103515245 + 12345) % 2 ** 31;
-                const j = seed % (k + 1);
-                [order[k], order[j]] = [order[j]!, order[k]!];
-              }
-              for (let k = 0; k < order.length; k += 4) {
-                applyPage(
-                  r,
-                  order.slice(k, k + 4).flatMap((d) => log[d]!),
-                );
-              }
-            });
-            // Reference: every op applied once, one at a time, in HLC order.
-            const all = log.flat().sort((a, b) => (a.hlc < b.hlc ? -1 : a.hlc > b.hlc ? 1 : 0));
-            for (const row of all) applyPage(reference, [row]);
+  it.each([
+    ['skewed, advancing clocks', false],
+    ['one frozen clock: every edit on every replica in the same millisecond', true],
+  ])(
+    'three replicas with random offline edits and random, duplicated, re-ordered deliveries converge to the HLC-order state, whole records included (%s)',
+    (_name, frozen) => {
+      fc.assert(
+        fc.property(
+          fc.array(action, { minLength: 1, maxLength: 40 }),
+          fc.array(fc.integer({ min: -3000, max: 3000 }), { minLength: 3, maxLength: 3 }),
+          fc.array(fc.nat(), { minLength: 8, maxLength: 8 }),
+          (actions, skews, shuffleSeeds) => {
+            const dir = tempDir('fv-conv-');
+            let t = 1_800_000_000_000;
+            // Each replica has its own skewed clock; all advance, so edits interleave in time. Frozen:
+            // every stamp shares one millisecond and only the HLC counter and device id order them.
+            const clock = (i: number) => (frozen ? () => t : () => (t += 7) + skews[i]!);
+            const replicas = [0, 1, 2].map((i) => openReplica(dir, `r${i}`, clock(i)));
+            const reference = openReplica(dir, 'ref', clock(0));
+            const log: Change[][] = [];
+            try {
+              for (const a of actions) run(replicas, log, a);
+              // Final round: everyone pushes, then everyone receives the whole log in a shuffled order
+              // with every delta delivered twice, in pages.
+              for (let i = 0; i < 3; i++) run(replicas, log, { kind: 'push', r: i });
+              replicas.forEach((r, i) => {
+                const order = [...log.keys(), ...log.keys()];
+                let seed = shuffleSeeds[i]! + 1;
+                for (let k = order.length - 1; k > 0; k--) {
+                  seed = (seed * 1103515245 + 12345) % 2 ** 31;
+                  const j = seed % (k + 1);
+                  [order[k], order[j]] = [order[j]!, order[k]!];
+                }
+                for (let k = 0; k < order.length; k += 4) {
+                  applyPage(
+                    r,
+                    order.slice(k, k + 4).flatMap((d) => log[d]!),
+                  );
+                }
+              });
+              // Reference: every op applied once, one at a time, in HLC order.
+              const all = log.flat().sort((a, b) => (a.hlc < b.hlc ? -1 : a.hlc > b.hlc ? 1 : 0));
+              for (const row of all) applyPage(reference, [row]);
 
-            const expected = stateOf(reference.db);
-            for (const r of replicas) expect(stateOf(r.db)).toEqual(expected);
-          } finally {
-            for (const r of [...replicas, reference]) r.close();
-          }
-        },
-      ),
-      { numRuns: 60 },
-    );
-  });
+              const expected = stateOf(reference.db);
+              for (const r of replicas) expect(stateOf(r.db)).toEqual(expected);
+            } finally {
+              for (const r of [...replicas, reference]) r.close();
+            }
+          },
+        ),
+        { numRuns: 60 },
+      );
+    },
+  );
 
   it('a local edit stamped below a remote value it already saw (lagging clock) still converges to LWW', () => {
     const dir = tempDir('fv-conv-');

@@ -18,7 +18,7 @@ import {
   usePostgresCluster,
 } from '../server/backends';
 import { realKeychain } from '../support/vault';
-import { CALL, createClient, crmState, vaultFilesExist, type TestClient } from './support/client';
+import { createClient, crmState, vaultFilesExist, type TestClient } from './support/client';
 
 usePostgresCluster();
 
@@ -103,16 +103,16 @@ describe.each([sqlite, postgres])('sync client end to end over loopback HTTP: $n
   async function pair(): Promise<{ a: TestClient; b: TestClient; workspaceId: string }> {
     const a = await client('a');
     const b = await client('b');
-    const { workspaceId } = await a.sync.handlers['workspace.create']({ serverUrl: url, name: 'Team' }, CALL);
+    const { workspaceId } = await a.call('workspace.create', { serverUrl: url, name: 'Team' });
     workspaceIds.push(workspaceId);
-    const invite = await a.sync.handlers['invites.create']({ ttlHours: 1 }, CALL);
+    const invite = await a.call('invites.create', { ttlHours: 1 });
     expect(invite.code).not.toContain(workspaceId);
-    const joined = await b.sync.handlers['invites.accept']({ code: invite.code }, CALL);
+    const joined = await b.call('invites.accept', { code: invite.code });
     expect(joined.workspaceId).toBe(workspaceId);
     return { a, b, workspaceId };
   }
 
-  const syncNow = (c: TestClient) => c.sync.handlers['sync.now'](undefined, CALL);
+  const syncNow = (c: TestClient) => c.call('sync.now');
 
   beforeAll(async () => {
     ({ storage, location } = await backend.open());
@@ -173,14 +173,12 @@ describe.each([sqlite, postgres])('sync client end to end over loopback HTTP: $n
     expect((await syncNow(a)).pending).toBe(0);
 
     // B had an unsynced stage when A's concurrent stage arrived: one conflict, both values kept.
-    const conflicts = b.sync.handlers['conflicts.list'](undefined, CALL) as Awaited<
-      ReturnType<(typeof b.sync.handlers)['conflicts.list']>
-    >;
+    const conflicts = await b.call('conflicts.list');
     const stage = conflicts.find((c) => c.field === 'stageId');
     expect(stage).toBeDefined();
     expect([stage!.current.value, stage!.other.value].sort()).toEqual(['closing', 'proposal']);
     const keepOther = stage!.other.value;
-    await b.sync.handlers['conflicts.resolve']({ conflictId: stage!.conflictId, keep: 'other' }, CALL);
+    await b.call('conflicts.resolve', { conflictId: stage!.conflictId, keep: 'other' });
     await syncNow(b);
     await syncNow(a);
     expect(a.crm().get(dealDef, deal.id).stageId).toBe(keepOther);
@@ -189,7 +187,7 @@ describe.each([sqlite, postgres])('sync client end to end over loopback HTTP: $n
 
   it('a server restarted mid-push loses nothing and duplicates nothing', async () => {
     const a = await client('a');
-    const { workspaceId } = await a.sync.handlers['workspace.create']({ serverUrl: url, name: 'T' }, CALL);
+    const { workspaceId } = await a.call('workspace.create', { serverUrl: url, name: 'T' });
     workspaceIds.push(workspaceId);
     const crm = a.crm();
     const mark = marker(markers);
@@ -210,9 +208,9 @@ describe.each([sqlite, postgres])('sync client end to end over loopback HTTP: $n
     expect(second.state).toBe('idle');
     expect(second.pending).toBe(0);
 
-    const invite = await a.sync.handlers['invites.create']({ ttlHours: 1 }, CALL);
+    const invite = await a.call('invites.create', { ttlHours: 1 });
     const b = await client('b');
-    await b.sync.handlers['invites.accept']({ code: invite.code }, CALL);
+    await b.call('invites.accept', { code: invite.code });
     expect((await syncNow(b)).error).toBeNull();
     const count = b.vault.access
       .db()
@@ -257,10 +255,10 @@ describe.each([sqlite, postgres])('sync client end to end over loopback HTTP: $n
     await b.vault.backup();
     const bVaultId = b.vaultId()!;
     expect(await b.keychain.get(bVaultId)).not.toBeNull();
-    const devices = await a.sync.handlers['devices.list'](undefined, CALL);
+    const devices = await a.call('devices.list');
     expect(devices).toHaveLength(2);
     const other = devices.find((d) => !d.isThisDevice)!;
-    const revoked = await a.sync.handlers['devices.revoke']({ deviceId: other.deviceId }, CALL);
+    const revoked = await a.call('devices.revoke', { deviceId: other.deviceId });
     expect(revoked.status).toBe('revoked');
 
     const status = await syncNow(b);
@@ -269,7 +267,7 @@ describe.each([sqlite, postgres])('sync client end to end over loopback HTTP: $n
     expect(vaultFilesExist(b.dataDir)).toBe(false);
     expect(await b.keychain.get(bVaultId)).toBeNull();
     expect(b.vault.status().state).toBe('not_set_up');
-    const listed = await a.sync.handlers['devices.list'](undefined, CALL);
+    const listed = await a.call('devices.list');
     expect(listed.find((d) => d.deviceId === other.deviceId)?.status).toBe('revoked');
   }, 120_000);
 });

@@ -1,55 +1,17 @@
-import { randomBytes } from 'node:crypto';
-import path from 'node:path';
-import { createCrmModule } from '../../../../electron/services/crm/crm.module';
-import { crmMigrations } from '../../../../electron/services/crm/crm.migrations';
-import { openEncryptedDatabase, type Db } from '../../../../electron/services/db/database';
-import { migrate } from '../../../../electron/services/db/migrate';
-import { IpcRouter } from '../../../../electron/services/ipc/router';
-import { createSenderPolicy } from '../../../../electron/services/ipc/sender-policy';
-import { silentLogger } from '../../../../electron/services/log/logger';
-import type { ModuleContext } from '../../../../electron/services/module';
-import type { VaultAccess } from '../../../../electron/services/vault/vault.access';
-import { AppError, type Result } from '../../../../shared/errors';
-import type { ChannelName, ChannelOutput, EventName, EventPayload } from '../../../../shared/ipc/contract';
+import type { Db } from '../../../../electron/services/db/database';
+import type { IpcRouter } from '../../../../electron/services/ipc/router';
+import { MemoryKeychain } from '../../../../electron/services/keychain/keychain.memory';
+import type { Services } from '../../../../electron/services/services';
+import type { Result } from '../../../../shared/errors';
+import type { ChannelName, ChannelOutput, EventName } from '../../../../shared/ipc/contract';
+import { createTestServices, testSender } from '../../support/router';
 import { tempDir } from '../../support/tmp';
-import { stubHandlers, testSender } from '../../support/router';
-
-/** A VaultAccess over one already-open database, with lock/unlock for tests. */
-export class TestVault implements VaultAccess {
-  private readonly lockingListeners = new Set<() => void>();
-  private readonly unlockedListeners = new Set<(db: Db) => void>();
-  constructor(private current: Db | null) {}
-  db(): Db {
-    if (!this.current) throw new AppError('VAULT_LOCKED', 'The vault is locked');
-    return this.current;
-  }
-  isUnlocked(): boolean {
-    return this.current !== null;
-  }
-  onUnlocked(listener: (db: Db) => void): () => void {
-    this.unlockedListeners.add(listener);
-    return () => this.unlockedListeners.delete(listener);
-  }
-  onLocking(listener: () => void): () => void {
-    this.lockingListeners.add(listener);
-    return () => this.lockingListeners.delete(listener);
-  }
-  lock(): void {
-    for (const l of this.lockingListeners) l();
-    this.current?.close();
-    this.current = null;
-  }
-  unlock(db: Db): void {
-    this.current = db;
-    for (const l of this.unlockedListeners) l(db);
-  }
-}
+import { TEST_KDF } from '../../support/vault';
 
 export interface CrmFixture {
+  /** The open vault database (for assertions on stored rows). */
   readonly db: Db;
-  readonly file: string;
-  readonly key: Buffer;
-  readonly vault: TestVault;
+  readonly services: Services;
   readonly router: IpcRouter;
   readonly events: { event: EventName; payload: unknown }[];
   /** Calls a channel through the router; returns the envelope. */
@@ -58,39 +20,32 @@ export interface CrmFixture {
   ok<C extends ChannelName>(channel: C, input: unknown): Promise<ChannelOutput<C>>;
 }
 
-/** A real encrypted database, migrated, behind the crm module and the real router. */
-export function createCrmFixture(options: { now?: () => number; dir?: string } = {}): CrmFixture {
+/**
+ * The shipped composition root over a fresh data directory with an unlocked vault (real encrypted
+ * SQLite); only the keychain seam is the in-memory test implementation. Channels go through the
+ * real router.
+ */
+export async function createCrmFixture(
+  options: { now?: () => number; dir?: string } = {},
+): Promise<CrmFixture> {
   const dir = options.dir ?? tempDir('fv-crm-');
-  const file = path.join(dir, 'vault.db');
-  const key = randomBytes(32);
-  const db = openEncryptedDatabase(file, key);
-  db.pragma('journal_mode = WAL');
-  migrate(db, [crmMigrations]);
-  const vault = new TestVault(db);
-  const events: { event: EventName; payload: unknown }[] = [];
-  let router: IpcRouter | null = null;
-  const ctx: ModuleContext = {
-    dataDir: dir,
-    logger: silentLogger,
-    emit: <E extends EventName>(event: E, payload: EventPayload<E>) => {
-      events.push({ event, payload });
-      router?.emit(event, payload);
-    },
-    now: options.now ?? Date.now,
-  };
-  const crm = createCrmModule(ctx, vault);
-  router = new IpcRouter(stubHandlers({ ...crm.handlers }), {
-    isTrustedSender: createSenderPolicy({ allowTestSender: true }),
-    logger: silentLogger,
+  const services = createTestServices(dir, {
+    keychain: new MemoryKeychain(),
+    ...(options.now ? { now: options.now } : {}),
+    tuning: { autoSync: false, recoveryKdf: TEST_KDF },
   });
-  const r = router;
+  const events: { event: EventName; payload: unknown }[] = [];
+  services.router.onEvent((event, payload) => events.push({ event, payload }));
+  const r = services.router;
   const call = async <C extends ChannelName>(channel: C, input: unknown) =>
     (await r.dispatch(channel, input, testSender)) as Result<ChannelOutput<C>>;
+  const setup = await call('vault.setup', undefined);
+  if (!setup.ok) throw new Error(`vault.setup failed: ${setup.error.code}`);
   return {
-    db,
-    file,
-    key,
-    vault,
+    get db() {
+      return services.parts.vault.access.db();
+    },
+    services,
     router: r,
     events,
     call,

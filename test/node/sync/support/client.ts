@@ -1,33 +1,39 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { entityDefs } from '../../../../electron/services/crm/crm.entities';
-import { crmMigrations } from '../../../../electron/services/crm/crm.migrations';
-import { CrmService } from '../../../../electron/services/crm/crm.service';
+import type { CrmService } from '../../../../electron/services/crm/crm.service';
 import type { Db } from '../../../../electron/services/db/database';
-import type { CallContext } from '../../../../electron/services/ipc/router';
+import type { CallContext, SenderInfo } from '../../../../electron/services/ipc/router';
+import { createSenderPolicy } from '../../../../electron/services/ipc/sender-policy';
 import type { Keychain } from '../../../../electron/services/keychain/keychain';
 import { silentLogger } from '../../../../electron/services/log/logger';
-import { createSyncModule } from '../../../../electron/services/sync/sync.module';
-import { syncMigrations } from '../../../../electron/services/sync/sync.migrations';
-import { wipeVault } from '../../../../electron/services/sync/sync.wipe';
-import { VaultService } from '../../../../electron/services/vault/vault.service';
-import type { EventName, EventPayload } from '../../../../shared/ipc/contract';
+import { createServices, type Services } from '../../../../electron/services/services';
+import type { VaultService } from '../../../../electron/services/vault/vault.service';
+import { AppError } from '../../../../shared/errors';
+import type { ChannelInput, ChannelName, ChannelOutput, EventName } from '../../../../shared/ipc/contract';
 import type { SyncStatus } from '../../../../shared/sync/sync.contract';
 import { TEST_KDF } from '../../support/vault';
 
-export const CALL: CallContext = {
-  sender: { transport: 'test', url: 'test://sync', isMainFrame: true },
-  callId: 'test',
-};
+const SENDER: SenderInfo = { transport: 'test', url: 'test://sync', isMainFrame: true };
+export const CALL: CallContext = { sender: SENDER, callId: 'test' };
 
-/** One device: a real vault (own data dir, real keychain entry), the sync module, and its CRM. */
+/**
+ * One device: the shipped composition root (`createServices`) over its own data dir and a real
+ * keychain entry; only the OS seams (keychain) and timing knobs (no background sync, a cheap
+ * recovery KDF) are the test's. Channels go through the real IPC router.
+ */
 export interface TestClient {
   readonly name: string;
   readonly dataDir: string;
   readonly keychain: Keychain;
+  readonly services: Services;
   readonly vault: VaultService;
-  readonly sync: ReturnType<typeof createSyncModule>;
+  /** Every `sync.statusChanged` payload, in order. */
   readonly statuses: SyncStatus[];
+  /** Every event the router pushed, in order. */
+  readonly events: { event: EventName; payload: unknown }[];
+  /** Calls a channel through the router; resolves to its value or throws its AppError. */
+  call<C extends ChannelName>(channel: C, input?: ChannelInput<C>): Promise<ChannelOutput<C>>;
   crm(): CrmService;
   vaultId(): string | null;
   dispose(): Promise<void>;
@@ -37,66 +43,52 @@ export async function createClient(
   name: string,
   dataDir: string,
   keychain: Keychain,
-  /** `selfWipe: false`: no wipe function, so the module's in-database fallback runs on revocation. */
-  options: { autoSync?: boolean; now?: () => number; selfWipe?: boolean } = {},
+  options: { autoSync?: boolean; now?: () => number; maxDriftMs?: number } = {},
 ): Promise<TestClient> {
-  const statuses: SyncStatus[] = [];
-  const vault = new VaultService({
+  const services = createServices({
     dataDir,
-    keychain,
-    migrations: [crmMigrations, syncMigrations],
+    appInfo: { name: 'FieldVault', version: '0.0.0-test', platform: 'linux' },
     logger: silentLogger,
-    now: Date.now,
-    recoveryKdf: TEST_KDF,
+    isTrustedSender: createSenderPolicy({ allowTestSender: true }),
+    keychain,
+    ...(options.now ? { now: options.now } : {}),
+    tuning: { autoSync: options.autoSync ?? false, recoveryKdf: TEST_KDF, maxDriftMs: options.maxDriftMs },
   });
-  const emit = <E extends EventName>(event: E, payload: EventPayload<E>): void => {
+  const statuses: SyncStatus[] = [];
+  const events: { event: EventName; payload: unknown }[] = [];
+  services.router.onEvent((event, payload) => {
+    events.push({ event, payload });
     if (event === 'sync.statusChanged') statuses.push(payload as SyncStatus);
-  };
-  const sync = createSyncModule({ dataDir, logger: silentLogger, emit, now: Date.now }, vault.access, {
-    autoSync: options.autoSync ?? false,
-    wipeVault: options.selfWipe === false ? undefined : () => wipeVault(vault, keychain),
   });
-  await vault.setup();
-  let crm: CrmService | null = null;
-  let crmDb: Db | null = null;
+  async function call<C extends ChannelName>(channel: C, input?: ChannelInput<C>): Promise<ChannelOutput<C>> {
+    const result = await services.router.dispatch(channel, input, SENDER);
+    if (!result.ok) throw new AppError(result.error.code, result.error.message);
+    // The router parsed the value with this channel's output schema.
+    return result.value as ChannelOutput<C>;
+  }
+  await call('vault.setup');
   return {
     name,
     dataDir,
     keychain,
-    vault,
-    sync,
+    services,
+    vault: services.parts.vault,
     statuses,
-    crm() {
-      const db = vault.access.db();
-      if (!crm || crmDb !== db) {
-        crm = new CrmService(db, options.now ?? Date.now);
-        crmDb = db;
-      }
-      return crm;
-    },
-    vaultId() {
-      return vault.status().vaultId ?? null;
-    },
-    async dispose() {
-      await sync.dispose?.();
-      await vault.dispose();
-    },
+    events,
+    call,
+    crm: () => services.parts.crm(),
+    vaultId: () => services.parts.vault.status().vaultId ?? null,
+    dispose: () => services.dispose(),
   };
 }
 
 type Row = Record<string, unknown>;
 
-/** Replicated CRM state of a client (record columns except who touched them locally). */
+/** Replicated CRM state of a client: every record column, `updatedBy`/`createdBy` included. */
 export function crmState(db: Db): Record<string, Row[]> {
   const out: Record<string, Row[]> = {};
   for (const def of Object.values(entityDefs)) {
-    out[def.kind] = db
-      .prepare<[], Row>(`SELECT * FROM ${def.table} ORDER BY id`)
-      .all()
-      .map((r) => {
-        const { updated_by: _u, created_by: _c, ...rest } = r;
-        return rest;
-      });
+    out[def.kind] = db.prepare<[], Row>(`SELECT * FROM ${def.table} ORDER BY id`).all();
   }
   return out;
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { CrmMerge, type RemoteRow } from '../../../../electron/services/crm/crm.merge';
+import type { Change } from '../../../../electron/services/crm/change.pipeline';
 import { crmMigrations } from '../../../../electron/services/crm/crm.migrations';
 import { CrmService } from '../../../../electron/services/crm/crm.service';
 import { entityDefs } from '../../../../electron/services/crm/crm.entities';
@@ -10,29 +10,27 @@ import { migrate } from '../../../../electron/services/db/migrate';
 import { syncMigrations } from '../../../../electron/services/sync/sync.migrations';
 import { parseHlc } from '../../../../shared/domain/hlc';
 
-/** One device's vault database (real encrypted SQLite, crm + sync schema) with its CRM and merge. */
+/** One device's vault database (real encrypted SQLite, crm + sync schema) with its CRM and change writer. */
 export interface Replica {
   readonly db: Db;
   readonly crm: CrmService;
-  readonly merge: CrmMerge;
   close(): void;
 }
 
 export function openReplica(dir: string, name: string, now: () => number): Replica {
   const db = openEncryptedDatabase(path.join(dir, `${name}.db`), randomBytes(32));
   migrate(db, [crmMigrations, syncMigrations]);
-  return { db, crm: new CrmService(db, now), merge: new CrmMerge(db), close: () => db.close() };
+  return { db, crm: new CrmService(db, now), close: () => db.close() };
 }
 
 /**
- * What the sync engine's outbox does, without the transport: reconcile, read the pending rows, mark
- * them pushed. Returns them as remote rows for other replicas.
+ * What the sync engine's outbox does, without the transport: read the pending rows, mark them
+ * pushed. Returns them as remote changes for other replicas.
  */
-export function pushPending(r: Replica): RemoteRow[] {
+export function pushPending(r: Replica): Change[] {
   const oplog = new OpLogRepository(r.db);
   return r.db.transaction(() => {
     const rows = oplog.pending(1_000_000);
-    r.merge.reconcile(rows);
     oplog.markPushed(
       rows.map((x) => x.seq),
       1,
@@ -48,27 +46,18 @@ export function pushPending(r: Replica): RemoteRow[] {
   })();
 }
 
-/** One pulled page: merged in one transaction. */
-export function applyPage(r: Replica, rows: readonly RemoteRow[]): void {
-  r.db.transaction(() => r.merge.apply(rows))();
+/** One pulled page: applied through the change writer in one transaction. */
+export function applyPage(r: Replica, rows: readonly Change[]): void {
+  r.crm.writer.apply(rows, 'remote');
 }
 
 type Row = Record<string, unknown>;
 
-/**
- * The replicated state: every record column except `updated_by`/`created_by` (who last touched a
- * row locally is not part of the LWW state), plus the search index contents.
- */
+/** The replicated state: every record column (`updatedBy`/`createdBy` included), plus the search index contents. */
 export function stateOf(db: Db): Record<string, Row[]> {
   const out: Record<string, Row[]> = {};
   for (const def of Object.values(entityDefs)) {
-    out[def.kind] = db
-      .prepare<[], Row>(`SELECT * FROM ${def.table} ORDER BY id`)
-      .all()
-      .map((r) => {
-        const { updated_by: _u, created_by: _c, ...rest } = r;
-        return rest;
-      });
+    out[def.kind] = db.prepare<[], Row>(`SELECT * FROM ${def.table} ORDER BY id`).all();
   }
   // The search documents by record id (rowids are local), and what each full-text index holds:
   // per term, how many documents and occurrences (rowid-free, so comparable across replicas).

@@ -1,0 +1,109 @@
+import type Database from 'better-sqlite3-multiple-ciphers';
+import type { Db } from '../db/database';
+import type { EntityDef } from './crm.entities';
+
+type Statement<P extends unknown[], R = unknown> = Database.Statement<P, R>;
+
+/** One op-log row (one mutation of one record) as the writer reads it. */
+export interface LogRow {
+  /** Position in this replica's op log. */
+  readonly seq: number;
+  readonly opId: string;
+  readonly entity: string;
+  readonly hlc: string;
+  readonly deviceId: string;
+  /** JSON object field -> value; null once erased. */
+  readonly fields: string | null;
+  readonly syncState: 'pending' | 'pushed' | 'applied';
+}
+
+/** A record row's stamps: who created it and who wrote it last, under which wall-clock times. */
+export interface RowMeta {
+  readonly createdAt: number;
+  readonly createdBy: string;
+  readonly updatedAt: number;
+  readonly updatedBy: string;
+  readonly deletedAt: number | null;
+}
+
+/**
+ * SQL of the change writer: the op log (`crm_oplog`) and whole-row upserts into the record tables.
+ * Table and column names come only from the entity registry's constants; values are bound parameters.
+ */
+export class ChangesRepository {
+  private readonly insertOp: Statement<[string, string, string, string, string, string | null, string]>;
+  private readonly rowsStmt: Statement<[string], LogRow>;
+  private readonly scrubBefore: Statement<[string, string]>;
+  private readonly stmts = new Map<string, Statement<unknown[], Record<string, unknown>>>();
+
+  constructor(private readonly db: Db) {
+    this.insertOp = db.prepare(
+      `INSERT OR IGNORE INTO crm_oplog (op_id, entity, record_id, hlc, device_id, fields, sync_state)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.rowsStmt = db.prepare(
+      `SELECT seq, op_id AS opId, entity, hlc, device_id AS deviceId, fields, sync_state AS syncState
+       FROM crm_oplog WHERE record_id = ? ORDER BY hlc DESC`,
+    );
+    this.scrubBefore = db.prepare('UPDATE crm_oplog SET fields = NULL WHERE record_id = ? AND hlc < ?');
+  }
+
+  private stmt(sql: string): Statement<unknown[], Record<string, unknown>> {
+    let s = this.stmts.get(sql);
+    if (!s) {
+      s = this.db.prepare<unknown[], Record<string, unknown>>(sql);
+      this.stmts.set(sql, s);
+    }
+    return s;
+  }
+
+  /** Records a mutation; false when (record, stamp) is already in the log (a duplicate delivery). */
+  addOp(
+    row: {
+      opId: string;
+      entity: string;
+      recordId: string;
+      hlc: string;
+      deviceId: string;
+      fields: string | null;
+    },
+    state: 'applied' | 'pending',
+  ): boolean {
+    return (
+      this.insertOp.run(row.opId, row.entity, row.recordId, row.hlc, row.deviceId, row.fields, state)
+        .changes > 0
+    );
+  }
+
+  /** Every logged mutation of a record, newest stamp first (the UNIQUE (record_id, hlc) index). */
+  log(recordId: string): LogRow[] {
+    return this.rowsStmt.all(recordId);
+  }
+
+  /** Erasure: drops the values of a record's mutations older than the erasure stamp. */
+  scrubOlder(recordId: string, hlc: string): void {
+    this.scrubBefore.run(recordId, hlc);
+  }
+
+  /** The stored columns of a record (null when there is no row), keyed by column name. */
+  columns<T>(def: EntityDef<T>, id: string): Record<string, unknown> | null {
+    return this.stmt(`SELECT * FROM ${def.table} WHERE id = ?`).get(id) ?? null;
+  }
+
+  /** Inserts or replaces every column of a record row (values in `def.fields` order, as stored). */
+  upsert<T>(def: EntityDef<T>, id: string, values: readonly unknown[], meta: RowMeta): void {
+    const columns = Object.values(def.fields).map((f) => f.column);
+    const all = [...columns, 'created_at', 'created_by', 'updated_at', 'updated_by', 'deleted_at'];
+    const sql = `INSERT INTO ${def.table} (id, ${all.join(', ')}) VALUES (?, ${all.map(() => '?').join(', ')})
+      ON CONFLICT (id) DO UPDATE SET ${all.map((c) => `${c} = excluded.${c}`).join(', ')}`;
+    this.stmt(sql).run(
+      id,
+      ...values,
+      meta.createdAt,
+      meta.createdBy,
+      meta.updatedAt,
+      meta.updatedBy,
+      meta.deletedAt,
+    );
+  }
+}

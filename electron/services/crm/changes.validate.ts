@@ -1,0 +1,80 @@
+import type { z } from 'zod';
+import { idSchema, timestampSchema } from '../../../shared/domain/crm.schemas';
+import { parseHlc } from '../../../shared/domain/hlc';
+import { defOf, type EntityDef } from './crm.entities';
+
+/** Meta fields that travel as ops besides an entity's own fields. */
+export const DELETED = 'deletedAt';
+export const ERASED = 'erasedAt';
+
+/** One mutation of one record: the fields it wrote under one stamp, as the op log keeps it. */
+export interface Change {
+  /** UUIDv7 of the mutation; a field op's id is `${opId}/${field}`. */
+  readonly opId: string;
+  readonly entity: string;
+  readonly recordId: string;
+  readonly hlc: string;
+  /** The HLC's device id (the CRM device that wrote it). */
+  readonly deviceId: string;
+  /** JSON object field -> value; null once erased. */
+  readonly fields: string | null;
+}
+
+/** Why a change cannot be applied (stable words: they are stored with quarantined ops and shown as counts). */
+export type InvalidReason =
+  'unknown_entity' | 'bad_id' | 'bad_hlc' | 'bad_json' | 'unknown_field' | 'bad_value' | 'entity_mismatch';
+
+/** A change that passed validation, with its fields parsed. */
+export interface ValidChange extends Change {
+  readonly def: EntityDef<unknown>;
+  readonly values: Readonly<Record<string, unknown>> | null;
+}
+
+function parseObject(text: string): Record<string, unknown> | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : null;
+}
+
+/** A value is accepted only when its schema keeps it exactly as sent (no trimming, no lower-casing). */
+function canonical(schema: { safeParse(v: unknown): { success: boolean; data?: unknown } }, v: unknown) {
+  const result = schema.safeParse(v);
+  return result.success && JSON.stringify(result.data) === JSON.stringify(v);
+}
+
+/**
+ * Checks one change against the entity registry with the same zod field schemas local edits pass:
+ * known entity, a UUID record id, a well-formed HLC of the stated device, known fields only, and
+ * every value exactly what its schema accepts. Erasures may blank required text fields (the
+ * tombstone keeps an empty name), so they are checked against the stored-record schema.
+ */
+export function validateChange(change: Change): ValidChange | InvalidReason {
+  const def = defOf(change.entity);
+  if (!def) return 'unknown_entity';
+  if (!idSchema.safeParse(change.recordId).success) return 'bad_id';
+  const stamp = parseHlc(change.hlc);
+  if (!stamp || stamp.deviceId !== change.deviceId) return 'bad_hlc';
+  if (change.fields === null) return { ...change, def, values: null };
+  const values = parseObject(change.fields);
+  if (!values) return 'bad_json';
+  const erasure = Object.hasOwn(values, ERASED);
+  const stored: Readonly<Record<string, z.ZodType>> = def.recordSchema.shape;
+  for (const [name, value] of Object.entries(values)) {
+    if (name === DELETED || name === ERASED) {
+      if (value !== null && !timestampSchema.safeParse(value).success) return 'bad_value';
+      if (name === ERASED && value === null) return 'bad_value';
+      continue;
+    }
+    const field = Object.hasOwn(def.fields, name) ? def.fields[name] : undefined;
+    if (!field) return 'unknown_field';
+    const schema = erasure && Object.hasOwn(stored, name) ? stored[name]! : field.schema;
+    if (!canonical(schema, value)) return 'bad_value';
+  }
+  return { ...change, def, values };
+}

@@ -1,0 +1,345 @@
+import type { EntityKind } from '../../../shared/domain/crm.schemas';
+import { parseHlc } from '../../../shared/domain/hlc';
+import { AppError } from '../../../shared/errors';
+import { RECORDS_CHANGED_MAX_IDS } from '../../../shared/ipc/channels/crm.channels';
+import type { EventPayload } from '../../../shared/ipc/contract';
+import type { Db } from '../db/database';
+import { ChangesRepository, type LogRow } from './changes.repository';
+import {
+  DELETED,
+  ERASED,
+  validateChange,
+  type Change,
+  type InvalidReason,
+  type ValidChange,
+} from './changes.validate';
+import { observeRemoteHlc } from './crm.clock';
+import type { EntityDef, FieldDef } from './crm.entities';
+import { RecordsRepository, toColumn, type RecordData } from './records.repository';
+import { SearchRepository } from './search.repository';
+
+export type ChangeOrigin = 'local' | 'remote';
+export type RecordsChanged = EventPayload<'records.changed'>;
+
+/** One side of a detected conflict. */
+export interface ConflictSide {
+  /** The value as JSON text. */
+  readonly value: string | null;
+  readonly hlc: string;
+  readonly deviceId: string;
+}
+
+/** Two concurrent values of an important field; `current` is the one last-writer-wins keeps. */
+export interface DetectedConflict {
+  readonly entity: string;
+  readonly recordId: string;
+  readonly field: string;
+  readonly current: ConflictSide;
+  readonly other: ConflictSide;
+}
+
+export interface ApplyOptions {
+  /**
+   * Remote only: whether the local op at op-log `seq` (already pushed) was unknown to the device that
+   * wrote `change`; such pairs on conflict-worthy fields are conflicts too.
+   */
+  readonly unseenLocal?: (localSeq: number, change: Change) => boolean;
+  /** Remote only: the trusted time the stamps were drift-checked against (see observeRemoteHlc). */
+  readonly referenceMs?: number;
+}
+
+export interface ApplyResult {
+  /** Changes new to this replica. */
+  readonly added: number;
+  /** Changes already in the log (duplicate deliveries). */
+  readonly duplicates: number;
+  readonly conflicts: DetectedConflict[];
+  /** Remote changes refused by validation (nothing of them was written). */
+  readonly rejected: { change: Change; reason: InvalidReason }[];
+  /** Every record written, as the API shows it now. */
+  readonly records: Map<string, RecordData>;
+}
+
+/** A field's last-writer-wins value: the newest logged mutation that wrote it. */
+interface Winner {
+  /** Op-log seq on this replica (-1 for a change being applied). */
+  readonly seq: number;
+  readonly hlc: string;
+  readonly value: unknown;
+  /** The value as JSON text (conflict comparison and review). */
+  readonly json: string;
+  readonly deviceId: string;
+  readonly syncState: LogRow['syncState'];
+}
+
+function parseFields(text: string | null): Record<string, unknown> {
+  if (text === null) return {};
+  try {
+    const v = JSON.parse(text) as unknown;
+    return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+function winnersOf(log: readonly LogRow[]): Map<string, Winner> {
+  const out = new Map<string, Winner>();
+  for (const row of log) {
+    for (const [field, value] of Object.entries(parseFields(row.fields))) {
+      if (out.has(field)) continue;
+      const v = value ?? null;
+      out.set(field, {
+        seq: row.seq,
+        hlc: row.hlc,
+        value: v,
+        json: JSON.stringify(v),
+        deviceId: row.deviceId,
+        syncState: row.syncState,
+      });
+    }
+  }
+  return out;
+}
+
+function placeholder(fd: FieldDef): unknown {
+  switch (fd.storage) {
+    case 'text':
+      return '';
+    case 'int':
+    case 'real':
+      return 0;
+    case 'bool':
+      return false;
+    case 'json':
+      return fd.schema.safeParse(null).success ? null : [];
+  }
+}
+
+function wallOf(hlc: string): number {
+  return parseHlc(hlc)?.wall ?? 0;
+}
+
+/**
+ * The one writer of CRM records. Every change, a local edit, a remote op pulled by sync or a
+ * conflict resolution, goes through `apply`: it validates each value with the registry's zod field
+ * schema, appends the change to the op log (pending when local, applied when remote; duplicates are
+ * ignored), and rebuilds the record row from the log's per-field winners by full HLC order, so a row
+ * (values, `createdAt/By`, `updatedAt/By`) and its search document are a function of the log alone:
+ * identical on every replica whatever the delivery order. After the outermost transaction commits,
+ * one `records.changed` event per origin says which records changed.
+ */
+export class ChangeWriter {
+  readonly repo: ChangesRepository;
+  private readonly records: RecordsRepository;
+  private readonly search: SearchRepository;
+  private depth = 0;
+  private touched = new Map<ChangeOrigin, Map<EntityKind, Set<string>>>();
+
+  constructor(
+    readonly db: Db,
+    private readonly emit: (event: RecordsChanged) => void = () => undefined,
+    shared?: { records: RecordsRepository; search: SearchRepository },
+  ) {
+    this.repo = new ChangesRepository(db);
+    this.records = shared?.records ?? new RecordsRepository(db);
+    this.search = shared?.search ?? new SearchRepository(db);
+  }
+
+  /**
+   * Runs `fn` in one transaction; inside another one it is a savepoint (a throw rolls back only its
+   * own part). `records.changed` follows the outermost commit.
+   */
+  tx<T>(fn: () => T): T {
+    this.depth++;
+    let ok = false;
+    try {
+      const result = this.db.transaction(fn)();
+      ok = true;
+      return result;
+    } finally {
+      this.depth--;
+      // Inside a transaction the writer does not own, the notes wait for the next commit it sees.
+      if (this.depth === 0 && !this.db.inTransaction) {
+        const touched = this.touched;
+        this.touched = new Map<ChangeOrigin, Map<EntityKind, Set<string>>>();
+        if (ok) this.flush(touched);
+      }
+    }
+  }
+
+  /** Notes records written outside `apply` (the bulk import path) for the next `records.changed`. */
+  noteWritten(origin: ChangeOrigin, entity: EntityKind, ids: Iterable<string>): void {
+    let byEntity = this.touched.get(origin);
+    if (!byEntity) this.touched.set(origin, (byEntity = new Map<EntityKind, Set<string>>()));
+    let set = byEntity.get(entity);
+    if (!set) byEntity.set(entity, (set = new Set<string>()));
+    for (const id of ids) set.add(id);
+  }
+
+  private flush(touched: Map<ChangeOrigin, Map<EntityKind, Set<string>>>): void {
+    for (const [origin, byEntity] of touched) {
+      const changes = [...byEntity].map(([entity, ids]) => ({
+        entity,
+        ids: [...ids].slice(0, RECORDS_CHANGED_MAX_IDS),
+        truncated: ids.size > RECORDS_CHANGED_MAX_IDS,
+      }));
+      if (changes.length > 0) this.emit({ origin, changes });
+    }
+  }
+
+  /**
+   * Applies changes in one transaction. Local changes must validate (VALIDATION otherwise: the IPC
+   * schemas already checked them); remote ones that do not are returned in `rejected`, unwritten,
+   * for the caller to quarantine.
+   */
+  apply(changes: readonly Change[], origin: ChangeOrigin, options: ApplyOptions = {}): ApplyResult {
+    return this.tx(() => this.applyInTx(changes, origin, options));
+  }
+
+  private applyInTx(changes: readonly Change[], origin: ChangeOrigin, options: ApplyOptions): ApplyResult {
+    const rejected: ApplyResult['rejected'] = [];
+    const byRecord = new Map<string, ValidChange[]>();
+    for (const change of changes) {
+      const valid = validateChange(change);
+      if (typeof valid === 'string') {
+        if (origin === 'local') throw new AppError('VALIDATION', `A ${change.entity} change is not valid`);
+        rejected.push({ change, reason: valid });
+        continue;
+      }
+      const list = byRecord.get(change.recordId);
+      if (list) list.push(valid);
+      else byRecord.set(change.recordId, [valid]);
+    }
+    let added = 0;
+    let duplicates = 0;
+    let newest: string | null = null;
+    const conflicts: DetectedConflict[] = [];
+    const records = new Map<string, RecordData>();
+    for (const [recordId, list] of byRecord) {
+      const log = this.repo.log(recordId);
+      const def = list[0]!.def;
+      const state = origin === 'local' ? 'pending' : 'applied';
+      const winners = winnersOf(log);
+      let erasedAt: string | null = null;
+      let wrote = 0;
+      for (const change of list) {
+        const known = log[0]?.entity ?? def.kind;
+        if (change.def !== def || known !== def.kind) {
+          if (origin === 'local') throw new AppError('VALIDATION', 'A change names the wrong entity');
+          rejected.push({ change, reason: 'entity_mismatch' });
+          continue;
+        }
+        if (!this.repo.addOp(change, state)) {
+          duplicates++;
+          continue;
+        }
+        added++;
+        wrote++;
+        if (newest === null || change.hlc > newest) newest = change.hlc;
+        const values = change.values ?? {};
+        if (Object.hasOwn(values, ERASED) && (erasedAt === null || change.hlc > erasedAt))
+          erasedAt = change.hlc;
+        for (const [field, value] of Object.entries(values)) {
+          const mine: Winner = {
+            seq: -1,
+            hlc: change.hlc,
+            value,
+            json: JSON.stringify(value),
+            deviceId: change.deviceId,
+            syncState: state,
+          };
+          const cur = winners.get(field);
+          if (origin === 'remote') this.detect(def, change, field, mine, cur, conflicts, options);
+          if (!cur || change.hlc > cur.hlc) winners.set(field, mine);
+        }
+      }
+      if (wrote === 0) continue;
+      if (erasedAt !== null) this.repo.scrubOlder(recordId, erasedAt);
+      const stamps = [...log.map((r) => r.hlc), ...list.map((c) => c.hlc)];
+      records.set(recordId, this.materialise(def, recordId, winners, stamps));
+      this.noteWritten(origin, def.kind, [recordId]);
+    }
+    // HLC receive: the next local stamp sorts above every value applied here (inside the transaction:
+    // a rollback leaves the clock ahead, which only costs a counter).
+    if (origin === 'remote' && newest !== null) observeRemoteHlc(this.db, newest, options.referenceMs);
+    return { added, duplicates, conflicts, rejected, records };
+  }
+
+  private detect(
+    def: EntityDef<unknown>,
+    change: Change,
+    field: string,
+    mine: Winner,
+    cur: Winner | undefined,
+    out: DetectedConflict[],
+    options: ApplyOptions,
+  ): void {
+    if (!cur || cur.json === mine.json || !def.fields[field]?.conflict) return;
+    // Concurrent with a local value: still unsynced, or pushed after the remote device last pulled.
+    const concurrent =
+      cur.syncState === 'pending' ||
+      (cur.syncState === 'pushed' && (options.unseenLocal?.(cur.seq, change) ?? false));
+    if (!concurrent) return;
+    const side = (w: Winner): ConflictSide => ({ value: w.json, hlc: w.hlc, deviceId: w.deviceId });
+    const [current, other] = change.hlc > cur.hlc ? [mine, cur] : [cur, mine];
+    out.push({
+      entity: def.kind,
+      recordId: change.recordId,
+      field,
+      current: side(current),
+      other: side(other),
+    });
+  }
+
+  /**
+   * Writes the record row from the winners (fields nobody wrote keep the row's value, else their
+   * default, else a placeholder until their op arrives) with stamps from the oldest and newest logged
+   * change, then re-indexes it.
+   */
+  private materialise(
+    def: EntityDef<unknown>,
+    recordId: string,
+    winners: ReadonlyMap<string, Winner>,
+    stamps: readonly string[],
+  ): RecordData {
+    const base = this.records.get(def, recordId);
+    const record: RecordData = { id: recordId, deletedAt: null };
+    const values: unknown[] = [];
+    for (const [name, fd] of Object.entries(def.fields)) {
+      const w = winners.get(name);
+      let value: unknown;
+      if (w) value = w.value;
+      else if (base) value = base[name];
+      else value = fd.hasDefault ? fd.default : placeholder(fd);
+      record[name] = value;
+      values.push(toColumn(fd, value));
+    }
+    let oldest = stamps[0]!;
+    let newest = stamps[0]!;
+    for (const s of stamps) {
+      if (s < oldest) oldest = s;
+      if (s > newest) newest = s;
+    }
+    const deleted = winners.get(DELETED);
+    const deletedAt =
+      deleted !== undefined
+        ? typeof deleted.value === 'number'
+          ? deleted.value
+          : null
+        : (base?.deletedAt ?? null);
+    const meta = {
+      createdAt: wallOf(oldest),
+      createdBy: parseHlc(oldest)?.deviceId ?? '',
+      updatedAt: wallOf(newest),
+      updatedBy: parseHlc(newest)?.deviceId ?? '',
+      deletedAt,
+    };
+    this.repo.upsert(def, recordId, values, meta);
+    Object.assign(record, meta);
+    if (def.search) {
+      if (deletedAt !== null) this.search.remove(recordId);
+      else this.search.put(def.kind, recordId, def.search.doc(record), base === null);
+    }
+    return record;
+  }
+}

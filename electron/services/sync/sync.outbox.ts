@@ -1,0 +1,106 @@
+import { AppError } from '../../../shared/errors';
+import { randomId } from '../../../shared/sync/device-keys';
+import { toBase64Url } from '../../../shared/sync/encoding';
+import { sealDelta } from '../../../shared/sync/envelope';
+import type { SyncStatus } from '../../../shared/sync/sync.contract';
+import type { ChangePipeline } from '../crm/change.pipeline';
+import { encodeDelta, ROWS_PER_DELTA } from './sync.delta';
+import type { SyncSession } from './sync.session';
+
+/** Deltas sealed per round and at most pushed per request (the server takes up to 100 and 8 MiB). */
+const DELTAS_PER_PUSH = 20;
+/** Envelope bytes per push request: 5 MiB, so 4/3 of it in base64 plus JSON stays under 8 MiB. */
+const PUSH_MAX_ENVELOPE_BYTES = 5 * 1024 * 1024;
+/** Plaintext budget per delta (worst case: every character three UTF-8 bytes), under the 4 MiB envelope limit. */
+const DELTA_MAX_PLAINTEXT = 2 * 1024 * 1024;
+
+/**
+ * Splits pending rows into deltas of at most ROWS_PER_DELTA rows and DELTA_MAX_PLAINTEXT bytes of
+ * field data (a delta always takes at least one row), so a few large notes never make an envelope
+ * the server refuses.
+ */
+export function chunkRows<R extends { fields: string | null }>(rows: readonly R[]): R[][] {
+  const out: R[][] = [];
+  let current: R[] = [];
+  let bytes = 0;
+  for (const row of rows) {
+    const size = (row.fields?.length ?? 0) * 3 + 200;
+    if (current.length > 0 && (current.length >= ROWS_PER_DELTA || bytes + size > DELTA_MAX_PLAINTEXT)) {
+      out.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(row);
+    bytes += size;
+  }
+  if (current.length > 0) out.push(current);
+  return out;
+}
+
+/**
+ * The outbox: seals pending local changes into deltas with client-chosen ids (stored before the first
+ * push, so a retry after a lost answer sends the same bytes and the server sees a duplicate), pushes
+ * them, and marks the changes pushed when the server acknowledges them.
+ */
+export class SyncOutbox {
+  constructor(
+    private readonly session: SyncSession,
+    private readonly pipeline: () => ChangePipeline,
+    private readonly options: {
+      readonly now: () => number;
+      readonly onProgress: (progress: NonNullable<SyncStatus['progress']>) => void;
+    },
+  ) {}
+
+  /** Seals new deltas only when the outbox is empty, and pushes until nothing is pending. */
+  async push(): Promise<void> {
+    const repo = this.session.repo;
+    const pipeline = this.pipeline();
+    let done = 0;
+    for (;;) {
+      const { ws } = this.session.require();
+      let outbox = repo.outbox();
+      if (outbox.length === 0) {
+        const pending = pipeline.pending(ROWS_PER_DELTA * DELTAS_PER_PUSH);
+        if (pending.length === 0) break;
+        const key = this.session.latestWorkspaceKey();
+        const batch = chunkRows(pending).map((ops) => {
+          const deltaId = randomId();
+          const envelope = sealDelta(
+            encodeDelta(ops, ws.cursor),
+            { workspaceId: ws.workspaceId, deviceId: ws.deviceId, deltaId },
+            key,
+          );
+          return { deltaId, envelope, seqs: ops.map((o) => o.seq) };
+        });
+        repo.addOutbox(batch, this.options.now());
+        outbox = repo.outbox();
+      }
+      this.options.onProgress({ phase: 'push', done, total: done + pipeline.pendingCount() });
+      // One request stays well under the server's body limit (base64 grows envelopes by a third).
+      const send: typeof outbox = [];
+      let bytes = 0;
+      for (const o of outbox) {
+        if (send.length > 0 && bytes + o.envelope.length > PUSH_MAX_ENVELOPE_BYTES) break;
+        send.push(o);
+        bytes += o.envelope.length;
+      }
+      const deltas = send.map((o) => ({ deltaId: o.deltaId, envelope: toBase64Url(o.envelope) }));
+      const res = await this.session.api((api, workspaceId) => api.push(workspaceId, deltas));
+      const acked = new Map(res.results.map((r) => [r.deltaId, r.seq]));
+      const at = this.options.now();
+      pipeline.transaction(() => {
+        for (const o of send) {
+          const serverSeq = acked.get(o.deltaId);
+          if (serverSeq === undefined) continue;
+          const seqs = JSON.parse(o.seqs) as number[];
+          pipeline.markPushed(seqs, at);
+          repo.addPushed(serverSeq, Math.min(...seqs), Math.max(...seqs));
+          repo.removeOutbox(o.deltaId);
+          done += o.ops;
+        }
+      });
+      if (acked.size === 0) throw new AppError('INTERNAL', 'The sync server acknowledged nothing');
+    }
+  }
+}

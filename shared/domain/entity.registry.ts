@@ -1,0 +1,316 @@
+import type { z } from 'zod';
+import {
+  accountFieldsSchema,
+  accountSchema,
+  activityFieldsSchema,
+  activitySchema,
+  contactFieldsSchema,
+  contactSchema,
+  dealFieldsSchema,
+  dealSchema,
+  pipelineFieldsSchema,
+  pipelineSchema,
+  taskFieldsSchema,
+  taskSchema,
+  type Account,
+  type Activity,
+  type Contact,
+  type Deal,
+  type EntityKind,
+  type Pipeline,
+  type Task,
+} from './crm.schemas';
+import { fieldMeta, type FieldMeta, type InputKind, type JsonValue, type StorageKind } from './field.meta';
+
+/** One field of an entity, derived from its zod schema and the metadata `field()` attached to it. */
+export interface FieldSpec {
+  readonly name: string;
+  /** SQLite column: the field name in snake_case. */
+  readonly column: string;
+  readonly storage: StorageKind;
+  /** Validates a value of this field, for local edits and remote ops alike. */
+  readonly schema: z.ZodType;
+  /** False for required fields (no default). */
+  readonly hasDefault: boolean;
+  readonly default: JsonValue;
+  readonly input: InputKind | null;
+  readonly element: FieldMeta['element'] | null;
+  readonly conflict: boolean;
+  readonly ref: FieldMeta['ref'] | null;
+}
+
+/** A keyset-sortable column; nullable ones sort as `nulls`, so (value, id) is a total order. */
+export interface SortSpec {
+  readonly column: string;
+  readonly kind: 'text' | 'num';
+  readonly nulls?: string | number;
+}
+
+export interface FilterSpec {
+  readonly column: string;
+  /** eq: column = ?; tag: JSON array column contains ?; before/after: column < ? / column >= ?. */
+  readonly op: 'eq' | 'tag' | 'before' | 'after' | 'bool';
+}
+
+/** Text the search index holds for one record. */
+export interface SearchDoc {
+  readonly title: string;
+  readonly body: string;
+  /** Phone numbers reduced to digits (searched by any digit run). */
+  readonly digits: string;
+  /** E-mail addresses and domains (searched by fragment). */
+  readonly emails: string;
+}
+
+type FieldName<S extends z.ZodObject> = keyof z.output<S> & string;
+
+/** Everything the app knows about one entity kind. `T` is the record type the API returns. */
+export interface EntitySpec<T = unknown, F extends string = string> {
+  readonly kind: EntityKind;
+  readonly table: string;
+  /** Field schemas (no meta fields), strict. */
+  readonly fieldsSchema: z.ZodObject;
+  /** A whole stored record as the API returns it (meta included). */
+  readonly recordSchema: z.ZodObject;
+  /** Every field in schema order, by name. */
+  readonly fields: { readonly [K in F]: FieldSpec };
+  readonly fieldNames: readonly F[];
+  /** Values of the fields a create may leave out. */
+  readonly defaults: Readonly<Record<string, JsonValue>>;
+  /** Fields whose concurrent changes are kept for review. */
+  readonly conflictFields: readonly F[];
+  /** Inline-editable fields of the record page, in display order. */
+  readonly form: readonly FieldSpec[];
+  readonly sorts: Readonly<Record<string, SortSpec>>;
+  readonly defaultSort: { readonly field: string; readonly dir: 'asc' | 'desc' };
+  readonly filters: Readonly<Record<string, FilterSpec>>;
+  /** Null for entities that are not searchable. (A method, so specs of any T are interchangeable.) */
+  readonly search: { doc(record: T): SearchDoc } | null;
+}
+
+const snake = (name: string): string => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
+function fieldsOf<S extends z.ZodObject>(kind: EntityKind, schema: S): Record<FieldName<S>, FieldSpec> {
+  const out: Record<string, FieldSpec> = {};
+  for (const [name, fieldSchema] of Object.entries<z.ZodType>(schema.shape)) {
+    const meta = fieldMeta.get(fieldSchema);
+    // A field declared without `field()` would have no column: fail when the module loads.
+    if (!meta) throw new Error(`${kind}.${name} has no field metadata`);
+    out[name] = {
+      name,
+      column: snake(name),
+      storage: meta.storage,
+      schema: fieldSchema,
+      hasDefault: meta.default !== undefined,
+      default: meta.default ?? null,
+      input: meta.input ?? null,
+      element: meta.element ?? null,
+      conflict: meta.conflict === true,
+      ref: meta.ref ?? null,
+    };
+  }
+  return out;
+}
+
+interface SpecInput<T, S extends z.ZodObject> {
+  readonly kind: EntityKind;
+  readonly table: string;
+  readonly fieldsSchema: S;
+  readonly recordSchema: z.ZodObject;
+  readonly sorts: Readonly<Record<string, SortSpec>>;
+  readonly defaultSort: {
+    readonly field: 'createdAt' | 'updatedAt' | FieldName<S>;
+    readonly dir: 'asc' | 'desc';
+  };
+  readonly filters: Readonly<Record<string, FilterSpec>>;
+  readonly search: ((record: T) => SearchDoc) | null;
+}
+
+function defineEntity<T, S extends z.ZodObject>(input: SpecInput<T, S>): EntitySpec<T, FieldName<S>> {
+  const fields = fieldsOf(input.kind, input.fieldsSchema);
+  const list = Object.values<FieldSpec>(fields);
+  const names = list.map((f) => f.name as FieldName<S>);
+  const search = input.search;
+  return {
+    kind: input.kind,
+    table: input.table,
+    fieldsSchema: input.fieldsSchema,
+    recordSchema: input.recordSchema,
+    fields,
+    fieldNames: names,
+    defaults: Object.fromEntries(list.filter((f) => f.hasDefault).map((f) => [f.name, f.default])),
+    conflictFields: names.filter((n) => fields[n].conflict),
+    form: list.filter((f) => f.input !== null),
+    sorts: input.sorts,
+    defaultSort: input.defaultSort,
+    filters: input.filters,
+    search: search ? { doc: (record: T) => search(record) } : null,
+  };
+}
+
+const meta = {
+  createdAt: { column: 'created_at', kind: 'num' },
+  updatedAt: { column: 'updated_at', kind: 'num' },
+} as const satisfies Record<string, SortSpec>;
+
+/** updatedAfter (inclusive) and updatedBefore (exclusive), served by the (updated_at, id) indexes. */
+const updatedFilters = {
+  updatedAfter: { column: 'updated_at', op: 'after' },
+  updatedBefore: { column: 'updated_at', op: 'before' },
+} as const satisfies Record<string, FilterSpec>;
+
+const linkFilters = {
+  accountId: { column: 'account_id', op: 'eq' },
+  contactId: { column: 'contact_id', op: 'eq' },
+  dealId: { column: 'deal_id', op: 'eq' },
+} as const satisfies Record<string, FilterSpec>;
+
+const digitsOf = (phones: readonly (string | null)[]): string =>
+  phones
+    .filter((p): p is string => !!p)
+    .map((p) => p.replace(/\D/g, ''))
+    .join(' ');
+
+function addressText(address: Account['address']): string {
+  if (!address) return '';
+  return [address.street, address.city, address.region, address.postalCode, address.country]
+    .filter(Boolean)
+    .join(' ');
+}
+
+export const accountSpec = defineEntity<Account, typeof accountFieldsSchema>({
+  kind: 'account',
+  table: 'crm_accounts',
+  fieldsSchema: accountFieldsSchema,
+  recordSchema: accountSchema,
+  sorts: { name: { column: 'name', kind: 'text' }, ...meta },
+  defaultSort: { field: 'name', dir: 'asc' },
+  filters: {
+    ownerId: { column: 'owner_id', op: 'eq' },
+    tag: { column: 'tags', op: 'tag' },
+    ...updatedFilters,
+  },
+  search: (a) => ({
+    title: a.name,
+    body: [a.domain, a.industry, addressText(a.address), a.tags.join(' ')].filter(Boolean).join(' '),
+    digits: digitsOf([a.phone]),
+    emails: a.domain ?? '',
+  }),
+});
+
+export const contactSpec = defineEntity<Contact, typeof contactFieldsSchema>({
+  kind: 'contact',
+  table: 'crm_contacts',
+  fieldsSchema: contactFieldsSchema,
+  recordSchema: contactSchema,
+  sorts: { name: { column: 'name', kind: 'text' }, ...meta },
+  defaultSort: { field: 'name', dir: 'asc' },
+  filters: {
+    accountId: { column: 'account_id', op: 'eq' },
+    ownerId: { column: 'owner_id', op: 'eq' },
+    tag: { column: 'tags', op: 'tag' },
+    ...updatedFilters,
+  },
+  search: (c) => ({
+    // Given and family names only where the full name does not already hold them ("Ann Lee",
+    // "Ann", "Lee"): repeated words would only weigh the name twice and double its index entries.
+    title: [c.name, ...[c.givenName, c.familyName].filter((p) => p && !c.name.includes(p))].join(' '),
+    body: [c.title, addressText(c.address), c.tags.join(' '), c.notes].filter(Boolean).join(' '),
+    digits: digitsOf(c.phones),
+    emails: c.emails.join(' '),
+  }),
+});
+
+export const pipelineSpec = defineEntity<Pipeline, typeof pipelineFieldsSchema>({
+  kind: 'pipeline',
+  table: 'crm_pipelines',
+  fieldsSchema: pipelineFieldsSchema,
+  recordSchema: pipelineSchema,
+  sorts: { name: { column: 'name', kind: 'text' }, ...meta },
+  defaultSort: { field: 'createdAt', dir: 'asc' },
+  filters: {},
+  search: null,
+});
+
+export const dealSpec = defineEntity<Deal, typeof dealFieldsSchema>({
+  kind: 'deal',
+  table: 'crm_deals',
+  fieldsSchema: dealFieldsSchema,
+  recordSchema: dealSchema,
+  sorts: {
+    name: { column: 'name', kind: 'text' },
+    amountMinor: { column: 'amount_minor', kind: 'num' },
+    expectedCloseDate: { column: 'expected_close_date', kind: 'text', nulls: '' },
+    position: { column: 'position', kind: 'num' },
+    ...meta,
+  },
+  defaultSort: { field: 'updatedAt', dir: 'desc' },
+  filters: {
+    accountId: { column: 'account_id', op: 'eq' },
+    pipelineId: { column: 'pipeline_id', op: 'eq' },
+    stageId: { column: 'stage_id', op: 'eq' },
+    status: { column: 'status', op: 'eq' },
+    ownerId: { column: 'owner_id', op: 'eq' },
+    // ISO dates (YYYY-MM-DD) compare as text; deals without a date match neither bound.
+    expectedCloseAfter: { column: 'expected_close_date', op: 'after' },
+    expectedCloseBefore: { column: 'expected_close_date', op: 'before' },
+  },
+  search: (d) => ({ title: d.name, body: d.statusReason ?? '', digits: '', emails: '' }),
+});
+
+export const activitySpec = defineEntity<Activity, typeof activityFieldsSchema>({
+  kind: 'activity',
+  table: 'crm_activities',
+  fieldsSchema: activityFieldsSchema,
+  recordSchema: activitySchema,
+  sorts: { occurredAt: { column: 'occurred_at', kind: 'num' }, ...meta },
+  defaultSort: { field: 'occurredAt', dir: 'desc' },
+  filters: {
+    ...linkFilters,
+    kind: { column: 'kind', op: 'eq' },
+    occurredBefore: { column: 'occurred_at', op: 'before' },
+    occurredAfter: { column: 'occurred_at', op: 'after' },
+  },
+  search: (a) => ({
+    title: a.subject ?? '',
+    body: [a.outcome, a.body].filter(Boolean).join(' '),
+    digits: '',
+    emails: '',
+  }),
+});
+
+export const taskSpec = defineEntity<Task, typeof taskFieldsSchema>({
+  kind: 'task',
+  table: 'crm_tasks',
+  fieldsSchema: taskFieldsSchema,
+  recordSchema: taskSchema,
+  sorts: { dueAt: { column: 'due_at', kind: 'num', nulls: 99999999999999 }, ...meta },
+  defaultSort: { field: 'dueAt', dir: 'asc' },
+  filters: {
+    ...linkFilters,
+    done: { column: 'done', op: 'bool' },
+    assigneeId: { column: 'assignee_id', op: 'eq' },
+    dueBefore: { column: 'due_at', op: 'before' },
+  },
+  search: (x) => ({ title: x.title, body: '', digits: '', emails: '' }),
+});
+
+/** The entity registry: every CRM entity kind, derived from its zod schemas. */
+export const entityRegistry = {
+  account: accountSpec,
+  contact: contactSpec,
+  deal: dealSpec,
+  pipeline: pipelineSpec,
+  activity: activitySpec,
+  task: taskSpec,
+} as const satisfies Record<EntityKind, EntitySpec<never>>;
+
+/** The spec of an entity kind named by untrusted input (a remote op), or null. */
+export function entitySpecOf(kind: string): EntitySpec<unknown> | null {
+  return Object.hasOwn(entityRegistry, kind) ? entityRegistry[kind as EntityKind] : null;
+}
+
+/** The fields whose concurrent changes are kept for review, by entity kind. */
+export function conflictFieldsOf(kind: EntityKind): readonly string[] {
+  return entityRegistry[kind].conflictFields;
+}

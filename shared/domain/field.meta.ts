@@ -1,0 +1,40 @@
+import { z } from 'zod';
+
+/** How a field's value is kept in its SQLite column. */
+export type StorageKind = 'text' | 'int' | 'real' | 'bool' | 'json';
+
+/** How a record page edits the field inline (absent: not edited there). */
+export type InputKind = 'text' | 'optText' | 'textarea' | 'list' | 'money' | 'int' | 'date';
+
+/** A default value: plain JSON data (kept shallow: zod's registry maps meta types recursively). */
+export type JsonValue =
+  string | number | boolean | null | readonly unknown[] | { readonly [k: string]: unknown };
+
+/**
+ * What the app knows about one CRM field besides its zod schema: everything storage, forms, search,
+ * sync and conflict review need. Attached to the field's schema with `field()`, so a field is
+ * declared on one line of `crm.schemas.ts` and the entity registry derives the rest.
+ */
+export interface FieldMeta {
+  readonly storage: StorageKind;
+  /** The value a create that leaves the field out gets. Absent: the field is required. */
+  readonly default?: JsonValue;
+  readonly input?: InputKind;
+  /** For list inputs and phone fields: what each element is (picks the validation message). */
+  readonly element?: 'email' | 'phone' | 'tag';
+  /** Concurrent changes on two devices are kept for a human to review (DESIGN.md). */
+  readonly conflict?: true;
+  /** The entity a reference field points at (checked on local writes). */
+  readonly ref?: 'account' | 'contact' | 'deal' | 'pipeline';
+}
+
+/** Field metadata by field schema instance (each `field()` call registers its own copy). */
+export const fieldMeta = z.registry<FieldMeta, z.ZodType>();
+
+/** Declares a CRM field: a private copy of `schema` carrying `meta`. */
+export function field<S extends z.ZodType>(schema: S, meta: FieldMeta): S {
+  const own = schema.clone();
+  const registered: z.ZodType = own;
+  fieldMeta.add(registered, meta);
+  return own;
+}
