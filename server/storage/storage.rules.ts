@@ -160,13 +160,13 @@ export class SqlSyncStorage implements SyncStorage {
   }
 
   async getDevice(deviceId: string): Promise<DeviceRecord | null> {
-    const r = await this.run('read', row<DeviceRow>(DEVICE, [deviceId]));
+    const r = await this.run('plain', row<DeviceRow>(DEVICE, [deviceId]));
     return r ? toDevice(r) : null;
   }
 
   async listDevices(workspaceId: string): Promise<DeviceRecord[]> {
     const r = await this.run(
-      'read',
+      'plain',
       rows<DeviceRow>('SELECT * FROM devices WHERE workspace_id = ? ORDER BY created_at, device_id', [
         workspaceId,
       ]),
@@ -194,7 +194,7 @@ export class SqlSyncStorage implements SyncStorage {
 
   async createInvite(i: InviteRecord): Promise<'created' | 'exists'> {
     const n = await this.run(
-      'read',
+      'plain',
       count(
         `INSERT INTO invites (invite_id, workspace_id, created_by, wrapped_key, auth_public_key, created_at, expires_at, used_at, used_by)
          VALUES (?, ?, ?, ?, ?, ?, ?, NULL, NULL) ON CONFLICT (invite_id) DO NOTHING`,
@@ -213,7 +213,7 @@ export class SqlSyncStorage implements SyncStorage {
   }
 
   async getInvite(inviteId: string): Promise<InviteRecord | null> {
-    const r = await this.run('read', row<InviteRow>(INVITE, [inviteId]));
+    const r = await this.run('plain', row<InviteRow>(INVITE, [inviteId]));
     return r ? toInvite(r) : null;
   }
 
@@ -307,7 +307,7 @@ export class SqlSyncStorage implements SyncStorage {
 
   pullDeltas(workspaceId: string, after: number, limit: number, maxBytes: number): Promise<StoredDelta[]> {
     return this.run(
-      'read',
+      'plain',
       (function* (): Work<StoredDelta[]> {
         // Sizes first, so a page never reads more envelope bytes from the database than it returns.
         const sizes = yield* rows<{ seq: number; size: number }>(
@@ -332,7 +332,7 @@ export class SqlSyncStorage implements SyncStorage {
   }
 
   async latestSeq(workspaceId: string): Promise<number> {
-    const r = await this.run('read', row<{ last_seq: number }>(LAST_SEQ, [workspaceId]));
+    const r = await this.run('plain', row<{ last_seq: number }>(LAST_SEQ, [workspaceId]));
     return r?.last_seq ?? 0;
   }
 

@@ -1,8 +1,8 @@
 import { AppError } from '../../shared/errors';
 
 /**
- * The SQL a storage runs, written once for every dialect, and the generator protocol through which
- * the storage rules (storage.rules.ts) hand statements to a dialect.
+ * What the storage rules (storage.rules.ts) and the SQL dialects share: the generator protocol
+ * through which a rule hands its statements to a dialect, and the schema migrations.
  *
  * Statements use `?` placeholders; a dialect rewrites them into its own parameter style. Rules are
  * generators that yield statements and receive their results, so one rule drives a synchronous
@@ -25,11 +25,11 @@ export type Work<T> = Generator<SqlOp, T, unknown>;
 
 /**
  * How a rule runs. `tx`: one transaction that takes the write lock at once (whole database in
- * SQLite, the rows the rule locks in PostgreSQL). `read`: plain statements. `bookkeeping`: per-request
- * records (nonces, rate windows) whose loss in a power cut is tolerable, so a dialect may skip the
- * fsync for them.
+ * SQLite, the rows the rule locks in PostgreSQL). `plain`: each statement on its own (reads, and
+ * single-statement writes, atomic anyway). `bookkeeping`: per-request records (nonces, rate
+ * windows) whose loss in a power cut is tolerable, so a dialect may skip the fsync for them.
  */
-export type WorkMode = 'tx' | 'read' | 'bookkeeping';
+export type WorkMode = 'tx' | 'plain' | 'bookkeeping';
 
 /** What a dialect supplies: parameter style and execution (inside `run`), transactions, type mapping. */
 export interface SqlDialect {
