@@ -65,9 +65,18 @@ export const recordMetaSchema = z.object({
 
 // ---- Accounts -------------------------------------------------------------------------------------
 export const accountFieldsSchema = z.strictObject({
-  name: field(requiredText(200), { storage: 'text', input: 'text' }),
+  name: field(requiredText(200), {
+    storage: 'text',
+    input: 'text',
+    listColumn: { width: 'minmax(180px, 2fr)', sortable: true },
+  }),
   domain: field(optText(253), { storage: 'text', default: null, input: 'optText' }),
-  industry: field(optText(100), { storage: 'text', default: null, input: 'optText' }),
+  industry: field(optText(100), {
+    storage: 'text',
+    default: null,
+    input: 'optText',
+    listColumn: { width: '1fr' },
+  }),
   phone: field(phoneSchema.nullable(), {
     storage: 'text',
     default: null,
@@ -75,8 +84,19 @@ export const accountFieldsSchema = z.strictObject({
     element: 'phone',
   }),
   address: field(addressSchema.nullable(), { storage: 'json', default: null }),
-  ownerId: field(userRefSchema.nullable(), { storage: 'text', default: null, input: 'optText' }),
-  tags: field(tagsSchema, { storage: 'json', default: [], input: 'list', element: 'tag' }),
+  ownerId: field(userRefSchema.nullable(), {
+    storage: 'text',
+    default: null,
+    input: 'optText',
+    listColumn: { width: '140px' },
+  }),
+  tags: field(tagsSchema, {
+    storage: 'json',
+    default: [],
+    input: 'list',
+    element: 'tag',
+    listColumn: { width: '1fr', show: 'join' },
+  }),
 });
 export const accountSchema = recordMetaSchema.extend(accountFieldsSchema.shape);
 export type Account = z.infer<typeof accountSchema>;
@@ -84,22 +104,33 @@ export type Account = z.infer<typeof accountSchema>;
 // ---- Contacts -------------------------------------------------------------------------------------
 export const contactFieldsSchema = z.strictObject({
   /** The full name as the person writes it (张伟, María José García): never split automatically. */
-  name: field(requiredText(200), { storage: 'text', input: 'text' }),
+  name: field(requiredText(200), {
+    storage: 'text',
+    input: 'text',
+    listColumn: { width: 'minmax(160px, 2fr)', sortable: true },
+  }),
   givenName: field(optText(100), { storage: 'text', default: null }),
   familyName: field(optText(100), { storage: 'text', default: null }),
-  title: field(optText(200), { storage: 'text', default: null, input: 'optText' }),
+  title: field(optText(200), {
+    storage: 'text',
+    default: null,
+    input: 'optText',
+    listColumn: { width: '1fr' },
+  }),
   accountId: field(idSchema.nullable(), { storage: 'text', default: null, ref: 'account' }),
   emails: field(z.array(emailSchema).max(20), {
     storage: 'json',
     default: [],
     input: 'list',
     element: 'email',
+    listColumn: { width: '1.4fr', show: 'first' },
   }),
   phones: field(z.array(phoneSchema).max(20), {
     storage: 'json',
     default: [],
     input: 'list',
     element: 'phone',
+    listColumn: { width: '1fr', show: 'first' },
   }),
   address: field(addressSchema.nullable(), { storage: 'json', default: null }),
   ownerId: field(userRefSchema.nullable(), { storage: 'text', default: null, input: 'optText' }),
@@ -139,7 +170,11 @@ export type Pipeline = z.infer<typeof pipelineSchema>;
 export const currencySchema = z.string().regex(/^[A-Z]{3}$/);
 export const dealStatusSchema = z.enum(['open', 'won', 'lost']);
 export const dealFieldsSchema = z.strictObject({
-  name: field(requiredText(200), { storage: 'text', input: 'text' }),
+  name: field(requiredText(200), {
+    storage: 'text',
+    input: 'text',
+    listColumn: { width: 'minmax(160px, 2fr)', sortable: true },
+  }),
   accountId: field(idSchema.nullable(), { storage: 'text', default: null, ref: 'account' }),
   contactIds: field(z.array(idSchema).max(50), { storage: 'json', default: [] }),
   /** Integer minor units (cents, fen): money is never a float. */
@@ -148,10 +183,15 @@ export const dealFieldsSchema = z.strictObject({
     default: 0,
     input: 'money',
     conflict: true,
+    listColumn: { width: '130px', sortable: true, show: 'money' },
   }),
   currency: field(currencySchema, { storage: 'text', default: 'EUR', input: 'text' }),
   pipelineId: field(idSchema, { storage: 'text', ref: 'pipeline' }),
-  stageId: field(stageSchema.shape.id, { storage: 'text', conflict: true }),
+  stageId: field(stageSchema.shape.id, {
+    storage: 'text',
+    conflict: true,
+    listColumn: { width: '1fr', show: 'stage' },
+  }),
   /** Order within the stage (fractional, so a move writes one field). */
   position: field(z.number().finite(), { storage: 'real', default: 0 }),
   probability: field(z.number().int().min(0).max(100).nullable(), {
@@ -164,6 +204,7 @@ export const dealFieldsSchema = z.strictObject({
     default: null,
     input: 'date',
     conflict: true,
+    listColumn: { width: '160px', sortable: true, show: 'date' },
   }),
   ownerId: field(userRefSchema.nullable(), {
     storage: 'text',
@@ -171,7 +212,11 @@ export const dealFieldsSchema = z.strictObject({
     input: 'optText',
     conflict: true,
   }),
-  status: field(dealStatusSchema, { storage: 'text', default: 'open' }),
+  status: field(dealStatusSchema, {
+    storage: 'text',
+    default: 'open',
+    listColumn: { width: '100px', show: 'status' },
+  }),
   /** Why it was won or lost. */
   statusReason: field(optText(500), { storage: 'text', default: null }),
 });

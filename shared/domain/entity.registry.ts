@@ -20,7 +20,14 @@ import {
   type Pipeline,
   type Task,
 } from './crm.schemas';
-import { fieldMeta, type FieldMeta, type InputKind, type JsonValue, type StorageKind } from './field.meta';
+import {
+  fieldMeta,
+  type ColumnShow,
+  type FieldMeta,
+  type InputKind,
+  type JsonValue,
+  type StorageKind,
+} from './field.meta';
 
 /** One field of an entity, derived from its zod schema and the metadata `field()` attached to it. */
 export interface FieldSpec {
@@ -37,6 +44,17 @@ export interface FieldSpec {
   readonly element: FieldMeta['element'] | null;
   readonly conflict: boolean;
   readonly ref: FieldMeta['ref'] | null;
+}
+
+/** A column of an entity's list (the renderer adds meta columns such as `updatedAt`). */
+export interface ListColumnSpec<F extends string = string> {
+  readonly field: F;
+  /** CSS grid track. */
+  readonly width: string;
+  /** The field is a sort field of the entity's list channel. */
+  readonly sortable: boolean;
+  /** Null: the value as text. */
+  readonly show: ColumnShow | null;
 }
 
 /** A keyset-sortable column; nullable ones sort as `nulls`, so (value, id) is a total order. */
@@ -81,6 +99,8 @@ export interface EntitySpec<T = unknown, F extends string = string> {
   readonly conflictFields: readonly F[];
   /** Inline-editable fields of the record page, in display order. */
   readonly form: readonly FieldSpec[];
+  /** The list's field columns, in schema order. */
+  readonly listColumns: readonly ListColumnSpec<F>[];
   readonly sorts: Readonly<Record<string, SortSpec>>;
   readonly defaultSort: { readonly field: string; readonly dir: 'asc' | 'desc' };
   readonly filters: Readonly<Record<string, FilterSpec>>;
@@ -131,6 +151,13 @@ function defineEntity<T, S extends z.ZodObject>(input: SpecInput<T, S>): EntityS
   const list = Object.values<FieldSpec>(fields);
   const names = list.map((f) => f.name as FieldName<S>);
   const search = input.search;
+  const listColumns = names.flatMap((name): ListColumnSpec<FieldName<S>>[] => {
+    const column = fieldMeta.get(fields[name].schema)?.listColumn;
+    if (!column) return [];
+    return [
+      { field: name, width: column.width, sortable: column.sortable === true, show: column.show ?? null },
+    ];
+  });
   return {
     kind: input.kind,
     table: input.table,
@@ -141,6 +168,7 @@ function defineEntity<T, S extends z.ZodObject>(input: SpecInput<T, S>): EntityS
     defaults: Object.fromEntries(list.filter((f) => f.hasDefault).map((f) => [f.name, f.default])),
     conflictFields: names.filter((n) => fields[n].conflict),
     form: list.filter((f) => f.input !== null),
+    listColumns,
     sorts: input.sorts,
     defaultSort: input.defaultSort,
     filters: input.filters,

@@ -6,6 +6,21 @@ export type StorageKind = 'text' | 'int' | 'real' | 'bool' | 'json';
 /** How a record page edits the field inline (absent: not edited there). */
 export type InputKind = 'text' | 'optText' | 'textarea' | 'list' | 'money' | 'int' | 'date';
 
+/**
+ * How a list cell shows the field's value; the renderer owns the formatting of each. Absent: the
+ * value as text. first/join: an array's first element / all elements; status: the deal status label.
+ */
+export type ColumnShow = 'first' | 'join' | 'money' | 'stage' | 'status' | 'date';
+
+/** The field is a column of its entity's list. */
+export interface ListColumnMeta {
+  /** The column's CSS grid track (`1fr`, `140px`, `minmax(160px, 2fr)`). */
+  readonly width: string;
+  /** The list channel sorts by this field (its `listInput` sort enum must name it). */
+  readonly sortable?: true;
+  readonly show?: ColumnShow;
+}
+
 /** A default value: plain JSON data (kept shallow: zod's registry maps meta types recursively). */
 export type JsonValue =
   string | number | boolean | null | readonly unknown[] | { readonly [k: string]: unknown };
@@ -26,6 +41,8 @@ export interface FieldMeta {
   readonly conflict?: true;
   /** The entity a reference field points at (checked on local writes). */
   readonly ref?: 'account' | 'contact' | 'deal' | 'pipeline';
+  /** Shown as a list column, in schema order. */
+  readonly listColumn?: ListColumnMeta;
 }
 
 /** Field metadata by field schema instance (each `field()` call registers its own copy). */

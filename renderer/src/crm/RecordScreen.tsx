@@ -28,8 +28,8 @@ function InlineField(props: {
   const id = useId();
   const label = t(`fields.${field.name}`);
   const shown = (() => {
-    if (field.kind === 'money') return formatMoney((record as Deal).amountMinor, (record as Deal).currency);
-    if (field.kind === 'date') return formatDate((record as Deal).expectedCloseDate);
+    if (field.input === 'money') return formatMoney((record as Deal).amountMinor, (record as Deal).currency);
+    if (field.input === 'date') return formatDate((record as Deal).expectedCloseDate);
     return toInput(field, record);
   })();
 
@@ -40,7 +40,7 @@ function InlineField(props: {
     setEditing(true);
   };
   const save = async () => {
-    const parsed = parseField(entity, field, text, record, t);
+    const parsed = parseField(field, text, record, t);
     if (!parsed.ok) {
       setMessage(parsed.message);
       return;
@@ -57,7 +57,7 @@ function InlineField(props: {
     if (event.key === 'Escape') {
       event.preventDefault();
       setEditing(false);
-    } else if (event.key === 'Enter' && (field.kind !== 'textarea' || event.ctrlKey || event.metaKey)) {
+    } else if (event.key === 'Enter' && (field.input !== 'textarea' || event.ctrlKey || event.metaKey)) {
       event.preventDefault();
       void save();
     }
@@ -89,7 +89,7 @@ function InlineField(props: {
     value: text,
     autoFocus: true,
     'aria-invalid': message !== null,
-    'aria-describedby': message ? `${id}-msg` : field.kind === 'list' ? `${id}-help` : undefined,
+    'aria-describedby': message ? `${id}-msg` : field.input === 'list' ? `${id}-help` : undefined,
     onKeyDown: onKey,
     'data-input': field.name,
   };
@@ -99,13 +99,13 @@ function InlineField(props: {
         <label htmlFor={id}>{label}</label>
       </dt>
       <dd>
-        {field.kind === 'textarea' ? (
+        {field.input === 'textarea' ? (
           <textarea {...inputProps} onChange={(e) => setText(e.target.value)} />
         ) : (
           <input
             {...inputProps}
-            type={field.kind === 'date' ? 'date' : 'text'}
-            inputMode={field.kind === 'money' || field.kind === 'int' ? 'decimal' : undefined}
+            type={field.input === 'date' ? 'date' : 'text'}
+            inputMode={field.input === 'money' || field.input === 'int' ? 'decimal' : undefined}
             onChange={(e) => {
               setText(e.target.value);
               setMessage(null);
@@ -118,7 +118,7 @@ function InlineField(props: {
         <button type="button" onClick={() => setEditing(false)}>
           {t('record.cancel')}
         </button>
-        {field.kind === 'list' && !message && (
+        {field.input === 'list' && !message && (
           <p id={`${id}-help`} className="muted small">
             {t('record.listSeparated')}
           </p>

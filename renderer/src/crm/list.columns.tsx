@@ -1,7 +1,8 @@
 import { useMemo, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { TFunction } from 'i18next';
-import type { Account, Contact, Deal, Pipeline } from '../../../shared/domain/crm.schemas';
+import type { Deal, Pipeline } from '../../../shared/domain/crm.schemas';
+import { entityRegistry, type ListColumnSpec } from '../../../shared/domain/entity.registry';
 import { formatDate, formatMoney } from '../format';
 import type { EntityKind } from '../ui.store';
 import type { AnyRecord } from './crm.data';
@@ -24,7 +25,52 @@ export function useColumns(entity: EntityKind): Column[] {
   return useMemo(() => buildColumns(entity, t, pipelines), [entity, t, pipelines]);
 }
 
+const textOf = (value: unknown): string =>
+  typeof value === 'string' || typeof value === 'number' ? String(value) : '';
+
+const listOf = (value: unknown): readonly unknown[] => (Array.isArray(value) ? value : []);
+
+/** How a cell shows its field, by the registry's `show` kind. */
+function cellOf(
+  column: ListColumnSpec,
+  t: TFunction,
+  pipelines: Pipeline[] | null,
+): (record: AnyRecord) => ReactNode {
+  const value = (r: AnyRecord): unknown => (r as Record<string, unknown>)[column.field];
+  switch (column.show) {
+    case 'first':
+      return (r) => textOf(listOf(value(r))[0]);
+    case 'join':
+      return (r) => listOf(value(r)).map(textOf).join(', ');
+    case 'money':
+      return (r) => {
+        const minor = value(r);
+        return typeof minor === 'number' ? formatMoney(minor, (r as Deal).currency) : '';
+      };
+    case 'date':
+      return (r) => {
+        const date = value(r);
+        return typeof date === 'string' || typeof date === 'number' ? formatDate(date) : '';
+      };
+    case 'stage':
+      return (r) => stageName(pipelines, (r as Deal).pipelineId, (r as Deal).stageId, t);
+    case 'status':
+      return (r) => t(`dealStatus.${(r as Deal).status}`);
+    case null:
+      return (r) => textOf(value(r));
+  }
+}
+
 function buildColumns(entity: EntityKind, t: TFunction, pipelines: Pipeline[] | null): Column[] {
+  const specs: readonly ListColumnSpec[] = entityRegistry[entity].listColumns;
+  const fields = specs.map((c): Column => ({
+    key: c.field,
+    label: t(`fields.${c.field}`),
+    ...(c.sortable ? { sort: c.field } : {}),
+    width: c.width,
+    render: cellOf(c, t, pipelines),
+  }));
+  // A record meta column, not a field: every list ends with it.
   const updated: Column = {
     key: 'updatedAt',
     label: t('fields.updatedAt'),
@@ -32,91 +78,5 @@ function buildColumns(entity: EntityKind, t: TFunction, pipelines: Pipeline[] | 
     width: '160px',
     render: (r) => formatDate(r.updatedAt),
   };
-  const owner: Column = {
-    key: 'ownerId',
-    label: t('fields.ownerId'),
-    width: '140px',
-    render: (r) => r.ownerId ?? '',
-  };
-  if (entity === 'account') {
-    return [
-      {
-        key: 'name',
-        label: t('fields.name'),
-        sort: 'name',
-        width: 'minmax(180px, 2fr)',
-        render: (r) => r.name,
-      },
-      {
-        key: 'industry',
-        label: t('fields.industry'),
-        width: '1fr',
-        render: (r) => (r as Account).industry ?? '',
-      },
-      owner,
-      { key: 'tags', label: t('fields.tags'), width: '1fr', render: (r) => (r as Account).tags.join(', ') },
-      updated,
-    ];
-  }
-  if (entity === 'contact') {
-    return [
-      {
-        key: 'name',
-        label: t('fields.name'),
-        sort: 'name',
-        width: 'minmax(160px, 2fr)',
-        render: (r) => r.name,
-      },
-      { key: 'title', label: t('fields.title'), width: '1fr', render: (r) => (r as Contact).title ?? '' },
-      {
-        key: 'emails',
-        label: t('fields.emails'),
-        width: '1.4fr',
-        render: (r) => (r as Contact).emails[0] ?? '',
-      },
-      {
-        key: 'phones',
-        label: t('fields.phones'),
-        width: '1fr',
-        render: (r) => (r as Contact).phones[0] ?? '',
-      },
-      updated,
-    ];
-  }
-  return [
-    {
-      key: 'name',
-      label: t('fields.name'),
-      sort: 'name',
-      width: 'minmax(160px, 2fr)',
-      render: (r) => r.name,
-    },
-    {
-      key: 'amountMinor',
-      label: t('fields.amountMinor'),
-      sort: 'amountMinor',
-      width: '130px',
-      render: (r) => formatMoney((r as Deal).amountMinor, (r as Deal).currency),
-    },
-    {
-      key: 'stageId',
-      label: t('fields.stageId'),
-      width: '1fr',
-      render: (r) => stageName(pipelines, (r as Deal).pipelineId, (r as Deal).stageId, t),
-    },
-    {
-      key: 'status',
-      label: t('fields.status'),
-      width: '100px',
-      render: (r) => t(`dealStatus.${(r as Deal).status}`),
-    },
-    {
-      key: 'expectedCloseDate',
-      label: t('fields.expectedCloseDate'),
-      sort: 'expectedCloseDate',
-      width: '160px',
-      render: (r) => formatDate((r as Deal).expectedCloseDate),
-    },
-    updated,
-  ];
+  return [...fields, updated];
 }
