@@ -4,6 +4,7 @@ export * from './encoding';
 export * from './envelope';
 export * from './invite';
 export * from './protocol';
+export * from './routes';
 export * from './signing';
 export * from './sync.contract';
 export * from './sync.client';

@@ -1,86 +1,30 @@
 import Papa from 'papaparse';
 import type { z } from 'zod';
-import {
-  contactCreateSchema,
-  EMAIL_PATTERN,
-  PHONE_PATTERN,
-  userRefSchema,
-} from '../../../shared/domain/crm.schemas';
+import { contactCreateSchema, userRefSchema } from '../../../shared/domain/crm.schemas';
 import { AppError } from '../../../shared/errors';
 import type { ChannelOutput, ParsedInput } from '../../../shared/ipc/contract';
 import type { ImportTarget, importRowErrorSchema } from '../../../shared/ipc/channels/crm.channels';
 import type { ModuleContext } from '../module';
 import { accountDef, contactDef } from './crm.entities';
 import type { CrmService } from './crm.service';
+import {
+  CJK,
+  EMPTY,
+  fitsContact,
+  GUESSES,
+  NO_CONSENT,
+  norm,
+  quickEmail,
+  quickPhone,
+  splitMulti,
+  truthy,
+  unique,
+} from './import.cells';
 
 type RowError = z.infer<typeof importRowErrorSchema>;
 type ImportInput = ParsedInput<'import.preview'>;
 
 const MAX_ROWS = 200_000;
-/** What an invalid optional field becomes when dropInvalidValues drops it. */
-const EMPTY: Record<string, unknown> = { emails: [], phones: [], tags: [], notes: '' };
-const CJK = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/u;
-
-/** Header names (lower-case, letters and digits only) that map to a contact field without help. */
-const GUESSES: Record<string, ImportTarget> = {
-  name: 'name',
-  fullname: 'name',
-  contactname: 'name',
-  displayname: 'name',
-  firstname: 'givenName',
-  givenname: 'givenName',
-  first: 'givenName',
-  lastname: 'familyName',
-  familyname: 'familyName',
-  surname: 'familyName',
-  last: 'familyName',
-  email: 'email',
-  emailaddress: 'email',
-  email1: 'email',
-  email2: 'email',
-  workemail: 'email',
-  phone: 'phone',
-  phonenumber: 'phone',
-  mobile: 'phone',
-  mobilephone: 'phone',
-  mobilephonenumber: 'phone',
-  telephone: 'phone',
-  tel: 'phone',
-  workphone: 'phone',
-  jobtitle: 'title',
-  title: 'title',
-  position: 'title',
-  company: 'accountName',
-  companyname: 'accountName',
-  account: 'accountName',
-  accountname: 'accountName',
-  organization: 'accountName',
-  organisation: 'accountName',
-  contactowner: 'ownerId',
-  owner: 'ownerId',
-  tags: 'tags',
-  notes: 'notes',
-  note: 'notes',
-  description: 'notes',
-  street: 'street',
-  streetaddress: 'street',
-  address: 'street',
-  city: 'city',
-  state: 'region',
-  region: 'region',
-  stateregion: 'region',
-  province: 'region',
-  zip: 'postalCode',
-  zipcode: 'postalCode',
-  postalcode: 'postalCode',
-  postcode: 'postalCode',
-  country: 'country',
-  countryregion: 'country',
-  marketingoptin: 'marketingOptIn',
-  emailoptin: 'marketingOptIn',
-  marketingconsent: 'marketingOptIn',
-};
-
 interface Candidate {
   readonly row: number;
   readonly contact: z.output<typeof contactCreateSchema>;
@@ -113,82 +57,6 @@ interface ParsedFile {
 
 /** Rows handed to the importer at a time while the file is analysed. */
 const BATCH_ROWS = 2000;
-
-function norm(header: string): string {
-  return header.toLowerCase().replace(/[^\p{L}\p{N}]/gu, '');
-}
-
-function splitMulti(cell: string): string[] {
-  return cell
-    .split(/[;,\n]/)
-    .map((s) => s.trim())
-    .filter(Boolean);
-}
-
-/** The list without repeats, in first-seen order (the same array when it cannot have any). */
-function unique(values: string[]): string[] {
-  return values.length < 2 ? values : [...new Set(values)];
-}
-
-/** Consent of a row without an opt-in (shared: rows are read, never modified, after analysis). */
-const NO_CONSENT = Object.freeze({ marketingOptIn: false, recordedAt: null, source: null });
-
-function truthy(cell: string): boolean {
-  return /^(yes|y|true|1|x|opted[ -]?in|subscribed)$/i.test(cell.trim());
-}
-
-/** Null, or a string of at most `max` that trimming leaves unchanged. */
-const within = (v: unknown, max: number) =>
-  v === null || (typeof v === 'string' && v.length <= max && v === v.trim());
-
-/**
- * Fast path of `contactCreateSchema` for the rows the importer builds: e-mails and phones already
- * passed their own schemas, so checking lengths and that strings are trimmed is enough. True only
- * when the schema would accept the row unchanged; anything else goes through the schema (and its
- * error), so this can make no row valid that the schema rejects.
- */
-export function fitsContact(f: Record<string, unknown>): boolean {
-  const name = f.name;
-  const emails = f.emails as string[];
-  const phones = f.phones as string[];
-  const tags = f.tags as string[];
-  const address = f.address as Record<string, string> | null;
-  return (
-    typeof name === 'string' &&
-    name.length >= 1 &&
-    within(name, 200) &&
-    within(f.givenName, 100) &&
-    within(f.familyName, 100) &&
-    within(f.title, 200) &&
-    (f.ownerId === null || (within(f.ownerId, 100) && (f.ownerId as string).length >= 1)) &&
-    within(f.notes, 20_000) &&
-    emails.length <= 20 &&
-    phones.length <= 20 &&
-    tags.length <= 50 &&
-    tags.every((t) => t.length >= 1 && within(t, 50)) &&
-    (address === null ||
-      (within(address.street ?? null, 200) &&
-        within(address.city ?? null, 100) &&
-        within(address.region ?? null, 100) &&
-        within(address.postalCode ?? null, 20) &&
-        within(address.country ?? null, 100)))
-  );
-}
-
-/**
- * `emailSchema`'s result for one cell without zod's per-call cost (the same checks on the same
- * pattern); null where the schema fails. An import validates hundreds of thousands of them.
- */
-export function quickEmail(raw: string): string | null {
-  const t = raw.trim();
-  return t.length <= 254 && EMAIL_PATTERN.test(t) ? t.toLowerCase() : null;
-}
-
-/** `phoneSchema`'s result the same way (same pattern, length and digit count); null where it fails. */
-export function quickPhone(raw: string): string | null {
-  const t = raw.trim();
-  return t.length <= 40 && PHONE_PATTERN.test(t) && t.replace(/\D/g, '').length >= 3 ? t : null;
-}
 
 /** Parses the file and maps its columns; throws VALIDATION when it cannot be imported at all. */
 function parseFile(input: ImportInput): ParsedFile {

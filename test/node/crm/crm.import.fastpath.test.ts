@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fitsContact, quickEmail, quickPhone } from '../../../electron/services/crm/import.csv';
+import { fitsContact, quickEmail, quickPhone } from '../../../electron/services/crm/import.cells';
 import { contactCreateSchema, emailSchema, phoneSchema } from '../../../shared/domain/crm.schemas';
 
 const str = (max: number) =>
