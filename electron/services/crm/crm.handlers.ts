@@ -1,7 +1,18 @@
+import type { z } from 'zod';
 import type { ModuleContext } from '../module';
 import type { Handler } from '../ipc/router';
-import type { ChannelOutput } from '../../../shared/ipc/contract';
+import type { ChannelOutput, ParsedInput } from '../../../shared/ipc/contract';
 import { AppError } from '../../../shared/errors';
+import {
+  accountSchema,
+  activitySchema,
+  contactSchema,
+  dealSchema,
+  pipelineSchema,
+  taskSchema,
+  type EntityKind,
+} from '../../../shared/domain/crm.schemas';
+import { searchHitSchema, timelineItemSchema } from '../../../shared/ipc/channels/crm.channels';
 import {
   accountDef,
   activityDef,
@@ -13,6 +24,7 @@ import {
 } from './crm.entities';
 import type { CrmChannelName } from './crm.module';
 import type { CrmService } from './crm.service';
+import type { RecordData } from './records.repository';
 import { runSearch } from './search.service';
 import { commitImport, previewImport } from './import.csv';
 import { exportCsv } from './export.csv';
@@ -20,40 +32,90 @@ import { exportVcard } from './export.vcard';
 import { erasePerson, exportPerson } from './privacy.service';
 
 type CrmHandlers = { readonly [C in CrmChannelName]: Handler<C> };
+type Prefix = 'accounts' | 'contacts' | 'deals' | 'activities' | 'tasks' | 'pipelines';
+type CrudHandlers = Pick<CrmHandlers, `${Prefix}.${'create' | 'update' | 'get' | 'list' | 'delete'}`>;
 
-/** The handler result as the contract types it: records are validated by the router's output parse. */
+/** Reports rows left out of an answer because they break the contract: kind and count only. */
+export type SkipReporter = (entity: EntityKind, count: number) => void;
+
+/** The handler result as the contract types it: validated by the router's output parse. */
 function out<C extends CrmChannelName>(value: unknown): ChannelOutput<C> {
   return value as ChannelOutput<C>;
 }
 
-function crud<P extends string, T>(
-  prefix: P,
-  def: EntityDef<T>,
+/** A stored row that breaks its record schema: the message names nothing of the row. */
+function corrupt(cause?: unknown): AppError {
+  return new AppError('CORRUPT_STORE', 'A stored record is damaged', cause ? { cause } : undefined);
+}
+
+/** Reads stored rows; a JSON column that is not JSON text surfaces from the repository as a SyntaxError. */
+function stored<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    if (error instanceof SyntaxError) throw corrupt(error);
+    throw error;
+  }
+}
+
+/** The records that pass `schema`, and how many did not (a list never fails for one bad row). */
+export function keepValid<S extends z.ZodType>(
+  rows: readonly unknown[],
+  schema: S,
+): { items: z.output<S>[]; skipped: number } {
+  const items: z.output<S>[] = [];
+  let skipped = 0;
+  for (const row of rows) {
+    const parsed = schema.safeParse(row);
+    if (parsed.success) items.push(parsed.data);
+    else skipped++;
+  }
+  return { items, skipped };
+}
+
+interface ListInput {
+  readonly filter?: Readonly<Record<string, unknown>>;
+  readonly sort?: { readonly field: string; readonly dir: 'asc' | 'desc' };
+  readonly limit?: number;
+  readonly cursor?: string;
+  readonly includeDeleted?: boolean;
+  readonly count?: boolean;
+  readonly offset?: number;
+}
+
+/**
+ * The five handlers of one entity. Every record they answer with is the stored row parsed with the
+ * entity's record schema, so the result is typed by that schema; a row that breaks it is left out
+ * of a list (and counted in `skipped`) and answers CORRUPT_STORE where it is asked for by itself.
+ */
+function entityHandlers<S extends z.ZodObject, C extends Readonly<Record<string, unknown>>>(
+  def: EntityDef<z.output<S>>,
+  schema: S,
   svc: () => CrmService,
-  beforeCreate?: (s: CrmService, input: Record<string, unknown>) => Record<string, unknown>,
+  report: SkipReporter,
+  beforeCreate?: (s: CrmService, input: C) => Readonly<Record<string, unknown>>,
 ) {
+  const one = (record: RecordData): z.output<S> => {
+    const parsed = schema.safeParse(record);
+    if (parsed.success) return parsed.data;
+    report(def.kind, 1);
+    throw corrupt();
+  };
   return {
-    [`${prefix}.create`]: (input: Record<string, unknown>) => {
+    create: (input: C) => {
       const s = svc();
-      return s.create(def, beforeCreate ? beforeCreate(s, input) : input);
+      return one(s.create(def, beforeCreate ? beforeCreate(s, input) : input));
     },
-    [`${prefix}.update`]: (input: { id: string; patch: Record<string, unknown> }) =>
-      svc().update(def, input.id, input.patch),
-    [`${prefix}.get`]: (input: { id: string }) => svc().get(def, input.id),
-    [`${prefix}.list`]: (
-      input:
-        | {
-            filter?: Record<string, unknown>;
-            sort?: { field: string; dir: 'asc' | 'desc' };
-            limit?: number;
-            cursor?: string;
-            includeDeleted?: boolean;
-            count?: boolean;
-            offset?: number;
-          }
-        | undefined,
-    ) => svc().list(def, input),
-    [`${prefix}.delete`]: (input: { id: string }) => svc().delete(def, input.id),
+    update: (input: { readonly id: string; readonly patch: Readonly<Record<string, unknown>> }) =>
+      one(stored(() => svc().update(def, input.id, input.patch))),
+    get: (input: { readonly id: string }) => one(stored(() => svc().get(def, input.id))),
+    list: (input: ListInput | undefined) => {
+      const page = stored(() => svc().list(def, input));
+      const { items, skipped } = keepValid(page.items, schema);
+      if (skipped > 0) report(def.kind, skipped);
+      return { ...page, items, skipped };
+    },
+    delete: (input: { readonly id: string }) => stored(() => svc().delete(def, input.id)),
   };
 }
 
@@ -72,45 +134,100 @@ function decodeTimelineCursor(text: string): { at: number; key: string } {
   throw new AppError('VALIDATION', 'The cursor is not valid');
 }
 
+function crudHandlers(svc: () => CrmService, report: SkipReporter): CrudHandlers {
+  const accounts = entityHandlers(accountDef, accountSchema, svc, report);
+  const contacts = entityHandlers(contactDef, contactSchema, svc, report);
+  const deals = entityHandlers(dealDef, dealSchema, svc, report, (s, input: ParsedInput<'deals.create'>) => ({
+    ...input,
+    position: input.position ?? s.endOfStage(input.pipelineId, input.stageId),
+  }));
+  const activities = entityHandlers(activityDef, activitySchema, svc, report);
+  const tasks = entityHandlers(taskDef, taskSchema, svc, report);
+  const pipelines = entityHandlers(pipelineDef, pipelineSchema, svc, report);
+  return {
+    'accounts.create': accounts.create,
+    'accounts.update': accounts.update,
+    'accounts.get': accounts.get,
+    'accounts.list': accounts.list,
+    'accounts.delete': accounts.delete,
+    'contacts.create': contacts.create,
+    'contacts.update': contacts.update,
+    'contacts.get': contacts.get,
+    'contacts.list': contacts.list,
+    'contacts.delete': contacts.delete,
+    'deals.create': deals.create,
+    'deals.update': deals.update,
+    'deals.get': deals.get,
+    'deals.list': deals.list,
+    'deals.delete': deals.delete,
+    'activities.create': activities.create,
+    'activities.update': activities.update,
+    'activities.get': activities.get,
+    'activities.list': activities.list,
+    'activities.delete': activities.delete,
+    'tasks.create': tasks.create,
+    'tasks.update': tasks.update,
+    'tasks.get': tasks.get,
+    'tasks.list': tasks.list,
+    'tasks.delete': tasks.delete,
+    'pipelines.create': pipelines.create,
+    'pipelines.update': pipelines.update,
+    'pipelines.get': pipelines.get,
+    'pipelines.list': pipelines.list,
+    'pipelines.delete': pipelines.delete,
+  } satisfies CrudHandlers;
+}
+
 /** The crm handler map. `svc` returns the service over the open vault (or throws VAULT_LOCKED). */
 export function createCrmHandlers(ctx: ModuleContext, svc: () => CrmService): CrmHandlers {
-  const generic = {
-    ...crud('accounts', accountDef, svc),
-    ...crud('contacts', contactDef, svc),
-    ...crud('deals', dealDef, svc, (s, input) => ({
-      ...input,
-      position: input.position ?? s.endOfStage(input.pipelineId as string, input.stageId as string),
-    })),
-    ...crud('activities', activityDef, svc),
-    ...crud('tasks', taskDef, svc),
-    ...crud('pipelines', pipelineDef, svc),
-  } as unknown as Pick<
-    CrmHandlers,
-    `${'accounts' | 'contacts' | 'deals' | 'activities' | 'tasks' | 'pipelines'}.${'create' | 'update' | 'get' | 'list' | 'delete'}`
-  >;
+  // Ids and values of a damaged row stay out of the log: which kind, and how many.
+  const report: SkipReporter = (entity, count) =>
+    ctx.logger.log('warn', 'crm.recordsSkipped', { entity, count });
 
   return {
-    ...generic,
-    'deals.move': (input) => out<'deals.move'>(svc().moveDeal(input.id, input.stageId, input.index)),
-    'timeline.get': (input) => {
-      const page = svc().timeline(
-        input.entity,
-        input.id,
-        input.limit ?? 50,
-        input.cursor ? decodeTimelineCursor(input.cursor) : null,
-      );
-      return out<'timeline.get'>({
-        items: page.items,
-        nextCursor: page.next ? encodeTimelineCursor(page.next) : null,
-      });
+    ...crudHandlers(svc, report),
+    'deals.move': (input) => {
+      const moved = dealSchema.safeParse(stored(() => svc().moveDeal(input.id, input.stageId, input.index)));
+      if (moved.success) return moved.data;
+      report('deal', 1);
+      throw corrupt();
     },
-    'search.query': (input) => ({
-      hits: runSearch(svc().search, input.q, input.limit ?? 20, input.entities ?? null),
-    }),
+    'timeline.get': (input) => {
+      const page = stored(() =>
+        svc().timeline(
+          input.entity,
+          input.id,
+          input.limit ?? 50,
+          input.cursor ? decodeTimelineCursor(input.cursor) : null,
+        ),
+      );
+      const items: z.output<typeof timelineItemSchema>[] = [];
+      const skipped = new Map<EntityKind, number>();
+      for (const item of page.items) {
+        const parsed = timelineItemSchema.safeParse(item);
+        if (parsed.success) items.push(parsed.data);
+        else {
+          const kind = item.type === 'change' ? input.entity : item.type;
+          skipped.set(kind, (skipped.get(kind) ?? 0) + 1);
+        }
+      }
+      let total = 0;
+      for (const [kind, count] of skipped) {
+        report(kind, count);
+        total += count;
+      }
+      return { items, skipped: total, nextCursor: page.next ? encodeTimelineCursor(page.next) : null };
+    },
+    'search.query': (input) => {
+      const found = runSearch(svc().search, input.q, input.limit ?? 20, input.entities ?? null);
+      const { items, skipped } = keepValid(found, searchHitSchema);
+      if (skipped > 0) ctx.logger.log('warn', 'crm.searchHitsSkipped', { count: skipped });
+      return { hits: items, skipped };
+    },
     'import.preview': (input) => previewImport(svc(), input, ctx.now()),
     'import.commit': (input) => commitImport(svc(), input, ctx),
     'export.csv': (input) => exportCsv(svc(), input.entity, input.ids ?? null),
-    'export.vcard': (input) => exportVcard(svc(), input.ids ?? null),
+    'export.vcard': (input) => exportVcard(svc(), input.ids ?? null, report),
     'privacy.exportPerson': (input) =>
       out<'privacy.exportPerson'>(exportPerson(svc(), input.contactId, ctx.now())),
     'privacy.erasePerson': (input) => erasePerson(svc(), input.contactId),

@@ -1,4 +1,9 @@
-import type { Address, Contact } from '../../../shared/domain/crm.schemas';
+import {
+  contactSchema,
+  type Address,
+  type Contact,
+  type EntityKind,
+} from '../../../shared/domain/crm.schemas';
 import type { ChannelOutput } from '../../../shared/ipc/contract';
 import { accountDef, contactDef } from './crm.entities';
 import type { CrmService } from './crm.service';
@@ -63,23 +68,37 @@ export function contactToVcard(c: Contact, org: string | null): string {
   return lines.map(fold).join('\r\n') + '\r\n';
 }
 
-/** vCard 4.0 of live contacts (all, or the given ids). */
-export function exportVcard(svc: CrmService, ids: readonly string[] | null): ChannelOutput<'export.vcard'> {
+/**
+ * vCard 4.0 of live contacts (all, or the given ids). A stored contact that breaks the contact schema
+ * (damaged) is left out and counted through `onSkipped`.
+ */
+export function exportVcard(
+  svc: CrmService,
+  ids: readonly string[] | null,
+  onSkipped: (entity: EntityKind, count: number) => void = () => undefined,
+): ChannelOutput<'export.vcard'> {
   let content = '';
   let count = 0;
+  let skipped = 0;
   const orgs = new Map<string, string | null>();
   for (const record of svc.records.iterate(contactDef, ids)) {
-    const c = record as unknown as Contact;
+    const parsed = contactSchema.safeParse(record);
+    if (!parsed.success) {
+      skipped++;
+      continue;
+    }
+    const c = parsed.data;
     let org: string | null = null;
     if (c.accountId) {
       if (!orgs.has(c.accountId)) {
         const a = svc.records.get(accountDef, c.accountId);
-        orgs.set(c.accountId, a && a.deletedAt === null ? (a.name as string) : null);
+        orgs.set(c.accountId, a && a.deletedAt === null && typeof a.name === 'string' ? a.name : null);
       }
       org = orgs.get(c.accountId) ?? null;
     }
     content += contactToVcard(c, org);
     count++;
   }
+  if (skipped > 0) onSkipped('contact', skipped);
   return { filename: 'contacts.vcf', mimeType: 'text/vcard', content, count };
 }

@@ -64,6 +64,9 @@ function listInput<F extends z.ZodType>(filter: F, sortFields: readonly [string,
     .optional();
 }
 
+/** How many rows an answer left out because they break the contract; the rest is still answered. */
+const skippedSchema = z.number().int().min(0);
+
 function page<T extends z.ZodType>(item: T) {
   return z.object({
     items: z.array(item),
@@ -76,6 +79,8 @@ function page<T extends z.ZodType>(item: T) {
     total: z.number().int().nonnegative(),
     /** False when `total` is the lower bound of an uncounted list. */
     totalExact: z.boolean().optional(),
+    /** Stored rows of this page that break the record schema (damaged): left out of `items`. */
+    skipped: skippedSchema,
   });
 }
 
@@ -325,7 +330,12 @@ export const crmChannels = {
       limit: z.number().int().min(1).max(200).optional(),
       cursor: cursorSchema.optional(),
     }),
-    z.object({ items: z.array(timelineItemSchema), nextCursor: z.string().nullable() }),
+    z.object({
+      items: z.array(timelineItemSchema),
+      nextCursor: z.string().nullable(),
+      /** Activities and tasks of this page whose stored rows are damaged: left out of `items`. */
+      skipped: skippedSchema,
+    }),
     'Activities, tasks and changes of one account, contact or deal, newest first.',
   ),
   'search.query': channel(
@@ -334,7 +344,11 @@ export const crmChannels = {
       limit: z.number().int().min(1).max(50).optional(),
       entities: z.array(entityKindSchema).max(6).optional(),
     }),
-    z.object({ hits: z.array(searchHitSchema) }),
+    z.object({
+      hits: z.array(searchHitSchema),
+      /** Index entries that break the hit schema (damaged): left out of `hits`. */
+      skipped: skippedSchema,
+    }),
     'One search box across all records: ranked hits with highlighted title and snippet segments.',
   ),
   'import.preview': channel(
