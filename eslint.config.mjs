@@ -156,6 +156,24 @@ export default tseslint.config(
     },
   },
   {
+    // Sync reaches the CRM only through its change pipeline (one writer for local and remote changes).
+    files: ['electron/services/sync/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [noElectron],
+          patterns: [
+            {
+              group: ['../crm/*', '!../crm/change.pipeline'],
+              message: 'Sync talks to the CRM only through crm/change.pipeline.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // Playwright reads a fixture's dependencies from an object pattern, which is `{}` when it has none.
     files: ['test/e2e/**/*.ts'],
     rules: { 'no-empty-pattern': 'off' },

@@ -40,9 +40,11 @@ const layerNames = Object.keys(layers) as LayerName[];
 const mayUseElectron: LayerName[] = ['main', 'preload'];
 const mayUseNode: LayerName[] = ['server', 'services', 'devhost', 'main'];
 
-/** Stub modules the probes import: one per layer, plus the two modules the preload may use. */
+/** Stub modules the probes import: one per layer, the two modules the preload may use, two CRM modules. */
 const stubs = [
   ...layerNames.map((l) => `${layers[l].dir}/__target.ts`),
+  'electron/services/crm/crm.service.ts',
+  'electron/services/crm/change.pipeline.ts',
   'shared/ipc/contract.ts',
   'shared/ipc/names.ts',
 ];
@@ -179,6 +181,17 @@ const singleCasts = probe(
     "export const kind = (value: string): 'a' | 'b' => value as 'a' | 'b';\n",
 );
 const floating = probe('electron/services/floating.ts', 'async function f() {}\nf();\nexport {};\n');
+/** Sync reaches the CRM only through the change pipeline. */
+const syncToCrm = {
+  forbidden: probe(
+    'electron/services/sync/__probe_crm.ts',
+    "import { value } from '../crm/crm.service';\nexport const probe = value;\n",
+  ),
+  allowed: probe(
+    'electron/services/sync/__probe_pipeline.ts',
+    "import { value } from '../crm/change.pipeline';\nexport const probe = value;\n",
+  ),
+};
 
 beforeAll(async () => {
   sandbox = mkdtempSync(path.join(os.tmpdir(), 'fv-lint-'));
@@ -226,6 +239,11 @@ describe('layer boundaries', () => {
 
   it.each(packageImports)('$layer imports $spec: allowed $allowed', ({ file, allowed }) => {
     expect(ruleIdsOf(file)).toEqual(allowed ? [] : ['no-restricted-imports']);
+  });
+
+  it('lets sync import the CRM only through its change pipeline', () => {
+    expect(ruleIdsOf(syncToCrm.forbidden)).toEqual(['no-restricted-imports']);
+    expect(ruleIdsOf(syncToCrm.allowed)).toEqual([]);
   });
 
   it('leaves files outside the layers (tests) free to import any layer', () => {
