@@ -280,6 +280,11 @@ export function ListScreen({ entity }: { entity: EntityKind }) {
         </div>
       </div>
       <ErrorMessage error={error ?? list.error} onDismiss={() => setError(null)} />
+      {list.skipped > 0 && (
+        <p className="muted" role="status" data-testid="list-skipped">
+          {t('lists.skipped', { count: list.skipped })}
+        </p>
+      )}
       <NewRecord entity={entity} onError={setError} />
       <Filters entity={entity} />
       <div

@@ -3,13 +3,15 @@ import type { ErrorInfo } from '../../../shared/errors';
 import { errorInfo } from '../api';
 import { registerReset } from '../reset';
 import type { EntityKind } from '../ui.store';
-import { listPage, type AnyRecord, type ListQuery } from './crm.data';
+import { listPage, type AnyRecord, type ListQuery, type Page } from './crm.data';
 
 export interface ListState {
   readonly query: ListQuery;
   readonly items: AnyRecord[];
   readonly total: number;
   readonly nextCursor: string | null;
+  /** Damaged stored rows the loaded pages left out (main skips them instead of failing the page). */
+  readonly skipped: number;
   readonly loading: boolean;
   readonly loaded: boolean;
   readonly error: ErrorInfo | null;
@@ -29,6 +31,7 @@ function empty(entity: EntityKind): ListState {
     items: [],
     total: 0,
     nextCursor: null,
+    skipped: 0,
     loading: false,
     loaded: false,
     error: null,
@@ -49,6 +52,11 @@ interface ListsState {
 }
 
 const PAGE_SIZE = 200;
+
+/** The page's count of left-out damaged rows (every `*.list` answer carries one). */
+function skippedOf(page: Page): number {
+  return 'skipped' in page && typeof page.skipped === 'number' ? page.skipped : 0;
+}
 /** Past this many loaded rows a refresh reads this many; scrolling further loads the rest again. */
 const REFRESH_MAX = 1_000;
 
@@ -71,8 +79,17 @@ export const useListsStore = create<ListsState>((set, get) => {
     try {
       const page = await listPage(entity, list.query, fresh ? null : list.nextCursor, PAGE_SIZE);
       if (get().lists[entity].generation !== generation) return;
-      const items = fresh ? page.items : [...get().lists[entity].items, ...page.items];
-      patch(entity, { items, total: page.total, nextCursor: page.nextCursor, loading: false, loaded: true });
+      const before = get().lists[entity];
+      const items = fresh ? page.items : [...before.items, ...page.items];
+      const skipped = (fresh ? 0 : before.skipped) + skippedOf(page);
+      patch(entity, {
+        items,
+        total: page.total,
+        nextCursor: page.nextCursor,
+        skipped,
+        loading: false,
+        loaded: true,
+      });
     } catch (error) {
       if (get().lists[entity].generation !== generation) return;
       patch(entity, { loading: false, loaded: true, error: errorInfo(error) });
@@ -89,14 +106,16 @@ export const useListsStore = create<ListsState>((set, get) => {
       const items: AnyRecord[] = [];
       let cursor: string | null = null;
       let total = list.total;
+      let skipped = 0;
       do {
         const page = await listPage(entity, list.query, cursor, PAGE_SIZE);
         if (get().lists[entity].generation !== generation) return;
         items.push(...page.items);
         cursor = page.nextCursor;
         total = page.total;
+        skipped += skippedOf(page);
       } while (cursor !== null && items.length < target);
-      patch(entity, { items, total, nextCursor: cursor, loading: false, loaded: true, error: null });
+      patch(entity, { items, total, nextCursor: cursor, skipped, loading: false, loaded: true, error: null });
     } catch (error) {
       if (get().lists[entity].generation !== generation) return;
       patch(entity, { loading: false, error: errorInfo(error) });

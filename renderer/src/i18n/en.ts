@@ -88,6 +88,7 @@ export const en = {
     empty: 'No records match.',
     unavailable: 'This list is not available yet.',
     all: 'All',
+    skipped: 'Some stored records are damaged and could not be shown ({{count}}).',
   },
   settings: {
     title: 'Settings',

@@ -89,6 +89,7 @@ export const zhCN: Catalogue = {
     empty: '没有匹配的记录。',
     unavailable: '此列表暂不可用。',
     all: '全部',
+    skipped: '有 {{count}} 条已存储的记录已损坏，无法显示。',
   },
   settings: {
     title: '设置',
