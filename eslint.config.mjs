@@ -7,7 +7,7 @@ import tseslint from 'typescript-eslint';
 import layers from './tools/eslint-layers.mjs';
 
 /**
- * Layer rules (DEVELOPERS.md): lint enforces where code may reach, not just the docs.
+ * Layer rules (docs/ARCHITECTURE.md): lint enforces where code may reach, not just the docs.
  *  - shared/            imports nothing of the repo outside shared/, no Node built-ins, no electron
  *                       (and no DOM: tsconfig.shared.json has no DOM lib)
  *  - renderer/          imports only renderer/ and shared/; no Node built-ins, no electron

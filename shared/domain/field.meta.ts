@@ -37,7 +37,7 @@ export interface FieldMeta {
   readonly input?: InputKind;
   /** For list inputs and phone fields: what each element is (picks the validation message). */
   readonly element?: 'email' | 'phone' | 'tag';
-  /** Concurrent changes on two devices are kept for a human to review (DESIGN.md). */
+  /** Concurrent changes on two devices are kept for a human to review (the conflicts screen). */
   readonly conflict?: true;
   /** The entity a reference field points at (checked on local writes). */
   readonly ref?: 'account' | 'contact' | 'deal' | 'pipeline';

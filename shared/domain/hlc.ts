@@ -42,7 +42,7 @@ export class ClockDriftError extends Error {
   }
 }
 
-/** Default tolerance for clocks running ahead: a few minutes (DESIGN.md, Sync model). */
+/** Default tolerance for clocks running ahead: a few minutes (docs/ARCHITECTURE.md, the change pipeline). */
 export const MAX_DRIFT_MS = 5 * 60_000;
 
 /**

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ERROR_CODES } from '../errors';
 
-/** JSON-RPC 2.0 as the dev host speaks it (see DESIGN.md, "Dev host protocol"). */
+/** JSON-RPC 2.0 as the dev host speaks it (see docs/ARCHITECTURE.md, the dev host). */
 export const JSONRPC_PARSE_ERROR = -32700;
 export const JSONRPC_INVALID_REQUEST = -32600;
 export const JSONRPC_METHOD_NOT_FOUND = -32601;

@@ -55,7 +55,13 @@ function fromColumn(def: FieldDef, value: unknown): unknown {
   if (value === null || value === undefined) return null;
   switch (def.storage) {
     case 'json':
-      return JSON.parse(value as string) as unknown;
+      // A damaged column comes back as its text, which the record schema then rejects (the row is
+      // skipped or reported), instead of failing every row read with it.
+      try {
+        return JSON.parse(value as string) as unknown;
+      } catch {
+        return value;
+      }
     case 'bool':
       return value === 1;
     default:

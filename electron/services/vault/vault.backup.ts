@@ -13,7 +13,7 @@ import { keyIdHex, type VaultKey } from './vault.keyset';
  *   "FVBACKUP" | version (1 byte) | header length (u32 BE) | header JSON | database | HMAC-SHA256 (32)
  *
  * The database is a `VACUUM INTO` snapshot of the live store: already encrypted page by page with the
- * vault key (ChaCha20-Poly1305). The header names the vault, the key (by id) and the SHA-256 of the
+ * vault key (AEGIS-256, authenticated). The header names the vault, the key (by id) and the SHA-256 of the
  * database bytes; the trailing HMAC, under a key derived from the vault key and vault id, covers
  * everything before it. So a damaged, truncated or foreign backup is refused before anything is touched.
  * The header holds ids, a time and a size: nothing about the customer data.

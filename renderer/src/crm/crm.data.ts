@@ -15,6 +15,8 @@ export interface Page {
   readonly items: AnyRecord[];
   readonly nextCursor: string | null;
   readonly total: number;
+  /** Stored rows that broke their schema and were left out of the page. */
+  readonly skipped: number;
 }
 
 /** Empty filter values mean "no filter"; the channel schemas reject empty strings. */

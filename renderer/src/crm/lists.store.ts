@@ -55,7 +55,7 @@ const PAGE_SIZE = 200;
 
 /** The page's count of left-out damaged rows (every `*.list` answer carries one). */
 function skippedOf(page: Page): number {
-  return 'skipped' in page && typeof page.skipped === 'number' ? page.skipped : 0;
+  return page.skipped;
 }
 /** Past this many loaded rows a refresh reads this many; scrolling further loads the rest again. */
 const REFRESH_MAX = 1_000;
