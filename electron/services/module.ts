@@ -17,5 +17,5 @@ export interface ModuleContext {
 export interface ServiceModule<C extends ChannelName> {
   readonly handlers: Pick<Handlers, C>;
   /** Stops timers and releases resources. Safe to call twice. */
-  dispose?(): void | Promise<void>;
+  readonly dispose: () => void | Promise<void>;
 }

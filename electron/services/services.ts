@@ -7,6 +7,9 @@ import { IpcRouter, type Handlers, type SenderPolicy } from './ipc/router';
 import type { Keychain } from './keychain/keychain';
 import type { Logger } from './log/logger';
 import type { ModuleContext } from './module';
+import { createPolicyModule } from './policy/policy.module';
+import type { PolicyService } from './policy/policy.service';
+import type { PolicySource } from './policy/policy.source';
 import { createSettingsModule } from './settings/settings.module';
 import type { SyncEngine } from './sync/sync.engine';
 import { createSyncModule } from './sync/sync.module';
@@ -24,6 +27,11 @@ export interface ServiceOptions {
   readonly isTrustedSender: SenderPolicy;
   /** The OS keychain (keytar in the app and the dev host; a test double only in unit tests). */
   readonly keychain: Keychain;
+  /**
+   * Where IT's managed policy comes from: the platform source in the app (`createPlatformPolicySource`),
+   * the `--policy FILE` source in the dev host, `MemoryPolicySource` in tests.
+   */
+  readonly policy: PolicySource;
   /** Wall clock, injectable for tests. */
   readonly now?: () => number;
   /** Timing and cost knobs (tests shorten them); they change no wiring. */
@@ -47,6 +55,8 @@ export interface ServiceParts {
   readonly crm: () => CrmService;
   /** The sync engine over the open vault (VAULT_LOCKED otherwise). */
   readonly syncEngine: () => SyncEngine;
+  /** The effective managed policy, for modules that enforce a key. */
+  readonly policy: PolicyService;
 }
 
 /** The composed services behind one router. */
@@ -86,8 +96,12 @@ export function createServices(options: ServiceOptions): Services {
     crm.pipeline,
     { autoSync: options.tuning?.autoSync, maxDriftMs: options.tuning?.maxDriftMs },
   );
-  const settings = createSettingsModule({ ...ctx, logger: options.logger.child({ component: 'settings' }) });
-  const modules = [sync, crm, settings, vault];
+  const policy = createPolicyModule({ ...ctx, logger: options.logger.child({ component: 'policy' }) }, options.policy);
+  const settings = createSettingsModule(
+    { ...ctx, logger: options.logger.child({ component: 'settings' }) },
+    policy.service,
+  );
+  const modules = [sync, crm, settings, policy, vault];
 
   const handlers: Handlers = {
     ...createAppHandlers(options.appInfo),
@@ -95,6 +109,7 @@ export function createServices(options: ServiceOptions): Services {
     ...crm.handlers,
     ...sync.handlers,
     ...settings.handlers,
+    ...policy.handlers,
   };
   router = new IpcRouter(handlers, {
     isTrustedSender: options.isTrustedSender,
@@ -103,14 +118,14 @@ export function createServices(options: ServiceOptions): Services {
   let disposed: Promise<void> | null = null;
   return {
     router,
-    parts: { vault: vault.service, crm: crm.service, syncEngine: sync.engine },
+    parts: { vault: vault.service, crm: crm.service, syncEngine: sync.engine, policy: policy.service },
     async lockVault() {
       if (vault.access.isUnlocked()) await vault.service.lock('user');
     },
     dispose() {
       // Sync and CRM stop first; the vault closes last so nothing touches a closed database.
       disposed ??= (async () => {
-        for (const module of modules) await module.dispose?.();
+        for (const module of modules) await module.dispose();
       })();
       return disposed;
     },
