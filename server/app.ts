@@ -1,11 +1,13 @@
 import rateLimit, { type FastifyRateLimitStore } from '@fastify/rate-limit';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { randomBytes } from 'node:crypto';
 import { AppError, isErrorCode, type ErrorCode } from '../shared/errors';
 import { SYNC_LIMITS, syncIdSchema } from '../shared/sync/protocol';
 import { SERVER_TIME_HEADER, SIGNATURE_HEADERS } from '../shared/sync/signing';
 import { enrolmentCheck } from './auth';
 import { createSyncHandlers } from './handlers';
 import { silentServerLogger, type ServerLogger } from './log';
+import { meterStorage, routeName, type SyncMetrics } from './metrics';
 import { DeltaNotifier } from './notifier';
 import { bindSyncRoutes, HttpError } from './routes';
 import type { SyncStorage } from './storage/storage';
@@ -56,7 +58,13 @@ export interface SyncServerOptions {
    * an invite and everything after are unaffected.
    */
   readonly enrolmentToken?: string;
+  /** Counts requests, latencies, pushed and pulled deltas into this registry (see metrics.ts). */
+  readonly metrics?: SyncMetrics;
 }
+
+/** Header carrying the request id of every answer (and, behind a trusted proxy, taken from it). */
+export const REQUEST_ID_HEADER = 'x-request-id';
+const REQUEST_ID_SHAPE = /^[A-Za-z0-9._-]{8,64}$/;
 
 const STATUS: Partial<Record<ErrorCode, number>> = {
   VALIDATION: 400,
@@ -81,7 +89,8 @@ function idOrNull(value: unknown): string | null {
  */
 export async function createSyncServer(options: SyncServerOptions): Promise<FastifyInstance> {
   const limits: ServerLimits = { ...DEFAULT_LIMITS, ...options.limits };
-  const storage = options.storage;
+  const metrics = options.metrics;
+  const storage = metrics ? meterStorage(options.storage, metrics) : options.storage;
   const log = options.logger ?? silentServerLogger;
   const clock = options.clock ?? Date.now;
   const enrolment = options.enrolmentToken ? enrolmentCheck(options.enrolmentToken) : null;
@@ -97,6 +106,12 @@ export async function createSyncServer(options: SyncServerOptions): Promise<Fast
     // A client that trickles its request is cut off (long-polls wait at most 30 s, after the request).
     requestTimeout: 60_000,
     trustProxy: options.trustProxy ?? false,
+    // Random, so ids from several instances never collide in one log store; a trusted balancer's id is kept.
+    genReqId: (raw) => {
+      const given = raw.headers[REQUEST_ID_HEADER];
+      if (options.trustProxy && typeof given === 'string' && REQUEST_ID_SHAPE.test(given)) return given;
+      return randomBytes(8).toString('hex');
+    },
     // Malformed URLs and the like never reach the error handler: answer them in the same shape.
     frameworkErrors: (_error, _request, reply) => {
       // The option's reply type is generic over every route's schema; this answer fits any route.
@@ -119,13 +134,31 @@ export async function createSyncServer(options: SyncServerOptions): Promise<Fast
     }
   });
 
-  app.addHook('onRequest', (_request, reply, done) => {
+  let closing = false;
+  app.addHook('onRequest', (request, reply, done) => {
     void reply.header(SERVER_TIME_HEADER, String(clock()));
+    void reply.header(REQUEST_ID_HEADER, request.id);
+    if (metrics) {
+      // 'close' fires once however the response ends (sent, or the client hung up mid-wait).
+      reply.raw.once('close', metrics.requestStarted(routeName(request.method, request.routeOptions.url)));
+    }
     done();
   });
 
+  // While stopping, answered connections are closed rather than kept alive, so the drain ends.
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    if (closing) void reply.header('connection', 'close');
+    done(null, payload);
+  });
+
   app.addHook('onResponse', (request, reply, done) => {
+    metrics?.observeRequest(
+      routeName(request.method, request.routeOptions.url),
+      reply.statusCode,
+      reply.elapsedTime / 1000,
+    );
     log.log('info', 'request', {
+      reqId: request.id,
       method: request.method,
       route: request.routeOptions.url ?? 'unknown',
       status: reply.statusCode,
@@ -141,6 +174,7 @@ export async function createSyncServer(options: SyncServerOptions): Promise<Fast
     : undefined;
 
   app.addHook('preClose', (done) => {
+    closing = true;
     notifier.close();
     done();
   });
@@ -148,7 +182,7 @@ export async function createSyncServer(options: SyncServerOptions): Promise<Fast
     await unwatch?.();
   });
 
-  app.setErrorHandler((error: unknown, _request, reply) => {
+  app.setErrorHandler((error: unknown, request, reply) => {
     let status = 500;
     let code: ErrorCode = 'INTERNAL';
     let message = 'internal server error';
@@ -193,7 +227,7 @@ export async function createSyncServer(options: SyncServerOptions): Promise<Fast
         cause = fst;
       }
     }
-    if (status >= 500) log.log('error', 'request_failed', { code, status, cause });
+    if (status >= 500) log.log('error', 'request_failed', { reqId: request.id, code, status, cause });
     void reply.status(status).send({ error: { code, message } });
   });
 

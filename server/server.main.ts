@@ -4,17 +4,30 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createSyncServer } from './app';
 import { createServerLogger } from './log';
+import { createSyncMetrics, startMetricsServer } from './metrics';
 import { PostgresSyncStorage } from './storage/storage.postgres';
 import { SqliteSyncStorage } from './storage/storage.sqlite';
 import type { SyncStorage } from './storage/storage';
 
 /**
- * `npm run server -- --data DIR [--port N] [--host H] [--database postgres://...] [--tls-cert F --tls-key F] [--trust-proxy] [--enrolment-token-file F]`
+ * `npm run server -- --data DIR [--port N] [--host H] [--database postgres://... [--database-password-file F]]
+ *   [--tls-cert F --tls-key F] [--trust-proxy] [--enrolment-token-file F] [--metrics-port N [--metrics-host H]]
+ *   [--shutdown-timeout-ms N]`
  *
  * Prints one JSON ready line on stdout (`{"event":"ready","url":...}`), logs JSON lines to stderr.
  * Listens on 127.0.0.1 by default and refuses plain HTTP on any address that is not loopback.
+ * Metrics are off unless `--metrics-port` is given, and then bound to loopback unless
+ * `--metrics-host` says otherwise: they never share the public API port.
+ * On SIGTERM/SIGINT: stop accepting, wake long-polls, let in-flight requests finish, close storage,
+ * exit 0; exit 1 if that takes longer than `--shutdown-timeout-ms` (default 10 s).
  */
 const log = createServerLogger();
+/** Baked in by deploy/bundle-server.mjs; `dev` when run from source. */
+const VERSION = process.env.FIELDVAULT_VERSION ?? 'dev';
+const USAGE =
+  'usage: npm run server -- --data DIR [--port N] [--host H] [--database postgres://... [--database-password-file F]] ' +
+  '[--tls-cert F --tls-key F] [--trust-proxy] [--enrolment-token-file F] [--metrics-port N [--metrics-host H]] ' +
+  '[--shutdown-timeout-ms N]';
 
 function isLoopback(host: string): boolean {
   if (host === 'localhost') return true;
@@ -25,9 +38,7 @@ function isLoopback(host: string): boolean {
 
 function usage(message: string): never {
   log.log('error', 'usage', { message });
-  process.stderr.write(
-    `usage: npm run server -- --data DIR [--port N] [--host H] [--database postgres://...] [--tls-cert F --tls-key F] [--trust-proxy] [--enrolment-token-file F]\n`,
-  );
+  process.stderr.write(`${USAGE}\n`);
   process.exit(2);
 }
 
@@ -42,12 +53,24 @@ async function main(): Promise<void> {
       'tls-key': { type: 'string' },
       'trust-proxy': { type: 'boolean', default: false },
       'enrolment-token-file': { type: 'string' },
+      'database-password-file': { type: 'string' },
+      'metrics-port': { type: 'string' },
+      'metrics-host': { type: 'string', default: '127.0.0.1' },
+      'shutdown-timeout-ms': { type: 'string', default: '10000' },
     },
     strict: true,
   });
   if (!values.data && !values.database) usage('--data DIR is required (or --database postgres://...)');
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) usage('--port must be 0-65535');
+  const metricsPort = values['metrics-port'] === undefined ? undefined : Number(values['metrics-port']);
+  if (metricsPort !== undefined && (!Number.isInteger(metricsPort) || metricsPort < 0 || metricsPort > 65535))
+    usage('--metrics-port must be 0-65535');
+  const shutdownTimeoutMs = Number(values['shutdown-timeout-ms']);
+  if (!Number.isInteger(shutdownTimeoutMs) || shutdownTimeoutMs < 1)
+    usage('--shutdown-timeout-ms must be a positive integer');
+  if (values['database-password-file'] && !values.database)
+    usage('--database-password-file goes with --database');
   if (Boolean(values['tls-cert']) !== Boolean(values['tls-key']))
     usage('--tls-cert and --tls-key go together');
   const tls =
@@ -65,46 +88,88 @@ async function main(): Promise<void> {
   if (enrolmentToken !== undefined && enrolmentToken.length < 16)
     usage('the enrolment token must be at least 16 characters');
 
+  // Also a file: a password in the URL would show in the process list and in crash reports.
+  const password = values['database-password-file']
+    ? readFileSync(values['database-password-file'], 'utf8').replace(/\r?\n$/, '')
+    : undefined;
+
   const storage: SyncStorage = values.database
-    ? await PostgresSyncStorage.connect(values.database)
+    ? await PostgresSyncStorage.connect(values.database, password === undefined ? {} : { password })
     : SqliteSyncStorage.open(path.join(values.data!, 'sync.sqlite'));
+  const metrics =
+    metricsPort === undefined
+      ? undefined
+      : createSyncMetrics({ storageKind: storage.kind, version: VERSION });
   const app = await createSyncServer({
     storage,
     logger: log,
     tls,
     trustProxy: values['trust-proxy'],
     ...(enrolmentToken ? { enrolmentToken } : {}),
+    ...(metrics ? { metrics } : {}),
   });
+  const metricsServer =
+    metrics && metricsPort !== undefined
+      ? await startMetricsServer(metrics, { host: values['metrics-host'], port: metricsPort })
+      : undefined;
+  if (metricsServer) {
+    if (!isLoopback(values['metrics-host'])) {
+      // Allowed (a container's scraper is on another host), but never silently.
+      log.log('warn', 'metrics_not_loopback', { host: values['metrics-host'] });
+    }
+    log.log('info', 'metrics_listening', { url: metricsServer.url });
+  }
   await app.listen({ host: values.host, port });
   const address = app.server.address();
   const actualPort = typeof address === 'object' && address ? address.port : port;
   const hostForUrl = values.host.includes(':') ? `[${values.host}]` : values.host;
   const url = `${tls ? 'https' : 'http'}://${hostForUrl}:${actualPort}`;
   process.stdout.write(
-    JSON.stringify({ event: 'ready', url, storage: storage.kind, pid: process.pid }) + '\n',
+    JSON.stringify({
+      event: 'ready',
+      url,
+      storage: storage.kind,
+      pid: process.pid,
+      ...(metricsServer ? { metricsUrl: metricsServer.url } : {}),
+    }) + '\n',
   );
-  log.log('info', 'listening', { url, storage: storage.kind });
+  log.log('info', 'listening', { url, storage: storage.kind, version: VERSION });
 
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    log.log('info', 'stopping', { signal });
+    const started = Date.now();
+    log.log('info', 'stopping', { signal, timeoutMs: shutdownTimeoutMs });
+    setTimeout(() => {
+      log.log('error', 'shutdown_timeout', { timeoutMs: shutdownTimeoutMs });
+      process.exit(1);
+    }, shutdownTimeoutMs).unref();
+    // app.close() stops accepting, wakes long-polls (they answer `changed: false`) and waits for in-flight requests.
     app
       .close()
+      .then(() => metricsServer?.close())
       .then(() => storage.close())
       .then(
-        () => process.exit(0),
-        () => process.exit(1),
+        () => {
+          log.log('info', 'stopped', { signal, ms: Date.now() - started });
+          process.exit(0);
+        },
+        (error: unknown) => {
+          log.log('error', 'shutdown_failed', { code: errorCode(error) });
+          process.exit(1);
+        },
       );
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
 }
 
+function errorCode(error: unknown): string {
+  return typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : 'unknown';
+}
+
 main().catch((error: unknown) => {
-  const code =
-    typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : 'unknown';
-  log.log('error', 'startup_failed', { code });
+  log.log('error', 'startup_failed', { code: errorCode(error) });
   process.exit(1);
 });

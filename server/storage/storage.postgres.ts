@@ -90,6 +90,7 @@ export class PostgresSyncStorage extends SqlSyncStorage {
   private constructor(
     dialect: PostgresDialect,
     private readonly connectionString: string,
+    private readonly password: string | undefined,
   ) {
     super(dialect);
   }
@@ -97,21 +98,29 @@ export class PostgresSyncStorage extends SqlSyncStorage {
   /**
    * Connects and migrates the schema forward (under an advisory lock, so instances may start
    * together). Throws `SchemaTooNewError` for a database a newer server wrote, leaving it untouched.
+   * `password` (read from a file by the caller) keeps the secret out of the URL and the process
+   * list; without it pg falls back to the URL, then `PGPASSWORD`, then `~/.pgpass`. With
+   * `migrate: false` (the admin CLI) an older database is refused with `SchemaTooOldError`.
    */
   static async connect(
     connectionString: string,
-    options: { maxConnections?: number } = {},
+    options: { maxConnections?: number; password?: string; migrate?: boolean } = {},
   ): Promise<PostgresSyncStorage> {
-    const pool = new pg.Pool({ connectionString, max: options.maxConnections ?? 10, types });
+    const pool = new pg.Pool({
+      connectionString,
+      max: options.maxConnections ?? 10,
+      types,
+      ...(options.password !== undefined ? { password: options.password } : {}),
+    });
     // An idle client losing its connection (database restart) must not crash the server.
     pool.on('error', () => undefined);
     try {
-      await migrate(pool);
+      await migrate(pool, options.migrate ?? true);
     } catch (error) {
       await pool.end();
       throw error;
     }
-    return new PostgresSyncStorage(new PostgresDialect(pool), connectionString);
+    return new PostgresSyncStorage(new PostgresDialect(pool), connectionString, options.password);
   }
 
   /**
@@ -123,7 +132,10 @@ export class PostgresSyncStorage extends SqlSyncStorage {
     let client: pg.Client | undefined;
     let retry: NodeJS.Timeout | undefined;
     const connect = async (): Promise<void> => {
-      const c = new pg.Client({ connectionString: this.connectionString });
+      const c = new pg.Client({
+        connectionString: this.connectionString,
+        ...(this.password !== undefined ? { password: this.password } : {}),
+      });
       c.on('notification', (msg) => {
         if (msg.channel === NOTIFY_CHANNEL && msg.payload) onAppend(msg.payload);
       });
@@ -151,12 +163,12 @@ export class PostgresSyncStorage extends SqlSyncStorage {
   }
 }
 
-async function migrate(pool: pg.Pool): Promise<void> {
+async function migrate(pool: pg.Pool, allowed: boolean): Promise<void> {
   const client = await pool.connect();
   try {
     await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
     try {
-      for (const m of pendingMigrations(await postgresSchemaVersion(client), POSTGRES_TYPES)) {
+      for (const m of pendingMigrations(await postgresSchemaVersion(client), POSTGRES_TYPES, allowed)) {
         await client.query('BEGIN');
         try {
           await client.query(m.sql);

@@ -6,9 +6,12 @@ import {
   type DeviceRecord,
   type InviteRecord,
   type NewDelta,
+  type StorageUsage,
   type StoredDelta,
   type SyncStorage,
+  type WorkspaceSummary,
 } from './storage';
+import { listWorkspacesWork, usageWork } from './storage.reports';
 import {
   count,
   placeholders,
@@ -373,6 +376,14 @@ export class SqlSyncStorage implements SyncStorage {
         return yield* count('DELETE FROM nonces WHERE expires_at < ?', [now]);
       })(),
     );
+  }
+
+  listWorkspaces(): Promise<WorkspaceSummary[]> {
+    return this.run('plain', listWorkspacesWork());
+  }
+
+  usage(now: number): Promise<StorageUsage> {
+    return this.run('plain', usageWork(now));
   }
 
   close(): Promise<void> {

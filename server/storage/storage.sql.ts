@@ -166,16 +166,35 @@ export class SchemaTooNewError extends AppError {
 }
 
 /**
+ * A database an older server wrote, opened by a tool that must not migrate it (the admin CLI reads
+ * while a server of the matching version runs; migrating is that server's job when it starts).
+ */
+export class SchemaTooOldError extends AppError {
+  constructor(
+    readonly found: number,
+    readonly supported: number,
+  ) {
+    super(
+      'VALIDATION',
+      `sync storage schema version ${found} is older than this build (${supported}): start the upgraded server once to migrate it`,
+    );
+  }
+}
+
+/**
  * The migrations a database at schema version `found` still needs, in order, rendered for a dialect.
- * Throws `SchemaTooNewError` for a database newer than this build.
+ * Throws `SchemaTooNewError` for a database newer than this build, and with `migrate` false
+ * `SchemaTooOldError` for one that would need migrating.
  */
 export function pendingMigrations(
   found: number,
   types: SchemaTypes,
+  migrate = true,
 ): { readonly version: number; readonly sql: string }[] {
   if (!Number.isInteger(found) || found < 0) {
     throw new AppError('CORRUPT_STORE', 'sync storage has an invalid schema version');
   }
   if (found > SCHEMA_VERSION) throw new SchemaTooNewError(found, SCHEMA_VERSION);
+  if (!migrate && found < SCHEMA_VERSION) throw new SchemaTooOldError(found, SCHEMA_VERSION);
   return MIGRATIONS.slice(found).map((m, i) => ({ version: found + i + 1, sql: m(types) }));
 }

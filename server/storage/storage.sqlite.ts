@@ -86,9 +86,10 @@ class SqliteDialect implements SqlDialect {
 export class SqliteSyncStorage extends SqlSyncStorage {
   /**
    * Opens (creating if needed) `file` and migrates its schema forward. Throws `SchemaTooNewError`
-   * for a database a newer server wrote, leaving it untouched.
+   * for a database a newer server wrote, leaving it untouched. With `migrate: false` (the admin CLI)
+   * an older database is refused with `SchemaTooOldError` instead of migrated.
    */
-  static open(file: string): SqliteSyncStorage {
+  static open(file: string, options: { readonly migrate?: boolean } = {}): SqliteSyncStorage {
     const memory = file === ':memory:';
     if (!memory) mkdirSync(path.dirname(file), { recursive: true });
     const db = new Database(file);
@@ -99,7 +100,7 @@ export class SqliteSyncStorage extends SqlSyncStorage {
       db.pragma('foreign_keys = ON');
       // Read and migrate under the write lock, so two servers opening one file migrate once.
       db.transaction(() => {
-        for (const m of pendingMigrations(sqliteSchemaVersion(db), SQLITE_TYPES)) {
+        for (const m of pendingMigrations(sqliteSchemaVersion(db), SQLITE_TYPES, options.migrate ?? true)) {
           db.exec(m.sql);
           db.pragma(`user_version = ${m.version}`);
         }

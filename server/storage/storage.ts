@@ -57,6 +57,30 @@ export type AcceptOutcome =
 
 export type AppendFailure = { readonly kind: 'conflict'; readonly deltaId: string };
 
+/** One workspace as the operator sees it: counts and sizes, never content. */
+export interface WorkspaceSummary {
+  readonly workspaceId: string;
+  readonly createdAt: number;
+  readonly devices: number;
+  readonly activeDevices: number;
+  /** Deltas in its log (= its latest sequence number). */
+  readonly deltas: number;
+  /** Envelope bytes of those deltas. */
+  readonly bytes: number;
+}
+
+/** Totals over the whole storage. */
+export interface StorageUsage {
+  readonly workspaces: number;
+  readonly devices: number;
+  readonly activeDevices: number;
+  readonly revokedDevices: number;
+  readonly deltas: number;
+  readonly bytes: number;
+  /** Invites neither used nor expired at the time asked. */
+  readonly openInvites: number;
+}
+
 /**
  * Everything the sync server keeps. All state lives here (never in a server process), so any number
  * of server instances can share one storage. One implementation of the rules (`SqlSyncStorage`,
@@ -112,6 +136,10 @@ export interface SyncStorage {
   hit(key: string, windowMs: number, now: number): Promise<{ count: number; resetAt: number }>;
   /** Drops nonces whose expiry has passed (and rate windows idle for an hour); returns the nonces dropped. */
   purgeNonces(now: number): Promise<number>;
+  /** Every workspace with its device and delta counts and bytes, oldest first (the admin CLI). */
+  listWorkspaces(): Promise<WorkspaceSummary[]>;
+  /** Totals for the admin CLI; `now` decides which invites are still open. */
+  usage(now: number): Promise<StorageUsage>;
   close(): Promise<void>;
 }
 
