@@ -120,7 +120,7 @@ export async function downloadReleaseFile(
         size += chunk.byteLength;
         if (size > file.size) break;
         hash.update(chunk);
-        if (!out.write(chunk)) await new Promise((resolve) => out.once('drain', resolve));
+        if (!out.write(chunk)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
       }
     } catch (cause) {
       throw new AppError('UPDATE_OFFLINE', 'The update download broke off.', { cause });
