@@ -38,6 +38,7 @@ export const ERROR_CODES = [
   'UPDATE_TOO_OLD',
   'UPDATE_DISABLED',
   'UPDATE_OFFLINE',
+  'POLICY_INVALID',
 ] as const;
 
 /** One of the stable error codes every layer speaks. */

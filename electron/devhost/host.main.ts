@@ -6,21 +6,25 @@ import { platformOf } from '../services/app/app.handlers';
 import { createSenderPolicy } from '../services/ipc/sender-policy';
 import { KEYCHAIN_SERVICE, KeytarKeychain } from '../services/keychain/keychain.keytar';
 import { createLogger } from '../services/log/logger';
+import { FilePolicySource } from '../services/policy/policy.linux';
+import { createPlatformPolicySource } from '../services/policy/policy.platform';
 import { createServices } from '../services/services';
 import { startDevHost } from './host';
 
 /**
- * `npm run host -- --data DIR [--port N]`: runs the real services behind the dev host and prints one
- * JSON ready line on stdout with the page URL and the RPC URL. Logs go to stderr.
+ * `npm run host -- --data DIR [--port N] [--policy FILE]`: runs the real services behind the dev host
+ * and prints one JSON ready line on stdout with the page URL and the RPC URL. Logs go to stderr.
+ * `--policy FILE` reads managed policy from FILE (watched) instead of the platform's source; the file
+ * may belong to the user running the host (the shipped app accepts only a root-owned file).
  */
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { data: { type: 'string' }, port: { type: 'string', default: '0' } },
+    options: { data: { type: 'string' }, port: { type: 'string', default: '0' }, policy: { type: 'string' } },
     strict: true,
   });
   const logger = createLogger({ base: { proc: 'devhost' } });
   if (!values.data) {
-    process.stderr.write('usage: npm run host -- --data DIR [--port N]\n');
+    process.stderr.write('usage: npm run host -- --data DIR [--port N] [--policy FILE]\n');
     process.exit(2);
   }
   const port = Number(values.port);
@@ -41,6 +45,9 @@ async function main(): Promise<void> {
     productName: string;
     version: string;
   };
+  const policy = values.policy
+    ? new FilePolicySource({ path: path.resolve(values.policy), allowNonRootOwner: true })
+    : createPlatformPolicySource(process.platform);
   const host = await startDevHost({
     rendererDir,
     bridgeFile,
@@ -52,6 +59,7 @@ async function main(): Promise<void> {
         logger,
         isTrustedSender: createSenderPolicy({ devHostOrigin: origin }),
         keychain: new KeytarKeychain(KEYCHAIN_SERVICE),
+        policy,
       }),
   });
   process.stdout.write(JSON.stringify({ event: 'ready', pageUrl: host.pageUrl, rpcUrl: host.rpcUrl }) + '\n');

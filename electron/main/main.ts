@@ -5,6 +5,7 @@ import { platformOf } from '../services/app/app.handlers';
 import { createSenderPolicy } from '../services/ipc/sender-policy';
 import { KEYCHAIN_SERVICE, KeytarKeychain } from '../services/keychain/keychain.keytar';
 import { createLogger } from '../services/log/logger';
+import { createPlatformPolicySource } from '../services/policy/policy.platform';
 import { createServices, type Services } from '../services/services';
 import { readSettings } from '../services/settings/settings.module';
 import { registerElectronTransport } from './ipc.electron';
@@ -53,6 +54,7 @@ if (!app.requestSingleInstanceLock()) {
         logger,
         isTrustedSender: createSenderPolicy(),
         keychain: new KeytarKeychain(KEYCHAIN_SERVICE),
+        policy: createPlatformPolicySource(process.platform),
       });
       registerElectronTransport(ipcMain, services.router, () => webContents.getAllWebContents());
       const lock = (): void => {

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { Result } from '../errors';
+import { policyChannels, policyEvents } from '../policy/policy.channels';
 import { appChannels } from './channels/app.channels';
 import { crmChannels, crmEvents } from './channels/crm.channels';
 import { settingsChannels, settingsEvents } from './channels/settings.channels';
@@ -17,6 +18,7 @@ export const channels = {
   ...crmChannels,
   ...syncChannels,
   ...settingsChannels,
+  ...policyChannels,
 } satisfies Record<string, ChannelDef>;
 
 /** Push events, named in the past tense (`vault.locked`). */
@@ -25,6 +27,7 @@ export const events = {
   ...crmEvents,
   ...syncEvents,
   ...settingsEvents,
+  ...policyEvents,
 } satisfies Record<string, EventDef>;
 
 export type Channels = typeof channels;

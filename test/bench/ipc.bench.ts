@@ -1,5 +1,6 @@
 import { createSenderPolicy } from '../../electron/services/ipc/sender-policy';
 import { MemoryKeychain } from '../../electron/services/keychain/keychain.memory';
+import { MemoryPolicySource } from '../../electron/services/policy/policy.memory';
 import { silentLogger } from '../../electron/services/log/logger';
 import { createServices } from '../../electron/services/services';
 import { median, result, type BenchSuite } from './bench.types';
@@ -14,6 +15,7 @@ export const ipcBench: BenchSuite = {
       logger: silentLogger,
       isTrustedSender: createSenderPolicy({ allowTestSender: true }),
       keychain: new MemoryKeychain(),
+      policy: new MemoryPolicySource(),
     });
     const sender = { transport: 'test', url: 'bench://', isMainFrame: true } as const;
     const n = quick ? 5_000 : 50_000;

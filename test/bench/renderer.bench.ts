@@ -5,6 +5,7 @@ import { startDevHost } from '../../electron/devhost/host';
 import type { SenderInfo } from '../../electron/services/ipc/router';
 import { createSenderPolicy } from '../../electron/services/ipc/sender-policy';
 import { MemoryKeychain } from '../../electron/services/keychain/keychain.memory';
+import { MemoryPolicySource } from '../../electron/services/policy/policy.memory';
 import { silentLogger } from '../../electron/services/log/logger';
 import { createServices, type Services } from '../../electron/services/services';
 import { median, percentile, result, type BenchResult, type BenchSuite } from './bench.types';
@@ -128,6 +129,7 @@ export const rendererBench: BenchSuite = {
           logger: silentLogger,
           isTrustedSender: createSenderPolicy({ devHostOrigin: origin, allowTestSender: true }),
           keychain: new MemoryKeychain(),
+          policy: new MemoryPolicySource(),
         })),
     });
     const browser = await chromium.launch({

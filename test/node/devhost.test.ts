@@ -5,6 +5,7 @@ import WebSocket from 'ws';
 import { startDevHost, type DevHost } from '../../electron/devhost/host';
 import { createSenderPolicy } from '../../electron/services/ipc/sender-policy';
 import { MemoryKeychain } from '../../electron/services/keychain/keychain.memory';
+import { MemoryPolicySource } from '../../electron/services/policy/policy.memory';
 import { silentLogger } from '../../electron/services/log/logger';
 import { createServices } from '../../electron/services/services';
 import { RPC_MAX_FRAME_BYTES } from '../../shared/ipc/jsonrpc';
@@ -40,6 +41,7 @@ async function start(): Promise<DevHost> {
         logger: silentLogger,
         isTrustedSender: createSenderPolicy({ devHostOrigin: origin }),
         keychain: new MemoryKeychain(),
+        policy: new MemoryPolicySource(),
       }),
   });
   return host;

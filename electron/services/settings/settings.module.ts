@@ -7,7 +7,9 @@ import {
   type Settings,
   type settingsChannels,
 } from '../../../shared/ipc/channels/settings.channels';
+import { applyPolicyToSettings, managedSettings } from '../../../shared/policy/policy.settings';
 import type { ModuleContext, ServiceModule } from '../module';
+import type { PolicyService } from '../policy/policy.service';
 
 export type SettingsChannelName = keyof typeof settingsChannels;
 
@@ -55,21 +57,52 @@ export function writeSettings(dataDir: string, settings: Settings): void {
   }
 }
 
-/** User preferences (language, theme, lock timeout). */
-export function createSettingsModule(ctx: ModuleContext): ServiceModule<SettingsChannelName> {
+/**
+ * User preferences (language, theme, lock timeout). What the channels return and push is the
+ * effective value: a policy-managed key (the lock timeout) shows IT's value, while the file keeps
+ * the user's own, which comes back if IT stops managing it. Changing a managed key is refused.
+ */
+export function createSettingsModule(
+  ctx: ModuleContext,
+  policy: PolicyService,
+): ServiceModule<SettingsChannelName> {
   let current: Settings | null = null;
   const load = (): Settings => (current ??= readSettings(ctx.dataDir));
+  const effective = (): Settings => applyPolicyToSettings(load(), policy.current().values);
+  // What the renderer last got, so a policy change that leaves the settings alone pushes nothing.
+  let lastPushed = '';
+  void policy.ready().then(() => {
+    if (lastPushed === '') lastPushed = JSON.stringify(effective());
+  });
+  const stopFollowing = policy.onChange(() => {
+    const next = effective();
+    const key = JSON.stringify(next);
+    if (key === lastPushed) return;
+    lastPushed = key;
+    ctx.emit('settings.changed', next);
+  });
   return {
     handlers: {
-      'settings.get': () => load(),
-      'settings.update': (patch) => {
+      'settings.get': async () => {
+        await policy.ready();
+        return effective();
+      },
+      'settings.update': async (patch) => {
+        await policy.ready();
+        const locked = managedSettings(policy.current().managed).filter((key) => key in patch);
+        if (locked.length > 0) {
+          throw new AppError('VALIDATION', `Managed by your organization: ${locked.join(', ')}`);
+        }
         const next = settingsSchema.parse({ ...load(), ...patch });
         writeSettings(ctx.dataDir, next);
         current = next;
         ctx.logger.log('info', 'settings.updated', { fields: Object.keys(patch).join(',') });
-        ctx.emit('settings.changed', next);
-        return next;
+        const shown = effective();
+        lastPushed = JSON.stringify(shown);
+        ctx.emit('settings.changed', shown);
+        return shown;
       },
     },
+    dispose: () => stopFollowing(),
   };
 }

@@ -5,6 +5,7 @@ import { createSenderPolicy } from '../../../electron/services/ipc/sender-policy
 import type { SenderInfo } from '../../../electron/services/ipc/router';
 import { silentLogger } from '../../../electron/services/log/logger';
 import { MemoryKeychain } from '../../../electron/services/keychain/keychain.memory';
+import { MemoryPolicySource } from '../../../electron/services/policy/policy.memory';
 import { createServices, type ServiceOptions } from '../../../electron/services/services';
 
 /** A sender the test policy trusts. */
@@ -12,7 +13,8 @@ export const testSender: SenderInfo = { transport: 'test', url: 'test://local', 
 
 /**
  * Services with a policy that trusts `testSender`, writing under `dataDir`. The in-memory keychain is
- * for router-level tests only; vault tests use the real Secret Service.
+ * for router-level tests only; vault tests use the real Secret Service. No managed policy unless
+ * `overrides.policy` gives a source.
  */
 export function createTestServices(dataDir: string, overrides: Partial<ServiceOptions> = {}) {
   return createServices({
@@ -21,6 +23,7 @@ export function createTestServices(dataDir: string, overrides: Partial<ServiceOp
     logger: silentLogger,
     isTrustedSender: createSenderPolicy({ allowTestSender: true }),
     keychain: new MemoryKeychain(),
+    policy: new MemoryPolicySource(),
     ...overrides,
   });
 }

@@ -7,6 +7,7 @@ import type { CallContext, SenderInfo } from '../../../../electron/services/ipc/
 import { createSenderPolicy } from '../../../../electron/services/ipc/sender-policy';
 import type { Keychain } from '../../../../electron/services/keychain/keychain';
 import { silentLogger } from '../../../../electron/services/log/logger';
+import { MemoryPolicySource } from '../../../../electron/services/policy/policy.memory';
 import { createServices, type Services } from '../../../../electron/services/services';
 import type { VaultService } from '../../../../electron/services/vault/vault.service';
 import { AppError } from '../../../../shared/errors';
@@ -51,6 +52,7 @@ export async function createClient(
     logger: silentLogger,
     isTrustedSender: createSenderPolicy({ allowTestSender: true }),
     keychain,
+    policy: new MemoryPolicySource(),
     ...(options.now ? { now: options.now } : {}),
     tuning: { autoSync: options.autoSync ?? false, recoveryKdf: TEST_KDF, maxDriftMs: options.maxDriftMs },
   });
