@@ -96,7 +96,10 @@ export function createServices(options: ServiceOptions): Services {
     crm.pipeline,
     { autoSync: options.tuning?.autoSync, maxDriftMs: options.tuning?.maxDriftMs },
   );
-  const policy = createPolicyModule({ ...ctx, logger: options.logger.child({ component: 'policy' }) }, options.policy);
+  const policy = createPolicyModule(
+    { ...ctx, logger: options.logger.child({ component: 'policy' }) },
+    options.policy,
+  );
   const settings = createSettingsModule(
     { ...ctx, logger: options.logger.child({ component: 'settings' }) },
     policy.service,

@@ -120,6 +120,9 @@ export const en = {
     aboutTitle: 'About',
     version: 'Version',
     platform: 'Platform',
+    managed: 'Managed by your organization',
+    policyInvalid:
+      "Your organization's policy on this computer could not be read, so the strictest settings apply. Tell your IT department.",
   },
   languages: {
     en: 'English',
@@ -154,6 +157,7 @@ export const en = {
     FORBIDDEN_SENDER: 'That action is not allowed from here.',
     SCHEMA_TOO_NEW: 'This vault was created by a newer FieldVault. Update the app.',
     INTERNAL: 'Something went wrong. Try again; if it keeps happening, restart the app.',
+    POLICY_INVALID: "Your organization's policy could not be read; the strictest settings apply.",
   },
   common: {
     close: 'Close',

@@ -120,6 +120,8 @@ export const zhCN: Catalogue = {
     aboutTitle: '关于',
     version: '版本',
     platform: '平台',
+    managed: '由您的组织管理',
+    policyInvalid: '无法读取您的组织在此电脑上设置的策略，因此采用最严格的设置。请告知您的 IT 部门。',
   },
   languages: {
     en: 'English',
@@ -151,6 +153,7 @@ export const zhCN: Catalogue = {
     FORBIDDEN_SENDER: '不允许从此处执行该操作。',
     SCHEMA_TOO_NEW: '此保险库由更新版本的 FieldVault 创建。请更新应用。',
     INTERNAL: '出了点问题。请重试；如果问题持续，请重启应用。',
+    POLICY_INVALID: '无法读取您组织的策略，已采用最严格的设置。',
   },
   common: {
     close: '关闭',

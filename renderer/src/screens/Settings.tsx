@@ -4,13 +4,45 @@ import type { ErrorInfo } from '../../../shared/errors';
 import type { AppInfo } from '../../../shared/ipc/channels/app.channels';
 import { languageSchema, themeSchema, type Theme } from '../../../shared/ipc/channels/settings.channels';
 import type { BackupInfo } from '../../../shared/ipc/channels/vault.channels';
-import { call, errorInfo } from '../api';
+import type { PolicyView } from '../../../shared/policy/policy.channels';
+import { managedSettings } from '../../../shared/policy/policy.settings';
+import { api, call, errorInfo } from '../api';
 import { ErrorMessage } from '../errors';
 import { formatBytes, formatDateTime } from '../format';
 import { useSettingsStore } from '../settings.store';
 import { useVaultStore } from '../vault.store';
 
-const LOCK_CHOICES = [1, 5, 15, 30, 60, 0] as const;
+const LOCK_CHOICES: readonly number[] = [1, 5, 15, 30, 60, 0];
+
+/** IT's policy as main reports it, following `policy.changed`; null until the first answer. */
+function usePolicy(): PolicyView | null {
+  const [policy, setPolicy] = useState<PolicyView | null>(null);
+  useEffect(() => {
+    let live = true;
+    const off = api.on('policy.changed', (next) => setPolicy(next));
+    call('policy.get').then(
+      (view) => {
+        if (live) setPolicy(view);
+      },
+      () => undefined,
+    );
+    return () => {
+      live = false;
+      off();
+    };
+  }, []);
+  return policy;
+}
+
+/** The label beside a field IT manages; the field itself is disabled and points here. */
+function ManagedNote({ id, field }: { id: string; field: string }) {
+  const { t } = useTranslation();
+  return (
+    <p id={id} className="muted" data-testid={`managed-${field}`}>
+      {t('settings.managed')}
+    </p>
+  );
+}
 
 function ThemeLabel({ theme }: { theme: Theme }) {
   const { t } = useTranslation();
@@ -161,10 +193,22 @@ export function SettingsScreen() {
   const { settings, update, error } = useSettingsStore();
   const languageId = useId();
   const timeoutId = useId();
+  const policy = usePolicy();
+  const locked = new Set(managedSettings(policy?.managed ?? []));
+  const timeoutLocked = locked.has('lockTimeoutMinutes');
+  // IT may set a timeout the menu does not offer; show it rather than an empty select.
+  const lockChoices = LOCK_CHOICES.includes(settings.lockTimeoutMinutes)
+    ? LOCK_CHOICES
+    : [settings.lockTimeoutMinutes, ...LOCK_CHOICES];
   return (
     <div className="screen" data-screen="settings">
       <h1>{t('settings.title')}</h1>
       <ErrorMessage error={error} onDismiss={() => useSettingsStore.setState({ error: null })} />
+      {policy?.restricted && (
+        <div role="alert" className="alert" data-testid="policy-invalid">
+          <span>{t('settings.policyInvalid')}</span>
+        </div>
+      )}
       <section className="panel" aria-label={t('settings.title')}>
         <div className="field">
           <label htmlFor={languageId}>{t('settings.language')}</label>
@@ -209,14 +253,17 @@ export function SettingsScreen() {
             id={timeoutId}
             value={settings.lockTimeoutMinutes}
             data-testid="lock-timeout"
+            disabled={timeoutLocked}
+            aria-describedby={timeoutLocked ? `${timeoutId}-managed` : undefined}
             onChange={(e) => void update({ lockTimeoutMinutes: Number(e.target.value) })}
           >
-            {LOCK_CHOICES.map((minutes) => (
+            {lockChoices.map((minutes) => (
               <option key={minutes} value={minutes}>
                 {minutes === 0 ? t('settings.lockNever') : t('settings.lockMinutes', { minutes })}
               </option>
             ))}
           </select>
+          {timeoutLocked && <ManagedNote id={`${timeoutId}-managed`} field="lockTimeoutMinutes" />}
         </div>
       </section>
       <Backups />
