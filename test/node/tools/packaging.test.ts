@@ -61,7 +61,7 @@ describe('packaging (electron-builder, Linux dir target, stand-in Electron)', ()
     if (rules.policySchema === null) {
       expect(existsSync(path.join(appOutDir, 'resources/policy/policy.schema.json'))).toBe(false);
     }
-  }, 60_000);
+  }, 90_000);
 
   it('reports a bundle that lets in the dev host and test code and lacks the fuses', async () => {
     const configFile = path.join(tmp, 'electron-builder.wrong.yml');
@@ -81,5 +81,5 @@ describe('packaging (electron-builder, Linux dir target, stand-in Electron)', ()
     expect(problems).toContain('test code in bundle: /test/node/tools/packaging.support.ts');
     expect(problems).toContain('fuse RunAsNode is not disabled');
     expect(problems).toContain('fuse OnlyLoadAppFromAsar is not enabled');
-  }, 60_000);
+  }, 90_000);
 });
