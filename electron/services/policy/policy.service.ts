@@ -105,7 +105,8 @@ export class PolicyService {
     this.stateKey = key;
     for (const problem of next.problems) {
       this.logger.log('error', 'policy.invalid', {
-        level: problem.level,
+        // `level` is the log record's own field.
+        scope: problem.level,
         reason: problem.reason,
         message: problem.message,
       });
