@@ -74,7 +74,10 @@ class ElectronUpdater implements Updater {
     auto.channel = options.policy.channel === 'stable' ? 'latest' : options.policy.channel;
     auto.allowPrerelease = options.policy.channel !== 'stable';
     auto.allowDowngrade = false;
-    auto.isUpdateSupported = (info) => this.found !== null && matchesSignedRelease(info, this.found.manifest);
+    // Keep electron-updater's own check (minimum OS version) and add ours in front of it.
+    const builtIn = auto.isUpdateSupported.bind(auto);
+    auto.isUpdateSupported = async (info) =>
+      this.found !== null && matchesSignedRelease(info, this.found.manifest) && (await builtIn(info));
     this.hub.on((status) =>
       options.logger.log(status.state === 'refused' ? 'warn' : 'info', 'update.status', {
         state: status.state,
@@ -131,9 +134,18 @@ class ElectronUpdater implements Updater {
     const version = found.manifest.version;
     this.hub.set({ state: 'downloading', version });
     try {
-      const files = await this.auto.downloadUpdate().catch((cause: unknown) => {
-        throw new AppError('UPDATE_OFFLINE', 'The update download failed.', { cause });
-      });
+      // electron-updater registers its quit-time installer only if the flag is on when a download
+      // completes, and reads the flag again at quit: on for the download, off until our own check passed.
+      // (On macOS Squirrel stages the update itself; there the pre-download gate is what holds.)
+      this.auto.autoInstallOnAppQuit = true;
+      const files = await this.auto
+        .downloadUpdate()
+        .catch((cause: unknown) => {
+          throw new AppError('UPDATE_OFFLINE', 'The update download failed.', { cause });
+        })
+        .finally(() => {
+          this.auto.autoInstallOnAppQuit = false;
+        });
       if (files.length === 0) throw new AppError('UPDATE_HASH_MISMATCH', 'Nothing was downloaded.');
       for (const file of files) {
         checkReleaseFile(await hashFile(file), manifestFile(found.manifest, path.basename(file)));

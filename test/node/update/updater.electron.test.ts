@@ -46,8 +46,11 @@ class FakeAutoUpdater implements AutoUpdaterLike {
     const supported = await this.isUpdateSupported(this.feed);
     return { isUpdateAvailable: supported, updateInfo: this.feed };
   }
+  /** Whether electron-updater would have registered its quit-time installer (it does so on completion). */
+  quitHandlerAdded = false;
   downloadUpdate(): Promise<string[]> {
     this.downloads++;
+    this.quitHandlerAdded ||= this.autoInstallOnAppQuit;
     mkdirSync(this.cacheDir, { recursive: true });
     const file = path.join(this.cacheDir, path.basename(this.feed.files[0]!.url));
     writeFileSync(file, this.bytes);
@@ -134,6 +137,8 @@ describe('the Electron updater', () => {
     expect(auto.autoInstallOnAppQuit).toBe(false);
     await updater.download();
     expect(updater.status()).toEqual({ state: 'ready', version: '1.3.0' });
+    expect(auto.quitHandlerAdded).toBe(true);
+    expect(auto.autoInstallOnAppQuit).toBe(false);
     updater.installOnQuit();
     expect(auto.autoInstallOnAppQuit).toBe(true);
     expect(statuses.map((s) => s.state)).toEqual(['checking', 'available', 'downloading', 'ready']);
