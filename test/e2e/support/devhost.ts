@@ -12,11 +12,18 @@ export interface RunningHost {
   readonly child: ChildProcess;
 }
 
-/** Starts `electron/devhost/host.main.ts` (the built renderer must exist) and waits for its ready line. */
-export async function startHost(dataDir: string, timeoutMs = 20_000): Promise<RunningHost> {
+/**
+ * Starts `electron/devhost/host.main.ts` (the built renderer must exist) and waits for its ready line.
+ * `extraArgs` go to the host after `--data` and `--port` (e.g. `['--policy', file]`).
+ */
+export async function startHost(
+  dataDir: string,
+  timeoutMs = 20_000,
+  extraArgs: readonly string[] = [],
+): Promise<RunningHost> {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', 'electron/devhost/host.main.ts', '--data', dataDir, '--port', '0'],
+    ['--import', 'tsx', 'electron/devhost/host.main.ts', '--data', dataDir, '--port', '0', ...extraArgs],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const stderr: string[] = [];
