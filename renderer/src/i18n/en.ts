@@ -158,6 +158,17 @@ export const en = {
     SCHEMA_TOO_NEW: 'This vault was created by a newer FieldVault. Update the app.',
     INTERNAL: 'Something went wrong. Try again; if it keeps happening, restart the app.',
     POLICY_INVALID: "Your organization's policy could not be read; the strictest settings apply.",
+    UPDATE_UNSIGNED: 'The update is not signed by FieldVault. It was not installed.',
+    UPDATE_SIGNATURE_INVALID: 'The update’s signature is not valid. It was not installed.',
+    UPDATE_MANIFEST_INVALID:
+      'The update server sent a release description this app cannot read. Nothing was installed.',
+    UPDATE_HASH_MISMATCH: 'The downloaded update does not match the signed release. It was not installed.',
+    UPDATE_DOWNGRADE: 'The update server offered an older version. It was not installed.',
+    UPDATE_CHANNEL_REFUSED: 'The update is from a release channel this computer does not use.',
+    UPDATE_PINNED: 'Your organization keeps this computer on an earlier version.',
+    UPDATE_TOO_OLD: 'This version is too old to update directly. Install the latest FieldVault.',
+    UPDATE_DISABLED: 'Updates are turned off by your organization.',
+    UPDATE_OFFLINE: 'The update server cannot be reached. FieldVault will try again later.',
   },
   common: {
     close: 'Close',
