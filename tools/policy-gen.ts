@@ -7,7 +7,7 @@ import { policyFieldMeta, policyKeys, policySchema, type PolicyKey } from '../sh
 
 /**
  * `npm run policy:gen`: writes the admin artefacts under build/policy/ from the one policy schema
- * (shared/policy/policy.schema.ts). The output is committed; test/node/policy/policy.artefacts.test.ts
+ * (shared/policy/policy.schema.ts). The output is committed; test/node/services/policy/policy.artefacts.test.ts
  * regenerates it in memory and fails when the committed copy is stale.
  */
 

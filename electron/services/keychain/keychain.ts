@@ -1,7 +1,7 @@
 /**
  * The OS keychain seam. One interface, per-platform implementations (`keychain.keytar.ts` for the
  * Secret Service, macOS Keychain and Windows Credential Manager), and a test implementation checked
- * against the same contract tests (`test/node/keychain.test.ts`).
+ * against the same contract tests (`test/node/services/keychain/keychain.test.ts`).
  *
  * Secrets are bytes. Implementations must throw `AppError` with `KEYCHAIN_UNAVAILABLE` (no keychain
  * service) or `KEYCHAIN_LOCKED` (service present, collection locked or missing), never fall back to

@@ -1,0 +1,66 @@
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { crmMigrations } from '../../../../electron/services/crm/crm.migrations';
+import { openEncryptedDatabase } from '../../../../electron/services/db/database';
+import { migrate, schemaVersions } from '../../../../electron/services/db/migrate';
+import { syncMigrations } from '../../../../electron/services/sync/sync.migrations';
+import { SyncRepository } from '../../../../electron/services/sync/sync.repository';
+import { tempDir } from '../../support/tmp';
+
+describe('sync migrations', () => {
+  it('v1 creates the workspace, keys, outbox, rejected, quarantine and conflict tables', () => {
+    const db = openEncryptedDatabase(path.join(tempDir(), 'v.db'), randomBytes(32));
+    try {
+      migrate(db, [crmMigrations, { domain: 'sync', migrations: syncMigrations.migrations.slice(0, 1) }]);
+      expect(schemaVersions(db).sync).toBe(1);
+      const tables = db
+        .prepare<[], { name: string }>(
+          "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'sync_%'",
+        )
+        .all()
+        .map((r) => r.name)
+        .sort();
+      expect(tables).toEqual([
+        'sync_conflicts',
+        'sync_keys',
+        'sync_outbox',
+        'sync_quarantine',
+        'sync_rejected',
+        'sync_workspace',
+      ]);
+      const repo = new SyncRepository(db);
+      expect(repo.workspace()).toBeNull();
+      repo.saveWorkspace(
+        { workspaceId: 'w'.repeat(22), deviceId: 'd'.repeat(22), serverUrl: 'http://127.0.0.1:1', name: 'T' },
+        [{ kind: 'sign', keyId: 0, secret: Buffer.alloc(32, 1), public: Buffer.alloc(32, 2) }],
+        5,
+      );
+      expect(repo.workspace()).toMatchObject({ cursor: 0, lastSyncAt: null, name: 'T' });
+      expect(repo.keys()[0]!.secret.equals(Buffer.alloc(32, 1))).toBe(true);
+      // Migrating again is a no-op.
+      migrate(db, [crmMigrations, syncMigrations]);
+      expect(repo.workspace()?.workspaceId).toBe('w'.repeat(22));
+    } finally {
+      db.close();
+    }
+  });
+
+  it('v2 records where pushed ops landed on the server', () => {
+    const db = openEncryptedDatabase(path.join(tempDir(), 'v.db'), randomBytes(32));
+    try {
+      migrate(db, [crmMigrations, { domain: 'sync', migrations: syncMigrations.migrations.slice(0, 2) }]);
+      expect(schemaVersions(db).sync).toBe(2);
+      const repo = new SyncRepository(db);
+      repo.addPushed(7, 10, 19);
+      repo.addPushed(9, 20, 25);
+      expect(repo.pushedAt(10)).toBe(7);
+      expect(repo.pushedAt(19)).toBe(7);
+      expect(repo.pushedAt(21)).toBe(9);
+      expect(repo.pushedAt(5)).toBeNull();
+      expect(repo.pushedAt(26)).toBeNull();
+    } finally {
+      db.close();
+    }
+  });
+});
