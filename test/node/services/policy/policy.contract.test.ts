@@ -8,7 +8,10 @@ import {
 } from '../../../../electron/services/policy/policy.mac';
 import { MemoryPolicySource } from '../../../../electron/services/policy/policy.memory';
 import type { PolicySource } from '../../../../electron/services/policy/policy.source';
-import { POLICY_REGISTRY_KEY, RegistryPolicySource } from '../../../../electron/services/policy/policy.windows';
+import {
+  POLICY_REGISTRY_KEY,
+  RegistryPolicySource,
+} from '../../../../electron/services/policy/policy.windows';
 import { PolicyError, type PolicyLayer } from '../../../../shared/policy/policy.resolve';
 import { policyFieldMeta, policyKeys } from '../../../../shared/policy/policy.schema';
 import { tempDir } from '../../support/tmp';

@@ -9,7 +9,10 @@ import {
 } from '../../../../electron/services/policy/policy.mac';
 import { MemoryPolicySource } from '../../../../electron/services/policy/policy.memory';
 import type { PolicySource } from '../../../../electron/services/policy/policy.source';
-import { POLICY_REGISTRY_KEY, RegistryPolicySource } from '../../../../electron/services/policy/policy.windows';
+import {
+  POLICY_REGISTRY_KEY,
+  RegistryPolicySource,
+} from '../../../../electron/services/policy/policy.windows';
 import type { Services } from '../../../../electron/services/services';
 import { SETTINGS_FILE } from '../../../../electron/services/settings/settings.module';
 import type { ChannelInput, ChannelName, EventName } from '../../../../shared/ipc/contract';
