@@ -259,7 +259,7 @@ describe('the update server', () => {
 describe('the shipped release key', () => {
   it('equals build/release-public-key.txt, line for line', () => {
     const text = readFileSync(
-      path.join(import.meta.dirname, '../../../build/release-public-key.txt'),
+      path.join(import.meta.dirname, '../../../../build/release-public-key.txt'),
       'utf8',
     );
     expect(text.split('\n').filter(Boolean)).toEqual([...SHIPPED_RELEASE_KEYS]);
