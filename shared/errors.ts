@@ -39,6 +39,7 @@ export const ERROR_CODES = [
   'UPDATE_DISABLED',
   'UPDATE_OFFLINE',
   'POLICY_INVALID',
+  'POLICY_FORBIDDEN',
 ] as const;
 
 /** One of the stable error codes every layer speaks. */

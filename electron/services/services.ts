@@ -89,16 +89,21 @@ export function createServices(options: ServiceOptions): Services {
       recoveryKdf: options.tuning?.recoveryKdf,
     },
   );
-  const crm = createCrmModule({ ...ctx, logger: options.logger.child({ component: 'crm' }) }, vault.access);
+  const policy = createPolicyModule(
+    { ...ctx, logger: options.logger.child({ component: 'policy' }) },
+    options.policy,
+  );
+  const crm = createCrmModule(
+    { ...ctx, logger: options.logger.child({ component: 'crm' }) },
+    vault.access,
+    policy.service,
+  );
   const sync = createSyncModule(
     { ...ctx, logger: options.logger.child({ component: 'sync' }) },
     vault.access,
     crm.pipeline,
+    policy.service,
     { autoSync: options.tuning?.autoSync, maxDriftMs: options.tuning?.maxDriftMs },
-  );
-  const policy = createPolicyModule(
-    { ...ctx, logger: options.logger.child({ component: 'policy' }) },
-    options.policy,
   );
   const settings = createSettingsModule(
     { ...ctx, logger: options.logger.child({ component: 'settings' }) },

@@ -1,5 +1,6 @@
 import type { crmChannels } from '../../../shared/ipc/channels/crm.channels';
 import type { ModuleContext, ServiceModule } from '../module';
+import { requireExportRight, type PolicyReader } from '../policy/policy.guards';
 import type { VaultAccess } from '../vault/vault.access';
 import { changePipeline, type ChangePipeline } from './change.pipeline';
 import { createCrmHandlers } from './crm.handlers';
@@ -11,6 +12,7 @@ export type CrmChannelName = keyof typeof crmChannels;
 export function createCrmModule(
   ctx: ModuleContext,
   vault: VaultAccess,
+  policy: PolicyReader,
 ): ServiceModule<CrmChannelName> & {
   readonly service: () => CrmService;
   readonly pipeline: () => ChangePipeline;
@@ -30,8 +32,24 @@ export function createCrmModule(
     }
     return service;
   };
+  const handlers = createCrmHandlers(ctx, current);
   return {
-    handlers: createCrmHandlers(ctx, current),
+    handlers: {
+      ...handlers,
+      // Export rights are IT's (managed policy): checked in main before anything is read.
+      'export.csv': async (input, call) => {
+        await requireExportRight(policy, 'records');
+        return handlers['export.csv'](input, call);
+      },
+      'export.vcard': async (input, call) => {
+        await requireExportRight(policy, 'records');
+        return handlers['export.vcard'](input, call);
+      },
+      'privacy.exportPerson': async (input, call) => {
+        await requireExportRight(policy, 'person');
+        return handlers['privacy.exportPerson'](input, call);
+      },
+    },
     service: current,
     pipeline: () => {
       current();

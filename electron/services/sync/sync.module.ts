@@ -1,7 +1,9 @@
 import { AppError } from '../../../shared/errors';
 import type { syncChannels } from '../../../shared/ipc/channels/sync.channels';
 import type { SyncStatus } from '../../../shared/sync/sync.contract';
+import { parseInviteCode } from '../../../shared/sync/invite';
 import type { ChangePipeline } from '../crm/change.pipeline';
+import { requireAllowedServer, type PolicyReader } from '../policy/policy.guards';
 import type { Db } from '../db/database';
 import type { ModuleContext, ServiceModule } from '../module';
 import type { VaultAccess } from '../vault/vault.access';
@@ -22,6 +24,7 @@ export function createSyncModule(
   ctx: ModuleContext,
   vault: VaultAccess,
   pipeline: () => ChangePipeline,
+  policy: PolicyReader,
   options: SyncModuleOptions = {},
 ): ServiceModule<SyncChannelName> & { readonly engine: () => SyncEngine } {
   let engine: SyncEngine | null = null;
@@ -82,10 +85,17 @@ export function createSyncModule(
   return {
     engine: current,
     handlers: {
-      'workspace.create': ({ serverUrl, name, enrolmentCode }) =>
-        current().createWorkspace(serverUrl, name, enrolmentCode),
+      'workspace.create': async ({ serverUrl, name, enrolmentCode }) => {
+        const code = await requireAllowedServer(policy, serverUrl, enrolmentCode);
+        return current().createWorkspace(serverUrl, name, code);
+      },
       'invites.create': (input) => current().createInvite(input.ttlHours),
-      'invites.accept': ({ code }) => current().acceptInvite(code),
+      'invites.accept': async ({ code }) => {
+        const invite = parseInviteCode(code);
+        invite.secret.fill(0);
+        await requireAllowedServer(policy, invite.serverUrl, undefined);
+        return current().acceptInvite(code);
+      },
       'sync.now': () => syncNow(),
       'sync.status': () => current().status(),
       'devices.list': () => current().devices(),

@@ -158,6 +158,7 @@ export const en = {
     SCHEMA_TOO_NEW: 'This vault was created by a newer FieldVault. Update the app.',
     INTERNAL: 'Something went wrong. Try again; if it keeps happening, restart the app.',
     POLICY_INVALID: "Your organization's policy could not be read; the strictest settings apply.",
+    POLICY_FORBIDDEN: "Your organization's policy does not allow this.",
     UPDATE_UNSIGNED: 'The update is not signed by FieldVault. It was not installed.',
     UPDATE_SIGNATURE_INVALID: 'The update’s signature is not valid. It was not installed.',
     UPDATE_MANIFEST_INVALID:

@@ -154,6 +154,7 @@ export const zhCN: Catalogue = {
     SCHEMA_TOO_NEW: '此保险库由更新版本的 FieldVault 创建。请更新应用。',
     INTERNAL: '出了点问题。请重试；如果问题持续，请重启应用。',
     POLICY_INVALID: '无法读取您组织的策略，已采用最严格的设置。',
+    POLICY_FORBIDDEN: '您组织的策略不允许此操作。',
     UPDATE_UNSIGNED: '此更新未经 FieldVault 签名，未安装。',
     UPDATE_SIGNATURE_INVALID: '此更新的签名无效，未安装。',
     UPDATE_MANIFEST_INVALID: '更新服务器发送的版本说明无法读取，未安装任何内容。',
