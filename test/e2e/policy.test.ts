@@ -69,3 +69,45 @@ test('a policy file locks the settings it manages, in both languages, and follow
     rmSync(root, { recursive: true, force: true });
   }
 });
+
+test('a managed sync server and enrolment code: the set-up form shows them as managed, main refuses any other server', async ({
+  page,
+}) => {
+  test.setTimeout(90_000);
+  const root = mkdtempSync(path.join(tmpdir(), 'fv-e2e-policy-srv-'));
+  const policyFile = path.join(root, 'policy.json');
+  writePolicy(
+    policyFile,
+    JSON.stringify({
+      serverUrl: 'https://sync.example.com',
+      enrolmentCode: 'E2E-ENROL-SECRET',
+      exportRights: 'none',
+    }),
+  );
+  const host = await startHost(path.join(root, 'data'), 20_000, ['--policy', policyFile]);
+  try {
+    const errors = watchErrors(page);
+    await firstRun(page, host.pageUrl);
+    await go(page, 'sync');
+    const url = page.getByTestId('sync-server-url');
+    await expect(url).toBeDisabled();
+    await expect(url).toHaveValue('https://sync.example.com');
+    await expect(page.getByTestId('managed-serverUrl')).toHaveText('Managed by your organization');
+    await expect(page.getByTestId('managed-enrolmentCode')).toBeVisible();
+    await expect(page.getByTestId('sync-enrolment-code')).toHaveCount(0);
+    // A renderer that composes another server is refused by main before any request leaves.
+    const refused = await page.evaluate(() =>
+      window.crm.invoke('workspace.create', { serverUrl: 'http://127.0.0.1:9', name: 'T' }),
+    );
+    expect(refused).toMatchObject({ ok: false, error: { code: 'POLICY_FORBIDDEN' } });
+    const exported = await page.evaluate(() => window.crm.invoke('export.csv', { entity: 'contact' }));
+    expect(exported).toMatchObject({ ok: false, error: { code: 'POLICY_FORBIDDEN' } });
+    await setLanguage(page, 'zh-CN');
+    await go(page, 'sync');
+    await expect(page.getByTestId('managed-serverUrl')).toHaveText('由您的组织管理');
+    expect(errors).toEqual([]);
+  } finally {
+    await stopHost(host);
+    rmSync(root, { recursive: true, force: true });
+  }
+});

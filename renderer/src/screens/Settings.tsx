@@ -4,35 +4,15 @@ import type { ErrorInfo } from '../../../shared/errors';
 import type { AppInfo } from '../../../shared/ipc/channels/app.channels';
 import { languageSchema, themeSchema, type Theme } from '../../../shared/ipc/channels/settings.channels';
 import type { BackupInfo } from '../../../shared/ipc/channels/vault.channels';
-import type { PolicyView } from '../../../shared/policy/policy.channels';
 import { managedSettings } from '../../../shared/policy/policy.settings';
-import { api, call, errorInfo } from '../api';
+import { call, errorInfo } from '../api';
 import { ErrorMessage } from '../errors';
 import { formatBytes, formatDateTime } from '../format';
+import { usePolicy } from '../policy';
 import { useSettingsStore } from '../settings.store';
 import { useVaultStore } from '../vault.store';
 
 const LOCK_CHOICES: readonly number[] = [1, 5, 15, 30, 60, 0];
-
-/** IT's policy as main reports it, following `policy.changed`; null until the first answer. */
-function usePolicy(): PolicyView | null {
-  const [policy, setPolicy] = useState<PolicyView | null>(null);
-  useEffect(() => {
-    let live = true;
-    const off = api.on('policy.changed', (next) => setPolicy(next));
-    call('policy.get').then(
-      (view) => {
-        if (live) setPolicy(view);
-      },
-      () => undefined,
-    );
-    return () => {
-      live = false;
-      off();
-    };
-  }, []);
-  return policy;
-}
 
 /** The label beside a field IT manages; the field itself is disabled and points here. */
 function ManagedNote({ id, field }: { id: string; field: string }) {

@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import type { ErrorInfo } from '../../../shared/errors';
 import type { SyncDevice } from '../../../shared/sync/sync.contract';
 import { call, errorInfo } from '../api';
+import { usePolicy } from '../policy';
 import { ErrorMessage } from '../errors';
 import { formatDateTime, formatNumber } from '../format';
 import { useUiStore } from '../ui.store';
@@ -25,7 +26,12 @@ function useSetupMessage() {
 /** Not configured: create a team workspace on a server, or join one with an invite code. */
 function Setup() {
   const { t } = useTranslation();
-  const [serverUrl, setServerUrl] = useState('');
+  const policy = usePolicy();
+  const [typedServerUrl, setServerUrl] = useState('');
+  // IT's server (managed policy) replaces whatever was typed; main refuses any other server anyway.
+  const managedServer = policy?.values.serverUrl;
+  const serverUrl = managedServer ?? typedServerUrl;
+  const managedEnrolment = policy?.values.enrolmentCode === 'set';
   const [name, setName] = useState('');
   const [code, setCode] = useState('');
   const [enrolment, setEnrolment] = useState('');
@@ -88,11 +94,16 @@ function Setup() {
               placeholder="https://sync.example.com"
               aria-describedby={`${urlId}-help`}
               value={serverUrl}
+              disabled={managedServer !== undefined}
               onChange={(e) => setServerUrl(e.target.value)}
               data-testid="sync-server-url"
             />
-            <p id={`${urlId}-help`} className="muted small">
-              {t('sync.serverUrlHelp')}
+            <p
+              id={`${urlId}-help`}
+              className="muted small"
+              data-testid={managedServer ? 'managed-serverUrl' : undefined}
+            >
+              {managedServer ? t('settings.managed') : t('sync.serverUrlHelp')}
             </p>
           </div>
           <div className="field">
@@ -106,19 +117,25 @@ function Setup() {
               data-testid="sync-workspace-name"
             />
           </div>
-          <div className="field">
-            <label htmlFor={enrolmentId}>{t('sync.enrolmentCode')}</label>
-            <input
-              id={enrolmentId}
-              type="password"
-              maxLength={200}
-              autoComplete="off"
-              spellCheck={false}
-              value={enrolment}
-              onChange={(e) => setEnrolment(e.target.value)}
-              data-testid="sync-enrolment-code"
-            />
-          </div>
+          {managedEnrolment ? (
+            <p className="muted small" data-testid="managed-enrolmentCode">
+              {t('sync.enrolmentCode')}: {t('settings.managed')}
+            </p>
+          ) : (
+            <div className="field">
+              <label htmlFor={enrolmentId}>{t('sync.enrolmentCode')}</label>
+              <input
+                id={enrolmentId}
+                type="password"
+                maxLength={200}
+                autoComplete="off"
+                spellCheck={false}
+                value={enrolment}
+                onChange={(e) => setEnrolment(e.target.value)}
+                data-testid="sync-enrolment-code"
+              />
+            </div>
+          )}
           <button type="submit" className="primary" disabled={busy !== null} data-testid="sync-create">
             {busy === 'create' ? t('sync.creating') : t('sync.create')}
           </button>
