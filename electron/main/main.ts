@@ -12,6 +12,7 @@ import { registerElectronTransport } from './ipc.electron';
 import { APP_SCHEME_PRIVILEGES, registerAppProtocol } from './protocol';
 import { denyAllPermissions, hardenWebContents } from './security';
 import { buildMenuTemplate } from './menu';
+import { startUpdates } from './update.start';
 import { APP_PARTITION, createMainWindow } from './window';
 
 /**
@@ -68,6 +69,8 @@ if (!app.requestSingleInstanceLock()) {
       powerMonitor.on('suspend', lock);
       mainWindow = createMainWindow(path.join(__dirname, '../preload/preload.cjs'));
       mainWindow.on('closed', () => (mainWindow = null));
+      // Verified updates only, as IT's policy allows (feed, channel, pin, "no updates").
+      startUpdates(services.parts.policy, logger.child({ component: 'update' }));
     })
     .catch(() => {
       logger.log('error', 'app.startFailed', {});

@@ -44,6 +44,10 @@ export const policySchema = z
       .max(32)
       .regex(/^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$/, 'a version such as 1.4.2')
       .optional(),
+    updateFeedUrl: z
+      .url({ protocol: /^https$/ })
+      .max(2048)
+      .optional(),
     escrowKey: z
       .string()
       .regex(/^[A-Za-z0-9_-]{43}$/, 'a 32-byte X25519 public key, unpadded base64url')
@@ -147,6 +151,13 @@ export const policyFieldMeta: { readonly [K in PolicyKey]-?: PolicyFieldMeta } =
     description: 'Updates never go past this version (major.minor.patch).',
     registryType: 'REG_SZ',
     example: '1.0.0',
+  },
+  updateFeedUrl: {
+    title: 'Update server',
+    description:
+      'The https folder that holds the signed release manifests and installers. Without it the app does not look for updates.',
+    registryType: 'REG_SZ',
+    example: 'https://updates.example.com/fieldvault',
   },
   escrowKey: {
     title: 'Recovery escrow key',
