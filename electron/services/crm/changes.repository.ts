@@ -85,11 +85,6 @@ export class ChangesRepository {
     this.scrubBefore.run(recordId, hlc);
   }
 
-  /** The stored columns of a record (null when there is no row), keyed by column name. */
-  columns<T>(def: EntityDef<T>, id: string): Record<string, unknown> | null {
-    return this.stmt(`SELECT * FROM ${def.table} WHERE id = ?`).get(id) ?? null;
-  }
-
   /** Inserts or replaces every column of a record row (values in `def.fields` order, as stored). */
   upsert<T>(def: EntityDef<T>, id: string, values: readonly unknown[], meta: RowMeta): void {
     const columns = Object.values(def.fields).map((f) => f.column);
