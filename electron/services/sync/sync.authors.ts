@@ -1,0 +1,25 @@
+/**
+ * Who may have written a delta: what the verified membership log says about a pushing device.
+ * The inbox checks every delta's signature and every op's clock id against this, never against
+ * the server's device list (the server could lie about keys).
+ */
+export interface DeltaAuthor {
+  /** The device's Ed25519 public key as its signed join (or genesis) entry recorded it. */
+  readonly signPublicKey: Uint8Array;
+  /** The HLC device id every op of this device carries, compared exactly. */
+  readonly clockId: string;
+  /** False for viewers: their deltas are refused whatever they hold. */
+  readonly canWrite: boolean;
+}
+
+/** The inbox's view of the membership log. */
+export interface DeltaAuthors {
+  /** The author by server device id, or null when the verified log does not know it. */
+  author(deviceId: string): DeltaAuthor | null;
+  /**
+   * Makes sure the log is fresh enough to know these devices: fetches and verifies newer entries
+   * when any is unknown (a device may have joined after the last fetch). Never throws for devices
+   * that stay unknown; `author` then returns null for them.
+   */
+  ensure(deviceIds: readonly string[]): Promise<void>;
+}
