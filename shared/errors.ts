@@ -40,6 +40,10 @@ export const ERROR_CODES = [
   'UPDATE_OFFLINE',
   'POLICY_INVALID',
   'POLICY_FORBIDDEN',
+  'AUTH_DENIED',
+  'AUTH_CANCELLED',
+  'AUTH_UNAVAILABLE',
+  'VAULT_ROLLED_BACK',
 ] as const;
 
 /** One of the stable error codes every layer speaks. */

@@ -170,6 +170,12 @@ export const en = {
     UPDATE_TOO_OLD: 'This version is too old to update directly. Install the latest FieldVault.',
     UPDATE_DISABLED: 'Updates are turned off by your organization.',
     UPDATE_OFFLINE: 'The update server cannot be reached. FieldVault will try again later.',
+    AUTH_DENIED: 'Your computer did not confirm it is you. The vault stays locked.',
+    AUTH_CANCELLED: 'The confirmation was cancelled. Nothing was opened or changed.',
+    AUTH_UNAVAILABLE:
+      'Your computer cannot confirm who you are right now (no fingerprint, Windows Hello or password prompt).',
+    VAULT_ROLLED_BACK:
+      'This vault file is older than the last one this computer opened: it may have been copied back. Restore a backup or use your recovery code.',
   },
   common: {
     close: 'Close',

@@ -165,6 +165,10 @@ export const zhCN: Catalogue = {
     UPDATE_TOO_OLD: '此版本过旧，无法直接更新。请安装最新版 FieldVault。',
     UPDATE_DISABLED: '您的组织已关闭更新。',
     UPDATE_OFFLINE: '无法连接更新服务器。FieldVault 稍后会重试。',
+    AUTH_DENIED: '您的电脑未能确认是您本人。保管库仍处于锁定状态。',
+    AUTH_CANCELLED: '确认已取消。没有打开或更改任何内容。',
+    AUTH_UNAVAILABLE: '您的电脑目前无法确认您的身份（没有指纹、Windows Hello 或密码提示）。',
+    VAULT_ROLLED_BACK: '此保管库文件比这台电脑上次打开的版本更旧，可能被复制回来过。请恢复备份或使用恢复码。',
   },
   common: {
     close: '关闭',
