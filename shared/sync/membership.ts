@@ -1,88 +1,37 @@
-import { ed25519 } from '@noble/curves/ed25519.js';
-import { sha256 } from '@noble/hashes/sha2.js';
-import { z } from 'zod';
-import { framed, fromBase64Url, toBase64Url, utf8 } from './encoding';
+import { fromBase64Url } from './encoding';
+import { verifyInviteAcceptance } from './invite';
+import {
+  entryHash,
+  MembershipError,
+  membershipEntrySchema,
+  signEntry,
+  verifySignature,
+  type MemberDevice,
+  type MembershipBody,
+  type MembershipEntry,
+  type MembershipFault,
+  type Role,
+} from './membership.entry';
+
+export * from './membership.entry';
 
 /**
- * The signed membership log of a workspace (issue 11, first part): an append-only chain of
- * statements, each signed by the device that made it, starting from a genesis entry the owner's
- * device signs itself. Every client verifies the whole chain against the genesis hash it pinned
- * when it created or joined the workspace, so neither the server nor a member can invent, drop,
- * reorder or alter a join, a role change or a revocation. Pure functions: no I/O, no clock.
+ * The rules of the signed membership log (issue 11): an append-only chain of statements, each signed
+ * by the device that made it, starting from a genesis entry the owner's device signs itself. Every
+ * client (and the server) verifies each entry against the chain, and the whole chain against the
+ * genesis hash it pinned, so neither the server nor a member can invent, drop, reorder or alter an
+ * invite, a join, a role change or a revocation. Pure functions: no I/O, no clock.
  */
-
-/** Roles, strongest first. Owners and admins manage members; viewers only read. */
-export const roleSchema = z.enum(['owner', 'admin', 'member', 'viewer']);
-export type Role = z.infer<typeof roleSchema>;
 
 const RANK: Record<Role, number> = { owner: 3, admin: 2, member: 1, viewer: 0 };
 
-const idSchema = z.string().regex(/^[A-Za-z0-9_-]{16,64}$/);
-const keySchema = z.string().regex(/^[A-Za-z0-9_-]{43}$/);
-const nameSchema = z.string().trim().min(1).max(100);
-
-/** A device's public identity as the log records it. */
-export const memberDeviceSchema = z.strictObject({
-  deviceId: idSchema,
-  signPublicKey: keySchema,
-  boxPublicKey: keySchema,
-  /** Who the device belongs to, as people read it ("Li Wei's laptop"). */
-  name: nameSchema,
-});
-export type MemberDevice = z.infer<typeof memberDeviceSchema>;
-
-export const membershipBodySchema = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('genesis'), device: memberDeviceSchema }),
-  z.strictObject({ kind: z.literal('join'), device: memberDeviceSchema, role: roleSchema }),
-  z.strictObject({ kind: z.literal('role'), deviceId: idSchema, role: roleSchema }),
-  z.strictObject({ kind: z.literal('revoke'), deviceId: idSchema }),
-]);
-export type MembershipBody = z.infer<typeof membershipBodySchema>;
-
-/** One statement of the log, as stored and shipped (the signature covers everything else). */
-export const membershipEntrySchema = z.strictObject({
-  v: z.literal(1),
-  workspaceId: idSchema,
-  seq: z.number().int().min(0),
-  /** base64url SHA-256 of the previous entry's signed bytes; null for the genesis entry. */
-  prev: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]{43}$/)
-    .nullable(),
-  /** The signing device. */
-  author: idSchema,
-  /** The author's clock (ms): shown to people, never trusted for ordering. */
-  at: z.number().int().min(0),
-  body: membershipBodySchema,
-  signature: z.string().regex(/^[A-Za-z0-9_-]{86}$/),
-});
-export type MembershipEntry = z.infer<typeof membershipEntrySchema>;
-
-/** Why a log was refused (stable words: shown as counts and codes, never with keys). */
-export type MembershipFault =
-  | 'malformed'
-  | 'bad_genesis'
-  | 'genesis_mismatch'
-  | 'wrong_workspace'
-  | 'bad_sequence'
-  | 'broken_chain'
-  | 'unknown_author'
-  | 'revoked_author'
-  | 'bad_signature'
-  | 'not_authorised'
-  | 'duplicate_device'
-  | 'unknown_device'
-  | 'last_owner';
-
-export class MembershipError extends Error {
-  override readonly name = 'MembershipError';
-  constructor(
-    readonly fault: MembershipFault,
-    /** The entry the fault is in. */
-    readonly seq: number,
-  ) {
-    super(`The membership log is not valid at entry ${seq}: ${fault}`);
-  }
+/** An invite as the verified log leaves it: open until one device joins with it or its author is revoked. */
+export interface LoggedInvite {
+  readonly inviteId: string;
+  readonly role: Role;
+  readonly authPublicKey: string;
+  readonly author: string;
+  readonly status: 'open' | 'used' | 'void';
 }
 
 /** A member device as the verified log leaves it. */
@@ -99,50 +48,11 @@ export interface Member {
 export interface MembershipState {
   readonly workspaceId: string;
   readonly members: ReadonlyMap<string, Member>;
+  readonly invites: ReadonlyMap<string, LoggedInvite>;
   /** Hash of the newest entry: the next entry's `prev`. */
   readonly head: string;
   readonly seq: number;
   readonly genesisHash: string;
-}
-
-const DOMAIN = utf8('FV-MEMBERSHIP-1');
-
-/** Deterministic JSON: object keys sorted, no spaces (what is hashed and signed). */
-export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-}
-
-/** The bytes an entry's signature covers: a domain tag and the canonical entry without its signature. */
-export function signedBytes(entry: Omit<MembershipEntry, 'signature'>): Uint8Array {
-  const { v, workspaceId, seq, prev, author, at, body } = entry;
-  return framed(DOMAIN, utf8(canonicalJson({ v, workspaceId, seq, prev, author, at, body })));
-}
-
-/** The hash that links an entry into the chain (and pins the genesis). */
-export function entryHash(entry: MembershipEntry): string {
-  return toBase64Url(sha256(signedBytes(entry)));
-}
-
-/** Signs a new entry with the author's Ed25519 secret key (the caller zeroes it). */
-export function signEntry(
-  unsigned: Omit<MembershipEntry, 'signature'>,
-  signSecretKey: Uint8Array,
-): MembershipEntry {
-  const signature = toBase64Url(ed25519.sign(signedBytes(unsigned), signSecretKey));
-  return { ...unsigned, signature };
-}
-
-function verifySignature(entry: MembershipEntry, publicKey: string): boolean {
-  try {
-    return ed25519.verify(fromBase64Url(entry.signature), signedBytes(entry), fromBase64Url(publicKey));
-  } catch {
-    return false;
-  }
 }
 
 function activeOwners(members: ReadonlyMap<string, Member>): number {
@@ -152,21 +62,25 @@ function activeOwners(members: ReadonlyMap<string, Member>): number {
 }
 
 /**
- * Whether `author` may make `body` happen to the current members: owners and admins manage
- * members, nobody acts above their own rank (an admin cannot add, promote, demote or revoke an
- * owner), any device may revoke itself, and the last active owner can be neither demoted nor revoked.
+ * Whether `author` (an active member) may make `body` happen to the current members: owners and
+ * admins manage members, nobody acts above their own rank (an admin cannot invite, promote, demote or
+ * revoke an owner), any device may revoke itself, and the last active owner can be neither demoted
+ * nor revoked. Joins are not authored by members: `verifyJoin` checks them against their invite.
  */
 export function authorise(
-  members: ReadonlyMap<string, Member>,
+  state: Pick<MembershipState, 'members' | 'invites'>,
   author: Member,
   body: MembershipBody,
 ): MembershipFault | null {
+  const { members } = state;
   const manages = author.role === 'owner' || author.role === 'admin';
   switch (body.kind) {
     case 'genesis':
       return 'bad_genesis';
     case 'join':
-      if (members.has(body.device.deviceId)) return 'duplicate_device';
+      return 'not_authorised';
+    case 'invite':
+      if (state.invites.has(body.inviteId)) return 'duplicate_device';
       return manages && RANK[body.role] <= RANK[author.role] ? null : 'not_authorised';
     case 'role': {
       const target = members.get(body.deviceId);
@@ -188,107 +102,202 @@ export function authorise(
   }
 }
 
+type JoinBody = Extract<MembershipBody, { kind: 'join' }>;
+
+/** A join must use an open invite, prove the invite secret, and bring ids no member ever had. */
+function verifyJoin(state: MembershipState, entry: MembershipEntry, body: JoinBody): MembershipFault | null {
+  if (entry.author !== body.device.deviceId) return 'unknown_author';
+  for (const m of state.members.values())
+    if (m.device.deviceId === body.device.deviceId || m.device.clockId === body.device.clockId)
+      return 'duplicate_device';
+  const invite = state.invites.get(body.inviteId);
+  if (!invite || invite.status !== 'open') return 'unknown_invite';
+  const { deviceId, signPublicKey, boxPublicKey } = body.device;
+  const acceptance = { inviteId: body.inviteId, deviceId, signPublicKey, boxPublicKey };
+  if (!verifyInviteAcceptance(fromBase64Url(invite.authPublicKey), acceptance, body.proof))
+    return 'bad_proof';
+  if (!verifySignature(entry, signPublicKey)) return 'bad_signature';
+  return null;
+}
+
+/** Checks one parsed entry against `state`; null when it may follow. */
+function check(state: MembershipState, entry: MembershipEntry): MembershipFault | null {
+  if (entry.workspaceId !== state.workspaceId) return 'wrong_workspace';
+  if (entry.seq !== state.seq + 1) return 'bad_sequence';
+  if (entry.prev !== state.head) return 'broken_chain';
+  if (entry.body.kind === 'join') return verifyJoin(state, entry, entry.body);
+  const author = state.members.get(entry.author);
+  if (!author) return 'unknown_author';
+  if (author.status !== 'active') return 'revoked_author';
+  if (!verifySignature(entry, author.device.signPublicKey)) return 'bad_signature';
+  return authorise(state, author, entry.body);
+}
+
+/** The state after a checked entry (copies the maps: `state` is left as it was). */
+function applied(state: MembershipState, entry: MembershipEntry): MembershipState {
+  const members = new Map(state.members);
+  const invites = new Map(state.invites);
+  const body = entry.body;
+  switch (body.kind) {
+    case 'genesis':
+      break;
+    case 'invite':
+      invites.set(body.inviteId, {
+        inviteId: body.inviteId,
+        role: body.role,
+        authPublicKey: body.authPublicKey,
+        author: entry.author,
+        status: 'open',
+      });
+      break;
+    case 'join': {
+      const invite = invites.get(body.inviteId)!;
+      invites.set(body.inviteId, { ...invite, status: 'used' });
+      members.set(body.device.deviceId, {
+        device: body.device,
+        role: invite.role,
+        status: 'active',
+        invitedBy: invite.author,
+        revokedBy: null,
+        joinedSeq: entry.seq,
+      });
+      break;
+    }
+    case 'role': {
+      const target = members.get(body.deviceId)!;
+      members.set(body.deviceId, { ...target, role: body.role });
+      break;
+    }
+    case 'revoke': {
+      const target = members.get(body.deviceId)!;
+      members.set(body.deviceId, { ...target, status: 'revoked', revokedBy: entry.author });
+      // A departed device must not bring anyone in through invites it made earlier.
+      for (const [id, invite] of invites)
+        if (invite.author === body.deviceId && invite.status === 'open')
+          invites.set(id, { ...invite, status: 'void' });
+      break;
+    }
+  }
+  return { ...state, members, invites, head: entryHash(entry), seq: entry.seq };
+}
+
 /**
- * Verifies a whole log from its genesis and returns the state it describes. `pin` is what this
- * device trusts: the workspace id and the genesis hash it recorded at creation or join (an invite
- * code carries the hash). Throws `MembershipError` at the first entry that is malformed, out of
- * sequence, not linked to its predecessor, not signed by an active member's key, or not authorised.
+ * The state a lone genesis entry describes, checked against `pin` (the workspace id and the genesis
+ * hash this device trusts: recorded at creation, carried by the invite code it joined with).
+ */
+export function genesisState(
+  raw: unknown,
+  pin: { readonly workspaceId: string; readonly genesisHash: string | null },
+): MembershipState {
+  const parsed = membershipEntrySchema.safeParse(raw);
+  if (!parsed.success) throw new MembershipError('malformed', 0);
+  const entry = parsed.data;
+  if (entry.seq !== 0) throw new MembershipError('bad_sequence', 0);
+  if (entry.workspaceId !== pin.workspaceId) throw new MembershipError('wrong_workspace', 0);
+  const body = entry.body;
+  if (body.kind !== 'genesis' || entry.prev !== null || entry.author !== body.device.deviceId)
+    throw new MembershipError('bad_genesis', 0);
+  const hash = entryHash(entry);
+  if (pin.genesisHash !== null && hash !== pin.genesisHash) throw new MembershipError('genesis_mismatch', 0);
+  if (!verifySignature(entry, body.device.signPublicKey)) throw new MembershipError('bad_signature', 0);
+  const owner: Member = {
+    device: body.device,
+    role: 'owner',
+    status: 'active',
+    invitedBy: null,
+    revokedBy: null,
+    joinedSeq: 0,
+  };
+  return {
+    workspaceId: entry.workspaceId,
+    members: new Map([[body.device.deviceId, owner]]),
+    invites: new Map(),
+    head: hash,
+    seq: 0,
+    genesisHash: hash,
+  };
+}
+
+/**
+ * Verifies one more entry after a verified `state` and returns the new state (the old one is left
+ * untouched). Throws `MembershipError` when it is malformed, out of sequence, not linked to the head,
+ * not signed by an active member's key (or, for a join, by the joiner with a valid invite proof), or
+ * not authorised. What every client and the server run on every entry.
+ */
+export function appendEntry(state: MembershipState, raw: unknown): MembershipState {
+  const seq = state.seq + 1;
+  const parsed = membershipEntrySchema.safeParse(raw);
+  if (!parsed.success) throw new MembershipError('malformed', seq);
+  const fault = check(state, parsed.data);
+  if (fault) throw new MembershipError(fault, seq);
+  return applied(state, parsed.data);
+}
+
+/**
+ * Verifies a whole log from its genesis and returns the state it describes (see `genesisState` for
+ * `pin`). Throws `MembershipError` at the first entry that does not verify.
  */
 export function verifyMembershipLog(
   entries: readonly unknown[],
   pin: { readonly workspaceId: string; readonly genesisHash: string | null },
 ): MembershipState {
-  const members = new Map<string, Member>();
-  let head = '';
-  let genesisHash = '';
-  entries.forEach((raw, index) => {
-    const parsed = membershipEntrySchema.safeParse(raw);
-    if (!parsed.success) throw new MembershipError('malformed', index);
-    const entry = parsed.data;
-    if (entry.seq !== index) throw new MembershipError('bad_sequence', index);
-    if (entry.workspaceId !== pin.workspaceId) throw new MembershipError('wrong_workspace', index);
-    const hash = entryHash(entry);
-    if (index === 0) {
-      const body = entry.body;
-      if (body.kind !== 'genesis' || entry.prev !== null || entry.author !== body.device.deviceId)
-        throw new MembershipError('bad_genesis', 0);
-      if (pin.genesisHash !== null && hash !== pin.genesisHash)
-        throw new MembershipError('genesis_mismatch', 0);
-      if (!verifySignature(entry, body.device.signPublicKey)) throw new MembershipError('bad_signature', 0);
-      members.set(body.device.deviceId, {
-        device: body.device,
-        role: 'owner',
-        status: 'active',
-        invitedBy: null,
-        revokedBy: null,
-        joinedSeq: 0,
-      });
-      genesisHash = hash;
-    } else {
-      if (entry.prev !== head) throw new MembershipError('broken_chain', index);
-      const author = members.get(entry.author);
-      if (!author) throw new MembershipError('unknown_author', index);
-      if (author.status !== 'active') throw new MembershipError('revoked_author', index);
-      if (!verifySignature(entry, author.device.signPublicKey))
-        throw new MembershipError('bad_signature', index);
-      const fault = authorise(members, author, entry.body);
-      if (fault) throw new MembershipError(fault, index);
-      apply(members, entry);
-    }
-    head = hash;
-  });
   if (entries.length === 0) throw new MembershipError('bad_genesis', 0);
-  return { workspaceId: pin.workspaceId, members, head, seq: entries.length - 1, genesisHash };
-}
-
-function apply(members: Map<string, Member>, entry: MembershipEntry): void {
-  const body = entry.body;
-  switch (body.kind) {
-    case 'genesis':
-      return;
-    case 'join':
-      members.set(body.device.deviceId, {
-        device: body.device,
-        role: body.role,
-        status: 'active',
-        invitedBy: entry.author,
-        revokedBy: null,
-        joinedSeq: entry.seq,
-      });
-      return;
-    case 'role': {
-      const target = members.get(body.deviceId)!;
-      members.set(body.deviceId, { ...target, role: body.role });
-      return;
-    }
-    case 'revoke': {
-      const target = members.get(body.deviceId)!;
-      members.set(body.deviceId, { ...target, status: 'revoked', revokedBy: entry.author });
-      return;
-    }
-  }
+  let state = genesisState(entries[0], pin);
+  for (let i = 1; i < entries.length; i++) state = appendEntry(state, entries[i]);
+  return state;
 }
 
 /**
- * The next entry after `state`, signed by `author` (whose secret key the caller holds). Checks the
- * same rules a verifier applies, so a client never publishes an entry others would refuse.
+ * The next entry after `state`, signed by `author` (a member; the caller holds and zeroes its secret
+ * key). Checks the same rules a verifier applies, so a client never publishes an entry others refuse.
  */
 export function nextEntry(
   state: MembershipState,
   author: { readonly deviceId: string; readonly signSecretKey: Uint8Array },
-  body: Exclude<MembershipBody, { kind: 'genesis' }>,
+  body: Exclude<MembershipBody, { kind: 'genesis' } | { kind: 'join' }>,
   at: number,
 ): MembershipEntry {
-  const member = state.members.get(author.deviceId);
-  const seq = state.seq + 1;
-  if (!member) throw new MembershipError('unknown_author', seq);
-  if (member.status !== 'active') throw new MembershipError('revoked_author', seq);
-  const fault = authorise(state.members, member, body);
-  if (fault) throw new MembershipError(fault, seq);
-  return signEntry(
-    { v: 1, workspaceId: state.workspaceId, seq, prev: state.head, author: author.deviceId, at, body },
+  const entry = signEntry(
+    {
+      v: 1,
+      workspaceId: state.workspaceId,
+      seq: state.seq + 1,
+      prev: state.head,
+      author: author.deviceId,
+      at,
+      body,
+    },
     author.signSecretKey,
   );
+  appendEntry(state, entry);
+  return entry;
+}
+
+/**
+ * The join entry a device signs for itself with an invite (`proof` from `signInviteAcceptance`),
+ * checked against `state` (the log the joiner fetched and verified against its pin).
+ */
+export function joinEntry(
+  state: MembershipState,
+  joiner: { readonly device: MemberDevice; readonly signSecretKey: Uint8Array },
+  invite: { readonly inviteId: string; readonly proof: string },
+  at: number,
+): MembershipEntry {
+  const { device } = joiner;
+  const entry = signEntry(
+    {
+      v: 1,
+      workspaceId: state.workspaceId,
+      seq: state.seq + 1,
+      prev: state.head,
+      author: device.deviceId,
+      at,
+      body: { kind: 'join', inviteId: invite.inviteId, device, proof: invite.proof },
+    },
+    joiner.signSecretKey,
+  );
+  appendEntry(state, entry);
+  return entry;
 }
 
 /** The genesis entry of a new workspace, signed by its first (owner) device. */

@@ -2,9 +2,11 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { generateDeviceKeys, randomId } from '../../../shared/sync/device-keys';
 import { toBase64Url } from '../../../shared/sync/encoding';
+import { createInviteSecret, deriveInviteAuthKey, signInviteAcceptance } from '../../../shared/sync/invite';
 import {
   entryHash,
   genesisEntry,
+  joinEntry,
   MembershipError,
   nextEntry,
   verifyMembershipLog,
@@ -18,8 +20,16 @@ import {
 interface Device {
   readonly deviceId: string;
   readonly signSecretKey: Uint8Array;
-  readonly device: { deviceId: string; signPublicKey: string; boxPublicKey: string; name: string };
+  readonly device: {
+    deviceId: string;
+    clockId: string;
+    signPublicKey: string;
+    boxPublicKey: string;
+    name: string;
+  };
 }
+
+type MemberBody = Exclude<MembershipBody, { kind: 'genesis' } | { kind: 'join' }>;
 
 function device(name: string): Device {
   const keys = generateDeviceKeys();
@@ -29,6 +39,7 @@ function device(name: string): Device {
     signSecretKey: keys.signSecretKey,
     device: {
       deviceId,
+      clockId: deviceId.slice(0, 12),
       signPublicKey: toBase64Url(keys.signPublicKey),
       boxPublicKey: toBase64Url(keys.boxPublicKey),
       name,
@@ -51,14 +62,32 @@ class Log {
   verify(entries: readonly unknown[] = this.entries): MembershipState {
     return verifyMembershipLog(entries, this.pin);
   }
-  add(author: Device, body: Exclude<MembershipBody, { kind: 'genesis' }>): MembershipEntry {
+  add(author: Device, body: MemberBody): MembershipEntry {
     const entry = nextEntry(this.state, author, body, this.entries.length + 1);
+    return this.push(entry);
+  }
+  push(entry: MembershipEntry): MembershipEntry {
     this.entries.push(entry);
     this.state = this.verify();
     return entry;
   }
+  /** `author` invites with `role`; `d` joins with the invite's secret (two entries). */
   join(author: Device, d: Device, role: Role): void {
-    this.add(author, { kind: 'join', device: d.device, role });
+    const invite = this.invite(author, role);
+    this.push(joinEntry(this.state, d, { inviteId: invite.inviteId, proof: invite.proofFor(d) }, 1));
+  }
+  invite(author: Device, role: Role) {
+    const inviteId = randomId();
+    const auth = deriveInviteAuthKey(createInviteSecret(), inviteId);
+    this.add(author, { kind: 'invite', inviteId, authPublicKey: toBase64Url(auth.publicKey), role });
+    const proofFor = (d: Device) =>
+      signInviteAcceptance(auth.secretKey, {
+        inviteId,
+        deviceId: d.deviceId,
+        signPublicKey: d.device.signPublicKey,
+        boxPublicKey: d.device.boxPublicKey,
+      });
+    return { inviteId, proofFor };
   }
 }
 
@@ -100,12 +129,16 @@ describe('membership log', () => {
     const log = new Log(owner);
     log.join(owner, admin, 'admin');
     log.join(owner, member, 'member');
-    const attempt = (author: Device, body: Exclude<MembershipBody, { kind: 'genesis' }>) =>
+    const attempt = (author: Device, body: MemberBody) =>
       faultOf(() => nextEntry(log.state, author, body, 9));
+    const invite = (role: Role): MemberBody => ({
+      kind: 'invite',
+      inviteId: randomId(),
+      authPublicKey: device('k').device.signPublicKey,
+      role,
+    });
     // A member cannot invite, revoke or promote anyone.
-    expect(attempt(member, { kind: 'join', device: device('x').device, role: 'member' })).toBe(
-      'not_authorised',
-    );
+    expect(attempt(member, invite('member'))).toBe('not_authorised');
     expect(attempt(member, { kind: 'revoke', deviceId: owner.deviceId })).toBe('not_authorised');
     expect(attempt(member, { kind: 'revoke', deviceId: admin.deviceId })).toBe('not_authorised');
     expect(attempt(member, { kind: 'role', deviceId: member.deviceId, role: 'admin' })).toBe(
@@ -114,9 +147,8 @@ describe('membership log', () => {
     // An admin acts only up to its own rank.
     expect(attempt(admin, { kind: 'revoke', deviceId: owner.deviceId })).toBe('not_authorised');
     expect(attempt(admin, { kind: 'role', deviceId: member.deviceId, role: 'owner' })).toBe('not_authorised');
-    expect(attempt(admin, { kind: 'join', device: device('y').device, role: 'owner' })).toBe(
-      'not_authorised',
-    );
+    expect(attempt(admin, invite('owner'))).toBe('not_authorised');
+    expect(attempt(admin, invite('admin'))).toBeNull();
     // The only owner can neither leave nor step down.
     expect(attempt(owner, { kind: 'revoke', deviceId: owner.deviceId })).toBe('last_owner');
     expect(attempt(owner, { kind: 'role', deviceId: owner.deviceId, role: 'admin' })).toBe('last_owner');
@@ -124,7 +156,40 @@ describe('membership log', () => {
     expect(attempt(member, { kind: 'revoke', deviceId: member.deviceId })).toBeNull();
     log.add(owner, { kind: 'role', deviceId: admin.deviceId, role: 'owner' });
     expect(attempt(owner, { kind: 'revoke', deviceId: owner.deviceId })).toBeNull();
-    expect(attempt(owner, { kind: 'join', device: owner.device, role: 'member' })).toBe('duplicate_device');
+  });
+
+  it('a join needs an open invite, its secret, and ids no member ever had', () => {
+    const owner = device('o');
+    const admin = device('a');
+    const log = new Log(owner);
+    log.join(owner, admin, 'admin');
+    const stranger = device('s');
+    const inv = log.invite(admin, 'member');
+    const join = (d: Device, proof: string, inviteId = inv.inviteId) =>
+      faultOf(() => joinEntry(log.state, d, { inviteId, proof }, 3));
+    // Without the invite secret (a proof made for another device, or for another invite).
+    expect(join(stranger, inv.proofFor(device('other')))).toBe('bad_proof');
+    expect(join(stranger, inv.proofFor(stranger), randomId())).toBe('unknown_invite');
+    // Reusing a member's clock id (the prefix impersonation of issue 11) or device id.
+    const twin = device('twin');
+    const clash = { ...twin, device: { ...twin.device, clockId: admin.device.clockId } };
+    expect(join(clash, inv.proofFor(clash))).toBe('duplicate_device');
+    // A valid join uses the invite up; the role is the invite's.
+    log.push(joinEntry(log.state, stranger, { inviteId: inv.inviteId, proof: inv.proofFor(stranger) }, 3));
+    expect(log.state.members.get(stranger.deviceId)).toMatchObject({
+      role: 'member',
+      invitedBy: admin.deviceId,
+    });
+    const late = device('late');
+    expect(join(late, inv.proofFor(late))).toBe('unknown_invite');
+    // Invites of a revoked device are void.
+    const pending = log.invite(admin, 'member');
+    log.add(owner, { kind: 'revoke', deviceId: admin.deviceId });
+    expect(
+      faultOf(() =>
+        joinEntry(log.state, late, { inviteId: pending.inviteId, proof: pending.proofFor(late) }, 4),
+      ),
+    ).toBe('unknown_invite');
   });
 
   it('a revoked device can no longer sign entries', () => {
@@ -135,7 +200,17 @@ describe('membership log', () => {
     log.add(owner, { kind: 'revoke', deviceId: admin.deviceId });
     expect(
       faultOf(() =>
-        nextEntry(log.state, admin, { kind: 'join', device: device('z').device, role: 'member' }, 5),
+        nextEntry(
+          log.state,
+          admin,
+          {
+            kind: 'invite',
+            inviteId: randomId(),
+            authPublicKey: device('z').device.signPublicKey,
+            role: 'member',
+          },
+          5,
+        ),
       ),
     ).toBe('revoked_author');
   });
@@ -153,20 +228,22 @@ describe('membership log', () => {
 
     // Dropping or reordering entries.
     expect(faultOf(() => log.verify(entries.filter((_, i) => i !== 2)))).toBe('bad_sequence');
-    expect(faultOf(() => log.verify([entries[0], entries[2], entries[1], entries[3]]))).toBe('bad_sequence');
+    expect(faultOf(() => log.verify([entries[0], entries[2], entries[1], ...entries.slice(3)]))).toBe(
+      'bad_sequence',
+    );
     // Renumbering after a drop still breaks the chain (each entry names its predecessor's hash).
     const renumbered = clone().filter((_, i) => i !== 1);
     renumbered.forEach((e, i) => (e.seq = i));
     expect(faultOf(() => log.verify(renumbered))).toBe('broken_chain');
     // Changing what an entry says (a revocation aimed at someone else).
     const retargeted = clone();
-    const revoke = retargeted[3]!;
+    const revoke = retargeted[5]!;
     if (revoke.body.kind !== 'revoke') throw new Error('fixture');
     revoke.body.deviceId = owner.deviceId;
     expect(faultOf(() => log.verify(retargeted))).toBe('bad_signature');
     // An entry signed by a key that is not a member's (the server forging a revocation).
     const forger = device('forger');
-    const forged = clone().slice(0, 3);
+    const forged = clone().slice(0, 5);
     const state = log.verify(forged);
     const fake = nextEntry(
       {
