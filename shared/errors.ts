@@ -44,6 +44,7 @@ export const ERROR_CODES = [
   'AUTH_CANCELLED',
   'AUTH_UNAVAILABLE',
   'VAULT_ROLLED_BACK',
+  'SYNC_REDIRECTED',
 ] as const;
 
 /** One of the stable error codes every layer speaks. */

@@ -176,6 +176,13 @@ export const en = {
       'Your computer cannot confirm who you are right now (no fingerprint, Windows Hello or password prompt).',
     VAULT_ROLLED_BACK:
       'This vault file is older than the last one this computer opened: it may have been copied back. Restore a backup or use your recovery code.',
+    SYNC_REDIRECTED:
+      'The sync server address answered with a redirect to somewhere else. Nothing was sent there: check the address with your IT department.',
+    FORBIDDEN: 'Your role in this workspace does not allow that. Ask an owner or an admin.',
+    MEMBERSHIP_INVALID:
+      'The member list the sync server sent does not verify. Nothing was changed; sync is paused until it does.',
+    SYNC_LOCKED_OUT:
+      'The sync server refuses this device, but no signed revocation exists. Your data and unsynced edits are kept: export them or try again.',
   },
   common: {
     close: 'Close',

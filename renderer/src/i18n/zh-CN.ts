@@ -169,6 +169,10 @@ export const zhCN: Catalogue = {
     AUTH_CANCELLED: '确认已取消。没有打开或更改任何内容。',
     AUTH_UNAVAILABLE: '您的电脑目前无法确认您的身份（没有指纹、Windows Hello 或密码提示）。',
     VAULT_ROLLED_BACK: '此保管库文件比这台电脑上次打开的版本更旧，可能被复制回来过。请恢复备份或使用恢复码。',
+    SYNC_REDIRECTED: '同步服务器地址返回了指向其他地方的重定向。没有向那里发送任何内容：请与 IT 部门核对地址。',
+    FORBIDDEN: '您在此工作区的角色不允许此操作。请联系所有者或管理员。',
+    MEMBERSHIP_INVALID: '同步服务器发送的成员列表无法验证。没有做任何更改；在其通过验证之前同步已暂停。',
+    SYNC_LOCKED_OUT: '同步服务器拒绝了此设备，但不存在已签名的撤销记录。您的数据和未同步的修改均已保留：可以导出或重试。',
   },
   common: {
     close: '关闭',
