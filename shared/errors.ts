@@ -45,6 +45,9 @@ export const ERROR_CODES = [
   'AUTH_UNAVAILABLE',
   'VAULT_ROLLED_BACK',
   'SYNC_REDIRECTED',
+  'FORBIDDEN',
+  'MEMBERSHIP_INVALID',
+  'SYNC_LOCKED_OUT',
 ] as const;
 
 /** One of the stable error codes every layer speaks. */
