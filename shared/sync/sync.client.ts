@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { AppError, isErrorCode } from '../errors';
 import { utf8 } from './encoding';
+import type { MembershipEntry } from './membership';
 import {
   ENROLMENT_HEADER,
   errorResponseSchema,
@@ -8,12 +9,16 @@ import {
   type createInviteRequestSchema,
   type DeviceRegistration,
   type healthResponseSchema,
+  type previewInviteRequestSchema,
   type pushRequestSchema,
 } from './protocol';
 import { syncPath, syncRoutes, type SyncRoute, type SyncRouteParams, type SyncRouteQuery } from './routes';
 import { SERVER_TIME_HEADER, signRequest } from './signing';
 
-/** One HTTP exchange, implemented by the host (Node's fetch in Electron main, a stub in tests). */
+/**
+ * One HTTP exchange, implemented by the host (Node's fetch in Electron main, a stub in tests). It must
+ * not follow redirects: a 3xx comes back as the response (its target would receive the signed headers).
+ */
 export type HttpTransport = (request: {
   readonly method: 'GET' | 'POST';
   readonly url: string;
@@ -43,8 +48,9 @@ export interface SigningDevice {
  * A typed client of the sync server's HTTP API, one method per route of `syncRoutes` (same names):
  * builds each request from its route (method, path, signing), parses every response with the
  * route's schema, and maps failures to `AppError` codes: the server's code for an error response
- * (`DEVICE_REVOKED`, `RATE_LIMITED`, ...), `SYNC_OFFLINE` when the server cannot be reached, and
- * `INTERNAL` for a response that does not match the protocol. On `CLOCK_SKEW` it adopts the
+ * (`DEVICE_REVOKED`, `RATE_LIMITED`, ...), `SYNC_OFFLINE` when the server cannot be reached,
+ * `SYNC_REDIRECTED` for any 3xx answer (transports must not follow redirects), and `INTERNAL` for
+ * a response that does not match the protocol. On `CLOCK_SKEW` it adopts the
  * server's clock offset and retries once.
  */
 export class SyncApiClient {
@@ -66,10 +72,15 @@ export class SyncApiClient {
   }
 
   /** `enrolmentCode`: the code IT gave out, for a server that only accepts approved workspaces. */
-  createWorkspace(workspaceId: string, device: DeviceRegistration, enrolmentCode?: string) {
+  createWorkspace(
+    workspaceId: string,
+    device: DeviceRegistration,
+    genesis: MembershipEntry,
+    enrolmentCode?: string,
+  ) {
     return this.#send(syncRoutes.createWorkspace, {
       params: {},
-      body: { workspaceId, device },
+      body: { workspaceId, device, genesis },
       headers: enrolmentCode ? { [ENROLMENT_HEADER]: enrolmentCode } : {},
     });
   }
@@ -90,8 +101,16 @@ export class SyncApiClient {
     return this.#send(syncRoutes.listDevices, { params: { workspaceId } });
   }
 
-  revokeDevice(workspaceId: string, deviceId: string) {
-    return this.#send(syncRoutes.revokeDevice, { params: { workspaceId, deviceId }, body: {} });
+  previewInvite(inviteId: string, body: z.input<typeof previewInviteRequestSchema>) {
+    return this.#send(syncRoutes.previewInvite, { params: { inviteId }, body });
+  }
+
+  membership(workspaceId: string, from: number) {
+    return this.#send(syncRoutes.membership, { params: { workspaceId }, query: { from } });
+  }
+
+  appendMembership(workspaceId: string, entry: MembershipEntry) {
+    return this.#send(syncRoutes.appendMembership, { params: { workspaceId }, body: { entry } });
   }
 
   push(workspaceId: string, deltas: z.input<typeof pushRequestSchema>['deltas']) {
@@ -138,6 +157,14 @@ export class SyncApiClient {
         response = await this.transport({ method, url: this.base + path, headers, body: bytes });
       } catch (error) {
         throw new AppError('SYNC_OFFLINE', 'sync server unreachable', { cause: error });
+      }
+      // The transport never follows redirects (a signed request must reach only the configured
+      // server); an answer pointing elsewhere is a misconfiguration or an attack, not an outage.
+      if (response.status >= 300 && response.status < 400) {
+        throw new AppError(
+          'SYNC_REDIRECTED',
+          `sync server answered HTTP ${response.status} (a redirect); redirects are not followed`,
+        );
       }
       let json: unknown;
       try {
