@@ -6,6 +6,8 @@ import { generateDeviceKeys, randomId } from '../../../shared/sync/device-keys';
 import { fromBase64Url, toBase64Url, utf8 } from '../../../shared/sync/encoding';
 import {
   ENVELOPE_MIN_BYTES,
+  envelopeBucket,
+  envelopeDigest,
   EnvelopeError,
   envelopeKeyId,
   generateWorkspaceKey,
@@ -50,58 +52,112 @@ function expectRejected(fn: () => unknown, reason?: string): void {
 describe('delta envelope', () => {
   const key = generateWorkspaceKey(7);
   const keys = (id: number) => (id === 7 ? key.key : undefined);
+  const author = generateDeviceKeys();
+  const seal = (plaintext: Uint8Array, p: DeltaPlace) => sealDelta(plaintext, p, key, author.signSecretKey);
+  const open = (env: Uint8Array, p: DeltaPlace, k = keys, pub = author.signPublicKey) =>
+    openDelta(env, p, k, pub);
 
-  it('round-trips and has the documented layout', () => {
+  it('round-trips, is signed, padded to a bucket and has the documented layout', () => {
     const p = place();
     const plaintext = utf8('{"ops":[{"field":"name","value":"MARKER"}]}');
-    const env = sealDelta(plaintext, p, key);
-    expect(env[0]).toBe(1);
+    const env = seal(plaintext, p);
+    expect(env[0]).toBe(2);
     expect(envelopeKeyId(env)).toBe(7);
-    expect(env.length).toBe(ENVELOPE_MIN_BYTES + plaintext.length);
-    expect(openDelta(env, p, keys)).toEqual(plaintext);
+    expect(env.length).toBe(512);
+    const opened = open(env, p);
+    expect(opened.plaintext).toEqual(plaintext);
+    expect(opened.digest).toEqual(envelopeDigest(env));
+    // The last 64 bytes are the author's Ed25519 signature over the tag, the AD and the sealed bytes' digest.
+    expect(env.subarray(env.length - 64)).toHaveLength(64);
     // A fresh random nonce each time: sealing twice never gives the same bytes.
-    expect(toBase64Url(sealDelta(plaintext, p, key))).not.toBe(toBase64Url(env));
-    expect(openDelta(sealDelta(new Uint8Array(0), p, key), p, keys)).toEqual(new Uint8Array(0));
+    expect(toBase64Url(seal(plaintext, p))).not.toBe(toBase64Url(env));
+    expect(open(seal(new Uint8Array(0), p), p).plaintext).toEqual(new Uint8Array(0));
+  });
+
+  it('pads to powers of two from 512 B to 64 KiB, then multiples of 64 KiB', () => {
+    expect([0, 1, 512, 513, 1024, 1025, 65_536, 65_537, 131_073].map(envelopeBucket)).toEqual([
+      512, 512, 512, 1024, 1024, 2048, 65_536, 131_072, 196_608,
+    ]);
+    const p = place();
+    for (const n of [0, 100, 398, 399, 700, 5_000, 70_000, 200_000]) {
+      const env = seal(new Uint8Array(n).fill(65), p);
+      expect(env.length).toBe(envelopeBucket(n + ENVELOPE_MIN_BYTES));
+      expect(open(env, p).plaintext).toHaveLength(n);
+    }
+  });
+
+  it('two notes of different lengths in one bucket give envelopes of equal size', () => {
+    const p = place();
+    const note = (text: string) => utf8(JSON.stringify({ rows: [['op', 'note', 'id', 'hlc', { body: text }]] }));
+    const short = seal(note('Call back on Monday.'), p);
+    const long = seal(note('Call back on Monday about the renewal, the new site in Lyon and the discount.'), p);
+    expect(short.length).toBe(long.length);
+    const larger = seal(note('x'.repeat(5_000)), p);
+    const large = seal(note('y'.repeat(6_000)), p);
+    expect(larger.length).toBe(large.length);
+    expect(larger.length).toBe(8192);
   });
 
   it('rejects any single flipped byte with a typed error', () => {
     const p = place();
-    const env = sealDelta(utf8('customer data'), p, key);
+    const env = seal(utf8('customer data'), p);
+    // Every header and signature byte, and a stride through the ciphertext (each verify costs ms).
     for (let i = 0; i < env.length; i++) {
+      if (i >= 40 && i < env.length - 80 && i % 7 !== 0) continue;
       const bad = env.slice();
       bad[i]! ^= 0x01;
-      expectRejected(() => openDelta(bad, p, keys));
+      expectRejected(() => open(bad, p));
     }
+  });
+
+  it('refuses a delta not signed by the author the membership log names, before decrypting', () => {
+    const p = place();
+    const env = seal(utf8('customer data'), p);
+    expectRejected(() => open(env, p, keys, generateDeviceKeys().signPublicKey), 'bad_signature');
+    expectRejected(() => open(env, p, keys, new Uint8Array(32)), 'bad_signature');
+    // A member holding the workspace key re-signs another device's delta with its own key.
+    const forged = env.slice();
+    forged.set(new Uint8Array(64), env.length - 64);
+    expectRejected(() => open(forged, p), 'bad_signature');
   });
 
   it('fails when moved to another workspace, device or delta id, or opened with another key', () => {
     const p = place();
-    const env = sealDelta(utf8('customer data'), p, key);
-    expectRejected(() => openDelta(env, { ...p, workspaceId: randomId() }, keys), 'auth_failed');
-    expectRejected(() => openDelta(env, { ...p, deviceId: randomId() }, keys), 'auth_failed');
-    expectRejected(() => openDelta(env, { ...p, deltaId: randomId() }, keys), 'auth_failed');
-    expectRejected(() => openDelta(env, p, () => generateWorkspaceKey(7).key), 'auth_failed');
-    expectRejected(() => openDelta(env, p, () => undefined), 'unknown_key');
+    const env = seal(utf8('customer data'), p);
+    // The signature covers the associated data, so a moved envelope fails before decryption.
+    expectRejected(() => open(env, { ...p, workspaceId: randomId() }), 'bad_signature');
+    expectRejected(() => open(env, { ...p, deviceId: randomId() }), 'bad_signature');
+    expectRejected(() => open(env, { ...p, deltaId: randomId() }), 'bad_signature');
+    expectRejected(() => open(env, p, () => generateWorkspaceKey(7).key), 'auth_failed');
+    expectRejected(() => open(env, p, () => undefined), 'unknown_key');
     // Claiming another key id (header rewrite) fails even when that id resolves to the right key.
     const relabelled = env.slice();
     relabelled[4] = 8;
-    expectRejected(() => openDelta(relabelled, p, () => key.key), 'auth_failed');
-    expectRejected(() => openDelta(env.subarray(0, ENVELOPE_MIN_BYTES - 1), p, keys), 'malformed');
-    const v2 = env.slice();
-    v2[0] = 2;
-    expectRejected(() => openDelta(v2, p, keys), 'unsupported_version');
-    expectRejected(() => openDelta(env.subarray(0, env.length - 1), p, keys), 'auth_failed');
+    expectRejected(() => open(relabelled, p, () => key.key), 'bad_signature');
+    expectRejected(() => open(env.subarray(0, ENVELOPE_MIN_BYTES - 1), p), 'malformed');
+    expectRejected(() => open(env.subarray(0, env.length - 1), p), 'bad_signature');
+  });
+
+  it('refuses version 1 (unsigned) and unknown versions as unsupported_version', () => {
+    const p = place();
+    const env = seal(utf8('customer data'), p);
+    for (const version of [0, 1, 3, 255]) {
+      const other = env.slice();
+      other[0] = version;
+      expectRejected(() => open(other, p), 'unsupported_version');
+    }
+    // A genuine v1 envelope as today's clients seal it: version(1) | keyId | nonce | ct+tag.
+    const v1 = new Uint8Array(1 + 4 + 24 + 16 + 5);
+    v1[0] = 1;
+    v1[4] = 7;
+    expectRejected(() => open(v1, p), 'unsupported_version');
   });
 
   it('ids cannot be shifted between fields (associated data is length-framed)', () => {
     const p = { workspaceId: 'aaaaaaaaaaaaaaaaX', deviceId: 'bbbbbbbbbbbbbbbb', deltaId: 'cccccccccccccccc' };
-    const env = sealDelta(utf8('x'), p, key);
+    const env = seal(utf8('x'), p);
     expectRejected(() =>
-      openDelta(
-        env,
-        { workspaceId: 'aaaaaaaaaaaaaaaa', deviceId: 'Xbbbbbbbbbbbbbbbb', deltaId: p.deltaId },
-        keys,
-      ),
+      open(env, { workspaceId: 'aaaaaaaaaaaaaaaa', deviceId: 'Xbbbbbbbbbbbbbbbb', deltaId: p.deltaId }),
     );
   });
 
