@@ -197,6 +197,8 @@ export function meterStorage(storage: SyncStorage, metrics: SyncMetrics): SyncSt
     createInvite: (invite) => storage.createInvite(invite),
     getInvite: (id) => storage.getInvite(id),
     acceptInvite: (id, device, now) => storage.acceptInvite(id, device, now),
+    membership: (ws, from) => storage.membership(ws, from),
+    appendMembership: (ws, entry, effect, now) => storage.appendMembership(ws, entry, effect, now),
     async appendDeltas(
       ws: string,
       deviceId: string,
