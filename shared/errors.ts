@@ -48,6 +48,8 @@ export const ERROR_CODES = [
   'FORBIDDEN',
   'MEMBERSHIP_INVALID',
   'SYNC_LOCKED_OUT',
+  'SYNC_GAP',
+  'SERVER_ROLLBACK',
 ] as const;
 
 /** One of the stable error codes every layer speaks. */

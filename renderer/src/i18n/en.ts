@@ -183,6 +183,10 @@ export const en = {
       'The member list the sync server sent does not verify. Nothing was changed; sync is paused until it does.',
     SYNC_LOCKED_OUT:
       'The sync server refuses this device, but no signed revocation exists. Your data and unsynced edits are kept: export them or try again.',
+    SYNC_GAP:
+      'Some changes from your team are missing on the sync server. Your data is kept: run a re-sync to recover what can be recovered.',
+    SERVER_ROLLBACK:
+      'The sync server lost recent changes (its data went back in time). Your data is kept: run a re-sync to send yours again.',
   },
   common: {
     close: 'Close',
