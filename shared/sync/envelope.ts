@@ -46,7 +46,8 @@ export interface OpenedDelta {
 }
 
 /** Why an envelope did not open. */
-export type EnvelopeFailure = 'malformed' | 'unsupported_version' | 'unknown_key' | 'auth_failed' | 'bad_signature';
+export type EnvelopeFailure =
+  'malformed' | 'unsupported_version' | 'unknown_key' | 'auth_failed' | 'bad_signature';
 
 /**
  * An envelope that failed to open: tampered, moved to another workspace/device/delta id, sealed
@@ -149,7 +150,7 @@ export function openDelta(
   const ad = associatedData(ENVELOPE_VERSION, keyId, place);
   const sealedEnd = envelope.length - SIGNATURE_BYTES;
   const digest = envelopeDigest(envelope);
-  let signed = false;
+  let signed: boolean;
   try {
     signed = ed25519.verify(envelope.subarray(sealedEnd), signedMessage(ad, digest), signPublicKey);
   } catch {

@@ -88,9 +88,13 @@ describe('delta envelope', () => {
 
   it('two notes of different lengths in one bucket give envelopes of equal size', () => {
     const p = place();
-    const note = (text: string) => utf8(JSON.stringify({ rows: [['op', 'note', 'id', 'hlc', { body: text }]] }));
+    const note = (text: string) =>
+      utf8(JSON.stringify({ rows: [['op', 'note', 'id', 'hlc', { body: text }]] }));
     const short = seal(note('Call back on Monday.'), p);
-    const long = seal(note('Call back on Monday about the renewal, the new site in Lyon and the discount.'), p);
+    const long = seal(
+      note('Call back on Monday about the renewal, the new site in Lyon and the discount.'),
+      p,
+    );
     expect(short.length).toBe(long.length);
     const larger = seal(note('x'.repeat(5_000)), p);
     const large = seal(note('y'.repeat(6_000)), p);
