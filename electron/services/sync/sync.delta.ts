@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { fromUtf8, utf8 } from '../../../shared/sync/encoding';
+import { fromBase64Url, fromUtf8, toBase64Url, utf8 } from '../../../shared/sync/encoding';
 import type { Change } from '../crm/change.pipeline';
 
 /**
@@ -16,26 +16,51 @@ const rowTuple = z.tuple([
   z.string().max(1_000_000).nullable(), // fields: JSON object field -> value; null once erased
 ]);
 const payloadSchema = z.object({
-  v: z.literal(1),
+  v: z.literal(2),
   rows: z.array(rowTuple).max(10_000),
   /** The pusher's pull cursor when it sealed the delta: every delta up to it was known to it. */
   seen: z.number().int().nonnegative().optional(),
+  /** The pusher's own delta number: 1, 2, ... with no gap. */
+  dseq: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+  /** base64url SHA-256 digest of the pusher's previous envelope (`envelopeDigest`); '' for dseq 1. */
+  prev: z.string().regex(/^([A-Za-z0-9_-]{43})?$/),
 });
 
-/** A decoded delta. `seen` is null when the pusher did not say (older clients). */
-export interface DecodedDelta {
+/** Where a delta sits in its device's chain. */
+export interface ChainLink {
+  /** This delta's number among its device's deltas (1, 2, ...). */
+  readonly dseq: number;
+  /** The digest of the device's previous envelope; null for dseq 1. */
+  readonly prev: Uint8Array | null;
+}
+
+/** A decoded delta. `seen` is null when the pusher did not say. */
+export interface DecodedDelta extends ChainLink {
   readonly rows: Omit<Change, 'deviceId'>[];
   readonly seen: number | null;
 }
 
 /**
- * The plaintext of one delta: `{v:1, rows:[[opId, entity, recordId, hlc, fields]]}`. The device id is
- * not repeated per row: it is the HLC's device, which must belong to the pushing device (checked on
- * pull against the device the envelope's associated data binds).
+ * The plaintext of one delta:
+ * `{v:2, rows:[[opId, entity, recordId, hlc, fields]], seen, dseq, prev}`. The device id is
+ * not repeated per row: it is the HLC's device, which must be the author's clock id exactly (checked
+ * on pull against the membership log). `dseq` and `prev` chain the device's deltas so receivers can
+ * tell a dropped, reordered or forked delta (sync.chain.ts). A dropped delta is resent as the same
+ * envelope (same id, dseq and bytes), so its chain verifies whole once it arrives.
  */
-export function encodeDelta(rows: readonly Omit<Change, 'deviceId'>[], seen?: number): Uint8Array {
+export function encodeDelta(
+  rows: readonly Omit<Change, 'deviceId'>[],
+  link: ChainLink,
+  seen?: number,
+): Uint8Array {
   return utf8(
-    JSON.stringify({ v: 1, rows: rows.map((r) => [r.opId, r.entity, r.recordId, r.hlc, r.fields]), seen }),
+    JSON.stringify({
+      v: 2,
+      rows: rows.map((r) => [r.opId, r.entity, r.recordId, r.hlc, r.fields]),
+      seen,
+      dseq: link.dseq,
+      prev: link.prev ? toBase64Url(link.prev) : '',
+    }),
   );
 }
 
@@ -49,6 +74,9 @@ export function decodeDelta(bytes: Uint8Array): DecodedDelta | null {
   }
   const result = payloadSchema.safeParse(parsed);
   if (!result.success) return null;
+  const { dseq, prev } = result.data;
+  // The first delta has no predecessor; every later one names it.
+  if ((dseq === 1) !== (prev === '')) return null;
   return {
     rows: result.data.rows.map(([opId, entity, recordId, hlc, fields]) => ({
       opId,
@@ -58,5 +86,7 @@ export function decodeDelta(bytes: Uint8Array): DecodedDelta | null {
       fields,
     })),
     seen: result.data.seen ?? null,
+    dseq,
+    prev: prev === '' ? null : fromBase64Url(prev),
   };
 }

@@ -6,6 +6,8 @@ import { SYNC_LIMITS, type PulledDelta, type pullResponseSchema } from '../../..
 import type { SyncStatus } from '../../../shared/sync/sync.contract';
 import type { Change, ChangePipeline } from '../crm/change.pipeline';
 import type { Logger } from '../log/logger';
+import type { DeltaAuthor, DeltaAuthors } from './sync.authors';
+import { SyncChain, type IntegrityReport } from './sync.chain';
 import type { SyncConflicts } from './sync.conflicts';
 import { decodeDelta } from './sync.delta';
 import type { WorkspaceRow } from './sync.repository';
@@ -27,13 +29,29 @@ export interface PullReport {
   skewed: number;
   /** Deltas that failed to authenticate, decode or merge. */
   rejected: number;
-  /** Changes quarantined for any reason (invalid values, foreign device, clock skew). */
+  /** Changes quarantined for any reason (invalid values, impersonation, clock skew). */
   quarantined: number;
+  /** Changes whose HLC device is not their delta's author (quarantined as `impersonation`). */
+  impersonation: number;
+  /** Deltas rejected as `unknown_author`, `bad_signature` or `not_writer`. */
+  unauthorised: number;
+  /** The delta chains after this pull (gaps, rollback). */
+  integrity: IntegrityReport;
 }
 
 interface Opened {
   readonly delta: PulledDelta;
+  readonly author: DeltaAuthor;
   readonly changes: Change[];
+}
+
+/** Options of one pull. */
+export interface PullOptions {
+  /**
+   * A guided re-sync's full re-pull: own deltas beyond the server's latest seq are expected there
+   * (the re-sync pushes them again), so they do not count as a rollback.
+   */
+  readonly repull?: boolean;
 }
 
 /**
@@ -42,6 +60,12 @@ interface Opened {
  * applied; each delta is a savepoint inside it, so a delta whose changes throw is rolled back and
  * recorded as rejected while the rest of the page applies. A change that fails validation is
  * quarantined (kept inside the encrypted vault with its reason), never applied, and never stops sync.
+ *
+ * Every delta must be signed by its author as the verified membership log knows it (`DeltaAuthors`),
+ * and every op's HLC device must be exactly that author's clock id. Each author's deltas are
+ * numbered and chained (`SyncChain`): a page records what it saw, so gaps, forks and a server whose
+ * log moved backwards are reported; while a rollback is reported nothing is pulled (the cursor no
+ * longer matches the server's log) until a guided re-sync (sync.resync.ts).
  */
 export class SyncInbox {
   constructor(
@@ -54,10 +78,22 @@ export class SyncInbox {
       readonly maxDriftMs?: number;
       readonly onProgress: (progress: NonNullable<SyncStatus['progress']>) => void;
     },
-  ) {}
+    private readonly authors: DeltaAuthors,
+  ) {
+    this.chain = new SyncChain(session.db);
+  }
 
-  /** Pulls every page since the cursor. */
-  async pull(): Promise<PullReport> {
+  /** The delta chains of this vault (own numbering, what was seen, findings). */
+  readonly chain: SyncChain;
+
+  /** What the chains say now (cheap: a few indexed queries). */
+  integrity(): IntegrityReport {
+    const ws = this.session.workspace;
+    return this.chain.report(ws?.deviceId ?? '', ws?.cursor ?? 0);
+  }
+
+  /** Pulls every page since the cursor (nothing while a rollback is reported). */
+  async pull(options: PullOptions = {}): Promise<PullReport> {
     const phase: Phase = this.session.require().ws.cursor === 0 ? 'bootstrap' : 'pull';
     const fetchPage = (after: number): Promise<PullPage> => {
       const p = this.session.api((api, workspaceId) => api.pull(workspaceId, after, PULL_PAGE));
@@ -65,7 +101,15 @@ export class SyncInbox {
       p.catch(() => undefined);
       return p;
     };
-    const report: PullReport = { skewed: 0, rejected: 0, quarantined: 0 };
+    const report: PullReport = {
+      skewed: 0,
+      rejected: 0,
+      quarantined: 0,
+      impersonation: 0,
+      unauthorised: 0,
+      integrity: this.integrity(),
+    };
+    if (report.integrity.state === 'rollback') return report;
     let next = fetchPage(this.session.require().ws.cursor);
     const restore =
       phase === 'bootstrap'
@@ -75,45 +119,89 @@ export class SyncInbox {
       for (;;) {
         const { ws } = this.session.require();
         const page = await next;
+        if (page.latestSeq < ws.cursor || page.nextCursor < ws.cursor) {
+          this.rollback('behind_cursor', page.latestSeq, ws.cursor);
+          break;
+        }
         this.options.onProgress({ phase, done: ws.cursor, total: page.latestSeq });
-        if (page.deltas.length === 0 && page.nextCursor === ws.cursor) break;
+        if (page.deltas.length === 0 && page.nextCursor === ws.cursor) {
+          this.checkOwnBeyond(page.latestSeq, options);
+          break;
+        }
         // Fetch the next page while this one is verified and applied (hides the round trip).
         if (page.hasMore) next = fetchPage(page.nextCursor);
+        await this.authors.ensure([...new Set(page.deltas.map((d) => d.deviceId))]);
         this.applyPage(ws, page.deltas, page.nextCursor, report);
         this.session.refresh();
         this.options.onProgress({ phase, done: page.nextCursor, total: page.latestSeq });
-        if (!page.hasMore) break;
+        if (!page.hasMore) {
+          this.checkOwnBeyond(page.latestSeq, options);
+          break;
+        }
       }
     } finally {
       restore?.();
     }
+    report.integrity = this.integrity();
     return report;
   }
 
-  /** Opens each delta; undecodable ones are recorded as rejected. */
+  /** Our own acknowledged deltas beyond the server's latest seq: its log lost them (a rollback). */
+  private checkOwnBeyond(latestSeq: number, options: PullOptions): void {
+    if (options.repull) return;
+    const lost = this.chain.repo.ownAckedBeyond(latestSeq);
+    if (lost > 0) this.rollback('acked_beyond_latest', latestSeq, this.session.require().ws.cursor);
+  }
+
+  private rollback(reason: string, latestSeq: number, cursor: number): void {
+    this.chain.repo.setRollback(this.options.now());
+    this.options.logger.log('warn', 'sync.serverRollback', { reason, latestSeq, cursor });
+  }
+
+  /**
+   * Opens each delta: its author must be known to the membership log, have signed it and be
+   * allowed to write; undecodable ones are recorded as rejected. Every opened delta takes its place
+   * in its author's chain.
+   */
   private open(ws: WorkspaceRow, deltas: readonly PulledDelta[], at: number, report: PullReport): Opened[] {
     const { keys } = this.session.require();
     const opened: Opened[] = [];
     for (const d of deltas) {
+      const author = this.authors.author(d.deviceId);
+      if (!author) {
+        this.reject(d, 'unknown_author', at, report);
+        report.unauthorised++;
+        continue;
+      }
       let reason: string | null = null;
       let plain: Uint8Array | null = null;
+      let digest: Uint8Array | null = null;
       try {
-        plain = openDelta(
+        ({ plaintext: plain, digest } = openDelta(
           fromBase64Url(d.envelope),
           { workspaceId: ws.workspaceId, deviceId: d.deviceId, deltaId: d.deltaId },
           (id) => keys.workspace.get(id),
-        );
+          author.signPublicKey,
+        ));
       } catch (error) {
         reason = error instanceof EnvelopeError ? error.reason : 'malformed';
       }
+      if (reason === 'bad_signature' || (plain && !author.canWrite)) {
+        plain?.fill(0);
+        this.reject(d, reason ?? 'not_writer', at, report);
+        report.unauthorised++;
+        continue;
+      }
       const decoded = plain ? decodeDelta(plain) : null;
       plain?.fill(0);
-      if (!decoded) {
+      if (!decoded || !digest) {
         this.reject(d, reason ?? 'bad_payload', at, report);
         continue;
       }
+      this.chain.observe(d.deviceId, decoded, digest);
+      if (d.deviceId === ws.deviceId) this.chain.repo.markOwnDelivered(d.deltaId);
       const changes = decoded.rows.map((r) => ({ ...r, deviceId: parseHlc(r.hlc)?.deviceId ?? '' }));
-      opened.push({ delta: d, changes });
+      opened.push({ delta: d, author, changes });
       if (decoded.seen !== null && d.deviceId !== ws.deviceId)
         for (const c of changes) this.seen.set(c.opId, decoded.seen);
     }
@@ -144,14 +232,15 @@ export class SyncInbox {
     pipeline.transaction(() => {
       const opened = this.open(ws, deltas, at, report);
       const applied: Change[] = [];
-      for (const { delta, changes } of opened) {
+      for (const { delta, author, changes } of opened) {
         const admitted: Change[] = [];
         for (const c of changes) {
           const stamp = parseHlc(c.hlc);
-          // The HLC's device must be the pusher's CRM device (its server id is `<crm id>-<suffix>`).
-          if (delta.deviceId !== c.deviceId && !delta.deviceId.startsWith(`${c.deviceId}-`))
-            this.quarantine(delta, c, 'foreign_device', at, report);
-          else if (stamp && stamp.wall - delta.receivedAt > maxDrift) {
+          // The HLC's device must be exactly the author's clock id as the membership log records it.
+          if (c.deviceId !== author.clockId) {
+            this.quarantine(delta, c, 'impersonation', at, report);
+            report.impersonation++;
+          } else if (stamp && stamp.wall - delta.receivedAt > maxDrift) {
             this.quarantine(delta, c, 'clock_skew', at, report);
             report.skewed++;
           } else admitted.push(c);
@@ -177,6 +266,7 @@ export class SyncInbox {
       }
       this.conflicts.closeSuperseded(applied, pipeline.deviceId, at);
       this.session.repo.setCursor(nextCursor);
+      this.chain.settle(ws.deviceId, nextCursor, at);
     });
     this.seen.clear();
   }

@@ -97,11 +97,49 @@ CREATE INDEX sync_pushed_max ON sync_pushed (max_op_seq);
 `);
 }
 
+/**
+ * v3: delta chains (issue 11). `sync_own_deltas` holds every delta this device sealed, numbered
+ * (dseq) and chained by digest, with its envelope, so one the server dropped or lost in a rollback
+ * is pushed again unchanged. `sync_chain_seen` is what this vault has seen of every author's chain
+ * (a null digest never happens for a delivered delta). `sync_integrity` keeps what was found wrong.
+ */
+function v3(db: Db): void {
+  db.exec(`
+CREATE TABLE sync_own_deltas (
+  dseq INTEGER PRIMARY KEY,
+  delta_id TEXT NOT NULL UNIQUE,
+  digest BLOB NOT NULL,
+  envelope BLOB NOT NULL,
+  server_seq INTEGER,
+  delivered INTEGER NOT NULL DEFAULT 0
+) STRICT;
+CREATE INDEX sync_own_deltas_server ON sync_own_deltas (server_seq) WHERE delivered = 0;
+
+CREATE TABLE sync_chain_seen (
+  device_id TEXT NOT NULL,
+  dseq INTEGER NOT NULL,
+  digest BLOB NOT NULL,
+  prev BLOB,
+  PRIMARY KEY (device_id, dseq)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE sync_integrity (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  rollback_at INTEGER,
+  gap_at INTEGER,
+  forks INTEGER NOT NULL DEFAULT 0,
+  reordered INTEGER NOT NULL DEFAULT 0
+) STRICT;
+INSERT INTO sync_integrity (id) VALUES (1);
+`);
+}
+
 /** Schema of the sync domain. Append-only: add a new numbered migration, never edit a shipped one. */
 export const syncMigrations: MigrationSet = {
   domain: 'sync',
   migrations: [
     { version: 1, name: 'sync: workspace, keys, outbox, rejected, quarantine, conflicts', up: v1 },
     { version: 2, name: 'sync: server position of pushed ops', up: v2 },
+    { version: 3, name: 'sync: delta chains and integrity', up: v3 },
   ],
 };

@@ -1,10 +1,11 @@
 import { AppError } from '../../../shared/errors';
 import { randomId } from '../../../shared/sync/device-keys';
 import { toBase64Url } from '../../../shared/sync/encoding';
-import { sealDelta } from '../../../shared/sync/envelope';
+import { envelopeDigest, sealDelta } from '../../../shared/sync/envelope';
 import type { SyncStatus } from '../../../shared/sync/sync.contract';
 import type { ChangePipeline } from '../crm/change.pipeline';
-import { encodeDelta, ROWS_PER_DELTA } from './sync.delta';
+import { SyncChain } from './sync.chain';
+import { encodeDelta, ROWS_PER_DELTA, type ChainLink } from './sync.delta';
 import type { SyncSession } from './sync.session';
 
 /** Deltas sealed per round and at most pushed per request (the server takes up to 100 and 8 MiB). */
@@ -40,9 +41,13 @@ export function chunkRows<R extends { fields: string | null }>(rows: readonly R[
 /**
  * The outbox: seals pending local changes into deltas with client-chosen ids (stored before the first
  * push, so a retry after a lost answer sends the same bytes and the server sees a duplicate), pushes
- * them, and marks the changes pushed when the server acknowledges them.
+ * them, and marks the changes pushed when the server acknowledges them. Every delta is signed with
+ * this device's key, numbered and chained to the previous one (`SyncChain`); its envelope is kept so
+ * a delta the server later loses can be pushed again unchanged (`requeueLost`).
  */
 export class SyncOutbox {
+  private readonly chain: SyncChain;
+
   constructor(
     private readonly session: SyncSession,
     private readonly pipeline: () => ChangePipeline,
@@ -50,7 +55,25 @@ export class SyncOutbox {
       readonly now: () => number;
       readonly onProgress: (progress: NonNullable<SyncStatus['progress']>) => void;
     },
-  ) {}
+  ) {
+    this.chain = new SyncChain(session.db);
+  }
+
+  /**
+   * Puts back into the outbox every own delta the server acknowledged but no longer delivers (call
+   * after a full re-pull): the same id and bytes, so its chain position verifies on every receiver.
+   * Returns how many.
+   */
+  requeueLost(): number {
+    const lost = this.chain.repo.ownUndelivered(0, Number.MAX_SAFE_INTEGER);
+    const queued = new Set(this.session.repo.outbox().map((o) => o.deltaId));
+    const again = lost.filter((l) => !queued.has(l.deltaId));
+    this.session.repo.addOutbox(
+      again.map((l) => ({ deltaId: l.deltaId, envelope: l.envelope, seqs: [] })),
+      this.options.now(),
+    );
+    return again.length;
+  }
 
   /** Seals new deltas only when the outbox is empty, and pushes until nothing is pending. */
   async push(): Promise<void> {
@@ -64,16 +87,31 @@ export class SyncOutbox {
         const pending = pipeline.pending(ROWS_PER_DELTA * DELTAS_PER_PUSH);
         if (pending.length === 0) break;
         const key = this.session.latestWorkspaceKey();
+        const { keys } = this.session.require();
+        let link: ChainLink = this.chain.nextLink(ws.deviceId);
         const batch = chunkRows(pending).map((ops) => {
           const deltaId = randomId();
           const envelope = sealDelta(
-            encodeDelta(ops, ws.cursor),
+            encodeDelta(ops, link, ws.cursor),
             { workspaceId: ws.workspaceId, deviceId: ws.deviceId, deltaId },
             key,
+            keys.sign,
           );
-          return { deltaId, envelope, seqs: ops.map((o) => o.seq) };
+          const digest = envelopeDigest(envelope);
+          const own = {
+            dseq: link.dseq,
+            deltaId,
+            digest: Buffer.from(digest),
+            envelope: Buffer.from(envelope),
+          };
+          link = { dseq: link.dseq + 1, prev: digest };
+          return { deltaId, envelope, seqs: ops.map((o) => o.seq), own };
         });
-        repo.addOutbox(batch, this.options.now());
+        // The chain position and the sealed delta are stored together: a crash never reuses a dseq.
+        this.session.db.transaction(() => {
+          this.chain.repo.addOwn(batch.map((b) => b.own));
+          repo.addOutbox(batch, this.options.now());
+        })();
         outbox = repo.outbox();
       }
       this.options.onProgress({ phase: 'push', done, total: done + pipeline.pendingCount() });
@@ -89,13 +127,20 @@ export class SyncOutbox {
       const res = await this.session.api((api, workspaceId) => api.push(workspaceId, deltas));
       const acked = new Map(res.results.map((r) => [r.deltaId, r.seq]));
       const at = this.options.now();
+      // A new delta lands after everything we pulled; at or below our cursor, the server reused seqs.
+      const cursor = this.session.require().ws.cursor;
+      if (res.results.some((r) => !r.duplicate && r.seq <= cursor) || res.latestSeq < cursor)
+        this.chain.repo.setRollback(at);
       pipeline.transaction(() => {
         for (const o of send) {
           const serverSeq = acked.get(o.deltaId);
           if (serverSeq === undefined) continue;
           const seqs = JSON.parse(o.seqs) as number[];
-          pipeline.markPushed(seqs, at);
-          repo.addPushed(serverSeq, Math.min(...seqs), Math.max(...seqs));
+          if (seqs.length > 0) {
+            pipeline.markPushed(seqs, at);
+            repo.addPushed(serverSeq, Math.min(...seqs), Math.max(...seqs));
+          }
+          this.chain.repo.setOwnAcked(o.deltaId, serverSeq);
           repo.removeOutbox(o.deltaId);
           done += o.ops;
         }

@@ -1,0 +1,170 @@
+import type Database from 'better-sqlite3-multiple-ciphers';
+import type { Db } from '../db/database';
+
+type Statement<P extends unknown[], R = unknown> = Database.Statement<P, R>;
+
+/** One delta this device sealed (see sync.migrations.ts v3). */
+export interface OwnDeltaRow {
+  readonly dseq: number;
+  readonly deltaId: string;
+  readonly digest: Buffer;
+  readonly envelope: Buffer;
+}
+
+/** A chain position seen from some author. */
+export interface SeenRow {
+  readonly digest: Buffer;
+  readonly prev: Buffer | null;
+}
+
+/** What integrity checks found and have not cleared. */
+export interface IntegrityRow {
+  readonly rollbackAt: number | null;
+  readonly gapAt: number | null;
+  readonly forks: number;
+  readonly reordered: number;
+}
+
+/** SQL of the delta chains: this device's own deltas, what was seen of every author, findings. */
+export class ChainRepository {
+  private readonly seenGet: Statement<[string, number], SeenRow>;
+  private readonly seenMax: Statement<[string], { m: number | null }>;
+  private readonly seenAdd: Statement<[string, number, Buffer, Buffer | null]>;
+  private readonly ownDelivered: Statement<[string]>;
+
+  constructor(private readonly db: Db) {
+    this.seenGet = db.prepare('SELECT digest, prev FROM sync_chain_seen WHERE device_id = ? AND dseq = ?');
+    this.seenMax = db.prepare('SELECT max(dseq) AS m FROM sync_chain_seen WHERE device_id = ?');
+    this.seenAdd = db.prepare(
+      'INSERT OR IGNORE INTO sync_chain_seen (device_id, dseq, digest, prev) VALUES (?, ?, ?, ?)',
+    );
+    this.ownDelivered = db.prepare('UPDATE sync_own_deltas SET delivered = 1 WHERE delta_id = ?');
+  }
+
+  // ---- this device's own chain ----
+
+  /** The newest own delta (highest dseq) this vault sealed, if any. */
+  ownHead(): { dseq: number; digest: Buffer } | null {
+    return (
+      this.db
+        .prepare<[], { dseq: number; digest: Buffer }>(
+          'SELECT dseq, digest FROM sync_own_deltas ORDER BY dseq DESC LIMIT 1',
+        )
+        .get() ?? null
+    );
+  }
+
+  addOwn(rows: readonly OwnDeltaRow[]): void {
+    const ins = this.db.prepare(
+      'INSERT INTO sync_own_deltas (dseq, delta_id, digest, envelope) VALUES (?, ?, ?, ?)',
+    );
+    for (const r of rows) ins.run(r.dseq, r.deltaId, r.digest, r.envelope);
+  }
+
+  /** Records where the server says an own delta landed (again: a resent one moves). */
+  setOwnAcked(deltaId: string, serverSeq: number): void {
+    this.db
+      .prepare(
+        // A first acknowledgement keeps `delivered` (a pull may have beaten a lost answer); a move resets it.
+        `UPDATE sync_own_deltas SET delivered = CASE WHEN server_seq IS NULL THEN delivered ELSE 0 END,
+         server_seq = ? WHERE delta_id = ? AND server_seq IS NOT ?`,
+      )
+      .run(serverSeq, deltaId, serverSeq);
+  }
+
+  /** Notes that a pull delivered this own delta back. */
+  markOwnDelivered(deltaId: string): void {
+    this.ownDelivered.run(deltaId);
+  }
+
+  /** Acknowledged own deltas with a server seq in (after, upto] that no pull delivered. */
+  ownUndelivered(after: number, upto: number): OwnDeltaRow[] {
+    return this.db
+      .prepare<[number, number], OwnDeltaRow>(
+        `SELECT dseq, delta_id AS deltaId, digest, envelope FROM sync_own_deltas
+         WHERE delivered = 0 AND server_seq > ? AND server_seq <= ? ORDER BY dseq`,
+      )
+      .all(after, upto);
+  }
+
+  /** How many acknowledged, undelivered own deltas sit beyond `seq` (the server's latest). */
+  ownAckedBeyond(seq: number): number {
+    return this.db
+      .prepare<[number], { n: number }>(
+        'SELECT count(*) AS n FROM sync_own_deltas WHERE delivered = 0 AND server_seq > ?',
+      )
+      .get(seq)!.n;
+  }
+
+  /** Forgets which own deltas were delivered (a re-pull from 0 learns it again). */
+  resetOwnDelivery(): void {
+    this.db.prepare('UPDATE sync_own_deltas SET delivered = 0').run();
+  }
+
+  // ---- what was seen of every author ----
+
+  seen(deviceId: string, dseq: number): SeenRow | null {
+    return this.seenGet.get(deviceId, dseq) ?? null;
+  }
+
+  maxSeen(deviceId: string): number {
+    return this.seenMax.get(deviceId)?.m ?? 0;
+  }
+
+  addSeen(deviceId: string, dseq: number, digest: Uint8Array, prev: Uint8Array | null): void {
+    this.seenAdd.run(deviceId, dseq, Buffer.from(digest), prev ? Buffer.from(prev) : null);
+  }
+
+  /** Per author, how many dseqs below the highest seen have not arrived. */
+  missing(): { deviceId: string; missing: number }[] {
+    return this.db
+      .prepare<[], { deviceId: string; missing: number }>(
+        `SELECT device_id AS deviceId, max(dseq) - count(*) AS missing FROM sync_chain_seen
+         GROUP BY device_id HAVING max(dseq) > count(*) ORDER BY device_id`,
+      )
+      .all();
+  }
+
+  clearSeen(): void {
+    this.db.prepare('DELETE FROM sync_chain_seen').run();
+  }
+
+  // ---- findings ----
+
+  integrity(): IntegrityRow {
+    return this.db
+      .prepare<[], IntegrityRow>(
+        'SELECT rollback_at AS rollbackAt, gap_at AS gapAt, forks, reordered FROM sync_integrity WHERE id = 1',
+      )
+      .get()!;
+  }
+
+  /** Records a rollback (the first detection time is kept). */
+  setRollback(at: number): void {
+    this.db.prepare('UPDATE sync_integrity SET rollback_at = coalesce(rollback_at, ?) WHERE id = 1').run(at);
+  }
+
+  setGapAt(at: number | null): void {
+    this.db
+      .prepare(
+        `UPDATE sync_integrity SET gap_at = CASE WHEN ? IS NULL THEN NULL ELSE coalesce(gap_at, ?) END WHERE id = 1`,
+      )
+      .run(at, at);
+  }
+
+  addFindings(forks: number, reordered: number): void {
+    if (forks === 0 && reordered === 0) return;
+    this.db
+      .prepare('UPDATE sync_integrity SET forks = forks + ?, reordered = reordered + ? WHERE id = 1')
+      .run(forks, reordered);
+  }
+
+  /** Clears every finding (a guided re-sync starts over). */
+  clearFindings(): void {
+    this.db
+      .prepare(
+        'UPDATE sync_integrity SET rollback_at = NULL, gap_at = NULL, forks = 0, reordered = 0 WHERE id = 1',
+      )
+      .run();
+  }
+}
