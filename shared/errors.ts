@@ -50,6 +50,7 @@ export const ERROR_CODES = [
   'SYNC_LOCKED_OUT',
   'SYNC_GAP',
   'SERVER_ROLLBACK',
+  'IMPORT_CANCELLED',
 ] as const;
 
 /** One of the stable error codes every layer speaks. */

@@ -238,6 +238,8 @@ export const activityFieldsSchema = z.strictObject({
   outcome: field(optText(500), { storage: 'text', default: null }),
   body: field(text(20_000), { storage: 'text', default: '' }),
   ...linkFieldsSchema.shape,
+  /** Contacts who take part (a meeting's or visit's attendees). */
+  attendeeIds: field(z.array(idSchema).max(50), { storage: 'json', default: [] }),
 });
 export const activitySchema = recordMetaSchema.extend(activityFieldsSchema.shape);
 export type Activity = z.infer<typeof activitySchema>;

@@ -319,6 +319,7 @@ export const taskSpec = defineEntity<Task, typeof taskFieldsSchema>({
     done: { column: 'done', op: 'bool' },
     assigneeId: { column: 'assignee_id', op: 'eq' },
     dueBefore: { column: 'due_at', op: 'before' },
+    dueAfter: { column: 'due_at', op: 'after' },
   },
   search: (x) => ({ title: x.title, body: '', digits: '', emails: '' }),
 });

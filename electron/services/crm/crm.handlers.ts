@@ -18,6 +18,7 @@ import {
   activityDef,
   contactDef,
   dealDef,
+  entityDefs,
   pipelineDef,
   taskDef,
   type EntityDef,
@@ -30,6 +31,8 @@ import { commitImport, previewImport } from './import.csv';
 import { exportCsv } from './export.csv';
 import { exportVcard } from './export.vcard';
 import { erasePerson, exportPerson } from './privacy.service';
+import { activityIcs, agendaIcs } from './agenda.ics';
+import { restoreRecord } from './records.restore';
 
 type CrmHandlers = { readonly [C in CrmChannelName]: Handler<C> };
 type Prefix = 'accounts' | 'contacts' | 'deals' | 'activities' | 'tasks' | 'pipelines';
@@ -231,5 +234,12 @@ export function createCrmHandlers(ctx: ModuleContext, svc: () => CrmService): Cr
     'privacy.exportPerson': (input) =>
       out<'privacy.exportPerson'>(exportPerson(svc(), input.contactId, ctx.now())),
     'privacy.erasePerson': (input) => erasePerson(svc(), input.contactId),
+    'records.restore': (input) => {
+      const def: EntityDef<unknown> = entityDefs[input.entity];
+      const restored = stored(() => restoreRecord(svc(), def, input.id));
+      return { entity: input.entity, id: restored.id, restoredAt: ctx.now() };
+    },
+    'agenda.exportIcs': (input) => stored(() => agendaIcs(svc(), input.from, input.to, ctx.now())),
+    'activities.exportIcs': (input) => stored(() => activityIcs(svc(), input.id, ctx.now())),
   };
 }

@@ -267,6 +267,18 @@ INSERT INTO crm_search_tri (rowid, digits, emails) SELECT rowid, digits, emails 
 `);
 }
 
+/**
+ * Activities name their attendees (contacts); reminders look up open tasks by the moment they are
+ * due (`remind_at`, else `due_at`) without scanning every task.
+ */
+function v7(db: Db): void {
+  db.exec(`
+ALTER TABLE crm_activities ADD COLUMN attendee_ids TEXT NOT NULL DEFAULT '[]';
+CREATE INDEX crm_tasks_reminder ON crm_tasks (coalesce(remind_at, due_at), id)
+  WHERE done = 0 AND deleted_at IS NULL AND coalesce(remind_at, due_at) IS NOT NULL;
+`);
+}
+
 /** Schema of the crm domain. Append-only: add a new numbered migration, never edit a shipped one. */
 export const crmMigrations: MigrationSet = {
   domain: 'crm',
@@ -277,5 +289,6 @@ export const crmMigrations: MigrationSet = {
     { version: 4, name: 'indexes for counting live records', up: v4 },
     { version: 5, name: 'search: separate name and text indexes', up: v5 },
     { version: 6, name: 'search: one document table, external-content indexes', up: v6 },
+    { version: 7, name: 'activities: attendees; tasks: reminder index', up: v7 },
   ],
 };

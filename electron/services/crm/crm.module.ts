@@ -5,6 +5,7 @@ import type { VaultAccess } from '../vault/vault.access';
 import { changePipeline, type ChangePipeline } from './change.pipeline';
 import { createCrmHandlers } from './crm.handlers';
 import { CrmService } from './crm.service';
+import { ReminderScheduler, type Notifier } from './reminders';
 
 export type CrmChannelName = keyof typeof crmChannels;
 
@@ -13,6 +14,8 @@ export function createCrmModule(
   ctx: ModuleContext,
   vault: VaultAccess,
   policy: PolicyReader,
+  /** Where task reminders go (the OS notifications in the app); none: no reminders. */
+  notifier?: Notifier,
 ): ServiceModule<CrmChannelName> & {
   readonly service: () => CrmService;
   readonly pipeline: () => ChangePipeline;
@@ -20,7 +23,16 @@ export function createCrmModule(
   let service: CrmService | null = null;
   let pipeline: ChangePipeline | null = null;
   // Prepared statements belong to one connection: drop them before the vault closes it.
+  let reminders: ReminderScheduler | null = null;
+  const offUnlocked = vault.onUnlocked((db) => {
+    if (!notifier) return;
+    reminders?.stop();
+    reminders = new ReminderScheduler(db, notifier, ctx.now);
+    reminders.start();
+  });
   const unsubscribe = vault.onLocking(() => {
+    reminders?.stop();
+    reminders = null;
     service = null;
     pipeline = null;
   });
@@ -45,6 +57,14 @@ export function createCrmModule(
         await requireExportRight(policy, 'records');
         return handlers['export.vcard'](input, call);
       },
+      'agenda.exportIcs': async (input, call) => {
+        await requireExportRight(policy, 'records');
+        return handlers['agenda.exportIcs'](input, call);
+      },
+      'activities.exportIcs': async (input, call) => {
+        await requireExportRight(policy, 'records');
+        return handlers['activities.exportIcs'](input, call);
+      },
       'privacy.exportPerson': async (input, call) => {
         await requireExportRight(policy, 'person');
         return handlers['privacy.exportPerson'](input, call);
@@ -56,6 +76,9 @@ export function createCrmModule(
       return pipeline!;
     },
     dispose() {
+      reminders?.stop();
+      reminders = null;
+      offUnlocked();
       unsubscribe();
       service = null;
       pipeline = null;

@@ -291,6 +291,8 @@ export class CrmService {
     if ('accountId' in def.fields && changed('accountId')) need(accountDef, fields.accountId);
     if ('contactId' in def.fields && changed('contactId')) need(contactDef, fields.contactId);
     if ('dealId' in def.fields && changed('dealId')) need(dealDef, fields.dealId);
+    if (def.kind === 'activity' && changed('attendeeIds'))
+      for (const c of fields.attendeeIds as string[]) need(contactDef, c);
     if (def.kind === 'deal') {
       if (changed('contactIds')) for (const c of fields.contactIds as string[]) need(contactDef, c);
       if (changed('pipelineId') || changed('stageId')) {

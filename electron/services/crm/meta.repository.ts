@@ -16,4 +16,11 @@ export class MetaRepository {
     this.db.prepare('INSERT OR IGNORE INTO crm_meta (key, value) VALUES (?, ?)').run(key, make());
     return this.get(key)!;
   }
+
+  /** Stores `value` under `key`, replacing any earlier value. */
+  set(key: string, value: string): void {
+    this.db
+      .prepare('INSERT INTO crm_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value')
+      .run(key, value);
+  }
 }

@@ -94,6 +94,7 @@ const MUTATING = new Set<ChannelName>([
   'pipelines.delete',
   'import.commit',
   'privacy.erasePerson',
+  'records.restore',
 ]);
 
 describe('change capture', () => {
@@ -191,6 +192,10 @@ describe('change capture', () => {
     await run(f, 'export.csv', { entity: 'contact' });
     await run(f, 'export.vcard', {});
     await run(f, 'privacy.exportPerson', { contactId: c.id });
+    await run(f, 'agenda.exportIcs', { from: 0, to: 90 * 24 * 3600 * 1000 });
+    await run(f, 'activities.exportIcs', { id: a.id });
+    await run(f, 'tasks.delete', { id: t.id });
+    await run(f, 'records.restore', { entity: 'task', id: t.id });
     await run(f, 'tasks.delete', { id: t.id });
     await run(f, 'activities.delete', { id: a.id });
     await run(f, 'deals.delete', { id: d2.id });

@@ -326,6 +326,24 @@ function arbitraries(pool: Pool) {
   );
   inputs['privacy.exportPerson'] = fc.oneof(fc.record({ contactId: id }), fc.anything());
   inputs['privacy.erasePerson'] = fc.oneof(fc.record({ contactId: id }), fc.anything());
+  inputs['records.restore'] = fc.oneof(
+    fc.record({
+      entity: fc.constantFrom('account', 'contact', 'deal', 'activity', 'task', 'pipeline'),
+      id: fc.oneof(id, fc.constantFrom(...pool.taskIds, ...pool.activityIds, ...pool.contactIds)),
+    }),
+    fc.anything(),
+  );
+  inputs['agenda.exportIcs'] = fc.oneof(
+    fc.record({
+      from: fc.oneof(fc.integer({ min: -1, max: 40 }), fc.integer({ min: 0, max: 32_503_680_000_001 })),
+      to: fc.oneof(fc.integer({ min: 0, max: 9_000_000_000 }), fc.double()),
+    }),
+    fc.anything(),
+  );
+  inputs['activities.exportIcs'] = fc.oneof(
+    fc.record({ id: fc.oneof(id, fc.constantFrom(...pool.activityIds)) }),
+    fc.anything(),
+  );
   return inputs;
 }
 

@@ -173,4 +173,27 @@ describe('crm migrations', () => {
     expect(match('crm_search_names', 'ann OR big')).toEqual([{ rowid: 4 }]);
     db.close();
   });
+
+  it('v7 gives existing activities an empty attendee list and indexes open tasks by reminder moment', () => {
+    const db = openEncryptedDatabase(path.join(tempDir(), 'v.db'), randomBytes(32));
+    migrate(db, [upTo(6)]);
+    db.exec(`
+      INSERT INTO crm_activities (id, kind, occurred_at, body, created_at, updated_at, created_by, updated_by)
+        VALUES ('a1', 'visit', 5, '', 1, 1, 'd', 'd');
+    `);
+    expect(migrate(db, [upTo(7)])).toEqual({ crm: 7 });
+    expect(db.prepare("SELECT attendee_ids FROM crm_activities WHERE id = 'a1'").get()).toEqual({
+      attendee_ids: '[]',
+    });
+    const plan = db
+      .prepare(
+        `EXPLAIN QUERY PLAN SELECT id FROM crm_tasks INDEXED BY crm_tasks_reminder WHERE done = 0
+         AND deleted_at IS NULL AND coalesce(remind_at, due_at) IS NOT NULL
+         AND coalesce(remind_at, due_at) > 1 AND coalesce(remind_at, due_at) <= 2`,
+      )
+      .all() as { detail: string }[];
+    // The reminder query can use the index (INDEXED BY fails to prepare otherwise).
+    expect(plan.map((p) => p.detail).join(' ')).toContain('crm_tasks_reminder');
+    db.close();
+  });
 });
