@@ -36,7 +36,10 @@ export function icsText(value: string): string {
 
 /** A UTC DATE-TIME (form #2): 20261201T093000Z. */
 export function icsUtc(ms: number): string {
-  return new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  return new Date(ms)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 }
 
 /**
@@ -71,7 +74,9 @@ interface Named {
 function attendeeLine(person: Named): string {
   // A parameter value with ; , : is quoted (3.2); quotes themselves cannot appear in one.
   const cn = `"${person.name.replace(/"/g, "'")}"`;
-  return person.email ? `ATTENDEE;CN=${cn}:mailto:${person.email}` : `ATTENDEE;CN=${cn}:urn:fieldvault:contact`;
+  return person.email
+    ? `ATTENDEE;CN=${cn}:mailto:${person.email}`
+    : `ATTENDEE;CN=${cn}:urn:fieldvault:contact`;
 }
 
 /** One VEVENT for an activity; its UID is the record id, so re-imports update instead of duplicating. */
@@ -154,7 +159,9 @@ export function agendaIcs(svc: CrmService, from: number, to: number, now: number
   if (acts.total + tasks.total > MAX_ICS_ITEMS)
     throw new AppError('VALIDATION', 'Too many agenda items: export a shorter range');
   const components = [
-    ...valid(activitySchema, acts.items).map((a) => activityEvent(a, people(svc, a.attendeeIds), now, a.kind)),
+    ...valid(activitySchema, acts.items).map((a) =>
+      activityEvent(a, people(svc, a.attendeeIds), now, a.kind),
+    ),
     ...valid(taskSchema, tasks.items).map((t) => taskTodo(t, now)),
   ];
   const content = icsCalendar(components);

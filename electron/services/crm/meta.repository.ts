@@ -20,7 +20,9 @@ export class MetaRepository {
   /** Stores `value` under `key`, replacing any earlier value. */
   set(key: string, value: string): void {
     this.db
-      .prepare('INSERT INTO crm_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value')
+      .prepare(
+        'INSERT INTO crm_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+      )
       .run(key, value);
   }
 }

@@ -39,9 +39,9 @@ describe("a rep's working day through the router", () => {
     expect(JSON.parse(ops.at(-1)!.fields)).toEqual({ deletedAt: null });
     // Restoring a live record changes nothing; an unknown one is NOT_FOUND.
     await f.ok('records.restore', { entity: 'task', id: task.id });
-    expect(
-      f.db.prepare('SELECT count(*) AS n FROM crm_oplog WHERE record_id = ?').get(task.id),
-    ).toEqual({ n: ops.length });
+    expect(f.db.prepare('SELECT count(*) AS n FROM crm_oplog WHERE record_id = ?').get(task.id)).toEqual({
+      n: ops.length,
+    });
     expect(
       await f.call('records.restore', { entity: 'task', id: '01890000-0000-7000-8000-000000000000' }),
     ).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
@@ -81,7 +81,11 @@ describe("a rep's working day through the router", () => {
   it('plans visits with start, duration and attendees, logs an outcome, and checks attendee references', async () => {
     const f = await createCrmFixture();
     const acme = await f.ok('accounts.create', { name: 'Acme' });
-    const ann = await f.ok('contacts.create', { name: 'Ann Lee', accountId: acme.id, emails: ['ann@acme.example'] });
+    const ann = await f.ok('contacts.create', {
+      name: 'Ann Lee',
+      accountId: acme.id,
+      emails: ['ann@acme.example'],
+    });
     const wei = await f.ok('contacts.create', { name: '张伟', accountId: acme.id });
     const at = Date.UTC(2026, 11, 3, 9, 30);
     const visit = await f.ok('activities.create', {

@@ -37,10 +37,17 @@ describe('task reminders', () => {
     expect(scheduler.check()).toBe(0);
     now += 5 * MIN;
     expect(scheduler.check()).toBe(1);
-    expect(notifier.shown).toMatchObject([{ kind: 'taskDue', title: 'Prepare visit', dueAt: now + 55 * MIN }]);
+    expect(notifier.shown).toMatchObject([
+      { kind: 'taskDue', title: 'Prepare visit', dueAt: now + 55 * MIN },
+    ]);
     now += 5 * MIN;
     scheduler.check();
-    expect(notifier.shown.at(-1)).toEqual({ kind: 'taskDue', taskId: due.id, title: 'Call 张伟', dueAt: now });
+    expect(notifier.shown.at(-1)).toEqual({
+      kind: 'taskDue',
+      taskId: due.id,
+      title: 'Call 张伟',
+      dueAt: now,
+    });
     // Nothing is announced twice, also by a new scheduler after a restart (the mark is in the vault).
     scheduler.check();
     new ReminderScheduler(f.db, notifier, () => now).check();

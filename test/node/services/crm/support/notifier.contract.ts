@@ -9,7 +9,12 @@ import type { Notifier } from '../../../../../electron/services/crm/reminders';
 export function notifierContract(name: string, make: () => { notifier: Notifier; shown: () => number }) {
   it(`${name}: shows a task reminder and a summary without throwing`, () => {
     const { notifier, shown } = make();
-    const result: unknown = notifier.notify({ kind: 'taskDue', taskId: 't1', title: '回电话给张伟', dueAt: 1 });
+    const result: unknown = notifier.notify({
+      kind: 'taskDue',
+      taskId: 't1',
+      title: '回电话给张伟',
+      dueAt: 1,
+    });
     expect(result).toBeUndefined();
     notifier.notify({ kind: 'tasksDue', count: 12 });
     expect(shown()).toBe(2);
