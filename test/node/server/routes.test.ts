@@ -129,7 +129,12 @@ describe('the route table binds server and client', () => {
           {
             deltaId,
             envelope: toBase64Url(
-              sealDelta(utf8('x'), { workspaceId: ws, deviceId: a.deviceId, deltaId }, key),
+              sealDelta(
+                utf8('x'),
+                { workspaceId: ws, deviceId: a.deviceId, deltaId },
+                key,
+                a.keys.signSecretKey,
+              ),
             ),
           },
         ]),

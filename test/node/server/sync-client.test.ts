@@ -114,7 +114,12 @@ describe('SyncApiClient (shared, runs anywhere) against the real server', () => 
 
     const waiting = cb.wait(ws, 0, 20_000);
     const deltaId = randomId();
-    const envelope = sealDelta(utf8('hello'), { workspaceId: ws, deviceId: a.deviceId, deltaId }, key);
+    const envelope = sealDelta(
+      utf8('hello'),
+      { workspaceId: ws, deviceId: a.deviceId, deltaId },
+      key,
+      a.keys.signSecretKey,
+    );
     const pushed = await ca.push(ws, [{ deltaId, envelope: toBase64Url(envelope) }]);
     expect(pushed.results[0]).toMatchObject({ seq: 1, duplicate: false });
     expect(await waiting).toEqual({ latestSeq: 1, changed: true });
@@ -126,7 +131,8 @@ describe('SyncApiClient (shared, runs anywhere) against the real server', () => 
           fromBase64Url(d.envelope),
           { workspaceId: ws, deviceId: d.deviceId, deltaId: d.deltaId },
           () => bKey.key,
-        ),
+          a.keys.signPublicKey,
+        ).plaintext,
       ),
     ).toBe('hello');
     expect((await cb.listDevices(ws)).devices).toHaveLength(2);

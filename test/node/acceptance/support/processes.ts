@@ -11,7 +11,7 @@ import { uuidv7 } from '../../../../shared/domain/ids';
 import type { ChannelInput, ChannelName, ChannelOutput } from '../../../../shared/ipc/contract';
 import { generateDeviceKeys, randomId } from '../../../../shared/sync/device-keys';
 import { fromBase64Url, toBase64Url } from '../../../../shared/sync/encoding';
-import { sealDelta, type WorkspaceKey } from '../../../../shared/sync/envelope';
+import { envelopeDigest, sealDelta, type WorkspaceKey } from '../../../../shared/sync/envelope';
 import {
   deriveInviteAuthKey,
   deriveInviteWrapKey,
@@ -286,6 +286,9 @@ export class HostileMember {
   private workspaceKey: WorkspaceKey | undefined;
   private lastWall = 0;
   private counter = 0;
+  /** This member's own delta chain (issue 11): its last dseq and envelope digest. */
+  private dseq = 0;
+  private lastDigest: Uint8Array | null = null;
 
   /** Accepts an invite code (as `invites.create` returned it) and unwraps the workspace key. */
   async join(code: string): Promise<void> {
@@ -314,24 +317,30 @@ export class HostileMember {
     this.workspaceId = accepted.workspaceId;
   }
 
-  /** Seals `op` alone into one delta, bound to this device and signed by it, and pushes it. */
+  /** Seals `op` alone into one delta, bound to this device, chained and signed by it, and pushes it. */
   async push(op: HostileOp): Promise<void> {
     if (!this.api || !this.workspaceKey) throw new Error('the hostile member has not joined');
-    const plaintext = encodeDelta([
-      {
-        opId: uuidv7(),
-        entity: op.entity,
-        recordId: op.recordId,
-        hlc: this.stamp(),
-        fields: JSON.stringify(op.fields),
-      },
-    ]);
+    const plaintext = encodeDelta(
+      [
+        {
+          opId: uuidv7(),
+          entity: op.entity,
+          recordId: op.recordId,
+          hlc: this.stamp(),
+          fields: JSON.stringify(op.fields),
+        },
+      ],
+      { dseq: this.dseq + 1, prev: this.lastDigest },
+    );
     const deltaId = randomId();
     const envelope = sealDelta(
       plaintext,
       { workspaceId: this.workspaceId, deviceId: this.deviceId, deltaId },
       this.workspaceKey,
+      this.keys.signSecretKey,
     );
+    this.dseq += 1;
+    this.lastDigest = envelopeDigest(envelope);
     const pushed = await this.api.push(this.workspaceId, [{ deltaId, envelope: toBase64Url(envelope) }]);
     if (pushed.results.length !== 1 || pushed.results[0]!.duplicate) {
       throw new Error(`the server did not append the delta: ${JSON.stringify(pushed)}`);
