@@ -1,7 +1,6 @@
-import rateLimit, { type FastifyRateLimitStore } from '@fastify/rate-limit';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { randomBytes } from 'node:crypto';
-import { AppError, isErrorCode, type ErrorCode } from '../shared/errors';
+import { AppError, type ErrorCode } from '../shared/errors';
 import { SYNC_LIMITS, syncIdSchema } from '../shared/sync/protocol';
 import { SERVER_TIME_HEADER, SIGNATURE_HEADERS } from '../shared/sync/signing';
 import { enrolmentCheck } from './auth';
@@ -9,8 +8,10 @@ import { createSyncHandlers } from './handlers';
 import { silentServerLogger, type ServerLogger } from './log';
 import { meterStorage, routeName, type SyncMetrics } from './metrics';
 import { DeltaNotifier } from './notifier';
+import { createRateLimiter } from './ratelimit';
 import { bindSyncRoutes, HttpError } from './routes';
 import type { SyncStorage } from './storage/storage';
+import { trustFunction, type TrustProxy } from './trust-proxy';
 
 /** Tunable limits; defaults come from `SYNC_LIMITS` plus a rate limit per client. */
 export interface ServerLimits {
@@ -20,9 +21,16 @@ export interface ServerLimits {
   readonly maxPageBytes: number;
   readonly maxWaitMs: number;
   readonly maxInviteTtlMs: number;
-  /** Requests per `rateWindowMs` per client (device id, else IP address). */
+  /**
+   * Requests per `rateWindowMs`: per client address (IPv6 by /64) for everything not yet
+   * authenticated, and per registered device once its signature verified.
+   */
   readonly rateMax: number;
   readonly rateWindowMs: number;
+  /** Bound on the in-memory table of client addresses (new ones share one window past it). */
+  readonly rateMaxAddresses: number;
+  /** How often ended rate windows and expired nonces are dropped (a timer, never per request). */
+  readonly purgeIntervalMs: number;
   /**
    * How often a long-poll re-reads storage. Pushes on this instance wake waiters at once, and so do
    * pushes on other instances when the storage can `watch` (PostgreSQL); this is the safety net.
@@ -39,6 +47,8 @@ export const DEFAULT_LIMITS: ServerLimits = {
   maxInviteTtlMs: SYNC_LIMITS.maxInviteTtlMs,
   rateMax: 1200,
   rateWindowMs: 60_000,
+  rateMaxAddresses: 100_000,
+  purgeIntervalMs: 60_000,
   pollIntervalMs: 1_000,
 };
 
@@ -50,8 +60,12 @@ export interface SyncServerOptions {
   readonly clock?: () => number;
   /** PEM certificate and key: serve HTTPS. */
   readonly tls?: { readonly cert: Buffer; readonly key: Buffer };
-  /** Behind a load balancer: take the client address from X-Forwarded-For (rate limits key on it). */
-  readonly trustProxy?: boolean;
+  /**
+   * Behind a load balancer: which peers' `X-Forwarded-For` is believed (a hop count or the proxies'
+   * addresses, see trust-proxy.ts); the client address it yields is what rate limits count. Absent:
+   * the socket address, and any forwarded header is ignored.
+   */
+  readonly trustProxy?: TrustProxy;
   /**
    * When set, creating a workspace needs this code in the `x-fv-enrolment` header (IT hands it to
    * the people allowed to start a team); without it anyone who reaches the server can. Joining with
@@ -98,6 +112,15 @@ export async function createSyncServer(options: SyncServerOptions): Promise<Fast
   const enrolment = options.enrolmentToken ? enrolmentCheck(options.enrolmentToken) : null;
   const notifier = new DeltaNotifier();
   const rawBodies = new WeakMap<FastifyRequest, Buffer>();
+  const trusts = options.trustProxy ? trustFunction(options.trustProxy) : null;
+  const limiter = createRateLimiter({
+    storage,
+    clock,
+    log,
+    max: limits.rateMax,
+    windowMs: limits.rateWindowMs,
+    maxKeys: limits.rateMaxAddresses,
+  });
 
   const app = Fastify({
     https: options.tls ? { cert: options.tls.cert, key: options.tls.key } : null,
@@ -107,11 +130,13 @@ export async function createSyncServer(options: SyncServerOptions): Promise<Fast
     forceCloseConnections: 'idle',
     // A client that trickles its request is cut off (long-polls wait at most 30 s, after the request).
     requestTimeout: 60_000,
-    trustProxy: options.trustProxy ?? false,
+    trustProxy: trusts ?? false,
     // Random, so ids from several instances never collide in one log store; a trusted balancer's id is kept.
     genReqId: (raw) => {
       const given = raw.headers[REQUEST_ID_HEADER];
-      if (options.trustProxy && typeof given === 'string' && REQUEST_ID_SHAPE.test(given)) return given;
+      const peer = raw.socket.remoteAddress;
+      const fromProxy = trusts !== null && peer !== undefined && trusts(peer, 0);
+      if (fromProxy && typeof given === 'string' && REQUEST_ID_SHAPE.test(given)) return given;
       return randomBytes(8).toString('hex');
     },
     // Malformed URLs and the like never reach the error handler: answer them in the same shape.
@@ -147,6 +172,9 @@ export async function createSyncServer(options: SyncServerOptions): Promise<Fast
     done();
   });
 
+  // Before body parsing and authentication: unauthenticated traffic is counted by address, in memory.
+  app.addHook('onRequest', (request, reply) => limiter.onRequest(request, reply));
+
   // While stopping, answered connections are closed rather than kept alive, so the drain ends.
   app.addHook('onSend', (_request, reply, payload, done) => {
     if (closing) void reply.header('connection', 'close');
@@ -175,8 +203,19 @@ export async function createSyncServer(options: SyncServerOptions): Promise<Fast
     ? await storage.watch((workspaceId) => notifier.notify(workspaceId))
     : undefined;
 
+  // Ended rate windows (memory and storage) and expired nonces go on a timer, not on the request path.
+  const purge = setInterval(() => {
+    const now = clock();
+    limiter.purge(now);
+    storage.purgeNonces(now).catch((error: unknown) => {
+      log.log('warn', 'purge_failed', { code: errorCodeOf(error) });
+    });
+  }, limits.purgeIntervalMs);
+  purge.unref();
+
   app.addHook('preClose', (done) => {
     closing = true;
+    clearInterval(purge);
     notifier.close();
     done();
   });
@@ -212,10 +251,6 @@ export async function createSyncServer(options: SyncServerOptions): Promise<Fast
         status = 400;
         code = 'VALIDATION';
         message = 'malformed request body';
-      } else if (isErrorCode(fst) && fst === 'RATE_LIMITED') {
-        status = 429;
-        code = 'RATE_LIMITED';
-        message = 'too many requests';
       } else if (
         'statusCode' in error &&
         typeof error.statusCode === 'number' &&
@@ -237,39 +272,6 @@ export async function createSyncServer(options: SyncServerOptions): Promise<Fast
     void reply.status(404).send({ error: { code: 'NOT_FOUND', message: 'no such route' } });
   });
 
-  /** Rate-limit counters live in storage, like everything else: the limit holds across instances. */
-  class StorageRateStore implements FastifyRateLimitStore {
-    incr(
-      key: string,
-      callback: (error: Error | null, result?: { current: number; ttl: number }) => void,
-      timeWindow: number,
-    ): void {
-      const now = clock();
-      storage.hit(key, timeWindow, now).then(
-        (r) => callback(null, { current: r.count, ttl: Math.max(0, r.resetAt - now) }),
-        (error: unknown) => callback(error instanceof Error ? error : new Error('rate store failure')),
-      );
-    }
-    child(): FastifyRateLimitStore {
-      return this;
-    }
-  }
-
-  await app.register(rateLimit, {
-    global: true,
-    store: StorageRateStore,
-    // A storage hiccup must not turn into refusals; such a request fails at authentication anyway.
-    skipOnError: true,
-    max: limits.rateMax,
-    timeWindow: limits.rateWindowMs,
-    // Per device when the request names one (unverified at this point, so combined with the address).
-    keyGenerator: (request) => {
-      const device = request.headers[SIGNATURE_HEADERS.device];
-      return typeof device === 'string' ? `${request.ip}|${device.slice(0, 64)}` : request.ip;
-    },
-    errorResponseBuilder: () => new HttpError(429, 'RATE_LIMITED', 'too many requests'),
-  });
-
   bindSyncRoutes(
     app,
     createSyncHandlers({
@@ -287,4 +289,8 @@ export async function createSyncServer(options: SyncServerOptions): Promise<Fast
 
   // With `https: null` Fastify serves plain HTTP; both flavours expose the same API to callers.
   return app;
+}
+
+function errorCodeOf(error: unknown): string {
+  return typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : 'unknown';
 }

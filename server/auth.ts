@@ -9,6 +9,7 @@ import {
   SIGNATURE_WINDOW_MS,
   verifyRequestSignature,
 } from '../shared/sync/signing';
+import { chargeVerifiedDevice } from './ratelimit';
 import type { DeviceRecord, SyncStorage } from './storage/storage';
 
 const ID = /^[A-Za-z0-9_-]{16,64}$/;
@@ -62,8 +63,8 @@ export async function verifySignedRequest(options: {
   signPublicKey: Uint8Array;
   storage: SyncStorage;
   now: number;
-  /** Checked after the signature and before the nonce (e.g. revocation). */
-  afterSignature?: () => void;
+  /** Checked after the signature and before the nonce (e.g. revocation, the device's rate limit). */
+  afterSignature?: () => void | Promise<void>;
 }): Promise<void> {
   const { request, headers, now } = options;
   const valid = verifyRequestSignature(
@@ -82,7 +83,7 @@ export async function verifySignedRequest(options: {
   if (Math.abs(now - headers.timestamp) > SIGNATURE_WINDOW_MS) {
     throw new AppError('CLOCK_SKEW', 'request timestamp outside the accepted window');
   }
-  options.afterSignature?.();
+  await options.afterSignature?.();
   const fresh = await options.storage.consumeNonce(
     headers.deviceId,
     headers.nonce,
@@ -106,11 +107,13 @@ export async function authenticateDevice(options: {
     ...options,
     headers,
     signPublicKey: device.signPublicKey,
-    afterSignature: () => {
+    afterSignature: async () => {
       if (device.status === 'revoked') throw new AppError('DEVICE_REVOKED', 'this device was revoked');
       if (device.workspaceId !== options.workspaceId) {
         throw new AppError('SYNC_UNAUTHORIZED', 'device does not belong to this workspace');
       }
+      // Only now is the device id proven: its bucket (in shared storage) replaces the address's.
+      await chargeVerifiedDevice(options.request, device.deviceId);
     },
   });
   return device;
