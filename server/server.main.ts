@@ -8,11 +8,17 @@ import { createSyncMetrics, startMetricsServer } from './metrics';
 import { PostgresSyncStorage } from './storage/storage.postgres';
 import { SqliteSyncStorage } from './storage/storage.sqlite';
 import type { SyncStorage } from './storage/storage';
+import { databasePassword, databaseUrlProblem, narrowSqliteFiles, prepareSqliteFile } from './server.files';
+import { describeTrustProxy, parseTrustProxy, TrustProxyError, type TrustProxy } from './trust-proxy';
 
 /**
  * `npm run server -- --data DIR [--port N] [--host H] [--database postgres://... [--database-password-file F]]
- *   [--tls-cert F --tls-key F] [--trust-proxy] [--enrolment-token-file F] [--metrics-port N [--metrics-host H]]
- *   [--shutdown-timeout-ms N]`
+ *   [--tls-cert F --tls-key F] [--trust-proxy HOPS|ADDR[,CIDR...]] [--enrolment-token-file F | --open-enrolment]
+ *   [--metrics-port N [--metrics-host H]] [--shutdown-timeout-ms N]`
+ *
+ * Off loopback, creating a workspace needs the enrolment code unless `--open-enrolment` says
+ * otherwise. The PostgreSQL password comes from `--database-password-file` or `PGPASSWORD`, never
+ * the URL. Files the server writes are 0600 (umask 077 plus an explicit chmod).
  *
  * Prints one JSON ready line on stdout (`{"event":"ready","url":...}`), logs JSON lines to stderr.
  * Listens on 127.0.0.1 by default and refuses plain HTTP on any address that is not loopback.
@@ -26,8 +32,8 @@ const log = createServerLogger();
 const VERSION = process.env.FIELDVAULT_VERSION ?? 'dev';
 const USAGE =
   'usage: npm run server -- --data DIR [--port N] [--host H] [--database postgres://... [--database-password-file F]] ' +
-  '[--tls-cert F --tls-key F] [--trust-proxy] [--enrolment-token-file F] [--metrics-port N [--metrics-host H]] ' +
-  '[--shutdown-timeout-ms N]';
+  '[--tls-cert F --tls-key F] [--trust-proxy HOPS|ADDR[,CIDR...]] [--enrolment-token-file F | --open-enrolment] ' +
+  '[--metrics-port N [--metrics-host H]] [--shutdown-timeout-ms N]';
 
 function isLoopback(host: string): boolean {
   if (host === 'localhost') return true;
@@ -43,6 +49,8 @@ function usage(message: string): never {
 }
 
 async function main(): Promise<void> {
+  // Before anything is opened: whatever the server creates is readable by its own user only.
+  process.umask(0o077);
   const { values } = parseArgs({
     options: {
       data: { type: 'string' },
@@ -51,8 +59,9 @@ async function main(): Promise<void> {
       database: { type: 'string' },
       'tls-cert': { type: 'string' },
       'tls-key': { type: 'string' },
-      'trust-proxy': { type: 'boolean', default: false },
+      'trust-proxy': { type: 'string' },
       'enrolment-token-file': { type: 'string' },
+      'open-enrolment': { type: 'boolean', default: false },
       'database-password-file': { type: 'string' },
       'metrics-port': { type: 'string' },
       'metrics-host': { type: 'string', default: '127.0.0.1' },
@@ -71,6 +80,19 @@ async function main(): Promise<void> {
     usage('--shutdown-timeout-ms must be a positive integer');
   if (values['database-password-file'] && !values.database)
     usage('--database-password-file goes with --database');
+  if (values.database) {
+    const problem = databaseUrlProblem(values.database);
+    if (problem) usage(problem);
+  }
+  let trustProxy: TrustProxy | undefined;
+  if (values['trust-proxy'] !== undefined) {
+    try {
+      trustProxy = parseTrustProxy(values['trust-proxy']);
+    } catch (error) {
+      if (error instanceof TrustProxyError) usage(error.message);
+      throw error;
+    }
+  }
   if (Boolean(values['tls-cert']) !== Boolean(values['tls-key']))
     usage('--tls-cert and --tls-key go together');
   const tls =
@@ -87,15 +109,34 @@ async function main(): Promise<void> {
     : undefined;
   if (enrolmentToken !== undefined && enrolmentToken.length < 16)
     usage('the enrolment token must be at least 16 characters');
+  if (enrolmentToken !== undefined && values['open-enrolment'])
+    usage('--open-enrolment and --enrolment-token-file contradict each other; pass one');
+  if (enrolmentToken === undefined && !values['open-enrolment'] && !isLoopback(values.host)) {
+    usage(
+      `listening on ${values.host} (not loopback) needs --enrolment-token-file F, so that only people ` +
+        'IT gave the code to can create workspaces; pass --open-enrolment to let anyone who reaches the server create one',
+    );
+  }
+  if (values['open-enrolment'] && !isLoopback(values.host)) {
+    log.log('warn', 'open_enrolment', { host: values.host });
+  }
 
-  // Also a file: a password in the URL would show in the process list and in crash reports.
-  const password = values['database-password-file']
-    ? readFileSync(values['database-password-file'], 'utf8').replace(/\r?\n$/, '')
-    : undefined;
+  // A file or PGPASSWORD, never argv: a password in the URL would show in the process list and crash reports.
+  const { password, source: passwordSource } = values.database
+    ? databasePassword(values['database-password-file'], process.env)
+    : { password: undefined, source: 'none' as const };
 
+  const sqliteFile = values.database ? undefined : path.join(values.data!, 'sync.sqlite');
+  if (sqliteFile) prepareSqliteFile(sqliteFile);
+  // pg lets a password-less URL override an explicit `password` option with '' and then reads
+  // PGPASSWORD, so a password from the file reaches it through this process's environment (never argv).
+  if (password !== undefined) process.env.PGPASSWORD = password;
   const storage: SyncStorage = values.database
     ? await PostgresSyncStorage.connect(values.database, password === undefined ? {} : { password })
-    : SqliteSyncStorage.open(path.join(values.data!, 'sync.sqlite'));
+    : SqliteSyncStorage.open(sqliteFile!);
+  // The -wal and -shm SQLite just created follow the database's mode; this also covers old ones.
+  if (sqliteFile) narrowSqliteFiles(sqliteFile);
+  if (values.database) log.log('info', 'database_password', { source: passwordSource });
   const metrics =
     metricsPort === undefined
       ? undefined
@@ -104,7 +145,7 @@ async function main(): Promise<void> {
     storage,
     logger: log,
     tls,
-    trustProxy: values['trust-proxy'],
+    ...(trustProxy ? { trustProxy } : {}),
     ...(enrolmentToken ? { enrolmentToken } : {}),
     ...(metrics ? { metrics } : {}),
   });
@@ -133,7 +174,13 @@ async function main(): Promise<void> {
       ...(metricsServer ? { metricsUrl: metricsServer.url } : {}),
     }) + '\n',
   );
-  log.log('info', 'listening', { url, storage: storage.kind, version: VERSION });
+  log.log('info', 'listening', {
+    url,
+    storage: storage.kind,
+    version: VERSION,
+    trustProxy: describeTrustProxy(trustProxy),
+    enrolment: enrolmentToken ? 'code' : 'open',
+  });
 
   let stopping = false;
   const stop = (signal: string) => {
