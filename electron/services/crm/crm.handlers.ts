@@ -27,7 +27,7 @@ import type { CrmChannelName } from './crm.module';
 import type { CrmService } from './crm.service';
 import type { RecordData } from './records.repository';
 import { runSearch } from './search.service';
-import { commitImport, previewImport } from './import.csv';
+import { createImportHandlers } from './import.handlers';
 import { exportCsv } from './export.csv';
 import { exportVcard } from './export.vcard';
 import { erasePerson, exportPerson } from './privacy.service';
@@ -227,8 +227,7 @@ export function createCrmHandlers(ctx: ModuleContext, svc: () => CrmService): Cr
       if (skipped > 0) ctx.logger.log('warn', 'crm.searchHitsSkipped', { count: skipped });
       return { hits: items, skipped };
     },
-    'import.preview': (input) => previewImport(svc(), input, ctx.now()),
-    'import.commit': (input) => commitImport(svc(), input, ctx),
+    ...createImportHandlers(ctx, svc),
     'export.csv': (input) => exportCsv(svc(), input.entity, input.ids ?? null),
     'export.vcard': (input) => exportVcard(svc(), input.ids ?? null, report),
     'privacy.exportPerson': (input) =>

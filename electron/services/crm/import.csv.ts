@@ -1,30 +1,36 @@
-import Papa from 'papaparse';
 import type { z } from 'zod';
 import { contactCreateSchema, userRefSchema } from '../../../shared/domain/crm.schemas';
 import { AppError } from '../../../shared/errors';
 import type { ChannelOutput, ParsedInput } from '../../../shared/ipc/contract';
-import type { ImportTarget, importRowErrorSchema } from '../../../shared/ipc/channels/crm.channels';
+import type { ImportTarget, importRowErrorSchema } from '../../../shared/ipc/channels/import.schemas';
 import type { ModuleContext } from '../module';
 import { accountDef, contactDef } from './crm.entities';
 import type { CrmService } from './crm.service';
+import { duplicateIndex } from './duplicates.service';
 import {
   CJK,
   EMPTY,
   fitsContact,
-  GUESSES,
   NO_CONSENT,
-  norm,
   quickEmail,
   quickPhone,
   splitMulti,
   truthy,
   unique,
 } from './import.cells';
+import {
+  checkCancelled,
+  NO_CONTROL,
+  parseFile,
+  unguardCell,
+  yieldToLoop,
+  type ImportControl,
+  type ParsedFile,
+} from './import.file';
 
 type RowError = z.infer<typeof importRowErrorSchema>;
 type ImportInput = ParsedInput<'import.preview'>;
 
-const MAX_ROWS = 200_000;
 interface Candidate {
   readonly row: number;
   readonly contact: z.output<typeof contactCreateSchema>;
@@ -44,54 +50,25 @@ interface Analysis {
   /** Values dropped from kept rows (dropInvalidValues only). */
   readonly warnings: RowError[];
   readonly duplicates: { row: number; of: 'existing' | 'file' }[];
-}
-
-/** A file read as rows of cells, with its column mapping. */
-interface ParsedFile {
-  readonly data: string[][];
-  readonly headers: string[];
-  readonly targets: ImportTarget[];
-  readonly mapping: Record<string, ImportTarget>;
-  readonly parseErrors: Papa.ParseError[];
+  readonly possible: { row: number; of: 'existing' | 'file'; id?: string; name?: string }[];
 }
 
 /** Rows handed to the importer at a time while the file is analysed. */
 const BATCH_ROWS = 2000;
-
-/** Parses the file and maps its columns; throws VALIDATION when it cannot be imported at all. */
-function parseFile(input: ImportInput): ParsedFile {
-  const text = input.csv.startsWith('\ufeff') ? input.csv.slice(1) : input.csv;
-  const parsed = Papa.parse<string[]>(text, { header: false, skipEmptyLines: 'greedy' });
-  const data = parsed.data;
-  if (data.length === 0) throw new AppError('VALIDATION', 'The file has no header row');
-  if (data.length - 1 > MAX_ROWS) throw new AppError('VALIDATION', 'The file has too many rows');
-  const headers = data[0]!.map((h) => h.trim());
-  // Own-property lookups only: a header named "constructor" or "__proto__" is just a header.
-  const given = input.mapping ?? {};
-  const targets = headers.map((h): ImportTarget => {
-    if (Object.hasOwn(given, h)) return given[h]!;
-    const n = norm(h);
-    return Object.hasOwn(GUESSES, n) ? GUESSES[n]! : 'ignore';
-  });
-  const mapping = Object.fromEntries(headers.map((h, i) => [h, targets[i]!])) as Record<string, ImportTarget>;
-  if (!targets.some((t) => t === 'name' || t === 'givenName' || t === 'familyName')) {
-    throw new AppError('VALIDATION', 'No column is mapped to a name');
-  }
-  return { data, headers, targets, mapping, parseErrors: parsed.errors };
-}
 
 /**
  * Validates and de-duplicates every row; writes nothing itself. The rows to import are handed to
  * `take` in file order, in batches, while the analysis goes on, so an import writes them as they
  * come instead of holding the whole file's contacts at once (with the error rows counted so far).
  */
-function analyse(
+async function analyse(
   svc: CrmService,
   file: ParsedFile,
   input: ImportInput,
   now: number,
   take: (batch: Candidate[], errorRowsSoFar: number) => void,
-): Analysis {
+  control: ImportControl,
+): Promise<Analysis> {
   const { data, headers, targets, mapping } = file;
   const dedupe = input.dedupeBy ?? 'emailOrPhone';
   const dropInvalid = input.onRowError === 'dropInvalidValues';
@@ -99,7 +76,10 @@ function analyse(
   const source = input.source?.trim() || 'CSV import';
   const errors: RowError[] = [];
   const errorRows = new Set<number>();
-  const duplicates: { row: number; of: 'existing' | 'file' }[] = [];
+  const duplicates: Analysis['duplicates'] = [];
+  const possible: Analysis['possible'] = [];
+  // Same normalised name as a live contact or an earlier row: imported, but shown as a possible duplicate.
+  const names = dedupe === 'none' ? null : duplicateIndex(svc, 'contact');
   let batch: Candidate[] = [];
   const sample: Candidate[] = [];
   let valid = 0;
@@ -127,6 +107,11 @@ function analyse(
     : fail;
   // One plain loop per row and column: this runs for every cell of files with 100k+ rows.
   for (let r = 1; r < data.length; r++) {
+    if (r % BATCH_ROWS === 0) {
+      control.progress(r, data.length - 1);
+      await yieldToLoop();
+      checkCancelled(control);
+    }
     if (errorRows.has(r)) continue;
     const cells = data[r]!;
     let name = '';
@@ -144,7 +129,7 @@ function analyse(
     for (let c = 0; c < targets.length; c++) {
       const target = targets[c]!;
       if (target === 'ignore') continue;
-      const raw = (cells[c] ?? '').trim();
+      const raw = unguardCell((cells[c] ?? '').trim());
       if (!raw) continue;
       switch (target) {
         case 'name':
@@ -245,12 +230,25 @@ function analyse(
     const keys: string[] = [];
     if (useEmail) for (const e of contact.data.emails ?? []) keys.push(`email:${e}`);
     if (usePhone) for (const p of contact.data.phones ?? []) keys.push(`phone:${p.replace(/\D/g, '')}`);
-    const existing = keys.some((k) => existingKeys.has(k));
-    if (existing || keys.some((k) => seen.has(k))) {
-      duplicates.push({ row: r, of: existing ? 'existing' : 'file' });
+    const existingKey = keys.find((k) => existingKeys.has(k));
+    const fileKey = existingKey ?? keys.find((k) => seen.has(k));
+    if (fileKey !== undefined) {
+      duplicates.push({ row: r, of: existingKey !== undefined ? 'existing' : 'file' });
       continue;
     }
     for (const k of keys) seen.add(k);
+    if (names) {
+      const same = names.find({ name: contact.data.name })[0];
+      if (same) {
+        const existing = !same.id.startsWith('row:');
+        possible.push({
+          row: r,
+          of: existing ? 'existing' : 'file',
+          ...(existing ? { id: same.id, name: same.name } : {}),
+        });
+      }
+      names.add({ id: `row:${r}`, name: contact.data.name, emails: [], phones: [] });
+    }
     const candidate: Candidate = { row: r, contact: contact.data, accountName };
     valid++;
     if (sample.length < 20) sample.push(candidate);
@@ -261,22 +259,38 @@ function analyse(
     }
   }
   if (batch.length) take(batch, errorRows.size);
-  return { headers, mapping, rows: data.length - 1, valid, sample, errors, errorRows, warnings, duplicates };
+  return {
+    headers,
+    mapping,
+    rows: data.length - 1,
+    valid,
+    sample,
+    errors,
+    errorRows,
+    warnings,
+    duplicates,
+    possible,
+  };
 }
 
 /** Dry run: what would be imported, with per-row errors and duplicates. */
-export function previewImport(
+export async function previewContacts(
   svc: CrmService,
   input: ImportInput,
   now: number,
-): ChannelOutput<'import.preview'> {
-  const a = analyse(svc, parseFile(input), input, now, () => undefined);
+  control: ImportControl = NO_CONTROL,
+): Promise<ChannelOutput<'import.preview'>> {
+  const file = parseFile(input.csv, 'contact', input.mapping);
+  const a = await analyse(svc, file, input, now, () => undefined, control);
   return {
+    entity: 'contact',
+    hasName: file.hasName,
     headers: a.headers,
     mapping: a.mapping,
     rows: a.rows,
     valid: a.valid,
     duplicates: a.duplicates,
+    possibleDuplicates: a.possible.slice(0, 1000),
     errors: a.errors.slice(0, 1000),
     ...(input.onRowError === 'dropInvalidValues' ? { warnings: a.warnings.slice(0, 1000) } : {}),
     sample: a.sample.map((c) => ({
@@ -295,12 +309,14 @@ export function previewImport(
  * batch as the analysis accepts them; a file found to have errors in abort mode stops writing at
  * its first error and is rolled back once its errors are counted.
  */
-export function commitImport(
+export async function commitContacts(
   svc: CrmService,
   input: ParsedInput<'import.commit'>,
   ctx: ModuleContext,
-): ChannelOutput<'import.commit'> {
-  const file = parseFile(input);
+  control: ImportControl = NO_CONTROL,
+): Promise<ChannelOutput<'import.commit'>> {
+  const file = parseFile(input.csv, 'contact', input.mapping);
+  if (!file.hasName) throw new AppError('VALIDATION', 'No column is mapped to a name');
   const abort = (input.onRowError ?? 'abort') === 'abort';
   const importId = input.importId ?? 'import';
   const rows = file.data.length - 1;
@@ -309,12 +325,35 @@ export function commitImport(
   // About 4 KiB of pages per imported contact (row, indexes, search, op log), 64-512 MiB; only pages
   // actually used are allocated, and the size is restored afterwards.
   const cacheKib = Math.min(524_288, Math.max(65_536, rows * 4));
-  const a = svc.records.bulkWrite(cacheKib, () =>
+  // Analysis first, yielding between chunks so other calls are answered and a cancel is seen.
+  const batches: Candidate[][] = [];
+  const a = await analyse(
+    svc,
+    file,
+    input,
+    ctx.now(),
+    (batch, errorRowsSoFar) => {
+      if (!(abort && errorRowsSoFar > 0)) batches.push(batch);
+    },
+    {
+      cancelled: control.cancelled,
+      progress: (done, total) => {
+        control.progress(done, total);
+        ctx.emit('import.progressed', { importId, done: 0, total: rows, analysed: done });
+      },
+    },
+  );
+  if (abort && a.errorRows.size > 0) {
+    throw new AppError('VALIDATION', `${a.errorRows.size} rows have errors; nothing was imported`);
+  }
+  checkCancelled(control);
+  // Then every row in one transaction: all or nothing (a worker with its own connection would
+  // keep even this part off the event loop; see issue 17).
+  svc.records.bulkWrite(cacheKib, () =>
     svc.tx(() =>
       svc.search.bulkLoad(() => {
         const accounts = new Map<string, string | null>();
-        const analysis = analyse(svc, file, input, ctx.now(), (batch, errorRowsSoFar) => {
-          if (abort && errorRowsSoFar > 0) return;
+        for (const batch of batches) {
           // Each batch's new accounts first (through the ordinary path), then its contacts in
           // bulk: every op of the import is appended in stamp order.
           const contacts = batch.map((c) => {
@@ -333,27 +372,21 @@ export function commitImport(
           svc.createMany(contactDef, contacts, () => undefined, contacts.length);
           created += contacts.length;
           ctx.emit('import.progressed', { importId, done: created, total: rows });
-        });
-        if (abort && analysis.errorRows.size > 0) {
-          throw new AppError(
-            'VALIDATION',
-            `${analysis.errorRows.size} rows have errors; nothing was imported`,
-          );
         }
-        return analysis;
       }),
     ),
   );
+  const skippedDuplicates = a.duplicates.length;
   ctx.emit('import.progressed', { importId, done: created, total: created });
   ctx.logger.log('info', 'crm.imported', {
     created,
-    skippedDuplicates: a.duplicates.length,
+    skippedDuplicates,
     rowsWithErrors: a.errorRows.size,
     droppedValues: a.warnings.length,
   });
   return {
     created,
-    skippedDuplicates: a.duplicates.length,
+    skippedDuplicates,
     accountsCreated,
     skippedRows: a.errorRows.size,
     droppedValues: a.warnings.length,

@@ -28,6 +28,16 @@ import {
   timestampSchema,
   userRefSchema,
 } from '../../domain/crm.schemas';
+import {
+  duplicatesFindInputSchema,
+  duplicatesFindOutputSchema,
+  importCommitInputSchema,
+  importCommitOutputSchema,
+  importInputSchema,
+  importPreviewSchema,
+  recordsMergeInputSchema,
+  recordsMergeOutputSchema,
+} from './import.schemas';
 import { channel, event, type ChannelDef, type EventDef } from '../define';
 
 /** An opaque keyset-pagination cursor, as returned by a previous page. */
@@ -151,74 +161,15 @@ export const timelineItemSchema = z.discriminatedUnion('type', [
   }),
 ]);
 
-/** Contact fields a CSV column can be mapped to. */
-export const importTargetSchema = z.enum([
-  'ignore',
-  'name',
-  'givenName',
-  'familyName',
-  'email',
-  'phone',
-  'title',
-  'accountName',
-  'ownerId',
-  'tags',
-  'notes',
-  'street',
-  'city',
-  'region',
-  'postalCode',
-  'country',
-  'marketingOptIn',
-]);
-export type ImportTarget = z.infer<typeof importTargetSchema>;
-
-/** CSV text is read by the renderer from a file the user picked: main never opens a renderer-named path. */
-export const MAX_IMPORT_BYTES = 20 * 1024 * 1024;
-
-export const importInputSchema = z.strictObject({
-  csv: z.string().max(MAX_IMPORT_BYTES),
-  /** CSV header -> contact field. Headers left out are guessed from their names (see the preview). */
-  mapping: z.record(z.string().max(200), importTargetSchema).optional(),
-  /** Rows matching an existing contact (or an earlier row) by this key are skipped. */
-  dedupeBy: z.enum(['email', 'phone', 'emailOrPhone', 'none']).optional(),
-  /** Marks the opt-in source of imported consent flags. */
-  source: z.string().trim().max(200).optional(),
-  /**
-   * abort (default): any row error rejects the file; skipRows: rows with errors are left out;
-   * dropInvalidValues: an invalid value (e-mail, phone, owner, a too-long optional field) is dropped
-   * and reported as a warning while its row is kept; rows that cannot be kept at all (no name,
-   * unparseable) are left out as with skipRows. The preview applies the same rules.
-   */
-  onRowError: z.enum(['abort', 'skipRows', 'dropInvalidValues']).optional(),
-});
-
-export const importRowErrorSchema = z.object({
-  /** 1-based data row number (the header is row 0). */
-  row: z.number().int(),
-  column: z.string(),
-  code: z.enum(['required', 'invalid_email', 'invalid_phone', 'too_long', 'parse']),
-});
-
-export const importPreviewSchema = z.object({
-  headers: z.array(z.string()),
-  mapping: z.record(z.string(), importTargetSchema),
-  rows: z.number().int(),
-  valid: z.number().int(),
-  duplicates: z.array(z.object({ row: z.number().int(), of: z.enum(['existing', 'file']) })),
-  errors: z.array(importRowErrorSchema),
-  /** Values that `dropInvalidValues` drops from rows that are kept (first 1000; empty otherwise). */
-  warnings: z.array(importRowErrorSchema).optional(),
-  /** The first rows as they would be created. */
-  sample: z.array(
-    z.object({
-      row: z.number().int(),
-      name: z.string(),
-      emails: z.array(z.string()),
-      phones: z.array(z.string()),
-    }),
-  ),
-});
+// The import's schemas live in import.schemas.ts (re-exported here for existing importers).
+export {
+  importInputSchema,
+  importPreviewSchema,
+  importRowErrorSchema,
+  importTargetSchema,
+  MAX_IMPORT_BYTES,
+  type ImportTarget,
+} from './import.schemas';
 
 const exportEntitySchema = z.enum(['account', 'contact', 'deal', 'activity', 'task']);
 const fileSchema = z.object({
@@ -300,10 +251,7 @@ export const crmChannels = {
       ...linkFilter,
       done: z.boolean().optional(),
       assigneeId: userRefSchema.optional(),
-      /** Due before this instant (exclusive); tasks without a due date are left out. */
       dueBefore: timestampSchema.optional(),
-      /** Due at or after this instant (inclusive); tasks without a due date are left out. */
-      dueAfter: timestampSchema.optional(),
     }),
     ['dueAt', 'createdAt', 'updatedAt'],
   ),
@@ -357,26 +305,27 @@ export const crmChannels = {
   'import.preview': channel(
     importInputSchema,
     importPreviewSchema,
-    'Dry run of a contacts CSV import: mapping, per-row errors and duplicates; writes nothing.',
+    'Dry run of a CSV import: mapping, per-row errors and duplicates; writes nothing.',
   ),
   'import.commit': channel(
-    importInputSchema.extend({
-      /** Echoed in `import.progressed` events. */
-      importId: z
-        .string()
-        .regex(/^[A-Za-z0-9_-]{1,64}$/)
-        .optional(),
-    }),
-    z.object({
-      created: z.number().int(),
-      skippedDuplicates: z.number().int(),
-      accountsCreated: z.number().int(),
-      /** Rows left out because of errors (skipRows, dropInvalidValues). */
-      skippedRows: z.number().int().optional(),
-      /** Values dropped from kept rows (dropInvalidValues). */
-      droppedValues: z.number().int().optional(),
-    }),
-    'Imports a contacts CSV in one transaction: all rows are committed or none.',
+    importCommitInputSchema,
+    importCommitOutputSchema,
+    'Imports a CSV of contacts, accounts, deals or activities in one transaction: all rows or none.',
+  ),
+  'import.cancel': channel(
+    z.strictObject({ importId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/) }),
+    z.object({ cancelled: z.boolean() }),
+    'Stops a running import before it writes anything (false when it is not running or already writing).',
+  ),
+  'duplicates.find': channel(
+    duplicatesFindInputSchema,
+    duplicatesFindOutputSchema,
+    'Live contacts or accounts that look like the same person or company (normalised name, e-mail, phone).',
+  ),
+  'records.merge': channel(
+    recordsMergeInputSchema,
+    recordsMergeOutputSchema,
+    'Merges two contacts or accounts field by field through the writer; links move, the other is deleted.',
   ),
   'export.csv': channel(
     z.strictObject({ entity: exportEntitySchema, ids: z.array(idSchema).max(100_000).optional() }),
@@ -408,21 +357,6 @@ export const crmChannels = {
     z.object({ contactId: idSchema, erasedAt: timestampSchema, recordsErased: z.number().int() }),
     "Erases a person's data from records, the search index and op-log values; leaves a tombstone for sync.",
   ),
-  'records.restore': channel(
-    z.strictObject({ entity: z.enum(['account', 'contact', 'deal', 'activity', 'task']), id: idSchema }),
-    z.object({ entity: entityKindSchema, id: idSchema, restoredAt: timestampSchema }),
-    'Undoes a delete (a change that syncs like the delete); an erased record cannot be restored.',
-  ),
-  'agenda.exportIcs': channel(
-    z.strictObject({ from: timestampSchema, to: timestampSchema }),
-    fileSchema,
-    'iCalendar (RFC 5545) of the activities and dated tasks from `from` to `to` (at most 93 days).',
-  ),
-  'activities.exportIcs': channel(
-    byId,
-    fileSchema,
-    'iCalendar (RFC 5545) of one activity (a meeting or visit) with its attendees.',
-  ),
 } satisfies Record<string, ChannelDef>;
 
 /** Ids per entity in one `records.changed` event; a larger change says `truncated` (reload what is open). */
@@ -448,7 +382,14 @@ export const crmEvents = {
     'Records were written (after commit), locally or by sync: open lists and pages refresh from it.',
   ),
   'import.progressed': event(
-    z.object({ importId: z.string(), done: z.number().int(), total: z.number().int() }),
+    z.object({
+      importId: z.string(),
+      /** Rows written so far (0 while the file is still being checked). */
+      done: z.number().int(),
+      total: z.number().int(),
+      /** Rows checked so far, while the file is analysed before anything is written. */
+      analysed: z.number().int().optional(),
+    }),
     'Progress of a running CSV import.',
   ),
 } satisfies Record<string, EventDef>;

@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startDevHost, type DevHost } from '../../../electron/devhost/host';
 import { createSenderPolicy } from '../../../electron/services/ipc/sender-policy';
@@ -7,18 +8,27 @@ import { MemoryKeychain } from '../../../electron/services/keychain/keychain.mem
 import { silentLogger } from '../../../electron/services/log/logger';
 import { MemoryPolicySource } from '../../../electron/services/policy/policy.memory';
 import { createServices } from '../../../electron/services/services';
-import {
-  ALL_ENTITY_KINDS,
-  frameTooLarge,
-  nextBackoffMs,
-  resyncPlan,
-} from '../../../renderer/devhost/bridge.resync';
 import { entityKindSchema } from '../../../shared/domain/crm.schemas';
 import { MAX_IMPORT_BYTES } from '../../../shared/ipc/channels/crm.channels';
 import { events } from '../../../shared/ipc/contract';
 import { RPC_MAX_FRAME_BYTES } from '../../../shared/ipc/jsonrpc';
 import { RpcClient } from '../support/rpc-client';
 import { tempDir } from '../support/tmp';
+
+// Renderer modules are loaded at run time: the node test project does not type-check renderer code.
+interface Resync {
+  ALL_ENTITY_KINDS: readonly string[];
+  frameTooLarge: (frame: string, limit: number) => boolean;
+  nextBackoffMs: (attempt: number) => number;
+  resyncPlan: () => readonly {
+    channel: string;
+    events: readonly string[];
+    replay: (value: unknown) => [string, unknown][];
+  }[];
+}
+const { ALL_ENTITY_KINDS, frameTooLarge, nextBackoffMs, resyncPlan } = (await import(
+  pathToFileURL(path.resolve('renderer/devhost/bridge.resync.ts')).href
+)) as Resync;
 
 let host: DevHost | null = null;
 afterEach(async () => {

@@ -77,7 +77,10 @@ describe('CSV import', () => {
     });
     expect(preview.valid).toBe(1);
     expect(preview.duplicates).toEqual([{ row: 2, of: 'file' }]);
-    expect(await f.call('import.preview', { csv: 'A,B\n1,2\n' })).toMatchObject({
+    // No column gives a name: the preview still answers (the mapping step must open) and says so;
+    // the commit refuses the file.
+    expect(await f.ok('import.preview', { csv: 'A,B\n1,2\n' })).toMatchObject({ hasName: false, rows: 1 });
+    expect(await f.call('import.commit', { csv: 'A,B\n1,2\n' })).toMatchObject({
       ok: false,
       error: { code: 'VALIDATION' },
     });

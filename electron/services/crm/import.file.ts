@@ -1,0 +1,86 @@
+import Papa from 'papaparse';
+import { AppError } from '../../../shared/errors';
+import type { ImportEntity, ImportTarget } from '../../../shared/ipc/channels/import.schemas';
+import { ENTITY_TARGETS, guessTarget } from './import.cells';
+
+/** The most data rows one import takes. */
+export const MAX_ROWS = 200_000;
+
+/** A file read as rows of cells, with its column mapping. */
+export interface ParsedFile {
+  readonly entity: ImportEntity;
+  readonly data: string[][];
+  readonly headers: string[];
+  readonly targets: ImportTarget[];
+  readonly mapping: Record<string, ImportTarget>;
+  /** A column is mapped to what the entity cannot be created without (a name; an activity's date). */
+  readonly hasName: boolean;
+  readonly parseErrors: Papa.ParseError[];
+}
+
+/** Targets that give each entity its required name. */
+const NAME_TARGETS: Record<ImportEntity, readonly ImportTarget[]> = {
+  contact: ['name', 'givenName', 'familyName'],
+  account: ['name'],
+  deal: ['name'],
+  activity: ['occurredAt'],
+};
+
+/**
+ * Undoes the export's formula guard: `'` before = + - @ tab or CR is what `neutraliseCell` added,
+ * so `'+49 30 1234` reads back as the phone `+49 30 1234`.
+ */
+export function unguardCell(cell: string): string {
+  return cell.length > 1 && cell[0] === "'" && /^[=+\-@\t\r]/.test(cell.slice(1)) ? cell.slice(1) : cell;
+}
+
+/**
+ * Parses the file (delimiter detected: comma, semicolon, tab...) and maps its columns. Throws
+ * VALIDATION only when there is nothing to map (no header row, too many rows); a file whose columns
+ * do not give a name still parses, so the mapping step can fix that.
+ */
+export function parseFile(
+  csv: string,
+  entity: ImportEntity,
+  given: Readonly<Record<string, ImportTarget>> = {},
+): ParsedFile {
+  const text = csv.startsWith('\ufeff') ? csv.slice(1) : csv;
+  const parsed = Papa.parse<string[]>(text, { header: false, skipEmptyLines: 'greedy' });
+  const data = parsed.data;
+  if (data.length === 0) throw new AppError('VALIDATION', 'The file has no header row');
+  if (data.length - 1 > MAX_ROWS) throw new AppError('VALIDATION', 'The file has too many rows');
+  const headers = data[0]!.map((h) => h.trim());
+  const allowed = ENTITY_TARGETS[entity];
+  // Own-property lookups only: a header named "constructor" or "__proto__" is just a header.
+  const targets = headers.map((h): ImportTarget => {
+    if (Object.hasOwn(given, h)) {
+      const t = given[h]!;
+      return allowed.includes(t) ? t : 'ignore';
+    }
+    return guessTarget(h, entity);
+  });
+  const mapping = Object.fromEntries(headers.map((h, i) => [h, targets[i]!])) as Record<string, ImportTarget>;
+  const hasName = targets.some((t) => NAME_TARGETS[entity].includes(t));
+  return { entity, data, headers, targets, mapping, hasName, parseErrors: parsed.errors };
+}
+
+/** Lets other calls run between chunks of a long import (the event loop turns once). */
+export function yieldToLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** A running import's cancel flag and progress callback. */
+export interface ImportControl {
+  /** True once the user cancelled; checked between chunks while nothing is written yet. */
+  readonly cancelled: () => boolean;
+  /** Rows analysed so far. */
+  readonly progress: (done: number, total: number) => void;
+}
+
+export const NO_CONTROL: ImportControl = { cancelled: () => false, progress: () => undefined };
+
+/** Throws the cancel error when the import was cancelled. */
+export function checkCancelled(control: ImportControl): void {
+  if (control.cancelled())
+    throw new AppError('IMPORT_CANCELLED', 'The import was cancelled; nothing was imported');
+}

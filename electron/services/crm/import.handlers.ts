@@ -1,0 +1,50 @@
+import type { ModuleContext } from '../module';
+import type { Handler } from '../ipc/router';
+import type { CrmService } from './crm.service';
+import { findDuplicates, mergeRecords } from './duplicates.service';
+import { commitContacts, previewContacts } from './import.csv';
+import { NO_CONTROL, type ImportControl } from './import.file';
+import { commitRecords, previewRecords } from './import.records';
+
+type ImportChannel =
+  'import.preview' | 'import.commit' | 'import.cancel' | 'duplicates.find' | 'records.merge';
+
+/**
+ * Handlers of the import, duplicate checks and merges. A running import is known by its importId
+ * until it ends, so `import.cancel` (answered between its chunks) can stop it before it writes.
+ */
+export function createImportHandlers(
+  ctx: ModuleContext,
+  svc: () => CrmService,
+): { readonly [C in ImportChannel]: Handler<C> } {
+  const running = new Map<string, { cancelled: boolean }>();
+  return {
+    'import.preview': (input) => {
+      const entity = input.entity ?? 'contact';
+      return entity === 'contact'
+        ? previewContacts(svc(), input, ctx.now(), NO_CONTROL)
+        : previewRecords(svc(), input, NO_CONTROL);
+    },
+    'import.commit': async (input) => {
+      const id = input.importId;
+      const flag = { cancelled: false };
+      if (id !== undefined) running.set(id, flag);
+      const control: ImportControl = { cancelled: () => flag.cancelled, progress: () => undefined };
+      try {
+        return (input.entity ?? 'contact') === 'contact'
+          ? await commitContacts(svc(), input, ctx, control)
+          : await commitRecords(svc(), input, ctx, control);
+      } finally {
+        if (id !== undefined && running.get(id) === flag) running.delete(id);
+      }
+    },
+    'import.cancel': (input) => {
+      const flag = running.get(input.importId);
+      if (!flag) return { cancelled: false };
+      flag.cancelled = true;
+      return { cancelled: true };
+    },
+    'duplicates.find': (input) => findDuplicates(svc(), input),
+    'records.merge': (input) => mergeRecords(svc(), input),
+  };
+}

@@ -1,0 +1,476 @@
+import type { z } from 'zod';
+import {
+  accountCreateSchema,
+  activityCreateSchema,
+  activityKindSchema,
+  dealCreateSchema,
+  pipelineSchema,
+  type Pipeline,
+} from '../../../shared/domain/crm.schemas';
+import { AppError } from '../../../shared/errors';
+import type { ChannelOutput, ParsedInput } from '../../../shared/ipc/contract';
+import type { importRowErrorSchema, ImportTarget } from '../../../shared/ipc/channels/import.schemas';
+import {
+  defaultCurrencyFor,
+  parseLocaleAmountMinor,
+  parseLocaleDate,
+  parseLocaleDateTime,
+  parseLocaleNumber,
+} from '../../../shared/locale/locale.parse';
+import type { ModuleContext } from '../module';
+import {
+  accountDef,
+  activityDef,
+  contactDef,
+  dealDef,
+  DEFAULT_PIPELINE_ID,
+  pipelineDef,
+  type EntityDef,
+} from './crm.entities';
+import type { CrmService } from './crm.service';
+import { duplicateIndex, type DuplicateIndex } from './duplicates.service';
+import { nameKey } from './duplicates.keys';
+import { quickPhone, splitMulti, unique } from './import.cells';
+import {
+  checkCancelled,
+  parseFile,
+  unguardCell,
+  yieldToLoop,
+  type ImportControl,
+  type ParsedFile,
+} from './import.file';
+
+/*
+ * Import of accounts, deals and activities: each row becomes one `create` through the change writer
+ * (these files are far smaller than contact lists, which take the bulk path in import.csv.ts).
+ * Linked records are found by name (contacts also by e-mail); a deal's or activity's account that
+ * does not exist yet is created, like a contact's company.
+ */
+
+type RowError = z.infer<typeof importRowErrorSchema>;
+type Entity = 'account' | 'deal' | 'activity';
+type Input = ParsedInput<'import.preview'>;
+
+interface Row {
+  readonly row: number;
+  readonly fields: Record<string, unknown>;
+  /** Account to link by name (created if missing). */
+  readonly accountName: string | null;
+  /** Deal stage and pipeline by name, resolved against the live pipelines. */
+  readonly values: Record<string, string>;
+}
+
+interface Analysis {
+  readonly rows: number;
+  readonly kept: Row[];
+  readonly errors: RowError[];
+  readonly errorRows: Set<number>;
+  readonly warnings: RowError[];
+  readonly possible: { row: number; of: 'existing' | 'file'; id?: string; name?: string }[];
+}
+
+const KINDS: Record<string, z.infer<typeof activityKindSchema>> = {
+  call: 'call',
+  phone: 'call',
+  phonecall: 'call',
+  电话: 'call',
+  通话: 'call',
+  meeting: 'meeting',
+  会议: 'meeting',
+  会面: 'meeting',
+  visit: 'visit',
+  拜访: 'visit',
+  走访: 'visit',
+  sitevisit: 'visit',
+  email: 'email',
+  mail: 'email',
+  邮件: 'email',
+  note: 'note',
+  notes: 'note',
+  备注: 'note',
+  笔记: 'note',
+  task: 'note',
+};
+
+const STATUSES: Record<string, 'open' | 'won' | 'lost'> = {
+  open: 'open',
+  进行中: 'open',
+  跟进中: 'open',
+  won: 'won',
+  closedwon: 'won',
+  赢单: 'won',
+  成交: 'won',
+  已成交: 'won',
+  lost: 'lost',
+  closedlost: 'lost',
+  输单: 'lost',
+  丢单: 'lost',
+  已丢失: 'lost',
+};
+
+const key = (s: string) =>
+  s
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]/gu, '');
+
+/** Lookups of the live records a row may link to, by normalised name (contacts also by e-mail). */
+class Links {
+  private readonly accounts = new Map<string, string>();
+  private readonly contacts = new Map<string, string>();
+  private readonly deals = new Map<string, string>();
+  readonly pipelines: Pipeline[];
+
+  constructor(svc: CrmService, needs: Set<ImportTarget>) {
+    if (needs.has('accountName'))
+      for (const r of svc.records.iterate(accountDef, null)) this.accounts.set(key(String(r.name)), r.id);
+    if (needs.has('contactName')) {
+      for (const r of svc.records.iterate(contactDef, null)) {
+        this.contacts.set(key(String(r.name)), r.id);
+        for (const e of (r.emails as string[] | undefined) ?? [])
+          this.contacts.set(`@${e.toLowerCase()}`, r.id);
+      }
+    }
+    if (needs.has('dealName'))
+      for (const r of svc.records.iterate(dealDef, null)) this.deals.set(key(String(r.name)), r.id);
+    this.pipelines = [...svc.records.iterate(pipelineDef, null)].flatMap((r) => {
+      const p = pipelineSchema.safeParse(r);
+      return p.success ? [p.data] : [];
+    });
+  }
+
+  account(name: string): string | null {
+    return this.accounts.get(key(name)) ?? null;
+  }
+  rememberAccount(name: string, id: string): void {
+    this.accounts.set(key(name), id);
+  }
+  contact(text: string): string | null {
+    const t = text.trim();
+    return (
+      (t.includes('@') ? this.contacts.get(`@${t.toLowerCase()}`) : undefined) ??
+      this.contacts.get(key(t)) ??
+      null
+    );
+  }
+  deal(name: string): string | null {
+    return this.deals.get(key(name)) ?? null;
+  }
+  /** The pipeline by name (else the default one) and the stage in it by name or id (else the first). */
+  stage(
+    pipelineName: string | undefined,
+    stageName: string | undefined,
+  ): { pipelineId: string; stageId: string } | null {
+    const pipeline =
+      (pipelineName ? this.pipelines.find((p) => key(p.name) === key(pipelineName)) : undefined) ??
+      (pipelineName
+        ? undefined
+        : (this.pipelines.find((p) => p.id === DEFAULT_PIPELINE_ID) ?? this.pipelines[0]));
+    if (!pipeline) return null;
+    const stage = stageName
+      ? pipeline.stages.find((s) => key(s.name) === key(stageName) || s.id === stageName)
+      : pipeline.stages[0];
+    return stage ? { pipelineId: pipeline.id, stageId: stage.id } : null;
+  }
+}
+
+/** Reads, checks and de-duplicates (by name, flagged only) every row of an account/deal/activity file. */
+async function analyse(
+  svc: CrmService,
+  file: ParsedFile,
+  input: Input,
+  control: ImportControl,
+): Promise<Analysis & { links: Links }> {
+  const entity = file.entity as Entity;
+  const locale = input.locale ?? 'en';
+  const currency = input.currency ?? defaultCurrencyFor(locale);
+  const dropInvalid = input.onRowError === 'dropInvalidValues';
+  const errors: RowError[] = [];
+  const warnings: RowError[] = [];
+  const errorRows = new Set<number>();
+  const kept: Row[] = [];
+  const possible: Analysis['possible'] = [];
+  const links = new Links(svc, new Set(file.targets));
+  const names: DuplicateIndex | null =
+    entity === 'account' && input.dedupeBy !== 'none' ? duplicateIndex(svc, 'account') : null;
+  const seenNames = new Set<string>();
+  for (const e of file.parseErrors) {
+    if (typeof e.row === 'number' && e.row > 0) {
+      errors.push({ row: e.row, column: '', code: 'parse' });
+      errorRows.add(e.row);
+    }
+  }
+  const schema = { account: accountCreateSchema, deal: dealCreateSchema, activity: activityCreateSchema }[
+    entity
+  ];
+  for (let r = 1; r < file.data.length; r++) {
+    if (r % 500 === 0) {
+      control.progress(r, file.data.length - 1);
+      await yieldToLoop();
+      checkCancelled(control);
+    }
+    if (errorRows.has(r)) continue;
+    const cells = file.data[r]!;
+    const fields: Record<string, unknown> = {};
+    const values: Record<string, string> = {};
+    let accountName: string | null = null;
+    let address: Record<string, string> | null = null;
+    const rowErrors: RowError[] = [];
+    const bad = (column: string, code: RowError['code']) => {
+      if (dropInvalid) warnings.push({ row: r, column, code });
+      else rowErrors.push({ row: r, column, code });
+    };
+    for (let c = 0; c < file.targets.length; c++) {
+      const target = file.targets[c]!;
+      const raw = unguardCell((cells[c] ?? '').trim());
+      if (target === 'ignore' || !raw) continue;
+      const column = file.headers[c]!;
+      values[target] = raw;
+      switch (target) {
+        case 'name':
+          fields.name = raw;
+          break;
+        case 'subject':
+        case 'outcome':
+        case 'domain':
+        case 'industry':
+        case 'ownerId':
+          fields[target] = raw;
+          break;
+        case 'body':
+        case 'notes':
+          fields.body = typeof fields.body === 'string' && fields.body ? `${fields.body}\n${raw}` : raw;
+          break;
+        case 'tags':
+          fields.tags = unique(splitMulti(raw));
+          break;
+        case 'phone': {
+          const p = quickPhone(raw);
+          if (p) fields.phone = p;
+          else bad(column, 'invalid_phone');
+          break;
+        }
+        case 'street':
+        case 'city':
+        case 'region':
+        case 'postalCode':
+        case 'country':
+          (address ??= {})[target] = raw;
+          break;
+        case 'accountName':
+          accountName = raw;
+          break;
+        case 'amount': {
+          const minor = parseLocaleAmountMinor(raw, locale);
+          if (minor === null) bad(column, 'invalid_number');
+          else fields.amountMinor = minor;
+          const code = /\b([A-Z]{3})\b/.exec(raw)?.[1];
+          if (code && !values.currency) fields.currency = code;
+          break;
+        }
+        case 'currency':
+          if (/^[A-Za-z]{3}$/.test(raw)) fields.currency = raw.toUpperCase();
+          else bad(column, 'invalid_value');
+          break;
+        case 'closeDate': {
+          const d = parseLocaleDate(raw, locale);
+          if (d) fields.expectedCloseDate = d;
+          else bad(column, 'invalid_date');
+          break;
+        }
+        case 'probability': {
+          const n = parseLocaleNumber(raw.replace('%', ''), locale);
+          if (n !== null && n >= 0 && n <= 100) fields.probability = Math.round(n);
+          else bad(column, 'invalid_number');
+          break;
+        }
+        case 'status': {
+          const s = STATUSES[key(raw)];
+          if (s) fields.status = s;
+          else bad(column, 'invalid_value');
+          break;
+        }
+        case 'kind': {
+          const k = KINDS[key(raw)];
+          if (k) fields.kind = k;
+          else bad(column, 'invalid_value');
+          break;
+        }
+        case 'occurredAt': {
+          const at = parseLocaleDateTime(raw, locale);
+          if (at !== null) fields.occurredAt = at;
+          else rowErrors.push({ row: r, column, code: 'invalid_date' });
+          break;
+        }
+        case 'durationMinutes': {
+          const n = parseLocaleNumber(raw, locale);
+          if (n !== null && n >= 0) fields.durationMinutes = Math.round(n);
+          else bad(column, 'invalid_number');
+          break;
+        }
+        case 'contactName': {
+          const ids = splitMulti(raw).map((t) => links.contact(t));
+          if (ids.some((id) => id === null)) bad(column, 'invalid_value');
+          const found = unique(ids.filter((id): id is string => id !== null));
+          if (entity === 'deal') fields.contactIds = found;
+          else if (found[0]) fields.contactId = found[0];
+          break;
+        }
+        case 'dealName': {
+          const id = links.deal(raw);
+          if (id) fields.dealId = id;
+          else bad(column, 'invalid_value');
+          break;
+        }
+        default:
+          break;
+      }
+    }
+    if (address) fields.address = address;
+    if (entity === 'deal') {
+      const where = links.stage(values.pipeline, values.stage);
+      if (!where)
+        rowErrors.push({ row: r, column: values.stage ? 'stage' : 'pipeline', code: 'invalid_value' });
+      else Object.assign(fields, where);
+      fields.currency ??= currency;
+      fields.amountMinor ??= 0;
+    }
+    if (entity === 'activity') fields.kind ??= 'note';
+    if (entity !== 'activity' && !fields.name) rowErrors.push({ row: r, column: 'name', code: 'required' });
+    if (entity === 'activity' && fields.occurredAt === undefined && !rowErrors.length) {
+      rowErrors.push({ row: r, column: 'occurredAt', code: 'required' });
+    }
+    if (accountName && accountName.length > 200) {
+      bad('accountName', 'too_long');
+      accountName = null;
+    }
+    if (rowErrors.length === 0) {
+      // Placeholder ids stand in for links made at commit time, so the schema sees a complete row.
+      const probe: Record<string, unknown> = {
+        ...fields,
+        ...(accountName ? { accountId: '00000000-0000-7000-8000-000000000000' } : {}),
+      };
+      let parsed = schema.safeParse(probe);
+      for (let tries = 0; dropInvalid && !parsed.success && tries < 8; tries++) {
+        const field = String(parsed.error.issues[0]?.path[0] ?? '');
+        if (!(field in fields) || field === 'name' || field === 'occurredAt' || field === 'kind') break;
+        warnings.push({ row: r, column: field, code: 'too_long' });
+        delete fields[field];
+        delete probe[field];
+        parsed = schema.safeParse(probe);
+      }
+      if (!parsed.success)
+        rowErrors.push({ row: r, column: String(parsed.error.issues[0]?.path[0] ?? ''), code: 'too_long' });
+    }
+    if (rowErrors.length > 0) {
+      errors.push(...rowErrors);
+      errorRows.add(r);
+      continue;
+    }
+    if (entity === 'account' && names && typeof fields.name === 'string') {
+      const n = nameKey(fields.name, 'account');
+      const same = names.find({ name: fields.name })[0];
+      if (same) possible.push({ row: r, of: 'existing', id: same.id, name: same.name });
+      else if (n && seenNames.has(n)) possible.push({ row: r, of: 'file' });
+      seenNames.add(n);
+    }
+    kept.push({ row: r, fields, accountName, values });
+  }
+  return { rows: file.data.length - 1, kept, errors, errorRows, warnings, possible, links };
+}
+
+function titleOf(entity: Entity, row: Row): string {
+  if (entity === 'activity') return String(row.fields.subject ?? row.values.kind ?? row.fields.kind ?? '');
+  return String(row.fields.name ?? '');
+}
+
+/** Dry run of an account, deal or activity import. */
+export async function previewRecords(
+  svc: CrmService,
+  input: Input,
+  control: ImportControl,
+): Promise<ChannelOutput<'import.preview'>> {
+  const entity = (input.entity ?? 'contact') as Entity;
+  const file = parseFile(input.csv, entity, input.mapping);
+  const a = await analyse(svc, file, input, control);
+  return {
+    entity,
+    hasName: file.hasName,
+    headers: file.headers,
+    mapping: file.mapping,
+    rows: a.rows,
+    valid: a.kept.length,
+    duplicates: [],
+    possibleDuplicates: a.possible.slice(0, 1000),
+    errors: a.errors.slice(0, 1000),
+    ...(input.onRowError === 'dropInvalidValues' ? { warnings: a.warnings.slice(0, 1000) } : {}),
+    sample: a.kept.slice(0, 20).map((row) => ({
+      row: row.row,
+      name: titleOf(entity, row),
+      emails: [],
+      phones: typeof row.fields.phone === 'string' ? [row.fields.phone] : [],
+      values: row.values,
+    })),
+  };
+}
+
+/** Imports accounts, deals or activities in one transaction through the change writer. */
+export async function commitRecords(
+  svc: CrmService,
+  input: ParsedInput<'import.commit'>,
+  ctx: ModuleContext,
+  control: ImportControl,
+): Promise<ChannelOutput<'import.commit'>> {
+  const entity = (input.entity ?? 'contact') as Entity;
+  const file = parseFile(input.csv, entity, input.mapping);
+  if (!file.hasName) {
+    throw new AppError(
+      'VALIDATION',
+      entity === 'activity' ? 'No column is mapped to a date' : 'No column is mapped to a name',
+    );
+  }
+  const importId = input.importId ?? 'import';
+  const a = await analyse(svc, file, input, {
+    cancelled: control.cancelled,
+    progress: (done, total) => {
+      control.progress(done, total);
+      ctx.emit('import.progressed', { importId, done: 0, total, analysed: done });
+    },
+  });
+  if ((input.onRowError ?? 'abort') === 'abort' && a.errorRows.size > 0) {
+    throw new AppError('VALIDATION', `${a.errorRows.size} rows have errors; nothing was imported`);
+  }
+  checkCancelled(control);
+  const def: EntityDef<unknown> = { account: accountDef, deal: dealDef, activity: activityDef }[entity];
+  let accountsCreated = 0;
+  svc.tx(() => {
+    for (const row of a.kept) {
+      const fields = { ...row.fields };
+      if (row.accountName) {
+        let id = a.links.account(row.accountName);
+        if (!id) {
+          id = svc.create(accountDef, { name: row.accountName }).id;
+          a.links.rememberAccount(row.accountName, id);
+          accountsCreated++;
+        }
+        fields.accountId = id;
+      }
+      if (entity === 'deal')
+        fields.position = svc.endOfStage(String(fields.pipelineId), String(fields.stageId));
+      svc.create(def, fields);
+    }
+  });
+  ctx.emit('import.progressed', { importId, done: a.kept.length, total: a.kept.length });
+  ctx.logger.log('info', 'crm.imported', {
+    entity,
+    created: a.kept.length,
+    rowsWithErrors: a.errorRows.size,
+  });
+  return {
+    created: a.kept.length,
+    skippedDuplicates: 0,
+    accountsCreated,
+    skippedRows: a.errorRows.size,
+    droppedValues: a.warnings.length,
+  };
+}
