@@ -1,4 +1,5 @@
 import { ed25519 } from '@noble/curves/ed25519.js';
+import { randomBytes } from '@noble/hashes/utils.js';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { createSyncServer } from '../../server/app';
@@ -158,6 +159,14 @@ async function runConcurrent(
   return { seconds: (performance.now() - start) / 1000, latencies, responses };
 }
 
+/**
+ * `v2`: envelopes as clients seal them now (signed, chained, padded to a size bucket: 2 KB of
+ * plaintext becomes 4 KiB). `v1-size`: opaque bytes of the size an unsigned, unpadded v1 envelope of
+ * the same plaintext had (the server never parses envelopes), the baseline of issue 11's 1.2x target.
+ */
+type EnvelopeFormat = 'v2' | 'v1-size';
+const V1_OVERHEAD_BYTES = 1 + 4 + 24 + 16;
+
 interface Measured {
   readonly pushDeltasPerSec: number;
   readonly pullDeltasPerSec: number;
@@ -169,7 +178,11 @@ interface Measured {
  * whole workspace log in pages of 200. Requests are sealed and signed before the clock starts, so
  * the figures are the server's (signature and nonce checks included), not the clients' crypto.
  */
-async function measure(storage: SyncStorage, pushes: number): Promise<Measured> {
+async function measure(
+  storage: SyncStorage,
+  pushes: number,
+  format: EnvelopeFormat = 'v2',
+): Promise<Measured> {
   const app = await createSyncServer({ storage, limits: { rateMax: 10_000_000 } });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
@@ -181,11 +194,15 @@ async function measure(storage: SyncStorage, pushes: number): Promise<Measured> 
       Array.from({ length: pushes }, () => {
         const deltas = Array.from({ length: DELTAS_PER_PUSH }, () => {
           const deltaId = randomId();
-          const envelope = sealDelta(
-            plaintext,
-            { workspaceId: d.workspaceId, deviceId: d.deviceId, deltaId },
-            d.workspaceKey,
-          );
+          const envelope =
+            format === 'v2'
+              ? sealDelta(
+                  plaintext,
+                  { workspaceId: d.workspaceId, deviceId: d.deviceId, deltaId },
+                  d.workspaceKey,
+                  d.signSecretKey,
+                )
+              : randomBytes(PLAINTEXT_BYTES + V1_OVERHEAD_BYTES);
           return { deltaId, envelope: toBase64Url(envelope) };
         });
         return signed('POST', syncPath(syncRoutes.push, { workspaceId: d.workspaceId }), { deltas }, d);
@@ -294,6 +311,38 @@ export const syncBench: BenchSuite = {
         rows.push(result(label('push', kind), med(kind, push), 'deltas/s', b(push)));
         rows.push(result(label('pull', kind), med(kind, pull), 'deltas/s', b(pull)));
         rows.push(result(label('push p95', kind), med(kind, p95), 'ms', b(p95)));
+      }
+      // Issue 11: signed, chained, padded envelopes against v1-sized ones, same storage, interleaved.
+      const formats = new Map<EnvelopeFormat, Measured[]>([
+        ['v1-size', []],
+        ['v2', []],
+      ]);
+      for (let round = 0; round < rounds; round++) {
+        for (const format of formats.keys()) {
+          log(`server: round ${round + 1}/${rounds}, sqlite, ${format} envelopes`);
+          const storage = SqliteSyncStorage.open(path.join(dir, `format-${format}-${round}.sqlite`));
+          try {
+            formats.get(format)!.push(await measure(storage, pushes, format));
+          } finally {
+            await storage.close();
+          }
+        }
+      }
+      const fmt = (format: EnvelopeFormat, pick: (m: Measured) => number) =>
+        median(formats.get(format)!.map(pick));
+      for (const [what, pick] of [
+        ['push', (m: Measured) => m.pushDeltasPerSec],
+        ['pull', (m: Measured) => m.pullDeltasPerSec],
+      ] as const) {
+        rows.push(
+          result(
+            `sync.server ${what} (sqlite) signed+padded v2 vs v1-size envelopes`,
+            fmt('v2', pick),
+            'deltas/s',
+            fmt('v1-size', pick),
+            '>= 0.83 (within 1.2x)',
+          ),
+        );
       }
     } finally {
       cluster?.stop();
