@@ -251,7 +251,10 @@ export const crmChannels = {
       ...linkFilter,
       done: z.boolean().optional(),
       assigneeId: userRefSchema.optional(),
+      /** Due before this instant (exclusive); tasks without a due date are left out. */
       dueBefore: timestampSchema.optional(),
+      /** Due at or after this instant (inclusive); tasks without a due date are left out. */
+      dueAfter: timestampSchema.optional(),
     }),
     ['dueAt', 'createdAt', 'updatedAt'],
   ),
@@ -356,6 +359,21 @@ export const crmChannels = {
     z.strictObject({ contactId: idSchema }),
     z.object({ contactId: idSchema, erasedAt: timestampSchema, recordsErased: z.number().int() }),
     "Erases a person's data from records, the search index and op-log values; leaves a tombstone for sync.",
+  ),
+  'records.restore': channel(
+    z.strictObject({ entity: z.enum(['account', 'contact', 'deal', 'activity', 'task']), id: idSchema }),
+    z.object({ entity: entityKindSchema, id: idSchema, restoredAt: timestampSchema }),
+    'Undoes a delete (a change that syncs like the delete); an erased record cannot be restored.',
+  ),
+  'agenda.exportIcs': channel(
+    z.strictObject({ from: timestampSchema, to: timestampSchema }),
+    fileSchema,
+    'iCalendar (RFC 5545) of the activities and dated tasks from `from` to `to` (at most 93 days).',
+  ),
+  'activities.exportIcs': channel(
+    byId,
+    fileSchema,
+    'iCalendar (RFC 5545) of one activity (a meeting or visit) with its attendees.',
   ),
 } satisfies Record<string, ChannelDef>;
 
