@@ -25,7 +25,15 @@ export const backupInfoSchema = z.object({
 });
 export type BackupInfo = z.infer<typeof backupInfoSchema>;
 
-export const lockReasonSchema = z.enum(['user', 'timeout', 'quit', 'restore', 'revoked']);
+export const lockReasonSchema = z.enum([
+  'user',
+  'timeout',
+  'quit',
+  'restore',
+  'revoked',
+  'suspend',
+  'lock-screen',
+]);
 
 /** Channels of the vault lifecycle (`vault.*`). */
 export const vaultChannels = {

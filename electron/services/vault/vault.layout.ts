@@ -1,0 +1,124 @@
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { AppError } from '../../../shared/errors';
+import { readBackupHeader } from './vault.backup';
+import { fsyncDir, writeFileAtomic } from './vault.files';
+
+/** `vault/manifest.json`: written last at set-up, so its presence means "set up". */
+export interface Manifest {
+  format: 1;
+  vaultId: string;
+  cipher: string;
+  createdAt: string;
+}
+
+export const BACKUP_EXT = '.fvbackup';
+
+/**
+ * The files under `<dataDir>/vault/`: `manifest.json`, `vault.db` (+ `-wal`, `-shm`: encrypted),
+ * `recovery.json` (the key set wrapped under the recovery code), `recovery-attempts.json`,
+ * `backups/*.fvbackup`, and the temporary files of interrupted operations.
+ */
+export class VaultLayout {
+  readonly dir: string;
+  constructor(dataDir: string) {
+    this.dir = path.join(dataDir, 'vault');
+  }
+
+  get dbFile(): string {
+    return path.join(this.dir, 'vault.db');
+  }
+  get manifestFile(): string {
+    return path.join(this.dir, 'manifest.json');
+  }
+  get recoveryFile(): string {
+    return path.join(this.dir, 'recovery.json');
+  }
+  get attemptsFile(): string {
+    return path.join(this.dir, 'recovery-attempts.json');
+  }
+  get backupDir(): string {
+    return path.join(this.dir, 'backups');
+  }
+  backupFile(backupId: string): string {
+    return path.join(this.backupDir, backupId + BACKUP_EXT);
+  }
+
+  manifest(): Manifest | null {
+    if (!existsSync(this.manifestFile)) return null;
+    try {
+      const m = JSON.parse(readFileSync(this.manifestFile, 'utf8')) as Manifest;
+      if (m.format === 1 && typeof m.vaultId === 'string' && /^[a-f0-9]{32}$/.test(m.vaultId)) return m;
+    } catch {
+      // fall through
+    }
+    throw new AppError('CORRUPT_STORE', 'The vault manifest is damaged: recover with your recovery code');
+  }
+
+  requireManifest(): Manifest {
+    const m = this.manifest();
+    if (!m) throw new AppError('VAULT_NOT_SET_UP', 'The vault is not set up');
+    return m;
+  }
+
+  writeManifest(manifest: Manifest): void {
+    writeFileAtomic(this.manifestFile, JSON.stringify(manifest, null, 2) + '\n');
+  }
+
+  /** Names of the backup files present (whatever their state). */
+  backupNames(): string[] {
+    if (!existsSync(this.backupDir)) return [];
+    return readdirSync(this.backupDir).filter((name) => name.endsWith(BACKUP_EXT));
+  }
+
+  /** Key ids that existing, readable backups were written under. */
+  backupKeyIds(): Set<string> {
+    const needed = new Set<string>();
+    for (const name of this.backupNames()) {
+      try {
+        needed.add(readBackupHeader(path.join(this.backupDir, name)).header.keyId);
+      } catch {
+        // unreadable backups need no key
+      }
+    }
+    return needed;
+  }
+
+  removeDbFiles(file: string): void {
+    for (const suffix of ['', '-journal', '-wal', '-shm']) rmSync(file + suffix, { force: true });
+  }
+
+  /** Temporary files of an interrupted rekey or restore hold nothing the database lacks. */
+  cleanupLeftovers(): void {
+    this.removeDbFiles(this.dbFile + '.rekeying');
+    this.removeDbFiles(this.dbFile + '.restoring');
+    if (existsSync(this.backupDir)) {
+      for (const name of readdirSync(this.backupDir)) {
+        if (name.endsWith('.snapshot') || name.endsWith('.partial'))
+          rmSync(path.join(this.backupDir, name), { force: true });
+      }
+    }
+  }
+
+  /** Moves the current database files aside (they stay encrypted) instead of overwriting them. */
+  keepDamaged(now: number): void {
+    const files = ['vault.db', 'vault.db-wal'].filter((f) => existsSync(path.join(this.dir, f)));
+    if (files.length === 0) return;
+    const aside = path.join(this.dir, `replaced-${now}`);
+    mkdirSync(aside, { recursive: true, mode: 0o700 });
+    for (const f of files) copyFileSync(path.join(this.dir, f), path.join(aside, f));
+    fsyncDir(aside);
+  }
+
+  /** Files of an unfinished set-up (no manifest) are moved aside, never deleted. */
+  moveAsideOrphans(now: number): void {
+    const orphans = ['vault.db', 'vault.db-wal', 'vault.db-shm', 'recovery.json'].filter((f) =>
+      existsSync(path.join(this.dir, f)),
+    );
+    if (orphans.length === 0) return;
+    const aside = path.join(this.dir, `orphaned-${now}`);
+    mkdirSync(aside, { mode: 0o700 });
+    for (const f of orphans) renameSync(path.join(this.dir, f), path.join(aside, f));
+    fsyncDir(this.dir);
+  }
+}
