@@ -1,3 +1,5 @@
+import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
+import { randomBytes as nobleRandomBytes } from '@noble/hashes/utils.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
@@ -15,7 +17,9 @@ import { SyncEngine } from '../../electron/services/sync/sync.engine';
 import { syncMigrations } from '../../electron/services/sync/sync.migrations';
 import { formatHlc, parseHlc } from '../../shared/domain/hlc';
 import { uuidv7 } from '../../shared/domain/ids';
-import { generateWorkspaceKey, sealDelta } from '../../shared/sync/envelope';
+import { generateDeviceKeys } from '../../shared/sync/device-keys';
+import { framed, utf8 } from '../../shared/sync/encoding';
+import { generateWorkspaceKey, openDelta, sealDelta } from '../../shared/sync/envelope';
 import { result, type BenchResult, type BenchSuite } from './bench.types';
 
 /** Fields per generated contact mutation: one row of the op log carries this many field ops. */
@@ -100,6 +104,44 @@ function seedOps(db: Db, ops: number): number {
   return rows * FIELDS_PER_ROW;
 }
 
+/**
+ * What signatures, chains and padding add per delta (issue 11): the same 500-row deltas sealed and
+ * opened as v2, and as today's main did (encode + XChaCha20-Poly1305 only, no pad, hash or
+ * signature). Returns seconds for all of them, so the push and pull figures can be set against a
+ * same-run baseline without the added work.
+ */
+function envelopeCost(pendingRows: readonly OpRow[]): {
+  sealV1: number;
+  sealV2: number;
+  openV1: number;
+  openV2: number;
+} {
+  const key = generateWorkspaceKey();
+  const author = generateDeviceKeys();
+  const place = { workspaceId: 'w'.repeat(22), deviceId: 'd'.repeat(22), deltaId: 'x'.repeat(22) };
+  const ad = framed(utf8('fieldvault/delta/v1'), utf8(place.workspaceId), utf8(place.deviceId));
+  const chunks: OpRow[][] = [];
+  for (let i = 0; i < pendingRows.length; i += 500) chunks.push(pendingRows.slice(i, i + 500));
+  const link = { dseq: 2, prev: new Uint8Array(32) };
+  let t = performance.now();
+  const v1: { nonce: Uint8Array; ct: Uint8Array }[] = [];
+  for (const chunk of chunks) {
+    const nonce = nobleRandomBytes(24);
+    v1.push({ nonce, ct: xchacha20poly1305(key.key, nonce, ad).encrypt(encodeDelta(chunk, link)) });
+  }
+  const sealV1 = (performance.now() - t) / 1000;
+  t = performance.now();
+  const v2 = chunks.map((chunk) => sealDelta(encodeDelta(chunk, link), place, key, author.signSecretKey));
+  const sealV2 = (performance.now() - t) / 1000;
+  t = performance.now();
+  for (const e of v1) xchacha20poly1305(key.key, e.nonce, ad).decrypt(e.ct);
+  const openV1 = (performance.now() - t) / 1000;
+  t = performance.now();
+  for (const e of v2) openDelta(e, place, () => key.key, author.signPublicKey);
+  const openV2 = (performance.now() - t) / 1000;
+  return { sealV1, sealV2, openV1, openV2 };
+}
+
 function remoteRows(rows: readonly OpRow[]): Change[] {
   return rows.map((r) => ({
     opId: r.opId,
@@ -128,21 +170,49 @@ export const syncClientBench: BenchSuite = {
 
       // Baseline for push: encode + seal alone (no HTTP, no bookkeeping).
       const key = generateWorkspaceKey();
+      const signer = generateDeviceKeys();
       let t = performance.now();
       for (let i = 0; i < pendingRows.length; i += 500) {
         sealDelta(
-          encodeDelta(pendingRows.slice(i, i + 500)),
+          encodeDelta(pendingRows.slice(i, i + 500), { dseq: 1, prev: null }),
           { workspaceId: 'w', deviceId: 'd', deltaId: 'x' },
           key,
+          signer.signSecretKey,
         );
       }
       const sealOnly = total / ((performance.now() - t) / 1000);
+      const cost = envelopeCost(pendingRows);
+      results.push(
+        result(
+          'sync client seal v2 (chain, pad, sign) vs v1',
+          total / cost.sealV2,
+          'ops/s',
+          total / cost.sealV1,
+        ),
+        result(
+          'sync client open v2 (digest, verify) vs v1',
+          total / cost.openV2,
+          'ops/s',
+          total / cost.openV1,
+        ),
+      );
 
       t = performance.now();
       const pushed = await a.syncNow();
       const pushSec = (performance.now() - t) / 1000;
       if (pushed.pending !== 0) throw new Error('bench push left ops pending');
       results.push(result('sync client push', total / pushSec, 'ops/s', sealOnly));
+      // Today's push did the same minus the extra sealing work measured above.
+      const pushToday = pushSec - Math.max(0, cost.sealV2 - cost.sealV1);
+      results.push(
+        result(
+          'sync client push, signed+chained+padded vs unsigned',
+          total / pushSec,
+          'ops/s',
+          total / pushToday,
+          '>= 0.83 (within 1.2x)',
+        ),
+      );
       ctx.log(`pushed ${total} ops in ${pushSec.toFixed(1)} s`);
 
       // ---- bootstrap: a new device pulls and applies the whole log ----
@@ -190,6 +260,17 @@ export const syncClientBench: BenchSuite = {
       const naive = naiveOps / ((performance.now() - t) / 1000);
 
       results.push(result('sync client pull+apply', total / bootSec, 'ops/s', naive));
+      // Today's pull+apply did the same minus the extra opening work (digest and one verify per delta).
+      const pullToday = bootSec - Math.max(0, cost.openV2 - cost.openV1);
+      results.push(
+        result(
+          'sync client pull+apply, verified+chained vs unsigned',
+          total / bootSec,
+          'ops/s',
+          total / pullToday,
+          '>= 0.83 (within 1.2x)',
+        ),
+      );
       results.push(result('sync client pull+apply vs merge only', total / bootSec, 'ops/s', mergeOnly));
       results.push(
         result(
