@@ -357,3 +357,40 @@ export class HostileMember {
     return formatHlc({ wall: this.lastWall, counter: this.counter, deviceId: this.crmDeviceId });
   }
 }
+
+/** A sync server started by `startServerAt`: restartable on the same port (clients keep their URL). */
+export interface RestartableServer extends ServerProcess {
+  readonly port: number;
+}
+
+/**
+ * Starts the real sync server over `dataDir` (kept across restarts) on `port` (0: any free one),
+ * with extra arguments such as `--database URL`. Not tracked by a `Cluster`: the caller stops it
+ * with `stopChild` (also after a failure).
+ */
+export async function startServerAt(
+  dataDir: string,
+  port: number,
+  args: readonly string[] = [],
+): Promise<RestartableServer> {
+  const started = await spawnReady('sync server', [
+    'server/server.main.ts',
+    '--data',
+    dataDir,
+    '--port',
+    String(port),
+    ...args,
+  ]);
+  const url = started.ready.url;
+  if (typeof url !== 'string') {
+    await stopChild(started.child);
+    throw new Error('sync server ready line has no url');
+  }
+  return {
+    url,
+    dataDir,
+    port: Number(new URL(url).port),
+    child: started.child,
+    stderrTail: started.stderrTail,
+  };
+}
