@@ -1,5 +1,6 @@
 import { useEffect, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
+import { AgendaScreen } from './agenda/AgendaScreen';
 import { Shell } from './components/Shell';
 import { FirstRun } from './screens/FirstRun';
 import { Home } from './screens/Home';
@@ -24,6 +25,8 @@ function screenFor(route: Route): ReactNode {
       return <SyncScreen />;
     case 'conflicts':
       return <ConflictsScreen />;
+    case 'agenda':
+      return <AgendaScreen />;
     default:
       return crmScreen(route);
   }

@@ -8,6 +8,7 @@ export type Route =
   | { readonly name: 'list'; readonly entity: EntityKind }
   | { readonly name: 'record'; readonly entity: EntityKind; readonly id: string }
   | { readonly name: 'board' }
+  | { readonly name: 'agenda' }
   | { readonly name: 'import' }
   | { readonly name: 'settings' }
   | { readonly name: 'sync' }

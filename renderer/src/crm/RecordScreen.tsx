@@ -10,7 +10,9 @@ import { updateRecord, type AnyRecord } from './crm.data';
 import { parseField, recordFields, toInput, type FieldDef } from './fields';
 import { stageName, usePipelinesStore } from './pipelines.store';
 import { loadRecordPage, touchesRecordPage, type RecordPage } from './record.data';
-import { AddActivity, AddTask, Timeline } from './record.panels';
+import { PlanActivity } from '../agenda/PlanActivity';
+import { AddTask, linkOf, Timeline } from './record.panels';
+import { TaskItem } from './TaskItem';
 import { LatestLoads, useRecordsChanged } from './records.events';
 
 function InlineField(props: {
@@ -306,7 +308,11 @@ export function RecordScreen({ entity, id }: { entity: EntityKind; id: string })
               )}
             </dl>
           </section>
-          <AddActivity entity={entity} id={record.id} onDone={() => void refresh()} />
+          <PlanActivity
+            link={linkOf(entity, record.id)}
+            heading={t('record.addActivity')}
+            onDone={() => void refresh()}
+          />
           <AddTask entity={entity} id={record.id} onDone={() => void refresh()} />
         </div>
         <div>
@@ -366,12 +372,9 @@ export function RecordScreen({ entity, id }: { entity: EntityKind; id: string })
             )}
             <h3>{t('record.tasks')}</h3>
             {related.tasks.length > 0 ? (
-              <ul className="plain-list">
+              <ul className="plain-list task-list" data-testid="record-tasks">
                 {related.tasks.map((task) => (
-                  <li key={task.id}>
-                    <span>{task.title}</span>
-                    <span className="muted">{formatDate(task.dueAt)}</span>
-                  </li>
+                  <TaskItem key={task.id} task={task} showOverdue />
                 ))}
               </ul>
             ) : (

@@ -2,6 +2,7 @@ import { useCallback, useMemo } from 'react';
 import { useTranslation } from 'react-i18next';
 import { call } from '../api';
 import { Palette, type PaletteItem } from '../components/Palette';
+import { UndoToast } from '../components/UndoToast';
 import { useUiStore, type Route } from '../ui.store';
 import { BoardScreen } from './BoardScreen';
 import { paletteCommands } from './commands';
@@ -69,6 +70,7 @@ export function CrmOverlays() {
         />
       )}
       {quickLogOpen && <QuickLog />}
+      <UndoToast />
     </>
   );
 }

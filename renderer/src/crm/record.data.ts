@@ -5,7 +5,7 @@ import { getRecord, type AnyRecord } from './crm.data';
 import { linkOf, type TimelineItem } from './record.panels';
 import type { RecordsChange } from './records.events';
 
-/** The records shown beside a record: its account, contacts, deals and open tasks. */
+/** The records shown beside a record: its account, contacts, deals and tasks (done ones too, to reopen). */
 export interface Related {
   account: Account | null;
   contacts: Contact[];
@@ -27,9 +27,7 @@ async function loadRelated(entity: EntityKind, record: AnyRecord): Promise<Relat
       await Promise.all(ids.map((id) => call('contacts.get', { id }).catch(() => null)))
     ).filter((c): c is Contact => c !== null);
   }
-  out.tasks = (
-    await call('tasks.list', { filter: { ...linkOf(entity, record.id), done: false }, limit: 50 })
-  ).items;
+  out.tasks = (await call('tasks.list', { filter: linkOf(entity, record.id), limit: 50 })).items;
   return out;
 }
 

@@ -6,7 +6,8 @@ import { call, errorInfo } from '../api';
 import { dayBounds } from '../crm/crm.data';
 import { LatestLoads, useRecordsChanged } from '../crm/records.events';
 import { ErrorMessage } from '../errors';
-import { formatDate, formatDateTime } from '../format';
+import { formatDateTime } from '../format';
+import { TaskItem } from '../crm/TaskItem';
 import { useUiStore, type EntityKind } from '../ui.store';
 
 /** Home before any data exists: says what to do first. */
@@ -33,28 +34,45 @@ export function EmptyHome() {
   );
 }
 
+interface Counted<T> {
+  items: T[];
+  total: number;
+}
+
 interface HomeData {
-  overdue: Task[];
-  today: Task[];
+  overdue: Counted<Task>;
+  today: Counted<Task>;
+  upcomingTasks: Counted<Task>;
   upcoming: Activity[];
   recent: { entity: EntityKind; record: Account | Contact | Deal }[];
   empty: boolean;
 }
 
+/** Rows per Home section; the heading shows the full count from the same query. */
+const SECTION_LIMIT = 25;
+
 async function loadHome(): Promise<HomeData> {
   const { start, end } = dayBounds();
   const now = Date.now();
-  const [tasks, upcoming, accounts, contacts, deals] = await Promise.all([
+  const open = (filter: { dueBefore?: number; dueAfter?: number }) =>
     call('tasks.list', {
-      filter: { done: false, dueBefore: end },
+      filter: { done: false, ...filter },
       sort: { field: 'dueAt', dir: 'asc' },
-      limit: 100,
-    }),
+      limit: SECTION_LIMIT,
+    });
+  const planned = (kind: 'visit' | 'meeting') =>
     call('activities.list', {
-      filter: { occurredAfter: now },
+      filter: { kind, occurredAfter: now },
       sort: { field: 'occurredAt', dir: 'asc' },
-      limit: 50,
-    }),
+      limit: 10,
+    });
+  // Separate queries per section: one query split in the client would starve "today" behind overdue.
+  const [overdue, today, upcomingTasks, visits, meetings, accounts, contacts, deals] = await Promise.all([
+    open({ dueBefore: start }),
+    open({ dueAfter: start, dueBefore: end }),
+    open({ dueAfter: end }),
+    planned('visit'),
+    planned('meeting'),
     call('accounts.list', { sort: { field: 'updatedAt', dir: 'desc' }, limit: 5 }),
     call('contacts.list', { sort: { field: 'updatedAt', dir: 'desc' }, limit: 5 }),
     call('deals.list', { sort: { field: 'updatedAt', dir: 'desc' }, limit: 5 }),
@@ -66,28 +84,41 @@ async function loadHome(): Promise<HomeData> {
   ]
     .sort((a, b) => b.record.updatedAt - a.record.updatedAt)
     .slice(0, 8);
-  const dated = tasks.items.filter((task) => task.dueAt !== null);
+  const counted = (page: { items: Task[]; total: number }) => ({ items: page.items, total: page.total });
   return {
-    overdue: dated.filter((task) => (task.dueAt ?? 0) < start),
-    today: dated.filter((task) => (task.dueAt ?? 0) >= start),
-    upcoming: upcoming.items.filter((a) => a.kind === 'meeting' || a.kind === 'visit').slice(0, 10),
+    overdue: counted(overdue),
+    today: counted(today),
+    upcomingTasks: counted(upcomingTasks),
+    upcoming: [...visits.items, ...meetings.items].sort((a, b) => a.occurredAt - b.occurredAt).slice(0, 10),
     recent,
-    empty: accounts.total + contacts.total + deals.total === 0,
+    empty: accounts.total + contacts.total + deals.total + overdue.total + today.total === 0,
   };
 }
 
-function TaskList({ tasks, empty }: { tasks: Task[]; empty: string }) {
+function TaskSection(props: { id: string; title: string; tasks: Counted<Task>; overdue?: boolean }) {
   const { t } = useTranslation();
-  if (tasks.length === 0) return <p className="muted">{empty}</p>;
+  const { items, total } = props.tasks;
   return (
-    <ul className="plain-list">
-      {tasks.map((task) => (
-        <li key={task.id}>
-          <span>{task.title}</span>
-          <span className="muted">{t('home.due', { date: formatDate(task.dueAt) })}</span>
-        </li>
-      ))}
-    </ul>
+    <section className="panel" aria-labelledby={props.id} data-testid={props.id}>
+      <h2 id={props.id}>
+        {props.title}{' '}
+        <span className="count-badge" data-testid={`${props.id}-count`}>
+          {total}
+        </span>
+      </h2>
+      {items.length === 0 ? (
+        <p className="muted">{t('home.tasksEmpty')}</p>
+      ) : (
+        <ul className="plain-list task-list">
+          {items.map((task) => (
+            <TaskItem key={task.id} task={task} showOverdue={props.overdue} />
+          ))}
+        </ul>
+      )}
+      {total > items.length && (
+        <p className="muted small">{t('day.moreTasks', { shown: items.length, total })}</p>
+      )}
+    </section>
   );
 }
 
@@ -125,16 +156,16 @@ export function Home() {
       {data?.empty && <EmptyHome />}
       {data && !data.empty && (
         <div className="grid-2" data-testid="home-ready">
-          <section className="panel" aria-labelledby="h-overdue">
-            <h2 id="h-overdue">{t('home.overdue')}</h2>
-            <TaskList tasks={data.overdue} empty={t('home.tasksEmpty')} />
-          </section>
-          <section className="panel" aria-labelledby="h-today">
-            <h2 id="h-today">{t('home.today')}</h2>
-            <TaskList tasks={data.today} empty={t('home.tasksEmpty')} />
-          </section>
+          <TaskSection id="h-overdue" title={t('home.overdue')} tasks={data.overdue} overdue />
+          <TaskSection id="h-today" title={t('home.today')} tasks={data.today} />
+          <TaskSection id="h-next" title={t('day.upcomingTasks')} tasks={data.upcomingTasks} />
           <section className="panel" aria-labelledby="h-upcoming">
-            <h2 id="h-upcoming">{t('home.upcoming')}</h2>
+            <h2 id="h-upcoming">
+              {t('home.upcoming')}{' '}
+              <button type="button" className="link" onClick={() => navigate({ name: 'agenda' })}>
+                {t('day.openAgenda')}
+              </button>
+            </h2>
             {data.upcoming.length === 0 ? (
               <p className="muted">{t('home.meetingsEmpty')}</p>
             ) : (
@@ -146,6 +177,7 @@ export function Home() {
                       {a.subject ? ` · ${a.subject}` : ''}
                     </span>
                     <span className="muted">{formatDateTime(a.occurredAt)}</span>
+                    {a.outcome && <span className="ok">{a.outcome}</span>}
                   </li>
                 ))}
               </ul>

@@ -1,0 +1,186 @@
+import { readFileSync } from 'node:fs';
+import type { Page } from '@playwright/test';
+import {
+  createRecord,
+  expectAccessible,
+  expectNoEnglish,
+  firstRun,
+  go,
+  setLanguage,
+  shot,
+  watchErrors,
+} from './support/app';
+import { expect, test } from './support/devhost';
+
+const pad = (n: number) => String(n).padStart(2, '0');
+const ymd = (d: Date) => `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+
+/** Two different days of the current ISO week (Monday..Sunday), today first. */
+function twoDaysThisWeek(): [Date, Date] {
+  const today = new Date();
+  const other = new Date(today);
+  // Sunday is the week's last day: the second visit goes the day before instead of next week.
+  other.setDate(today.getDate() + (today.getDay() === 0 ? -1 : 1));
+  return [today, other];
+}
+
+async function openAgenda(page: Page) {
+  await page.locator('[data-nav="agenda"]').click();
+  await expect(page.locator('[data-screen="agenda"]')).toBeVisible();
+}
+
+/** Picks a record in a RecordPicker by typing part of its name. */
+async function pick(page: Page, testId: string, query: string, name: string) {
+  const input = page.getByTestId(testId);
+  await input.fill(query);
+  await page.locator(`[data-option="${name}"]`).click();
+}
+
+async function planVisit(
+  page: Page,
+  v: { subject: string; day: Date; time: string; minutes: string; account: string; attendee: string },
+) {
+  await page.getByTestId('plan-open').click();
+  const form = page.getByTestId('plan-activity');
+  await form.getByTestId('activity-kind').selectOption('visit');
+  await form.getByTestId('activity-subject').fill(v.subject);
+  await form.getByTestId('activity-date').fill(ymd(v.day));
+  await form.getByTestId('activity-time').fill(v.time);
+  await form.getByTestId('activity-duration').fill(v.minutes);
+  await pick(page, 'pick-account', v.account.slice(0, 2), v.account);
+  await expect(form.getByTestId('picked-account')).toHaveText(v.account);
+  await pick(page, 'pick-attendee', v.attendee.slice(0, 2), v.attendee);
+  await expect(form.locator(`[data-attendee="${v.attendee}"]`)).toBeVisible();
+  await form.getByTestId('activity-save').click();
+  await expect(page.locator('[data-kind="visit"]', { hasText: v.subject })).toBeVisible();
+  await page.getByTestId('plan-open').click();
+}
+
+const cases = [
+  {
+    language: 'en' as const,
+    account: 'Acme GmbH',
+    contact: 'Ann Lee',
+    visits: ['Plant tour', 'Pilot review'],
+    outcome: 'Pilot agreed, 20 units',
+    task: 'Send the pilot offer',
+    // 00:05 is always within today (a later time could pass midnight while the test runs).
+    dueShown: '12:05',
+  },
+  {
+    language: 'zh-CN' as const,
+    account: '华东机械',
+    contact: '张伟',
+    visits: ['参观工厂', '试点评审'],
+    outcome: '同意试点，20 台',
+    task: '发送试点报价',
+    dueShown: '00:05',
+  },
+];
+
+for (const c of cases) {
+  test(`a rep's day (${c.language}): plan two visits this week, log one with outcome, export ICS, complete, reopen, delete and undo a task`, async ({
+    page,
+    host,
+  }) => {
+    test.setTimeout(180_000);
+    const errors = watchErrors(page);
+    await page.setViewportSize({ width: 1280, height: 720 });
+    await firstRun(page, host.pageUrl);
+    if (c.language === 'zh-CN') await setLanguage(page, 'zh-CN');
+    await createRecord(page, 'account', c.account);
+    await createRecord(page, 'contact', c.contact);
+
+    // Plan two visits this week from the agenda: start, duration, account and attendee (searched).
+    const [first, second] = twoDaysThisWeek();
+    await openAgenda(page);
+    await planVisit(page, {
+      subject: c.visits[0]!,
+      day: first,
+      time: '10:00',
+      minutes: '90',
+      account: c.account,
+      attendee: c.contact,
+    });
+    await planVisit(page, {
+      subject: c.visits[1]!,
+      day: second,
+      time: '14:30',
+      minutes: '45',
+      account: c.account,
+      attendee: c.contact,
+    });
+    const agenda = page.getByTestId('agenda');
+    await expect(agenda.locator('[data-kind="visit"]')).toHaveCount(2);
+    await shot(page, `day-${c.language}-agenda-week`);
+
+    // Log the first one with its outcome.
+    const visit = agenda.locator('[data-kind="visit"]', { hasText: c.visits[0]! });
+    await visit.getByTestId('log-outcome').click();
+    await visit.getByTestId('outcome-input').fill(c.outcome);
+    await visit.getByTestId('outcome-save').click();
+    await expect(visit.getByTestId('activity-outcome')).toContainText(c.outcome);
+
+    // The day view shows only today's visit.
+    await page.locator('[data-view="day"]').click();
+    await expect(agenda.locator('[data-kind="visit"]')).toHaveCount(1);
+    await expect(agenda).toContainText(c.visits[0]!);
+    await shot(page, `day-${c.language}-agenda-day`);
+    await expectAccessible(page, `agenda ${c.language}`);
+    if (c.language === 'zh-CN') await expectNoEnglish(page, 'agenda (day)');
+    await page.locator('[data-view="week"]').click();
+
+    // The week exports as one calendar file with both visits and the outcome.
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByTestId('agenda-ics').click(),
+    ]);
+    const ics = readFileSync(await download.path(), 'utf8');
+    expect(ics.startsWith('BEGIN:VCALENDAR\r\n')).toBe(true);
+    expect(ics.match(/BEGIN:VEVENT\r\n/g)).toHaveLength(2);
+    expect(ics.replace(/\r\n /g, '')).toContain(c.outcome.replace(/,/g, '\\,'));
+
+    // A task due today at a chosen time, from the account's page.
+    await go(page, 'account');
+    await page.getByRole('button', { name: c.account }).click();
+    await expect(page.getByTestId('timeline')).toContainText(c.visits[0]!);
+    await page.getByTestId('task-new-title').fill(c.task);
+    await page.getByTestId('due-date').last().fill(ymd(new Date()));
+    await page.getByTestId('due-time').last().fill('00:05');
+    await page.getByTestId('task-create').click();
+    const recordTask = page.getByTestId('record-tasks').locator('li', { hasText: c.task });
+    await expect(recordTask).toBeVisible();
+    await shot(page, `day-${c.language}-account`);
+
+    // Home: due today with its count; complete it there.
+    await go(page, 'home');
+    const today = page.getByTestId('h-today');
+    await expect(today.locator('li', { hasText: c.task })).toBeVisible();
+    await expect(page.getByTestId('h-today-count')).toHaveText('1');
+    await expect(today).toContainText(c.dueShown);
+    await shot(page, `day-${c.language}-home`);
+    await today.locator('li', { hasText: c.task }).getByTestId('task-done').click();
+    await expect(page.getByTestId('h-today-count')).toHaveText('0');
+
+    // Reopen it from the account page, where done tasks stay listed.
+    await go(page, 'account');
+    await page.getByRole('button', { name: c.account }).click();
+    await expect(recordTask.getByTestId('task-done')).toBeChecked();
+    await recordTask.getByTestId('task-done').click();
+    await expect(recordTask.getByTestId('task-done')).not.toBeChecked();
+    await go(page, 'home');
+    await expect(page.getByTestId('h-today-count')).toHaveText('1');
+
+    // Delete from Home, then undo: the task is back.
+    await today.locator('li', { hasText: c.task }).getByTestId('task-delete').click();
+    await expect(page.getByTestId('h-today-count')).toHaveText('0');
+    await expect(page.getByTestId('undo-toast')).toBeVisible();
+    await shot(page, `day-${c.language}-undo`);
+    await page.getByTestId('undo').click();
+    await expect(page.getByTestId('undo-toast')).toBeHidden();
+    await expect(today.locator('li', { hasText: c.task })).toBeVisible();
+    await expect(page.getByTestId('h-today-count')).toHaveText('1');
+    if (c.language === 'zh-CN') await expectNoEnglish(page, 'home');
+    expect(errors).toEqual([]);
+  });
+}
