@@ -1,22 +1,33 @@
 import type { vaultChannels } from '../../../shared/ipc/channels/vault.channels';
+import type { UserPresence } from '../auth/user-presence';
 import type { MigrationSet } from '../db/migrate';
 import type { Keychain } from '../keychain/keychain';
 import type { ModuleContext, ServiceModule } from '../module';
 import type { VaultAccess } from './vault.access';
+import { AutoLock } from './vault.autolock';
 import type { ScryptParams } from './vault.recovery';
 import { VaultService, type FaultPoint } from './vault.service';
+import type { SessionSignals } from './vault.session';
 
 export type VaultChannelName = keyof typeof vaultChannels;
 
 export interface VaultModuleOptions {
   readonly keychain: Keychain;
   readonly migrations: readonly MigrationSet[];
+  /** The OS user check for unlock and sensitive actions (see `UserPresence`). */
+  readonly presence?: UserPresence;
+  /** System idle time and session events; with them main locks the vault itself. */
+  readonly session?: SessionSignals;
+  /** The effective lock timeout in minutes (0: never), read at each idle check. */
+  readonly lockTimeoutMinutes?: () => number;
+  /** How often main reads the system idle time (default 5 s; tests shorten it). */
+  readonly autoLockPollMs?: number;
   /** Test hooks; the app passes neither. */
   readonly recoveryKdf?: ScryptParams;
   readonly fault?: (point: FaultPoint) => void;
 }
 
-/** The vault: lifecycle channels and the database handle other modules use. */
+/** The vault: lifecycle channels, the database handle other modules use, and locking in main. */
 export function createVaultModule(
   ctx: ModuleContext,
   options: VaultModuleOptions,
@@ -27,11 +38,23 @@ export function createVaultModule(
     migrations: options.migrations,
     logger: ctx.logger,
     now: ctx.now,
+    presence: options.presence,
     recoveryKdf: options.recoveryKdf,
     fault: options.fault,
     onLocked: (reason) => ctx.emit('vault.locked', { reason }),
     onUnlocked: (vaultId) => ctx.emit('vault.unlocked', { vaultId }),
   });
+  const autoLock = options.session
+    ? new AutoLock({
+        session: options.session,
+        timeoutMinutes: options.lockTimeoutMinutes ?? (() => 0),
+        isUnlocked: () => service.access.isUnlocked(),
+        lock: (reason) => service.lock(reason),
+        logger: ctx.logger,
+        pollMs: options.autoLockPollMs,
+      })
+    : null;
+  autoLock?.start();
   return {
     access: service.access,
     service,
@@ -46,6 +69,9 @@ export function createVaultModule(
       'vault.restore': ({ backupId }) => service.restore(backupId),
       'vault.rekey': () => service.rekey(),
     },
-    dispose: () => service.dispose(),
+    dispose: async () => {
+      autoLock?.stop();
+      await service.dispose();
+    },
   };
 }
