@@ -7,6 +7,7 @@ import type { BenchResult, BenchSuite } from './bench.types';
 import { crmBench } from './crm.bench';
 import { ipcBench } from './ipc.bench';
 import { rendererBench } from './renderer.bench';
+import { serverAuthBench } from './server-auth.bench';
 import { syncClientBench } from './sync-client.bench';
 import { syncBench } from './sync.bench';
 import { vaultBench } from './vault.bench';
@@ -18,7 +19,15 @@ import { vaultBench } from './vault.bench';
  * suite is measured in a heap the previous ones filled (the full run measured the CRM import ~25%
  * slower than the same suite alone).
  */
-const suites: BenchSuite[] = [ipcBench, vaultBench, crmBench, syncBench, syncClientBench, rendererBench];
+const suites: BenchSuite[] = [
+  ipcBench,
+  vaultBench,
+  crmBench,
+  syncBench,
+  syncClientBench,
+  serverAuthBench,
+  rendererBench,
+];
 
 function format(n: number | undefined, digits = 2): string {
   if (n === undefined || Number.isNaN(n)) return '';
