@@ -7,7 +7,7 @@ import {
   SENSITIVE_CHANNELS,
   UserPresence,
 } from '../../../../electron/services/auth/user-presence';
-import type { Handlers } from '../../../../electron/services/ipc/router';
+import type { CallContext, Handlers } from '../../../../electron/services/ipc/router';
 import { silentLogger } from '../../../../electron/services/log/logger';
 import { MemoryPolicySource } from '../../../../electron/services/policy/policy.memory';
 import { PolicyService } from '../../../../electron/services/policy/policy.service';
@@ -121,7 +121,7 @@ describe('sensitive channels of other domains', () => {
       handlers,
       new UserPresence({ authenticator: auth, policy, logger: silentLogger }),
     );
-    const ctx = { sender: { kind: 'test' }, callId: 'x' } as Parameters<Handlers['export.csv']>[1];
+    const ctx: CallContext = { sender: { transport: 'test', url: 'test:', isMainFrame: true }, callId: 'x' };
     for (const name of Object.keys(SENSITIVE_CHANNELS) as (keyof typeof SENSITIVE_CHANNELS)[]) {
       const call = guarded[name] as (input: unknown, c: typeof ctx) => unknown;
       expect(await codeOf(Promise.resolve().then(() => call(undefined, ctx)))).toBe('AUTH_DENIED');
