@@ -163,11 +163,15 @@ describe.each(backends)('issue 11: a dropped delta and a storage rollback ($name
     for (const h of hosts) await create(h, `${h.name} after the snapshot`);
     await converge(written.keys(), 'after the snapshot');
     // The operator restores the earlier copy: the log loses every delta since.
+    const rowsBefore = await store.deltaRows();
     await restart(() => store.restore());
+    expect(await store.deltaRows(), 'the restored store holds fewer deltas').toBeLessThan(rowsBefore);
 
     for (const h of hosts) {
       const status = await statusUntil(h, (s) => s.integrity.state === 'rollback');
-      expect(status.integrity.state, `${h.name} reports the rollback`).toBe('rollback');
+      expect(status.integrity.state, `${h.name} reports the rollback (${JSON.stringify(status.error)})`).toBe(
+        'rollback',
+      );
       expect(status.integrity.detectedAt, `${h.name} detectedAt`).not.toBeNull();
       expect(status.error?.code, `${h.name} status code`).toBe('SERVER_ROLLBACK');
     }
