@@ -33,6 +33,7 @@ import { exportVcard } from './export.vcard';
 import { erasePerson, exportPerson } from './privacy.service';
 import { activityIcs, agendaIcs } from './agenda.ics';
 import { restoreRecord } from './records.restore';
+import { recordTimeline } from './timeline.service';
 
 type CrmHandlers = { readonly [C in CrmChannelName]: Handler<C> };
 type Prefix = 'accounts' | 'contacts' | 'deals' | 'activities' | 'tasks' | 'pipelines';
@@ -197,7 +198,8 @@ export function createCrmHandlers(ctx: ModuleContext, svc: () => CrmService): Cr
     },
     'timeline.get': (input) => {
       const page = stored(() =>
-        svc().timeline(
+        recordTimeline(
+          svc(),
           input.entity,
           input.id,
           input.limit ?? 50,

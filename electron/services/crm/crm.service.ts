@@ -1,19 +1,16 @@
 import { randomBytes } from '@noble/hashes/utils.js';
 import type { EntityKind, Pipeline, Stage } from '../../../shared/domain/crm.schemas';
-import { formatHlc, parseHlc, type HybridClock } from '../../../shared/domain/hlc';
+import { formatHlc, type HybridClock } from '../../../shared/domain/hlc';
 import { uuidv7 } from '../../../shared/domain/ids';
 import { AppError } from '../../../shared/errors';
 import type { Db } from '../db/database';
 import { crmClock } from './crm.clock';
 import {
   accountDef,
-  activityDef,
   contactDef,
   DEFAULT_PIPELINE_ID,
   dealDef,
-  entityDefs,
   pipelineDef,
-  taskDef,
   type EntityDef,
   type SearchDoc,
 } from './crm.entities';
@@ -341,56 +338,7 @@ export class CrmService {
     const max = this.records.maxStagePosition(pipelineId, stageId);
     return max === null ? 0 : max + 1;
   }
-
-  // ---- timeline ----------------------------------------------------------------------------------
-
-  timeline(
-    entity: 'account' | 'contact' | 'deal',
-    id: string,
-    limit: number,
-    cursor: { at: number; key: string } | null,
-  ): { items: TimelineItem[]; next: { at: number; key: string } | null } {
-    const def: EntityDef<unknown> = entityDefs[entity];
-    this.getLive(def, id);
-    const column = entity === 'account' ? 'account_id' : entity === 'contact' ? 'contact_id' : 'deal_id';
-    const beforeAt = cursor?.at ?? Number.MAX_SAFE_INTEGER;
-    const beforeKey = cursor?.key ?? '\uffff';
-    const acts = this.records
-      .timelineSlice('crm_activities', column, 'occurred_at', id, beforeAt, beforeKey, limit)
-      .map((r) => ({ type: 'activity' as const, at: r.at, key: r.id }));
-    const tasks = this.records
-      .timelineSlice('crm_tasks', column, 'created_at', id, beforeAt, beforeKey, limit)
-      .map((r) => ({ type: 'task' as const, at: r.at, key: r.id }));
-    const hlcBound = formatHlc({ wall: Math.min(beforeAt + 1, 0xffffffffffff), counter: 0, deviceId: '0' });
-    const changes = this.oplog
-      .changes(id, hlcBound, limit + 50)
-      .map((c) => ({ type: 'change' as const, at: parseHlc(c.hlc)?.wall ?? 0, key: c.hlc, row: c }))
-      .filter((c) => c.at < beforeAt || (c.at === beforeAt && c.key < beforeKey));
-    const merged = [...acts, ...tasks, ...changes].sort((a, b) =>
-      a.at !== b.at ? b.at - a.at : a.key < b.key ? 1 : a.key > b.key ? -1 : 0,
-    );
-    const pageItems = merged.slice(0, limit);
-    const items: TimelineItem[] = pageItems.map((it) => {
-      if (it.type === 'activity')
-        return { type: 'activity', at: it.at, activity: this.records.get(activityDef, it.key)! };
-      if (it.type === 'task') return { type: 'task', at: it.at, task: this.records.get(taskDef, it.key)! };
-      return {
-        type: 'change',
-        at: it.at,
-        hlc: it.row.hlc,
-        deviceId: it.row.deviceId,
-        fields: it.row.fieldNames ? it.row.fieldNames.split(',') : [],
-      };
-    });
-    const last = pageItems[pageItems.length - 1];
-    return { items, next: merged.length > limit && last ? { at: last.at, key: last.key } : null };
-  }
 }
-
-export type TimelineItem =
-  | { type: 'activity'; at: number; activity: RecordData }
-  | { type: 'task'; at: number; task: RecordData }
-  | { type: 'change'; at: number; hlc: string; deviceId: string; fields: string[] };
 
 /** 9 random bytes as 12 base64url characters: short, because every op's HLC carries it. */
 function base64url(bytes: Uint8Array): string {

@@ -315,22 +315,6 @@ export class RecordsRepository {
     return row!.n as number;
   }
 
-  /** Activities or tasks of one linked record for the timeline, newest first, before (at, id). */
-  timelineSlice(
-    table: 'crm_activities' | 'crm_tasks',
-    linkColumn: 'account_id' | 'contact_id' | 'deal_id',
-    atExpr: 'occurred_at' | 'created_at',
-    linkId: string,
-    beforeAt: number,
-    beforeKey: string,
-    limit: number,
-  ): { id: string; at: number }[] {
-    return this.stmt(
-      `SELECT id, ${atExpr} AS at FROM ${table} WHERE ${linkColumn} = ? AND +deleted_at IS NULL
-       AND (${atExpr}, id) < (?, ?) ORDER BY ${atExpr} DESC, id DESC LIMIT ?`,
-    ).all(linkId, beforeAt, beforeKey, limit) as { id: string; at: number }[];
-  }
-
   /** A live account with exactly this name (case-insensitive), if any. */
   accountByName(name: string): string | null {
     const row = this.stmt(

@@ -158,6 +158,8 @@ export const timelineItemSchema = z.discriminatedUnion('type', [
     deviceId: z.string(),
     /** Names of the fields written by this change. */
     fields: z.array(z.string()),
+    /** Each written field's value just before this change and the value it wrote (history: old -> new). */
+    changes: z.array(z.object({ field: z.string(), before: z.unknown(), after: z.unknown() })),
   }),
 ]);
 

@@ -176,4 +176,69 @@ describe("a rep's working day through the router", () => {
     for (const p of parts) expect(Buffer.byteLength(p)).toBeLessThanOrEqual(75);
     expect(parts.map((p, i) => (i === 0 ? p : p.slice(1))).join('')).toBe(`SUMMARY:${'张'.repeat(60)}`);
   });
+
+  it("an account's timeline rolls up its contacts' and deals' activities and tasks, once each", async () => {
+    let t = 1_750_000_000_000;
+    const f = await createCrmFixture({ now: () => (t += 1000) });
+    const acme = await f.ok('accounts.create', { name: 'Acme' });
+    const other = await f.ok('accounts.create', { name: 'Other' });
+    const ann = await f.ok('contacts.create', { name: 'Ann', accountId: acme.id });
+    const bob = await f.ok('contacts.create', { name: 'Bob', accountId: other.id });
+    const deal = await f.ok('deals.create', {
+      name: 'Pilot',
+      pipelineId: (await f.ok('pipelines.list', {})).items[0]!.id,
+      stageId: 'lead',
+      accountId: acme.id,
+    });
+    const own = await f.ok('activities.create', { kind: 'visit', occurredAt: 1, accountId: acme.id });
+    const both = await f.ok('activities.create', {
+      kind: 'call',
+      occurredAt: 2,
+      accountId: acme.id,
+      contactId: ann.id,
+    });
+    const viaContact = await f.ok('activities.create', { kind: 'note', occurredAt: 3, contactId: ann.id });
+    const viaDeal = await f.ok('activities.create', { kind: 'meeting', occurredAt: 4, dealId: deal.id });
+    await f.ok('activities.create', { kind: 'call', occurredAt: 5, contactId: bob.id });
+    const task = await f.ok('tasks.create', { title: 'Offer', dealId: deal.id });
+    const ids: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await f.ok('timeline.get', { entity: 'account', id: acme.id, limit: 2, cursor });
+      for (const i of page.items)
+        if (i.type === 'activity') ids.push(i.activity.id);
+        else if (i.type === 'task') ids.push(i.task.id);
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    expect(ids.sort()).toEqual([own.id, both.id, viaContact.id, viaDeal.id, task.id].sort());
+    await f.services.dispose();
+  });
+
+  it("history rows carry each field's old and new value, who and when", async () => {
+    const f = await createCrmFixture();
+    const deal = await f.ok('deals.create', {
+      name: 'Pilot',
+      pipelineId: (await f.ok('pipelines.list', {})).items[0]!.id,
+      stageId: 'lead',
+      amountMinor: 1000,
+    });
+    await f.ok('deals.update', { id: deal.id, patch: { amountMinor: 2500, name: 'Pilot 2' } });
+    await f.ok('deals.update', { id: deal.id, patch: { status: 'won' } });
+    const page = await f.ok('timeline.get', { entity: 'deal', id: deal.id });
+    const changes = page.items.filter((i) => i.type === 'change');
+    expect(changes[0]).toMatchObject({
+      deviceId: expect.any(String) as unknown,
+      changes: [{ field: 'status', before: 'open', after: 'won' }],
+    });
+    expect(changes[1]!.type === 'change' && changes[1]!.changes).toEqual([
+      { field: 'name', before: 'Pilot', after: 'Pilot 2' },
+      { field: 'amountMinor', before: 1000, after: 2500 },
+    ]);
+    expect(changes[2]!.type === 'change' && changes[2]!.changes).toContainEqual({
+      field: 'name',
+      before: null,
+      after: 'Pilot',
+    });
+    await f.services.dispose();
+  });
 });
