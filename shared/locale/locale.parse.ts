@@ -151,8 +151,8 @@ export function parseLocaleDateTime(text: string, locale: string): number | null
   if (meridiem === 'pm' && hours < 12) hours += 12;
   if (meridiem === 'am' && hours === 12) hours = 0;
   if (hours > 23 || minutes > 59 || seconds > 59) return null;
-  const [y, mo, d] = date.split('-').map(Number);
-  return new Date(y!, mo! - 1, d!, hours, minutes, seconds).getTime();
+  const [y = 0, mo = 1, d = 1] = date.split('-').map(Number);
+  return new Date(y, mo - 1, d, hours, minutes, seconds).getTime();
 }
 
 const REGION_CURRENCY: Record<string, string> = {

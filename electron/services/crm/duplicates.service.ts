@@ -80,10 +80,14 @@ export function findDuplicates(
 const UNION_FIELDS = new Set(['emails', 'phones', 'tags']);
 const UNION_MAX: Record<string, number> = { emails: 20, phones: 20, tags: 50 };
 
+function asList(value: unknown): readonly unknown[] {
+  return Array.isArray(value) ? (value as readonly unknown[]) : [];
+}
+
 function union(a: unknown, b: unknown, max: number): unknown[] {
   const out: unknown[] = [];
   const seen = new Set<string>();
-  for (const v of [...(Array.isArray(a) ? a : []), ...(Array.isArray(b) ? b : [])]) {
+  for (const v of [...asList(a), ...asList(b)]) {
     const k = JSON.stringify(v);
     if (seen.has(k)) continue;
     seen.add(k);
@@ -127,7 +131,7 @@ export function mergeRecords(
     let relinked = 0;
     const swap = (ids: unknown) =>
       union(
-        (Array.isArray(ids) ? ids : []).map((x) => (x === input.fromId ? input.intoId : x)),
+        asList(ids).map((x) => (x === input.fromId ? input.intoId : x)),
         [],
         50,
       );

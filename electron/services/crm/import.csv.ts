@@ -10,6 +10,7 @@ import { duplicateIndex } from './duplicates.service';
 import {
   CJK,
   EMPTY,
+  ENTITY_TARGETS,
   fitsContact,
   NO_CONSENT,
   quickEmail,
@@ -285,6 +286,7 @@ export async function previewContacts(
   return {
     entity: 'contact',
     hasName: file.hasName,
+    targets: [...ENTITY_TARGETS.contact],
     headers: a.headers,
     mapping: a.mapping,
     rows: a.rows,

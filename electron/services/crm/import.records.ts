@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import {
   accountCreateSchema,
   activityCreateSchema,
-  activityKindSchema,
+  type activityKindSchema,
   dealCreateSchema,
   pipelineSchema,
   type Pipeline,
@@ -30,7 +30,7 @@ import {
 import type { CrmService } from './crm.service';
 import { duplicateIndex, type DuplicateIndex } from './duplicates.service';
 import { nameKey } from './duplicates.keys';
-import { quickPhone, splitMulti, unique } from './import.cells';
+import { ENTITY_TARGETS, quickPhone, splitMulti, unique } from './import.cells';
 import {
   checkCancelled,
   parseFile,
@@ -380,8 +380,10 @@ async function analyse(
 }
 
 function titleOf(entity: Entity, row: Row): string {
-  if (entity === 'activity') return String(row.fields.subject ?? row.values.kind ?? row.fields.kind ?? '');
-  return String(row.fields.name ?? '');
+  const text = (v: unknown) => (typeof v === 'string' ? v : '');
+  if (entity === 'activity')
+    return text(row.fields.subject) || text(row.values.kind) || text(row.fields.kind);
+  return text(row.fields.name);
 }
 
 /** Dry run of an account, deal or activity import. */
@@ -396,6 +398,7 @@ export async function previewRecords(
   return {
     entity,
     hasName: file.hasName,
+    targets: [...ENTITY_TARGETS[entity]],
     headers: file.headers,
     mapping: file.mapping,
     rows: a.rows,

@@ -1,77 +1,72 @@
-import Papa from 'papaparse';
-import { useId, useState, type ChangeEvent } from 'react';
+import { useId, useRef, useState, type ChangeEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { z } from 'zod';
-import {
-  importTargetSchema,
-  type ImportTarget,
-  type importPreviewSchema,
-} from '../../../shared/ipc/channels/crm.channels';
 import type { ErrorInfo } from '../../../shared/errors';
+import type { ImportEntity, ImportTarget } from '../../../shared/ipc/channels/import.schemas';
 import { api, call, errorInfo } from '../api';
 import { ErrorMessage } from '../errors';
 import { formatNumber } from '../format';
+import { i18n } from '../i18n/i18n';
 import { useUiStore } from '../ui.store';
+import {
+  decodeBytes,
+  detectEncoding,
+  IMPORT_ENCODINGS,
+  replacementCount,
+  type ImportEncoding,
+} from './import.encoding';
+import { MappingTable, PreviewPanel, type Preview } from './import.panels';
 import { useListsStore } from './lists.store';
 
-type Preview = z.infer<typeof importPreviewSchema>;
 type Step = 'file' | 'map' | 'run' | 'done';
+type OnError = 'skipRows' | 'dropInvalidValues';
 
-/** Drops the data rows (1-based) that the preview reported, keeping the header and every other row intact. */
-export function withoutRows(csv: string, rows: ReadonlySet<number>): string {
-  const parsed = Papa.parse<string[]>(csv.replace(/^\uFEFF/, ''), { skipEmptyLines: 'greedy' });
-  const [header, ...data] = parsed.data;
-  if (!header) return csv;
-  const kept = data.filter((_, index) => !rows.has(index + 1));
-  return Papa.unparse([header, ...kept], { newline: '\r\n' });
+const ENTITIES: readonly ImportEntity[] = ['contact', 'account', 'deal', 'activity'];
+const LOCALES = ['en-US', 'en-GB', 'de-DE', 'fr-FR', 'es-ES', 'it-IT', 'nl-NL', 'zh-CN', 'ja-JP'];
+
+/** The locale numbers and dates in a file are most likely written in: the browser's, else the UI's. */
+function defaultFileLocale(): string {
+  return typeof navigator !== 'undefined' && navigator.language ? navigator.language : i18n.language;
 }
 
-const TARGET_KEYS: Record<ImportTarget, string> = {
-  ignore: 'import.ignore',
-  name: 'import.fullName',
-  givenName: 'import.firstName',
-  familyName: 'import.lastName',
-  email: 'fields.emails',
-  phone: 'fields.phones',
-  title: 'fields.title',
-  accountName: 'import.company',
-  ownerId: 'fields.ownerId',
-  tags: 'fields.tags',
-  notes: 'fields.notes',
-  street: 'import.street',
-  city: 'fields.city',
-  region: 'import.region',
-  postalCode: 'import.postalCode',
-  country: 'fields.country',
-  marketingOptIn: 'fields.marketingOptIn',
-};
-
-const ERROR_KEYS = {
-  required: 'import.errNoName',
-  invalid_email: 'import.errEmail',
-  invalid_phone: 'import.errPhone',
-  too_long: 'record.tooLong',
-  parse: 'import.errOther',
-} as const;
-
-/** CSV import: pick a file (read here, never a path in main), map columns, preview errors, run with progress. */
+/**
+ * CSV import: pick what to import and a file (read here as bytes, never a path in main; the encoding
+ * is detected and can be overridden), map columns (always reachable), preview errors and duplicates,
+ * run with progress and cancel.
+ */
 export function ImportScreen() {
   const { t } = useTranslation();
   const navigate = useUiStore((s) => s.navigate);
   const [step, setStep] = useState<Step>('file');
+  const [entity, setEntity] = useState<ImportEntity>('contact');
+  const [bytes, setBytes] = useState<Uint8Array | null>(null);
+  const [encoding, setEncoding] = useState<ImportEncoding>('utf-8');
+  const [detected, setDetected] = useState<ImportEncoding | null>(null);
   const [csv, setCsv] = useState('');
+  const [locale, setLocale] = useState(defaultFileLocale);
+  const [onError, setOnError] = useState<OnError>('skipRows');
   const [preview, setPreview] = useState<Preview | null>(null);
   const [mapping, setMapping] = useState<Record<string, ImportTarget>>({});
-  const [progress, setProgress] = useState<{ done: number; total: number }>({ done: 0, total: 0 });
+  const [progress, setProgress] = useState({ done: 0, total: 0, analysed: 0 });
   const [result, setResult] = useState<{ created: number; skipped: number } | null>(null);
   const [error, setError] = useState<ErrorInfo | null>(null);
   const [readFailed, setReadFailed] = useState(false);
   const [fileName, setFileName] = useState('');
+  const importId = useRef('');
   const fileId = useId();
 
-  const runPreview = async (text: string, map?: Record<string, ImportTarget>) => {
+  const runPreview = async (
+    text: string,
+    opts: { map?: Record<string, ImportTarget>; kind?: ImportEntity; rowError?: OnError; loc?: string } = {},
+  ) => {
     try {
-      const p = await call('import.preview', { csv: text, ...(map ? { mapping: map } : {}) });
+      const p = await call('import.preview', {
+        csv: text,
+        entity: opts.kind ?? entity,
+        dedupeBy: 'email',
+        onRowError: opts.rowError ?? onError,
+        locale: opts.loc ?? locale,
+        ...(opts.map ? { mapping: opts.map } : {}),
+      });
       setPreview(p);
       setMapping(p.mapping);
       return p;
@@ -81,55 +76,59 @@ export function ImportScreen() {
     }
   };
 
+  const decodeAndPreview = async (data: Uint8Array, enc: ImportEncoding) => {
+    const text = decodeBytes(data, enc);
+    setEncoding(enc);
+    setCsv(text);
+    if (await runPreview(text)) setStep('map');
+  };
+
   const onFile = async (event: ChangeEvent<HTMLInputElement>) => {
     const file = event.target.files?.[0];
     setError(null);
     setReadFailed(false);
     if (!file) return;
     try {
-      const text = await file.text();
-      setCsv(text);
-      if (await runPreview(text)) setStep('map');
+      const data = new Uint8Array(await file.arrayBuffer());
+      const guess = detectEncoding(data, i18n.language);
+      setBytes(data);
+      setDetected(guess.encoding);
+      await decodeAndPreview(data, guess.encoding);
     } catch {
       setReadFailed(true);
     }
   };
 
+  const hasName = preview?.hasName ?? false;
   const errorRows = new Set(preview?.errors.map((e) => e.row) ?? []);
-  const importable = preview ? preview.rows - errorRows.size : 0;
-  const hasName = Object.values(mapping).some((m) => m === 'name' || m === 'givenName' || m === 'familyName');
+  const importable = preview?.valid ?? 0;
+  const replaced = replacementCount(csv);
 
   const run = async () => {
     if (!preview) return;
     setStep('run');
     setError(null);
-    const importId = `imp_${Date.now().toString(36)}`;
-    let text = withoutRows(csv, errorRows);
-    let skipped = errorRows.size;
-    // Re-check the cleaned file: a parser difference must never let a bad row reject the whole import.
-    for (let i = 0; i < 3; i++) {
-      const again = await runPreview(text, mapping);
-      if (!again || again.errors.length === 0) break;
-      const rows = new Set(again.errors.map((e) => e.row));
-      skipped += rows.size;
-      text = withoutRows(text, rows);
-    }
-    setProgress({ done: 0, total: importable });
+    importId.current = `imp_${Date.now().toString(36)}`;
+    setProgress({ done: 0, total: preview.rows, analysed: 0 });
     const off = api.on('import.progressed', (p) => {
-      if (p.importId === importId) setProgress({ done: p.done, total: p.total });
+      if (p.importId === importId.current)
+        setProgress({ done: p.done, total: p.total, analysed: p.analysed ?? 0 });
     });
     try {
       const r = await call('import.commit', {
-        csv: text,
+        csv,
+        entity,
         mapping,
+        // Phones are often a company's main line, shared by its people: only e-mails identify a person.
         dedupeBy: 'email',
-        importId,
+        importId: importId.current,
+        onRowError: onError,
+        locale,
         source: 'csv-import',
       });
-      setProgress((p) => ({ done: p.total, total: p.total }));
-      setResult({ created: r.created, skipped: skipped + r.skippedDuplicates });
+      setResult({ created: r.created, skipped: r.skippedDuplicates + (r.skippedRows ?? 0) });
       setStep('done');
-      void useListsStore.getState().reload('contact');
+      if (entity !== 'activity') void useListsStore.getState().reload(entity);
     } catch (e) {
       setError(errorInfo(e));
       setStep('map');
@@ -138,10 +137,18 @@ export function ImportScreen() {
     }
   };
 
+  const cancel = async () => {
+    try {
+      await call('import.cancel', { importId: importId.current });
+    } catch (e) {
+      setError(errorInfo(e));
+    }
+  };
+
   return (
     <div className="screen" data-screen="import">
-      <h1>{t('import.title')}</h1>
-      <ol className="steps" aria-label={t('import.title')}>
+      <h1>{t('importer.title')}</h1>
+      <ol className="steps" aria-label={t('importer.title')}>
         {(['file', 'map', 'run', 'done'] as const).map((s, i) => (
           <li
             key={s}
@@ -156,6 +163,21 @@ export function ImportScreen() {
       {step === 'file' && (
         <section className="panel">
           <div className="field">
+            <label htmlFor={`${fileId}-entity`}>{t('importer.what')}</label>
+            <select
+              id={`${fileId}-entity`}
+              data-testid="import-entity"
+              value={entity}
+              onChange={(e) => setEntity(ENTITIES.find((x) => x === e.target.value) ?? 'contact')}
+            >
+              {ENTITIES.map((x) => (
+                <option key={x} value={x}>
+                  {t(`importer.entity.${x}`)}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div className="field">
             <span className="field-label" id={`${fileId}-label`}>
               {t('import.file')}
             </span>
@@ -165,7 +187,7 @@ export function ImportScreen() {
               id={fileId}
               className="file-input"
               type="file"
-              accept=".csv,text/csv"
+              accept=".csv,.tsv,.txt,text/csv,text/plain"
               aria-labelledby={`${fileId}-label ${fileId}-button`}
               aria-describedby={`${fileId}-help`}
               onChange={(e) => {
@@ -181,7 +203,7 @@ export function ImportScreen() {
               <span className="muted">{fileName === '' ? t('import.noFile') : fileName}</span>
             </span>
             <p id={`${fileId}-help`} className="muted">
-              {t('import.fileHelp')}
+              {t('importer.fileHelp')}
             </p>
             {readFailed && (
               <p className="field-error" role="alert">
@@ -196,101 +218,84 @@ export function ImportScreen() {
           <section className="panel" aria-labelledby="map-h">
             <h2 id="map-h">{t('import.mapping')}</h2>
             <p data-testid="import-rows">{t('import.rows', { count: preview.rows })}</p>
-            <table className="table mapping">
-              <thead>
-                <tr>
-                  <th scope="col">{t('import.mapping')}</th>
-                  <th scope="col">{t('import.target')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {preview.headers.map((header, i) => (
-                  <tr key={`${header}-${i}`}>
-                    <td>
-                      <label htmlFor={`${fileId}-map-${i}`}>{header}</label>
-                    </td>
-                    <td>
-                      <select
-                        id={`${fileId}-map-${i}`}
-                        value={mapping[header] ?? 'ignore'}
-                        onChange={(e) => {
-                          const next = { ...mapping, [header]: importTargetSchema.parse(e.target.value) };
-                          setMapping(next);
-                          void runPreview(csv, next);
-                        }}
-                      >
-                        {importTargetSchema.options.map((o) => (
-                          <option key={o} value={o}>
-                            {t(TARGET_KEYS[o])}
-                          </option>
-                        ))}
-                      </select>
-                    </td>
-                  </tr>
+            <div className="row">
+              <div className="field">
+                <label htmlFor={`${fileId}-enc`}>{t('importer.encoding')}</label>
+                <select
+                  id={`${fileId}-enc`}
+                  data-testid="import-encoding"
+                  value={encoding}
+                  onChange={(e) => {
+                    const next = IMPORT_ENCODINGS.find((x) => x === e.target.value);
+                    if (next && bytes) void decodeAndPreview(bytes, next);
+                  }}
+                >
+                  {IMPORT_ENCODINGS.map((x) => (
+                    <option key={x} value={x}>
+                      {t(`importer.encodings.${x.replace('-', '_')}`)}
+                      {x === detected ? ` (${t('importer.detected')})` : ''}
+                    </option>
+                  ))}
+                </select>
+              </div>
+              <div className="field">
+                <label htmlFor={`${fileId}-locale`}>{t('importer.locale')}</label>
+                <select
+                  id={`${fileId}-locale`}
+                  data-testid="import-locale"
+                  value={locale}
+                  onChange={(e) => {
+                    setLocale(e.target.value);
+                    void runPreview(csv, { map: mapping, loc: e.target.value });
+                  }}
+                >
+                  {[...new Set([defaultFileLocale(), ...LOCALES])].map((l) => (
+                    <option key={l} value={l}>
+                      {l}
+                    </option>
+                  ))}
+                </select>
+              </div>
+              <fieldset className="field">
+                <legend>{t('importer.badValues')}</legend>
+                {(['skipRows', 'dropInvalidValues'] as const).map((mode) => (
+                  <label key={mode} className="row">
+                    <input
+                      type="radio"
+                      name={`${fileId}-onerror`}
+                      data-testid={`import-onerror-${mode}`}
+                      checked={onError === mode}
+                      onChange={() => {
+                        setOnError(mode);
+                        void runPreview(csv, { map: mapping, rowError: mode });
+                      }}
+                    />
+                    {t(mode === 'skipRows' ? 'importer.skipRows' : 'importer.dropValues')}
+                  </label>
                 ))}
-              </tbody>
-            </table>
+              </fieldset>
+            </div>
+            {replaced > 0 && (
+              <p className="field-error" role="alert" data-testid="import-replaced">
+                {t('importer.replaced', { count: replaced })}
+              </p>
+            )}
+            <MappingTable
+              preview={preview}
+              mapping={mapping}
+              idPrefix={fileId}
+              onChange={(next) => {
+                setMapping(next);
+                void runPreview(csv, { map: next });
+              }}
+            />
             {!hasName && (
-              <p className="field-error" role="alert">
-                {t('import.needName')}
+              <p className="field-error" role="alert" data-testid="import-need-name">
+                {t(entity === 'activity' ? 'importer.needDate' : 'import.needName')}
               </p>
             )}
           </section>
-          <section className="panel" aria-labelledby="preview-h">
-            <h2 id="preview-h">{t('import.preview', { count: preview.sample.length })}</h2>
-            <table className="table" data-testid="import-sample">
-              <thead>
-                <tr>
-                  <th scope="col">{t('import.row')}</th>
-                  <th scope="col">{t('fields.name')}</th>
-                  <th scope="col">{t('fields.emails')}</th>
-                  <th scope="col">{t('fields.phones')}</th>
-                  <th scope="col">{t('import.problem')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {preview.sample.map((row) => {
-                  const problems = preview.errors.filter((e) => e.row === row.row);
-                  return (
-                    <tr key={row.row} className={problems.length ? 'row-error' : undefined}>
-                      <td>{row.row}</td>
-                      <td>{row.name}</td>
-                      <td>{row.emails.join(', ')}</td>
-                      <td>{row.phones.join(', ')}</td>
-                      <td>
-                        {problems.length === 0
-                          ? t('import.rowOk')
-                          : problems.map((p) => `${t(ERROR_KEYS[p.code])} (${p.column})`).join('; ')}
-                      </td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
-            {preview.errors.length > 0 && (
-              <>
-                <h3 data-testid="import-error-count">{t('import.rowErrors', { count: errorRows.size })}</h3>
-                <table className="table">
-                  <thead>
-                    <tr>
-                      <th scope="col">{t('import.row')}</th>
-                      <th scope="col">{t('import.mapping')}</th>
-                      <th scope="col">{t('import.problem')}</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {preview.errors.slice(0, 50).map((e, i) => (
-                      <tr key={`${e.row}-${e.column}-${i}`}>
-                        <td>{e.row}</td>
-                        <td>{e.column}</td>
-                        <td>{t(ERROR_KEYS[e.code])}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </>
-            )}
-          </section>
+          <PreviewPanel preview={preview} />
           <div className="row">
             <button
               type="button"
@@ -299,11 +304,14 @@ export function ImportScreen() {
               onClick={() => void run()}
               data-testid="import-run"
             >
-              {t('import.run', { count: importable })}
+              {t('importer.run', { count: importable })}
             </button>
             <button type="button" onClick={() => setStep('file')}>
               {t('import.back')}
             </button>
+            {errorRows.size > 0 && (
+              <span className="muted">{t('import.rowErrors', { count: errorRows.size })}</span>
+            )}
           </div>
         </>
       )}
@@ -313,30 +321,38 @@ export function ImportScreen() {
           <progress
             className="progress"
             max={Math.max(1, progress.total)}
-            value={progress.done}
+            value={progress.done > 0 ? progress.done : progress.analysed}
             aria-label={t('import.progress')}
             data-testid="import-progress"
           />
           <p className="muted">
-            {formatNumber(progress.done)} / {formatNumber(progress.total)}
+            {progress.done > 0
+              ? `${formatNumber(progress.done)} / ${formatNumber(progress.total)}`
+              : t('importer.checking', {
+                  done: formatNumber(progress.analysed),
+                  total: formatNumber(progress.total),
+                })}
           </p>
+          <button type="button" onClick={() => void cancel()} data-testid="import-cancel">
+            {t('importer.cancel')}
+          </button>
         </section>
       )}
       {step === 'done' && result && (
         <section className="panel" role="status">
           <h2>{t('import.step4')}</h2>
           <p data-testid="import-result">
-            {t('import.result', { created: result.created, skipped: result.skipped })}
+            {t('importer.result', { created: result.created, skipped: result.skipped })}
           </p>
           <div className="row">
             <button
               type="button"
               className="primary"
-              onClick={() => navigate({ name: 'list', entity: 'contact' })}
+              onClick={() => navigate(entity === 'activity' ? { name: 'home' } : { name: 'list', entity })}
             >
-              {t('import.done')}
+              {t(`importer.goTo.${entity}`)}
             </button>
-            <button type="button" onClick={() => setStep('file')}>
+            <button type="button" onClick={() => setStep('file')} data-testid="import-again">
               {t('import.again')}
             </button>
           </div>
