@@ -1,8 +1,10 @@
 import type { FastifyRequest } from 'fastify';
 import { AppError } from '../shared/errors';
 import { verifyInviteAcceptance } from '../shared/sync/invite';
+import { genesisState, type MembershipEntry } from '../shared/sync/membership';
 import { ENROLMENT_HEADER, type DeviceInfo, type DeviceRegistration } from '../shared/sync/protocol';
 import { authenticateDevice, decodePublicKey, readSignedHeaders, verifySignedRequest } from './auth';
+import { MembershipGate, sameRegistration } from './membership';
 import type { ServerLogger } from './log';
 import type { DeltaNotifier } from './notifier';
 import { HttpError, type SyncHandlers } from './routes';
@@ -45,6 +47,7 @@ function deviceInfo(d: DeviceRecord): DeviceInfo {
     createdAt: d.createdAt,
     revokedAt: d.revokedAt,
     invitedBy: d.invitedBy,
+    role: d.role,
   };
 }
 
@@ -58,12 +61,14 @@ function newDevice(reg: DeviceRegistration, workspaceId: string, now: number): D
     createdAt: now,
     revokedAt: null,
     invitedBy: null,
+    role: 'member',
   };
 }
 
 /** The handler of every route in the table. */
 export function createSyncHandlers(deps: HandlerDeps): SyncHandlers {
   const { storage, limits, clock, log, notifier, enrolment, rawBody } = deps;
+  const gate = new MembershipGate(storage);
   let lastPurge = 0;
 
   async function maybePurgeNonces(now: number): Promise<void> {
@@ -119,11 +124,20 @@ export function createSyncHandlers(deps: HandlerDeps): SyncHandlers {
       }
       await authSelf(request, b.device);
       const device = newDevice(b.device, b.workspaceId, clock());
-      const outcome = await storage.createWorkspace(b.workspaceId, device);
-      if (outcome === 'exists') throw new AppError('CONFLICT', 'workspace id already exists');
-      if (outcome === 'device_exists') throw new AppError('CONFLICT', 'device id already registered');
+      const genesis = b.genesis;
+      gate.check(() => genesisState(genesis, { workspaceId: b.workspaceId, genesisHash: null }));
+      if (genesis.body.kind !== 'genesis' || !sameRegistration(genesis.body.device, b.device))
+        throw new AppError('VALIDATION', 'the genesis entry must describe the creating device');
+      const outcome = await storage.appendMembership(
+        b.workspaceId,
+        { seq: 0, json: JSON.stringify(genesis) },
+        { kind: 'genesis', device },
+        clock(),
+      );
+      if (outcome.kind === 'exists') throw new AppError('CONFLICT', 'workspace id already exists');
+      if (outcome.kind !== 'appended') throw new AppError('CONFLICT', 'device id already registered');
       log.log('info', 'workspace_created', { workspaceId: b.workspaceId, deviceId: device.deviceId });
-      return { workspaceId: b.workspaceId, device: deviceInfo(device) };
+      return { workspaceId: b.workspaceId, device: deviceInfo(outcome.device ?? device) };
     },
 
     async createInvite({ request, params: { workspaceId }, body }) {
@@ -133,18 +147,34 @@ export function createSyncHandlers(deps: HandlerDeps): SyncHandlers {
       if (b.expiresAt <= now || b.expiresAt - now > limits.maxInviteTtlMs) {
         throw new AppError('VALIDATION', 'invite expiry out of range');
       }
-      const outcome = await storage.createInvite({
-        inviteId: b.inviteId,
+      const entry = b.entry;
+      if (
+        entry.body.kind !== 'invite' ||
+        entry.body.inviteId !== b.inviteId ||
+        entry.body.authPublicKey !== b.authPublicKey
+      )
+        throw new AppError('VALIDATION', 'the invite entry must describe this invite');
+      await gate.admit(workspaceId, device, entry);
+      const outcome = await gate.append(
         workspaceId,
-        createdBy: device.deviceId,
-        wrappedKey: fromBase64Url(b.wrappedKey),
-        authPublicKey: decodePublicKey(b.authPublicKey),
-        createdAt: now,
-        expiresAt: b.expiresAt,
-        usedAt: null,
-        usedBy: null,
-      });
-      if (outcome === 'exists') throw new AppError('CONFLICT', 'invite id already exists');
+        entry,
+        {
+          kind: 'invite',
+          invite: {
+            inviteId: b.inviteId,
+            workspaceId,
+            createdBy: device.deviceId,
+            wrappedKey: fromBase64Url(b.wrappedKey),
+            authPublicKey: decodePublicKey(b.authPublicKey),
+            createdAt: now,
+            expiresAt: b.expiresAt,
+            usedAt: null,
+            usedBy: null,
+          },
+        },
+        now,
+      );
+      if (outcome.kind === 'exists') throw new AppError('CONFLICT', 'invite id already exists');
       log.log('info', 'invite_created', { workspaceId, deviceId: device.deviceId, inviteId: b.inviteId });
       return { inviteId: b.inviteId, workspaceId, expiresAt: b.expiresAt };
     },
@@ -157,26 +187,38 @@ export function createSyncHandlers(deps: HandlerDeps): SyncHandlers {
       const proofOk = verifyInviteAcceptance(invite.authPublicKey, { inviteId, ...b.device }, b.proof);
       if (!proofOk) throw new AppError('SYNC_UNAUTHORIZED', 'invite proof does not verify');
       const now = clock();
-      const outcome = await storage.acceptInvite(inviteId, newDevice(b.device, invite.workspaceId, now), now);
+      const entry = b.entry;
+      if (
+        entry.body.kind !== 'join' ||
+        entry.body.inviteId !== inviteId ||
+        !sameRegistration(entry.body.device, b.device)
+      )
+        throw new AppError('VALIDATION', 'the join entry must describe this device and invite');
+      const next = await gate.admit(invite.workspaceId, null, entry);
+      const role = next.members.get(b.device.deviceId)?.role ?? 'viewer';
+      const device = { ...newDevice(b.device, invite.workspaceId, now), role };
+      const outcome = await gate.append(invite.workspaceId, entry, { kind: 'join', inviteId, device }, now);
       switch (outcome.kind) {
         case 'unknown':
+        case 'exists':
           throw new AppError('NOT_FOUND', 'unknown invite');
         case 'expired':
           throw new HttpError(410, 'NOT_FOUND', 'invite expired');
         case 'used':
+        case 'stale':
           throw new AppError('CONFLICT', 'invite already used');
         case 'device_exists':
           throw new AppError('CONFLICT', 'device id already registered');
-        case 'accepted':
+        case 'appended':
           log.log('info', 'invite_accepted', {
             workspaceId: invite.workspaceId,
             inviteId,
             deviceId: b.device.deviceId,
           });
           return {
-            workspaceId: outcome.invite.workspaceId,
-            wrappedKey: toBase64Url(outcome.invite.wrappedKey),
-            device: deviceInfo(outcome.device),
+            workspaceId: invite.workspaceId,
+            wrappedKey: toBase64Url(invite.wrappedKey),
+            device: deviceInfo(outcome.device ?? device),
           };
       }
     },
@@ -191,21 +233,64 @@ export function createSyncHandlers(deps: HandlerDeps): SyncHandlers {
       return { devices: (await storage.listDevices(workspaceId)).map(deviceInfo) };
     },
 
-    // The body is `{}` by the table; nothing in it is read, so it is not checked either.
-    async revokeDevice({ request, params }) {
-      const caller = await auth(request, params.workspaceId);
-      const revoked = await storage.revokeDevice(params.workspaceId, params.deviceId, clock());
-      if (!revoked) throw new AppError('NOT_FOUND', 'no such device in this workspace');
-      log.log('info', 'device_revoked', {
-        workspaceId: params.workspaceId,
-        deviceId: params.deviceId,
+    async previewInvite({ request, params: { inviteId }, body }) {
+      const b = body();
+      await authSelf(request, b.device);
+      const invite = await storage.getInvite(inviteId);
+      if (!invite) throw new AppError('NOT_FOUND', 'unknown invite');
+      if (!verifyInviteAcceptance(invite.authPublicKey, { inviteId, ...b.device }, b.proof))
+        throw new AppError('SYNC_UNAUTHORIZED', 'invite proof does not verify');
+      if (invite.usedBy !== null && invite.usedBy !== b.device.deviceId)
+        throw new AppError('CONFLICT', 'invite already used');
+      if (invite.expiresAt <= clock()) throw new HttpError(410, 'NOT_FOUND', 'invite expired');
+      return { workspaceId: invite.workspaceId, entries: await gate.entries(invite.workspaceId, 0) };
+    },
+
+    // Revoked devices may read the log: it is how they verify their own revocation before wiping.
+    async membership({ request, params: { workspaceId }, query }) {
+      const headers = readSignedHeaders(request);
+      const device = await storage.getDevice(headers.deviceId);
+      if (!device) throw new AppError('SYNC_UNAUTHORIZED', 'unknown device');
+      await verifySignedRequest({
+        request,
+        rawBody: rawBody(request),
+        headers,
+        signPublicKey: device.signPublicKey,
+        storage,
+        now: clock(),
+        afterSignature: () => {
+          if (device.workspaceId !== workspaceId)
+            throw new AppError('SYNC_UNAUTHORIZED', 'device does not belong to this workspace');
+        },
+      });
+      return { workspaceId, entries: await gate.entries(workspaceId, query().from) };
+    },
+
+    async appendMembership({ request, params: { workspaceId }, body }) {
+      const caller = await auth(request, workspaceId);
+      const entry = body().entry;
+      const effect =
+        entry.body.kind === 'role'
+          ? ({ kind: 'role', deviceId: entry.body.deviceId, role: entry.body.role } as const)
+          : entry.body.kind === 'revoke'
+            ? ({ kind: 'revoke', deviceId: entry.body.deviceId } as const)
+            : null;
+      if (!effect) throw new AppError('VALIDATION', 'only role changes and revocations are appended here');
+      await gate.admit(workspaceId, caller, entry);
+      const outcome = await gate.append(workspaceId, entry, effect, clock());
+      if (outcome.kind !== 'appended' || !outcome.device)
+        throw new AppError('CONFLICT', 'the membership log moved on: fetch it and sign again');
+      log.log('info', effect.kind === 'revoke' ? 'device_revoked' : 'role_changed', {
+        workspaceId,
+        deviceId: effect.deviceId,
         by: caller.deviceId,
       });
-      return { device: deviceInfo(revoked) };
+      return { seq: entry.seq, device: deviceInfo(outcome.device) };
     },
 
     async push({ request, params: { workspaceId }, body }) {
       const device = await auth(request, workspaceId);
+      if (device.role === 'viewer') throw new AppError('FORBIDDEN', 'viewers cannot push changes');
       const deltas = body().deltas.map((d) => {
         const envelope = fromBase64Url(d.envelope);
         if (envelope.length > limits.maxEnvelopeBytes) {

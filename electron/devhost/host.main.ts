@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { allowListConfirmation } from '../services/sync/server.confirmation';
 import { platformOf } from '../services/app/app.handlers';
 import { createSenderPolicy } from '../services/ipc/sender-policy';
 import { KEYCHAIN_SERVICE, KeytarKeychain } from '../services/keychain/keychain.keytar';
@@ -19,7 +20,13 @@ import { startDevHost } from './host';
  */
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { data: { type: 'string' }, port: { type: 'string', default: '0' }, policy: { type: 'string' } },
+    options: {
+      data: { type: 'string' },
+      port: { type: 'string', default: '0' },
+      policy: { type: 'string' },
+      // Sync server origins the dev host may enrol with besides loopback (it has no trusted UI to ask).
+      'allow-server': { type: 'string', multiple: true },
+    },
     strict: true,
   });
   const logger = createLogger({ base: { proc: 'devhost' } });
@@ -60,6 +67,7 @@ async function main(): Promise<void> {
         isTrustedSender: createSenderPolicy({ devHostOrigin: origin }),
         keychain: new KeytarKeychain(KEYCHAIN_SERVICE),
         policy,
+        serverConfirmation: allowListConfirmation(values['allow-server'] ?? []),
       }),
   });
   process.stdout.write(JSON.stringify({ event: 'ready', pageUrl: host.pageUrl, rpcUrl: host.rpcUrl }) + '\n');

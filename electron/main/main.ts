@@ -6,6 +6,7 @@ import { createSenderPolicy } from '../services/ipc/sender-policy';
 import { KEYCHAIN_SERVICE, KeytarKeychain } from '../services/keychain/keychain.keytar';
 import { createLogger } from '../services/log/logger';
 import { createPlatformPolicySource } from '../services/policy/policy.platform';
+import { dialogConfirmation } from './confirm.electron';
 import { createServices, type Services } from '../services/services';
 import { readSettings } from '../services/settings/settings.module';
 import { registerElectronTransport } from './ipc.electron';
@@ -56,6 +57,7 @@ if (!app.requestSingleInstanceLock()) {
         isTrustedSender: createSenderPolicy(),
         keychain: new KeytarKeychain(KEYCHAIN_SERVICE),
         policy: createPlatformPolicySource(process.platform),
+        serverConfirmation: dialogConfirmation(() => mainWindow),
       });
       registerElectronTransport(ipcMain, services.router, () => webContents.getAllWebContents());
       const lock = (): void => {

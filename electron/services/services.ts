@@ -12,6 +12,8 @@ import type { PolicyService } from './policy/policy.service';
 import type { PolicySource } from './policy/policy.source';
 import { createSettingsModule } from './settings/settings.module';
 import type { SyncEngine } from './sync/sync.engine';
+import { membershipMigrations } from './sync/membership.migrations';
+import type { ServerConfirmation } from './sync/sync.enrolment';
 import { createSyncModule } from './sync/sync.module';
 import { syncMigrations } from './sync/sync.migrations';
 import { createVaultModule } from './vault/vault.module';
@@ -32,6 +34,11 @@ export interface ServiceOptions {
    * the `--policy FILE` source in the dev host, `MemoryPolicySource` in tests.
    */
   readonly policy: PolicySource;
+  /**
+   * Main's own confirmation of a sync server origin the user typed (a native dialog in the app; the
+   * dev host confirms loopback and the origins it was started with). Never the renderer.
+   */
+  readonly serverConfirmation: ServerConfirmation;
   /** Wall clock, injectable for tests. */
   readonly now?: () => number;
   /** Timing and cost knobs (tests shorten them); they change no wiring. */
@@ -85,7 +92,7 @@ export function createServices(options: ServiceOptions): Services {
     { ...ctx, logger: options.logger.child({ component: 'vault' }) },
     {
       keychain: options.keychain,
-      migrations: [crmMigrations, syncMigrations],
+      migrations: [crmMigrations, syncMigrations, membershipMigrations],
       recoveryKdf: options.tuning?.recoveryKdf,
     },
   );
@@ -103,6 +110,7 @@ export function createServices(options: ServiceOptions): Services {
     vault.access,
     crm.pipeline,
     policy.service,
+    options.serverConfirmation,
     { autoSync: options.tuning?.autoSync, maxDriftMs: options.tuning?.maxDriftMs },
   );
   const settings = createSettingsModule(

@@ -13,6 +13,32 @@ import {
 } from './storage';
 import { listWorkspacesWork, usageWork } from './storage.reports';
 import {
+  acceptInviteWork,
+  appendMembershipWork,
+  insertInvite,
+  membershipWork,
+  revokeWork,
+  type MembershipEffect,
+  type MembershipOutcome,
+  type StoredEntry,
+} from './storage.membership';
+import {
+  buf,
+  DELTA_COLUMNS,
+  DEVICE,
+  INVITE,
+  insertDevice,
+  LAST_SEQ,
+  RATE_WINDOW_RETENTION_MS,
+  sameKeys,
+  toDelta,
+  toDevice,
+  toInvite,
+  type DeltaRow,
+  type DeviceRow,
+  type InviteRow,
+} from './storage.rows';
+import {
   count,
   placeholders,
   Rollback,
@@ -22,100 +48,6 @@ import {
   type Work,
   type WorkMode,
 } from './storage.sql';
-
-interface DeviceRow {
-  device_id: string;
-  workspace_id: string;
-  sign_public_key: Buffer;
-  box_public_key: Buffer;
-  status: 'active' | 'revoked';
-  created_at: number;
-  revoked_at: number | null;
-  invited_by: string | null;
-}
-interface InviteRow {
-  invite_id: string;
-  workspace_id: string;
-  created_by: string;
-  wrapped_key: Buffer;
-  auth_public_key: Buffer;
-  created_at: number;
-  expires_at: number;
-  used_at: number | null;
-  used_by: string | null;
-}
-interface DeltaRow {
-  seq: number;
-  delta_id: string;
-  device_id: string;
-  received_at: number;
-  envelope: Buffer;
-}
-
-function toDevice(r: DeviceRow): DeviceRecord {
-  return {
-    deviceId: r.device_id,
-    workspaceId: r.workspace_id,
-    signPublicKey: new Uint8Array(r.sign_public_key),
-    boxPublicKey: new Uint8Array(r.box_public_key),
-    status: r.status,
-    createdAt: r.created_at,
-    revokedAt: r.revoked_at,
-    invitedBy: r.invited_by,
-  };
-}
-function toInvite(r: InviteRow): InviteRecord {
-  return {
-    inviteId: r.invite_id,
-    workspaceId: r.workspace_id,
-    createdBy: r.created_by,
-    wrappedKey: new Uint8Array(r.wrapped_key),
-    authPublicKey: new Uint8Array(r.auth_public_key),
-    createdAt: r.created_at,
-    expiresAt: r.expires_at,
-    usedAt: r.used_at,
-    usedBy: r.used_by,
-  };
-}
-function toDelta(r: DeltaRow): StoredDelta {
-  return {
-    seq: r.seq,
-    deltaId: r.delta_id,
-    deviceId: r.device_id,
-    receivedAt: r.received_at,
-    envelope: new Uint8Array(r.envelope),
-  };
-}
-const buf = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.length);
-
-function sameKeys(a: DeviceRecord, b: DeviceRecord): boolean {
-  return bytesEqual(a.signPublicKey, b.signPublicKey) && bytesEqual(a.boxPublicKey, b.boxPublicKey);
-}
-
-const DEVICE = 'SELECT * FROM devices WHERE device_id = ?';
-const INVITE = 'SELECT * FROM invites WHERE invite_id = ?';
-const LAST_SEQ = 'SELECT last_seq FROM workspaces WHERE workspace_id = ?';
-const DELTA_COLUMNS = 'seq, delta_id, device_id, received_at, envelope';
-/** Rate windows idle this long are dropped by `purgeNonces`. */
-const RATE_WINDOW_RETENTION_MS = 3_600_000;
-
-function* insertDevice(d: DeviceRecord): Work<boolean> {
-  const n = yield* count(
-    `INSERT INTO devices (device_id, workspace_id, sign_public_key, box_public_key, status, created_at, revoked_at, invited_by)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (device_id) DO NOTHING`,
-    [
-      d.deviceId,
-      d.workspaceId,
-      buf(d.signPublicKey),
-      buf(d.boxPublicKey),
-      d.status,
-      d.createdAt,
-      d.revokedAt,
-      d.invitedBy,
-    ],
-  );
-  return n === 1;
-}
 
 /**
  * The storage rules, once for every SQL database: single-use invites with expiry and an idempotent
@@ -178,41 +110,11 @@ export class SqlSyncStorage implements SyncStorage {
   }
 
   revokeDevice(workspaceId: string, deviceId: string, now: number): Promise<DeviceRecord | null> {
-    return this.tx(
-      (function* (): Work<DeviceRecord | null> {
-        yield* count(
-          `UPDATE devices SET status = 'revoked', revoked_at = ? WHERE device_id = ? AND workspace_id = ? AND status = 'active'`,
-          [now, deviceId, workspaceId],
-        );
-        // A departed device must not bring anyone in through invites it made earlier.
-        yield* count(
-          'UPDATE invites SET expires_at = ? WHERE created_by = ? AND workspace_id = ? AND used_by IS NULL AND expires_at > ?',
-          [now, deviceId, workspaceId, now],
-        );
-        const r = yield* row<DeviceRow>(`${DEVICE} AND workspace_id = ?`, [deviceId, workspaceId]);
-        return r ? toDevice(r) : null;
-      })(),
-    );
+    return this.tx(revokeWork(workspaceId, deviceId, now));
   }
 
   async createInvite(i: InviteRecord): Promise<'created' | 'exists'> {
-    const n = await this.run(
-      'plain',
-      count(
-        `INSERT INTO invites (invite_id, workspace_id, created_by, wrapped_key, auth_public_key, created_at, expires_at, used_at, used_by)
-         VALUES (?, ?, ?, ?, ?, ?, ?, NULL, NULL) ON CONFLICT (invite_id) DO NOTHING`,
-        [
-          i.inviteId,
-          i.workspaceId,
-          i.createdBy,
-          buf(i.wrappedKey),
-          buf(i.authPublicKey),
-          i.createdAt,
-          i.expiresAt,
-        ],
-      ),
-    );
-    return n === 1 ? 'created' : 'exists';
+    return (await this.run('plain', insertInvite(i))) ? 'created' : 'exists';
   }
 
   async getInvite(inviteId: string): Promise<InviteRecord | null> {
@@ -221,40 +123,20 @@ export class SqlSyncStorage implements SyncStorage {
   }
 
   acceptInvite(inviteId: string, device: DeviceRecord, now: number): Promise<AcceptOutcome> {
-    const lock = this.dialect.lockRows;
-    return this.tx(
-      (function* (): Work<AcceptOutcome> {
-        const r = yield* row<InviteRow>(INVITE + lock, [inviteId]);
-        if (!r) return { kind: 'unknown' };
-        const invite = toInvite(r);
-        if (invite.usedBy !== null) {
-          // The same device with the same keys is retrying after a lost response: same answer.
-          const d = yield* row<DeviceRow>(DEVICE, [device.deviceId]);
-          const existing = d ? toDevice(d) : null;
-          if (invite.usedBy === device.deviceId && existing && sameKeys(existing, device)) {
-            return { kind: 'accepted', invite, device: existing };
-          }
-          return { kind: 'used' };
-        }
-        if (invite.expiresAt <= now) return { kind: 'expired' };
-        const registered: DeviceRecord = {
-          ...device,
-          workspaceId: invite.workspaceId,
-          invitedBy: invite.createdBy,
-        };
-        if (!(yield* insertDevice(registered))) throw new Rollback<AcceptOutcome>({ kind: 'device_exists' });
-        yield* count('UPDATE invites SET used_at = ?, used_by = ? WHERE invite_id = ?', [
-          now,
-          device.deviceId,
-          inviteId,
-        ]);
-        return {
-          kind: 'accepted',
-          invite: { ...invite, usedAt: now, usedBy: device.deviceId },
-          device: registered,
-        };
-      })(),
-    );
+    return this.tx(acceptInviteWork(inviteId, device, now, this.dialect.lockRows));
+  }
+
+  async membership(workspaceId: string, from: number): Promise<StoredEntry[]> {
+    return this.run('plain', membershipWork(workspaceId, from));
+  }
+
+  appendMembership(
+    workspaceId: string,
+    entry: StoredEntry,
+    effect: MembershipEffect,
+    now: number,
+  ): Promise<MembershipOutcome> {
+    return this.tx(appendMembershipWork(workspaceId, entry, effect, now, this.dialect.lockRows));
   }
 
   appendDeltas(

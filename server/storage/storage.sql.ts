@@ -144,6 +144,16 @@ export const MIGRATIONS: readonly ((t: SchemaTypes) => string)[] = [
      count INTEGER NOT NULL
    )${t.keyedTable};
    CREATE INDEX rate_windows_by_start ON rate_windows (window_start);`,
+  // v3: the signed membership log (issue 11), entry by entry as the devices signed it, and each
+  // device's role as the log decides it.
+  (t) => `CREATE TABLE membership (
+     workspace_id TEXT NOT NULL REFERENCES workspaces (workspace_id),
+     seq ${t.bigint} NOT NULL,
+     entry TEXT NOT NULL,
+     PRIMARY KEY (workspace_id, seq)
+   );
+   ALTER TABLE devices ADD COLUMN role TEXT NOT NULL DEFAULT 'member'
+     CHECK (role IN ('owner', 'admin', 'member', 'viewer'));`,
 ];
 
 /** The schema version this build creates and understands. */

@@ -1,4 +1,6 @@
+import type { Role } from '../../shared/sync/membership';
 import type { DeviceStatus } from '../../shared/sync/protocol';
+import type { MembershipEffect, MembershipOutcome, StoredEntry } from './storage.membership';
 
 /** A registered device. Public keys only: the server never holds a private key. */
 export interface DeviceRecord {
@@ -10,6 +12,8 @@ export interface DeviceRecord {
   readonly createdAt: number;
   readonly revokedAt: number | null;
   readonly invitedBy: string | null;
+  /** Mirrors the verified membership log, so the server can enforce roles without re-verifying it. */
+  readonly role: Role;
 }
 
 /** An invite: the workspace key wrapped under a key the server cannot derive (the secret stays with clients). */
@@ -97,6 +101,20 @@ export interface SyncStorage {
    * device cannot bring anyone in later; null when it is not in that workspace.
    */
   revokeDevice(workspaceId: string, deviceId: string, now: number): Promise<DeviceRecord | null>;
+  /** The membership log of a workspace from `from` on (the exact signed JSON of each entry). */
+  membership(workspaceId: string, from: number): Promise<StoredEntry[]>;
+  /**
+   * Appends one membership entry (already verified by the caller against the log) at exactly
+   * `entry.seq` together with what it does to devices and invites, all or nothing; `stale` when the
+   * log has moved on. How workspaces are created, invites made and used, roles changed and devices
+   * revoked by the server.
+   */
+  appendMembership(
+    workspaceId: string,
+    entry: StoredEntry,
+    effect: MembershipEffect,
+    now: number,
+  ): Promise<MembershipOutcome>;
   /** `exists` when the invite id is taken. */
   createInvite(invite: InviteRecord): Promise<'created' | 'exists'>;
   getInvite(inviteId: string): Promise<InviteRecord | null>;

@@ -12,7 +12,7 @@ export const INVITE_SECRET_BYTES = 16;
 const WRAP_VERSION = 1;
 const NONCE_BYTES = 24;
 const HKDF_SALT = utf8('fieldvault/invite/v1');
-const CODE_PREFIX = 'FV1';
+const CODE_PREFIX = 'FV2';
 
 /** The acceptance-proof key pair derived from an invite secret. Zero `secretKey` when done. */
 export interface InviteAuthKey {
@@ -143,24 +143,36 @@ export function verifyInviteAcceptance(
   }
 }
 
-/** The parts of an invite code: the server to contact, the invite id, and the secret. */
+/**
+ * The parts of an invite code: the server to contact, the invite id, the secret, and the hash of
+ * the workspace's genesis membership entry (the joiner verifies the log the server sends against it,
+ * so a server cannot hand it a substitute workspace).
+ */
 export interface InviteCode {
   readonly serverUrl: string;
   readonly inviteId: string;
   readonly secret: Uint8Array;
+  readonly genesisHash: string;
 }
 
-/** `FV1.<base64url(server URL)>.<invite id>.<base64url(secret)>`: one copyable token. */
+/** `FV2.<base64url(server URL)>.<invite id>.<base64url(secret)>.<genesis hash>`: one copyable token. */
 export function formatInviteCode(code: InviteCode): string {
-  return [CODE_PREFIX, toBase64Url(utf8(code.serverUrl)), code.inviteId, toBase64Url(code.secret)].join('.');
+  return [
+    CODE_PREFIX,
+    toBase64Url(utf8(code.serverUrl)),
+    code.inviteId,
+    toBase64Url(code.secret),
+    code.genesisHash,
+  ].join('.');
 }
 
 /** Parses an invite code (surrounding whitespace ignored); `VALIDATION` when it is not one. */
 export function parseInviteCode(text: string): InviteCode {
   const parts = text.trim().split('.');
-  if (parts.length !== 4 || parts[0] !== CODE_PREFIX) throw new AppError('VALIDATION', 'not an invite code');
-  const [, urlPart, inviteId, secretPart] = parts as [string, string, string, string];
-  if (!/^[A-Za-z0-9_-]{16,64}$/.test(inviteId)) throw new AppError('VALIDATION', 'not an invite code');
+  if (parts.length !== 5 || parts[0] !== CODE_PREFIX) throw new AppError('VALIDATION', 'not an invite code');
+  const [, urlPart, inviteId, secretPart, genesisHash] = parts as [string, string, string, string, string];
+  if (!/^[A-Za-z0-9_-]{16,64}$/.test(inviteId) || !/^[A-Za-z0-9_-]{43}$/.test(genesisHash))
+    throw new AppError('VALIDATION', 'not an invite code');
   let serverUrl: string;
   let secret: Uint8Array;
   try {
@@ -172,5 +184,5 @@ export function parseInviteCode(text: string): InviteCode {
   if (secret.length !== INVITE_SECRET_BYTES || !/^https?:\/\/[^\s]+$/.test(serverUrl)) {
     throw new AppError('VALIDATION', 'not an invite code');
   }
-  return { serverUrl, inviteId, secret };
+  return { serverUrl, inviteId, secret, genesisHash };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { membershipEntrySchema, roleSchema } from './membership';
 
 /**
  * The sync server's HTTP API (version 1): the schemas of its requests and responses. Which route
@@ -54,6 +55,8 @@ export const deviceInfoSchema = deviceRegistrationSchema.extend({
   revokedAt: z.number().int().nullable(),
   /** The device that invited this one; null for the workspace's first device. */
   invitedBy: syncIdSchema.nullable(),
+  /** As the membership log decides it (the server mirrors it to enforce roles; clients verify the log). */
+  role: roleSchema,
 });
 export type DeviceInfo = z.infer<typeof deviceInfoSchema>;
 
@@ -67,6 +70,8 @@ export const ENROLMENT_HEADER = 'x-fv-enrolment';
 export const createWorkspaceRequestSchema = z.object({
   workspaceId: syncIdSchema,
   device: deviceRegistrationSchema,
+  /** The membership log's first entry, signed by this device (it becomes the owner). */
+  genesis: membershipEntrySchema,
 });
 export const createWorkspaceResponseSchema = z.object({
   workspaceId: syncIdSchema,
@@ -82,6 +87,8 @@ export const createInviteRequestSchema = z.object({
   authPublicKey: publicKeySchema,
   /** ms since epoch; at most `SYNC_LIMITS.maxInviteTtlMs` ahead of the server clock. */
   expiresAt: z.number().int().positive(),
+  /** The signed `invite` entry (same invite id and auth key) appended to the membership log. */
+  entry: membershipEntrySchema,
 });
 export const createInviteResponseSchema = z.object({
   inviteId: syncIdSchema,
@@ -94,6 +101,36 @@ export const acceptInviteRequestSchema = z.object({
   device: deviceRegistrationSchema,
   /** `signInviteAcceptance(deriveInviteAuthKey(secret, inviteId).secretKey, {inviteId, ...device})`. */
   proof: b64url.length(86),
+  /** The `join` entry the device signed for itself on the log `previewInvite` returned. */
+  entry: membershipEntrySchema,
+});
+
+/**
+ * `POST /v1/invites/:inviteId/preview`, signed by the joining device's own key, with the same proof
+ * as the acceptance: the workspace's membership log, so the joiner can verify it against the genesis
+ * hash in its invite code and sign its join entry on the head. Changes nothing.
+ */
+export const previewInviteRequestSchema = z.object({
+  device: deviceRegistrationSchema,
+  proof: b64url.length(86),
+});
+export const membershipLogResponseSchema = z.object({
+  workspaceId: syncIdSchema,
+  /** Entries with `seq >= from`, ascending. */
+  entries: z.array(membershipEntrySchema),
+});
+
+/** `GET /v1/workspaces/:workspaceId/membership?from=<seq>`: also answered to revoked devices (they verify their revocation). */
+export const membershipQuerySchema = z.object({
+  from: z.coerce.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).default(0),
+});
+
+/** `POST /v1/workspaces/:workspaceId/membership`: a signed `role` or `revoke` entry by the calling device. */
+export const appendMembershipRequestSchema = z.object({ entry: membershipEntrySchema });
+export const appendMembershipResponseSchema = z.object({
+  seq: cursorSchema,
+  /** The device the entry changed. */
+  device: deviceInfoSchema,
 });
 export const acceptInviteResponseSchema = z.object({
   workspaceId: syncIdSchema,
@@ -104,8 +141,6 @@ export const acceptInviteResponseSchema = z.object({
 /** `GET /v1/workspaces/:workspaceId/devices`. */
 export const listDevicesResponseSchema = z.object({ devices: z.array(deviceInfoSchema) });
 
-/** `POST /v1/workspaces/:workspaceId/devices/:deviceId/revoke` (empty JSON body `{}`). */
-export const revokeDeviceResponseSchema = z.object({ device: deviceInfoSchema });
 
 /** `POST /v1/workspaces/:workspaceId/deltas`. */
 export const pushRequestSchema = z.object({

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ERROR_CODES } from '../errors';
 import { channel, event, type ChannelDef, type EventDef } from '../ipc/define';
+import { roleSchema } from './membership';
 import { syncIdSchema } from './protocol';
 
 /**
@@ -14,14 +15,31 @@ import { syncIdSchema } from './protocol';
 
 const isoTime = z.string().datetime({ offset: true });
 
-/** An http(s) server URL without credentials, query or fragment. */
+/**
+ * A sync server origin: scheme, host and port only (an optional trailing slash). No path, query,
+ * fragment or credentials, so nothing the renderer composes can ride along in a request's URL.
+ */
 export const serverUrlSchema = z
   .string()
   .trim()
-  .max(500)
-  .regex(/^https?:\/\/[A-Za-z0-9.\-[\]:]+(\/[A-Za-z0-9._~\-/]*)?$/, 'must be an http(s) server URL');
+  .max(300)
+  .regex(
+    /^https?:\/\/[A-Za-z0-9.\-[\]:]+\/?$/,
+    'must be an http(s) server origin: scheme, host and port only',
+  );
 
-export const syncStateSchema = z.enum(['not_configured', 'offline', 'syncing', 'idle', 'error']);
+/**
+ * `locked_out`: the server refuses this device but no verified revocation exists; data and pending
+ * edits are kept, the user can export them or retry.
+ */
+export const syncStateSchema = z.enum([
+  'not_configured',
+  'offline',
+  'syncing',
+  'idle',
+  'error',
+  'locked_out',
+]);
 export type SyncState = z.infer<typeof syncStateSchema>;
 
 /** What the status bar shows; also the payload of `sync.statusChanged`. */
@@ -47,15 +65,33 @@ export const syncStatusSchema = z.object({
   rejectedDeltas: z.number().int().nonnegative(),
   /** Ops stamped too far ahead of the server's receive time (`CLOCK_SKEW`), held back. */
   quarantinedOps: z.number().int().nonnegative(),
+  /**
+   * Whether every device's chain of deltas is whole (`gap`: a delta is missing; `rollback`: the
+   * server's log moved backwards). Anything but `ok` comes with a guided `sync.resync`.
+   */
+  integrity: z.object({
+    state: z.enum(['ok', 'gap', 'rollback']),
+    devices: z.array(z.object({ deviceId: syncIdSchema, missing: z.number().int().nonnegative() })),
+    detectedAt: isoTime.nullable(),
+  }),
+  /** Ops refused since unlock because they claimed another device's identity (impersonation). */
+  impersonatedOps: z.number().int().nonnegative(),
 });
 export type SyncStatus = z.infer<typeof syncStatusSchema>;
 
+/** A member device as the verified membership log describes it (times are its signers' clocks). */
 export const syncDeviceSchema = z.object({
   deviceId: syncIdSchema,
+  /** The name its owner gave it when joining ("Li Wei's laptop"). */
+  name: z.string(),
+  role: roleSchema,
   status: z.enum(['active', 'revoked']),
   createdAt: isoTime,
   revokedAt: isoTime.nullable(),
   invitedBy: syncIdSchema.nullable(),
+  invitedByName: z.string().nullable(),
+  revokedBy: syncIdSchema.nullable(),
+  revokedByName: z.string().nullable(),
   isThisDevice: z.boolean(),
 });
 export type SyncDevice = z.infer<typeof syncDeviceSchema>;
@@ -90,6 +126,8 @@ export const syncContractChannels = {
     z.object({
       serverUrl: serverUrlSchema,
       name: z.string().trim().min(1).max(100),
+      /** How this device appears to the team ("Li Wei's laptop"); defaults to a generic name. */
+      deviceName: z.string().trim().min(1).max(100).optional(),
       /** From IT, when its server only accepts approved workspaces. */
       enrolmentCode: z.string().trim().min(1).max(200).optional(),
     }),
@@ -97,22 +135,37 @@ export const syncContractChannels = {
     'Creates a team workspace and its key on this device and registers the device with the server.',
   ),
   'invites.create': channel(
-    z.object({ ttlHours: z.number().int().min(1).max(168).default(72) }).default({ ttlHours: 72 }),
+    z
+      .object({ ttlHours: z.number().int().min(1).max(168).default(72), role: roleSchema.default('member') })
+      .default({ ttlHours: 72, role: 'member' }),
     z.object({ code: z.string(), inviteId: syncIdSchema, expiresAt: isoTime }),
-    'Creates a single-use invite; the code (server URL, invite id, secret) is shown once to copy.',
+    'Creates a single-use invite for a role (owners and admins only); the code is shown once to copy.',
   ),
   'invites.accept': channel(
-    z.object({ code: z.string().trim().min(10).max(1000) }),
+    z.object({
+      code: z.string().trim().min(10).max(1000),
+      deviceName: z.string().trim().min(1).max(100).optional(),
+    }),
     z.object({ workspaceId: syncIdSchema, deviceId: syncIdSchema }),
     'Joins a workspace with an invite code: registers this device and receives the workspace key.',
   ),
   'sync.now': channel(z.undefined(), syncStatusSchema, 'Pushes pending ops and pulls new deltas now.'),
   'sync.status': channel(z.undefined(), syncStatusSchema, 'The current sync status.'),
+  'sync.resync': channel(
+    z.undefined(),
+    syncStatusSchema,
+    'Guided re-sync after a gap or a server rollback: re-pulls everything and re-sends what the server lost; nothing local is lost.',
+  ),
   'devices.list': channel(z.undefined(), z.array(syncDeviceSchema), 'Devices of the workspace.'),
   'devices.revoke': channel(
     z.object({ deviceId: syncIdSchema }),
     syncDeviceSchema,
-    'Revokes a device: the server refuses it from now on and it wipes itself on next contact.',
+    'Revokes a device (admins and owners; anyone for itself) with a signed entry; it wipes itself on verifying it.',
+  ),
+  'devices.setRole': channel(
+    z.object({ deviceId: syncIdSchema, role: roleSchema }),
+    syncDeviceSchema,
+    "Changes a member device's role with a signed entry (admins up to their own rank).",
   ),
   'conflicts.list': channel(z.undefined(), z.array(conflictSchema), 'Unresolved conflicts, newest first.'),
   'conflicts.resolve': channel(

@@ -1,23 +1,20 @@
 import { AppError } from '../../../shared/errors';
+import type { Role } from '../../../shared/sync/membership';
 import type { Conflict, SyncDevice, SyncStatus } from '../../../shared/sync/sync.contract';
 import type { ChangePipeline } from '../crm/change.pipeline';
 import type { Db } from '../db/database';
 import type { Logger } from '../log/logger';
 import { SyncConflicts } from './sync.conflicts';
-import { SyncDevices } from './sync.devices';
-import { SyncEnrolment } from './sync.enrolment';
+import { SyncEnrolment, type ServerConfirmation } from './sync.enrolment';
 import { SyncInbox } from './sync.inbox';
+import { backgroundLoop } from './sync.loop';
+import { SyncMembership } from './sync.membership';
 import { SyncOutbox } from './sync.outbox';
+import { resync } from './sync.resync';
 import { SyncSession } from './sync.session';
+import { integrityOf, integrityWarning, pullWarning, stateFor } from './sync.warnings';
 
 export { checkServerUrl } from './sync.enrolment';
-
-const BACKOFF_MIN_MS = 1_000;
-const BACKOFF_MAX_MS = 60_000;
-/** Long-poll wait between automatic syncs; local edits wait at most this long to be pushed. */
-const IDLE_WAIT_MS = 10_000;
-/** How often the idle loop looks for local edits to push. */
-const LOCAL_POLL_MS = 1_000;
 
 export interface SyncEngineOptions {
   readonly db: Db;
@@ -27,8 +24,10 @@ export interface SyncEngineOptions {
   readonly now: () => number;
   /** Every status change (the module forwards it as `sync.statusChanged`). */
   readonly onStatus: (status: SyncStatus) => void;
-  /** Called once after the server answered DEVICE_REVOKED: destroys the vault. */
+  /** Called once the verified membership log holds this device's revocation: destroys the vault. */
   readonly wipe: () => Promise<void>;
+  /** Main's own confirmation of a server origin the user typed (never the renderer's). */
+  readonly confirmation: ServerConfirmation;
   /** Sync in the background with long-poll and backoff (the app); tests drive `syncNow` themselves. */
   readonly autoSync: boolean;
   /** Drift guard tolerance (tests may lower it). */
@@ -39,19 +38,6 @@ function iso(ms: number | null): string | null {
   return ms === null ? null : new Date(ms).toISOString();
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done);
-  });
-}
-
 function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
   return new AppError('INTERNAL', 'Sync failed unexpectedly', { cause: error });
@@ -60,18 +46,23 @@ function toAppError(error: unknown): AppError {
 /**
  * The sync loop over one open vault: runs cycles (pull through the inbox, then push through the
  * outbox) one at a time, keeps the status, backs off when the server is away, and wipes the vault
- * when the server says this device was revoked. Workspace set-up, devices and conflicts are parts of
- * their own; this class only routes to them and keeps every request behind the revocation guard.
+ * only when the verified membership log holds this device's revocation: a server's bare refusal
+ * (403 DEVICE_REVOKED) without one locks sync out but keeps every record and pending edit. Workspace
+ * set-up, members and conflicts are parts of their own; this class routes to them and keeps every
+ * request behind that guard.
  */
 export class SyncEngine {
   private readonly session: SyncSession;
   private readonly enrolment: SyncEnrolment;
-  private readonly devicesPart: SyncDevices;
+  private readonly membership: SyncMembership;
   private readonly conflictsPart: SyncConflicts;
   private readonly inbox: SyncInbox;
   private readonly outbox: SyncOutbox;
   private chain: Promise<unknown> = Promise.resolve();
   private revoked = false;
+  /** The server refused this device without a verified revocation: data kept, retries go on. */
+  private lockedOut = false;
+  private impersonated = 0;
   private loopRunning = false;
   /** A non-fatal problem of the last cycle (CLOCK_SKEW, DELTA_REJECTED), shown with the idle status. */
   private warning: SyncStatus['error'] = null;
@@ -85,17 +76,29 @@ export class SyncEngine {
 
   constructor(private readonly options: SyncEngineOptions) {
     this.session = new SyncSession(options.db, options.now);
-    this.enrolment = new SyncEnrolment(this.session, options.pipeline().deviceId, options.now);
-    this.devicesPart = new SyncDevices(this.session);
+    this.membership = new SyncMembership(this.session, options.logger, options.now);
+    this.enrolment = new SyncEnrolment(
+      this.session,
+      this.membership,
+      options.pipeline().deviceId,
+      options.now,
+      options.confirmation,
+    );
     this.conflictsPart = new SyncConflicts(this.session.repo, options.pipeline, options.logger);
     const onProgress = (progress: NonNullable<SyncStatus['progress']>) =>
       this.setState({ state: 'syncing', progress });
-    this.inbox = new SyncInbox(this.session, options.pipeline, this.conflictsPart, {
-      logger: options.logger,
-      now: options.now,
-      maxDriftMs: options.maxDriftMs,
-      onProgress,
-    });
+    this.inbox = new SyncInbox(
+      this.session,
+      options.pipeline,
+      this.conflictsPart,
+      {
+        logger: options.logger,
+        now: options.now,
+        maxDriftMs: options.maxDriftMs,
+        onProgress,
+      },
+      this.membership,
+    );
     this.outbox = new SyncOutbox(this.session, options.pipeline, { now: options.now, onProgress });
     if (this.session.workspace) this.state = { ...this.state, state: 'idle' };
   }
@@ -123,6 +126,10 @@ export class SyncEngine {
     const ws = this.session.workspace;
     if (this.session.isStopped && !this.revoked) throw new AppError('VAULT_LOCKED', 'The vault is locked');
     const repo = this.session.repo;
+    const integrity: SyncStatus['integrity'] =
+      this.revoked || !ws
+        ? { state: 'ok', devices: [], detectedAt: null }
+        : integrityOf(this.inbox.integrity());
     const counts = this.revoked
       ? { pending: 0, rejected: 0, quarantined: 0 }
       : {
@@ -143,6 +150,8 @@ export class SyncEngine {
       error: this.state.error,
       rejectedDeltas: counts.rejected,
       quarantinedOps: counts.quarantined,
+      integrity,
+      impersonatedOps: this.impersonated,
     };
   }
 
@@ -157,14 +166,46 @@ export class SyncEngine {
 
   // ---- revocation ----
 
-  /** Every request that meets DEVICE_REVOKED goes through here: the device wipes itself. */
+  /**
+   * Every request goes through here. A DEVICE_REVOKED answer is only a claim: the device fetches the
+   * signed membership log (revoked devices may still read it) and wipes itself only if the verified
+   * log holds its revocation. Otherwise (a lying server, a proxy, a forged 403) it is locked out:
+   * nothing is deleted, the status says so, and retries go on.
+   */
   private async guard<T>(fn: () => Promise<T>): Promise<T> {
     try {
-      return await fn();
+      const result = await fn();
+      this.lockedOut = false;
+      return result;
     } catch (error) {
       const e = toAppError(error);
-      if (e.code === 'DEVICE_REVOKED') await this.onRevoked();
-      throw e;
+      if (e.code !== 'DEVICE_REVOKED') throw e;
+      if (await this.verifiedRevocation()) {
+        await this.onRevoked();
+        throw e;
+      }
+      this.lockedOut = true;
+      this.options.logger.log('warn', 'sync.lockedOut', {
+        deviceId: this.session.workspace?.deviceId ?? null,
+      });
+      throw new AppError(
+        'SYNC_LOCKED_OUT',
+        'The server refuses this device, but no signed revocation exists; your data and edits are kept',
+      );
+    }
+  }
+
+  /** True when the freshly fetched, verified membership log revokes this device. */
+  private async verifiedRevocation(): Promise<boolean> {
+    try {
+      await this.membership.refresh();
+    } catch (error) {
+      this.options.logger.log('warn', 'sync.revocationUnverified', { code: toAppError(error).code });
+    }
+    try {
+      return this.membership.selfRevoked();
+    } catch {
+      return false;
     }
   }
 
@@ -178,33 +219,41 @@ export class SyncEngine {
       state: 'error',
       progress: null,
       nextRetryAt: null,
-      error: { code: 'DEVICE_REVOKED', message: 'This device was revoked: its vault has been wiped' },
+      error: {
+        code: 'DEVICE_REVOKED',
+        message: 'This device was revoked (signed by an admin): its vault has been wiped',
+      },
     };
     this.stop();
     try {
       await this.options.wipe();
     } finally {
       this.session.forget();
+      this.membership.forget();
       this.options.onStatus(this.status());
     }
   }
 
   // ---- workspace, invites, devices, conflicts ----
 
-  async createWorkspace(serverUrl: string, name: string, enrolmentCode?: string) {
-    const result = await this.enrolment.createWorkspace(serverUrl, name, enrolmentCode);
+  async createWorkspace(
+    serverUrl: string,
+    name: string,
+    options: { deviceName?: string; enrolmentCode?: string; managed: boolean },
+  ) {
+    const result = await this.enrolment.createWorkspace(serverUrl, name, options);
     this.options.logger.log('info', 'sync.workspaceCreated', result);
     this.setState({ state: 'idle' });
     this.start();
     return result;
   }
 
-  createInvite(ttlHours: number) {
-    return this.guard(() => this.enrolment.createInvite(ttlHours));
+  createInvite(ttlHours: number, role: Role) {
+    return this.guard(() => this.enrolment.createInvite(ttlHours, role));
   }
 
-  async acceptInvite(code: string) {
-    const result = await this.enrolment.acceptInvite(code);
+  async acceptInvite(code: string, options: { deviceName?: string; managed: boolean }) {
+    const result = await this.enrolment.acceptInvite(code, options);
     this.options.logger.log('info', 'sync.joined', result);
     this.setState({ state: 'idle' });
     // Bootstrap: pull the whole log in the background, with progress events (failures land in the status).
@@ -213,14 +262,71 @@ export class SyncEngine {
     return result;
   }
 
-  devices(): Promise<SyncDevice[]> {
-    return this.guard(() => this.devicesPart.list());
+  /** Members as the verified log describes them (fetched fresh when the server answers). */
+  async devices(): Promise<SyncDevice[]> {
+    try {
+      await this.guard(() => this.membership.refresh());
+    } catch (error) {
+      if (toAppError(error).code === 'MEMBERSHIP_INVALID') throw error;
+      // Offline or locked out: the last verified list is still true.
+    }
+    return this.membership.list();
+  }
+
+  private member(deviceId: string): SyncDevice {
+    const device = this.membership.list().find((d) => d.deviceId === deviceId);
+    if (!device) throw new AppError('NOT_FOUND', 'No such device in this workspace');
+    return device;
   }
 
   async revokeDevice(deviceId: string): Promise<SyncDevice> {
-    const device = await this.guard(() => this.devicesPart.revoke(deviceId));
+    await this.guard(() => this.membership.revoke(deviceId));
     this.options.logger.log('info', 'sync.deviceRevokedByUs', { deviceId });
+    const device = this.member(deviceId);
+    // Leaving: this device signed its own revocation, so it wipes itself like any revoked device.
+    if (device.isThisDevice) await this.onRevoked();
     return device;
+  }
+
+  async setRole(deviceId: string, role: Role): Promise<SyncDevice> {
+    await this.guard(() => this.membership.setRole(deviceId, role));
+    this.options.logger.log('info', 'sync.roleChanged', { deviceId, role });
+    return this.member(deviceId);
+  }
+
+  /** The guided re-sync after a gap or a rollback, serialised with the sync cycles. */
+  resync(): Promise<SyncStatus> {
+    const run = this.chain.then(async () => {
+      if (this.revoked) return this.status();
+      this.session.require();
+      this.setState({ state: 'syncing', progress: null, error: null });
+      try {
+        const result = await this.guard(() =>
+          resync({ session: this.session, inbox: this.inbox, outbox: this.outbox }),
+        );
+        this.options.logger.log('info', 'sync.resynced', {
+          resent: result.resent,
+          state: result.integrity.state,
+        });
+        this.setState({
+          state: this.lockedOut ? 'locked_out' : 'idle',
+          progress: null,
+          error: integrityWarning(result.integrity),
+        });
+      } catch (error) {
+        const e = toAppError(error);
+        if (this.revoked) return this.status();
+        this.setState({
+          state: stateFor(e),
+          progress: null,
+          error: { code: e.code, message: e.message },
+        });
+        throw e;
+      }
+      return this.status();
+    });
+    this.chain = run.catch(() => undefined);
+    return run;
   }
 
   conflicts(): Conflict[] {
@@ -259,31 +365,25 @@ export class SyncEngine {
       if (this.revoked) return this.status();
       if (this.session.isStopped) throw new AppError('VAULT_LOCKED', 'The vault is locked');
       this.options.logger.log('warn', 'sync.failed', { code: e.code });
-      this.setState({
-        state: e.code === 'SYNC_OFFLINE' ? 'offline' : 'error',
-        progress: null,
-        error: { code: e.code, message: e.message },
-      });
+      this.setState({ state: stateFor(e), progress: null, error: { code: e.code, message: e.message } });
       throw e;
     }
     return this.status();
   }
 
   private async cycle(): Promise<void> {
+    // The members first: who may write, and whether a verified revocation of this device exists.
+    await this.membership.refresh();
+    if (this.membership.selfRevoked()) {
+      await this.onRevoked();
+      return;
+    }
     const report = await this.inbox.pull();
-    if (report.skewed > 0) {
-      this.options.logger.log('warn', 'sync.clockSkew', { quarantined: report.skewed });
-      this.warning = {
-        code: 'CLOCK_SKEW',
-        message: `${report.skewed} op(s) stamped too far ahead were quarantined`,
-      };
-    }
-    if (report.rejected > 0) {
-      this.warning = {
-        code: 'DELTA_REJECTED',
-        message: `${report.rejected} delta(s) failed to authenticate or apply and were skipped`,
-      };
-    }
+    this.impersonated += report.impersonation;
+    if (report.impersonation > 0)
+      this.options.logger.log('warn', 'sync.impersonation', { ops: report.impersonation });
+    if (report.skewed > 0) this.options.logger.log('warn', 'sync.clockSkew', { quarantined: report.skewed });
+    this.warning = pullWarning(report);
     await this.outbox.push();
     this.session.repo.setLastSync(this.options.now());
     this.session.refresh();
@@ -291,56 +391,21 @@ export class SyncEngine {
 
   // ---- background loop ----
 
-  /**
-   * Long-polls the server for new deltas; returns early when the local op log grows (an edit to
-   * push), checked cheaply by its largest seq every second.
-   */
-  private async waitForChanges(): Promise<void> {
-    const { ws } = this.session.require();
-    const local = new AbortController();
-    const pipeline = this.options.pipeline();
-    const startSeq = pipeline.maxSeq();
-    const timer = setInterval(() => {
-      try {
-        if (pipeline.maxSeq() !== startSeq) local.abort();
-      } catch {
-        local.abort();
-      }
-    }, LOCAL_POLL_MS);
-    try {
-      await this.session.api((api, workspaceId) => api.wait(workspaceId, ws.cursor, IDLE_WAIT_MS), {
-        timeoutMs: IDLE_WAIT_MS + 5_000,
-        signal: local.signal,
-      });
-    } catch (error) {
-      if (!local.signal.aborted) throw error;
-    } finally {
-      clearInterval(timer);
-    }
-  }
-
-  private async loop(): Promise<void> {
-    let backoff = 0;
-    const signal = this.session.abort.signal;
-    while (!this.session.isStopped && !this.revoked) {
-      try {
-        await this.syncNow();
-        backoff = 0;
-        await this.guard(() => this.waitForChanges());
-      } catch (error) {
-        if (this.session.isStopped || this.revoked) break;
-        const e = toAppError(error);
-        backoff = Math.min(BACKOFF_MAX_MS, backoff === 0 ? BACKOFF_MIN_MS : backoff * 2);
-        // Jitter so a fleet of laptops waking together does not stampede the server.
-        const delay = Math.round(backoff * (0.75 + Math.random() * 0.5));
+  private loop(): Promise<void> {
+    return backgroundLoop({
+      session: this.session,
+      pipeline: this.options.pipeline,
+      syncNow: () => this.syncNow(),
+      guard: (fn) => this.guard(fn),
+      finished: () => this.session.isStopped || this.revoked,
+      onRetry: (e, delay) =>
         this.setState({
-          state: e.code === 'SYNC_OFFLINE' ? 'offline' : 'error',
+          state: stateFor(e),
           nextRetryAt: new Date(this.options.now() + delay).toISOString(),
           error: { code: e.code, message: e.message },
-        });
-        await sleep(delay, signal);
-      }
-    }
-    this.loopRunning = false;
+        }),
+    }).finally(() => {
+      this.loopRunning = false;
+    });
   }
 }

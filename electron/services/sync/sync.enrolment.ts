@@ -13,72 +13,123 @@ import {
   unwrapWorkspaceKey,
   wrapWorkspaceKey,
 } from '../../../shared/sync/invite';
+import {
+  entryHash,
+  genesisEntry,
+  joinEntry,
+  MembershipError,
+  verifyMembershipLog,
+  type MembershipEntry,
+  type Role,
+} from '../../../shared/sync/membership';
+import type { SyncMembership } from './sync.membership';
 import type { SyncSession } from './sync.session';
 
 /**
- * Threat model 5: TLS to the server; plain HTTP only to loopback. Deltas are end-to-end encrypted
- * anyway, but request signatures, device ids and timing should not cross a network in clear.
+ * The server origin main will talk to, rebuilt by main from what it was given: scheme, host and
+ * port only, so no path, query or credentials the renderer composed ever reach a request. Threat
+ * model 5: TLS to the server; plain HTTP only to loopback.
  */
-export function checkServerUrl(serverUrl: string): void {
+export function serverOrigin(serverUrl: string): string {
   let url: URL;
   try {
     url = new URL(serverUrl);
   } catch {
     throw new AppError('VALIDATION', 'The server URL is not valid');
   }
-  if (url.username || url.password || url.search || url.hash) {
-    throw new AppError('VALIDATION', 'The server URL must not carry credentials, a query or a fragment');
+  if (
+    url.username ||
+    url.password ||
+    url.search ||
+    url.hash ||
+    (url.pathname !== '/' && url.pathname !== '')
+  ) {
+    throw new AppError('VALIDATION', 'The server address must be an origin only: scheme, host and port');
   }
   const loopback = ['127.0.0.1', 'localhost', '[::1]', '::1'].includes(url.hostname);
-  if (url.protocol === 'https:') return;
-  if (url.protocol === 'http:' && loopback) return;
+  if (url.protocol === 'https:' || (url.protocol === 'http:' && loopback)) return url.origin;
   throw new AppError('VALIDATION', 'The server URL must use https (plain http only on this computer)');
 }
 
+/** Kept for callers that only validate. */
+export function checkServerUrl(serverUrl: string): void {
+  serverOrigin(serverUrl);
+}
+
 /**
- * A device's id at the server: the CRM device id plus a random suffix (server ids are 16-64
- * characters). Pulled rows must carry an HLC whose device id is the pusher's CRM id, so no member
- * can push ops in another device's name.
+ * Asks the person at this computer (through main's own UI, never the renderer's) whether to send
+ * this device's identity to `origin`. False stops the enrolment with nothing sent.
  */
+export interface ServerConfirmation {
+  confirm(origin: string, purpose: 'create' | 'join'): Promise<boolean>;
+}
+
+/** A device's id at the server: the CRM device id plus a random suffix (server ids are 16-64 characters). */
 function newSyncDeviceId(crmDeviceId: string): string {
   return `${crmDeviceId}-${toBase64Url(randomBytes(6))}`;
+}
+
+function membershipFailure(error: unknown): unknown {
+  if (!(error instanceof MembershipError)) return error;
+  if (error.fault === 'unknown_invite')
+    return new AppError('NOT_FOUND', 'This invite is unknown or already used');
+  return new AppError('MEMBERSHIP_INVALID', `the workspace's member list does not verify (${error.fault})`);
 }
 
 /** Creating a workspace, inviting a device and joining one: the first contact of a vault with a server. */
 export class SyncEnrolment {
   constructor(
     private readonly session: SyncSession,
+    private readonly membership: SyncMembership,
     private readonly crmDeviceId: string,
     private readonly now: () => number,
+    private readonly confirmation: ServerConfirmation,
   ) {}
 
+  private defaultName(): string {
+    return `FieldVault ${this.crmDeviceId.slice(0, 6)}`;
+  }
+
+  private async confirmed(origin: string, purpose: 'create' | 'join', managed: boolean): Promise<void> {
+    if (managed) return;
+    if (!(await this.confirmation.confirm(origin, purpose)))
+      throw new AppError('AUTH_CANCELLED', 'The server address was not confirmed; nothing was sent');
+  }
+
+  /** `managed`: the origin comes from IT policy, so main does not ask again. */
   async createWorkspace(
     serverUrl: string,
     name: string,
-    enrolmentCode?: string,
+    options: { deviceName?: string; enrolmentCode?: string; managed: boolean },
   ): Promise<{ workspaceId: string; deviceId: string }> {
     this.session.requireUnconfigured();
-    checkServerUrl(serverUrl);
+    const origin = serverOrigin(serverUrl);
+    await this.confirmed(origin, 'create', options.managed);
     const device = generateDeviceKeys();
     const wsKey = generateWorkspaceKey(1);
     const workspaceId = randomId();
     const deviceId = newSyncDeviceId(this.crmDeviceId);
+    const registration = {
+      deviceId,
+      signPublicKey: toBase64Url(device.signPublicKey),
+      boxPublicKey: toBase64Url(device.boxPublicKey),
+    };
+    const member = {
+      ...registration,
+      clockId: this.crmDeviceId,
+      name: options.deviceName ?? this.defaultName(),
+    };
     try {
+      const genesis = genesisEntry(workspaceId, member, device.signSecretKey, this.now());
       await this.session.call(
-        serverUrl,
-        (api) =>
-          api.createWorkspace(
-            workspaceId,
-            {
-              deviceId,
-              signPublicKey: toBase64Url(device.signPublicKey),
-              boxPublicKey: toBase64Url(device.boxPublicKey),
-            },
-            enrolmentCode,
-          ),
+        origin,
+        (api) => api.createWorkspace(workspaceId, registration, genesis, options.enrolmentCode),
         { joining: { deviceId, signSecretKey: device.signSecretKey } },
       );
-      this.session.saveWorkspace({ workspaceId, deviceId, serverUrl, name }, device, wsKey);
+      this.session.db.transaction(() => {
+        this.session.saveWorkspace({ workspaceId, deviceId, serverUrl: origin, name }, device, wsKey);
+        this.membership.start({ workspaceId, genesisHash: entryHash(genesis) }, [genesis]);
+      })();
     } finally {
       device.signSecretKey.fill(0);
       device.boxSecretKey.fill(0);
@@ -87,7 +138,10 @@ export class SyncEnrolment {
     return { workspaceId, deviceId };
   }
 
-  async createInvite(ttlHours: number): Promise<{ code: string; inviteId: string; expiresAt: string }> {
+  async createInvite(
+    ttlHours: number,
+    role: Role,
+  ): Promise<{ code: string; inviteId: string; expiresAt: string }> {
     const { ws } = this.session.require();
     const inviteId = randomId();
     const secret = createInviteSecret();
@@ -96,16 +150,33 @@ export class SyncEnrolment {
     try {
       const wrapped = wrapWorkspaceKey(this.session.latestWorkspaceKey(), wrapKey, inviteId, ws.workspaceId);
       const expiresAt = this.now() + ttlHours * 3600_000;
-      const res = await this.session.api((api, workspaceId) =>
-        api.createInvite(workspaceId, {
-          inviteId,
-          wrappedKey: toBase64Url(wrapped),
-          authPublicKey: toBase64Url(auth.publicKey),
-          expiresAt,
-        }),
-      );
-      const code = formatInviteCode({ serverUrl: ws.serverUrl, inviteId, secret });
-      return { code, inviteId, expiresAt: new Date(res.expiresAt).toISOString() };
+      const authPublicKey = toBase64Url(auth.publicKey);
+      for (let attempt = 0; ; attempt++) {
+        const state = await this.membership.refresh();
+        const entry = this.membership.sign(state, { kind: 'invite', inviteId, authPublicKey, role });
+        try {
+          const res = await this.session.api((api, workspaceId) =>
+            api.createInvite(workspaceId, {
+              inviteId,
+              wrappedKey: toBase64Url(wrapped),
+              authPublicKey,
+              expiresAt,
+              entry,
+            }),
+          );
+          await this.membership.refresh();
+          const code = formatInviteCode({
+            serverUrl: ws.serverUrl,
+            inviteId,
+            secret,
+            genesisHash: state.genesisHash,
+          });
+          return { code, inviteId, expiresAt: new Date(res.expiresAt).toISOString() };
+        } catch (error) {
+          if (attempt === 0 && error instanceof AppError && error.code === 'CONFLICT') continue;
+          throw error;
+        }
+      }
     } finally {
       wrapKey.fill(0);
       auth.secretKey.fill(0);
@@ -113,10 +184,14 @@ export class SyncEnrolment {
     }
   }
 
-  async acceptInvite(codeText: string): Promise<{ workspaceId: string; deviceId: string }> {
+  async acceptInvite(
+    codeText: string,
+    options: { deviceName?: string; managed: boolean },
+  ): Promise<{ workspaceId: string; deviceId: string }> {
     this.session.requireUnconfigured();
     const code = parseInviteCode(codeText);
-    checkServerUrl(code.serverUrl);
+    const origin = serverOrigin(code.serverUrl);
+    await this.confirmed(origin, 'join', options.managed);
     const device = generateDeviceKeys();
     const auth = deriveInviteAuthKey(code.secret, code.inviteId);
     const deviceId = newSyncDeviceId(this.crmDeviceId);
@@ -125,31 +200,65 @@ export class SyncEnrolment {
       signPublicKey: toBase64Url(device.signPublicKey),
       boxPublicKey: toBase64Url(device.boxPublicKey),
     };
+    const member = {
+      ...registration,
+      clockId: this.crmDeviceId,
+      name: options.deviceName ?? this.defaultName(),
+    };
+    const joining = { joining: { deviceId, signSecretKey: device.signSecretKey } };
     try {
-      const res = await this.session.call(
-        code.serverUrl,
-        (api) =>
-          api.acceptInvite(code.inviteId, {
-            device: registration,
-            proof: signInviteAcceptance(auth.secretKey, { inviteId: code.inviteId, ...registration }),
-          }),
-        { joining: { deviceId, signSecretKey: device.signSecretKey } },
-      );
-      const workspaceId = res.workspaceId;
-      const wrapKey = deriveInviteWrapKey(code.secret, code.inviteId, workspaceId);
-      let wsKey: { keyId: number; key: Uint8Array } | null = null;
-      try {
-        wsKey = unwrapWorkspaceKey(fromBase64Url(res.wrappedKey), wrapKey, code.inviteId, workspaceId);
-        this.session.saveWorkspace(
-          { workspaceId, deviceId, serverUrl: code.serverUrl, name: null },
-          device,
-          wsKey,
+      const proof = signInviteAcceptance(auth.secretKey, { inviteId: code.inviteId, ...registration });
+      for (let attempt = 0; ; attempt++) {
+        const preview = await this.session.call(
+          origin,
+          (api) => api.previewInvite(code.inviteId, { device: registration, proof }),
+          joining,
         );
-      } finally {
-        wrapKey.fill(0);
-        wsKey?.key.fill(0);
+        let entries: MembershipEntry[];
+        try {
+          const state = verifyMembershipLog(preview.entries, {
+            workspaceId: preview.workspaceId,
+            genesisHash: code.genesisHash,
+          });
+          const entry = joinEntry(
+            state,
+            { device: member, signSecretKey: device.signSecretKey },
+            { inviteId: code.inviteId, proof },
+            this.now(),
+          );
+          entries = [...preview.entries, entry];
+        } catch (error) {
+          throw membershipFailure(error);
+        }
+        let res;
+        try {
+          res = await this.session.call(
+            origin,
+            (api) => api.acceptInvite(code.inviteId, { device: registration, proof, entry: entries.at(-1)! }),
+            joining,
+          );
+        } catch (error) {
+          if (attempt === 0 && error instanceof AppError && error.code === 'CONFLICT') continue;
+          throw error;
+        }
+        const workspaceId = res.workspaceId;
+        if (workspaceId !== preview.workspaceId)
+          throw new AppError('MEMBERSHIP_INVALID', 'the server answered for another workspace');
+        const wrapKey = deriveInviteWrapKey(code.secret, code.inviteId, workspaceId);
+        let wsKey: { keyId: number; key: Uint8Array } | null = null;
+        try {
+          wsKey = unwrapWorkspaceKey(fromBase64Url(res.wrappedKey), wrapKey, code.inviteId, workspaceId);
+          const key = wsKey;
+          this.session.db.transaction(() => {
+            this.session.saveWorkspace({ workspaceId, deviceId, serverUrl: origin, name: null }, device, key);
+            this.membership.start({ workspaceId, genesisHash: code.genesisHash }, entries);
+          })();
+        } finally {
+          wrapKey.fill(0);
+          wsKey?.key.fill(0);
+        }
+        return { workspaceId, deviceId };
       }
-      return { workspaceId, deviceId };
     } finally {
       auth.secretKey.fill(0);
       code.secret.fill(0);

@@ -4,6 +4,7 @@ import type { SyncStatus } from '../../../shared/sync/sync.contract';
 import { parseInviteCode } from '../../../shared/sync/invite';
 import type { ChangePipeline } from '../crm/change.pipeline';
 import { requireAllowedServer, type PolicyReader } from '../policy/policy.guards';
+import type { ServerConfirmation } from './sync.enrolment';
 import type { Db } from '../db/database';
 import type { ModuleContext, ServiceModule } from '../module';
 import type { VaultAccess } from '../vault/vault.access';
@@ -19,12 +20,19 @@ export interface SyncModuleOptions {
   readonly maxDriftMs?: number;
 }
 
+/** True when IT's policy names this server, so main need not ask the user to confirm it. */
+async function managedServer(policy: PolicyReader): Promise<boolean> {
+  const { values } = await policy.ready();
+  return values.serverUrl !== undefined;
+}
+
 /** Workspace, invites, devices, the sync engine and conflicts. */
 export function createSyncModule(
   ctx: ModuleContext,
   vault: VaultAccess,
   pipeline: () => ChangePipeline,
   policy: PolicyReader,
+  confirmation: ServerConfirmation,
   options: SyncModuleOptions = {},
 ): ServiceModule<SyncChannelName> & { readonly engine: () => SyncEngine } {
   let engine: SyncEngine | null = null;
@@ -48,6 +56,7 @@ export function createSyncModule(
         now: ctx.now,
         onStatus: (status) => ctx.emit('sync.statusChanged', status),
         wipe,
+        confirmation,
         autoSync: options.autoSync ?? true,
         maxDriftMs: options.maxDriftMs,
       });
@@ -85,21 +94,25 @@ export function createSyncModule(
   return {
     engine: current,
     handlers: {
-      'workspace.create': async ({ serverUrl, name, enrolmentCode }) => {
+      'workspace.create': async ({ serverUrl, name, deviceName, enrolmentCode }) => {
         const code = await requireAllowedServer(policy, serverUrl, enrolmentCode);
-        return current().createWorkspace(serverUrl, name, code);
+        const managed = await managedServer(policy);
+        return current().createWorkspace(serverUrl, name, { deviceName, enrolmentCode: code, managed });
       },
-      'invites.create': (input) => current().createInvite(input.ttlHours),
-      'invites.accept': async ({ code }) => {
+      'invites.create': (input) => current().createInvite(input.ttlHours, input.role),
+      'invites.accept': async ({ code, deviceName }) => {
         const invite = parseInviteCode(code);
         invite.secret.fill(0);
         await requireAllowedServer(policy, invite.serverUrl, undefined);
-        return current().acceptInvite(code);
+        const managed = await managedServer(policy);
+        return current().acceptInvite(code, { deviceName, managed });
       },
       'sync.now': () => syncNow(),
       'sync.status': () => current().status(),
+      'sync.resync': () => current().resync(),
       'devices.list': () => current().devices(),
       'devices.revoke': ({ deviceId }) => current().revokeDevice(deviceId),
+      'devices.setRole': ({ deviceId, role }) => current().setRole(deviceId, role),
       'conflicts.list': () => current().conflicts(),
       'conflicts.resolve': ({ conflictId, keep }) => current().resolveConflict(conflictId, keep),
     },

@@ -9,6 +9,7 @@ import type { DeviceRecord, SyncStorage } from '../../../server/storage/storage'
 import { randomId } from '../../../shared/sync/device-keys';
 import { utf8 } from '../../../shared/sync/encoding';
 import { ENROLMENT_HEADER } from '../../../shared/sync/protocol';
+import { genesisEntry } from '../../../shared/sync/membership';
 import { syncPath, syncRoutes } from '../../../shared/sync/routes';
 import { signRequest } from '../../../shared/sync/signing';
 import { tempDir } from '../support/tmp';
@@ -45,6 +46,7 @@ function device(workspaceId: string, createdAt: number): DeviceRecord {
     createdAt,
     revokedAt: null,
     invitedBy: null,
+    role: 'member',
   };
 }
 
@@ -222,7 +224,9 @@ describe('admin CLI: enrolment codes', () => {
     const server = await startServerProcess(['--data', dir, '--port', '0', '--enrolment-token-file', file]);
     const a = new TestDevice(server.url);
     const create = async (enrolment: string | undefined) => {
-      const body = { workspaceId: randomId(), device: a.registration() };
+      const workspaceId = randomId();
+      const genesis = genesisEntry(workspaceId, a.member(), a.keys.signSecretKey, Date.now());
+      const body = { workspaceId, device: a.registration(), genesis };
       const bytes = utf8(JSON.stringify(body));
       const p = syncPath(syncRoutes.createWorkspace, {});
       const headers = signRequest({

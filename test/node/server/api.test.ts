@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { randomId } from '../../../shared/sync/device-keys';
+import { generateDeviceKeys, randomId } from '../../../shared/sync/device-keys';
 import { toBase64Url, utf8 } from '../../../shared/sync/encoding';
 import { EnvelopeError } from '../../../shared/sync/envelope';
 import {
@@ -13,6 +13,7 @@ import {
   healthResponseSchema,
   meResponseSchema,
 } from '../../../shared/sync/protocol';
+import { genesisEntry } from '../../../shared/sync/membership';
 import { syncPath, syncRoutes } from '../../../shared/sync/routes';
 import { SERVER_TIME_HEADER } from '../../../shared/sync/signing';
 import type { SyncStorage } from '../../../server/storage/storage';
@@ -137,17 +138,28 @@ describe.each([sqlite, postgres])('sync API over HTTP: $name', (backend) => {
     expect(me.device.signPublicKey).toBe(toBase64Url(b.keys.signPublicKey));
 
     // The same workspace id again, or a signature by another key than the registered one: refused.
+    const stranger = new TestDevice(server.url);
     const again = await a.call('POST', syncPath(syncRoutes.createWorkspace, {}), {
       workspaceId: a.workspaceId,
-      device: new TestDevice(server.url).registration(),
+      device: stranger.registration(),
+      genesis: genesisEntry(a.workspaceId, stranger.member(), stranger.keys.signSecretKey, Date.now()),
     });
     expect([again.status, errorCode(again)]).toEqual([401, 'SYNC_UNAUTHORIZED']);
     const c = new TestDevice(server.url);
     const dup = await c.call('POST', syncPath(syncRoutes.createWorkspace, {}), {
       workspaceId: a.workspaceId,
       device: c.registration(),
+      genesis: genesisEntry(a.workspaceId, c.member(), c.keys.signSecretKey, Date.now()),
     });
     expect([dup.status, errorCode(dup)]).toEqual([409, 'CONFLICT']);
+    // A genesis entry that does not describe the creating device, or is not its signature: refused.
+    const d = new TestDevice(server.url);
+    const mismatched = await d.call('POST', syncPath(syncRoutes.createWorkspace, {}), {
+      workspaceId: randomId(),
+      device: d.registration(),
+      genesis: genesisEntry(randomId(), c.member(), c.keys.signSecretKey, Date.now()),
+    });
+    expect([mismatched.status, errorCode(mismatched)]).toEqual([400, 'VALIDATION']);
   });
 
   it('invites are single-use, expire, need the secret, and a lost response can be retried', async () => {
@@ -164,7 +176,7 @@ describe.each([sqlite, postgres])('sync API over HTTP: $name', (backend) => {
     // A wrong secret cannot accept (the proof fails) and does not consume the invite.
     const fresh = await a.invite();
     const parts = fresh.split('.');
-    const forged = [parts[0], parts[1], parts[2], toBase64Url(new Uint8Array(16))].join('.');
+    const forged = [parts[0], parts[1], parts[2], toBase64Url(new Uint8Array(16)), parts[4]].join('.');
     const wrong = await c.accept(forged);
     expect([wrong.status, errorCode(wrong)]).toEqual([401, 'SYNC_UNAUTHORIZED']);
     expect((await c.accept(fresh)).status).toBe(200);
@@ -178,11 +190,15 @@ describe.each([sqlite, postgres])('sync API over HTTP: $name', (backend) => {
     const late = new TestDevice(later.url);
     const expired = await late.accept(short);
     expect([expired.status, errorCode(expired)]).toEqual([410, 'NOT_FOUND']);
+    await a.refresh();
+    const longId = randomId();
+    const longKey = toBase64Url(a.keys.signPublicKey);
     const tooLong = await a.call('POST', syncPath(syncRoutes.createInvite, { workspaceId: a.workspaceId }), {
-      inviteId: randomId(),
+      inviteId: longId,
       wrappedKey: toBase64Url(new Uint8Array(77)),
-      authPublicKey: toBase64Url(a.keys.signPublicKey),
+      authPublicKey: longKey,
       expiresAt: Date.now() + 30 * 24 * 3600_000,
+      entry: a.signEntry({ kind: 'invite', inviteId: longId, authPublicKey: longKey, role: 'member' }),
     });
     expect([tooLong.status, errorCode(tooLong)]).toEqual([400, 'VALIDATION']);
   });
@@ -295,12 +311,8 @@ describe.each([sqlite, postgres])('sync API over HTTP: $name', (backend) => {
   it('a revoked device is refused with DEVICE_REVOKED on every route', async () => {
     const { a, b } = await team();
     await b.push([b.seal(marker())]);
-    const r = await a.call(
-      'POST',
-      syncPath(syncRoutes.revokeDevice, { workspaceId: a.workspaceId, deviceId: b.deviceId }),
-      {},
-    );
-    expect(r.status).toBe(200);
+    const r = await a.revoke(b.deviceId);
+    expect(r.status, JSON.stringify(r.json)).toBe(200);
     expect(deviceInfoSchema.parse((r.json as { device: unknown }).device).status).toBe('revoked');
     for (const attempt of [
       () => b.call('GET', syncPath(syncRoutes.pull, { workspaceId: b.workspaceId }, { after: 0 })),
@@ -320,12 +332,69 @@ describe.each([sqlite, postgres])('sync API over HTTP: $name', (backend) => {
     }
     // Its earlier delta stays in the log; the others still sync.
     expect((await a.pullAll()).length).toBe(1);
-    const missing = await a.call(
-      'POST',
-      syncPath(syncRoutes.revokeDevice, { workspaceId: a.workspaceId, deviceId: randomId() }),
-      {},
-    );
+    const missing = await a.revoke(randomId());
     expect([missing.status, errorCode(missing)]).toEqual([404, 'NOT_FOUND']);
+    // A revoked device still reads the signed log, to verify its own revocation before wiping.
+    const log = await b.call(
+      'GET',
+      syncPath(syncRoutes.membership, { workspaceId: b.workspaceId }, { from: 0 }),
+    );
+    expect(log.status).toBe(200);
+  });
+
+  // Issue 11: today any member could revoke anyone, the creator included.
+  it('enforces roles: members cannot revoke, invite or promote; admins act up to their rank; the last owner stays', async () => {
+    const { a: owner, b: member } = await team();
+    const admin = new TestDevice(server.url);
+    expect((await admin.accept(await owner.invite(60_000, Date.now(), 'admin'))).status).toBe(200);
+    const other = new TestDevice(server.url);
+    expect((await other.accept(await admin.invite())).status).toBe(200);
+    const refused = async (r: Promise<{ status: number; json: unknown }>) => {
+      const res = await r;
+      return [res.status, errorCode({ ...res, headers: new Headers() })];
+    };
+    expect(await refused(member.revoke(owner.deviceId))).toEqual([403, 'FORBIDDEN']);
+    expect(await refused(member.revoke(other.deviceId))).toEqual([403, 'FORBIDDEN']);
+    expect(
+      await refused(member.appendMembership({ kind: 'role', deviceId: member.deviceId, role: 'admin' })),
+    ).toEqual([403, 'FORBIDDEN']);
+    expect(await refused(admin.revoke(owner.deviceId))).toEqual([403, 'FORBIDDEN']);
+    expect(await refused(owner.revoke(owner.deviceId))).toEqual([403, 'FORBIDDEN']);
+    // A member's invite is refused and leaves no invite behind.
+    await member.refresh();
+    const inviteId = randomId();
+    const authPublicKey = toBase64Url(generateDeviceKeys().signPublicKey);
+    const sneaky = await member.call(
+      'POST',
+      syncPath(syncRoutes.createInvite, { workspaceId: member.workspaceId }),
+      {
+        inviteId,
+        wrappedKey: toBase64Url(new Uint8Array(77)),
+        authPublicKey,
+        expiresAt: Date.now() + 60_000,
+        entry: member.signEntry({ kind: 'invite', inviteId, authPublicKey, role: 'member' }),
+      },
+    );
+    expect([sneaky.status, errorCode(sneaky)]).toEqual([403, 'FORBIDDEN']);
+    // Nobody was revoked by any of that.
+    for (const d of [owner, member, other])
+      expect((await d.call('GET', syncPath(syncRoutes.me, { workspaceId: d.workspaceId }))).status).toBe(200);
+    // An admin revokes a member; a viewer may read but not push.
+    expect((await admin.revoke(other.deviceId)).status).toBe(200);
+    expect(
+      (await owner.appendMembership({ kind: 'role', deviceId: member.deviceId, role: 'viewer' })).status,
+    ).toBe(200);
+    const push = await member.call('POST', syncPath(syncRoutes.push, { workspaceId: member.workspaceId }), {
+      deltas: [member.seal(marker())],
+    });
+    expect([push.status, errorCode(push)]).toEqual([403, 'FORBIDDEN']);
+    expect(
+      (await member.call('GET', syncPath(syncRoutes.pull, { workspaceId: member.workspaceId }, { after: 0 })))
+        .status,
+    ).toBe(200);
+    const state = await owner.refresh();
+    expect(state.members.get(other.deviceId)).toMatchObject({ status: 'revoked', revokedBy: admin.deviceId });
+    expect(state.members.get(member.deviceId)).toMatchObject({ role: 'viewer', invitedBy: owner.deviceId });
   });
 
   it('enforces body, batch and rate limits with typed errors', async () => {
@@ -385,6 +454,7 @@ describe.each([sqlite, postgres])('sync API over HTTP: $name', (backend) => {
       deviceId: b.deviceId,
       workspaceId: b.workspaceId,
       workspaceKey: b.workspaceKey,
+      genesisHash: b.genesisHash,
     });
 
     const waiting = bOnSecond.call(
@@ -418,6 +488,7 @@ describe.each([sqlite, postgres])('sync API over HTTP: $name', (backend) => {
     const texts = [marker(), marker(), marker()];
     await a.push(texts.map((t) => a.seal(t)));
     await backend.tamper(location, a.workspaceId, 2);
+    await b.refresh();
     const page = await b.pull(0);
     expect(page.deltas.length).toBe(3);
     const opened = page.deltas.map((d) => {
@@ -427,7 +498,8 @@ describe.each([sqlite, postgres])('sync API over HTTP: $name', (backend) => {
         return error instanceof EnvelopeError ? `rejected:${error.reason}` : 'other';
       }
     });
-    expect(opened).toEqual([texts[0], 'rejected:auth_failed', texts[2]]);
+    // The author's signature covers the sealed bytes, so a change in storage fails it first.
+    expect(opened).toEqual([texts[0], 'rejected:bad_signature', texts[2]]);
   });
 
   it('after all of the above, the storage holds none of the sealed plaintexts or workspace keys', async () => {

@@ -238,9 +238,19 @@ describe('invites', () => {
       serverUrl: 'https://sync.example.com:8443',
       inviteId: randomId(),
       secret: createInviteSecret(),
+      genesisHash: toBase64Url(new Uint8Array(32).fill(7)),
     };
     expect(parseInviteCode(`  ${formatInviteCode(code)}\n`)).toEqual(code);
-    for (const bad of ['', 'FV1', 'FV1.a.b.c', formatInviteCode(code).replace('FV1', 'FV2'), 'FV1.!!.x.y']) {
+    const good = formatInviteCode(code);
+    for (const bad of [
+      '',
+      'FV2',
+      'FV2.a.b.c',
+      good.replace('FV2', 'FV1'),
+      good.split('.').slice(0, 4).join('.'), // an old code without the genesis hash
+      `${good.slice(0, -1)}`, // a truncated genesis hash
+      'FV2.!!.x.y.z',
+    ]) {
       expect(() => parseInviteCode(bad)).toThrow(expect.objectContaining({ code: 'VALIDATION' }) as Error);
     }
   });

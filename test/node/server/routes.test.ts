@@ -11,6 +11,14 @@ import {
   signInviteAcceptance,
   wrapWorkspaceKey,
 } from '../../../shared/sync/invite';
+import {
+  appendEntry,
+  entryHash,
+  genesisEntry,
+  joinEntry,
+  nextEntry,
+  verifyMembershipLog,
+} from '../../../shared/sync/membership';
 import { syncRouteNames, syncRoutes, type SyncRouteName } from '../../../shared/sync/routes';
 import { SyncApiClient, type HttpTransport } from '../../../shared/sync/sync.client';
 import { listen } from './harness';
@@ -104,26 +112,41 @@ describe('the route table binds server and client', () => {
     const secret = createInviteSecret();
     const auth = deriveInviteAuthKey(secret, inviteId);
     const deltaId = randomId();
+    // The membership entries the calls carry, signed as real devices would in this order.
+    const memberOf = (d: typeof a) => ({ ...d.registration, clockId: d.deviceId.slice(0, 12), name: 'test' });
+    const genesis = genesisEntry(ws, memberOf(a), a.keys.signSecretKey, Date.now());
+    const s0 = verifyMembershipLog([genesis], { workspaceId: ws, genesisHash: entryHash(genesis) });
+    const authPublicKey = toBase64Url(auth.publicKey);
+    const signer = { deviceId: a.deviceId, signSecretKey: a.keys.signSecretKey };
+    const inviteEntry = nextEntry(s0, signer, { kind: 'invite', inviteId, authPublicKey, role: 'member' }, 1);
+    const s1 = appendEntry(s0, inviteEntry);
+    const proof = signInviteAcceptance(auth.secretKey, { inviteId, ...b.registration });
+    const join = joinEntry(
+      s1,
+      { device: memberOf(b), signSecretKey: b.keys.signSecretKey },
+      { inviteId, proof },
+      2,
+    );
+    const s2 = appendEntry(s1, join);
 
     const calls: Record<SyncRouteName, () => Promise<unknown>> = {
       health: () => ca.health(),
-      createWorkspace: () => ca.createWorkspace(ws, a.registration),
+      createWorkspace: () => ca.createWorkspace(ws, a.registration, genesis),
       createInvite: () =>
         ca.createInvite(ws, {
           inviteId,
           wrappedKey: toBase64Url(
             wrapWorkspaceKey(key, deriveInviteWrapKey(secret, inviteId, ws), inviteId, ws),
           ),
-          authPublicKey: toBase64Url(auth.publicKey),
+          authPublicKey,
           expiresAt: Date.now() + 60_000,
+          entry: inviteEntry,
         }),
-      acceptInvite: () =>
-        cb.acceptInvite(inviteId, {
-          device: b.registration,
-          proof: signInviteAcceptance(auth.secretKey, { inviteId, ...b.registration }),
-        }),
+      previewInvite: () => cb.previewInvite(inviteId, { device: b.registration, proof }),
+      acceptInvite: () => cb.acceptInvite(inviteId, { device: b.registration, proof, entry: join }),
       me: () => cb.me(ws),
       listDevices: () => ca.listDevices(ws),
+      membership: () => ca.membership(ws, 0),
       push: () =>
         ca.push(ws, [
           {
@@ -140,7 +163,8 @@ describe('the route table binds server and client', () => {
         ]),
       pull: () => cb.pull(ws, 0, 10),
       wait: () => cb.wait(ws, 0, 1_000),
-      revokeDevice: () => ca.revokeDevice(ws, b.deviceId),
+      appendMembership: () =>
+        ca.appendMembership(ws, nextEntry(s2, signer, { kind: 'revoke', deviceId: b.deviceId }, 3)),
     };
     // One method per route, of the same name, and nothing else public.
     const methods = Object.getOwnPropertyNames(SyncApiClient.prototype).filter((n) => n !== 'constructor');
@@ -151,13 +175,15 @@ describe('the route table binds server and client', () => {
       'health',
       'createWorkspace',
       'createInvite',
+      'previewInvite',
       'acceptInvite',
       'me',
       'listDevices',
+      'membership',
       'push',
       'pull',
       'wait',
-      'revokeDevice',
+      'appendMembership',
     ];
     expect([...order].sort()).toEqual([...syncRouteNames].sort());
     for (const name of order) {

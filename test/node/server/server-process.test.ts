@@ -5,6 +5,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
 import { pushResponseSchema } from '../../../shared/sync/protocol';
+import { genesisEntry } from '../../../shared/sync/membership';
 import { syncPath, syncRoutes } from '../../../shared/sync/routes';
 import { postgresBackend, sqliteBackend, usePostgresCluster } from './backends';
 import { expectAbsentFrom } from './harness';
@@ -184,6 +185,7 @@ describe('server process: transport rules', () => {
     const r = await a.call('POST', syncPath(syncRoutes.createWorkspace, {}), {
       workspaceId: a.deviceId,
       device: a.registration(),
+      genesis: genesisEntry(a.deviceId, a.member(), a.keys.signSecretKey, Date.now()),
     });
     expect(r.status).toBe(401);
     expect(r.json).toMatchObject({ error: { code: 'ENROLMENT_REQUIRED' } });

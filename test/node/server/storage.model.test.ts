@@ -109,6 +109,7 @@ async function replay(storage: Log, steps: Step[], tag: string): Promise<unknown
     createdAt: 0,
     revokedAt: null,
     invitedBy: null,
+    role: 'member',
   });
   const out: unknown[] = [];
   let t = 0;

@@ -14,6 +14,7 @@ function device(workspaceId: string, overrides: Partial<DeviceRecord> = {}): Dev
     createdAt: 1_700_000_000_000,
     revokedAt: null,
     invitedBy: null,
+    role: 'member',
     ...overrides,
   };
 }

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { genesisEntry, joinEntry, nextEntry, verifyMembershipLog } from '../../../shared/sync/membership';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AppError } from '../../../shared/errors';
 import { SqliteSyncStorage } from '../../../server/storage/storage.sqlite';
@@ -50,6 +51,21 @@ function device() {
   };
 }
 
+type Device = ReturnType<typeof device>;
+
+function memberOf(d: Device) {
+  return { ...d.registration, clockId: d.deviceId.slice(0, 12), name: 'test device' };
+}
+
+function genesisOf(d: Device, ws: string) {
+  return genesisEntry(ws, memberOf(d), d.keys.signSecretKey, Date.now());
+}
+
+/** The workspace's log as `c` fetches and verifies it. */
+async function logOf(c: SyncApiClient, ws: string) {
+  return verifyMembershipLog((await c.membership(ws, 0)).entries, { workspaceId: ws, genesisHash: null });
+}
+
 async function codeOf(promise: Promise<unknown>): Promise<string> {
   try {
     await promise;
@@ -62,26 +78,41 @@ async function codeOf(promise: Promise<unknown>): Promise<string> {
 /** `ca` invites into `ws` (the workspace key wrapped for the invite) and device `b` joins through `cb`. */
 async function inviteAndJoin(
   ca: SyncApiClient,
+  a: Device,
   cb: SyncApiClient,
-  b: ReturnType<typeof device>,
+  b: Device,
   ws: string,
   key: ReturnType<typeof generateWorkspaceKey>,
 ) {
   const inviteId = randomId();
   const secret = createInviteSecret();
+  const authPublicKey = toBase64Url(deriveInviteAuthKey(secret, inviteId).publicKey);
+  const signer = { deviceId: a.deviceId, signSecretKey: a.keys.signSecretKey };
   await ca.createInvite(ws, {
     inviteId,
     wrappedKey: toBase64Url(wrapWorkspaceKey(key, deriveInviteWrapKey(secret, inviteId, ws), inviteId, ws)),
-    authPublicKey: toBase64Url(deriveInviteAuthKey(secret, inviteId).publicKey),
+    authPublicKey,
     expiresAt: Date.now() + 60_000,
+    entry: nextEntry(
+      await logOf(ca, ws),
+      signer,
+      { kind: 'invite', inviteId, authPublicKey, role: 'member' },
+      1,
+    ),
   });
-  const accepted = await cb.acceptInvite(inviteId, {
-    device: b.registration,
-    proof: signInviteAcceptance(deriveInviteAuthKey(secret, inviteId).secretKey, {
-      inviteId,
-      ...b.registration,
-    }),
+  const proof = signInviteAcceptance(deriveInviteAuthKey(secret, inviteId).secretKey, {
+    inviteId,
+    ...b.registration,
   });
+  const preview = await cb.previewInvite(inviteId, { device: b.registration, proof });
+  const state = verifyMembershipLog(preview.entries, { workspaceId: ws, genesisHash: null });
+  const entry = joinEntry(
+    state,
+    { device: memberOf(b), signSecretKey: b.keys.signSecretKey },
+    { inviteId, proof },
+    2,
+  );
+  const accepted = await cb.acceptInvite(inviteId, { device: b.registration, proof, entry });
   return { inviteId, secret, accepted };
 }
 
@@ -101,9 +132,9 @@ describe('SyncApiClient (shared, runs anywhere) against the real server', () => 
     expect((await ca.health()).status).toBe('ok');
     const ws = randomId();
     const key = generateWorkspaceKey();
-    await ca.createWorkspace(ws, a.registration);
+    await ca.createWorkspace(ws, a.registration, genesisOf(a, ws));
 
-    const { inviteId, secret, accepted } = await inviteAndJoin(ca, cb, b, ws, key);
+    const { inviteId, secret, accepted } = await inviteAndJoin(ca, a, cb, b, ws, key);
     const bKey = unwrapWorkspaceKey(
       fromBase64Url(accepted.wrappedKey),
       deriveInviteWrapKey(secret, inviteId, accepted.workspaceId),
@@ -137,7 +168,11 @@ describe('SyncApiClient (shared, runs anywhere) against the real server', () => 
     ).toBe('hello');
     expect((await cb.listDevices(ws)).devices).toHaveLength(2);
 
-    await ca.revokeDevice(ws, b.deviceId);
+    const signer = { deviceId: a.deviceId, signSecretKey: a.keys.signSecretKey };
+    await ca.appendMembership(
+      ws,
+      nextEntry(await logOf(ca, ws), signer, { kind: 'revoke', deviceId: b.deviceId }, 3),
+    );
     expect(await codeOf(cb.pull(ws, 0))).toBe('DEVICE_REVOKED');
     expect(await codeOf(cb.me(ws))).toBe('DEVICE_REVOKED');
   });
@@ -151,7 +186,8 @@ describe('SyncApiClient (shared, runs anywhere) against the real server', () => 
       { deviceId: a.deviceId, signSecretKey: a.keys.signSecretKey },
       () => Date.now() - 20 * 60_000,
     );
-    await slow.createWorkspace(randomId(), a.registration);
+    const ws = randomId();
+    await slow.createWorkspace(ws, a.registration, genesisOf(a, ws));
     expect(slow.clockOffsetMs).toBeGreaterThan(19 * 60_000);
   });
 
@@ -164,18 +200,23 @@ describe('SyncApiClient (shared, runs anywhere) against the real server', () => 
       signSecretKey: a.keys.signSecretKey,
     });
     const ws = randomId();
-    expect(await codeOf(ca.createWorkspace(ws, a.registration))).toBe('ENROLMENT_REQUIRED');
-    expect(await codeOf(ca.createWorkspace(ws, a.registration, `${code}x`))).toBe('ENROLMENT_REQUIRED');
-    expect(await codeOf(ca.createWorkspace(ws, a.registration, code.slice(1)))).toBe('ENROLMENT_REQUIRED');
+    const genesis = genesisOf(a, ws);
+    expect(await codeOf(ca.createWorkspace(ws, a.registration, genesis))).toBe('ENROLMENT_REQUIRED');
+    expect(await codeOf(ca.createWorkspace(ws, a.registration, genesis, `${code}x`))).toBe(
+      'ENROLMENT_REQUIRED',
+    );
+    expect(await codeOf(ca.createWorkspace(ws, a.registration, genesis, code.slice(1)))).toBe(
+      'ENROLMENT_REQUIRED',
+    );
     // Nothing was created by the refused attempts: the same ids work with the code.
-    expect(await codeOf(ca.createWorkspace(ws, a.registration, code))).toBe('ok');
+    expect(await codeOf(ca.createWorkspace(ws, a.registration, genesis, code))).toBe('ok');
     // Joining is by invite as always.
     const b = device();
     const cb = new SyncApiClient(srv.url, transport, {
       deviceId: b.deviceId,
       signSecretKey: b.keys.signSecretKey,
     });
-    const { accepted } = await inviteAndJoin(ca, cb, b, ws, generateWorkspaceKey());
+    const { accepted } = await inviteAndJoin(ca, a, cb, b, ws, generateWorkspaceKey());
     expect(accepted.workspaceId).toBe(ws);
   });
 

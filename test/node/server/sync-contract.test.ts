@@ -14,9 +14,11 @@ describe('sync IPC contract (defined for the client engine)', () => {
         'conflicts.resolve',
         'devices.list',
         'devices.revoke',
+        'devices.setRole',
         'invites.accept',
         'invites.create',
         'sync.now',
+        'sync.resync',
         'sync.status',
         'workspace.create',
       ].sort(),
@@ -32,7 +34,17 @@ describe('sync IPC contract (defined for the client engine)', () => {
     expect(create.safeParse({ serverUrl: 'javascript:alert(1)', name: 'x' }).success).toBe(false);
     expect(create.safeParse({ serverUrl: 'https://user:pw@example.com', name: 'x' }).success).toBe(false);
     expect(create.safeParse({ serverUrl: 'https://example.com', name: '' }).success).toBe(false);
-    expect(syncContractChannels['invites.create'].input.parse(undefined)).toEqual({ ttlHours: 72 });
+    // Origins only (issue 11): nothing the renderer composes rides along in a path or a query.
+    expect(create.safeParse({ serverUrl: 'https://sync.example.com:8443/', name: 'x' }).success).toBe(true);
+    expect(
+      create.safeParse({ serverUrl: 'https://sync.example.com/Acme-Corp-pipeline', name: 'x' }).success,
+    ).toBe(false);
+    expect(create.safeParse({ serverUrl: 'https://sync.example.com/?q=1', name: 'x' }).success).toBe(false);
+    expect(syncContractChannels['invites.create'].input.parse(undefined)).toEqual({
+      ttlHours: 72,
+      role: 'member',
+    });
+    expect(syncContractChannels['invites.create'].input.safeParse({ role: 'emperor' }).success).toBe(false);
     expect(syncContractChannels['invites.create'].input.safeParse({ ttlHours: 1000 }).success).toBe(false);
     expect(syncContractChannels['devices.revoke'].input.safeParse({ deviceId: '../x' }).success).toBe(false);
     expect(syncContractChannels['devices.revoke'].input.safeParse({ deviceId: randomId() }).success).toBe(
@@ -54,6 +66,12 @@ describe('sync IPC contract (defined for the client engine)', () => {
       error: null,
       rejectedDeltas: 0,
       quarantinedOps: 0,
+      integrity: {
+        state: 'gap',
+        devices: [{ deviceId: randomId(), missing: 2 }],
+        detectedAt: new Date().toISOString(),
+      },
+      impersonatedOps: 1,
     };
     expect(syncStatusSchema.parse(status)).toEqual(status);
     expect(
