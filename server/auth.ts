@@ -64,6 +64,61 @@ export async function verifySignedRequest(options: {
   /** Checked after the signature and before the nonce (e.g. revocation, the device's rate limit). */
   afterSignature?: () => void | Promise<void>;
 }): Promise<void> {
+  checkSignature(options);
+  await options.afterSignature?.();
+  await consumeNonce(options.storage, options.headers);
+}
+
+/**
+ * For a device that is not registered yet (its key comes from the request body): checks the
+ * signature and the clock, and hands back the nonce to consume once everything else that proves the
+ * request (an invite proof, say) checked out. So a request signed with a key made up on the spot,
+ * which anyone can produce, stores nothing; the nonce still makes an accepted request single-use.
+ */
+export function verifyUnregisteredRequest(options: {
+  request: FastifyRequest;
+  rawBody: Uint8Array | undefined;
+  headers: SignedHeaders;
+  signPublicKey: Uint8Array;
+  storage: SyncStorage;
+  now: number;
+}): { consumeNonce(): Promise<void> } {
+  checkSignature(options);
+  return { consumeNonce: () => consumeNonce(options.storage, options.headers) };
+}
+
+/**
+ * A request of the registered `device` (whatever its status or workspace: `afterSignature` checks
+ * what the route needs): signature, then `afterSignature`, then the device's rate limit (the request
+ * leaves its address's count), then the nonce.
+ */
+export async function verifyRegisteredDevice(options: {
+  request: FastifyRequest;
+  rawBody: Uint8Array | undefined;
+  headers: SignedHeaders;
+  device: DeviceRecord;
+  storage: SyncStorage;
+  now: number;
+  afterSignature?: () => void | Promise<void>;
+}): Promise<void> {
+  await verifySignedRequest({
+    ...options,
+    signPublicKey: options.device.signPublicKey,
+    afterSignature: async () => {
+      await options.afterSignature?.();
+      // Only now is the device id proven: its bucket (in shared storage) replaces the address's.
+      await chargeVerifiedDevice(options.request, options.device.deviceId);
+    },
+  });
+}
+
+function checkSignature(options: {
+  request: FastifyRequest;
+  rawBody: Uint8Array | undefined;
+  headers: SignedHeaders;
+  signPublicKey: Uint8Array;
+  now: number;
+}): void {
   const { request, headers, now } = options;
   const valid = nativeEd25519.verify(
     signatureBytes(headers.signature),
@@ -81,8 +136,10 @@ export async function verifySignedRequest(options: {
   if (Math.abs(now - headers.timestamp) > SIGNATURE_WINDOW_MS) {
     throw new AppError('CLOCK_SKEW', 'request timestamp outside the accepted window');
   }
-  await options.afterSignature?.();
-  const fresh = await options.storage.consumeNonce(
+}
+
+async function consumeNonce(storage: SyncStorage, headers: SignedHeaders): Promise<void> {
+  const fresh = await storage.consumeNonce(
     headers.deviceId,
     headers.nonce,
     headers.timestamp + SIGNATURE_WINDOW_MS,
@@ -101,17 +158,15 @@ export async function authenticateDevice(options: {
   const headers = readSignedHeaders(options.request);
   const device = await options.storage.getDevice(headers.deviceId);
   if (!device) throw new AppError('SYNC_UNAUTHORIZED', 'unknown device');
-  await verifySignedRequest({
+  await verifyRegisteredDevice({
     ...options,
     headers,
-    signPublicKey: device.signPublicKey,
-    afterSignature: async () => {
+    device,
+    afterSignature: () => {
       if (device.status === 'revoked') throw new AppError('DEVICE_REVOKED', 'this device was revoked');
       if (device.workspaceId !== options.workspaceId) {
         throw new AppError('SYNC_UNAUTHORIZED', 'device does not belong to this workspace');
       }
-      // Only now is the device id proven: its bucket (in shared storage) replaces the address's.
-      await chargeVerifiedDevice(options.request, device.deviceId);
     },
   });
   return device;

@@ -1,7 +1,9 @@
-import type { FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSyncServer } from '../../../server/app';
+import { readSignedHeaders, verifyUnregisteredRequest } from '../../../server/auth';
 import { SqliteSyncStorage } from '../../../server/storage/storage.sqlite';
+import { AppError } from '../../../shared/errors';
 import { generateDeviceKeys, randomId } from '../../../shared/sync/device-keys';
 import { syncPath, syncRoutes } from '../../../shared/sync/routes';
 import { SIGNATURE_HEADERS, signRequest } from '../../../shared/sync/signing';
@@ -96,5 +98,55 @@ describe('signed requests on the server (native Ed25519, per-device limit after 
       anonymous.push((await app.inject({ method: 'GET', url: path, remoteAddress: '192.0.2.1' })).statusCode);
     }
     expect(anonymous).toEqual([401, 401, 401]);
+  });
+
+  it('a self-signed request of an unregistered key stores its nonce only when the caller says it is proven', async () => {
+    const storage = SqliteSyncStorage.open(':memory:');
+    opened.push(storage);
+    const nonces: string[] = [];
+    const consume = storage.consumeNonce.bind(storage);
+    storage.consumeNonce = (deviceId, nonce, expiresAt) => {
+      nonces.push(nonce);
+      return consume(deviceId, nonce, expiresAt);
+    };
+    const keys = generateDeviceKeys();
+    const app = Fastify();
+    opened.push(app);
+    app.setErrorHandler((error, _request, reply) => {
+      void reply
+        .status(error instanceof AppError ? 401 : 500)
+        .send({ code: error instanceof AppError ? error.code : 'other' });
+    });
+    app.get('/self/:proven', async (request) => {
+      const pending = verifyUnregisteredRequest({
+        request,
+        rawBody: undefined,
+        headers: readSignedHeaders(request),
+        signPublicKey: keys.signPublicKey,
+        storage,
+        now: Date.now(),
+      });
+      if ((request.params as { proven: string }).proven === 'yes') await pending.consumeNonce();
+      return { ok: true };
+    });
+    const deviceId = randomId();
+    const sign = (p: string) =>
+      signRequest({ method: 'GET', path: p, deviceId, signSecretKey: keys.signSecretKey });
+    expect((await app.inject({ method: 'GET', url: '/self/no', headers: sign('/self/no') })).statusCode).toBe(
+      200,
+    );
+    expect(nonces).toEqual([]);
+    const proven = sign('/self/yes');
+    expect((await app.inject({ method: 'GET', url: '/self/yes', headers: proven })).statusCode).toBe(200);
+    expect(nonces.length).toBe(1);
+    // The nonce makes the accepted request single-use.
+    expect((await app.inject({ method: 'GET', url: '/self/yes', headers: proven })).statusCode).toBe(401);
+    // A bad signature is refused before anything.
+    const forged = {
+      ...sign('/self/yes'),
+      [SIGNATURE_HEADERS.signature]: sign('/self/no')[SIGNATURE_HEADERS.signature]!,
+    };
+    expect((await app.inject({ method: 'GET', url: '/self/yes', headers: forged })).statusCode).toBe(401);
+    expect(nonces.length).toBe(2);
   });
 });
