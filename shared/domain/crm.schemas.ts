@@ -162,6 +162,8 @@ export const pipelineFieldsSchema = z.strictObject({
   name: field(requiredText(100), { storage: 'text' }),
   /** In display order. */
   stages: field(stagesSchema, { storage: 'json' }),
+  /** The reasons a lost deal of this pipeline can give (empty: the app's built-in list). */
+  lostReasons: field(z.array(requiredText(100)).max(30), { storage: 'json', default: [] }),
 });
 export const pipelineSchema = recordMetaSchema.extend(pipelineFieldsSchema.shape);
 export type Pipeline = z.infer<typeof pipelineSchema>;
@@ -169,6 +171,16 @@ export type Pipeline = z.infer<typeof pipelineSchema>;
 // ---- Deals ----------------------------------------------------------------------------------------
 export const currencySchema = z.string().regex(/^[A-Z]{3}$/);
 export const dealStatusSchema = z.enum(['open', 'won', 'lost']);
+/** What a contact is to a deal. */
+export const dealContactRoleSchema = z.enum([
+  'decisionMaker',
+  'champion',
+  'influencer',
+  'technical',
+  'user',
+  'purchasing',
+  'other',
+]);
 export const dealFieldsSchema = z.strictObject({
   name: field(requiredText(200), {
     storage: 'text',
@@ -219,6 +231,10 @@ export const dealFieldsSchema = z.strictObject({
   }),
   /** Why it was won or lost. */
   statusReason: field(optText(500), { storage: 'text', default: null }),
+  /** The part each of `contactIds` plays in the deal (contacts without an entry: no role given). */
+  contactRoles: field(z.record(idSchema, dealContactRoleSchema), { storage: 'json', default: {} }),
+  /** When the deal last entered its stage (set by main whenever `stageId` changes): age in stage. */
+  stageChangedAt: field(timestampSchema.nullable(), { storage: 'int', default: null }),
 });
 export const dealSchema = recordMetaSchema.extend(dealFieldsSchema.shape);
 export type Deal = z.infer<typeof dealSchema>;
@@ -290,7 +306,7 @@ export type FieldOp = z.infer<typeof fieldOpSchema>;
 /** Create inputs: required fields must be present, the rest fall back to their registered defaults. */
 export const accountCreateSchema = accountFieldsSchema.partial().required({ name: true });
 export const contactCreateSchema = contactFieldsSchema.partial().required({ name: true });
-export const pipelineCreateSchema = pipelineFieldsSchema;
+export const pipelineCreateSchema = pipelineFieldsSchema.partial().required({ name: true, stages: true });
 export const dealCreateSchema = dealFieldsSchema
   .partial()
   .required({ name: true, pipelineId: true, stageId: true });

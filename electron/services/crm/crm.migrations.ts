@@ -279,6 +279,15 @@ CREATE INDEX crm_tasks_reminder ON crm_tasks (coalesce(remind_at, due_at), id)
 `);
 }
 
+/** Deals: contact roles and when they entered their stage; pipelines: their lost reasons. */
+function v8(db: Db): void {
+  db.exec(`
+ALTER TABLE crm_deals ADD COLUMN contact_roles TEXT NOT NULL DEFAULT '{}';
+ALTER TABLE crm_deals ADD COLUMN stage_changed_at INTEGER;
+ALTER TABLE crm_pipelines ADD COLUMN lost_reasons TEXT NOT NULL DEFAULT '[]';
+`);
+}
+
 /** Schema of the crm domain. Append-only: add a new numbered migration, never edit a shipped one. */
 export const crmMigrations: MigrationSet = {
   domain: 'crm',
@@ -290,5 +299,6 @@ export const crmMigrations: MigrationSet = {
     { version: 5, name: 'search: separate name and text indexes', up: v5 },
     { version: 6, name: 'search: one document table, external-content indexes', up: v6 },
     { version: 7, name: 'activities: attendees; tasks: reminder index', up: v7 },
+    { version: 8, name: 'deals: contact roles, stage entered; pipelines: lost reasons', up: v8 },
   ],
 };

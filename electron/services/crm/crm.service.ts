@@ -233,7 +233,11 @@ export class CrmService {
       }
       if (Object.keys(changes).length === 0) return current;
       this.checkRefs(def, { ...current, ...changes }, current);
-      return this.write(def.kind, id, changes, this.stamp());
+      const s = this.stamp();
+      // Age in stage: the moment a deal enters a stage travels with the move, as a field of its own.
+      if (def.kind === 'deal' && 'stageId' in changes && !('stageChangedAt' in patch))
+        changes.stageChangedAt = s.at;
+      return this.write(def.kind, id, changes, s);
     });
   }
 

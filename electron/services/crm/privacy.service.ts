@@ -87,8 +87,18 @@ function eraseInTransaction(svc: CrmService, contactId: string): ChannelOutput<'
         }
       }
       for (const d of svc.records.dealsWithContact(dealDef, contactId)) {
-        svc.update(dealDef, d.id, { contactIds: (d.contactIds as string[]).filter((c) => c !== contactId) });
+        const roles = { ...(d.contactRoles as Record<string, string>) };
+        delete roles[contactId];
+        svc.update(dealDef, d.id, {
+          contactIds: (d.contactIds as string[]).filter((c) => c !== contactId),
+          contactRoles: roles,
+        });
       }
+      // The person also leaves the attendee lists of the meetings that are kept.
+      for (const a of svc.records.activitiesWithAttendee(activityDef, contactId))
+        svc.update(activityDef, a.id, {
+          attendeeIds: (a.attendeeIds as string[]).filter((c) => c !== contactId),
+        });
       eraseRecord(svc, contactDef, contact, stamp);
       erased++;
     }

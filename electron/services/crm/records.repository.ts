@@ -286,6 +286,16 @@ export class RecordsRepository {
       .map((r) => this.toRecord(def, r));
   }
 
+  /** Live activities that list a contact among their attendees. */
+  activitiesWithAttendee<T>(def: EntityDef<T>, contactId: string): RecordData[] {
+    return this.stmt(
+      `SELECT ${this.selectList(def)} FROM ${def.table}
+       WHERE deleted_at IS NULL AND EXISTS (SELECT 1 FROM json_each(attendee_ids) WHERE value = ?)`,
+    )
+      .all(contactId)
+      .map((r) => this.toRecord(def, r));
+  }
+
   /** Positions of the live deals in one stage, in order (excluding one deal). */
   stagePositions(pipelineId: string, stageId: string, exceptId: string): { id: string; position: number }[] {
     return this.stmt(

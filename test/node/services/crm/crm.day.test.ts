@@ -241,4 +241,73 @@ describe("a rep's working day through the router", () => {
     });
     await f.services.dispose();
   });
+
+  it('deals: contacts with roles, stage changes stamp the stage date, won -> reopened, lost with a listed reason', async () => {
+    let t = 1_750_000_000_000;
+    const f = await createCrmFixture({ now: () => (t += 1000) });
+    const pipeline = (await f.ok('pipelines.list', {})).items[0]!;
+    await f.ok('pipelines.update', { id: pipeline.id, patch: { lostReasons: ['Price', '预算不足'] } });
+    expect((await f.ok('pipelines.get', { id: pipeline.id })).lostReasons).toEqual(['Price', '预算不足']);
+    const ann = await f.ok('contacts.create', { name: 'Ann' });
+    const wei = await f.ok('contacts.create', { name: '张伟' });
+    const deal = await f.ok('deals.create', { name: 'Pilot', pipelineId: pipeline.id, stageId: 'lead' });
+    expect(deal.stageChangedAt).toBeNull();
+    const linked = await f.ok('deals.update', {
+      id: deal.id,
+      patch: {
+        contactIds: [ann.id, wei.id],
+        contactRoles: { [ann.id]: 'decisionMaker', [wei.id]: 'champion' },
+      },
+    });
+    expect(linked.contactRoles).toEqual({ [ann.id]: 'decisionMaker', [wei.id]: 'champion' });
+    expect(
+      await f.call('deals.update', { id: deal.id, patch: { contactRoles: { [ann.id]: 'boss' } } }),
+    ).toMatchObject({ ok: false, error: { code: 'VALIDATION' } });
+    const moved = await f.ok('deals.move', { id: deal.id, stageId: 'proposal', index: 0 });
+    expect(moved.stageChangedAt).toBe(moved.updatedAt);
+    const won = await f.ok('deals.update', { id: deal.id, patch: { status: 'won', statusReason: 'Signed' } });
+    expect(won.status).toBe('won');
+    const reopened = await f.ok('deals.update', {
+      id: deal.id,
+      patch: { status: 'open', statusReason: null },
+    });
+    expect(reopened).toMatchObject({
+      status: 'open',
+      statusReason: null,
+      stageChangedAt: moved.stageChangedAt,
+    });
+    const lost = await f.ok('deals.update', {
+      id: deal.id,
+      patch: { status: 'lost', statusReason: '预算不足' },
+    });
+    expect(lost).toMatchObject({ status: 'lost', statusReason: '预算不足' });
+    await f.services.dispose();
+  });
+
+  it('erasing a person removes them from meeting attendees and deal contact roles', async () => {
+    const f = await createCrmFixture();
+    const ann = await f.ok('contacts.create', { name: 'Ann' });
+    const bo = await f.ok('contacts.create', { name: 'Bo' });
+    const acme = await f.ok('accounts.create', { name: 'Acme' });
+    const meeting = await f.ok('activities.create', {
+      kind: 'meeting',
+      occurredAt: 5,
+      accountId: acme.id,
+      attendeeIds: [ann.id, bo.id],
+    });
+    const deal = await f.ok('deals.create', {
+      name: 'Pilot',
+      pipelineId: (await f.ok('pipelines.list', {})).items[0]!.id,
+      stageId: 'lead',
+      contactIds: [ann.id, bo.id],
+      contactRoles: { [ann.id]: 'champion', [bo.id]: 'user' },
+    });
+    await f.ok('privacy.erasePerson', { contactId: ann.id });
+    expect((await f.ok('activities.get', { id: meeting.id })).attendeeIds).toEqual([bo.id]);
+    expect(await f.ok('deals.get', { id: deal.id })).toMatchObject({
+      contactIds: [bo.id],
+      contactRoles: { [bo.id]: 'user' },
+    });
+    await f.services.dispose();
+  });
 });

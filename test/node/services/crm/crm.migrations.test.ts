@@ -196,4 +196,27 @@ describe('crm migrations', () => {
     expect(plan.map((p) => p.detail).join(' ')).toContain('crm_tasks_reminder');
     db.close();
   });
+
+  it('v8 gives existing deals no contact roles and no stage date, and pipelines no lost reasons', () => {
+    const db = openEncryptedDatabase(path.join(tempDir(), 'v.db'), randomBytes(32));
+    migrate(db, [upTo(7)]);
+    db.exec(`
+      INSERT INTO crm_deals (id, name, amount_minor, currency, pipeline_id, stage_id, position, status,
+          created_at, updated_at, created_by, updated_by)
+        VALUES ('d1', 'Pilot', 0, 'EUR', '${DEFAULT_PIPELINE_ID}', 'lead', 0, 'open', 1, 1, 'd', 'd');
+    `);
+    expect(migrate(db, [upTo(8)])).toEqual({ crm: 8 });
+    expect(db.prepare("SELECT contact_roles, stage_changed_at FROM crm_deals WHERE id = 'd1'").get()).toEqual(
+      {
+        contact_roles: '{}',
+        stage_changed_at: null,
+      },
+    );
+    expect(
+      db.prepare('SELECT lost_reasons FROM crm_pipelines WHERE id = ?').get(DEFAULT_PIPELINE_ID),
+    ).toEqual({
+      lost_reasons: '[]',
+    });
+    db.close();
+  });
 });
