@@ -1,5 +1,7 @@
 import type { AppInfo } from '../../shared/ipc/channels/app.channels';
 import { createAppHandlers } from './app/app.handlers';
+import { createAuthModule } from './auth/auth.module';
+import type { OsAuthenticator } from './auth/os-authenticator';
 import { createCrmModule } from './crm/crm.module';
 import type { CrmService } from './crm/crm.service';
 import { crmMigrations } from './crm/crm.migrations';
@@ -19,6 +21,7 @@ import { syncMigrations } from './sync/sync.migrations';
 import { createVaultModule } from './vault/vault.module';
 import type { ScryptParams } from './vault/vault.recovery';
 import type { VaultService } from './vault/vault.service';
+import type { SessionSignals } from './vault/vault.session';
 
 /** Everything the services need from the shell that hosts them (Electron or the dev host). */
 export interface ServiceOptions {
@@ -39,6 +42,14 @@ export interface ServiceOptions {
    * dev host confirms loopback and the origins it was started with). Never the renderer.
    */
   readonly serverConfirmation: ServerConfirmation;
+  /**
+   * The OS user check before unlock and sensitive actions (polkit, Touch ID; a scripted double in the
+   * dev host's e2e). Without one the vault opens from the keychain alone, unless IT's policy requires
+   * the check, which then fails with AUTH_UNAVAILABLE.
+   */
+  readonly authenticator?: OsAuthenticator;
+  /** System idle time and session events, so main locks the vault itself (Electron's powerMonitor). */
+  readonly session?: SessionSignals;
   /** Wall clock, injectable for tests. */
   readonly now?: () => number;
   /** Timing and cost knobs (tests shorten them); they change no wiring. */
@@ -53,6 +64,8 @@ export interface ServiceTuning {
   readonly maxDriftMs?: number;
   /** Recovery-code KDF cost (default: the production scrypt parameters). */
   readonly recoveryKdf?: ScryptParams;
+  /** How often main reads the system idle time (default 5 s). */
+  readonly autoLockPollMs?: number;
 }
 
 /** The composed parts, for the shell's own needs and for tests that look inside; never the renderer. */
@@ -88,17 +101,28 @@ export function createServices(options: ServiceOptions): Services {
     emit: (event, payload) => router?.emit(event, payload),
     now: options.now ?? Date.now,
   };
+  const policy = createPolicyModule(
+    { ...ctx, logger: options.logger.child({ component: 'policy' }) },
+    options.policy,
+  );
+  // The OS user check and main's lock timer; the vault and the sensitive channels go through it.
+  const auth = createAuthModule(
+    { ...ctx, logger: options.logger.child({ component: 'auth' }) },
+    policy.service,
+    {
+      authenticator: options.authenticator,
+      session: options.session,
+      autoLockPollMs: options.tuning?.autoLockPollMs,
+    },
+  );
   const vault = createVaultModule(
     { ...ctx, logger: options.logger.child({ component: 'vault' }) },
     {
       keychain: options.keychain,
       migrations: [crmMigrations, syncMigrations, membershipMigrations],
       recoveryKdf: options.tuning?.recoveryKdf,
+      ...auth.vaultOptions,
     },
-  );
-  const policy = createPolicyModule(
-    { ...ctx, logger: options.logger.child({ component: 'policy' }) },
-    options.policy,
   );
   const crm = createCrmModule(
     { ...ctx, logger: options.logger.child({ component: 'crm' }) },
@@ -119,14 +143,14 @@ export function createServices(options: ServiceOptions): Services {
   );
   const modules = [sync, crm, settings, policy, vault];
 
-  const handlers: Handlers = {
+  const handlers: Handlers = auth.guard({
     ...createAppHandlers(options.appInfo),
     ...vault.handlers,
     ...crm.handlers,
     ...sync.handlers,
     ...settings.handlers,
     ...policy.handlers,
-  };
+  });
   router = new IpcRouter(handlers, {
     isTrustedSender: options.isTrustedSender,
     logger: options.logger.child({ component: 'ipc' }),
