@@ -1,7 +1,17 @@
 import path from 'node:path';
 import type { BrowserWindow } from 'electron';
-import { app, ipcMain, Menu, powerMonitor, protocol, session, webContents } from 'electron';
+import {
+  app,
+  ipcMain,
+  Menu,
+  powerMonitor,
+  protocol,
+  session,
+  systemPreferences,
+  webContents,
+} from 'electron';
 import { platformOf } from '../services/app/app.handlers';
+import { createPlatformAuthenticator } from '../services/auth/auth.platform';
 import { createSenderPolicy } from '../services/ipc/sender-policy';
 import { KEYCHAIN_SERVICE, KeytarKeychain } from '../services/keychain/keychain.keytar';
 import { createLogger } from '../services/log/logger';
@@ -9,9 +19,11 @@ import { createPlatformPolicySource } from '../services/policy/policy.platform';
 import { dialogConfirmation } from './confirm.electron';
 import { createServices, type Services } from '../services/services';
 import { readSettings } from '../services/settings/settings.module';
+import { TouchIdAuthenticator } from './auth.touchid';
 import { registerElectronTransport } from './ipc.electron';
 import { APP_SCHEME_PRIVILEGES, registerAppProtocol } from './protocol';
 import { denyAllPermissions, hardenWebContents } from './security';
+import { ElectronSessionSignals } from './session.electron';
 import { buildMenuTemplate } from './menu';
 import { startUpdates } from './update.start';
 import { APP_PARTITION, createMainWindow } from './window';
@@ -58,6 +70,14 @@ if (!app.requestSingleInstanceLock()) {
         keychain: new KeytarKeychain(KEYCHAIN_SERVICE),
         policy: createPlatformPolicySource(process.platform),
         serverConfirmation: dialogConfirmation(() => mainWindow),
+        // The OS confirms the user before unlock and every sensitive action (Touch ID or the device
+        // password on macOS, polkit auth_self on Linux; Windows answers AUTH_UNAVAILABLE for now).
+        authenticator:
+          process.platform === 'darwin'
+            ? new TouchIdAuthenticator(systemPreferences)
+            : createPlatformAuthenticator(process.platform),
+        // Main locks on system idle, suspend (lid close) and screen lock, whatever the renderer does.
+        session: new ElectronSessionSignals(powerMonitor),
       });
       registerElectronTransport(ipcMain, services.router, () => webContents.getAllWebContents());
       const lock = (): void => {
@@ -66,9 +86,6 @@ if (!app.requestSingleInstanceLock()) {
       Menu.setApplicationMenu(
         Menu.buildFromTemplate(buildMenuTemplate({ platform: process.platform, onLock: lock })),
       );
-      // A laptop that sleeps or whose screen locks may be walking away from its owner.
-      powerMonitor.on('lock-screen', lock);
-      powerMonitor.on('suspend', lock);
       mainWindow = createMainWindow(path.join(__dirname, '../preload/preload.cjs'));
       mainWindow.on('closed', () => (mainWindow = null));
       // Verified updates only, as IT's policy allows (feed, channel, pin, "no updates").
