@@ -11,6 +11,17 @@ export interface OwnDeltaRow {
   readonly envelope: Buffer;
 }
 
+/**
+ * `sync_own_deltas.delivered`: 0 not (yet) delivered back, 1 delivered, 2 delivered corrupted (the
+ * server holds other bytes under its id), 3 its ops were sealed again in a later delta.
+ */
+const DELIVERED = 1;
+const CORRUPT = 2;
+const REPLACED = 3;
+
+/** The digest stored for a chain position that a later delta of its author declared resent. */
+export const RESENT_MARKER = Buffer.alloc(32);
+
 /** A chain position seen from some author. */
 export interface SeenRow {
   readonly digest: Buffer;
@@ -38,7 +49,9 @@ export class ChainRepository {
     this.seenAdd = db.prepare(
       'INSERT OR IGNORE INTO sync_chain_seen (device_id, dseq, digest, prev) VALUES (?, ?, ?, ?)',
     );
-    this.ownDelivered = db.prepare('UPDATE sync_own_deltas SET delivered = 1 WHERE delta_id = ?');
+    this.ownDelivered = db.prepare(
+      `UPDATE sync_own_deltas SET delivered = ${DELIVERED} WHERE delta_id = ? AND delivered <> ${REPLACED}`,
+    );
   }
 
   // ---- this device's own chain ----
@@ -77,6 +90,31 @@ export class ChainRepository {
     this.ownDelivered.run(deltaId);
   }
 
+  /** Notes that a pull delivered this own delta with bytes that do not open (the server altered it). */
+  markOwnCorrupt(deltaId: string): void {
+    this.db
+      .prepare(
+        `UPDATE sync_own_deltas SET delivered = ${CORRUPT} WHERE delta_id = ? AND delivered <> ${REPLACED}`,
+      )
+      .run(deltaId);
+  }
+
+  /** Own deltas the server delivered corrupted, oldest first. */
+  ownCorrupt(): OwnDeltaRow[] {
+    return this.db
+      .prepare<[], OwnDeltaRow>(
+        `SELECT dseq, delta_id AS deltaId, digest, envelope FROM sync_own_deltas WHERE delivered = ${CORRUPT}
+         ORDER BY dseq`,
+      )
+      .all();
+  }
+
+  /** Marks own deltas whose ops a later delta carries again. */
+  markOwnReplaced(dseqs: readonly number[]): void {
+    const st = this.db.prepare(`UPDATE sync_own_deltas SET delivered = ${REPLACED} WHERE dseq = ?`);
+    for (const d of dseqs) st.run(d);
+  }
+
   /** Acknowledged own deltas with a server seq in (after, upto] that no pull delivered. */
   ownUndelivered(after: number, upto: number): OwnDeltaRow[] {
     return this.db
@@ -98,7 +136,7 @@ export class ChainRepository {
 
   /** Forgets which own deltas were delivered (a re-pull from 0 learns it again). */
   resetOwnDelivery(): void {
-    this.db.prepare('UPDATE sync_own_deltas SET delivered = 0').run();
+    this.db.prepare(`UPDATE sync_own_deltas SET delivered = 0 WHERE delivered <> ${REPLACED}`).run();
   }
 
   // ---- what was seen of every author ----
@@ -113,6 +151,20 @@ export class ChainRepository {
 
   addSeen(deviceId: string, dseq: number, digest: Uint8Array, prev: Uint8Array | null): void {
     this.seenAdd.run(deviceId, dseq, Buffer.from(digest), prev ? Buffer.from(prev) : null);
+  }
+
+  /** Closes a chain position a later delta of its author declared resent (never overwrites). */
+  addResent(deviceId: string, dseq: number): void {
+    this.seenAdd.run(deviceId, dseq, RESENT_MARKER, null);
+  }
+
+  /** Replaces a resent marker by the delta itself, which arrived after all. */
+  replaceResent(deviceId: string, dseq: number, digest: Uint8Array, prev: Uint8Array | null): void {
+    this.db
+      .prepare(
+        'UPDATE sync_chain_seen SET digest = ?, prev = ? WHERE device_id = ? AND dseq = ? AND digest = ?',
+      )
+      .run(Buffer.from(digest), prev ? Buffer.from(prev) : null, deviceId, dseq, RESENT_MARKER);
   }
 
   /** Per author, how many dseqs below the highest seen have not arrived. */

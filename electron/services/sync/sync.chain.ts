@@ -1,6 +1,6 @@
 import { bytesEqual } from '../../../shared/sync/encoding';
 import type { Db } from '../db/database';
-import { ChainRepository } from './sync.chain.repository';
+import { ChainRepository, RESENT_MARKER } from './sync.chain.repository';
 import type { ChainLink } from './sync.delta';
 
 /**
@@ -55,19 +55,29 @@ export class SyncChain {
   /** Records an authenticated delta of `deviceId` at its claimed chain position. */
   observe(deviceId: string, link: ChainLink, digest: Uint8Array): Observed {
     const repo = this.repo;
+    // Positions this delta declares it resends are closed even though their envelopes never opened.
+    for (const r of link.resends ?? []) if (r < link.dseq) repo.addResent(deviceId, r);
     const existing = repo.seen(deviceId, link.dseq);
-    if (existing) {
+    const wasResent = existing !== null && bytesEqual(existing.digest, RESENT_MARKER);
+    if (existing && !wasResent) {
       if (bytesEqual(existing.digest, digest)) return 'duplicate';
       repo.addFindings(1, 0);
       return 'fork';
     }
     let forks = 0;
     const before = link.dseq > 1 ? repo.seen(deviceId, link.dseq - 1) : null;
-    if (before && link.prev && !bytesEqual(before.digest, link.prev)) forks++;
+    if (
+      before &&
+      link.prev &&
+      !bytesEqual(before.digest, RESENT_MARKER) &&
+      !bytesEqual(before.digest, link.prev)
+    )
+      forks++;
     const after = repo.seen(deviceId, link.dseq + 1);
     if (after?.prev && !bytesEqual(after.prev, digest)) forks++;
     const reordered = link.dseq < repo.maxSeen(deviceId) ? 1 : 0;
-    repo.addSeen(deviceId, link.dseq, digest, link.prev);
+    if (wasResent) repo.replaceResent(deviceId, link.dseq, digest, link.prev);
+    else repo.addSeen(deviceId, link.dseq, digest, link.prev);
     repo.addFindings(forks, reordered);
     return forks > 0 ? 'fork' : 'new';
   }

@@ -24,6 +24,11 @@ const payloadSchema = z.object({
   dseq: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
   /** base64url SHA-256 digest of the pusher's previous envelope (`envelopeDigest`); '' for dseq 1. */
   prev: z.string().regex(/^([A-Za-z0-9_-]{43})?$/),
+  /**
+   * Earlier dseqs of the pusher whose ops this delta carries again: their envelopes reached the
+   * server corrupted, so they could not be pushed again as they were.
+   */
+  resends: z.array(z.number().int().positive().max(Number.MAX_SAFE_INTEGER)).max(10_000).optional(),
 });
 
 /** Where a delta sits in its device's chain. */
@@ -32,17 +37,20 @@ export interface ChainLink {
   readonly dseq: number;
   /** The digest of the device's previous envelope; null for dseq 1. */
   readonly prev: Uint8Array | null;
+  /** Earlier dseqs of this device whose ops this delta carries again (usually none). */
+  readonly resends?: readonly number[];
 }
 
 /** A decoded delta. `seen` is null when the pusher did not say. */
 export interface DecodedDelta extends ChainLink {
   readonly rows: Omit<Change, 'deviceId'>[];
   readonly seen: number | null;
+  readonly resends: readonly number[];
 }
 
 /**
  * The plaintext of one delta:
- * `{v:2, rows:[[opId, entity, recordId, hlc, fields]], seen, dseq, prev}`. The device id is
+ * `{v:2, rows:[[opId, entity, recordId, hlc, fields]], seen, dseq, prev, resends?}`. The device id is
  * not repeated per row: it is the HLC's device, which must be the author's clock id exactly (checked
  * on pull against the membership log). `dseq` and `prev` chain the device's deltas so receivers can
  * tell a dropped, reordered or forked delta (sync.chain.ts). A dropped delta is resent as the same
@@ -60,6 +68,7 @@ export function encodeDelta(
       seen,
       dseq: link.dseq,
       prev: link.prev ? toBase64Url(link.prev) : '',
+      ...(link.resends && link.resends.length > 0 ? { resends: link.resends } : {}),
     }),
   );
 }
@@ -88,5 +97,6 @@ export function decodeDelta(bytes: Uint8Array): DecodedDelta | null {
     seen: result.data.seen ?? null,
     dseq,
     prev: prev === '' ? null : fromBase64Url(prev),
+    resends: result.data.resends ?? [],
   };
 }

@@ -186,8 +186,11 @@ export class SyncInbox {
       } catch (error) {
         reason = error instanceof EnvelopeError ? error.reason : 'malformed';
       }
+      // Our own delta that does not open: the server holds other bytes under its id.
+      const own = d.deviceId === ws.deviceId;
       if (reason === 'bad_signature' || (plain && !author.canWrite)) {
         plain?.fill(0);
+        if (own && reason) this.chain.repo.markOwnCorrupt(d.deltaId);
         this.reject(d, reason ?? 'not_writer', at, report);
         report.unauthorised++;
         continue;
@@ -195,11 +198,12 @@ export class SyncInbox {
       const decoded = plain ? decodeDelta(plain) : null;
       plain?.fill(0);
       if (!decoded || !digest) {
+        if (own) this.chain.repo.markOwnCorrupt(d.deltaId);
         this.reject(d, reason ?? 'bad_payload', at, report);
         continue;
       }
       this.chain.observe(d.deviceId, decoded, digest);
-      if (d.deviceId === ws.deviceId) this.chain.repo.markOwnDelivered(d.deltaId);
+      if (own) this.chain.repo.markOwnDelivered(d.deltaId);
       const changes = decoded.rows.map((r) => ({ ...r, deviceId: parseHlc(r.hlc)?.deviceId ?? '' }));
       opened.push({ delta: d, author, changes });
       if (decoded.seen !== null && d.deviceId !== ws.deviceId)

@@ -1,11 +1,13 @@
 import { AppError } from '../../../shared/errors';
 import { randomId } from '../../../shared/sync/device-keys';
 import { toBase64Url } from '../../../shared/sync/encoding';
-import { envelopeDigest, sealDelta } from '../../../shared/sync/envelope';
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { envelopeDigest, openDelta, sealDelta } from '../../../shared/sync/envelope';
 import type { SyncStatus } from '../../../shared/sync/sync.contract';
 import type { ChangePipeline } from '../crm/change.pipeline';
 import { SyncChain } from './sync.chain';
-import { encodeDelta, ROWS_PER_DELTA, type ChainLink } from './sync.delta';
+import type { OwnDeltaRow } from './sync.chain.repository';
+import { decodeDelta, encodeDelta, ROWS_PER_DELTA, type ChainLink } from './sync.delta';
 import type { SyncSession } from './sync.session';
 
 /** Deltas sealed per round and at most pushed per request (the server takes up to 100 and 8 MiB). */
@@ -38,6 +40,14 @@ export function chunkRows<R extends { fields: string | null }>(rows: readonly R[
   return out;
 }
 
+/** A delta sealed by this device, ready for the outbox, with its chain position. */
+interface Sealed {
+  readonly deltaId: string;
+  readonly envelope: Uint8Array;
+  readonly seqs: readonly number[];
+  readonly own: OwnDeltaRow;
+}
+
 /**
  * The outbox: seals pending local changes into deltas with client-chosen ids (stored before the first
  * push, so a retry after a lost answer sends the same bytes and the server sees a duplicate), pushes
@@ -62,17 +72,87 @@ export class SyncOutbox {
   /**
    * Puts back into the outbox every own delta the server acknowledged but no longer delivers (call
    * after a full re-pull): the same id and bytes, so its chain position verifies on every receiver.
-   * Returns how many.
+   * One the server delivered corrupted cannot go again under its id (the server keeps the bytes it
+   * has): its ops are sealed again in a new delta that declares the old dseq resent. Returns how
+   * many deltas were queued.
    */
   requeueLost(): number {
     const lost = this.chain.repo.ownUndelivered(0, Number.MAX_SAFE_INTEGER);
     const queued = new Set(this.session.repo.outbox().map((o) => o.deltaId));
     const again = lost.filter((l) => !queued.has(l.deltaId));
-    this.session.repo.addOutbox(
-      again.map((l) => ({ deltaId: l.deltaId, envelope: l.envelope, seqs: [] })),
-      this.options.now(),
+    const resealed = this.resealCorrupt();
+    this.session.db.transaction(() => {
+      this.session.repo.addOutbox(
+        again.map((l) => ({ deltaId: l.deltaId, envelope: l.envelope, seqs: [] })),
+        this.options.now(),
+      );
+      this.store(resealed.batch);
+      this.chain.repo.markOwnReplaced(resealed.replaced);
+    })();
+    return again.length + resealed.batch.length;
+  }
+
+  /** Seals the ops of own deltas the server corrupted again, each in a new delta naming the old dseq. */
+  private resealCorrupt(): { batch: Sealed[]; replaced: number[] } {
+    const { ws, keys } = this.session.require();
+    const corrupt = this.chain.repo.ownCorrupt();
+    if (corrupt.length === 0) return { batch: [], replaced: [] };
+    const signPublicKey = ed25519.getPublicKey(keys.sign);
+    const key = this.session.latestWorkspaceKey();
+    let link: ChainLink = this.chain.nextLink(ws.deviceId);
+    const batch: Sealed[] = [];
+    const replaced: number[] = [];
+    for (const c of corrupt) {
+      let rows: ReturnType<typeof decodeDelta>;
+      try {
+        const opened = openDelta(
+          c.envelope,
+          { workspaceId: ws.workspaceId, deviceId: ws.deviceId, deltaId: c.deltaId },
+          (id) => keys.workspace.get(id),
+          signPublicKey,
+        );
+        rows = decodeDelta(opened.plaintext);
+        opened.plaintext.fill(0);
+      } catch {
+        rows = null;
+      }
+      if (!rows) continue;
+      const sealed = this.seal(rows.rows, { ...link, resends: [c.dseq] }, key);
+      batch.push({ ...sealed, seqs: [] });
+      replaced.push(c.dseq);
+      link = { dseq: link.dseq + 1, prev: sealed.own.digest };
+    }
+    return { batch, replaced };
+  }
+
+  private seal(
+    rows: Parameters<typeof encodeDelta>[0],
+    link: ChainLink,
+    key: { keyId: number; key: Uint8Array },
+  ): Omit<Sealed, 'seqs'> {
+    const { ws, keys } = this.session.require();
+    const deltaId = randomId();
+    const envelope = sealDelta(
+      encodeDelta(rows, link, ws.cursor),
+      { workspaceId: ws.workspaceId, deviceId: ws.deviceId, deltaId },
+      key,
+      keys.sign,
     );
-    return again.length;
+    const digest = envelopeDigest(envelope);
+    return {
+      deltaId,
+      envelope,
+      own: { dseq: link.dseq, deltaId, digest: Buffer.from(digest), envelope: Buffer.from(envelope) },
+    };
+  }
+
+  /** Stores sealed deltas with their chain positions in one transaction: a crash never reuses a dseq. */
+  private store(batch: readonly Sealed[]): void {
+    if (batch.length === 0) return;
+    this.session.db.transaction(() => {
+      this.chain.repo.addOwn(batch.map((b) => b.own));
+      this.session.repo.addOutbox(batch, this.options.now());
+    })();
   }
 
   /** Seals new deltas only when the outbox is empty, and pushes until nothing is pending. */
@@ -87,31 +167,13 @@ export class SyncOutbox {
         const pending = pipeline.pending(ROWS_PER_DELTA * DELTAS_PER_PUSH);
         if (pending.length === 0) break;
         const key = this.session.latestWorkspaceKey();
-        const { keys } = this.session.require();
         let link: ChainLink = this.chain.nextLink(ws.deviceId);
         const batch = chunkRows(pending).map((ops) => {
-          const deltaId = randomId();
-          const envelope = sealDelta(
-            encodeDelta(ops, link, ws.cursor),
-            { workspaceId: ws.workspaceId, deviceId: ws.deviceId, deltaId },
-            key,
-            keys.sign,
-          );
-          const digest = envelopeDigest(envelope);
-          const own = {
-            dseq: link.dseq,
-            deltaId,
-            digest: Buffer.from(digest),
-            envelope: Buffer.from(envelope),
-          };
-          link = { dseq: link.dseq + 1, prev: digest };
-          return { deltaId, envelope, seqs: ops.map((o) => o.seq), own };
+          const sealed = this.seal(ops, link, key);
+          link = { dseq: link.dseq + 1, prev: sealed.own.digest };
+          return { ...sealed, seqs: ops.map((o) => o.seq) };
         });
-        // The chain position and the sealed delta are stored together: a crash never reuses a dseq.
-        this.session.db.transaction(() => {
-          this.chain.repo.addOwn(batch.map((b) => b.own));
-          repo.addOutbox(batch, this.options.now());
-        })();
+        this.store(batch);
         outbox = repo.outbox();
       }
       this.options.onProgress({ phase: 'push', done, total: done + pipeline.pendingCount() });

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { resync } from '../../../../electron/services/sync/sync.resync';
-import { fromBase64Url } from '../../../../shared/sync/encoding';
+import { fromBase64Url, toBase64Url } from '../../../../shared/sync/encoding';
 import { ChainWorld, contactOp, forge, forger, type ChainDevice } from './support/chain.harness';
 
 /**
@@ -70,6 +70,31 @@ describe('delta completeness', () => {
       expect(report.integrity).toMatchObject({ state: 'ok', devices: [], forks: 0 });
       expect(d.has(second)).toBe(true);
     }
+  });
+
+  it('a delta the server corrupted is sealed again by its author, declaring the old dseq resent', async () => {
+    a.contact('first');
+    await a.sync();
+    const second = a.contact('second');
+    await a.sync();
+    // The server alters the stored bytes of a's second delta: it can neither be opened nor sent again
+    // under its id (the server keeps what it has and would call the same id with other bytes a conflict).
+    const stored = world.log.ofDevice(a.deviceId)[1]!;
+    const bytes = fromBase64Url(stored.envelope);
+    bytes[40]! ^= 1;
+    world.log.deltas.find((d) => d.deltaId === stored.deltaId)!.envelope = toBase64Url(bytes);
+    a.contact('third');
+    await a.sync();
+    const seen = await b.sync();
+    expect(seen.integrity).toMatchObject({ state: 'gap', devices: [{ deviceId: a.deviceId, missing: 1 }] });
+    expect(b.has(second)).toBe(false);
+    const fixed = await again(a);
+    expect(fixed).toMatchObject({ resent: 1, integrity: { state: 'ok', devices: [] } });
+    const healed = await b.sync();
+    expect(healed.integrity).toMatchObject({ state: 'ok', devices: [], forks: 0 });
+    expect(b.has(second)).toBe(true);
+    // The corrupted copy stays on the server; a later re-sync does not send its ops a third time.
+    expect((await again(a)).resent).toBe(0);
   });
 
   it('reports reordering and a withheld delta as a gap that closes when it arrives', async () => {
