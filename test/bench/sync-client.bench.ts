@@ -15,6 +15,7 @@ import { silentLogger } from '../../electron/services/log/logger';
 import { encodeDelta } from '../../electron/services/sync/sync.delta';
 import { SyncEngine } from '../../electron/services/sync/sync.engine';
 import { syncMigrations } from '../../electron/services/sync/sync.migrations';
+import { allowListConfirmation } from '../../electron/services/sync/server.confirmation';
 import { formatHlc, parseHlc } from '../../shared/domain/hlc';
 import { uuidv7 } from '../../shared/domain/ids';
 import { generateDeviceKeys } from '../../shared/sync/device-keys';
@@ -70,6 +71,7 @@ function engine(db: Db): SyncEngine {
     onStatus: () => undefined,
     wipe: () => Promise.resolve(),
     autoSync: false,
+    confirmation: allowListConfirmation(),
   });
 }
 
@@ -166,7 +168,7 @@ export const syncClientBench: BenchSuite = {
       const total = seedOps(aDb, ops);
       const pendingRows = new OpLogRepository(aDb).pending(Number.MAX_SAFE_INTEGER);
       const a = engine(aDb);
-      await a.createWorkspace(url, 'bench');
+      await a.createWorkspace(url, 'bench', { managed: false });
 
       // Baseline for push: encode + seal alone (no HTTP, no bookkeeping).
       const key = generateWorkspaceKey();
@@ -216,11 +218,11 @@ export const syncClientBench: BenchSuite = {
       ctx.log(`pushed ${total} ops in ${pushSec.toFixed(1)} s`);
 
       // ---- bootstrap: a new device pulls and applies the whole log ----
-      const invite = await a.createInvite(1);
+      const invite = await a.createInvite(1, 'member');
       const bDb = openVault(ctx.dir, 'b');
       const b = engine(bDb);
       t = performance.now();
-      await b.acceptInvite(invite.code);
+      await b.acceptInvite(invite.code, { managed: false });
       const booted = await b.syncNow();
       const bootSec = (performance.now() - t) / 1000;
       const contacts = bDb.prepare<[], { n: number }>('SELECT count(*) AS n FROM crm_contacts').get()!.n;
