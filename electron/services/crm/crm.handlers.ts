@@ -28,7 +28,6 @@ import type { CrmService } from './crm.service';
 import type { RecordData } from './records.repository';
 import { runSearch } from './search.service';
 import { createImportHandlers } from './import.handlers';
-import { exportCsv } from './export.csv';
 import { exportVcard } from './export.vcard';
 import { erasePerson, exportPerson } from './privacy.service';
 import { activityIcs, agendaIcs } from './agenda.ics';
@@ -230,7 +229,6 @@ export function createCrmHandlers(ctx: ModuleContext, svc: () => CrmService): Cr
       return { hits: items, skipped };
     },
     ...createImportHandlers(ctx, svc),
-    'export.csv': (input) => exportCsv(svc(), input.entity, input.ids ?? null),
     'export.vcard': (input) => exportVcard(svc(), input.ids ?? null, report),
     'privacy.exportPerson': (input) =>
       out<'privacy.exportPerson'>(exportPerson(svc(), input.contactId, ctx.now())),

@@ -2,16 +2,23 @@ import type { ModuleContext } from '../module';
 import type { Handler } from '../ipc/router';
 import type { CrmService } from './crm.service';
 import { findDuplicates, mergeRecords } from './duplicates.service';
+import { exportCsv } from './export.csv';
 import { commitContacts, previewContacts } from './import.csv';
 import { NO_CONTROL, type ImportControl } from './import.file';
 import { commitRecords, previewRecords } from './import.records';
 
 type ImportChannel =
-  'import.preview' | 'import.commit' | 'import.cancel' | 'duplicates.find' | 'records.merge';
+  | 'import.preview'
+  | 'import.commit'
+  | 'import.cancel'
+  | 'export.csv'
+  | 'duplicates.find'
+  | 'records.merge';
 
 /**
- * Handlers of the import, duplicate checks and merges. A running import is known by its importId
- * until it ends, so `import.cancel` (answered between its chunks) can stop it before it writes.
+ * Handlers of the import, the CSV export that round-trips with it, duplicate checks and merges. A
+ * running import is known by its importId until it ends, so `import.cancel` (answered between its
+ * chunks) can stop it before it writes.
  */
 export function createImportHandlers(
   ctx: ModuleContext,
@@ -44,6 +51,7 @@ export function createImportHandlers(
       flag.cancelled = true;
       return { cancelled: true };
     },
+    'export.csv': (input) => exportCsv(svc(), input.entity, input.ids ?? null, input.filter ?? null),
     'duplicates.find': (input) => findDuplicates(svc(), input),
     'records.merge': (input) => mergeRecords(svc(), input),
   };

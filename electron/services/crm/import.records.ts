@@ -309,7 +309,12 @@ async function analyse(
           break;
         }
         case 'contactName': {
-          const ids = splitMulti(raw).map((t) => links.contact(t));
+          // Names may hold commas ("Wang, Fang"): several contacts are separated by ; or new lines.
+          const ids = raw
+            .split(/[;\n]/)
+            .map((t) => t.trim())
+            .filter(Boolean)
+            .map((t) => links.contact(t));
           if (ids.some((id) => id === null)) bad(column, 'invalid_value');
           const found = unique(ids.filter((id): id is string => id !== null));
           if (entity === 'deal') fields.contactIds = found;

@@ -333,9 +333,15 @@ export const crmChannels = {
     'Merges two contacts or accounts field by field through the writer; links move, the other is deleted.',
   ),
   'export.csv': channel(
-    z.strictObject({ entity: exportEntitySchema, ids: z.array(idSchema).max(100_000).optional() }),
+    z.strictObject({
+      entity: exportEntitySchema,
+      /** Selected rows: exactly these live records, in this order. */
+      ids: z.array(idSchema).max(100_000).optional(),
+      /** The list's filter, as `<entity>.list` takes it (checked against that schema): every match. */
+      filter: z.record(z.string().max(64), z.unknown()).optional(),
+    }),
     fileSchema,
-    'CSV of live records; cells that a spreadsheet would run as formulas are neutralised.',
+    'CSV that the import reads back: names not ids, one column per e-mail and phone, readable dates; formula cells neutralised.',
   ),
   'export.vcard': channel(
     z.strictObject({ ids: z.array(idSchema).max(100_000).optional() }),

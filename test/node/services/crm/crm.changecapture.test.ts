@@ -95,6 +95,7 @@ const MUTATING = new Set<ChannelName>([
   'import.commit',
   'privacy.erasePerson',
   'records.restore',
+  'records.merge',
 ]);
 
 describe('change capture', () => {
@@ -189,7 +190,12 @@ describe('change capture', () => {
     const csv = 'Name,Email,Company\r\nBo Chen,bo@x.example,Acme\r\nCy Dee,cy@y.example,NewCo\r\n';
     await run(f, 'import.preview', { csv });
     await run(f, 'import.commit', { csv });
+    await run(f, 'import.cancel', { importId: 'not-running' });
     await run(f, 'export.csv', { entity: 'contact' });
+    await run(f, 'duplicates.find', { entity: 'contact', name: 'Bo  Chen' });
+    const twin = await run(f, 'contacts.create', { name: 'Bo Chen', phones: ['+1 555 0199'] });
+    const bo = (await f.ok('contacts.list', {})).items.find((x) => x.name === 'Bo Chen' && x.id !== twin.id)!;
+    await run(f, 'records.merge', { entity: 'contact', intoId: bo.id, fromId: twin.id, take: ['phones'] });
     await run(f, 'export.vcard', {});
     await run(f, 'privacy.exportPerson', { contactId: c.id });
     await run(f, 'agenda.exportIcs', { from: 0, to: 90 * 24 * 3600 * 1000 });

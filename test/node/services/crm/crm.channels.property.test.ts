@@ -344,6 +344,36 @@ function arbitraries(pool: Pool) {
     fc.record({ id: fc.oneof(id, fc.constantFrom(...pool.activityIds)) }),
     fc.anything(),
   );
+  inputs['import.cancel'] = fc.oneof(
+    fc.record({ importId: fc.oneof(fc.constant('imp1'), text) }),
+    fc.anything(),
+  );
+  inputs['duplicates.find'] = fc.oneof(
+    fc.record(
+      {
+        entity: fc.constantFrom('contact', 'account', 'deal'),
+        name: fc.oneof(text, fc.constantFrom('张 伟', 'ＡＣＭＥ', 'Smith, John')),
+        emails: fc.array(fc.oneof(text, fc.constant('ZW@example.cn')), { maxLength: 2 }),
+        phones: fc.array(fc.oneof(text, fc.constantFrom('+1 555 0100', '１３８００１３８０００')), {
+          maxLength: 2,
+        }),
+        excludeId: fc.oneof(id, fc.constantFrom(...pool.contactIds)),
+      },
+      { requiredKeys: ['entity'] },
+    ),
+    fc.anything(),
+  );
+  inputs['records.merge'] = fc.oneof(
+    fc.record({
+      entity: fc.constantFrom('contact', 'account', 'deal'),
+      intoId: fc.oneof(id, fc.constantFrom(...pool.contactIds, ...pool.accountIds)),
+      fromId: fc.oneof(id, fc.constantFrom(...pool.contactIds, ...pool.accountIds)),
+      take: fc.array(fc.constantFrom('name', 'title', 'notes', 'industry', 'bogus', '__proto__'), {
+        maxLength: 3,
+      }),
+    }),
+    fc.anything(),
+  );
   return inputs;
 }
 

@@ -159,8 +159,8 @@ describe('export', () => {
       header: true,
       skipEmptyLines: true,
     });
-    expect(parsed.data[0]!.name).toBe('\'=HYPERLINK("http://evil.example","x")');
-    expect(parsed.data[0]!.notes).toBe("'@cmd|calc");
+    expect(parsed.data[0]!.Name).toBe('\'=HYPERLINK("http://evil.example","x")');
+    expect(parsed.data[0]!.Notes).toBe("'@cmd|calc");
     for (const row of parsed.data)
       for (const cell of Object.values(row)) expect(cell).not.toMatch(/^[=+\-@\t\r]/);
   });
