@@ -40,7 +40,7 @@ function startServerProcess(
   createInterface({ input: child.stderr }).on('line', (line) => stderr.push(line));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('server did not print a ready line')), 25_000);
+    const timer = setTimeout(() => reject(new Error('server did not print a ready line')), 60_000);
     createInterface({ input: child.stdout }).once('line', (line) => {
       clearTimeout(timer);
       const ready = JSON.parse(line) as { event: string; url: string };
@@ -59,7 +59,7 @@ function runServer(args: readonly string[], env: NodeJS.ProcessEnv = process.env
   return spawnSync(process.execPath, ['--import', 'tsx', 'server/server.main.ts', ...args], {
     cwd: repoRoot,
     encoding: 'utf8',
-    timeout: 25_000,
+    timeout: 60_000,
     env,
   });
 }
@@ -192,7 +192,7 @@ describe('server hardening, run as the shipped process', () => {
     server = await startServerProcess(['--data', data, '--port', '0']);
     expect((await fetch(`${server.url}/health`)).status).toBe(200);
     for (const f of [file, `${file}-wal`, `${file}-shm`]) expect([f, mode(f)]).toEqual([f, '600']);
-  });
+  }, 120_000);
 
   it('off loopback, refuses to start without an enrolment code unless --open-enrolment says so', async () => {
     const dir = tempDir('fv-hard-');
@@ -248,7 +248,7 @@ describe('server hardening, run as the shipped process', () => {
     // Loopback keeps today's behaviour: no code needed.
     const loopback = await startServerProcess(['--data', tempDir('fv-hard-'), '--port', '0']);
     expect(loopback.url).toMatch(/^http:\/\/127\.0\.0\.1:/);
-  });
+  }, 120_000);
 
   it('--trust-proxy takes a hop count or addresses, and refuses "trust all"', () => {
     for (const bad of [['--trust-proxy'], ['--trust-proxy', 'true'], ['--trust-proxy', '0.0.0.0/0']]) {
@@ -256,10 +256,10 @@ describe('server hardening, run as the shipped process', () => {
       expect([bad.join(' '), r.status]).toEqual([bad.join(' '), bad.length === 1 ? 1 : 2]);
       expect(r.stdout).toBe('');
     }
-  });
+  }, 120_000);
 });
 
-describe('PostgreSQL password handling', () => {
+describe('server hardening on PostgreSQL', () => {
   usePostgresCluster();
   const SECRET = 'PW-MARKER-s3cret-9f2c';
 
@@ -282,6 +282,47 @@ describe('PostgreSQL password handling', () => {
     return `postgres://fv_pw@127.0.0.1:${cluster.port}/fv_pw`;
   }
 
+  it('1,300 forged requests add no rows on PostgreSQL either', async () => {
+    const cluster = requireCluster();
+    const admin = new pg.Client({
+      connectionString: `postgres://postgres@127.0.0.1:${cluster.port}/postgres`,
+    });
+    await admin.connect();
+    await admin.query('CREATE DATABASE fv_flood');
+    await admin.end();
+    const url = `postgres://postgres@127.0.0.1:${cluster.port}/fv_flood`;
+    const server = await startServerProcess([
+      '--data',
+      tempDir('fv-hard-'),
+      '--database',
+      url,
+      '--port',
+      '0',
+    ]);
+    const counts = async (): Promise<Record<string, number>> => {
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      try {
+        const tables = await c.query<{ tablename: string }>(
+          "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename",
+        );
+        const out: Record<string, number> = {};
+        for (const t of tables.rows) {
+          const r = await c.query<{ n: string }>(`SELECT count(*) AS n FROM "${t.tablename}"`);
+          out[t.tablename] = Number(r.rows[0]!.n);
+        }
+        return out;
+      } finally {
+        await c.end();
+      }
+    };
+    const before = await counts();
+    expect(Object.keys(before)).toEqual(expect.arrayContaining(['nonces', 'rate_windows']));
+    const statuses = await flood(server, 1300, 16);
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(100);
+    expect(await counts()).toEqual(before);
+  }, 120_000);
+
   it('refuses a password in --database with a message naming the safe options, never the password', () => {
     for (const url of [
       `postgres://fv:${SECRET}@127.0.0.1:5432/fv`,
@@ -293,7 +334,7 @@ describe('PostgreSQL password handling', () => {
       expect(r.stderr).toContain('PGPASSWORD');
       expect(r.stderr + r.stdout).not.toContain(SECRET);
     }
-  });
+  }, 120_000);
 
   it('logs in with PGPASSWORD or a password file; argv and the log never hold the password', async () => {
     const url = await passwordRole();
@@ -329,5 +370,5 @@ describe('PostgreSQL password handling', () => {
     expect((await fetch(`${viaFile.url}/health`)).status).toBe(200);
     expect(readFileSync(`/proc/${viaFile.child.pid}/cmdline`, 'utf8')).not.toContain(SECRET);
     expect([...viaEnv.stderr, ...viaFile.stderr].join('\n')).not.toContain(SECRET);
-  });
+  }, 120_000);
 });
