@@ -16,6 +16,7 @@ import { encodeDelta } from '../../electron/services/sync/sync.delta';
 import { SyncEngine } from '../../electron/services/sync/sync.engine';
 import { syncMigrations } from '../../electron/services/sync/sync.migrations';
 import { allowListConfirmation } from '../../electron/services/sync/server.confirmation';
+import { membershipMigrations } from '../../electron/services/sync/membership.migrations';
 import { formatHlc, parseHlc } from '../../shared/domain/hlc';
 import { uuidv7 } from '../../shared/domain/ids';
 import { generateDeviceKeys } from '../../shared/sync/device-keys';
@@ -57,7 +58,7 @@ function startServerProcess(dataDir: string): Promise<{ url: string; child: Chil
 
 function openVault(dir: string, name: string): Db {
   const db = openEncryptedDatabase(path.join(dir, `${name}.db`), randomBytes(32));
-  migrate(db, [crmMigrations, syncMigrations]);
+  migrate(db, [crmMigrations, syncMigrations, membershipMigrations]);
   return db;
 }
 
