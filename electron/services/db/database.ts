@@ -59,8 +59,8 @@ export interface OpenOptions {
  * `temp_store=MEMORY`: SQLite3MultipleCiphers encrypts the database and its WAL but not temporary files
  * (sorts, FTS merges), so none may reach the disk.
  *
- * SQLite's key pragma takes text, so the key exists briefly as a hex string here; JS strings cannot be
- * zeroed. It is never stored, logged or returned.
+ * The key reaches SQLite3MultipleCiphers as bytes (`sqlite3_key` with `raw:` and the 32 bytes, which
+ * bypasses its KDF): no hex or base64 string of it is ever made, and the buffer is zeroed after the call.
  */
 export function openEncryptedDatabase(file: string, key: Uint8Array, options: OpenOptions = {}): Db {
   if (key.length !== 32) throw new AppError('WRONG_KEY', 'The vault key has the wrong length');
@@ -76,7 +76,7 @@ export function openEncryptedDatabase(file: string, key: Uint8Array, options: Op
   try {
     db.pragma(`cipher='${SQLITE3MC_CIPHER}'`);
     db.pragma(`algorithm='${SQLITE3MC_ALGORITHM}'`);
-    db.pragma(`key="raw:${Buffer.from(key).toString('hex')}"`);
+    applyKey(db, key, 'key');
     // The first real read proves the key: a wrong key surfaces here as SQLITE_NOTADB.
     db.prepare('SELECT count(*) AS n FROM sqlite_master').get();
     db.pragma('temp_store = MEMORY');
@@ -133,4 +133,21 @@ export function mapOpenError(error: unknown): AppError {
   if (code === 'SQLITE_FULL' || code === 'ENOSPC')
     return new AppError('DISK_FULL', 'The disk is full: free some space and try again', { cause: error });
   return new AppError('INTERNAL', 'The vault database could not be opened', { cause: error });
+}
+
+/**
+ * Hands a raw 256-bit key to `sqlite3_key` / `sqlite3_rekey` as binary (`raw:` + 32 bytes), in a
+ * buffer of its own (never Node's shared pool) that is zeroed once SQLite has copied it.
+ */
+export function applyKey(db: Db, key: Uint8Array, op: 'key' | 'rekey'): void {
+  if (key.length !== 32) throw new AppError('WRONG_KEY', 'The vault key has the wrong length');
+  const material = Buffer.alloc(4 + key.length);
+  try {
+    material.write('raw:', 0, 'latin1');
+    material.set(key, 4);
+    if (op === 'key') db.key(material);
+    else db.rekey(material);
+  } finally {
+    material.fill(0);
+  }
 }

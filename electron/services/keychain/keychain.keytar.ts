@@ -18,7 +18,8 @@ const PROBE_ACCOUNT = 'fieldvault-keychain-probe';
 /**
  * The production keychain on keytar: Secret Service (Linux), Keychain (macOS), Credential Manager
  * (Windows). service = app id, account = vault id, so several vaults on one machine never collide.
- * keytar stores text, so secrets cross its boundary as base64.
+ * keytar stores text, so secrets cross its boundary as base64: that string is the one copy this
+ * class cannot zero (see README, "What is wiped from memory"); the byte buffers around it are zeroed.
  *
  * On the Secret Service a locked or missing collection makes lookups return null rather than fail, which
  * would look like a deleted entry (`KEY_MISSING`). So an empty lookup is confirmed by writing and
@@ -32,16 +33,28 @@ export class KeytarKeychain implements Keychain {
 
   async get(account: string): Promise<Uint8Array | null> {
     const value = await this.call(() => this.api.getPassword(this.service, account));
-    if (value !== null) return new Uint8Array(Buffer.from(value, 'base64'));
+    if (value !== null) {
+      // Buffer.from(string) may land in Node's shared pool: copy out, then zero that slice.
+      const decoded = Buffer.from(value, 'base64');
+      try {
+        return new Uint8Array(decoded);
+      } finally {
+        decoded.fill(0);
+      }
+    }
     await this.call(() => this.api.setPassword(this.service, PROBE_ACCOUNT, 'probe'));
     await this.call(() => this.api.deletePassword(this.service, PROBE_ACCOUNT));
     return null;
   }
 
   async set(account: string, secret: Uint8Array): Promise<void> {
-    await this.call(() =>
-      this.api.setPassword(this.service, account, Buffer.from(secret).toString('base64')),
-    );
+    const bytes = Buffer.alloc(secret.length);
+    bytes.set(secret);
+    try {
+      await this.call(() => this.api.setPassword(this.service, account, bytes.toString('base64')));
+    } finally {
+      bytes.fill(0);
+    }
   }
 
   delete(account: string): Promise<boolean> {

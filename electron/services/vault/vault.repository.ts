@@ -1,4 +1,4 @@
-import type { Db } from '../db/database';
+import { applyKey, type Db } from '../db/database';
 
 /** The vault's own SQL: identity, integrity checks, snapshots and key changes. */
 export class VaultRepository {
@@ -46,6 +46,6 @@ export class VaultRepository {
 
   /** Re-encrypts every page under `key` (32 raw bytes). Use on a private copy: see the rekey protocol. */
   rekey(key: Uint8Array): void {
-    this.db.pragma(`rekey="raw:${Buffer.from(key).toString('hex')}"`);
+    applyKey(this.db, key, 'rekey');
   }
 }
