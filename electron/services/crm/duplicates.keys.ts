@@ -2,7 +2,7 @@
  * Keys under which two records count as possibly the same person or company. Names are compared
  * after NFKC (full-width letters and digits become ASCII), case folding and without spaces or
  * punctuation, so 张伟 == 张 伟 and "ＡＣＭＥ" == "Acme"; Latin names also ignore word order
- * ("Smith, John" == "John Smith"). Phones compare by their digits (full-width digits included).
+ * ("Smith, John" == "John Smith"). Phones compare by their last nine digits (full-width included).
  */
 import { CJK } from './import.cells';
 
@@ -24,8 +24,12 @@ export function emailKey(email: string): string {
   return email.normalize('NFKC').trim().toLowerCase();
 }
 
-/** Phone key: its digits (after NFKC); '' for fewer than 6 digits, which say too little. */
+/**
+ * Phone key: its last nine digits (after NFKC), so `+86 138 0013 8000` and `138-0013-8000`, or
+ * `+49 30 1234567` and `030 1234567`, match with or without the country code; '' for fewer than six
+ * digits, which say too little.
+ */
 export function phoneKey(phone: string): string {
   const digits = phone.normalize('NFKC').replace(/\D/g, '');
-  return digits.length >= 6 ? digits : '';
+  return digits.length >= 6 ? digits.slice(-9) : '';
 }
