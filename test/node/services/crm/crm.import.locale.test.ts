@@ -8,7 +8,6 @@ import {
   parseLocaleDateTime,
   parseLocaleNumber,
 } from '../../../../shared/locale/locale.parse';
-import { encodeGb18030, encodeUtf16leBom, encodeWindows1252 } from '../../../e2e/fixtures/legacy.encode';
 import { createCrmFixture } from './support/crm.fixture';
 
 // Renderer modules are loaded at run time: the node test project does not type-check renderer code.
@@ -16,6 +15,15 @@ interface Encoding {
   detectEncoding: (bytes: Uint8Array, language: string) => { encoding: string; reason: string };
   decodeBytes: (bytes: Uint8Array, encoding: string) => string;
 }
+// The e2e fixtures' encoders, loaded the same way (another test project).
+interface Encoders {
+  encodeGb18030: (text: string) => Buffer;
+  encodeWindows1252: (text: string) => Buffer;
+  encodeUtf16leBom: (text: string) => Buffer;
+}
+const { encodeGb18030, encodeUtf16leBom, encodeWindows1252 } = (await import(
+  pathToFileURL(path.resolve('test/e2e/fixtures/legacy.encode.ts')).href
+)) as Encoders;
 const { detectEncoding, decodeBytes } = (await import(
   pathToFileURL(path.resolve('renderer/src/crm/import.encoding.ts')).href
 )) as Encoding;
