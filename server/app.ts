@@ -8,7 +8,7 @@ import { createSyncHandlers } from './handlers';
 import { silentServerLogger, type ServerLogger } from './log';
 import { meterStorage, routeName, type SyncMetrics } from './metrics';
 import { DeltaNotifier } from './notifier';
-import { createRateLimiter } from './ratelimit';
+import { createRateLimiter, verifiedDeviceOf } from './ratelimit';
 import { bindSyncRoutes, HttpError } from './routes';
 import type { SyncStorage } from './storage/storage';
 import { trustFunction, type TrustProxy } from './trust-proxy';
@@ -96,6 +96,13 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
 
 function idOrNull(value: unknown): string | null {
   return typeof value === 'string' && syncIdSchema.safeParse(value).success ? value : null;
+}
+
+function deviceFields(request: FastifyRequest): { deviceId: string | null; claimedDeviceId?: string } {
+  const verified = verifiedDeviceOf(request);
+  if (verified) return { deviceId: verified };
+  const claimed = idOrNull(request.headers[SIGNATURE_HEADERS.device]);
+  return claimed ? { deviceId: null, claimedDeviceId: claimed } : { deviceId: null };
 }
 
 /**
@@ -193,8 +200,9 @@ export async function createSyncServer(options: SyncServerOptions): Promise<Fast
       route: request.routeOptions.url ?? 'unknown',
       status: reply.statusCode,
       ms: Math.round(reply.elapsedTime),
-      // Only something shaped like an id: the header is unverified input.
-      deviceId: idOrNull(request.headers[SIGNATURE_HEADERS.device]),
+      // The device only once its signature verified; otherwise what the header claims, if id-shaped,
+      // under another name, so a forged request is never attributed to a real device.
+      ...deviceFields(request),
     });
     done();
   });

@@ -111,6 +111,7 @@ export interface RateLimitDeps {
 
 /** Per request: what to do once a registered device's signature verified (set by the limiter). */
 const verifiedHooks = new WeakMap<FastifyRequest, (deviceId: string) => Promise<void>>();
+const verifiedDevices = new WeakMap<FastifyRequest, string>();
 
 /**
  * Called by authentication once a registered device's signature verified, before its nonce is
@@ -119,7 +120,13 @@ const verifiedHooks = new WeakMap<FastifyRequest, (deviceId: string) => Promise<
  * passes.
  */
 export async function chargeVerifiedDevice(request: FastifyRequest, deviceId: string): Promise<void> {
+  verifiedDevices.set(request, deviceId);
   await verifiedHooks.get(request)?.(deviceId);
+}
+
+/** The device whose signature this request carried, once verified (for the request log line). */
+export function verifiedDeviceOf(request: FastifyRequest): string | null {
+  return verifiedDevices.get(request) ?? null;
 }
 
 /**

@@ -45,7 +45,13 @@ async function serverWithDevice(rateMax: number) {
     },
   });
   opened.push(storage);
-  const app: FastifyInstance = await createSyncServer({ storage, limits: { rateMax, rateWindowMs: 60_000 } });
+  const lines: Record<string, unknown>[] = [];
+  const logger = { log: (_level: string, event: string, fields = {}) => lines.push({ event, ...fields }) };
+  const app: FastifyInstance = await createSyncServer({
+    storage,
+    logger,
+    limits: { rateMax, rateWindowMs: 60_000 },
+  });
   opened.push(app);
   const path = syncPath(syncRoutes.me, { workspaceId });
   const signed = (nonce?: string) =>
@@ -56,7 +62,7 @@ async function serverWithDevice(rateMax: number) {
       signSecretKey: keys.signSecretKey,
       ...(nonce ? { nonce } : {}),
     });
-  return { app, path, signed, calls, deviceId };
+  return { app, path, signed, calls, deviceId, lines };
 }
 
 describe('signed requests on the server (native Ed25519, per-device limit after verification)', () => {
@@ -80,6 +86,19 @@ describe('signed requests on the server (native Ed25519, per-device limit after 
     expect((await app.inject({ method: 'GET', url: path, headers: once })).statusCode).not.toBe(401);
     const replay = await app.inject({ method: 'GET', url: path, headers: once });
     expect(replay.statusCode).toBe(401);
+  });
+
+  it('logs a request under a device only once its signature verified', async () => {
+    const { app, path, signed, deviceId, lines } = await serverWithDevice(100);
+    await app.inject({ method: 'GET', url: path, headers: signed() });
+    const forged = { ...signed(), [SIGNATURE_HEADERS.signature]: signed()[SIGNATURE_HEADERS.signature]! };
+    await app.inject({ method: 'GET', url: path, headers: forged });
+    const requests = () => lines.filter((l) => l.event === 'request');
+    for (let i = 0; i < 200 && requests().length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+    const [good, bad] = requests();
+    expect(good).toMatchObject({ deviceId });
+    expect(good).not.toHaveProperty('claimedDeviceId');
+    expect(bad).toMatchObject({ status: 401, deviceId: null, claimedDeviceId: deviceId });
   });
 
   it('counts a verified device by its id, whatever address it uses, and gives the address its budget back', async () => {
