@@ -126,23 +126,45 @@ function envelopeCost(pendingRows: readonly OpRow[]): {
   const chunks: OpRow[][] = [];
   for (let i = 0; i < pendingRows.length; i += 500) chunks.push(pendingRows.slice(i, i + 500));
   const link = { dseq: 2, prev: new Uint8Array(32) };
-  let t = performance.now();
-  const v1: { nonce: Uint8Array; ct: Uint8Array }[] = [];
-  for (const chunk of chunks) {
-    const nonce = nobleRandomBytes(24);
-    v1.push({ nonce, ct: xchacha20poly1305(key.key, nonce, ad).encrypt(encodeDelta(chunk, link)) });
+  const seconds = (fn: () => void) => {
+    const t = performance.now();
+    fn();
+    return (performance.now() - t) / 1000;
+  };
+  let v1: { nonce: Uint8Array; ct: Uint8Array }[] = [];
+  let v2: Uint8Array[] = [];
+  const best = { sealV1: Infinity, sealV2: Infinity, openV1: Infinity, openV2: Infinity };
+  // Interleaved rounds, best of three: the machine's load drifts more than these costs differ.
+  for (let round = 0; round < 3; round++) {
+    best.sealV1 = Math.min(
+      best.sealV1,
+      seconds(() => {
+        v1 = chunks.map((chunk) => {
+          const nonce = nobleRandomBytes(24);
+          return { nonce, ct: xchacha20poly1305(key.key, nonce, ad).encrypt(encodeDelta(chunk, link)) };
+        });
+      }),
+    );
+    best.sealV2 = Math.min(
+      best.sealV2,
+      seconds(() => {
+        v2 = chunks.map((chunk) => sealDelta(encodeDelta(chunk, link), place, key, author.signSecretKey));
+      }),
+    );
+    best.openV1 = Math.min(
+      best.openV1,
+      seconds(() => {
+        for (const e of v1) xchacha20poly1305(key.key, e.nonce, ad).decrypt(e.ct);
+      }),
+    );
+    best.openV2 = Math.min(
+      best.openV2,
+      seconds(() => {
+        for (const e of v2) openDelta(e, place, () => key.key, author.signPublicKey);
+      }),
+    );
   }
-  const sealV1 = (performance.now() - t) / 1000;
-  t = performance.now();
-  const v2 = chunks.map((chunk) => sealDelta(encodeDelta(chunk, link), place, key, author.signSecretKey));
-  const sealV2 = (performance.now() - t) / 1000;
-  t = performance.now();
-  for (const e of v1) xchacha20poly1305(key.key, e.nonce, ad).decrypt(e.ct);
-  const openV1 = (performance.now() - t) / 1000;
-  t = performance.now();
-  for (const e of v2) openDelta(e, place, () => key.key, author.signPublicKey);
-  const openV2 = (performance.now() - t) / 1000;
-  return { sealV1, sealV2, openV1, openV2 };
+  return best;
 }
 
 function remoteRows(rows: readonly OpRow[]): Change[] {

@@ -16,6 +16,15 @@ import {
   signInviteAcceptance,
   wrapWorkspaceKey,
 } from '../../shared/sync/invite';
+import {
+  appendEntry,
+  entryHash,
+  genesisEntry,
+  joinEntry,
+  nextEntry,
+  verifyMembershipLog,
+  type MembershipState,
+} from '../../shared/sync/membership';
 import { syncPath, syncRoutes } from '../../shared/sync/routes';
 import { signRequest } from '../../shared/sync/signing';
 import { postgresBinDir, startPostgres } from '../support/postgres';
@@ -76,7 +85,7 @@ function signed(method: 'GET' | 'POST', p: string, body: unknown, device: Device
 /** 10 workspaces of 5 devices: the first creates the workspace, the others join by invite. */
 async function enrol(url: string): Promise<Device[]> {
   const devices: Device[] = [];
-  let owner: Device | undefined;
+  let owner: (Device & { state: MembershipState }) | undefined;
   for (let c = 0; c < CLIENTS; c++) {
     const keys = generateDeviceKeys();
     const reg = {
@@ -84,6 +93,7 @@ async function enrol(url: string): Promise<Device[]> {
       signPublicKey: toBase64Url(keys.signPublicKey),
       boxPublicKey: toBase64Url(keys.boxPublicKey),
     };
+    const member = { ...reg, clockId: reg.deviceId.slice(0, 12), name: `bench ${c}` };
     const device: Device = {
       deviceId: reg.deviceId,
       signSecretKey: keys.signSecretKey,
@@ -91,16 +101,21 @@ async function enrol(url: string): Promise<Device[]> {
       workspaceKey: generateWorkspaceKey(),
     };
     if (c % DEVICES_PER_WORKSPACE === 0 || !owner) {
+      const genesis = genesisEntry(device.workspaceId, member, keys.signSecretKey, Date.now());
       await send(
         url,
         signed(
           'POST',
           syncPath(syncRoutes.createWorkspace, {}),
-          { workspaceId: device.workspaceId, device: reg },
+          { workspaceId: device.workspaceId, device: reg, genesis },
           device,
         ),
       );
-      owner = device;
+      const state = verifyMembershipLog([genesis], {
+        workspaceId: device.workspaceId,
+        genesisHash: entryHash(genesis),
+      });
+      owner = { ...device, state };
     } else {
       const inviteId = randomId();
       const secret = createInviteSecret();
@@ -111,6 +126,13 @@ async function enrol(url: string): Promise<Device[]> {
         owner.workspaceId,
       );
       const auth = deriveInviteAuthKey(secret, inviteId);
+      const authPublicKey = toBase64Url(auth.publicKey);
+      const invite = nextEntry(
+        owner.state,
+        owner,
+        { kind: 'invite', inviteId, authPublicKey, role: 'member' },
+        Date.now(),
+      );
       await send(
         url,
         signed(
@@ -119,17 +141,31 @@ async function enrol(url: string): Promise<Device[]> {
           {
             inviteId,
             wrappedKey: toBase64Url(wrapped),
-            authPublicKey: toBase64Url(auth.publicKey),
+            authPublicKey,
             expiresAt: Date.now() + 600_000,
+            entry: invite,
           },
           owner,
         ),
       );
+      owner.state = appendEntry(owner.state, invite);
       const proof = signInviteAcceptance(auth.secretKey, { inviteId, ...reg });
+      const join = joinEntry(
+        owner.state,
+        { device: member, signSecretKey: keys.signSecretKey },
+        { inviteId, proof },
+        Date.now(),
+      );
       await send(
         url,
-        signed('POST', syncPath(syncRoutes.acceptInvite, { inviteId }), { device: reg, proof }, device),
+        signed(
+          'POST',
+          syncPath(syncRoutes.acceptInvite, { inviteId }),
+          { device: reg, proof, entry: join },
+          device,
+        ),
       );
+      owner.state = appendEntry(owner.state, join);
       device.workspaceId = owner.workspaceId;
       device.workspaceKey = owner.workspaceKey;
     }
