@@ -66,6 +66,12 @@ const cases = [
     task: 'Send the pilot offer',
     // 00:05 is always within today (a later time could pass midnight while the test runs).
     dueShown: '12:05',
+    deal: 'Acme pilot',
+    proposal: 'Proposal',
+    won: 'Won',
+    open: 'Open',
+    wonReason: 'Best service offer',
+    lostReason: 'No budget',
   },
   {
     language: 'zh-CN' as const,
@@ -75,6 +81,12 @@ const cases = [
     outcome: '同意试点，20 台',
     task: '发送试点报价',
     dueShown: '00:05',
+    deal: '华东试点',
+    proposal: '方案',
+    won: '赢单',
+    open: '进行中',
+    wonReason: '服务最好',
+    lostReason: '没有预算',
   },
 ];
 
@@ -181,6 +193,38 @@ for (const c of cases) {
     await expect(today.locator('li', { hasText: c.task })).toBeVisible();
     await expect(page.getByTestId('h-today-count')).toHaveText('1');
     if (c.language === 'zh-CN') await expectNoEnglish(page, 'home');
+
+    // A deal: link the contact with a role, move it to won, reopen it, lose it with a listed reason.
+    await createRecord(page, 'deal', c.deal);
+    await page.locator('[data-edit="accountId"]').click();
+    await pick(page, 'account-picker', c.account.slice(0, 2), c.account);
+    await expect(page.locator('[data-field="accountId"]')).toHaveText(c.account);
+    await pick(page, 'deal-add-contact', c.contact.slice(0, 2), c.contact);
+    const linked = page.getByTestId('deal-contacts').locator(`[data-contact="${c.contact}"]`);
+    await expect(linked).toBeVisible();
+    await linked.getByTestId('contact-role').selectOption('decisionMaker');
+    await expect(linked.getByTestId('contact-role')).toHaveValue('decisionMaker');
+    await page.getByTestId('deal-stage-select').selectOption('proposal');
+    await expect(page.getByTestId('deal-stage')).toContainText(c.proposal);
+    await page.getByTestId('deal-won').click();
+    await page.getByTestId('deal-reason').fill(c.wonReason);
+    await page.getByTestId('deal-close-confirm').click();
+    await expect(page.getByTestId('deal-status')).toContainText(c.won);
+    await expect(page.getByTestId('deal-status')).toContainText(c.wonReason);
+    await shot(page, `day-${c.language}-deal-won`);
+    await page.getByTestId('deal-reopen').click();
+    await expect(page.getByTestId('deal-status')).toContainText(c.open);
+    await page.getByTestId('deal-lost').click();
+    await page.locator(`[data-reason="${c.lostReason}"]`).click();
+    await page.getByTestId('deal-close-confirm').click();
+    await expect(page.getByTestId('deal-status')).toContainText(c.lostReason);
+    // History: status open -> won, who and when.
+    const history = page.getByTestId('timeline').locator('[data-change="status"]');
+    await expect(history.first()).toBeVisible();
+    await expect(page.getByTestId('timeline')).toContainText(`${c.open} → ${c.won}`);
+    await shot(page, `day-${c.language}-deal-history`);
+    await expectAccessible(page, `deal ${c.language}`);
+    if (c.language === 'zh-CN') await expectNoEnglish(page, 'deal');
     expect(errors).toEqual([]);
   });
 }

@@ -22,7 +22,9 @@ test('first run -> account, contact, deal -> visit -> board -> palette -> lock -
   await page.locator('[data-input="emails"]').press('Enter');
   await expect(page.locator('[data-field="emails"]')).toHaveText('zhang.wei@example.cn');
   await page.locator('[data-edit="accountId"]').click();
-  await page.locator('[data-input="accountId"]').selectOption({ label: 'Acme GmbH' });
+  // The account is picked from a searchable combobox (issue 14: no more "first 200" select).
+  await page.getByTestId('account-picker').fill('Acme');
+  await page.locator('[data-option="Acme GmbH"]').click();
   await expect(page.locator('[data-field="accountId"]')).toHaveText('Acme GmbH');
 
   await createRecord(page, 'deal', 'Acme pilot');

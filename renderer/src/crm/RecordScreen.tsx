@@ -1,8 +1,8 @@
 import { useCallback, useEffect, useId, useState, type KeyboardEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { Account, Contact, Deal } from '../../../shared/domain/crm.schemas';
+import type { Account, Deal } from '../../../shared/domain/crm.schemas';
 import type { ErrorInfo } from '../../../shared/errors';
-import { call, errorInfo } from '../api';
+import { errorInfo } from '../api';
 import { ErrorMessage } from '../errors';
 import { formatDate, formatMoney } from '../format';
 import { useUiStore, type EntityKind } from '../ui.store';
@@ -11,6 +11,8 @@ import { parseField, recordFields, toInput, type FieldDef } from './fields';
 import { stageName, usePipelinesStore } from './pipelines.store';
 import { loadRecordPage, touchesRecordPage, type RecordPage } from './record.data';
 import { PlanActivity } from '../agenda/PlanActivity';
+import { RecordPicker } from '../components/RecordPicker';
+import { DealPanel } from './DealPanel';
 import { AddTask, linkOf, Timeline } from './record.panels';
 import { TaskItem } from './TaskItem';
 import { LatestLoads, useRecordsChanged } from './records.events';
@@ -136,7 +138,7 @@ function InlineField(props: {
   );
 }
 
-/** The account a contact or deal belongs to: a list of accounts by name to pick from. */
+/** The account a contact or deal belongs to: a searchable, paged picker (never "the first 200"). */
 function AccountField(props: {
   entity: EntityKind;
   record: AnyRecord;
@@ -144,54 +146,44 @@ function AccountField(props: {
   onSaved: (record: AnyRecord) => void;
 }) {
   const { t } = useTranslation();
-  const [options, setOptions] = useState<Account[] | null>(null);
+  const [editing, setEditing] = useState(false);
   const [error, setError] = useState<ErrorInfo | null>(null);
-  const id = useId();
-  const current = (props.record as Contact | Deal).accountId;
-  const start = () => {
-    call('accounts.list', { sort: { field: 'name', dir: 'asc' }, limit: 200 }).then(
-      (page) => setOptions(page.items),
-      (e: unknown) => setError(errorInfo(e)),
-    );
-  };
-  const save = async (accountId: string) => {
+  const save = async (accountId: string | null) => {
     try {
-      const updated = await updateRecord(props.entity, props.record.id, {
-        accountId: accountId === '' ? null : accountId,
-      });
-      setOptions(null);
+      const updated = await updateRecord(props.entity, props.record.id, { accountId });
+      setEditing(false);
       props.onSaved(updated);
     } catch (e) {
       setError(errorInfo(e));
     }
   };
   return (
-    <div className={options ? 'inline-field editing' : 'inline-field'}>
-      <dt>{options ? <label htmlFor={id}>{t('fields.accountId')}</label> : t('fields.accountId')}</dt>
+    <div className={editing ? 'inline-field editing' : 'inline-field'}>
+      <dt>{t('fields.accountId')}</dt>
       <dd>
-        {options ? (
-          <>
-            <select
-              id={id}
+        {editing ? (
+          <div
+            className="row wrap"
+            onKeyDown={(e) => {
+              if (e.key === 'Escape') setEditing(false);
+            }}
+          >
+            <RecordPicker
+              entity="account"
+              label={t('fields.accountId')}
               autoFocus
-              defaultValue={current ?? ''}
-              onChange={(e) => void save(e.target.value)}
-              onKeyDown={(e) => {
-                if (e.key === 'Escape') setOptions(null);
-              }}
-              data-input="accountId"
-            >
-              <option value="">{t('record.none')}</option>
-              {options.map((a) => (
-                <option key={a.id} value={a.id}>
-                  {a.name}
-                </option>
-              ))}
-            </select>
-            <button type="button" onClick={() => setOptions(null)}>
+              onPick={(a) => void save(a.id)}
+              testId="account-picker"
+            />
+            {props.account && (
+              <button type="button" onClick={() => void save(null)}>
+                {t('day.remove')}
+              </button>
+            )}
+            <button type="button" onClick={() => setEditing(false)}>
               {t('record.cancel')}
             </button>
-          </>
+          </div>
         ) : (
           <>
             <span className="value" data-field="accountId">
@@ -200,7 +192,7 @@ function AccountField(props: {
             <button
               type="button"
               className="link"
-              onClick={start}
+              onClick={() => setEditing(true)}
               aria-label={t('record.editField', { field: t('fields.accountId') })}
               data-edit="accountId"
             >
@@ -214,6 +206,20 @@ function AccountField(props: {
   );
 }
 
+/** "n of total" and a button for the next page of a related list. */
+function MoreRelated(props: { shown: number; total: number; onMore: () => void }) {
+  const { t } = useTranslation();
+  if (props.total <= props.shown) return null;
+  return (
+    <p className="muted small">
+      {t('day.moreTasks', { shown: props.shown, total: props.total })}{' '}
+      <button type="button" className="link" onClick={props.onMore} data-testid="related-more">
+        {t('day.more')}
+      </button>
+    </p>
+  );
+}
+
 /** One account, contact or deal: inline-editable fields, related records, timeline, add activity/task. */
 export function RecordScreen({ entity, id }: { entity: EntityKind; id: string }) {
   const { t } = useTranslation();
@@ -223,11 +229,13 @@ export function RecordScreen({ entity, id }: { entity: EntityKind; id: string })
   const [gone, setGone] = useState(false);
   const [error, setError] = useState<ErrorInfo | null>(null);
   const [loads] = useState(() => new LatestLoads());
+  /** Rows per related list (contacts, deals, tasks); "More" adds a page. */
+  const [limit, setLimit] = useState(50);
 
   const refresh = useCallback(
     () =>
       loads.run(
-        () => loadRecordPage(entity, id),
+        () => loadRecordPage(entity, id, limit),
         (next) => {
           setPage(next);
           setGone(false);
@@ -241,7 +249,7 @@ export function RecordScreen({ entity, id }: { entity: EntityKind; id: string })
           } else setError(info);
         },
       ),
-    [entity, id, loads],
+    [entity, id, loads, limit],
   );
   useEffect(() => {
     void usePipelinesStore
@@ -308,6 +316,7 @@ export function RecordScreen({ entity, id }: { entity: EntityKind; id: string })
               )}
             </dl>
           </section>
+          {deal && <DealPanel deal={deal} contacts={related.contacts} onSaved={() => void refresh()} />}
           <PlanActivity
             link={linkOf(entity, record.id)}
             heading={t('record.addActivity')}
@@ -332,9 +341,11 @@ export function RecordScreen({ entity, id }: { entity: EntityKind; id: string })
                 </button>
               </p>
             )}
-            {related.contacts.length > 0 && (
+            {!deal && related.contacts.length > 0 && (
               <>
-                <h3>{t('record.contacts')}</h3>
+                <h3>
+                  {t('record.contacts')} <span className="count-badge">{related.totals.contacts}</span>
+                </h3>
                 <ul className="plain-list">
                   {related.contacts.map((c) => (
                     <li key={c.id}>
@@ -349,11 +360,18 @@ export function RecordScreen({ entity, id }: { entity: EntityKind; id: string })
                     </li>
                   ))}
                 </ul>
+                <MoreRelated
+                  shown={related.contacts.length}
+                  total={related.totals.contacts}
+                  onMore={() => setLimit((n) => Math.min(200, n + 50))}
+                />
               </>
             )}
             {related.deals.length > 0 && (
               <>
-                <h3>{t('record.deals')}</h3>
+                <h3>
+                  {t('record.deals')} <span className="count-badge">{related.totals.deals}</span>
+                </h3>
                 <ul className="plain-list">
                   {related.deals.map((d) => (
                     <li key={d.id}>
@@ -368,15 +386,29 @@ export function RecordScreen({ entity, id }: { entity: EntityKind; id: string })
                     </li>
                   ))}
                 </ul>
+                <MoreRelated
+                  shown={related.deals.length}
+                  total={related.totals.deals}
+                  onMore={() => setLimit((n) => Math.min(200, n + 50))}
+                />
               </>
             )}
-            <h3>{t('record.tasks')}</h3>
+            <h3>
+              {t('record.tasks')} <span className="count-badge">{related.totals.tasks}</span>
+            </h3>
             {related.tasks.length > 0 ? (
-              <ul className="plain-list task-list" data-testid="record-tasks">
-                {related.tasks.map((task) => (
-                  <TaskItem key={task.id} task={task} showOverdue />
-                ))}
-              </ul>
+              <>
+                <ul className="plain-list task-list" data-testid="record-tasks">
+                  {related.tasks.map((task) => (
+                    <TaskItem key={task.id} task={task} showOverdue />
+                  ))}
+                </ul>
+                <MoreRelated
+                  shown={related.tasks.length}
+                  total={related.totals.tasks}
+                  onMore={() => setLimit((n) => Math.min(200, n + 50))}
+                />
+              </>
             ) : (
               <p className="muted">{t('record.none')}</p>
             )}

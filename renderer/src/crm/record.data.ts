@@ -11,23 +11,41 @@ export interface Related {
   contacts: Contact[];
   deals: Deal[];
   tasks: Task[];
+  /** How many there are in all (the lists show the first `limit`). */
+  totals: { contacts: number; deals: number; tasks: number };
 }
 
-async function loadRelated(entity: EntityKind, record: AnyRecord): Promise<Related> {
-  const out: Related = { account: null, contacts: [], deals: [], tasks: [] };
+async function loadRelated(entity: EntityKind, record: AnyRecord, limit: number): Promise<Related> {
+  const out: Related = {
+    account: null,
+    contacts: [],
+    deals: [],
+    tasks: [],
+    totals: { contacts: 0, deals: 0, tasks: 0 },
+  };
   const accountId = entity === 'account' ? null : (record as Contact | Deal).accountId;
   if (accountId) out.account = await call('accounts.get', { id: accountId }).catch(() => null);
   if (entity === 'account') {
-    out.contacts = (await call('contacts.list', { filter: { accountId: record.id }, limit: 50 })).items;
-    out.deals = (await call('deals.list', { filter: { accountId: record.id }, limit: 50 })).items;
+    const [contacts, deals] = await Promise.all([
+      call('contacts.list', { filter: { accountId: record.id }, limit }),
+      call('deals.list', { filter: { accountId: record.id }, limit }),
+    ]);
+    out.contacts = contacts.items;
+    out.deals = deals.items;
+    out.totals.contacts = contacts.total;
+    out.totals.deals = deals.total;
   }
   if (entity === 'deal') {
-    const ids = (record as Deal).contactIds.slice(0, 20);
+    // A deal has at most 50 contacts (its schema), so all of them are read.
+    const ids = (record as Deal).contactIds;
     out.contacts = (
       await Promise.all(ids.map((id) => call('contacts.get', { id }).catch(() => null)))
     ).filter((c): c is Contact => c !== null);
+    out.totals.contacts = ids.length;
   }
-  out.tasks = (await call('tasks.list', { filter: linkOf(entity, record.id), limit: 50 })).items;
+  const tasks = await call('tasks.list', { filter: linkOf(entity, record.id), limit });
+  out.tasks = tasks.items;
+  out.totals.tasks = tasks.total;
   return out;
 }
 
@@ -39,10 +57,10 @@ export interface RecordPage {
 }
 
 /** Reads a record with its related records and timeline (`NOT_FOUND` when it was deleted). */
-export async function loadRecordPage(entity: EntityKind, id: string): Promise<RecordPage> {
+export async function loadRecordPage(entity: EntityKind, id: string, limit = 50): Promise<RecordPage> {
   const record = await getRecord(entity, id);
   const [related, timeline] = await Promise.all([
-    loadRelated(entity, record),
+    loadRelated(entity, record, limit),
     call('timeline.get', { entity, id, limit: 50 }),
   ]);
   return { record, related, timeline: timeline.items };

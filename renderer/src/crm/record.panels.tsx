@@ -5,7 +5,7 @@ import type { timelineItemSchema } from '../../../shared/ipc/channels/crm.channe
 import type { ErrorInfo } from '../../../shared/errors';
 import { call, errorInfo } from '../api';
 import { ErrorMessage } from '../errors';
-import { formatDateTime } from '../format';
+import { formatDateTime, formatNumber } from '../format';
 import { ActivityActions } from '../agenda/ActivityItem';
 import { fromInputs } from '../agenda/time';
 import { noteLocalChange } from './records.events';
@@ -19,9 +19,55 @@ export function linkOf(entity: EntityKind, id: string) {
   return entity === 'account' ? { accountId: id } : entity === 'contact' ? { contactId: id } : { dealId: id };
 }
 
+/** A field value in a history row: short, never markup. */
+function shownValue(value: unknown): string {
+  if (value === null || value === undefined || value === '') return '—';
+  if (Array.isArray(value)) return value.length === 0 ? '—' : value.map((v) => shownValue(v)).join(', ');
+  if (typeof value === 'object') return JSON.stringify(value);
+  if (typeof value === 'boolean') return value ? '✓' : '✗';
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  return text.length > 80 ? `${text.slice(0, 79)}…` : text;
+}
+
+/** One edit: who (device) and, per field, the old and the new value. */
+function ChangeRow({ item }: { item: Extract<TimelineItem, { type: 'change' }> }) {
+  const { t, i18n } = useTranslation();
+  // Enumerations read as their labels, money in major units; the rest as stored.
+  const fieldValue = (field: string, value: unknown): string => {
+    if (field === 'status' && typeof value === 'string') return t(`dealStatus.${value}`);
+    if (field === 'priority' && typeof value === 'string') return t(`priority.${value}`);
+    if (field === 'amountMinor' && typeof value === 'number') return formatNumber(value / 100);
+    return shownValue(value);
+  };
+  const shown = item.changes.filter((c) => i18n.exists(`fields.${c.field}`) || c.field === 'deletedAt');
+  return (
+    <div className="muted" data-testid="history-row">
+      {t('record.edit')} · {t('day.byDevice', { id: item.deviceId.slice(0, 6) })}
+      <ul className="changes">
+        {shown.map((c) => (
+          <li key={c.field} data-change={c.field}>
+            {c.field === 'deletedAt' ? (
+              c.after === null ? (
+                t('day.restored')
+              ) : (
+                t('day.deleted')
+              )
+            ) : (
+              <>
+                <span>{t(`fields.${c.field}`)}: </span>
+                <del>{fieldValue(c.field, c.before)}</del> → <ins>{fieldValue(c.field, c.after)}</ins>
+              </>
+            )}
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
 /** A record's activities, tasks and edits, newest first. */
 export function Timeline({ items }: { items: TimelineItem[] }) {
-  const { t, i18n } = useTranslation();
+  const { t } = useTranslation();
   if (items.length === 0) return <p className="muted">{t('record.noTimeline')}</p>;
   return (
     <ol className="timeline" data-testid="timeline">
@@ -50,16 +96,7 @@ export function Timeline({ items }: { items: TimelineItem[] }) {
               {item.task.done && <span className="ok"> · {t('record.done')}</span>}
             </div>
           )}
-          {item.type === 'change' && (
-            <div className="muted">
-              {t('record.edit')}
-              {' · '}
-              {item.fields
-                .filter((f) => i18n.exists(`fields.${f}`))
-                .map((f) => t(`fields.${f}`))
-                .join(', ')}
-            </div>
-          )}
+          {item.type === 'change' && <ChangeRow item={item} />}
         </li>
       ))}
     </ol>
