@@ -4,7 +4,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { fetchTransport } from '../../../electron/services/sync/sync.http';
 import { AppError } from '../../../shared/errors';
 import { generateDeviceKeys, randomId } from '../../../shared/sync/device-keys';
-import { toBase64Url } from '../../../shared/sync/encoding';
 import { SIGNATURE_HEADERS } from '../../../shared/sync/signing';
 import { SyncApiClient } from '../../../shared/sync/sync.client';
 
@@ -78,21 +77,15 @@ describe('the sync client refuses redirects', () => {
       const target = await recorder();
       const origin = await redirecting(status, target.url);
       const c = client(origin);
-      const keys = generateDeviceKeys();
-      const registration = {
-        deviceId: randomId(),
-        signPublicKey: toBase64Url(keys.signPublicKey),
-        boxPublicKey: toBase64Url(keys.boxPublicKey),
-      };
       const codes = [
         await codeOf(c.health()),
         await codeOf(c.me(randomId())),
         await codeOf(c.pull(randomId(), 0)),
         await codeOf(c.push(randomId(), [])),
-        await codeOf(c.createWorkspace(randomId(), registration, 'ENROLMENT-CODE-0123456789')),
+        await codeOf(c.wait(randomId(), 0, 1_000)),
       ];
       expect(codes).toEqual(Array.from({ length: 5 }, () => 'SYNC_REDIRECTED'));
-      // No signed header, no enrolment code, no body ever went to the redirect target.
+      // No signed header and no body ever went to the redirect target.
       expect(target.seen).toEqual([]);
     },
   );
