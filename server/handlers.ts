@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { AppError } from '../shared/errors';
 import { verifyInviteAcceptance } from '../shared/sync/invite';
-import { genesisState, type MembershipEntry } from '../shared/sync/membership';
+import { genesisState } from '../shared/sync/membership';
 import { ENROLMENT_HEADER, type DeviceInfo, type DeviceRegistration } from '../shared/sync/protocol';
 import { authenticateDevice, decodePublicKey, readSignedHeaders, verifySignedRequest } from './auth';
 import { MembershipGate, sameRegistration } from './membership';

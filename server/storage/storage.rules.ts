@@ -30,7 +30,6 @@ import {
   insertDevice,
   LAST_SEQ,
   RATE_WINDOW_RETENTION_MS,
-  sameKeys,
   toDelta,
   toDevice,
   toInvite,

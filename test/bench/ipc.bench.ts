@@ -1,6 +1,7 @@
 import { createSenderPolicy } from '../../electron/services/ipc/sender-policy';
 import { MemoryKeychain } from '../../electron/services/keychain/keychain.memory';
 import { MemoryPolicySource } from '../../electron/services/policy/policy.memory';
+import { allowListConfirmation } from '../../electron/services/sync/server.confirmation';
 import { silentLogger } from '../../electron/services/log/logger';
 import { createServices } from '../../electron/services/services';
 import { median, result, type BenchSuite } from './bench.types';
@@ -16,6 +17,7 @@ export const ipcBench: BenchSuite = {
       isTrustedSender: createSenderPolicy({ allowTestSender: true }),
       keychain: new MemoryKeychain(),
       policy: new MemoryPolicySource(),
+      serverConfirmation: allowListConfirmation(),
     });
     const sender = { transport: 'test', url: 'bench://', isMainFrame: true } as const;
     const n = quick ? 5_000 : 50_000;

@@ -6,6 +6,7 @@ import type { SenderInfo } from '../../electron/services/ipc/router';
 import { createSenderPolicy } from '../../electron/services/ipc/sender-policy';
 import { MemoryKeychain } from '../../electron/services/keychain/keychain.memory';
 import { MemoryPolicySource } from '../../electron/services/policy/policy.memory';
+import { allowListConfirmation } from '../../electron/services/sync/server.confirmation';
 import { silentLogger } from '../../electron/services/log/logger';
 import { createServices, type Services } from '../../electron/services/services';
 import { median, percentile, result, type BenchResult, type BenchSuite } from './bench.types';
@@ -130,6 +131,7 @@ export const rendererBench: BenchSuite = {
           isTrustedSender: createSenderPolicy({ devHostOrigin: origin, allowTestSender: true }),
           keychain: new MemoryKeychain(),
           policy: new MemoryPolicySource(),
+          serverConfirmation: allowListConfirmation(),
         })),
     });
     const browser = await chromium.launch({

@@ -55,6 +55,10 @@ export function useSyncSummary(status: SyncStatus | null): string {
       return t('sync.state.error', {
         message: status.error ? t(errorKey(status.error.code)) : t('errors.INTERNAL'),
       });
+    case 'locked_out':
+      return status.pending > 0
+        ? `${t('sync.state.lockedOut')} · ${t('sync.state.pending', { count: status.pending })}`
+        : t('sync.state.lockedOut');
   }
 }
 

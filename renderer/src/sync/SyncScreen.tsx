@@ -1,14 +1,15 @@
-import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { useEffect, useId, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ErrorInfo } from '../../../shared/errors';
-import type { SyncDevice } from '../../../shared/sync/sync.contract';
 import { call, errorInfo } from '../api';
 import { usePolicy } from '../policy';
 import { ErrorMessage } from '../errors';
 import { formatDateTime, formatNumber } from '../format';
 import { useUiStore } from '../ui.store';
 import { useSyncStore } from './sync.store';
+import { Invite, Members } from './MembersPanel';
 import { SyncProgress, useSyncSummary } from './SyncIndicator';
+import { TrustNotice } from './TrustNotice';
 
 /** Setup failures that deserve a sharper message than the code's generic one. */
 function useSetupMessage() {
@@ -35,6 +36,7 @@ function Setup() {
   const [name, setName] = useState('');
   const [code, setCode] = useState('');
   const [enrolment, setEnrolment] = useState('');
+  const [deviceName, setDeviceName] = useState('');
   const [busy, setBusy] = useState<'create' | 'join' | null>(null);
   const setupMessage = useSetupMessage();
   const [error, setError] = useState<{ info: ErrorInfo; kind: 'create' | 'join' } | null>(null);
@@ -42,6 +44,8 @@ function Setup() {
   const nameId = useId();
   const codeId = useId();
   const enrolmentId = useId();
+  const deviceNameId = useId();
+  const named = deviceName.trim() ? { deviceName: deviceName.trim() } : {};
 
   const run = async (kind: 'create' | 'join', action: () => Promise<unknown>) => {
     setBusy(kind);
@@ -62,13 +66,14 @@ function Setup() {
       call('workspace.create', {
         serverUrl: serverUrl.trim(),
         name: name.trim(),
+        ...named,
         ...(enrolment.trim() ? { enrolmentCode: enrolment.trim() } : {}),
       }),
     );
   };
   const join = (event: FormEvent) => {
     event.preventDefault();
-    void run('join', () => call('invites.accept', { code: code.trim() }));
+    void run('join', () => call('invites.accept', { code: code.trim(), ...named }));
   };
 
   return (
@@ -79,6 +84,21 @@ function Setup() {
         message={error ? setupMessage(error.kind, error.info.code) : undefined}
         onDismiss={() => setError(null)}
       />
+      <div className="field">
+        <label htmlFor={deviceNameId}>{t('sync.deviceName')}</label>
+        <input
+          id={deviceNameId}
+          maxLength={100}
+          placeholder={t('sync.deviceNamePlaceholder')}
+          aria-describedby={`${deviceNameId}-help`}
+          value={deviceName}
+          onChange={(e) => setDeviceName(e.target.value)}
+          data-testid="sync-device-name"
+        />
+        <p id={`${deviceNameId}-help`} className="muted small">
+          {t('sync.deviceNameHelp')}
+        </p>
+      </div>
       <div className="grid-2">
         <form className="panel" aria-labelledby="sync-create-title" onSubmit={create}>
           <h2 id="sync-create-title">{t('sync.createTitle')}</h2>
@@ -165,250 +185,6 @@ function Setup() {
   );
 }
 
-/** Creates a single-use invite and shows its code once, with a copy button. */
-function Invite() {
-  const { t } = useTranslation();
-  const [invite, setInvite] = useState<{ code: string; expiresAt: string } | null>(null);
-  const [copied, setCopied] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ErrorInfo | null>(null);
-  const codeId = useId();
-
-  const create = async () => {
-    setBusy(true);
-    setError(null);
-    setCopied(false);
-    try {
-      const created = await call('invites.create', { ttlHours: 72 });
-      setInvite({ code: created.code, expiresAt: created.expiresAt });
-    } catch (e) {
-      setError(errorInfo(e));
-    } finally {
-      setBusy(false);
-    }
-  };
-  const copy = async () => {
-    if (!invite) return;
-    try {
-      await navigator.clipboard.writeText(invite.code);
-      setCopied(true);
-    } catch {
-      // Clipboard refused (permissions): the code stays selected in the field to copy by hand.
-      document.getElementById(codeId)?.focus();
-    }
-  };
-
-  return (
-    <section className="panel" aria-labelledby="sync-invite-title">
-      <h2 id="sync-invite-title">{t('sync.inviteTitle')}</h2>
-      <p className="muted">{t('sync.inviteIntro')}</p>
-      <ErrorMessage error={error} onDismiss={() => setError(null)} />
-      {invite ? (
-        <div className="invite">
-          <label htmlFor={codeId}>{t('sync.inviteCodeLabel')}</label>
-          <div className="row">
-            <input
-              id={codeId}
-              className="invite-code grow"
-              readOnly
-              value={invite.code}
-              onFocus={(e) => e.currentTarget.select()}
-              aria-describedby={`${codeId}-help`}
-              data-testid="sync-invite-code"
-            />
-            <button type="button" className="primary" onClick={() => void copy()} data-testid="sync-copy">
-              {t('sync.copy')}
-            </button>
-          </div>
-          <p id={`${codeId}-help`} className="muted small">
-            {t('sync.inviteOnce', { date: formatDateTime(invite.expiresAt) })}
-          </p>
-          {copied && (
-            <p role="status" className="ok">
-              {t('sync.copied')}
-            </p>
-          )}
-          <button type="button" onClick={() => setInvite(null)}>
-            {t('sync.inviteDone')}
-          </button>
-        </div>
-      ) : (
-        <button type="button" disabled={busy} onClick={() => void create()} data-testid="sync-invite">
-          {busy ? t('common.working') : t('sync.inviteCreate')}
-        </button>
-      )}
-    </section>
-  );
-}
-
-function shortId(id: string): string {
-  return id.length > 12 ? `${id.slice(0, 6)}…${id.slice(-4)}` : id;
-}
-
-/** The workspace's devices; any other active device can be revoked after a confirmation. */
-function Devices() {
-  const { t } = useTranslation();
-  const [devices, setDevices] = useState<SyncDevice[] | null>(null);
-  const [confirming, setConfirming] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ErrorInfo | null>(null);
-  const [version, setVersion] = useState(0);
-
-  useEffect(() => {
-    call('devices.list').then(
-      // This device first, then by when each joined.
-      (list) =>
-        setDevices(
-          [...list].sort(
-            (x, y) =>
-              Number(y.isThisDevice) - Number(x.isThisDevice) || x.createdAt.localeCompare(y.createdAt),
-          ),
-        ),
-      (e: unknown) => setError(errorInfo(e)),
-    );
-  }, [version]);
-
-  const revoke = async (deviceId: string) => {
-    setBusy(true);
-    setError(null);
-    try {
-      await call('devices.revoke', { deviceId });
-      setConfirming(null);
-      setVersion((v) => v + 1);
-    } catch (e) {
-      setError(errorInfo(e));
-    } finally {
-      setBusy(false);
-    }
-  };
-
-  return (
-    <section className="panel" aria-labelledby="sync-devices-title">
-      <div className="row">
-        <h2 id="sync-devices-title">{t('sync.devicesTitle')}</h2>
-        <button type="button" className="link push" onClick={() => setVersion((v) => v + 1)}>
-          {t('sync.refresh')}
-        </button>
-      </div>
-      <ErrorMessage error={error} onDismiss={() => setError(null)} />
-      {devices === null ? (
-        !error && <p className="muted">{t('app.loading')}</p>
-      ) : (
-        <table className="table" data-testid="sync-devices">
-          <thead>
-            <tr>
-              <th scope="col">{t('sync.device')}</th>
-              <th scope="col">{t('sync.deviceAdded')}</th>
-              <th scope="col">{t('sync.deviceStatus')}</th>
-              <th scope="col">
-                <span className="sr-only">{t('sync.revoke')}</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {devices.map((d) => (
-              <tr key={d.deviceId} data-this-device={d.isThisDevice ? 'true' : undefined}>
-                <td>
-                  <code title={d.deviceId}>{shortId(d.deviceId)}</code>{' '}
-                  {d.isThisDevice && <span className="badge">{t('sync.thisDevice')}</span>}
-                </td>
-                <td>{formatDateTime(d.createdAt)}</td>
-                <td>
-                  {d.status === 'active'
-                    ? t('sync.deviceActive')
-                    : t('sync.deviceRevoked', { date: formatDateTime(d.revokedAt) })}
-                </td>
-                <td>
-                  {d.status === 'active' && !d.isThisDevice && (
-                    <button type="button" onClick={() => setConfirming(d.deviceId)} data-testid="sync-revoke">
-                      {t('sync.revoke')}
-                    </button>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
-      {confirming && (
-        <ConfirmRevoke
-          deviceId={confirming}
-          busy={busy}
-          onConfirm={() => void revoke(confirming)}
-          onCancel={() => setConfirming(null)}
-        />
-      )}
-    </section>
-  );
-}
-
-function ConfirmRevoke(props: {
-  deviceId: string;
-  busy: boolean;
-  onConfirm: () => void;
-  onCancel: () => void;
-}) {
-  const { t } = useTranslation();
-  const dialogRef = useRef<HTMLDivElement>(null);
-  const cancelRef = useRef<HTMLButtonElement>(null);
-  // Focus starts on the safe choice and returns where it came from (or the devices heading) on close.
-  useEffect(() => {
-    const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
-    cancelRef.current?.focus();
-    return () => {
-      const target = opener?.isConnected ? opener : document.getElementById('sync-devices-title');
-      if (target && !opener?.isConnected) target.tabIndex = -1;
-      target?.focus();
-    };
-  }, []);
-  const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
-    if (e.key === 'Escape') {
-      e.preventDefault();
-      props.onCancel();
-    } else if (e.key === 'Tab') {
-      // Keep Tab inside the modal dialog.
-      const buttons = [
-        ...(dialogRef.current?.querySelectorAll<HTMLButtonElement>('button:not(:disabled)') ?? []),
-      ];
-      const first = buttons[0];
-      const last = buttons[buttons.length - 1];
-      if (e.shiftKey && document.activeElement === first) {
-        e.preventDefault();
-        last?.focus();
-      } else if (!e.shiftKey && document.activeElement === last) {
-        e.preventDefault();
-        first?.focus();
-      }
-    }
-  };
-  return (
-    <div className="overlay" role="presentation" onMouseDown={props.onCancel}>
-      <div
-        ref={dialogRef}
-        className="dialog"
-        role="alertdialog"
-        aria-modal="true"
-        aria-labelledby="revoke-title"
-        aria-describedby="revoke-body"
-        onMouseDown={(e) => e.stopPropagation()}
-        onKeyDown={onKeyDown}
-        data-testid="revoke-dialog"
-      >
-        <h2 id="revoke-title">{t('sync.revokeTitle', { device: shortId(props.deviceId) })}</h2>
-        <p id="revoke-body">{t('sync.revokeBody')}</p>
-        <div className="row">
-          <button type="button" className="danger" disabled={props.busy} onClick={props.onConfirm}>
-            {t('sync.revokeYes')}
-          </button>
-          <button type="button" ref={cancelRef} onClick={props.onCancel}>
-            {t('common.cancel')}
-          </button>
-        </div>
-      </div>
-    </div>
-  );
-}
-
 /** Configured: state, sync now, invites, devices, rejected and quarantined counts. */
 function Configured() {
   const { t } = useTranslation();
@@ -417,6 +193,9 @@ function Configured() {
   const conflicts = useSyncStore((s) => s.conflicts);
   const navigate = useUiStore((s) => s.navigate);
   const summary = useSyncSummary(status);
+  const members = useSyncStore((s) => s.members);
+  const self = members?.find((m) => m.isThisDevice);
+  const canInvite = self?.role === 'owner' || self?.role === 'admin';
   if (!status) return null;
   const bootstrap = status.state === 'syncing' && status.progress?.phase === 'bootstrap';
   return (
@@ -452,6 +231,7 @@ function Configured() {
           </button>
         </div>
       </section>
+      <TrustNotice status={status} />
       {(status.rejectedDeltas > 0 || status.quarantinedOps > 0) && (
         <section className="panel warning" aria-labelledby="sync-problems-title" data-testid="sync-problems">
           <h2 id="sync-problems-title">{t('sync.problemsTitle')}</h2>
@@ -463,8 +243,8 @@ function Configured() {
           )}
         </section>
       )}
-      <Invite />
-      <Devices />
+      <Invite canInvite={canInvite} />
+      <Members />
     </>
   );
 }

@@ -1,6 +1,6 @@
 import { create } from 'zustand';
 import type { ErrorInfo } from '../../../shared/errors';
-import type { Conflict, SyncStatus } from '../../../shared/sync/sync.contract';
+import type { Conflict, SyncDevice, SyncStatus } from '../../../shared/sync/sync.contract';
 import { api, call, errorInfo } from '../api';
 import { registerReset } from '../reset';
 
@@ -9,16 +9,21 @@ interface SyncUiState {
   status: SyncStatus | null;
   /** Unresolved conflicts; null until loaded. */
   conflicts: Conflict[] | null;
+  /** Members as the verified membership log describes them; null until loaded. */
+  members: SyncDevice[] | null;
   busy: boolean;
   error: ErrorInfo | null;
   /** Reads the status and the conflicts (on start and after unlock). */
   load: () => Promise<void>;
   loadConflicts: () => Promise<void>;
+  loadMembers: () => Promise<void>;
   syncNow: () => Promise<void>;
+  /** The guided re-sync after a gap or a server rollback. */
+  resync: () => Promise<void>;
   clearError: () => void;
 }
 
-const initial = { status: null, conflicts: null, busy: false, error: null };
+const initial = { status: null, conflicts: null, members: null, busy: false, error: null };
 
 /**
  * Sync status (live from `sync.statusChanged`) and the open conflicts. Conflicts carry customer
@@ -33,6 +38,14 @@ export const useSyncStore = create<SyncUiState>((set, get) => ({
       set({ error: errorInfo(error) });
     }
     await get().loadConflicts();
+    if (get().status?.workspaceId) await get().loadMembers();
+  },
+  loadMembers: async () => {
+    try {
+      set({ members: await call('devices.list') });
+    } catch (error) {
+      set({ error: errorInfo(error) });
+    }
   },
   loadConflicts: async () => {
     try {
@@ -45,6 +58,17 @@ export const useSyncStore = create<SyncUiState>((set, get) => ({
     set({ busy: true, error: null });
     try {
       set({ status: await call('sync.now') });
+    } catch (error) {
+      set({ error: errorInfo(error) });
+    } finally {
+      set({ busy: false });
+    }
+    await get().loadConflicts();
+  },
+  resync: async () => {
+    set({ busy: true, error: null });
+    try {
+      set({ status: await call('sync.resync') });
     } catch (error) {
       set({ error: errorInfo(error) });
     } finally {

@@ -6,6 +6,7 @@ import { startDevHost, type DevHost } from '../../../electron/devhost/host';
 import { createSenderPolicy } from '../../../electron/services/ipc/sender-policy';
 import { MemoryKeychain } from '../../../electron/services/keychain/keychain.memory';
 import { MemoryPolicySource } from '../../../electron/services/policy/policy.memory';
+import { allowListConfirmation } from '../../../electron/services/sync/server.confirmation';
 import { silentLogger } from '../../../electron/services/log/logger';
 import { createServices } from '../../../electron/services/services';
 import { RPC_MAX_FRAME_BYTES } from '../../../shared/ipc/jsonrpc';
@@ -42,6 +43,7 @@ async function start(): Promise<DevHost> {
         isTrustedSender: createSenderPolicy({ devHostOrigin: origin }),
         keychain: new MemoryKeychain(),
         policy: new MemoryPolicySource(),
+        serverConfirmation: allowListConfirmation(),
       }),
   });
   return host;

@@ -7,6 +7,7 @@ import { createSenderPolicy } from '../../../electron/services/ipc/sender-policy
 import { MemoryKeychain } from '../../../electron/services/keychain/keychain.memory';
 import { silentLogger } from '../../../electron/services/log/logger';
 import { MemoryPolicySource } from '../../../electron/services/policy/policy.memory';
+import { allowListConfirmation } from '../../../electron/services/sync/server.confirmation';
 import { createServices } from '../../../electron/services/services';
 import { entityKindSchema } from '../../../shared/domain/crm.schemas';
 import { MAX_IMPORT_BYTES } from '../../../shared/ipc/channels/crm.channels';
@@ -58,6 +59,7 @@ async function start(): Promise<DevHost> {
         isTrustedSender: createSenderPolicy({ devHostOrigin: origin }),
         keychain: new MemoryKeychain(),
         policy: new MemoryPolicySource(),
+        serverConfirmation: allowListConfirmation(),
       }),
   });
   return host;

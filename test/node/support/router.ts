@@ -6,6 +6,7 @@ import type { SenderInfo } from '../../../electron/services/ipc/router';
 import { silentLogger } from '../../../electron/services/log/logger';
 import { MemoryKeychain } from '../../../electron/services/keychain/keychain.memory';
 import { MemoryPolicySource } from '../../../electron/services/policy/policy.memory';
+import { allowListConfirmation } from '../../../electron/services/sync/server.confirmation';
 import { createServices, type ServiceOptions } from '../../../electron/services/services';
 
 /** A sender the test policy trusts. */
@@ -24,6 +25,7 @@ export function createTestServices(dataDir: string, overrides: Partial<ServiceOp
     isTrustedSender: createSenderPolicy({ allowTestSender: true }),
     keychain: new MemoryKeychain(),
     policy: new MemoryPolicySource(),
+    serverConfirmation: allowListConfirmation(),
     ...overrides,
   });
 }

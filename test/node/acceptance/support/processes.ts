@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { encodeDelta } from '../../../../electron/services/sync/sync.delta';
 import { formatHlc } from '../../../../shared/domain/hlc';
+import { AppError } from '../../../../shared/errors';
 import { uuidv7 } from '../../../../shared/domain/ids';
 import type { ChannelInput, ChannelName, ChannelOutput } from '../../../../shared/ipc/contract';
 import { generateDeviceKeys, randomId } from '../../../../shared/sync/device-keys';
@@ -19,6 +20,7 @@ import {
   signInviteAcceptance,
   unwrapWorkspaceKey,
 } from '../../../../shared/sync/invite';
+import { joinEntry, signEntry, verifyMembershipLog } from '../../../../shared/sync/membership';
 import { SyncApiClient, type HttpTransport } from '../../../../shared/sync/sync.client';
 import { RpcClient } from '../../support/rpc-client';
 
@@ -286,6 +288,8 @@ export class HostileMember {
   private workspaceKey: WorkspaceKey | undefined;
   private lastWall = 0;
   private counter = 0;
+  /** The HLC device id its ops carry: its own, unless it impersonates. */
+  private clockId = this.crmDeviceId;
   /** This member's own delta chain (issue 11): its last dseq and envelope digest. */
   private dseq = 0;
   private lastDigest: Uint8Array | null = null;
@@ -305,7 +309,22 @@ export class HostileMember {
     const auth = deriveInviteAuthKey(invite.secret, invite.inviteId);
     const proof = signInviteAcceptance(auth.secretKey, { inviteId: invite.inviteId, ...device });
     auth.secretKey.fill(0);
-    const accepted = await this.api.acceptInvite(invite.inviteId, { device, proof });
+    // Joining is a signed entry of the membership log, on the head the invite's log verifies to.
+    const preview = await this.api.previewInvite(invite.inviteId, { device, proof });
+    const log = verifyMembershipLog(preview.entries, {
+      workspaceId: preview.workspaceId,
+      genesisHash: invite.genesisHash,
+    });
+    const entry = joinEntry(
+      log,
+      {
+        device: { ...device, clockId: this.crmDeviceId, name: 'Hostile laptop' },
+        signSecretKey: this.keys.signSecretKey,
+      },
+      { inviteId: invite.inviteId, proof },
+      Date.now(),
+    );
+    const accepted = await this.api.acceptInvite(invite.inviteId, { device, proof, entry });
     const wrapKey = deriveInviteWrapKey(invite.secret, invite.inviteId, accepted.workspaceId);
     this.workspaceKey = unwrapWorkspaceKey(
       fromBase64Url(accepted.wrappedKey),
@@ -315,6 +334,39 @@ export class HostileMember {
     );
     wrapKey.fill(0);
     this.workspaceId = accepted.workspaceId;
+  }
+
+  /**
+   * Signs a revocation of `deviceId` on the current head and sends it, as a member with no right to.
+   * Returns the error code the server answered, or 'ok'.
+   */
+  async revoke(deviceId: string): Promise<string> {
+    if (!this.api) throw new Error('the hostile member has not joined');
+    const log = await this.api.membership(this.workspaceId, 0);
+    const state = verifyMembershipLog(log.entries, { workspaceId: this.workspaceId, genesisHash: null });
+    const entry = signEntry(
+      {
+        v: 1,
+        workspaceId: this.workspaceId,
+        seq: state.seq + 1,
+        prev: state.head,
+        author: this.deviceId,
+        at: Date.now(),
+        body: { kind: 'revoke', deviceId },
+      },
+      this.keys.signSecretKey,
+    );
+    try {
+      await this.api.appendMembership(this.workspaceId, entry);
+      return 'ok';
+    } catch (error) {
+      return error instanceof AppError ? error.code : 'not an AppError';
+    }
+  }
+
+  /** Stamps its ops with another device's clock id from now on (impersonation). */
+  impersonate(clockId: string): void {
+    this.clockId = clockId;
   }
 
   /** Seals `op` alone into one delta, bound to this device, chained and signed by it, and pushes it. */
@@ -354,7 +406,7 @@ export class HostileMember {
       this.lastWall = wall;
       this.counter = 0;
     } else this.counter += 1;
-    return formatHlc({ wall: this.lastWall, counter: this.counter, deviceId: this.crmDeviceId });
+    return formatHlc({ wall: this.lastWall, counter: this.counter, deviceId: this.clockId });
   }
 }
 

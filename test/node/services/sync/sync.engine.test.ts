@@ -8,6 +8,7 @@ import { SqliteSyncStorage } from '../../../../server/storage/storage.sqlite';
 import { contactDef, DEFAULT_PIPELINE_ID, dealDef } from '../../../../electron/services/crm/crm.entities';
 import { encodeDelta } from '../../../../electron/services/sync/sync.delta';
 import { fetchTransport } from '../../../../electron/services/sync/sync.http';
+import { SyncChain } from '../../../../electron/services/sync/sync.chain';
 import { SyncRepository } from '../../../../electron/services/sync/sync.repository';
 import { formatHlc, parseHlc } from '../../../../shared/domain/hlc';
 import { uuidv7 } from '../../../../shared/domain/ids';
@@ -222,13 +223,17 @@ describe('sync engine', () => {
     const good = uuidv7(now);
     const deltaId = randomId();
     const envelope = sealDelta(
-      encodeDelta([
-        row(own, good, { name: 'valid' }),
-        row('someoneElse1', uuidv7(now), { name: 'impersonated' }),
-        row(own, uuidv7(now), { name: 42 }),
-      ]),
+      encodeDelta(
+        [
+          row(own, good, { name: 'valid' }),
+          row('someoneElse1', uuidv7(now), { name: 'impersonated' }),
+          row(own, uuidv7(now), { name: 42 }),
+        ],
+        new SyncChain(a.vault.access.db()).nextLink(ws.deviceId),
+      ),
       { workspaceId, deviceId: ws.deviceId, deltaId },
       { keyId: wsKey.keyId, key: wsKey.secret },
+      sign,
     );
     const http = new SyncApiClient(url, fetchTransport({}), { deviceId: ws.deviceId, signSecretKey: sign });
     await http.push(workspaceId, [{ deltaId, envelope: toBase64Url(envelope) }]);
@@ -240,7 +245,8 @@ describe('sync engine', () => {
         .quarantined()
         .map((q) => q.reason)
         .sort(),
-    ).toEqual(['foreign_device', 'invalid:bad_value']);
+    ).toEqual(['impersonation', 'invalid:bad_value']);
+    expect(status.impersonatedOps).toBe(1);
     expect(b.crm().get(contactDef, good).name).toBe('valid');
   });
 

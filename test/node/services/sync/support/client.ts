@@ -8,6 +8,7 @@ import { createSenderPolicy } from '../../../../../electron/services/ipc/sender-
 import type { Keychain } from '../../../../../electron/services/keychain/keychain';
 import { silentLogger } from '../../../../../electron/services/log/logger';
 import { MemoryPolicySource } from '../../../../../electron/services/policy/policy.memory';
+import { allowListConfirmation } from '../../../../../electron/services/sync/server.confirmation';
 import { createServices, type Services } from '../../../../../electron/services/services';
 import type { VaultService } from '../../../../../electron/services/vault/vault.service';
 import { AppError } from '../../../../../shared/errors';
@@ -53,6 +54,7 @@ export async function createClient(
     isTrustedSender: createSenderPolicy({ allowTestSender: true }),
     keychain,
     policy: new MemoryPolicySource(),
+    serverConfirmation: allowListConfirmation(),
     ...(options.now ? { now: options.now } : {}),
     tuning: { autoSync: options.autoSync ?? false, recoveryKdf: TEST_KDF, maxDriftMs: options.maxDriftMs },
   });
