@@ -1,4 +1,3 @@
-import { randomBytes } from '@noble/hashes/utils.js';
 import { AppError } from '../../../shared/errors';
 
 /** One vault key with its random id (the id names it in backup headers; it reveals nothing of the key). */
@@ -23,8 +22,28 @@ export const KEY_ID_BYTES = 16;
 const FORMAT = 1;
 const MAX_KEYS = 32;
 
+/**
+ * A zeroed byte array whose memory stays where it is. V8 keeps typed arrays of up to 64 bytes made
+ * with `new Uint8Array(n)` (or `slice`, `from`) inside the JS heap, and the garbage collector moves
+ * them, leaving stale copies that `fill(0)` never reaches. An explicit `ArrayBuffer` lives outside
+ * the heap and never moves, so zeroing it really removes the key. Every key buffer comes from here.
+ */
+export function secretBytes(length: number): Uint8Array {
+  return new Uint8Array(new ArrayBuffer(length));
+}
+
+/** A `secretBytes` copy of `source`. */
+export function secretCopy(source: Uint8Array): Uint8Array {
+  const out = secretBytes(source.length);
+  out.set(source);
+  return out;
+}
+
 export function newVaultKey(): VaultKey {
-  return { id: randomBytes(KEY_ID_BYTES), key: randomBytes(KEY_BYTES) };
+  // Filled in place: no short-lived heap copy of the random key.
+  const key = globalThis.crypto.getRandomValues(secretBytes(KEY_BYTES));
+  const id = globalThis.crypto.getRandomValues(new Uint8Array(KEY_ID_BYTES));
+  return { id, key };
 }
 
 export function keyIdHex(key: VaultKey): string {
@@ -35,7 +54,7 @@ export function keyIdHex(key: VaultKey): string {
 export function encodeKeySet(set: KeySet): Uint8Array {
   if (set.keys.length === 0 || set.keys.length > MAX_KEYS) throw new AppError('INTERNAL', 'Bad key set');
   const kekBytes = set.kek ? KEY_BYTES : 0;
-  const out = new Uint8Array(3 + kekBytes + set.keys.length * (KEY_ID_BYTES + KEY_BYTES));
+  const out = secretBytes(3 + kekBytes + set.keys.length * (KEY_ID_BYTES + KEY_BYTES));
   out[0] = FORMAT;
   out[1] = set.keys.length;
   out[2] = set.kek ? 1 : 0;
@@ -63,14 +82,14 @@ export function decodeKeySet(bytes: Uint8Array): KeySet {
   let off = 3;
   let kek: Uint8Array | null = null;
   if (hasKek) {
-    kek = bytes.slice(off, off + KEY_BYTES);
+    kek = secretCopy(bytes.subarray(off, off + KEY_BYTES));
     off += KEY_BYTES;
   }
   const keys: VaultKey[] = [];
   for (let i = 0; i < n; i++) {
     keys.push({
       id: bytes.slice(off, off + KEY_ID_BYTES),
-      key: bytes.slice(off + KEY_ID_BYTES, off + KEY_ID_BYTES + KEY_BYTES),
+      key: secretCopy(bytes.subarray(off + KEY_ID_BYTES, off + KEY_ID_BYTES + KEY_BYTES)),
     });
     off += KEY_ID_BYTES + KEY_BYTES;
   }
@@ -80,8 +99,8 @@ export function decodeKeySet(bytes: Uint8Array): KeySet {
 /** A copy whose buffers are independent of `set` (so zeroing one never touches the other). */
 export function cloneKeySet(set: KeySet): KeySet {
   return {
-    keys: set.keys.map((k) => ({ id: Uint8Array.from(k.id), key: Uint8Array.from(k.key) })),
-    kek: set.kek ? Uint8Array.from(set.kek) : null,
+    keys: set.keys.map((k) => ({ id: Uint8Array.from(k.id), key: secretCopy(k.key) })),
+    kek: set.kek ? secretCopy(set.kek) : null,
   };
 }
 

@@ -4,7 +4,7 @@ import { scryptAsync } from '@noble/hashes/scrypt.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { randomBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 import { AppError } from '../../../shared/errors';
-import { decodeKeySet, encodeKeySet, zeroKeySet, type KeySet } from './vault.keyset';
+import { decodeKeySet, encodeKeySet, secretCopy, zeroKeySet, type KeySet } from './vault.keyset';
 import { writeFileAtomic } from './vault.files';
 
 /**
@@ -107,15 +107,19 @@ export async function deriveKek(
   params: ScryptParams,
 ): Promise<Uint8Array> {
   const password = utf8ToBytes(symbols);
+  let derived: Uint8Array | null = null;
   try {
-    return await scryptAsync(password, salt, {
+    derived = await scryptAsync(password, salt, {
       N: params.N,
       r: params.r,
       p: params.p,
       dkLen: 32,
       maxmem: 2 ** 31,
     });
+    // Off the JS heap, where zeroing reaches it (see secretBytes).
+    return secretCopy(derived);
   } finally {
+    derived?.fill(0);
     password.fill(0);
   }
 }
