@@ -364,6 +364,16 @@ export class HostileMember {
     }
   }
 
+  /** The clock id the verified membership log records for `deviceId` (to impersonate it). */
+  async clockIdOf(deviceId: string): Promise<string> {
+    if (!this.api) throw new Error('the hostile member has not joined');
+    const log = await this.api.membership(this.workspaceId, 0);
+    const state = verifyMembershipLog(log.entries, { workspaceId: this.workspaceId, genesisHash: null });
+    const member = state.members.get(deviceId);
+    if (!member) throw new Error('no such member');
+    return member.device.clockId;
+  }
+
   /** Stamps its ops with another device's clock id from now on (impersonation). */
   impersonate(clockId: string): void {
     this.clockId = clockId;
