@@ -72,6 +72,10 @@ const cases = [
     open: 'Open',
     wonReason: 'Best service offer',
     lostReason: 'No budget',
+    createCommand: 'new deal for Acme',
+    createLabel: 'New deal for Acme GmbH',
+    createdDeal: 'Acme GmbH: new deal',
+    note: 'Called about the second line',
   },
   {
     language: 'zh-CN' as const,
@@ -87,11 +91,15 @@ const cases = [
     open: '进行中',
     wonReason: '服务最好',
     lostReason: '没有预算',
+    createCommand: '新建商机 给 华东',
+    createLabel: '为 华东机械 新建商机',
+    createdDeal: '华东机械：新商机',
+    note: '电话沟通第二条产线',
   },
 ];
 
 for (const c of cases) {
-  test(`a rep's day (${c.language}): plan two visits this week, log one with outcome, export ICS, complete, reopen, delete and undo a task`, async ({
+  test(`a rep's day (${c.language}): plan two visits, log an outcome, ICS, complete/reopen/delete+undo a task, deal contacts and won -> reopened -> lost, palette create and hits, quick log asks for a record`, async ({
     page,
     host,
   }) => {
@@ -225,6 +233,28 @@ for (const c of cases) {
     await shot(page, `day-${c.language}-deal-history`);
     await expectAccessible(page, `deal ${c.language}`);
     if (c.language === 'zh-CN') await expectNoEnglish(page, 'deal');
+
+    // Palette: a create command, and an activity hit that opens the record it belongs to.
+    await page.keyboard.press('Control+k');
+    await page.getByTestId('palette-input').fill(c.createCommand);
+    await page.getByRole('option', { name: c.createLabel }).click();
+    await expect(page.getByTestId('record-title')).toHaveText(c.createdDeal);
+    await page.keyboard.press('Control+k');
+    await page.getByTestId('palette-input').fill(c.visits[1]!);
+    await page.getByRole('option', { name: c.visits[1]! }).click();
+    await expect(page.getByTestId('record-title')).toHaveText(c.account);
+
+    // Quick log away from a record asks which record it is about, and the entry shows there.
+    await go(page, 'home');
+    await page.keyboard.press('Alt+l');
+    await page.keyboard.press('n');
+    await page.getByTestId('quicklog-text').fill(c.note);
+    await pick(page, 'quicklog-pick', c.account.slice(0, 2), c.account);
+    await page.getByTestId('quicklog-text').press('Enter');
+    await expect(page.getByTestId('quicklog')).toBeHidden();
+    await go(page, 'account');
+    await page.getByRole('button', { name: c.account }).click();
+    await expect(page.getByTestId('timeline')).toContainText(c.note);
     expect(errors).toEqual([]);
   });
 }

@@ -2,6 +2,7 @@ import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent 
 import { useTranslation } from 'react-i18next';
 import type { ErrorInfo } from '../../../shared/errors';
 import { call, errorInfo } from '../api';
+import { RecordPicker } from '../components/RecordPicker';
 import { ErrorMessage } from '../errors';
 import { useUiStore } from '../ui.store';
 import { noteLocalChange } from './records.events';
@@ -9,9 +10,12 @@ import { noteLocalChange } from './records.events';
 type Kind = 'call' | 'visit' | 'note';
 const KEYS: Record<string, Kind> = { c: 'call', v: 'visit', n: 'note' };
 
+type Target = { entity: 'account' | 'contact' | 'deal'; id: string; name?: string };
+
 /**
  * Log a call, visit or note from anywhere: Alt+L opens, C/V/N picks the kind, type, Enter saves.
- * On a record page the entry links to that record.
+ * On a record page the entry links to that record; anywhere else it asks which record it is about
+ * (an entry no screen shows would be lost to the rep).
  */
 export function QuickLog() {
   const { t } = useTranslation();
@@ -23,7 +27,10 @@ export function QuickLog() {
   const dialogRef = useRef<HTMLFormElement>(null);
   const textRef = useRef<HTMLTextAreaElement>(null);
   const id = useId();
-  const target = route.name === 'record' ? route : null;
+  const onRecord: Target | null = route.name === 'record' ? { entity: route.entity, id: route.id } : null;
+  const [picked, setPicked] = useState<Target | null>(null);
+  const [pickEntity, setPickEntity] = useState<Target['entity']>('account');
+  const target = onRecord ?? picked;
 
   useEffect(() => {
     dialogRef.current?.querySelector<HTMLElement>('[data-kind]')?.focus();
@@ -34,7 +41,7 @@ export function QuickLog() {
 
   const save = async (event?: FormEvent) => {
     event?.preventDefault();
-    if (!kind || text.trim() === '') return;
+    if (!kind || text.trim() === '' || !target) return;
     try {
       const activity = await call('activities.create', {
         kind,
@@ -58,10 +65,12 @@ export function QuickLog() {
       setQuickLog(false);
       return;
     }
-    const picked = KEYS[event.key.toLowerCase()];
-    if (!kind && picked && !event.ctrlKey && !event.metaKey && !event.altKey) {
+    const key = KEYS[event.key.toLowerCase()];
+    // Letters typed into the record search are a name, not a kind.
+    const typing = event.target instanceof HTMLInputElement || event.target instanceof HTMLSelectElement;
+    if (!kind && key && !typing && !event.ctrlKey && !event.metaKey && !event.altKey) {
       event.preventDefault();
-      setKind(picked);
+      setKind(key);
     }
   };
 
@@ -113,8 +122,52 @@ export function QuickLog() {
             }}
           />
         </div>
+        {!onRecord && (
+          <div className="row wrap" data-testid="quicklog-target">
+            {picked ? (
+              <p>
+                {t(`entity.${picked.entity}`)}: <strong>{picked.name}</strong>{' '}
+                <button type="button" className="link" onClick={() => setPicked(null)}>
+                  {t('day.remove')}
+                </button>
+              </p>
+            ) : (
+              <>
+                <div className="field compact">
+                  <label htmlFor={`${id}-entity`}>{t('quickLog.about')}</label>
+                  <select
+                    id={`${id}-entity`}
+                    value={pickEntity}
+                    onChange={(e) =>
+                      setPickEntity(
+                        e.target.value === 'contact'
+                          ? 'contact'
+                          : e.target.value === 'deal'
+                            ? 'deal'
+                            : 'account',
+                      )
+                    }
+                  >
+                    {(['account', 'contact', 'deal'] as const).map((k) => (
+                      <option key={k} value={k}>
+                        {t(`entity.${k}`)}
+                      </option>
+                    ))}
+                  </select>
+                </div>
+                <RecordPicker
+                  key={pickEntity}
+                  entity={pickEntity}
+                  label={t(`entity.${pickEntity}`)}
+                  onPick={(r) => setPicked({ entity: pickEntity, id: r.id, name: r.name })}
+                  testId="quicklog-pick"
+                />
+              </>
+            )}
+          </div>
+        )}
         <div className="row">
-          <button type="submit" className="primary" disabled={!kind || text.trim() === ''}>
+          <button type="submit" className="primary" disabled={!kind || text.trim() === '' || !target}>
             {t('quickLog.save')}
           </button>
           <button type="button" onClick={() => setQuickLog(false)}>

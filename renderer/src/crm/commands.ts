@@ -47,6 +47,13 @@ export function paletteCommands(t: TFunction): PaletteItem[] {
       group,
       run: () => ui.navigate({ name: 'board' }),
     },
+    {
+      id: 'go-agenda',
+      label: t('day.goAgenda'),
+      hint: 'Alt+6',
+      group,
+      run: () => ui.navigate({ name: 'agenda' }),
+    },
     { id: 'go-import', label: t('palette.goImport'), group, run: () => ui.navigate({ name: 'import' }) },
     {
       id: 'go-settings',

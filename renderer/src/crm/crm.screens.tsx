@@ -1,11 +1,11 @@
 import { useCallback, useMemo } from 'react';
 import { useTranslation } from 'react-i18next';
-import { call } from '../api';
 import { Palette, type PaletteItem } from '../components/Palette';
 import { UndoToast } from '../components/UndoToast';
 import { useUiStore, type Route } from '../ui.store';
 import { BoardScreen } from './BoardScreen';
 import { paletteCommands } from './commands';
+import { paletteSearch } from './palette.search';
 import { ImportScreen } from './ImportScreen';
 import { ListScreen } from './ListScreen';
 import { QuickLog } from './QuickLog';
@@ -34,27 +34,7 @@ export function CrmOverlays() {
   const quickLogOpen = useUiStore((s) => s.quickLogOpen);
   const setPalette = useUiStore((s) => s.setPalette);
   const commands = useMemo(() => paletteCommands(t), [t]);
-  const search = useCallback(
-    async (q: string): Promise<PaletteItem[]> => {
-      const result = await call('search.query', { q, limit: 20 }).catch(() => ({ hits: [] }));
-      const items: PaletteItem[] = [];
-      for (const hit of result.hits) {
-        const label = hit.title.map((s) => s.text).join('');
-        const group = t(`entity.${hit.entity}`);
-        if (hit.entity === 'account' || hit.entity === 'contact' || hit.entity === 'deal') {
-          const entity = hit.entity;
-          items.push({
-            id: `${entity}-${hit.id}`,
-            label,
-            group,
-            run: () => useUiStore.getState().navigate({ name: 'record', entity, id: hit.id }),
-          });
-        }
-      }
-      return items;
-    },
-    [t],
-  );
+  const search = useCallback((q: string): Promise<PaletteItem[]> => paletteSearch(q, t), [t]);
   return (
     <>
       {paletteOpen && (

@@ -554,6 +554,11 @@ export const en = {
     byDevice: 'device {{id}}',
     restored: 'Restored',
     deleted: 'Deleted',
+    paletteCreate: 'Create',
+    newDealFor: 'New deal for {{account}}',
+    dealName: '{{account}}: new deal',
+    newNamed: 'New {{entity}}: {{name}}',
+    goAgenda: 'Go to the agenda',
   },
   deal: {
     progress: 'Stage and status',

@@ -538,6 +538,11 @@ export const zhCN: Catalogue = {
     byDevice: '设备 {{id}}',
     restored: '已恢复',
     deleted: '已删除',
+    paletteCreate: '新建',
+    newDealFor: '为 {{account}} 新建商机',
+    dealName: '{{account}}：新商机',
+    newNamed: '新建{{entity}}：{{name}}',
+    goAgenda: '前往日程',
   },
   deal: {
     progress: '阶段和状态',
