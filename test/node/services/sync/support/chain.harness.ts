@@ -101,6 +101,13 @@ export class HostileLog {
     return { deltaId, seq: stored.seq, receivedAt: stored.receivedAt, duplicate: false };
   }
 
+  /** Replaces the stored bytes of one delta (a server that corrupts what it holds). */
+  corrupt(deltaId: string, envelope: string): void {
+    const at = this.deltas.findIndex((d) => d.deltaId === deltaId);
+    if (at < 0) throw new Error(`no delta ${deltaId}`);
+    this.deltas[at] = { ...this.deltas[at]!, envelope };
+  }
+
   /** Deletes one stored delta (a dropped delta); the log's latest seq stays. */
   drop(seq: number): StoredDelta {
     const at = this.deltas.findIndex((d) => d.seq === seq);
