@@ -14,6 +14,7 @@ import {
   replacementCount,
   type ImportEncoding,
 } from './import.encoding';
+import { DuplicatesPanel } from './DuplicatesPanel';
 import { MappingTable, PreviewPanel, type Preview } from './import.panels';
 import { useListsStore } from './lists.store';
 
@@ -341,6 +342,13 @@ export function ImportScreen() {
       {step === 'done' && result && (
         <section className="panel" role="status">
           <h2>{t('import.step4')}</h2>
+          {(entity === 'contact' || entity === 'account') &&
+            (preview?.possibleDuplicates ?? [])
+              .filter((d) => d.of === 'existing' && d.id)
+              .slice(0, 10)
+              .map((d) => (
+                <DuplicatesPanel key={d.row} kind={entity} record={{ id: d.id ?? '', name: d.name ?? '' }} />
+              ))}
           <p data-testid="import-result">
             {t('importer.result', { created: result.created, skipped: result.skipped })}
           </p>
