@@ -11,7 +11,7 @@
  */
 import { isErrorCode, type Result } from '../../shared/errors';
 import type { CrmBridge } from '../../shared/ipc/contract';
-import { RPC_MAX_FRAME_BYTES } from '../../shared/ipc/jsonrpc';
+import { RPC_MAX_FRAME_BYTES } from '../../shared/ipc/jsonrpc.limits';
 import { frameTooLarge, nextBackoffMs, resyncPlan } from './bridge.resync';
 import { showConnectionBanner } from './bridge.banner';
 
