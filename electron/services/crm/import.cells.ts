@@ -370,7 +370,8 @@ export function guessTarget(header: string, entity: ImportEntity): ImportTarget 
     // Shared address, owner and tag headers apply to accounts too.
     if (entity !== 'contact' && Object.hasOwn(GUESSES, key) && allowed.includes(GUESSES[key]!)) {
       const shared = GUESSES[key]!;
-      return shared === 'name' || shared === 'accountName' ? null : shared;
+      // A contact's name is never a deal's or account's; "Company" is an account's own name.
+      return shared === 'name' || (shared === 'accountName' && entity === 'account') ? null : shared;
     }
     return null;
   };
