@@ -1,3 +1,4 @@
+import { databaseUrlProblem } from './server.files';
 import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -64,6 +65,9 @@ interface Options {
 
 async function openStorage(o: Options): Promise<SyncStorage> {
   if (o.database) {
+    // Like the server: a password in the URL would sit in the process list and shell history.
+    const problem = databaseUrlProblem(o.database);
+    if (problem) fail(problem);
     const passwordFile = o['database-password-file'];
     const password = passwordFile ? readFileSync(passwordFile, 'utf8').replace(/\r?\n$/, '') : undefined;
     return PostgresSyncStorage.connect(o.database, {

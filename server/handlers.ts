@@ -3,7 +3,13 @@ import { AppError } from '../shared/errors';
 import { verifyInviteAcceptance } from '../shared/sync/invite';
 import { genesisState } from '../shared/sync/membership';
 import { ENROLMENT_HEADER, type DeviceInfo, type DeviceRegistration } from '../shared/sync/protocol';
-import { authenticateDevice, decodePublicKey, readSignedHeaders, verifySignedRequest } from './auth';
+import {
+  authenticateDevice,
+  decodePublicKey,
+  readSignedHeaders,
+  verifyRegisteredDevice,
+  verifyUnregisteredRequest,
+} from './auth';
 import { MembershipGate, sameRegistration } from './membership';
 import type { ServerLogger } from './log';
 import type { DeltaNotifier } from './notifier';
@@ -69,32 +75,21 @@ function newDevice(reg: DeviceRegistration, workspaceId: string, now: number): D
 export function createSyncHandlers(deps: HandlerDeps): SyncHandlers {
   const { storage, limits, clock, log, notifier, enrolment, rawBody } = deps;
   const gate = new MembershipGate(storage);
-  let lastPurge = 0;
-
-  async function maybePurgeNonces(now: number): Promise<void> {
-    if (now - lastPurge < 60_000) return;
-    lastPurge = now;
-    await storage.purgeNonces(now);
+  // Nonces and rate windows are purged on a timer by createSyncServer, never per request.
+  function auth(request: FastifyRequest, workspaceId: string): Promise<DeviceRecord> {
+    return authenticateDevice({ request, rawBody: rawBody(request), storage, workspaceId, now: clock() });
   }
 
-  async function auth(request: FastifyRequest, workspaceId: string): Promise<DeviceRecord> {
-    const now = clock();
-    const device = await authenticateDevice({
-      request,
-      rawBody: rawBody(request),
-      storage,
-      workspaceId,
-      now,
-    });
-    await maybePurgeNonces(now);
-    return device;
-  }
-
-  /** For requests by a device that is not registered yet: the key comes from the body (proof of possession). */
-  async function authSelf(request: FastifyRequest, reg: DeviceRegistration): Promise<void> {
+  /**
+   * For requests by a device that is not registered yet: the key comes from the body (proof of
+   * possession). The signature is checked now; the nonce is stored only by `proven()`, once the route
+   * has checked what makes the request legitimate (the invite proof), so anyone signing with a key
+   * made up on the spot adds no row to storage.
+   */
+  function authSelf(request: FastifyRequest, reg: DeviceRegistration): { proven(): Promise<void> } {
     const headers = readSignedHeaders(request);
     if (headers.deviceId !== reg.deviceId) throw new AppError('SYNC_UNAUTHORIZED', 'device id mismatch');
-    await verifySignedRequest({
+    const pending = verifyUnregisteredRequest({
       request,
       rawBody: rawBody(request),
       headers,
@@ -102,6 +97,7 @@ export function createSyncHandlers(deps: HandlerDeps): SyncHandlers {
       storage,
       now: clock(),
     });
+    return { proven: () => pending.consumeNonce() };
   }
 
   return {
@@ -122,12 +118,13 @@ export function createSyncHandlers(deps: HandlerDeps): SyncHandlers {
         log.log('warn', 'workspace_enrolment_refused', { workspaceId: b.workspaceId });
         throw new AppError('ENROLMENT_REQUIRED', 'creating a workspace needs the enrolment code');
       }
-      await authSelf(request, b.device);
-      const device = newDevice(b.device, b.workspaceId, clock());
+      const self = authSelf(request, b.device);
       const genesis = b.genesis;
       gate.check(() => genesisState(genesis, { workspaceId: b.workspaceId, genesisHash: null }));
       if (genesis.body.kind !== 'genesis' || !sameRegistration(genesis.body.device, b.device))
         throw new AppError('VALIDATION', 'the genesis entry must describe the creating device');
+      await self.proven();
+      const device = newDevice(b.device, b.workspaceId, clock());
       const outcome = await storage.appendMembership(
         b.workspaceId,
         { seq: 0, json: JSON.stringify(genesis) },
@@ -181,11 +178,12 @@ export function createSyncHandlers(deps: HandlerDeps): SyncHandlers {
 
     async acceptInvite({ request, params: { inviteId }, body }) {
       const b = body();
-      await authSelf(request, b.device);
+      const self = authSelf(request, b.device);
       const invite = await storage.getInvite(inviteId);
       if (!invite) throw new AppError('NOT_FOUND', 'unknown invite');
       const proofOk = verifyInviteAcceptance(invite.authPublicKey, { inviteId, ...b.device }, b.proof);
       if (!proofOk) throw new AppError('SYNC_UNAUTHORIZED', 'invite proof does not verify');
+      await self.proven();
       const now = clock();
       const entry = b.entry;
       if (
@@ -235,11 +233,12 @@ export function createSyncHandlers(deps: HandlerDeps): SyncHandlers {
 
     async previewInvite({ request, params: { inviteId }, body }) {
       const b = body();
-      await authSelf(request, b.device);
+      const self = authSelf(request, b.device);
       const invite = await storage.getInvite(inviteId);
       if (!invite) throw new AppError('NOT_FOUND', 'unknown invite');
       if (!verifyInviteAcceptance(invite.authPublicKey, { inviteId, ...b.device }, b.proof))
         throw new AppError('SYNC_UNAUTHORIZED', 'invite proof does not verify');
+      await self.proven();
       if (invite.usedBy !== null && invite.usedBy !== b.device.deviceId)
         throw new AppError('CONFLICT', 'invite already used');
       if (invite.expiresAt <= clock()) throw new HttpError(410, 'NOT_FOUND', 'invite expired');
@@ -251,11 +250,11 @@ export function createSyncHandlers(deps: HandlerDeps): SyncHandlers {
       const headers = readSignedHeaders(request);
       const device = await storage.getDevice(headers.deviceId);
       if (!device) throw new AppError('SYNC_UNAUTHORIZED', 'unknown device');
-      await verifySignedRequest({
+      await verifyRegisteredDevice({
         request,
         rawBody: rawBody(request),
         headers,
-        signPublicKey: device.signPublicKey,
+        device,
         storage,
         now: clock(),
         afterSignature: () => {

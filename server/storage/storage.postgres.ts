@@ -13,6 +13,11 @@ import {
 const POSTGRES_TYPES: SchemaTypes = { bigint: 'BIGINT', bytes: 'BYTEA', keyedTable: '' };
 
 /** The schema migrations as PostgreSQL runs them; `fv_schema` records how many ran. */
+/** The password as pg takes it without the connection string's empty one overriding it. */
+function passwordOption(password: string): () => string {
+  return () => password;
+}
+
 export const POSTGRES_MIGRATIONS: readonly string[] = MIGRATIONS.map((m) => m(POSTGRES_TYPES));
 const MIGRATION_LOCK = 0x46565359; // "FVSY"
 const NOTIFY_CHANNEL = 'fv_deltas';
@@ -110,7 +115,8 @@ export class PostgresSyncStorage extends SqlSyncStorage {
       connectionString,
       max: options.maxConnections ?? 10,
       types,
-      ...(options.password !== undefined ? { password: options.password } : {}),
+      // A function: pg merges the URL's (empty) password over a plain string option, losing it.
+      ...(options.password !== undefined ? { password: passwordOption(options.password) } : {}),
     });
     // An idle client losing its connection (database restart) must not crash the server.
     pool.on('error', () => undefined);
@@ -134,7 +140,7 @@ export class PostgresSyncStorage extends SqlSyncStorage {
     const connect = async (): Promise<void> => {
       const c = new pg.Client({
         connectionString: this.connectionString,
-        ...(this.password !== undefined ? { password: this.password } : {}),
+        ...(this.password !== undefined ? { password: passwordOption(this.password) } : {}),
       });
       c.on('notification', (msg) => {
         if (msg.channel === NOTIFY_CHANNEL && msg.payload) onAppend(msg.payload);

@@ -16,6 +16,9 @@ import { integrityOf, integrityWarning, pullWarning, stateFor } from './sync.war
 
 export { checkServerUrl } from './sync.enrolment';
 
+/** How stale the membership view may be at the start of a cycle (new authors refresh it at once). */
+const MEMBERSHIP_MAX_AGE_MS = 60_000;
+
 export interface SyncEngineOptions {
   readonly db: Db;
   /** The CRM's change pipeline over the same database: the only way sync reads or writes CRM data. */
@@ -373,10 +376,10 @@ export class SyncEngine {
 
   private async cycle(): Promise<void> {
     // The members first: who may write, and whether a verified revocation of this device exists.
-    await this.membership.refresh();
+    await this.membership.refreshIfOlder(MEMBERSHIP_MAX_AGE_MS);
     if (this.membership.selfRevoked()) {
       await this.onRevoked();
-      return;
+      throw new AppError('DEVICE_REVOKED', 'This device was revoked (signed by an admin)');
     }
     const report = await this.inbox.pull();
     this.impersonated += report.impersonation;

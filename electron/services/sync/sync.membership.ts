@@ -37,6 +37,7 @@ export class SyncMembership implements DeltaAuthors {
   readonly repo: MembershipRepository;
   private verified: MembershipState | null = null;
   private refreshing: Promise<MembershipState> | null = null;
+  private refreshedAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly session: SyncSession,
@@ -90,6 +91,15 @@ export class SyncMembership implements DeltaAuthors {
     return this.refreshing;
   }
 
+  /**
+   * Refreshes when the last fetch is older than `maxAgeMs`. A sync cycle needs no fresher view: new
+   * authors make the inbox refresh (`ensure`), and a revoked device hears 403 and verifies at once.
+   */
+  async refreshIfOlder(maxAgeMs: number): Promise<void> {
+    if (this.now() - this.refreshedAt < maxAgeMs && this.state()) return;
+    await this.refresh();
+  }
+
   private async fetch(): Promise<MembershipState> {
     let state = this.state();
     if (!state) throw new AppError('NOT_FOUND', 'This vault is not part of a workspace');
@@ -109,6 +119,7 @@ export class SyncMembership implements DeltaAuthors {
       this.repo.append(fresh);
       this.verified = state;
     }
+    this.refreshedAt = this.now();
     return state;
   }
 

@@ -210,7 +210,10 @@ describe('server/Dockerfile', () => {
     expect(health).toContain('CMD ["node", "/app/healthcheck.mjs"]');
     expect(read('deploy/healthcheck.mjs')).toContain('/health');
     expect(runtime.find((i) => i.op === 'ENTRYPOINT')?.args).toBe('["node", "/app/server.cjs"]');
-    expect(runtime.find((i) => i.op === 'CMD')?.args).toContain('"--tls-cert", "/run/secrets/tls_cert"');
+    const cmd = runtime.find((i) => i.op === 'CMD')?.args ?? '';
+    expect(cmd).toContain('"--tls-cert", "/run/secrets/tls_cert"');
+    // Off loopback the server refuses to start without an enrolment code (or an explicit open enrolment).
+    if (cmd.includes('"0.0.0.0"')) expect(cmd).toMatch(/"--enrolment-token-file"|"--open-enrolment"/);
   });
 
   it('copies only server/, shared/, the lockfile and the deploy helpers; the runtime only the built app', () => {
