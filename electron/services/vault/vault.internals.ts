@@ -37,8 +37,11 @@ export interface VaultInternals {
   fault(point: FaultPoint): void;
   /** The open database and its key set, or null while locked. */
   open(): { readonly db: Db; readonly keys: KeySet } | null;
-  /** Opens the database with `set`, checks it, migrates, tidies the key set; takes ownership of `set`. */
-  openWith(vaultId: string, set: KeySet): Promise<void>;
+  /**
+   * Opens the database with `set`, checks it, migrates, tidies the key set; takes ownership of `set`.
+   * `adoptOlder`: a file older than the keychain's counter is expected (a restore, a recovery).
+   */
+  openWith(vaultId: string, set: KeySet, options?: { adoptOlder?: boolean }): Promise<void>;
   /** Closes the database (locking listeners first) but keeps the key set. */
   closeDb(): void;
   /** Zeroes and forgets the key set. */

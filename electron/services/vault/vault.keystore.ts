@@ -1,48 +1,118 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
+import { randomBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 import { AppError } from '../../../shared/errors';
 import type { Keychain } from '../keychain/keychain';
+import { writeFileAtomic } from './vault.files';
 import {
   cloneKeySet,
   decodeKeySet,
   encodeKeySet,
   keyIdHex,
+  secretBytes,
+  secretCopy,
+  zeroKeySet,
   type KeySet,
   type VaultKey,
 } from './vault.keyset';
 import type { VaultLayout } from './vault.layout';
 import { readRecoverySalt, writeRecoveryFile } from './vault.recovery';
 
-/** Where the key set lives outside the database: the OS keychain entry and the recovery wrap. */
+/** Keychain entry format 2: `2 | unlock key (32) | open counter (8, big-endian)`. Format 1 was the key set itself. */
+const ENTRY_FORMAT = 2;
+const ENTRY_BYTES = 1 + 32 + 8;
+
+interface KeychainEntry {
+  readonly unlockKey: Uint8Array;
+  readonly counter: number;
+}
+
+interface WrapFile {
+  format: 1;
+  vaultId: string;
+  nonce: string;
+  ciphertext: string;
+}
+
+/**
+ * Where the key set lives outside the database. The OS keychain holds a random *unlock key* and the
+ * rollback counter, never the vault key: the key set is wrapped under the unlock key in
+ * `vault/keychain.wrap` (XChaCha20-Poly1305, bound to the vault id). keytar takes text, so whatever
+ * the keychain holds exists as a base64 string that cannot be zeroed; this way that string is never
+ * an encoding of the vault key. The recovery wrap (`recovery.json`) is the other unlocker. Both are
+ * rewritten atomically whenever the set changes; neither change touches the database.
+ *
+ * Entries of format 1 (the key set itself, written by earlier versions) still open and are
+ * converted at the next store: wrap first, then the keychain, so a crash between leaves the old
+ * entry, which still holds every key the database may use.
+ */
 export class VaultKeystore {
+  /** The entry last read or written, while the vault is open (one keychain read per unlock); zeroed by `forget`. */
+  private cached: { vaultId: string; entry: KeychainEntry } | null = null;
+
   constructor(
     private readonly keychain: Keychain,
     private readonly layout: VaultLayout,
   ) {}
 
+  private get wrapFile(): string {
+    return path.join(this.layout.dir, 'keychain.wrap');
+  }
+
   async load(vaultId: string): Promise<KeySet> {
-    const raw = await this.keychain.get(vaultId);
-    if (!raw) {
+    const read = await this.readEntry(vaultId);
+    if (!read) {
       throw new AppError(
         'KEY_MISSING',
         "This vault's key is not in the OS keychain (new install or deleted entry): enter your recovery code",
       );
     }
-    try {
-      return decodeKeySet(raw);
-    } finally {
-      raw.fill(0);
-    }
+    if ('legacy' in read) return read.legacy;
+    return this.unwrap(vaultId, read.entry.unlockKey);
   }
 
+  /** Makes `set` what the keychain unlocker opens (creating the unlock key on first use). */
   async store(vaultId: string, set: KeySet): Promise<void> {
-    const bytes = encodeKeySet(set);
-    try {
-      await this.keychain.set(vaultId, bytes);
-    } finally {
-      bytes.fill(0);
+    const read = await this.readEntry(vaultId);
+    if (read && 'entry' in read) {
+      this.wrap(vaultId, set, read.entry.unlockKey);
+      return;
     }
+    if (read) zeroKeySet(read.legacy);
+    const unlockKey = globalThis.crypto.getRandomValues(secretBytes(32));
+    this.wrap(vaultId, set, unlockKey);
+    await this.writeEntry(vaultId, { unlockKey, counter: 0 });
+  }
+
+  /** The open counter kept with the unlock key; null when the entry has none (absent or format 1). */
+  async counter(vaultId: string): Promise<number | null> {
+    const read = await this.readEntry(vaultId);
+    if (!read) return null;
+    if ('legacy' in read) {
+      zeroKeySet(read.legacy);
+      return null;
+    }
+    return read.entry.counter;
+  }
+
+  async setCounter(vaultId: string, counter: number): Promise<void> {
+    const read = await this.readEntry(vaultId);
+    if (!read || 'legacy' in read) {
+      if (read) zeroKeySet(read.legacy);
+      return;
+    }
+    await this.writeEntry(vaultId, { unlockKey: read.entry.unlockKey, counter });
+  }
+
+  /** Zeroes the cached unlock key (at lock). */
+  forget(): void {
+    this.cached?.entry.unlockKey.fill(0);
+    this.cached = null;
   }
 
   delete(vaultId: string): Promise<boolean> {
+    this.forget();
     return this.keychain.delete(vaultId);
   }
 
@@ -61,6 +131,98 @@ export class VaultKeystore {
     if (ordered.length === set.keys.length && ordered.every((k, i) => k === set.keys[i])) return set;
     return cloneKeySet({ keys: ordered, kek: set.kek });
   }
+
+  private async readEntry(vaultId: string): Promise<{ entry: KeychainEntry } | { legacy: KeySet } | null> {
+    if (this.cached?.vaultId === vaultId) return { entry: this.cached.entry };
+    this.forget();
+    const raw = await this.keychain.get(vaultId);
+    if (!raw) return null;
+    try {
+      if (raw[0] === ENTRY_FORMAT && raw.length === ENTRY_BYTES) {
+        const counter = Number(new DataView(raw.buffer, raw.byteOffset + 33, 8).getBigUint64(0));
+        const entry = { unlockKey: secretCopy(raw.subarray(1, 33)), counter };
+        this.cached = { vaultId, entry };
+        return { entry };
+      }
+      return { legacy: decodeKeySet(raw) };
+    } finally {
+      raw.fill(0);
+    }
+  }
+
+  private async writeEntry(vaultId: string, entry: KeychainEntry): Promise<void> {
+    const bytes = secretBytes(ENTRY_BYTES);
+    try {
+      bytes[0] = ENTRY_FORMAT;
+      bytes.set(entry.unlockKey, 1);
+      new DataView(bytes.buffer).setBigUint64(33, BigInt(entry.counter));
+      await this.keychain.set(vaultId, bytes);
+    } finally {
+      bytes.fill(0);
+    }
+    if (this.cached?.vaultId === vaultId && this.cached.entry.unlockKey === entry.unlockKey) {
+      this.cached = { vaultId, entry: { unlockKey: entry.unlockKey, counter: entry.counter } };
+    } else {
+      this.forget();
+      this.cached = { vaultId, entry: { unlockKey: secretCopy(entry.unlockKey), counter: entry.counter } };
+      entry.unlockKey.fill(0);
+    }
+  }
+
+  private wrap(vaultId: string, set: KeySet, unlockKey: Uint8Array): void {
+    const nonce = randomBytes(24);
+    const plain = encodeKeySet(set);
+    try {
+      const ciphertext = xchacha20poly1305(unlockKey, nonce, wrapAd(vaultId)).encrypt(plain);
+      const body: WrapFile = {
+        format: 1,
+        vaultId,
+        nonce: Buffer.from(nonce).toString('base64'),
+        ciphertext: Buffer.from(ciphertext).toString('base64'),
+      };
+      writeFileAtomic(this.wrapFile, JSON.stringify(body) + '\n');
+    } finally {
+      plain.fill(0);
+    }
+  }
+
+  private unwrap(vaultId: string, unlockKey: Uint8Array): KeySet {
+    let body: WrapFile;
+    try {
+      if (!existsSync(this.wrapFile)) throw new Error('missing');
+      body = JSON.parse(readFileSync(this.wrapFile, 'utf8')) as WrapFile;
+      if (body.format !== 1 || body.vaultId !== vaultId) throw new Error('foreign');
+    } catch (cause) {
+      throw new AppError(
+        'KEY_MISSING',
+        "This vault's keychain wrap is missing or damaged: enter your recovery code",
+        { cause },
+      );
+    }
+    let plain: Uint8Array;
+    try {
+      plain = xchacha20poly1305(
+        unlockKey,
+        new Uint8Array(Buffer.from(body.nonce, 'base64')),
+        wrapAd(vaultId),
+      ).decrypt(new Uint8Array(Buffer.from(body.ciphertext, 'base64')));
+    } catch (cause) {
+      throw new AppError(
+        'WRONG_KEY',
+        'The key in the OS keychain does not open this vault: enter your recovery code',
+        { cause },
+      );
+    }
+    try {
+      return decodeKeySet(plain);
+    } finally {
+      plain.fill(0);
+    }
+  }
+}
+
+function wrapAd(vaultId: string): Uint8Array {
+  return utf8ToBytes(`fieldvault/keychain-wrap/v1|${vaultId}`);
 }
 
 export function sameKeys(a: KeySet, b: KeySet): boolean {

@@ -29,8 +29,17 @@ export function openAny(dbFile: string, set: KeySet): { db: Db; key: VaultKey } 
   );
 }
 
-/** Opens a copy, requires integrity, the right vault id, and re-encrypts it under `target` if needed. */
-export function checkCopy(file: string, key: VaultKey, vaultId: string, target: VaultKey): void {
+/**
+ * Opens a copy, requires integrity, the right vault id, and re-encrypts it under `target` if needed.
+ * `openCounter` stamps the copy with the current rollback counter (a restore that is meant to be older).
+ */
+export function checkCopy(
+  file: string,
+  key: VaultKey,
+  vaultId: string,
+  target: VaultKey,
+  openCounter: number | null = null,
+): void {
   let copy: Db;
   try {
     copy = openEncryptedDatabase(file, key.key, { journal: 'delete' });
@@ -41,6 +50,7 @@ export function checkCopy(file: string, key: VaultKey, vaultId: string, target: 
     const repo = new VaultRepository(copy);
     if (!repo.isIntact('full')) throw new AppError('BACKUP_INVALID', 'The copy fails the integrity check');
     if (repo.vaultId() !== vaultId) throw new AppError('BACKUP_INVALID', 'The copy belongs to another vault');
+    if (openCounter !== null && repo.openCounter() < openCounter) repo.setOpenCounter(openCounter);
     if (key !== target) repo.rekey(target.key);
   } catch (error) {
     throw error instanceof AppError

@@ -24,6 +24,23 @@ export class VaultRepository {
       .run('vault_id', vaultId);
   }
 
+  /** The rollback counter stored inside the database (0 for a vault that never recorded one). */
+  openCounter(): number {
+    const row = this.db
+      .prepare<[string], { value: string }>('SELECT value FROM vault_info WHERE key = ?')
+      .get('open_counter');
+    const n = Number(row?.value ?? '0');
+    return Number.isSafeInteger(n) && n >= 0 ? n : 0;
+  }
+
+  setOpenCounter(counter: number): void {
+    this.db
+      .prepare(
+        'INSERT INTO vault_info (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+      )
+      .run('open_counter', String(counter));
+  }
+
   /** True when `PRAGMA integrity_check` (full) or `quick_check` reports ok. */
   isIntact(mode: 'full' | 'quick' = 'full'): boolean {
     try {

@@ -75,8 +75,10 @@ export async function restoreVault(v: VaultInternals, backupId: string): Promise
   const tmp = layout.dbFile + '.restoring';
   layout.removeDbFiles(tmp);
   try {
+    // Stamped with today's rollback counter before the swap, so a crash right after it is no "rollback".
+    const counter = await v.keystore.counter(m.vaultId);
     const header = extractBackup(file, tmp, { vaultId: m.vaultId, keyFor: (id) => findKey(set, id) });
-    checkCopy(tmp, findKey(set, header.keyId)!, m.vaultId, current);
+    checkCopy(tmp, findKey(set, header.keyId)!, m.vaultId, current, counter);
   } catch (error) {
     layout.removeDbFiles(tmp);
     zeroKeySet(set);
@@ -107,6 +109,6 @@ export async function restoreVault(v: VaultInternals, backupId: string): Promise
   rmSync(layout.dbFile + '-shm', { force: true });
   renameDurable(tmp, layout.dbFile);
   v.fault('restore.swapped');
-  await v.openWith(m.vaultId, set);
+  await v.openWith(m.vaultId, set, { adoptOlder: true });
   v.logger.log('info', 'vault.restored', { vaultId: m.vaultId, backupId });
 }

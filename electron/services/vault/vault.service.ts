@@ -83,7 +83,7 @@ export class VaultService {
       now: options.now,
       fault: (point) => options.fault?.(point),
       open: () => (this.db && this.keys ? { db: this.db, keys: this.keys } : null),
-      openWith: (vaultId, set) => this.openWith(vaultId, set),
+      openWith: (vaultId, set, opts) => this.openWith(vaultId, set, opts),
       closeDb: () => this.closeDb(),
       dropKeys: () => {
         zeroKeySet(this.keys);
@@ -239,7 +239,8 @@ export class VaultService {
       };
       await this.keystore.store(m.vaultId, ordered);
       throttle.reset();
-      await this.openWith(m.vaultId, ordered);
+      // The recovery code is the owner's say-so: a file older than the counter is accepted here.
+      await this.openWith(m.vaultId, ordered, { adoptOlder: true });
       this.options.logger.log('info', 'vault.recovered', { vaultId: m.vaultId });
       return this.status();
     });
@@ -303,7 +304,11 @@ export class VaultService {
   // ---- internals ----
 
   /** Opens the database with `set`, checks it, migrates, tidies the key set; takes ownership of `set`. */
-  private async openWith(vaultId: string, set: KeySet): Promise<void> {
+  private async openWith(
+    vaultId: string,
+    set: KeySet,
+    options: { adoptOlder?: boolean } = {},
+  ): Promise<void> {
     this.layout.cleanupLeftovers();
     const crashed = existsSync(this.layout.dbFile + '-wal');
     let db: Db;
@@ -331,6 +336,13 @@ export class VaultService {
       zeroKeySet(set);
       throw mapOpenError(error);
     }
+    try {
+      await this.checkRollback(vaultId, db, options.adoptOlder === true);
+    } catch (error) {
+      db.close();
+      zeroKeySet(set);
+      throw error;
+    }
     const tidy = this.keystore.tidy(set, key);
     if (!sameKeys(tidy, set)) {
       // An interrupted rekey: settle on the key the file actually uses.
@@ -345,6 +357,28 @@ export class VaultService {
     }
     if (tidy !== set) zeroKeySet(set);
     this.opened(db, tidy, vaultId);
+  }
+
+  /**
+   * Rollback detection: each open counts up, inside the database and beside the unlock key in the
+   * keychain (database first, so a crash between leaves the database ahead, which is fine). A file
+   * whose count is behind the keychain's was copied back from an older state: `VAULT_ROLLED_BACK`,
+   * unless a restore or the recovery code says that is intended.
+   */
+  private async checkRollback(vaultId: string, db: Db, adoptOlder: boolean): Promise<void> {
+    const repo = new VaultRepository(db);
+    const inFile = repo.openCounter();
+    const inKeychain = await this.keystore.counter(vaultId);
+    if (inKeychain !== null && inFile < inKeychain && !adoptOlder) {
+      this.options.logger.log('warn', 'vault.rolledBack', { vaultId, inFile, inKeychain });
+      throw new AppError(
+        'VAULT_ROLLED_BACK',
+        'This vault file is older than the one this computer last opened: restore a backup or enter your recovery code',
+      );
+    }
+    const next = Math.max(inFile, inKeychain ?? 0) + 1;
+    repo.setOpenCounter(next);
+    await this.keystore.setCounter(vaultId, next);
   }
 
   private opened(db: Db, set: KeySet, vaultId: string): void {
@@ -375,6 +409,7 @@ export class VaultService {
     this.closeDb();
     zeroKeySet(this.keys);
     this.keys = null;
+    this.keystore.forget();
     if (!wasOpen) return;
     this.options.logger.log('info', 'vault.locked', { reason });
     this.options.onLocked?.(reason);

@@ -15,7 +15,9 @@ import { AppError, type ErrorCode } from '../../../../shared/errors';
 import type { Keychain } from '../../../../electron/services/keychain/keychain';
 import { MemoryKeychain } from '../../../../electron/services/keychain/keychain.memory';
 import { openEncryptedDatabase } from '../../../../electron/services/db/database';
-import { decodeKeySet, encodeKeySet, newVaultKey } from '../../../../electron/services/vault/vault.keyset';
+import { encodeKeySet, newVaultKey } from '../../../../electron/services/vault/vault.keyset';
+import { VaultKeystore } from '../../../../electron/services/vault/vault.keystore';
+import { VaultLayout } from '../../../../electron/services/vault/vault.layout';
 import { addNote, createTestVault, noteBodies, realKeychain } from '../../support/vault';
 import { tempDir } from '../../support/tmp';
 
@@ -264,12 +266,13 @@ describe('vault lifecycle (real encrypted SQLite, real Secret Service)', () => {
     const { status, recoveryCode } = await service.setup();
     addNote(service, 'before rekey');
     const oldBackup = await service.backup();
-    const before = decodeKeySet((await keychain.get(status.vaultId!))!);
+    // The keychain holds the unlock key; the key set is what it opens.
+    const before = await new VaultKeystore(keychain, new VaultLayout(dir)).load(status.vaultId!);
     const oldKey = before.keys[0]!;
 
     await service.rekey();
     addNote(service, 'after rekey');
-    const after = decodeKeySet((await keychain.get(status.vaultId!))!);
+    const after = await new VaultKeystore(keychain, new VaultLayout(dir)).load(status.vaultId!);
     expect(Buffer.from(after.keys[0]!.key).equals(Buffer.from(oldKey.key))).toBe(false);
     // The old key stays only because a backup still needs it.
     expect(after.keys).toHaveLength(2);
