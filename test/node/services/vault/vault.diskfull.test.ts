@@ -55,7 +55,9 @@ describe('a full disk', () => {
       { step: 'unlocked-after', code: 'ok' },
       { step: 'data-intact', code: 'ok' },
       { step: 'lock', code: 'ok' },
-      { step: 'unlock-while-full', code: 'DISK_FULL' },
+      // The rekey now fails at its first write (the keychain wrap), so no half-added key is left for
+      // unlock to tidy: unlock needs no new file and opens even on the full disk.
+      { step: 'unlock-while-full', code: 'ok' },
       { step: 'unlock-after-space-freed', code: 'ok' },
       { step: 'data-intact-after', code: 'ok' },
       { step: 'backup-after-space-freed', code: 'ok' },
