@@ -2,6 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Page } from '@playwright/test';
 import { startDevHost } from '../../electron/devhost/host';
+import { DEFAULT_PIPELINE_ID } from '../../electron/services/crm/crm.entities';
 import type { SenderInfo } from '../../electron/services/ipc/router';
 import { createSenderPolicy } from '../../electron/services/ipc/sender-policy';
 import { MemoryKeychain } from '../../electron/services/keychain/keychain.memory';
@@ -90,6 +91,55 @@ async function scrollFrames(page: Page, selector: string, frames: number, step: 
         last = now;
       }
       return out;
+    })()`),
+  );
+}
+
+/** Clicks a nav item and times until `selector` is in the DOM and painted. */
+async function navTime(page: Page, nav: string, selector: string): Promise<number> {
+  return asNumber(
+    await page.evaluate(`(async () => {
+      const start = performance.now();
+      document.querySelector('[data-nav="${nav}"]').click();
+      await new Promise((resolve) => {
+        const check = () => (document.querySelector(${JSON.stringify(selector)}) ? requestAnimationFrame(() => resolve()) : requestAnimationFrame(check));
+        check();
+      });
+      return performance.now() - start;
+    })()`),
+  );
+}
+
+/** Focuses the first card of the first non-empty column and times Ctrl+Right until it is painted one column on. */
+async function keyboardMove(page: Page): Promise<number> {
+  return asNumber(
+    await page.evaluate(`(async () => {
+      const columns = [...document.querySelectorAll('[data-stage]')];
+      const from = columns.findIndex((c, i) => i < columns.length - 1 && c.querySelector('.deal-card'));
+      const card = columns[from].querySelector('.deal-card');
+      const id = card.getAttribute('data-deal');
+      card.focus();
+      const start = performance.now();
+      card.dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowRight', ctrlKey: true, bubbles: true }));
+      await new Promise((resolve) => {
+        const check = () =>
+          columns[from + 1].querySelector('[data-deal="' + id + '"]') ? requestAnimationFrame(() => resolve()) : requestAnimationFrame(check);
+        check();
+      });
+      return performance.now() - start;
+    })()`),
+  );
+}
+
+/** Baseline: the same move as one raw deals.move call from the page (no rendering). */
+async function rawMove(page: Page): Promise<number> {
+  return asNumber(
+    await page.evaluate(`(async () => {
+      const card = document.querySelector('[data-stage="lead"] .deal-card');
+      const id = card.getAttribute('data-deal');
+      const start = performance.now();
+      await window.crm.invoke('deals.move', { id, stageId: 'lead', index: 0 });
+      return performance.now() - start;
     })()`),
   );
 }
@@ -189,6 +239,47 @@ export const rendererBench: BenchSuite = {
       const plain = await scrollFrames(page, '#bench-baseline', frames, 600);
       const total = await page.getByTestId('list-count').innerText();
       log(`list after scroll: ${total}`);
+
+      // Board at scale: 5,000 open deals in the default pipeline's first stages.
+      const boardDeals = 5000;
+      const stages = ['lead', 'qualified', 'proposal', 'negotiation'];
+      const boardSeed = performance.now();
+      for (let i = 0; i < boardDeals; i++) {
+        const made = await router.dispatch(
+          'deals.create',
+          {
+            name: `Deal ${i}`,
+            pipelineId: DEFAULT_PIPELINE_ID,
+            stageId: stages[i % stages.length],
+            amountMinor: 100_00 * (1 + (i % 50)),
+            position: i,
+          },
+          benchSender,
+        );
+        if (!made.ok) throw new Error(`seeding deals failed: ${made.error.code}`);
+      }
+      log(`seeded ${boardDeals} deals in ${Math.round(performance.now() - boardSeed)} ms`);
+      const boardRounds = quick ? 3 : 7;
+      const boardRender: number[] = [];
+      const homeRender: number[] = [];
+      for (let i = 0; i < boardRounds; i++) {
+        homeRender.push(await navTime(page, 'home', '[data-testid="home-ready"]'));
+        boardRender.push(
+          await navTime(
+            page,
+            'board',
+            `[data-stage="lead"] .cards[data-count="${boardDeals / stages.length}"] .deal-card`,
+          ),
+        );
+      }
+      const cards = asNumber(await page.evaluate(`document.querySelectorAll('.deal-card').length`));
+      log(`board: ${cards} cards in the DOM for ${boardDeals} deals`);
+      const moves: number[] = [];
+      const rawMoves: number[] = [];
+      for (let i = 0; i < (quick ? 5 : 15); i++) {
+        moves.push(await keyboardMove(page));
+        rawMoves.push(await rawMove(page));
+      }
       await page.close();
 
       const rows: BenchResult[] = [
@@ -218,6 +309,20 @@ export const rendererBench: BenchSuite = {
           'ms',
           percentile(plain, 95),
           '<= 1.5x',
+        ),
+        result(
+          `renderer: board with ${boardDeals} open deals, nav click -> painted cards, median`,
+          median(boardRender),
+          'ms',
+          median(homeRender),
+          '< 150 ms',
+        ),
+        result(
+          `renderer: board keyboard move of a card (Ctrl+Right) -> painted in the next column, median`,
+          median(moves),
+          'ms',
+          median(rawMoves),
+          '< 30 ms',
         ),
       ];
       return rows;

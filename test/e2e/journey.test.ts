@@ -79,6 +79,8 @@ test('first run -> account, contact, deal -> visit -> board -> palette -> lock -
 
   // Won, with a reason: the card leaves the board and the deal says so.
   await go(page, 'board');
+  // Won and Lost live in each card's menu (issue 14: not two buttons on every card).
+  await page.locator('[data-card-menu]').first().click();
   await page.locator('[data-won]').first().click();
   await page.getByTestId('close-reason').fill('Pilot budget approved');
   await page.getByTestId('close-confirm').click();

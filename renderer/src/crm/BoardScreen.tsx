@@ -2,6 +2,7 @@ import {
   useCallback,
   useEffect,
   useId,
+  useMemo,
   useRef,
   useState,
   type DragEvent,
@@ -17,24 +18,9 @@ import { formatMoney } from '../format';
 import { useUiStore } from '../ui.store';
 import { pipelineLabel, stageLabel, usePipelinesStore } from './pipelines.store';
 import { LatestLoads, useRecordsChanged } from './records.events';
-
-async function loadOpenDeals(pipelineId: string): Promise<Deal[]> {
-  const out: Deal[] = [];
-  let cursor: string | undefined;
-  // A board shows open deals only; 5,000 is far beyond what one rep's columns can show usefully.
-  for (let i = 0; i < 25; i++) {
-    const page = await call('deals.list', {
-      filter: { pipelineId, status: 'open' },
-      sort: { field: 'position', dir: 'asc' },
-      limit: 200,
-      ...(cursor ? { cursor } : {}),
-    });
-    out.push(...page.items);
-    if (!page.nextCursor) break;
-    cursor = page.nextCursor;
-  }
-  return out;
-}
+import { BOARD_MAX, loadBoard, NO_FILTER, type BoardFilter } from './board.data';
+import { BoardColumn, type CardHandlers } from './BoardColumn';
+import { BoardFilters } from './BoardFilters';
 
 function totals(deals: Deal[]): string {
   const sums = new Map<string, number>();
@@ -102,6 +88,10 @@ export function BoardScreen() {
   const [pipelineId, setPipelineId] = useState<string | null>(null);
   const [loads] = useState(() => new LatestLoads());
   const [deals, setDeals] = useState<Deal[]>([]);
+  const [filter, setFilter] = useState<BoardFilter>(NO_FILTER);
+  const [matched, setMatched] = useState<{ total: number; capped: boolean }>({ total: 0, capped: false });
+  // Age in stage counts from when the deals were read; every reload renews it.
+  const [now, setNow] = useState(() => Date.now());
   const [error, setError] = useState<ErrorInfo | null>(null);
   const [announce, setAnnounce] = useState('');
   const [closing, setClosing] = useState<{ deal: Deal; status: 'won' | 'lost' } | null>(null);
@@ -123,31 +113,48 @@ export function BoardScreen() {
     () =>
       pipelineId
         ? loads.run(
-            () => loadOpenDeals(pipelineId),
-            setDeals,
+            () => loadBoard(pipelineId, filter),
+            (r) => {
+              setDeals(r.deals);
+              setMatched({ total: r.total, capped: r.capped });
+              setNow(Date.now());
+            },
             (e) => setError(errorInfo(e)),
           )
         : undefined,
-    [pipelineId, loads],
+    [pipelineId, loads, filter],
   );
   useEffect(() => {
     void reloadDeals();
   }, [reloadDeals]);
   // Moves elsewhere (or by sync) reorder whole columns, so the board reads its deals again.
-  useRecordsChanged((change) => (change.has('deal') ? reloadDeals() : undefined));
-  useEffect(() => {
-    if (focusId) boardRef.current?.querySelector<HTMLElement>(`[data-deal="${focusId}"]`)?.focus();
-  }, [focusId, deals]);
+  // Its own moves and closes are applied in place: their echo does not re-read 5,000 deals.
+  const ownWrites = useRef(new Set<string>());
+  useRecordsChanged((change) => {
+    if (!change.has('deal')) return undefined;
+    const own = change.onlyAmong('deal', ownWrites.current);
+    ownWrites.current.clear();
+    return own ? undefined : reloadDeals();
+  });
 
   const pipeline = pipelines?.find((p) => p.id === pipelineId) ?? null;
   const stages = pipeline?.stages ?? [];
-  const inStage = useCallback(
-    (stageId: string) => deals.filter((d) => d.stageId === stageId).sort((a, b) => a.position - b.position),
-    [deals],
-  );
+  // One pass groups the deals by stage (a board of 5,000 must not filter once per column and render).
+  const byStage = useMemo(() => {
+    const map = new Map<string, Deal[]>();
+    for (const d of deals) {
+      const list = map.get(d.stageId);
+      if (list) list.push(d);
+      else map.set(d.stageId, [d]);
+    }
+    for (const list of map.values()) list.sort((a, b) => a.position - b.position);
+    return map;
+  }, [deals]);
+  const inStage = useCallback((stageId: string) => byStage.get(stageId) ?? [], [byStage]);
 
   const move = async (deal: Deal, stageId: string, index: number) => {
     try {
+      ownWrites.current.add(deal.id);
       const moved = await call('deals.move', { id: deal.id, stageId, index: Math.max(0, index) });
       setDeals((all) => all.map((d) => (d.id === moved.id ? moved : d)));
       setFocusId(moved.id);
@@ -163,6 +170,7 @@ export function BoardScreen() {
   const close = async (deal: Deal, status: 'won' | 'lost', reason: string) => {
     setClosing(null);
     try {
+      ownWrites.current.add(deal.id);
       await call('deals.update', {
         id: deal.id,
         patch: { status, statusReason: reason.trim() === '' ? null : reason.trim() },
@@ -205,6 +213,18 @@ export function BoardScreen() {
     void move(deal, stageId, from >= 0 && from < index ? index - 1 : index);
   };
 
+  const handlers: CardHandlers = {
+    onOpen: (deal) => navigate({ name: 'record', entity: 'deal', id: deal.id }),
+    onKey: onCardKey,
+    onDragStart: (e, deal) => {
+      dragId.current = deal.id;
+      e.dataTransfer.setData('text/plain', deal.id);
+      e.dataTransfer.effectAllowed = 'move';
+    },
+    onDrop,
+    onClose: (deal, status) => setClosing({ deal, status }),
+  };
+
   return (
     <div className="screen board-screen" data-screen="board">
       <div className="screen-head">
@@ -229,6 +249,12 @@ export function BoardScreen() {
       <div className="sr-only" aria-live="polite" data-testid="board-announce">
         {announce}
       </div>
+      <BoardFilters filter={filter} onChange={setFilter} />
+      {matched.capped && (
+        <p role="status" className="notice" data-testid="board-capped">
+          {t('deal.boardCapped', { shown: BOARD_MAX, total: matched.total })}
+        </p>
+      )}
       <div className="board" ref={boardRef} data-testid="board">
         {stages.map((stage) => {
           const column = inStage(stage.id);
@@ -248,58 +274,14 @@ export function BoardScreen() {
                   {t('board.total', { amount: totals(column) })}
                 </span>
               </header>
-              <ul className="cards">
-                {column.map((deal, index) => (
-                  <li
-                    key={deal.id}
-                    className="card-item"
-                    onDragOver={(e) => e.preventDefault()}
-                    onDrop={(e) => onDrop(e, stage.id, index)}
-                  >
-                    <div
-                      className="deal-card"
-                      draggable
-                      tabIndex={0}
-                      role="group"
-                      aria-label={deal.name}
-                      aria-describedby="board-hint"
-                      data-deal={deal.id}
-                      onDragStart={(e) => {
-                        dragId.current = deal.id;
-                        e.dataTransfer.setData('text/plain', deal.id);
-                        e.dataTransfer.effectAllowed = 'move';
-                      }}
-                      onKeyDown={(e) => onCardKey(e, deal)}
-                    >
-                      <button
-                        type="button"
-                        className="link card-title"
-                        onClick={() => navigate({ name: 'record', entity: 'deal', id: deal.id })}
-                      >
-                        {deal.name}
-                      </button>
-                      <span className="muted">{formatMoney(deal.amountMinor, deal.currency)}</span>
-                      <span className="row card-actions">
-                        <button
-                          type="button"
-                          onClick={() => setClosing({ deal, status: 'won' })}
-                          data-won={deal.id}
-                        >
-                          {t('board.markWon')}
-                        </button>
-                        <button
-                          type="button"
-                          onClick={() => setClosing({ deal, status: 'lost' })}
-                          data-lost={deal.id}
-                        >
-                          {t('board.markLost')}
-                        </button>
-                      </span>
-                    </div>
-                  </li>
-                ))}
-                {column.length === 0 && <li className="muted empty-column">{t('board.empty')}</li>}
-              </ul>
+              <BoardColumn
+                stageId={stage.id}
+                deals={column}
+                focusId={focusId}
+                now={now}
+                handlers={handlers}
+                emptyText={t('board.empty')}
+              />
             </section>
           );
         })}

@@ -37,6 +37,14 @@ export class RecordsChange {
     return entities.some((entity) => this.byKind.has(entity));
   }
 
+  /** True when nothing changed but some of `ids` of this kind (a screen's own write coming back). */
+  onlyAmong(entity: EntityKind, ids: ReadonlySet<string>): boolean {
+    const known = this.byKind.get(entity);
+    if (this.byKind.size !== 1 || known === undefined || known === 'all') return false;
+    for (const id of known) if (!ids.has(id)) return false;
+    return true;
+  }
+
   /** True when the record may have changed: its id is listed, or the change of its kind was truncated. */
   touches(entity: EntityKind, id: string): boolean {
     const known = this.byKind.get(entity);

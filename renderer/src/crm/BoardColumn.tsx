@@ -1,0 +1,169 @@
+import { useEffect, useRef, useState, type DragEvent, type KeyboardEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { Deal } from '../../../shared/domain/crm.schemas';
+import { formatDate, formatMoney } from '../format';
+import { accountName, loadAccountNames } from './board.data';
+import { useVirtualizer } from './virtual';
+
+/** Estimated card height with its gap; cards are measured once shown. */
+const CARD_HEIGHT = 118;
+const DAY = 24 * 60 * 60 * 1000;
+
+export interface CardHandlers {
+  onOpen: (deal: Deal) => void;
+  onKey: (event: KeyboardEvent, deal: Deal) => void;
+  onDragStart: (event: DragEvent, deal: Deal) => void;
+  onDrop: (event: DragEvent, stageId: string, index: number) => void;
+  onClose: (deal: Deal, status: 'won' | 'lost') => void;
+}
+
+/** One card: name, account, amount, close date, owner, age in stage; won/lost in its menu. */
+function DealCard(props: { deal: Deal; now: number; handlers: CardHandlers }) {
+  const { t } = useTranslation();
+  const { deal, handlers } = props;
+  const [menu, setMenu] = useState(false);
+  const account = accountName(deal.accountId);
+  const days = Math.max(0, Math.floor((props.now - (deal.stageChangedAt ?? deal.createdAt)) / DAY));
+  return (
+    <div
+      className="deal-card"
+      draggable
+      tabIndex={0}
+      role="group"
+      aria-label={deal.name}
+      aria-describedby="board-hint"
+      data-deal={deal.id}
+      onDragStart={(e) => handlers.onDragStart(e, deal)}
+      onKeyDown={(e) => handlers.onKey(e, deal)}
+    >
+      <button type="button" className="link card-title" onClick={() => handlers.onOpen(deal)}>
+        {deal.name}
+      </button>
+      {account && <span className="card-account">{account}</span>}
+      <span className="card-facts">
+        <strong>{formatMoney(deal.amountMinor, deal.currency)}</strong>
+        {deal.expectedCloseDate && <span>{formatDate(deal.expectedCloseDate)}</span>}
+      </span>
+      <span className="card-facts muted">
+        {deal.ownerId && <span>{deal.ownerId}</span>}
+        <span data-testid="card-age">{t('deal.ageInStage', { count: days })}</span>
+      </span>
+      <span className="card-menu">
+        <button
+          type="button"
+          className="link"
+          aria-haspopup="menu"
+          aria-expanded={menu}
+          aria-label={`${t('deal.cardActions')} · ${deal.name}`}
+          onClick={() => setMenu((m) => !m)}
+          data-card-menu={deal.id}
+        >
+          ⋯
+        </button>
+        {menu && (
+          <span
+            role="menu"
+            className="card-menu-list"
+            onKeyDown={(e) => {
+              if (e.key === 'Escape') setMenu(false);
+            }}
+          >
+            <button
+              type="button"
+              role="menuitem"
+              autoFocus
+              onClick={() => {
+                setMenu(false);
+                handlers.onClose(deal, 'won');
+              }}
+              data-won={deal.id}
+            >
+              {t('board.markWon')}
+            </button>
+            <button
+              type="button"
+              role="menuitem"
+              onClick={() => {
+                setMenu(false);
+                handlers.onClose(deal, 'lost');
+              }}
+              data-lost={deal.id}
+            >
+              {t('board.markLost')}
+            </button>
+          </span>
+        )}
+      </span>
+    </div>
+  );
+}
+
+/**
+ * One stage's cards, virtualised: only the cards in view (plus a few) are in the DOM, so a column
+ * of thousands renders and moves as fast as a short one. A card moved by keyboard is scrolled into
+ * view and focused.
+ */
+export function BoardColumn(props: {
+  stageId: string;
+  deals: Deal[];
+  focusId: string | null;
+  now: number;
+  handlers: CardHandlers;
+  emptyText: string;
+}) {
+  'use no memo';
+  const { stageId, deals, focusId, handlers } = props;
+  const scrollRef = useRef<HTMLUListElement>(null);
+  const [, setNamesLoaded] = useState(0);
+  const virtualizer = useVirtualizer({
+    count: deals.length,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => CARD_HEIGHT,
+    overscan: 6,
+    useFlushSync: false,
+  });
+  const items = virtualizer.getVirtualItems();
+  const first = items[0]?.index ?? 0;
+  const last = items[items.length - 1]?.index ?? -1;
+  useEffect(() => {
+    const shown = deals.slice(first, last + 1).map((d) => d.accountId);
+    if (shown.some((id) => id !== null && accountName(id) === undefined))
+      void loadAccountNames(shown).then(() => setNamesLoaded((n) => n + 1));
+  }, [deals, first, last]);
+  const focusIndex = focusId ? deals.findIndex((d) => d.id === focusId) : -1;
+  useEffect(() => {
+    if (focusIndex < 0) return;
+    virtualizer.scrollToIndex(focusIndex, { align: 'auto' });
+    const id = focusId;
+    const frame = requestAnimationFrame(() =>
+      scrollRef.current?.querySelector<HTMLElement>(`[data-deal="${id}"]`)?.focus(),
+    );
+    return () => cancelAnimationFrame(frame);
+  }, [focusIndex, focusId, virtualizer]);
+  return (
+    <ul className="cards" ref={scrollRef} data-count={deals.length}>
+      {deals.length === 0 ? (
+        <li className="muted empty-column">{props.emptyText}</li>
+      ) : (
+        <li className="cards-space" style={{ height: virtualizer.getTotalSize() }}>
+          {items.map((item) => {
+            const deal = deals[item.index]!;
+            return (
+              <div
+                key={deal.id}
+                className="card-item"
+                data-index={item.index}
+                ref={virtualizer.measureElement}
+                style={{ transform: `translateY(${item.start}px)` }}
+                onDragOver={(e) => e.preventDefault()}
+                onDrop={(e) => handlers.onDrop(e, stageId, item.index)}
+              >
+                <DealCard deal={deal} now={props.now} handlers={handlers} />
+              </div>
+            );
+          })}
+        </li>
+      )}
+    </ul>
+  );
+}

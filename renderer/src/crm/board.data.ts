@@ -1,0 +1,99 @@
+import type { Deal } from '../../../shared/domain/crm.schemas';
+import { call } from '../api';
+
+/** The most open deals one board loads; beyond it the board says a filter is needed. */
+export const BOARD_MAX = 5000;
+
+/** What the board shows: owner and expected close month narrow the query, amount the loaded deals. */
+export interface BoardFilter {
+  readonly ownerId: string;
+  /** YYYY-MM, or empty. */
+  readonly closeMonth: string;
+  /** Major units, as typed (empty: no bound). */
+  readonly minAmount: string;
+  readonly maxAmount: string;
+}
+
+export const NO_FILTER: BoardFilter = { ownerId: '', closeMonth: '', minAmount: '', maxAmount: '' };
+
+function monthBounds(month: string): { expectedCloseAfter: string; expectedCloseBefore: string } | null {
+  const m = /^(\d{4})-(0[1-9]|1[0-2])$/.exec(month);
+  if (!m) return null;
+  const year = Number(m[1]);
+  const next =
+    Number(m[2]) === 12 ? `${year + 1}-01` : `${year}-${String(Number(m[2]) + 1).padStart(2, '0')}`;
+  return { expectedCloseAfter: `${month}-01`, expectedCloseBefore: `${next}-01` };
+}
+
+const minor = (text: string): number | null => {
+  const n = Number(text.replace(',', '.'));
+  return text.trim() === '' || !Number.isFinite(n) ? null : Math.round(n * 100);
+};
+
+/** Open deals of a pipeline matching the filter, up to BOARD_MAX; `total` counts all matches. */
+export async function loadBoard(
+  pipelineId: string,
+  filter: BoardFilter,
+): Promise<{ deals: Deal[]; total: number; capped: boolean }> {
+  const out: Deal[] = [];
+  let cursor: string | undefined;
+  let total = 0;
+  const bounds = monthBounds(filter.closeMonth);
+  const query = {
+    pipelineId,
+    status: 'open' as const,
+    ...(filter.ownerId.trim() ? { ownerId: filter.ownerId.trim() } : {}),
+    ...(bounds ?? {}),
+  };
+  do {
+    const page = await call('deals.list', {
+      filter: query,
+      sort: { field: 'position', dir: 'asc' },
+      limit: 200,
+      // Counting once is enough: the first page says how many there are.
+      count: cursor === undefined,
+      ...(cursor ? { cursor } : {}),
+    });
+    if (cursor === undefined) total = page.total;
+    out.push(...page.items);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor && out.length < BOARD_MAX);
+  const lo = minor(filter.minAmount);
+  const hi = minor(filter.maxAmount);
+  const deals = out
+    .slice(0, BOARD_MAX)
+    .filter((d) => (lo === null || d.amountMinor >= lo) && (hi === null || d.amountMinor <= hi));
+  return { deals, total, capped: total > BOARD_MAX };
+}
+
+/** Account names by id for the cards that are on screen (read once, kept while the app runs). */
+const names = new Map<string, string | null>();
+const waiting = new Map<string, Promise<void>>();
+
+export function accountName(id: string | null): string | null | undefined {
+  return id === null ? null : names.get(id);
+}
+
+/** Reads the names not known yet; resolves when they are. */
+export function loadAccountNames(ids: readonly (string | null)[]): Promise<void> {
+  const missing = [...new Set(ids.filter((id): id is string => id !== null && !names.has(id)))];
+  return Promise.all(
+    missing.map((id) => {
+      let p = waiting.get(id);
+      if (!p) {
+        p = call('accounts.get', { id }).then(
+          (a) => void names.set(id, a.name),
+          () => void names.set(id, null),
+        );
+        waiting.set(id, p);
+        void p.finally(() => waiting.delete(id));
+      }
+      return p;
+    }),
+  ).then(() => undefined);
+}
+
+/** Forgets the names (an account was renamed or the vault locked). */
+export function forgetAccountNames(): void {
+  names.clear();
+}
