@@ -212,7 +212,11 @@ test('two devices sync through a real server: create, invite, join, offline, con
 
     // A removes B after confirming in a dialog; the list shows it as removed.
     await go(a, 'sync');
-    await a.getByTestId('sync-revoke').click();
+    // Members by name and role, as the verified membership log says; B's row (not this device's).
+    await expect(a.getByTestId('sync-devices')).toContainText('Owner');
+    const peerRow = a.locator('[data-testid="sync-devices"] tbody tr:not([data-this-device])');
+    await expect(peerRow).toHaveCount(1);
+    await peerRow.getByTestId('sync-revoke').click();
     const dialog = a.getByTestId('revoke-dialog');
     await expect(dialog).toBeVisible();
     await shot(a, 'sync-revoke-dialog-en-light');
@@ -222,12 +226,12 @@ test('two devices sync through a real server: create, invite, join, offline, con
     await expect(dialog.getByRole('button', { name: 'Yes, remove it' })).toBeFocused();
     await a.keyboard.press('Escape');
     await expect(dialog).toHaveCount(0);
-    await expect(a.getByTestId('sync-revoke')).toBeFocused();
-    await a.getByTestId('sync-revoke').click();
+    await expect(peerRow.getByTestId('sync-revoke')).toBeFocused();
+    await peerRow.getByTestId('sync-revoke').click();
     await dialog.getByRole('button', { name: 'Yes, remove it' }).click();
     await expect(dialog).toHaveCount(0);
-    await expect(a.getByTestId('sync-revoke')).toHaveCount(0);
-    await expect(a.getByTestId('sync-devices')).toContainText('Removed');
+    await expect(peerRow.getByTestId('sync-revoke')).toHaveCount(0);
+    await expect(peerRow).toContainText('Removed');
 
     expect(errorsA.filter((e) => !/Failed to load resource/.test(e))).toEqual([]);
   } finally {

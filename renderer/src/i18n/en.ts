@@ -390,6 +390,7 @@ export const en = {
   sync: {
     title: 'Sync',
     state: {
+      lockedOut: 'Locked out by the server: your data is kept',
       loading: 'Checking sync…',
       notConfigured: 'Not synced: this computer only',
       offline: 'Offline: changes are kept here',
@@ -456,6 +457,38 @@ export const en = {
     thisDevice: 'This device',
     revoke: 'Remove',
     revokeTitle: 'Remove device {{device}}?',
+    deviceName: 'Your name for this device',
+    deviceNamePlaceholder: 'e.g. Li Wei’s laptop',
+    deviceNameHelp: 'Colleagues see this name in the member list.',
+    inviteRole: 'Role',
+    role: { owner: 'Owner', admin: 'Admin', member: 'Member', viewer: 'Viewer (read only)' },
+    inviteNeedsAdmin: 'Only owners and admins can invite. Ask one of them for an invite code.',
+    membersIntro:
+      'Every join, role change and revocation is signed by an authorised device and checked by every device.',
+    memberRole: 'Role',
+    invitedBy: 'Invited by',
+    founder: 'Created the workspace',
+    deviceRevokedBy: 'Removed {{date}} by {{by}}',
+    roleFor: 'Role of {{device}}',
+    leave: 'Leave',
+    leaveTitle: 'Leave this workspace?',
+    leaveBody:
+      'This device signs its own revocation and then deletes its copy of the workspace. Unsynced edits are lost.',
+    lockedOutTitle: 'The server refuses this device',
+    lockedOutBody:
+      'No signed revocation of this device exists, so nothing was deleted. Your records and unsynced edits ({{count}}) are kept. Export what you need, or try again later; ask your admin if it persists.',
+    retry: 'Try again',
+    lockedOutExport: 'Go to contacts to export',
+    gapTitle: 'Changes are missing from the server',
+    gapBody:
+      '{{count}} change set(s) from {{devices}} device(s) never arrived: the server dropped them or holds them back. A re-sync fetches everything again and sends again what this device wrote; nothing here is lost.',
+    rollbackTitle: 'The server went back in time',
+    rollbackBody:
+      'The server’s log is older than what this device already had (restored from a backup, or tampered with). A re-sync sends again everything this device wrote; nothing here is lost.',
+    resync: 'Re-sync now',
+    impersonationTitle: 'Changes in another device’s name were refused',
+    impersonationBody:
+      '{{count}} change(s) claimed to come from a device that did not sign them. They were not applied. Tell your admin.',
     revokeBody:
       'The server will refuse this device from now on, and on its next contact it erases its copy of the data. This cannot be undone.',
     revokeYes: 'Yes, remove it',
