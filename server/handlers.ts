@@ -319,6 +319,9 @@ export function createSyncHandlers(deps: HandlerDeps): SyncHandlers {
       const latestSeq = await storage.latestSeq(workspaceId);
       const deltas = await storage.pullDeltas(workspaceId, q.after, limit, limits.maxPageBytes);
       const nextCursor = deltas.length > 0 ? deltas[deltas.length - 1]!.seq : q.after;
+      // Deltas appended after latestSeq was read may be in the page; an empty page must report the
+      // log's real top, so a client whose cursor is past it sees that the log moved backwards.
+      const top = deltas.length > 0 ? Math.max(latestSeq, nextCursor) : latestSeq;
       return {
         deltas: deltas.map((d) => ({
           seq: d.seq,
@@ -328,8 +331,8 @@ export function createSyncHandlers(deps: HandlerDeps): SyncHandlers {
           envelope: toBase64Url(d.envelope),
         })),
         nextCursor,
-        hasMore: Math.max(latestSeq, nextCursor) > nextCursor,
-        latestSeq: Math.max(latestSeq, nextCursor),
+        hasMore: top > nextCursor,
+        latestSeq: top,
       };
     },
 
