@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
 import { encodeGb18030, encodeUtf16leBom, encodeWindows1252 } from './fixtures/legacy.encode';
-import { firstRun, go, setLanguage, shot, watchErrors } from './support/app';
+import { expectNoEnglish, firstRun, go, setLanguage, shot, watchErrors } from './support/app';
 import { expect, test } from './support/devhost';
 
 interface Person {
@@ -58,6 +58,7 @@ async function importFile(
     await expect(page.getByTestId(`import-map-${column}`)).toHaveValue(target);
   }
   await expect(page.getByTestId('import-replaced')).toHaveCount(0);
+  if (shotName.includes('-zh-')) await expectNoEnglish(page, `import mapping (${shotName})`);
   await shot(page, shotName);
   await page.getByTestId('import-run').click();
   await expect(page.getByTestId('import-result')).toBeVisible({ timeout: 60_000 });

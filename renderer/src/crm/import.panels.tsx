@@ -92,7 +92,12 @@ export function MappingTable(props: {
               >
                 {targets.map((o) => (
                   <option key={o} value={o}>
-                    {t(TARGET_KEYS[o])}
+                    {/* A contact has a full name; an account, deal or activity just a name. */}
+                    {t(
+                      o === 'name' && (preview.entity ?? 'contact') !== 'contact'
+                        ? 'fields.name'
+                        : TARGET_KEYS[o],
+                    )}
                   </option>
                 ))}
               </select>
