@@ -11,6 +11,7 @@ import { formatBytes, formatDateTime } from '../format';
 import { usePolicy } from '../policy';
 import { useSettingsStore } from '../settings.store';
 import { useVaultStore } from '../vault.store';
+import { LostReasonsSettings } from '../crm/LostReasonsSettings';
 
 const LOCK_CHOICES: readonly number[] = [1, 5, 15, 30, 60, 0];
 
@@ -246,6 +247,7 @@ export function SettingsScreen() {
           {timeoutLocked && <ManagedNote id={`${timeoutId}-managed`} field="lockTimeoutMinutes" />}
         </div>
       </section>
+      <LostReasonsSettings />
       <Backups />
       <About />
     </div>
