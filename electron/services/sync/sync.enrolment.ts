@@ -86,8 +86,17 @@ export class SyncEnrolment {
     private readonly confirmation: ServerConfirmation,
   ) {}
 
-  private defaultName(): string {
-    return `FieldVault ${this.crmDeviceId.slice(0, 6)}`;
+  /** Fresh device keys, a server device id, and the device as the membership log will record it. */
+  private newIdentity(deviceName: string | undefined) {
+    const device = generateDeviceKeys();
+    const deviceId = newSyncDeviceId(this.crmDeviceId);
+    const registration = {
+      deviceId,
+      signPublicKey: toBase64Url(device.signPublicKey),
+      boxPublicKey: toBase64Url(device.boxPublicKey),
+    };
+    const name = deviceName ?? `FieldVault ${this.crmDeviceId.slice(0, 6)}`;
+    return { device, deviceId, registration, member: { ...registration, clockId: this.crmDeviceId, name } };
   }
 
   private async confirmed(origin: string, purpose: 'create' | 'join', managed: boolean): Promise<void> {
@@ -105,20 +114,9 @@ export class SyncEnrolment {
     this.session.requireUnconfigured();
     const origin = serverOrigin(serverUrl);
     await this.confirmed(origin, 'create', options.managed);
-    const device = generateDeviceKeys();
+    const { device, deviceId, registration, member } = this.newIdentity(options.deviceName);
     const wsKey = generateWorkspaceKey(1);
     const workspaceId = randomId();
-    const deviceId = newSyncDeviceId(this.crmDeviceId);
-    const registration = {
-      deviceId,
-      signPublicKey: toBase64Url(device.signPublicKey),
-      boxPublicKey: toBase64Url(device.boxPublicKey),
-    };
-    const member = {
-      ...registration,
-      clockId: this.crmDeviceId,
-      name: options.deviceName ?? this.defaultName(),
-    };
     try {
       const genesis = genesisEntry(workspaceId, member, device.signSecretKey, this.now());
       await this.session.call(
@@ -192,19 +190,8 @@ export class SyncEnrolment {
     const code = parseInviteCode(codeText);
     const origin = serverOrigin(code.serverUrl);
     await this.confirmed(origin, 'join', options.managed);
-    const device = generateDeviceKeys();
+    const { device, deviceId, registration, member } = this.newIdentity(options.deviceName);
     const auth = deriveInviteAuthKey(code.secret, code.inviteId);
-    const deviceId = newSyncDeviceId(this.crmDeviceId);
-    const registration = {
-      deviceId,
-      signPublicKey: toBase64Url(device.signPublicKey),
-      boxPublicKey: toBase64Url(device.boxPublicKey),
-    };
-    const member = {
-      ...registration,
-      clockId: this.crmDeviceId,
-      name: options.deviceName ?? this.defaultName(),
-    };
     const joining = { joining: { deviceId, signSecretKey: device.signSecretKey } };
     try {
       const proof = signInviteAcceptance(auth.secretKey, { inviteId: code.inviteId, ...registration });
