@@ -14,7 +14,7 @@ import type { Deal } from '../../../shared/domain/crm.schemas';
 import type { ErrorInfo } from '../../../shared/errors';
 import { call, errorInfo } from '../api';
 import { ErrorMessage } from '../errors';
-import { formatMoney } from '../format';
+import { formatMoney, formatNumber } from '../format';
 import { useUiStore } from '../ui.store';
 import { pipelineLabel, stageLabel, usePipelinesStore } from './pipelines.store';
 import { LatestLoads, useRecordsChanged } from './records.events';
@@ -252,7 +252,7 @@ export function BoardScreen() {
       <BoardFilters filter={filter} onChange={setFilter} />
       {matched.capped && (
         <p role="status" className="notice" data-testid="board-capped">
-          {t('deal.boardCapped', { shown: BOARD_MAX, total: matched.total })}
+          {t('deal.boardCapped', { shown: formatNumber(BOARD_MAX), total: formatNumber(matched.total) })}
         </p>
       )}
       <div className="board" ref={boardRef} data-testid="board">
