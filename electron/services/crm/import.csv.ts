@@ -338,7 +338,7 @@ export async function commitContacts(
       if (!(abort && errorRowsSoFar > 0)) batches.push(batch);
     },
     {
-      cancelled: control.cancelled,
+      ...control,
       progress: (done, total) => {
         control.progress(done, total);
         ctx.emit('import.progressed', { importId, done: 0, total: rows, analysed: done });

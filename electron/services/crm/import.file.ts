@@ -75,12 +75,15 @@ export interface ImportControl {
   readonly cancelled: () => boolean;
   /** Rows analysed so far. */
   readonly progress: (done: number, total: number) => void;
+  /** True once the vault this import started on was locked (checked with the cancel flag). */
+  readonly closed?: () => boolean;
 }
 
 export const NO_CONTROL: ImportControl = { cancelled: () => false, progress: () => undefined };
 
 /** Throws the cancel error when the import was cancelled. */
 export function checkCancelled(control: ImportControl): void {
+  if (control.closed?.()) throw new AppError('VAULT_LOCKED', 'The vault was locked; nothing was imported');
   if (control.cancelled())
     throw new AppError('IMPORT_CANCELLED', 'The import was cancelled; nothing was imported');
 }

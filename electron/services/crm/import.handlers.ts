@@ -8,12 +8,7 @@ import { NO_CONTROL, type ImportControl } from './import.file';
 import { commitRecords, previewRecords } from './import.records';
 
 type ImportChannel =
-  | 'import.preview'
-  | 'import.commit'
-  | 'import.cancel'
-  | 'export.csv'
-  | 'duplicates.find'
-  | 'records.merge';
+  'import.preview' | 'import.commit' | 'import.cancel' | 'export.csv' | 'duplicates.find' | 'records.merge';
 
 /**
  * Handlers of the import, the CSV export that round-trips with it, duplicate checks and merges. A
@@ -36,11 +31,20 @@ export function createImportHandlers(
       const id = input.importId;
       const flag = { cancelled: false };
       if (id !== undefined) running.set(id, flag);
-      const control: ImportControl = { cancelled: () => flag.cancelled, progress: () => undefined };
+      const crm = svc();
+      // The analysis yields: the vault may lock (or lock and reopen) meanwhile, and then nothing is written.
+      const closed = () => {
+        try {
+          return svc() !== crm;
+        } catch {
+          return true;
+        }
+      };
+      const control: ImportControl = { cancelled: () => flag.cancelled, progress: () => undefined, closed };
       try {
         return (input.entity ?? 'contact') === 'contact'
-          ? await commitContacts(svc(), input, ctx, control)
-          : await commitRecords(svc(), input, ctx, control);
+          ? await commitContacts(crm, input, ctx, control)
+          : await commitRecords(crm, input, ctx, control);
       } finally {
         if (id !== undefined && running.get(id) === flag) running.delete(id);
       }

@@ -439,7 +439,7 @@ export async function commitRecords(
   }
   const importId = input.importId ?? 'import';
   const a = await analyse(svc, file, input, {
-    cancelled: control.cancelled,
+    ...control,
     progress: (done, total) => {
       control.progress(done, total);
       ctx.emit('import.progressed', { importId, done: 0, total, analysed: done });

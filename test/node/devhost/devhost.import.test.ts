@@ -77,4 +77,15 @@ describe('a long import over the dev host', () => {
     expect((await client.call('import.cancel', { importId: 'big2' })).result).toEqual({ cancelled: false });
     client.close();
   });
+
+  it('writes nothing when the vault locks while the file is checked', async () => {
+    const client = await RpcClient.connect((await start()).rpcUrl);
+    await client.call('vault.setup');
+    const importing = client.call('import.commit', { csv, importId: 'big3' });
+    expect((await client.call('vault.lock')).error).toBeUndefined();
+    expect((await importing).error).toMatchObject({ data: { code: 'VAULT_LOCKED' } });
+    expect((await client.call('vault.unlock')).error).toBeUndefined();
+    expect((await client.call('contacts.list', { limit: 1 })).result).toMatchObject({ items: [], total: 0 });
+    client.close();
+  });
 });
