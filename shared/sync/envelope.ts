@@ -21,9 +21,9 @@ const OVERHEAD_BYTES = HEADER_BYTES + LENGTH_BYTES + TAG_BYTES + SIGNATURE_BYTES
 export const ENVELOPE_MIN_BYTES = OVERHEAD_BYTES;
 const AD_LABEL = utf8('fieldvault/delta/v2');
 const SIG_LABEL = utf8('fieldvault/delta-sig/v2');
-/** Smallest size bucket; buckets double up to PAD_STEP, then grow by PAD_STEP. */
+/** Smallest size bucket; above it, 2^PAD_CLASS_BITS buckets per doubling. */
 const PAD_MIN = 512;
-const PAD_STEP = 64 * 1024;
+const PAD_CLASS_BITS = 3;
 
 /** Where a delta lives; every field is bound into the ciphertext as associated data. */
 export interface DeltaPlace {
@@ -61,13 +61,14 @@ export class EnvelopeError extends AppError {
 }
 
 /**
- * The size an envelope of `bytes` unpadded bytes is padded to: powers of two from 512 B up to
- * 64 KiB, then multiples of 64 KiB, so the server learns a size class, not a note's length.
+ * The size an envelope of `bytes` unpadded bytes is padded to: at least 512 B, then eight size
+ * classes per doubling (each at most 12.5% above the size it holds), so the server learns a size
+ * class, not a note's length, and pulls carry little padding (issue 11's 1.2x throughput budget).
  */
 export function envelopeBucket(bytes: number): number {
   if (bytes <= PAD_MIN) return PAD_MIN;
-  if (bytes <= PAD_STEP) return 2 ** Math.ceil(Math.log2(bytes));
-  return Math.ceil(bytes / PAD_STEP) * PAD_STEP;
+  const step = 2 ** (Math.floor(Math.log2(bytes - 1)) - PAD_CLASS_BITS);
+  return Math.ceil(bytes / step) * step;
 }
 
 function associatedData(version: number, keyId: number, place: DeltaPlace): Uint8Array {
