@@ -153,16 +153,32 @@ export function BoardScreen() {
   const inStage = useCallback((stageId: string) => byStage.get(stageId) ?? [], [byStage]);
 
   const move = async (deal: Deal, stageId: string, index: number) => {
+    // Shown at once where it will land (between its new neighbours), then replaced by main's answer;
+    // a refused move puts the card back.
+    const others = inStage(stageId).filter((d) => d.id !== deal.id);
+    const at = Math.min(Math.max(0, index), others.length);
+    const before = others[at - 1]?.position;
+    const after = others[at]?.position;
+    const position =
+      before === undefined && after === undefined
+        ? 0
+        : before === undefined
+          ? after! - 1
+          : after === undefined
+            ? before + 1
+            : (before + after) / 2;
+    setDeals((all) => all.map((d) => (d.id === deal.id ? { ...d, stageId, position } : d)));
+    setFocusId(deal.id);
     try {
       ownWrites.current.add(deal.id);
-      const moved = await call('deals.move', { id: deal.id, stageId, index: Math.max(0, index) });
+      const moved = await call('deals.move', { id: deal.id, stageId, index: at });
       setDeals((all) => all.map((d) => (d.id === moved.id ? moved : d)));
-      setFocusId(moved.id);
       const stage = stages.find((s) => s.id === stageId);
       setAnnounce(
         t('board.moved', { deal: moved.name, stage: stage ? stageLabel(moved.pipelineId, stage, t) : '' }),
       );
     } catch (e) {
+      setDeals((all) => all.map((d) => (d.id === deal.id ? deal : d)));
       setError(errorInfo(e));
     }
   };
