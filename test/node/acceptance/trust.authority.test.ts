@@ -192,40 +192,49 @@ async function lyingProxy(
   };
 }
 
-describe('issue 11: a server or proxy answering 403 DEVICE_REVOKED to an unrevoked device wipes nothing', () => {
-  const cluster = new Cluster();
-  afterAll(() => cluster.stop(), 30_000);
+for (const backend of ['sqlite', 'postgres'] as const) {
+  describe(`issue 11: a server or proxy answering 403 DEVICE_REVOKED to an unrevoked device wipes nothing (${backend})`, () => {
+    const cluster = new Cluster();
+    afterAll(() => cluster.stop(), 30_000);
 
-  it('locks sync out, keeps every record and pending edit, and recovers when the server answers again', async () => {
-    const server = await cluster.startServer();
-    const proxy = await lyingProxy(server.url);
-    try {
-      const rep = await cluster.startHost('rep');
-      await rep.call('vault.setup');
-      await rep.call('workspace.create', {
-        serverUrl: proxy.url,
-        name: 'Proxied team',
-        deviceName: 'Rep laptop',
-      });
-      await rep.call('contacts.create', { name: 'Synced before the lie' });
-      expect((await rep.call('sync.now')).state).toBe('idle');
+    it('locks sync out, keeps every record and pending edit, and recovers when the server answers again', async () => {
+      const server =
+        backend === 'sqlite'
+          ? await cluster.startServer()
+          : await startServerAt(mkdtempSync(path.join(cluster.root, 'pg-server-')), 0, [
+              '--database',
+              await requireCluster().createDatabase(`fv_proxy_${process.pid}`),
+            ]);
+      const proxy = await lyingProxy(server.url);
+      try {
+        const rep = await cluster.startHost('rep');
+        await rep.call('vault.setup');
+        await rep.call('workspace.create', {
+          serverUrl: proxy.url,
+          name: 'Proxied team',
+          deviceName: 'Rep laptop',
+        });
+        await rep.call('contacts.create', { name: 'Synced before the lie' });
+        expect((await rep.call('sync.now')).state).toBe('idle');
 
-      proxy.lie(true);
-      await rep.call('contacts.create', { name: 'Written while locked out' });
-      const status = await rep.call('sync.now');
-      expect(status.state).toBe('locked_out');
-      expect(status.error?.code).toBe('SYNC_LOCKED_OUT');
-      expect(status.pending).toBeGreaterThan(0);
-      expect(await unlocked(rep)).toBe(true);
-      const names = (await rep.call('contacts.list', {})).items.map((c) => c.name);
-      expect(names).toEqual(expect.arrayContaining(['Synced before the lie', 'Written while locked out']));
+        proxy.lie(true);
+        await rep.call('contacts.create', { name: 'Written while locked out' });
+        const status = await rep.call('sync.now');
+        expect(status.state).toBe('locked_out');
+        expect(status.error?.code).toBe('SYNC_LOCKED_OUT');
+        expect(status.pending).toBeGreaterThan(0);
+        expect(await unlocked(rep)).toBe(true);
+        const names = (await rep.call('contacts.list', {})).items.map((c) => c.name);
+        expect(names).toEqual(expect.arrayContaining(['Synced before the lie', 'Written while locked out']));
 
-      proxy.lie(false);
-      const back = await rep.call('sync.now');
-      expect(back.state).toBe('idle');
-      expect(back.pending).toBe(0);
-    } finally {
-      await proxy.close();
-    }
+        proxy.lie(false);
+        const back = await rep.call('sync.now');
+        expect(back.state).toBe('idle');
+        expect(back.pending).toBe(0);
+      } finally {
+        await proxy.close();
+        if (backend === 'postgres') await stopChild(server.child);
+      }
+    });
   });
-});
+}
