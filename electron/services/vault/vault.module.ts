@@ -68,6 +68,9 @@ export function createVaultModule(
       'vault.listBackups': () => service.listBackups(),
       'vault.restore': ({ backupId }) => service.restore(backupId),
       'vault.rekey': () => service.rekey(),
+      'vault.onboarding': () => ({ recoveryConfirmed: service.recoveryConfirmed() }),
+      'vault.renewRecoveryCode': async () => ({ recoveryCode: await service.renewRecoveryCode() }),
+      'vault.confirmRecoveryCode': async () => ({ recoveryConfirmed: await service.confirmRecoveryCode() }),
     },
     dispose: async () => {
       autoLock?.stop();

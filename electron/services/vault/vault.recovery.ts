@@ -164,6 +164,23 @@ export function writeRecoveryFile(
   writeFileAtomic(file, JSON.stringify(body) + '\n');
 }
 
+/** True when `kek` opens the wrap in `file` (used to settle an interrupted renewal of the code). */
+export function kekOpens(file: string, vaultId: string, kek: Uint8Array): boolean {
+  try {
+    const f = readRecoveryFile(file);
+    if (f.vaultId !== vaultId) return false;
+    const plain = xchacha20poly1305(
+      kek,
+      new Uint8Array(Buffer.from(f.nonce, 'base64')),
+      associatedData(vaultId, f.kdf),
+    ).decrypt(new Uint8Array(Buffer.from(f.ciphertext, 'base64')));
+    plain.fill(0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** The salt and parameters of the stored wrap (to re-wrap under the same code). */
 export function readRecoverySalt(file: string): { salt: Uint8Array; params: ScryptParams } {
   const f = readRecoveryFile(file);

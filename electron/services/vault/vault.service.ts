@@ -25,6 +25,7 @@ import {
 } from './vault.recovery';
 import { rekeyVault } from './vault.rekey';
 import { VaultRepository } from './vault.repository';
+import { readOnboarding, renewRecoveryCode, settleRenewal, writeOnboarding } from './vault.renew';
 import { backupNow, listBackups, restoreVault } from './vault.restore';
 
 export type { FaultPoint, LockReason } from './vault.internals';
@@ -179,6 +180,7 @@ export class VaultService {
         zeroKeySet(set);
         throw mapVaultError(error);
       }
+      writeOnboarding(this.layout, false);
       this.opened(db, set, vaultId);
       this.options.logger.log('info', 'vault.setUp', { vaultId });
       return { status: this.status(), recoveryCode: code };
@@ -246,6 +248,37 @@ export class VaultService {
     });
   }
 
+  /**
+   * A new recovery code after the OS confirmed the user; the old code stops working. The person must
+   * confirm the new one (`confirmRecoveryCode`), and until then the onboarding shows it again.
+   */
+  renewRecoveryCode(): Promise<string> {
+    return this.serial(async () => {
+      this.layout.requireManifest();
+      if (!this.db) throw new AppError('VAULT_LOCKED', 'Unlock the vault before renewing its recovery code');
+      await this.confirm('recovery-code');
+      return renewRecoveryCode(this.internals, this.options.recoveryKdf ?? RECOVERY_KDF, (set) => {
+        zeroKeySet(this.keys);
+        this.keys = set;
+      });
+    });
+  }
+
+  /** Records that the person has written down the current recovery code (onboarding done). */
+  confirmRecoveryCode(): Promise<true> {
+    return this.serial(() => {
+      this.layout.requireManifest();
+      writeOnboarding(this.layout, true);
+      return true as const;
+    });
+  }
+
+  /** Whether the current recovery code was confirmed; a vault from before this record counts as confirmed. */
+  recoveryConfirmed(): boolean {
+    if (!this.layout.manifest()) return false;
+    return readOnboarding(this.layout) ?? true;
+  }
+
   backup(): Promise<BackupInfo> {
     return this.serial(() => backupNow(this.internals, 'backup'));
   }
@@ -310,6 +343,7 @@ export class VaultService {
     options: { adoptOlder?: boolean } = {},
   ): Promise<void> {
     this.layout.cleanupLeftovers();
+    settleRenewal(this.layout, vaultId, set);
     const crashed = existsSync(this.layout.dbFile + '-wal');
     let db: Db;
     let key: VaultKey;

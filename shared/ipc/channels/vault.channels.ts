@@ -74,6 +74,21 @@ export const vaultChannels = {
     vaultStatusSchema,
     'Replaces the vault key; the keychain and the recovery wrap follow, crash-safe at every step.',
   ),
+  'vault.onboarding': channel(
+    z.undefined(),
+    z.object({ recoveryConfirmed: z.boolean() }),
+    'Whether the person confirmed the current recovery code (false resumes the confirmation after a reload).',
+  ),
+  'vault.renewRecoveryCode': channel(
+    z.undefined(),
+    z.object({ recoveryCode: z.string() }),
+    'After the OS confirms the user: a new recovery code replaces the old wrap (the old code stops working).',
+  ),
+  'vault.confirmRecoveryCode': channel(
+    z.undefined(),
+    z.object({ recoveryConfirmed: z.literal(true) }),
+    'Records that the person wrote down the current recovery code.',
+  ),
 } satisfies Record<string, ChannelDef>;
 
 /** Push events of the vault. */
