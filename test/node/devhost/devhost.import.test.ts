@@ -7,6 +7,7 @@ import { MemoryKeychain } from '../../../electron/services/keychain/keychain.mem
 import { silentLogger } from '../../../electron/services/log/logger';
 import { MemoryPolicySource } from '../../../electron/services/policy/policy.memory';
 import { createServices } from '../../../electron/services/services';
+import { allowListConfirmation } from '../../../electron/services/sync/server.confirmation';
 import { RpcClient } from '../support/rpc-client';
 import { tempDir } from '../support/tmp';
 
@@ -38,6 +39,7 @@ async function start(): Promise<DevHost> {
         isTrustedSender: createSenderPolicy({ devHostOrigin: origin }),
         keychain: new MemoryKeychain(),
         policy: new MemoryPolicySource(),
+        serverConfirmation: allowListConfirmation(),
       }),
   });
   return host;
