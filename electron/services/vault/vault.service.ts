@@ -26,6 +26,7 @@ import {
 import { rekeyVault } from './vault.rekey';
 import { VaultRepository } from './vault.repository';
 import { readOnboarding, renewRecoveryCode, settleRenewal, writeOnboarding } from './vault.renew';
+import { checkRollback } from './vault.rollback';
 import { backupNow, listBackups, restoreVault } from './vault.restore';
 
 export type { FaultPoint, LockReason } from './vault.internals';
@@ -371,7 +372,7 @@ export class VaultService {
       throw mapOpenError(error);
     }
     try {
-      await this.checkRollback(vaultId, db, options.adoptOlder === true);
+      await checkRollback(this.keystore, this.options.logger, vaultId, db, options.adoptOlder === true);
     } catch (error) {
       db.close();
       zeroKeySet(set);
@@ -391,28 +392,6 @@ export class VaultService {
     }
     if (tidy !== set) zeroKeySet(set);
     this.opened(db, tidy, vaultId);
-  }
-
-  /**
-   * Rollback detection: each open counts up, inside the database and beside the unlock key in the
-   * keychain (database first, so a crash between leaves the database ahead, which is fine). A file
-   * whose count is behind the keychain's was copied back from an older state: `VAULT_ROLLED_BACK`,
-   * unless a restore or the recovery code says that is intended.
-   */
-  private async checkRollback(vaultId: string, db: Db, adoptOlder: boolean): Promise<void> {
-    const repo = new VaultRepository(db);
-    const inFile = repo.openCounter();
-    const inKeychain = await this.keystore.counter(vaultId);
-    if (inKeychain !== null && inFile < inKeychain && !adoptOlder) {
-      this.options.logger.log('warn', 'vault.rolledBack', { vaultId, inFile, inKeychain });
-      throw new AppError(
-        'VAULT_ROLLED_BACK',
-        'This vault file is older than the one this computer last opened: restore a backup or enter your recovery code',
-      );
-    }
-    const next = Math.max(inFile, inKeychain ?? 0) + 1;
-    repo.setOpenCounter(next);
-    await this.keystore.setCounter(vaultId, next);
   }
 
   private opened(db: Db, set: KeySet, vaultId: string): void {
