@@ -270,8 +270,9 @@ export class SyncEngine {
     try {
       await this.guard(() => this.membership.refresh());
     } catch (error) {
-      if (toAppError(error).code === 'MEMBERSHIP_INVALID') throw error;
-      // Offline or locked out: the last verified list is still true.
+      // Offline, locked out, or entries that do not verify (refused, and reported by the status):
+      // the last verified list is still the truth.
+      this.options.logger.log('warn', 'sync.membersStale', { code: toAppError(error).code });
     }
     return this.membership.list();
   }

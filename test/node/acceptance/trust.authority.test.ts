@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdtempSync } from 'node:fs';
@@ -238,3 +239,44 @@ for (const backend of ['sqlite', 'postgres'] as const) {
     });
   });
 }
+
+describe('issue 11: a server that stores an unauthorised revocation makes nobody wipe', () => {
+  const cluster = new Cluster();
+  afterAll(() => cluster.stop(), 30_000);
+
+  it('clients refuse the entry the chain does not authorise (MEMBERSHIP_INVALID) and keep everything', async () => {
+    const server = await cluster.startServer();
+    const owner = await cluster.startHost('forged-owner');
+    await owner.call('vault.setup');
+    await owner.call('workspace.create', {
+      serverUrl: server.url,
+      name: 'Forged',
+      deviceName: 'Owner laptop',
+    });
+    const hostile = new HostileMember();
+    await hostile.join((await owner.call('invites.create', { ttlHours: 1, role: 'member' })).code);
+    await owner.call('contacts.create', { name: 'Still here' });
+    await owner.call('sync.now');
+    const ownerId = await deviceIdOf(owner);
+    // The server (or whoever holds its database) appends a revocation of the owner signed by a member.
+    const forged = await hostile.forgeRevocation(ownerId);
+    const db = new Database(path.join(server.dataDir, 'sync.sqlite'));
+    try {
+      db.prepare('INSERT INTO membership (workspace_id, seq, entry) VALUES (?, ?, ?)').run(
+        hostile.workspace,
+        forged.seq,
+        JSON.stringify(forged),
+      );
+      db.prepare("UPDATE devices SET status = 'revoked' WHERE device_id = ?").run(ownerId);
+    } finally {
+      db.close();
+    }
+    const status = await owner.call('sync.now');
+    expect(status.state).not.toBe('idle');
+    expect(status.error?.code).toMatch(/MEMBERSHIP_INVALID|SYNC_LOCKED_OUT/);
+    expect(await unlocked(owner)).toBe(true);
+    expect((await owner.call('contacts.list', {})).items.map((c) => c.name)).toContain('Still here');
+    const self = (await owner.call('devices.list')).find((d) => d.isThisDevice);
+    expect(self).toMatchObject({ status: 'active', role: 'owner' });
+  });
+});

@@ -20,7 +20,12 @@ import {
   signInviteAcceptance,
   unwrapWorkspaceKey,
 } from '../../../../shared/sync/invite';
-import { joinEntry, signEntry, verifyMembershipLog } from '../../../../shared/sync/membership';
+import {
+  joinEntry,
+  signEntry,
+  verifyMembershipLog,
+  type MembershipEntry,
+} from '../../../../shared/sync/membership';
 import { SyncApiClient, type HttpTransport } from '../../../../shared/sync/sync.client';
 import { RpcClient } from '../../support/rpc-client';
 
@@ -342,9 +347,21 @@ export class HostileMember {
    */
   async revoke(deviceId: string): Promise<string> {
     if (!this.api) throw new Error('the hostile member has not joined');
+    const entry = await this.forgeRevocation(deviceId);
+    try {
+      await this.api.appendMembership(this.workspaceId, entry);
+      return 'ok';
+    } catch (error) {
+      return error instanceof AppError ? error.code : 'not an AppError';
+    }
+  }
+
+  /** The signed revocation of `deviceId` it has no right to make, on the current head, unsent. */
+  async forgeRevocation(deviceId: string): Promise<MembershipEntry> {
+    if (!this.api) throw new Error('the hostile member has not joined');
     const log = await this.api.membership(this.workspaceId, 0);
     const state = verifyMembershipLog(log.entries, { workspaceId: this.workspaceId, genesisHash: null });
-    const entry = signEntry(
+    return signEntry(
       {
         v: 1,
         workspaceId: this.workspaceId,
@@ -356,12 +373,11 @@ export class HostileMember {
       },
       this.keys.signSecretKey,
     );
-    try {
-      await this.api.appendMembership(this.workspaceId, entry);
-      return 'ok';
-    } catch (error) {
-      return error instanceof AppError ? error.code : 'not an AppError';
-    }
+  }
+
+  /** The workspace it joined. */
+  get workspace(): string {
+    return this.workspaceId;
   }
 
   /** The clock id the verified membership log records for `deviceId` (to impersonate it). */
