@@ -10,7 +10,6 @@ import { duplicateIndex } from './duplicates.service';
 import {
   CJK,
   EMPTY,
-  ENTITY_TARGETS,
   fitsContact,
   NO_CONSENT,
   quickEmail,
@@ -19,6 +18,7 @@ import {
   truthy,
   unique,
 } from './import.cells';
+import { ENTITY_TARGETS } from './import.guesses';
 import {
   checkCancelled,
   NO_CONTROL,

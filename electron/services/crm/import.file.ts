@@ -1,7 +1,7 @@
 import Papa from 'papaparse';
 import { AppError } from '../../../shared/errors';
 import type { ImportEntity, ImportTarget } from '../../../shared/ipc/channels/import.schemas';
-import { ENTITY_TARGETS, guessTarget } from './import.cells';
+import { ENTITY_TARGETS, guessTarget } from './import.guesses';
 
 /** The most data rows one import takes. */
 export const MAX_ROWS = 200_000;

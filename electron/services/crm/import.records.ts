@@ -2,14 +2,11 @@ import type { z } from 'zod';
 import {
   accountCreateSchema,
   activityCreateSchema,
-  type activityKindSchema,
   dealCreateSchema,
-  pipelineSchema,
-  type Pipeline,
 } from '../../../shared/domain/crm.schemas';
 import { AppError } from '../../../shared/errors';
 import type { ChannelOutput, ParsedInput } from '../../../shared/ipc/contract';
-import type { importRowErrorSchema, ImportTarget } from '../../../shared/ipc/channels/import.schemas';
+import type { importRowErrorSchema } from '../../../shared/ipc/channels/import.schemas';
 import {
   defaultCurrencyFor,
   parseLocaleAmountMinor,
@@ -18,19 +15,12 @@ import {
   parseLocaleNumber,
 } from '../../../shared/locale/locale.parse';
 import type { ModuleContext } from '../module';
-import {
-  accountDef,
-  activityDef,
-  contactDef,
-  dealDef,
-  DEFAULT_PIPELINE_ID,
-  pipelineDef,
-  type EntityDef,
-} from './crm.entities';
+import { accountDef, activityDef, dealDef, type EntityDef } from './crm.entities';
 import type { CrmService } from './crm.service';
 import { duplicateIndex, type DuplicateIndex } from './duplicates.service';
 import { nameKey } from './duplicates.keys';
-import { ENTITY_TARGETS, quickPhone, splitMulti, unique } from './import.cells';
+import { quickPhone, splitMulti, unique } from './import.cells';
+import { ENTITY_TARGETS } from './import.guesses';
 import {
   checkCancelled,
   parseFile,
@@ -39,6 +29,7 @@ import {
   type ImportControl,
   type ParsedFile,
 } from './import.file';
+import { key, KINDS, Links, STATUSES } from './import.links';
 
 /*
  * Import of accounts, deals and activities: each row becomes one `create` through the change writer
@@ -67,111 +58,6 @@ interface Analysis {
   readonly errorRows: Set<number>;
   readonly warnings: RowError[];
   readonly possible: { row: number; of: 'existing' | 'file'; id?: string; name?: string }[];
-}
-
-const KINDS: Record<string, z.infer<typeof activityKindSchema>> = {
-  call: 'call',
-  phone: 'call',
-  phonecall: 'call',
-  电话: 'call',
-  通话: 'call',
-  meeting: 'meeting',
-  会议: 'meeting',
-  会面: 'meeting',
-  visit: 'visit',
-  拜访: 'visit',
-  走访: 'visit',
-  sitevisit: 'visit',
-  email: 'email',
-  mail: 'email',
-  邮件: 'email',
-  note: 'note',
-  notes: 'note',
-  备注: 'note',
-  笔记: 'note',
-  task: 'note',
-};
-
-const STATUSES: Record<string, 'open' | 'won' | 'lost'> = {
-  open: 'open',
-  进行中: 'open',
-  跟进中: 'open',
-  won: 'won',
-  closedwon: 'won',
-  赢单: 'won',
-  成交: 'won',
-  已成交: 'won',
-  lost: 'lost',
-  closedlost: 'lost',
-  输单: 'lost',
-  丢单: 'lost',
-  已丢失: 'lost',
-};
-
-const key = (s: string) =>
-  s
-    .normalize('NFKC')
-    .toLowerCase()
-    .replace(/[^\p{L}\p{N}]/gu, '');
-
-/** Lookups of the live records a row may link to, by normalised name (contacts also by e-mail). */
-class Links {
-  private readonly accounts = new Map<string, string>();
-  private readonly contacts = new Map<string, string>();
-  private readonly deals = new Map<string, string>();
-  readonly pipelines: Pipeline[];
-
-  constructor(svc: CrmService, needs: Set<ImportTarget>) {
-    if (needs.has('accountName'))
-      for (const r of svc.records.iterate(accountDef, null)) this.accounts.set(key(String(r.name)), r.id);
-    if (needs.has('contactName')) {
-      for (const r of svc.records.iterate(contactDef, null)) {
-        this.contacts.set(key(String(r.name)), r.id);
-        for (const e of (r.emails as string[] | undefined) ?? [])
-          this.contacts.set(`@${e.toLowerCase()}`, r.id);
-      }
-    }
-    if (needs.has('dealName'))
-      for (const r of svc.records.iterate(dealDef, null)) this.deals.set(key(String(r.name)), r.id);
-    this.pipelines = [...svc.records.iterate(pipelineDef, null)].flatMap((r) => {
-      const p = pipelineSchema.safeParse(r);
-      return p.success ? [p.data] : [];
-    });
-  }
-
-  account(name: string): string | null {
-    return this.accounts.get(key(name)) ?? null;
-  }
-  rememberAccount(name: string, id: string): void {
-    this.accounts.set(key(name), id);
-  }
-  contact(text: string): string | null {
-    const t = text.trim();
-    return (
-      (t.includes('@') ? this.contacts.get(`@${t.toLowerCase()}`) : undefined) ??
-      this.contacts.get(key(t)) ??
-      null
-    );
-  }
-  deal(name: string): string | null {
-    return this.deals.get(key(name)) ?? null;
-  }
-  /** The pipeline by name (else the default one) and the stage in it by name or id (else the first). */
-  stage(
-    pipelineName: string | undefined,
-    stageName: string | undefined,
-  ): { pipelineId: string; stageId: string } | null {
-    const pipeline =
-      (pipelineName ? this.pipelines.find((p) => key(p.name) === key(pipelineName)) : undefined) ??
-      (pipelineName
-        ? undefined
-        : (this.pipelines.find((p) => p.id === DEFAULT_PIPELINE_ID) ?? this.pipelines[0]));
-    if (!pipeline) return null;
-    const stage = stageName
-      ? pipeline.stages.find((s) => key(s.name) === key(stageName) || s.id === stageName)
-      : pipeline.stages[0];
-    return stage ? { pipelineId: pipeline.id, stageId: stage.id } : null;
-  }
 }
 
 /** Reads, checks and de-duplicates (by name, flagged only) every row of an account/deal/activity file. */

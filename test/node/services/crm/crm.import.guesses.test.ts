@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { guessTarget } from '../../../../electron/services/crm/import.cells';
+import { guessTarget } from '../../../../electron/services/crm/import.guesses';
 import type { ImportEntity } from '../../../../shared/ipc/channels/import.schemas';
 
 const cases: [ImportEntity, Record<string, string>][] = [
