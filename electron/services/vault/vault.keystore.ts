@@ -105,6 +105,14 @@ export class VaultKeystore {
     await this.writeEntry(vaultId, { unlockKey: read.entry.unlockKey, counter });
   }
 
+  /** True when the keychain still holds a format-1 entry (the key set itself), to be converted. */
+  async isLegacy(vaultId: string): Promise<boolean> {
+    const read = await this.readEntry(vaultId);
+    if (!read || 'entry' in read) return false;
+    zeroKeySet(read.legacy);
+    return true;
+  }
+
   /** Zeroes the cached unlock key (at lock). */
   forget(): void {
     this.cached?.entry.unlockKey.fill(0);

@@ -379,16 +379,19 @@ export class VaultService {
       throw error;
     }
     const tidy = this.keystore.tidy(set, key);
-    if (!sameKeys(tidy, set)) {
-      // An interrupted rekey: settle on the key the file actually uses.
-      try {
+    try {
+      if (!sameKeys(tidy, set)) {
+        // An interrupted rekey: settle on the key the file actually uses.
         await this.keystore.store(vaultId, tidy);
         this.keystore.writeRecovery(vaultId, tidy);
-      } catch (error) {
-        db.close();
-        zeroKeySet(set);
-        throw error;
+      } else if (await this.keystore.isLegacy(vaultId)) {
+        // An entry from before the keychain unlocker: move the key set out of the keychain's text.
+        await this.keystore.store(vaultId, tidy);
       }
+    } catch (error) {
+      db.close();
+      zeroKeySet(set);
+      throw error;
     }
     if (tidy !== set) zeroKeySet(set);
     this.opened(db, tidy, vaultId);

@@ -3,6 +3,9 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../../../shared/errors';
 import { MemoryKeychain } from '../../../../electron/services/keychain/keychain.memory';
+import { encodeKeySet } from '../../../../electron/services/vault/vault.keyset';
+import { VaultKeystore } from '../../../../electron/services/vault/vault.keystore';
+import { VaultLayout } from '../../../../electron/services/vault/vault.layout';
 import { addNote, createTestVault, noteBodies } from '../../support/vault';
 import { tempDir } from '../../support/tmp';
 
@@ -14,6 +17,27 @@ async function codeOf(promise: Promise<unknown>): Promise<string> {
     return error instanceof AppError ? error.code : 'not-an-AppError';
   }
 }
+
+describe('keychain entries of the earlier format', () => {
+  it('a key set stored in the keychain itself still opens and is moved into the keychain wrap', async () => {
+    const dir = tempDir();
+    const keychain = new MemoryKeychain();
+    const { service } = createTestVault(dir, keychain);
+    const { status } = await service.setup();
+    addNote(service, 'kept');
+    await service.lock();
+    const set = await new VaultKeystore(keychain, new VaultLayout(dir)).load(status.vaultId!);
+    await keychain.set(status.vaultId!, encodeKeySet(set));
+    const fresh = createTestVault(dir, keychain).service;
+    expect((await fresh.unlock()).state).toBe('unlocked');
+    expect(noteBodies(fresh)).toEqual(['kept']);
+    expect((await keychain.get(status.vaultId!))![0]).toBe(2);
+    await fresh.lock();
+    expect((await fresh.unlock()).state).toBe('unlocked');
+    await fresh.dispose();
+    await service.dispose();
+  });
+});
 
 describe('rollback detection (open counter in the database and beside the unlock key in the keychain)', () => {
   it('reports a vault.db copied back from an older state, and the recovery code accepts it on purpose', async () => {
