@@ -141,7 +141,6 @@ export const acceptInviteResponseSchema = z.object({
 /** `GET /v1/workspaces/:workspaceId/devices`. */
 export const listDevicesResponseSchema = z.object({ devices: z.array(deviceInfoSchema) });
 
-
 /** `POST /v1/workspaces/:workspaceId/deltas`. */
 export const pushRequestSchema = z.object({
   deltas: z

@@ -574,7 +574,8 @@ export const en = {
     lostReasonsLabel: 'Reasons',
     ageInStage: '{{count}} d in stage',
     cardActions: 'Actions',
-    boardCapped: 'Showing the first {{shown}} of {{total}} open deals: filter by owner, close month or amount to see the rest.',
+    boardCapped:
+      'Showing the first {{shown}} of {{total}} open deals: filter by owner, close month or amount to see the rest.',
     boardFilters: 'Filter the board',
     closeMonth: 'Close month',
     minAmount: 'Amount from',

@@ -58,7 +58,10 @@ describe('records.merge', () => {
       phones: ['+86 138 0013 8000'],
       tags: ['vip', 'fair'],
     });
-    expect(await f.call('contacts.get', { id: dupe.id })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+    expect(await f.call('contacts.get', { id: dupe.id })).toMatchObject({
+      ok: false,
+      error: { code: 'NOT_FOUND' },
+    });
     expect((await f.ok('activities.get', { id: visit.id })).contactId).toBe(keep.id);
     expect((await f.ok('activities.get', { id: visit.id })).attendeeIds).toEqual([keep.id]);
     expect((await f.ok('tasks.get', { id: task.id })).contactId).toBe(keep.id);
