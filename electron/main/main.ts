@@ -17,6 +17,7 @@ import { KEYCHAIN_SERVICE, KeytarKeychain } from '../services/keychain/keychain.
 import { createLogger } from '../services/log/logger';
 import { createPlatformPolicySource } from '../services/policy/policy.platform';
 import { dialogConfirmation } from './confirm.electron';
+import { ElectronNotifier } from './notifier.electron';
 import { createServices, type Services } from '../services/services';
 import { readSettings } from '../services/settings/settings.module';
 import { TouchIdAuthenticator } from './auth.touchid';
@@ -70,6 +71,7 @@ if (!app.requestSingleInstanceLock()) {
         keychain: new KeytarKeychain(KEYCHAIN_SERVICE),
         policy: createPlatformPolicySource(process.platform),
         serverConfirmation: dialogConfirmation(() => mainWindow),
+        notifier: new ElectronNotifier(() => readSettings(app.getPath('userData')).language),
         // The OS confirms the user before unlock and every sensitive action (Touch ID or the device
         // password on macOS, polkit auth_self on Linux; Windows answers AUTH_UNAVAILABLE for now).
         authenticator:

@@ -15,6 +15,7 @@ import type { PolicySource } from './policy/policy.source';
 import { createSettingsModule } from './settings/settings.module';
 import type { SyncEngine } from './sync/sync.engine';
 import { membershipMigrations } from './sync/membership.migrations';
+import type { Notifier } from './crm/reminders';
 import type { ServerConfirmation } from './sync/sync.enrolment';
 import { createSyncModule } from './sync/sync.module';
 import { syncMigrations } from './sync/sync.migrations';
@@ -42,6 +43,8 @@ export interface ServiceOptions {
    * dev host confirms loopback and the origins it was started with). Never the renderer.
    */
   readonly serverConfirmation: ServerConfirmation;
+  /** Where task reminders go: OS notifications in the app; none in the dev host and tests. */
+  readonly notifier?: Notifier;
   /**
    * The OS user check before unlock and sensitive actions (polkit, Touch ID; a scripted double in the
    * dev host's e2e). Without one the vault opens from the keychain alone, unless IT's policy requires
@@ -128,6 +131,7 @@ export function createServices(options: ServiceOptions): Services {
     { ...ctx, logger: options.logger.child({ component: 'crm' }) },
     vault.access,
     policy.service,
+    options.notifier,
   );
   const sync = createSyncModule(
     { ...ctx, logger: options.logger.child({ component: 'sync' }) },
