@@ -1,7 +1,7 @@
 import type { ChannelName } from '../../../shared/ipc/contract';
 import type { Handler, Handlers } from '../ipc/router';
 import type { Logger } from '../log/logger';
-import type { PolicyReader } from '../policy/policy.guards';
+import { requireExportRight, type ExportKind, type PolicyReader } from '../policy/policy.guards';
 import {
   assertConfirmed,
   type AuthFailureCode,
@@ -30,6 +30,11 @@ export interface UserPresenceOptions {
  */
 export class UserPresence {
   constructor(private readonly options: UserPresenceOptions) {}
+
+  /** IT's policy, as this guard reads it. */
+  get policy(): PolicyReader {
+    return this.options.policy;
+  }
 
   /** The method in force now. */
   async method(): Promise<UnlockMethod> {
@@ -75,12 +80,22 @@ export const SENSITIVE_CHANNELS = {
   'devices.revoke': 'revoke-device',
 } as const satisfies Partial<Record<ChannelName, AuthReason>>;
 
+/** Exports IT's policy may forbid outright: checked before the OS is asked, so nobody is prompted for nothing. */
+const EXPORT_KINDS: Partial<Record<ChannelName, ExportKind>> = {
+  'export.csv': 'records',
+  'export.vcard': 'records',
+  'privacy.exportPerson': 'person',
+};
+
 function guarded<C extends ChannelName>(
+  channel: C,
   handler: Handler<C>,
   presence: UserPresence,
   reason: AuthReason,
 ): Handler<C> {
+  const exportKind = EXPORT_KINDS[channel];
   return async (input, ctx) => {
+    if (exportKind) await requireExportRight(presence.policy, exportKind);
     await presence.confirm(reason);
     return handler(input, ctx);
   };
@@ -90,18 +105,30 @@ function guarded<C extends ChannelName>(
 export function guardSensitiveHandlers(handlers: Handlers, presence: UserPresence): Handlers {
   return {
     ...handlers,
-    'export.csv': guarded(handlers['export.csv'], presence, SENSITIVE_CHANNELS['export.csv']),
-    'export.vcard': guarded(handlers['export.vcard'], presence, SENSITIVE_CHANNELS['export.vcard']),
+    'export.csv': guarded('export.csv', handlers['export.csv'], presence, SENSITIVE_CHANNELS['export.csv']),
+    'export.vcard': guarded(
+      'export.vcard',
+      handlers['export.vcard'],
+      presence,
+      SENSITIVE_CHANNELS['export.vcard'],
+    ),
     'privacy.exportPerson': guarded(
+      'privacy.exportPerson',
       handlers['privacy.exportPerson'],
       presence,
       SENSITIVE_CHANNELS['privacy.exportPerson'],
     ),
     'privacy.erasePerson': guarded(
+      'privacy.erasePerson',
       handlers['privacy.erasePerson'],
       presence,
       SENSITIVE_CHANNELS['privacy.erasePerson'],
     ),
-    'devices.revoke': guarded(handlers['devices.revoke'], presence, SENSITIVE_CHANNELS['devices.revoke']),
+    'devices.revoke': guarded(
+      'devices.revoke',
+      handlers['devices.revoke'],
+      presence,
+      SENSITIVE_CHANNELS['devices.revoke'],
+    ),
   };
 }

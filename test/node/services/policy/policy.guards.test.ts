@@ -71,8 +71,9 @@ describe('managed policy enforced in main', () => {
     expect(await codeOf(call('workspace.create', { serverUrl: 'http://127.0.0.1:9/', name: 'T' }))).toBe(
       'POLICY_FORBIDDEN',
     );
+    // A path is not an origin (issue 11): refused as invalid input, still before any request leaves.
     expect(await codeOf(call('workspace.create', { serverUrl: `${serverUrl}/other`, name: 'T' }))).toBe(
-      'POLICY_FORBIDDEN',
+      'VALIDATION',
     );
     // The managed server, without the user typing the code: the policy's code goes along.
     expect(await codeOf(call('workspace.create', { serverUrl: `${serverUrl}/`, name: 'T' }))).toBe('ok');
