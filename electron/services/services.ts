@@ -123,6 +123,7 @@ export function createServices(options: ServiceOptions): Services {
     {
       keychain: options.keychain,
       migrations: [crmMigrations, syncMigrations, membershipMigrations],
+      backupRetention: () => policy.service.current().values.backupRetentionCount,
       recoveryKdf: options.tuning?.recoveryKdf,
       ...auth.vaultOptions,
     },

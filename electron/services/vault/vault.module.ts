@@ -22,6 +22,8 @@ export interface VaultModuleOptions {
   readonly lockTimeoutMinutes?: () => number;
   /** How often main reads the system idle time (default 5 s; tests shorten it). */
   readonly autoLockPollMs?: number;
+  /** IT's `backupRetentionCount`, read at each backup (undefined: keep every backup). */
+  readonly backupRetention: () => number | undefined;
   /** Test hooks; the app passes neither. */
   readonly recoveryKdf?: ScryptParams;
   readonly fault?: (point: FaultPoint) => void;
@@ -64,7 +66,7 @@ export function createVaultModule(
       'vault.unlock': () => service.unlock(),
       'vault.lock': () => service.lock('user'),
       'vault.recover': ({ recoveryCode }) => service.recover(recoveryCode),
-      'vault.backup': () => service.backup(),
+      'vault.backup': () => service.backup(options.backupRetention()),
       'vault.listBackups': () => service.listBackups(),
       'vault.restore': ({ backupId }) => service.restore(backupId),
       'vault.rekey': () => service.rekey(),

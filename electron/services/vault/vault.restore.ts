@@ -4,6 +4,7 @@ import { randomBytes } from '@noble/hashes/utils.js';
 import { AppError } from '../../../shared/errors';
 import type { BackupInfo } from '../../../shared/ipc/channels/vault.channels';
 import { extractBackup, readBackupHeader, writeBackupFile } from './vault.backup';
+import type { Logger } from '../log/logger';
 import { renameDurable } from './vault.files';
 import type { VaultInternals } from './vault.internals';
 import { cloneKeySet, findKey, zeroKeySet } from './vault.keyset';
@@ -39,6 +40,13 @@ export function backupNow(v: VaultInternals, prefix: 'backup' | 'pre-restore'): 
   } finally {
     rmSync(snapshot, { force: true });
   }
+}
+
+/** Deletes this vault's backups beyond the newest `keep` (IT's retention). */
+export function pruneBackups(layout: VaultLayout, keep: number, logger: Logger): void {
+  const old = listBackups(layout).slice(Math.max(1, keep));
+  for (const b of old) rmSync(layout.backupFile(b.backupId), { force: true });
+  if (old.length > 0) logger.log('info', 'vault.backupsPruned', { deleted: old.length, kept: keep });
 }
 
 /** Backups of this vault whose header reads, newest first. */

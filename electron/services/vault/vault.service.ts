@@ -27,7 +27,7 @@ import { rekeyVault } from './vault.rekey';
 import { VaultRepository } from './vault.repository';
 import { readOnboarding, renewRecoveryCode, settleRenewal, writeOnboarding } from './vault.renew';
 import { checkRollback } from './vault.rollback';
-import { backupNow, listBackups, restoreVault } from './vault.restore';
+import { backupNow, listBackups, pruneBackups, restoreVault } from './vault.restore';
 
 export type { FaultPoint, LockReason } from './vault.internals';
 
@@ -280,8 +280,16 @@ export class VaultService {
     return readOnboarding(this.layout) ?? true;
   }
 
-  backup(): Promise<BackupInfo> {
-    return this.serial(() => backupNow(this.internals, 'backup'));
+  /**
+   * Backs up now; with `keep` (IT's `backupRetentionCount`), the oldest backups beyond the newest
+   * `keep` are deleted in the same step, so the limit holds whatever else runs.
+   */
+  backup(keep?: number): Promise<BackupInfo> {
+    return this.serial(() => {
+      const made = backupNow(this.internals, 'backup');
+      if (keep !== undefined) pruneBackups(this.layout, keep, this.options.logger);
+      return made;
+    });
   }
 
   listBackups(): BackupInfo[] {
