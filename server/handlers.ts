@@ -14,7 +14,7 @@ import { MembershipGate, sameRegistration } from './membership';
 import type { ServerLogger } from './log';
 import type { DeltaNotifier } from './notifier';
 import { HttpError, type SyncHandlers } from './routes';
-import type { DeviceRecord, SyncStorage } from './storage/storage';
+import type { DeviceRecord, InviteRecord, SyncStorage } from './storage/storage';
 
 /** What the handlers work with; `createSyncServer` supplies it. */
 export interface HandlerDeps {
@@ -100,6 +100,24 @@ export function createSyncHandlers(deps: HandlerDeps): SyncHandlers {
     return { proven: () => pending.consumeNonce() };
   }
 
+  /**
+   * The invite a self-signed request presents, once the request's signature and the invite proof
+   * (knowledge of the invite secret) both verified; only then is its nonce stored.
+   */
+  async function provenInvite(
+    request: FastifyRequest,
+    inviteId: string,
+    b: { readonly device: DeviceRegistration; readonly proof: string },
+  ): Promise<InviteRecord> {
+    const self = authSelf(request, b.device);
+    const invite = await storage.getInvite(inviteId);
+    if (!invite) throw new AppError('NOT_FOUND', 'unknown invite');
+    if (!verifyInviteAcceptance(invite.authPublicKey, { inviteId, ...b.device }, b.proof))
+      throw new AppError('SYNC_UNAUTHORIZED', 'invite proof does not verify');
+    await self.proven();
+    return invite;
+  }
+
   return {
     // For load balancers: 200 only when the storage answers.
     async health({ reply }) {
@@ -178,12 +196,7 @@ export function createSyncHandlers(deps: HandlerDeps): SyncHandlers {
 
     async acceptInvite({ request, params: { inviteId }, body }) {
       const b = body();
-      const self = authSelf(request, b.device);
-      const invite = await storage.getInvite(inviteId);
-      if (!invite) throw new AppError('NOT_FOUND', 'unknown invite');
-      const proofOk = verifyInviteAcceptance(invite.authPublicKey, { inviteId, ...b.device }, b.proof);
-      if (!proofOk) throw new AppError('SYNC_UNAUTHORIZED', 'invite proof does not verify');
-      await self.proven();
+      const invite = await provenInvite(request, inviteId, b);
       const now = clock();
       const entry = b.entry;
       if (
@@ -233,12 +246,7 @@ export function createSyncHandlers(deps: HandlerDeps): SyncHandlers {
 
     async previewInvite({ request, params: { inviteId }, body }) {
       const b = body();
-      const self = authSelf(request, b.device);
-      const invite = await storage.getInvite(inviteId);
-      if (!invite) throw new AppError('NOT_FOUND', 'unknown invite');
-      if (!verifyInviteAcceptance(invite.authPublicKey, { inviteId, ...b.device }, b.proof))
-        throw new AppError('SYNC_UNAUTHORIZED', 'invite proof does not verify');
-      await self.proven();
+      const invite = await provenInvite(request, inviteId, b);
       if (invite.usedBy !== null && invite.usedBy !== b.device.deviceId)
         throw new AppError('CONFLICT', 'invite already used');
       if (invite.expiresAt <= clock()) throw new HttpError(410, 'NOT_FOUND', 'invite expired');

@@ -103,7 +103,8 @@ export function* revokeWork(workspaceId: string, deviceId: string, now: number):
   return r ? toDevice(r) : null;
 }
 
-function* insertInvite(i: InviteRecord): Work<boolean> {
+/** Inserts an invite; false when its id is taken. */
+export function* insertInvite(i: InviteRecord): Work<boolean> {
   const n = yield* count(
     `INSERT INTO invites (invite_id, workspace_id, created_by, wrapped_key, auth_public_key, created_at, expires_at, used_at, used_by)
      VALUES (?, ?, ?, ?, ?, ?, ?, NULL, NULL) ON CONFLICT (invite_id) DO NOTHING`,
@@ -119,7 +120,6 @@ function* insertInvite(i: InviteRecord): Work<boolean> {
   );
   return n === 1;
 }
-export { insertInvite };
 
 function* deviceOf(deviceId: string): Work<DeviceRecord | null> {
   const r = yield* row<DeviceRow>(DEVICE, [deviceId]);

@@ -257,7 +257,22 @@ export function nextEntry(
   body: Exclude<MembershipBody, { kind: 'genesis' } | { kind: 'join' }>,
   at: number,
 ): MembershipEntry {
-  const entry = signEntry(
+  const entry = signAfter(state, author, body, at);
+  appendEntry(state, entry);
+  return entry;
+}
+
+/**
+ * `body` signed by `author` as the entry after `state`, without checking the rules: the building
+ * block of `nextEntry` and `joinEntry` (which check), and what a test's hostile member sends.
+ */
+export function signAfter(
+  state: Pick<MembershipState, 'workspaceId' | 'seq' | 'head'>,
+  author: { readonly deviceId: string; readonly signSecretKey: Uint8Array },
+  body: Exclude<MembershipBody, { kind: 'genesis' }>,
+  at: number,
+): MembershipEntry {
+  return signEntry(
     {
       v: 1,
       workspaceId: state.workspaceId,
@@ -269,8 +284,6 @@ export function nextEntry(
     },
     author.signSecretKey,
   );
-  appendEntry(state, entry);
-  return entry;
 }
 
 /**
@@ -284,17 +297,11 @@ export function joinEntry(
   at: number,
 ): MembershipEntry {
   const { device } = joiner;
-  const entry = signEntry(
-    {
-      v: 1,
-      workspaceId: state.workspaceId,
-      seq: state.seq + 1,
-      prev: state.head,
-      author: device.deviceId,
-      at,
-      body: { kind: 'join', inviteId: invite.inviteId, device, proof: invite.proof },
-    },
-    joiner.signSecretKey,
+  const entry = signAfter(
+    state,
+    { deviceId: device.deviceId, signSecretKey: joiner.signSecretKey },
+    { kind: 'join', inviteId: invite.inviteId, device, proof: invite.proof },
+    at,
   );
   appendEntry(state, entry);
   return entry;

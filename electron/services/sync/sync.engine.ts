@@ -14,8 +14,6 @@ import { resync } from './sync.resync';
 import { SyncSession } from './sync.session';
 import { integrityOf, integrityWarning, pullWarning, stateFor } from './sync.warnings';
 
-export { checkServerUrl } from './sync.enrolment';
-
 /** How stale the membership view may be at the start of a cycle (new authors refresh it at once). */
 const MEMBERSHIP_MAX_AGE_MS = 60_000;
 

@@ -51,11 +51,6 @@ export function serverOrigin(serverUrl: string): string {
   throw new AppError('VALIDATION', 'The server URL must use https (plain http only on this computer)');
 }
 
-/** Kept for callers that only validate. */
-export function checkServerUrl(serverUrl: string): void {
-  serverOrigin(serverUrl);
-}
-
 /**
  * Asks the person at this computer (through main's own UI, never the renderer's) whether to send
  * this device's identity to `origin`. False stops the enrolment with nothing sent.

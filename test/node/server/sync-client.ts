@@ -27,9 +27,8 @@ import {
 import {
   entryHash,
   genesisEntry,
-  signEntry,
   joinEntry,
-  nextEntry,
+  signAfter,
   verifyMembershipLog,
   type MemberDevice,
   type MembershipBody,
@@ -154,18 +153,13 @@ export class TestDevice {
   signEntry(
     body: Extract<MembershipBody, { kind: 'role' } | { kind: 'revoke' } | { kind: 'invite' }>,
   ): MembershipEntry {
-    const state = this.state!;
-    try {
-      return nextEntry(
-        state,
-        { deviceId: this.deviceId, signSecretKey: this.keys.signSecretKey },
-        body,
-        Date.now(),
-      );
-    } catch {
-      // What an honest client would refuse to sign, signed anyway.
-      return forceEntry(state, this.deviceId, this.keys.signSecretKey, body);
-    }
+    // Unchecked: a hostile client signs what an honest one would refuse; the server must judge it.
+    return signAfter(
+      this.state!,
+      { deviceId: this.deviceId, signSecretKey: this.keys.signSecretKey },
+      body,
+      Date.now(),
+    );
   }
 
   /** POSTs a signed role change or revocation; returns the raw response. */
@@ -327,27 +321,6 @@ export class TestDevice {
     );
     return new TextDecoder().decode(plaintext);
   }
-}
-
-/** Signs `body` after `state` without checking the rules (what a hostile member would do). */
-function forceEntry(
-  state: MembershipState,
-  author: string,
-  signSecretKey: Uint8Array,
-  body: Extract<MembershipBody, { kind: 'role' } | { kind: 'revoke' } | { kind: 'invite' }>,
-): MembershipEntry {
-  return signEntry(
-    {
-      v: 1,
-      workspaceId: state.workspaceId,
-      seq: state.seq + 1,
-      prev: state.head,
-      author,
-      at: Date.now(),
-      body,
-    },
-    signSecretKey,
-  );
 }
 
 /** The `{error: {code}}` of a failed response. */

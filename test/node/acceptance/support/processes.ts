@@ -22,7 +22,7 @@ import {
 } from '../../../../shared/sync/invite';
 import {
   joinEntry,
-  signEntry,
+  signAfter,
   verifyMembershipLog,
   type MembershipEntry,
 } from '../../../../shared/sync/membership';
@@ -361,18 +361,8 @@ export class HostileMember {
     if (!this.api) throw new Error('the hostile member has not joined');
     const log = await this.api.membership(this.workspaceId, 0);
     const state = verifyMembershipLog(log.entries, { workspaceId: this.workspaceId, genesisHash: null });
-    return signEntry(
-      {
-        v: 1,
-        workspaceId: this.workspaceId,
-        seq: state.seq + 1,
-        prev: state.head,
-        author: this.deviceId,
-        at: Date.now(),
-        body: { kind: 'revoke', deviceId },
-      },
-      this.keys.signSecretKey,
-    );
+    const author = { deviceId: this.deviceId, signSecretKey: this.keys.signSecretKey };
+    return signAfter(state, author, { kind: 'revoke', deviceId }, Date.now());
   }
 
   /** The workspace it joined. */

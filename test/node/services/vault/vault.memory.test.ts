@@ -65,6 +65,7 @@ function scan(pid: number, keys: readonly Uint8Array[]): string[] {
   return [...found].sort();
 }
 
+// Reading another process's memory needs Linux's /proc/<pid>/mem; CI and this project's tests run on Linux.
 describe.skipIf(process.platform !== 'linux')('key hygiene: process memory after lock', () => {
   it('finds the vault key while unlocked (the scan can see) and in no encoding after lock', async () => {
     const dataDir = tempDir('fv-memscan-');
