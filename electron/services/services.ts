@@ -10,6 +10,8 @@ import type { Keychain } from './keychain/keychain';
 import type { Logger } from './log/logger';
 import type { ModuleContext } from './module';
 import { createPolicyModule } from './policy/policy.module';
+import { createReportsModule } from './reports/reports.module';
+import { reportInputsOf } from './reports/reports.inputs';
 import type { PolicyService } from './policy/policy.service';
 import type { PolicySource } from './policy/policy.source';
 import { createSettingsModule } from './settings/settings.module';
@@ -146,7 +148,8 @@ export function createServices(options: ServiceOptions): Services {
     { ...ctx, logger: options.logger.child({ component: 'settings' }) },
     policy.service,
   );
-  const modules = [sync, crm, settings, policy, vault];
+  const reports = createReportsModule(crm.service, reportInputsOf);
+  const modules = [sync, reports, crm, settings, policy, vault];
 
   const handlers: Handlers = auth.guard({
     ...createAppHandlers(options.appInfo),
@@ -155,6 +158,7 @@ export function createServices(options: ServiceOptions): Services {
     ...sync.handlers,
     ...settings.handlers,
     ...policy.handlers,
+    ...reports.handlers,
   });
   router = new IpcRouter(handlers, {
     isTrustedSender: options.isTrustedSender,

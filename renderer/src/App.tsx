@@ -1,6 +1,7 @@
 import { useEffect, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { AgendaScreen } from './agenda/AgendaScreen';
+import { DashboardScreen } from './reports/DashboardScreen';
 import { Shell } from './components/Shell';
 import { FirstRun } from './screens/FirstRun';
 import { Home } from './screens/Home';
@@ -27,6 +28,8 @@ function screenFor(route: Route): ReactNode {
       return <ConflictsScreen />;
     case 'agenda':
       return <AgendaScreen />;
+    case 'dashboard':
+      return <DashboardScreen />;
     default:
       return crmScreen(route);
   }

@@ -9,6 +9,7 @@ export type Route =
   | { readonly name: 'record'; readonly entity: EntityKind; readonly id: string }
   | { readonly name: 'board' }
   | { readonly name: 'agenda' }
+  | { readonly name: 'dashboard' }
   | { readonly name: 'import' }
   | { readonly name: 'settings' }
   | { readonly name: 'sync' }

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { Result } from '../errors';
 import { policyChannels, policyEvents } from '../policy/policy.channels';
+import { reportsChannels } from '../reports/reports.channels';
 import { appChannels } from './channels/app.channels';
 import { crmChannels, crmEvents } from './channels/crm.channels';
 import { settingsChannels, settingsEvents } from './channels/settings.channels';
@@ -19,6 +20,7 @@ export const channels = {
   ...syncChannels,
   ...settingsChannels,
   ...policyChannels,
+  ...reportsChannels,
 } satisfies Record<string, ChannelDef>;
 
 /** Push events, named in the past tense (`vault.locked`). */

@@ -56,6 +56,7 @@ export function Shell(props: { children: ReactNode; overlays: ReactNode }) {
     { route: { name: 'list', entity: 'deal' }, label: t('nav.deals'), icon: '◈' },
     { route: { name: 'board' }, label: t('nav.board'), icon: '▥' },
     { route: { name: 'agenda' }, label: t('day.navAgenda'), icon: '▤' },
+    { route: { name: 'dashboard' }, label: t('nav.dashboard'), icon: '◔' },
     { route: { name: 'import' }, label: t('nav.import'), icon: '⇪' },
     { route: { name: 'sync' }, label: t('nav.sync'), icon: '⇅' },
     { route: { name: 'conflicts' }, label: t('nav.conflicts'), icon: '⚠', badge: conflictCount },
@@ -73,6 +74,7 @@ export function Shell(props: { children: ReactNode; overlays: ReactNode }) {
       { key: '4', alt: true, run: () => navigate({ name: 'list', entity: 'deal' }) },
       { key: '5', alt: true, run: () => navigate({ name: 'board' }) },
       { key: '6', alt: true, run: () => navigate({ name: 'agenda' }) },
+      { key: '7', alt: true, run: () => navigate({ name: 'dashboard' }) },
     ],
     [setPalette, lock, setQuickLog, navigate],
   );

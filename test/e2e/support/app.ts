@@ -34,7 +34,16 @@ export async function firstRun(page: Page, pageUrl: string): Promise<string> {
 }
 
 export type Nav =
-  'home' | 'account' | 'contact' | 'deal' | 'board' | 'import' | 'settings' | 'sync' | 'conflicts';
+  | 'home'
+  | 'account'
+  | 'contact'
+  | 'deal'
+  | 'board'
+  | 'import'
+  | 'settings'
+  | 'sync'
+  | 'conflicts'
+  | 'dashboard';
 
 export async function go(page: Page, target: Nav): Promise<void> {
   await page.locator(`[data-nav="${target}"]`).click();
