@@ -7,6 +7,7 @@ import type { BenchResult, BenchSuite } from './bench.types';
 import { crmBench } from './crm.bench';
 import { ipcBench } from './ipc.bench';
 import { rendererBench } from './renderer.bench';
+import { reportsBench } from './reports.bench';
 import { serverAuthBench } from './server-auth.bench';
 import { syncClientBench } from './sync-client.bench';
 import { syncBench } from './sync.bench';
@@ -27,6 +28,7 @@ const suites: BenchSuite[] = [
   syncClientBench,
   serverAuthBench,
   rendererBench,
+  reportsBench,
 ];
 
 function format(n: number | undefined, digits = 2): string {
