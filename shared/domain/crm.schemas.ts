@@ -63,6 +63,51 @@ export const recordMetaSchema = z.object({
   deletedAt: timestampSchema.nullable(),
 });
 
+// ---- Custom fields --------------------------------------------------------------------------------
+/** The entities a workspace can add its own fields to. */
+export const customFieldEntitySchema = z.enum(['account', 'contact', 'deal']);
+export type CustomFieldEntity = z.infer<typeof customFieldEntitySchema>;
+/** What a custom field holds (fixed when the field is created: values never change kind). */
+export const customFieldKindSchema = z.enum([
+  'text',
+  'number',
+  'money',
+  'date',
+  'select',
+  'multiSelect',
+  'checkbox',
+]);
+export type CustomFieldKind = z.infer<typeof customFieldKindSchema>;
+/** A select option's id: what values store, so renaming an option never touches a record. */
+export const customOptionIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,40}$/);
+export const customOptionSchema = z.strictObject({
+  id: customOptionIdSchema,
+  label: requiredText(100),
+  /** Archived options keep their values readable but are not offered for new ones. */
+  archived: z.boolean(),
+});
+export type CustomOption = z.infer<typeof customOptionSchema>;
+/** One stored custom value (its shape is checked against the field's kind by `customFieldSpecOf`). */
+export const customValueSchema = z.union([
+  z.string().max(2000),
+  z.number().finite(),
+  z.boolean(),
+  z.array(customOptionIdSchema).max(50),
+]);
+/** At most this many custom fields per workspace (all entities, archived ones included). */
+export const MAX_CUSTOM_FIELDS = 200;
+/**
+ * A record's custom values by field id. In a create or patch, null clears a value; stored records
+ * hold no nulls (the writer folds the per-field `cf:<id>` ops into this object).
+ */
+export const customValuesSchema = z
+  .record(idSchema, customValueSchema.nullable())
+  .refine((v) => Object.keys(v).length <= MAX_CUSTOM_FIELDS, 'Too many custom values');
+/** The `custom` field of accounts, contacts and deals: composed from per-field ops, never written whole. */
+function customValuesField() {
+  return field(customValuesSchema, { storage: 'json', default: {} });
+}
+
 // ---- Accounts -------------------------------------------------------------------------------------
 export const accountFieldsSchema = z.strictObject({
   name: field(requiredText(200), {
@@ -97,6 +142,7 @@ export const accountFieldsSchema = z.strictObject({
     element: 'tag',
     listColumn: { width: '1fr', show: 'join' },
   }),
+  custom: customValuesField(),
 });
 export const accountSchema = recordMetaSchema.extend(accountFieldsSchema.shape);
 export type Account = z.infer<typeof accountSchema>;
@@ -140,6 +186,7 @@ export const contactFieldsSchema = z.strictObject({
     default: { marketingOptIn: false, recordedAt: null, source: null },
   }),
   notes: field(text(20_000), { storage: 'text', default: '', input: 'textarea' }),
+  custom: customValuesField(),
 });
 // An erased contact keeps its tombstone with an empty name, so stored records allow an empty name.
 export const contactSchema = recordMetaSchema.extend(contactFieldsSchema.shape).extend({ name: text(200) });
@@ -235,6 +282,7 @@ export const dealFieldsSchema = z.strictObject({
   contactRoles: field(z.record(idSchema, dealContactRoleSchema), { storage: 'json', default: {} }),
   /** When the deal last entered its stage (set by main whenever `stageId` changes): age in stage. */
   stageChangedAt: field(timestampSchema.nullable(), { storage: 'int', default: null }),
+  custom: customValuesField(),
 });
 export const dealSchema = recordMetaSchema.extend(dealFieldsSchema.shape);
 export type Deal = z.infer<typeof dealSchema>;
@@ -275,8 +323,41 @@ export const taskFieldsSchema = z.strictObject({
 export const taskSchema = recordMetaSchema.extend(taskFieldsSchema.shape).extend({ title: text(300) });
 export type Task = z.infer<typeof taskSchema>;
 
+// ---- Custom field definitions (workspace data, synced like records) ---------------------------------
+export const customFieldFieldsSchema = z.strictObject({
+  /** The entity whose records carry the field (fixed at creation). */
+  entity: field(customFieldEntitySchema, { storage: 'text' }),
+  /** The kind of value (fixed at creation). */
+  kind: field(customFieldKindSchema, { storage: 'text' }),
+  label: field(requiredText(100), { storage: 'text' }),
+  /** Select and multi-select choices, in display order. */
+  options: field(
+    z
+      .array(customOptionSchema)
+      .max(100)
+      .refine((o) => new Set(o.map((x) => x.id)).size === o.length, 'Option ids must be unique'),
+    { storage: 'json', default: [] },
+  ),
+  /** Money fields: the currency their minor units are in. */
+  currency: field(currencySchema.nullable(), { storage: 'text', default: null }),
+  /** Display order among the entity's fields (fractional, so a move writes one field). */
+  position: field(z.number().finite(), { storage: 'real', default: 0 }),
+  /** Archived fields keep their values but leave forms, columns and filters. */
+  archived: field(z.boolean(), { storage: 'bool', default: false }),
+});
+export const customFieldSchema = recordMetaSchema.extend(customFieldFieldsSchema.shape);
+export type CustomField = z.infer<typeof customFieldSchema>;
+
 /** The record kinds of the CRM. */
-export const entityKindSchema = z.enum(['account', 'contact', 'deal', 'pipeline', 'activity', 'task']);
+export const entityKindSchema = z.enum([
+  'account',
+  'contact',
+  'deal',
+  'pipeline',
+  'activity',
+  'task',
+  'customField',
+]);
 export type EntityKind = z.infer<typeof entityKindSchema>;
 
 /** The field schemas by entity, without defaults (for patches and for validating remote ops). */
@@ -287,6 +368,7 @@ export const entityFieldSchemas = {
   pipeline: pipelineFieldsSchema,
   activity: activityFieldsSchema,
   task: taskFieldsSchema,
+  customField: customFieldFieldsSchema,
 } as const;
 
 /** A field-level change, as captured in the op log and carried by sync. */
@@ -312,6 +394,9 @@ export const dealCreateSchema = dealFieldsSchema
   .required({ name: true, pipelineId: true, stageId: true });
 export const activityCreateSchema = activityFieldsSchema.partial().required({ kind: true, occurredAt: true });
 export const taskCreateSchema = taskFieldsSchema.partial().required({ title: true });
+export const customFieldCreateSchema = customFieldFieldsSchema
+  .partial()
+  .required({ entity: true, kind: true, label: true });
 
 /** Patches: any subset of the fields; absent means unchanged, null clears a nullable field. */
 export const accountPatchSchema = accountFieldsSchema.partial();
@@ -320,3 +405,5 @@ export const pipelinePatchSchema = pipelineFieldsSchema.partial();
 export const dealPatchSchema = dealFieldsSchema.partial();
 export const activityPatchSchema = activityFieldsSchema.partial();
 export const taskPatchSchema = taskFieldsSchema.partial();
+/** A field's entity and kind never change (its values would no longer fit). */
+export const customFieldPatchSchema = customFieldFieldsSchema.omit({ entity: true, kind: true }).partial();

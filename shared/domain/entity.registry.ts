@@ -6,6 +6,8 @@ import {
   activitySchema,
   contactFieldsSchema,
   contactSchema,
+  customFieldFieldsSchema,
+  customFieldSchema,
   dealFieldsSchema,
   dealSchema,
   pipelineFieldsSchema,
@@ -15,6 +17,7 @@ import {
   type Account,
   type Activity,
   type Contact,
+  type CustomField,
   type Deal,
   type EntityKind,
   type Pipeline,
@@ -66,8 +69,11 @@ export interface SortSpec {
 
 export interface FilterSpec {
   readonly column: string;
-  /** eq: column = ?; tag: JSON array column contains ?; before/after: column < ? / column >= ?. */
-  readonly op: 'eq' | 'tag' | 'before' | 'after' | 'bool';
+  /**
+   * eq: column = ?; tag: JSON array column contains ?; before/after: column < ? / column >= ?;
+   * custom: conditions on custom fields (`customFiltersSchema`) over the JSON `custom` column.
+   */
+  readonly op: 'eq' | 'tag' | 'before' | 'after' | 'bool' | 'custom';
 }
 
 /** Text the search index holds for one record. */
@@ -193,6 +199,12 @@ const linkFilters = {
   dealId: { column: 'deal_id', op: 'eq' },
 } as const satisfies Record<string, FilterSpec>;
 
+/** Conditions on the record's custom fields (see `shared/domain/custom-fields.ts`). */
+const customFilter = { custom: { column: 'custom', op: 'custom' } } as const satisfies Record<
+  string,
+  FilterSpec
+>;
+
 const digitsOf = (phones: readonly (string | null)[]): string =>
   phones
     .filter((p): p is string => !!p)
@@ -217,6 +229,7 @@ export const accountSpec = defineEntity<Account, typeof accountFieldsSchema>({
     ownerId: { column: 'owner_id', op: 'eq' },
     tag: { column: 'tags', op: 'tag' },
     ...updatedFilters,
+    ...customFilter,
   },
   search: (a) => ({
     title: a.name,
@@ -238,6 +251,7 @@ export const contactSpec = defineEntity<Contact, typeof contactFieldsSchema>({
     ownerId: { column: 'owner_id', op: 'eq' },
     tag: { column: 'tags', op: 'tag' },
     ...updatedFilters,
+    ...customFilter,
   },
   search: (c) => ({
     // Given and family names only where the full name does not already hold them ("Ann Lee",
@@ -282,6 +296,7 @@ export const dealSpec = defineEntity<Deal, typeof dealFieldsSchema>({
     // ISO dates (YYYY-MM-DD) compare as text; deals without a date match neither bound.
     expectedCloseAfter: { column: 'expected_close_date', op: 'after' },
     expectedCloseBefore: { column: 'expected_close_date', op: 'before' },
+    ...customFilter,
   },
   search: (d) => ({ title: d.name, body: d.statusReason ?? '', digits: '', emails: '' }),
 });
@@ -324,6 +339,21 @@ export const taskSpec = defineEntity<Task, typeof taskFieldsSchema>({
   search: (x) => ({ title: x.title, body: '', digits: '', emails: '' }),
 });
 
+/** Custom field definitions: workspace data, listed in Settings, never searched. */
+export const customFieldEntitySpec = defineEntity<CustomField, typeof customFieldFieldsSchema>({
+  kind: 'customField',
+  table: 'crm_custom_fields',
+  fieldsSchema: customFieldFieldsSchema,
+  recordSchema: customFieldSchema,
+  sorts: { position: { column: 'position', kind: 'num' }, label: { column: 'label', kind: 'text' }, ...meta },
+  defaultSort: { field: 'position', dir: 'asc' },
+  filters: {
+    entity: { column: 'entity', op: 'eq' },
+    archived: { column: 'archived', op: 'bool' },
+  },
+  search: null,
+});
+
 /** The entity registry: every CRM entity kind, derived from its zod schemas. */
 export const entityRegistry = {
   account: accountSpec,
@@ -332,6 +362,7 @@ export const entityRegistry = {
   pipeline: pipelineSpec,
   activity: activitySpec,
   task: taskSpec,
+  customField: customFieldEntitySpec,
 } as const satisfies Record<EntityKind, EntitySpec<never>>;
 
 /** The spec of an entity kind named by untrusted input (a remote op), or null. */

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { idSchema, timestampSchema } from '../../../shared/domain/crm.schemas';
+import { CUSTOM_VALUES_FIELD, customIdOf, type CustomFieldSpec } from '../../../shared/domain/custom-fields';
 import { parseHlc } from '../../../shared/domain/hlc';
 import { defOf, type EntityDef } from './crm.entities';
 
@@ -48,13 +49,18 @@ function canonical(schema: { safeParse(v: unknown): { success: boolean; data?: u
   return result.success && JSON.stringify(result.data) === JSON.stringify(v);
 }
 
+/** Finds the spec of a custom field of an entity (null: no such field on that entity). */
+export type CustomSpecLookup = (entity: string, id: string) => CustomFieldSpec | null;
+
 /**
  * Checks one change against the entity registry with the same zod field schemas local edits pass:
  * known entity, a UUID record id, a well-formed HLC of the stated device, known fields only, and
  * every value exactly what its schema accepts. Erasures may blank required text fields (the
- * tombstone keeps an empty name), so they are checked against the stored-record schema.
+ * tombstone keeps an empty name), so they are checked against the stored-record schema. Custom
+ * values (`cf:<id>`) are checked with the spec their definition yields (`customSpec`), the same for
+ * local and remote changes; the folded `custom` object itself is never written by an op.
  */
-export function validateChange(change: Change): ValidChange | InvalidReason {
+export function validateChange(change: Change, customSpec?: CustomSpecLookup): ValidChange | InvalidReason {
   const def = defOf(change.entity);
   if (!def) return 'unknown_entity';
   if (!idSchema.safeParse(change.recordId).success) return 'bad_id';
@@ -71,7 +77,16 @@ export function validateChange(change: Change): ValidChange | InvalidReason {
       if (name === ERASED && value === null) return 'bad_value';
       continue;
     }
-    const field = Object.hasOwn(def.fields, name) ? def.fields[name] : undefined;
+    const customId = customIdOf(name);
+    if (customId !== null) {
+      const spec = customSpec?.(def.kind, customId) ?? null;
+      if (!spec) return 'unknown_field';
+      // An erasure blanks custom values (null); otherwise the definition's schema, exactly as sent.
+      if (!canonical(spec.schema, value)) return 'bad_value';
+      continue;
+    }
+    const field =
+      Object.hasOwn(def.fields, name) && name !== CUSTOM_VALUES_FIELD ? def.fields[name] : undefined;
     if (!field) return 'unknown_field';
     const schema = erasure && Object.hasOwn(stored, name) ? stored[name]! : field.schema;
     if (!canonical(schema, value)) return 'bad_value';

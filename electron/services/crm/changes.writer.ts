@@ -1,4 +1,10 @@
 import type { EntityKind } from '../../../shared/domain/crm.schemas';
+import {
+  CUSTOM_VALUES_FIELD,
+  customIdOf,
+  foldCustomValues,
+  withCustomText,
+} from '../../../shared/domain/custom-fields';
 import { parseHlc } from '../../../shared/domain/hlc';
 import { AppError } from '../../../shared/errors';
 import { RECORDS_CHANGED_MAX_IDS } from '../../../shared/ipc/channels/crm.channels';
@@ -15,6 +21,7 @@ import {
 } from './changes.validate';
 import { observeRemoteHlc } from './crm.clock';
 import type { EntityDef, FieldDef } from './crm.entities';
+import { CustomFieldsRepository } from './custom-fields.repository';
 import { RecordsRepository, toColumn, type RecordData } from './records.repository';
 import { SearchRepository } from './search.repository';
 
@@ -115,6 +122,16 @@ function placeholder(fd: FieldDef): unknown {
   }
 }
 
+/** A record's custom values: the winners of its `cf:<id>` ops, folded (never the row's old object). */
+function customOf(winners: ReadonlyMap<string, Winner>): Record<string, unknown> {
+  const values: [string, unknown][] = [];
+  for (const [field, w] of winners) {
+    const id = customIdOf(field);
+    if (id !== null) values.push([id, w.value]);
+  }
+  return foldCustomValues(values);
+}
+
 function wallOf(hlc: string): number {
   return parseHlc(hlc)?.wall ?? 0;
 }
@@ -132,6 +149,8 @@ export class ChangeWriter {
   readonly repo: ChangesRepository;
   private readonly records: RecordsRepository;
   private readonly search: SearchRepository;
+  /** Custom field definitions: what `cf:<id>` values are checked against. */
+  readonly customFields: CustomFieldsRepository;
   private depth = 0;
   private touched = new Map<ChangeOrigin, Map<EntityKind, Set<string>>>();
 
@@ -143,6 +162,7 @@ export class ChangeWriter {
     this.repo = new ChangesRepository(db);
     this.records = shared?.records ?? new RecordsRepository(db);
     this.search = shared?.search ?? new SearchRepository(db);
+    this.customFields = new CustomFieldsRepository(db, this.records);
   }
 
   /**
@@ -193,14 +213,46 @@ export class ChangeWriter {
    * for the caller to quarantine.
    */
   apply(changes: readonly Change[], origin: ChangeOrigin, options: ApplyOptions = {}): ApplyResult {
-    return this.tx(() => this.applyInTx(changes, origin, options));
+    return this.tx(() => {
+      this.customFields.invalidate();
+      // Definitions first: a value in the same batch (one delta) may name a field defined in it.
+      const defs = changes.filter((c) => c.entity === 'customField');
+      if (defs.length === 0) return this.applyInTx(changes, origin, options);
+      const first = this.applyInTx(defs, origin, options);
+      this.customFields.invalidate();
+      const rest = this.applyInTx(
+        changes.filter((c) => c.entity !== 'customField'),
+        origin,
+        options,
+      );
+      return {
+        added: first.added + rest.added,
+        duplicates: first.duplicates + rest.duplicates,
+        conflicts: [...first.conflicts, ...rest.conflicts],
+        rejected: [...first.rejected, ...rest.rejected],
+        records: new Map([...first.records, ...rest.records]),
+      };
+    });
+  }
+
+  /** A definition's entity and kind are fixed once it exists: a change to either is refused. */
+  private redefines(change: ValidChange): boolean {
+    if (change.entity !== 'customField' || !change.values) return false;
+    const current = this.customFields.definition(change.recordId);
+    if (!current) return false;
+    const { entity, kind } = change.values;
+    return (
+      (entity !== undefined && entity !== current.entity) || (kind !== undefined && kind !== current.kind)
+    );
   }
 
   private applyInTx(changes: readonly Change[], origin: ChangeOrigin, options: ApplyOptions): ApplyResult {
     const rejected: ApplyResult['rejected'] = [];
     const byRecord = new Map<string, ValidChange[]>();
+    const lookup = (entity: string, id: string) => this.customFields.spec(entity, id);
     for (const change of changes) {
-      const valid = validateChange(change);
+      const checked = validateChange(change, lookup);
+      const valid = typeof checked !== 'string' && this.redefines(checked) ? 'bad_value' : checked;
       if (typeof valid === 'string') {
         if (origin === 'local') throw new AppError('VALIDATION', `A ${change.entity} change is not valid`);
         rejected.push({ change, reason: valid });
@@ -274,7 +326,13 @@ export class ChangeWriter {
     out: DetectedConflict[],
     options: ApplyOptions,
   ): void {
-    if (!cur || cur.json === mine.json || !def.fields[field]?.conflict) return;
+    if (!cur || cur.json === mine.json) return;
+    const customId = customIdOf(field);
+    const conflictWorthy =
+      customId !== null
+        ? (this.customFields.spec(def.kind, customId)?.conflict ?? false)
+        : (def.fields[field]?.conflict ?? false);
+    if (!conflictWorthy) return;
     // Concurrent with a local value: still unsynced, or pushed after the remote device last pulled.
     const concurrent =
       cur.syncState === 'pending' ||
@@ -308,7 +366,8 @@ export class ChangeWriter {
     for (const [name, fd] of Object.entries(def.fields)) {
       const w = winners.get(name);
       let value: unknown;
-      if (w) value = w.value;
+      if (name === CUSTOM_VALUES_FIELD) value = customOf(winners);
+      else if (w) value = w.value;
       else if (base) value = base[name];
       else value = fd.hasDefault ? fd.default : placeholder(fd);
       record[name] = value;
@@ -338,8 +397,14 @@ export class ChangeWriter {
     Object.assign(record, meta);
     if (def.search) {
       if (deletedAt !== null) this.search.remove(recordId);
-      else this.search.put(def.kind, recordId, def.search.doc(record), base === null);
+      else {
+        const doc = Object.hasOwn(def.fields, CUSTOM_VALUES_FIELD)
+          ? withCustomText(def.search.doc(record), record, this.customFields.textIds(def.kind))
+          : def.search.doc(record);
+        this.search.put(def.kind, recordId, doc, base === null);
+      }
     }
+    if (def.kind === 'customField') this.customFields.invalidate();
     return record;
   }
 }

@@ -50,6 +50,7 @@ export const pipelineDef = toDef(entityRegistry.pipeline);
 export const dealDef = toDef(entityRegistry.deal);
 export const activityDef = toDef(entityRegistry.activity);
 export const taskDef = toDef(entityRegistry.task);
+export const customFieldDef = toDef(entityRegistry.customField);
 
 /** Every entity by kind. */
 export const entityDefs = {
@@ -59,6 +60,7 @@ export const entityDefs = {
   pipeline: pipelineDef,
   activity: activityDef,
   task: taskDef,
+  customField: customFieldDef,
 } as const satisfies Record<EntityKind, EntityDef<never>>;
 
 /** The definition of an entity kind named by untrusted input (a remote op), or null. */

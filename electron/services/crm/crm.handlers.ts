@@ -7,6 +7,7 @@ import {
   accountSchema,
   activitySchema,
   contactSchema,
+  customFieldSchema,
   dealSchema,
   pipelineSchema,
   taskSchema,
@@ -17,6 +18,7 @@ import {
   accountDef,
   activityDef,
   contactDef,
+  customFieldDef,
   dealDef,
   entityDefs,
   pipelineDef,
@@ -33,9 +35,10 @@ import { erasePerson, exportPerson } from './privacy.service';
 import { activityIcs, agendaIcs } from './agenda.ics';
 import { restoreRecord } from './records.restore';
 import { recordTimeline } from './timeline.service';
+import { checkNewCustomField } from './custom-fields.service';
 
 type CrmHandlers = { readonly [C in CrmChannelName]: Handler<C> };
-type Prefix = 'accounts' | 'contacts' | 'deals' | 'activities' | 'tasks' | 'pipelines';
+type Prefix = 'accounts' | 'contacts' | 'deals' | 'activities' | 'tasks' | 'pipelines' | 'customFields';
 type CrudHandlers = Pick<CrmHandlers, `${Prefix}.${'create' | 'update' | 'get' | 'list' | 'delete'}`>;
 
 /** Reports rows left out of an answer because they break the contract: kind and count only. */
@@ -147,6 +150,13 @@ function crudHandlers(svc: () => CrmService, report: SkipReporter): CrudHandlers
   const activities = entityHandlers(activityDef, activitySchema, svc, report);
   const tasks = entityHandlers(taskDef, taskSchema, svc, report);
   const pipelines = entityHandlers(pipelineDef, pipelineSchema, svc, report);
+  const customFields = entityHandlers(
+    customFieldDef,
+    customFieldSchema,
+    svc,
+    report,
+    (s, input: ParsedInput<'customFields.create'>) => checkNewCustomField(s, input),
+  );
   return {
     'accounts.create': accounts.create,
     'accounts.update': accounts.update,
@@ -178,6 +188,11 @@ function crudHandlers(svc: () => CrmService, report: SkipReporter): CrudHandlers
     'pipelines.get': pipelines.get,
     'pipelines.list': pipelines.list,
     'pipelines.delete': pipelines.delete,
+    'customFields.create': customFields.create,
+    'customFields.update': customFields.update,
+    'customFields.get': customFields.get,
+    'customFields.list': customFields.list,
+    'customFields.delete': customFields.delete,
   } satisfies CrudHandlers;
 }
 

@@ -1,6 +1,7 @@
 import type { Db } from '../db/database';
 import type { MigrationSet } from '../db/migrate';
 import { DEFAULT_PIPELINE_ID, DEFAULT_PIPELINE_NAME, DEFAULT_STAGES } from '../../../shared/domain/crm.seed';
+import { customFieldsV9 } from './custom-fields.migrations';
 
 const META = `created_at INTEGER NOT NULL,
   updated_at INTEGER NOT NULL,
@@ -300,5 +301,6 @@ export const crmMigrations: MigrationSet = {
     { version: 6, name: 'search: one document table, external-content indexes', up: v6 },
     { version: 7, name: 'activities: attendees; tasks: reminder index', up: v7 },
     { version: 8, name: 'deals: contact roles, stage entered; pipelines: lost reasons', up: v8 },
+    { version: 9, name: 'custom fields: definitions and per-record values', up: customFieldsV9 },
   ],
 };

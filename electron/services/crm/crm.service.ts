@@ -3,6 +3,13 @@ import type { EntityKind, Pipeline, Stage } from '../../../shared/domain/crm.sch
 import { formatHlc, type HybridClock } from '../../../shared/domain/hlc';
 import { uuidv7 } from '../../../shared/domain/ids';
 import { AppError } from '../../../shared/errors';
+import {
+  CUSTOM_VALUES_FIELD,
+  customIdOf,
+  foldCustomValues,
+  withCustomText,
+} from '../../../shared/domain/custom-fields';
+import { customOps } from './custom-fields.values';
 import type { Db } from '../db/database';
 import { crmClock } from './crm.clock';
 import {
@@ -130,6 +137,10 @@ export class CrmService {
       const id = uuidv7(s.at);
       const ops: Record<string, unknown> = {};
       for (const f of Object.keys(def.fields)) {
+        if (f === CUSTOM_VALUES_FIELD) {
+          Object.assign(ops, customOps(this.writer.customFields, def.kind, input[f]));
+          continue;
+        }
         if (fields[f] === undefined) fields[f] = null;
         // Defaults are the same on every device, so only values that differ from them travel.
         if (!(f in def.defaults) || !same(fields[f], def.defaults[f])) ops[f] = fields[f];
@@ -177,6 +188,9 @@ export class CrmService {
     }));
     const n = fieldDefs.length;
     const ids: string[] = [];
+    const hasCustom = CUSTOM_VALUES_FIELD in def.fields;
+    this.writer.customFields.invalidate();
+    const textIds = hasCustom ? this.writer.customFields.textIds(def.kind) : new Set<string>();
     for (let start = 0; start < inputs.length; start += batchSize) {
       const end = Math.min(inputs.length, start + batchSize);
       const rows: unknown[][] = [];
@@ -194,6 +208,16 @@ export class CrmService {
         let op = '';
         for (let j = 0; j < n; j++) {
           const fd = fieldDefs[j]!;
+          if (hasCustom && fd.f === CUSTOM_VALUES_FIELD) {
+            // Custom values log as one op field each (`cf:<id>`), exactly as `create` writes them.
+            const cops = customOps(this.writer.customFields, def.kind, input[fd.f]);
+            const folded = foldCustomValues(Object.entries(cops).map(([k, v]) => [customIdOf(k)!, v]));
+            record[fd.f] = folded;
+            row[j + 1] = JSON.stringify(folded);
+            for (const [k, v] of Object.entries(cops))
+              op += `${op ? ',' : '{'}${JSON.stringify(k)}:${JSON.stringify(v)}`;
+            continue;
+          }
           let v = input[fd.f];
           if (v === undefined) v = fd.defaultValue;
           record[fd.f] = v;
@@ -212,7 +236,12 @@ export class CrmService {
         record.updatedAt = s.at;
         record.createdBy = s.deviceId;
         record.updatedBy = s.deviceId;
-        if (def.search) docs.push({ entity: def.kind, recordId: id, doc: def.search.doc(record) });
+        if (def.search)
+          docs.push({
+            entity: def.kind,
+            recordId: id,
+            doc: hasCustom ? withCustomText(def.search.doc(record), record, textIds) : def.search.doc(record),
+          });
         ids.push(id);
       }
       this.records.insertMany(def, rows);
@@ -229,7 +258,9 @@ export class CrmService {
       const changes: Record<string, unknown> = {};
       for (const [f, v] of Object.entries(patch)) {
         if (v === undefined || !def.fields[f]) continue;
-        if (!same(current[f], v)) changes[f] = v;
+        if (f === CUSTOM_VALUES_FIELD)
+          Object.assign(changes, customOps(this.writer.customFields, def.kind, v, current));
+        else if (!same(current[f], v)) changes[f] = v;
       }
       if (Object.keys(changes).length === 0) return current;
       this.checkRefs(def, { ...current, ...changes }, current);

@@ -1,5 +1,6 @@
 import type { ChannelOutput } from '../../../shared/ipc/contract';
 import { AppError } from '../../../shared/errors';
+import { CUSTOM_VALUES_FIELD, customOpField, customValuesOf } from '../../../shared/domain/custom-fields';
 import { accountDef, activityDef, contactDef, dealDef, taskDef, type EntityDef } from './crm.entities';
 import type { CrmService, Stamp } from './crm.service';
 import { fieldOps } from './oplog.repository';
@@ -38,6 +39,11 @@ export function exportPerson(
 function blanksFor<T>(def: EntityDef<T>, current: RecordData): Record<string, unknown> {
   const blanks: Record<string, unknown> = {};
   for (const f of Object.keys(def.fields)) {
+    if (f === CUSTOM_VALUES_FIELD) {
+      // Custom values travel per field: each one the record holds is cleared by its own op.
+      for (const id of Object.keys(customValuesOf(current))) blanks[customOpField(id)] = null;
+      continue;
+    }
     if (f in def.defaults) blanks[f] = def.defaults[f];
     else if (f === 'name' || f === 'title') blanks[f] = '';
     else blanks[f] = current[f];

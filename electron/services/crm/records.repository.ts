@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3-multiple-ciphers';
 import { AppError } from '../../../shared/errors';
 import { withRollbackJournal, type Db } from '../db/database';
 import type { EntityDef, FieldDef } from './crm.entities';
+import { customFilterSql } from './custom-fields.repository';
 
 type Row = Record<string, unknown>;
 /** A record as the API shows it (fields plus meta). */
@@ -214,6 +215,12 @@ export class RecordsRepository {
       if (value === undefined) continue;
       const f = def.filters[key];
       if (!f) throw new AppError('VALIDATION', 'Unknown filter');
+      if (f.op === 'custom') {
+        const custom = customFilterSql(value);
+        where.push(...custom.where);
+        params.push(...custom.params);
+        continue;
+      }
       if (f.op === 'tag') where.push(`EXISTS (SELECT 1 FROM json_each(${f.column}) WHERE value = ?)`);
       else if (f.op === 'before') where.push(`${f.column} < ?`);
       else if (f.op === 'after') where.push(`${f.column} >= ?`);

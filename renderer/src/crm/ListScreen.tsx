@@ -11,6 +11,7 @@ import { useListsStore } from './lists.store';
 import { stageLabel, usePipelinesStore } from './pipelines.store';
 import { useColumns, type Column } from './list.columns';
 import { useRecordsChanged } from './records.events';
+import { CustomListTools } from './CustomListTools';
 
 const ROW_HEIGHT = 40;
 
@@ -287,6 +288,7 @@ export function ListScreen({ entity }: { entity: EntityKind }) {
       )}
       <NewRecord entity={entity} onError={setError} />
       <Filters entity={entity} />
+      <CustomListTools entity={entity} />
       <div
         className="vtable"
         role="table"

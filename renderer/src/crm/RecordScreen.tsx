@@ -13,6 +13,7 @@ import { loadRecordPage, touchesRecordPage, type RecordPage } from './record.dat
 import { PlanActivity } from '../agenda/PlanActivity';
 import { RecordPicker } from '../components/RecordPicker';
 import { DealPanel } from './DealPanel';
+import { CustomFieldsPanel } from './CustomFieldsPanel';
 import { AddTask, linkOf, Timeline } from './record.panels';
 import { TaskItem } from './TaskItem';
 import { LatestLoads, useRecordsChanged } from './records.events';
@@ -316,6 +317,7 @@ export function RecordScreen({ entity, id }: { entity: EntityKind; id: string })
               )}
             </dl>
           </section>
+          <CustomFieldsPanel entity={entity} record={record} onSaved={saved} />
           {deal && <DealPanel deal={deal} contacts={related.contacts} onSaved={() => void refresh()} />}
           <PlanActivity
             link={linkOf(entity, record.id)}

@@ -1,5 +1,6 @@
 import type { Account, Contact, Deal, Pipeline } from '../../../shared/domain/crm.schemas';
 import { DEFAULT_STAGES } from '../../../shared/domain/crm.seed';
+import type { CustomFilter } from '../../../shared/domain/custom-fields';
 import { call } from '../api';
 import { i18n } from '../i18n/i18n';
 import type { EntityKind } from '../ui.store';
@@ -9,6 +10,8 @@ export type AnyRecord = Account | Contact | Deal;
 export interface ListQuery {
   readonly sort: { field: string; dir: 'asc' | 'desc' };
   readonly filter: Readonly<Record<string, string>>;
+  /** Conditions on custom fields (all must hold). */
+  readonly custom?: readonly CustomFilter[];
 }
 
 export interface Page {
@@ -36,7 +39,10 @@ export async function listPage(
   limit = 200,
 ): Promise<Page> {
   const base = { limit, ...(cursor ? { cursor } : {}) };
-  const filter = clean(query.filter);
+  const filter = {
+    ...clean(query.filter),
+    ...(query.custom && query.custom.length > 0 ? { custom: [...query.custom] } : {}),
+  };
   switch (entity) {
     case 'account':
       return call('accounts.list', {

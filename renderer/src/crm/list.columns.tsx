@@ -7,6 +7,8 @@ import { formatDate, formatMoney } from '../format';
 import type { EntityKind } from '../ui.store';
 import type { AnyRecord } from './crm.data';
 import { stageName, usePipelinesStore } from './pipelines.store';
+import { useCustomFieldsStore } from './customFields.store';
+import { customColumns } from './CustomListTools';
 
 /** One column of a list: header, optional sort field, grid width and cell. */
 export interface Column {
@@ -22,7 +24,12 @@ export interface Column {
 export function useColumns(entity: EntityKind): Column[] {
   const { t } = useTranslation();
   const pipelines = usePipelinesStore((s) => s.pipelines);
-  return useMemo(() => buildColumns(entity, t, pipelines), [entity, t, pipelines]);
+  const defs = useCustomFieldsStore((s) => s.defs);
+  const shown = useCustomFieldsStore((s) => s.columns[entity]);
+  return useMemo(
+    () => buildColumns(entity, t, pipelines, customColumns(entity, defs, shown, t)),
+    [entity, t, pipelines, defs, shown],
+  );
 }
 
 const textOf = (value: unknown): string =>
@@ -61,7 +68,12 @@ function cellOf(
   }
 }
 
-function buildColumns(entity: EntityKind, t: TFunction, pipelines: Pipeline[] | null): Column[] {
+function buildColumns(
+  entity: EntityKind,
+  t: TFunction,
+  pipelines: Pipeline[] | null,
+  custom: readonly Column[],
+): Column[] {
   const specs: readonly ListColumnSpec[] = entityRegistry[entity].listColumns;
   const fields = specs.map((c): Column => ({
     key: c.field,
@@ -78,5 +90,5 @@ function buildColumns(entity: EntityKind, t: TFunction, pipelines: Pipeline[] | 
     width: '160px',
     render: (r) => formatDate(r.updatedAt),
   };
-  return [...fields, updated];
+  return [...fields, ...custom, updated];
 }

@@ -10,6 +10,10 @@ import {
   contactCreateSchema,
   contactPatchSchema,
   contactSchema,
+  customFieldCreateSchema,
+  customFieldEntitySchema,
+  customFieldPatchSchema,
+  customFieldSchema,
   dateSchema,
   dealCreateSchema,
   dealPatchSchema,
@@ -28,6 +32,7 @@ import {
   timestampSchema,
   userRefSchema,
 } from '../../domain/crm.schemas';
+import { customFiltersSchema } from '../../domain/custom-fields';
 import {
   duplicatesFindInputSchema,
   duplicatesFindOutputSchema,
@@ -193,6 +198,8 @@ export const crmChannels = {
       ownerId: userRefSchema.optional(),
       tag: tagsSchema.element.optional(),
       ...updatedFilter,
+      /** Conditions on custom fields, all of which must hold. */
+      custom: customFiltersSchema.optional(),
     }),
     ['name', 'createdAt', 'updatedAt'],
   ),
@@ -207,6 +214,8 @@ export const crmChannels = {
       ownerId: userRefSchema.optional(),
       tag: tagsSchema.element.optional(),
       ...updatedFilter,
+      /** Conditions on custom fields, all of which must hold. */
+      custom: customFiltersSchema.optional(),
     }),
     ['name', 'createdAt', 'updatedAt'],
   ),
@@ -226,6 +235,8 @@ export const crmChannels = {
       expectedCloseAfter: dateSchema.optional(),
       /** Expected close date before this day (deals without one are left out). */
       expectedCloseBefore: dateSchema.optional(),
+      /** Conditions on custom fields, all of which must hold. */
+      custom: customFiltersSchema.optional(),
     }),
     ['updatedAt', 'createdAt', 'name', 'amountMinor', 'expectedCloseDate', 'position'],
   ),
@@ -269,6 +280,15 @@ export const crmChannels = {
     z.strictObject({}),
     ['createdAt', 'name', 'updatedAt'],
   ),
+  ...crud(
+    'customFields',
+    'a custom field definition',
+    customFieldSchema,
+    customFieldCreateSchema,
+    customFieldPatchSchema,
+    z.strictObject({ entity: customFieldEntitySchema.optional(), archived: z.boolean().optional() }),
+    ['position', 'label', 'createdAt', 'updatedAt'],
+  ),
   'deals.move': channel(
     z.strictObject({
       id: idSchema,
@@ -298,7 +318,7 @@ export const crmChannels = {
     z.strictObject({
       q: z.string().max(200),
       limit: z.number().int().min(1).max(50).optional(),
-      entities: z.array(entityKindSchema).max(6).optional(),
+      entities: z.array(entityKindSchema).max(7).optional(),
     }),
     z.object({
       hits: z.array(searchHitSchema),
@@ -403,7 +423,7 @@ export const crmEvents = {
     z.strictObject({
       /** `local`: an edit on this device (any window); `remote`: ops pulled from another device. */
       origin: z.enum(['local', 'remote']),
-      changes: z.array(recordsChangedEntrySchema).min(1).max(6),
+      changes: z.array(recordsChangedEntrySchema).min(1).max(7),
     }),
     'Records were written (after commit), locally or by sync: open lists and pages refresh from it.',
   ),

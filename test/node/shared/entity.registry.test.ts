@@ -28,6 +28,7 @@ const LIST_CHANNEL = {
   pipeline: 'pipelines.list',
   activity: 'activities.list',
   task: 'tasks.list',
+  customField: 'customFields.list',
 } as const satisfies Record<EntityKind, keyof typeof crmChannels>;
 
 interface TableColumn {

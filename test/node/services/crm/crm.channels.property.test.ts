@@ -42,6 +42,7 @@ interface Pool {
   activityIds: string[];
   taskIds: string[];
   pipelineIds: string[];
+  customFieldIds: string[];
 }
 
 async function seed(f: CrmFixture): Promise<Pool> {
@@ -65,6 +66,12 @@ async function seed(f: CrmFixture): Promise<Pool> {
     body: 'hello',
   });
   const t = await f.ok('tasks.create', { title: 'T', dealId: d.id });
+  const cf = await f.ok('customFields.create', {
+    entity: 'contact',
+    kind: 'select',
+    label: 'Region',
+    options: [{ id: 'n', label: 'North', archived: false }],
+  });
   return {
     accountIds: [a.id],
     contactIds: [c1.id, c2.id],
@@ -72,6 +79,7 @@ async function seed(f: CrmFixture): Promise<Pool> {
     activityIds: [act.id],
     taskIds: [t.id],
     pipelineIds: [DEFAULT_PIPELINE_ID, p.id],
+    customFieldIds: [cf.id],
   };
 }
 
@@ -207,6 +215,7 @@ function arbitraries(pool: Pool) {
     activity: pool.activityIds,
     task: pool.taskIds,
     pipeline: pool.pipelineIds,
+    customField: pool.customFieldIds,
   };
   const crud = (prefix: string, kind: keyof typeof entityDefs, required: Record<string, Arb>) => {
     inputs[`${prefix}.create`] = withFields(required);
@@ -248,6 +257,11 @@ function arbitraries(pool: Pool) {
         { minLength: 1, maxLength: 3, selector: (st) => st.id },
       ),
     ),
+  });
+  crud('customFields', 'customField', {
+    entity: fc.constantFrom('account', 'contact', 'deal', 'task'),
+    kind: fc.constantFrom('text', 'number', 'money', 'date', 'select', 'multiSelect', 'checkbox', 'x'),
+    label: text,
   });
   inputs['deals.move'] = fc.oneof(
     fc.record({

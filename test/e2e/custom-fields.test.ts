@@ -1,0 +1,121 @@
+import {
+  createRecord,
+  expectAccessible,
+  expectNoEnglish,
+  firstRun,
+  go,
+  setLanguage,
+  shot,
+  watchErrors,
+} from './support/app';
+import { expect, test } from './support/devhost';
+
+const cases = [
+  {
+    language: 'en' as const,
+    field: 'Region',
+    options: ['North', 'South'],
+    pick: 'South',
+    hobby: 'Hobby',
+    people: ['Ann Lee', 'Bo Chen'],
+    filterLabel: 'Filter by field',
+  },
+  {
+    language: 'zh-CN' as const,
+    field: '区域',
+    options: ['华北', '华南'],
+    pick: '华南',
+    hobby: '爱好',
+    people: ['张伟', '王芳'],
+    filterLabel: '按字段筛选',
+  },
+];
+
+for (const c of cases) {
+  test(`custom fields (${c.language}): define a choice and a text field in Settings, set them on a contact, filter the list and show the column`, async ({
+    page,
+    host,
+  }) => {
+    test.setTimeout(120_000);
+    const errors = watchErrors(page);
+    await firstRun(page, host.pageUrl);
+    if (c.language === 'zh-CN') await setLanguage(page, 'zh-CN');
+
+    // Settings: a choice field with two options, a text field; rename and archive round it off.
+    await go(page, 'settings');
+    const section = page.getByTestId('custom-fields');
+    await section.getByTestId('cf-new-label').fill(c.field);
+    await section.getByTestId('cf-new-kind').selectOption('select');
+    await section.getByTestId('cf-new-options').fill(c.options.join('\n'));
+    await section.getByTestId('cf-new-save').click();
+    await expect(section.locator(`[data-testid="cf-row"][data-label="${c.field}"]`)).toBeVisible();
+    await section.getByTestId('cf-new-label').fill(`${c.hobby}?`);
+    await section.getByTestId('cf-new-kind').selectOption('text');
+    await section.getByTestId('cf-new-save').click();
+    const hobbyRow = section.locator(`[data-testid="cf-row"][data-label="${c.hobby}?"]`);
+    await expect(hobbyRow).toBeVisible();
+    await hobbyRow.getByTestId('cf-rename').fill(c.hobby);
+    await hobbyRow.getByTestId('cf-rename').blur();
+    await expect(section.locator(`[data-testid="cf-row"][data-label="${c.hobby}"]`)).toBeVisible();
+    // A third field, archived: it leaves forms and filters.
+    await section.getByTestId('cf-new-label').fill('Legacy');
+    await section.getByTestId('cf-new-kind').selectOption('checkbox');
+    await section.getByTestId('cf-new-save').click();
+    const legacy = section.locator('[data-testid="cf-row"][data-label="Legacy"]');
+    await legacy.getByTestId('cf-archive').click();
+    await expect(legacy).toHaveClass(/archived/);
+    await section.scrollIntoViewIfNeeded();
+    await shot(page, `custom-fields-${c.language}-settings`);
+    await expectAccessible(page, `custom fields settings ${c.language}`);
+
+    // Two contacts; the first gets the second option and a hobby on its page.
+    await createRecord(page, 'contact', c.people[1]!);
+    await createRecord(page, 'contact', c.people[0]!);
+    const panel = page.getByTestId('custom-fields-panel');
+    await expect(panel).toBeVisible();
+    await expect(panel.locator('[data-custom="Legacy"]')).toHaveCount(0);
+    await panel.locator(`select[data-custom="${c.field}"]`).selectOption({ label: c.pick });
+    const hobby = panel.locator(`input[data-custom="${c.hobby}"]`);
+    await hobby.fill('茶道 tea');
+    await hobby.press('Enter');
+    await expect
+      .poll(async () =>
+        page.evaluate(async () => {
+          const list = await window.crm.invoke('contacts.list', { limit: 10 });
+          if (!list.ok) throw new Error(list.error.code);
+          return list.value.items.map((x) => Object.keys(x.custom).length);
+        }),
+      )
+      .toContain(2);
+    await shot(page, `custom-fields-${c.language}-record`);
+    if (c.language === 'zh-CN') await expectNoEnglish(page, 'record with custom fields');
+
+    // The list: filter by the choice (any of), then show it as a column.
+    await go(page, 'contact');
+    await expect(page.getByTestId('list-count')).toContainText('2');
+    const tools = page.getByTestId('cf-tools');
+    await tools.getByRole('combobox', { name: c.filterLabel, exact: true }).selectOption({ label: c.field });
+    await tools.getByLabel(c.pick).check();
+    await tools.getByTestId('cf-filter-add').click();
+    await expect(tools.getByTestId('cf-chip')).toContainText(c.pick);
+    const rows = page.getByTestId('list').locator('.row-link');
+    await expect(rows).toHaveCount(1);
+    await expect(rows.first()).toHaveText(c.people[0]!);
+    await tools.locator('summary').click();
+    await tools.locator(`[data-testid="cf-column"][data-label="${c.field}"]`).check();
+    await expect(page.getByRole('columnheader', { name: c.field })).toBeVisible();
+    await expect(page.getByTestId('list').getByRole('cell', { name: c.pick })).toBeVisible();
+    await shot(page, `custom-fields-${c.language}-list-filtered`);
+    await expectAccessible(page, `custom fields list ${c.language}`);
+    if (c.language === 'zh-CN') await expectNoEnglish(page, 'list filtered by a custom field');
+
+    // Removing the condition brings both back; a text filter finds the hobby.
+    await tools.getByTestId('cf-chip').getByRole('button').click();
+    await expect(rows).toHaveCount(2);
+    await tools.getByRole('combobox', { name: c.filterLabel, exact: true }).selectOption({ label: c.hobby });
+    await tools.getByTestId('cf-filter-value').fill('TEA');
+    await tools.getByTestId('cf-filter-add').click();
+    await expect(rows).toHaveCount(1);
+    expect(errors).toEqual([]);
+  });
+}
