@@ -11,7 +11,6 @@ import type { Logger } from './log/logger';
 import type { ModuleContext } from './module';
 import { createPolicyModule } from './policy/policy.module';
 import { createReportsModule } from './reports/reports.module';
-import { reportInputsOf } from './reports/reports.inputs';
 import type { PolicyService } from './policy/policy.service';
 import type { PolicySource } from './policy/policy.source';
 import { createSettingsModule } from './settings/settings.module';
@@ -148,7 +147,7 @@ export function createServices(options: ServiceOptions): Services {
     { ...ctx, logger: options.logger.child({ component: 'settings' }) },
     policy.service,
   );
-  const reports = createReportsModule(crm.service, reportInputsOf);
+  const reports = createReportsModule({ ...ctx, logger: options.logger.child({ component: 'reports' }) }, crm.service);
   const modules = [sync, reports, crm, settings, policy, vault];
 
   const handlers: Handlers = auth.guard({

@@ -348,6 +348,43 @@ export const customFieldFieldsSchema = z.strictObject({
 export const customFieldSchema = recordMetaSchema.extend(customFieldFieldsSchema.shape);
 export type CustomField = z.infer<typeof customFieldSchema>;
 
+// ---- Reporting: dated exchange rates and quotas (workspace data, synced like records) -------------
+export const monthSchema = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/);
+export const exchangeRateFieldsSchema = z.strictObject({
+  /** The reporting currency the rate converts into. */
+  base: field(currencySchema, { storage: 'text', input: 'text', listColumn: { width: '100px' } }),
+  currency: field(currencySchema, { storage: 'text', input: 'text', listColumn: { width: '100px' } }),
+  /** The first day the rate applies (until a newer rate of the same pair). */
+  effectiveFrom: field(dateSchema, {
+    storage: 'text',
+    input: 'date',
+    listColumn: { width: '140px', show: 'date' },
+  }),
+  /** Units of `base` for one unit of `currency`. */
+  perUnit: field(z.number().positive().max(1e9), {
+    storage: 'real',
+    conflict: true,
+    listColumn: { width: '120px' },
+  }),
+});
+export const exchangeRateSchema = recordMetaSchema.extend(exchangeRateFieldsSchema.shape);
+export type ExchangeRate = z.infer<typeof exchangeRateSchema>;
+export const quotaFieldsSchema = z.strictObject({
+  /** Whose target it is: the same owner reference deals carry. */
+  memberId: field(userRefSchema, { storage: 'text', input: 'text', listColumn: { width: '1fr' } }),
+  month: field(monthSchema, { storage: 'text', input: 'text', listColumn: { width: '100px' } }),
+  /** Integer minor units of `currency`. */
+  amountMinor: field(z.number().int().min(0).max(1e15), {
+    storage: 'int',
+    input: 'money',
+    conflict: true,
+    listColumn: { width: '130px', show: 'money' },
+  }),
+  currency: field(currencySchema, { storage: 'text', input: 'text' }),
+});
+export const quotaSchema = recordMetaSchema.extend(quotaFieldsSchema.shape);
+export type Quota = z.infer<typeof quotaSchema>;
+
 /** The record kinds of the CRM. */
 export const entityKindSchema = z.enum([
   'account',
@@ -357,6 +394,8 @@ export const entityKindSchema = z.enum([
   'activity',
   'task',
   'customField',
+  'exchangeRate',
+  'quota',
 ]);
 export type EntityKind = z.infer<typeof entityKindSchema>;
 
@@ -369,6 +408,8 @@ export const entityFieldSchemas = {
   activity: activityFieldsSchema,
   task: taskFieldsSchema,
   customField: customFieldFieldsSchema,
+  exchangeRate: exchangeRateFieldsSchema,
+  quota: quotaFieldsSchema,
 } as const;
 
 /** A field-level change, as captured in the op log and carried by sync. */
@@ -407,3 +448,7 @@ export const activityPatchSchema = activityFieldsSchema.partial();
 export const taskPatchSchema = taskFieldsSchema.partial();
 /** A field's entity and kind never change (its values would no longer fit). */
 export const customFieldPatchSchema = customFieldFieldsSchema.omit({ entity: true, kind: true }).partial();
+export const exchangeRateCreateSchema = exchangeRateFieldsSchema;
+export const exchangeRatePatchSchema = exchangeRateFieldsSchema.partial();
+export const quotaCreateSchema = quotaFieldsSchema;
+export const quotaPatchSchema = quotaFieldsSchema.partial();

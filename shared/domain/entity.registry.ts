@@ -8,6 +8,10 @@ import {
   contactSchema,
   customFieldFieldsSchema,
   customFieldSchema,
+  exchangeRateFieldsSchema,
+  exchangeRateSchema,
+  quotaFieldsSchema,
+  quotaSchema,
   dealFieldsSchema,
   dealSchema,
   pipelineFieldsSchema,
@@ -18,6 +22,8 @@ import {
   type Activity,
   type Contact,
   type CustomField,
+  type ExchangeRate,
+  type Quota,
   type Deal,
   type EntityKind,
   type Pipeline,
@@ -354,6 +360,30 @@ export const customFieldEntitySpec = defineEntity<CustomField, typeof customFiel
   search: null,
 });
 
+/** Dated exchange rates into a reporting currency (Settings, synced; the dashboard converts with them). */
+export const exchangeRateSpec = defineEntity<ExchangeRate, typeof exchangeRateFieldsSchema>({
+  kind: 'exchangeRate',
+  table: 'crm_exchange_rates',
+  fieldsSchema: exchangeRateFieldsSchema,
+  recordSchema: exchangeRateSchema,
+  sorts: { effectiveFrom: { column: 'effective_from', kind: 'text' }, ...meta },
+  defaultSort: { field: 'effectiveFrom', dir: 'desc' },
+  filters: { base: { column: 'base', op: 'eq' }, currency: { column: 'currency', op: 'eq' } },
+  search: null,
+});
+
+/** A member's target for a month (set by managers, synced). */
+export const quotaSpec = defineEntity<Quota, typeof quotaFieldsSchema>({
+  kind: 'quota',
+  table: 'crm_quotas',
+  fieldsSchema: quotaFieldsSchema,
+  recordSchema: quotaSchema,
+  sorts: { month: { column: 'month', kind: 'text' }, ...meta },
+  defaultSort: { field: 'month', dir: 'asc' },
+  filters: { memberId: { column: 'member_id', op: 'eq' }, month: { column: 'month', op: 'eq' } },
+  search: null,
+});
+
 /** The entity registry: every CRM entity kind, derived from its zod schemas. */
 export const entityRegistry = {
   account: accountSpec,
@@ -363,6 +393,8 @@ export const entityRegistry = {
   activity: activitySpec,
   task: taskSpec,
   customField: customFieldEntitySpec,
+  exchangeRate: exchangeRateSpec,
+  quota: quotaSpec,
 } as const satisfies Record<EntityKind, EntitySpec<never>>;
 
 /** The spec of an entity kind named by untrusted input (a remote op), or null. */

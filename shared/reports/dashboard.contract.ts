@@ -25,6 +25,11 @@ export const dashboardQuerySchema = z.strictObject({
   memberIds: z.array(z.string().min(1).max(100)).max(500).nullable(),
   /** An open deal with no activity for this many days is stale. */
   staleDays: z.number().int().min(1).max(365),
+  /** The currency totals are shown in; absent: the workspace's (that of its newest exchange rate). */
+  reportingCurrency: z
+    .string()
+    .regex(/^[A-Z]{3}$/)
+    .optional(),
 });
 export type DashboardQuery = z.infer<typeof dashboardQuerySchema>;
 

@@ -1,5 +1,17 @@
 import { z } from 'zod';
-import { dealSchema } from '../domain/crm.schemas';
+import {
+  currencySchema,
+  dealSchema,
+  exchangeRateCreateSchema,
+  exchangeRatePatchSchema,
+  exchangeRateSchema,
+  monthSchema,
+  quotaCreateSchema,
+  quotaPatchSchema,
+  quotaSchema,
+  userRefSchema,
+} from '../domain/crm.schemas';
+import { crud } from '../ipc/channels/crm.channels';
 import { channel } from '../ipc/define';
 import { dashboardFiguresSchema, dashboardQuerySchema, drillKeySchema } from './dashboard.contract';
 
@@ -8,6 +20,24 @@ export const DRILL_PAGE_MAX = 500;
 
 /** Channels of the reports domain: figures computed in main from the vault, offline. */
 export const reportsChannels = {
+  ...crud(
+    'exchangeRates',
+    'an exchange rate',
+    exchangeRateSchema,
+    exchangeRateCreateSchema,
+    exchangeRatePatchSchema,
+    z.strictObject({ base: currencySchema.optional(), currency: currencySchema.optional() }),
+    ['effectiveFrom', 'createdAt', 'updatedAt'],
+  ),
+  ...crud(
+    'quotas',
+    'a quota',
+    quotaSchema,
+    quotaCreateSchema,
+    quotaPatchSchema,
+    z.strictObject({ memberId: userRefSchema.optional(), month: monthSchema.optional() }),
+    ['month', 'createdAt', 'updatedAt'],
+  ),
   'reports.dashboard': channel(
     dashboardQuerySchema,
     dashboardFiguresSchema,

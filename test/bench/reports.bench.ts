@@ -61,7 +61,7 @@ export const reportsBench: BenchSuite = {
     );
 
     const reports = new ReportsService(svc, {
-      reportingCurrency: () => 'EUR',
+      defaultCurrency: () => 'EUR',
       rates: () => [
         { currency: 'CNY', effectiveFrom: '2026-01-01', perUnit: 0.13 },
         { currency: 'USD', effectiveFrom: '2026-01-01', perUnit: 0.92 },
@@ -71,6 +71,7 @@ export const reportsBench: BenchSuite = {
           memberId: `member${m}`,
           month: '2026-10',
           amountMinor: 5e8,
+          currency: 'EUR',
         })),
     });
     const query: DashboardQuery = {

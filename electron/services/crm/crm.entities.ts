@@ -51,6 +51,8 @@ export const dealDef = toDef(entityRegistry.deal);
 export const activityDef = toDef(entityRegistry.activity);
 export const taskDef = toDef(entityRegistry.task);
 export const customFieldDef = toDef(entityRegistry.customField);
+export const exchangeRateDef = toDef(entityRegistry.exchangeRate);
+export const quotaDef = toDef(entityRegistry.quota);
 
 /** Every entity by kind. */
 export const entityDefs = {
@@ -61,6 +63,8 @@ export const entityDefs = {
   activity: activityDef,
   task: taskDef,
   customField: customFieldDef,
+  exchangeRate: exchangeRateDef,
+  quota: quotaDef,
 } as const satisfies Record<EntityKind, EntityDef<never>>;
 
 /** The definition of an entity kind named by untrusted input (a remote op), or null. */

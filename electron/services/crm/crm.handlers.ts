@@ -94,7 +94,7 @@ interface ListInput {
  * entity's record schema, so the result is typed by that schema; a row that breaks it is left out
  * of a list (and counted in `skipped`) and answers CORRUPT_STORE where it is asked for by itself.
  */
-function entityHandlers<S extends z.ZodObject, C extends Readonly<Record<string, unknown>>>(
+export function entityHandlers<S extends z.ZodObject, C extends Readonly<Record<string, unknown>>>(
   def: EntityDef<z.output<S>>,
   schema: S,
   svc: () => CrmService,

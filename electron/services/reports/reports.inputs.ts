@@ -1,11 +1,24 @@
 import type { CrmService } from '../crm/crm.service';
+import { ReportsRepository } from './reports.repository';
 import type { ReportInputs } from './reports.service';
 
+/** The reporting currency when the workspace has no exchange rates yet. */
+export const FALLBACK_REPORTING_CURRENCY = 'EUR';
+
 /**
- * The workspace's reporting inputs. Until exchange rates and quotas are synced records, the
- * reporting currency is EUR with no rates: deals in other currencies are reported as unconverted
- * (never added as if they were euros), and quotas are zero.
+ * The workspace's reporting inputs from the open vault: the exchange rates and quotas (synced records),
+ * and as the default reporting currency the one the most recently edited rate converts into.
  */
-export function reportInputsOf(_crm: CrmService): ReportInputs {
-  return { reportingCurrency: () => 'EUR', rates: () => [], quotas: () => [] };
+export function reportInputsOf(crm: CrmService): ReportInputs {
+  const repo = new ReportsRepository(crm.db);
+  const rates = repo.rates();
+  const newest = rates.reduce<(typeof rates)[number] | null>(
+    (best, r) => (best === null || r.updatedAt > best.updatedAt ? r : best),
+    null,
+  );
+  return {
+    defaultCurrency: () => newest?.base ?? FALLBACK_REPORTING_CURRENCY,
+    rates: (base) => rates.filter((r) => r.base === base),
+    quotas: () => repo.quotas(),
+  };
 }

@@ -2,6 +2,7 @@ import type { Db } from '../db/database';
 import { parseHlc } from '../../../shared/domain/hlc';
 import type { ActivityKind } from '../../../shared/reports/dashboard.contract';
 import type { DealFact } from './dashboard.compute';
+import type { ExchangeRate } from './money.convert';
 
 const DAY_MS = 86_400_000;
 
@@ -115,6 +116,40 @@ export class ReportsRepository {
       else if (row.status === 'open') entry.closedAt = null;
     }
     return out;
+  }
+
+  /** Every live exchange rate, with the reporting currency it converts into. */
+  rates(): (ExchangeRate & { readonly base: string; readonly updatedAt: number })[] {
+    return this.db
+      .prepare<
+        [],
+        { base: string; currency: string; effective_from: string; per_unit: number; updated_at: number }
+      >(
+        'SELECT base, currency, effective_from, per_unit, updated_at FROM crm_exchange_rates WHERE deleted_at IS NULL',
+      )
+      .all()
+      .map((r) => ({
+        base: r.base,
+        currency: r.currency,
+        effectiveFrom: r.effective_from,
+        perUnit: r.per_unit,
+        updatedAt: r.updated_at,
+      }));
+  }
+
+  /** Every live quota, in its own currency. */
+  quotas(): { memberId: string; month: string; amountMinor: number; currency: string }[] {
+    return this.db
+      .prepare<[], { member_id: string; month: string; amount_minor: number; currency: string }>(
+        'SELECT member_id, month, amount_minor, currency FROM crm_quotas WHERE deleted_at IS NULL',
+      )
+      .all()
+      .map((r) => ({
+        memberId: r.member_id,
+        month: r.month,
+        amountMinor: r.amount_minor,
+        currency: r.currency,
+      }));
   }
 
   /** Live activities between two instants, counted per author, kind and local day. */

@@ -10,11 +10,21 @@ import type { QuotaFact } from './dashboard.compute';
 
 const DAY_MS = 86_400_000;
 
+/** A quota as stored: in its own currency. */
+export interface StoredQuota {
+  readonly memberId: string;
+  readonly month: string;
+  readonly amountMinor: number;
+  readonly currency: string;
+}
+
 /** Where the reporting currency, dated exchange rates and quotas come from. */
 export interface ReportInputs {
-  reportingCurrency(): string;
-  rates(): readonly ExchangeRate[];
-  quotas(): readonly QuotaFact[];
+  /** The reporting currency when a query names none. */
+  defaultCurrency(): string;
+  /** The rates that convert into `base`. */
+  rates(base: string): readonly ExchangeRate[];
+  quotas(): readonly StoredQuota[];
 }
 
 /** The manager's figures over the open vault. */
@@ -31,7 +41,7 @@ export class ReportsService {
   private computation(query: DashboardQuery): DashboardComputation {
     const stages = this.repo.stagesOf(query.pipelineId);
     if (!stages) throw new AppError('NOT_FOUND', 'No such pipeline');
-    const money = new MoneyConverter(this.inputs.reportingCurrency(), this.inputs.rates());
+    const money = this.converter(query);
     return new DashboardComputation(
       query,
       this.repo.dealFacts(query.pipelineId),
@@ -40,13 +50,27 @@ export class ReportsService {
     );
   }
 
+  private converter(query: DashboardQuery): MoneyConverter {
+    const base = query.reportingCurrency ?? this.inputs.defaultCurrency();
+    return new MoneyConverter(base, this.inputs.rates(base));
+  }
+
+  /** Quotas in reporting money, converted at the rate of the month's first day (left out without one). */
+  private quotas(money: MoneyConverter): QuotaFact[] {
+    return this.inputs.quotas().flatMap((q) => {
+      const amountMinor = money.convert(q.amountMinor, q.currency, `${q.month}-01`);
+      return amountMinor === null ? [] : [{ memberId: q.memberId, month: q.month, amountMinor }];
+    });
+  }
+
   /** Every dashboard figure for the query. */
   dashboard(query: DashboardQuery): DashboardFigures {
     const offset = query.utcOffsetMinutes * 60_000;
     const from = Date.parse(`${query.from}T00:00:00Z`) - offset;
     const to = Date.parse(`${query.to}T00:00:00Z`) - offset + DAY_MS;
     const activities = this.repo.activityCounts(from, to, query.utcOffsetMinutes);
-    return this.computation(query).figures(activities, this.inputs.quotas());
+    const computation = this.computation(query);
+    return computation.figures(activities, this.quotas(this.converter(query)));
   }
 
   /** One page of the deals behind a figure, in the order the figure lists them. */

@@ -107,7 +107,8 @@ const linkFilter = {
   dealId: idSchema.optional(),
 };
 
-function crud<
+/** The five channels of one entity (create, update, get, list, delete), named `<name>.<verb>`. */
+export function crud<
   N extends string,
   R extends z.ZodType,
   C extends z.ZodType,

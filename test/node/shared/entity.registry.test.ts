@@ -10,7 +10,7 @@ import { migrate } from '../../../electron/services/db/migrate';
 import type { EntityKind } from '../../../shared/domain/crm.schemas';
 import { entityRegistry, type EntitySpec, type FieldSpec } from '../../../shared/domain/entity.registry';
 import { fieldMeta } from '../../../shared/domain/field.meta';
-import { crmChannels } from '../../../shared/ipc/channels/crm.channels';
+import { channels, type ChannelName } from '../../../shared/ipc/contract';
 
 const specs: readonly EntitySpec[] = Object.values(entityRegistry);
 const fieldsOf = (spec: EntitySpec): readonly FieldSpec[] => Object.values<FieldSpec>(spec.fields);
@@ -29,7 +29,9 @@ const LIST_CHANNEL = {
   activity: 'activities.list',
   task: 'tasks.list',
   customField: 'customFields.list',
-} as const satisfies Record<EntityKind, keyof typeof crmChannels>;
+  exchangeRate: 'exchangeRates.list',
+  quota: 'quotas.list',
+} as const satisfies Record<EntityKind, ChannelName>;
 
 interface TableColumn {
   name: string;
@@ -118,7 +120,7 @@ describe('entity registry against the migrated vault', () => {
 describe('entity registry list columns', () => {
   it('sorts only by fields that the list channel and the list query both accept', () => {
     for (const spec of specs) {
-      const input = crmChannels[LIST_CHANNEL[spec.kind]].input;
+      const input = channels[LIST_CHANNEL[spec.kind]].input;
       const sortable = spec.listColumns.filter((c) => c.sortable).map((c) => c.field);
       // The renderer ends every list with the updatedAt meta column, sortable too.
       const sorts = spec.listColumns.length > 0 ? [...sortable, 'updatedAt'] : sortable;

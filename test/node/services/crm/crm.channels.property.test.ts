@@ -216,6 +216,9 @@ function arbitraries(pool: Pool) {
     task: pool.taskIds,
     pipeline: pool.pipelineIds,
     customField: pool.customFieldIds,
+    // Reporting records have channels of their own (reports domain), not crm channels.
+    exchangeRate: [],
+    quota: [],
   };
   const crud = (prefix: string, kind: keyof typeof entityDefs, required: Record<string, Arb>) => {
     inputs[`${prefix}.create`] = withFields(required);

@@ -1,4 +1,10 @@
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { crmMigrations } from '../../../../electron/services/crm/crm.migrations';
+import { openEncryptedDatabase } from '../../../../electron/services/db/database';
+import { migrate } from '../../../../electron/services/db/migrate';
+import { tempDir } from '../../support/tmp';
 import type { DashboardQuery } from '../../../../shared/reports/dashboard.contract';
 import { DEFAULT_PIPELINE_ID } from '../../../../shared/domain/crm.seed';
 import { createCrmFixture, type CrmFixture } from '../crm/support/crm.fixture';
@@ -84,6 +90,96 @@ describe('reports over the shipped composition', () => {
     expect(li.funnel[0]?.reached).toBe(2);
   });
 
+  it('converts with the dated rates and counts quotas, both stored as synced records', async () => {
+    fixture = await createCrmFixture({ now: () => T0 });
+    const f = fixture;
+    await f.ok('deals.create', {
+      name: 'Shanghai',
+      pipelineId: DEFAULT_PIPELINE_ID,
+      stageId: 'lead',
+      amountMinor: 1_000_000,
+      currency: 'CNY',
+      expectedCloseDate: '2026-11-10',
+    });
+    await f.ok('deals.create', {
+      name: 'Tokyo',
+      pipelineId: DEFAULT_PIPELINE_ID,
+      stageId: 'lead',
+      amountMinor: 100_000,
+      currency: 'JPY',
+      expectedCloseDate: '2026-10-10',
+    });
+    // An older and a newer CNY rate: November's deal takes the newer one.
+    await f.ok('exchangeRates.create', {
+      base: 'EUR',
+      currency: 'CNY',
+      effectiveFrom: '2026-01-01',
+      perUnit: 0.1,
+    });
+    await f.ok('exchangeRates.create', {
+      base: 'EUR',
+      currency: 'CNY',
+      effectiveFrom: '2026-11-01',
+      perUnit: 0.13,
+    });
+    // JPY has no minor unit: 100,000 yen at 0.0061 is 610.00 euros.
+    await f.ok('exchangeRates.create', {
+      base: 'EUR',
+      currency: 'JPY',
+      effectiveFrom: '2026-01-01',
+      perUnit: 0.0061,
+    });
+    await f.ok('quotas.create', {
+      memberId: 'li',
+      month: '2026-11',
+      amountMinor: 5_000_000,
+      currency: 'EUR',
+    });
+    await f.ok('quotas.create', {
+      memberId: 'sam',
+      month: '2026-11',
+      amountMinor: 10_000_000,
+      currency: 'CNY',
+    });
+    const bad = await f.call('quotas.create', {
+      memberId: 'li',
+      month: '2026-13',
+      amountMinor: 1,
+      currency: 'EUR',
+    });
+    expect(bad.ok ? null : bad.error.code).toBe('VALIDATION');
+    const negative = await f.call('exchangeRates.create', {
+      base: 'EUR',
+      currency: 'USD',
+      effectiveFrom: '2026-01-01',
+      perUnit: -1,
+    });
+    expect(negative.ok ? null : negative.error.code).toBe('VALIDATION');
+
+    const query: DashboardQuery = {
+      pipelineId: DEFAULT_PIPELINE_ID,
+      from: '2026-10-01',
+      to: '2026-12-31',
+      today: '2026-10-01',
+      utcOffsetMinutes: 0,
+      memberIds: null,
+      staleDays: 30,
+    };
+    const figures = await f.ok('reports.dashboard', query);
+    expect(figures.reportingCurrency).toBe('EUR');
+    expect(figures.unconverted.count).toBe(0);
+    expect(figures.pipeline.find((p) => p.stageId === 'lead')?.amountMinor).toBe(130_000 + 61_000);
+    const november = figures.forecast.find((m) => m.month === '2026-11');
+    expect(november?.openMinor).toBe(130_000);
+    // Li's 50,000.00 EUR plus Sam's 100,000.00 CNY at November's 0.13.
+    expect(november?.quotaMinor).toBe(5_000_000 + 1_300_000);
+    // In another reporting currency without rates into it, nothing foreign is added.
+    const usd = await f.ok('reports.dashboard', { ...query, reportingCurrency: 'USD' });
+    expect(usd.reportingCurrency).toBe('USD');
+    expect(usd.unconverted).toEqual({ count: 2, currencies: ['CNY', 'JPY'] });
+    expect(usd.pipeline.find((p) => p.stageId === 'lead')?.amountMinor).toBe(0);
+  });
+
   it('refuses an unknown pipeline with a typed error and ill-formed queries at the router', async () => {
     fixture = await createCrmFixture();
     const bad = await fixture.call('reports.dashboard', {
@@ -98,5 +194,21 @@ describe('reports over the shipped composition', () => {
     expect(bad.ok ? null : bad.error.code).toBe('NOT_FOUND');
     const malformed = await fixture.call('reports.dashboard', { pipelineId: 'x', from: 'yesterday' });
     expect(malformed.ok ? null : malformed.error.code).toBe('VALIDATION');
+  });
+});
+
+describe('crm migration 10', () => {
+  it('adds empty exchange-rate and quota tables to a database that has data', () => {
+    const db = openEncryptedDatabase(path.join(tempDir(), 'v.db'), randomBytes(32));
+    migrate(db, [{ domain: 'crm', migrations: crmMigrations.migrations.slice(0, 9) }]);
+    db.prepare(
+      `INSERT INTO crm_contacts (id, name, consent, created_at, updated_at, created_by, updated_by)
+       VALUES ('0190a000-0000-7000-8000-000000000001', 'Old', '{}', 1, 1, 'd', 'd')`,
+    ).run();
+    migrate(db, [{ domain: 'crm', migrations: crmMigrations.migrations.slice(0, 10) }]);
+    expect(db.prepare('SELECT count(*) AS n FROM crm_contacts').get()).toEqual({ n: 1 });
+    expect(db.prepare('SELECT count(*) AS n FROM crm_exchange_rates').get()).toEqual({ n: 0 });
+    expect(db.prepare('SELECT count(*) AS n FROM crm_quotas').get()).toEqual({ n: 0 });
+    db.close();
   });
 });

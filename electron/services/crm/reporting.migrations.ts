@@ -1,0 +1,35 @@
+import type { Db } from '../db/database';
+
+const META = `created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  created_by TEXT NOT NULL,
+  updated_by TEXT NOT NULL,
+  deleted_at INTEGER`;
+
+/** Reporting (crm migration 10): dated exchange rates and monthly quotas, synced like records. */
+export function reportingV10(db: Db): void {
+  db.exec(`
+CREATE TABLE crm_exchange_rates (
+  id TEXT PRIMARY KEY,
+  base TEXT NOT NULL,
+  currency TEXT NOT NULL,
+  effective_from TEXT NOT NULL,
+  per_unit REAL NOT NULL,
+  ${META}
+) STRICT;
+CREATE INDEX crm_exchange_rates_effective ON crm_exchange_rates (effective_from, id);
+CREATE INDEX crm_exchange_rates_updated ON crm_exchange_rates (updated_at, id);
+CREATE INDEX crm_exchange_rates_deleted ON crm_exchange_rates (deleted_at);
+CREATE TABLE crm_quotas (
+  id TEXT PRIMARY KEY,
+  member_id TEXT NOT NULL,
+  month TEXT NOT NULL,
+  amount_minor INTEGER NOT NULL,
+  currency TEXT NOT NULL,
+  ${META}
+) STRICT;
+CREATE INDEX crm_quotas_month ON crm_quotas (month, id);
+CREATE INDEX crm_quotas_updated ON crm_quotas (updated_at, id);
+CREATE INDEX crm_quotas_deleted ON crm_quotas (deleted_at);
+`);
+}
