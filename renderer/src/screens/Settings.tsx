@@ -12,6 +12,7 @@ import { usePolicy } from '../policy';
 import { useSettingsStore } from '../settings.store';
 import { useVaultStore } from '../vault.store';
 import { LostReasonsSettings } from '../crm/LostReasonsSettings';
+import { RecoverySettings } from './RecoverySettings';
 
 const LOCK_CHOICES: readonly number[] = [1, 5, 15, 30, 60, 0];
 
@@ -168,7 +169,7 @@ function About() {
   );
 }
 
-/** Preferences, backup/restore and about. Language and theme apply at once, without a restart. */
+/** Preferences, backup/restore, the recovery code and about. Language and theme apply at once, without a restart. */
 export function SettingsScreen() {
   const { t } = useTranslation();
   const { settings, update, error } = useSettingsStore();
@@ -249,6 +250,7 @@ export function SettingsScreen() {
       </section>
       <LostReasonsSettings />
       <Backups />
+      <RecoverySettings />
       <About />
     </div>
   );
