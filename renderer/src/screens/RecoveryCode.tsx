@@ -4,6 +4,7 @@ import { useTranslation } from 'react-i18next';
 import type { ErrorInfo } from '../../../shared/errors';
 import { call, errorInfo } from '../api';
 import { ErrorMessage } from '../errors';
+import { formatDate } from '../format';
 
 /** Splits a recovery code into the groups a person reads and writes down. */
 export function codeGroups(code: string): string[] {
@@ -26,6 +27,7 @@ export function groupToConfirm(code: string): number {
  */
 function PrintSheet({ code }: { code: string }) {
   const { t } = useTranslation();
+  const [shownAt] = useState(() => Date.now());
   return createPortal(
     <section className="print-sheet" data-testid="recovery-print" aria-hidden="true">
       <h1>{t('recovery.printTitle')}</h1>
@@ -35,7 +37,7 @@ function PrintSheet({ code }: { code: string }) {
           <li key={index}>{group}</li>
         ))}
       </ol>
-      <p className="print-date">{t('recovery.printDate', { date: new Date().toLocaleDateString() })}</p>
+      <p className="print-date">{t('recovery.printDate', { date: formatDate(shownAt) })}</p>
     </section>,
     document.body,
   );
@@ -70,7 +72,7 @@ function CodeView(props: { code: string; headingId: string; level: 1 | 2; onWrit
           ))}
         </ol>
       </figure>
-      <div className="row">
+      <div className="row recovery-actions">
         <button type="button" onClick={() => void copy()} data-testid="recovery-copy">
           {t('recovery.copy')}
         </button>
