@@ -56,7 +56,13 @@ test('a reload during the recovery-code step resumes it: a new code after the OS
     await expect(page.getByTestId('error')).toHaveAttribute('data-code', 'AUTH_CANCELLED');
     await expect(page.getByTestId('recovery-code')).toHaveCount(0);
 
+    // Main locks meanwhile (screen lock): the lock screen, then the step again after unlocking.
+    auth.fire('lock-screen');
+    await expect(page.getByTestId('unlock')).toBeVisible({ timeout: 15_000 });
     auth.answer('ok');
+    await page.getByTestId('unlock').click();
+    await expect(page.getByTestId('onboarding-resume')).toBeVisible();
+
     await page.getByTestId('onboarding-new-code').click();
     const second = await shownCode(page);
     expect(second).not.toBe(first);
@@ -74,7 +80,7 @@ test('a reload during the recovery-code step resumes it: a new code after the OS
       ok: true,
       value: { recoveryConfirmed: true },
     });
-    expect(auth.prompts()).toEqual(['recovery-code', 'recovery-code', 'recovery-code']);
+    expect(auth.prompts()).toEqual(['recovery-code', 'unlock', 'recovery-code', 'recovery-code']);
 
     // Confirmed: a reload goes straight to the app; a lock and unlock does not bring the step back.
     await page.reload();
