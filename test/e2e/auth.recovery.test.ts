@@ -5,6 +5,7 @@ import {
   expectNoEnglish,
   go,
   setLanguage,
+  setTheme,
   shot,
   watchErrors,
 } from './support/app';
@@ -127,6 +128,10 @@ test('Settings issues a new code after the OS check; it copies and prints, the o
   expect(auth.prompts()).toEqual(['recovery-code']);
   await page.getByTestId('recovery-settings').scrollIntoViewIfNeeded();
   await shot(page, 'settings-recovery-code-en-light');
+  await expectAccessible(page, 'settings recovery code');
+  await setTheme(page, 'dark');
+  await shot(page, 'settings-recovery-code-en-dark');
+  await setTheme(page, 'light');
 
   await page.getByTestId('recovery-copy').click();
   await expect(page.getByTestId('recovery-copied')).toBeVisible();
