@@ -63,6 +63,12 @@ test('a reload during the recovery-code step resumes it: a new code after the OS
     auth.answer('ok');
     await page.getByTestId('unlock').click();
     await expect(page.getByTestId('onboarding-resume')).toBeVisible();
+    // Ctrl+L locks here too (the vault is open during the step), through main.
+    await page.keyboard.press('Control+L');
+    await expect(page.getByTestId('unlock')).toBeVisible();
+    expect(await outside.state()).toBe('locked');
+    await page.getByTestId('unlock').click();
+    await expect(page.getByTestId('onboarding-resume')).toBeVisible();
 
     await page.getByTestId('onboarding-new-code').click();
     const second = await shownCode(page);
@@ -81,7 +87,7 @@ test('a reload during the recovery-code step resumes it: a new code after the OS
       ok: true,
       value: { recoveryConfirmed: true },
     });
-    expect(auth.prompts()).toEqual(['recovery-code', 'unlock', 'recovery-code', 'recovery-code']);
+    expect(auth.prompts()).toEqual(['recovery-code', 'unlock', 'unlock', 'recovery-code', 'recovery-code']);
 
     // Confirmed: a reload goes straight to the app; a lock and unlock does not bring the step back.
     await page.reload();

@@ -1,8 +1,9 @@
-import { useState } from 'react';
+import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ErrorInfo } from '../../../shared/errors';
 import { call, errorInfo } from '../api';
 import { ErrorMessage } from '../errors';
+import { useShortcuts, type Shortcut } from '../shortcuts';
 import { useVaultStore } from '../vault.store';
 import { RecoveryCodeSteps } from './RecoveryCode';
 
@@ -14,7 +15,7 @@ import { RecoveryCodeSteps } from './RecoveryCode';
  */
 export function FirstRun() {
   const { t } = useTranslation();
-  const { setup, busy, error, clearError, finishOnboarding, phase } = useVaultStore();
+  const { setup, busy, error, clearError, finishOnboarding, phase, lock } = useVaultStore();
   const [code, setCode] = useState<string | null>(null);
   const [renewing, setRenewing] = useState(false);
   const [renewError, setRenewError] = useState<ErrorInfo | null>(null);
@@ -41,6 +42,14 @@ export function FirstRun() {
     finishOnboarding();
   };
 
+  // The vault is open during this step: Ctrl/Cmd+L and a button lock it as everywhere else (the
+  // code on screen goes with it; the step comes back after the next unlock).
+  const shortcuts = useMemo<Shortcut[]>(
+    () => (phase === 'unlocked' && !busy ? [{ key: 'l', mod: true, run: () => void lock() }] : []),
+    [phase, busy, lock],
+  );
+  useShortcuts(shortcuts);
+
   // Unlocked without a code in hand: the confirmation was interrupted (reload, crash, quit).
   const resume = code === null && phase === 'unlocked' && !busy;
   return (
@@ -54,15 +63,25 @@ export function FirstRun() {
             <h1 id="first-run-title">{t('recovery.resumeTitle')}</h1>
             <p>{t('recovery.resumeIntro')}</p>
             <ErrorMessage error={renewError} onDismiss={() => setRenewError(null)} />
-            <button
-              type="button"
-              className="primary"
-              onClick={() => void renew()}
-              disabled={renewing}
-              data-testid="onboarding-new-code"
-            >
-              {renewing ? t('recovery.issuing') : t('recovery.resumeButton')}
-            </button>
+            <div className="row">
+              <button
+                type="button"
+                className="primary"
+                onClick={() => void renew()}
+                disabled={renewing}
+                data-testid="onboarding-new-code"
+              >
+                {renewing ? t('recovery.issuing') : t('recovery.resumeButton')}
+              </button>
+              <button
+                type="button"
+                className="link"
+                onClick={() => void lock()}
+                data-testid="onboarding-lock"
+              >
+                {t('nav.lock')}
+              </button>
+            </div>
           </div>
         )}
         {code === null && !resume && (
