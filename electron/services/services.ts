@@ -47,11 +47,13 @@ export interface ServiceOptions {
   /** Where task reminders go: OS notifications in the app; none in the dev host and tests. */
   readonly notifier?: Notifier;
   /**
-   * The OS user check before unlock and sensitive actions (polkit, Touch ID; a scripted double in the
-   * dev host's e2e). Without one the vault opens from the keychain alone, unless IT's policy requires
-   * the check, which then fails with AUTH_UNAVAILABLE.
+   * The OS user check before unlock and sensitive actions (polkit, Touch ID; the file-scripted double
+   * behind the dev host's `--auth-script`). Required, so no host can leave it out by accident: a host
+   * with no check says so with an `UnsupportedAuthenticator` (logged once as `auth.noOsCheck`), and
+   * the vault then opens from the keychain alone unless IT's policy requires the check, which then
+   * fails with AUTH_UNAVAILABLE.
    */
-  readonly authenticator?: OsAuthenticator;
+  readonly authenticator: OsAuthenticator;
   /** System idle time and session events, so main locks the vault itself (Electron's powerMonitor). */
   readonly session?: SessionSignals;
   /** Wall clock, injectable for tests. */

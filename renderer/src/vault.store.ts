@@ -8,7 +8,10 @@ export type VaultPhase = 'loading' | 'not_set_up' | 'locked' | 'unlocked';
 
 interface VaultState {
   phase: VaultPhase;
-  /** True from vault creation until the user has confirmed the recovery code. */
+  /**
+   * True from vault creation (or a renewal) until the user has confirmed the recovery code. Main keeps
+   * the record (`vault.onboarding`), so after a reload or crash the confirmation resumes.
+   */
   onboarding: boolean;
   /** The last unlock failure; `KEY_MISSING` and `WRONG_KEY` switch the screen to the recovery path. */
   error: ErrorInfo | null;
@@ -32,6 +35,16 @@ function phaseOf(status: VaultStatus): VaultPhase {
   return status.state === 'not_set_up' ? 'not_set_up' : status.state;
 }
 
+/** Whether main still waits for the recovery code's confirmation (asked once the vault is open). */
+async function pendingConfirmation(status: VaultStatus): Promise<boolean> {
+  if (status.state !== 'unlocked') return false;
+  try {
+    return !(await call('vault.onboarding')).recoveryConfirmed;
+  } catch {
+    return false;
+  }
+}
+
 export const useVaultStore = create<VaultState>((set, get) => ({
   phase: 'loading',
   onboarding: false,
@@ -42,7 +55,8 @@ export const useVaultStore = create<VaultState>((set, get) => ({
   refresh: async () => {
     try {
       const status = await call('vault.status');
-      set({ phase: phaseOf(status), error: null });
+      const onboarding = await pendingConfirmation(status);
+      set({ phase: phaseOf(status), error: null, onboarding: onboarding || get().onboarding });
     } catch (error) {
       set({ phase: 'locked', error: errorInfo(error) });
     }
@@ -65,7 +79,8 @@ export const useVaultStore = create<VaultState>((set, get) => ({
     set({ busy: true, error: null });
     try {
       const status = await call('vault.unlock');
-      set({ phase: phaseOf(status), busy: false, recoveryMode: false });
+      const onboarding = await pendingConfirmation(status);
+      set({ phase: phaseOf(status), busy: false, recoveryMode: false, onboarding });
     } catch (error) {
       const info = errorInfo(error);
       const recoveryMode = info.code === 'KEY_MISSING' || info.code === 'WRONG_KEY';
@@ -76,7 +91,8 @@ export const useVaultStore = create<VaultState>((set, get) => ({
     set({ busy: true, error: null });
     try {
       const status = await call('vault.recover', { recoveryCode });
-      set({ phase: phaseOf(status), busy: false, recoveryMode: false });
+      const onboarding = await pendingConfirmation(status);
+      set({ phase: phaseOf(status), busy: false, recoveryMode: false, onboarding });
     } catch (error) {
       set({ busy: false, error: errorInfo(error) });
     }
@@ -101,7 +117,17 @@ export const useVaultStore = create<VaultState>((set, get) => ({
 export function subscribeVault(): () => void {
   const offLocked = api.on('vault.locked', () => useVaultStore.getState().lockedElsewhere());
   const offUnlocked = api.on('vault.unlocked', () => {
-    if (useVaultStore.getState().phase !== 'unlocked') useVaultStore.setState({ phase: 'unlocked' });
+    if (useVaultStore.getState().phase === 'unlocked') return;
+    useVaultStore.setState({ phase: 'unlocked' });
+    // Opened elsewhere (a restore reopening it): a pending confirmation still comes back.
+    void call('vault.onboarding').then(
+      ({ recoveryConfirmed }) => {
+        if (!recoveryConfirmed && useVaultStore.getState().phase === 'unlocked') {
+          useVaultStore.setState({ onboarding: true });
+        }
+      },
+      () => undefined,
+    );
   });
   return () => {
     offLocked();

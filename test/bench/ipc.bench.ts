@@ -5,6 +5,7 @@ import { allowListConfirmation } from '../../electron/services/sync/server.confi
 import { silentLogger } from '../../electron/services/log/logger';
 import { createServices } from '../../electron/services/services';
 import { median, result, type BenchSuite } from './bench.types';
+import { UnsupportedAuthenticator } from '../../electron/services/auth/os-authenticator';
 
 /** Cost of the IPC router (sender check, parse, handler, output parse) against calling the handler directly. */
 export const ipcBench: BenchSuite = {
@@ -18,6 +19,7 @@ export const ipcBench: BenchSuite = {
       keychain: new MemoryKeychain(),
       policy: new MemoryPolicySource(),
       serverConfirmation: allowListConfirmation(),
+      authenticator: new UnsupportedAuthenticator('No OS user check in this test'),
     });
     const sender = { transport: 'test', url: 'bench://', isMainFrame: true } as const;
     const n = quick ? 5_000 : 50_000;

@@ -11,6 +11,7 @@ import { allowListConfirmation } from '../../electron/services/sync/server.confi
 import { silentLogger } from '../../electron/services/log/logger';
 import { createServices, type Services } from '../../electron/services/services';
 import { median, percentile, result, type BenchResult, type BenchSuite } from './bench.types';
+import { UnsupportedAuthenticator } from '../../electron/services/auth/os-authenticator';
 
 const benchSender: SenderInfo = { transport: 'test', url: 'bench://renderer', isMainFrame: true };
 
@@ -182,6 +183,7 @@ export const rendererBench: BenchSuite = {
           keychain: new MemoryKeychain(),
           policy: new MemoryPolicySource(),
           serverConfirmation: allowListConfirmation(),
+          authenticator: new UnsupportedAuthenticator('No OS user check in this test'),
         })),
     });
     const browser = await chromium.launch({

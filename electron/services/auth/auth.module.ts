@@ -36,6 +36,10 @@ export interface AuthModule {
  */
 export function createAuthModule(ctx: ModuleContext, policy: PolicyService, inputs: AuthInputs): AuthModule {
   const presence = new UserPresence({ authenticator: inputs.authenticator, policy, logger: ctx.logger });
+  // Say once, where an operator reads it, that this host opens the vault without asking the OS.
+  if (!inputs.authenticator || inputs.authenticator.kind === 'unsupported') {
+    ctx.logger.log('warn', 'auth.noOsCheck', { kind: inputs.authenticator?.kind ?? 'none' });
+  }
   return {
     presence,
     vaultOptions: {

@@ -1,5 +1,6 @@
 import type { Deal } from '../../../shared/domain/crm.schemas';
 import { call } from '../api';
+import { registerReset } from '../reset';
 
 /** The most open deals one board loads; beyond it the board says a filter is needed. */
 export const BOARD_MAX = 5000;
@@ -103,4 +104,8 @@ export function loadAccountNames(ids: readonly (string | null)[]): Promise<void>
 /** Forgets the names (an account was renamed or the vault locked). */
 export function forgetAccountNames(): void {
   names.clear();
+  waiting.clear();
 }
+
+// Account names are customer text: a lock drops them with every store.
+registerReset(forgetAccountNames);

@@ -48,7 +48,8 @@ export const en = {
   },
   unlock: {
     title: 'FieldVault is locked',
-    intro: 'Your data is encrypted. Unlock with the key in your system keychain.',
+    intro:
+      'Your data is encrypted. Unlock with the key in your system keychain; your computer may ask you to confirm it is you.',
     unlock: 'Unlock',
     unlocking: 'Unlocking…',
     recoverTitle: 'Unlock with your recovery code',
@@ -171,7 +172,7 @@ export const en = {
     UPDATE_TOO_OLD: 'This version is too old to update directly. Install the latest FieldVault.',
     UPDATE_DISABLED: 'Updates are turned off by your organization.',
     UPDATE_OFFLINE: 'The update server cannot be reached. FieldVault will try again later.',
-    AUTH_DENIED: 'Your computer did not confirm it is you. The vault stays locked.',
+    AUTH_DENIED: 'Your computer did not confirm it is you. Nothing was opened or changed.',
     AUTH_CANCELLED: 'The confirmation was cancelled. Nothing was opened or changed.',
     AUTH_UNAVAILABLE:
       'Your computer cannot confirm who you are right now (no fingerprint, Windows Hello or password prompt).',
@@ -773,5 +774,29 @@ export const en = {
     filterContains: '{{label}} contains “{{value}}”',
     filterIncomplete: 'Enter a value for the condition.',
     columns: 'Columns',
+  },
+  recovery: {
+    copy: 'Copy',
+    copied: 'Copied. Paste it somewhere safe, then clear the clipboard.',
+    copyRefused: 'Copying was refused. Select the code here and copy it yourself:',
+    copyWarning:
+      'Anyone with this code can open your data. Keep a paper copy; do not keep it in a file on this computer.',
+    print: 'Print',
+    printTitle: 'FieldVault recovery code',
+    printIntro:
+      "This code opens your FieldVault data if this computer's keychain is lost or you move to a new computer. Keep this page somewhere safe. A newer code replaces this one.",
+    printDate: 'Printed on {{date}}',
+    resumeTitle: 'Finish saving your recovery code',
+    resumeIntro:
+      'FieldVault was closed before you confirmed your recovery code. That code is not shown again: get a new one, write it down and confirm it. Your computer will ask you to confirm it is you.',
+    resumeButton: 'Show a new recovery code',
+    issuing: 'Waiting for your computer to confirm it is you…',
+    settingsTitle: 'Recovery code',
+    settingsIntro:
+      "The recovery code gets you back in if this computer's keychain is lost. If you lost it, or someone else may have seen it, issue a new one: the old code stops working at once. Your computer will ask you to confirm it is you.",
+    renew: 'Issue a new recovery code',
+    renewConfirm: 'Your current recovery code will stop working. Continue?',
+    renewYes: 'Yes, issue a new code',
+    renewed: 'Your new recovery code is saved. The old one no longer works.',
   },
 };

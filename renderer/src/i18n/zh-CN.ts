@@ -50,7 +50,7 @@ export const zhCN: Catalogue = {
   },
   unlock: {
     title: 'FieldVault 已锁定',
-    intro: '您的数据已加密。使用系统钥匙串中的密钥解锁。',
+    intro: '您的数据已加密。使用系统钥匙串中的密钥解锁；您的电脑可能会要求确认是您本人。',
     unlock: '解锁',
     unlocking: '正在解锁…',
     recoverTitle: '使用恢复码解锁',
@@ -166,7 +166,7 @@ export const zhCN: Catalogue = {
     UPDATE_TOO_OLD: '此版本过旧，无法直接更新。请安装最新版 FieldVault。',
     UPDATE_DISABLED: '您的组织已关闭更新。',
     UPDATE_OFFLINE: '无法连接更新服务器。FieldVault 稍后会重试。',
-    AUTH_DENIED: '您的电脑未能确认是您本人。保管库仍处于锁定状态。',
+    AUTH_DENIED: '您的电脑未能确认是您本人。没有打开或更改任何内容。',
     AUTH_CANCELLED: '确认已取消。没有打开或更改任何内容。',
     AUTH_UNAVAILABLE: '您的电脑目前无法确认您的身份（没有指纹、Windows Hello 或密码提示）。',
     VAULT_ROLLED_BACK: '此保管库文件比这台电脑上次打开的版本更旧，可能被复制回来过。请恢复备份或使用恢复码。',
@@ -743,5 +743,28 @@ export const zhCN: Catalogue = {
     filterContains: '{{label}} 包含“{{value}}”',
     filterIncomplete: '请为条件输入一个值。',
     columns: '列',
+  },
+  recovery: {
+    copy: '复制',
+    copied: '已复制。请粘贴到安全的地方，然后清空剪贴板。',
+    copyRefused: '复制被拒绝。请在此选中恢复码并自行复制：',
+    copyWarning: '任何拥有此恢复码的人都能打开您的数据。请保留纸质副本，不要以文件形式保存在这台电脑上。',
+    print: '打印',
+    printTitle: 'FieldVault 恢复码',
+    printIntro:
+      '如果这台电脑的钥匙串丢失或您换了新电脑，此恢复码可以打开您的 FieldVault 数据。请将此页妥善保管。新的恢复码会取代此恢复码。',
+    printDate: '打印于 {{date}}',
+    resumeTitle: '完成保存您的恢复码',
+    resumeIntro:
+      '在您确认恢复码之前，FieldVault 已被关闭。之前的恢复码不会再次显示：请获取一个新的恢复码，抄写下来并确认。您的电脑会要求确认是您本人。',
+    resumeButton: '显示新的恢复码',
+    issuing: '正在等待您的电脑确认是您本人…',
+    settingsTitle: '恢复码',
+    settingsIntro:
+      '如果这台电脑的钥匙串丢失，恢复码可以让您重新进入。如果您弄丢了恢复码，或者可能有其他人看到过，请生成一个新的：旧的恢复码会立即失效。您的电脑会要求确认是您本人。',
+    renew: '生成新的恢复码',
+    renewConfirm: '您当前的恢复码将失效。是否继续？',
+    renewYes: '是，生成新的恢复码',
+    renewed: '新的恢复码已保存。旧的恢复码已失效。',
   },
 };

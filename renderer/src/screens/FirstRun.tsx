@@ -1,60 +1,90 @@
-import { useId, useState, type FormEvent } from 'react';
+import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import type { ErrorInfo } from '../../../shared/errors';
+import { call, errorInfo } from '../api';
 import { ErrorMessage } from '../errors';
+import { useShortcuts, type Shortcut } from '../shortcuts';
 import { useVaultStore } from '../vault.store';
-
-/** Splits a recovery code into the groups a person reads and writes down. */
-export function codeGroups(code: string): string[] {
-  return code.split(/[\s-]+/).filter((group) => group.length > 0);
-}
-
-function normalise(text: string): string {
-  return text.replace(/[\s-]+/g, '').toUpperCase();
-}
-
-type Step =
-  | { readonly name: 'welcome' }
-  | { readonly name: 'code'; readonly code: string; readonly group: number }
-  | { readonly name: 'confirm'; readonly code: string; readonly group: number };
+import { RecoveryCodeSteps } from './RecoveryCode';
 
 /**
  * First run: create the vault, show the recovery code once, and make the user prove they wrote it
- * down by typing one group back. The code lives only in this component's state and is dropped after.
+ * down by typing one group back. Main records that confirmation; until it has, a reload or a crash
+ * comes back here ("resume"), and since the code shown before is gone, a new one is issued after the
+ * OS confirms the user. The code lives only in this component's state and is dropped after.
  */
 export function FirstRun() {
   const { t } = useTranslation();
-  const { setup, busy, error, clearError, finishOnboarding } = useVaultStore();
-  const [step, setStep] = useState<Step>({ name: 'welcome' });
-  const [typed, setTyped] = useState('');
-  const [wrong, setWrong] = useState(false);
-  const inputId = useId();
+  const { setup, busy, error, clearError, finishOnboarding, phase, lock } = useVaultStore();
+  const [code, setCode] = useState<string | null>(null);
+  const [renewing, setRenewing] = useState(false);
+  const [renewError, setRenewError] = useState<ErrorInfo | null>(null);
 
   const create = async () => {
-    const code = await setup();
-    if (code === null) return;
-    const groups = codeGroups(code);
-    // Ask for a group other than the first, so copying the beginning is not enough.
-    const group = groups.length > 1 ? 2 + Math.floor(Math.random() * (groups.length - 1)) : 1;
-    setStep({ name: 'code', code, group });
+    const created = await setup();
+    if (created !== null) setCode(created);
   };
 
-  const confirm = (event: FormEvent) => {
-    event.preventDefault();
-    if (step.name !== 'confirm') return;
-    const expected = codeGroups(step.code)[step.group - 1] ?? '';
-    if (normalise(typed) === normalise(expected) && expected !== '') {
-      setStep({ name: 'welcome' });
-      setTyped('');
-      finishOnboarding();
-    } else {
-      setWrong(true);
+  const renew = async () => {
+    setRenewing(true);
+    setRenewError(null);
+    try {
+      setCode((await call('vault.renewRecoveryCode')).recoveryCode);
+    } catch (e) {
+      setRenewError(errorInfo(e));
+    } finally {
+      setRenewing(false);
     }
   };
 
+  const done = () => {
+    setCode(null);
+    finishOnboarding();
+  };
+
+  // The vault is open during this step: Ctrl/Cmd+L and a button lock it as everywhere else (the
+  // code on screen goes with it; the step comes back after the next unlock).
+  const shortcuts = useMemo<Shortcut[]>(
+    () => (phase === 'unlocked' && !busy ? [{ key: 'l', mod: true, run: () => void lock() }] : []),
+    [phase, busy, lock],
+  );
+  useShortcuts(shortcuts);
+
+  // Unlocked without a code in hand: the confirmation was interrupted (reload, crash, quit).
+  const resume = code === null && phase === 'unlocked' && !busy;
   return (
     <main className="centered" id="main">
-      <section className="card wide" aria-labelledby="first-run-title">
-        {step.name === 'welcome' && (
+      <section className="card wide" aria-labelledby="first-run-title" data-screen="first-run">
+        {code !== null && (
+          <RecoveryCodeSteps code={code} headingId="first-run-title" level={1} onConfirmed={done} />
+        )}
+        {resume && (
+          <div data-testid="onboarding-resume">
+            <h1 id="first-run-title">{t('recovery.resumeTitle')}</h1>
+            <p>{t('recovery.resumeIntro')}</p>
+            <ErrorMessage error={renewError} onDismiss={() => setRenewError(null)} />
+            <div className="row">
+              <button
+                type="button"
+                className="primary"
+                onClick={() => void renew()}
+                disabled={renewing}
+                data-testid="onboarding-new-code"
+              >
+                {renewing ? t('recovery.issuing') : t('recovery.resumeButton')}
+              </button>
+              <button
+                type="button"
+                className="link"
+                onClick={() => void lock()}
+                data-testid="onboarding-lock"
+              >
+                {t('nav.lock')}
+              </button>
+            </div>
+          </div>
+        )}
+        {code === null && !resume && (
           <>
             <h1 id="first-run-title">{t('firstRun.title')}</h1>
             <p>{t('firstRun.intro')}</p>
@@ -69,70 +99,6 @@ export function FirstRun() {
               {busy ? t('firstRun.creating') : t('firstRun.create')}
             </button>
           </>
-        )}
-        {step.name === 'code' && (
-          <>
-            <h1 id="first-run-title">{t('firstRun.codeTitle')}</h1>
-            <p>{t('firstRun.codeIntro')}</p>
-            <figure className="recovery-code">
-              <figcaption>{t('firstRun.codeLabel')}</figcaption>
-              <ol className="code-groups" data-testid="recovery-code">
-                {codeGroups(step.code).map((group, index) => (
-                  <li key={index} data-group={index + 1}>
-                    {group}
-                  </li>
-                ))}
-              </ol>
-            </figure>
-            <button
-              type="button"
-              className="primary"
-              onClick={() => setStep({ name: 'confirm', code: step.code, group: step.group })}
-              data-testid="code-written"
-            >
-              {t('firstRun.written')}
-            </button>
-          </>
-        )}
-        {step.name === 'confirm' && (
-          <form onSubmit={confirm}>
-            <h1 id="first-run-title">{t('firstRun.confirmTitle')}</h1>
-            <p>{t('firstRun.confirmIntro', { group: step.group })}</p>
-            <div className="field">
-              <label htmlFor={inputId}>{t('firstRun.confirmLabel', { group: step.group })}</label>
-              <input
-                id={inputId}
-                value={typed}
-                autoComplete="off"
-                spellCheck={false}
-                autoFocus
-                data-testid="confirm-group"
-                data-group={step.group}
-                aria-invalid={wrong}
-                aria-describedby={wrong ? `${inputId}-err` : undefined}
-                onChange={(event) => {
-                  setTyped(event.target.value);
-                  setWrong(false);
-                }}
-              />
-              {wrong && (
-                <p id={`${inputId}-err`} className="field-error" role="alert">
-                  {t('firstRun.confirmWrong', { group: step.group })}
-                </p>
-              )}
-            </div>
-            <div className="row">
-              <button type="submit" className="primary" data-testid="confirm-code">
-                {t('firstRun.confirm')}
-              </button>
-              <button
-                type="button"
-                onClick={() => setStep({ name: 'code', code: step.code, group: step.group })}
-              >
-                {t('firstRun.back')}
-              </button>
-            </div>
-          </form>
         )}
       </section>
     </main>

@@ -13,6 +13,7 @@ import { useSettingsStore } from '../settings.store';
 import { useVaultStore } from '../vault.store';
 import { LostReasonsSettings } from '../crm/LostReasonsSettings';
 import { CustomFieldsSettings } from '../crm/CustomFieldsSettings';
+import { RecoverySettings } from './RecoverySettings';
 
 const LOCK_CHOICES: readonly number[] = [1, 5, 15, 30, 60, 0];
 
@@ -169,7 +170,7 @@ function About() {
   );
 }
 
-/** Preferences, backup/restore and about. Language and theme apply at once, without a restart. */
+/** Preferences, backup/restore, the recovery code and about. Language and theme apply at once, without a restart. */
 export function SettingsScreen() {
   const { t } = useTranslation();
   const { settings, update, error } = useSettingsStore();
@@ -251,6 +252,7 @@ export function SettingsScreen() {
       <LostReasonsSettings />
       <CustomFieldsSettings />
       <Backups />
+      <RecoverySettings />
       <About />
     </div>
   );

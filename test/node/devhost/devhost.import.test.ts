@@ -10,6 +10,7 @@ import { createServices } from '../../../electron/services/services';
 import { allowListConfirmation } from '../../../electron/services/sync/server.confirmation';
 import { RpcClient } from '../support/rpc-client';
 import { tempDir } from '../support/tmp';
+import { UnsupportedAuthenticator } from '../../../electron/services/auth/os-authenticator';
 
 let host: DevHost | null = null;
 afterEach(async () => {
@@ -40,6 +41,7 @@ async function start(): Promise<DevHost> {
         keychain: new MemoryKeychain(),
         policy: new MemoryPolicySource(),
         serverConfirmation: allowListConfirmation(),
+        authenticator: new UnsupportedAuthenticator('No OS user check in this test'),
       }),
   });
   return host;

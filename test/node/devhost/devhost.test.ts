@@ -12,6 +12,7 @@ import { createServices } from '../../../electron/services/services';
 import { RPC_MAX_FRAME_BYTES } from '../../../shared/ipc/jsonrpc';
 import { RpcClient } from '../support/rpc-client';
 import { tempDir } from '../support/tmp';
+import { UnsupportedAuthenticator } from '../../../electron/services/auth/os-authenticator';
 
 let host: DevHost | null = null;
 afterEach(async () => {
@@ -44,6 +45,7 @@ async function start(): Promise<DevHost> {
         keychain: new MemoryKeychain(),
         policy: new MemoryPolicySource(),
         serverConfirmation: allowListConfirmation(),
+        authenticator: new UnsupportedAuthenticator('No OS user check in this test'),
       }),
   });
   return host;

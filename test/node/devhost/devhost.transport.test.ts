@@ -15,6 +15,7 @@ import { events } from '../../../shared/ipc/contract';
 import { RPC_MAX_FRAME_BYTES } from '../../../shared/ipc/jsonrpc';
 import { RpcClient } from '../support/rpc-client';
 import { tempDir } from '../support/tmp';
+import { UnsupportedAuthenticator } from '../../../electron/services/auth/os-authenticator';
 
 // Renderer modules are loaded at run time: the node test project does not type-check renderer code.
 interface Resync {
@@ -60,6 +61,7 @@ async function start(): Promise<DevHost> {
         keychain: new MemoryKeychain(),
         policy: new MemoryPolicySource(),
         serverConfirmation: allowListConfirmation(),
+        authenticator: new UnsupportedAuthenticator('No OS user check in this test'),
       }),
   });
   return host;

@@ -8,6 +8,7 @@ import { MemoryKeychain } from '../../../electron/services/keychain/keychain.mem
 import { MemoryPolicySource } from '../../../electron/services/policy/policy.memory';
 import { allowListConfirmation } from '../../../electron/services/sync/server.confirmation';
 import { createServices, type ServiceOptions } from '../../../electron/services/services';
+import { UnsupportedAuthenticator } from '../../../electron/services/auth/os-authenticator';
 
 /** A sender the test policy trusts. */
 export const testSender: SenderInfo = { transport: 'test', url: 'test://local', isMainFrame: true };
@@ -26,6 +27,7 @@ export function createTestServices(dataDir: string, overrides: Partial<ServiceOp
     keychain: new MemoryKeychain(),
     policy: new MemoryPolicySource(),
     serverConfirmation: allowListConfirmation(),
+    authenticator: new UnsupportedAuthenticator('No OS user check in this test'),
     ...overrides,
   });
 }

@@ -15,6 +15,7 @@ import { AppError } from '../../../../../shared/errors';
 import type { ChannelInput, ChannelName, ChannelOutput, EventName } from '../../../../../shared/ipc/contract';
 import type { SyncStatus } from '../../../../../shared/sync/sync.contract';
 import { TEST_KDF } from '../../../support/vault';
+import { UnsupportedAuthenticator } from '../../../../../electron/services/auth/os-authenticator';
 
 const SENDER: SenderInfo = { transport: 'test', url: 'test://sync', isMainFrame: true };
 export const CALL: CallContext = { sender: SENDER, callId: 'test' };
@@ -55,6 +56,7 @@ export async function createClient(
     keychain,
     policy: new MemoryPolicySource(),
     serverConfirmation: allowListConfirmation(),
+    authenticator: new UnsupportedAuthenticator('No OS user check in this test'),
     ...(options.now ? { now: options.now } : {}),
     tuning: { autoSync: options.autoSync ?? false, recoveryKdf: TEST_KDF, maxDriftMs: options.maxDriftMs },
   });
