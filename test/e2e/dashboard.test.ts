@@ -26,11 +26,11 @@ async function seed(page: Page): Promise<void> {
     const deals = [];
     for (let n = 0; n < 24; n++) {
       deals.push(ok(await window.crm.invoke('deals.create', {
-        name: 'Deal ' + n,
+        name: 'Opp ' + n,
         pipelineId,
         stageId: stages[n % stages.length],
         amountMinor: (n + 1) * 100000,
-        currency: 'EUR',
+        currency: n % 5 === 0 ? 'CNY' : 'EUR',
         ownerId: ['li', 'anna', 'sam'][n % 3],
         expectedCloseDate: day((n % 6) * 7 - 14),
       })));
@@ -57,6 +57,35 @@ for (const language of ['en', 'zh-CN'] as const) {
     if (language === 'zh-CN') await setLanguage(page, 'zh-CN');
     await seed(page);
     await go(page, 'dashboard');
+    // CNY deals and no rate yet: they are counted apart, said so, never added as euros.
+    await expect(page.getByTestId('dashboard-unconverted')).toBeVisible();
+
+    // A manager sets a CNY rate and Li's quota for this month in Settings.
+    await go(page, 'settings');
+    const settings = page.getByTestId('reporting-settings');
+    const rateForm = settings.getByTestId('rate-form');
+    await rateForm.locator('input').nth(0).fill('CNY');
+    await rateForm
+      .locator('input')
+      .nth(1)
+      .fill(language === 'zh-CN' ? '0.13' : '0.13');
+    await rateForm.locator('input').nth(3).fill('2020-01-01');
+    await rateForm.getByRole('button').click();
+    await expect(settings.getByTestId('rates').locator('tbody tr')).toHaveCount(1);
+    const month = await page.evaluate(() => {
+      const d = new Date();
+      return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}`;
+    });
+    const quotaForm = settings.getByTestId('quota-form');
+    await quotaForm.locator('input').nth(0).fill('li');
+    await quotaForm.locator('input').nth(1).fill(month);
+    await quotaForm.locator('input').nth(2).fill('250000');
+    await quotaForm.getByRole('button').click();
+    await expect(settings.getByTestId('quotas').locator('tbody tr')).toHaveCount(1);
+    await shot(page, `reporting-settings-${language}`);
+
+    await go(page, 'dashboard');
+    await expect(page.getByTestId('dashboard-unconverted')).toBeHidden();
     const winRate = page.getByTestId('tile-winrate');
     // 4 won and 2 lost this quarter: 66.7 %.
     await expect(winRate).toContainText('66.7');
@@ -84,6 +113,19 @@ for (const language of ['en', 'zh-CN'] as const) {
     await drill.getByTestId('drill-row').first().getByRole('button').click();
     await expect(page.locator('[data-screen="record-deal"]')).toBeVisible();
     await go(page, 'dashboard');
+    // The forecast's table shows Li's quota in this month's row; a month's open amount drills down.
+    await page
+      .getByTestId('chart-forecast')
+      .getByRole('button', { name: /table|表格/ })
+      .click();
+    const forecast = page.getByTestId('chart-forecast-table');
+    const row = forecast.locator('tbody tr', { hasText: month });
+    await expect(row).toContainText(/250,000|250.000|250 000/);
+    await row.getByRole('button').nth(2).click();
+    await expect(drill.getByTestId('drill-row').first()).toBeVisible();
+    // Only Li's deals: the quota stays, the others' deals leave.
+    await page.getByTestId('dashboard-owners').fill('li');
+    await expect(page.getByTestId('tile-winrate')).not.toContainText('66.7');
     await expectAccessible(page, `dashboard ${language}`);
     if (language === 'zh-CN') await expectNoEnglish(page, 'dashboard zh-CN');
     expect(errors).toEqual([]);

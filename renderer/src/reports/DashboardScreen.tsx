@@ -24,6 +24,9 @@ export function DashboardScreen() {
   const [pipelineId, setPipelineId] = useState<string | null>(null);
   const [period, setPeriod] = useState<Period>('quarter');
   const [staleDays, setStaleDays] = useState(30);
+  const [currency, setCurrency] = useState<string | null>(null);
+  const [bases, setBases] = useState<string[]>([]);
+  const [owners, setOwners] = useState('');
   const [figures, setFigures] = useState<DashboardFigures | null>(null);
   const [error, setError] = useState<ErrorInfo | null>(null);
   const [drill, setDrill] = useState<{ key: DrillKey; label: string } | null>(null);
@@ -31,6 +34,10 @@ export function DashboardScreen() {
 
   useEffect(() => {
     void loadPipelines().then((list) => setPipelineId((id) => id ?? list[0]?.id ?? null));
+    void call('exchangeRates.list', { limit: 200 }).then(
+      (page) => setBases([...new Set(page.items.map((r) => r.base))].sort()),
+      () => undefined,
+    );
   }, [loadPipelines]);
 
   const query = useMemo<DashboardQuery | null>(() => {
@@ -41,10 +48,11 @@ export function DashboardScreen() {
       pipelineId,
       ...range,
       utcOffsetMinutes: -now.getTimezoneOffset(),
-      memberIds: null,
+      memberIds: memberList(owners),
       staleDays,
+      ...(currency ? { reportingCurrency: currency } : {}),
     };
-  }, [pipelineId, period, staleDays]);
+  }, [pipelineId, period, staleDays, currency, owners]);
 
   const load = useCallback(() => {
     if (!query) return;
@@ -173,6 +181,29 @@ export function DashboardScreen() {
               </option>
             ))}
           </select>
+        </label>
+        <label>
+          {t('reports.reportingCurrency')}
+          <select
+            data-testid="dashboard-currency-select"
+            value={currency ?? figures?.reportingCurrency ?? ''}
+            onChange={(e) => setCurrency(e.target.value)}
+          >
+            {[...new Set([...(figures ? [figures.reportingCurrency] : []), ...bases])].map((c) => (
+              <option key={c} value={c}>
+                {c}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          {t('reports.owners')}
+          <input
+            data-testid="dashboard-owners"
+            value={owners}
+            placeholder={t('reports.ownersHint')}
+            onChange={(e) => setOwners(e.target.value)}
+          />
         </label>
         <label>
           {t('reports.staleDays')}
@@ -305,4 +336,17 @@ function Tile(props: { label: string; value: string; detail?: string; testId: st
       {body}
     </div>
   );
+}
+
+/** The owners typed (comma-separated), or null for everybody. */
+function memberList(text: string): string[] | null {
+  const list = [
+    ...new Set(
+      text
+        .split(/[,，]/)
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
+  ];
+  return list.length ? list.slice(0, 500) : null;
 }

@@ -13,6 +13,7 @@ import { useSettingsStore } from '../settings.store';
 import { useVaultStore } from '../vault.store';
 import { LostReasonsSettings } from '../crm/LostReasonsSettings';
 import { CustomFieldsSettings } from '../crm/CustomFieldsSettings';
+import { ReportingSettings } from '../reports/ReportingSettings';
 import { RecoverySettings } from './RecoverySettings';
 
 const LOCK_CHOICES: readonly number[] = [1, 5, 15, 30, 60, 0];
@@ -251,6 +252,7 @@ export function SettingsScreen() {
       </section>
       <LostReasonsSettings />
       <CustomFieldsSettings />
+      <ReportingSettings />
       <Backups />
       <RecoverySettings />
       <About />
