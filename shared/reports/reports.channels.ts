@@ -14,6 +14,7 @@ import {
 import { crud } from '../ipc/channels/crm.channels';
 import { channel } from '../ipc/define';
 import { dashboardFiguresSchema, dashboardQuerySchema, drillKeySchema } from './dashboard.contract';
+import { digestQuerySchema, digestSchema } from './digest.contract';
 
 /** The most deals one drill-down page returns. */
 export const DRILL_PAGE_MAX = 500;
@@ -42,6 +43,11 @@ export const reportsChannels = {
     dashboardQuerySchema,
     dashboardFiguresSchema,
     "The manager's dashboard for one pipeline and period, money in the reporting currency.",
+  ),
+  'reports.digest': channel(
+    digestQuerySchema,
+    digestSchema,
+    "The week's pipeline changes from the op log: new, moved, won, lost and slipped deals.",
   ),
   'reports.drill': channel(
     z.strictObject({

@@ -127,6 +127,14 @@ for (const language of ['en', 'zh-CN'] as const) {
     await page.getByTestId('dashboard-owners').fill('li');
     await expect(page.getByTestId('tile-winrate')).not.toContainText('66.7');
     await expectAccessible(page, `dashboard ${language}`);
+    // The week's digest: every seeded deal is new this week, four were won and two lost.
+    await page.getByTestId('dashboard-owners').fill('');
+    await page.getByTestId('tab-digest').click();
+    await expect(page.getByTestId('digest-won').getByTestId('digest-item')).toHaveCount(4);
+    await expect(page.getByTestId('digest-lost').getByTestId('digest-item')).toHaveCount(2);
+    await expect(page.getByTestId('digest-new').getByTestId('digest-item')).toHaveCount(24);
+    await shot(page, `digest-${language}`);
+    await expectAccessible(page, `digest ${language}`);
     if (language === 'zh-CN') await expectNoEnglish(page, 'dashboard zh-CN');
     expect(errors).toEqual([]);
   });

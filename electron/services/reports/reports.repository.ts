@@ -2,6 +2,7 @@ import type { Db } from '../db/database';
 import { parseHlc } from '../../../shared/domain/hlc';
 import type { ActivityKind } from '../../../shared/reports/dashboard.contract';
 import type { DealFact } from './dashboard.compute';
+import type { DealChange, DigestDeal } from './digest.compute';
 import type { ExchangeRate } from './money.convert';
 
 const DAY_MS = 86_400_000;
@@ -116,6 +117,64 @@ export class ReportsRepository {
       else if (row.status === 'open') entry.closedAt = null;
     }
     return out;
+  }
+
+  /** Every live deal as the weekly digest shows it. */
+  digestDeals(): Map<string, DigestDeal> {
+    const rows = this.db
+      .prepare<[], DealRow & { name: string }>(
+        `SELECT id, name, owner_id, pipeline_id, stage_id, status, amount_minor, currency, probability,
+                expected_close_date, created_at
+         FROM crm_deals WHERE deleted_at IS NULL`,
+      )
+      .all();
+    return new Map(
+      rows.map((r) => [
+        r.id,
+        {
+          id: r.id,
+          name: r.name,
+          ownerId: r.owner_id,
+          pipelineId: r.pipeline_id,
+          stageId: r.stage_id,
+          status: r.status,
+          amountMinor: r.amount_minor,
+          currency: r.currency,
+          expectedCloseDate: r.expected_close_date,
+          createdAt: r.created_at,
+        },
+      ]),
+    );
+  }
+
+  /**
+   * Every stage and status change of the deals that changed between two instants, whole histories in
+   * HLC order (a move's "from" stage may be older than the range). HLC text starts with the wall
+   * clock in fixed-width hex, so a range of instants is a range of text.
+   */
+  dealChanges(fromMs: number, toMs: number): DealChange[] {
+    const hex = (ms: number) => ms.toString(16).padStart(12, '0');
+    return this.db
+      .prepare<[string, string], HistoryRow>(
+        `SELECT record_id, hlc, json_extract(fields, '$.stageId') AS stage, json_extract(fields, '$.status') AS status
+         FROM crm_oplog
+         WHERE entity = 'deal' AND fields IS NOT NULL AND record_id IN (
+           SELECT record_id FROM crm_oplog WHERE entity = 'deal' AND hlc >= ? AND hlc < ?)
+         ORDER BY record_id, hlc`,
+      )
+      .all(hex(fromMs), hex(toMs))
+      .flatMap((r) => {
+        const stamp = parseHlc(r.hlc);
+        if (!stamp || (typeof r.stage !== 'string' && typeof r.status !== 'string')) return [];
+        return [
+          {
+            dealId: r.record_id,
+            at: stamp.wall,
+            stageId: typeof r.stage === 'string' ? r.stage : null,
+            status: typeof r.status === 'string' ? r.status : null,
+          },
+        ];
+      });
   }
 
   /** Every live exchange rate, with the reporting currency it converts into. */

@@ -4,6 +4,8 @@ import type { CrmService } from '../crm/crm.service';
 import type { DashboardFigures, DashboardQuery, DrillKey } from '../../../shared/reports/dashboard.contract';
 import { AppError } from '../../../shared/errors';
 import { DashboardComputation } from './dashboard.compute';
+import { weeklyDigest } from './digest.compute';
+import type { Digest, DigestQuery } from '../../../shared/reports/digest.contract';
 import { MoneyConverter, type ExchangeRate } from './money.convert';
 import { ReportsRepository } from './reports.repository';
 import type { QuotaFact } from './dashboard.compute';
@@ -71,6 +73,26 @@ export class ReportsService {
     const activities = this.repo.activityCounts(from, to, query.utcOffsetMinutes);
     const computation = this.computation(query);
     return computation.figures(activities, this.quotas(this.converter(query)));
+  }
+
+  /** The week's pipeline changes. */
+  digest(query: DigestQuery): Digest {
+    const offset = query.utcOffsetMinutes * 60_000;
+    const from = Date.parse(`${query.weekStart}T00:00:00Z`) - offset;
+    const to = from + 7 * DAY_MS;
+    const weekEnd = new Date(Date.parse(`${query.weekStart}T00:00:00Z`) + 6 * DAY_MS)
+      .toISOString()
+      .slice(0, 10);
+    const toDay = new Date(Date.parse(`${query.weekStart}T00:00:00Z`) + 7 * DAY_MS)
+      .toISOString()
+      .slice(0, 10);
+    const items = weeklyDigest(
+      this.repo.digestDeals(),
+      this.repo.dealChanges(from, to),
+      { from, to, fromDay: query.weekStart, toDay, today: query.today },
+      query.memberIds ? new Set(query.memberIds) : null,
+    );
+    return { weekStart: query.weekStart, weekEnd, items };
   }
 
   /** One page of the deals behind a figure, in the order the figure lists them. */

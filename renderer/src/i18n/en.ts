@@ -749,6 +749,13 @@ export const en = {
     reportingCurrency: 'Reporting currency',
     owners: 'Owners',
     ownersHint: 'Everybody (or names, comma-separated)',
+    views: 'Views',
+    digestTitle: 'This week',
+    digestWeek: 'Week of {{from}} to {{to}}',
+    previousWeek: 'Previous week',
+    nextWeek: 'Next week',
+    digestNone: 'Nothing this week.',
+    digestKinds: { new: 'New deals', moved: 'Moved', won: 'Won', lost: 'Lost', slipped: 'Slipped' },
   },
   customFields: {
     title: 'Custom fields',

@@ -719,6 +719,13 @@ export const zhCN: Catalogue = {
     reportingCurrency: '报告币种',
     owners: '负责人',
     ownersHint: '所有人（或用逗号分隔的名字）',
+    views: '视图',
+    digestTitle: '本周',
+    digestWeek: '{{from}} 至 {{to}} 这一周',
+    previousWeek: '上一周',
+    nextWeek: '下一周',
+    digestNone: '本周没有。',
+    digestKinds: { new: '新商机', moved: '阶段变化', won: '赢单', lost: '输单', slipped: '延期' },
   },
   customFields: {
     title: '自定义字段',

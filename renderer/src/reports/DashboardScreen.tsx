@@ -10,6 +10,7 @@ import { ErrorMessage } from '../errors';
 import { formatNumber } from '../format';
 import { useUiStore } from '../ui.store';
 import { Chart } from './Chart';
+import { DigestPanel } from './DigestPanel';
 import { DrillList } from './DrillList';
 import { periodRange, type Period, PERIODS } from './period';
 import { useMoneyFormat } from './money';
@@ -27,6 +28,8 @@ export function DashboardScreen() {
   const [currency, setCurrency] = useState<string | null>(null);
   const [bases, setBases] = useState<string[]>([]);
   const [owners, setOwners] = useState('');
+  const [tab, setTab] = useState<'dashboard' | 'digest'>('dashboard');
+  const ownerList = useMemo(() => memberList(owners), [owners]);
   const [figures, setFigures] = useState<DashboardFigures | null>(null);
   const [error, setError] = useState<ErrorInfo | null>(null);
   const [drill, setDrill] = useState<{ key: DrillKey; label: string } | null>(null);
@@ -48,11 +51,11 @@ export function DashboardScreen() {
       pipelineId,
       ...range,
       utcOffsetMinutes: -now.getTimezoneOffset(),
-      memberIds: memberList(owners),
+      memberIds: ownerList,
       staleDays,
       ...(currency ? { reportingCurrency: currency } : {}),
     };
-  }, [pipelineId, period, staleDays, currency, owners]);
+  }, [pipelineId, period, staleDays, currency, ownerList]);
 
   const load = useCallback(() => {
     if (!query) return;
@@ -157,7 +160,20 @@ export function DashboardScreen() {
           </p>
         )}
       </header>
-      <div className="toolbar" role="group" aria-label={t('reports.filters')}>
+      <div className="tabs" role="group" aria-label={t('reports.views')}>
+        <button type="button" aria-pressed={tab === 'dashboard'} onClick={() => setTab('dashboard')}>
+          {t('reports.title')}
+        </button>
+        <button
+          type="button"
+          aria-pressed={tab === 'digest'}
+          data-testid="tab-digest"
+          onClick={() => setTab('digest')}
+        >
+          {t('reports.digestTitle')}
+        </button>
+      </div>
+      <div className="toolbar" role="group" aria-label={t('reports.filters')} data-tab={tab}>
         <label>
           {t('reports.pipeline')}
           <select value={pipelineId ?? ''} onChange={(e) => setPipelineId(e.target.value)}>
@@ -196,7 +212,7 @@ export function DashboardScreen() {
             ))}
           </select>
         </label>
-        <label>
+        <label className="owners">
           {t('reports.owners')}
           <input
             data-testid="dashboard-owners"
@@ -225,7 +241,8 @@ export function DashboardScreen() {
           })}
         </p>
       )}
-      {figures && (
+      {tab === 'digest' && <DigestPanel owners={ownerList} />}
+      {tab === 'dashboard' && figures && (
         <>
           <div className="tiles">
             <Tile

@@ -180,6 +180,57 @@ describe('reports over the shipped composition', () => {
     expect(usd.pipeline.find((p) => p.stageId === 'lead')?.amountMinor).toBe(0);
   });
 
+  it("lists the week's new, moved, won, lost and slipped deals from the op log", async () => {
+    let now = Date.UTC(2026, 9, 1, 9); // Thursday 1 Oct
+    fixture = await createCrmFixture({ now: () => now });
+    const f = fixture;
+    const create = (name: string, extra: Record<string, unknown> = {}) =>
+      f.ok('deals.create', { name, pipelineId: DEFAULT_PIPELINE_ID, stageId: 'lead', ...extra });
+    const old = await create('Old', { ownerId: 'li' });
+    await create('Slip', { ownerId: 'li', expectedCloseDate: '2026-10-06' });
+    now = Date.UTC(2026, 9, 5, 10); // Monday 5 Oct: the week starts
+    const fresh = await create('Fresh', { ownerId: 'sam' });
+    await f.ok('deals.update', { id: old.id, patch: { stageId: 'proposal' } });
+    now += 3600_000;
+    await f.ok('deals.update', { id: fresh.id, patch: { status: 'won' } });
+    now = Date.UTC(2026, 9, 12, 10); // the next week: not in this digest
+    await f.ok('deals.update', { id: old.id, patch: { status: 'lost' } });
+    const week = await f.ok('reports.digest', {
+      weekStart: '2026-10-05',
+      today: '2026-10-08',
+      utcOffsetMinutes: 0,
+      memberIds: null,
+    });
+    expect(week.weekEnd).toBe('2026-10-11');
+    // Fresh's creation and Old's move share a millisecond, so compare the items as a set.
+    const seen = week.items.map((i) => JSON.stringify([i.kind, i.name, i.fromStageId, i.toStageId]));
+    expect(seen.sort()).toEqual(
+      [
+        ['new', 'Fresh', null, null],
+        ['moved', 'Old', 'lead', 'proposal'],
+        ['won', 'Fresh', null, null],
+        ['slipped', 'Slip', null, null],
+      ]
+        .map((x) => JSON.stringify(x))
+        .sort(),
+    );
+    expect(week.items.at(-1)?.kind).toBe('slipped');
+    const li = await f.ok('reports.digest', {
+      weekStart: '2026-10-05',
+      today: '2026-10-08',
+      utcOffsetMinutes: 0,
+      memberIds: ['li'],
+    });
+    expect(li.items.map((i) => i.name).sort()).toEqual(['Old', 'Slip']);
+    const next = await f.ok('reports.digest', {
+      weekStart: '2026-10-12',
+      today: '2026-10-14',
+      utcOffsetMinutes: 0,
+      memberIds: null,
+    });
+    expect(next.items.map((i) => [i.kind, i.name])).toEqual([['lost', 'Old']]);
+  });
+
   it('refuses an unknown pipeline with a typed error and ill-formed queries at the router', async () => {
     fixture = await createCrmFixture();
     const bad = await fixture.call('reports.dashboard', {
