@@ -21,6 +21,8 @@ import { createSyncModule } from './sync/sync.module';
 import { syncMigrations } from './sync/sync.migrations';
 import { createVaultModule } from './vault/vault.module';
 import type { ScryptParams } from './vault/vault.recovery';
+import type { PinKdf } from './vault/vault.unlockers';
+import { unlockerPolicyOf } from '../../shared/policy/policy.unlockers';
 import type { VaultService } from './vault/vault.service';
 import type { SessionSignals } from './vault/vault.session';
 
@@ -69,6 +71,8 @@ export interface ServiceTuning {
   readonly recoveryKdf?: ScryptParams;
   /** How often main reads the system idle time (default 5 s). */
   readonly autoLockPollMs?: number;
+  /** PIN KDF cost (default: the production argon2id parameters). */
+  readonly pinKdf?: PinKdf;
 }
 
 /** The composed parts, for the shell's own needs and for tests that look inside; never the renderer. */
@@ -124,7 +128,9 @@ export function createServices(options: ServiceOptions): Services {
       keychain: options.keychain,
       migrations: [crmMigrations, syncMigrations, membershipMigrations],
       backupRetention: () => policy.service.current().values.backupRetentionCount,
+      unlockerPolicy: async () => unlockerPolicyOf((await policy.service.ready()).values),
       recoveryKdf: options.tuning?.recoveryKdf,
+      pinKdf: options.tuning?.pinKdf,
       ...auth.vaultOptions,
     },
   );
@@ -146,6 +152,8 @@ export function createServices(options: ServiceOptions): Services {
     { ...ctx, logger: options.logger.child({ component: 'settings' }) },
     policy.service,
   );
+  // An escrow key or PIN rule IT changes reaches the unlockers at once, not only at the next unlock.
+  const stopPolicyWatch = policy.service.onChange(() => void vault.service.syncUnlockers());
   const modules = [sync, crm, settings, policy, vault];
 
   const handlers: Handlers = auth.guard({
@@ -170,6 +178,7 @@ export function createServices(options: ServiceOptions): Services {
     dispose() {
       // Sync and CRM stop first; the vault closes last so nothing touches a closed database.
       disposed ??= (async () => {
+        stopPolicyWatch();
         for (const module of modules) await module.dispose();
       })();
       return disposed;

@@ -188,6 +188,10 @@ export const en = {
     SERVER_ROLLBACK:
       'The sync server lost recent changes (its data went back in time). Your data is kept: run a re-sync to send yours again.',
     IMPORT_CANCELLED: 'The import was cancelled. Nothing was imported.',
+    PIN_INVALID: 'Wrong PIN. Check it and try again.',
+    PIN_LOCKED_OUT:
+      'Too many wrong PINs: the PIN was removed. Unlock with your keychain or recovery code, then set a new PIN.',
+    UNLOCKER_NOT_SET: 'This way of unlocking is not set up for this vault. Use another one.',
   },
   common: {
     close: 'Close',

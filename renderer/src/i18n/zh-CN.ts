@@ -179,6 +179,9 @@ export const zhCN: Catalogue = {
     SERVER_ROLLBACK:
       '同步服务器丢失了最近的更改（其数据回到了过去）。您的数据已保留：请运行重新同步以重新发送您的更改。',
     IMPORT_CANCELLED: '导入已取消，未导入任何内容。',
+    PIN_INVALID: 'PIN 不正确。请检查后重试。',
+    PIN_LOCKED_OUT: '错误 PIN 次数过多：PIN 已被删除。请使用钥匙串或恢复码解锁，然后设置新的 PIN。',
+    UNLOCKER_NOT_SET: '此保险库未设置这种解锁方式。请使用其他方式。',
   },
   common: {
     close: '关闭',
