@@ -12,6 +12,7 @@ import { usePolicy } from '../policy';
 import { useSettingsStore } from '../settings.store';
 import { useVaultStore } from '../vault.store';
 import { LostReasonsSettings } from '../crm/LostReasonsSettings';
+import { UnlockersPanel } from '../unlockers/UnlockersPanel';
 
 const LOCK_CHOICES: readonly number[] = [1, 5, 15, 30, 60, 0];
 
@@ -248,6 +249,7 @@ export function SettingsScreen() {
         </div>
       </section>
       <LostReasonsSettings />
+      <UnlockersPanel />
       <Backups />
       <About />
     </div>
