@@ -75,9 +75,13 @@ export async function setPin(d: UnlockerDeps, pin: string): Promise<void> {
   d.v.logger.log('info', 'vault.unlockerAdded', { kind: 'pin' });
 }
 
-/** Removes the PIN after the OS confirmed the user. */
+/**
+ * Removes the PIN of the open vault after the OS confirmed the user (a locked vault's unlockers
+ * cannot be taken away by whoever reaches the lock screen).
+ */
 export async function removePin(d: UnlockerDeps): Promise<void> {
   d.v.layout.requireManifest();
+  if (!d.v.open()) throw new AppError('VAULT_LOCKED', 'Unlock the vault before removing its PIN');
   await d.confirm();
   if (d.store.removePin()) d.v.logger.log('info', 'vault.unlockerRemoved', { kind: 'pin', why: 'user' });
 }

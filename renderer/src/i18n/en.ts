@@ -701,6 +701,7 @@ export const en = {
     pinTooShort: 'Use at least 6 characters.',
     setPin: 'Set PIN',
     changePin: 'Change PIN',
+    saving: 'Saving… (this takes a second)',
     removePin: 'Remove PIN',
     pinSaved: 'PIN saved. You can use it on the lock screen.',
     pinRemoved: 'PIN removed.',

@@ -672,6 +672,7 @@ export const zhCN: Catalogue = {
     pinTooShort: '请至少使用 6 个字符。',
     setPin: '设置 PIN',
     changePin: '更改 PIN',
+    saving: '正在保存…（需要一秒钟）',
     removePin: '删除 PIN',
     pinSaved: 'PIN 已保存。您可以在锁定屏幕上使用它。',
     pinRemoved: 'PIN 已删除。',

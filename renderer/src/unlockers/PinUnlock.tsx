@@ -97,7 +97,7 @@ export function PinUnlock() {
             </p>
           </div>
           <button type="submit" className="primary" disabled={busy || working || pin.length < 6}>
-            {t('unlockers.lockSubmit')}
+            {working ? t('unlock.unlocking') : t('unlockers.lockSubmit')}
           </button>
         </form>
       )}

@@ -118,7 +118,7 @@ export function UnlockersPanel() {
               disabled={busy || pin.length < 6 || pin.length > 128 || repeat !== pin}
               data-testid="pin-save"
             >
-              {view.pin.set ? t('unlockers.changePin') : t('unlockers.setPin')}
+              {busy ? t('unlockers.saving') : view.pin.set ? t('unlockers.changePin') : t('unlockers.setPin')}
             </button>
             {view.pin.set && (
               <button

@@ -3,7 +3,11 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AppError, type ErrorCode } from '../../../../shared/errors';
 import type { Keychain } from '../../../../electron/services/keychain/keychain';
+import { ScriptedAuthenticator } from '../../../../electron/services/auth/auth.scripted';
+import { UserPresence } from '../../../../electron/services/auth/user-presence';
 import { silentLogger } from '../../../../electron/services/log/logger';
+import { MemoryPolicySource } from '../../../../electron/services/policy/policy.memory';
+import { PolicyService } from '../../../../electron/services/policy/policy.service';
 import {
   generateEscrowKeyPair,
   parseEscrowPrivateKeyFile,
@@ -255,6 +259,17 @@ describe('PIN attempt limit', () => {
     expect(r.service.status().state).toBe('unlocked');
   });
 
+  it('a locked vault keeps its PIN: removing or setting one needs the vault open', async () => {
+    const r = rig();
+    await r.service.setup();
+    await r.service.setPin(PIN);
+    await r.service.lock();
+    expect(await codeOf(r.service.removePin())).toBe('VAULT_LOCKED');
+    expect(await codeOf(r.service.setPin('654321'))).toBe('VAULT_LOCKED');
+    await r.service.unlockWithPin(PIN);
+    expect(r.service.status().state).toBe('unlocked');
+  });
+
   it('a right PIN resets the count; an unreadable counter is never a reset', async () => {
     const r = rig();
     await r.service.setup();
@@ -300,6 +315,37 @@ describe('PIN attempt limit', () => {
       { flag: 'w' },
     );
     expect(await codeOf(b.service.unlockWithPin(PIN))).toBe('UNLOCKER_NOT_SET');
+  });
+});
+
+describe('OS re-authentication', () => {
+  it('setting and removing a PIN wait for the OS check; a refusal changes nothing', async () => {
+    const dataDir = tempDir('fv-unlockers-auth-');
+    const auth = new ScriptedAuthenticator('ok');
+    const policy = new PolicyService(new MemoryPolicySource(), silentLogger);
+    const presence = new UserPresence({ authenticator: auth, policy, logger: silentLogger });
+    const service = new VaultService({
+      dataDir,
+      keychain: realKeychain(),
+      migrations: [notesMigrations],
+      logger: silentLogger,
+      now: Date.now,
+      recoveryKdf: TEST_KDF,
+      pinKdf: TEST_PIN_KDF,
+      presence,
+    });
+    await service.setup();
+    auth.script('AUTH_DENIED');
+    expect(await codeOf(service.setPin(PIN))).toBe('AUTH_DENIED');
+    expect((await service.listUnlockers()).pin.set).toBe(false);
+    auth.script('ok');
+    await service.setPin(PIN);
+    auth.script('AUTH_CANCELLED');
+    expect(await codeOf(service.removePin())).toBe('AUTH_CANCELLED');
+    expect((await service.listUnlockers()).pin.set).toBe(true);
+    expect(auth.asked.filter((r) => r === 'unlockers')).toHaveLength(3);
+    await service.lock();
+    policy.dispose();
   });
 });
 
