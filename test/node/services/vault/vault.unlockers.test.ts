@@ -388,6 +388,16 @@ describe('policy', () => {
     expect(existsSync(escrowFile)).toBe(false);
   });
 
+  it('an unusable escrow key (a low-order point) never fails the unlock; the wrap is simply not written', async () => {
+    const r = rig();
+    await r.service.setup();
+    await r.service.lock();
+    r.policy = { pin: 'allowed', escrowKey: 'A'.repeat(43) };
+    await r.service.unlock();
+    expect(r.service.status().state).toBe('unlocked');
+    expect(existsSync(path.join(r.dataDir, 'vault', 'unlockers', 'escrow.json'))).toBe(false);
+  });
+
   it('escrow and PIN survive a rekey and a new recovery code (they wrap the unlock key, not the key set)', async () => {
     const r = rig();
     await r.service.setup();
