@@ -1,7 +1,8 @@
 /**
  * Child for the memory scan: sets up a vault on the real keychain, writes, backs up, locks, unlocks,
  * sets a PIN (and seals to an escrow key), unlocks with the PIN and rekeys, then reports `UNLOCKED`;
- * on a line `lock` from the parent it locks and reports `LOCKED`, and it stays alive until stdin closes so the parent can read `/proc/<pid>/mem` in both states.
+ * on a line `lock` from the parent it locks and reports `LOCKED`, and it stays alive until stdin
+ * closes so the parent can read `/proc/<pid>/mem` in both states.
  */
 import { writeSync } from 'node:fs';
 import { createInterface } from 'node:readline';
