@@ -128,7 +128,10 @@ export function createServices(options: ServiceOptions): Services {
       keychain: options.keychain,
       migrations: [crmMigrations, syncMigrations, membershipMigrations],
       backupRetention: () => policy.service.current().values.backupRetentionCount,
-      unlockerPolicy: async () => unlockerPolicyOf((await policy.service.ready()).values),
+      unlockerPolicy: async () => {
+        const effective = await policy.service.ready();
+        return unlockerPolicyOf(effective.values, effective.restricted);
+      },
       recoveryKdf: options.tuning?.recoveryKdf,
       pinKdf: options.tuning?.pinKdf,
       ...auth.vaultOptions,

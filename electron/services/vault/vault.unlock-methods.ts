@@ -12,6 +12,8 @@ export interface UnlockerPolicy {
   /** The organisation's X25519 escrow public key (base64url), when IT set one. */
   readonly escrowKey?: string;
   readonly pin: 'allowed' | 'forbidden';
+  /** False while the policy is unreadable (restrictive fallback): nothing is deleted then. Default true. */
+  readonly authoritative?: boolean;
 }
 
 /** What the unlocker operations need beside `VaultInternals`. */
@@ -125,11 +127,12 @@ export async function syncUnlockers(d: UnlockerDeps): Promise<void> {
     const open = d.v.open() !== null;
     const pin = d.store.read('pin', m.vaultId);
     const escrow = d.store.read('escrow', m.vaultId);
-    if (!policy.escrowKey && escrow) {
+    const mayRemove = policy.authoritative !== false;
+    if (!policy.escrowKey && escrow && mayRemove) {
       d.store.remove('escrow');
       d.v.logger.log('info', 'vault.unlockerRemoved', { kind: 'escrow', why: 'policy' });
     }
-    if (pin && policy.pin === 'forbidden') {
+    if (pin && policy.pin === 'forbidden' && mayRemove) {
       d.store.removePin();
       d.v.logger.log('info', 'vault.unlockerRemoved', { kind: 'pin', why: 'policy' });
     }

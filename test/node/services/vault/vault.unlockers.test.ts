@@ -21,6 +21,7 @@ import {
   type PinKdf,
 } from '../../../../electron/services/vault/vault.unlockers';
 import { VaultLayout } from '../../../../electron/services/vault/vault.layout';
+import { unlockerPolicyOf } from '../../../../shared/policy/policy.unlockers';
 import { addNote, noteBodies, notesMigrations, realKeychain, TEST_KDF } from '../../support/vault';
 import { tempDir } from '../../support/tmp';
 
@@ -386,6 +387,36 @@ describe('policy', () => {
     await r.service.lock();
     await r.service.unlock();
     expect(existsSync(escrowFile)).toBe(false);
+  });
+
+  it('an unreadable policy refuses the PIN but deletes nothing IT set up (no escrow wrap lost to a typo)', async () => {
+    expect(unlockerPolicyOf({})).toEqual({ pin: 'allowed', authoritative: true });
+    expect(unlockerPolicyOf({ requiredUnlockMethod: 'os-authentication' }).pin).toBe('forbidden');
+    expect(unlockerPolicyOf({ requiredUnlockMethod: 'os-authentication', pinUnlock: 'allowed' }).pin).toBe(
+      'allowed',
+    );
+    expect(unlockerPolicyOf({ requiredUnlockMethod: 'os-authentication' }, true)).toEqual({
+      pin: 'forbidden',
+      authoritative: false,
+    });
+    const r = rig();
+    await r.service.setup();
+    r.policy = { pin: 'allowed', escrowKey: escrowPair.publicKey };
+    await r.service.syncUnlockers();
+    await r.service.setPin(PIN);
+    // The policy file became unreadable: the restrictive fallback has no escrow key and forbids PINs.
+    r.policy = { ...unlockerPolicyOf({ requiredUnlockMethod: 'os-authentication' }, true) };
+    await r.service.syncUnlockers();
+    await r.service.lock();
+    await r.service.unlock();
+    expect((await r.service.listUnlockers()).unlockers.map((u) => u.kind).sort()).toEqual([
+      'escrow',
+      'keychain',
+      'pin',
+      'recovery-code',
+    ]);
+    await r.service.lock();
+    expect(await codeOf(r.service.unlockWithPin(PIN))).toBe('POLICY_FORBIDDEN');
   });
 
   it('an unusable escrow key (a low-order point) never fails the unlock; the wrap is simply not written', async () => {
