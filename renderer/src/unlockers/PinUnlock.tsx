@@ -74,6 +74,7 @@ export function PinUnlock() {
       )}
       {pinUsable && (
         <form
+          className="pin-unlock"
           onSubmit={(event) => void submit(event)}
           aria-labelledby={`${pinId}-title`}
           data-testid="pin-unlock"
