@@ -7,7 +7,13 @@ export default defineConfig({
   main: {
     build: {
       outDir: 'out/main',
-      rollupOptions: { input: { main: resolve(__dirname, 'electron/main/main.ts') } },
+      rollupOptions: {
+        input: {
+          main: resolve(__dirname, 'electron/main/main.ts'),
+          // One keytar call in a fresh utility process, after the Secret Service restarted.
+          'keychain-child': resolve(__dirname, 'electron/services/keychain/keychain.child.ts'),
+        },
+      },
     },
   },
   preload: {

@@ -51,6 +51,9 @@ export const ERROR_CODES = [
   'SYNC_GAP',
   'SERVER_ROLLBACK',
   'IMPORT_CANCELLED',
+  'PIN_INVALID',
+  'PIN_LOCKED_OUT',
+  'UNLOCKER_NOT_SET',
 ] as const;
 
 /** One of the stable error codes every layer speaks. */

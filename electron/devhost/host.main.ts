@@ -8,7 +8,7 @@ import { UnsupportedAuthenticator, type OsAuthenticator } from '../services/auth
 import { allowListConfirmation } from '../services/sync/server.confirmation';
 import { platformOf } from '../services/app/app.handlers';
 import { createSenderPolicy } from '../services/ipc/sender-policy';
-import { KEYCHAIN_SERVICE, KeytarKeychain } from '../services/keychain/keychain.keytar';
+import { createAppKeychain } from '../services/keychain/keychain.platform';
 import { createLogger } from '../services/log/logger';
 import { FilePolicySource } from '../services/policy/policy.linux';
 import { createPlatformPolicySource } from '../services/policy/policy.platform';
@@ -111,7 +111,7 @@ async function main(): Promise<void> {
         appInfo: { name: pkg.productName, version: pkg.version, platform: platformOf(process.platform) },
         logger,
         isTrustedSender: createSenderPolicy({ devHostOrigin: origin }),
-        keychain: new KeytarKeychain(KEYCHAIN_SERVICE),
+        keychain: createAppKeychain(),
         policy,
         serverConfirmation: allowListConfirmation(values['allow-server'] ?? []),
         authenticator,

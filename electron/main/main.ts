@@ -13,7 +13,9 @@ import {
 import { platformOf } from '../services/app/app.handlers';
 import { createPlatformAuthenticator } from '../services/auth/auth.platform';
 import { createSenderPolicy } from '../services/ipc/sender-policy';
-import { KEYCHAIN_SERVICE, KeytarKeychain } from '../services/keychain/keychain.keytar';
+import { KEYCHAIN_SERVICE } from '../services/keychain/keychain.keytar';
+import { createAppKeychain } from '../services/keychain/keychain.platform';
+import { utilityChildCall } from './keychain.electron';
 import { createLogger } from '../services/log/logger';
 import { createPlatformPolicySource } from '../services/policy/policy.platform';
 import { dialogConfirmation } from './confirm.electron';
@@ -68,7 +70,7 @@ if (!app.requestSingleInstanceLock()) {
         appInfo: { name: app.getName(), version: app.getVersion(), platform: platformOf(process.platform) },
         logger,
         isTrustedSender: createSenderPolicy(),
-        keychain: new KeytarKeychain(KEYCHAIN_SERVICE),
+        keychain: createAppKeychain(KEYCHAIN_SERVICE, utilityChildCall()),
         policy: createPlatformPolicySource(process.platform),
         serverConfirmation: dialogConfirmation(() => mainWindow),
         notifier: new ElectronNotifier(() => readSettings(app.getPath('userData')).language),

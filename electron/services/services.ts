@@ -22,6 +22,8 @@ import { createSyncModule } from './sync/sync.module';
 import { syncMigrations } from './sync/sync.migrations';
 import { createVaultModule } from './vault/vault.module';
 import type { ScryptParams } from './vault/vault.recovery';
+import type { PinKdf } from './vault/vault.unlockers';
+import { unlockerPolicyOf } from '../../shared/policy/policy.unlockers';
 import type { VaultService } from './vault/vault.service';
 import type { SessionSignals } from './vault/vault.session';
 
@@ -72,6 +74,8 @@ export interface ServiceTuning {
   readonly recoveryKdf?: ScryptParams;
   /** How often main reads the system idle time (default 5 s). */
   readonly autoLockPollMs?: number;
+  /** PIN KDF cost (default: the production argon2id parameters). */
+  readonly pinKdf?: PinKdf;
 }
 
 /** The composed parts, for the shell's own needs and for tests that look inside; never the renderer. */
@@ -127,7 +131,12 @@ export function createServices(options: ServiceOptions): Services {
       keychain: options.keychain,
       migrations: [crmMigrations, syncMigrations, membershipMigrations],
       backupRetention: () => policy.service.current().values.backupRetentionCount,
+      unlockerPolicy: async () => {
+        const effective = await policy.service.ready();
+        return unlockerPolicyOf(effective.values, effective.restricted);
+      },
       recoveryKdf: options.tuning?.recoveryKdf,
+      pinKdf: options.tuning?.pinKdf,
       ...auth.vaultOptions,
     },
   );
@@ -149,7 +158,12 @@ export function createServices(options: ServiceOptions): Services {
     { ...ctx, logger: options.logger.child({ component: 'settings' }) },
     policy.service,
   );
-  const reports = createReportsModule({ ...ctx, logger: options.logger.child({ component: 'reports' }) }, crm.service);
+  const reports = createReportsModule(
+    { ...ctx, logger: options.logger.child({ component: 'reports' }) },
+    crm.service,
+  );
+  // An escrow key or PIN rule IT changes reaches the unlockers at once, not only at the next unlock.
+  const stopPolicyWatch = policy.service.onChange(() => void vault.service.syncUnlockers());
   const modules = [sync, reports, crm, settings, policy, vault];
 
   const handlers: Handlers = auth.guard({
@@ -175,6 +189,7 @@ export function createServices(options: ServiceOptions): Services {
     dispose() {
       // Sync and CRM stop first; the vault closes last so nothing touches a closed database.
       disposed ??= (async () => {
+        stopPolicyWatch();
         for (const module of modules) await module.dispose();
       })();
       return disposed;

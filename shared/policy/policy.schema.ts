@@ -52,6 +52,7 @@ export const policySchema = z
       .string()
       .regex(/^[A-Za-z0-9_-]{43}$/, 'a 32-byte X25519 public key, unpadded base64url')
       .optional(),
+    pinUnlock: z.enum(['allowed', 'forbidden']).optional(),
   })
   .strict();
 
@@ -162,9 +163,17 @@ export const policyFieldMeta: { readonly [K in PolicyKey]-?: PolicyFieldMeta } =
   escrowKey: {
     title: 'Recovery escrow key',
     description:
-      "The organization's X25519 public key (unpadded base64url) to which each vault key is also wrapped, so IT can recover a vault.",
+      "The organization's X25519 public key (unpadded base64url). At the next unlock each vault seals its unlock key to it, so IT can recover the vault with the private key (tools/escrow-recover.ts); removing the key removes that wrap.",
     registryType: 'REG_SZ',
     // A placeholder of the right shape; an admin replaces it with the organization's key.
     example: 'REPLACE_WITH_THE_ORGANIZATIONS_X25519_KEY00',
+  },
+  pinUnlock: {
+    title: 'PIN or passphrase unlock',
+    description:
+      'allowed: users may add a PIN or passphrase that opens the vault (five wrong tries remove it). forbidden: no PIN; an existing one is removed at the next unlock. Not set: allowed, unless the required unlock method is os-authentication.',
+    registryType: 'REG_SZ',
+    example: 'forbidden',
+    choices: { allowed: 'Allowed', forbidden: 'Forbidden' },
   },
 };

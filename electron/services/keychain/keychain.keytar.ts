@@ -1,6 +1,7 @@
 import keytar from 'keytar';
 import { AppError } from '../../../shared/errors';
 import type { Keychain } from './keychain';
+import { isStaleConnection } from './keychain.fresh';
 
 /** The keychain service name: the app id, so entries are easy to find and never collide with other apps. */
 export const KEYCHAIN_SERVICE = 'com.fieldvault.desktop';
@@ -26,13 +27,31 @@ const PROBE_ACCOUNT = 'fieldvault-keychain-probe';
  * removing a probe entry: only a writable collection turns null into "no entry".
  */
 export class KeytarKeychain implements Keychain {
+  private api: KeytarApi;
+  private reconnected = false;
+
+  /**
+   * `options.reconnect`: a keytar whose every call runs in a fresh process (`childKeytarApi`), used
+   * from the first stale-connection error on (see `isStaleConnection`: the in-process libsecret
+   * never recovers once the Secret Service restarted). `options.backend`: which backend answers.
+   */
   constructor(
     private readonly service: string,
-    private readonly api: KeytarApi = keytar,
-  ) {}
+    api: KeytarApi = keytar,
+    private readonly options: {
+      readonly reconnect?: () => KeytarApi;
+      readonly backend?: () => Promise<string | null>;
+    } = {},
+  ) {
+    this.api = api;
+  }
+
+  backend(): Promise<string | null> {
+    return this.options.backend?.() ?? Promise.resolve(null);
+  }
 
   async get(account: string): Promise<Uint8Array | null> {
-    const value = await this.call(() => this.api.getPassword(this.service, account));
+    const value = await this.call((api) => api.getPassword(this.service, account));
     if (value !== null) {
       // Buffer.from(string) may land in Node's shared pool: copy out, then zero that slice.
       const decoded = Buffer.from(value, 'base64');
@@ -42,8 +61,8 @@ export class KeytarKeychain implements Keychain {
         decoded.fill(0);
       }
     }
-    await this.call(() => this.api.setPassword(this.service, PROBE_ACCOUNT, 'probe'));
-    await this.call(() => this.api.deletePassword(this.service, PROBE_ACCOUNT));
+    await this.call((api) => api.setPassword(this.service, PROBE_ACCOUNT, 'probe'));
+    await this.call((api) => api.deletePassword(this.service, PROBE_ACCOUNT));
     return null;
   }
 
@@ -51,21 +70,30 @@ export class KeytarKeychain implements Keychain {
     const bytes = Buffer.alloc(secret.length);
     bytes.set(secret);
     try {
-      await this.call(() => this.api.setPassword(this.service, account, bytes.toString('base64')));
+      await this.call((api) => api.setPassword(this.service, account, bytes.toString('base64')));
     } finally {
       bytes.fill(0);
     }
   }
 
   delete(account: string): Promise<boolean> {
-    return this.call(() => this.api.deletePassword(this.service, account));
+    return this.call((api) => api.deletePassword(this.service, account));
   }
 
-  private async call<T>(fn: () => Promise<T>): Promise<T> {
+  private async call<T>(fn: (api: KeytarApi) => Promise<T>): Promise<T> {
     try {
-      return await fn();
+      return await fn(this.api);
     } catch (error) {
-      throw mapKeytarError(error);
+      if (this.reconnected || !this.options.reconnect || !isStaleConnection(error))
+        throw mapKeytarError(error);
+      // The Secret Service restarted under us: from now on every call runs in a fresh process.
+      this.api = this.options.reconnect();
+      this.reconnected = true;
+      try {
+        return await fn(this.api);
+      } catch (retryError) {
+        throw mapKeytarError(retryError);
+      }
     }
   }
 }

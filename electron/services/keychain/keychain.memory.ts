@@ -7,6 +7,13 @@ import type { Keychain } from './keychain';
 export class MemoryKeychain implements Keychain {
   private readonly secrets = new Map<string, Uint8Array>();
 
+  /** `backendId`: what `backend()` answers, so tests can play a change of keyring. */
+  constructor(public backendId: string | null = 'memory') {}
+
+  backend(): Promise<string | null> {
+    return Promise.resolve(this.backendId);
+  }
+
   get(account: string): Promise<Uint8Array | null> {
     const secret = this.secrets.get(account);
     return Promise.resolve(secret ? Uint8Array.from(secret) : null);

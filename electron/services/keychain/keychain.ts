@@ -14,4 +14,9 @@ export interface Keychain {
   set(account: string, secret: Uint8Array): Promise<void>;
   /** Removes the secret; true when one existed. */
   delete(account: string): Promise<boolean>;
+  /**
+   * Which backend answers (see `detectKeychainBackend`), or null when it cannot be told. Optional:
+   * without it a missing entry is reported as missing, never as a changed backend.
+   */
+  backend?(): Promise<string | null>;
 }

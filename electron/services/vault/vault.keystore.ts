@@ -18,6 +18,7 @@ import {
 } from './vault.keyset';
 import type { VaultLayout } from './vault.layout';
 import { readRecoverySalt, writeRecoveryFile } from './vault.recovery';
+import { unlockKeyId } from './vault.unlockers';
 
 /** Keychain entry format 2: `2 | unlock key (32) | open counter (8, big-endian)`. Format 1 was the key set itself. */
 const ENTRY_FORMAT = 2;
@@ -33,6 +34,8 @@ interface WrapFile {
   vaultId: string;
   nonce: string;
   ciphertext: string;
+  /** Which unlock key the wrap is under (see `unlockKeyId`); absent in wraps of earlier versions. */
+  unlockKeyId?: string;
 }
 
 /**
@@ -113,6 +116,80 @@ export class VaultKeystore {
     return true;
   }
 
+  /**
+   * A copy of the unlock key (the caller zeroes it), from the entry read at this unlock. The PIN and
+   * escrow unlockers wrap this key, so they survive rekeys and new recovery codes.
+   */
+  async unlockKey(vaultId: string): Promise<Uint8Array> {
+    let read = await this.readEntry(vaultId);
+    if (read && 'legacy' in read) {
+      // A format-1 entry has no unlock key yet: convert it first.
+      const set = read.legacy;
+      await this.store(vaultId, set);
+      zeroKeySet(set);
+      read = await this.readEntry(vaultId);
+    }
+    if (!read || !('entry' in read))
+      throw new AppError('KEY_MISSING', "This vault's key is not in the OS keychain");
+    return secretCopy(read.entry.unlockKey);
+  }
+
+  /**
+   * The key set from an unlock key another unlocker gave (PIN, escrow). When the keychain has no
+   * entry (a new keyring backend, a wiped login keyring), the entry is written back with that key,
+   * so every other unlocker keeps working. Takes ownership of `unlockKey`.
+   */
+  async loadWithUnlockKey(vaultId: string, unlockKey: Uint8Array): Promise<KeySet> {
+    let set: KeySet;
+    try {
+      set = this.unwrap(vaultId, unlockKey);
+    } catch (error) {
+      unlockKey.fill(0);
+      throw error;
+    }
+    try {
+      const read = await this.readEntry(vaultId);
+      if (read && 'legacy' in read) zeroKeySet(read.legacy);
+      if (!read || !('entry' in read) || !equalBytes(read.entry.unlockKey, unlockKey)) {
+        await this.writeEntry(vaultId, { unlockKey: secretCopy(unlockKey), counter: 0 });
+      }
+    } catch (error) {
+      zeroKeySet(set);
+      throw error;
+    } finally {
+      unlockKey.fill(0);
+    }
+    return set;
+  }
+
+  /** The id of the unlock key `keychain.wrap` is under (null: no wrap, or one of an earlier version). */
+  wrapUnlockKeyId(): string | null {
+    try {
+      const body = JSON.parse(readFileSync(this.wrapFile, 'utf8')) as WrapFile;
+      return typeof body.unlockKeyId === 'string' ? body.unlockKeyId : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** The key set `keychain.wrap` holds, opened with `unlockKey` (the escrow recovery tool); no keychain call. */
+  unwrapWith(vaultId: string, unlockKey: Uint8Array): KeySet {
+    return this.unwrap(vaultId, unlockKey);
+  }
+
+  /** Rewrites `keychain.wrap` for `set` under `unlockKey` (the escrow recovery tool); no keychain call. */
+  wrapWith(vaultId: string, set: KeySet, unlockKey: Uint8Array): void {
+    this.wrap(vaultId, set, unlockKey);
+  }
+
+  /** Whether the keychain holds an entry for the vault, without keeping anything read. */
+  async probe(vaultId: string): Promise<boolean> {
+    if (this.cached?.vaultId === vaultId) return true;
+    const raw = await this.keychain.get(vaultId);
+    raw?.fill(0);
+    return raw !== null;
+  }
+
   /** Zeroes the cached unlock key (at lock). */
   forget(): void {
     this.cached?.entry.unlockKey.fill(0);
@@ -187,6 +264,7 @@ export class VaultKeystore {
         vaultId,
         nonce: Buffer.from(nonce).toString('base64'),
         ciphertext: Buffer.from(ciphertext).toString('base64'),
+        unlockKeyId: unlockKeyId(unlockKey),
       };
       writeFileAtomic(this.wrapFile, JSON.stringify(body) + '\n');
     } finally {
@@ -231,6 +309,10 @@ export class VaultKeystore {
 
 function wrapAd(vaultId: string): Uint8Array {
   return utf8ToBytes(`fieldvault/keychain-wrap/v1|${vaultId}`);
+}
+
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 export function sameKeys(a: KeySet, b: KeySet): boolean {

@@ -6,6 +6,8 @@ import type { ModuleContext, ServiceModule } from '../module';
 import type { VaultAccess } from './vault.access';
 import { AutoLock } from './vault.autolock';
 import type { ScryptParams } from './vault.recovery';
+import type { UnlockerPolicy } from './vault.unlock-methods';
+import type { PinKdf } from './vault.unlockers';
 import { VaultService, type FaultPoint } from './vault.service';
 import type { SessionSignals } from './vault.session';
 
@@ -24,8 +26,11 @@ export interface VaultModuleOptions {
   readonly autoLockPollMs?: number;
   /** IT's `backupRetentionCount`, read at each backup (undefined: keep every backup). */
   readonly backupRetention: () => number | undefined;
-  /** Test hooks; the app passes neither. */
+  /** IT's word on the PIN and escrow unlockers, read at each use. */
+  readonly unlockerPolicy?: () => Promise<UnlockerPolicy>;
+  /** Test hooks; the app passes none. */
   readonly recoveryKdf?: ScryptParams;
+  readonly pinKdf?: PinKdf;
   readonly fault?: (point: FaultPoint) => void;
 }
 
@@ -42,6 +47,8 @@ export function createVaultModule(
     now: ctx.now,
     presence: options.presence,
     recoveryKdf: options.recoveryKdf,
+    pinKdf: options.pinKdf,
+    unlockerPolicy: options.unlockerPolicy,
     fault: options.fault,
     onLocked: (reason) => ctx.emit('vault.locked', { reason }),
     onUnlocked: (vaultId) => ctx.emit('vault.unlocked', { vaultId }),
@@ -61,7 +68,7 @@ export function createVaultModule(
     access: service.access,
     service,
     handlers: {
-      'vault.status': () => service.status(),
+      'vault.status': () => service.statusWithKeychain(),
       'vault.setup': () => service.setup(),
       'vault.unlock': () => service.unlock(),
       'vault.lock': () => service.lock('user'),
@@ -73,6 +80,10 @@ export function createVaultModule(
       'vault.onboarding': () => ({ recoveryConfirmed: service.recoveryConfirmed() }),
       'vault.renewRecoveryCode': async () => ({ recoveryCode: await service.renewRecoveryCode() }),
       'vault.confirmRecoveryCode': async () => ({ recoveryConfirmed: await service.confirmRecoveryCode() }),
+      'vault.unlockers.list': () => service.listUnlockers(),
+      'vault.pin.set': ({ pin }) => service.setPin(pin),
+      'vault.pin.remove': () => service.removePin(),
+      'vault.unlockWithPin': ({ pin }) => service.unlockWithPin(pin),
     },
     dispose: async () => {
       autoLock?.stop();

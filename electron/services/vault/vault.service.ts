@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { randomBytes } from '@noble/hashes/utils.js';
 import { AppError } from '../../../shared/errors';
-import type { BackupInfo, VaultStatus } from '../../../shared/ipc/channels/vault.channels';
+import type { BackupInfo, UnlockersView, VaultStatus } from '../../../shared/ipc/channels/vault.channels';
 import type { UserPresence } from '../auth/user-presence';
 import { mapOpenError, openEncryptedDatabase, STORE_CIPHER, type Db } from '../db/database';
 import { migrate, schemaVersions, type MigrationSet, type SchemaVersions } from '../db/migrate';
@@ -27,6 +27,17 @@ import { rekeyVault } from './vault.rekey';
 import { VaultRepository } from './vault.repository';
 import { readOnboarding, renewRecoveryCode, settleRenewal, writeOnboarding } from './vault.renew';
 import { checkRollback } from './vault.rollback';
+import {
+  keychainState,
+  listUnlockers,
+  removePin,
+  setPin,
+  syncUnlockers,
+  unlockWithPin,
+  type UnlockerDeps,
+  type UnlockerPolicy,
+} from './vault.unlock-methods';
+import { UnlockerStore, type PinKdf } from './vault.unlockers';
 import { backupNow, listBackups, pruneBackups, restoreVault } from './vault.restore';
 
 export type { FaultPoint, LockReason } from './vault.internals';
@@ -49,6 +60,10 @@ export interface VaultServiceOptions {
   /** scrypt parameters for new recovery wraps (tests lower them; the wrap records what it used). */
   readonly recoveryKdf?: ScryptParams;
   readonly fault?: (point: FaultPoint) => void;
+  /** IT's word on the PIN and escrow unlockers (default: PIN allowed, no escrow). */
+  readonly unlockerPolicy?: () => Promise<UnlockerPolicy>;
+  /** argon2id cost for new PIN wraps (tests lower it; each wrap records what it used). */
+  readonly pinKdf?: PinKdf;
 }
 
 /**
@@ -73,6 +88,7 @@ export class VaultService {
   private readonly layout: VaultLayout;
   private readonly keystore: VaultKeystore;
   private readonly internals: VaultInternals;
+  private readonly unlockers: UnlockerDeps;
   readonly access: VaultAccess;
 
   constructor(private readonly options: VaultServiceOptions) {
@@ -92,6 +108,14 @@ export class VaultService {
         this.keys = null;
       },
       lockNow: (reason) => this.lockNow(reason),
+    };
+    this.unlockers = {
+      v: this.internals,
+      store: new UnlockerStore(this.layout, options.now),
+      keychain: options.keychain,
+      policy: options.unlockerPolicy ?? (() => Promise.resolve({ pin: 'allowed' })),
+      confirm: () => this.confirm('unlockers'),
+      pinKdf: options.pinKdf,
     };
     this.access = {
       db: () => {
@@ -148,6 +172,44 @@ export class VaultService {
     };
   }
 
+  /** `status()`, and while locked whether the keychain can open the vault (`keychain`). */
+  async statusWithKeychain(): Promise<VaultStatus> {
+    const status = this.status();
+    if (status.state !== 'locked' || !status.vaultId) return status;
+    return { ...status, keychain: await keychainState(this.unlockers, status.vaultId) };
+  }
+
+  listUnlockers(): Promise<UnlockersView> {
+    return listUnlockers(this.unlockers);
+  }
+
+  /** Sets the PIN/passphrase unlocker (vault open, policy allows, OS confirmed); the database is untouched. */
+  setPin(pin: string): Promise<UnlockersView> {
+    return this.serial(async () => {
+      await setPin(this.unlockers, pin);
+      return listUnlockers(this.unlockers);
+    });
+  }
+
+  removePin(): Promise<UnlockersView> {
+    return this.serial(async () => {
+      await removePin(this.unlockers);
+      return listUnlockers(this.unlockers);
+    });
+  }
+
+  unlockWithPin(pin: string): Promise<VaultStatus> {
+    return this.serial(async () => {
+      await unlockWithPin(this.unlockers, pin);
+      return this.status();
+    });
+  }
+
+  /** Applies a policy change to the escrow and PIN unlockers now (removals even while locked). */
+  syncUnlockers(): Promise<void> {
+    return this.serial(() => syncUnlockers(this.unlockers));
+  }
+
   setup(): Promise<{ status: VaultStatus; recoveryCode: string }> {
     return this.serial(async () => {
       if (this.layout.manifest()) throw new AppError('VAULT_ALREADY_SET_UP', 'The vault is already set up');
@@ -183,6 +245,7 @@ export class VaultService {
       }
       writeOnboarding(this.layout, false);
       this.opened(db, set, vaultId);
+      await syncUnlockers(this.unlockers);
       this.options.logger.log('info', 'vault.setUp', { vaultId });
       return { status: this.status(), recoveryCode: code };
     });
@@ -403,6 +466,7 @@ export class VaultService {
     }
     if (tidy !== set) zeroKeySet(set);
     this.opened(db, tidy, vaultId);
+    await syncUnlockers(this.unlockers);
   }
 
   private opened(db: Db, set: KeySet, vaultId: string): void {

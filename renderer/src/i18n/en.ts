@@ -190,6 +190,10 @@ export const en = {
     SERVER_ROLLBACK:
       'The sync server lost recent changes (its data went back in time). Your data is kept: run a re-sync to send yours again.',
     IMPORT_CANCELLED: 'The import was cancelled. Nothing was imported.',
+    PIN_INVALID: 'Wrong PIN. Check it and try again.',
+    PIN_LOCKED_OUT:
+      'Too many wrong PINs: the PIN was removed. Unlock with your keychain or recovery code, then set a new PIN.',
+    UNLOCKER_NOT_SET: 'This way of unlocking is not set up for this vault. Use another one.',
   },
   common: {
     close: 'Close',
@@ -826,5 +830,42 @@ export const en = {
     renewConfirm: 'Your current recovery code will stop working. Continue?',
     renewYes: 'Yes, issue a new code',
     renewed: 'Your new recovery code is saved. The old one no longer works.',
+  },
+  unlockers: {
+    title: 'Ways to unlock',
+    intro: 'Each of these opens your vault on its own. Adding or removing one never changes your data.',
+    kind: {
+      keychain: 'System keychain (with your OS sign-in check)',
+      'recovery-code': 'Recovery code',
+      pin: 'PIN or passphrase',
+      escrow: "Your organization's recovery key",
+    },
+    written: 'Since {{date}}',
+    managed: 'Managed by your organization',
+    pinTitle: 'PIN or passphrase',
+    pinHelp:
+      'At least 6 characters. A longer passphrase is much harder to guess. 5 wrong tries in a row remove the PIN.',
+    pinLabel: 'New PIN or passphrase',
+    pinRepeat: 'Repeat it',
+    pinMismatch: 'The two entries are not the same.',
+    pinTooShort: 'Use at least 6 characters.',
+    setPin: 'Set PIN',
+    changePin: 'Change PIN',
+    saving: 'Saving… (this takes a second)',
+    removePin: 'Remove PIN',
+    pinSaved: 'PIN saved. You can use it on the lock screen.',
+    pinRemoved: 'PIN removed.',
+    pinForbidden: 'Your organization does not allow unlocking with a PIN.',
+    pinLockedOut: 'Your PIN was removed after too many wrong tries. Set a new one.',
+    lockTitle: 'Unlock with your PIN',
+    lockLabel: 'PIN or passphrase',
+    lockSubmit: 'Unlock with PIN',
+    lockTriesLeft: '{{count}} tries left before the PIN is removed.',
+    keychainMissing:
+      "Your vault's key is not in this computer's keychain. Unlock with your PIN or recovery code; the key is then stored again.",
+    keychainChanged:
+      'This computer now uses a different keychain than when you last unlocked (for example another desktop or a Flatpak). Unlock with your PIN or recovery code. If you have neither, your IT department can recover the vault.',
+    keychainLocked: 'Your system keychain is locked. Unlock it, or use your PIN or recovery code.',
+    keychainUnavailable: 'Your system keychain is not answering. Start it, or use your PIN or recovery code.',
   },
 };

@@ -15,6 +15,7 @@ import { LostReasonsSettings } from '../crm/LostReasonsSettings';
 import { CustomFieldsSettings } from '../crm/CustomFieldsSettings';
 import { ReportingSettings } from '../reports/ReportingSettings';
 import { RecoverySettings } from './RecoverySettings';
+import { UnlockersPanel } from '../unlockers/UnlockersPanel';
 
 const LOCK_CHOICES: readonly number[] = [1, 5, 15, 30, 60, 0];
 
@@ -253,6 +254,7 @@ export function SettingsScreen() {
       <LostReasonsSettings />
       <CustomFieldsSettings />
       <ReportingSettings />
+      <UnlockersPanel />
       <Backups />
       <RecoverySettings />
       <About />

@@ -4,6 +4,21 @@ import { channel, event, type ChannelDef, type EventDef } from '../define';
 export const vaultStateSchema = z.enum(['not_set_up', 'locked', 'unlocked']);
 export type VaultState = z.infer<typeof vaultStateSchema>;
 
+/**
+ * What the OS keychain says about a locked vault's entry: `available`; `missing` (deleted, a new
+ * login keyring); `backend-changed` (missing, and another keyring answers than the one the vault was
+ * set up with: GNOME <-> KDE, a Flatpak); `locked`; `unavailable` (no Secret Service). Anything but
+ * `available` means: unlock with the recovery code, the PIN or IT's escrow instead.
+ */
+export const keychainStateSchema = z.enum([
+  'available',
+  'missing',
+  'backend-changed',
+  'locked',
+  'unavailable',
+]);
+export type KeychainState = z.infer<typeof keychainStateSchema>;
+
 export const vaultStatusSchema = z.object({
   state: vaultStateSchema,
   /** Random id of this vault (names the keychain entry); null before set-up. */
@@ -12,6 +27,8 @@ export const vaultStatusSchema = z.object({
   cipher: z.string().nullable(),
   /** Applied schema version per domain; null unless unlocked. */
   schema: z.record(z.string(), z.number().int()).nullable(),
+  /** Only while locked, from `vault.status`: whether the keychain unlocker can open the vault now. */
+  keychain: keychainStateSchema.optional(),
 });
 export type VaultStatus = z.infer<typeof vaultStatusSchema>;
 
@@ -34,6 +51,35 @@ export const lockReasonSchema = z.enum([
   'suspend',
   'lock-screen',
 ]);
+
+/** The ways a vault can be opened. */
+export const unlockerKindSchema = z.enum(['keychain', 'recovery-code', 'pin', 'escrow']);
+export type UnlockerKind = z.infer<typeof unlockerKindSchema>;
+
+/** One unlocker as the UI sees it: its kind and when it was written; never a secret. */
+export const unlockerInfoSchema = z.object({
+  kind: unlockerKindSchema,
+  createdAt: z.string(),
+  /** Set by IT's policy (the escrow key): the user cannot remove it. */
+  managed: z.boolean(),
+});
+export type UnlockerInfo = z.infer<typeof unlockerInfoSchema>;
+
+export const unlockersViewSchema = z.object({
+  unlockers: z.array(unlockerInfoSchema),
+  pin: z.object({
+    /** Whether IT's policy lets this vault have a PIN. */
+    allowed: z.boolean(),
+    set: z.boolean(),
+    /** Too many wrong PINs destroyed it: unlock another way and set a new one. */
+    lockedOut: z.boolean(),
+    triesLeft: z.number().int().nonnegative(),
+  }),
+});
+export type UnlockersView = z.infer<typeof unlockersViewSchema>;
+
+/** A PIN or passphrase as typed: 6 to 128 characters (digits alone are allowed). */
+export const pinInputSchema = z.string().min(6).max(128);
 
 /** Channels of the vault lifecycle (`vault.*`). */
 export const vaultChannels = {
@@ -88,6 +134,26 @@ export const vaultChannels = {
     z.undefined(),
     z.object({ recoveryConfirmed: z.literal(true) }),
     'Records that the person wrote down the current recovery code.',
+  ),
+  'vault.unlockers.list': channel(
+    z.undefined(),
+    unlockersViewSchema,
+    'The unlockers of this vault (kinds and dates, never secrets) and whether a PIN is allowed, set or locked out.',
+  ),
+  'vault.pin.set': channel(
+    z.object({ pin: pinInputSchema }),
+    unlockersViewSchema,
+    'After the OS confirms the user: sets (or replaces) the PIN/passphrase unlocker of the open vault.',
+  ),
+  'vault.pin.remove': channel(
+    z.undefined(),
+    unlockersViewSchema,
+    'After the OS confirms the user: removes the PIN/passphrase unlocker.',
+  ),
+  'vault.unlockWithPin': channel(
+    z.object({ pin: pinInputSchema }),
+    vaultStatusSchema,
+    'Opens the vault with its PIN/passphrase; five wrong ones in a row remove the PIN (PIN_LOCKED_OUT).',
   ),
 } satisfies Record<string, ChannelDef>;
 

@@ -176,10 +176,21 @@ export class Cluster {
     return { url, dataDir, child: started.child, stderrTail: started.stderrTail };
   }
 
-  async startHost(name: string): Promise<HostProcess> {
-    const dataDir = mkdtempSync(path.join(this.root, `host-${name}-`));
+  /** `options.dataDir`: reuse a stopped host's data (a restart); `options.args`: more flags (`--policy FILE`). */
+  async startHost(
+    name: string,
+    options: { readonly dataDir?: string; readonly args?: readonly string[] } = {},
+  ): Promise<HostProcess> {
+    const dataDir = options.dataDir ?? mkdtempSync(path.join(this.root, `host-${name}-`));
     const started = await this.track(
-      spawnReady(`dev host ${name}`, ['electron/devhost/host.main.ts', '--data', dataDir, '--port', '0']),
+      spawnReady(`dev host ${name}`, [
+        'electron/devhost/host.main.ts',
+        '--data',
+        dataDir,
+        '--port',
+        '0',
+        ...(options.args ?? []),
+      ]),
     );
     const rpcUrl = started.ready.rpcUrl;
     if (typeof rpcUrl !== 'string') throw new Error(`dev host ${name} ready line has no rpcUrl`);
