@@ -1,5 +1,8 @@
 import type { AppInfo } from '../../shared/ipc/channels/app.channels';
 import { createAppHandlers } from './app/app.handlers';
+import { auditMigrations } from './audit/audit.migrations';
+import { createAuditModule } from './audit/audit.module';
+import type { AuditService } from './audit/audit.service';
 import { createAuthModule } from './auth/auth.module';
 import type { OsAuthenticator } from './auth/os-authenticator';
 import { createCrmModule } from './crm/crm.module';
@@ -80,6 +83,8 @@ export interface ServiceParts {
   readonly syncEngine: () => SyncEngine;
   /** The effective managed policy, for modules that enforce a key. */
   readonly policy: PolicyService;
+  /** The security log (the `AuditSink` services record through). */
+  readonly audit: AuditService;
 }
 
 /** The composed services behind one router. */
@@ -98,10 +103,15 @@ export interface Services {
  */
 export function createServices(options: ServiceOptions): Services {
   let router: IpcRouter | null = null;
+  // Pushed events that are security events (locks, policy changes) also go to the audit log.
+  let audit: ReturnType<typeof createAuditModule> | null = null;
   const ctx: ModuleContext = {
     dataDir: options.dataDir,
     logger: options.logger,
-    emit: (event, payload) => router?.emit(event, payload),
+    emit: (event, payload) => {
+      router?.emit(event, payload);
+      audit?.emitted(event, payload);
+    },
     now: options.now ?? Date.now,
   };
   const policy = createPolicyModule(
@@ -122,12 +132,16 @@ export function createServices(options: ServiceOptions): Services {
     { ...ctx, logger: options.logger.child({ component: 'vault' }) },
     {
       keychain: options.keychain,
-      migrations: [crmMigrations, syncMigrations, membershipMigrations],
+      migrations: [crmMigrations, syncMigrations, membershipMigrations, auditMigrations],
       backupRetention: () => policy.service.current().values.backupRetentionCount,
       recoveryKdf: options.tuning?.recoveryKdf,
       ...auth.vaultOptions,
     },
   );
+  audit = createAuditModule({ ...ctx, logger: options.logger.child({ component: 'audit' }) }, vault.access, {
+    keychain: options.keychain,
+    version: options.appInfo.version,
+  });
   const crm = createCrmModule(
     { ...ctx, logger: options.logger.child({ component: 'crm' }) },
     vault.access,
@@ -146,16 +160,20 @@ export function createServices(options: ServiceOptions): Services {
     { ...ctx, logger: options.logger.child({ component: 'settings' }) },
     policy.service,
   );
-  const modules = [sync, crm, settings, policy, vault];
+  const modules = [sync, crm, settings, policy, vault, audit];
 
-  const handlers: Handlers = auth.guard({
-    ...createAppHandlers(options.appInfo),
-    ...vault.handlers,
-    ...crm.handlers,
-    ...sync.handlers,
-    ...settings.handlers,
-    ...policy.handlers,
-  });
+  // Audited outside the OS check, so a refused check or a policy refusal is recorded too.
+  const handlers: Handlers = audit.wrap(
+    auth.guard({
+      ...createAppHandlers(options.appInfo),
+      ...vault.handlers,
+      ...crm.handlers,
+      ...sync.handlers,
+      ...settings.handlers,
+      ...policy.handlers,
+      ...audit.handlers,
+    }),
+  );
   router = new IpcRouter(handlers, {
     isTrustedSender: options.isTrustedSender,
     logger: options.logger.child({ component: 'ipc' }),
@@ -163,7 +181,13 @@ export function createServices(options: ServiceOptions): Services {
   let disposed: Promise<void> | null = null;
   return {
     router,
-    parts: { vault: vault.service, crm: crm.service, syncEngine: sync.engine, policy: policy.service },
+    parts: {
+      vault: vault.service,
+      crm: crm.service,
+      syncEngine: sync.engine,
+      policy: policy.service,
+      audit: audit.service,
+    },
     async lockVault() {
       if (vault.access.isUnlocked()) await vault.service.lock('user');
     },

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { Result } from '../errors';
 import { policyChannels, policyEvents } from '../policy/policy.channels';
 import { appChannels } from './channels/app.channels';
+import { auditChannels, auditEvents } from './channels/audit.channels';
 import { crmChannels, crmEvents } from './channels/crm.channels';
 import { settingsChannels, settingsEvents } from './channels/settings.channels';
 import { syncChannels, syncEvents } from './channels/sync.channels';
@@ -19,6 +20,7 @@ export const channels = {
   ...syncChannels,
   ...settingsChannels,
   ...policyChannels,
+  ...auditChannels,
 } satisfies Record<string, ChannelDef>;
 
 /** Push events, named in the past tense (`vault.locked`). */
@@ -28,6 +30,7 @@ export const events = {
   ...syncEvents,
   ...settingsEvents,
   ...policyEvents,
+  ...auditEvents,
 } satisfies Record<string, EventDef>;
 
 export type Channels = typeof channels;
