@@ -5,12 +5,17 @@ import type { KeytarKeychain } from '../../../../electron/services/keychain/keyc
 import { VaultKeystore } from '../../../../electron/services/vault/vault.keystore';
 import { VaultLayout } from '../../../../electron/services/vault/vault.layout';
 import { zeroKeySet } from '../../../../electron/services/vault/vault.keyset';
+import type { ServiceOptions } from '../../../../electron/services/services';
 import { createTestServices, testSender } from '../../support/router';
 import { realKeychain, TEST_KDF } from '../../support/vault';
 
 /** The shipped composition over a temp dir, the real Secret Service and the real encrypted store. */
-export function auditServices(dataDir: string, keychain: KeytarKeychain = realKeychain()) {
-  const services = createTestServices(dataDir, { keychain, tuning: { recoveryKdf: TEST_KDF } });
+export function auditServices(
+  dataDir: string,
+  keychain: KeytarKeychain = realKeychain(),
+  overrides: Partial<ServiceOptions> = {},
+) {
+  const services = createTestServices(dataDir, { keychain, tuning: { recoveryKdf: TEST_KDF }, ...overrides });
   const call = async (channel: string, input?: unknown) =>
     services.router.dispatch(channel, input, testSender);
   const value = async <T>(channel: string, input?: unknown): Promise<T> => {
