@@ -130,9 +130,19 @@ export function auditHandlers(handlers: Handlers, audit: AuditService): Handlers
 }
 
 /** Pushed events that are security events themselves: locks (any reason) and policy changes. */
-export function auditEmitted<E extends EventName>(sink: AuditSink, event: E, payload: EventPayload<E>): void {
+export function auditEmitted<E extends EventName>(
+  audit: AuditService,
+  event: E,
+  payload: EventPayload<E>,
+): void {
+  const sink: AuditSink = audit;
   if (event === 'vault.locked') {
     const { reason } = payload as EventPayload<'vault.locked'>;
+    // A revoked device's vault is being destroyed: its log goes with it, nothing is queued.
+    if (reason === 'revoked') {
+      audit.wiped();
+      return;
+    }
     sink.record({ type: 'vault.lock', outcome: 'ok', details: { lockReason: reason } });
   } else if (event === 'policy.changed') {
     const view = payload as EventPayload<'policy.changed'>;

@@ -91,6 +91,15 @@ export class AuditKeyring {
     return run;
   }
 
+  /** Deletes the entry (after any queued write, so a late anchor cannot bring it back). */
+  forget(vaultId: string): Promise<void> {
+    const run = this.writes.then(async () => {
+      await this.keychain.delete(account(vaultId));
+    });
+    this.writes = run.catch(() => undefined);
+    return run;
+  }
+
   /** Resolves when every queued write has finished (or failed). */
   settled(): Promise<void> {
     return this.writes;

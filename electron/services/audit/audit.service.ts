@@ -77,6 +77,7 @@ export class AuditService implements AuditSink {
   private generation = 0;
   private rewindExpected = 0;
   private rewoundFrom: number | null = null;
+  private lastVaultId: string | null = null;
   private readonly keyring: AuditKeyring;
   private readonly pending: PendingQueue;
 
@@ -157,6 +158,19 @@ export class AuditService implements AuditSink {
     return this.verifySession(await this.ready());
   }
 
+  /**
+   * The vault was destroyed (a revoked device): its audit entry leaves the keychain and the queue
+   * is emptied, so nothing of the old vault's log outlives it or joins a vault set up later.
+   */
+  wiped(): void {
+    const vaultId = this.lastVaultId;
+    this.pending.clear();
+    if (!vaultId) return;
+    this.keyring.forget(vaultId).catch(() => {
+      this.options.logger.log('warn', 'audit.wipeKeychainFailed', {});
+    });
+  }
+
   /** Waits for queued keychain writes (the anchor written on lock). */
   async dispose(): Promise<void> {
     this.close();
@@ -181,6 +195,7 @@ export class AuditService implements AuditSink {
   private async open(db: Db, generation: number, rewinding: boolean): Promise<void> {
     const vaultId = new VaultRepository(db).vaultId();
     if (!vaultId) return;
+    this.lastVaultId = vaultId;
     const repo = new AuditRepository(db);
     const last = repo.last();
     let entry = await this.keyring.load(vaultId);

@@ -12,6 +12,7 @@ import { usePolicy } from '../policy';
 import { useSettingsStore } from '../settings.store';
 import { useVaultStore } from '../vault.store';
 import { LostReasonsSettings } from '../crm/LostReasonsSettings';
+import { SecurityLogLink } from '../security/AuditStatus';
 
 const LOCK_CHOICES: readonly number[] = [1, 5, 15, 30, 60, 0];
 
@@ -249,6 +250,7 @@ export function SettingsScreen() {
       </section>
       <LostReasonsSettings />
       <Backups />
+      <SecurityLogLink />
       <About />
     </div>
   );

@@ -176,10 +176,18 @@ export class Cluster {
     return { url, dataDir, child: started.child, stderrTail: started.stderrTail };
   }
 
-  async startHost(name: string): Promise<HostProcess> {
+  /** `extraArgs` go to the host after `--data` and `--port` (e.g. `['--policy', file]`). */
+  async startHost(name: string, extraArgs: readonly string[] = []): Promise<HostProcess> {
     const dataDir = mkdtempSync(path.join(this.root, `host-${name}-`));
     const started = await this.track(
-      spawnReady(`dev host ${name}`, ['electron/devhost/host.main.ts', '--data', dataDir, '--port', '0']),
+      spawnReady(`dev host ${name}`, [
+        'electron/devhost/host.main.ts',
+        '--data',
+        dataDir,
+        '--port',
+        '0',
+        ...extraArgs,
+      ]),
     );
     const rpcUrl = started.ready.rpcUrl;
     if (typeof rpcUrl !== 'string') throw new Error(`dev host ${name} ready line has no rpcUrl`);
