@@ -102,8 +102,15 @@ export class AuditService implements AuditSink {
       const time = event.time ?? this.options.now();
       const session = this.session;
       if (!session) {
-        const queued = auditEventInputSchema.parse({ ...event, time });
-        this.pending.add({ ...queued, details: { ...queued.details, queued: true }, time });
+        const parsed = auditEventInputSchema.parse({ ...event, time });
+        // "While locked" only when it was (not while the log opens just after an unlock), and not
+        // on the lock itself, which is always recorded that way.
+        const locked = !this.options.vault.isUnlocked() && parsed.type !== 'vault.lock';
+        this.pending.add({
+          ...parsed,
+          details: locked ? { ...parsed.details, queued: true } : parsed.details,
+          time,
+        });
         return;
       }
       this.append(session, { ...auditEventInputSchema.parse(event), time });

@@ -762,7 +762,8 @@ export const en = {
     },
     detail: {
       error: 'error {{code}}',
-      count: '{{count}} records',
+      count_one: '{{count}} record',
+      count_other: '{{count}} records',
       device: 'device {{id}}',
       role: 'role {{role}}',
       managed: 'managed: {{keys}}',

@@ -734,7 +734,8 @@ export const zhCN: Catalogue = {
     },
     detail: {
       error: '错误 {{code}}',
-      count: '{{count}} 条记录',
+      count_one: '{{count}} 条记录',
+      count_other: '{{count}} 条记录',
       device: '设备 {{id}}',
       role: '角色 {{role}}',
       managed: '受管理：{{keys}}',
