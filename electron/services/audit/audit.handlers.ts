@@ -12,7 +12,7 @@ import type {
   EventPayload,
   ParsedInput,
 } from '../../../shared/ipc/contract';
-import type { Handler, Handlers } from '../ipc/router';
+import type { CallContext, Handler, Handlers } from '../ipc/router';
 import { toCefLine, toJsonLine } from './audit.export';
 import type { AuditService, AuditSink } from './audit.service';
 
@@ -107,6 +107,8 @@ function audited<C extends ChannelName>(
       const run = async () => handler(input, ctx);
       const output = rule.rewinds ? await audit.expectingRewind(run) : await run();
       sink.record({ type: rule.type, outcome: 'ok', details: rule.details?.(input, output) ?? {} });
+      // A workspace just created or joined: follow its membership log from here on.
+      if (rule.type === 'device.joined') audit.membershipMaybeChanged();
       return output;
     } catch (error) {
       sink.record({ type: rule.type, ...failure(error) });
@@ -126,10 +128,22 @@ export function auditHandlers(handlers: Handlers, audit: AuditService): Handlers
     if (rule) out[channel] = audited(handlers[channel], rule, audit, audit);
   };
   for (const channel of Object.keys(RULES) as ChannelName[]) wrap(channel);
+  // Calls after which the membership log may hold entries other devices signed.
+  for (const channel of ['sync.now', 'devices.list'] as const) {
+    const inner = handlers[channel];
+    out[channel] = async (input: ParsedInput<typeof channel>, ctx: CallContext) => {
+      const output = await (inner as (i: typeof input, c: CallContext) => unknown)(input, ctx);
+      audit.membershipMaybeChanged();
+      return output;
+    };
+  }
   return out as Handlers;
 }
 
-/** Pushed events that are security events themselves: locks (any reason) and policy changes. */
+/**
+ * Pushed events that are security events themselves (locks of any reason, policy changes), and sync
+ * progress, after which membership changes signed by other devices are read from the log.
+ */
 export function auditEmitted<E extends EventName>(
   audit: AuditService,
   event: E,
@@ -144,6 +158,8 @@ export function auditEmitted<E extends EventName>(
       return;
     }
     sink.record({ type: 'vault.lock', outcome: 'ok', details: { lockReason: reason } });
+  } else if (event === 'sync.statusChanged') {
+    audit.membershipMaybeChanged();
   } else if (event === 'policy.changed') {
     const view = payload as EventPayload<'policy.changed'>;
     sink.record({

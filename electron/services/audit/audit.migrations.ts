@@ -21,6 +21,11 @@ CREATE TABLE audit_events (
 CREATE INDEX audit_events_type ON audit_events (type, seq);
 CREATE INDEX audit_events_time ON audit_events (time);
 
+CREATE TABLE audit_state (
+  key TEXT PRIMARY KEY,
+  value INTEGER NOT NULL
+) STRICT;
+
 CREATE TABLE audit_checkpoints (
   seq INTEGER PRIMARY KEY,
   head BLOB NOT NULL,

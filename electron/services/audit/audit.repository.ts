@@ -59,6 +59,22 @@ export class AuditRepository {
     }
   }
 
+  /** A cursor of `audit_state`, or null before it was first set. */
+  state(key: string): number | null {
+    const r = this.db
+      .prepare<[string], { value: number }>('SELECT value FROM audit_state WHERE key = ?')
+      .get(key);
+    return r?.value ?? null;
+  }
+
+  setState(key: string, value: number): void {
+    this.db
+      .prepare(
+        'INSERT INTO audit_state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+      )
+      .run(key, value);
+  }
+
   lastCheckpointSeq(): number {
     const r = this.db.prepare<[], { s: number | null }>('SELECT max(seq) AS s FROM audit_checkpoints').get();
     return r?.s ?? 0;

@@ -25,6 +25,7 @@ import {
   type ChainReport,
 } from './audit.chain';
 import { AuditKeyring, type AuditKeyEntry } from './audit.keyring';
+import { newMembershipEvents } from './audit.membership';
 import { PendingQueue } from './audit.pending';
 import { AuditRepository, type AuditFilter } from './audit.repository';
 
@@ -165,6 +166,18 @@ export class AuditService implements AuditSink {
     return this.verifySession(await this.ready());
   }
 
+  /** The sync module reported progress: turn membership entries other devices signed into events. */
+  membershipMaybeChanged(): void {
+    const session = this.session;
+    if (!session) return;
+    try {
+      this.recordMembership(session);
+    } catch (error) {
+      const code = error instanceof AppError ? error.code : 'INTERNAL';
+      this.options.logger.log('warn', 'audit.membershipFailed', { code });
+    }
+  }
+
   /**
    * The vault was destroyed (a revoked device): its audit entry leaves the keychain and the queue
    * is emptied, so nothing of the old vault's log outlives it or joins a vault set up later.
@@ -248,6 +261,7 @@ export class AuditService implements AuditSink {
       });
     }
     this.flushPending(session);
+    this.recordMembership(session);
     if (session.breakAtOpen) {
       // Kept in the log itself: a later checkpoint moves the anchor on, this entry stays.
       this.options.logger.log('warn', 'audit.chainBroken', { ...session.breakAtOpen });
@@ -260,6 +274,14 @@ export class AuditService implements AuditSink {
       });
     }
     this.verifySession(session);
+  }
+
+  private recordMembership(session: Session): void {
+    session.db.transaction(() => {
+      for (const event of newMembershipEvents(session.db, session.repo)) {
+        this.append(session, { ...auditEventInputSchema.parse(event), time: this.options.now() });
+      }
+    })();
   }
 
   private flushPending(session: Session): void {
