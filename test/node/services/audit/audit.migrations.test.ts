@@ -15,7 +15,7 @@ import { migrate, schemaVersions } from '../../../../electron/services/db/migrat
 import { tempDir } from '../../support/tmp';
 
 describe('audit migrations', () => {
-  it('v1 creates the event and checkpoint tables the repository reads and writes', () => {
+  it('v1 creates the event, checkpoint and cursor tables the repository reads and writes', () => {
     const db = openEncryptedDatabase(path.join(tempDir(), 'v.db'), randomBytes(32));
     try {
       migrate(db, [{ domain: 'audit', migrations: auditMigrations.migrations.slice(0, 1) }]);
@@ -27,8 +27,12 @@ describe('audit migrations', () => {
         .all()
         .map((r) => r.name)
         .sort();
-      expect(tables).toEqual(['audit_checkpoints', 'audit_events']);
+      expect(tables).toEqual(['audit_checkpoints', 'audit_events', 'audit_state']);
       const repo = new AuditRepository(db);
+      expect(repo.state('membership_seq')).toBeNull();
+      repo.setState('membership_seq', 4);
+      repo.setState('membership_seq', 7);
+      expect(repo.state('membership_seq')).toBe(7);
       const keys = deriveAuditKeys(randomBytes(32));
       const row = buildRow(keys, genesisHash('v1'), {
         seq: 1,
