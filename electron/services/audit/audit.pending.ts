@@ -1,6 +1,9 @@
-import { appendFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, openSync, readSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { auditEventInputSchema, type AuditEventInput } from '../../../shared/audit/audit.schemas';
+
+/** More than a locked session plausibly produces; a larger file is not read past this. */
+const MAX_BYTES = 1024 * 1024;
 
 export type PendingEvent = ReturnType<typeof auditEventInputSchema.parse> & { readonly time: number };
 
@@ -27,7 +30,22 @@ export class PendingQueue {
     if (!existsSync(this.file)) return { events: [], damaged: 0 };
     const events: PendingEvent[] = [];
     let damaged = 0;
-    for (const line of readFileSync(this.file, 'utf8').split('\n')) {
+    // Anyone who can write the user's files can grow this one: read at most MAX_BYTES of it.
+    const buffer = Buffer.alloc(MAX_BYTES + 1);
+    const fd = openSync(this.file, 'r');
+    let size: number;
+    try {
+      size = readSync(fd, buffer, 0, buffer.length, 0);
+    } finally {
+      closeSync(fd);
+    }
+    const lines = buffer.subarray(0, Math.min(size, MAX_BYTES)).toString('utf8').split('\n');
+    // Cut at the limit: the last, partial line does not count as an event.
+    if (size > MAX_BYTES) {
+      lines.pop();
+      damaged += 1;
+    }
+    for (const line of lines) {
       if (line.trim() === '') continue;
       try {
         const parsed = auditEventInputSchema.safeParse(JSON.parse(line));

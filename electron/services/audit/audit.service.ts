@@ -209,6 +209,8 @@ export class AuditService implements AuditSink {
         'The security log key could not be read from the OS keychain',
       );
     }
+    // VAULT_NOT_SET_UP before there is a vault, VAULT_LOCKED otherwise.
+    this.options.vault.db();
     throw new AppError('VAULT_LOCKED', 'Unlock the vault to read its security log');
   }
 

@@ -1,3 +1,5 @@
+import { appendFileSync } from 'node:fs';
+import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -167,6 +169,51 @@ describe('security log: list, filters and exports', () => {
         ['denied', 'AUTH_DENIED'],
         ['ok', 'audit-cef'],
       ]);
+    } finally {
+      await app.services.dispose();
+    }
+  });
+
+  it('refuses bad input with typed errors and keeps hostile queue lines out of the chain', async () => {
+    const dir = tempDir('fv-audit-h-');
+    const app = auditServices(dir);
+    try {
+      expect(await app.call('audit.list', {})).toMatchObject({
+        ok: false,
+        error: { code: 'VAULT_NOT_SET_UP' },
+      });
+      await app.value('vault.setup');
+      await app.value('audit.verify');
+      for (const [channel, input] of [
+        ['audit.list', { types: ['vault.nope'] }],
+        ['audit.list', { limit: 0 }],
+        ['audit.list', { limit: 501 }],
+        ['audit.list', { outcome: 'maybe' }],
+        ['audit.list', { before: 1.5 }],
+        ['audit.list', { sql: '1=1' }],
+        ['audit.export', { format: 'xml' }],
+        ['audit.export', {}],
+      ] as const) {
+        expect({ channel, result: await app.call(channel, input) }).toMatchObject({
+          channel,
+          result: { ok: false, error: { code: 'VALIDATION' } },
+        });
+      }
+      await app.value('vault.lock');
+      // The queue is a user-writable file: garbage, a forged customer value, an oversized tail.
+      const queue = path.join(dir, 'audit-pending.jsonl');
+      const line = (o: object) => appendFileSync(queue, JSON.stringify(o) + '\n');
+      appendFileSync(queue, 'not json\n{"type":\n');
+      line({ type: 'data.export', outcome: 'ok', time: 5, details: { name: 'Lin Wei' } });
+      line({ type: 'vault.unlock', outcome: 'ok', time: 5, actor: { kind: 'member', deviceId: 'x' } });
+      line({ type: 'vault.backup', outcome: 'failed', time: 7, details: { errorCode: 'DISK_FULL' } });
+      appendFileSync(queue, 'x'.repeat(1024 * 1024) + '\n');
+      await app.value('vault.unlock');
+      const events = await listAll(app);
+      expect(JSON.stringify(events)).not.toContain('Lin Wei');
+      expect(events.filter((e) => e.time === 5)).toEqual([]);
+      expect(events.find((e) => e.time === 7)).toMatchObject({ type: 'vault.backup', outcome: 'failed' });
+      expect(await app.value('audit.verify')).toMatchObject({ status: 'intact' });
     } finally {
       await app.services.dispose();
     }
