@@ -22,6 +22,8 @@ interface Rule<C extends ChannelName> {
   readonly details?: (input: ParsedInput<C>, output: ChannelOutput<C>) => AuditDetails;
   /** The call may open an older copy of the vault on purpose (restore, recovery). */
   readonly rewinds?: boolean;
+  /** Nothing happens when the vault is already open (an unlock then only reports the status). */
+  readonly noopWhenUnlocked?: boolean;
 }
 
 type Rules = { readonly [C in ChannelName]?: Rule<C> };
@@ -32,7 +34,7 @@ type Rules = { readonly [C in ChannelName]?: Rule<C> };
  */
 const RULES: Rules = {
   'vault.setup': { type: 'vault.setup' },
-  'vault.unlock': { type: 'vault.unlock' },
+  'vault.unlock': { type: 'vault.unlock', noopWhenUnlocked: true },
   'vault.recover': { type: 'recovery.used', rewinds: true },
   'vault.renewRecoveryCode': { type: 'recovery.renewed' },
   'vault.backup': { type: 'vault.backup' },
@@ -103,6 +105,7 @@ function audited<C extends ChannelName>(
   audit: AuditService,
 ): Handler<C> {
   return async (input, ctx) => {
+    if (rule.noopWhenUnlocked && audit.vaultUnlocked()) return handler(input, ctx);
     try {
       const run = async () => handler(input, ctx);
       const output = rule.rewinds ? await audit.expectingRewind(run) : await run();

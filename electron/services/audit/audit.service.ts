@@ -166,6 +166,10 @@ export class AuditService implements AuditSink {
     return this.verifySession(await this.ready());
   }
 
+  vaultUnlocked(): boolean {
+    return this.options.vault.isUnlocked();
+  }
+
   /** The sync module reported progress: turn membership entries other devices signed into events. */
   membershipMaybeChanged(): void {
     const session = this.session;
