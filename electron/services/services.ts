@@ -162,19 +162,17 @@ export function createServices(options: ServiceOptions): Services {
   );
   const modules = [sync, crm, settings, policy, vault, audit];
 
+  const handlers: Handlers = auth.guard({
+    ...createAppHandlers(options.appInfo),
+    ...vault.handlers,
+    ...crm.handlers,
+    ...sync.handlers,
+    ...settings.handlers,
+    ...policy.handlers,
+    ...audit.handlers,
+  });
   // Audited outside the OS check, so a refused check or a policy refusal is recorded too.
-  const handlers: Handlers = audit.wrap(
-    auth.guard({
-      ...createAppHandlers(options.appInfo),
-      ...vault.handlers,
-      ...crm.handlers,
-      ...sync.handlers,
-      ...settings.handlers,
-      ...policy.handlers,
-      ...audit.handlers,
-    }),
-  );
-  router = new IpcRouter(handlers, {
+  router = new IpcRouter(audit.wrap(handlers), {
     isTrustedSender: options.isTrustedSender,
     logger: options.logger.child({ component: 'ipc' }),
   });
