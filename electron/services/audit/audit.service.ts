@@ -195,6 +195,11 @@ export class AuditService implements AuditSink {
     });
   }
 
+  /** Resolves when the queued keychain writes (anchors) have landed. */
+  settled(): Promise<void> {
+    return this.keyring.settled();
+  }
+
   /** Waits for queued keychain writes (the anchor written on lock). */
   async dispose(): Promise<void> {
     this.close();
