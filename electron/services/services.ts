@@ -1,5 +1,8 @@
 import type { AppInfo } from '../../shared/ipc/channels/app.channels';
 import { createAppHandlers } from './app/app.handlers';
+import { auditMigrations } from './audit/audit.migrations';
+import { createAuditModule } from './audit/audit.module';
+import type { AuditService } from './audit/audit.service';
 import { createAuthModule } from './auth/auth.module';
 import type { OsAuthenticator } from './auth/os-authenticator';
 import { createCrmModule } from './crm/crm.module';
@@ -87,6 +90,8 @@ export interface ServiceParts {
   readonly syncEngine: () => SyncEngine;
   /** The effective managed policy, for modules that enforce a key. */
   readonly policy: PolicyService;
+  /** The security log (the `AuditSink` services record through). */
+  readonly audit: AuditService;
 }
 
 /** The composed services behind one router. */
@@ -105,10 +110,15 @@ export interface Services {
  */
 export function createServices(options: ServiceOptions): Services {
   let router: IpcRouter | null = null;
+  // Pushed events that are security events (locks, policy changes) also go to the audit log.
+  let audit: ReturnType<typeof createAuditModule> | null = null;
   const ctx: ModuleContext = {
     dataDir: options.dataDir,
     logger: options.logger,
-    emit: (event, payload) => router?.emit(event, payload),
+    emit: (event, payload) => {
+      router?.emit(event, payload);
+      audit?.emitted(event, payload);
+    },
     now: options.now ?? Date.now,
   };
   const policy = createPolicyModule(
@@ -129,7 +139,7 @@ export function createServices(options: ServiceOptions): Services {
     { ...ctx, logger: options.logger.child({ component: 'vault' }) },
     {
       keychain: options.keychain,
-      migrations: [crmMigrations, syncMigrations, membershipMigrations],
+      migrations: [crmMigrations, syncMigrations, membershipMigrations, auditMigrations],
       backupRetention: () => policy.service.current().values.backupRetentionCount,
       unlockerPolicy: async () => {
         const effective = await policy.service.ready();
@@ -140,6 +150,10 @@ export function createServices(options: ServiceOptions): Services {
       ...auth.vaultOptions,
     },
   );
+  audit = createAuditModule({ ...ctx, logger: options.logger.child({ component: 'audit' }) }, vault.access, {
+    keychain: options.keychain,
+    version: options.appInfo.version,
+  });
   const crm = createCrmModule(
     { ...ctx, logger: options.logger.child({ component: 'crm' }) },
     vault.access,
@@ -164,7 +178,7 @@ export function createServices(options: ServiceOptions): Services {
   );
   // An escrow key or PIN rule IT changes reaches the unlockers at once, not only at the next unlock.
   const stopPolicyWatch = policy.service.onChange(() => void vault.service.syncUnlockers());
-  const modules = [sync, reports, crm, settings, policy, vault];
+  const modules = [sync, reports, crm, settings, policy, vault, audit];
 
   const handlers: Handlers = auth.guard({
     ...createAppHandlers(options.appInfo),
@@ -174,15 +188,23 @@ export function createServices(options: ServiceOptions): Services {
     ...settings.handlers,
     ...policy.handlers,
     ...reports.handlers,
+    ...audit.handlers,
   });
-  router = new IpcRouter(handlers, {
+  // Audited outside the OS check, so a refused check or a policy refusal is recorded too.
+  router = new IpcRouter(audit.wrap(handlers), {
     isTrustedSender: options.isTrustedSender,
     logger: options.logger.child({ component: 'ipc' }),
   });
   let disposed: Promise<void> | null = null;
   return {
     router,
-    parts: { vault: vault.service, crm: crm.service, syncEngine: sync.engine, policy: policy.service },
+    parts: {
+      vault: vault.service,
+      crm: crm.service,
+      syncEngine: sync.engine,
+      policy: policy.service,
+      audit: audit.service,
+    },
     async lockVault() {
       if (vault.access.isUnlocked()) await vault.service.lock('user');
     },

@@ -6,6 +6,7 @@ import { Shell } from './components/Shell';
 import { FirstRun } from './screens/FirstRun';
 import { Home } from './screens/Home';
 import { SettingsScreen } from './screens/Settings';
+import { SecurityLogScreen } from './security/SecurityLogScreen';
 import { Unlock } from './screens/Unlock';
 import { subscribeSettings, useSettingsStore } from './settings.store';
 import { useUiStore, type Route } from './ui.store';
@@ -30,6 +31,8 @@ function screenFor(route: Route): ReactNode {
       return <AgendaScreen />;
     case 'dashboard':
       return <DashboardScreen />;
+    case 'security-log':
+      return <SecurityLogScreen />;
     default:
       return crmScreen(route);
   }

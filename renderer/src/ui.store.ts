@@ -13,7 +13,8 @@ export type Route =
   | { readonly name: 'import' }
   | { readonly name: 'settings' }
   | { readonly name: 'sync' }
-  | { readonly name: 'conflicts' };
+  | { readonly name: 'conflicts' }
+  | { readonly name: 'security-log' };
 
 interface UiState {
   route: Route;

@@ -3,6 +3,7 @@ import type { Result } from '../errors';
 import { policyChannels, policyEvents } from '../policy/policy.channels';
 import { reportsChannels } from '../reports/reports.channels';
 import { appChannels } from './channels/app.channels';
+import { auditChannels, auditEvents } from './channels/audit.channels';
 import { crmChannels, crmEvents } from './channels/crm.channels';
 import { settingsChannels, settingsEvents } from './channels/settings.channels';
 import { syncChannels, syncEvents } from './channels/sync.channels';
@@ -21,6 +22,7 @@ export const channels = {
   ...settingsChannels,
   ...policyChannels,
   ...reportsChannels,
+  ...auditChannels,
 } satisfies Record<string, ChannelDef>;
 
 /** Push events, named in the past tense (`vault.locked`). */
@@ -30,6 +32,7 @@ export const events = {
   ...syncEvents,
   ...settingsEvents,
   ...policyEvents,
+  ...auditEvents,
 } satisfies Record<string, EventDef>;
 
 export type Channels = typeof channels;

@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { auditBench } from './audit.bench';
 import type { BenchResult, BenchSuite } from './bench.types';
 import { crmBench } from './crm.bench';
 import { ipcBench } from './ipc.bench';
@@ -29,6 +30,7 @@ const suites: BenchSuite[] = [
   serverAuthBench,
   rendererBench,
   reportsBench,
+  auditBench,
 ];
 
 function format(n: number | undefined, digits = 2): string {

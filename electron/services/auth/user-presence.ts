@@ -78,6 +78,7 @@ export const SENSITIVE_CHANNELS = {
   'privacy.exportPerson': 'export',
   'privacy.erasePerson': 'erase',
   'devices.revoke': 'revoke-device',
+  'audit.export': 'export',
 } as const satisfies Partial<Record<ChannelName, AuthReason>>;
 
 /** Exports IT's policy may forbid outright: checked before the OS is asked, so nobody is prompted for nothing. */
@@ -85,6 +86,7 @@ const EXPORT_KINDS: Partial<Record<ChannelName, ExportKind>> = {
   'export.csv': 'records',
   'export.vcard': 'records',
   'privacy.exportPerson': 'person',
+  'audit.export': 'records',
 };
 
 function guarded<C extends ChannelName>(
@@ -129,6 +131,12 @@ export function guardSensitiveHandlers(handlers: Handlers, presence: UserPresenc
       handlers['devices.revoke'],
       presence,
       SENSITIVE_CHANNELS['devices.revoke'],
+    ),
+    'audit.export': guarded(
+      'audit.export',
+      handlers['audit.export'],
+      presence,
+      SENSITIVE_CHANNELS['audit.export'],
     ),
   };
 }

@@ -1,6 +1,7 @@
 import { useMemo, useRef, useEffect, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Icon } from './Icon';
+import { AuditStatus } from '../security/AuditStatus';
 import { useSettingsStore } from '../settings.store';
 import { useShortcuts, useIdle, type Shortcut } from '../shortcuts';
 import { useUiStore, type Route } from '../ui.store';
@@ -32,6 +33,7 @@ function StatusBar() {
         {phase === 'unlocked' ? t('status.vaultUnlocked') : t('status.vaultLocked')}
       </span>
       <SyncIndicator />
+      <AuditStatus />
       <span className="shortcuts-hint">{t('status.shortcuts')}</span>
     </footer>
   );

@@ -16,6 +16,7 @@ import { CustomFieldsSettings } from '../crm/CustomFieldsSettings';
 import { ReportingSettings } from '../reports/ReportingSettings';
 import { RecoverySettings } from './RecoverySettings';
 import { UnlockersPanel } from '../unlockers/UnlockersPanel';
+import { SecurityLogLink } from '../security/AuditStatus';
 
 const LOCK_CHOICES: readonly number[] = [1, 5, 15, 30, 60, 0];
 
@@ -257,6 +258,7 @@ export function SettingsScreen() {
       <UnlockersPanel />
       <Backups />
       <RecoverySettings />
+      <SecurityLogLink />
       <About />
     </div>
   );
