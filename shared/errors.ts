@@ -51,6 +51,8 @@ export const ERROR_CODES = [
   'SYNC_GAP',
   'SERVER_ROLLBACK',
   'IMPORT_CANCELLED',
+  'EPOCH_RETIRED',
+  'EPOCH_KEY_INVALID',
 ] as const;
 
 /** One of the stable error codes every layer speaks. */

@@ -16,6 +16,7 @@ const PROMPTS: Record<AuthReason, string> = {
   erase: 'erase a person from your vault',
   'revoke-device': 'remove a device from your team',
   'audit-export': 'export the security log',
+  'rotate-key': "replace your team's workspace key",
 };
 
 /**

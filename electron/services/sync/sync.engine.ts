@@ -6,6 +6,7 @@ import type { Db } from '../db/database';
 import type { Logger } from '../log/logger';
 import { SyncConflicts } from './sync.conflicts';
 import { SyncEnrolment, type ServerConfirmation } from './sync.enrolment';
+import { SyncEpochs, type EscrowKeySource } from './sync.epochs';
 import { SyncInbox } from './sync.inbox';
 import { backgroundLoop } from './sync.loop';
 import { SyncMembership } from './sync.membership';
@@ -33,6 +34,8 @@ export interface SyncEngineOptions {
   readonly autoSync: boolean;
   /** Drift guard tolerance (tests may lower it). */
   readonly maxDriftMs?: number;
+  /** IT policy's escrow public key, which also receives every new epoch key (issue 12). */
+  readonly escrowKey?: EscrowKeySource;
 }
 
 function iso(ms: number | null): string | null {
@@ -59,6 +62,7 @@ export class SyncEngine {
   private readonly conflictsPart: SyncConflicts;
   private readonly inbox: SyncInbox;
   private readonly outbox: SyncOutbox;
+  private readonly epochs: SyncEpochs;
   private chain: Promise<unknown> = Promise.resolve();
   private revoked = false;
   /** The server refused this device without a verified revocation: data kept, retries go on. */
@@ -100,7 +104,20 @@ export class SyncEngine {
       },
       this.membership,
     );
-    this.outbox = new SyncOutbox(this.session, options.pipeline, { now: options.now, onProgress });
+    this.epochs = new SyncEpochs(
+      this.session,
+      this.membership,
+      options.logger,
+      options.escrowKey ?? (() => Promise.resolve(undefined)),
+    );
+    this.membership.setAdopter(() => this.epochs.adopt());
+    this.outbox = new SyncOutbox(this.session, options.pipeline, {
+      now: options.now,
+      onProgress,
+      onRetired: async () => {
+        await this.membership.refresh();
+      },
+    });
     if (this.session.workspace) this.state = { ...this.state, state: 'idle' };
   }
 
@@ -287,7 +304,31 @@ export class SyncEngine {
     const device = this.member(deviceId);
     // Leaving: this device signed its own revocation, so it wipes itself like any revoked device.
     if (device.isThisDevice) await this.onRevoked();
+    else await this.rotateAfterRevocation();
     return device;
+  }
+
+  /**
+   * Right after this device revoked another: key N+1 for everyone left. When it fails (offline, a
+   * lost race), the next cycle tries again while the verified log says a rotation is due.
+   */
+  private async rotateAfterRevocation(): Promise<void> {
+    try {
+      await this.guard(() => this.epochs.rotate({ onlyIfDue: true }));
+    } catch (error) {
+      this.options.logger.log('warn', 'sync.rotationDeferred', { code: toAppError(error).code });
+    }
+  }
+
+  /** `sync.rotateKey`: a new workspace key epoch now (owners and admins), serialised with the cycles. */
+  rotateKey(): Promise<{ epoch: number }> {
+    const run = this.chain.then(async () => {
+      const epoch = await this.guard(() => this.epochs.rotate());
+      this.setState({});
+      return { epoch: epoch ?? this.membership.state()?.epoch ?? 1 };
+    });
+    this.chain = run.catch(() => undefined);
+    return run;
   }
 
   async setRole(deviceId: string, role: Role): Promise<SyncDevice> {
@@ -380,6 +421,8 @@ export class SyncEngine {
       await this.onRevoked();
       throw new AppError('DEVICE_REVOKED', 'This device was revoked (signed by an admin)');
     }
+    this.epochs.adopt();
+    if (this.epochs.rotationDueByUs()) await this.rotateAfterRevocation();
     const report = await this.inbox.pull();
     this.impersonated += report.impersonation;
     if (report.impersonation > 0)

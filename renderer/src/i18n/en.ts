@@ -188,6 +188,10 @@ export const en = {
     SERVER_ROLLBACK:
       'The sync server lost recent changes (its data went back in time). Your data is kept: run a re-sync to send yours again.',
     IMPORT_CANCELLED: 'The import was cancelled. Nothing was imported.',
+    EPOCH_RETIRED:
+      'The workspace key was replaced. This device picks up the new key and sends your changes again; nothing is lost.',
+    EPOCH_KEY_INVALID:
+      'The new workspace key sent to this device does not match what the team log commits to. Sync stopped; ask an admin to rotate the key again.',
   },
   common: {
     close: 'Close',

@@ -179,6 +179,8 @@ export const zhCN: Catalogue = {
     SERVER_ROLLBACK:
       '同步服务器丢失了最近的更改（其数据回到了过去）。您的数据已保留：请运行重新同步以重新发送您的更改。',
     IMPORT_CANCELLED: '导入已取消，未导入任何内容。',
+    EPOCH_RETIRED: '工作区密钥已更换。此设备会取得新密钥并重新发送你的更改，不会丢失任何内容。',
+    EPOCH_KEY_INVALID: '发给此设备的新工作区密钥与团队日志中的承诺不符。同步已停止；请管理员重新轮换密钥。',
   },
   common: {
     close: '关闭',
