@@ -290,7 +290,12 @@ export function createSyncHandlers(deps: HandlerDeps): SyncHandlers {
       const statement = entry.body;
       if (statement.kind === 'rotate') {
         await gate.admit(workspaceId, caller, entry);
-        const outcome = await gate.append(workspaceId, entry, { kind: 'rotate', epoch: statement.epoch }, clock());
+        const outcome = await gate.append(
+          workspaceId,
+          entry,
+          { kind: 'rotate', epoch: statement.epoch },
+          clock(),
+        );
         if (outcome.kind !== 'appended')
           throw new AppError('CONFLICT', 'the membership log moved on: fetch it and sign again');
         log.log('info', 'key_rotated', { workspaceId, epoch: statement.epoch, by: caller.deviceId });
@@ -303,7 +308,10 @@ export function createSyncHandlers(deps: HandlerDeps): SyncHandlers {
             ? ({ kind: 'revoke', deviceId: statement.deviceId } as const)
             : null;
       if (!effect)
-        throw new AppError('VALIDATION', 'only role changes, revocations and key rotations are appended here');
+        throw new AppError(
+          'VALIDATION',
+          'only role changes, revocations and key rotations are appended here',
+        );
       await gate.admit(workspaceId, caller, entry);
       const outcome = await gate.append(workspaceId, entry, effect, clock());
       if (outcome.kind !== 'appended' || !outcome.device)

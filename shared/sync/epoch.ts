@@ -126,7 +126,11 @@ export function escrowEpochKey(key: Uint8Array, place: EpochPlace, escrowPublicK
 }
 
 /** Opens an escrow wrap with the organisation's escrow X25519 secret key; null when it does not open. */
-export function unescrowEpochKey(box: SealedKey, place: EpochPlace, escrowSecretKey: Uint8Array): Uint8Array | null {
+export function unescrowEpochKey(
+  box: SealedKey,
+  place: EpochPlace,
+  escrowSecretKey: Uint8Array,
+): Uint8Array | null {
   return open(box, escrowSecretKey, ESCROW_LABEL, wrapAd(place, 'escrow'));
 }
 

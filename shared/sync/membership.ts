@@ -122,7 +122,8 @@ function wrapsFault(
     if (seen.has(w.deviceId) || members.get(w.deviceId)?.status !== 'active') return 'bad_wraps';
     seen.add(w.deviceId);
   }
-  for (const m of members.values()) if (m.status === 'active' && !seen.has(m.device.deviceId)) return 'bad_wraps';
+  for (const m of members.values())
+    if (m.status === 'active' && !seen.has(m.device.deviceId)) return 'bad_wraps';
   return null;
 }
 

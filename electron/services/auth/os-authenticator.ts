@@ -2,7 +2,15 @@ import { AppError } from '../../../shared/errors';
 
 /** Why the app asks the OS to confirm the user; shown in the OS prompt, never carries customer data. */
 export type AuthReason =
-  'unlock' | 'export' | 'restore' | 'rekey' | 'recovery-code' | 'erase' | 'revoke-device' | 'audit-export' | 'rotate-key';
+  | 'unlock'
+  | 'export'
+  | 'restore'
+  | 'rekey'
+  | 'recovery-code'
+  | 'erase'
+  | 'revoke-device'
+  | 'audit-export'
+  | 'rotate-key';
 
 /** The three ways an OS check can fail; each is an `ErrorCode` of the same name. */
 export type AuthFailureCode = 'AUTH_DENIED' | 'AUTH_CANCELLED' | 'AUTH_UNAVAILABLE';

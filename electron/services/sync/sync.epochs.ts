@@ -150,7 +150,10 @@ export class SyncEpochs {
       });
       if (!entry) return null;
       this.session.addWorkspaceKeys([{ keyId: epoch, key }]);
-      this.logger.log('info', 'sync.keyRotated', { epoch, devices: entry.body.kind === 'rotate' ? entry.body.wraps.length : 0 });
+      this.logger.log('info', 'sync.keyRotated', {
+        epoch,
+        devices: entry.body.kind === 'rotate' ? entry.body.wraps.length : 0,
+      });
       return epoch;
     } finally {
       key.fill(0);
