@@ -45,7 +45,7 @@ export async function createClient(
   name: string,
   dataDir: string,
   keychain: Keychain,
-  options: { autoSync?: boolean; now?: () => number; maxDriftMs?: number } = {},
+  options: { autoSync?: boolean; now?: () => number; maxDriftMs?: number; policy?: unknown } = {},
 ): Promise<TestClient> {
   const services = createServices({
     dataDir,
@@ -53,7 +53,7 @@ export async function createClient(
     logger: silentLogger,
     isTrustedSender: createSenderPolicy({ allowTestSender: true }),
     keychain,
-    policy: new MemoryPolicySource(),
+    policy: new MemoryPolicySource(options.policy === undefined ? {} : { machine: options.policy }),
     serverConfirmation: allowListConfirmation(),
     ...(options.now ? { now: options.now } : {}),
     tuning: { autoSync: options.autoSync ?? false, recoveryKdf: TEST_KDF, maxDriftMs: options.maxDriftMs },
