@@ -10,6 +10,7 @@ import { rendererBench } from './renderer.bench';
 import { serverAuthBench } from './server-auth.bench';
 import { syncClientBench } from './sync-client.bench';
 import { syncBench } from './sync.bench';
+import { syncEpochsBench } from './sync-epochs.bench';
 import { vaultBench } from './vault.bench';
 
 /**
@@ -25,6 +26,7 @@ const suites: BenchSuite[] = [
   crmBench,
   syncBench,
   syncClientBench,
+  syncEpochsBench,
   serverAuthBench,
   rendererBench,
 ];

@@ -176,8 +176,11 @@ export class Cluster {
     return { url, dataDir, child: started.child, stderrTail: started.stderrTail };
   }
 
-  async startHost(name: string): Promise<HostProcess> {
-    const dataDir = mkdtempSync(path.join(this.root, `host-${name}-`));
+  /** A dev host over a new data dir, or over `dataDir` again (the same laptop started again). */
+  async startHost(
+    name: string,
+    dataDir = mkdtempSync(path.join(this.root, `host-${name}-`)),
+  ): Promise<HostProcess> {
     const started = await this.track(
       spawnReady(`dev host ${name}`, ['electron/devhost/host.main.ts', '--data', dataDir, '--port', '0']),
     );

@@ -33,12 +33,14 @@ let afterPush: ((socket: { destroy(): void }) => void) | null = null;
 beforeAll(async () => {
   storage = SqliteSyncStorage.open(path.join(mkdtempSync(path.join(tmpdir(), 'fv-epochs-')), 'sync.sqlite'));
   app = await createSyncServer({ storage });
-  app.addHook('preHandler', async (request) => {
+  app.addHook('preHandler', (request, _reply, done) => {
     if (beforePush && request.method === 'POST' && request.url.endsWith('/deltas')) {
       beforePush(request.raw.socket);
       // The handler never runs: the connection dropped before the server stored anything.
-      throw new Error('connection dropped');
+      done(new Error('connection dropped'));
+      return;
     }
+    done();
   });
   app.addHook('onSend', async (request, _reply, payload) => {
     if (request.method === 'POST' && request.url.endsWith('/deltas')) afterPush?.(request.raw.socket);
