@@ -3,10 +3,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
-import keytar from 'keytar';
 import { openEncryptedDatabase } from '../electron/services/db/database';
-import { KEYCHAIN_SERVICE } from '../electron/services/keychain/keychain.keytar';
-import { decodeKeySet, zeroKeySet } from '../electron/services/vault/vault.keyset';
+import { KEYCHAIN_SERVICE, KeytarKeychain } from '../electron/services/keychain/keychain.keytar';
+import { zeroKeySet } from '../electron/services/vault/vault.keyset';
+import { VaultKeystore } from '../electron/services/vault/vault.keystore';
+import { VaultLayout } from '../electron/services/vault/vault.layout';
 import { openDelta } from '../shared/sync/envelope';
 
 /**
@@ -42,9 +43,10 @@ async function deviceKeys(dataDir: string, service: string): Promise<Uint8Array[
   const manifest = JSON.parse(readFileSync(path.join(dataDir, 'vault', 'manifest.json'), 'utf8')) as {
     vaultId: string;
   };
-  const stored = await keytar.getPassword(service, manifest.vaultId);
-  if (stored === null) throw new Error('the keychain holds no key for this vault');
-  const set = decodeKeySet(new Uint8Array(Buffer.from(stored, 'base64')));
+  // The vault's own key store: the keychain's unlock key opens the wrapped key set next to the vault.
+  const keystore = new VaultKeystore(new KeytarKeychain(service), new VaultLayout(dataDir));
+  const set = await keystore.load(manifest.vaultId);
+  keystore.forget();
   const copy = copyDatabase(path.join(dataDir, 'vault', 'vault.db'));
   try {
     const db = openEncryptedDatabase(copy.file, set.keys[0]!.key);

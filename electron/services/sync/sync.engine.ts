@@ -4,15 +4,16 @@ import type { Conflict, SyncDevice, SyncStatus } from '../../../shared/sync/sync
 import type { ChangePipeline } from '../crm/change.pipeline';
 import type { Db } from '../db/database';
 import type { Logger } from '../log/logger';
-import { SyncConflicts } from './sync.conflicts';
-import { SyncEnrolment, type ServerConfirmation } from './sync.enrolment';
-import { SyncEpochs, type EscrowKeySource } from './sync.epochs';
-import { SyncInbox } from './sync.inbox';
+import type { SyncConflicts } from './sync.conflicts';
+import type { ServerConfirmation, SyncEnrolment } from './sync.enrolment';
+import type { EscrowKeySource, SyncEpochs } from './sync.epochs';
+import { createSyncParts } from './sync.parts';
+import type { SyncInbox } from './sync.inbox';
 import { backgroundLoop } from './sync.loop';
-import { SyncMembership } from './sync.membership';
-import { SyncOutbox } from './sync.outbox';
+import type { SyncMembership } from './sync.membership';
+import type { SyncOutbox } from './sync.outbox';
 import { resync } from './sync.resync';
-import { SyncSession } from './sync.session';
+import type { SyncSession } from './sync.session';
 import { integrityOf, integrityWarning, pullWarning, stateFor } from './sync.warnings';
 
 /** How stale the membership view may be at the start of a cycle (new authors refresh it at once). */
@@ -80,44 +81,16 @@ export class SyncEngine {
   };
 
   constructor(private readonly options: SyncEngineOptions) {
-    this.session = new SyncSession(options.db, options.now);
-    this.membership = new SyncMembership(this.session, options.logger, options.now);
-    this.enrolment = new SyncEnrolment(
-      this.session,
-      this.membership,
-      options.pipeline().deviceId,
-      options.now,
-      options.confirmation,
-    );
-    this.conflictsPart = new SyncConflicts(this.session.repo, options.pipeline, options.logger);
-    const onProgress = (progress: NonNullable<SyncStatus['progress']>) =>
-      this.setState({ state: 'syncing', progress });
-    this.inbox = new SyncInbox(
-      this.session,
-      options.pipeline,
-      this.conflictsPart,
-      {
-        logger: options.logger,
-        now: options.now,
-        maxDriftMs: options.maxDriftMs,
-        onProgress,
-      },
-      this.membership,
-    );
-    this.epochs = new SyncEpochs(
-      this.session,
-      this.membership,
-      options.logger,
-      options.escrowKey ?? (() => Promise.resolve(undefined)),
-    );
-    this.membership.setAdopter(() => this.epochs.adopt());
-    this.outbox = new SyncOutbox(this.session, options.pipeline, {
-      now: options.now,
-      onProgress,
-      onRetired: async () => {
-        await this.membership.refresh();
-      },
-    });
+    const parts = createSyncParts(options, (progress) => this.setState({ state: 'syncing', progress }));
+    ({
+      session: this.session,
+      enrolment: this.enrolment,
+      membership: this.membership,
+      conflicts: this.conflictsPart,
+      inbox: this.inbox,
+      outbox: this.outbox,
+      epochs: this.epochs,
+    } = parts);
     if (this.session.workspace) this.state = { ...this.state, state: 'idle' };
   }
 
