@@ -70,6 +70,10 @@ export class SyncEpochs {
     const fresh = new Map<number, Uint8Array>();
     try {
       let newest = held.get(state.epoch);
+      // A key this device already holds for the newest epoch (from its invite) must be the committed one.
+      const committedNewest = rotations.get(state.epoch)?.commitment;
+      if (newest && committedNewest && !checkEpochKey(newest, place(state.epoch), committedNewest))
+        throw invalidKey(state.epoch);
       if (!newest) {
         const body = rotations.get(state.epoch)!;
         const wrap = body.wraps.find((w) => w.deviceId === ws.deviceId);

@@ -496,6 +496,13 @@ export const en = {
     revokeBody:
       'The server will refuse this device from now on, and on its next contact it erases its copy of the data. This cannot be undone.',
     revokeYes: 'Yes, remove it',
+    // issue 12: key epochs
+    rotateTitle: 'Workspace key',
+    rotateIntro:
+      'Removing a device replaces the workspace key at once: the new key goes to every remaining device, none to the removed one, so nothing written afterwards can be read with what it kept. You can also replace it now.',
+    rotateButton: 'Replace the workspace key',
+    rotated:
+      'The workspace key was replaced (key {{epoch}}). Open invite codes no longer work: create new ones.',
   },
   conflicts: {
     title: 'Conflicts',

@@ -479,6 +479,12 @@ export const zhCN: Catalogue = {
     impersonationBody: '{{count}} 项更改声称来自一台并未签名的设备，未被应用。请告知管理员。',
     revokeBody: '服务器将从此拒绝该设备；该设备下次连接时会清除其上的数据副本。此操作无法撤销。',
     revokeYes: '确认移除',
+    // issue 12: key epochs
+    rotateTitle: '工作区密钥',
+    rotateIntro:
+      '移除设备时会立即更换工作区密钥：新密钥发给所有剩余设备，不发给被移除的设备，因此它保留的内容无法读取之后写入的任何数据。你也可以现在更换。',
+    rotateButton: '更换工作区密钥',
+    rotated: '工作区密钥已更换（第 {{epoch}} 把）。未使用的邀请码已失效，请重新创建。',
   },
   conflicts: {
     title: '冲突',
