@@ -336,6 +336,11 @@ export function createSyncHandlers(deps: HandlerDeps): SyncHandlers {
       });
       const results = await storage.appendDeltas(workspaceId, device.deviceId, deltas, clock());
       if (!Array.isArray(results)) {
+        if (results.kind === 'unknown_epoch')
+          throw new AppError(
+            'VALIDATION',
+            `no rotation made this key epoch (the workspace is at ${results.epoch})`,
+          );
         if (results.kind === 'retired_epoch')
           throw new AppError(
             'EPOCH_RETIRED',

@@ -172,6 +172,8 @@ export class SqlSyncStorage implements SyncStorage {
           }
           if (d.epoch !== undefined && d.epoch < ws.epoch)
             throw new Rollback<AppendFailure>({ kind: 'retired_epoch', deltaId: d.deltaId, epoch: ws.epoch });
+          if (d.epoch !== undefined && d.epoch > ws.epoch)
+            throw new Rollback<AppendFailure>({ kind: 'unknown_epoch', deltaId: d.deltaId, epoch: ws.epoch });
           seq += 1;
           known.set(d.deltaId, { seq, deltaId: d.deltaId, deviceId, receivedAt, envelope: d.envelope });
           values.push(workspaceId, seq, d.deltaId, deviceId, receivedAt, buf(d.envelope));

@@ -159,13 +159,9 @@ export class SyncMembership implements DeltaAuthors {
   async ensureKeys(keyIds: readonly number[]): Promise<void> {
     const held = this.session.workspace ? this.session.require().keys.workspace : null;
     if (!held || keyIds.every((id) => id === 0 || held.has(id))) return;
-    try {
-      await this.refresh();
-    } catch (error) {
-      this.logger.log('warn', 'sync.epochRefreshFailed', {
-        code: error instanceof AppError ? error.code : 'INTERNAL',
-      });
-    }
+    // A failed fetch stops the pull before this page: applying it would reject deltas for good
+    // that open once the rotation is known.
+    await this.refresh();
   }
 
   // ---- members ----

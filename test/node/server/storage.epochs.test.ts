@@ -81,6 +81,13 @@ describe.each([sqliteBackend, postgresBackend])('storage key epochs: $name', (ba
       epoch: 2,
     });
     expect(await storage.latestSeq(ws)).toBe(1);
+    // An epoch no rotation made: nobody can hold its key (a hostile member's header), refused too.
+    const future = delta(3);
+    expect(await storage.appendDeltas(ws, owner.deviceId, [future], 4)).toEqual({
+      kind: 'unknown_epoch',
+      deltaId: future.deltaId,
+      epoch: 2,
+    });
     // A delta that landed before the rotation, pushed again (its answer was lost): a duplicate.
     expect(await storage.appendDeltas(ws, owner.deviceId, [early], 5)).toMatchObject([
       { seq: 1, duplicate: true },
