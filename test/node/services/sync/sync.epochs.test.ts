@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -8,7 +9,8 @@ import { SqliteSyncStorage } from '../../../../server/storage/storage.sqlite';
 import { AppError } from '../../../../shared/errors';
 import { toBase64Url } from '../../../../shared/sync/encoding';
 import { envelopeKeyId, sealDelta } from '../../../../shared/sync/envelope';
-import type { MembershipEntry } from '../../../../shared/sync/membership';
+import { nextEntry, verifyMembershipLog, type MembershipEntry } from '../../../../shared/sync/membership';
+import { chainPreviousKey, epochCommitment, wrapEpochKey } from '../../../../shared/sync/epoch';
 import { SyncApiClient } from '../../../../shared/sync/sync.client';
 import { randomId } from '../../../../shared/sync/device-keys';
 import { fetchTransport } from '../../../../electron/services/sync/sync.http';
@@ -215,6 +217,57 @@ describe('key epochs through the composition root and the real server', () => {
     expect(status.error).toBeNull();
     expect(status.rejectedDeltas).toBe(0);
     expect(await names(late)).toEqual(['Epoch one', 'Epoch three', 'Epoch two']);
+  });
+
+  it('a rotation whose wrap for this device holds another key than committed stops sync with EPOCH_KEY_INVALID, keeping everything', async () => {
+    const { owner, members, workspaceId } = await team(1);
+    const member = members[0]!;
+    await member.call('contacts.create', { name: 'Kept' });
+    await member.call('sync.now');
+    const ownerId = await deviceIdOf(owner);
+    const memberId = await deviceIdOf(member);
+    // The owner's device, compromised: it signs a rotation whose wrap to the member is a decoy key.
+    const rows = owner.vault.access
+      .db()
+      .prepare<[], { kind: string; key_id: number; secret: Buffer }>(
+        'SELECT kind, key_id, secret FROM sync_keys',
+      )
+      .all();
+    const sign = new Uint8Array(rows.find((r) => r.kind === 'sign')!.secret);
+    const current = new Uint8Array(rows.find((r) => r.kind === 'workspace' && r.key_id === 1)!.secret);
+    const log = await entries(workspaceId);
+    const state = verifyMembershipLog(log, { workspaceId, genesisHash: null });
+    const key = new Uint8Array(randomBytes(32));
+    const decoy = new Uint8Array(randomBytes(32));
+    const place = { workspaceId, epoch: 2 };
+    const members2 = [...state.members.values()].map((m) => m.device);
+    const entry = nextEntry(
+      state,
+      { deviceId: ownerId, signSecretKey: sign },
+      {
+        kind: 'rotate',
+        epoch: 2,
+        commitment: epochCommitment(key, place),
+        previous: chainPreviousKey(current, key, place),
+        wraps: members2.map((d) => wrapEpochKey(d.deviceId === memberId ? decoy : key, place, d)),
+      },
+      Date.now(),
+    );
+    const api = new SyncApiClient(url, fetchTransport({}), { deviceId: ownerId, signSecretKey: sign });
+    await api.appendMembership(workspaceId, entry);
+    // Its next push meets the server's refusal of epoch 1, so it fetches the log and finds the decoy.
+    await member.call('contacts.create', { name: 'Pending' });
+    const status = await member.call('sync.now');
+    expect(status.error?.code).toBe('EPOCH_KEY_INVALID');
+    expect(status.state).toBe('error');
+    expect(status.pending).toBe(1);
+    expect(await names(member)).toEqual(['Kept', 'Pending']);
+    const keyIds = member.vault.access
+      .db()
+      .prepare<[], { key_id: number }>("SELECT key_id FROM sync_keys WHERE kind = 'workspace'")
+      .all()
+      .map((r) => r.key_id);
+    expect(keyIds).toEqual([1]);
   });
 
   it('an invite made before a rotation is void afterwards', async () => {
