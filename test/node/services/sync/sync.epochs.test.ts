@@ -31,6 +31,8 @@ const clients: TestClient[] = [];
 let beforePush: ((socket: { destroy(): void }) => void) | null = null;
 /** Called as a push's answer is sent (stored, answer lost when `destroy` is called). */
 let afterPush: ((socket: { destroy(): void }) => void) | null = null;
+/** Drops the next `rotate` entry's request before the server stores it. */
+let dropRotation = false;
 
 beforeAll(async () => {
   storage = SqliteSyncStorage.open(path.join(mkdtempSync(path.join(tmpdir(), 'fv-epochs-')), 'sync.sqlite'));
@@ -39,6 +41,16 @@ beforeAll(async () => {
     if (beforePush && request.method === 'POST' && request.url.endsWith('/deltas')) {
       beforePush(request.raw.socket);
       // The handler never runs: the connection dropped before the server stored anything.
+      done(new Error('connection dropped'));
+      return;
+    }
+    done();
+  });
+  app.addHook('preHandler', (request, _reply, done) => {
+    const body = request.body as { entry?: { body?: { kind?: string } } } | undefined;
+    if (dropRotation && request.method === 'POST' && body?.entry?.body?.kind === 'rotate') {
+      dropRotation = false;
+      request.raw.socket.destroy();
       done(new Error('connection dropped'));
       return;
     }
@@ -268,6 +280,40 @@ describe('key epochs through the composition root and the real server', () => {
       .all()
       .map((r) => r.key_id);
     expect(keyIds).toEqual([1]);
+  });
+
+  it('a rotation lost right after a revocation is made by the revoking device at its next sync', async () => {
+    const { owner, members, workspaceId } = await team(2);
+    const [stay, gone] = members as [TestClient, TestClient];
+    dropRotation = true;
+    await owner.call('devices.revoke', { deviceId: await deviceIdOf(gone) });
+    expect(dropRotation).toBe(false);
+    expect((await entries(workspaceId)).at(-1)!.body.kind).toBe('revoke');
+    // The member does not rotate for the admin; the revoking device does, on its next cycle.
+    await stay.call('sync.now');
+    expect((await entries(workspaceId)).at(-1)!.body.kind).toBe('revoke');
+    expect((await owner.call('sync.now')).error).toBeNull();
+    const last = (await entries(workspaceId)).at(-1)!;
+    expect(last.body).toMatchObject({ kind: 'rotate', epoch: 2 });
+    // Only once: the next cycles find no rotation due.
+    await owner.call('sync.now');
+    expect((await entries(workspaceId)).filter((e) => e.body.kind === 'rotate')).toHaveLength(1);
+  });
+
+  it('two admins rotating at once both land, one after the other, and everyone adopts the newest', async () => {
+    const { owner, members, workspaceId } = await team(1);
+    const admin = members[0]!;
+    await owner.call('devices.setRole', { deviceId: await deviceIdOf(admin), role: 'admin' });
+    await admin.call('sync.now');
+    const epochs = await Promise.all([owner.call('sync.rotateKey'), admin.call('sync.rotateKey')]);
+    expect(epochs.map((e) => e.epoch).sort()).toEqual([2, 3]);
+    for (const c of [owner, admin]) {
+      await c.call('contacts.create', { name: `from ${c.name}` });
+      expect((await c.call('sync.now')).error).toBeNull();
+    }
+    await owner.call('sync.now');
+    expect(await names(owner)).toEqual(['from m0', 'from owner']);
+    expect(new Set(await epochsOf(workspaceId, await deviceIdOf(admin)))).toEqual(new Set([3]));
   });
 
   it('an invite made before a rotation is void afterwards', async () => {
