@@ -2,7 +2,8 @@ import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
-import { toBase64Url, uint32be } from '../shared/sync/encoding';
+import pg from 'pg';
+import { readUint32be, toBase64Url, uint32be } from '../shared/sync/encoding';
 import {
   checkEpochKey,
   FIRST_EPOCH,
@@ -19,8 +20,9 @@ import { verifyMembershipLog, type MembershipEntry } from '../shared/sync/member
  *     npx tsx tools/escrow.ts keygen --secret FILE
  *         writes a new X25519 secret key (32 bytes, mode 0600) and prints the public key to put in
  *         IT policy as `escrowKey`
- *     npx tsx tools/escrow.ts recover --secret FILE --server-db SYNC_SQLITE --workspace ID --out FILE
- *         verifies the workspace's signed membership log from the server's SQLite file, opens the
+ *     npx tsx tools/escrow.ts recover --secret FILE (--server-db SYNC_SQLITE | --database URL) --workspace ID --out FILE
+ *         verifies the workspace's signed membership log from the server's SQLite file or
+ *         PostgreSQL database (read only), opens the
  *         escrow copy of each rotation's key, walks back to the epochs before the first escrowed
  *         one, checks every key against its commitment, writes the keys to FILE (mode 0600, binary:
  *         epoch uint32 BE | 32-byte key, per epoch) and prints per epoch how many deltas it opens
@@ -69,25 +71,77 @@ export function recoverEpochKeys(
   return keys;
 }
 
-/** Per epoch, how many of the workspace's deltas in the server's store open with the recovered key. */
+/** What recovery reads from the server's storage: the signed log and the stored deltas. */
+interface StoreRows {
+  readonly entries: MembershipEntry[];
+  readonly deltas: { deviceId: string; deltaId: string; envelope: Uint8Array; sign: Uint8Array }[];
+}
+
+const ENTRIES_SQL = 'SELECT entry FROM membership WHERE workspace_id = $1 ORDER BY seq';
+const DELTAS_SQL = `SELECT d.device_id, d.delta_id, d.envelope, v.sign_public_key AS sign FROM deltas d
+  JOIN devices v ON v.device_id = d.device_id WHERE d.workspace_id = $1 ORDER BY d.seq`;
+
+interface DeltaRow {
+  device_id: string;
+  delta_id: string;
+  envelope: Buffer;
+  sign: Buffer;
+}
+
+function toRows(entries: { entry: string }[], deltas: DeltaRow[]): StoreRows {
+  return {
+    entries: entries.map((r) => JSON.parse(r.entry) as MembershipEntry),
+    deltas: deltas.map((r) => ({
+      deviceId: r.device_id,
+      deltaId: r.delta_id,
+      envelope: new Uint8Array(r.envelope),
+      sign: new Uint8Array(r.sign),
+    })),
+  };
+}
+
+/** The rows of one workspace from the server's SQLite file (read only) or PostgreSQL database. */
+async function readStore(
+  source: { sqlite?: string; postgres?: string },
+  workspaceId: string,
+): Promise<StoreRows> {
+  if (source.postgres) {
+    const client = new pg.Client({ connectionString: source.postgres });
+    await client.connect();
+    try {
+      const entries = await client.query<{ entry: string }>(ENTRIES_SQL, [workspaceId]);
+      const deltas = await client.query<DeltaRow>(DELTAS_SQL, [workspaceId]);
+      return toRows(entries.rows, deltas.rows);
+    } finally {
+      await client.end();
+    }
+  }
+  if (!source.sqlite) throw new Error('name the server storage: --server-db FILE or --database URL');
+  const db = new Database(source.sqlite, { readonly: true, fileMustExist: true });
+  try {
+    const sqlite = (sql: string) => sql.replace('$1', '?');
+    return toRows(
+      db.prepare<[string], { entry: string }>(sqlite(ENTRIES_SQL)).all(workspaceId),
+      db.prepare<[string], DeltaRow>(sqlite(DELTAS_SQL)).all(workspaceId),
+    );
+  } finally {
+    db.close();
+  }
+}
+
+/** Per epoch, how many of the workspace's deltas open with the recovered keys. */
 function countOpened(
-  db: Database.Database,
+  rows: StoreRows,
   workspaceId: string,
   keys: Map<number, Uint8Array>,
 ): Record<number, number> {
-  const rows = db
-    .prepare<[string], { device_id: string; delta_id: string; envelope: Buffer; sign: Buffer }>(
-      `SELECT d.device_id, d.delta_id, d.envelope, v.sign_public_key AS sign FROM deltas d
-       JOIN devices v ON v.device_id = d.device_id WHERE d.workspace_id = ?`,
-    )
-    .all(workspaceId);
   const opened: Record<number, number> = {};
-  for (const r of rows) {
+  for (const r of rows.deltas) {
     try {
-      const place = { workspaceId, deviceId: r.device_id, deltaId: r.delta_id };
-      const d = openDelta(new Uint8Array(r.envelope), place, (id) => keys.get(id), new Uint8Array(r.sign));
+      const place = { workspaceId, deviceId: r.deviceId, deltaId: r.deltaId };
+      const d = openDelta(r.envelope, place, (id) => keys.get(id), r.sign);
       d.plaintext.fill(0);
-      const epoch = r.envelope.readUInt32BE(1);
+      const epoch = readUint32be(r.envelope, 1);
       opened[epoch] = (opened[epoch] ?? 0) + 1;
     } catch {
       // Not openable with what the escrow holds.
@@ -96,13 +150,14 @@ function countOpened(
   return opened;
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const [command, ...rest] = process.argv.slice(2);
   const { values } = parseArgs({
     args: rest,
     options: {
       secret: { type: 'string' },
       'server-db': { type: 'string' },
+      database: { type: 'string' },
       workspace: { type: 'string' },
       out: { type: 'string' },
     },
@@ -115,17 +170,18 @@ function main(): void {
     process.stdout.write(JSON.stringify({ escrowKey: toBase64Url(pair.publicKey) }) + '\n');
     return;
   }
-  if (command === 'recover' && values.secret && values['server-db'] && values.workspace && values.out) {
+  const source = { sqlite: values['server-db'], postgres: values.database };
+  if (
+    command === 'recover' &&
+    values.secret &&
+    (source.sqlite ?? source.postgres) &&
+    values.workspace &&
+    values.out
+  ) {
+    const rows = await readStore(source, values.workspace);
     const secret = new Uint8Array(readFileSync(values.secret));
-    const db = new Database(values['server-db'], { readonly: true });
     try {
-      const entries = db
-        .prepare<[string], { entry: string }>(
-          'SELECT entry FROM membership WHERE workspace_id = ? ORDER BY seq',
-        )
-        .all(values.workspace)
-        .map((r) => JSON.parse(r.entry) as MembershipEntry);
-      const keys = recoverEpochKeys(entries, values.workspace, secret);
+      const keys = recoverEpochKeys(rows.entries, values.workspace, secret);
       const epochs = [...keys.keys()].sort((x, y) => x - y);
       const out = new Uint8Array(epochs.length * 36);
       epochs.forEach((e, i) => {
@@ -134,27 +190,24 @@ function main(): void {
       });
       writeSecretFile(values.out, out);
       out.fill(0);
-      const opened = countOpened(db, values.workspace, keys);
+      const opened = countOpened(rows, values.workspace, keys);
       for (const k of keys.values()) k.fill(0);
       process.stdout.write(JSON.stringify({ workspaceId: values.workspace, epochs, opened }) + '\n');
     } finally {
-      db.close();
       secret.fill(0);
     }
     return;
   }
   process.stderr.write(
     'usage: tsx tools/escrow.ts keygen --secret FILE\n' +
-      '       tsx tools/escrow.ts recover --secret FILE --server-db SYNC_SQLITE --workspace ID --out FILE\n',
+      '       tsx tools/escrow.ts recover --secret FILE (--server-db SYNC_SQLITE | --database POSTGRES_URL) --workspace ID --out FILE\n',
   );
   process.exit(2);
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(import.meta.filename)) {
-  try {
-    main();
-  } catch (error) {
+  main().catch((error: unknown) => {
     process.stderr.write(`escrow: ${error instanceof Error ? error.message : 'failed'}\n`);
     process.exit(1);
-  }
+  });
 }
