@@ -91,6 +91,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   FORBIDDEN: 403,
   MEMBERSHIP_INVALID: 400,
   RATE_LIMITED: 429,
+  EPOCH_RETIRED: 409,
   INTERNAL: 500,
 };
 

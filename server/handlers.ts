@@ -1,5 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { AppError } from '../shared/errors';
+import { readUint32be } from '../shared/sync/encoding';
+import { ENVELOPE_MIN_BYTES, ENVELOPE_VERSION } from '../shared/sync/envelope';
 import { verifyInviteAcceptance } from '../shared/sync/invite';
 import { genesisState } from '../shared/sync/membership';
 import { ENROLMENT_HEADER, type DeviceInfo, type DeviceRegistration } from '../shared/sync/protocol';
@@ -42,6 +44,15 @@ export interface HandlerDeps {
 const toBase64Url = (bytes: Uint8Array) =>
   Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('base64url');
 const fromBase64Url = (text: string) => new Uint8Array(Buffer.from(text, 'base64url'));
+
+/**
+ * The key epoch an envelope's header names (bytes 1..4 after version 2), for the storage's epoch
+ * check; nothing for bytes that are not an envelope (no client can open them under any key).
+ */
+function envelopeEpoch(envelope: Uint8Array): { epoch?: number } {
+  if (envelope.length < ENVELOPE_MIN_BYTES || envelope[0] !== ENVELOPE_VERSION) return {};
+  return { epoch: readUint32be(envelope, 1) };
+}
 
 function deviceInfo(d: DeviceRecord): DeviceInfo {
   return {
@@ -276,13 +287,31 @@ export function createSyncHandlers(deps: HandlerDeps): SyncHandlers {
     async appendMembership({ request, params: { workspaceId }, body }) {
       const caller = await auth(request, workspaceId);
       const entry = body().entry;
+      const statement = entry.body;
+      if (statement.kind === 'rotate') {
+        await gate.admit(workspaceId, caller, entry);
+        const outcome = await gate.append(
+          workspaceId,
+          entry,
+          { kind: 'rotate', epoch: statement.epoch },
+          clock(),
+        );
+        if (outcome.kind !== 'appended')
+          throw new AppError('CONFLICT', 'the membership log moved on: fetch it and sign again');
+        log.log('info', 'key_rotated', { workspaceId, epoch: statement.epoch, by: caller.deviceId });
+        return { seq: entry.seq, device: deviceInfo(caller) };
+      }
       const effect =
-        entry.body.kind === 'role'
-          ? ({ kind: 'role', deviceId: entry.body.deviceId, role: entry.body.role } as const)
-          : entry.body.kind === 'revoke'
-            ? ({ kind: 'revoke', deviceId: entry.body.deviceId } as const)
+        statement.kind === 'role'
+          ? ({ kind: 'role', deviceId: statement.deviceId, role: statement.role } as const)
+          : statement.kind === 'revoke'
+            ? ({ kind: 'revoke', deviceId: statement.deviceId } as const)
             : null;
-      if (!effect) throw new AppError('VALIDATION', 'only role changes and revocations are appended here');
+      if (!effect)
+        throw new AppError(
+          'VALIDATION',
+          'only role changes, revocations and key rotations are appended here',
+        );
       await gate.admit(workspaceId, caller, entry);
       const outcome = await gate.append(workspaceId, entry, effect, clock());
       if (outcome.kind !== 'appended' || !outcome.device)
@@ -303,10 +332,20 @@ export function createSyncHandlers(deps: HandlerDeps): SyncHandlers {
         if (envelope.length > limits.maxEnvelopeBytes) {
           throw new HttpError(413, 'VALIDATION', 'delta envelope too large');
         }
-        return { deltaId: d.deltaId, envelope };
+        return { deltaId: d.deltaId, envelope, ...envelopeEpoch(envelope) };
       });
       const results = await storage.appendDeltas(workspaceId, device.deviceId, deltas, clock());
       if (!Array.isArray(results)) {
+        if (results.kind === 'unknown_epoch')
+          throw new AppError(
+            'VALIDATION',
+            `no rotation made this key epoch (the workspace is at ${results.epoch})`,
+          );
+        if (results.kind === 'retired_epoch')
+          throw new AppError(
+            'EPOCH_RETIRED',
+            `the workspace key was rotated to epoch ${results.epoch}: fetch the membership log and seal again`,
+          );
         throw new AppError('CONFLICT', 'a delta with this id already exists with other content');
       }
       const appended = results.filter((r) => !r.duplicate).length;

@@ -30,6 +30,8 @@ const FAULT_CODES: Record<MembershipFault, ErrorCode> = {
   wrong_workspace: 'VALIDATION',
   duplicate_device: 'CONFLICT',
   unknown_device: 'NOT_FOUND',
+  bad_epoch: 'VALIDATION',
+  bad_wraps: 'VALIDATION',
 };
 
 /** True when a log device and a registration name the same device with the same keys. */

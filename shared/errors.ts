@@ -54,6 +54,8 @@ export const ERROR_CODES = [
   'PIN_INVALID',
   'PIN_LOCKED_OUT',
   'UNLOCKER_NOT_SET',
+  'EPOCH_RETIRED',
+  'EPOCH_KEY_INVALID',
 ] as const;
 
 /** One of the stable error codes every layer speaks. */

@@ -17,6 +17,7 @@ const PROMPTS: Record<AuthReason, string> = {
   'revoke-device': 'remove a device from your team',
   'audit-export': 'export the security log',
   unlockers: 'change how your vault can be unlocked',
+  'rotate-key': "replace your team's workspace key",
 };
 
 /**

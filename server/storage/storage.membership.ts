@@ -24,7 +24,9 @@ export type MembershipEffect =
   | { readonly kind: 'invite'; readonly invite: InviteRecord }
   | { readonly kind: 'join'; readonly inviteId: string; readonly device: DeviceRecord }
   | { readonly kind: 'role'; readonly deviceId: string; readonly role: Role }
-  | { readonly kind: 'revoke'; readonly deviceId: string };
+  | { readonly kind: 'revoke'; readonly deviceId: string }
+  /** A new workspace key epoch: from then on pushes sealed under an older epoch are refused. */
+  | { readonly kind: 'rotate'; readonly epoch: number };
 
 /** One entry as stored: its sequence number and its exact JSON. */
 export interface StoredEntry {
@@ -135,6 +137,7 @@ function effectDevice(effect: MembershipEffect): string | null {
     case 'revoke':
       return effect.deviceId;
     case 'invite':
+    case 'rotate':
       return null;
   }
 }
@@ -200,6 +203,19 @@ export function* appendMembershipWork(
       break;
     case 'revoke':
       yield* revokeWork(workspaceId, effect.deviceId, now);
+      break;
+    case 'rotate':
+      // Committed with the entry: a push that arrives after this commit under an older key is refused.
+      yield* count('UPDATE workspaces SET epoch = ? WHERE workspace_id = ? AND epoch < ?', [
+        effect.epoch,
+        workspaceId,
+        effect.epoch,
+      ]);
+      // Open invites carry the retired key (the verified log voids them too).
+      yield* count(
+        'UPDATE invites SET expires_at = ? WHERE workspace_id = ? AND used_by IS NULL AND expires_at > ?',
+        [now, workspaceId, now],
+      );
       break;
   }
   return { kind: 'appended', device: target ? yield* deviceOf(target) : null };

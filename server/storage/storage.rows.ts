@@ -78,6 +78,8 @@ export function sameKeys(a: DeviceRecord, b: DeviceRecord): boolean {
 export const DEVICE = 'SELECT * FROM devices WHERE device_id = ?';
 export const INVITE = 'SELECT * FROM invites WHERE invite_id = ?';
 export const LAST_SEQ = 'SELECT last_seq FROM workspaces WHERE workspace_id = ?';
+/** The log's top and the committed key epoch (issue 12), read together under the append lock. */
+export const LAST_SEQ_EPOCH = 'SELECT last_seq, epoch FROM workspaces WHERE workspace_id = ?';
 export const DELTA_COLUMNS = 'seq, delta_id, device_id, received_at, envelope';
 /** Rate windows idle this long are dropped by `purgeNonces`. */
 export const RATE_WINDOW_RETENTION_MS = 3_600_000;

@@ -29,6 +29,7 @@ import {
   INVITE,
   insertDevice,
   LAST_SEQ,
+  LAST_SEQ_EPOCH,
   RATE_WINDOW_RETENTION_MS,
   toDelta,
   toDevice,
@@ -147,7 +148,7 @@ export class SqlSyncStorage implements SyncStorage {
     const { lockRows, notifyAppend } = this.dialect;
     return this.tx(
       (function* (): Work<AppendOutcome[] | AppendFailure> {
-        const ws = yield* row<{ last_seq: number }>(LAST_SEQ + lockRows, [workspaceId]);
+        const ws = yield* row<{ last_seq: number; epoch: number }>(LAST_SEQ_EPOCH + lockRows, [workspaceId]);
         if (!ws) return { kind: 'conflict', deltaId: deltas[0]?.deltaId ?? '' };
         if (deltas.length === 0) return [];
         const ids = [...new Set(deltas.map((d) => d.deltaId))];
@@ -169,6 +170,10 @@ export class SqlSyncStorage implements SyncStorage {
             out.push({ deltaId: d.deltaId, seq: old.seq, receivedAt: old.receivedAt, duplicate: true });
             continue;
           }
+          if (d.epoch !== undefined && d.epoch < ws.epoch)
+            throw new Rollback<AppendFailure>({ kind: 'retired_epoch', deltaId: d.deltaId, epoch: ws.epoch });
+          if (d.epoch !== undefined && d.epoch > ws.epoch)
+            throw new Rollback<AppendFailure>({ kind: 'unknown_epoch', deltaId: d.deltaId, epoch: ws.epoch });
           seq += 1;
           known.set(d.deltaId, { seq, deltaId: d.deltaId, deviceId, receivedAt, envelope: d.envelope });
           values.push(workspaceId, seq, d.deltaId, deviceId, receivedAt, buf(d.envelope));

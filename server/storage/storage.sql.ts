@@ -154,6 +154,9 @@ export const MIGRATIONS: readonly ((t: SchemaTypes) => string)[] = [
    );
    ALTER TABLE devices ADD COLUMN role TEXT NOT NULL DEFAULT 'member'
      CHECK (role IN ('owner', 'admin', 'member', 'viewer'));`,
+  // v4: key epochs (issue 12). The newest workspace key epoch a committed \`rotate\` entry named;
+  // pushes sealed under an older one are refused. Existing workspaces start at epoch 1.
+  () => `ALTER TABLE workspaces ADD COLUMN epoch INTEGER NOT NULL DEFAULT 1;`,
 ];
 
 /** The schema version this build creates and understands. */

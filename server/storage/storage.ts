@@ -42,6 +42,11 @@ export interface StoredDelta {
 export interface NewDelta {
   readonly deltaId: string;
   readonly envelope: Uint8Array;
+  /**
+   * The workspace key epoch the envelope's header names (the handler reads it; every envelope a
+   * client can open has one). A new delta under an epoch older than the committed one is refused.
+   */
+  readonly epoch?: number;
 }
 
 export interface AppendOutcome {
@@ -59,7 +64,12 @@ export type AcceptOutcome =
   | { readonly kind: 'used' }
   | { readonly kind: 'device_exists' };
 
-export type AppendFailure = { readonly kind: 'conflict'; readonly deltaId: string };
+export type AppendFailure =
+  | { readonly kind: 'conflict'; readonly deltaId: string }
+  /** A new delta is sealed under an epoch older than the workspace's committed one (issue 12). */
+  | { readonly kind: 'retired_epoch'; readonly deltaId: string; readonly epoch: number }
+  /** A new delta names an epoch no committed rotation made (no member can hold its key). */
+  | { readonly kind: 'unknown_epoch'; readonly deltaId: string; readonly epoch: number };
 
 /** One workspace as the operator sees it: counts and sizes, never content. */
 export interface WorkspaceSummary {
@@ -126,7 +136,9 @@ export interface SyncStorage {
   /**
    * Appends deltas in order with the next sequence numbers, all or nothing. A delta id already in the
    * log with the same device and bytes is reported as duplicate; with other bytes or another device
-   * the whole push fails with `conflict`.
+   * the whole push fails with `conflict`. A new delta whose `epoch` is below the workspace's
+   * committed epoch fails the whole push with `retired_epoch`, one above it with `unknown_epoch` (duplicates are still answered as such,
+   * so a delta that landed before the rotation is acknowledged, not resealed).
    */
   appendDeltas(
     workspaceId: string,

@@ -27,6 +27,9 @@ export const auditEventTypeSchema = z.enum([
   'audit.exported',
   'audit.keyCreated',
   'audit.chainBroken',
+  'workspace.keyRotated',
+  'unlocker.changed',
+  'backup.deleted',
 ]);
 export type AuditEventType = z.infer<typeof auditEventTypeSchema>;
 

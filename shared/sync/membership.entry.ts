@@ -2,6 +2,7 @@ import { ed25519 } from '@noble/curves/ed25519.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { z } from 'zod';
 import { framed, fromBase64Url, toBase64Url, utf8 } from './encoding';
+import { epochWrapSchema, sealedKeySchema } from './epoch';
 
 /**
  * The entries of a workspace's signed membership log: their schema, canonical bytes, hash and
@@ -49,6 +50,24 @@ export const membershipBodySchema = z.discriminatedUnion('kind', [
   }),
   z.strictObject({ kind: z.literal('role'), deviceId: idSchema, role: roleSchema }),
   z.strictObject({ kind: z.literal('revoke'), deviceId: idSchema }),
+  /**
+   * Workspace key `epoch` (issue 12), made by an owner or admin: sealed to every active device
+   * (`wraps`, exactly one each, none for a revoked device), committed to by `commitment`
+   * (`epochCommitment`), with the previous epoch's key sealed under it (`previous`) and, when IT
+   * policy names an escrow key, sealed to that too (`escrow`). See `shared/sync/epoch.ts`.
+   */
+  z.strictObject({
+    kind: z.literal('rotate'),
+    epoch: z
+      .number()
+      .int()
+      .min(2)
+      .max(2 ** 31),
+    commitment: keySchema,
+    previous: z.string().regex(/^[A-Za-z0-9_-]{96}$/),
+    wraps: z.array(epochWrapSchema).min(1).max(10_000),
+    escrow: sealedKeySchema.optional(),
+  }),
 ]);
 export type MembershipBody = z.infer<typeof membershipBodySchema>;
 
@@ -87,7 +106,9 @@ export type MembershipFault =
   | 'unknown_device'
   | 'last_owner'
   | 'unknown_invite'
-  | 'bad_proof';
+  | 'bad_proof'
+  | 'bad_epoch'
+  | 'bad_wraps';
 
 export class MembershipError extends Error {
   override readonly name = 'MembershipError';

@@ -1,4 +1,5 @@
 import { fromBase64Url } from './encoding';
+import { FIRST_EPOCH } from './epoch';
 import { verifyInviteAcceptance } from './invite';
 import {
   entryHash,
@@ -53,6 +54,10 @@ export interface MembershipState {
   readonly head: string;
   readonly seq: number;
   readonly genesisHash: string;
+  /** The newest workspace key epoch (FIRST_EPOCH until the first `rotate` entry). */
+  readonly epoch: number;
+  /** True when a device was revoked after the newest rotation: the key it holds is still current. */
+  readonly rotationDue: boolean;
 }
 
 function activeOwners(members: ReadonlyMap<string, Member>): number {
@@ -68,7 +73,7 @@ function activeOwners(members: ReadonlyMap<string, Member>): number {
  * nor revoked. Joins are not authored by members: `verifyJoin` checks them against their invite.
  */
 export function authorise(
-  state: Pick<MembershipState, 'members' | 'invites'>,
+  state: Pick<MembershipState, 'members' | 'invites' | 'epoch'>,
   author: Member,
   body: MembershipBody,
 ): MembershipFault | null {
@@ -99,7 +104,27 @@ export function authorise(
       if (target.role === 'owner' && activeOwners(members) === 1) return 'last_owner';
       return null;
     }
+    case 'rotate': {
+      if (!manages) return 'not_authorised';
+      if (body.epoch !== state.epoch + 1) return 'bad_epoch';
+      return wrapsFault(members, body.wraps);
+    }
   }
+}
+
+/** Exactly one wrap for each active device, and none for anyone else (a revoked device gets no key). */
+function wrapsFault(
+  members: ReadonlyMap<string, Member>,
+  wraps: readonly { readonly deviceId: string }[],
+): MembershipFault | null {
+  const seen = new Set<string>();
+  for (const w of wraps) {
+    if (seen.has(w.deviceId) || members.get(w.deviceId)?.status !== 'active') return 'bad_wraps';
+    seen.add(w.deviceId);
+  }
+  for (const m of members.values())
+    if (m.status === 'active' && !seen.has(m.device.deviceId)) return 'bad_wraps';
+  return null;
 }
 
 type JoinBody = Extract<MembershipBody, { kind: 'join' }>;
@@ -175,7 +200,21 @@ function applied(state: MembershipState, entry: MembershipEntry): MembershipStat
       for (const [id, invite] of invites)
         if (invite.author === body.deviceId && invite.status === 'open')
           invites.set(id, { ...invite, status: 'void' });
-      break;
+      return { ...state, members, invites, head: entryHash(entry), seq: entry.seq, rotationDue: true };
+    }
+    case 'rotate': {
+      // Open invites carry the retired key: whoever uses one would not read what follows.
+      for (const [id, invite] of invites)
+        if (invite.status === 'open') invites.set(id, { ...invite, status: 'void' });
+      return {
+        ...state,
+        members,
+        invites,
+        head: entryHash(entry),
+        seq: entry.seq,
+        epoch: body.epoch,
+        rotationDue: false,
+      };
     }
   }
   return { ...state, members, invites, head: entryHash(entry), seq: entry.seq };
@@ -215,6 +254,8 @@ export function genesisState(
     head: hash,
     seq: 0,
     genesisHash: hash,
+    epoch: FIRST_EPOCH,
+    rotationDue: false,
   };
 }
 

@@ -162,6 +162,11 @@ export const syncContractChannels = {
     syncDeviceSchema,
     'Revokes a device (admins and owners; anyone for itself) with a signed entry; it wipes itself on verifying it.',
   ),
+  'sync.rotateKey': channel(
+    z.undefined(),
+    z.object({ epoch: z.number().int().min(1) }),
+    'Replaces the workspace key with a new epoch sealed to every remaining device (owners and admins; asks the OS user first). Revoked devices get no copy.',
+  ),
   'devices.setRole': channel(
     z.object({ deviceId: syncIdSchema, role: roleSchema }),
     syncDeviceSchema,

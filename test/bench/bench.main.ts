@@ -12,6 +12,7 @@ import { reportsBench } from './reports.bench';
 import { serverAuthBench } from './server-auth.bench';
 import { syncClientBench } from './sync-client.bench';
 import { syncBench } from './sync.bench';
+import { syncEpochsBench } from './sync-epochs.bench';
 import { vaultBench } from './vault.bench';
 
 /**
@@ -27,6 +28,7 @@ const suites: BenchSuite[] = [
   crmBench,
   syncBench,
   syncClientBench,
+  syncEpochsBench,
   serverAuthBench,
   rendererBench,
   reportsBench,

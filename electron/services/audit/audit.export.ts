@@ -39,6 +39,9 @@ const NAMES: Record<AuditEventType, string> = {
   'audit.exported': 'Security log exported',
   'audit.keyCreated': 'Security log key created',
   'audit.chainBroken': 'Security log chain broken',
+  'workspace.keyRotated': 'Workspace key replaced',
+  'unlocker.changed': 'Unlock method changed',
+  'backup.deleted': 'Backup deleted',
 };
 
 function severity(event: AuditEvent): number {

@@ -76,6 +76,10 @@ const RULES: Rules = {
     type: 'device.roleChanged',
     details: (input) => ({ deviceId: input.deviceId, role: input.role }),
   },
+  'vault.unlockWithPin': { type: 'vault.unlock', noopWhenUnlocked: true },
+  'vault.pin.set': { type: 'unlocker.changed' },
+  'vault.pin.remove': { type: 'unlocker.changed' },
+  'sync.rotateKey': { type: 'workspace.keyRotated' },
   'audit.export': {
     type: 'audit.exported',
     details: (input, out) => ({

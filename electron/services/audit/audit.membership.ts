@@ -25,6 +25,8 @@ function eventFor(entry: MembershipEntry): AuditEventInput | null {
         actor,
         details: { deviceId: body.deviceId, role: body.role },
       };
+    case 'rotate':
+      return { type: 'workspace.keyRotated', outcome: 'ok', actor, details: {} };
     case 'genesis':
       return null;
   }

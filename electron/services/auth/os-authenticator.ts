@@ -10,7 +10,8 @@ export type AuthReason =
   | 'erase'
   | 'revoke-device'
   | 'audit-export'
-  | 'unlockers';
+  | 'unlockers'
+  | 'rotate-key';
 
 /** The three ways an OS check can fail; each is an `ErrorCode` of the same name. */
 export type AuthFailureCode = 'AUTH_DENIED' | 'AUTH_CANCELLED' | 'AUTH_UNAVAILABLE';

@@ -70,7 +70,7 @@ export class UserPresence {
 
 /**
  * Sensitive channels that live in other domains (their handlers stay unaware): export, erasing a
- * person, revoking a device. The vault's own sensitive operations check inside `VaultService`.
+ * person, revoking a device, rotating the workspace key. The vault's own sensitive operations check inside `VaultService`.
  */
 export const SENSITIVE_CHANNELS = {
   'export.csv': 'export',
@@ -79,6 +79,7 @@ export const SENSITIVE_CHANNELS = {
   'privacy.erasePerson': 'erase',
   'devices.revoke': 'revoke-device',
   'audit.export': 'export',
+  'sync.rotateKey': 'rotate-key',
 } as const satisfies Partial<Record<ChannelName, AuthReason>>;
 
 /** Exports IT's policy may forbid outright: checked before the OS is asked, so nobody is prompted for nothing. */
@@ -137,6 +138,12 @@ export function guardSensitiveHandlers(handlers: Handlers, presence: UserPresenc
       handlers['audit.export'],
       presence,
       SENSITIVE_CHANNELS['audit.export'],
+    ),
+    'sync.rotateKey': guarded(
+      'sync.rotateKey',
+      handlers['sync.rotateKey'],
+      presence,
+      SENSITIVE_CHANNELS['sync.rotateKey'],
     ),
   };
 }

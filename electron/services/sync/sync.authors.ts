@@ -22,4 +22,11 @@ export interface DeltaAuthors {
    * that stay unknown; `author` then returns null for them.
    */
   ensure(deviceIds: readonly string[]): Promise<void>;
+  /**
+   * Makes sure this device holds the workspace keys of these epochs: when one is newer than any it
+   * holds (a rotation it has not fetched yet), fetches and verifies the log, which adopts the keys
+   * sealed to it. Throws when the log cannot be fetched or verified (the page is then not applied);
+   * a delta whose key the verified log does not know is rejected as `unknown_key`.
+   */
+  ensureKeys(keyIds: readonly number[]): Promise<void>;
 }

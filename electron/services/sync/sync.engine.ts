@@ -4,14 +4,16 @@ import type { Conflict, SyncDevice, SyncStatus } from '../../../shared/sync/sync
 import type { ChangePipeline } from '../crm/change.pipeline';
 import type { Db } from '../db/database';
 import type { Logger } from '../log/logger';
-import { SyncConflicts } from './sync.conflicts';
-import { SyncEnrolment, type ServerConfirmation } from './sync.enrolment';
-import { SyncInbox } from './sync.inbox';
+import type { SyncConflicts } from './sync.conflicts';
+import type { ServerConfirmation, SyncEnrolment } from './sync.enrolment';
+import type { EscrowKeySource, SyncEpochs } from './sync.epochs';
+import { createSyncParts } from './sync.parts';
+import type { SyncInbox } from './sync.inbox';
 import { backgroundLoop } from './sync.loop';
-import { SyncMembership } from './sync.membership';
-import { SyncOutbox } from './sync.outbox';
+import type { SyncMembership } from './sync.membership';
+import type { SyncOutbox } from './sync.outbox';
 import { resync } from './sync.resync';
-import { SyncSession } from './sync.session';
+import type { SyncSession } from './sync.session';
 import { integrityOf, integrityWarning, pullWarning, stateFor } from './sync.warnings';
 
 /** How stale the membership view may be at the start of a cycle (new authors refresh it at once). */
@@ -33,6 +35,8 @@ export interface SyncEngineOptions {
   readonly autoSync: boolean;
   /** Drift guard tolerance (tests may lower it). */
   readonly maxDriftMs?: number;
+  /** IT policy's escrow public key, which also receives every new epoch key (issue 12). */
+  readonly escrowKey?: EscrowKeySource;
 }
 
 function iso(ms: number | null): string | null {
@@ -59,6 +63,7 @@ export class SyncEngine {
   private readonly conflictsPart: SyncConflicts;
   private readonly inbox: SyncInbox;
   private readonly outbox: SyncOutbox;
+  private readonly epochs: SyncEpochs;
   private chain: Promise<unknown> = Promise.resolve();
   private revoked = false;
   /** The server refused this device without a verified revocation: data kept, retries go on. */
@@ -76,31 +81,16 @@ export class SyncEngine {
   };
 
   constructor(private readonly options: SyncEngineOptions) {
-    this.session = new SyncSession(options.db, options.now);
-    this.membership = new SyncMembership(this.session, options.logger, options.now);
-    this.enrolment = new SyncEnrolment(
-      this.session,
-      this.membership,
-      options.pipeline().deviceId,
-      options.now,
-      options.confirmation,
-    );
-    this.conflictsPart = new SyncConflicts(this.session.repo, options.pipeline, options.logger);
-    const onProgress = (progress: NonNullable<SyncStatus['progress']>) =>
-      this.setState({ state: 'syncing', progress });
-    this.inbox = new SyncInbox(
-      this.session,
-      options.pipeline,
-      this.conflictsPart,
-      {
-        logger: options.logger,
-        now: options.now,
-        maxDriftMs: options.maxDriftMs,
-        onProgress,
-      },
-      this.membership,
-    );
-    this.outbox = new SyncOutbox(this.session, options.pipeline, { now: options.now, onProgress });
+    const parts = createSyncParts(options, (progress) => this.setState({ state: 'syncing', progress }));
+    ({
+      session: this.session,
+      enrolment: this.enrolment,
+      membership: this.membership,
+      conflicts: this.conflictsPart,
+      inbox: this.inbox,
+      outbox: this.outbox,
+      epochs: this.epochs,
+    } = parts);
     if (this.session.workspace) this.state = { ...this.state, state: 'idle' };
   }
 
@@ -287,7 +277,31 @@ export class SyncEngine {
     const device = this.member(deviceId);
     // Leaving: this device signed its own revocation, so it wipes itself like any revoked device.
     if (device.isThisDevice) await this.onRevoked();
+    else await this.rotateAfterRevocation();
     return device;
+  }
+
+  /**
+   * Right after this device revoked another: key N+1 for everyone left. When it fails (offline, a
+   * lost race), the next cycle tries again while the verified log says a rotation is due.
+   */
+  private async rotateAfterRevocation(): Promise<void> {
+    try {
+      await this.guard(() => this.epochs.rotate({ onlyIfDue: true }));
+    } catch (error) {
+      this.options.logger.log('warn', 'sync.rotationDeferred', { code: toAppError(error).code });
+    }
+  }
+
+  /** `sync.rotateKey`: a new workspace key epoch now (owners and admins), serialised with the cycles. */
+  rotateKey(): Promise<{ epoch: number }> {
+    const run = this.chain.then(async () => {
+      const epoch = await this.guard(() => this.epochs.rotate());
+      this.setState({});
+      return { epoch: epoch ?? this.membership.state()?.epoch ?? 1 };
+    });
+    this.chain = run.catch(() => undefined);
+    return run;
   }
 
   async setRole(deviceId: string, role: Role): Promise<SyncDevice> {
@@ -380,6 +394,8 @@ export class SyncEngine {
       await this.onRevoked();
       throw new AppError('DEVICE_REVOKED', 'This device was revoked (signed by an admin)');
     }
+    this.epochs.adopt();
+    if (this.epochs.rotationDueByUs()) await this.rotateAfterRevocation();
     const report = await this.inbox.pull();
     this.impersonated += report.impersonation;
     if (report.impersonation > 0)

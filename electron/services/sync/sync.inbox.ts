@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { MAX_DRIFT_MS, parseHlc } from '../../../shared/domain/hlc';
-import { fromBase64Url } from '../../../shared/sync/encoding';
-import { EnvelopeError, openDelta } from '../../../shared/sync/envelope';
+import { fromBase64Url, readUint32be } from '../../../shared/sync/encoding';
+import { ENVELOPE_VERSION, EnvelopeError, openDelta } from '../../../shared/sync/envelope';
 import { SYNC_LIMITS, type PulledDelta, type pullResponseSchema } from '../../../shared/sync/protocol';
 import type { SyncStatus } from '../../../shared/sync/sync.contract';
 import type { Change, ChangePipeline } from '../crm/change.pipeline';
@@ -52,6 +52,16 @@ export interface PullOptions {
    * (the re-sync pushes them again), so they do not count as a rollback.
    */
   readonly repull?: boolean;
+}
+
+/** The key epoch an envelope (base64url) names in its header; 0 when it has none (it will be rejected). */
+function headerKeyId(envelope: string): number {
+  try {
+    const head = fromBase64Url(envelope.slice(0, 8));
+    return head.length >= 5 && head[0] === ENVELOPE_VERSION ? readUint32be(head, 1) : 0;
+  } catch {
+    return 0;
+  }
 }
 
 /**
@@ -131,6 +141,7 @@ export class SyncInbox {
         // Fetch the next page while this one is verified and applied (hides the round trip).
         if (page.hasMore) next = fetchPage(page.nextCursor);
         await this.authors.ensure([...new Set(page.deltas.map((d) => d.deviceId))]);
+        await this.authors.ensureKeys([...new Set(page.deltas.map((d) => headerKeyId(d.envelope)))]);
         this.applyPage(ws, page.deltas, page.nextCursor, report);
         this.session.refresh();
         this.options.onProgress({ phase, done: page.nextCursor, total: page.latestSeq });

@@ -38,6 +38,7 @@ export class SyncMembership implements DeltaAuthors {
   private verified: MembershipState | null = null;
   private refreshing: Promise<MembershipState> | null = null;
   private refreshedAt = Number.NEGATIVE_INFINITY;
+  private adopter: (() => void) | null = null;
 
   constructor(
     private readonly session: SyncSession,
@@ -120,7 +121,14 @@ export class SyncMembership implements DeltaAuthors {
       this.verified = state;
     }
     this.refreshedAt = this.now();
+    // Adopt on contact: the epoch keys newer entries seal to this device (a bad wrap stops sync).
+    this.adopter?.();
     return state;
+  }
+
+  /** Called after each verified fetch to adopt the epoch keys it brought (`SyncEpochs.adopt`). */
+  setAdopter(adopter: () => void): void {
+    this.adopter = adopter;
   }
 
   // ---- DeltaAuthors ----
@@ -146,6 +154,14 @@ export class SyncMembership implements DeltaAuthors {
         code: error instanceof AppError ? error.code : 'INTERNAL',
       });
     }
+  }
+
+  async ensureKeys(keyIds: readonly number[]): Promise<void> {
+    const held = this.session.workspace ? this.session.require().keys.workspace : null;
+    if (!held || keyIds.every((id) => id === 0 || held.has(id))) return;
+    // A failed fetch stops the pull before this page: applying it would reject deltas for good
+    // that open once the rotation is known.
+    await this.refresh();
   }
 
   // ---- members ----
@@ -197,11 +213,16 @@ export class SyncMembership implements DeltaAuthors {
    * back as FORBIDDEN before anything is sent.
    */
   async publish(
-    body: Extract<MembershipBody, { kind: 'role' } | { kind: 'revoke' }>,
-  ): Promise<MembershipEntry> {
+    body:
+      | Extract<MembershipBody, { kind: 'role' } | { kind: 'revoke' }>
+      | ((state: MembershipState) => Extract<MembershipBody, { kind: 'rotate' }> | null),
+  ): Promise<MembershipEntry | null> {
     for (let attempt = 0; ; attempt++) {
       const state = await this.refresh();
-      const entry = this.sign(state, body);
+      // A builder sees the fresh state each attempt (a rotation seals to the members of that state).
+      const built = typeof body === 'function' ? body(state) : body;
+      if (!built) return null;
+      const entry = this.sign(state, built);
       try {
         await this.session.api((api, workspaceId) => api.appendMembership(workspaceId, entry));
         await this.refresh();
@@ -225,12 +246,17 @@ export class SyncMembership implements DeltaAuthors {
     }
   }
 
-  revoke(deviceId: string): Promise<MembershipEntry> {
-    return this.publish({ kind: 'revoke', deviceId });
+  async revoke(deviceId: string): Promise<void> {
+    await this.publish({ kind: 'revoke', deviceId });
   }
 
-  setRole(deviceId: string, role: Role): Promise<MembershipEntry> {
-    return this.publish({ kind: 'role', deviceId, role });
+  async setRole(deviceId: string, role: Role): Promise<void> {
+    await this.publish({ kind: 'role', deviceId, role });
+  }
+
+  /** Every verified entry, parsed, in sequence order (the epoch keys are read from its rotations). */
+  entries(): MembershipEntry[] {
+    return this.repo.entries().map((e) => JSON.parse(e) as MembershipEntry);
   }
 
   /** Forgets the cached state (after a wipe or when the vault locks). */

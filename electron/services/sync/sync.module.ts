@@ -59,6 +59,7 @@ export function createSyncModule(
         confirmation,
         autoSync: options.autoSync ?? true,
         maxDriftMs: options.maxDriftMs,
+        escrowKey: async () => (await policy.ready()).values.escrowKey,
       });
       engine.start();
     }
@@ -112,6 +113,7 @@ export function createSyncModule(
       'sync.resync': () => current().resync(),
       'devices.list': () => current().devices(),
       'devices.revoke': ({ deviceId }) => current().revokeDevice(deviceId),
+      'sync.rotateKey': () => current().rotateKey(),
       'devices.setRole': ({ deviceId, role }) => current().setRole(deviceId, role),
       'conflicts.list': () => current().conflicts(),
       'conflicts.resolve': ({ conflictId, keep }) => current().resolveConflict(conflictId, keep),

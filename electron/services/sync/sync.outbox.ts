@@ -2,12 +2,13 @@ import { AppError } from '../../../shared/errors';
 import { randomId } from '../../../shared/sync/device-keys';
 import { toBase64Url } from '../../../shared/sync/encoding';
 import { ed25519 } from '@noble/curves/ed25519.js';
-import { envelopeDigest, openDelta, sealDelta } from '../../../shared/sync/envelope';
+import { envelopeDigest, envelopeKeyId, openDelta, sealDelta } from '../../../shared/sync/envelope';
 import type { SyncStatus } from '../../../shared/sync/sync.contract';
 import type { ChangePipeline } from '../crm/change.pipeline';
 import { SyncChain } from './sync.chain';
 import type { OwnDeltaRow } from './sync.chain.repository';
 import { decodeDelta, encodeDelta, ROWS_PER_DELTA, type ChainLink } from './sync.delta';
+import type { OutboxRow } from './sync.repository';
 import type { SyncSession } from './sync.session';
 
 /** Deltas sealed per round and at most pushed per request (the server takes up to 100 and 8 MiB). */
@@ -64,6 +65,8 @@ export class SyncOutbox {
     private readonly options: {
       readonly now: () => number;
       readonly onProgress: (progress: NonNullable<SyncStatus['progress']>) => void;
+      /** The server refused a push as sealed under a retired epoch: refresh the log and adopt its keys. */
+      readonly onRetired: () => Promise<void>;
     },
   ) {
     this.chain = new SyncChain(session.db);
@@ -160,6 +163,7 @@ export class SyncOutbox {
     const repo = this.session.repo;
     const pipeline = this.pipeline();
     let done = 0;
+    let resealed = false;
     for (;;) {
       const { ws } = this.session.require();
       let outbox = repo.outbox();
@@ -185,29 +189,101 @@ export class SyncOutbox {
         send.push(o);
         bytes += o.envelope.length;
       }
-      const deltas = send.map((o) => ({ deltaId: o.deltaId, envelope: toBase64Url(o.envelope) }));
-      const res = await this.session.api((api, workspaceId) => api.push(workspaceId, deltas));
-      const acked = new Map(res.results.map((r) => [r.deltaId, r.seq]));
-      const at = this.options.now();
-      // A new delta lands after everything we pulled; at or below our cursor, the server reused seqs.
-      const cursor = this.session.require().ws.cursor;
-      if (res.results.some((r) => !r.duplicate && r.seq <= cursor) || res.latestSeq < cursor)
-        this.chain.repo.setRollback(at);
-      pipeline.transaction(() => {
-        for (const o of send) {
-          const serverSeq = acked.get(o.deltaId);
-          if (serverSeq === undefined) continue;
-          const seqs = JSON.parse(o.seqs) as number[];
-          if (seqs.length > 0) {
-            pipeline.markPushed(seqs, at);
-            repo.addPushed(serverSeq, Math.min(...seqs), Math.max(...seqs));
-          }
-          this.chain.repo.setOwnAcked(o.deltaId, serverSeq);
-          repo.removeOutbox(o.deltaId);
-          done += o.ops;
-        }
-      });
-      if (acked.size === 0) throw new AppError('INTERNAL', 'The sync server acknowledged nothing');
+      let acked: number;
+      try {
+        acked = await this.send(send);
+      } catch (error) {
+        if (!(error instanceof AppError) || error.code !== 'EPOCH_RETIRED' || resealed) throw error;
+        // The key was rotated while these were sealed: learn the new epoch, then seal them again.
+        resealed = true;
+        await this.options.onRetired();
+        await this.resealRetired();
+        continue;
+      }
+      done += acked;
     }
+  }
+
+  /** Pushes `send` and applies the acknowledgement; returns the ops acknowledged. */
+  private async send(send: readonly OutboxRow[]): Promise<number> {
+    const repo = this.session.repo;
+    const pipeline = this.pipeline();
+    const deltas = send.map((o) => ({ deltaId: o.deltaId, envelope: toBase64Url(o.envelope) }));
+    const res = await this.session.api((api, workspaceId) => api.push(workspaceId, deltas));
+    const acked = new Map(res.results.map((r) => [r.deltaId, r.seq]));
+    const at = this.options.now();
+    // A new delta lands after everything we pulled; at or below our cursor, the server reused seqs.
+    const cursor = this.session.require().ws.cursor;
+    if (res.results.some((r) => !r.duplicate && r.seq <= cursor) || res.latestSeq < cursor)
+      this.chain.repo.setRollback(at);
+    let done = 0;
+    pipeline.transaction(() => {
+      for (const o of send) {
+        const serverSeq = acked.get(o.deltaId);
+        if (serverSeq === undefined) continue;
+        const seqs = JSON.parse(o.seqs) as number[];
+        if (seqs.length > 0) {
+          pipeline.markPushed(seqs, at);
+          repo.addPushed(serverSeq, Math.min(...seqs), Math.max(...seqs));
+        }
+        this.chain.repo.setOwnAcked(o.deltaId, serverSeq);
+        repo.removeOutbox(o.deltaId);
+        done += o.ops;
+      }
+    });
+    if (acked.size === 0) throw new AppError('INTERNAL', 'The sync server acknowledged nothing');
+    return done;
+  }
+
+  /**
+   * Seals again, under the newest epoch, the outbox deltas the server refuses as sealed under a
+   * retired one (issue 12), so offline edits survive a rotation. Each is first offered alone: one
+   * that landed before the rotation (its answer lost) comes back as a duplicate and is acknowledged,
+   * not duplicated. The first refused one and everything after it (pushes go in order, so none of
+   * those landed) are opened, and their ops sealed in new deltas that continue this device's chain
+   * and declare the old positions resent; the op-log rows they carry stay the same.
+   */
+  private async resealRetired(): Promise<void> {
+    const { ws, keys } = this.session.require();
+    const key = this.session.latestWorkspaceKey();
+    const outbox = this.session.repo.outbox();
+    let first = outbox.length;
+    for (let i = 0; i < outbox.length; i++) {
+      const o = outbox[i]!;
+      if (envelopeKeyId(o.envelope) >= key.keyId) continue;
+      try {
+        await this.send([o]);
+      } catch (error) {
+        if (!(error instanceof AppError) || error.code !== 'EPOCH_RETIRED') throw error;
+        first = i;
+        break;
+      }
+    }
+    const signPublicKey = ed25519.getPublicKey(keys.sign);
+    let link: ChainLink = this.chain.nextLink(ws.deviceId);
+    const batch: Sealed[] = [];
+    const replaced: number[] = [];
+    const gone: string[] = [];
+    for (const o of outbox.slice(first)) {
+      const opened = openDelta(
+        o.envelope,
+        { workspaceId: ws.workspaceId, deviceId: ws.deviceId, deltaId: o.deltaId },
+        (id) => keys.workspace.get(id),
+        signPublicKey,
+      );
+      const decoded = decodeDelta(opened.plaintext);
+      opened.plaintext.fill(0);
+      if (!decoded) throw new AppError('INTERNAL', 'an own delta in the outbox does not decode');
+      const sealed = this.seal(decoded.rows, { ...link, resends: [decoded.dseq, ...decoded.resends] }, key);
+      batch.push({ ...sealed, seqs: JSON.parse(o.seqs) as number[] });
+      replaced.push(decoded.dseq);
+      gone.push(o.deltaId);
+      link = { dseq: link.dseq + 1, prev: sealed.own.digest };
+    }
+    this.session.db.transaction(() => {
+      for (const id of gone) this.session.repo.removeOutbox(id);
+      this.chain.repo.markOwnReplaced(replaced);
+      this.store(batch);
+    })();
   }
 }

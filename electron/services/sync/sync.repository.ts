@@ -91,6 +91,16 @@ export class SyncRepository {
     })();
   }
 
+  /** Adds workspace keys of new epochs (issue 12); a key id already stored is left as it is. */
+  addWorkspaceKeys(keys: readonly { keyId: number; secret: Buffer }[]): void {
+    const ins = this.db.prepare(
+      "INSERT INTO sync_keys (kind, key_id, secret, public) VALUES ('workspace', ?, ?, NULL) ON CONFLICT (kind, key_id) DO NOTHING",
+    );
+    this.db.transaction(() => {
+      for (const k of keys) ins.run(k.keyId, k.secret);
+    })();
+  }
+
   keys(): KeyRow[] {
     return this.db
       .prepare<[], KeyRow>(

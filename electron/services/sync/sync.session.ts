@@ -8,6 +8,9 @@ import { SyncRepository, type KeyRow, type WorkspaceRow } from './sync.repositor
 /** The keys of a configured workspace, in memory only while the vault is unlocked. */
 export interface LiveKeys {
   sign: Uint8Array;
+  /** X25519 secret key: opens the epoch keys a rotation seals to this device (issue 12). */
+  box: Uint8Array;
+  /** Workspace keys by epoch (key id). */
   workspace: Map<number, Uint8Array>;
 }
 
@@ -84,6 +87,23 @@ export class SyncSession {
     return { keyId, key: keys.workspace.get(keyId)! };
   }
 
+  /**
+   * Stores workspace keys of new epochs in the vault and keeps copies in memory (the caller zeroes
+   * the ones it passes). Key ids already held are left as they are.
+   */
+  addWorkspaceKeys(keys: readonly { keyId: number; key: Uint8Array }[]): void {
+    const live = this.require().keys;
+    const fresh = keys.filter((k) => !live.workspace.has(k.keyId));
+    if (fresh.length === 0) return;
+    const rows = fresh.map((k) => ({ keyId: k.keyId, secret: Buffer.from(k.key) }));
+    try {
+      this.repo.addWorkspaceKeys(rows);
+    } finally {
+      for (const r of rows) r.secret.fill(0);
+    }
+    for (const k of fresh) live.workspace.set(k.keyId, new Uint8Array(k.key));
+  }
+
   /** Stores a new workspace membership with this device's keys (copies; the caller zeroes its own). */
   saveWorkspace(
     ws: { workspaceId: string; deviceId: string; serverUrl: string; name: string | null },
@@ -116,9 +136,10 @@ export class SyncSession {
 
   private loadKeys(): void {
     this.zeroKeys();
-    const live: LiveKeys = { sign: new Uint8Array(0), workspace: new Map() };
+    const live: LiveKeys = { sign: new Uint8Array(0), box: new Uint8Array(0), workspace: new Map() };
     for (const row of this.repo.keys()) {
       if (row.kind === 'sign') live.sign = new Uint8Array(row.secret);
+      else if (row.kind === 'box') live.box = new Uint8Array(row.secret);
       else if (row.kind === 'workspace') live.workspace.set(row.keyId, new Uint8Array(row.secret));
       row.secret.fill(0);
     }
@@ -128,6 +149,7 @@ export class SyncSession {
   private zeroKeys(): void {
     if (!this.keys) return;
     this.keys.sign.fill(0);
+    this.keys.box.fill(0);
     for (const k of this.keys.workspace.values()) k.fill(0);
     this.keys = null;
   }

@@ -194,6 +194,10 @@ export const en = {
     PIN_LOCKED_OUT:
       'Too many wrong PINs: the PIN was removed. Unlock with your keychain or recovery code, then set a new PIN.',
     UNLOCKER_NOT_SET: 'This way of unlocking is not set up for this vault. Use another one.',
+    EPOCH_RETIRED:
+      'The workspace key was replaced. This device picks up the new key and sends your changes again; nothing is lost.',
+    EPOCH_KEY_INVALID:
+      'The new workspace key sent to this device does not match what the team log commits to. Sync stopped; ask an admin to rotate the key again.',
   },
   common: {
     close: 'Close',
@@ -498,6 +502,13 @@ export const en = {
     revokeBody:
       'The server will refuse this device from now on, and on its next contact it erases its copy of the data. This cannot be undone.',
     revokeYes: 'Yes, remove it',
+    // issue 12: key epochs
+    rotateTitle: 'Workspace key',
+    rotateIntro:
+      'Removing a device replaces the workspace key at once: the new key goes to every remaining device, none to the removed one, so nothing written afterwards can be read with what it kept. You can also replace it now.',
+    rotateButton: 'Replace the workspace key',
+    rotated:
+      'The workspace key was replaced (key {{epoch}}). Open invite codes no longer work: create new ones.',
   },
   conflicts: {
     title: 'Conflicts',
@@ -919,6 +930,9 @@ export const en = {
       'device.invited': 'Device invited',
       'device.revoked': 'Device revoked',
       'device.roleChanged': 'Role changed',
+      'workspace.keyRotated': 'Workspace key replaced',
+      'unlocker.changed': 'Unlock method changed',
+      'backup.deleted': 'Backup deleted',
       'policy.changed': 'Policy changed',
       'audit.exported': 'Security log exported',
       'audit.keyCreated': 'Security log key created',

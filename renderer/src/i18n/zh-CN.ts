@@ -183,6 +183,8 @@ export const zhCN: Catalogue = {
     PIN_INVALID: 'PIN 不正确。请检查后重试。',
     PIN_LOCKED_OUT: '错误 PIN 次数过多：PIN 已被删除。请使用钥匙串或恢复码解锁，然后设置新的 PIN。',
     UNLOCKER_NOT_SET: '此保险库未设置这种解锁方式。请使用其他方式。',
+    EPOCH_RETIRED: '工作区密钥已更换。此设备会取得新密钥并重新发送你的更改，不会丢失任何内容。',
+    EPOCH_KEY_INVALID: '发给此设备的新工作区密钥与团队日志中的承诺不符。同步已停止；请管理员重新轮换密钥。',
   },
   common: {
     close: '关闭',
@@ -481,6 +483,12 @@ export const zhCN: Catalogue = {
     impersonationBody: '{{count}} 项更改声称来自一台并未签名的设备，未被应用。请告知管理员。',
     revokeBody: '服务器将从此拒绝该设备；该设备下次连接时会清除其上的数据副本。此操作无法撤销。',
     revokeYes: '确认移除',
+    // issue 12: key epochs
+    rotateTitle: '工作区密钥',
+    rotateIntro:
+      '移除设备时会立即更换工作区密钥：新密钥发给所有剩余设备，不发给被移除的设备，因此它保留的内容无法读取之后写入的任何数据。你也可以现在更换。',
+    rotateButton: '更换工作区密钥',
+    rotated: '工作区密钥已更换（第 {{epoch}} 把）。未使用的邀请码已失效，请重新创建。',
   },
   conflicts: {
     title: '冲突',
@@ -883,6 +891,9 @@ export const zhCN: Catalogue = {
       'device.invited': '邀请设备',
       'device.revoked': '吊销设备',
       'device.roleChanged': '更改角色',
+      'workspace.keyRotated': '更换工作区密钥',
+      'unlocker.changed': '更改解锁方式',
+      'backup.deleted': '删除备份',
       'policy.changed': '策略变更',
       'audit.exported': '导出安全日志',
       'audit.keyCreated': '创建安全日志密钥',

@@ -128,6 +128,7 @@ export function Members() {
   const [confirming, setConfirming] = useState<SyncDevice | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ErrorInfo | null>(null);
+  const [rotated, setRotated] = useState<number | null>(null);
   const reload = () => void useSyncStore.getState().loadMembers();
   useEffect(reload, []);
   const self = members?.find((m) => m.isThisDevice);
@@ -237,6 +238,26 @@ export function Members() {
             ))}
           </tbody>
         </table>
+      )}
+      {manages && (
+        <div data-testid="sync-rotate">
+          <h3>{t('sync.rotateTitle')}</h3>
+          <p className="muted small">{t('sync.rotateIntro')}</p>
+          <div className="row">
+            <button
+              type="button"
+              disabled={busy}
+              onClick={() => void act(async () => setRotated((await call('sync.rotateKey')).epoch))}
+            >
+              {busy ? t('common.working') : t('sync.rotateButton')}
+            </button>
+          </div>
+          {rotated !== null && (
+            <p role="status" className="muted small">
+              {t('sync.rotated', { epoch: rotated })}
+            </p>
+          )}
+        </div>
       )}
       {confirming && (
         <ConfirmRevoke

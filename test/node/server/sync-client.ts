@@ -151,7 +151,10 @@ export class TestDevice {
 
   /** Signs a role change or revocation on the current head (the rules are not checked: a hostile client may send anything). */
   signEntry(
-    body: Extract<MembershipBody, { kind: 'role' } | { kind: 'revoke' } | { kind: 'invite' }>,
+    body: Extract<
+      MembershipBody,
+      { kind: 'role' } | { kind: 'revoke' } | { kind: 'invite' } | { kind: 'rotate' }
+    >,
   ): MembershipEntry {
     // Unchecked: a hostile client signs what an honest one would refuse; the server must judge it.
     return signAfter(
@@ -164,7 +167,7 @@ export class TestDevice {
 
   /** POSTs a signed role change or revocation; returns the raw response. */
   async appendMembership(
-    body: Extract<MembershipBody, { kind: 'role' } | { kind: 'revoke' }>,
+    body: Extract<MembershipBody, { kind: 'role' } | { kind: 'revoke' } | { kind: 'rotate' }>,
   ): Promise<HttpResult> {
     await this.refresh();
     const entry = this.signEntry(body);

@@ -19,6 +19,7 @@ describe('sync IPC contract (defined for the client engine)', () => {
         'invites.create',
         'sync.now',
         'sync.resync',
+        'sync.rotateKey',
         'sync.status',
         'workspace.create',
       ].sort(),

@@ -12,7 +12,7 @@ import { until } from './presence.support';
  * and a manual session source. Channels go through the real router.
  */
 describe('the composition root puts the OS check in front of unlock and every sensitive channel', () => {
-  it('a refused unlock is a typed error with nothing opened; export, erase and revoke re-prompt', async () => {
+  it('a refused unlock is a typed error with nothing opened; export, erase, revoke and key rotation re-prompt', async () => {
     const auth = new ScriptedAuthenticator();
     const services = createTestServices(tempDir(), {
       authenticator: auth,
@@ -38,6 +38,7 @@ describe('the composition root puts the OS check in front of unlock and every se
         ['privacy.erasePerson', { contactId: '0190a3f1-6c1e-7000-8000-000000000001' }],
         ['vault.rekey', undefined],
         ['devices.revoke', { deviceId: 'a'.repeat(32) }],
+        ['sync.rotateKey', undefined],
       ];
       for (const [channel, input] of sensitive) {
         const result = await call(channel, input);
@@ -46,7 +47,7 @@ describe('the composition root puts the OS check in front of unlock and every se
           code: 'AUTH_DENIED',
         });
       }
-      expect(auth.asked).toEqual(['export', 'export', 'erase', 'rekey', 'revoke-device']);
+      expect(auth.asked).toEqual(['export', 'export', 'erase', 'rekey', 'revoke-device', 'rotate-key']);
       auth.fallback = 'ok';
       expect((await call('export.csv', { entity: 'contact' })).ok).toBe(true);
     } finally {

@@ -143,6 +143,10 @@ export class TestAuthors implements DeltaAuthors {
     this.ensured.push([...deviceIds]);
     return Promise.resolve();
   }
+
+  ensureKeys(): Promise<void> {
+    return Promise.resolve();
+  }
 }
 
 /** A device of the workspace: a real vault and CRM, with the shipped inbox and outbox over it. */
@@ -210,7 +214,11 @@ export class ChainWorld {
       { logger: silentLogger, now: Date.now, onProgress: progress },
       this.authors,
     );
-    const outbox = new SyncOutbox(session, () => pipeline, { now: Date.now, onProgress: progress });
+    const outbox = new SyncOutbox(session, () => pipeline, {
+      now: Date.now,
+      onProgress: progress,
+      onRetired: () => Promise.resolve(),
+    });
     const crm = client.crm();
     const device: ChainDevice = {
       client,

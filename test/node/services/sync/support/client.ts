@@ -46,7 +46,7 @@ export async function createClient(
   name: string,
   dataDir: string,
   keychain: Keychain,
-  options: { autoSync?: boolean; now?: () => number; maxDriftMs?: number } = {},
+  options: { autoSync?: boolean; now?: () => number; maxDriftMs?: number; policy?: unknown } = {},
 ): Promise<TestClient> {
   const services = createServices({
     dataDir,
@@ -54,7 +54,7 @@ export async function createClient(
     logger: silentLogger,
     isTrustedSender: createSenderPolicy({ allowTestSender: true }),
     keychain,
-    policy: new MemoryPolicySource(),
+    policy: new MemoryPolicySource(options.policy === undefined ? {} : { machine: options.policy }),
     serverConfirmation: allowListConfirmation(),
     authenticator: new UnsupportedAuthenticator('No OS user check in this test'),
     ...(options.now ? { now: options.now } : {}),
