@@ -51,6 +51,8 @@ export const ERROR_CODES = [
   'SYNC_GAP',
   'SERVER_ROLLBACK',
   'IMPORT_CANCELLED',
+  'LEASE_EXPIRED',
+  'BACKUP_DIRECTORY_UNSAFE',
 ] as const;
 
 /** One of the stable error codes every layer speaks. */

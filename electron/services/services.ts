@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { AppInfo } from '../../shared/ipc/channels/app.channels';
 import { createAppHandlers } from './app/app.handlers';
 import { createAuthModule } from './auth/auth.module';
@@ -19,6 +20,10 @@ import type { Notifier } from './crm/reminders';
 import type { ServerConfirmation } from './sync/sync.enrolment';
 import { createSyncModule } from './sync/sync.module';
 import { syncMigrations } from './sync/sync.migrations';
+import { createLeaseModule } from './lease/lease.module';
+import { leaseMigrations } from './lease/lease.migrations';
+import { readSettings } from './settings/settings.module';
+import { applyPolicyToSettings } from '../../shared/policy/policy.settings';
 import { createVaultModule } from './vault/vault.module';
 import type { ScryptParams } from './vault/vault.recovery';
 import type { VaultService } from './vault/vault.service';
@@ -69,6 +74,8 @@ export interface ServiceTuning {
   readonly recoveryKdf?: ScryptParams;
   /** How often main reads the system idle time (default 5 s). */
   readonly autoLockPollMs?: number;
+  /** How often main looks at the offline lease while unlocked (default 60 s). */
+  readonly leaseTickMs?: number;
 }
 
 /** The composed parts, for the shell's own needs and for tests that look inside; never the renderer. */
@@ -118,16 +125,39 @@ export function createServices(options: ServiceOptions): Services {
       autoLockPollMs: options.tuning?.autoLockPollMs,
     },
   );
+  // Backup retention and location: IT's policy over the user's settings, read at each use.
+  const backupSettings = () =>
+    applyPolicyToSettings(readSettings(options.dataDir), policy.service.current().values);
+  const lease = createLeaseModule(
+    { ...ctx, logger: options.logger.child({ component: 'lease' }) },
+    path.join(options.dataDir, 'vault'),
+    policy.service,
+    { tickMs: options.tuning?.leaseTickMs },
+  );
   const vault = createVaultModule(
     { ...ctx, logger: options.logger.child({ component: 'vault' }) },
     {
       keychain: options.keychain,
-      migrations: [crmMigrations, syncMigrations, membershipMigrations],
-      backupRetention: () => policy.service.current().values.backupRetentionCount,
+      migrations: [crmMigrations, syncMigrations, membershipMigrations, leaseMigrations],
+      backupRetention: () => {
+        const s = backupSettings();
+        return { keep: s.backupRetentionCount ?? undefined, maxAgeDays: s.backupRetentionDays ?? undefined };
+      },
+      backupLocation: () => {
+        const dir = backupSettings().backupDirectory;
+        if (dir === null) return null;
+        return {
+          dir,
+          source: policy.service.current().values.backupDirectory !== undefined ? 'policy' : 'settings',
+        };
+      },
+      releaseGate: lease.gate,
+      appVersion: options.appInfo.version,
       recoveryKdf: options.tuning?.recoveryKdf,
       ...auth.vaultOptions,
     },
   );
+  lease.attach(vault.access, () => vault.service.lock('lease-expired'));
   const crm = createCrmModule(
     { ...ctx, logger: options.logger.child({ component: 'crm' }) },
     vault.access,
@@ -146,7 +176,7 @@ export function createServices(options: ServiceOptions): Services {
     { ...ctx, logger: options.logger.child({ component: 'settings' }) },
     policy.service,
   );
-  const modules = [sync, crm, settings, policy, vault];
+  const modules = [sync, crm, settings, lease, policy, vault];
 
   const handlers: Handlers = auth.guard({
     ...createAppHandlers(options.appInfo),
@@ -155,6 +185,7 @@ export function createServices(options: ServiceOptions): Services {
     ...sync.handlers,
     ...settings.handlers,
     ...policy.handlers,
+    ...lease.handlers,
   });
   router = new IpcRouter(handlers, {
     isTrustedSender: options.isTrustedSender,

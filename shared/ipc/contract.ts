@@ -3,6 +3,7 @@ import type { Result } from '../errors';
 import { policyChannels, policyEvents } from '../policy/policy.channels';
 import { appChannels } from './channels/app.channels';
 import { crmChannels, crmEvents } from './channels/crm.channels';
+import { leaseChannels } from './channels/lease.channels';
 import { settingsChannels, settingsEvents } from './channels/settings.channels';
 import { syncChannels, syncEvents } from './channels/sync.channels';
 import { vaultChannels, vaultEvents } from './channels/vault.channels';
@@ -19,6 +20,7 @@ export const channels = {
   ...syncChannels,
   ...settingsChannels,
   ...policyChannels,
+  ...leaseChannels,
 } satisfies Record<string, ChannelDef>;
 
 /** Push events, named in the past tense (`vault.locked`). */

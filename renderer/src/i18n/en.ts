@@ -188,6 +188,10 @@ export const en = {
     SERVER_ROLLBACK:
       'The sync server lost recent changes (its data went back in time). Your data is kept: run a re-sync to send yours again.',
     IMPORT_CANCELLED: 'The import was cancelled. Nothing was imported.',
+    LEASE_EXPIRED:
+      'This device has not reached its sync server for too long. Connect to the network and unlock again to check in.',
+    BACKUP_DIRECTORY_UNSAFE:
+      'The backup folder is not safe to use (a link, or writable by everyone). Nothing was written. Choose a private folder or contact IT.',
   },
   common: {
     close: 'Close',

@@ -179,6 +179,9 @@ export const zhCN: Catalogue = {
     SERVER_ROLLBACK:
       '同步服务器丢失了最近的更改（其数据回到了过去）。您的数据已保留：请运行重新同步以重新发送您的更改。',
     IMPORT_CANCELLED: '导入已取消，未导入任何内容。',
+    LEASE_EXPIRED: '此设备已太久未连接同步服务器。请连接网络后再次解锁以完成签到。',
+    BACKUP_DIRECTORY_UNSAFE:
+      '备份文件夹不安全（是链接，或所有人都可写入）。未写入任何内容。请选择私有文件夹或联系 IT 部门。',
   },
   common: {
     close: '关闭',
