@@ -130,10 +130,11 @@ export class VaultLayout {
     for (const dir of dirs) {
       if (!existsSync(dir)) continue;
       for (const name of readdirSync(dir)) {
+        // Older versions named them `<id>.snapshot` / `.partial`; SQLite may add `-journal` to a snapshot.
+        const temp = /\.(snapshot|partial)(-journal|-wal|-shm)?$/.test(name);
         const own =
           dir === this.ownBackupDir || (vaultId !== undefined && name.startsWith(this.tempPrefix(vaultId)));
-        if (own && (name.endsWith('.snapshot') || name.endsWith('.partial')))
-          rmSync(path.join(dir, name), { force: true });
+        if (own && temp) rmSync(path.join(dir, name), { force: true });
       }
     }
   }
