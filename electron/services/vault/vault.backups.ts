@@ -61,7 +61,7 @@ function verifies(file: string, vaultId: string, set: KeySet): boolean {
   }
   const known = verified.get(file);
   if (known?.stamp === stamp) return known.ok;
-  let ok = false;
+  let ok: boolean;
   try {
     const { key } = verifyBackup(file, null, vaultId, set);
     if (!set.keys.includes(key)) key.key.fill(0);

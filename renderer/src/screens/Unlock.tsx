@@ -2,6 +2,7 @@ import { useId, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Icon } from '../components/Icon';
 import { ErrorMessage } from '../errors';
+import { LeaseNotice } from '../backups/LeaseNotice';
 import { useVaultStore } from '../vault.store';
 
 /** The lock screen: keychain unlock, with the recovery-code path when the key is missing or wrong. */
@@ -26,6 +27,7 @@ export function Unlock() {
         </div>
         <h1 id="unlock-title">{recovery ? t('unlock.recoverTitle') : t('unlock.title')}</h1>
         <ErrorMessage error={error} onDismiss={clearError} />
+        <LeaseNotice />
         {!recovery && (
           <>
             <p>{t('unlock.intro')}</p>
