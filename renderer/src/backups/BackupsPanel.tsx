@@ -13,6 +13,8 @@ import { useVaultStore } from '../vault.store';
 import { RestoreSummaryText } from './RestoreNotice';
 import { useRestoreStore } from './restore.store';
 
+type Done = { key: 'settings.backupDone' | 'backups.deleted' | 'backups.imported'; count?: number };
+
 type Confirm = { kind: 'restore' | 'delete'; backup: BackupInfo } | { kind: 'older'; before: string } | null;
 
 function Managed({ id, field }: { id: string; field: string }) {
@@ -114,7 +116,8 @@ export function BackupsPanel() {
   const settings = useSettingsStore((s) => s.settings);
   const [backups, setBackups] = useState<BackupInfo[]>([]);
   const [busy, setBusy] = useState(false);
-  const [done, setDone] = useState<string | null>(null);
+  // What the last action did, as a catalogue key (rendered in the current language).
+  const [done, setDone] = useState<Done | null>(null);
   const [error, setError] = useState<ErrorInfo | null>(null);
   const [confirm, setConfirm] = useState<Confirm>(null);
   const [olderThan, setOlderThan] = useState('');
@@ -127,7 +130,7 @@ export function BackupsPanel() {
     call('vault.listBackups').then(setBackups, (e: unknown) => setError(errorInfo(e)));
   }, [version]);
 
-  const run = async (fn: () => Promise<string | null>) => {
+  const run = async (fn: () => Promise<Done | null>) => {
     setBusy(true);
     setDone(null);
     setError(null);
@@ -168,7 +171,7 @@ export function BackupsPanel() {
           onClick={() =>
             void run(async () => {
               await call('vault.backup');
-              return t('settings.backupDone');
+              return { key: 'settings.backupDone' };
             })
           }
           data-testid="backup-now"
@@ -177,7 +180,7 @@ export function BackupsPanel() {
         </button>
         {done && (
           <span role="status" className="ok">
-            {done}
+            {t(done.key, { count: done.count })}
           </span>
         )}
       </div>
@@ -227,7 +230,7 @@ export function BackupsPanel() {
                             ? restore(b.backupId)
                             : run(async () => {
                                 await call('vault.deleteBackup', { backupId: b.backupId });
-                                return t('backups.deleted', { count: 1 });
+                                return { key: 'backups.deleted', count: 1 };
                               }))
                         }
                       >
@@ -281,7 +284,7 @@ export function BackupsPanel() {
                 onClick={() =>
                   void run(async () => {
                     const { deleted } = await call('vault.deleteBackupsBefore', { before: confirm.before });
-                    return t('backups.deleted', { count: deleted });
+                    return { key: 'backups.deleted', count: deleted };
                   })
                 }
               >
@@ -326,7 +329,7 @@ export function BackupsPanel() {
             void run(async () => {
               await call('vault.importBackup', { path: source });
               setImportPath('');
-              return t('backups.imported');
+              return { key: 'backups.imported' };
             });
         }}
       >
