@@ -101,7 +101,7 @@ async function device(policy: MemoryPolicySource): Promise<Device> {
         policy,
         serverConfirmation: allowListConfirmation(),
         now,
-        tuning: { autoSync: false, recoveryKdf: TEST_KDF, maxDriftMs: 365 * DAY },
+        tuning: { autoSync: false, recoveryKdf: TEST_KDF, maxDriftMs: 365 * DAY, leaseTickMs: 50 },
       }),
   });
   hosts.push(host);
@@ -118,6 +118,14 @@ async function device(policy: MemoryPolicySource): Promise<Device> {
     return { code: r.error.data?.code ?? String(r.error.code), message: r.error.message };
   };
   return { call, fail, dataDir };
+}
+
+async function waitUntil(probe: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error('condition not reached in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 describe('offline lease over JSON-RPC against a real sync server', () => {
@@ -177,6 +185,29 @@ describe('offline lease over JSON-RPC against a real sync server', () => {
     expect(withHint.message).toMatch(/recovery code/);
     expect(await a.call('vault.recover', { recoveryCode })).toMatchObject({ state: 'unlocked' });
     await a.call('vault.lock');
+  });
+
+  it('an unlocked device locks itself once the lease runs out offline, and checks in while it can', async () => {
+    await server.start();
+    const policy = new MemoryPolicySource({ machine: { offlineLeaseDays: 3 } });
+    const a = await device(policy);
+    await a.call('vault.setup');
+    await a.call('workspace.create', { serverUrl: server.url, name: 'Ticking team' });
+    // Online and unlocked: the hourly check-in keeps the lease fresh without a lock.
+    clock += 2 * DAY;
+    await waitUntil(async () => {
+      const lease = (await a.call('lease.status')) as { lastContactAt: string | null };
+      return lease.lastContactAt !== null && Date.parse(lease.lastContactAt) === clock;
+    });
+    clock += 2 * DAY;
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await a.call('vault.status')).toMatchObject({ state: 'unlocked' });
+    // Offline for longer than the lease while unlocked: main locks the vault itself.
+    await server.stop();
+    clock += 4 * DAY;
+    await waitUntil(async () => ((await a.call('vault.status')) as { state: string }).state === 'locked');
+    expect(await a.call('lease.status')).toMatchObject({ state: 'expired' });
+    expect((await a.fail('vault.unlock')).code).toBe('LEASE_EXPIRED');
   });
 
   it('a device the server no longer accepts (revoked) stays locked, and its vault key is not released', async () => {
