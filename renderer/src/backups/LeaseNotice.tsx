@@ -23,13 +23,16 @@ export function LeaseNotice() {
   if (lease.state === 'expired') {
     return (
       <div role="alert" className="alert" data-testid="lease-expired">
-        <p>
-          <strong>{t('lease.expiredTitle', { days: lease.days })}</strong>
-        </p>
-        <p>{lease.recoveryAllowed ? t('lease.nextStepRecovery') : t('lease.nextStep')}</p>
-        {lease.lastContactAt && (
-          <p className="muted">{t('lease.lastContact', { date: formatDateTime(lease.lastContactAt) })}</p>
-        )}
+        {/* One child: the alert box lays its children out in a row. */}
+        <div>
+          <p>
+            <strong>{t('lease.expiredTitle', { days: lease.days })}</strong>
+          </p>
+          <p>{lease.recoveryAllowed ? t('lease.nextStepRecovery') : t('lease.nextStep')}</p>
+          {lease.lastContactAt && (
+            <p className="muted">{t('lease.lastContact', { date: formatDateTime(lease.lastContactAt) })}</p>
+          )}
+        </div>
       </div>
     );
   }
