@@ -6,7 +6,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { randomBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 import { AppError } from '../../../shared/errors';
 import { mapFsError } from './vault.files';
-import { KEY_BYTES, keyIdHex, secretCopy, type VaultKey } from './vault.keyset';
+import { KEY_BYTES, keyIdHex, secretBytes, secretCopy, type VaultKey } from './vault.keyset';
 import type { ScryptParams } from './vault.recovery';
 
 /**
@@ -61,6 +61,14 @@ function wrapAd(
   return utf8ToBytes(`fieldvault/backup-key/v1|${vaultId}|${keyId}|scrypt|${w.N}|${w.r}|${w.p}|${w.salt}`);
 }
 
+/**
+ * The sealed plaintext is the key padded to 96 bytes. V8 keeps typed arrays of up to 64 bytes inside
+ * the JS heap, where the collector moves them and leaves copies `fill(0)` never reaches; noble-ciphers
+ * copies the plaintext into its output array before encrypting it in place, and decrypts into a new
+ * one. Above 64 bytes both live outside the heap and are zeroed where they are (see `secretBytes`).
+ */
+const WRAP_PLAIN = 96;
+
 /** Seals `key` under the recovery wrapping key `kek` (derived from the code with `salt`, `params`). */
 export function wrapBackupKey(
   key: VaultKey,
@@ -71,7 +79,10 @@ export function wrapBackupKey(
 ): BackupKeyWrap {
   const base = { salt: Buffer.from(salt).toString('base64'), N: params.N, r: params.r, p: params.p };
   const nonce = randomBytes(24);
-  const ciphertext = xchacha20poly1305(kek, nonce, wrapAd(vaultId, keyIdHex(key), base)).encrypt(key.key);
+  const plain = secretBytes(WRAP_PLAIN);
+  plain.set(key.key);
+  const ciphertext = xchacha20poly1305(kek, nonce, wrapAd(vaultId, keyIdHex(key), base)).encrypt(plain);
+  plain.fill(0);
   return {
     ...base,
     nonce: Buffer.from(nonce).toString('base64'),
@@ -90,8 +101,11 @@ export function unwrapBackupKey(header: BackupHeader, kek: Uint8Array): VaultKey
       wrapAd(header.vaultId, header.keyId, w),
     ).decrypt(new Uint8Array(Buffer.from(w.ciphertext, 'base64')));
     try {
-      if (plain.length !== KEY_BYTES) return null;
-      return { id: new Uint8Array(Buffer.from(header.keyId, 'hex')), key: secretCopy(plain) };
+      if (plain.length !== WRAP_PLAIN) return null;
+      return {
+        id: new Uint8Array(Buffer.from(header.keyId, 'hex')),
+        key: secretCopy(plain.subarray(0, KEY_BYTES)),
+      };
     } finally {
       plain.fill(0);
     }
