@@ -140,14 +140,19 @@ export function deleteBackup(layout: VaultLayout, backupId: string, logger: Logg
   return { deleted };
 }
 
-/** Deletes every backup of this vault made before `before` (ISO time); the newest backup always stays. */
+/**
+ * Deletes every backup of this vault made before `before` (ISO time); the newest backup always stays.
+ * Counted over verified backups only (`set`), so a planted file with a forged date can neither pass
+ * as "the newest" nor be what is kept while the real ones go.
+ */
 export function deleteBackupsBefore(
   layout: VaultLayout,
   before: string,
+  set: KeySet,
   logger: Logger,
 ): { deleted: number } {
   layout.checkedBackupDir(false);
-  const all = listBackups(layout, null);
+  const all = listBackups(layout, set);
   const old = all.slice(1).filter((b) => b.createdAt < before);
   const deleted = remove(
     layout,
@@ -163,9 +168,18 @@ export interface Retention {
   readonly maxAgeDays?: number;
 }
 
-/** Applies `retention` to this vault's backups (after each backup, in the same serialised step). */
-export function pruneBackups(layout: VaultLayout, retention: Retention, now: number, logger: Logger): void {
-  const all = listBackups(layout, null);
+/**
+ * Applies `retention` to this vault's backups (after each backup, in the same serialised step), over
+ * verified backups only (see `deleteBackupsBefore`): files that do not verify are never counted.
+ */
+export function pruneBackups(
+  layout: VaultLayout,
+  retention: Retention,
+  now: number,
+  set: KeySet,
+  logger: Logger,
+): void {
+  const all = listBackups(layout, set);
   const cutoff =
     retention.maxAgeDays === undefined ? null : new Date(now - retention.maxAgeDays * DAY_MS).toISOString();
   const old = all.filter(

@@ -302,7 +302,8 @@ export class VaultService {
   backup(retention: backups.Retention = {}): Promise<BackupInfo> {
     return this.serial(() => {
       const made = backupNow(this.internals, 'backup');
-      backups.pruneBackups(this.layout, retention, this.options.now(), this.options.logger);
+      if (this.keys)
+        backups.pruneBackups(this.layout, retention, this.options.now(), this.keys, this.options.logger);
       return made;
     });
   }
@@ -329,10 +330,11 @@ export class VaultService {
   deleteBackups(which: { backupId: string } | { before: string }): Promise<{ deleted: number }> {
     return this.serial(async () => {
       this.layout.requireManifest();
+      if (!this.keys) throw new AppError('VAULT_LOCKED', 'Unlock the vault before deleting backups');
       await this.confirm('erase');
       return 'backupId' in which
         ? backups.deleteBackup(this.layout, which.backupId, this.options.logger)
-        : backups.deleteBackupsBefore(this.layout, which.before, this.options.logger);
+        : backups.deleteBackupsBefore(this.layout, which.before, this.keys, this.options.logger);
     });
   }
 

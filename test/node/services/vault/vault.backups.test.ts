@@ -247,6 +247,49 @@ describe('backups that survive real life (issue 13 item 8)', () => {
     expect(readdirSync(managed).filter((f) => f.endsWith('.fvbackup'))).toEqual([]);
   });
 
+  it("hostile files: planted backups with forged dates never push real ones out; import refuses what is not this vault's", async () => {
+    let now = Date.parse('2026-02-01T10:00:00Z');
+    const dir = tempDir('fv-hostile-');
+    const service = vault(dir, realKeychain(), { now: () => now });
+    await service.setup();
+    const real: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      now += DAY;
+      real.push((await service.backup()).backupId);
+    }
+    // Someone with write access plants copies whose header claims a later date (the MAC then fails).
+    const original = readFileSync(path.join(service.backupDir, `${real[1]}.fvbackup`));
+    for (const name of ['backup-forged-a', 'backup-forged-b']) {
+      writeFileSync(
+        path.join(service.backupDir, `${name}.fvbackup`),
+        Buffer.from(original.toString('latin1').replace('"createdAt":"2026', '"createdAt":"2099'), 'latin1'),
+      );
+    }
+    now += DAY;
+    const third = (await service.backup({ keep: 2 })).backupId;
+    expect(service.listBackups().map((b) => b.backupId)).toEqual([third, real[1]]);
+    expect(await service.deleteBackups({ before: new Date(now + DAY).toISOString() })).toEqual({
+      deleted: 1,
+    });
+    expect(service.listBackups().map((b) => b.backupId)).toEqual([third]);
+
+    const elsewhere = tempDir('fv-hostile-src-');
+    writeFileSync(path.join(elsewhere, 'notes.txt'), 'hello');
+    expect(await codeOf(service.importBackup(path.join(elsewhere, 'notes.txt')))).toBe('VALIDATION');
+    expect(await codeOf(service.importBackup('relative.fvbackup'))).toBe('VALIDATION');
+    writeFileSync(path.join(elsewhere, 'junk.fvbackup'), 'not a backup');
+    expect(await codeOf(service.importBackup(path.join(elsewhere, 'junk.fvbackup')))).toBe('BACKUP_INVALID');
+    symlinkSync('/etc/hostname', path.join(elsewhere, 'link.fvbackup'));
+    expect(await codeOf(service.importBackup(path.join(elsewhere, 'link.fvbackup')))).toBe('BACKUP_INVALID');
+    const other = vault(tempDir('fv-hostile-other-'), realKeychain());
+    await other.setup();
+    const foreign = await other.backup();
+    expect(
+      await codeOf(service.importBackup(path.join(other.backupDir, `${foreign.backupId}.fvbackup`))),
+    ).toBe('BACKUP_INVALID');
+    expect(service.listBackups().map((b) => b.backupId)).toEqual([third]);
+  });
+
   it('a stray temporary file from a crash is removed when the vault service starts', async () => {
     const dir = tempDir('fv-stray-');
     const keychain = realKeychain();
