@@ -44,39 +44,56 @@ export function verifyBackup(
 }
 
 /** Full verification results by file identity, so opening Settings twice does not re-read every backup. */
-const verified = new Map<string, { stamp: string; ok: boolean }>();
+const verified = new Map<string, { stamp: string; state: Check }>();
+
+/** `needs-code`: the key is neither held nor opened by the current code (an older code opens it). */
+type Check = 'ok' | 'bad' | 'needs-code';
 
 function stampOf(file: string): string {
   const s = statSync(file, { bigint: true });
   return `${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`;
 }
 
-/** True when every byte of `file` verifies (HMAC and checksum) under a key this vault can reach. */
-function verifies(file: string, vaultId: string, set: KeySet): boolean {
+/** Whether every byte of `file` verifies (HMAC and checksum) under a key this vault can reach. */
+function check(file: string, header: BackupHeader, vaultId: string, set: KeySet): Check {
   let stamp: string;
   try {
     stamp = stampOf(file);
   } catch {
-    return false;
+    return 'bad';
   }
   const known = verified.get(file);
-  if (known?.stamp === stamp) return known.ok;
-  let ok: boolean;
-  try {
-    const { key } = verifyBackup(file, null, vaultId, set);
-    if (!set.keys.includes(key)) key.key.fill(0);
-    ok = true;
-  } catch {
-    ok = false;
+  if (known?.stamp === stamp) return known.state;
+  let state: Check;
+  const reachable =
+    findKey(set, header.keyId) !== undefined || (set.kek !== null && canUnwrap(header, set.kek));
+  if (!reachable) {
+    state = header.wrap ? 'needs-code' : 'bad';
+  } else {
+    try {
+      const { key } = verifyBackup(file, null, vaultId, set);
+      if (!set.keys.includes(key)) key.key.fill(0);
+      state = 'ok';
+    } catch {
+      state = 'bad';
+    }
   }
-  verified.set(file, { stamp, ok });
-  return ok;
+  verified.set(file, { stamp, state });
+  return state;
+}
+
+function canUnwrap(header: BackupHeader, kek: Uint8Array): boolean {
+  const key = unwrapBackupKey(header, kek);
+  key?.key.fill(0);
+  return key !== null;
 }
 
 /**
  * Backups of this vault, newest first. With the key set (unlocked) only files whose every byte
- * verifies are listed (`verified: true`): a tampered, truncated or foreign file is not offered. Locked,
- * the headers are all that can be read (`verified: false`); restore verifies every byte anyway.
+ * verifies are listed (`verified: true`): a tampered, truncated or foreign file is not offered. A
+ * backup whose key only an older recovery code opens is listed unverified with `needsCode` (restore
+ * with that code verifies it whole). Locked, the headers are all that can be read (`verified:
+ * false`); restore verifies every byte anyway.
  */
 export function listBackups(layout: VaultLayout, set: KeySet | null): BackupInfo[] {
   const m = layout.manifest();
@@ -89,12 +106,14 @@ export function listBackups(layout: VaultLayout, set: KeySet | null): BackupInfo
     try {
       const { header, size } = readBackupHeader(file);
       if (header.vaultId !== m.vaultId) continue;
-      if (set && !verifies(file, m.vaultId, set)) continue;
+      const state = set ? check(file, header, m.vaultId, set) : null;
+      if (state === 'bad') continue;
       out.push({
         backupId,
         createdAt: header.createdAt,
         bytes: size,
-        verified: set !== null,
+        verified: state === 'ok',
+        needsCode: state === 'needs-code',
         appVersion: header.appVersion ?? null,
       });
     } catch {
@@ -152,7 +171,7 @@ export function deleteBackupsBefore(
   logger: Logger,
 ): { deleted: number } {
   layout.checkedBackupDir(false);
-  const all = listBackups(layout, set);
+  const all = listBackups(layout, set).filter((b) => b.verified);
   const old = all.slice(1).filter((b) => b.createdAt < before);
   const deleted = remove(
     layout,
@@ -179,7 +198,7 @@ export function pruneBackups(
   set: KeySet,
   logger: Logger,
 ): void {
-  const all = listBackups(layout, set);
+  const all = listBackups(layout, set).filter((b) => b.verified);
   const cutoff =
     retention.maxAgeDays === undefined ? null : new Date(now - retention.maxAgeDays * DAY_MS).toISOString();
   const old = all.filter(

@@ -122,6 +122,8 @@ export function BackupsPanel() {
   const [confirm, setConfirm] = useState<Confirm>(null);
   const [olderThan, setOlderThan] = useState('');
   const [importPath, setImportPath] = useState('');
+  // Only for a backup made before the recovery code was renewed (its wrap opens with the old code).
+  const [oldCode, setOldCode] = useState('');
   const [version, setVersion] = useState(0);
   const olderId = useId();
   const importId = useId();
@@ -147,7 +149,9 @@ export function BackupsPanel() {
 
   const restore = (backupId: string) =>
     run(async () => {
-      const result = await call('vault.restore', { backupId });
+      const code = oldCode.trim();
+      const result = await call('vault.restore', code ? { backupId, recoveryCode: code } : { backupId });
+      setOldCode('');
       useRestoreStore.setState({ last: result.restored });
       if (result.state !== 'unlocked') useVaultStore.getState().lockedElsewhere();
       return null;
@@ -212,7 +216,13 @@ export function BackupsPanel() {
                 </td>
                 <td>{formatBytes(b.bytes)}</td>
                 <td>{b.appVersion ?? t('backups.versionUnknown')}</td>
-                <td>{b.verified ? t('backups.verified') : t('backups.notVerified')}</td>
+                <td>
+                  {b.verified
+                    ? t('backups.verified')
+                    : b.needsCode
+                      ? t('backups.needsCode')
+                      : t('backups.notVerified')}
+                </td>
                 <td>
                   {confirm && confirm.kind !== 'older' && confirm.backup.backupId === b.backupId ? (
                     <span className="row" role="group" aria-label={t(`backups.${confirm.kind}Title`)}>
@@ -239,6 +249,20 @@ export function BackupsPanel() {
                       <button type="button" onClick={() => setConfirm(null)}>
                         {t('settings.cancel')}
                       </button>
+                      {confirm.kind === 'restore' && (
+                        <details open={b.needsCode}>
+                          <summary>{t('backups.oldCode')}</summary>
+                          <input
+                            aria-label={t('backups.oldCode')}
+                            value={oldCode}
+                            autoComplete="off"
+                            spellCheck={false}
+                            data-testid="restore-old-code"
+                            onChange={(e) => setOldCode(e.target.value)}
+                          />
+                          <p className="muted">{t('backups.oldCodeHelp')}</p>
+                        </details>
+                      )}
                     </span>
                   ) : (
                     <span className="row">

@@ -689,6 +689,7 @@ export const en = {
     check: 'Check',
     verified: 'Verified',
     notVerified: 'Not checked (locked)',
+    needsCode: 'Needs the recovery code from then',
     actions: 'Actions',
     preRestore: 'before a restore',
     delete: 'Delete',
@@ -715,6 +716,9 @@ export const en = {
       'For example a backup copied to a USB stick. Only a backup of this vault that checks out is added.',
     imported: 'Backup added',
     restoredFrom: 'Restored the backup of {{date}} (FieldVault {{version}}).',
+    oldCode: 'Recovery code from when this backup was made',
+    oldCodeHelp:
+      'Only needed if you have renewed your recovery code since, and this computer no longer holds the backup’s key.',
   },
   lease: {
     expiredTitle: 'This device has not reached its sync server for more than {{days}} days.',

@@ -660,6 +660,7 @@ export const zhCN: Catalogue = {
     check: '校验',
     verified: '已校验',
     notVerified: '未校验（已锁定）',
+    needsCode: '需要当时的恢复码',
     actions: '操作',
     preRestore: '恢复前',
     delete: '删除',
@@ -684,6 +685,8 @@ export const zhCN: Catalogue = {
     importHelp: '例如复制到 U 盘上的备份。只有校验通过的本保险库备份才会被添加。',
     imported: '已添加备份',
     restoredFrom: '已恢复 {{date}} 的备份（FieldVault {{version}}）。',
+    oldCode: '制作此备份时的恢复码',
+    oldCodeHelp: '仅当您之后更换过恢复码，且这台电脑已不再持有该备份的密钥时才需要。',
   },
   lease: {
     expiredTitle: '此设备已超过 {{days}} 天未连接同步服务器。',

@@ -26,6 +26,8 @@ export const backupInfoSchema = z.object({
   bytes: z.number().int().nonnegative(),
   /** Every byte checked (HMAC, checksum) under a key this vault holds; false: header only (locked). */
   verified: z.boolean(),
+  /** Its key opens only with the recovery code that was current when it was made (renewed since). */
+  needsCode: z.boolean(),
   /** The version of the app that wrote it; null for backups from before it was recorded. */
   appVersion: z.string().nullable(),
 });

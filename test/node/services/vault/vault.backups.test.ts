@@ -98,7 +98,12 @@ describe('backups that survive real life (issue 13 item 8)', () => {
     expect(await codeOf(fresh.unlock())).toBe('KEY_MISSING');
     await fresh.recover(recoveryCode);
     const imported = await fresh.importBackup(onStick);
-    expect(imported).toMatchObject({ backupId: made.backupId, verified: true, appVersion: '9.8.7' });
+    expect(imported).toMatchObject({
+      backupId: made.backupId,
+      verified: true,
+      needsCode: false,
+      appVersion: '9.8.7',
+    });
     expect(fresh.listBackups().map((b) => b.backupId)).toContain(made.backupId);
     const restored = await fresh.restore(made.backupId);
     expect(restored.state).toBe('unlocked');
@@ -129,7 +134,10 @@ describe('backups that survive real life (issue 13 item 8)', () => {
     expect(await codeOf(fresh.importBackup(stick))).toBe('BACKUP_INVALID');
     mkdirSync(fresh.backupDir, { recursive: true });
     renameSync(stick, path.join(fresh.backupDir, `${made.backupId}.fvbackup`));
-    expect(fresh.listBackups()).toEqual([]);
+    // Listed, but not as verified: it says it needs the recovery code from when it was made.
+    expect(fresh.listBackups()).toMatchObject([
+      { backupId: made.backupId, verified: false, needsCode: true },
+    ]);
     expect(await codeOf(fresh.restore(made.backupId))).toBe('BACKUP_INVALID');
     expect(noteBodies(fresh)).toEqual(['old']);
     addNote(fresh, 'newer');
