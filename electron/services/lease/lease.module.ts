@@ -41,12 +41,14 @@ export function createLeaseModule(
   const unsubscribe: (() => void)[] = [];
   let lastCheckIn = Number.NEGATIVE_INFINITY;
   let ticking = false;
+  // Opened past the lease with the recovery code IT allows: not locked again for it until a lock.
+  let override = false;
 
   return {
     service,
     gate: async (db, via) => {
       await policy.ready();
-      await service.gate(db, via);
+      override = (await service.gate(db, via)) === 'override';
       lastCheckIn = ctx.now();
     },
     attach(vault, lock) {
@@ -57,7 +59,8 @@ export function createLeaseModule(
           const due = ctx.now() - lastCheckIn >= (options.checkInEveryMs ?? 3_600_000);
           if (due) lastCheckIn = ctx.now();
           const state = await service.tick(vault.db(), due);
-          if (state === 'expired' && vault.isUnlocked()) {
+          if (state === 'ok') override = false;
+          if (state === 'expired' && !override && vault.isUnlocked()) {
             ctx.logger.log('warn', 'lease.expiredWhileUnlocked', {});
             await lock();
           }
@@ -69,7 +72,12 @@ export function createLeaseModule(
       };
       timer = setInterval(() => void tick(), options.tickMs ?? 60_000);
       timer.unref?.();
-      unsubscribe.push(vault.onLocking(() => service.beforeLock(vault.db())));
+      unsubscribe.push(
+        vault.onLocking(() => {
+          override = false;
+          service.beforeLock(vault.db());
+        }),
+      );
     },
     handlers: {
       'lease.status': async () => {

@@ -102,19 +102,18 @@ export class LeaseService {
     this.options.logger.log('info', 'lease.checkedIn', {});
   }
 
-  /** The release gate (see the class comment); throws `LEASE_EXPIRED` to keep the vault locked. */
-  async gate(db: Db, via: ReleaseVia): Promise<void> {
+  /**
+   * The release gate (see the class comment); throws `LEASE_EXPIRED` to keep the vault locked.
+   * Resolves with how it let the vault go: within the lease, after a check-in, or on the recovery
+   * code IT allows (`override`: that session is not locked again for the lease it ran past).
+   */
+  async gate(db: Db, via: ReleaseVia): Promise<'within' | 'checked-in' | 'override'> {
     const days = this.days();
     const managed = days !== null && workspaceOf(db) !== null;
     const record = this.current(db);
     if (!managed || !this.expired(record, days)) {
       this.save(db, record, managed);
-      return;
-    }
-    if (via === 'recovery' && this.recoveryAllowed()) {
-      this.save(db, record, managed);
-      this.options.logger.log('warn', 'lease.recoveryUnlock', {});
-      return;
+      return 'within';
     }
     let serverTime: number;
     try {
@@ -123,6 +122,11 @@ export class LeaseService {
       const code = error instanceof AppError ? error.code : 'INTERNAL';
       this.save(db, record, managed);
       this.options.logger.log('warn', 'lease.checkInFailed', { code });
+      // A device the server refuses is not let in by the recovery code either.
+      if (via === 'recovery' && this.recoveryAllowed() && code !== 'DEVICE_REVOKED') {
+        this.options.logger.log('warn', 'lease.recoveryUnlock', {});
+        return 'override';
+      }
       const next = this.recoveryAllowed()
         ? 'connect to the network and unlock again, or unlock with your recovery code'
         : 'connect to the network and unlock again; if that keeps failing, contact your IT department';
@@ -134,6 +138,7 @@ export class LeaseService {
       );
     }
     this.contact(db, serverTime);
+    return 'checked-in';
   }
 
   /**

@@ -184,7 +184,12 @@ describe('offline lease over JSON-RPC against a real sync server', () => {
     expect(withHint.code).toBe('LEASE_EXPIRED');
     expect(withHint.message).toMatch(/recovery code/);
     expect(await a.call('vault.recover', { recoveryCode })).toMatchObject({ state: 'unlocked' });
+    // That session is not locked again for the lease it ran past (main looks every 50 ms here).
+    await new Promise((r) => setTimeout(r, 400));
+    expect(await a.call('vault.status')).toMatchObject({ state: 'unlocked' });
     await a.call('vault.lock');
+    // The next unlock asks for a check-in again.
+    expect((await a.fail('vault.unlock')).code).toBe('LEASE_EXPIRED');
   });
 
   it('an unlocked device locks itself once the lease runs out offline, and checks in while it can', async () => {
@@ -218,7 +223,7 @@ describe('offline lease over JSON-RPC against a real sync server', () => {
     await admin.call('workspace.create', { serverUrl: server.url, name: 'Revoking team' });
     const invite = (await admin.call('invites.create', { ttlHours: 1 })) as { code: string };
     const member = await device(policy);
-    await member.call('vault.setup');
+    const { recoveryCode } = (await member.call('vault.setup')) as { recoveryCode: string };
     const joined = (await member.call('invites.accept', { code: invite.code })) as { deviceId: string };
     await member.call('sync.now');
     await member.call('vault.lock');
@@ -227,6 +232,10 @@ describe('offline lease over JSON-RPC against a real sync server', () => {
     const refused = await member.fail('vault.unlock');
     expect(refused.code).toBe('LEASE_EXPIRED');
     expect(refused.message).toMatch(/no longer accepts this device/);
+    expect(await member.call('vault.status')).toMatchObject({ state: 'locked' });
+    // Even where IT lets the recovery code past the lease, it does not let a refused device in.
+    policy.set({ machine: { offlineLeaseDays: 2, leaseRecovery: 'allowed' } });
+    expect((await member.fail('vault.recover', { recoveryCode })).code).toBe('LEASE_EXPIRED');
     expect(await member.call('vault.status')).toMatchObject({ state: 'locked' });
   });
 });
