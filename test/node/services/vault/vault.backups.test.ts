@@ -29,6 +29,8 @@ import {
   TEST_KDF,
 } from '../../support/vault';
 import { tempDir } from '../../support/tmp';
+import { ScriptedAuthenticator } from '../../../../electron/services/auth/auth.scripted';
+import { composeVault } from '../auth/presence.support';
 
 const DAY = 86_400_000;
 
@@ -328,5 +330,29 @@ describe('restore says what it restored', () => {
       appVersion: null,
       counts: {},
     });
+  });
+});
+
+describe('deleting backups is a sensitive action', () => {
+  it('asks the OS again; a refusal deletes nothing', async () => {
+    const auth = new ScriptedAuthenticator();
+    const fx = composeVault({ authenticator: auth });
+    try {
+      const service = fx.vault.service;
+      await service.setup();
+      const made = await service.backup();
+      auth.script('AUTH_DENIED', 'AUTH_CANCELLED');
+      expect(await codeOf(service.deleteBackups({ backupId: made.backupId }))).toBe('AUTH_DENIED');
+      expect(await codeOf(service.deleteBackups({ before: new Date(Date.now() + DAY).toISOString() }))).toBe(
+        'AUTH_CANCELLED',
+      );
+      expect(service.listBackups().map((b) => b.backupId)).toEqual([made.backupId]);
+      expect(await service.deleteBackups({ backupId: made.backupId })).toEqual({ deleted: 1 });
+      expect(auth.asked.filter((r) => r === 'erase')).toHaveLength(3);
+      await service.lock();
+      expect(await codeOf(service.deleteBackups({ backupId: made.backupId }))).toBe('VAULT_LOCKED');
+    } finally {
+      await fx.dispose();
+    }
   });
 });
