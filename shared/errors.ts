@@ -56,6 +56,8 @@ export const ERROR_CODES = [
   'UNLOCKER_NOT_SET',
   'EPOCH_RETIRED',
   'EPOCH_KEY_INVALID',
+  'LEASE_EXPIRED',
+  'BACKUP_DIRECTORY_UNSAFE',
 ] as const;
 
 /** One of the stable error codes every layer speaks. */

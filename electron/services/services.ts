@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { AppInfo } from '../../shared/ipc/channels/app.channels';
 import { createAppHandlers } from './app/app.handlers';
 import { auditMigrations } from './audit/audit.migrations';
@@ -23,6 +24,10 @@ import type { Notifier } from './crm/reminders';
 import type { ServerConfirmation } from './sync/sync.enrolment';
 import { createSyncModule } from './sync/sync.module';
 import { syncMigrations } from './sync/sync.migrations';
+import { createLeaseModule } from './lease/lease.module';
+import { leaseMigrations } from './lease/lease.migrations';
+import { readSettings } from './settings/settings.module';
+import { applyPolicyToSettings } from '../../shared/policy/policy.settings';
 import { createVaultModule } from './vault/vault.module';
 import type { ScryptParams } from './vault/vault.recovery';
 import type { PinKdf } from './vault/vault.unlockers';
@@ -79,6 +84,8 @@ export interface ServiceTuning {
   readonly autoLockPollMs?: number;
   /** PIN KDF cost (default: the production argon2id parameters). */
   readonly pinKdf?: PinKdf;
+  /** How often main looks at the offline lease while unlocked (default 60 s). */
+  readonly leaseTickMs?: number;
 }
 
 /** The composed parts, for the shell's own needs and for tests that look inside; never the renderer. */
@@ -135,12 +142,34 @@ export function createServices(options: ServiceOptions): Services {
       autoLockPollMs: options.tuning?.autoLockPollMs,
     },
   );
+  // Backup retention and location: IT's policy over the user's settings, read at each use.
+  const backupSettings = () =>
+    applyPolicyToSettings(readSettings(options.dataDir), policy.service.current().values);
+  const lease = createLeaseModule(
+    { ...ctx, logger: options.logger.child({ component: 'lease' }) },
+    path.join(options.dataDir, 'vault'),
+    policy.service,
+    { tickMs: options.tuning?.leaseTickMs },
+  );
   const vault = createVaultModule(
     { ...ctx, logger: options.logger.child({ component: 'vault' }) },
     {
       keychain: options.keychain,
-      migrations: [crmMigrations, syncMigrations, membershipMigrations, auditMigrations],
-      backupRetention: () => policy.service.current().values.backupRetentionCount,
+      migrations: [crmMigrations, syncMigrations, membershipMigrations, auditMigrations, leaseMigrations],
+      backupRetention: () => {
+        const s = backupSettings();
+        return { keep: s.backupRetentionCount ?? undefined, maxAgeDays: s.backupRetentionDays ?? undefined };
+      },
+      backupLocation: () => {
+        const dir = backupSettings().backupDirectory;
+        if (dir === null) return null;
+        return {
+          dir,
+          source: policy.service.current().values.backupDirectory !== undefined ? 'policy' : 'settings',
+        };
+      },
+      releaseGate: lease.gate,
+      appVersion: options.appInfo.version,
       unlockerPolicy: async () => {
         const effective = await policy.service.ready();
         return unlockerPolicyOf(effective.values, effective.restricted);
@@ -154,6 +183,7 @@ export function createServices(options: ServiceOptions): Services {
     keychain: options.keychain,
     version: options.appInfo.version,
   });
+  lease.attach(vault.access, () => vault.service.lock('lease-expired'));
   const crm = createCrmModule(
     { ...ctx, logger: options.logger.child({ component: 'crm' }) },
     vault.access,
@@ -178,7 +208,7 @@ export function createServices(options: ServiceOptions): Services {
   );
   // An escrow key or PIN rule IT changes reaches the unlockers at once, not only at the next unlock.
   const stopPolicyWatch = policy.service.onChange(() => void vault.service.syncUnlockers());
-  const modules = [sync, reports, crm, settings, policy, vault, audit];
+  const modules = [sync, reports, crm, settings, lease, policy, vault, audit];
 
   const handlers: Handlers = auth.guard({
     ...createAppHandlers(options.appInfo),
@@ -189,6 +219,7 @@ export function createServices(options: ServiceOptions): Services {
     ...policy.handlers,
     ...reports.handlers,
     ...audit.handlers,
+    ...lease.handlers,
   });
   // Audited outside the OS check, so a refused check or a policy refusal is recorded too.
   router = new IpcRouter(audit.wrap(handlers), {

@@ -72,7 +72,9 @@ export type AuditBreakKind = z.infer<typeof auditBreakKindSchema>;
  */
 export const auditDetailsSchema = z.strictObject({
   errorCode: z.enum(ERROR_CODES).optional(),
-  lockReason: z.enum(['user', 'timeout', 'quit', 'restore', 'revoked', 'suspend', 'lock-screen']).optional(),
+  lockReason: z
+    .enum(['user', 'timeout', 'quit', 'restore', 'revoked', 'suspend', 'lock-screen', 'lease-expired'])
+    .optional(),
   exportKind: z.enum(['csv', 'vcard', 'ics', 'person', 'audit-jsonl', 'audit-cef']).optional(),
   entity: z.enum(['account', 'contact', 'deal', 'activity', 'task', 'person']).optional(),
   count: z.number().int().nonnegative().max(100_000_000).optional(),

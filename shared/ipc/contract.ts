@@ -5,6 +5,7 @@ import { reportsChannels } from '../reports/reports.channels';
 import { appChannels } from './channels/app.channels';
 import { auditChannels, auditEvents } from './channels/audit.channels';
 import { crmChannels, crmEvents } from './channels/crm.channels';
+import { leaseChannels } from './channels/lease.channels';
 import { settingsChannels, settingsEvents } from './channels/settings.channels';
 import { syncChannels, syncEvents } from './channels/sync.channels';
 import { vaultChannels, vaultEvents } from './channels/vault.channels';
@@ -23,6 +24,7 @@ export const channels = {
   ...policyChannels,
   ...reportsChannels,
   ...auditChannels,
+  ...leaseChannels,
 } satisfies Record<string, ChannelDef>;
 
 /** Push events, named in the past tense (`vault.locked`). */

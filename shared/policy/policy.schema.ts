@@ -38,6 +38,8 @@ export const policySchema = z
       .regex(/^(\/|[A-Za-z]:\\|\\\\)[^\0]*$/, 'an absolute path')
       .optional(),
     backupRetentionCount: z.number().int().min(1).max(365).optional(),
+    backupRetentionDays: z.number().int().min(1).max(3650).optional(),
+    leaseRecovery: z.enum(['allowed', 'forbidden']).optional(),
     updateChannel: z.enum(['stable', 'beta', 'alpha', 'none']).optional(),
     updatePinVersion: z
       .string()
@@ -115,7 +117,7 @@ export const policyFieldMeta: { readonly [K in PolicyKey]-?: PolicyFieldMeta } =
   offlineLeaseDays: {
     title: 'Offline lease (days)',
     description:
-      'Days the device may work without reaching the sync server; after that the vault stays locked until it syncs again.',
+      'Days the device may work without reaching the sync server; after that the vault locks and opens only after a successful check-in with the server (or the recovery code, if leaseRecovery allows it).',
     registryType: 'REG_DWORD',
     example: 30,
   },
@@ -129,7 +131,8 @@ export const policyFieldMeta: { readonly [K in PolicyKey]-?: PolicyFieldMeta } =
   },
   backupDirectory: {
     title: 'Backup location',
-    description: 'Absolute path of the directory encrypted backups are written to.',
+    description:
+      'Absolute path of the directory encrypted backups are written to (created 0700 if missing). A symbolic link or a directory others can write to is refused. Replaces the user setting.',
     registryType: 'REG_SZ',
     example: '/Users/Shared/FieldVault Backups',
   },
@@ -138,6 +141,21 @@ export const policyFieldMeta: { readonly [K in PolicyKey]-?: PolicyFieldMeta } =
     description: 'How many of the most recent backups are kept; older ones are deleted.',
     registryType: 'REG_DWORD',
     example: 14,
+  },
+  backupRetentionDays: {
+    title: 'Backup age limit (days)',
+    description:
+      'Backups older than this many days are deleted at the next backup (the newest backup is always kept). Replaces the user setting.',
+    registryType: 'REG_DWORD',
+    example: 90,
+  },
+  leaseRecovery: {
+    title: 'Recovery code after the offline lease',
+    description:
+      'allowed: when the offline lease has run out, the recovery code also unlocks the vault. forbidden (the default): only a successful check-in with the sync server does.',
+    registryType: 'REG_SZ',
+    example: 'forbidden',
+    choices: { allowed: 'Recovery code allowed', forbidden: 'Check-in only' },
   },
   updateChannel: {
     title: 'Update channel',

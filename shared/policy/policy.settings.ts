@@ -4,6 +4,9 @@ import type { Policy, PolicyKey } from './policy.schema';
 /** User settings a policy key replaces. The renderer locks these fields; `settings.update` refuses them. */
 export const policySettingKeys: { readonly [K in keyof Settings]?: PolicyKey & K } = {
   lockTimeoutMinutes: 'lockTimeoutMinutes',
+  backupRetentionCount: 'backupRetentionCount',
+  backupRetentionDays: 'backupRetentionDays',
+  backupDirectory: 'backupDirectory',
 };
 
 /** The settings keys the given managed policy keys lock. */
@@ -19,5 +22,10 @@ export function applyPolicyToSettings(settings: Settings, policy: Policy): Setti
   return {
     ...settings,
     ...(policy.lockTimeoutMinutes !== undefined ? { lockTimeoutMinutes: policy.lockTimeoutMinutes } : {}),
+    ...(policy.backupRetentionCount !== undefined
+      ? { backupRetentionCount: policy.backupRetentionCount }
+      : {}),
+    ...(policy.backupRetentionDays !== undefined ? { backupRetentionDays: policy.backupRetentionDays } : {}),
+    ...(policy.backupDirectory !== undefined ? { backupDirectory: policy.backupDirectory } : {}),
   };
 }

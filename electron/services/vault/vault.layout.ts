@@ -2,6 +2,7 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameS
 import path from 'node:path';
 import { AppError } from '../../../shared/errors';
 import { readBackupHeader } from './vault.backup';
+import { checkBackupDir, type BackupLocation } from './vault.backupdir';
 import { fsyncDir, writeFileAtomic } from './vault.files';
 
 /** `vault/manifest.json`: written last at set-up, so its presence means "set up". */
@@ -21,7 +22,11 @@ export const BACKUP_EXT = '.fvbackup';
  */
 export class VaultLayout {
   readonly dir: string;
-  constructor(dataDir: string) {
+  /** `backupLocation`: a directory named by IT's policy or the user, read at every use. */
+  constructor(
+    dataDir: string,
+    private readonly backupLocation: () => BackupLocation | null = () => null,
+  ) {
     this.dir = path.join(dataDir, 'vault');
   }
 
@@ -37,8 +42,28 @@ export class VaultLayout {
   get attemptsFile(): string {
     return path.join(this.dir, 'recovery-attempts.json');
   }
-  get backupDir(): string {
+  /** The default backup directory, inside the vault directory (a wipe removes it). */
+  get ownBackupDir(): string {
     return path.join(this.dir, 'backups');
+  }
+  /** Where backups are written and listed now. */
+  get backupDir(): string {
+    const named = this.backupLocation();
+    return named ? path.resolve(named.dir) : this.ownBackupDir;
+  }
+  /**
+   * The backup directory, checked (`BACKUP_DIRECTORY_UNSAFE`) when one is named; `create` makes it.
+   * Returns false when it does not exist (yet).
+   */
+  checkedBackupDir(create: boolean): boolean {
+    const named = this.backupLocation();
+    if (named) return checkBackupDir(named, create);
+    if (create) mkdirSync(this.ownBackupDir, { recursive: true, mode: 0o700 });
+    return existsSync(this.ownBackupDir);
+  }
+  /** Temporary files of a backup being written start with this (and the vault id), beside the result. */
+  tempPrefix(vaultId: string): string {
+    return `.fv-${vaultId.slice(0, 12)}-`;
   }
   backupFile(backupId: string): string {
     return path.join(this.backupDir, backupId + BACKUP_EXT);
@@ -68,7 +93,7 @@ export class VaultLayout {
   /** Names of the backup files present (whatever their state). */
   backupNames(): string[] {
     if (!existsSync(this.backupDir)) return [];
-    return readdirSync(this.backupDir).filter((name) => name.endsWith(BACKUP_EXT));
+    return readdirSync(this.backupDir).filter((name) => name.endsWith(BACKUP_EXT) && !name.startsWith('.'));
   }
 
   /** Key ids that existing, readable backups were written under. */
@@ -88,15 +113,37 @@ export class VaultLayout {
     for (const suffix of ['', '-journal', '-wal', '-shm']) rmSync(file + suffix, { force: true });
   }
 
-  /** Temporary files of an interrupted rekey or restore hold nothing the database lacks. */
+  /**
+   * Temporary files of an interrupted rekey, restore or backup hold nothing the database lacks. In a
+   * shared backup directory only this vault's own temporary files are removed.
+   */
   cleanupLeftovers(): void {
     this.removeDbFiles(this.dbFile + '.rekeying');
     this.removeDbFiles(this.dbFile + '.restoring');
-    if (existsSync(this.backupDir)) {
-      for (const name of readdirSync(this.backupDir)) {
-        if (name.endsWith('.snapshot') || name.endsWith('.partial'))
-          rmSync(path.join(this.backupDir, name), { force: true });
+    const vaultId = this.manifestSafe()?.vaultId;
+    const dirs = new Set([this.ownBackupDir]);
+    try {
+      if (this.checkedBackupDir(false)) dirs.add(this.backupDir);
+    } catch {
+      // An unsafe named directory is reported at the next backup, not touched here.
+    }
+    for (const dir of dirs) {
+      if (!existsSync(dir)) continue;
+      for (const name of readdirSync(dir)) {
+        // Older versions named them `<id>.snapshot` / `.partial`; SQLite may add `-journal` to a snapshot.
+        const temp = /\.(snapshot|partial)(-journal|-wal|-shm)?$/.test(name);
+        const own =
+          dir === this.ownBackupDir || (vaultId !== undefined && name.startsWith(this.tempPrefix(vaultId)));
+        if (own && temp) rmSync(path.join(dir, name), { force: true });
       }
+    }
+  }
+
+  private manifestSafe(): Manifest | null {
+    try {
+      return this.manifest();
+    } catch {
+      return null;
     }
   }
 

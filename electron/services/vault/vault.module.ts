@@ -5,6 +5,9 @@ import type { Keychain } from '../keychain/keychain';
 import type { ModuleContext, ServiceModule } from '../module';
 import type { VaultAccess } from './vault.access';
 import { AutoLock } from './vault.autolock';
+import type { BackupLocation } from './vault.backupdir';
+import type { Retention } from './vault.backups';
+import type { ReleaseGate } from './vault.internals';
 import type { ScryptParams } from './vault.recovery';
 import type { UnlockerPolicy } from './vault.unlock-methods';
 import type { PinKdf } from './vault.unlockers';
@@ -24,11 +27,16 @@ export interface VaultModuleOptions {
   readonly lockTimeoutMinutes?: () => number;
   /** How often main reads the system idle time (default 5 s; tests shorten it). */
   readonly autoLockPollMs?: number;
-  /** IT's `backupRetentionCount`, read at each backup (undefined: keep every backup). */
-  readonly backupRetention: () => number | undefined;
   /** IT's word on the PIN and escrow unlockers, read at each use. */
   readonly unlockerPolicy?: () => Promise<UnlockerPolicy>;
-  /** Test hooks; the app passes none. */
+  /** Retention (policy over settings: keep N, by age), read at each backup. */
+  readonly backupRetention: () => Retention;
+  /** The backup directory policy or settings name (read at each use); null: inside the vault. */
+  readonly backupLocation?: () => BackupLocation | null;
+  /** The offline lease's release gate. */
+  readonly releaseGate?: ReleaseGate;
+  readonly appVersion?: string;
+  /** Test hooks; the app passes neither. */
   readonly recoveryKdf?: ScryptParams;
   readonly pinKdf?: PinKdf;
   readonly fault?: (point: FaultPoint) => void;
@@ -50,6 +58,9 @@ export function createVaultModule(
     pinKdf: options.pinKdf,
     unlockerPolicy: options.unlockerPolicy,
     fault: options.fault,
+    appVersion: options.appVersion,
+    backupLocation: options.backupLocation,
+    releaseGate: options.releaseGate,
     onLocked: (reason) => ctx.emit('vault.locked', { reason }),
     onUnlocked: (vaultId) => ctx.emit('vault.unlocked', { vaultId }),
   });
@@ -75,7 +86,10 @@ export function createVaultModule(
       'vault.recover': ({ recoveryCode }) => service.recover(recoveryCode),
       'vault.backup': () => service.backup(options.backupRetention()),
       'vault.listBackups': () => service.listBackups(),
-      'vault.restore': ({ backupId }) => service.restore(backupId),
+      'vault.restore': ({ backupId, recoveryCode }) => service.restore(backupId, recoveryCode),
+      'vault.deleteBackup': ({ backupId }) => service.deleteBackups({ backupId }),
+      'vault.deleteBackupsBefore': ({ before }) => service.deleteBackups({ before }),
+      'vault.importBackup': ({ path }) => service.importBackup(path),
       'vault.rekey': () => service.rekey(),
       'vault.onboarding': () => ({ recoveryConfirmed: service.recoveryConfirmed() }),
       'vault.renewRecoveryCode': async () => ({ recoveryCode: await service.renewRecoveryCode() }),

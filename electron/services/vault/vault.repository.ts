@@ -65,4 +65,21 @@ export class VaultRepository {
   rekey(key: Uint8Array): void {
     applyKey(this.db, key, 'rekey');
   }
+
+  /** Live rows per table (soft-deleted rows left out where the table has `deleted_at`); absent tables are skipped. */
+  liveCounts(tables: Readonly<Record<string, string>>): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [name, table] of Object.entries(tables)) {
+      if (!/^[a-z_]+$/.test(table)) continue;
+      const exists = this.db
+        .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?")
+        .get(table);
+      if (!exists) continue;
+      const columns = this.db.prepare<[], { name: string }>(`PRAGMA table_info(${table})`).all();
+      const where = columns.some((c) => c.name === 'deleted_at') ? ' WHERE deleted_at IS NULL' : '';
+      const row = this.db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM ${table}${where}`).get();
+      out[name] = row?.n ?? 0;
+    }
+    return out;
+  }
 }

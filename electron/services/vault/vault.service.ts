@@ -1,14 +1,21 @@
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { randomBytes } from '@noble/hashes/utils.js';
 import { AppError } from '../../../shared/errors';
-import type { BackupInfo, UnlockersView, VaultStatus } from '../../../shared/ipc/channels/vault.channels';
+import type {
+  BackupInfo,
+  RestoreSummary,
+  UnlockersView,
+  VaultStatus,
+} from '../../../shared/ipc/channels/vault.channels';
 import type { UserPresence } from '../auth/user-presence';
 import { mapOpenError, openEncryptedDatabase, STORE_CIPHER, type Db } from '../db/database';
 import { migrate, schemaVersions, type MigrationSet, type SchemaVersions } from '../db/migrate';
 import type { Keychain } from '../keychain/keychain';
 import type { Logger } from '../log/logger';
 import type { VaultAccess } from './vault.access';
-import type { FaultPoint, LockReason, VaultInternals } from './vault.internals';
+import type { BackupLocation } from './vault.backupdir';
+import * as backups from './vault.backups';
+import type { FaultPoint, LockReason, OpenOptions, ReleaseGate, VaultInternals } from './vault.internals';
 import { newVaultKey, zeroKeySet, type KeySet, type VaultKey } from './vault.keyset';
 import { sameKeys, VaultKeystore } from './vault.keystore';
 import { VaultLayout } from './vault.layout';
@@ -38,7 +45,7 @@ import {
   type UnlockerPolicy,
 } from './vault.unlock-methods';
 import { UnlockerStore, type PinKdf } from './vault.unlockers';
-import { backupNow, listBackups, pruneBackups, restoreVault } from './vault.restore';
+import { backupNow, restoreVault } from './vault.restore';
 
 export type { FaultPoint, LockReason } from './vault.internals';
 
@@ -64,6 +71,12 @@ export interface VaultServiceOptions {
   readonly unlockerPolicy?: () => Promise<UnlockerPolicy>;
   /** argon2id cost for new PIN wraps (tests lower it; each wrap records what it used). */
   readonly pinKdf?: PinKdf;
+  /** The app version, recorded in each backup. */
+  readonly appVersion?: string;
+  /** A backup directory named by IT's policy or the user (read at each use); null: inside the vault. */
+  readonly backupLocation?: () => BackupLocation | null;
+  /** Decides whether a locked vault, once open, may be released (the offline lease). */
+  readonly releaseGate?: ReleaseGate;
 }
 
 /**
@@ -92,13 +105,20 @@ export class VaultService {
   readonly access: VaultAccess;
 
   constructor(private readonly options: VaultServiceOptions) {
-    this.layout = new VaultLayout(options.dataDir);
+    this.layout = new VaultLayout(options.dataDir, options.backupLocation);
+    // Leftovers of a crash (half-written backups, copies of an interrupted rekey or restore) go at start.
+    try {
+      this.layout.cleanupLeftovers();
+    } catch {
+      options.logger.log('warn', 'vault.cleanupFailed', {});
+    }
     this.keystore = new VaultKeystore(options.keychain, this.layout);
     this.internals = {
       layout: this.layout,
       keystore: this.keystore,
       logger: options.logger,
       now: options.now,
+      appVersion: options.appVersion,
       fault: (point) => options.fault?.(point),
       open: () => (this.db && this.keys ? { db: this.db, keys: this.keys } : null),
       openWith: (vaultId, set, opts) => this.openWith(vaultId, set, opts),
@@ -213,7 +233,7 @@ export class VaultService {
   setup(): Promise<{ status: VaultStatus; recoveryCode: string }> {
     return this.serial(async () => {
       if (this.layout.manifest()) throw new AppError('VAULT_ALREADY_SET_UP', 'The vault is already set up');
-      mkdirSync(this.layout.backupDir, { recursive: true, mode: 0o700 });
+      mkdirSync(this.layout.ownBackupDir, { recursive: true, mode: 0o700 });
       this.layout.moveAsideOrphans(this.options.now());
       const vaultId = Buffer.from(randomBytes(16)).toString('hex');
       const code = generateRecoveryCode();
@@ -258,7 +278,7 @@ export class VaultService {
       // The OS confirms the user before the key is even read from the keychain.
       await this.confirm('unlock');
       const set = await this.keystore.load(m.vaultId);
-      await this.openWith(m.vaultId, set);
+      await this.openWith(m.vaultId, set, { release: 'keychain' });
       return this.status();
     });
   }
@@ -306,7 +326,7 @@ export class VaultService {
       await this.keystore.store(m.vaultId, ordered);
       throttle.reset();
       // The recovery code is the owner's say-so: a file older than the counter is accepted here.
-      await this.openWith(m.vaultId, ordered, { adoptOlder: true });
+      await this.openWith(m.vaultId, ordered, { adoptOlder: true, release: 'recovery' });
       this.options.logger.log('info', 'vault.recovered', { vaultId: m.vaultId });
       return this.status();
     });
@@ -344,27 +364,53 @@ export class VaultService {
   }
 
   /**
-   * Backs up now; with `keep` (IT's `backupRetentionCount`), the oldest backups beyond the newest
-   * `keep` are deleted in the same step, so the limit holds whatever else runs.
+   * Backs up now; `retention` (keep N, by age: policy or settings) is applied in the same step, so the
+   * limit holds whatever else runs.
    */
-  backup(keep?: number): Promise<BackupInfo> {
+  backup(retention: backups.Retention = {}): Promise<BackupInfo> {
     return this.serial(() => {
       const made = backupNow(this.internals, 'backup');
-      if (keep !== undefined) pruneBackups(this.layout, keep, this.options.logger);
+      if (this.keys)
+        backups.pruneBackups(this.layout, retention, this.options.now(), this.keys, this.options.logger);
       return made;
     });
   }
 
+  /** Unlocked: the backups whose every byte verifies; locked: those whose header reads. */
   listBackups(): BackupInfo[] {
-    return listBackups(this.layout);
+    this.layout.checkedBackupDir(false);
+    return backups.listBackups(this.layout, this.keys);
   }
 
-  restore(backupId: string): Promise<VaultStatus> {
+  restore(backupId: string, recoveryCode?: string): Promise<VaultStatus & { restored: RestoreSummary }> {
     return this.serial(async () => {
       this.layout.requireManifest();
       await this.confirm('restore');
-      await restoreVault(this.internals, backupId);
-      return this.status();
+      const restored = await restoreVault(this.internals, backupId, {
+        ...(recoveryCode !== undefined ? { recoveryCode } : {}),
+        ...(this.db ? {} : { release: 'keychain' as const }),
+      });
+      return { ...this.status(), restored };
+    });
+  }
+
+  /** Deletes one backup, or every one before a time (the newest stays), after the OS confirms the user. */
+  deleteBackups(which: { backupId: string } | { before: string }): Promise<{ deleted: number }> {
+    return this.serial(async () => {
+      this.layout.requireManifest();
+      if (!this.keys) throw new AppError('VAULT_LOCKED', 'Unlock the vault before deleting backups');
+      await this.confirm('erase');
+      return 'backupId' in which
+        ? backups.deleteBackup(this.layout, which.backupId, this.options.logger)
+        : backups.deleteBackupsBefore(this.layout, which.before, this.keys, this.options.logger);
+    });
+  }
+
+  /** Copies a verified backup of this vault from `source` into the backup directory. */
+  importBackup(source: string): Promise<BackupInfo> {
+    return this.serial(() => {
+      if (!this.keys) throw new AppError('VAULT_LOCKED', 'Unlock the vault before adding a backup');
+      return backups.importBackup(this.layout, source, this.keys, this.options.logger);
     });
   }
 
@@ -395,6 +441,15 @@ export class VaultService {
           this.options.logger.log('warn', 'vault.wipeKeychainFailed', { vaultId: m.vaultId });
         }
       }
+      // Backups in a directory outside the vault (IT's or the user's) are this vault's too.
+      if (m && this.layout.backupDir !== this.layout.ownBackupDir) {
+        try {
+          for (const b of backups.listBackups(this.layout, null))
+            rmSync(this.layout.backupFile(b.backupId), { force: true });
+        } catch {
+          this.options.logger.log('warn', 'vault.wipeBackupsFailed', { vaultId: m.vaultId });
+        }
+      }
       rmSync(this.layout.dir, { recursive: true, force: true });
       this.options.logger.log('info', 'vault.wiped', { vaultId: m?.vaultId ?? null });
       return this.status();
@@ -409,11 +464,7 @@ export class VaultService {
   // ---- internals ----
 
   /** Opens the database with `set`, checks it, migrates, tidies the key set; takes ownership of `set`. */
-  private async openWith(
-    vaultId: string,
-    set: KeySet,
-    options: { adoptOlder?: boolean } = {},
-  ): Promise<void> {
+  private async openWith(vaultId: string, set: KeySet, options: OpenOptions = {}): Promise<void> {
     this.layout.cleanupLeftovers();
     settleRenewal(this.layout, vaultId, set);
     const crashed = existsSync(this.layout.dbFile + '-wal');
@@ -465,6 +516,17 @@ export class VaultService {
       throw error;
     }
     if (tidy !== set) zeroKeySet(set);
+    if (options.release && this.options.releaseGate) {
+      // Nothing else has seen the database yet: a refusal closes it and zeroes every key.
+      try {
+        await this.options.releaseGate(db, options.release);
+      } catch (error) {
+        db.close();
+        zeroKeySet(tidy);
+        this.keystore.forget();
+        throw error;
+      }
+    }
     this.opened(db, tidy, vaultId);
     await syncUnlockers(this.unlockers);
   }

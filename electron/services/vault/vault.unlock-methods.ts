@@ -109,7 +109,8 @@ export async function unlockWithPin(d: UnlockerDeps, pin: string): Promise<void>
   }
   const unlockKey = await d.store.openPin(m.vaultId, pin);
   const set = await d.v.keystore.loadWithUnlockKey(m.vaultId, unlockKey);
-  await d.v.openWith(m.vaultId, set);
+  // Released like a keychain unlock: the offline lease applies to a PIN as to the keychain.
+  await d.v.openWith(m.vaultId, set, { release: 'keychain' });
   d.v.logger.log('info', 'vault.unlockedWithPin', { vaultId: m.vaultId });
 }
 

@@ -8,6 +8,7 @@ import { useUiStore, type Route } from '../ui.store';
 import { useVaultStore } from '../vault.store';
 import { useSyncStore } from '../sync/sync.store';
 import { SyncIndicator } from '../sync/SyncIndicator';
+import { RestoreNotice } from '../backups/RestoreNotice';
 
 interface NavItem {
   readonly route: Route;
@@ -161,6 +162,7 @@ export function Shell(props: { children: ReactNode; overlays: ReactNode }) {
         {props.children}
       </main>
       <StatusBar />
+      <RestoreNotice />
       {props.overlays}
     </div>
   );

@@ -198,6 +198,10 @@ export const en = {
       'The workspace key was replaced. This device picks up the new key and sends your changes again; nothing is lost.',
     EPOCH_KEY_INVALID:
       'The new workspace key sent to this device does not match what the team log commits to. Sync stopped; ask an admin to rotate the key again.',
+    LEASE_EXPIRED:
+      'This device has not reached its sync server for too long. Connect to the network and unlock again to check in.',
+    BACKUP_DIRECTORY_UNSAFE:
+      'The backup folder is not safe to use (a link, or writable by everyone). Nothing was written. Choose a private folder or contact IT.',
   },
   common: {
     close: 'Close',
@@ -976,5 +980,54 @@ export const en = {
       rewound: 'older log restored (was at #{{seq}})',
       queued: 'while locked',
     },
+  },
+  backups: {
+    intro:
+      'Backups are encrypted with your vault key. Each one also opens with your recovery code, so a copy on a USB stick stays usable.',
+    appVersion: 'App version',
+    versionUnknown: 'unknown version',
+    check: 'Check',
+    verified: 'Verified',
+    notVerified: 'Not checked (locked)',
+    needsCode: 'Needs the recovery code from then',
+    actions: 'Actions',
+    preRestore: 'before a restore',
+    delete: 'Delete',
+    deleteTitle: 'Delete backup',
+    restoreTitle: 'Restore backup',
+    deleteConfirm: 'Delete the backup from {{date}}? This cannot be undone.',
+    deleteYes: 'Yes, delete',
+    deleted_one: '{{count}} backup deleted',
+    deleted_other: '{{count}} backups deleted',
+    olderThan: 'Delete all backups older than',
+    olderConfirm: 'Delete every backup made before {{date}}?',
+    deleteOlder: 'Delete older backups',
+    newestKept: 'The newest backup is always kept.',
+    retention: 'Keep backups',
+    keepCount: 'Number of backups to keep (empty: all)',
+    keepDays: 'Delete backups older than this many days (empty: never)',
+    directory: 'Backup folder',
+    directoryDefault: 'Inside the app’s data folder',
+    directoryHelp:
+      'A private folder (not a link, not writable by everyone). It is created if missing. Empty: the app’s data folder.',
+    import: 'Add a backup from a file',
+    importButton: 'Add',
+    importHelp:
+      'For example a backup copied to a USB stick. Only a backup of this vault that checks out is added.',
+    imported: 'Backup added',
+    restoredFrom: 'Restored the backup of {{date}} (FieldVault {{version}}).',
+    oldCode: 'Recovery code from when this backup was made',
+    oldCodeHelp:
+      'Only needed if you have renewed your recovery code since, and this computer no longer holds the backup’s key.',
+  },
+  lease: {
+    expiredTitle: 'This device has not reached its sync server for more than {{days}} days.',
+    nextStep: 'Connect to the network and press Unlock: the app checks in with the server, then opens.',
+    nextStepRecovery:
+      'Connect to the network and press Unlock to check in with the server, or unlock with your recovery code.',
+    lastContact: 'Last contact with the server: {{date}}',
+    until:
+      'This device must reach its sync server by {{date}} (every {{days}} days, set by your organization).',
+    managed: 'This device must reach its sync server every {{days}} days (set by your organization).',
   },
 };

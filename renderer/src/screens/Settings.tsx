@@ -1,22 +1,19 @@
 import { useEffect, useId, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { ErrorInfo } from '../../../shared/errors';
 import type { AppInfo } from '../../../shared/ipc/channels/app.channels';
 import { languageSchema, themeSchema, type Theme } from '../../../shared/ipc/channels/settings.channels';
-import type { BackupInfo } from '../../../shared/ipc/channels/vault.channels';
 import { managedSettings } from '../../../shared/policy/policy.settings';
-import { call, errorInfo } from '../api';
+import { call } from '../api';
 import { ErrorMessage } from '../errors';
-import { formatBytes, formatDateTime } from '../format';
 import { usePolicy } from '../policy';
 import { useSettingsStore } from '../settings.store';
-import { useVaultStore } from '../vault.store';
 import { LostReasonsSettings } from '../crm/LostReasonsSettings';
 import { CustomFieldsSettings } from '../crm/CustomFieldsSettings';
 import { ReportingSettings } from '../reports/ReportingSettings';
 import { RecoverySettings } from './RecoverySettings';
 import { UnlockersPanel } from '../unlockers/UnlockersPanel';
 import { SecurityLogLink } from '../security/AuditStatus';
+import { BackupsPanel } from '../backups/BackupsPanel';
 
 const LOCK_CHOICES: readonly number[] = [1, 5, 15, 30, 60, 0];
 
@@ -35,119 +32,6 @@ function ThemeLabel({ theme }: { theme: Theme }) {
   if (theme === 'light') return <>{t('settings.themeLight')}</>;
   if (theme === 'dark') return <>{t('settings.themeDark')}</>;
   return <>{t('settings.themeSystem')}</>;
-}
-
-function Backups() {
-  const { t } = useTranslation();
-  const [backups, setBackups] = useState<BackupInfo[]>([]);
-  const [busy, setBusy] = useState(false);
-  const [done, setDone] = useState(false);
-  const [error, setError] = useState<ErrorInfo | null>(null);
-  const [confirming, setConfirming] = useState<BackupInfo | null>(null);
-
-  const [version, setVersion] = useState(0);
-  useEffect(() => {
-    call('vault.listBackups').then(setBackups, (e: unknown) => setError(errorInfo(e)));
-  }, [version]);
-
-  const backup = async () => {
-    setBusy(true);
-    setDone(false);
-    setError(null);
-    try {
-      await call('vault.backup');
-      setDone(true);
-      setVersion((v) => v + 1);
-    } catch (e) {
-      setError(errorInfo(e));
-    } finally {
-      setBusy(false);
-    }
-  };
-
-  const restore = async (backupId: string) => {
-    setBusy(true);
-    setError(null);
-    try {
-      const status = await call('vault.restore', { backupId });
-      setConfirming(null);
-      if (status.state !== 'unlocked') useVaultStore.getState().lockedElsewhere();
-    } catch (e) {
-      setError(errorInfo(e));
-    } finally {
-      setBusy(false);
-    }
-  };
-
-  return (
-    <section className="panel" aria-labelledby="backup-title">
-      <h2 id="backup-title">{t('settings.backupTitle')}</h2>
-      <p className="muted">{t('settings.backupIntro')}</p>
-      <ErrorMessage error={error} onDismiss={() => setError(null)} />
-      <div className="row">
-        <button
-          type="button"
-          className="primary"
-          disabled={busy}
-          onClick={() => void backup()}
-          data-testid="backup-now"
-        >
-          {busy ? t('settings.backingUp') : t('settings.backupNow')}
-        </button>
-        {done && (
-          <span role="status" className="ok">
-            {t('settings.backupDone')}
-          </span>
-        )}
-      </div>
-      <h3>{t('settings.backupList')}</h3>
-      {backups.length === 0 ? (
-        <p className="muted">{t('settings.backupEmpty')}</p>
-      ) : (
-        <table className="table" data-testid="backup-list">
-          <thead>
-            <tr>
-              <th scope="col">{t('settings.backupDate')}</th>
-              <th scope="col">{t('settings.backupSize')}</th>
-              <th scope="col">
-                <span className="sr-only">{t('settings.restore')}</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {backups.map((b) => (
-              <tr key={b.backupId}>
-                <td>{formatDateTime(b.createdAt)}</td>
-                <td>{formatBytes(b.bytes)}</td>
-                <td>
-                  {confirming?.backupId === b.backupId ? (
-                    <span className="row" role="group" aria-label={t('settings.restore')}>
-                      <span>{t('settings.restoreConfirm', { date: formatDateTime(b.createdAt) })}</span>
-                      <button
-                        type="button"
-                        className="danger"
-                        disabled={busy}
-                        onClick={() => void restore(b.backupId)}
-                      >
-                        {t('settings.restoreYes')}
-                      </button>
-                      <button type="button" onClick={() => setConfirming(null)}>
-                        {t('settings.cancel')}
-                      </button>
-                    </span>
-                  ) : (
-                    <button type="button" onClick={() => setConfirming(b)}>
-                      {t('settings.restore')}
-                    </button>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
-    </section>
-  );
 }
 
 function About() {
@@ -256,7 +140,7 @@ export function SettingsScreen() {
       <CustomFieldsSettings />
       <ReportingSettings />
       <UnlockersPanel />
-      <Backups />
+      <BackupsPanel />
       <RecoverySettings />
       <SecurityLogLink />
       <About />

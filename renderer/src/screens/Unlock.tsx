@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import { Icon } from '../components/Icon';
 import { ErrorMessage } from '../errors';
 import { PinUnlock } from '../unlockers/PinUnlock';
+import { LeaseNotice } from '../backups/LeaseNotice';
 import { useVaultStore } from '../vault.store';
 
 /** The lock screen: keychain unlock, with the recovery-code path when the key is missing or wrong. */
@@ -28,6 +29,7 @@ export function Unlock() {
         <h1 id="unlock-title">{recovery ? t('unlock.recoverTitle') : t('unlock.title')}</h1>
         <ErrorMessage error={error} onDismiss={clearError} />
         <PinUnlock />
+        <LeaseNotice />
         {!recovery && (
           <>
             <p>{t('unlock.intro')}</p>

@@ -22,10 +22,28 @@ export const settingsSchema = z.object({
   language: languageSchema,
   theme: themeSchema,
   lockTimeoutMinutes: lockTimeoutSchema,
+  /** Backups kept (newest first); null keeps every backup. */
+  backupRetentionCount: z.number().int().min(1).max(365).nullable(),
+  /** Backups older than this many days are deleted at the next backup; null keeps them. */
+  backupRetentionDays: z.number().int().min(1).max(3650).nullable(),
+  /** Absolute directory for backups; null: inside the vault directory. */
+  backupDirectory: z
+    .string()
+    .min(2)
+    .max(1024)
+    .regex(/^(\/|[A-Za-z]:\\|\\\\)[^\0]*$/, 'an absolute path')
+    .nullable(),
 });
 export type Settings = z.infer<typeof settingsSchema>;
 
-export const defaultSettings: Settings = { language: 'en', theme: 'system', lockTimeoutMinutes: 15 };
+export const defaultSettings: Settings = {
+  language: 'en',
+  theme: 'system',
+  lockTimeoutMinutes: 15,
+  backupRetentionCount: null,
+  backupRetentionDays: null,
+  backupDirectory: null,
+};
 
 /** Channels of the settings domain (`settings.*`). */
 export const settingsChannels = {

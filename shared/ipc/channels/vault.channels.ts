@@ -35,12 +35,29 @@ export type VaultStatus = z.infer<typeof vaultStatusSchema>;
 /** A recovery code as typed by a person: groups of characters, separators and case ignored. */
 export const recoveryCodeInputSchema = z.string().trim().min(16).max(200);
 
+export const backupIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,80}$/);
+
 export const backupInfoSchema = z.object({
-  backupId: z.string().regex(/^[A-Za-z0-9_-]{1,80}$/),
+  backupId: backupIdSchema,
   createdAt: z.string(),
   bytes: z.number().int().nonnegative(),
+  /** Every byte checked (HMAC, checksum) under a key this vault holds; false: header only (locked). */
+  verified: z.boolean(),
+  /** Its key opens only with the recovery code that was current when it was made (renewed since). */
+  needsCode: z.boolean(),
+  /** The version of the app that wrote it; null for backups from before it was recorded. */
+  appVersion: z.string().nullable(),
 });
 export type BackupInfo = z.infer<typeof backupInfoSchema>;
+
+/** What a restore put back: the backup, its date and app version, and live records per entity kind. */
+export const restoreSummarySchema = z.object({
+  backupId: backupIdSchema,
+  createdAt: z.string(),
+  appVersion: z.string().nullable(),
+  counts: z.record(z.string(), z.number().int().nonnegative()),
+});
+export type RestoreSummary = z.infer<typeof restoreSummarySchema>;
 
 export const lockReasonSchema = z.enum([
   'user',
@@ -50,6 +67,7 @@ export const lockReasonSchema = z.enum([
   'revoked',
   'suspend',
   'lock-screen',
+  'lease-expired',
 ]);
 
 /** The ways a vault can be opened. */
@@ -111,9 +129,24 @@ export const vaultChannels = {
     'Backups of this vault, newest first.',
   ),
   'vault.restore': channel(
-    z.object({ backupId: backupInfoSchema.shape.backupId }),
-    vaultStatusSchema,
-    'Verifies a backup completely, then replaces the current database with it.',
+    z.object({ backupId: backupIdSchema, recoveryCode: recoveryCodeInputSchema.optional() }),
+    vaultStatusSchema.extend({ restored: restoreSummarySchema }),
+    'Verifies a backup completely, then replaces the current database with it; says what it restored. `recoveryCode`: the code current when the backup was made, if it has been renewed since.',
+  ),
+  'vault.deleteBackup': channel(
+    z.object({ backupId: backupIdSchema }),
+    z.object({ deleted: z.number().int().nonnegative() }),
+    'Deletes one backup of this vault (after the OS confirms the user).',
+  ),
+  'vault.deleteBackupsBefore': channel(
+    z.object({ before: z.iso.datetime() }),
+    z.object({ deleted: z.number().int().nonnegative() }),
+    'Deletes every backup of this vault made before the given time; the newest backup always stays.',
+  ),
+  'vault.importBackup': channel(
+    z.object({ path: z.string().min(2).max(4096) }),
+    backupInfoSchema,
+    'Copies a backup of this vault from elsewhere (a USB stick) into the backup directory, once every byte verifies.',
   ),
   'vault.rekey': channel(
     z.undefined(),

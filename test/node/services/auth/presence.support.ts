@@ -56,7 +56,7 @@ export function composeVault(options: {
   const vault = createVaultModule(ctx, {
     keychain,
     migrations: [notesMigrations],
-    backupRetention: () => policy.service.current().values.backupRetentionCount,
+    backupRetention: () => ({ keep: policy.service.current().values.backupRetentionCount }),
     recoveryKdf: TEST_KDF,
     ...auth.vaultOptions,
   });

@@ -24,7 +24,7 @@ describe('settings module', () => {
       { language: 'zh-CN', theme: 'dark' },
       testSender,
     );
-    const expected = { language: 'zh-CN', theme: 'dark', lockTimeoutMinutes: 15 };
+    const expected = { ...defaultSettings, language: 'zh-CN', theme: 'dark', lockTimeoutMinutes: 15 };
     expect(updated).toEqual({ ok: true, value: expected });
     expect(seen).toEqual([{ event: 'settings.changed', payload: expected }]);
     await services.dispose();
@@ -44,6 +44,9 @@ describe('settings module', () => {
     ['a negative timeout', { lockTimeoutMinutes: -1 }],
     ['a fractional timeout', { lockTimeoutMinutes: 1.5 }],
     ['an unknown field', { fontSize: 20 }],
+    ['a relative backup folder', { backupDirectory: 'backups' }],
+    ['zero backups kept', { backupRetentionCount: 0 }],
+    ['a fractional age limit', { backupRetentionDays: 2.5 }],
   ])('rejects %s with VALIDATION and keeps the saved values', async (_label, input) => {
     const dir = tempDir();
     const services = createTestServices(dir);
@@ -62,6 +65,11 @@ describe('settings module', () => {
       path.join(dir, SETTINGS_FILE),
       JSON.stringify({ language: 'zh-CN', theme: 'purple', lockTimeoutMinutes: 30 }),
     );
-    expect(readSettings(dir)).toEqual({ language: 'zh-CN', theme: 'system', lockTimeoutMinutes: 30 });
+    expect(readSettings(dir)).toEqual({
+      ...defaultSettings,
+      language: 'zh-CN',
+      theme: 'system',
+      lockTimeoutMinutes: 30,
+    });
   });
 });

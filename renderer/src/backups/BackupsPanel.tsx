@@ -1,0 +1,378 @@
+import { useEffect, useId, useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { ErrorInfo } from '../../../shared/errors';
+import type { Settings } from '../../../shared/ipc/channels/settings.channels';
+import type { BackupInfo } from '../../../shared/ipc/channels/vault.channels';
+import { managedSettings } from '../../../shared/policy/policy.settings';
+import { call, errorInfo } from '../api';
+import { ErrorMessage } from '../errors';
+import { formatBytes, formatDateTime } from '../format';
+import { usePolicy } from '../policy';
+import { useSettingsStore } from '../settings.store';
+import { useVaultStore } from '../vault.store';
+import { RestoreSummaryText } from './RestoreNotice';
+import { useRestoreStore } from './restore.store';
+
+type Done = { key: 'settings.backupDone' | 'backups.deleted' | 'backups.imported'; count?: number };
+
+type Confirm = { kind: 'restore' | 'delete'; backup: BackupInfo } | { kind: 'older'; before: string } | null;
+
+function Managed({ id, field }: { id: string; field: string }) {
+  const { t } = useTranslation();
+  return (
+    <p id={id} className="muted" data-testid={`managed-${field}`}>
+      {t('settings.managed')}
+    </p>
+  );
+}
+
+/** A number setting that may be empty (no limit); saved when it changes. */
+function LimitField(props: {
+  field: 'backupRetentionCount' | 'backupRetentionDays';
+  label: string;
+  max: number;
+  locked: boolean;
+}) {
+  const { settings, update } = useSettingsStore();
+  const id = useId();
+  const value = settings[props.field];
+  // The parent keys this field by the stored value, so a change from main starts it afresh.
+  const [text, setText] = useState(value === null ? '' : String(value));
+  const save = () => {
+    const n = text.trim() === '' ? null : Number(text);
+    if (n !== null && (!Number.isInteger(n) || n < 1 || n > props.max)) return;
+    if (n !== value) void update({ [props.field]: n } satisfies Partial<Settings>);
+  };
+  return (
+    <div className="field">
+      <label htmlFor={id}>{props.label}</label>
+      <input
+        id={id}
+        type="number"
+        min={1}
+        max={props.max}
+        inputMode="numeric"
+        value={text}
+        disabled={props.locked}
+        data-testid={`setting-${props.field}`}
+        aria-describedby={props.locked ? `${id}-managed` : undefined}
+        onChange={(e) => setText(e.target.value)}
+        onBlur={save}
+      />
+      {props.locked && <Managed id={`${id}-managed`} field={props.field} />}
+    </div>
+  );
+}
+
+/** Where backups go: the vault directory (empty) or a folder; IT's policy locks it. */
+function DirectoryField({ locked }: { locked: boolean }) {
+  const { t } = useTranslation();
+  const { settings, update } = useSettingsStore();
+  const id = useId();
+  // Keyed by the stored value in the parent, like LimitField.
+  const [text, setText] = useState(settings.backupDirectory ?? '');
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    const next = text.trim() === '' ? null : text.trim();
+    if (next !== settings.backupDirectory) void update({ backupDirectory: next });
+  };
+  return (
+    <form className="field" onSubmit={submit}>
+      <label htmlFor={id}>{t('backups.directory')}</label>
+      <div className="row">
+        <input
+          id={id}
+          value={text}
+          placeholder={t('backups.directoryDefault')}
+          disabled={locked}
+          spellCheck={false}
+          data-testid="setting-backupDirectory"
+          aria-describedby={locked ? `${id}-managed` : `${id}-help`}
+          onChange={(e) => setText(e.target.value)}
+        />
+        {!locked && <button type="submit">{t('common.save')}</button>}
+      </div>
+      {locked ? (
+        <Managed id={`${id}-managed`} field="backupDirectory" />
+      ) : (
+        <p id={`${id}-help`} className="muted">
+          {t('backups.directoryHelp')}
+        </p>
+      )}
+    </form>
+  );
+}
+
+/**
+ * Backup and restore in Settings: back up now, the backups whose every byte verifies (date, size, app
+ * version), restore with what it brought back, delete one or all older than a date, retention and the
+ * backup folder (locked where IT manages them), and adding a backup carried on a USB stick.
+ */
+export function BackupsPanel() {
+  const { t } = useTranslation();
+  const policy = usePolicy();
+  const locked = new Set(managedSettings(policy?.managed ?? []));
+  const lastRestore = useRestoreStore((s) => s.last);
+  const settings = useSettingsStore((s) => s.settings);
+  const [backups, setBackups] = useState<BackupInfo[]>([]);
+  const [busy, setBusy] = useState(false);
+  // What the last action did, as a catalogue key (rendered in the current language).
+  const [done, setDone] = useState<Done | null>(null);
+  const [error, setError] = useState<ErrorInfo | null>(null);
+  const [confirm, setConfirm] = useState<Confirm>(null);
+  const [olderThan, setOlderThan] = useState('');
+  const [importPath, setImportPath] = useState('');
+  // Only for a backup made before the recovery code was renewed (its wrap opens with the old code).
+  const [oldCode, setOldCode] = useState('');
+  const [version, setVersion] = useState(0);
+  const olderId = useId();
+  const importId = useId();
+
+  useEffect(() => {
+    call('vault.listBackups').then(setBackups, (e: unknown) => setError(errorInfo(e)));
+  }, [version]);
+
+  const run = async (fn: () => Promise<Done | null>) => {
+    setBusy(true);
+    setDone(null);
+    setError(null);
+    try {
+      setDone(await fn());
+      setConfirm(null);
+      setVersion((v) => v + 1);
+    } catch (e) {
+      setError(errorInfo(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const restore = (backupId: string) =>
+    run(async () => {
+      const code = oldCode.trim();
+      const result = await call('vault.restore', code ? { backupId, recoveryCode: code } : { backupId });
+      setOldCode('');
+      useRestoreStore.setState({ last: result.restored });
+      if (result.state !== 'unlocked') useVaultStore.getState().lockedElsewhere();
+      return null;
+    });
+
+  return (
+    <section className="panel" aria-labelledby="backup-title" data-testid="backups-panel">
+      <h2 id="backup-title">{t('settings.backupTitle')}</h2>
+      <p className="muted">{t('backups.intro')}</p>
+      <ErrorMessage error={error} onDismiss={() => setError(null)} />
+      {lastRestore && (
+        <p role="status" className="ok" data-testid="restore-result">
+          <RestoreSummaryText summary={lastRestore} />
+        </p>
+      )}
+      <div className="row">
+        <button
+          type="button"
+          className="primary"
+          disabled={busy}
+          onClick={() =>
+            void run(async () => {
+              await call('vault.backup');
+              return { key: 'settings.backupDone' };
+            })
+          }
+          data-testid="backup-now"
+        >
+          {busy ? t('settings.backingUp') : t('settings.backupNow')}
+        </button>
+        {done && (
+          <span role="status" className="ok">
+            {t(done.key, { count: done.count })}
+          </span>
+        )}
+      </div>
+
+      <h3>{t('settings.backupList')}</h3>
+      {backups.length === 0 ? (
+        <p className="muted">{t('settings.backupEmpty')}</p>
+      ) : (
+        <table className="table" data-testid="backup-list">
+          <thead>
+            <tr>
+              <th scope="col">{t('settings.backupDate')}</th>
+              <th scope="col">{t('settings.backupSize')}</th>
+              <th scope="col">{t('backups.appVersion')}</th>
+              <th scope="col">{t('backups.check')}</th>
+              <th scope="col">
+                <span className="sr-only">{t('backups.actions')}</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {backups.map((b) => (
+              <tr key={b.backupId} data-testid={`backup-${b.backupId}`}>
+                <td>
+                  {formatDateTime(b.createdAt)}
+                  {b.backupId.startsWith('pre-restore-') && (
+                    <span className="badge"> {t('backups.preRestore')}</span>
+                  )}
+                </td>
+                <td>{formatBytes(b.bytes)}</td>
+                <td>{b.appVersion ?? t('backups.versionUnknown')}</td>
+                <td>
+                  {b.verified
+                    ? t('backups.verified')
+                    : b.needsCode
+                      ? t('backups.needsCode')
+                      : t('backups.notVerified')}
+                </td>
+                <td>
+                  {confirm && confirm.kind !== 'older' && confirm.backup.backupId === b.backupId ? (
+                    <span className="row" role="group" aria-label={t(`backups.${confirm.kind}Title`)}>
+                      <span>
+                        {confirm.kind === 'restore'
+                          ? t('settings.restoreConfirm', { date: formatDateTime(b.createdAt) })
+                          : t('backups.deleteConfirm', { date: formatDateTime(b.createdAt) })}
+                      </span>
+                      <button
+                        type="button"
+                        className="danger"
+                        disabled={busy}
+                        onClick={() =>
+                          void (confirm.kind === 'restore'
+                            ? restore(b.backupId)
+                            : run(async () => {
+                                await call('vault.deleteBackup', { backupId: b.backupId });
+                                return { key: 'backups.deleted', count: 1 };
+                              }))
+                        }
+                      >
+                        {confirm.kind === 'restore' ? t('settings.restoreYes') : t('backups.deleteYes')}
+                      </button>
+                      <button type="button" onClick={() => setConfirm(null)}>
+                        {t('settings.cancel')}
+                      </button>
+                      {confirm.kind === 'restore' && (
+                        <details open={b.needsCode}>
+                          <summary>{t('backups.oldCode')}</summary>
+                          <input
+                            aria-label={t('backups.oldCode')}
+                            value={oldCode}
+                            autoComplete="off"
+                            spellCheck={false}
+                            data-testid="restore-old-code"
+                            onChange={(e) => setOldCode(e.target.value)}
+                          />
+                          <p className="muted">{t('backups.oldCodeHelp')}</p>
+                        </details>
+                      )}
+                    </span>
+                  ) : (
+                    <span className="row">
+                      <button type="button" onClick={() => setConfirm({ kind: 'restore', backup: b })}>
+                        {t('settings.restore')}
+                      </button>
+                      <button type="button" onClick={() => setConfirm({ kind: 'delete', backup: b })}>
+                        {t('backups.delete')}
+                      </button>
+                    </span>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+
+      <form
+        className="field"
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (olderThan)
+            setConfirm({ kind: 'older', before: new Date(`${olderThan}T00:00:00`).toISOString() });
+        }}
+      >
+        <label htmlFor={olderId}>{t('backups.olderThan')}</label>
+        <div className="row">
+          <input
+            id={olderId}
+            type="date"
+            value={olderThan}
+            data-testid="delete-older-date"
+            onChange={(e) => setOlderThan(e.target.value)}
+          />
+          {confirm?.kind === 'older' ? (
+            <span className="row" role="group" aria-label={t('backups.olderThan')}>
+              <span>{t('backups.olderConfirm', { date: formatDateTime(confirm.before) })}</span>
+              <button
+                type="button"
+                className="danger"
+                disabled={busy}
+                onClick={() =>
+                  void run(async () => {
+                    const { deleted } = await call('vault.deleteBackupsBefore', { before: confirm.before });
+                    return { key: 'backups.deleted', count: deleted };
+                  })
+                }
+              >
+                {t('backups.deleteYes')}
+              </button>
+              <button type="button" onClick={() => setConfirm(null)}>
+                {t('settings.cancel')}
+              </button>
+            </span>
+          ) : (
+            <button type="submit" disabled={!olderThan} data-testid="delete-older">
+              {t('backups.deleteOlder')}
+            </button>
+          )}
+        </div>
+        <p className="muted">{t('backups.newestKept')}</p>
+      </form>
+
+      <h3>{t('backups.retention')}</h3>
+      <LimitField
+        key={`count-${settings.backupRetentionCount}`}
+        field="backupRetentionCount"
+        label={t('backups.keepCount')}
+        max={365}
+        locked={locked.has('backupRetentionCount')}
+      />
+      <LimitField
+        key={`days-${settings.backupRetentionDays}`}
+        field="backupRetentionDays"
+        label={t('backups.keepDays')}
+        max={3650}
+        locked={locked.has('backupRetentionDays')}
+      />
+      <DirectoryField key={settings.backupDirectory ?? ''} locked={locked.has('backupDirectory')} />
+
+      <form
+        className="field"
+        onSubmit={(e) => {
+          e.preventDefault();
+          const source = importPath.trim();
+          if (source)
+            void run(async () => {
+              await call('vault.importBackup', { path: source });
+              setImportPath('');
+              return { key: 'backups.imported' };
+            });
+        }}
+      >
+        <label htmlFor={importId}>{t('backups.import')}</label>
+        <div className="row">
+          <input
+            id={importId}
+            value={importPath}
+            spellCheck={false}
+            placeholder="/media/usb/backup-….fvbackup"
+            data-testid="import-backup-path"
+            onChange={(e) => setImportPath(e.target.value)}
+          />
+          <button type="submit" disabled={busy || importPath.trim() === ''}>
+            {t('backups.importButton')}
+          </button>
+        </div>
+        <p className="muted">{t('backups.importHelp')}</p>
+      </form>
+    </section>
+  );
+}
