@@ -24,7 +24,9 @@ export function customOps(
   for (const [id, raw] of Object.entries(input as Record<string, unknown>)) {
     if (raw === undefined) continue;
     const spec = fields.spec(entity, id);
-    if (!spec || spec.custom.archived) throw new AppError('VALIDATION', 'No such custom field');
+    // Deleted and archived fields take no new values here (remote ones still apply: see the writer).
+    if (!spec || spec.custom.archived || fields.definition(id)?.deletedAt !== null)
+      throw new AppError('VALIDATION', 'No such custom field');
     // Emptied text clears the value, as emptying a built-in optional field does.
     const value = typeof raw === 'string' && raw.trim() === '' ? null : raw;
     const parsed = spec.schema.safeParse(value);
