@@ -12,8 +12,8 @@ type Kind = 'text' | 'number' | 'select' | 'multiSelect' | 'checkbox' | 'date';
 type Action =
   | { kind: 'define'; field: Kind; label: string }
   | { kind: 'contact'; name: string }
-  | { kind: 'bulk'; names: string[]; raw: unknown }
-  | { kind: 'set'; pick: number; field: number; raw: unknown }
+  | { kind: 'bulk'; names: string[]; raw: unknown; fit: boolean }
+  | { kind: 'set'; pick: number; field: number; raw: unknown; fit: boolean }
   | { kind: 'archive'; field: number; archived: boolean }
   | { kind: 'relabel'; field: number; label: string }
   | { kind: 'erase'; pick: number };
@@ -44,11 +44,18 @@ const action: fc.Arbitrary<Action> = fc.oneof(
       kind: fc.constant('bulk' as const),
       names: fc.array(label, { minLength: 1, maxLength: 3 }),
       raw,
+      fit: fc.boolean(),
     }),
   },
   {
     weight: 5,
-    arbitrary: fc.record({ kind: fc.constant('set' as const), pick: fc.nat(), field: fc.nat(), raw }),
+    arbitrary: fc.record({
+      kind: fc.constant('set' as const),
+      pick: fc.nat(),
+      field: fc.nat(),
+      raw,
+      fit: fc.boolean(),
+    }),
   },
   {
     weight: 1,
@@ -62,6 +69,18 @@ const OPTIONS = [
   { id: 'north', label: 'North', archived: false },
   { id: 'south', label: 'South', archived: false },
 ];
+
+/** A value the field takes (half the writes), else the random one. */
+const FITS: Record<Kind, unknown> = {
+  text: '茶道 tea',
+  number: -2.25,
+  select: 'south',
+  multiSelect: ['south', 'north'],
+  checkbox: true,
+  date: '2024-02-29',
+};
+const valueFor = (f: CustomField, a: { raw: unknown; fit: boolean }) =>
+  a.fit && f.kind !== 'money' ? FITS[f.kind] : a.raw;
 
 function liveContacts(r: Replica): string[] {
   return r.db
@@ -106,7 +125,7 @@ function run(r: Replica, fields: CustomField[], a: Action): void {
       attempt(r, () =>
         crm.createMany(
           contactDef,
-          a.names.map((name) => ({ name, custom: f ? { [f.id]: a.raw } : {} })),
+          a.names.map((name) => ({ name, custom: f ? { [f.id]: valueFor(f, a) } : {} })),
         ),
       );
       return;
@@ -115,7 +134,9 @@ function run(r: Replica, fields: CustomField[], a: Action): void {
       const ids = liveContacts(r);
       const f = field(a.field);
       if (ids.length && f)
-        attempt(r, () => crm.update(contactDef, ids[a.pick % ids.length]!, { custom: { [f.id]: a.raw } }));
+        attempt(r, () =>
+          crm.update(contactDef, ids[a.pick % ids.length]!, { custom: { [f.id]: valueFor(f, a) } }),
+        );
       return;
     }
     case 'archive': {
