@@ -16,6 +16,7 @@ const cases = [
     field: 'Region',
     options: ['North', 'South'],
     pick: 'South',
+    extra: 'Other',
     hobby: 'Hobby',
     people: ['Ann Lee', 'Bo Chen'],
     filterLabel: 'Filter by field',
@@ -25,6 +26,7 @@ const cases = [
     field: '区域',
     options: ['华北', '华南'],
     pick: '华南',
+    extra: '其他',
     hobby: '爱好',
     people: ['张伟', '王芳'],
     filterLabel: '按字段筛选',
@@ -57,6 +59,19 @@ for (const c of cases) {
     await hobbyRow.getByTestId('cf-rename').fill(c.hobby);
     await hobbyRow.getByTestId('cf-rename').blur();
     await expect(section.locator(`[data-testid="cf-row"][data-label="${c.hobby}"]`)).toBeVisible();
+    // Reorder: the text field moves above the choice field (one position write).
+    await section
+      .locator(`[data-testid="cf-row"][data-label="${c.hobby}"]`)
+      .getByRole('button', { name: new RegExp(c.language === 'en' ? 'up' : '上移') })
+      .click();
+    await expect(section.getByTestId('cf-row').first()).toHaveAttribute('data-label', c.hobby);
+    // Options are editable: a third one is added.
+    const choice = section.locator(`[data-testid="cf-row"][data-label="${c.field}"]`);
+    await choice
+      .getByRole('textbox', { name: c.language === 'en' ? 'Add choice' : '添加选项' })
+      .fill(c.extra);
+    await choice.getByRole('button', { name: c.language === 'en' ? 'Add choice' : '添加选项' }).click();
+    await expect(choice.locator('li')).toHaveCount(3);
     // A third field, archived: it leaves forms and filters.
     await section.getByTestId('cf-new-label').fill('Legacy');
     await section.getByTestId('cf-new-kind').selectOption('checkbox');
