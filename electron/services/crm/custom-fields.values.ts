@@ -40,3 +40,27 @@ export function customOps(
   }
   return out;
 }
+
+/**
+ * A merge's custom values for the kept record: the other record's values fill the fields the kept
+ * one leaves empty (with `takeOther`, the other's values win). Fields that no longer take values
+ * (archived, deleted) are left as they are.
+ */
+export function mergedCustom(
+  fields: CustomFieldsRepository,
+  entity: EntityKind,
+  into: unknown,
+  from: unknown,
+  takeOther: boolean,
+): Record<string, unknown> {
+  const kept = customValuesOf(into);
+  const other = customValuesOf(from);
+  const out: Record<string, unknown> = {};
+  for (const [id, value] of Object.entries(other)) {
+    if (Object.hasOwn(kept, id) && !takeOther) continue;
+    const spec = fields.spec(entity, id);
+    if (!spec || spec.custom.archived || fields.definition(id)?.deletedAt !== null) continue;
+    if (JSON.stringify(kept[id]) !== JSON.stringify(value)) out[id] = value;
+  }
+  return out;
+}

@@ -149,6 +149,22 @@ describe('custom fields over the channels', () => {
     expect(res.hits.map((h) => h.entity)).toEqual(['contact']);
   });
 
+  it("a merge fills the kept record's empty custom fields from the other one", async () => {
+    const kept = await f.ok('contacts.create', { name: 'Dee', custom: { [ids.hobby!]: 'kept hobby' } });
+    const other = await f.ok('contacts.create', {
+      name: 'Dee 2',
+      custom: { [ids.hobby!]: 'other hobby', [ids.score!]: 11 },
+    });
+    await f.ok('records.merge', { entity: 'contact', intoId: kept.id, fromId: other.id, take: [] });
+    expect((await f.ok('contacts.get', { id: kept.id })).custom).toEqual({
+      [ids.hobby!]: 'kept hobby',
+      [ids.score!]: 11,
+    });
+    const third = await f.ok('contacts.create', { name: 'Dee 3', custom: { [ids.hobby!]: 'taken' } });
+    await f.ok('records.merge', { entity: 'contact', intoId: kept.id, fromId: third.id, take: ['custom'] });
+    expect((await f.ok('contacts.get', { id: kept.id })).custom[ids.hobby!]).toBe('taken');
+  });
+
   it('refuses a value outside the options, an archived field and a kind change', async () => {
     const c = await f.ok('contacts.create', { name: 'Cy' });
     const r1 = await f.call('contacts.update', { id: c.id, patch: { custom: { [ids.region!]: 'w' } } });
