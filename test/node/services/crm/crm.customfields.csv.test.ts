@@ -87,6 +87,14 @@ describe('custom fields in CSV export and import', () => {
       // A formula-looking text survives: guarded on export, unguarded on import.
       expect(contacts.content).toContain('"\'=SUM(A1)"');
 
+      // The list's custom filter narrows the export like the list (checked by the list's schema).
+      const vips = await a.ok('export.csv', {
+        entity: 'contact',
+        filter: { custom: [{ op: 'checked', field: id.vip, value: true }] },
+      });
+      expect(vips.count).toBe(1);
+      expect(vips.content).toContain('张伟');
+
       copyDefinitions(a, b);
       for (const entity of ['account', 'contact', 'deal'] as const) {
         const file = await a.ok('export.csv', { entity });
