@@ -186,6 +186,12 @@ describe('custom fields over the channels', () => {
       options: [{ id: 'a', label: 'A', archived: false }],
     });
     expect(r4.ok ? null : r4.error.code).toBe('VALIDATION');
+    const r5 = await f.call('customFields.create', { entity: 'contact', kind: 'number', label: ' hobby ' });
+    expect(r5.ok ? null : r5.error.code).toBe('CONFLICT');
+    // The same name on another entity is fine.
+    expect((await f.call('customFields.create', { entity: 'deal', kind: 'text', label: 'Hobby' })).ok).toBe(
+      true,
+    );
   });
 });
 
