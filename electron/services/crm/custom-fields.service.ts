@@ -6,7 +6,7 @@ import type { CrmService } from './crm.service';
 /**
  * A new definition as `customFields.create` writes it: at most MAX_CUSTOM_FIELDS per workspace,
  * options only for select kinds, a currency only (and always) for money, a name no other field of
- * the entity has (CONFLICT), and placed after the entity's last field unless a position is given.
+ * the entity has, and placed after the entity's last field unless a position is given.
  */
 export function checkNewCustomField(
   svc: CrmService,
@@ -23,7 +23,7 @@ export function checkNewCustomField(
   // One name per field of an entity: the import maps columns back by it.
   const label = input.label.trim().toLowerCase();
   if (all.some((d) => d.entity === input.entity && d.label.trim().toLowerCase() === label))
-    throw new AppError('CONFLICT', 'A field of that name exists');
+    throw new AppError('VALIDATION', 'A field of that name exists');
   const last = all.filter((d) => d.entity === input.entity).reduce((m, d) => Math.max(m, d.position), -1);
   return {
     ...input,
