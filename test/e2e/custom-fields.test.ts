@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import {
   createRecord,
   expectAccessible,
@@ -134,3 +137,54 @@ for (const c of cases) {
     expect(errors).toEqual([]);
   });
 }
+
+test('the import wizard maps columns to custom fields: by name, and by choosing one', async ({
+  page,
+  host,
+}) => {
+  test.setTimeout(120_000);
+  const errors = watchErrors(page);
+  await firstRun(page, host.pageUrl);
+  const ids = await page.evaluate(async () => {
+    const hobby = await window.crm.invoke('customFields.create', {
+      entity: 'contact',
+      kind: 'text',
+      label: 'Hobby',
+    });
+    const tier = await window.crm.invoke('customFields.create', {
+      entity: 'contact',
+      kind: 'select',
+      label: 'Tier',
+      options: [
+        { id: 'gold', label: 'Gold', archived: false },
+        { id: 'silver', label: 'Silver', archived: false },
+      ],
+    });
+    if (!hobby.ok || !tier.ok) throw new Error('create failed');
+    return { hobby: hobby.value.id, tier: tier.value.id };
+  });
+  const dir = mkdtempSync(path.join(tmpdir(), 'fv-e2e-cf-'));
+  const file = path.join(dir, 'contacts.csv');
+  writeFileSync(file, 'Name,Hobby,Level\r\nAnn Lee,sailing,gold\r\nBo Chen,chess,Silver\r\n');
+  await go(page, 'import');
+  await page.getByTestId('import-file').setInputFiles(file);
+  const hobbyMap = page.getByTestId('import-map-1');
+  await expect(hobbyMap).toHaveValue(`cf:${ids.hobby}`);
+  const levelMap = page.getByTestId('import-map-2');
+  await expect(levelMap).toHaveValue('ignore');
+  await levelMap.selectOption({ label: 'Tier' });
+  await expect(levelMap).toHaveValue(`cf:${ids.tier}`);
+  await shot(page, 'custom-fields-en-import-mapping');
+  await page.getByTestId('import-run').click();
+  await expect(page.getByTestId('import-result')).toBeVisible({ timeout: 30_000 });
+  const got = await page.evaluate(async () => {
+    const list = await window.crm.invoke('contacts.list', { sort: { field: 'name', dir: 'asc' } });
+    if (!list.ok) throw new Error(list.error.code);
+    return list.value.items.map((c) => c.custom);
+  });
+  expect(got).toEqual([
+    { [ids.hobby]: 'sailing', [ids.tier]: 'gold' },
+    { [ids.hobby]: 'chess', [ids.tier]: 'silver' },
+  ]);
+  expect(errors).toEqual([]);
+});
