@@ -103,6 +103,11 @@ export const MAX_CUSTOM_FIELDS = 200;
 export const customValuesSchema = z
   .record(idSchema, customValueSchema.nullable())
   .refine((v) => Object.keys(v).length <= MAX_CUSTOM_FIELDS, 'Too many custom values');
+/**
+ * Custom values as stored records carry them: no count cap (other devices may define more fields
+ * than this one lets a user create), so a record is never taken for damaged because of them.
+ */
+const storedCustomValuesSchema = z.record(idSchema, customValueSchema);
 /** The `custom` field of accounts, contacts and deals: composed from per-field ops, never written whole. */
 function customValuesField() {
   return field(customValuesSchema, { storage: 'json', default: {} });
@@ -144,7 +149,9 @@ export const accountFieldsSchema = z.strictObject({
   }),
   custom: customValuesField(),
 });
-export const accountSchema = recordMetaSchema.extend(accountFieldsSchema.shape);
+export const accountSchema = recordMetaSchema
+  .extend(accountFieldsSchema.shape)
+  .extend({ custom: storedCustomValuesSchema });
 export type Account = z.infer<typeof accountSchema>;
 
 // ---- Contacts -------------------------------------------------------------------------------------
@@ -189,7 +196,9 @@ export const contactFieldsSchema = z.strictObject({
   custom: customValuesField(),
 });
 // An erased contact keeps its tombstone with an empty name, so stored records allow an empty name.
-export const contactSchema = recordMetaSchema.extend(contactFieldsSchema.shape).extend({ name: text(200) });
+export const contactSchema = recordMetaSchema
+  .extend(contactFieldsSchema.shape)
+  .extend({ name: text(200), custom: storedCustomValuesSchema });
 export type Contact = z.infer<typeof contactSchema>;
 
 // ---- Pipelines ------------------------------------------------------------------------------------
@@ -284,7 +293,9 @@ export const dealFieldsSchema = z.strictObject({
   stageChangedAt: field(timestampSchema.nullable(), { storage: 'int', default: null }),
   custom: customValuesField(),
 });
-export const dealSchema = recordMetaSchema.extend(dealFieldsSchema.shape);
+export const dealSchema = recordMetaSchema
+  .extend(dealFieldsSchema.shape)
+  .extend({ custom: storedCustomValuesSchema });
 export type Deal = z.infer<typeof dealSchema>;
 
 // ---- Activities -----------------------------------------------------------------------------------

@@ -160,6 +160,18 @@ export function foldCustomValues(values: Iterable<readonly [string, unknown]>): 
   return Object.fromEntries(entries);
 }
 
+/** A record's custom values from its per-field op winners (`cf:<id>` -> value), folded. */
+export function foldCustomOps(
+  winners: Iterable<readonly [string, { readonly value: unknown }]>,
+): Record<string, unknown> {
+  const values: [string, unknown][] = [];
+  for (const [field, w] of winners) {
+    const id = customIdOf(field);
+    if (id !== null) values.push([id, w.value]);
+  }
+  return foldCustomValues(values);
+}
+
 /**
  * A record's search document with its text-kind custom values appended to the body (full-text
  * search); `textIds` are the ids of the entity's text custom fields.

@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import {
   createRecord,
   expectAccessible,
@@ -16,6 +19,7 @@ const cases = [
     field: 'Region',
     options: ['North', 'South'],
     pick: 'South',
+    extra: 'Other',
     hobby: 'Hobby',
     people: ['Ann Lee', 'Bo Chen'],
     filterLabel: 'Filter by field',
@@ -25,6 +29,7 @@ const cases = [
     field: '区域',
     options: ['华北', '华南'],
     pick: '华南',
+    extra: '其他',
     hobby: '爱好',
     people: ['张伟', '王芳'],
     filterLabel: '按字段筛选',
@@ -57,6 +62,19 @@ for (const c of cases) {
     await hobbyRow.getByTestId('cf-rename').fill(c.hobby);
     await hobbyRow.getByTestId('cf-rename').blur();
     await expect(section.locator(`[data-testid="cf-row"][data-label="${c.hobby}"]`)).toBeVisible();
+    // Reorder: the text field moves above the choice field (one position write).
+    await section
+      .locator(`[data-testid="cf-row"][data-label="${c.hobby}"]`)
+      .getByRole('button', { name: new RegExp(c.language === 'en' ? 'up' : '上移') })
+      .click();
+    await expect(section.getByTestId('cf-row').first()).toHaveAttribute('data-label', c.hobby);
+    // Options are editable: a third one is added.
+    const choice = section.locator(`[data-testid="cf-row"][data-label="${c.field}"]`);
+    await choice
+      .getByRole('textbox', { name: c.language === 'en' ? 'Add choice' : '添加选项' })
+      .fill(c.extra);
+    await choice.getByRole('button', { name: c.language === 'en' ? 'Add choice' : '添加选项' }).click();
+    await expect(choice.locator('li')).toHaveCount(3);
     // A third field, archived: it leaves forms and filters.
     await section.getByTestId('cf-new-label').fill('Legacy');
     await section.getByTestId('cf-new-kind').selectOption('checkbox');
@@ -119,3 +137,54 @@ for (const c of cases) {
     expect(errors).toEqual([]);
   });
 }
+
+test('the import wizard maps columns to custom fields: by name, and by choosing one', async ({
+  page,
+  host,
+}) => {
+  test.setTimeout(120_000);
+  const errors = watchErrors(page);
+  await firstRun(page, host.pageUrl);
+  const ids = await page.evaluate(async () => {
+    const hobby = await window.crm.invoke('customFields.create', {
+      entity: 'contact',
+      kind: 'text',
+      label: 'Hobby',
+    });
+    const tier = await window.crm.invoke('customFields.create', {
+      entity: 'contact',
+      kind: 'select',
+      label: 'Tier',
+      options: [
+        { id: 'gold', label: 'Gold', archived: false },
+        { id: 'silver', label: 'Silver', archived: false },
+      ],
+    });
+    if (!hobby.ok || !tier.ok) throw new Error('create failed');
+    return { hobby: hobby.value.id, tier: tier.value.id };
+  });
+  const dir = mkdtempSync(path.join(tmpdir(), 'fv-e2e-cf-'));
+  const file = path.join(dir, 'contacts.csv');
+  writeFileSync(file, 'Name,Hobby,Level\r\nAnn Lee,sailing,gold\r\nBo Chen,chess,Silver\r\n');
+  await go(page, 'import');
+  await page.getByTestId('import-file').setInputFiles(file);
+  const hobbyMap = page.getByTestId('import-map-1');
+  await expect(hobbyMap).toHaveValue(`cf:${ids.hobby}`);
+  const levelMap = page.getByTestId('import-map-2');
+  await expect(levelMap).toHaveValue('ignore');
+  await levelMap.selectOption({ label: 'Tier' });
+  await expect(levelMap).toHaveValue(`cf:${ids.tier}`);
+  await shot(page, 'custom-fields-en-import-mapping');
+  await page.getByTestId('import-run').click();
+  await expect(page.getByTestId('import-result')).toBeVisible({ timeout: 30_000 });
+  const got = await page.evaluate(async () => {
+    const list = await window.crm.invoke('contacts.list', { sort: { field: 'name', dir: 'asc' } });
+    if (!list.ok) throw new Error(list.error.code);
+    return list.value.items.map((c) => c.custom);
+  });
+  expect(got).toEqual([
+    { [ids.hobby]: 'sailing', [ids.tier]: 'gold' },
+    { [ids.hobby]: 'chess', [ids.tier]: 'silver' },
+  ]);
+  expect(errors).toEqual([]);
+});

@@ -2,7 +2,7 @@ import type { EntityKind } from '../../../shared/domain/crm.schemas';
 import {
   CUSTOM_VALUES_FIELD,
   customIdOf,
-  foldCustomValues,
+  foldCustomOps,
   withCustomText,
 } from '../../../shared/domain/custom-fields';
 import { parseHlc } from '../../../shared/domain/hlc';
@@ -120,16 +120,6 @@ function placeholder(fd: FieldDef): unknown {
     case 'json':
       return fd.schema.safeParse(null).success ? null : [];
   }
-}
-
-/** A record's custom values: the winners of its `cf:<id>` ops, folded (never the row's old object). */
-function customOf(winners: ReadonlyMap<string, Winner>): Record<string, unknown> {
-  const values: [string, unknown][] = [];
-  for (const [field, w] of winners) {
-    const id = customIdOf(field);
-    if (id !== null) values.push([id, w.value]);
-  }
-  return foldCustomValues(values);
 }
 
 function wallOf(hlc: string): number {
@@ -366,7 +356,7 @@ export class ChangeWriter {
     for (const [name, fd] of Object.entries(def.fields)) {
       const w = winners.get(name);
       let value: unknown;
-      if (name === CUSTOM_VALUES_FIELD) value = customOf(winners);
+      if (name === CUSTOM_VALUES_FIELD) value = foldCustomOps(winners);
       else if (w) value = w.value;
       else if (base) value = base[name];
       else value = fd.hasDefault ? fd.default : placeholder(fd);

@@ -24,7 +24,9 @@ export function customOps(
   for (const [id, raw] of Object.entries(input as Record<string, unknown>)) {
     if (raw === undefined) continue;
     const spec = fields.spec(entity, id);
-    if (!spec || spec.custom.archived) throw new AppError('VALIDATION', 'No such custom field');
+    // Deleted and archived fields take no new values here (remote ones still apply: see the writer).
+    if (!spec || spec.custom.archived || fields.definition(id)?.deletedAt !== null)
+      throw new AppError('VALIDATION', 'No such custom field');
     // Emptied text clears the value, as emptying a built-in optional field does.
     const value = typeof raw === 'string' && raw.trim() === '' ? null : raw;
     const parsed = spec.schema.safeParse(value);
@@ -35,6 +37,30 @@ export function customOps(
     if (current !== null && JSON.stringify(before) === JSON.stringify(next)) continue;
     if (current === null && next === null) continue;
     out[customOpField(id)] = next;
+  }
+  return out;
+}
+
+/**
+ * A merge's custom values for the kept record: the other record's values fill the fields the kept
+ * one leaves empty (with `takeOther`, the other's values win). Fields that no longer take values
+ * (archived, deleted) are left as they are.
+ */
+export function mergedCustom(
+  fields: CustomFieldsRepository,
+  entity: EntityKind,
+  into: unknown,
+  from: unknown,
+  takeOther: boolean,
+): Record<string, unknown> {
+  const kept = customValuesOf(into);
+  const other = customValuesOf(from);
+  const out: Record<string, unknown> = {};
+  for (const [id, value] of Object.entries(other)) {
+    if (Object.hasOwn(kept, id) && !takeOther) continue;
+    const spec = fields.spec(entity, id);
+    if (!spec || spec.custom.archived || fields.definition(id)?.deletedAt !== null) continue;
+    if (JSON.stringify(kept[id]) !== JSON.stringify(value)) out[id] = value;
   }
   return out;
 }

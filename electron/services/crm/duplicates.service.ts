@@ -1,4 +1,6 @@
 import { AppError } from '../../../shared/errors';
+import { CUSTOM_VALUES_FIELD } from '../../../shared/domain/custom-fields';
+import { mergedCustom } from './custom-fields.values';
 import type { ChannelOutput, ParsedInput } from '../../../shared/ipc/contract';
 import { accountDef, activityDef, contactDef, dealDef, taskDef, type EntityDef } from './crm.entities';
 import type { CrmService } from './crm.service';
@@ -121,6 +123,12 @@ export function mergeRecords(
     const patch: Record<string, unknown> = {};
     for (const f of Object.keys(def.fields)) {
       let value: unknown;
+      if (f === CUSTOM_VALUES_FIELD) {
+        // Custom values: the other record's fill the kept one's empty fields (or win, if taken).
+        const fill = mergedCustom(svc.writer.customFields, def.kind, into, from, input.take.includes(f));
+        if (Object.keys(fill).length > 0) patch[f] = fill;
+        continue;
+      }
       if (UNION_FIELDS.has(f)) value = union(into[f], from[f], UNION_MAX[f] ?? 50);
       else if (input.take.includes(f)) value = from[f];
       else continue;

@@ -1,4 +1,5 @@
 import Papa from 'papaparse';
+import { customExportColumns } from './custom-fields.csv';
 import type { z } from 'zod';
 import { pipelineSchema, type Pipeline } from '../../../shared/domain/crm.schemas';
 import { AppError } from '../../../shared/errors';
@@ -237,7 +238,16 @@ export function exportCsv(
   filter: Readonly<Record<string, unknown>> | null = null,
 ): ChannelOutput<'export.csv'> {
   const records = recordsOf(svc, entity, ids, filter);
-  const columns = columnsFor(entity, records, new Names(svc));
+  const builtIn = columnsFor(entity, records, new Names(svc));
+  // One column per custom field of the entity (the import maps them back by header).
+  const columns = [
+    ...builtIn,
+    ...customExportColumns(
+      svc,
+      entity,
+      builtIn.map((c) => c.header),
+    ),
+  ];
   const rows = records.map((r) => columns.map((c) => neutraliseCell(c.cell(r))));
   const csv = Papa.unparse(
     { fields: columns.map((c) => c.header), data: rows },

@@ -18,6 +18,7 @@ import {
   truthy,
   unique,
 } from './import.cells';
+import { customRowPolicy, readCustomColumns } from './custom-fields.csv';
 import { ENTITY_TARGETS } from './import.guesses';
 import {
   checkCancelled,
@@ -281,20 +282,26 @@ export async function previewContacts(
   now: number,
   control: ImportControl = NO_CONTROL,
 ): Promise<ChannelOutput<'import.preview'>> {
-  const file = parseFile(input.csv, 'contact', input.mapping);
+  const custom = readCustomColumns(svc, 'contact', input);
+  const policy = customRowPolicy(custom, input.onRowError);
+  const file = parseFile(input.csv, 'contact', custom.mapping);
   const a = await analyse(svc, file, input, now, () => undefined, control);
   return {
     entity: 'contact',
     hasName: file.hasName,
     targets: [...ENTITY_TARGETS.contact],
+    customMapping: custom.customMapping,
+    customTargets: custom.customTargets,
     headers: a.headers,
     mapping: a.mapping,
     rows: a.rows,
-    valid: a.valid,
+    valid: a.valid - [...policy.skip].filter((r) => !a.errorRows.has(r)).length,
     duplicates: a.duplicates,
     possibleDuplicates: a.possible.slice(0, 1000),
-    errors: a.errors.slice(0, 1000),
-    ...(input.onRowError === 'dropInvalidValues' ? { warnings: a.warnings.slice(0, 1000) } : {}),
+    errors: [...a.errors, ...policy.errors].slice(0, 1000),
+    ...(input.onRowError === 'dropInvalidValues'
+      ? { warnings: [...a.warnings, ...policy.warnings].slice(0, 1000) }
+      : {}),
     sample: a.sample.map((c) => ({
       row: c.row,
       name: c.contact.name,
@@ -317,7 +324,9 @@ export async function commitContacts(
   ctx: ModuleContext,
   control: ImportControl = NO_CONTROL,
 ): Promise<ChannelOutput<'import.commit'>> {
-  const file = parseFile(input.csv, 'contact', input.mapping);
+  const custom = readCustomColumns(svc, 'contact', input);
+  const policy = customRowPolicy(custom, input.onRowError);
+  const file = parseFile(input.csv, 'contact', custom.mapping);
   if (!file.hasName) throw new AppError('VALIDATION', 'No column is mapped to a name');
   const abort = (input.onRowError ?? 'abort') === 'abort';
   const importId = input.importId ?? 'import';
@@ -345,8 +354,10 @@ export async function commitContacts(
       },
     },
   );
-  if (abort && a.errorRows.size > 0) {
-    throw new AppError('VALIDATION', `${a.errorRows.size} rows have errors; nothing was imported`);
+  // Rows whose custom cells do not fit count as rows with errors (see customRowPolicy).
+  const badRows = new Set([...a.errorRows, ...policy.skip]);
+  if (abort && badRows.size > 0) {
+    throw new AppError('VALIDATION', `${badRows.size} rows have errors; nothing was imported`);
   }
   checkCancelled(control);
   // Then every row in one transaction: all or nothing (a worker with its own connection would
@@ -358,19 +369,21 @@ export async function commitContacts(
         for (const batch of batches) {
           // Each batch's new accounts first (through the ordinary path), then its contacts in
           // bulk: every op of the import is appended in stamp order.
-          const contacts = batch.map((c) => {
-            let accountId: string | null = null;
-            if (c.accountName) {
-              const key = c.accountName.toLowerCase();
-              accountId = accounts.get(key) ?? svc.records.accountByName(c.accountName);
-              if (!accountId) {
-                accountId = svc.create(accountDef, { name: c.accountName }).id;
-                accountsCreated++;
+          const contacts = batch
+            .filter((c) => !policy.skip.has(c.row))
+            .map((c) => {
+              let accountId: string | null = null;
+              if (c.accountName) {
+                const key = c.accountName.toLowerCase();
+                accountId = accounts.get(key) ?? svc.records.accountByName(c.accountName);
+                if (!accountId) {
+                  accountId = svc.create(accountDef, { name: c.accountName }).id;
+                  accountsCreated++;
+                }
+                accounts.set(key, accountId);
               }
-              accounts.set(key, accountId);
-            }
-            return { ...c.contact, accountId };
-          });
+              return { ...c.contact, accountId, custom: custom.valuesOf(c.row) };
+            });
           svc.createMany(contactDef, contacts, () => undefined, contacts.length);
           created += contacts.length;
           ctx.emit('import.progressed', { importId, done: created, total: rows });
@@ -390,7 +403,7 @@ export async function commitContacts(
     created,
     skippedDuplicates,
     accountsCreated,
-    skippedRows: a.errorRows.size,
-    droppedValues: a.warnings.length,
+    skippedRows: badRows.size,
+    droppedValues: a.warnings.length + policy.warnings.length,
   };
 }

@@ -20,6 +20,7 @@ import type { CrmService } from './crm.service';
 import { duplicateIndex, type DuplicateIndex } from './duplicates.service';
 import { nameKey } from './duplicates.keys';
 import { quickPhone, splitMulti, unique } from './import.cells';
+import { customColumnsOf, customRowPolicy } from './custom-fields.csv';
 import { ENTITY_TARGETS } from './import.guesses';
 import {
   checkCancelled,
@@ -284,20 +285,26 @@ export async function previewRecords(
   control: ImportControl,
 ): Promise<ChannelOutput<'import.preview'>> {
   const entity = (input.entity ?? 'contact') as Entity;
-  const file = parseFile(input.csv, entity, input.mapping);
+  const custom = customColumnsOf(svc, entity, input);
+  const policy = customRowPolicy(custom, input.onRowError);
+  const file = parseFile(input.csv, entity, custom.mapping);
   const a = await analyse(svc, file, input, control);
   return {
     entity,
     hasName: file.hasName,
     targets: [...ENTITY_TARGETS[entity]],
+    customMapping: custom.customMapping,
+    customTargets: custom.customTargets,
     headers: file.headers,
     mapping: file.mapping,
     rows: a.rows,
-    valid: a.kept.length,
+    valid: a.kept.filter((row) => !policy.skip.has(row.row)).length,
     duplicates: [],
     possibleDuplicates: a.possible.slice(0, 1000),
-    errors: a.errors.slice(0, 1000),
-    ...(input.onRowError === 'dropInvalidValues' ? { warnings: a.warnings.slice(0, 1000) } : {}),
+    errors: [...a.errors, ...policy.errors].slice(0, 1000),
+    ...(input.onRowError === 'dropInvalidValues'
+      ? { warnings: [...a.warnings, ...policy.warnings].slice(0, 1000) }
+      : {}),
     sample: a.kept.slice(0, 20).map((row) => ({
       row: row.row,
       name: titleOf(entity, row),
@@ -316,7 +323,9 @@ export async function commitRecords(
   control: ImportControl,
 ): Promise<ChannelOutput<'import.commit'>> {
   const entity = (input.entity ?? 'contact') as Entity;
-  const file = parseFile(input.csv, entity, input.mapping);
+  const custom = customColumnsOf(svc, entity, input);
+  const policy = customRowPolicy(custom, input.onRowError);
+  const file = parseFile(input.csv, entity, custom.mapping);
   if (!file.hasName) {
     throw new AppError(
       'VALIDATION',
@@ -331,15 +340,18 @@ export async function commitRecords(
       ctx.emit('import.progressed', { importId, done: 0, total, analysed: done });
     },
   });
-  if ((input.onRowError ?? 'abort') === 'abort' && a.errorRows.size > 0) {
-    throw new AppError('VALIDATION', `${a.errorRows.size} rows have errors; nothing was imported`);
+  // Rows whose custom cells do not fit count as rows with errors (see customRowPolicy).
+  const badRows = new Set([...a.errorRows, ...policy.skip]);
+  if ((input.onRowError ?? 'abort') === 'abort' && badRows.size > 0) {
+    throw new AppError('VALIDATION', `${badRows.size} rows have errors; nothing was imported`);
   }
+  const kept = a.kept.filter((row) => !policy.skip.has(row.row));
   checkCancelled(control);
   const def: EntityDef<unknown> = { account: accountDef, deal: dealDef, activity: activityDef }[entity];
   let accountsCreated = 0;
   svc.tx(() => {
-    for (const row of a.kept) {
-      const fields = { ...row.fields };
+    for (const row of kept) {
+      const fields: Record<string, unknown> = { ...row.fields, custom: custom.valuesOf(row.row) };
       if (row.accountName) {
         let id = a.links.account(row.accountName);
         if (!id) {
@@ -354,17 +366,17 @@ export async function commitRecords(
       svc.create(def, fields);
     }
   });
-  ctx.emit('import.progressed', { importId, done: a.kept.length, total: a.kept.length });
+  ctx.emit('import.progressed', { importId, done: kept.length, total: kept.length });
   ctx.logger.log('info', 'crm.imported', {
     entity,
-    created: a.kept.length,
-    rowsWithErrors: a.errorRows.size,
+    created: kept.length,
+    rowsWithErrors: badRows.size,
   });
   return {
-    created: a.kept.length,
+    created: kept.length,
     skippedDuplicates: 0,
     accountsCreated,
-    skippedRows: a.errorRows.size,
-    droppedValues: a.warnings.length,
+    skippedRows: badRows.size,
+    droppedValues: a.warnings.length + policy.warnings.length,
   };
 }

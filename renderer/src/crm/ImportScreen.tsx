@@ -47,6 +47,8 @@ export function ImportScreen() {
   const [onError, setOnError] = useState<OnError>('skipRows');
   const [preview, setPreview] = useState<Preview | null>(null);
   const [mapping, setMapping] = useState<Record<string, ImportTarget>>({});
+  /** Columns that go to custom fields (`cf:<id>`) or were taken off one (`ignore`). */
+  const [customMapping, setCustomMapping] = useState<Record<string, string>>({});
   const [progress, setProgress] = useState({ done: 0, total: 0, analysed: 0 });
   const [result, setResult] = useState<{ created: number; skipped: number } | null>(null);
   const [error, setError] = useState<ErrorInfo | null>(null);
@@ -57,8 +59,16 @@ export function ImportScreen() {
 
   const runPreview = async (
     text: string,
-    opts: { map?: Record<string, ImportTarget>; kind?: ImportEntity; rowError?: OnError; loc?: string } = {},
+    opts: {
+      map?: Record<string, ImportTarget>;
+      kind?: ImportEntity;
+      rowError?: OnError;
+      loc?: string;
+      custom?: Record<string, string>;
+    } = {},
   ) => {
+    // A new file (no mapping given) starts from the guesses, custom columns included.
+    const custom = opts.custom ?? (opts.map ? customMapping : {});
     try {
       const p = await call('import.preview', {
         csv: text,
@@ -67,9 +77,11 @@ export function ImportScreen() {
         onRowError: opts.rowError ?? onError,
         locale: opts.loc ?? locale,
         ...(opts.map ? { mapping: opts.map } : {}),
+        ...(Object.keys(custom).length > 0 ? { customMapping: custom } : {}),
       });
       setPreview(p);
       setMapping(p.mapping);
+      setCustomMapping({ ...custom, ...p.customMapping });
       return p;
     } catch (e) {
       setError(errorInfo(e));
@@ -120,6 +132,7 @@ export function ImportScreen() {
         csv,
         entity,
         mapping,
+        ...(Object.keys(customMapping).length > 0 ? { customMapping } : {}),
         // Phones are often a company's main line, shared by its people: only e-mails identify a person.
         dedupeBy: 'email',
         importId: importId.current,
@@ -284,10 +297,12 @@ export function ImportScreen() {
             <MappingTable
               preview={preview}
               mapping={mapping}
+              customMapping={customMapping}
               idPrefix={fileId}
-              onChange={(next) => {
+              onChange={(next, custom) => {
                 setMapping(next);
-                void runPreview(csv, { map: next });
+                setCustomMapping(custom);
+                void runPreview(csv, { map: next, custom });
               }}
             />
             {!hasName && (

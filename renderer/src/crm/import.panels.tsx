@@ -61,12 +61,26 @@ export const ERROR_KEYS = {
 export function MappingTable(props: {
   preview: Preview;
   mapping: Record<string, ImportTarget>;
+  /** Columns mapped to custom fields (`cf:<id>`), or taken off one (`ignore`). */
+  customMapping?: Record<string, string>;
   idPrefix: string;
-  onChange: (next: Record<string, ImportTarget>) => void;
+  onChange: (next: Record<string, ImportTarget>, custom: Record<string, string>) => void;
 }) {
   const { t } = useTranslation();
   const { preview, mapping, idPrefix } = props;
   const targets = preview.targets ?? importTargetSchema.options;
+  const custom = props.customMapping ?? {};
+  const customTargets = preview.customTargets ?? [];
+  const choose = (header: string, value: string) => {
+    // A custom field is the built-in "ignore" plus the custom choice; a built-in one drops the custom.
+    if (value.startsWith('cf:'))
+      props.onChange({ ...mapping, [header]: 'ignore' }, { ...custom, [header]: value });
+    else
+      props.onChange(
+        { ...mapping, [header]: importTargetSchema.parse(value) },
+        { ...custom, [header]: 'ignore' },
+      );
+  };
   return (
     <table className="table mapping" data-testid="import-mapping">
       <thead>
@@ -85,10 +99,8 @@ export function MappingTable(props: {
               <select
                 id={`${idPrefix}-map-${i}`}
                 data-testid={`import-map-${i}`}
-                value={mapping[header] ?? 'ignore'}
-                onChange={(e) =>
-                  props.onChange({ ...mapping, [header]: importTargetSchema.parse(e.target.value) })
-                }
+                value={custom[header]?.startsWith('cf:') ? custom[header] : (mapping[header] ?? 'ignore')}
+                onChange={(e) => choose(header, e.target.value)}
               >
                 {targets.map((o) => (
                   <option key={o} value={o}>
@@ -100,6 +112,15 @@ export function MappingTable(props: {
                     )}
                   </option>
                 ))}
+                {customTargets.length > 0 && (
+                  <optgroup label={t('customFields.title')}>
+                    {customTargets.map((c) => (
+                      <option key={c.target} value={c.target}>
+                        {c.label}
+                      </option>
+                    ))}
+                  </optgroup>
+                )}
               </select>
             </td>
           </tr>

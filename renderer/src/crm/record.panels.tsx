@@ -1,3 +1,5 @@
+import { customIdOf } from '../../../shared/domain/custom-fields';
+import { showCustomValue, useCustomFieldsStore } from './customFields.store';
 import { useId, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { z } from 'zod';
@@ -32,14 +34,23 @@ function shownValue(value: unknown): string {
 /** One edit: who (device) and, per field, the old and the new value. */
 function ChangeRow({ item }: { item: Extract<TimelineItem, { type: 'change' }> }) {
   const { t, i18n } = useTranslation();
+  const defs = useCustomFieldsStore((s) => s.defs);
+  const customDef = (field: string) => {
+    const id = customIdOf(field);
+    return id === null ? undefined : defs?.find((d) => d.id === id);
+  };
   // Enumerations read as their labels, money in major units; the rest as stored.
   const fieldValue = (field: string, value: unknown): string => {
+    const def = customDef(field);
+    if (def) return showCustomValue(def, value, t) || '—';
     if (field === 'status' && typeof value === 'string') return t(`dealStatus.${value}`);
     if (field === 'priority' && typeof value === 'string') return t(`priority.${value}`);
     if (field === 'amountMinor' && typeof value === 'number') return formatNumber(value / 100);
     return shownValue(value);
   };
-  const shown = item.changes.filter((c) => i18n.exists(`fields.${c.field}`) || c.field === 'deletedAt');
+  const shown = item.changes.filter(
+    (c) => i18n.exists(`fields.${c.field}`) || c.field === 'deletedAt' || customDef(c.field) !== undefined,
+  );
   return (
     <div className="muted" data-testid="history-row">
       {t('record.edit')} · {t('day.byDevice', { id: item.deviceId.slice(0, 6) })}
@@ -54,7 +65,7 @@ function ChangeRow({ item }: { item: Extract<TimelineItem, { type: 'change' }> }
               )
             ) : (
               <>
-                <span>{t(`fields.${c.field}`)}: </span>
+                <span>{customDef(c.field)?.label ?? t(`fields.${c.field}`)}: </span>
                 <del>{fieldValue(c.field, c.before)}</del> → <ins>{fieldValue(c.field, c.after)}</ins>
               </>
             )}

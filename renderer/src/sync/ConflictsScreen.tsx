@@ -1,3 +1,5 @@
+import { customIdOf } from '../../../shared/domain/custom-fields';
+import { showCustomValue, useCustomFieldsStore } from '../crm/customFields.store';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Deal } from '../../../shared/domain/crm.schemas';
@@ -36,7 +38,11 @@ function ValueText(props: { conflict: Conflict; value: FieldValue; deal: Deal | 
   const { t } = useTranslation();
   const pipelines = usePipelinesStore((s) => s.pipelines);
   const { value, deal } = props;
+  const defs = useCustomFieldsStore((st) => st.defs);
   if (value === null || value === '') return <span className="muted">{t('record.none')}</span>;
+  const customId = customIdOf(props.conflict.field);
+  const def = customId === null ? undefined : defs?.find((d) => d.id === customId);
+  if (def) return <>{showCustomValue(def, value, t) || String(value)}</>;
   switch (props.conflict.field) {
     case 'stageId':
       return <>{deal ? stageName(pipelines, deal.pipelineId, String(value), t) : String(value)}</>;
@@ -81,7 +87,11 @@ function ConflictItem(props: {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ErrorInfo | null>(null);
   const navigate = useUiStore((s) => s.navigate);
-  const field = isKnownField(conflict.field) ? t(FIELD_LABELS[conflict.field]) : conflict.field;
+  const defs = useCustomFieldsStore((st) => st.defs);
+  const customId = customIdOf(conflict.field);
+  const field = isKnownField(conflict.field)
+    ? t(FIELD_LABELS[conflict.field])
+    : ((customId !== null ? defs?.find((d) => d.id === customId)?.label : undefined) ?? conflict.field);
   const recordName = deal?.name ?? conflict.recordId;
   const headingId = `conflict-${conflict.conflictId}`;
 
@@ -156,6 +166,13 @@ export function ConflictsScreen() {
   const [devices, setDevices] = useState<SyncDevice[]>([]);
   const [resolved, setResolved] = useState(false);
 
+  useEffect(() => {
+    // Custom field conflicts are labelled by their definitions.
+    void useCustomFieldsStore
+      .getState()
+      .load()
+      .catch(() => undefined);
+  }, []);
   useEffect(() => {
     void useSyncStore.getState().loadConflicts();
     let current = true;

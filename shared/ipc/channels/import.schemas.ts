@@ -49,6 +49,12 @@ export const importTargetSchema = z.enum([
 ]);
 export type ImportTarget = z.infer<typeof importTargetSchema>;
 
+/** A custom field as an import target (`cf:<definition id>`), or `ignore`. */
+export const customImportTargetSchema = z.union([
+  z.literal('ignore'),
+  z.string().regex(/^cf:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/),
+]);
+
 /** What an import creates. */
 export const importEntitySchema = z.enum(['contact', 'account', 'deal', 'activity']);
 export type ImportEntity = z.infer<typeof importEntitySchema>;
@@ -62,6 +68,11 @@ export const importInputSchema = z.strictObject({
   entity: importEntitySchema.optional(),
   /** CSV header -> field. Headers left out are guessed from their names (see the preview). */
   mapping: z.record(z.string().max(200), importTargetSchema).optional(),
+  /**
+   * CSV header -> custom field (`cf:<definition id>`) or `ignore`. Headers left out go to the custom
+   * field whose label (or export header) they are, when no built-in field takes them.
+   */
+  customMapping: z.record(z.string().max(200), customImportTargetSchema).optional(),
   /** Rows matching an existing contact (or an earlier row) by this key are skipped. */
   dedupeBy: z.enum(['email', 'phone', 'emailOrPhone', 'none']).optional(),
   /** Marks the opt-in source of imported consent flags. */
@@ -108,6 +119,10 @@ export const importPreviewSchema = z.object({
   mapping: z.record(z.string(), importTargetSchema),
   /** The targets that apply to this entity, for the mapping step. */
   targets: z.array(importTargetSchema).optional(),
+  /** Headers that go to custom fields (`cf:<id>`; `mapping` has them as ignore for built-in fields). */
+  customMapping: z.record(z.string(), z.string()).optional(),
+  /** The entity's custom fields a column can be mapped to. */
+  customTargets: z.array(z.object({ target: z.string(), label: z.string() })).optional(),
   /** False when no column is mapped to the required name (or subject): the mapping step says so. */
   hasName: z.boolean().optional(),
   rows: z.number().int(),

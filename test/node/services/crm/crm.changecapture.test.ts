@@ -60,6 +60,16 @@ function expectCaptured(db: Db, before: Snapshot, after: Snapshot, sinceSeq: num
       };
       for (const [field, fd] of Object.entries(def.fields)) {
         const now = row[fd.column];
+        if (field === 'custom') {
+          // Custom values are captured one op per field (`cf:<id>`), never as the folded object.
+          const was = JSON.parse(typeof old?.custom === 'string' ? old.custom : '{}') as Row;
+          const is = JSON.parse(typeof now === 'string' ? now : '{}') as Row;
+          for (const key of new Set([...Object.keys(was), ...Object.keys(is)]))
+            if (JSON.stringify(was[key]) !== JSON.stringify(is[key]))
+              check(`cf:${key}`, is[key] ?? null, null);
+          expect(latest.has(`${id}/custom`), `${def.kind}.custom written whole`).toBe(false);
+          continue;
+        }
         if (old) {
           if (old[fd.column] !== now) check(field, now, fd);
         } else if (!(field in def.defaults) || toColumn(fd, def.defaults[field]) !== now) {
@@ -96,6 +106,9 @@ const MUTATING = new Set<ChannelName>([
   'privacy.erasePerson',
   'records.restore',
   'records.merge',
+  'customFields.create',
+  'customFields.update',
+  'customFields.delete',
 ]);
 
 describe('change capture', () => {
@@ -134,6 +147,15 @@ describe('change capture', () => {
       ],
     });
     await run(f, 'pipelines.update', { id: p.id, patch: { name: 'Partner deals' } });
+    const cf = await run(f, 'customFields.create', { entity: 'contact', kind: 'text', label: 'Hobby' });
+    await run(f, 'customFields.update', { id: cf.id, patch: { label: 'Hobbies', position: 3 } });
+    await run(f, 'customFields.get', { id: cf.id });
+    await run(f, 'customFields.list', {});
+    await run(f, 'contacts.update', { id: c.id, patch: { custom: { [cf.id]: 'sailing' } } });
+    await run(f, 'contacts.update', { id: c.id, patch: { custom: { [cf.id]: null } } });
+    await run(f, 'contacts.update', { id: c.id, patch: { custom: { [cf.id]: 'chess' } } });
+    const cf2 = await run(f, 'customFields.create', { entity: 'deal', kind: 'checkbox', label: 'Old' });
+    await run(f, 'customFields.delete', { id: cf2.id });
     const d = await run(f, 'deals.create', {
       name: 'Big',
       pipelineId: p.id,

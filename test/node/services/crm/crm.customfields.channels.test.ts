@@ -149,6 +149,22 @@ describe('custom fields over the channels', () => {
     expect(res.hits.map((h) => h.entity)).toEqual(['contact']);
   });
 
+  it("a merge fills the kept record's empty custom fields from the other one", async () => {
+    const kept = await f.ok('contacts.create', { name: 'Dee', custom: { [ids.hobby!]: 'kept hobby' } });
+    const other = await f.ok('contacts.create', {
+      name: 'Dee 2',
+      custom: { [ids.hobby!]: 'other hobby', [ids.score!]: 11 },
+    });
+    await f.ok('records.merge', { entity: 'contact', intoId: kept.id, fromId: other.id, take: [] });
+    expect((await f.ok('contacts.get', { id: kept.id })).custom).toEqual({
+      [ids.hobby!]: 'kept hobby',
+      [ids.score!]: 11,
+    });
+    const third = await f.ok('contacts.create', { name: 'Dee 3', custom: { [ids.hobby!]: 'taken' } });
+    await f.ok('records.merge', { entity: 'contact', intoId: kept.id, fromId: third.id, take: ['custom'] });
+    expect((await f.ok('contacts.get', { id: kept.id })).custom[ids.hobby!]).toBe('taken');
+  });
+
   it('refuses a value outside the options, an archived field and a kind change', async () => {
     const c = await f.ok('contacts.create', { name: 'Cy' });
     const r1 = await f.call('contacts.update', { id: c.id, patch: { custom: { [ids.region!]: 'w' } } });
@@ -170,6 +186,12 @@ describe('custom fields over the channels', () => {
       options: [{ id: 'a', label: 'A', archived: false }],
     });
     expect(r4.ok ? null : r4.error.code).toBe('VALIDATION');
+    const r5 = await f.call('customFields.create', { entity: 'contact', kind: 'number', label: ' hobby ' });
+    expect(r5.ok ? null : r5.error.code).toBe('VALIDATION');
+    // The same name on another entity is fine.
+    expect((await f.call('customFields.create', { entity: 'deal', kind: 'text', label: 'Hobby' })).ok).toBe(
+      true,
+    );
   });
 });
 
