@@ -2,7 +2,7 @@ import type { TFunction } from 'i18next';
 import { call } from '../api';
 import type { PaletteItem } from '../components/Palette';
 import { useUiStore, type Route } from '../ui.store';
-import { createRecord, ensurePipelines } from './crm.data';
+import { createRecord, ensurePipelines, newDealCurrency } from './crm.data';
 import { noteLocalChange } from './records.events';
 
 type CreateKind = 'deal' | 'contact' | 'account' | 'task';
@@ -57,6 +57,7 @@ async function createItems(q: string, t: TFunction): Promise<PaletteItem[]> {
             pipelineId: pipeline.id,
             stageId: stage.id,
             accountId: a.id,
+            currency: newDealCurrency(),
           });
           noteLocalChange('deal', [deal.id]);
           open({ name: 'record', entity: 'deal', id: deal.id });

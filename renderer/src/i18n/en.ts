@@ -677,4 +677,18 @@ export const en = {
     warnCreate: 'A record like this already exists: {{names}}',
     review: 'Review possible duplicates',
   },
+  workday: {
+    createAnyway: 'Create anyway',
+    openExisting: 'Open existing',
+    currency: 'Currency of new deals',
+    currencyAuto: 'From my locale ({{code}})',
+    currencyHelp: 'Amounts are typed as your locale writes them (for example 1.234,56 in German).',
+    select: 'Select',
+    selectAll: 'Select all loaded rows',
+    selected_one: '{{count}} selected',
+    selected_other: '{{count}} selected',
+    exportSelected: 'Export selected',
+    exportFiltered: 'Export filtered list',
+    clearSelection: 'Clear selection',
+  },
 };

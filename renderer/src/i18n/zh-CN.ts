@@ -650,4 +650,18 @@ export const zhCN: Catalogue = {
     warnCreate: '已存在类似的记录：{{names}}',
     review: '检查可能的重复记录',
   },
+  workday: {
+    createAnyway: '仍然创建',
+    openExisting: '打开已有记录',
+    currency: '新商机的币种',
+    currencyAuto: '按我的区域设置（{{code}}）',
+    currencyHelp: '金额按您的区域设置的写法输入（例如德语中的 1.234,56）。',
+    select: '选择',
+    selectAll: '选择已加载的全部行',
+    selected_one: '已选 {{count}} 项',
+    selected_other: '已选 {{count}} 项',
+    exportSelected: '导出所选',
+    exportFiltered: '导出筛选结果',
+    clearSelection: '取消选择',
+  },
 };

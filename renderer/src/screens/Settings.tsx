@@ -10,6 +10,7 @@ import { ErrorMessage } from '../errors';
 import { formatBytes, formatDateTime } from '../format';
 import { usePolicy } from '../policy';
 import { useSettingsStore } from '../settings.store';
+import { CurrencySetting } from './CurrencySetting';
 import { useVaultStore } from '../vault.store';
 import { LostReasonsSettings } from '../crm/LostReasonsSettings';
 
@@ -246,6 +247,7 @@ export function SettingsScreen() {
           </select>
           {timeoutLocked && <ManagedNote id={`${timeoutId}-managed`} field="lockTimeoutMinutes" />}
         </div>
+        <CurrencySetting />
       </section>
       <LostReasonsSettings />
       <Backups />

@@ -22,10 +22,20 @@ export const settingsSchema = z.object({
   language: languageSchema,
   theme: themeSchema,
   lockTimeoutMinutes: lockTimeoutSchema,
+  /** ISO 4217 code new deals start with; null: the one of the user's locale. */
+  currency: z
+    .string()
+    .regex(/^[A-Z]{3}$/)
+    .nullable(),
 });
 export type Settings = z.infer<typeof settingsSchema>;
 
-export const defaultSettings: Settings = { language: 'en', theme: 'system', lockTimeoutMinutes: 15 };
+export const defaultSettings: Settings = {
+  language: 'en',
+  theme: 'system',
+  lockTimeoutMinutes: 15,
+  currency: null,
+};
 
 /** Channels of the settings domain (`settings.*`). */
 export const settingsChannels = {

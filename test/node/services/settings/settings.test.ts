@@ -24,7 +24,7 @@ describe('settings module', () => {
       { language: 'zh-CN', theme: 'dark' },
       testSender,
     );
-    const expected = { language: 'zh-CN', theme: 'dark', lockTimeoutMinutes: 15 };
+    const expected = { language: 'zh-CN', theme: 'dark', lockTimeoutMinutes: 15, currency: null };
     expect(updated).toEqual({ ok: true, value: expected });
     expect(seen).toEqual([{ event: 'settings.changed', payload: expected }]);
     await services.dispose();
@@ -44,6 +44,7 @@ describe('settings module', () => {
     ['a negative timeout', { lockTimeoutMinutes: -1 }],
     ['a fractional timeout', { lockTimeoutMinutes: 1.5 }],
     ['an unknown field', { fontSize: 20 }],
+    ['a currency that is not an ISO code', { currency: 'eur' }],
   ])('rejects %s with VALIDATION and keeps the saved values', async (_label, input) => {
     const dir = tempDir();
     const services = createTestServices(dir);
@@ -62,6 +63,19 @@ describe('settings module', () => {
       path.join(dir, SETTINGS_FILE),
       JSON.stringify({ language: 'zh-CN', theme: 'purple', lockTimeoutMinutes: 30 }),
     );
-    expect(readSettings(dir)).toEqual({ language: 'zh-CN', theme: 'system', lockTimeoutMinutes: 30 });
+    expect(readSettings(dir)).toEqual({
+      language: 'zh-CN',
+      theme: 'system',
+      lockTimeoutMinutes: 30,
+      currency: null,
+    });
+  });
+
+  it('keeps the currency of new deals (an ISO code, or null for the locale’s); a bad one reads as null', () => {
+    const dir = tempDir();
+    writeFileSync(path.join(dir, SETTINGS_FILE), JSON.stringify({ language: 'en', currency: 'CHF' }));
+    expect(readSettings(dir).currency).toBe('CHF');
+    writeFileSync(path.join(dir, SETTINGS_FILE), JSON.stringify({ language: 'en', currency: 'chf<script>' }));
+    expect(readSettings(dir)).toEqual(defaultSettings);
   });
 });
