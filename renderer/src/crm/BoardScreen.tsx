@@ -2,6 +2,7 @@ import {
   useCallback,
   useEffect,
   useId,
+  useLayoutEffect,
   useMemo,
   useRef,
   useState,
@@ -109,11 +110,12 @@ export function BoardScreen() {
         (e: unknown) => setError(errorInfo(e)),
       );
   }, []);
+  const stageKey = (pipelines?.find((p) => p.id === pipelineId)?.stages ?? []).map((s) => s.id).join('\n');
   const reloadDeals = useCallback(
     () =>
-      pipelineId
+      pipelineId && stageKey
         ? loads.run(
-            () => loadBoard(pipelineId, filter),
+            () => loadBoard(pipelineId, stageKey.split('\n'), filter),
             (r) => {
               setDeals(r.deals);
               setMatched({ total: r.total, capped: r.capped });
@@ -122,7 +124,7 @@ export function BoardScreen() {
             (e) => setError(errorInfo(e)),
           )
         : undefined,
-    [pipelineId, loads, filter],
+    [pipelineId, stageKey, loads, filter],
   );
   useEffect(() => {
     void reloadDeals();
@@ -240,6 +242,19 @@ export function BoardScreen() {
     onDrop,
     onClose: (deal, status) => setClosing({ deal, status }),
   };
+  // The cards get handlers that never change identity (so memoised cards skip re-rendering on a
+  // move) and call the current ones.
+  const live = useRef(handlers);
+  useLayoutEffect(() => {
+    live.current = handlers;
+  });
+  const [stableHandlers] = useState<CardHandlers>(() => ({
+    onOpen: (deal) => live.current.onOpen(deal),
+    onKey: (event, deal) => live.current.onKey(event, deal),
+    onDragStart: (event, deal) => live.current.onDragStart(event, deal),
+    onDrop: (event, stageId, index) => live.current.onDrop(event, stageId, index),
+    onClose: (deal, status) => live.current.onClose(deal, status),
+  }));
 
   return (
     <div className="screen board-screen" data-screen="board">
@@ -295,7 +310,7 @@ export function BoardScreen() {
                 deals={column}
                 focusId={focusId}
                 now={now}
-                handlers={handlers}
+                handlers={stableHandlers}
                 emptyText={t('board.empty')}
               />
             </section>
