@@ -1,6 +1,7 @@
 import type { Deal } from '../../../shared/domain/crm.schemas';
 import { call } from '../api';
 import { parseAmountInput } from '../locale.input';
+import { registerReset } from '../reset';
 
 /** The most open deals one board loads; beyond it the board says a filter is needed. */
 export const BOARD_MAX = 5000;
@@ -117,6 +118,8 @@ export async function loadBoard(
 /** Account names by id for the cards that are on screen (read once, kept while the app runs). */
 const names = new Map<string, string | null>();
 const waiting = new Map<string, Promise<void>>();
+// Account names are customer data: locking forgets them with the other stores.
+registerReset(() => names.clear());
 
 export function accountName(id: string | null): string | null | undefined {
   return id === null ? null : names.get(id);

@@ -8,6 +8,8 @@ import { ErrorMessage } from '../errors';
 import { formatDateTime, formatNumber } from '../format';
 import { ActivityActions } from '../agenda/ActivityItem';
 import { fromInputs } from '../agenda/time';
+import { REF_FIELDS, useRefNames } from './history.names';
+import { pipelineLabel, stageLabel, usePipelinesStore } from './pipelines.store';
 import { noteLocalChange } from './records.events';
 import { DueInputs } from './TaskItem';
 import type { EntityKind } from '../ui.store';
@@ -32,14 +34,33 @@ function shownValue(value: unknown): string {
 /** One edit: who (device) and, per field, the old and the new value. */
 function ChangeRow({ item }: { item: Extract<TimelineItem, { type: 'change' }> }) {
   const { t, i18n } = useTranslation();
-  // Enumerations read as their labels, money in major units; the rest as stored.
+  const pipelines = usePipelinesStore((s) => s.pipelines);
+  const nameOf = useRefNames(item.changes);
+  // Enumerations read as their labels, stages by name, linked records by name (the id while it
+  // loads or when the record is gone), money in major units; the rest as stored.
   const fieldValue = (field: string, value: unknown): string => {
     if (field === 'status' && typeof value === 'string') return t(`dealStatus.${value}`);
     if (field === 'priority' && typeof value === 'string') return t(`priority.${value}`);
     if (field === 'amountMinor' && typeof value === 'number') return formatNumber(value / 100);
+    if (field === 'stageId' && typeof value === 'string') {
+      const pipeline = pipelines?.find((p) => p.stages.some((s) => s.id === value));
+      const stage = pipeline?.stages.find((s) => s.id === value);
+      return pipeline && stage ? stageLabel(pipeline.id, stage, t) : value;
+    }
+    if (field === 'pipelineId' && typeof value === 'string') {
+      const pipeline = pipelines?.find((p) => p.id === value);
+      return pipeline ? pipelineLabel(pipeline, t) : value;
+    }
+    if (REF_FIELDS[field]) {
+      const ids: unknown[] = typeof value === 'string' ? [value] : Array.isArray(value) ? value : [];
+      return shownValue(ids.map((id) => (typeof id === 'string' ? (nameOf(id) ?? id) : id)));
+    }
     return shownValue(value);
   };
-  const shown = item.changes.filter((c) => i18n.exists(`fields.${c.field}`) || c.field === 'deletedAt');
+  const label = (field: string) => (field === 'contactIds' ? t('record.contacts') : t(`fields.${field}`));
+  const shown = item.changes.filter(
+    (c) => i18n.exists(`fields.${c.field}`) || c.field === 'deletedAt' || c.field === 'contactIds',
+  );
   return (
     <div className="muted" data-testid="history-row">
       {t('record.edit')} · {t('day.byDevice', { id: item.deviceId.slice(0, 6) })}
@@ -54,7 +75,7 @@ function ChangeRow({ item }: { item: Extract<TimelineItem, { type: 'change' }> }
               )
             ) : (
               <>
-                <span>{t(`fields.${c.field}`)}: </span>
+                <span>{label(c.field)}: </span>
                 <del>{fieldValue(c.field, c.before)}</del> → <ins>{fieldValue(c.field, c.after)}</ins>
               </>
             )}
