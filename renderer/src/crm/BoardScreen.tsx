@@ -22,11 +22,12 @@ import { LatestLoads, useRecordsChanged } from './records.events';
 import { BOARD_MAX, loadBoard, NO_FILTER, type BoardFilter } from './board.data';
 import { BoardColumn, type CardHandlers } from './BoardColumn';
 import { BoardFilters } from './BoardFilters';
+import { newDealCurrency } from './crm.data';
 
 function totals(deals: Deal[]): string {
   const sums = new Map<string, number>();
   for (const d of deals) sums.set(d.currency, (sums.get(d.currency) ?? 0) + d.amountMinor);
-  if (sums.size === 0) return formatMoney(0, 'EUR');
+  if (sums.size === 0) return formatMoney(0, newDealCurrency());
   return [...sums].map(([currency, sum]) => formatMoney(sum, currency)).join(' + ');
 }
 
@@ -90,7 +91,11 @@ export function BoardScreen() {
   const [loads] = useState(() => new LatestLoads());
   const [deals, setDeals] = useState<Deal[]>([]);
   const [filter, setFilter] = useState<BoardFilter>(NO_FILTER);
-  const [matched, setMatched] = useState<{ total: number; capped: boolean }>({ total: 0, capped: false });
+  const [matched, setMatched] = useState<{
+    total: number;
+    capped: boolean;
+    stageTotals: Record<string, number>;
+  }>({ total: 0, capped: false, stageTotals: {} });
   // Age in stage counts from when the deals were read; every reload renews it.
   const [now, setNow] = useState(() => Date.now());
   const [error, setError] = useState<ErrorInfo | null>(null);
@@ -118,7 +123,7 @@ export function BoardScreen() {
             () => loadBoard(pipelineId, stageKey.split('\n'), filter),
             (r) => {
               setDeals(r.deals);
-              setMatched({ total: r.total, capped: r.capped });
+              setMatched({ total: r.total, capped: r.capped, stageTotals: r.stageTotals });
               setNow(Date.now());
             },
             (e) => setError(errorInfo(e)),
@@ -300,7 +305,14 @@ export function BoardScreen() {
             >
               <header className="column-head">
                 <h2 id={`stage-${stage.id}`}>{pipeline ? stageLabel(pipeline.id, stage, t) : stage.name}</h2>
-                <span className="muted">{t('board.count', { count: column.length })}</span>
+                <span className="muted" data-testid={`count-${stage.id}`}>
+                  {matched.capped && (matched.stageTotals[stage.id] ?? 0) > column.length
+                    ? t('workday.countOf', {
+                        shown: formatNumber(column.length),
+                        total: formatNumber(matched.stageTotals[stage.id] ?? 0),
+                      })
+                    : t('board.count', { count: column.length })}
+                </span>
                 <span className="column-total" data-testid={`total-${stage.id}`}>
                   {t('board.total', { amount: totals(column) })}
                 </span>

@@ -59,7 +59,7 @@ export async function loadBoard(
   pipelineId: string,
   stageIds: readonly string[],
   filter: BoardFilter,
-): Promise<{ deals: Deal[]; total: number; capped: boolean }> {
+): Promise<{ deals: Deal[]; total: number; capped: boolean; stageTotals: Record<string, number> }> {
   const bounds = monthBounds(filter.closeMonth);
   const query = {
     pipelineId,
@@ -112,7 +112,8 @@ export async function loadBoard(
   const deals = out.filter(
     (d) => (lo === null || d.amountMinor >= lo) && (hi === null || d.amountMinor <= hi),
   );
-  return { deals, total, capped: total > BOARD_MAX };
+  const stageTotals = Object.fromEntries(stageIds.map((id, i) => [id, totals[i] ?? 0]));
+  return { deals, total, capped: total > BOARD_MAX, stageTotals };
 }
 
 /** Account names by id for the cards that are on screen (read once, kept while the app runs). */

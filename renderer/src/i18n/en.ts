@@ -678,6 +678,7 @@ export const en = {
     review: 'Review possible duplicates',
   },
   workday: {
+    countOf: 'Deals: {{shown}} of {{total}}',
     createAnyway: 'Create anyway',
     openExisting: 'Open existing',
     currency: 'Currency of new deals',
