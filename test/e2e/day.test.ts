@@ -274,6 +274,11 @@ for (const c of cases) {
     await page.getByTestId('new-name').fill(c.duplicate);
     await expect(page.getByTestId('new-duplicates')).toContainText(c.contact);
     await shot(page, `day-${c.language}-duplicate-warning`);
+    // "Open existing" goes to the record that is already there; back in the list, create anyway.
+    await page.getByTestId('new-open-existing').first().click();
+    await expect(page.getByTestId('record-title')).toHaveText(c.contact);
+    await go(page, 'contact');
+    await page.getByTestId('new-name').fill(c.duplicate);
     await page.getByTestId('new-create').click();
     await expect(page.getByTestId('new-create')).toHaveText(c.createAnyway);
     await expect(page.getByTestId('new-duplicates')).toHaveAttribute('role', 'alert');

@@ -214,7 +214,9 @@ export function BoardScreen() {
       const target = stages[stageIndex + (event.key === 'ArrowRight' ? 1 : -1)];
       if (!target) return;
       event.preventDefault();
-      void move(deal, target.id, inStage(target.id).length);
+      // Sideways the card keeps its row: it stays in view, where the end of a long column would
+      // scroll that column away from what the rep was looking at.
+      void move(deal, target.id, Math.min(index, inStage(target.id).length));
     } else if (event.key === 'ArrowUp' || event.key === 'ArrowDown') {
       const to = index + (event.key === 'ArrowDown' ? 1 : -1);
       if (to < 0 || to >= column.length) return;
