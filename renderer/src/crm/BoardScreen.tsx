@@ -19,6 +19,7 @@ import { formatMoney, formatNumber } from '../format';
 import { useUiStore } from '../ui.store';
 import { pipelineLabel, stageLabel, usePipelinesStore } from './pipelines.store';
 import { LatestLoads, useRecordsChanged } from './records.events';
+import { boardSnapshot, keepBoard } from './board.cache';
 import { BOARD_MAX, loadBoard, NO_FILTER, type BoardFilter } from './board.data';
 import { BoardColumn, type CardHandlers } from './BoardColumn';
 import { BoardFilters } from './BoardFilters';
@@ -87,17 +88,19 @@ export function BoardScreen() {
   const { t } = useTranslation();
   const navigate = useUiStore((s) => s.navigate);
   const pipelines = usePipelinesStore((s) => s.pipelines);
-  const [pipelineId, setPipelineId] = useState<string | null>(null);
+  // Coming back, the board starts from what it showed (and reads the deals again behind it).
+  const [snapshot] = useState(boardSnapshot);
+  const [pipelineId, setPipelineId] = useState<string | null>(snapshot?.pipelineId ?? null);
   const [loads] = useState(() => new LatestLoads());
-  const [deals, setDeals] = useState<Deal[]>([]);
-  const [filter, setFilter] = useState<BoardFilter>(NO_FILTER);
+  const [deals, setDeals] = useState<Deal[]>(snapshot?.deals ?? []);
+  const [filter, setFilter] = useState<BoardFilter>(snapshot?.filter ?? NO_FILTER);
   const [matched, setMatched] = useState<{
     total: number;
     capped: boolean;
     stageTotals: Record<string, number>;
-  }>({ total: 0, capped: false, stageTotals: {} });
+  }>(snapshot?.matched ?? { total: 0, capped: false, stageTotals: {} });
   // Age in stage counts from when the deals were read; every reload renews it.
-  const [now, setNow] = useState(() => Date.now());
+  const [now, setNow] = useState(() => snapshot?.now ?? Date.now());
   const [error, setError] = useState<ErrorInfo | null>(null);
   const [announce, setAnnounce] = useState('');
   const [closing, setClosing] = useState<{ deal: Deal; status: 'won' | 'lost' } | null>(null);
@@ -134,6 +137,9 @@ export function BoardScreen() {
   useEffect(() => {
     void reloadDeals();
   }, [reloadDeals]);
+  useEffect(() => {
+    if (pipelineId) keepBoard({ pipelineId, filter, deals, matched, now });
+  }, [pipelineId, filter, deals, matched, now]);
   // Moves elsewhere (or by sync) reorder whole columns, so the board reads its deals again.
   // Its own moves and closes are applied in place: their echo does not re-read 5,000 deals.
   const ownWrites = useRef(new Set<string>());
