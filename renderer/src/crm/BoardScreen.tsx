@@ -134,8 +134,23 @@ export function BoardScreen() {
         : undefined,
     [pipelineId, stageKey, loads, filter],
   );
+  // From a snapshot, the deals are read again once it has painted: their answers would otherwise be
+  // parsed before the first frame and hold it back.
+  const fromSnapshot = useRef(snapshot !== null);
   useEffect(() => {
-    void reloadDeals();
+    if (!fromSnapshot.current) {
+      void reloadDeals();
+      return;
+    }
+    fromSnapshot.current = false;
+    let timer = 0;
+    const frame = requestAnimationFrame(() => {
+      timer = window.setTimeout(() => void reloadDeals(), 0);
+    });
+    return () => {
+      cancelAnimationFrame(frame);
+      window.clearTimeout(timer);
+    };
   }, [reloadDeals]);
   useEffect(() => {
     if (pipelineId) keepBoard({ pipelineId, filter, deals, matched, now });
