@@ -55,5 +55,13 @@ test('export writes the selected rows, else the filtered list, not the whole tab
   await page.getByRole('button', { name: 'Filter', exact: true }).click();
   await expect(page.getByTestId('selected-count')).toBeHidden();
   await expect(page.getByTestId('export')).toHaveText('Export CSV');
+
+  // The palette's create command says when a record like it exists already.
+  await page.keyboard.press('Control+k');
+  await page.getByTestId('palette-input').fill('new contact ben vip');
+  await expect(page.getByRole('option', { name: /ben vip/i }).first()).toContainText(
+    'A record like this already exists: Ben Vip',
+  );
+  await page.keyboard.press('Escape');
   expect(errors).toEqual([]);
 });

@@ -90,10 +90,18 @@ async function createItems(q: string, t: TFunction): Promise<PaletteItem[]> {
           }),
       },
     ];
+  // A contact or account that looks like one already there says so (the hits below show it).
+  const like =
+    (kind === 'contact' || kind === 'account') && rest !== ''
+      ? (await call('duplicates.find', { entity: kind, name: rest }).catch(() => ({ matches: [] }))).matches
+      : [];
   return [
     {
       id: `create-${kind}`,
       label: t('day.newNamed', { entity: t(`entity.${kind}`), name: rest }),
+      ...(like.length > 0
+        ? { hint: t('merge.warnCreate', { names: like.map((m) => m.name).join(', ') }) }
+        : {}),
       group,
       run: () => void createRecord(kind, rest).then((r) => open({ name: 'record', entity: kind, id: r.id })),
     },
