@@ -77,6 +77,7 @@ const cases = [
     createdDeal: 'Acme GmbH: new deal',
     note: 'Called about the second line',
     duplicate: 'lee, ann',
+    role: 'Decision maker',
     createAnyway: 'Create anyway',
   },
   {
@@ -98,6 +99,7 @@ const cases = [
     createdDeal: '华东机械：新商机',
     note: '电话沟通第二条产线',
     duplicate: '张 伟',
+    role: '决策人',
     createAnyway: '仍然创建',
   },
 ];
@@ -241,6 +243,9 @@ for (const c of cases) {
     );
     await expect(page.getByTestId('timeline').locator('[data-change="contactIds"]').first()).toContainText(
       c.contact,
+    );
+    await expect(page.getByTestId('timeline').locator('[data-change="contactRoles"]').first()).toContainText(
+      `${c.contact}: ${c.role}`,
     );
     await shot(page, `day-${c.language}-deal-history`);
     await expectAccessible(page, `deal ${c.language}`);

@@ -41,7 +41,9 @@ const idsOf = (value: unknown): string[] =>
     ? [value]
     : Array.isArray(value)
       ? value.filter((v) => typeof v === 'string')
-      : [];
+      : value !== null && typeof value === 'object'
+        ? Object.keys(value) // contactRoles: contact id -> role
+        : [];
 
 /**
  * The names of the records that history rows point to (an account, contacts, a deal), so a row reads
@@ -53,7 +55,7 @@ export function useRefNames(
   const [, setRound] = useState(0);
   const wanted: [kind: 'account' | 'contact' | 'deal', id: string][] = [];
   for (const c of changes) {
-    const kind = REF_FIELDS[c.field];
+    const kind = c.field === 'contactRoles' ? 'contact' : REF_FIELDS[c.field];
     if (!kind) continue;
     for (const id of [...idsOf(c.before), ...idsOf(c.after)]) if (!names.has(id)) wanted.push([kind, id]);
   }

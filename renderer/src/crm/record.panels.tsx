@@ -51,15 +51,30 @@ function ChangeRow({ item }: { item: Extract<TimelineItem, { type: 'change' }> }
       const pipeline = pipelines?.find((p) => p.id === value);
       return pipeline ? pipelineLabel(pipeline, t) : value;
     }
+    if (field === 'contactRoles' && value !== null && typeof value === 'object' && !Array.isArray(value)) {
+      const roles = Object.entries(value as Record<string, unknown>).map(
+        ([id, role]) => `${nameOf(id) ?? id}: ${typeof role === 'string' ? t(`deal.roles.${role}`) : '—'}`,
+      );
+      return shownValue(roles);
+    }
     if (REF_FIELDS[field]) {
       const ids: unknown[] = typeof value === 'string' ? [value] : Array.isArray(value) ? value : [];
       return shownValue(ids.map((id) => (typeof id === 'string' ? (nameOf(id) ?? id) : id)));
     }
     return shownValue(value);
   };
-  const label = (field: string) => (field === 'contactIds' ? t('record.contacts') : t(`fields.${field}`));
+  const label = (field: string) =>
+    field === 'contactIds'
+      ? t('record.contacts')
+      : field === 'contactRoles'
+        ? t('workday.contactRoles')
+        : t(`fields.${field}`);
   const shown = item.changes.filter(
-    (c) => i18n.exists(`fields.${c.field}`) || c.field === 'deletedAt' || c.field === 'contactIds',
+    (c) =>
+      i18n.exists(`fields.${c.field}`) ||
+      c.field === 'deletedAt' ||
+      c.field === 'contactIds' ||
+      c.field === 'contactRoles',
   );
   return (
     <div className="muted" data-testid="history-row">

@@ -678,6 +678,7 @@ export const en = {
     review: 'Review possible duplicates',
   },
   workday: {
+    contactRoles: 'Contact roles',
     countOf: 'Deals: {{shown}} of {{total}}',
     createAnyway: 'Create anyway',
     openExisting: 'Open existing',

@@ -651,6 +651,7 @@ export const zhCN: Catalogue = {
     review: '检查可能的重复记录',
   },
   workday: {
+    contactRoles: '联系人角色',
     countOf: '商机：{{shown}} / {{total}}',
     createAnyway: '仍然创建',
     openExisting: '打开已有记录',
