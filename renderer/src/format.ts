@@ -5,28 +5,53 @@ function locale(): string {
   return i18n.language || 'en';
 }
 
+// Building an Intl formatter costs far more than using one: a board or list formats hundreds of
+// values per render, so formatters are kept per locale and options.
+const numberFormats = new Map<string, Intl.NumberFormat>();
+const dateFormats = new Map<string, Intl.DateTimeFormat>();
+
+function numberFormat(options: Intl.NumberFormatOptions): Intl.NumberFormat {
+  const key = `${locale()}|${JSON.stringify(options)}`;
+  let fmt = numberFormats.get(key);
+  if (!fmt) {
+    fmt = new Intl.NumberFormat(locale(), options);
+    numberFormats.set(key, fmt);
+  }
+  return fmt;
+}
+
+function dateFormat(options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+  const key = `${locale()}|${JSON.stringify(options)}`;
+  let fmt = dateFormats.get(key);
+  if (!fmt) {
+    fmt = new Intl.DateTimeFormat(locale(), options);
+    dateFormats.set(key, fmt);
+  }
+  return fmt;
+}
+
 export function formatDate(value: string | number | Date | null | undefined): string {
   if (value === null || value === undefined || value === '') return '';
   const date = value instanceof Date ? value : new Date(value);
   if (Number.isNaN(date.getTime())) return '';
-  return new Intl.DateTimeFormat(locale(), { dateStyle: 'medium' }).format(date);
+  return dateFormat({ dateStyle: 'medium' }).format(date);
 }
 
 export function formatDateTime(value: string | number | Date | null | undefined): string {
   if (value === null || value === undefined || value === '') return '';
   const date = value instanceof Date ? value : new Date(value);
   if (Number.isNaN(date.getTime())) return '';
-  return new Intl.DateTimeFormat(locale(), { dateStyle: 'medium', timeStyle: 'short' }).format(date);
+  return dateFormat({ dateStyle: 'medium', timeStyle: 'short' }).format(date);
 }
 
 export function formatNumber(value: number): string {
-  return new Intl.NumberFormat(locale()).format(value);
+  return numberFormat({}).format(value);
 }
 
 /** Money as stored (minor units, e.g. cents or fen) with its ISO currency. */
 export function formatMoney(minor: number, currency: string): string {
   try {
-    const fmt = new Intl.NumberFormat(locale(), { style: 'currency', currency });
+    const fmt = numberFormat({ style: 'currency', currency });
     const digits = fmt.resolvedOptions().maximumFractionDigits ?? 2;
     return fmt.format(minor / 10 ** digits);
   } catch {

@@ -45,6 +45,9 @@ for (const language of ['en', 'zh-CN'] as const) {
     await expect(board.locator('.deal-card').first()).toBeVisible();
     expect(await board.locator('.deal-card').count()).toBeLessThan(200);
     await expect(board.locator('[data-stage="lead"] .cards')).toHaveAttribute('data-count', '1250');
+    // Each capped column says how many of its deals it shows (the 5,000 are shared among the stages).
+    await expect(page.getByTestId('count-lead')).toContainText(/1,?250\D+1,?263/);
+    await expect(page.getByTestId('count-negotiation')).toContainText(/1,?250\D+1,?262/);
     const card = board.locator('.deal-card').first();
     await expect(card).toContainText('Acme GmbH');
     await expect(card.getByTestId('card-age')).toBeVisible();

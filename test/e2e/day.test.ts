@@ -76,6 +76,9 @@ const cases = [
     createLabel: 'New deal for Acme GmbH',
     createdDeal: 'Acme GmbH: new deal',
     note: 'Called about the second line',
+    duplicate: 'lee, ann',
+    role: 'Decision maker',
+    createAnyway: 'Create anyway',
   },
   {
     language: 'zh-CN' as const,
@@ -95,11 +98,14 @@ const cases = [
     createLabel: '为 华东机械 新建商机',
     createdDeal: '华东机械：新商机',
     note: '电话沟通第二条产线',
+    duplicate: '张 伟',
+    role: '决策人',
+    createAnyway: '仍然创建',
   },
 ];
 
 for (const c of cases) {
-  test(`a rep's day (${c.language}): plan two visits, log an outcome, ICS, complete/reopen/delete+undo a task, deal contacts and won -> reopened -> lost, palette create and hits, quick log asks for a record`, async ({
+  test(`a rep's day (${c.language}): plan two visits, log an outcome, ICS, complete/reopen/delete+undo a task, deal contacts and won -> reopened -> lost, palette create and hits, quick log asks for a record, a duplicate warned of and merged`, async ({
     page,
     host,
   }) => {
@@ -230,6 +236,17 @@ for (const c of cases) {
     const history = page.getByTestId('timeline').locator('[data-change="status"]');
     await expect(history.first()).toBeVisible();
     await expect(page.getByTestId('timeline')).toContainText(`${c.open} → ${c.won}`);
+    // Linked records and stages read by name in the history, not as ids.
+    await expect(page.getByTestId('timeline').locator('[data-change="accountId"]')).toContainText(c.account);
+    await expect(page.getByTestId('timeline').locator('[data-change="stageId"]').first()).toContainText(
+      c.proposal,
+    );
+    await expect(page.getByTestId('timeline').locator('[data-change="contactIds"]').first()).toContainText(
+      c.contact,
+    );
+    await expect(page.getByTestId('timeline').locator('[data-change="contactRoles"]').first()).toContainText(
+      `${c.contact}: ${c.role}`,
+    );
     await shot(page, `day-${c.language}-deal-history`);
     await expectAccessible(page, `deal ${c.language}`);
     if (c.language === 'zh-CN') await expectNoEnglish(page, 'deal');
@@ -255,6 +272,43 @@ for (const c of cases) {
     await go(page, 'account');
     await page.getByRole('button', { name: c.account }).click();
     await expect(page.getByTestId('timeline')).toContainText(c.note);
+
+    // A second contact of the same person ("lee, ann" / "张 伟"): the create form warns while typing
+    // and again at save; created anyway, its page offers the merge, which keeps the deal's link.
+    await go(page, 'contact');
+    await page.getByTestId('new-name').fill(c.duplicate);
+    await expect(page.getByTestId('new-duplicates')).toContainText(c.contact);
+    await shot(page, `day-${c.language}-duplicate-warning`);
+    // "Open existing" goes to the record that is already there; back in the list, create anyway.
+    await page.getByTestId('new-open-existing').first().click();
+    await expect(page.getByTestId('record-title')).toHaveText(c.contact);
+    await go(page, 'contact');
+    await page.getByTestId('new-name').fill(c.duplicate);
+    await page.getByTestId('new-create').click();
+    await expect(page.getByTestId('new-create')).toHaveText(c.createAnyway);
+    await expect(page.getByTestId('new-duplicates')).toHaveAttribute('role', 'alert');
+    await page.getByTestId('new-create').click();
+    await expect(page.getByTestId('record-title')).toHaveText(c.duplicate);
+    const panel = page.getByTestId('duplicates-panel');
+    await expect(panel).toContainText(c.contact);
+    await panel.getByTestId('merge-open').click();
+    await expect(page.getByTestId('merge-dialog')).toBeVisible();
+    await shot(page, `day-${c.language}-merge`);
+    await page.getByTestId('merge-confirm').click();
+    await expect(page.getByTestId('merge-dialog')).toBeHidden();
+    await expect(panel).toBeHidden();
+    const after = await page.evaluate(async (deal) => {
+      const contacts = await window.crm.invoke('contacts.list', { limit: 50 });
+      const deals = await window.crm.invoke('deals.list', { limit: 50 });
+      if (!contacts.ok || !deals.ok) throw new Error('list failed');
+      return {
+        contacts: contacts.value.items.map((x) => ({ id: x.id, name: x.name })),
+        dealContacts: deals.value.items.find((d) => d.name === deal)?.contactIds ?? [],
+      };
+    }, c.deal);
+    expect(after.contacts).toHaveLength(1);
+    expect(after.dealContacts).toEqual([after.contacts[0]?.id]);
+    if (c.language === 'zh-CN') await expectNoEnglish(page, 'merged contact');
     expect(errors).toEqual([]);
   });
 }

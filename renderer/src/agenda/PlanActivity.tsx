@@ -6,6 +6,7 @@ import { call, errorInfo } from '../api';
 import { RecordPicker, type PickedRecord } from '../components/RecordPicker';
 import { noteLocalChange } from '../crm/records.events';
 import { ErrorMessage } from '../errors';
+import { parseNumberInput } from '../locale.input';
 import { dateInput, fromInputs, timeInput } from './time';
 
 type Kind = Activity['kind'];
@@ -43,9 +44,12 @@ export function PlanActivity(props: {
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     const occurredAt = fromInputs(date, time);
-    const minutes = duration.trim() === '' ? null : Number(duration);
+    const minutes = duration.trim() === '' ? null : parseNumberInput(duration);
     if (occurredAt === null) return setMessage(t('day.badWhen'));
-    if (minutes !== null && (!Number.isInteger(minutes) || minutes < 0 || minutes > 100_000))
+    if (
+      duration.trim() !== '' &&
+      (minutes === null || !Number.isInteger(minutes) || minutes < 0 || minutes > 100_000)
+    )
       return setMessage(t('day.badDuration'));
     try {
       const created = await call('activities.create', {

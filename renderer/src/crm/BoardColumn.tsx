@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState, type DragEvent, type KeyboardEvent } from 'react';
+import { memo, useEffect, useRef, useState, type DragEvent, type KeyboardEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Deal } from '../../../shared/domain/crm.schemas';
 import { formatDate, formatMoney } from '../format';
@@ -17,8 +17,17 @@ export interface CardHandlers {
   onClose: (deal: Deal, status: 'won' | 'lost') => void;
 }
 
-/** One card: name, account, amount, close date, owner, age in stage; won/lost in its menu. */
-function DealCard(props: { deal: Deal; now: number; handlers: CardHandlers }) {
+/**
+ * One card: name, account, amount, close date, owner, age in stage; won/lost in its menu. Memoised:
+ * a move re-renders the moved card only (the board passes stable handlers and keeps the other deals'
+ * objects). `namesRound` changes when account names arrive.
+ */
+const DealCard = memo(function DealCard(props: {
+  deal: Deal;
+  now: number;
+  handlers: CardHandlers;
+  namesRound: number;
+}) {
   const { t } = useTranslation();
   const { deal, handlers } = props;
   const [menu, setMenu] = useState(false);
@@ -96,7 +105,7 @@ function DealCard(props: { deal: Deal; now: number; handlers: CardHandlers }) {
       </span>
     </div>
   );
-}
+});
 
 /**
  * One stage's cards, virtualised: only the cards in view (plus a few) are in the DOM, so a column
@@ -114,7 +123,7 @@ export function BoardColumn(props: {
   'use no memo';
   const { stageId, deals, focusId, handlers } = props;
   const scrollRef = useRef<HTMLUListElement>(null);
-  const [, setNamesLoaded] = useState(0);
+  const [namesRound, setNamesLoaded] = useState(0);
   const virtualizer = useVirtualizer({
     count: deals.length,
     getScrollElement: () => scrollRef.current,
@@ -158,7 +167,7 @@ export function BoardColumn(props: {
                 onDragOver={(e) => e.preventDefault()}
                 onDrop={(e) => handlers.onDrop(e, stageId, item.index)}
               >
-                <DealCard deal={deal} now={props.now} handlers={handlers} />
+                <DealCard deal={deal} now={props.now} handlers={handlers} namesRound={namesRound} />
               </div>
             );
           })}

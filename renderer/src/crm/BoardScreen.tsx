@@ -2,6 +2,7 @@ import {
   useCallback,
   useEffect,
   useId,
+  useLayoutEffect,
   useMemo,
   useRef,
   useState,
@@ -18,14 +19,16 @@ import { formatMoney, formatNumber } from '../format';
 import { useUiStore } from '../ui.store';
 import { pipelineLabel, stageLabel, usePipelinesStore } from './pipelines.store';
 import { LatestLoads, useRecordsChanged } from './records.events';
+import { boardSnapshot, keepBoard } from './board.cache';
 import { BOARD_MAX, loadBoard, NO_FILTER, type BoardFilter } from './board.data';
 import { BoardColumn, type CardHandlers } from './BoardColumn';
 import { BoardFilters } from './BoardFilters';
+import { newDealCurrency } from './crm.data';
 
 function totals(deals: Deal[]): string {
   const sums = new Map<string, number>();
   for (const d of deals) sums.set(d.currency, (sums.get(d.currency) ?? 0) + d.amountMinor);
-  if (sums.size === 0) return formatMoney(0, 'EUR');
+  if (sums.size === 0) return formatMoney(0, newDealCurrency());
   return [...sums].map(([currency, sum]) => formatMoney(sum, currency)).join(' + ');
 }
 
@@ -85,13 +88,19 @@ export function BoardScreen() {
   const { t } = useTranslation();
   const navigate = useUiStore((s) => s.navigate);
   const pipelines = usePipelinesStore((s) => s.pipelines);
-  const [pipelineId, setPipelineId] = useState<string | null>(null);
+  // Coming back, the board starts from what it showed (and reads the deals again behind it).
+  const [snapshot] = useState(boardSnapshot);
+  const [pipelineId, setPipelineId] = useState<string | null>(snapshot?.pipelineId ?? null);
   const [loads] = useState(() => new LatestLoads());
-  const [deals, setDeals] = useState<Deal[]>([]);
-  const [filter, setFilter] = useState<BoardFilter>(NO_FILTER);
-  const [matched, setMatched] = useState<{ total: number; capped: boolean }>({ total: 0, capped: false });
+  const [deals, setDeals] = useState<Deal[]>(snapshot?.deals ?? []);
+  const [filter, setFilter] = useState<BoardFilter>(snapshot?.filter ?? NO_FILTER);
+  const [matched, setMatched] = useState<{
+    total: number;
+    capped: boolean;
+    stageTotals: Record<string, number>;
+  }>(snapshot?.matched ?? { total: 0, capped: false, stageTotals: {} });
   // Age in stage counts from when the deals were read; every reload renews it.
-  const [now, setNow] = useState(() => Date.now());
+  const [now, setNow] = useState(() => snapshot?.now ?? Date.now());
   const [error, setError] = useState<ErrorInfo | null>(null);
   const [announce, setAnnounce] = useState('');
   const [closing, setClosing] = useState<{ deal: Deal; status: 'won' | 'lost' } | null>(null);
@@ -109,24 +118,43 @@ export function BoardScreen() {
         (e: unknown) => setError(errorInfo(e)),
       );
   }, []);
+  const stageKey = (pipelines?.find((p) => p.id === pipelineId)?.stages ?? []).map((s) => s.id).join('\n');
   const reloadDeals = useCallback(
     () =>
-      pipelineId
+      pipelineId && stageKey
         ? loads.run(
-            () => loadBoard(pipelineId, filter),
+            () => loadBoard(pipelineId, stageKey.split('\n'), filter),
             (r) => {
               setDeals(r.deals);
-              setMatched({ total: r.total, capped: r.capped });
+              setMatched({ total: r.total, capped: r.capped, stageTotals: r.stageTotals });
               setNow(Date.now());
             },
             (e) => setError(errorInfo(e)),
           )
         : undefined,
-    [pipelineId, loads, filter],
+    [pipelineId, stageKey, loads, filter],
   );
+  // From a snapshot, the deals are read again once it has painted: their answers would otherwise be
+  // parsed before the first frame and hold it back.
+  const fromSnapshot = useRef(snapshot !== null);
   useEffect(() => {
-    void reloadDeals();
+    if (!fromSnapshot.current) {
+      void reloadDeals();
+      return;
+    }
+    fromSnapshot.current = false;
+    let timer = 0;
+    const frame = requestAnimationFrame(() => {
+      timer = window.setTimeout(() => void reloadDeals(), 0);
+    });
+    return () => {
+      cancelAnimationFrame(frame);
+      window.clearTimeout(timer);
+    };
   }, [reloadDeals]);
+  useEffect(() => {
+    if (pipelineId) keepBoard({ pipelineId, filter, deals, matched, now });
+  }, [pipelineId, filter, deals, matched, now]);
   // Moves elsewhere (or by sync) reorder whole columns, so the board reads its deals again.
   // Its own moves and closes are applied in place: their echo does not re-read 5,000 deals.
   const ownWrites = useRef(new Set<string>());
@@ -207,7 +235,9 @@ export function BoardScreen() {
       const target = stages[stageIndex + (event.key === 'ArrowRight' ? 1 : -1)];
       if (!target) return;
       event.preventDefault();
-      void move(deal, target.id, inStage(target.id).length);
+      // Sideways the card keeps its row: it stays in view, where the end of a long column would
+      // scroll that column away from what the rep was looking at.
+      void move(deal, target.id, Math.min(index, inStage(target.id).length));
     } else if (event.key === 'ArrowUp' || event.key === 'ArrowDown') {
       const to = index + (event.key === 'ArrowDown' ? 1 : -1);
       if (to < 0 || to >= column.length) return;
@@ -240,6 +270,19 @@ export function BoardScreen() {
     onDrop,
     onClose: (deal, status) => setClosing({ deal, status }),
   };
+  // The cards get handlers that never change identity (so memoised cards skip re-rendering on a
+  // move) and call the current ones.
+  const live = useRef(handlers);
+  useLayoutEffect(() => {
+    live.current = handlers;
+  });
+  const [stableHandlers] = useState<CardHandlers>(() => ({
+    onOpen: (deal) => live.current.onOpen(deal),
+    onKey: (event, deal) => live.current.onKey(event, deal),
+    onDragStart: (event, deal) => live.current.onDragStart(event, deal),
+    onDrop: (event, stageId, index) => live.current.onDrop(event, stageId, index),
+    onClose: (deal, status) => live.current.onClose(deal, status),
+  }));
 
   return (
     <div className="screen board-screen" data-screen="board">
@@ -285,7 +328,14 @@ export function BoardScreen() {
             >
               <header className="column-head">
                 <h2 id={`stage-${stage.id}`}>{pipeline ? stageLabel(pipeline.id, stage, t) : stage.name}</h2>
-                <span className="muted">{t('board.count', { count: column.length })}</span>
+                <span className="muted" data-testid={`count-${stage.id}`}>
+                  {matched.capped && (matched.stageTotals[stage.id] ?? 0) > column.length
+                    ? t('workday.countOf', {
+                        shown: formatNumber(column.length),
+                        total: formatNumber(matched.stageTotals[stage.id] ?? 0),
+                      })
+                    : t('board.count', { count: column.length })}
+                </span>
                 <span className="column-total" data-testid={`total-${stage.id}`}>
                   {t('board.total', { amount: totals(column) })}
                 </span>
@@ -295,7 +345,7 @@ export function BoardScreen() {
                 deals={column}
                 focusId={focusId}
                 now={now}
-                handlers={handlers}
+                handlers={stableHandlers}
                 emptyText={t('board.empty')}
               />
             </section>

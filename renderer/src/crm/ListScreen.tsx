@@ -6,7 +6,8 @@ import { call, errorInfo } from '../api';
 import { ErrorMessage } from '../errors';
 import { formatNumber } from '../format';
 import { useUiStore, type EntityKind } from '../ui.store';
-import { createRecord, download, type AnyRecord } from './crm.data';
+import { clean, download, type AnyRecord } from './crm.data';
+import { NewRecord } from './NewRecord';
 import { useListsStore } from './lists.store';
 import { stageLabel, usePipelinesStore } from './pipelines.store';
 import { useColumns, type Column } from './list.columns';
@@ -81,51 +82,6 @@ function Filters({ entity }: { entity: EntityKind }) {
   );
 }
 
-function NewRecord({ entity, onError }: { entity: EntityKind; onError: (e: ErrorInfo) => void }) {
-  const { t } = useTranslation();
-  const navigate = useUiStore((s) => s.navigate);
-  const [name, setName] = useState('');
-  const [busy, setBusy] = useState(false);
-  const id = useId();
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    if (name.trim() === '') return;
-    setBusy(true);
-    try {
-      const record = await createRecord(entity, name.trim());
-      setName('');
-      void useListsStore.getState().reload(entity);
-      navigate({ name: 'record', entity, id: record.id });
-    } catch (e) {
-      onError(errorInfo(e));
-    } finally {
-      setBusy(false);
-    }
-  };
-  return (
-    <form className="new-record row" onSubmit={(e) => void submit(e)}>
-      <label htmlFor={id} className="sr-only">
-        {t('record.newTitle', { entity: t(`entity.${entity}`) })}
-      </label>
-      <input
-        id={id}
-        value={name}
-        placeholder={t('record.newTitle', { entity: t(`entity.${entity}`) })}
-        onChange={(e) => setName(e.target.value)}
-        data-testid="new-name"
-      />
-      <button
-        type="submit"
-        className="primary"
-        disabled={busy || name.trim() === ''}
-        data-testid="new-create"
-      >
-        {t('lists.new')}
-      </button>
-    </form>
-  );
-}
-
 /** One row; memoised so loading a page or scrolling re-renders only rows whose record changed. */
 const ListRow = memo(function ListRow(props: {
   index: number;
@@ -135,6 +91,9 @@ const ListRow = memo(function ListRow(props: {
   template: string;
   onOpen: (id: string) => void;
   loadingLabel: string;
+  selected: boolean;
+  onToggle: (id: string) => void;
+  selectLabel: string;
 }) {
   const { record, columns } = props;
   return (
@@ -148,6 +107,17 @@ const ListRow = memo(function ListRow(props: {
         height: ROW_HEIGHT,
       }}
     >
+      <div role="cell" className="vcell select-cell">
+        {record && (
+          <input
+            type="checkbox"
+            checked={props.selected}
+            onChange={() => props.onToggle(record.id)}
+            aria-label={`${props.selectLabel} ${record.name}`}
+            data-select={record.id}
+          />
+        )}
+      </div>
       {record ? (
         columns.map((c, i) => (
           <div key={c.key} role="cell" className="vcell">
@@ -183,6 +153,8 @@ function ListBody(props: {
   columns: Column[];
   template: string;
   onOpen: (id: string) => void;
+  selected: ReadonlySet<string>;
+  onToggle: (id: string) => void;
 }) {
   // TanStack Virtual returns fresh values from a stable object, which the React Compiler cannot memoise.
   'use no memo';
@@ -210,6 +182,7 @@ function ListBody(props: {
     if (lastIndex >= items.length - 100 && nextCursor) void loadMore(entity);
   }, [lastIndex, items.length, nextCursor, entity, loadMore]);
   const loadingLabel = t('app.loading');
+  const selectLabel = t('workday.select');
   return (
     <div ref={scrollRef} className="vscroll" data-testid="list-scroll">
       <div
@@ -226,6 +199,9 @@ function ListBody(props: {
             template={template}
             onOpen={onOpen}
             loadingLabel={loadingLabel}
+            selected={props.selected.has(items[v.index]?.id ?? '')}
+            onToggle={props.onToggle}
+            selectLabel={selectLabel}
           />
         ))}
       </div>
@@ -258,14 +234,41 @@ export function ListScreen({ entity }: { entity: EntityKind }) {
     const dir = list.query.sort.field === field && list.query.sort.dir === 'asc' ? 'desc' : 'asc';
     setQuery(entity, { ...list.query, sort: { field, dir } });
   };
-  const template = useMemo(() => columns.map((c) => c.width).join(' '), [columns]);
+  // The first track is the row's selection checkbox.
+  const template = useMemo(() => ['36px', ...columns.map((c) => c.width)].join(' '), [columns]);
+  // Selected rows (of the loaded ones); a new filter or sort starts a new selection.
+  const [selected, setSelected] = useState<ReadonlySet<string>>(() => new Set());
+  const queryKey = JSON.stringify(list.query);
+  const [selectedFor, setSelectedFor] = useState(queryKey);
+  if (selectedFor !== queryKey) {
+    setSelectedFor(queryKey);
+    setSelected(new Set());
+  }
+  const toggle = useCallback(
+    (id: string) =>
+      setSelected((s) => {
+        const next = new Set(s);
+        if (!next.delete(id)) next.add(id);
+        return next;
+      }),
+    [],
+  );
+  const allSelected = list.items.length > 0 && list.items.every((r) => selected.has(r.id));
   const exportCsv = async () => {
     try {
-      download(await call('export.csv', { entity }));
+      // Selected rows in list order, else every match of the list's filter (not the whole table).
+      const ids = list.items.filter((r) => selected.has(r.id)).map((r) => r.id);
+      download(
+        await call(
+          'export.csv',
+          ids.length > 0 ? { entity, ids } : { entity, filter: clean(list.query.filter) },
+        ),
+      );
     } catch (e) {
       setError(errorInfo(e));
     }
   };
+  const filtered = Object.keys(clean(list.query.filter)).length > 0;
 
   return (
     <div className="screen list-screen" data-screen={`list-${entity}`}>
@@ -275,8 +278,22 @@ export function ListScreen({ entity }: { entity: EntityKind }) {
           {t('lists.count', { shown: formatNumber(list.items.length), total: formatNumber(list.total) })}
         </span>
         <div className="row push">
+          {selected.size > 0 && (
+            <>
+              <span className="muted" data-testid="selected-count">
+                {t('workday.selected', { count: selected.size })}
+              </span>
+              <button type="button" className="link" onClick={() => setSelected(new Set())}>
+                {t('workday.clearSelection')}
+              </button>
+            </>
+          )}
           <button type="button" onClick={() => void exportCsv()} data-testid="export">
-            {t('lists.export')}
+            {selected.size > 0
+              ? t('workday.exportSelected')
+              : filtered
+                ? t('workday.exportFiltered')
+                : t('lists.export')}
           </button>
         </div>
       </div>
@@ -297,6 +314,16 @@ export function ListScreen({ entity }: { entity: EntityKind }) {
         data-testid="list"
       >
         <div className="vrow vhead" role="row" aria-rowindex={1} style={{ gridTemplateColumns: template }}>
+          <div role="columnheader" className="vcell select-cell">
+            <input
+              type="checkbox"
+              checked={allSelected}
+              disabled={list.items.length === 0}
+              onChange={() => setSelected(allSelected ? new Set() : new Set(list.items.map((r) => r.id)))}
+              aria-label={t('workday.selectAll')}
+              data-testid="select-all"
+            />
+          </div>
           {columns.map((c) => {
             const sorted = list.query.sort.field === c.sort;
             return (
@@ -320,7 +347,14 @@ export function ListScreen({ entity }: { entity: EntityKind }) {
             );
           })}
         </div>
-        <ListBody entity={entity} columns={columns} template={template} onOpen={open} />
+        <ListBody
+          entity={entity}
+          columns={columns}
+          template={template}
+          onOpen={open}
+          selected={selected}
+          onToggle={toggle}
+        />
       </div>
     </div>
   );

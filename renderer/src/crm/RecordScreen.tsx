@@ -7,6 +7,7 @@ import { ErrorMessage } from '../errors';
 import { formatDate, formatMoney } from '../format';
 import { useUiStore, type EntityKind } from '../ui.store';
 import { updateRecord, type AnyRecord } from './crm.data';
+import { DuplicatesPanel } from './DuplicatesPanel';
 import { parseField, recordFields, toInput, type FieldDef } from './fields';
 import { stageName, usePipelinesStore } from './pipelines.store';
 import { loadRecordPage, touchesRecordPage, type RecordPage } from './record.data';
@@ -305,6 +306,7 @@ export function RecordScreen({ entity, id }: { entity: EntityKind; id: string })
         )}
       </div>
       <ErrorMessage error={error} onDismiss={() => setError(null)} />
+      {entity !== 'deal' && <DuplicatesPanel kind={entity} record={record} onMerged={() => void refresh()} />}
       <div className="record-grid">
         <div>
           <section className="panel" aria-label={t(`entity.${entity}`)}>

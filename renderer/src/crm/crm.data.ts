@@ -3,6 +3,8 @@ import { DEFAULT_STAGES } from '../../../shared/domain/crm.seed';
 import type { CustomFilter } from '../../../shared/domain/custom-fields';
 import { call } from '../api';
 import { i18n } from '../i18n/i18n';
+import { defaultCurrency } from '../locale.input';
+import { useSettingsStore } from '../settings.store';
 import type { EntityKind } from '../ui.store';
 
 export type AnyRecord = Account | Contact | Deal;
@@ -23,7 +25,7 @@ export interface Page {
 }
 
 /** Empty filter values mean "no filter"; the channel schemas reject empty strings. */
-function clean(filter: Readonly<Record<string, string>>): Record<string, string> {
+export function clean(filter: Readonly<Record<string, string>>): Record<string, string> {
   return Object.fromEntries(
     Object.entries(filter)
       .filter(([, v]) => v.trim() !== '')
@@ -110,17 +112,32 @@ export async function ensurePipelines(): Promise<Pipeline[]> {
   return [created];
 }
 
-export async function createRecord(entity: EntityKind, name: string): Promise<AnyRecord> {
+/** The currency a new deal starts with: the one chosen in Settings, else the input locale's. */
+export function newDealCurrency(): string {
+  return defaultCurrency(useSettingsStore.getState().settings.currency);
+}
+
+/** Creates a record by name; a contact may come with its first e-mail and phone. */
+export async function createRecord(
+  entity: EntityKind,
+  name: string,
+  contact: { emails?: string[]; phones?: string[] } = {},
+): Promise<AnyRecord> {
   switch (entity) {
     case 'account':
       return call('accounts.create', { name });
     case 'contact':
-      return call('contacts.create', { name });
+      return call('contacts.create', { name, ...contact });
     case 'deal': {
       const [pipeline] = await ensurePipelines();
       const stage = pipeline?.stages[0];
       if (!pipeline || !stage) throw new Error('no pipeline');
-      return call('deals.create', { name, pipelineId: pipeline.id, stageId: stage.id });
+      return call('deals.create', {
+        name,
+        pipelineId: pipeline.id,
+        stageId: stage.id,
+        currency: newDealCurrency(),
+      });
     }
   }
 }

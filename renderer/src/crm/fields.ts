@@ -2,6 +2,7 @@ import type { TFunction } from 'i18next';
 import { entityRegistry, type FieldSpec } from '../../../shared/domain/entity.registry';
 import type { InputKind } from '../../../shared/domain/field.meta';
 import type { EntityKind } from '../ui.store';
+import { inputLocale, parseAmountInput, parseDateInput, parseNumberInput } from '../locale.input';
 import type { AnyRecord } from './crm.data';
 
 /** An inline-editable field of a record page: a registry field that has an input kind. */
@@ -42,22 +43,46 @@ export function currencyDigits(currency: string): number {
   }
 }
 
-/** The text an input shows for a stored value. */
-export function toInput(field: FieldDef, record: AnyRecord): string {
+/** The text an input shows for a stored value (numbers in the input locale, without grouping). */
+export function toInput(field: FieldDef, record: AnyRecord, locale = inputLocale()): string {
   const value: unknown = (record as Record<string, unknown>)[field.name];
   if (value === null || value === undefined) return '';
   if (Array.isArray(value)) return value.join(', ');
   if (field.input === 'money' && typeof value === 'number') {
     const currency = (record as { currency?: string }).currency ?? 'EUR';
-    return String(value / 10 ** currencyDigits(currency));
+    const digits = currencyDigits(currency);
+    return localeNumber(value / 10 ** digits, digits, locale);
   }
+  if (field.input === 'int' && typeof value === 'number') return localeNumber(value, 0, locale);
   return typeof value === 'string' || typeof value === 'number' ? String(value) : '';
+}
+
+/** A number as the locale writes it, without grouping, so what is shown parses back the same. */
+function localeNumber(value: number, digits: number, locale: string): string {
+  try {
+    return new Intl.NumberFormat(locale, {
+      useGrouping: false,
+      minimumFractionDigits: 0,
+      maximumFractionDigits: digits,
+    }).format(value);
+  } catch {
+    return String(value);
+  }
 }
 
 type Parsed = { ok: true; value: unknown } | { ok: false; message: string };
 
-/** Converts the typed text to the field's value and validates it against the field's registry schema. */
-export function parseField(field: FieldDef, text: string, record: AnyRecord, t: TFunction): Parsed {
+/**
+ * Converts the typed text to the field's value and validates it against the field's registry schema.
+ * Numbers, amounts and dates are read in the input locale ("1.234,56" in de-DE is 1234.56).
+ */
+export function parseField(
+  field: FieldDef,
+  text: string,
+  record: AnyRecord,
+  t: TFunction,
+  locale = inputLocale(),
+): Parsed {
   const trimmed = text.trim();
   let value: unknown;
   switch (field.input) {
@@ -65,8 +90,11 @@ export function parseField(field: FieldDef, text: string, record: AnyRecord, t: 
       value = trimmed;
       break;
     case 'optText':
-    case 'date':
       value = trimmed === '' ? null : trimmed;
+      break;
+    case 'date':
+      // An unreadable date is kept as typed, so the schema's message explains it.
+      value = trimmed === '' ? null : (parseDateInput(trimmed, locale) ?? trimmed);
       break;
     case 'textarea':
       value = text;
@@ -86,10 +114,13 @@ export function parseField(field: FieldDef, text: string, record: AnyRecord, t: 
         value = field.input === 'int' ? null : 0;
         break;
       }
-      const n = Number(trimmed.replace(/[\s,]/g, ''));
-      if (!Number.isFinite(n)) return { ok: false, message: t('record.badNumber') };
       const currency = (record as { currency?: string }).currency ?? 'EUR';
-      value = field.input === 'money' ? Math.round(n * 10 ** currencyDigits(currency)) : n;
+      const n =
+        field.input === 'money'
+          ? parseAmountInput(trimmed, currencyDigits(currency), locale)
+          : parseNumberInput(trimmed, locale);
+      if (n === null) return { ok: false, message: t('record.badNumber') };
+      value = n;
       break;
     }
   }

@@ -2,7 +2,7 @@ import type { TFunction } from 'i18next';
 import { call } from '../api';
 import type { PaletteItem } from '../components/Palette';
 import { useUiStore, type Route } from '../ui.store';
-import { createRecord, ensurePipelines } from './crm.data';
+import { createRecord, ensurePipelines, newDealCurrency } from './crm.data';
 import { noteLocalChange } from './records.events';
 
 type CreateKind = 'deal' | 'contact' | 'account' | 'task';
@@ -57,6 +57,7 @@ async function createItems(q: string, t: TFunction): Promise<PaletteItem[]> {
             pipelineId: pipeline.id,
             stageId: stage.id,
             accountId: a.id,
+            currency: newDealCurrency(),
           });
           noteLocalChange('deal', [deal.id]);
           open({ name: 'record', entity: 'deal', id: deal.id });
@@ -89,10 +90,18 @@ async function createItems(q: string, t: TFunction): Promise<PaletteItem[]> {
           }),
       },
     ];
+  // A contact or account that looks like one already there says so (the hits below show it).
+  const like =
+    (kind === 'contact' || kind === 'account') && rest !== ''
+      ? (await call('duplicates.find', { entity: kind, name: rest }).catch(() => ({ matches: [] }))).matches
+      : [];
   return [
     {
       id: `create-${kind}`,
       label: t('day.newNamed', { entity: t(`entity.${kind}`), name: rest }),
+      ...(like.length > 0
+        ? { hint: t('merge.warnCreate', { names: like.map((m) => m.name).join(', ') }) }
+        : {}),
       group,
       run: () => void createRecord(kind, rest).then((r) => open({ name: 'record', entity: kind, id: r.id })),
     },

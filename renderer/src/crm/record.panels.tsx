@@ -10,6 +10,8 @@ import { ErrorMessage } from '../errors';
 import { formatDateTime, formatNumber } from '../format';
 import { ActivityActions } from '../agenda/ActivityItem';
 import { fromInputs } from '../agenda/time';
+import { REF_FIELDS, useRefNames } from './history.names';
+import { pipelineLabel, stageLabel, usePipelinesStore } from './pipelines.store';
 import { noteLocalChange } from './records.events';
 import { DueInputs } from './TaskItem';
 import type { EntityKind } from '../ui.store';
@@ -39,17 +41,50 @@ function ChangeRow({ item }: { item: Extract<TimelineItem, { type: 'change' }> }
     const id = customIdOf(field);
     return id === null ? undefined : defs?.find((d) => d.id === id);
   };
-  // Enumerations read as their labels, money in major units; the rest as stored.
+  const pipelines = usePipelinesStore((s) => s.pipelines);
+  const nameOf = useRefNames(item.changes);
+  // Enumerations read as their labels, stages by name, linked records by name (the id while it
+  // loads or when the record is gone), money in major units; the rest as stored.
   const fieldValue = (field: string, value: unknown): string => {
     const def = customDef(field);
     if (def) return showCustomValue(def, value, t) || '—';
     if (field === 'status' && typeof value === 'string') return t(`dealStatus.${value}`);
     if (field === 'priority' && typeof value === 'string') return t(`priority.${value}`);
     if (field === 'amountMinor' && typeof value === 'number') return formatNumber(value / 100);
+    if (field === 'stageId' && typeof value === 'string') {
+      const pipeline = pipelines?.find((p) => p.stages.some((s) => s.id === value));
+      const stage = pipeline?.stages.find((s) => s.id === value);
+      return pipeline && stage ? stageLabel(pipeline.id, stage, t) : value;
+    }
+    if (field === 'pipelineId' && typeof value === 'string') {
+      const pipeline = pipelines?.find((p) => p.id === value);
+      return pipeline ? pipelineLabel(pipeline, t) : value;
+    }
+    if (field === 'contactRoles' && value !== null && typeof value === 'object' && !Array.isArray(value)) {
+      const roles = Object.entries(value as Record<string, unknown>).map(
+        ([id, role]) => `${nameOf(id) ?? id}: ${typeof role === 'string' ? t(`deal.roles.${role}`) : '—'}`,
+      );
+      return shownValue(roles);
+    }
+    if (REF_FIELDS[field]) {
+      const ids: unknown[] = typeof value === 'string' ? [value] : Array.isArray(value) ? value : [];
+      return shownValue(ids.map((id) => (typeof id === 'string' ? (nameOf(id) ?? id) : id)));
+    }
     return shownValue(value);
   };
+  const label = (field: string) =>
+    field === 'contactIds'
+      ? t('record.contacts')
+      : field === 'contactRoles'
+        ? t('workday.contactRoles')
+        : t(`fields.${field}`);
   const shown = item.changes.filter(
-    (c) => i18n.exists(`fields.${c.field}`) || c.field === 'deletedAt' || customDef(c.field) !== undefined,
+    (c) =>
+      i18n.exists(`fields.${c.field}`) ||
+      c.field === 'deletedAt' ||
+      c.field === 'contactIds' ||
+      c.field === 'contactRoles' ||
+      customDef(c.field) !== undefined,
   );
   return (
     <div className="muted" data-testid="history-row">
@@ -65,7 +100,7 @@ function ChangeRow({ item }: { item: Extract<TimelineItem, { type: 'change' }> }
               )
             ) : (
               <>
-                <span>{customDef(c.field)?.label ?? t(`fields.${c.field}`)}: </span>
+                <span>{customDef(c.field)?.label ?? label(c.field)}: </span>
                 <del>{fieldValue(c.field, c.before)}</del> → <ins>{fieldValue(c.field, c.after)}</ins>
               </>
             )}

@@ -7,6 +7,7 @@ import { call } from '../api';
 import { ErrorMessage } from '../errors';
 import { usePolicy } from '../policy';
 import { useSettingsStore } from '../settings.store';
+import { CurrencySetting } from './CurrencySetting';
 import { LostReasonsSettings } from '../crm/LostReasonsSettings';
 import { CustomFieldsSettings } from '../crm/CustomFieldsSettings';
 import { ReportingSettings } from '../reports/ReportingSettings';
@@ -135,6 +136,7 @@ export function SettingsScreen() {
           </select>
           {timeoutLocked && <ManagedNote id={`${timeoutId}-managed`} field="lockTimeoutMinutes" />}
         </div>
+        <CurrencySetting />
       </section>
       <LostReasonsSettings />
       <CustomFieldsSettings />

@@ -33,6 +33,11 @@ export const settingsSchema = z.object({
     .max(1024)
     .regex(/^(\/|[A-Za-z]:\\|\\\\)[^\0]*$/, 'an absolute path')
     .nullable(),
+  /** ISO 4217 code new deals start with; null: the one of the user's locale. */
+  currency: z
+    .string()
+    .regex(/^[A-Z]{3}$/)
+    .nullable(),
 });
 export type Settings = z.infer<typeof settingsSchema>;
 
@@ -43,6 +48,7 @@ export const defaultSettings: Settings = {
   backupRetentionCount: null,
   backupRetentionDays: null,
   backupDirectory: null,
+  currency: null,
 };
 
 /** Channels of the settings domain (`settings.*`). */

@@ -47,6 +47,7 @@ describe('settings module', () => {
     ['a relative backup folder', { backupDirectory: 'backups' }],
     ['zero backups kept', { backupRetentionCount: 0 }],
     ['a fractional age limit', { backupRetentionDays: 2.5 }],
+    ['a currency that is not an ISO code', { currency: 'eur' }],
   ])('rejects %s with VALIDATION and keeps the saved values', async (_label, input) => {
     const dir = tempDir();
     const services = createTestServices(dir);
@@ -71,5 +72,13 @@ describe('settings module', () => {
       theme: 'system',
       lockTimeoutMinutes: 30,
     });
+  });
+
+  it('keeps the currency of new deals (an ISO code, or null for the locale’s); a bad one reads as null', () => {
+    const dir = tempDir();
+    writeFileSync(path.join(dir, SETTINGS_FILE), JSON.stringify({ language: 'en', currency: 'CHF' }));
+    expect(readSettings(dir).currency).toBe('CHF');
+    writeFileSync(path.join(dir, SETTINGS_FILE), JSON.stringify({ language: 'en', currency: 'chf<script>' }));
+    expect(readSettings(dir)).toEqual(defaultSettings);
   });
 });
