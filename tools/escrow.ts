@@ -3,23 +3,19 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { readUint32be, toBase64Url, uint32be } from '../shared/sync/encoding';
-import {
-  checkEpochKey,
-  FIRST_EPOCH,
-  generateEscrowKeyPair,
-  openPreviousKey,
-  unescrowEpochKey,
-} from '../shared/sync/epoch';
+import { readUint32be, uint32be } from '../shared/sync/encoding';
+import { checkEpochKey, FIRST_EPOCH, openPreviousKey, unescrowEpochKey } from '../shared/sync/epoch';
 import { openDelta } from '../shared/sync/envelope';
+import { generateEscrowKeyPair, parseEscrowPrivateKeyFile } from '../electron/services/vault/vault.escrow';
 import { verifyMembershipLog, type MembershipEntry } from '../shared/sync/membership';
 
 /**
  * The organisation's escrow of workspace keys (issue 12, item 4).
  *
  *     npx tsx tools/escrow.ts keygen --secret FILE
- *         writes a new X25519 secret key (32 bytes, mode 0600) and prints the public key to put in
- *         IT policy as `escrowKey`
+ *         writes a new escrow private key file (mode 0600; the same format `tools/escrow-recover.ts`
+ *         reads, so one key pair recovers both vaults and workspace keys) and prints the public key
+ *         to put in IT policy as `escrowKey`
  *     npx tsx tools/escrow.ts recover --secret FILE (--server-db SYNC_SQLITE | --database URL) --workspace ID --out FILE
  *         verifies the workspace's signed membership log from the server's SQLite file or
  *         PostgreSQL database (read only), opens the
@@ -165,9 +161,8 @@ async function main(): Promise<void> {
   });
   if (command === 'keygen' && values.secret) {
     const pair = generateEscrowKeyPair();
-    writeSecretFile(values.secret, pair.secretKey);
-    pair.secretKey.fill(0);
-    process.stdout.write(JSON.stringify({ escrowKey: toBase64Url(pair.publicKey) }) + '\n');
+    writeSecretFile(values.secret, new TextEncoder().encode(pair.privateKeyFile));
+    process.stdout.write(JSON.stringify({ escrowKey: pair.publicKey }) + '\n');
     return;
   }
   const source = { sqlite: values['server-db'], postgres: values.database };
@@ -179,7 +174,7 @@ async function main(): Promise<void> {
     values.out
   ) {
     const rows = await readStore(source, values.workspace);
-    const secret = new Uint8Array(readFileSync(values.secret));
+    const secret = parseEscrowPrivateKeyFile(readFileSync(values.secret, 'utf8'));
     try {
       const keys = recoverEpochKeys(rows.entries, values.workspace, secret);
       const epochs = [...keys.keys()].sort((x, y) => x - y);

@@ -173,9 +173,3 @@ export function openPreviousKey(chained: string, key: Uint8Array, place: EpochPl
     return null;
   }
 }
-
-/** A fresh X25519 key pair for an escrow holder (the CLI's `keygen`); zero `secretKey` when done. */
-export function generateEscrowKeyPair(): { secretKey: Uint8Array; publicKey: Uint8Array } {
-  const secretKey = randomBytes(32);
-  return { secretKey, publicKey: x25519.getPublicKey(secretKey) };
-}
