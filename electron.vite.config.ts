@@ -7,7 +7,13 @@ export default defineConfig({
   main: {
     build: {
       outDir: 'out/main',
-      rollupOptions: { input: { main: resolve(__dirname, 'electron/main/main.ts') } },
+      rollupOptions: {
+        input: {
+          main: resolve(__dirname, 'electron/main/main.ts'),
+          // A worker_threads entry: imports and other heavy vault work (electron/services/worker).
+          'db.worker': resolve(__dirname, 'electron/services/worker/db.worker.ts'),
+        },
+      },
     },
   },
   preload: {

@@ -51,6 +51,7 @@ export const ERROR_CODES = [
   'SYNC_GAP',
   'SERVER_ROLLBACK',
   'IMPORT_CANCELLED',
+  'DB_WORKER_FAILED',
 ] as const;
 
 /** One of the stable error codes every layer speaks. */

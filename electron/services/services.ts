@@ -20,6 +20,9 @@ import type { ServerConfirmation } from './sync/sync.enrolment';
 import { createSyncModule } from './sync/sync.module';
 import { syncMigrations } from './sync/sync.migrations';
 import { createVaultModule } from './vault/vault.module';
+import { DbWorkers } from './worker/db.worker.client';
+import type { DbWorkerFault } from './worker/db.worker.protocol';
+import { isGatedChannel, WriteGate } from './worker/write.gate';
 import type { ScryptParams } from './vault/vault.recovery';
 import type { VaultService } from './vault/vault.service';
 import type { SessionSignals } from './vault/vault.session';
@@ -55,6 +58,11 @@ export interface ServiceOptions {
   readonly session?: SessionSignals;
   /** Wall clock, injectable for tests. */
   readonly now?: () => number;
+  /**
+   * The database worker's entry script (the app's bundle passes `out/main/db.worker.js`); default:
+   * beside the worker client, as source under tsx and vitest.
+   */
+  readonly dbWorkerUrl?: URL;
   /** Timing and cost knobs (tests shorten them); they change no wiring. */
   readonly tuning?: ServiceTuning;
 }
@@ -69,6 +77,8 @@ export interface ServiceTuning {
   readonly recoveryKdf?: ScryptParams;
   /** How often main reads the system idle time (default 5 s). */
   readonly autoLockPollMs?: number;
+  /** Tests only: a fault the database worker injects (its crash test). */
+  readonly dbWorkerFault?: DbWorkerFault;
 }
 
 /** The composed parts, for the shell's own needs and for tests that look inside; never the renderer. */
@@ -128,11 +138,23 @@ export function createServices(options: ServiceOptions): Services {
       ...auth.vaultOptions,
     },
   );
+  // Heavy vault work runs on worker threads; main's writes wait behind the gate while one writes.
+  const gate = new WriteGate();
+  const workers = new DbWorkers({
+    keys: vault.service,
+    gate,
+    logger: options.logger.child({ component: 'dbWorker' }),
+    now: ctx.now,
+    workerUrl: options.dbWorkerUrl,
+    fault: options.tuning?.dbWorkerFault,
+  });
+  const offLocking = vault.access.onLocking(() => workers.lockAll());
   const crm = createCrmModule(
     { ...ctx, logger: options.logger.child({ component: 'crm' }) },
     vault.access,
     policy.service,
     options.notifier,
+    workers,
   );
   const sync = createSyncModule(
     { ...ctx, logger: options.logger.child({ component: 'sync' }) },
@@ -140,7 +162,7 @@ export function createServices(options: ServiceOptions): Services {
     crm.pipeline,
     policy.service,
     options.serverConfirmation,
-    { autoSync: options.tuning?.autoSync, maxDriftMs: options.tuning?.maxDriftMs },
+    { autoSync: options.tuning?.autoSync, maxDriftMs: options.tuning?.maxDriftMs, writeGate: gate },
   );
   const settings = createSettingsModule(
     { ...ctx, logger: options.logger.child({ component: 'settings' }) },
@@ -159,6 +181,7 @@ export function createServices(options: ServiceOptions): Services {
   router = new IpcRouter(handlers, {
     isTrustedSender: options.isTrustedSender,
     logger: options.logger.child({ component: 'ipc' }),
+    around: (channel, run) => (isGatedChannel(channel) ? gate.shared(run) : run()),
   });
   let disposed: Promise<void> | null = null;
   return {
@@ -170,6 +193,8 @@ export function createServices(options: ServiceOptions): Services {
     dispose() {
       // Sync and CRM stop first; the vault closes last so nothing touches a closed database.
       disposed ??= (async () => {
+        offLocking();
+        workers.lockAll();
         for (const module of modules) await module.dispose();
       })();
       return disposed;

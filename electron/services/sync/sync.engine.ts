@@ -33,6 +33,8 @@ export interface SyncEngineOptions {
   readonly autoSync: boolean;
   /** Drift guard tolerance (tests may lower it). */
   readonly maxDriftMs?: number;
+  /** Holds each cycle's vault writes out of a database worker's write transaction (an import). */
+  readonly writeGate?: { shared<T>(fn: () => Promise<T>): Promise<T> };
 }
 
 function iso(ms: number | null): string | null {
@@ -304,7 +306,7 @@ export class SyncEngine {
       this.setState({ state: 'syncing', progress: null, error: null });
       try {
         const result = await this.guard(() =>
-          resync({ session: this.session, inbox: this.inbox, outbox: this.outbox }),
+          this.gated(() => resync({ session: this.session, inbox: this.inbox, outbox: this.outbox })),
         );
         this.options.logger.log('info', 'sync.resynced', {
           resent: result.resent,
@@ -360,7 +362,7 @@ export class SyncEngine {
     this.session.require();
     try {
       this.warning = null;
-      await this.guard(() => this.cycle());
+      await this.guard(() => this.gated(() => this.cycle()));
       this.setState({ state: 'idle', progress: null, nextRetryAt: null, error: this.warning });
     } catch (error) {
       const e = toAppError(error);
@@ -389,6 +391,10 @@ export class SyncEngine {
     await this.outbox.push();
     this.session.repo.setLastSync(this.options.now());
     this.session.refresh();
+  }
+
+  private gated<T>(fn: () => Promise<T>): Promise<T> {
+    return this.options.writeGate ? this.options.writeGate.shared(fn) : fn();
   }
 
   // ---- background loop ----

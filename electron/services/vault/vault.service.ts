@@ -9,7 +9,7 @@ import type { Keychain } from '../keychain/keychain';
 import type { Logger } from '../log/logger';
 import type { VaultAccess } from './vault.access';
 import type { FaultPoint, LockReason, VaultInternals } from './vault.internals';
-import { newVaultKey, zeroKeySet, type KeySet, type VaultKey } from './vault.keyset';
+import { newVaultKey, secretCopy, zeroKeySet, type KeySet, type VaultKey } from './vault.keyset';
 import { sameKeys, VaultKeystore } from './vault.keystore';
 import { VaultLayout } from './vault.layout';
 import { vaultMigrations } from './vault.migrations';
@@ -290,6 +290,18 @@ export class VaultService {
       if (keep !== undefined) pruneBackups(this.layout, keep, this.options.logger);
       return made;
     });
+  }
+
+  /**
+   * The database file and a fresh copy (its own buffer) of the key it is encrypted with, for a
+   * database worker's connection: the caller transfers the copy to the worker, which zeroes it once
+   * SQLite holds it. Only the composition root wires this, to the worker pool; services see
+   * `VaultAccess`, which has no key. VAULT_LOCKED while locked.
+   */
+  keyForWorker(): { file: string; key: Uint8Array } {
+    const key = this.db ? this.keys?.keys[0]?.key : undefined;
+    if (!key) throw new AppError('VAULT_LOCKED', 'The vault is locked');
+    return { file: this.layout.dbFile, key: secretCopy(key) };
   }
 
   listBackups(): BackupInfo[] {

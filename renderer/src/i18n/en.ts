@@ -188,6 +188,7 @@ export const en = {
     SERVER_ROLLBACK:
       'The sync server lost recent changes (its data went back in time). Your data is kept: run a re-sync to send yours again.',
     IMPORT_CANCELLED: 'The import was cancelled. Nothing was imported.',
+    DB_WORKER_FAILED: 'The background task stopped before it finished. Nothing was changed: try again.',
   },
   common: {
     close: 'Close',

@@ -179,6 +179,7 @@ export const zhCN: Catalogue = {
     SERVER_ROLLBACK:
       '同步服务器丢失了最近的更改（其数据回到了过去）。您的数据已保留：请运行重新同步以重新发送您的更改。',
     IMPORT_CANCELLED: '导入已取消，未导入任何内容。',
+    DB_WORKER_FAILED: '后台任务未完成便已停止。未做任何更改：请重试。',
   },
   common: {
     close: '关闭',

@@ -1,0 +1,198 @@
+import { Worker } from 'node:worker_threads';
+import { AppError, isErrorCode } from '../../../shared/errors';
+import type { Logger } from '../log/logger';
+import {
+  CONTROL_CANCEL,
+  CONTROL_LOCKED,
+  type DbJob,
+  type DbWorkerData,
+  type DbWorkerFault,
+  type DbWorkerMessage,
+} from './db.worker.protocol';
+import type { WriteGate } from './write.gate';
+
+/** Where a worker gets the vault from: the database file and a fresh copy of its key (VAULT_LOCKED if locked). */
+export interface DbKeySource {
+  keyForWorker(): { readonly file: string; readonly key: Uint8Array };
+}
+
+export interface DbWorkersOptions {
+  readonly keys: DbKeySource;
+  readonly gate: WriteGate;
+  readonly logger: Logger;
+  /** Main's clock (the worker stamps with it, shifted by the offset at start). */
+  readonly now: () => number;
+  /**
+   * The worker's entry script. Default: `db.worker.ts` beside this file when running from source
+   * (tsx, vitest), `db.worker.js` beside the bundle otherwise; the app's shell passes its own.
+   */
+  readonly workerUrl?: URL;
+  /** Tests only: make the worker fail on purpose. */
+  readonly fault?: DbWorkerFault;
+}
+
+/** A job in flight. */
+export interface DbJobHandle {
+  readonly result: Promise<unknown>;
+  /** Asks the job to stop and roll back (it then fails with IMPORT_CANCELLED). */
+  cancel(): void;
+}
+
+interface Running {
+  readonly flags: Int32Array;
+  worker: Worker | null;
+  stop: 'cancel' | 'lock' | null;
+}
+
+const FROM_SOURCE = import.meta.url.endsWith('.ts');
+
+function crashed(): AppError {
+  return new AppError(
+    'DB_WORKER_FAILED',
+    'The background database task stopped before it finished; its changes were rolled back',
+  );
+}
+
+/**
+ * Runs heavy vault work on worker threads, each with its own connection to the same encrypted
+ * database (WAL: main keeps reading meanwhile). A job that writes holds the write gate exclusively,
+ * so main's writers wait for it instead of blocking the event loop on SQLite's lock. The key goes to
+ * the worker as a transferred copy of its bytes; the worker zeroes it once SQLite has it. A lock
+ * stops every job at once: its flag is set and its thread terminated, which closes its connection
+ * and rolls back its open transaction.
+ */
+export class DbWorkers {
+  private readonly running = new Set<Running>();
+
+  constructor(private readonly options: DbWorkersOptions) {}
+
+  /** Starts `job`; with `writes`, after main's writes in progress and before any that follow. */
+  run(
+    job: DbJob,
+    options: { readonly writes: boolean; readonly onEvent: (event: string, payload: unknown) => void },
+  ): DbJobHandle {
+    const state: Running = { flags: new Int32Array(new SharedArrayBuffer(4)), worker: null, stop: null };
+    const start = () => this.start(job, state, options.onEvent);
+    const result = options.writes ? this.options.gate.exclusive(start) : start();
+    return {
+      result,
+      cancel: () => {
+        if (state.stop) return;
+        state.stop = 'cancel';
+        Atomics.store(state.flags, 0, CONTROL_CANCEL);
+      },
+    };
+  }
+
+  /** How many jobs are running or waiting for the gate. */
+  get active(): number {
+    return this.running.size;
+  }
+
+  /**
+   * The vault is locking: every job stops now. Its thread is terminated (its connection closes and
+   * rolls back whatever was not committed); a job still waiting for the gate never starts.
+   */
+  lockAll(): void {
+    for (const state of this.running) {
+      state.stop = 'lock';
+      Atomics.store(state.flags, 0, CONTROL_LOCKED);
+      void state.worker?.terminate();
+    }
+  }
+
+  private start(
+    job: DbJob,
+    state: Running,
+    onEvent: (event: string, payload: unknown) => void,
+  ): Promise<unknown> {
+    this.running.add(state);
+    return new Promise<unknown>((resolve, reject) => {
+      let settled = false;
+      const settle = (error: AppError | null, value?: unknown) => {
+        if (settled) return;
+        settled = true;
+        this.running.delete(state);
+        if (error) reject(error);
+        else resolve(value);
+      };
+      if (state.stop === 'lock')
+        return settle(new AppError('VAULT_LOCKED', 'The vault was locked; nothing was imported'));
+      if (state.stop === 'cancel')
+        return settle(new AppError('IMPORT_CANCELLED', 'The import was cancelled; nothing was imported'));
+      let source: { readonly file: string; readonly key: Uint8Array };
+      try {
+        source = this.options.keys.keyForWorker();
+      } catch (error) {
+        return settle(
+          error instanceof AppError ? error : new AppError('VAULT_LOCKED', 'The vault is locked'),
+        );
+      }
+      const data: DbWorkerData = {
+        file: source.file,
+        key: source.key,
+        control: state.flags.buffer as SharedArrayBuffer,
+        job,
+        clockOffsetMs: this.options.now() - Date.now(),
+        ...(this.options.fault ? { fault: this.options.fault } : {}),
+      };
+      let worker: Worker;
+      try {
+        worker = new Worker(this.options.workerUrl ?? defaultWorkerUrl(), {
+          workerData: data,
+          // The key's buffer moves to the worker: main keeps no copy.
+          transferList: [source.key.buffer as ArrayBuffer],
+          ...(FROM_SOURCE && !process.execArgv.some((a) => a.includes('tsx'))
+            ? { execArgv: ['--import', 'tsx'] }
+            : {}),
+        });
+      } catch (error) {
+        source.key.fill(0);
+        this.options.logger.log('error', 'dbWorker.startFailed', {
+          kind: error instanceof Error ? error.name : 'unknown',
+        });
+        return settle(crashed());
+      }
+      state.worker = worker;
+      worker.on('message', (message: DbWorkerMessage) => {
+        switch (message.type) {
+          case 'event':
+            onEvent(message.event, message.payload);
+            break;
+          case 'log':
+            this.options.logger.log(message.level, message.event, message.fields);
+            break;
+          case 'keyed':
+            if (!message.keyZeroed) this.options.logger.log('error', 'dbWorker.keyNotZeroed', {});
+            break;
+          case 'done':
+            settle(null, message.value);
+            break;
+          case 'failed':
+            settle(
+              isErrorCode(message.error.code)
+                ? new AppError(message.error.code, message.error.message)
+                : new AppError('INTERNAL', 'Internal error'),
+            );
+            break;
+        }
+      });
+      worker.on('error', (error: Error) => {
+        this.options.logger.log('error', 'dbWorker.failed', { kind: error.name });
+        settle(crashed());
+      });
+      worker.on('exit', (code) => {
+        if (state.stop === 'lock')
+          settle(new AppError('VAULT_LOCKED', 'The vault was locked; nothing was imported'));
+        else {
+          if (!settled) this.options.logger.log('error', 'dbWorker.exited', { code });
+          settle(crashed());
+        }
+      });
+    });
+  }
+}
+
+function defaultWorkerUrl(): URL {
+  return new URL(FROM_SOURCE ? './db.worker.ts' : './db.worker.js', import.meta.url);
+}

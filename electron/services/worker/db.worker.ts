@@ -1,0 +1,78 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { AppError, type ErrorInfo } from '../../../shared/errors';
+import { mapOpenError, openEncryptedDatabase, type Db } from '../db/database';
+import type { Logger } from '../log/logger';
+import { runDbJob } from './db.worker.jobs';
+import {
+  CONTROL_CANCEL,
+  CONTROL_LOCKED,
+  type DbWorkerData,
+  type DbWorkerMessage,
+} from './db.worker.protocol';
+
+/*
+ * The database worker's entry (a worker_threads thread): opens the vault with the key it was given,
+ * runs one job on that connection and exits. One job per thread, so the key exists in the worker
+ * only while the job runs, and a lock or a rekey never meets a long-lived second connection.
+ */
+
+const port = parentPort;
+if (!port) throw new Error('db.worker runs as a worker thread');
+const data = workerData as DbWorkerData;
+const post = (message: DbWorkerMessage): void => port.postMessage(message);
+const control = new Int32Array(data.control);
+
+const logger: Logger = {
+  log: (level, event, fields = {}) => post({ type: 'log', level, event, fields }),
+  child: () => logger,
+};
+
+/**
+ * The IPC-safe form of a failure, as the router would answer it in main: AppErrors as they are, a
+ * damaged store or a full disk by meaning, anything else INTERNAL; never SQLite's text.
+ */
+function toInfo(error: unknown): ErrorInfo {
+  if (error instanceof AppError) return error.toInfo();
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === 'SQLITE_CORRUPT' || code === 'SQLITE_CORRUPT_VTAB' || code === 'SQLITE_NOTADB')
+    return { code: 'CORRUPT_STORE', message: 'The vault database is damaged: restore a backup' };
+  if (code === 'SQLITE_FULL')
+    return { code: 'DISK_FULL', message: 'The disk is full: free some space and retry' };
+  return { code: 'INTERNAL', message: 'Internal error' };
+}
+
+async function main(): Promise<void> {
+  let db: Db | null = null;
+  try {
+    try {
+      db = openEncryptedDatabase(data.file, data.key);
+    } catch (error) {
+      throw mapOpenError(error);
+    } finally {
+      // SQLite copied the key into its cipher context; this copy goes now, opened or not.
+      data.key.fill(0);
+    }
+    post({ type: 'keyed', keyZeroed: data.key.every((b) => b === 0) });
+    const value = await runDbJob(db, data.job, {
+      cancelled: () => Atomics.load(control, 0) === CONTROL_CANCEL,
+      closed: () => Atomics.load(control, 0) === CONTROL_LOCKED,
+      emit: (event, payload) => {
+        if (data.fault === 'exit-while-writing' && event === 'import.progressed') {
+          const done = (payload as { done?: unknown }).done;
+          if (typeof done === 'number' && done > 0 && db?.inTransaction) process.exit(70);
+        }
+        post({ type: 'event', event, payload });
+      },
+      logger,
+      now: () => Date.now() + data.clockOffsetMs,
+    });
+    post({ type: 'done', value });
+  } catch (error) {
+    post({ type: 'failed', error: toInfo(error) });
+  } finally {
+    // Closing rolls back anything uncommitted and drops SQLite's copy of the key.
+    db?.close();
+  }
+}
+
+void main();
