@@ -11,6 +11,7 @@ import { serverAuthBench } from './server-auth.bench';
 import { syncClientBench } from './sync-client.bench';
 import { syncBench } from './sync.bench';
 import { vaultBench } from './vault.bench';
+import { workerBench } from './worker.bench';
 
 /**
  * `npm run bench [-- --json FILE] [--quick] [--only NAME]`: runs every suite, prints a table, and
@@ -27,6 +28,7 @@ const suites: BenchSuite[] = [
   syncClientBench,
   serverAuthBench,
   rendererBench,
+  workerBench,
 ];
 
 function format(n: number | undefined, digits = 2): string {

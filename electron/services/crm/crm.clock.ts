@@ -47,12 +47,3 @@ export function observeRemoteHlc(db: Db, hlc: string, referenceMs?: number): boo
     throw error;
   }
 }
-
-/**
- * After another connection (a database worker) committed local ops to this database: the clock of
- * this connection moves above the newest logged stamp, so an edit made next sorts after them.
- */
-export function observeLoggedHlc(db: Db): void {
-  const max = maxLoggedHlc(db);
-  if (max) observeRemoteHlc(db, max);
-}

@@ -2,7 +2,7 @@ import { channels, events } from '../../../shared/ipc/contract';
 import type { Handler } from '../ipc/router';
 import type { ModuleContext } from '../module';
 import type { DbJobHandle, DbWorkers } from '../worker/db.worker.client';
-import { observeLoggedHlc } from './crm.clock';
+import { observeRemoteHlc } from './crm.clock';
 import type { CrmService } from './crm.service';
 
 type OffloadedChannel = 'import.preview' | 'import.commit' | 'import.cancel';
@@ -32,7 +32,7 @@ export function createOffloadedImportHandlers(
     'import.preview': async (input) => {
       svc();
       const handle = workers.run({ kind: 'import.preview', input }, { writes: false, onEvent: forward });
-      return channels['import.preview'].output.parse(await handle.result);
+      return channels['import.preview'].output.parse((await handle.result).value);
     },
     'import.commit': async (input) => {
       const crm = svc();
@@ -40,10 +40,10 @@ export function createOffloadedImportHandlers(
       const id = input.importId;
       if (id !== undefined) running.set(id, handle);
       try {
-        const value = channels['import.commit'].output.parse(await handle.result);
+        const { value, lastHlc } = await handle.result;
         // The worker stamped the new ops: this connection's clock moves above them.
-        if (crm.db.open) observeLoggedHlc(crm.db);
-        return value;
+        if (lastHlc !== null && crm.db.open) observeRemoteHlc(crm.db, lastHlc);
+        return channels['import.commit'].output.parse(value);
       } finally {
         if (id !== undefined && running.get(id) === handle) running.delete(id);
       }

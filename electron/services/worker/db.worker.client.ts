@@ -31,9 +31,16 @@ export interface DbWorkersOptions {
   readonly fault?: DbWorkerFault;
 }
 
+/** What a job gave back. */
+export interface DbJobResult {
+  readonly value: unknown;
+  /** The newest HLC the worker stamped (null: it stamped nothing). */
+  readonly lastHlc: string | null;
+}
+
 /** A job in flight. */
 export interface DbJobHandle {
-  readonly result: Promise<unknown>;
+  readonly result: Promise<DbJobResult>;
   /** Asks the job to stop and roll back (it then fails with IMPORT_CANCELLED). */
   cancel(): void;
 }
@@ -105,15 +112,15 @@ export class DbWorkers {
     job: DbJob,
     state: Running,
     onEvent: (event: string, payload: unknown) => void,
-  ): Promise<unknown> {
+  ): Promise<DbJobResult> {
     this.running.add(state);
-    return new Promise<unknown>((resolve, reject) => {
+    return new Promise<DbJobResult>((resolve, reject) => {
       let settled = false;
-      const settle = (error: AppError | null, value?: unknown) => {
+      const settle = (error: AppError | null, value?: DbJobResult) => {
         if (settled) return;
         settled = true;
         this.running.delete(state);
-        if (error) reject(error);
+        if (error || !value) reject(error ?? crashed());
         else resolve(value);
       };
       if (state.stop === 'lock')
@@ -166,7 +173,7 @@ export class DbWorkers {
             if (!message.keyZeroed) this.options.logger.log('error', 'dbWorker.keyNotZeroed', {});
             break;
           case 'done':
-            settle(null, message.value);
+            settle(null, { value: message.value, lastHlc: message.lastHlc });
             break;
           case 'failed':
             settle(

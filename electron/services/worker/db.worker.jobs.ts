@@ -1,6 +1,8 @@
 import type { Db } from '../db/database';
 import type { Logger } from '../log/logger';
 import type { ModuleContext } from '../module';
+import { formatHlc } from '../../../shared/domain/hlc';
+import { crmClock } from '../crm/crm.clock';
 import { CrmService } from '../crm/crm.service';
 import { commitContacts, previewContacts } from '../crm/import.csv';
 import type { ImportControl } from '../crm/import.file';
@@ -22,8 +24,20 @@ export interface JobPort {
  * steps, one transaction. `records.changed` from the writer (after commit) goes to main, which
  * announces it.
  */
-export async function runDbJob(db: Db, job: DbJob, port: JobPort): Promise<unknown> {
+export async function runDbJob(
+  db: Db,
+  job: DbJob,
+  port: JobPort,
+): Promise<{ value: unknown; lastHlc: string | null }> {
   const svc = new CrmService(db, port.now, (event) => port.emit('records.changed', event));
+  const before = formatHlc(crmClock(db, svc.deviceId, port.now).last());
+  const value = await run(svc, job, port);
+  // Main's clock moves past this one's stamps; reading max(hlc) on main would scan the whole op log.
+  const last = formatHlc(crmClock(db, svc.deviceId, port.now).last());
+  return { value, lastHlc: last !== before ? last : null };
+}
+
+function run(svc: CrmService, job: DbJob, port: JobPort): Promise<unknown> {
   const ctx: ModuleContext = {
     dataDir: '',
     logger: port.logger,

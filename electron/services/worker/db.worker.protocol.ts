@@ -46,5 +46,6 @@ export type DbWorkerMessage =
   | { readonly type: 'log'; readonly level: LogLevel; readonly event: string; readonly fields: LogFields }
   /** Sent once SQLite holds the key: every byte of the worker's copy is zero. */
   | { readonly type: 'keyed'; readonly keyZeroed: boolean }
-  | { readonly type: 'done'; readonly value: unknown }
+  /** The job's result, and the newest stamp the worker's clock issued (null: none). */
+  | { readonly type: 'done'; readonly value: unknown; readonly lastHlc: string | null }
   | { readonly type: 'failed'; readonly error: ErrorInfo };

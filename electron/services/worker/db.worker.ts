@@ -53,7 +53,7 @@ async function main(): Promise<void> {
       data.key.fill(0);
     }
     post({ type: 'keyed', keyZeroed: data.key.every((b) => b === 0) });
-    const value = await runDbJob(db, data.job, {
+    const { value, lastHlc } = await runDbJob(db, data.job, {
       cancelled: () => Atomics.load(control, 0) === CONTROL_CANCEL,
       closed: () => Atomics.load(control, 0) === CONTROL_LOCKED,
       emit: (event, payload) => {
@@ -66,7 +66,7 @@ async function main(): Promise<void> {
       logger,
       now: () => Date.now() + data.clockOffsetMs,
     });
-    post({ type: 'done', value });
+    post({ type: 'done', value, lastHlc });
   } catch (error) {
     post({ type: 'failed', error: toInfo(error) });
   } finally {
