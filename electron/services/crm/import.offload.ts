@@ -5,10 +5,10 @@ import type { DbJobHandle, DbWorkers } from '../worker/db.worker.client';
 import { observeRemoteHlc } from './crm.clock';
 import type { CrmService } from './crm.service';
 
-type OffloadedChannel = 'import.preview' | 'import.commit' | 'import.cancel';
+type OffloadedChannel = 'import.preview' | 'import.commit' | 'import.cancel' | 'export.csv' | 'export.vcard';
 
 /**
- * The import channels over the database worker: preview and commit run there (parse, validate,
+ * The import and export channels over the database worker: preview and commit run there (parse, validate,
  * de-duplicate, write through the change writer in one transaction) while main's event loop keeps
  * answering calls. Progress and `records.changed` come back from the worker and are announced here;
  * `import.cancel` stops a running import at its next check, before or while it writes (rolled back).
@@ -47,6 +47,17 @@ export function createOffloadedImportHandlers(
       } finally {
         if (id !== undefined && running.get(id) === handle) running.delete(id);
       }
+    },
+    // Exports read only: they run beside an import (on the last committed state), never behind it.
+    'export.csv': async (input, call) => {
+      svc();
+      const handle = workers.run({ kind: 'export.csv', input, call }, { writes: false, onEvent: forward });
+      return channels['export.csv'].output.parse((await handle.result).value);
+    },
+    'export.vcard': async (input) => {
+      svc();
+      const handle = workers.run({ kind: 'export.vcard', input }, { writes: false, onEvent: forward });
+      return channels['export.vcard'].output.parse((await handle.result).value);
     },
     'import.cancel': (input) => {
       const handle = running.get(input.importId);

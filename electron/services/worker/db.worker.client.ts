@@ -5,7 +5,7 @@ import {
   CONTROL_CANCEL,
   CONTROL_LOCKED,
   type DbJob,
-  type DbWorkerData,
+  type DbWorkerJobMessage,
   type DbWorkerFault,
   type DbWorkerMessage,
 } from './db.worker.protocol';
@@ -51,6 +51,14 @@ interface Running {
   stop: 'cancel' | 'lock' | null;
 }
 
+/** A started thread and the job it runs now (null: idle, holding no key and no connection). */
+interface Thread {
+  readonly worker: Worker;
+  job: ((message: DbWorkerMessage | { readonly type: 'exit'; readonly code: number }) => void) | null;
+}
+
+const LOCKED_MESSAGE = 'The vault was locked; the task stopped and changed nothing';
+
 const FROM_SOURCE = import.meta.url.endsWith('.ts');
 
 function crashed(): AppError {
@@ -61,15 +69,18 @@ function crashed(): AppError {
 }
 
 /**
- * Runs heavy vault work on worker threads, each with its own connection to the same encrypted
+ * Runs heavy vault work on worker threads, each job on its own connection to the same encrypted
  * database (WAL: main keeps reading meanwhile). A job that writes holds the write gate exclusively,
  * so main's writers wait for it instead of blocking the event loop on SQLite's lock. The key goes to
- * the worker as a transferred copy of its bytes; the worker zeroes it once SQLite has it. A lock
- * stops every job at once: its flag is set and its thread terminated, which closes its connection
- * and rolls back its open transaction.
+ * the worker with each job as a transferred copy of its bytes; the worker zeroes it once SQLite has
+ * it and closes the connection when the job ends. One idle thread is kept for the next job (its
+ * modules loaded, no key, no connection). A lock stops everything at once: flags set, every thread
+ * terminated, which closes a running job's connection and rolls back its open transaction.
  */
 export class DbWorkers {
   private readonly running = new Set<Running>();
+  private idle: Thread | null = null;
+  private readonly threads = new Set<Thread>();
 
   constructor(private readonly options: DbWorkersOptions) {}
 
@@ -96,16 +107,55 @@ export class DbWorkers {
     return this.running.size;
   }
 
+  /** How many threads exist (running a job or idle). */
+  get threadCount(): number {
+    return this.threads.size;
+  }
+
   /**
-   * The vault is locking: every job stops now. Its thread is terminated (its connection closes and
-   * rolls back whatever was not committed); a job still waiting for the gate never starts.
+   * The vault is locking: every job stops now and every thread ends (a running job's connection
+   * closes and rolls back whatever was not committed); a job still waiting for the gate never starts.
    */
   lockAll(): void {
     for (const state of this.running) {
       state.stop = 'lock';
       Atomics.store(state.flags, 0, CONTROL_LOCKED);
-      void state.worker?.terminate();
     }
+    this.idle = null;
+    for (const thread of this.threads) void thread.worker.terminate();
+  }
+
+  private thread(): Thread {
+    const idle = this.idle;
+    this.idle = null;
+    if (idle) return idle;
+    const worker = new Worker(this.options.workerUrl ?? defaultWorkerUrl(), {
+      ...(FROM_SOURCE && !process.execArgv.some((a) => a.includes('tsx'))
+        ? { execArgv: ['--import', 'tsx'] }
+        : {}),
+    });
+    const thread: Thread = { worker, job: null };
+    this.threads.add(thread);
+    worker.on('message', (message: DbWorkerMessage) => thread.job?.(message));
+    worker.on('error', (error: Error) => {
+      this.options.logger.log('error', 'dbWorker.failed', { kind: error.name });
+    });
+    worker.on('exit', (code) => {
+      this.threads.delete(thread);
+      if (this.idle === thread) this.idle = null;
+      thread.job?.({ type: 'exit', code });
+    });
+    return thread;
+  }
+
+  /** Back to idle after a job, or ended when one thread is idle already. */
+  private release(thread: Thread): void {
+    thread.job = null;
+    if (this.idle === null && this.threads.has(thread)) {
+      this.idle = thread;
+      // An idle thread does not keep the process alive.
+      thread.worker.unref();
+    } else void thread.worker.terminate();
   }
 
   private start(
@@ -115,16 +165,17 @@ export class DbWorkers {
   ): Promise<DbJobResult> {
     this.running.add(state);
     return new Promise<DbJobResult>((resolve, reject) => {
+      let thread: Thread | null = null;
       let settled = false;
       const settle = (error: AppError | null, value?: DbJobResult) => {
         if (settled) return;
         settled = true;
         this.running.delete(state);
+        if (thread) this.release(thread);
         if (error || !value) reject(error ?? crashed());
         else resolve(value);
       };
-      if (state.stop === 'lock')
-        return settle(new AppError('VAULT_LOCKED', 'The vault was locked; nothing was imported'));
+      if (state.stop === 'lock') return settle(new AppError('VAULT_LOCKED', LOCKED_MESSAGE));
       if (state.stop === 'cancel')
         return settle(new AppError('IMPORT_CANCELLED', 'The import was cancelled; nothing was imported'));
       let source: { readonly file: string; readonly key: Uint8Array };
@@ -135,24 +186,8 @@ export class DbWorkers {
           error instanceof AppError ? error : new AppError('VAULT_LOCKED', 'The vault is locked'),
         );
       }
-      const data: DbWorkerData = {
-        file: source.file,
-        key: source.key,
-        control: state.flags.buffer as SharedArrayBuffer,
-        job,
-        clockOffsetMs: this.options.now() - Date.now(),
-        ...(this.options.fault ? { fault: this.options.fault } : {}),
-      };
-      let worker: Worker;
       try {
-        worker = new Worker(this.options.workerUrl ?? defaultWorkerUrl(), {
-          workerData: data,
-          // The key's buffer moves to the worker: main keeps no copy.
-          transferList: [source.key.buffer as ArrayBuffer],
-          ...(FROM_SOURCE && !process.execArgv.some((a) => a.includes('tsx'))
-            ? { execArgv: ['--import', 'tsx'] }
-            : {}),
-        });
+        thread = this.thread();
       } catch (error) {
         source.key.fill(0);
         this.options.logger.log('error', 'dbWorker.startFailed', {
@@ -160,8 +195,10 @@ export class DbWorkers {
         });
         return settle(crashed());
       }
-      state.worker = worker;
-      worker.on('message', (message: DbWorkerMessage) => {
+      const current = thread;
+      state.worker = current.worker;
+      current.worker.ref();
+      current.job = (message) => {
         switch (message.type) {
           case 'event':
             onEvent(message.event, message.payload);
@@ -182,20 +219,26 @@ export class DbWorkers {
                 : new AppError('INTERNAL', 'Internal error'),
             );
             break;
+          case 'exit':
+            if (state.stop === 'lock') settle(new AppError('VAULT_LOCKED', LOCKED_MESSAGE));
+            else {
+              this.options.logger.log('error', 'dbWorker.exited', { code: message.code });
+              settle(crashed());
+            }
+            break;
         }
-      });
-      worker.on('error', (error: Error) => {
-        this.options.logger.log('error', 'dbWorker.failed', { kind: error.name });
-        settle(crashed());
-      });
-      worker.on('exit', (code) => {
-        if (state.stop === 'lock')
-          settle(new AppError('VAULT_LOCKED', 'The vault was locked; nothing was imported'));
-        else {
-          if (!settled) this.options.logger.log('error', 'dbWorker.exited', { code });
-          settle(crashed());
-        }
-      });
+      };
+      const data: DbWorkerJobMessage = {
+        type: 'job',
+        file: source.file,
+        key: source.key,
+        control: state.flags.buffer as SharedArrayBuffer,
+        job,
+        clockOffsetMs: this.options.now() - Date.now(),
+        ...(this.options.fault ? { fault: this.options.fault } : {}),
+      };
+      // The key's buffer moves to the worker: main keeps no copy.
+      current.worker.postMessage(data, [source.key.buffer as ArrayBuffer]);
     });
   }
 }

@@ -4,7 +4,9 @@ import type { ModuleContext } from '../module';
 import { formatHlc } from '../../../shared/domain/hlc';
 import { crmClock } from '../crm/crm.clock';
 import { CrmService } from '../crm/crm.service';
+import { exportVcard } from '../crm/export.vcard';
 import { commitContacts, previewContacts } from '../crm/import.csv';
+import { createImportHandlers } from '../crm/import.handlers';
 import type { ImportControl } from '../crm/import.file';
 import { commitRecords, previewRecords } from '../crm/import.records';
 import type { DbJob } from './db.worker.protocol';
@@ -60,5 +62,14 @@ function run(svc: CrmService, job: DbJob, port: JobPort): Promise<unknown> {
       return (job.input.entity ?? 'contact') === 'contact'
         ? commitContacts(svc, job.input, ctx, control)
         : commitRecords(svc, job.input, ctx, control);
+    // Exports through the very handlers main would run (filters, columns and all).
+    case 'export.csv':
+      return Promise.resolve(createImportHandlers(ctx, () => svc)['export.csv'](job.input, job.call));
+    case 'export.vcard':
+      return Promise.resolve(
+        exportVcard(svc, job.input.ids ?? null, (entity, count) =>
+          port.logger.log('warn', 'crm.recordsSkipped', { entity, count }),
+        ),
+      );
   }
 }

@@ -1,11 +1,14 @@
 import type { ErrorInfo } from '../../../shared/errors';
 import type { ParsedInput } from '../../../shared/ipc/contract';
+import type { CallContext } from '../ipc/router';
 import type { LogFields, LogLevel } from '../log/logger';
 
 /** Work a database worker does on its own connection to the vault. */
 export type DbJob =
   | { readonly kind: 'import.preview'; readonly input: ParsedInput<'import.preview'> }
-  | { readonly kind: 'import.commit'; readonly input: ParsedInput<'import.commit'> };
+  | { readonly kind: 'import.commit'; readonly input: ParsedInput<'import.commit'> }
+  | { readonly kind: 'export.csv'; readonly input: ParsedInput<'export.csv'>; readonly call: CallContext }
+  | { readonly kind: 'export.vcard'; readonly input: ParsedInput<'export.vcard'> };
 
 /**
  * A test-only fault: the worker thread exits in the middle of the import's write transaction (a
@@ -13,8 +16,9 @@ export type DbJob =
  */
 export type DbWorkerFault = 'exit-while-writing';
 
-/** What a worker starts with (`workerData`). */
-export interface DbWorkerData {
+/** One job as main posts it to an idle worker thread. */
+export interface DbWorkerJobMessage {
+  readonly type: 'job';
   /** The vault database file. */
   readonly file: string;
   /**

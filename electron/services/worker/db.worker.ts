@@ -1,4 +1,4 @@
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { AppError, type ErrorInfo } from '../../../shared/errors';
 import { mapOpenError, openEncryptedDatabase, type Db } from '../db/database';
 import type { Logger } from '../log/logger';
@@ -6,21 +6,20 @@ import { runDbJob } from './db.worker.jobs';
 import {
   CONTROL_CANCEL,
   CONTROL_LOCKED,
-  type DbWorkerData,
+  type DbWorkerJobMessage,
   type DbWorkerMessage,
 } from './db.worker.protocol';
 
 /*
- * The database worker's entry (a worker_threads thread): opens the vault with the key it was given,
- * runs one job on that connection and exits. One job per thread, so the key exists in the worker
- * only while the job runs, and a lock or a rekey never meets a long-lived second connection.
+ * The database worker's entry (a worker_threads thread). For each job main posts, it opens the vault
+ * with the key that came with the job, runs the job on that connection, closes it and waits for the
+ * next one: between jobs the thread holds neither a key nor a connection, so a lock or a rekey never
+ * meets a second connection, and only the start of the thread (loading the modules) is reused.
  */
 
 const port = parentPort;
 if (!port) throw new Error('db.worker runs as a worker thread');
-const data = workerData as DbWorkerData;
 const post = (message: DbWorkerMessage): void => port.postMessage(message);
-const control = new Int32Array(data.control);
 
 const logger: Logger = {
   log: (level, event, fields = {}) => post({ type: 'log', level, event, fields }),
@@ -41,7 +40,8 @@ function toInfo(error: unknown): ErrorInfo {
   return { code: 'INTERNAL', message: 'Internal error' };
 }
 
-async function main(): Promise<void> {
+async function runJob(data: DbWorkerJobMessage): Promise<void> {
+  const control = new Int32Array(data.control);
   let db: Db | null = null;
   try {
     try {
@@ -66,6 +66,9 @@ async function main(): Promise<void> {
       logger,
       now: () => Date.now() + data.clockOffsetMs,
     });
+    // Closed before main hears of the result, so the next job never meets this connection.
+    db.close();
+    db = null;
     post({ type: 'done', value, lastHlc });
   } catch (error) {
     post({ type: 'failed', error: toInfo(error) });
@@ -75,4 +78,7 @@ async function main(): Promise<void> {
   }
 }
 
-void main();
+// One job at a time: main posts the next only after this one answered.
+port.on('message', (message: DbWorkerJobMessage) => {
+  if (message.type === 'job') void runJob(message);
+});

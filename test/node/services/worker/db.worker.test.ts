@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { exportCsv } from '../../../../electron/services/crm/export.csv';
 import { commitContacts } from '../../../../electron/services/crm/import.csv';
 import { NO_CONTROL } from '../../../../electron/services/crm/import.file';
 import { commitRecords } from '../../../../electron/services/crm/import.records';
@@ -136,6 +137,33 @@ describe('database worker: imports off the main event loop', () => {
     expect(footprint(viaWorker.db)).toEqual(footprint(inProcess.db));
   });
 
+  it('exports on the worker exactly what the in-process export writes, even while an import runs', async () => {
+    const f = await createCrmFixture();
+    await f.ok('import.commit', { csv: contactCsv(500), onRowError: 'skipRows' });
+    const svc = f.services.parts.crm();
+    const inProcess = exportCsv(svc, 'contact', null, null);
+    expect(await f.ok('export.csv', { entity: 'contact' })).toEqual(inProcess);
+    const order: string[] = [];
+    let exported: Promise<unknown> = Promise.resolve();
+    const result = await importWith(
+      f,
+      // Fired while the import holds the write gate and checks its 40k rows, well before it commits.
+      { csv: contactCsv(40_000), onRowError: 'skipRows', importId: 'beside' },
+      (p) => p.done === 0 && (p.analysed ?? 0) > 0,
+      () => {
+        exported = f.ok('export.csv', { entity: 'contact' }).then((out) => {
+          order.push('export');
+          return out;
+        });
+      },
+    );
+    order.push('import');
+    // The export read the last committed state (the 500 contacts) and did not wait for the import.
+    expect(await exported).toEqual(inProcess);
+    expect(result.ok).toBe(true);
+    expect(order).toEqual(['export', 'import']);
+  });
+
   it('answers reads during the import, holds writes until it commits, and stamps them after it', async () => {
     const f = await createCrmFixture();
     // A list total counted (and cached) before the import must see the rows another connection wrote.
@@ -260,5 +288,18 @@ describe('database worker: imports off the main event loop', () => {
     expect(given[0]!.byteLength).toBe(0);
     expect(logged).not.toContain('dbWorker.keyNotZeroed');
     expect(workers.active).toBe(0);
+    // The thread stays for the next job (no key, no connection) and serves it with a new copy.
+    expect(workers.threadCount).toBe(1);
+    await workers.run(
+      { kind: 'import.preview', input: channels['import.preview'].input.parse({ csv: 'Name\nBo\n' }) },
+      { writes: false, onEvent: () => undefined },
+    ).result;
+    expect(given).toHaveLength(2);
+    expect(given[1]!.byteLength).toBe(0);
+    expect(workers.threadCount).toBe(1);
+    // A lock ends every thread.
+    workers.lockAll();
+    while (workers.threadCount > 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(logged).not.toContain('dbWorker.keyNotZeroed');
   });
 });
