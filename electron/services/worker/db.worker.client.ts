@@ -90,6 +90,8 @@ export class DbWorkers {
     options: { readonly writes: boolean; readonly onEvent: (event: string, payload: unknown) => void },
   ): DbJobHandle {
     const state: Running = { flags: new Int32Array(new SharedArrayBuffer(4)), worker: null, stop: null };
+    // Known from now on, so a lock while the job waits for the gate stops it too.
+    this.running.add(state);
     const start = () => this.start(job, state, options.onEvent);
     const result = options.writes ? this.options.gate.exclusive(start) : start();
     return {
@@ -163,7 +165,6 @@ export class DbWorkers {
     state: Running,
     onEvent: (event: string, payload: unknown) => void,
   ): Promise<DbJobResult> {
-    this.running.add(state);
     return new Promise<DbJobResult>((resolve, reject) => {
       let thread: Thread | null = null;
       let settled = false;
