@@ -81,17 +81,20 @@ const UNGATED = new Set<string>([
   'agenda.exportIcs',
   'activities.exportIcs',
   'sync.status',
-  'devices.list',
   'conflicts.list',
   'settings.get',
   'policy.get',
 ]);
+
+/** Reads that write too: the device list refreshes the verified membership log into the vault. */
+const GATED_READS = new Set<string>(['devices.list']);
 
 /**
  * Whether an IPC channel goes through the write gate. Deny by default: a channel not known to be a
  * read waits for a running import (at worst a read waits needlessly; a write never blocks the loop).
  */
 export function isGatedChannel(channel: string): boolean {
+  if (GATED_READS.has(channel)) return true;
   if (UNGATED.has(channel)) return false;
   const verb = channel.slice(channel.lastIndexOf('.') + 1);
   return verb !== 'get' && verb !== 'list';

@@ -97,6 +97,8 @@ describe('write gate', () => {
       'import.cancel',
     ])
       expect(isGatedChannel(channel), channel).toBe(false);
+    // A list that refreshes the membership log into the vault is a write.
+    expect(isGatedChannel('devices.list')).toBe(true);
     // Unknown (new) channels wait: deny by default.
     expect(isGatedChannel('widgets.frobnicate')).toBe(true);
   });
