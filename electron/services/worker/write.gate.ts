@@ -60,7 +60,7 @@ export class WriteGate {
   }
 }
 
-/** Channels that never write the vault, plus the two that must pass a running import. */
+/** Channels that never write the vault, those that take the gate themselves, and the lock and cancel. */
 const UNGATED = new Set<string>([
   'app.info',
   'vault.status',
@@ -81,6 +81,10 @@ const UNGATED = new Set<string>([
   'agenda.exportIcs',
   'activities.exportIcs',
   'sync.status',
+  // The engine takes the gate for each cycle itself. Holding it here too would deadlock: this call's
+  // cycle waits in the engine's chain behind a background cycle that waits for a queued import.
+  'sync.now',
+  'sync.resync',
   'conflicts.list',
   'settings.get',
   'policy.get',
