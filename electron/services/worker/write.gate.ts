@@ -1,5 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
-
 /**
  * Keeps main's writes to the vault out of a database worker's write transaction.
  *
@@ -11,23 +9,24 @@ import { AsyncLocalStorage } from 'node:async_hooks';
  * have finished, and shared callers that arrive meanwhile wait until it ends. Reads never take the
  * gate: WAL lets main's connection read the last committed state while the worker writes.
  *
- * Shared is re-entrant along one async call chain (an IPC handler that runs a sync cycle), so it
- * never waits for an exclusive job queued behind itself. Exclusive jobs run one after another.
+ * Not re-entrant, on purpose: a holder that awaited another shared call while an exclusive job is
+ * queued would deadlock, so no caller nests them (the router does not gate `sync.now`, whose cycles
+ * the engine gates). Re-entrancy by async context was tried and dropped: background work started
+ * inside a gated call (the sync loop an unlock starts) would inherit the context and bypass the gate
+ * for good. Exclusive jobs run one after another.
  */
 export class WriteGate {
   private holders = 0;
   private drained: (() => void) | null = null;
   /** The exclusive job running or queued last; shared callers wait for it. */
   private tail: Promise<void> | null = null;
-  private readonly inside = new AsyncLocalStorage<true>();
 
   /** Runs a main-side write, after any exclusive job queued before it. */
   async shared<T>(fn: () => Promise<T> | T): Promise<T> {
-    if (this.inside.getStore()) return fn();
     while (this.tail) await this.tail;
     this.holders++;
     try {
-      return await this.inside.run(true, fn);
+      return await fn();
     } finally {
       this.holders--;
       if (this.holders === 0) this.drained?.();

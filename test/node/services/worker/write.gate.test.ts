@@ -40,24 +40,26 @@ describe('write gate', () => {
     expect(gate.busy).toBe(false);
   });
 
-  it('is re-entrant along one call chain, so a holder never waits for a job queued behind it', async () => {
+  it('holds background work started inside a shared call (a sync loop an unlock starts) like any other', async () => {
     const gate = new WriteGate();
     const order: string[] = [];
-    const inner = latch();
-    const outer = gate.shared(async () => {
-      await inner.promise;
-      // An exclusive job is queued by now; this nested shared call must not wait for it.
-      await gate.shared(() => order.push('nested'));
-      order.push('outer end');
+    const job = latch();
+    let background: Promise<unknown> = Promise.resolve();
+    await gate.shared(() => {
+      // Outlives the call that started it, and writes later.
+      background = turns().then(() => gate.shared(() => order.push('background write')));
     });
     const x = gate.exclusive(async () => {
-      order.push('x');
-      await Promise.resolve();
+      order.push('x start');
+      await job.promise;
+      order.push('x end');
     });
     await turns();
-    inner.open();
-    await Promise.all([outer, x]);
-    expect(order).toEqual(['nested', 'outer end', 'x']);
+    await turns();
+    expect(order).toEqual(['x start']);
+    job.open();
+    await Promise.all([x, background]);
+    expect(order).toEqual(['x start', 'x end', 'background write']);
   });
 
   it('runs exclusive jobs one after another and keeps going after one fails', async () => {
