@@ -53,6 +53,10 @@ async function runJob(data: DbWorkerJobMessage): Promise<void> {
       data.key.fill(0);
     }
     post({ type: 'keyed', keyZeroed: data.key.every((b) => b === 0) });
+    const writes = data.job.kind === 'import.commit';
+    // The commit would checkpoint only what no reader of main still needs, leaving the rest for
+    // main's next commit to copy (a stall there); the job checkpoints all of it itself below.
+    if (writes) db.pragma('wal_autocheckpoint = 0');
     const { value, lastHlc } = await runDbJob(db, data.job, {
       cancelled: () => Atomics.load(control, 0) === CONTROL_CANCEL,
       closed: () => Atomics.load(control, 0) === CONTROL_LOCKED,
@@ -66,6 +70,9 @@ async function runJob(data: DbWorkerJobMessage): Promise<void> {
       logger,
       now: () => Date.now() + data.clockOffsetMs,
     });
+    // Still holding the write gate: copy the whole WAL into the database and truncate it, waiting
+    // (in this thread) for main's short reads; main's writes wait at the gate, not on SQLite's lock.
+    if (writes) db.pragma('wal_checkpoint(TRUNCATE)');
     // Closed before main hears of the result, so the next job never meets this connection.
     db.close();
     db = null;

@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { exportCsv } from '../../../../electron/services/crm/export.csv';
 import { commitContacts } from '../../../../electron/services/crm/import.csv';
@@ -120,6 +121,8 @@ describe('database worker: imports off the main event loop', () => {
     expect(a.skippedRows).toBeGreaterThan(0);
     expect(footprint(viaWorker.db)).toEqual(footprint(inProcess.db));
     checkSearchIndex(viaWorker.db);
+    // The worker checkpointed its whole transaction and truncated the WAL: main inherits no copy work.
+    expect(statSync(`${viaWorker.services.parts.vault.dbFile}-wal`).size).toBe(0);
     // Announced after commit, as a local change, like the in-process path.
     const changed = viaWorker.events.filter((e) => e.event === 'records.changed');
     expect(changed.at(-1)?.payload).toMatchObject({ origin: 'local' });
