@@ -12,6 +12,8 @@ export default defineConfig({
           main: resolve(__dirname, 'electron/main/main.ts'),
           // One keytar call in a fresh utility process, after the Secret Service restarted.
           'keychain-child': resolve(__dirname, 'electron/services/keychain/keychain.child.ts'),
+          // A worker_threads entry: imports and other heavy vault work (electron/services/worker).
+          'db.worker': resolve(__dirname, 'electron/services/worker/db.worker.ts'),
         },
       },
     },

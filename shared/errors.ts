@@ -58,6 +58,7 @@ export const ERROR_CODES = [
   'EPOCH_KEY_INVALID',
   'LEASE_EXPIRED',
   'BACKUP_DIRECTORY_UNSAFE',
+  'DB_WORKER_FAILED',
 ] as const;
 
 /** One of the stable error codes every layer speaks. */

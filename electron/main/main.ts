@@ -74,6 +74,8 @@ if (!app.requestSingleInstanceLock()) {
         policy: createPlatformPolicySource(process.platform),
         serverConfirmation: dialogConfirmation(() => mainWindow),
         notifier: new ElectronNotifier(() => readSettings(app.getPath('userData')).language),
+        // The database worker is its own entry of the main bundle (electron.vite.config.ts).
+        dbWorkerUrl: new URL('./db.worker.js', import.meta.url),
         // The OS confirms the user before unlock and every sensitive action (Touch ID or the device
         // password on macOS, polkit auth_self on Linux; Windows answers AUTH_UNAVAILABLE for now).
         authenticator:

@@ -29,6 +29,9 @@ import { leaseMigrations } from './lease/lease.migrations';
 import { readSettings } from './settings/settings.module';
 import { applyPolicyToSettings } from '../../shared/policy/policy.settings';
 import { createVaultModule } from './vault/vault.module';
+import { DbWorkers } from './worker/db.worker.client';
+import type { DbWorkerFault } from './worker/db.worker.protocol';
+import { isGatedChannel, WriteGate } from './worker/write.gate';
 import type { ScryptParams } from './vault/vault.recovery';
 import type { PinKdf } from './vault/vault.unlockers';
 import { unlockerPolicyOf } from '../../shared/policy/policy.unlockers';
@@ -68,6 +71,11 @@ export interface ServiceOptions {
   readonly session?: SessionSignals;
   /** Wall clock, injectable for tests. */
   readonly now?: () => number;
+  /**
+   * The database worker's entry script (the app's bundle passes `out/main/db.worker.js`); default:
+   * beside the worker client, as source under tsx and vitest.
+   */
+  readonly dbWorkerUrl?: URL;
   /** Timing and cost knobs (tests shorten them); they change no wiring. */
   readonly tuning?: ServiceTuning;
 }
@@ -86,6 +94,8 @@ export interface ServiceTuning {
   readonly pinKdf?: PinKdf;
   /** How often main looks at the offline lease while unlocked (default 60 s). */
   readonly leaseTickMs?: number;
+  /** Tests only: a fault the database worker injects (its crash test). */
+  readonly dbWorkerFault?: DbWorkerFault;
 }
 
 /** The composed parts, for the shell's own needs and for tests that look inside; never the renderer. */
@@ -184,11 +194,23 @@ export function createServices(options: ServiceOptions): Services {
     version: options.appInfo.version,
   });
   lease.attach(vault.access, () => vault.service.lock('lease-expired'));
+  // Heavy vault work runs on worker threads; main's writes wait behind the gate while one writes.
+  const gate = new WriteGate();
+  const workers = new DbWorkers({
+    keys: vault.service,
+    gate,
+    logger: options.logger.child({ component: 'dbWorker' }),
+    now: ctx.now,
+    workerUrl: options.dbWorkerUrl,
+    fault: options.tuning?.dbWorkerFault,
+  });
+  const offLocking = vault.access.onLocking(() => workers.lockAll());
   const crm = createCrmModule(
     { ...ctx, logger: options.logger.child({ component: 'crm' }) },
     vault.access,
     policy.service,
     options.notifier,
+    workers,
   );
   const sync = createSyncModule(
     { ...ctx, logger: options.logger.child({ component: 'sync' }) },
@@ -196,7 +218,7 @@ export function createServices(options: ServiceOptions): Services {
     crm.pipeline,
     policy.service,
     options.serverConfirmation,
-    { autoSync: options.tuning?.autoSync, maxDriftMs: options.tuning?.maxDriftMs },
+    { autoSync: options.tuning?.autoSync, maxDriftMs: options.tuning?.maxDriftMs, writeGate: gate },
   );
   const settings = createSettingsModule(
     { ...ctx, logger: options.logger.child({ component: 'settings' }) },
@@ -225,6 +247,7 @@ export function createServices(options: ServiceOptions): Services {
   router = new IpcRouter(audit.wrap(handlers), {
     isTrustedSender: options.isTrustedSender,
     logger: options.logger.child({ component: 'ipc' }),
+    around: (channel, run) => (isGatedChannel(channel) ? gate.shared(run) : run()),
   });
   let disposed: Promise<void> | null = null;
   return {
@@ -243,6 +266,8 @@ export function createServices(options: ServiceOptions): Services {
       // Sync and CRM stop first; the vault closes last so nothing touches a closed database.
       disposed ??= (async () => {
         stopPolicyWatch();
+        offLocking();
+        workers.lockAll();
         for (const module of modules) await module.dispose();
       })();
       return disposed;

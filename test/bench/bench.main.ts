@@ -14,6 +14,7 @@ import { syncClientBench } from './sync-client.bench';
 import { syncBench } from './sync.bench';
 import { syncEpochsBench } from './sync-epochs.bench';
 import { vaultBench } from './vault.bench';
+import { workerBench } from './worker.bench';
 
 /**
  * `npm run bench [-- --json FILE] [--quick] [--only NAME]`: runs every suite, prints a table, and
@@ -33,6 +34,7 @@ const suites: BenchSuite[] = [
   rendererBench,
   reportsBench,
   auditBench,
+  workerBench,
 ];
 
 function format(n: number | undefined, digits = 2): string {

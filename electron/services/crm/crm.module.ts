@@ -2,9 +2,11 @@ import type { crmChannels } from '../../../shared/ipc/channels/crm.channels';
 import type { ModuleContext, ServiceModule } from '../module';
 import { requireExportRight, type PolicyReader } from '../policy/policy.guards';
 import type { VaultAccess } from '../vault/vault.access';
+import type { DbWorkers } from '../worker/db.worker.client';
 import { changePipeline, type ChangePipeline } from './change.pipeline';
 import { createCrmHandlers } from './crm.handlers';
 import { CrmService } from './crm.service';
+import { createOffloadedImportHandlers } from './import.offload';
 import { ReminderScheduler, type Notifier } from './reminders';
 
 export type CrmChannelName = keyof typeof crmChannels;
@@ -16,6 +18,8 @@ export function createCrmModule(
   policy: PolicyReader,
   /** Where task reminders go (the OS notifications in the app); none: no reminders. */
   notifier?: Notifier,
+  /** The database worker pool: imports run there, off main's event loop; none: in-process. */
+  workers?: DbWorkers,
 ): ServiceModule<CrmChannelName> & {
   readonly service: () => CrmService;
   readonly pipeline: () => ChangePipeline;
@@ -44,7 +48,10 @@ export function createCrmModule(
     }
     return service;
   };
-  const handlers = createCrmHandlers(ctx, current);
+  const handlers = {
+    ...createCrmHandlers(ctx, current),
+    ...(workers ? createOffloadedImportHandlers(ctx, current, workers) : {}),
+  };
   return {
     handlers: {
       ...handlers,

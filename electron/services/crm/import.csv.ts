@@ -360,13 +360,15 @@ export async function commitContacts(
     throw new AppError('VALIDATION', `${badRows.size} rows have errors; nothing was imported`);
   }
   checkCancelled(control);
-  // Then every row in one transaction: all or nothing (a worker with its own connection would
-  // keep even this part off the event loop; see issue 17).
+  // Then every row in one transaction: all or nothing (in the app this runs on the database
+  // worker's connection, off main's event loop: electron/services/worker).
   svc.records.bulkWrite(cacheKib, () =>
     svc.tx(() =>
       svc.search.bulkLoad(() => {
         const accounts = new Map<string, string | null>();
         for (const batch of batches) {
+          // A cancel or a lock while writing throws here: the transaction rolls back, nothing is kept.
+          checkCancelled(control);
           // Each batch's new accounts first (through the ordinary path), then its contacts in
           // bulk: every op of the import is appended in stamp order.
           const contacts = batch

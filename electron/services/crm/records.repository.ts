@@ -106,7 +106,7 @@ function decodeCursor(text: string, field: string, dir: 'asc' | 'desc'): Cursor 
 export class RecordsRepository {
   private readonly stmts = new Map<string, Database.Statement<unknown[], Row>>();
   /** Totals by query, valid while the connection's change counter is unchanged (paging reuses them). */
-  private readonly totals = new Map<string, { changes: number; total: number }>();
+  private readonly totals = new Map<string, { changes: string; total: number }>();
 
   constructor(private readonly db: Db) {}
 
@@ -260,11 +260,14 @@ export class RecordsRepository {
   }
 
   /**
-   * count(*) of a filtered list, cached until any row of this connection changes: total_changes()
-   * counts every insert, update and delete made through the vault's single connection, merges included.
+   * count(*) of a filtered list, cached until any row changes: total_changes() counts every insert,
+   * update and delete made through this connection, merges included, and data_version moves when
+   * another connection (the database worker's import) commits.
    */
   private count(table: string, whereSql: string, params: readonly unknown[]): number {
-    const changes = this.stmt('SELECT total_changes() AS c').get()!.c as number;
+    const changes = this.stmt(
+      "SELECT total_changes() || ':' || (SELECT data_version FROM pragma_data_version) AS c",
+    ).get()!.c as string;
     const key = `${table} ${whereSql} ${JSON.stringify(params)}`;
     const hit = this.totals.get(key);
     if (hit && hit.changes === changes) return hit.total;

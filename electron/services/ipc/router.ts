@@ -60,7 +60,12 @@ export class IpcRouter {
 
   constructor(
     private readonly handlers: Handlers,
-    private readonly options: { isTrustedSender: SenderPolicy; logger: Logger },
+    private readonly options: {
+      isTrustedSender: SenderPolicy;
+      logger: Logger;
+      /** Wraps each validated call (the write gate holds main's writes while a worker job writes). */
+      around?: (channel: ChannelName, run: () => Promise<unknown>) => Promise<unknown>;
+    },
   ) {}
 
   async dispatch(channel: unknown, input: unknown, sender: SenderInfo): Promise<Result<unknown>> {
@@ -84,7 +89,8 @@ export class IpcRouter {
     try {
       // The map is keyed by channel, so this handler matches this channel's parsed input.
       const handler = this.handlers[channel] as (input: unknown, ctx: CallContext) => unknown;
-      const value: unknown = await handler(parsed.data, { sender, callId });
+      const run = (): Promise<unknown> => Promise.resolve(handler(parsed.data, { sender, callId }));
+      const value: unknown = await (this.options.around ? this.options.around(channel, run) : run());
       const out = def.output.safeParse(value);
       if (!out.success) {
         log.log('error', 'ipc.invalidOutput', { channel, callId });

@@ -37,6 +37,8 @@ export interface SyncEngineOptions {
   readonly maxDriftMs?: number;
   /** IT policy's escrow public key, which also receives every new epoch key (issue 12). */
   readonly escrowKey?: EscrowKeySource;
+  /** Holds each cycle's vault writes out of a database worker's write transaction (an import). */
+  readonly writeGate?: { shared<T>(fn: () => Promise<T>): Promise<T> };
 }
 
 function iso(ms: number | null): string | null {
@@ -318,7 +320,7 @@ export class SyncEngine {
       this.setState({ state: 'syncing', progress: null, error: null });
       try {
         const result = await this.guard(() =>
-          resync({ session: this.session, inbox: this.inbox, outbox: this.outbox }),
+          this.gated(() => resync({ session: this.session, inbox: this.inbox, outbox: this.outbox })),
         );
         this.options.logger.log('info', 'sync.resynced', {
           resent: result.resent,
@@ -374,7 +376,7 @@ export class SyncEngine {
     this.session.require();
     try {
       this.warning = null;
-      await this.guard(() => this.cycle());
+      await this.guard(() => this.gated(() => this.cycle()));
       this.setState({ state: 'idle', progress: null, nextRetryAt: null, error: this.warning });
     } catch (error) {
       const e = toAppError(error);
@@ -405,6 +407,10 @@ export class SyncEngine {
     await this.outbox.push();
     this.session.repo.setLastSync(this.options.now());
     this.session.refresh();
+  }
+
+  private gated<T>(fn: () => Promise<T>): Promise<T> {
+    return this.options.writeGate ? this.options.writeGate.shared(fn) : fn();
   }
 
   // ---- background loop ----

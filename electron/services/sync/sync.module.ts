@@ -18,6 +18,8 @@ export interface SyncModuleOptions {
   readonly autoSync?: boolean;
   /** Drift guard tolerance in ms (default: MAX_DRIFT_MS, 5 minutes). */
   readonly maxDriftMs?: number;
+  /** The write gate shared with the database worker (the composition root passes it). */
+  readonly writeGate?: { shared<T>(fn: () => Promise<T>): Promise<T> };
 }
 
 /** True when IT's policy names this server, so main need not ask the user to confirm it. */
@@ -60,6 +62,7 @@ export function createSyncModule(
         autoSync: options.autoSync ?? true,
         maxDriftMs: options.maxDriftMs,
         escrowKey: async () => (await policy.ready()).values.escrowKey,
+        writeGate: options.writeGate,
       });
       engine.start();
     }

@@ -16,7 +16,7 @@ import type { VaultAccess } from './vault.access';
 import type { BackupLocation } from './vault.backupdir';
 import * as backups from './vault.backups';
 import type { FaultPoint, LockReason, OpenOptions, ReleaseGate, VaultInternals } from './vault.internals';
-import { newVaultKey, zeroKeySet, type KeySet, type VaultKey } from './vault.keyset';
+import { newVaultKey, secretCopy, zeroKeySet, type KeySet, type VaultKey } from './vault.keyset';
 import { sameKeys, VaultKeystore } from './vault.keystore';
 import { VaultLayout } from './vault.layout';
 import { vaultMigrations } from './vault.migrations';
@@ -374,6 +374,18 @@ export class VaultService {
         backups.pruneBackups(this.layout, retention, this.options.now(), this.keys, this.options.logger);
       return made;
     });
+  }
+
+  /**
+   * The database file and a fresh copy (its own buffer) of the key it is encrypted with, for a
+   * database worker's connection: the caller transfers the copy to the worker, which zeroes it once
+   * SQLite holds it. Only the composition root wires this, to the worker pool; services see
+   * `VaultAccess`, which has no key. VAULT_LOCKED while locked.
+   */
+  keyForWorker(): { file: string; key: Uint8Array } {
+    const key = this.db ? this.keys?.keys[0]?.key : undefined;
+    if (!key) throw new AppError('VAULT_LOCKED', 'The vault is locked');
+    return { file: this.layout.dbFile, key: secretCopy(key) };
   }
 
   /** Unlocked: the backups whose every byte verifies; locked: those whose header reads. */

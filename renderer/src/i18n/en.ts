@@ -202,6 +202,7 @@ export const en = {
       'This device has not reached its sync server for too long. Connect to the network and unlock again to check in.',
     BACKUP_DIRECTORY_UNSAFE:
       'The backup folder is not safe to use (a link, or writable by everyone). Nothing was written. Choose a private folder or contact IT.',
+    DB_WORKER_FAILED: 'The background task stopped before it finished. Nothing was changed: try again.',
   },
   common: {
     close: 'Close',

@@ -188,6 +188,7 @@ export const zhCN: Catalogue = {
     LEASE_EXPIRED: '此设备已太久未连接同步服务器。请连接网络后再次解锁以完成签到。',
     BACKUP_DIRECTORY_UNSAFE:
       '备份文件夹不安全（是链接，或所有人都可写入）。未写入任何内容。请选择私有文件夹或联系 IT 部门。',
+    DB_WORKER_FAILED: '后台任务未完成便已停止。未做任何更改：请重试。',
   },
   common: {
     close: '关闭',

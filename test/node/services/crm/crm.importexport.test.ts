@@ -119,9 +119,10 @@ describe('CSV import', () => {
     const tables = ['crm_contacts', 'crm_accounts', 'crm_oplog', 'crm_search_docs'];
     const csv =
       'Name,Company,Email\nA One,Acme,a@one.example\nB Two,Beta,b@two.example\nC Three,Gamma,c@three.example\n';
-    // A failure after the first rows were written (a temporary trigger stands in for a full disk).
+    // A failure after the first rows were written (a trigger stands in for a full disk; a stored one,
+    // not TEMP, because the import writes on the database worker's own connection).
     f.db.exec(
-      "CREATE TEMP TRIGGER fail_third BEFORE INSERT ON crm_contacts WHEN new.name = 'C Three' BEGIN SELECT RAISE(ABORT, 'boom'); END",
+      "CREATE TRIGGER fail_third BEFORE INSERT ON crm_contacts WHEN new.name = 'C Three' BEGIN SELECT RAISE(ABORT, 'boom'); END",
     );
     const before = tables.map((t) => count(f, t));
     expect(await f.call('import.commit', { csv })).toMatchObject({ ok: false, error: { code: 'INTERNAL' } });

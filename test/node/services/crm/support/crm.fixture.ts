@@ -1,7 +1,7 @@
 import type { Db } from '../../../../../electron/services/db/database';
 import type { IpcRouter } from '../../../../../electron/services/ipc/router';
 import { MemoryKeychain } from '../../../../../electron/services/keychain/keychain.memory';
-import type { Services } from '../../../../../electron/services/services';
+import type { Services, ServiceTuning } from '../../../../../electron/services/services';
 import type { Result } from '../../../../../shared/errors';
 import type { ChannelName, ChannelOutput, EventName } from '../../../../../shared/ipc/contract';
 import { createTestServices, testSender } from '../../../support/router';
@@ -26,13 +26,13 @@ export interface CrmFixture {
  * real router.
  */
 export async function createCrmFixture(
-  options: { now?: () => number; dir?: string } = {},
+  options: { now?: () => number; dir?: string; tuning?: ServiceTuning } = {},
 ): Promise<CrmFixture> {
   const dir = options.dir ?? tempDir('fv-crm-');
   const services = createTestServices(dir, {
     keychain: new MemoryKeychain(),
     ...(options.now ? { now: options.now } : {}),
-    tuning: { autoSync: false, recoveryKdf: TEST_KDF },
+    tuning: { autoSync: false, recoveryKdf: TEST_KDF, ...options.tuning },
   });
   const events: { event: EventName; payload: unknown }[] = [];
   services.router.onEvent((event, payload) => events.push({ event, payload }));

@@ -1,0 +1,75 @@
+import type { Db } from '../db/database';
+import type { Logger } from '../log/logger';
+import type { ModuleContext } from '../module';
+import { formatHlc } from '../../../shared/domain/hlc';
+import { crmClock } from '../crm/crm.clock';
+import { CrmService } from '../crm/crm.service';
+import { exportVcard } from '../crm/export.vcard';
+import { commitContacts, previewContacts } from '../crm/import.csv';
+import { createImportHandlers } from '../crm/import.handlers';
+import type { ImportControl } from '../crm/import.file';
+import { commitRecords, previewRecords } from '../crm/import.records';
+import type { DbJob } from './db.worker.protocol';
+
+/** What a job running in the worker reaches of main: the control flags, events, logs, main's clock. */
+export interface JobPort {
+  readonly cancelled: () => boolean;
+  readonly closed: () => boolean;
+  readonly emit: (event: 'import.progressed' | 'records.changed', payload: unknown) => void;
+  readonly logger: Logger;
+  readonly now: () => number;
+}
+
+/**
+ * Runs one job on the worker's connection with the same modules the in-process path uses: the CRM
+ * service over this connection, its one change writer, the import's parse, validate and de-duplicate
+ * steps, one transaction. `records.changed` from the writer (after commit) goes to main, which
+ * announces it.
+ */
+export async function runDbJob(
+  db: Db,
+  job: DbJob,
+  port: JobPort,
+): Promise<{ value: unknown; lastHlc: string | null }> {
+  const svc = new CrmService(db, port.now, (event) => port.emit('records.changed', event));
+  const before = formatHlc(crmClock(db, svc.deviceId, port.now).last());
+  const value = await run(svc, job, port);
+  // Main's clock moves past this one's stamps; reading max(hlc) on main would scan the whole op log.
+  const last = formatHlc(crmClock(db, svc.deviceId, port.now).last());
+  return { value, lastHlc: last !== before ? last : null };
+}
+
+function run(svc: CrmService, job: DbJob, port: JobPort): Promise<unknown> {
+  const ctx: ModuleContext = {
+    dataDir: '',
+    logger: port.logger,
+    emit: (event, payload) => {
+      if (event === 'import.progressed' || event === 'records.changed') port.emit(event, payload);
+    },
+    now: port.now,
+  };
+  const control: ImportControl = {
+    cancelled: port.cancelled,
+    closed: port.closed,
+    progress: () => undefined,
+  };
+  switch (job.kind) {
+    case 'import.preview':
+      return (job.input.entity ?? 'contact') === 'contact'
+        ? previewContacts(svc, job.input, port.now(), control)
+        : previewRecords(svc, job.input, control);
+    case 'import.commit':
+      return (job.input.entity ?? 'contact') === 'contact'
+        ? commitContacts(svc, job.input, ctx, control)
+        : commitRecords(svc, job.input, ctx, control);
+    // Exports through the very handlers main would run (filters, columns and all).
+    case 'export.csv':
+      return Promise.resolve(createImportHandlers(ctx, () => svc)['export.csv'](job.input, job.call));
+    case 'export.vcard':
+      return Promise.resolve(
+        exportVcard(svc, job.input.ids ?? null, (entity, count) =>
+          port.logger.log('warn', 'crm.recordsSkipped', { entity, count }),
+        ),
+      );
+  }
+}

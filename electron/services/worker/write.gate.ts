@@ -1,0 +1,104 @@
+/**
+ * Keeps main's writes to the vault out of a database worker's write transaction.
+ *
+ * SQLite has one writer per database. While the worker holds the write lock (an import's single
+ * transaction, seconds long), a write on main's connection would wait in SQLite's busy handler, and
+ * better-sqlite3 waits synchronously: the event loop would freeze for up to `busy_timeout` and then
+ * fail with SQLITE_BUSY. So main's writers (IPC calls that may write, sync cycles) take the gate
+ * `shared`, and a worker job that writes takes it `exclusive`: the job starts once the shared holders
+ * have finished, and shared callers that arrive meanwhile wait until it ends. Reads never take the
+ * gate: WAL lets main's connection read the last committed state while the worker writes.
+ *
+ * Not re-entrant, on purpose: a holder that awaited another shared call while an exclusive job is
+ * queued would deadlock, so no caller nests them (the router does not gate `sync.now`, whose cycles
+ * the engine gates). Re-entrancy by async context was tried and dropped: background work started
+ * inside a gated call (the sync loop an unlock starts) would inherit the context and bypass the gate
+ * for good. Exclusive jobs run one after another.
+ */
+export class WriteGate {
+  private holders = 0;
+  private drained: (() => void) | null = null;
+  /** The exclusive job running or queued last; shared callers wait for it. */
+  private tail: Promise<void> | null = null;
+
+  /** Runs a main-side write, after any exclusive job queued before it. */
+  async shared<T>(fn: () => Promise<T> | T): Promise<T> {
+    while (this.tail) await this.tail;
+    this.holders++;
+    try {
+      return await fn();
+    } finally {
+      this.holders--;
+      if (this.holders === 0) this.drained?.();
+    }
+  }
+
+  /** Runs a job that writes on another connection, once no main-side write is in progress. */
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const before = this.tail;
+    let release!: () => void;
+    const mine = new Promise<void>((resolve) => (release = resolve));
+    this.tail = mine;
+    const run = async (): Promise<T> => {
+      try {
+        if (before) await before;
+        while (this.holders > 0) await new Promise<void>((resolve) => (this.drained = resolve));
+        this.drained = null;
+        return await fn();
+      } finally {
+        if (this.tail === mine) this.tail = null;
+        release();
+      }
+    };
+    return run();
+  }
+
+  /** True while an exclusive job runs or waits to run. */
+  get busy(): boolean {
+    return this.tail !== null;
+  }
+}
+
+/** Channels that never write the vault, those that take the gate themselves, and the lock and cancel. */
+const UNGATED = new Set<string>([
+  'app.info',
+  'vault.status',
+  // A lock must reach a running import (it cancels it); it closes main's connection, writes nothing.
+  'vault.lock',
+  'vault.listBackups',
+  'vault.onboarding',
+  'timeline.get',
+  'search.query',
+  'import.preview',
+  // The import takes the gate itself (exclusively); its cancel must reach it while it runs.
+  'import.commit',
+  'import.cancel',
+  'duplicates.find',
+  'export.csv',
+  'export.vcard',
+  'privacy.exportPerson',
+  'agenda.exportIcs',
+  'activities.exportIcs',
+  'sync.status',
+  // The engine takes the gate for each cycle itself. Holding it here too would deadlock: this call's
+  // cycle waits in the engine's chain behind a background cycle that waits for a queued import.
+  'sync.now',
+  'sync.resync',
+  'conflicts.list',
+  'settings.get',
+  'policy.get',
+]);
+
+/** Reads that write too: the device list refreshes the verified membership log into the vault. */
+const GATED_READS = new Set<string>(['devices.list']);
+
+/**
+ * Whether an IPC channel goes through the write gate. Deny by default: a channel not known to be a
+ * read waits for a running import (at worst a read waits needlessly; a write never blocks the loop).
+ */
+export function isGatedChannel(channel: string): boolean {
+  if (GATED_READS.has(channel)) return true;
+  if (UNGATED.has(channel)) return false;
+  const verb = channel.slice(channel.lastIndexOf('.') + 1);
+  return verb !== 'get' && verb !== 'list';
+}
