@@ -161,6 +161,8 @@ export function createServices(options: ServiceOptions): Services {
     policy.service,
     { tickMs: options.tuning?.leaseTickMs },
   );
+  // The database worker's write lock (see worker/write.gate.ts): main-side writers wait behind it.
+  const gate = new WriteGate();
   const vault = createVaultModule(
     { ...ctx, logger: options.logger.child({ component: 'vault' }) },
     {
@@ -189,13 +191,7 @@ export function createServices(options: ServiceOptions): Services {
       ...auth.vaultOptions,
     },
   );
-  audit = createAuditModule({ ...ctx, logger: options.logger.child({ component: 'audit' }) }, vault.access, {
-    keychain: options.keychain,
-    version: options.appInfo.version,
-  });
-  lease.attach(vault.access, () => vault.service.lock('lease-expired'));
   // Heavy vault work runs on worker threads; main's writes wait behind the gate while one writes.
-  const gate = new WriteGate();
   const workers = new DbWorkers({
     keys: vault.service,
     gate,
@@ -204,7 +200,16 @@ export function createServices(options: ServiceOptions): Services {
     workerUrl: options.dbWorkerUrl,
     fault: options.tuning?.dbWorkerFault,
   });
+  // Registered before the audit log's: a lock stops the worker's write first, so the log's
+  // checkpoint at lock does not wait for an import to commit.
   const offLocking = vault.access.onLocking(() => workers.lockAll());
+  audit = createAuditModule({ ...ctx, logger: options.logger.child({ component: 'audit' }) }, vault.access, {
+    keychain: options.keychain,
+    version: options.appInfo.version,
+    // An event recorded while an import writes (an export, a refused call) waits for its commit.
+    whenWritable: (append) => (gate.busy ? void gate.shared(append) : append()),
+  });
+  lease.attach(vault.access, () => vault.service.lock('lease-expired'));
   const crm = createCrmModule(
     { ...ctx, logger: options.logger.child({ component: 'crm' }) },
     vault.access,

@@ -16,7 +16,12 @@ export type AuditChannelName = keyof typeof auditChannels;
 export function createAuditModule(
   ctx: ModuleContext,
   vault: VaultAccess,
-  options: { keychain: Keychain; version: string; checkpointEvery?: number },
+  options: {
+    keychain: Keychain;
+    version: string;
+    checkpointEvery?: number;
+    whenWritable?: (append: () => void) => void;
+  },
 ): ServiceModule<AuditChannelName> & {
   service: AuditService;
   wrap(handlers: Handlers): Handlers;
@@ -29,6 +34,7 @@ export function createAuditModule(
     logger: ctx.logger,
     now: ctx.now,
     checkpointEvery: options.checkpointEvery,
+    whenWritable: options.whenWritable,
     onVerified: (report) => ctx.emit('audit.verified', report),
   });
   return {

@@ -50,6 +50,12 @@ export interface AuditServiceOptions {
   readonly checkpointEvery?: number;
   /** Called after each verification (unlock, on demand) with its result. */
   readonly onVerified?: (report: AuditVerifyOutput) => void;
+  /**
+   * Runs an append now, or once the vault can be written (a database worker's import holds the
+   * write lock: a synchronous insert on main's connection would freeze the event loop in SQLite's
+   * busy handler). Default: now.
+   */
+  readonly whenWritable?: (append: () => void) => void;
 }
 
 interface Session {
@@ -114,10 +120,26 @@ export class AuditService implements AuditSink {
         });
         return;
       }
-      this.append(session, { ...auditEventInputSchema.parse(event), time });
+      const parsed = { ...auditEventInputSchema.parse(event), time };
+      const append = () => {
+        // The vault may have locked while the append waited: then it joins the queue instead.
+        if (this.session === session) this.append(session, parsed);
+        else this.record(parsed);
+      };
+      if (this.options.whenWritable) this.options.whenWritable(() => this.guarded(append, event.type));
+      else append();
     } catch (error) {
       const code = error instanceof AppError ? error.code : 'INTERNAL';
       this.options.logger.log('error', 'audit.recordFailed', { type: event.type, code });
+    }
+  }
+
+  private guarded(append: () => void, type: string): void {
+    try {
+      append();
+    } catch (error) {
+      const code = error instanceof AppError ? error.code : 'INTERNAL';
+      this.options.logger.log('error', 'audit.recordFailed', { type, code });
     }
   }
 

@@ -87,6 +87,12 @@ const UNGATED = new Set<string>([
   'conflicts.list',
   'settings.get',
   'policy.get',
+  'reports.dashboard',
+  'reports.digest',
+  'reports.drill',
+  'lease.status',
+  // Verifying reads the log; a broken chain it records waits for the import like any audit event.
+  'audit.verify',
 ]);
 
 /** Reads that write too: the device list refreshes the verified membership log into the vault. */
