@@ -12,6 +12,9 @@ export const ALL_ENTITY_KINDS = [
   'pipeline',
   'activity',
   'task',
+  'customField',
+  'exchangeRate',
+  'quota',
 ] as const satisfies readonly EntityKind[];
 
 /** True when the frame's UTF-8 size exceeds `limit` (encoded only when its length could). */

@@ -424,7 +424,8 @@ export const crmEvents = {
     z.strictObject({
       /** `local`: an edit on this device (any window); `remote`: ops pulled from another device. */
       origin: z.enum(['local', 'remote']),
-      changes: z.array(recordsChangedEntrySchema).min(1).max(7),
+      // At most one entry per entity kind.
+      changes: z.array(recordsChangedEntrySchema).min(1).max(entityKindSchema.options.length),
     }),
     'Records were written (after commit), locally or by sync: open lists and pages refresh from it.',
   ),
