@@ -33,6 +33,10 @@ test('lock screen shows the lease and, once it has run out, the next step (en, z
     await expect(page.getByRole('navigation')).toBeVisible({ timeout: 20_000 });
     await page.getByTestId('lock').click();
     await expect(page.getByTestId('lease-ok')).toContainText('must reach its sync server by');
+    // Main writes the lock screen's copy while it locks: age it only once main has finished locking.
+    const state = () =>
+      page.evaluate(() => window.crm.invoke('vault.status').then((r) => (r.ok ? r.value.state : null)));
+    await expect.poll(state).toBe('locked');
 
     const leaseFile = path.join(root, 'data', 'vault', 'lease.json');
     const now = Date.now();
