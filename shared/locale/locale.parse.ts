@@ -212,3 +212,21 @@ export function defaultCurrencyFor(locale: string, fallback = 'EUR'): string {
   if (EURO.has(region)) return 'EUR';
   return REGION_CURRENCY[region] ?? fallback;
 }
+
+const digitsByCurrency = new Map<string, number>();
+
+/** Minor-unit digits of an ISO 4217 currency (EUR 2, JPY 0, KWD 3), as the platform's ICU knows them. */
+export function currencyDigits(currency: string): number {
+  let digits = digitsByCurrency.get(currency);
+  if (digits === undefined) {
+    try {
+      digits =
+        new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions()
+          .maximumFractionDigits ?? 2;
+    } catch {
+      digits = 2;
+    }
+    digitsByCurrency.set(currency, digits);
+  }
+  return digits;
+}

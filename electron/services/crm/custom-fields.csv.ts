@@ -7,6 +7,7 @@ import {
   parseLocaleNumber,
 } from '../../../shared/locale/locale.parse';
 import type { ImportTarget } from '../../../shared/ipc/channels/import.schemas';
+import { currencyDigits } from '../../../shared/locale/locale.parse';
 import type { CrmService } from './crm.service';
 import { unguardCell } from './import.file';
 import { guessTarget } from './import.guesses';
@@ -18,17 +19,8 @@ import type { RecordData } from './records.repository';
  * header) and the import maps such columns back by the same names, or as the wizard says.
  */
 
-/** Minor-unit digits of a currency (2 for EUR, 0 for JPY). */
-function digitsOf(currency: string | null): number {
-  try {
-    return (
-      new Intl.NumberFormat('en', { style: 'currency', currency: currency ?? 'EUR' }).resolvedOptions()
-        .maximumFractionDigits ?? 2
-    );
-  } catch {
-    return 2;
-  }
-}
+/** Minor-unit digits of a custom money field's currency (EUR when it names none). */
+const digitsOf = (currency: string | null): number => currencyDigits(currency ?? 'EUR');
 
 const YES = new Set(['yes', 'y', 'true', '1', 'x', '✓', '是', '对', 'ja', 'oui', 'sí', 'si']);
 const NO = new Set(['no', 'n', 'false', '0', '否', '不', 'nein', 'non']);

@@ -1,27 +1,11 @@
+import { currencyDigits } from '../../../shared/locale/locale.parse';
+
 /** One dated exchange rate: 1 unit of `currency` is worth `perUnit` units of the reporting currency. */
 export interface ExchangeRate {
   readonly currency: string;
   /** The day from which the rate applies, YYYY-MM-DD. */
   readonly effectiveFrom: string;
   readonly perUnit: number;
-}
-
-const exponents = new Map<string, number>();
-
-/** Minor-unit digits of an ISO 4217 currency (EUR 2, JPY 0, KWD 3), as the platform's ICU knows them. */
-export function currencyExponent(currency: string): number {
-  let digits = exponents.get(currency);
-  if (digits === undefined) {
-    try {
-      digits =
-        new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions()
-          .maximumFractionDigits ?? 2;
-    } catch {
-      digits = 2;
-    }
-    exponents.set(currency, digits);
-  }
-  return digits;
 }
 
 /**
@@ -64,7 +48,7 @@ export class MoneyConverter {
     if (currency === this.reporting) return amountMinor;
     const rate = this.rateOn(currency, day);
     if (rate === null) return null;
-    const scale = 10 ** (currencyExponent(this.reporting) - currencyExponent(currency));
+    const scale = 10 ** (currencyDigits(this.reporting) - currencyDigits(currency));
     return roundHalfAway(amountMinor * scale * rate);
   }
 }

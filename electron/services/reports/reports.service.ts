@@ -40,10 +40,9 @@ export class ReportsService {
     this.repo = new ReportsRepository(crm.db);
   }
 
-  private computation(query: DashboardQuery): DashboardComputation {
+  private computation(query: DashboardQuery, money = this.converter(query)): DashboardComputation {
     const stages = this.repo.stagesOf(query.pipelineId);
     if (!stages) throw new AppError('NOT_FOUND', 'No such pipeline');
-    const money = this.converter(query);
     return new DashboardComputation(
       query,
       this.repo.dealFacts(query.pipelineId),
@@ -71,8 +70,8 @@ export class ReportsService {
     const from = Date.parse(`${query.from}T00:00:00Z`) - offset;
     const to = Date.parse(`${query.to}T00:00:00Z`) - offset + DAY_MS;
     const activities = this.repo.activityCounts(from, to, query.utcOffsetMinutes);
-    const computation = this.computation(query);
-    return computation.figures(activities, this.quotas(this.converter(query)));
+    const money = this.converter(query);
+    return this.computation(query, money).figures(activities, this.quotas(money));
   }
 
   /** The week's pipeline changes. */

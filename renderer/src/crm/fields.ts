@@ -4,6 +4,7 @@ import type { InputKind } from '../../../shared/domain/field.meta';
 import type { EntityKind } from '../ui.store';
 import { inputLocale, parseAmountInput, parseDateInput, parseNumberInput } from '../locale.input';
 import type { AnyRecord } from './crm.data';
+import { currencyDigits } from '../../../shared/locale/locale.parse';
 
 /** An inline-editable field of a record page: a registry field that has an input kind. */
 export interface FieldDef extends FieldSpec {
@@ -31,17 +32,8 @@ export const recordFields: Record<EntityKind, readonly FieldDef[]> = {
   deal: formOf('deal'),
 };
 
-/** Minor-unit digits of a currency (2 for EUR, 0 for JPY). */
-export function currencyDigits(currency: string): number {
-  try {
-    return (
-      new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ??
-      2
-    );
-  } catch {
-    return 2;
-  }
-}
+/** Minor-unit digits of a currency (2 for EUR, 0 for JPY): the one shared definition. */
+export { currencyDigits };
 
 /** The text an input shows for a stored value (numbers in the input locale, without grouping). */
 export function toInput(field: FieldDef, record: AnyRecord, locale = inputLocale()): string {

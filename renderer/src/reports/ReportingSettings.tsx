@@ -2,12 +2,15 @@ import { useCallback, useEffect, useId, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ExchangeRate, Quota } from '../../../shared/domain/crm.schemas';
 import type { ErrorInfo } from '../../../shared/errors';
-import { parseLocaleAmountMinor, parseLocaleNumber } from '../../../shared/locale/locale.parse';
+import {
+  currencyDigits,
+  parseLocaleAmountMinor,
+  parseLocaleNumber,
+} from '../../../shared/locale/locale.parse';
 import { call, errorInfo } from '../api';
 import { useRecordsChanged } from '../crm/records.events';
 import { ErrorMessage } from '../errors';
 import { formatDate, formatMoney, formatNumber } from '../format';
-import { currencyExponent } from './money';
 
 const CURRENCY = /^[A-Z]{3}$/;
 
@@ -73,7 +76,7 @@ export function ReportingSettings() {
     event.preventDefault();
     const currency = quota.currency.trim().toUpperCase();
     const amountMinor = CURRENCY.test(currency)
-      ? parseLocaleAmountMinor(quota.amount, locale, currencyExponent(currency))
+      ? parseLocaleAmountMinor(quota.amount, locale, currencyDigits(currency))
       : null;
     if (
       !quota.memberId.trim() ||
