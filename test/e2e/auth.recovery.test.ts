@@ -164,6 +164,9 @@ test('Settings issues a new code after the OS check; it copies and prints, the o
     const status = await outside.call('vault.status');
     const vaultId = (status as { value: { vaultId: string } }).value.vaultId;
     await page.getByTestId('lock').click();
+    // The lock screen asks main about the keychain once; delete the entry only after that answer,
+    // or the screen (rightly) switches to the recovery code before the unlock button is pressed.
+    await expect(page.getByTestId('keychain-state')).toHaveAttribute('data-state', 'available');
     const keytar = (await import('keytar')).default;
     expect(await keytar.deletePassword('com.fieldvault.desktop', vaultId)).toBe(true);
     await page.getByTestId('unlock').click();

@@ -12,6 +12,8 @@ test('key missing from the keychain: the lock screen switches to the recovery co
   if (!status.ok || !status.value.vaultId) throw new Error('no vault id');
   await page.getByTestId('lock').click();
   await expect(page.getByTestId('unlock')).toBeVisible();
+  // The lock screen asks main about the keychain once; delete the entry only after that answer.
+  await expect(page.getByTestId('keychain-state')).toHaveAttribute('data-state', 'available');
 
   // Simulate a new OS install: the keychain entry is gone.
   const keytar = (await import('keytar')).default;

@@ -67,6 +67,8 @@ export function PinUnlock() {
   const pinUsable = view?.pin.set === true && view.pin.allowed;
   return (
     <>
+      {/* What the lock screen last learnt of the keychain ('checking' until the first answer). */}
+      <span hidden data-testid="keychain-state" data-state={keychain ?? 'checking'} />
       {notice && (
         <div role="status" className="alert" data-testid={`keychain-${keychain}`}>
           <span>{t(notice)}</span>
