@@ -45,8 +45,11 @@ export interface LoadDevice {
   readonly deviceId: string;
   readonly signSecretKey: Uint8Array;
   readonly workspaceId: string;
-  readonly client: SyncApiClient;
 }
+
+/** The shipped API client of `device` for the server at `url` (any instance on the same storage). */
+export const clientOf = (device: LoadDevice, url: string): SyncApiClient =>
+  new SyncApiClient(url, loadTransport, device);
 
 /**
  * `count` devices in workspaces of `perWorkspace`: the first of each creates it, the rest join by
@@ -81,7 +84,9 @@ async function enrolWorkspace(url: string, n: number, first: number): Promise<Lo
     workspaceId,
     genesisHash: entryHash(genesis),
   });
-  const devices: LoadDevice[] = [{ ...owner, workspaceId }];
+  const devices: LoadDevice[] = [
+    { deviceId: owner.deviceId, signSecretKey: owner.signSecretKey, workspaceId },
+  ];
   for (let c = 1; c < n; c++) {
     const joiner = newDevice(url, first + c);
     const inviteId = randomId();
@@ -117,7 +122,7 @@ async function enrolWorkspace(url: string, n: number, first: number): Promise<Lo
     );
     await joiner.client.acceptInvite(inviteId, { device: joiner.reg, proof, entry: join });
     state = appendEntry(state, join);
-    devices.push({ ...joiner, workspaceId });
+    devices.push({ deviceId: joiner.deviceId, signSecretKey: joiner.signSecretKey, workspaceId });
   }
   return devices;
 }
@@ -125,14 +130,15 @@ async function enrolWorkspace(url: string, n: number, first: number): Promise<Lo
 /** Bytes of one op in an envelope (id, padding, newline). */
 export const OP_BYTES = 300;
 
-/** The name of `device`'s op number `i`: unique across the whole load. */
-export const opName = (deviceId: string, i: number): string => `${deviceId}:${String(i).padStart(7, '0')}`;
+/** The name of `device`'s op number `i` in run `run`: unique across the whole load. */
+export const opName = (deviceId: string, i: number, run = 0): string =>
+  `${deviceId}:${run}.${String(i).padStart(7, '0')}`;
 
-/** An envelope holding ops `first .. first + n - 1` of `deviceId`, each `OP_BYTES` long. */
-export function opsEnvelope(deviceId: string, first: number, n: number): Uint8Array {
+/** An envelope holding ops `first .. first + n - 1` of `deviceId` in run `run`, each `OP_BYTES` long. */
+export function opsEnvelope(deviceId: string, first: number, n: number, run = 0): Uint8Array {
   let text = '';
   for (let i = first; i < first + n; i++) {
-    const name = opName(deviceId, i);
+    const name = opName(deviceId, i, run);
     text += `${name}:${'x'.repeat(OP_BYTES - name.length - 2)}\n`;
   }
   return utf8(text);
@@ -159,7 +165,12 @@ export interface PreparedRequest {
  * The push requests of `ops` ops by `device`, `opsPerDelta` to a delta and at most
  * `SYNC_LIMITS.maxDeltasPerPush` deltas to a push, signed now.
  */
-export function preparePushes(device: LoadDevice, ops: number, opsPerDelta: number): PreparedRequest[] {
+export function preparePushes(
+  device: LoadDevice,
+  ops: number,
+  opsPerDelta: number,
+  run = 0,
+): PreparedRequest[] {
   const out: PreparedRequest[] = [];
   const deltas: { deltaId: string; envelope: string }[] = [];
   const path = syncPath(syncRoutes.push, { workspaceId: device.workspaceId });
@@ -177,7 +188,7 @@ export function preparePushes(device: LoadDevice, ops: number, opsPerDelta: numb
   };
   for (let first = 0; first < ops; first += opsPerDelta) {
     const n = Math.min(opsPerDelta, ops - first);
-    deltas.push({ deltaId: randomId(), envelope: toBase64Url(opsEnvelope(device.deviceId, first, n)) });
+    deltas.push({ deltaId: randomId(), envelope: toBase64Url(opsEnvelope(device.deviceId, first, n, run)) });
     if (deltas.length === SYNC_LIMITS.maxDeltasPerPush) flush();
   }
   flush();
@@ -213,9 +224,15 @@ export interface PullTrace {
  * `nextCursor` while `hasMore`), into `trace`; with `until`, keeps going (long-polling when caught
  * up) until the cursor reaches it.
  */
-export async function pullInto(device: LoadDevice, trace: PullTrace, until?: number): Promise<PullTrace> {
+export async function pullInto(
+  url: string,
+  device: LoadDevice,
+  trace: PullTrace,
+  until?: number,
+): Promise<PullTrace> {
+  const client = clientOf(device, url);
   for (;;) {
-    const page = await device.client.pull(device.workspaceId, trace.cursor, SYNC_LIMITS.maxPageSize);
+    const page = await client.pull(device.workspaceId, trace.cursor, SYNC_LIMITS.maxPageSize);
     trace.requests += 1;
     trace.largestPage = Math.max(trace.largestPage, page.deltas.length);
     for (const d of page.deltas) {
@@ -226,7 +243,7 @@ export async function pullInto(device: LoadDevice, trace: PullTrace, until?: num
     trace.cursor = page.nextCursor;
     if (page.hasMore) continue;
     if (until === undefined || trace.cursor >= until) return trace;
-    await device.client.wait(device.workspaceId, trace.cursor, 5_000);
+    await client.wait(device.workspaceId, trace.cursor, 5_000);
   }
 }
 
