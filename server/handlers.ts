@@ -15,6 +15,7 @@ import {
 import { MembershipGate, sameRegistration } from './membership';
 import type { ServerLogger } from './log';
 import type { DeltaNotifier } from './notifier';
+import { pullPageBody } from './pull.body';
 import { HttpError, type SyncHandlers } from './routes';
 import type { DeviceRecord, InviteRecord, SyncStorage } from './storage/storage';
 
@@ -359,7 +360,7 @@ export function createSyncHandlers(deps: HandlerDeps): SyncHandlers {
       return { results, latestSeq: await storage.latestSeq(workspaceId) };
     },
 
-    async pull({ request, params: { workspaceId }, query }) {
+    async pull({ request, reply, params: { workspaceId }, query }) {
       await auth(request, workspaceId);
       const q = query();
       const limit = Math.min(q.limit, limits.maxPageSize);
@@ -369,18 +370,11 @@ export function createSyncHandlers(deps: HandlerDeps): SyncHandlers {
       // Deltas appended after latestSeq was read may be in the page; an empty page must report the
       // log's real top, so a client whose cursor is past it sees that the log moved backwards.
       const top = deltas.length > 0 ? Math.max(latestSeq, nextCursor) : latestSeq;
-      return {
-        deltas: deltas.map((d) => ({
-          seq: d.seq,
-          deltaId: d.deltaId,
-          deviceId: d.deviceId,
-          receivedAt: d.receivedAt,
-          envelope: toBase64Url(d.envelope),
-        })),
-        nextCursor,
-        hasMore: top > nextCursor,
-        latestSeq: top,
-      };
+      // Serialised once into one buffer (pull.body.ts), the route's response schema by construction.
+      return reply
+        .status(200)
+        .type('application/json; charset=utf-8')
+        .send(pullPageBody(deltas, { nextCursor, hasMore: top > nextCursor, latestSeq: top }));
     },
 
     async wait({ request, reply, params: { workspaceId }, query }) {

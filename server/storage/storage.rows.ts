@@ -66,7 +66,8 @@ export function toDelta(r: DeltaRow): StoredDelta {
     deltaId: r.delta_id,
     deviceId: r.device_id,
     receivedAt: r.received_at,
-    envelope: new Uint8Array(r.envelope),
+    // A view of the driver's buffer, not a copy: a pull page passes each envelope through once.
+    envelope: new Uint8Array(r.envelope.buffer, r.envelope.byteOffset, r.envelope.length),
   };
 }
 export const buf = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.length);

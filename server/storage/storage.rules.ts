@@ -11,6 +11,7 @@ import {
   type SyncStorage,
   type WorkspaceSummary,
 } from './storage';
+import { pullPageWork } from './storage.pull';
 import { listWorkspacesWork, usageWork } from './storage.reports';
 import {
   acceptInviteWork,
@@ -197,26 +198,7 @@ export class SqlSyncStorage implements SyncStorage {
   pullDeltas(workspaceId: string, after: number, limit: number, maxBytes: number): Promise<StoredDelta[]> {
     return this.run(
       'plain',
-      (function* (): Work<StoredDelta[]> {
-        // Sizes first, so a page never reads more envelope bytes from the database than it returns.
-        const sizes = yield* rows<{ seq: number; size: number }>(
-          'SELECT seq, length(envelope) AS size FROM deltas WHERE workspace_id = ? AND seq > ? ORDER BY seq LIMIT ?',
-          [workspaceId, after, limit],
-        );
-        let n = 0;
-        let bytes = 0;
-        for (const s of sizes) {
-          if (n > 0 && bytes + s.size > maxBytes) break;
-          bytes += s.size;
-          n += 1;
-        }
-        if (n === 0) return [];
-        const page = yield* rows<DeltaRow>(
-          `SELECT ${DELTA_COLUMNS} FROM deltas WHERE workspace_id = ? AND seq > ? AND seq <= ? ORDER BY seq`,
-          [workspaceId, after, sizes[n - 1]!.seq],
-        );
-        return page.map(toDelta);
-      })(),
+      pullPageWork(workspaceId, after, limit, maxBytes, this.dialect.kind === 'postgres'),
     );
   }
 

@@ -87,6 +87,11 @@ export interface SchemaTypes {
   readonly bytes: string;
   /** Table option for small tables keyed by their primary key ('' when the dialect has none). */
   readonly keyedTable: string;
+  /**
+   * Statements that keep the planner's statistics of the deltas table current as the log grows
+   * (issue 17); '' when the dialect's planner needs none for the primary-key range reads.
+   */
+  readonly deltasStatistics: string;
 }
 
 /**
@@ -157,6 +162,10 @@ export const MIGRATIONS: readonly ((t: SchemaTypes) => string)[] = [
   // v4: key epochs (issue 12). The newest workspace key epoch a committed \`rotate\` entry named;
   // pushes sealed under an older one are refused. Existing workspaces start at epoch 1.
   () => `ALTER TABLE workspaces ADD COLUMN epoch INTEGER NOT NULL DEFAULT 1;`,
+  // Issue 17 (v6 in the merged order, after the snapshots migration): the deltas table's statistics
+  // follow the log as it grows (an append-only table is otherwise analysed only after 10% growth,
+  // and never vacuumed for its visibility map), analysed once now.
+  (t) => t.deltasStatistics,
 ];
 
 /** The schema version this build creates and understands. */

@@ -11,7 +11,13 @@ import {
   type WorkMode,
 } from './storage.sql';
 
-const SQLITE_TYPES: SchemaTypes = { bigint: 'INTEGER', bytes: 'BLOB', keyedTable: ' WITHOUT ROWID' };
+const SQLITE_TYPES: SchemaTypes = {
+  bigint: 'INTEGER',
+  bytes: 'BLOB',
+  keyedTable: ' WITHOUT ROWID',
+  // Every pull and push reads a primary-key range or unique key: SQLite's planner needs no statistics.
+  deltasStatistics: '',
+};
 
 /** The schema migrations as SQLite runs them; `PRAGMA user_version` records how many ran. */
 export const SQLITE_MIGRATIONS: readonly string[] = MIGRATIONS.map((m) => m(SQLITE_TYPES));

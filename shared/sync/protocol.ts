@@ -26,11 +26,20 @@ export const SYNC_LIMITS = {
   maxEnvelopeBytes: 4 * 1024 * 1024,
   /** Deltas per push request. */
   maxDeltasPerPush: 100,
-  /** Deltas per pull page (the `limit` query parameter is clamped to this). */
-  maxPageSize: 500,
+  /**
+   * Deltas per pull page (the `limit` query parameter is clamped to this). Pages are capped by bytes
+   * (`maxPageBytes`); this only bounds the sequence range one page reads, so a log of small deltas
+   * (one op each) comes in a few large pages, not hundreds of signed requests (issue 17). Clients
+   * loop on `hasMore` / `nextCursor` whatever the size of a page.
+   */
+  maxPageSize: 10_000,
   defaultPageSize: 100,
-  /** Envelope bytes per pull page: a page stops early once it holds this much (always at least one delta). */
-  maxPageBytes: 4 * 1024 * 1024,
+  /**
+   * Envelope bytes per pull page: a page stops before the delta that would take it past this (always
+   * at least one delta, so a page is at most max(this, one envelope)). With the server's memory per
+   * concurrent pull about twice this, it bounds RSS by page size x concurrency.
+   */
+  maxPageBytes: 1024 * 1024,
   /** Longest long-poll wait. */
   maxWaitMs: 30_000,
   /** Longest invite lifetime. */

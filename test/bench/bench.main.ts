@@ -12,6 +12,7 @@ import { reportsBench } from './reports.bench';
 import { serverAuthBench } from './server-auth.bench';
 import { syncClientBench } from './sync-client.bench';
 import { syncBench } from './sync.bench';
+import { syncOpsBench } from './sync-ops.bench';
 import { syncEpochsBench } from './sync-epochs.bench';
 import { vaultBench } from './vault.bench';
 import { workerBench } from './worker.bench';
@@ -28,6 +29,7 @@ const suites: BenchSuite[] = [
   vaultBench,
   crmBench,
   syncBench,
+  syncOpsBench,
   syncClientBench,
   syncEpochsBench,
   serverAuthBench,

@@ -41,7 +41,12 @@ function freePort(): Promise<number> {
 const quote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
 
 /** Starts a private cluster. Throws (never skips) when the binaries are missing. */
-export async function startPostgres(): Promise<PostgresCluster> {
+export async function startPostgres(
+  options: {
+    /** fsync on, as a production server runs (benches, issue 17); tests default to fsync off. */
+    readonly durable?: boolean;
+  } = {},
+): Promise<PostgresCluster> {
   const bin = postgresBinDir();
   if (!existsSync(path.join(bin, 'initdb')) || !existsSync(path.join(bin, 'pg_ctl'))) {
     throw new Error(
@@ -92,7 +97,7 @@ export async function startPostgres(): Promise<PostgresCluster> {
         '-l',
         path.join(base, 'server.log'),
         '-o',
-        `-p ${port} -k ${sockDir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`,
+        `-p ${port} -k ${sockDir} -c listen_addresses=127.0.0.1 -c fsync=${options.durable ? 'on' : 'off'} -c max_connections=200`,
         '-w',
         'start',
       ]);

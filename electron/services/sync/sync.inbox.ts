@@ -16,7 +16,7 @@ import type { SyncSession } from './sync.session';
 type Phase = NonNullable<SyncStatus['progress']>['phase'];
 type PullPage = z.infer<typeof pullResponseSchema>;
 
-/** Deltas requested per pull page (the server also stops a page at 4 MiB). */
+/** Deltas requested per pull page (the server stops a page at 1 MiB of envelopes; the loop follows `hasMore`). */
 const PULL_PAGE = SYNC_LIMITS.maxPageSize;
 /** Page cache while bootstrapping (a large log into an empty vault), then back to the store default. */
 const BOOTSTRAP_CACHE_KIB = 256 * 1024;

@@ -119,3 +119,40 @@ export async function tamperPostgresDelta(location: string, workspaceId: string,
     await client.end();
   }
 }
+
+/**
+ * Deletes deltas `from..to` of a workspace straight in the database (no rule makes a gap in the
+ * log; this checks that a pull never stalls on one all the same).
+ */
+export async function deleteDeltas(
+  backend: Backend['name'],
+  location: string,
+  workspaceId: string,
+  from: number,
+  to: number,
+): Promise<void> {
+  if (backend === 'sqlite') {
+    const db = new Database(location);
+    try {
+      db.prepare('DELETE FROM deltas WHERE workspace_id = ? AND seq BETWEEN ? AND ?').run(
+        workspaceId,
+        from,
+        to,
+      );
+    } finally {
+      db.close();
+    }
+    return;
+  }
+  const client = new pg.Client({ connectionString: location });
+  await client.connect();
+  try {
+    await client.query('DELETE FROM deltas WHERE workspace_id = $1 AND seq BETWEEN $2 AND $3', [
+      workspaceId,
+      from,
+      to,
+    ]);
+  } finally {
+    await client.end();
+  }
+}

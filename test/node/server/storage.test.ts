@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { randomId } from '../../../shared/sync/device-keys';
 import type { DeviceRecord, InviteRecord, SyncStorage } from '../../../server/storage/storage';
-import { postgresBackend, sqliteBackend, usePostgresCluster, type Backend } from './backends';
+import { deleteDeltas, postgresBackend, sqliteBackend, usePostgresCluster, type Backend } from './backends';
 
 function device(workspaceId: string, overrides: Partial<DeviceRecord> = {}): DeviceRecord {
   return {
@@ -206,6 +206,20 @@ describe.each([sqliteBackend, postgresBackend])('storage: $name', (backend: Back
     expect(seen).toEqual(Array.from({ length: 25 }, (_, i) => i + 1));
     expect(await storage.pullDeltas(ws, 25, 10, 1_000)).toEqual([]);
     expect(await storage.latestSeq(other.ws)).toBe(1);
+  });
+
+  it('a page reads the sequence range after the cursor, and steps over a gap in it', async () => {
+    const { storage, location } = await fresh();
+    const { ws, first } = await workspace(storage);
+    const deltas = Array.from({ length: 30 }, () => ({ deltaId: randomId(), envelope: env(50) }));
+    await storage.appendDeltas(ws, first.deviceId, deltas, 1);
+    await deleteDeltas(backend.name, location, ws, 3, 17);
+    // The range (2, 12] is empty: the page starts at the next delta that exists.
+    expect((await storage.pullDeltas(ws, 2, 10, 1 << 20)).map((d) => d.seq)).toEqual(
+      Array.from({ length: 10 }, (_, i) => 18 + i),
+    );
+    expect((await storage.pullDeltas(ws, 0, 10, 1 << 20)).map((d) => d.seq)).toEqual([1, 2]);
+    expect(await storage.pullDeltas(ws, 30, 10, 1 << 20)).toEqual([]);
   });
 
   it('concurrent pushes to one workspace get distinct, gapless sequence numbers', async () => {
