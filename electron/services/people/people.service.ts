@@ -122,7 +122,7 @@ export class PeopleService {
       const previous: { id: string; ownerId: string | null }[] = [];
       for (const id of new Set(ids)) {
         const current = this.crm.get(def, id);
-        const before = typeof current[field] === 'string' ? (current[field] as string) : null;
+        const before = typeof current[field] === 'string' ? current[field] : null;
         if (before === ownerId) continue;
         this.crm.update(def, id, { [field]: ownerId });
         previous.push({ id, ownerId: before });
