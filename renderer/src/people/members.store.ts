@@ -78,3 +78,21 @@ export function ownerLabel(members: readonly WorkspaceMember[], owner: string | 
   if (!owner) return '';
   return memberOfOwner(members, owner)?.name ?? owner;
 }
+
+/**
+ * A scope's owner values as the dashboard takes them (`memberIds`, matched exactly by its
+ * computation): each member's id, display name and device name; null for everybody.
+ */
+export function scopeOwnerList(
+  state: Pick<MembersState, 'members' | 'selfId'>,
+  scope: OwnerScope,
+): string[] | null {
+  if (!scope) return null;
+  const values = new Set<string>();
+  for (const m of scopeMembers(state, scope)) {
+    values.add(m.memberId);
+    values.add(m.name);
+    if (m.deviceName) values.add(m.deviceName);
+  }
+  return [...values];
+}
