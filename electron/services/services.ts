@@ -14,6 +14,7 @@ import type { Keychain } from './keychain/keychain';
 import type { Logger } from './log/logger';
 import type { ModuleContext } from './module';
 import { createPolicyModule } from './policy/policy.module';
+import { createPeopleModule } from './people/people.module';
 import { createReportsModule } from './reports/reports.module';
 import type { PolicyService } from './policy/policy.service';
 import type { PolicySource } from './policy/policy.source';
@@ -233,9 +234,14 @@ export function createServices(options: ServiceOptions): Services {
     { ...ctx, logger: options.logger.child({ component: 'reports' }) },
     crm.service,
   );
+  const people = createPeopleModule(
+    { ...ctx, logger: options.logger.child({ component: 'people' }) },
+    crm.service,
+    () => sync.engine().loggedMembers(),
+  );
   // An escrow key or PIN rule IT changes reaches the unlockers at once, not only at the next unlock.
   const stopPolicyWatch = policy.service.onChange(() => void vault.service.syncUnlockers());
-  const modules = [sync, reports, crm, settings, lease, policy, vault, audit];
+  const modules = [sync, reports, people, crm, settings, lease, policy, vault, audit];
 
   const handlers: Handlers = auth.guard({
     ...createAppHandlers(options.appInfo),
@@ -245,6 +251,7 @@ export function createServices(options: ServiceOptions): Services {
     ...settings.handlers,
     ...policy.handlers,
     ...reports.handlers,
+    ...people.handlers,
     ...audit.handlers,
     ...lease.handlers,
   });

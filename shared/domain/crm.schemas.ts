@@ -396,6 +396,28 @@ export const quotaFieldsSchema = z.strictObject({
 export const quotaSchema = recordMetaSchema.extend(quotaFieldsSchema.shape);
 export type Quota = z.infer<typeof quotaSchema>;
 
+// ---- People: what the workspace calls its members (issue 15) ------------------------------------
+/**
+ * A member's id as owner fields carry it: the CRM clock id of the member's device (the id every op
+ * of that device carries, which the signed membership log binds to the device's keys). A solo vault
+ * has it too, so records owned before a workspace existed stay owned by the same member after.
+ */
+export const memberIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
+/**
+ * The display name and team of one member, synced end-to-end encrypted like any record. Its id is
+ * derived from the member id (`memberProfileId`), so two devices that name the same member write
+ * the same record and merge field by field instead of making two profiles.
+ */
+export const memberProfileFieldsSchema = z.strictObject({
+  memberId: field(memberIdSchema, { storage: 'text' }),
+  /** What people call the member ("Li Wei"); null: the device name from the membership log. */
+  displayName: field(optText(100), { storage: 'text', default: null, conflict: true }),
+  /** The member's team, by name (members with the same name, compared case-insensitively, are a team). */
+  team: field(optText(100), { storage: 'text', default: null }),
+});
+export const memberProfileSchema = recordMetaSchema.extend(memberProfileFieldsSchema.shape);
+export type MemberProfile = z.infer<typeof memberProfileSchema>;
+
 /** The record kinds of the CRM. */
 export const entityKindSchema = z.enum([
   'account',
@@ -407,6 +429,7 @@ export const entityKindSchema = z.enum([
   'customField',
   'exchangeRate',
   'quota',
+  'memberProfile',
 ]);
 export type EntityKind = z.infer<typeof entityKindSchema>;
 
@@ -421,6 +444,7 @@ export const entityFieldSchemas = {
   customField: customFieldFieldsSchema,
   exchangeRate: exchangeRateFieldsSchema,
   quota: quotaFieldsSchema,
+  memberProfile: memberProfileFieldsSchema,
 } as const;
 
 /** A field-level change, as captured in the op log and carried by sync. */
@@ -463,3 +487,4 @@ export const exchangeRateCreateSchema = exchangeRateFieldsSchema;
 export const exchangeRatePatchSchema = exchangeRateFieldsSchema.partial();
 export const quotaCreateSchema = quotaFieldsSchema;
 export const quotaPatchSchema = quotaFieldsSchema.partial();
+export const memberProfilePatchSchema = memberProfileFieldsSchema.omit({ memberId: true }).partial();

@@ -12,6 +12,8 @@ import {
   exchangeRateSchema,
   quotaFieldsSchema,
   quotaSchema,
+  memberProfileFieldsSchema,
+  memberProfileSchema,
   dealFieldsSchema,
   dealSchema,
   pipelineFieldsSchema,
@@ -24,6 +26,7 @@ import {
   type CustomField,
   type ExchangeRate,
   type Quota,
+  type MemberProfile,
   type Deal,
   type EntityKind,
   type Pipeline,
@@ -77,9 +80,10 @@ export interface FilterSpec {
   readonly column: string;
   /**
    * eq: column = ?; tag: JSON array column contains ?; before/after: column < ? / column >= ?;
-   * custom: conditions on custom fields (`customFiltersSchema`) over the JSON `custom` column.
+   * custom: conditions on custom fields (`customFiltersSchema`) over the JSON `custom` column;
+   * anyOf: lower(column) is one of the (lower-cased) strings given ("My records", "My team").
    */
-  readonly op: 'eq' | 'tag' | 'before' | 'after' | 'bool' | 'custom';
+  readonly op: 'eq' | 'tag' | 'before' | 'after' | 'bool' | 'custom' | 'anyOf';
 }
 
 /** Text the search index holds for one record. */
@@ -233,6 +237,7 @@ export const accountSpec = defineEntity<Account, typeof accountFieldsSchema>({
   defaultSort: { field: 'name', dir: 'asc' },
   filters: {
     ownerId: { column: 'owner_id', op: 'eq' },
+    ownerIn: { column: 'owner_id', op: 'anyOf' },
     tag: { column: 'tags', op: 'tag' },
     ...updatedFilters,
     ...customFilter,
@@ -255,6 +260,7 @@ export const contactSpec = defineEntity<Contact, typeof contactFieldsSchema>({
   filters: {
     accountId: { column: 'account_id', op: 'eq' },
     ownerId: { column: 'owner_id', op: 'eq' },
+    ownerIn: { column: 'owner_id', op: 'anyOf' },
     tag: { column: 'tags', op: 'tag' },
     ...updatedFilters,
     ...customFilter,
@@ -299,6 +305,7 @@ export const dealSpec = defineEntity<Deal, typeof dealFieldsSchema>({
     stageId: { column: 'stage_id', op: 'eq' },
     status: { column: 'status', op: 'eq' },
     ownerId: { column: 'owner_id', op: 'eq' },
+    ownerIn: { column: 'owner_id', op: 'anyOf' },
     // ISO dates (YYYY-MM-DD) compare as text; deals without a date match neither bound.
     expectedCloseAfter: { column: 'expected_close_date', op: 'after' },
     expectedCloseBefore: { column: 'expected_close_date', op: 'before' },
@@ -317,6 +324,7 @@ export const activitySpec = defineEntity<Activity, typeof activityFieldsSchema>(
   filters: {
     ...linkFilters,
     kind: { column: 'kind', op: 'eq' },
+    authorIn: { column: 'created_by', op: 'anyOf' },
     occurredBefore: { column: 'occurred_at', op: 'before' },
     occurredAfter: { column: 'occurred_at', op: 'after' },
   },
@@ -339,6 +347,7 @@ export const taskSpec = defineEntity<Task, typeof taskFieldsSchema>({
     ...linkFilters,
     done: { column: 'done', op: 'bool' },
     assigneeId: { column: 'assignee_id', op: 'eq' },
+    assigneeIn: { column: 'assignee_id', op: 'anyOf' },
     dueBefore: { column: 'due_at', op: 'before' },
     dueAfter: { column: 'due_at', op: 'after' },
   },
@@ -384,6 +393,18 @@ export const quotaSpec = defineEntity<Quota, typeof quotaFieldsSchema>({
   search: null,
 });
 
+/** A member's display name and team (Settings > Members, synced; never searched). */
+export const memberProfileSpec = defineEntity<MemberProfile, typeof memberProfileFieldsSchema>({
+  kind: 'memberProfile',
+  table: 'crm_member_profiles',
+  fieldsSchema: memberProfileFieldsSchema,
+  recordSchema: memberProfileSchema,
+  sorts: { ...meta },
+  defaultSort: { field: 'createdAt', dir: 'asc' },
+  filters: { memberId: { column: 'member_id', op: 'eq' } },
+  search: null,
+});
+
 /** The entity registry: every CRM entity kind, derived from its zod schemas. */
 export const entityRegistry = {
   account: accountSpec,
@@ -395,6 +416,7 @@ export const entityRegistry = {
   customField: customFieldEntitySpec,
   exchangeRate: exchangeRateSpec,
   quota: quotaSpec,
+  memberProfile: memberProfileSpec,
 } as const satisfies Record<EntityKind, EntitySpec<never>>;
 
 /** The spec of an entity kind named by untrusted input (a remote op), or null. */

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { Result } from '../errors';
+import { peopleChannels } from '../people/people.channels';
 import { policyChannels, policyEvents } from '../policy/policy.channels';
 import { reportsChannels } from '../reports/reports.channels';
 import { appChannels } from './channels/app.channels';
@@ -23,6 +24,7 @@ export const channels = {
   ...settingsChannels,
   ...policyChannels,
   ...reportsChannels,
+  ...peopleChannels,
   ...auditChannels,
   ...leaseChannels,
 } satisfies Record<string, ChannelDef>;

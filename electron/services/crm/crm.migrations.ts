@@ -2,7 +2,7 @@ import type { Db } from '../db/database';
 import type { MigrationSet } from '../db/migrate';
 import { DEFAULT_PIPELINE_ID, DEFAULT_PIPELINE_NAME, DEFAULT_STAGES } from '../../../shared/domain/crm.seed';
 import { customFieldsV9 } from './custom-fields.migrations';
-import { reportingV10 } from './reporting.migrations';
+import { peopleV11, reportingV10 } from './reporting.migrations';
 
 const META = `created_at INTEGER NOT NULL,
   updated_at INTEGER NOT NULL,
@@ -304,5 +304,6 @@ export const crmMigrations: MigrationSet = {
     { version: 8, name: 'deals: contact roles, stage entered; pipelines: lost reasons', up: v8 },
     { version: 9, name: 'custom fields: definitions and per-record values', up: customFieldsV9 },
     { version: 10, name: 'reporting: exchange rates and quotas', up: reportingV10 },
+    { version: 11, name: 'people: member profiles (display names, teams)', up: peopleV11 },
   ],
 };

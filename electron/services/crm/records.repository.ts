@@ -221,6 +221,13 @@ export class RecordsRepository {
         params.push(...custom.params);
         continue;
       }
+      if (f.op === 'anyOf') {
+        const values = (value as readonly string[]).map((v) => v.toLowerCase());
+        if (values.length === 0) where.push('0');
+        else where.push(`lower(${f.column}) IN (${values.map(() => '?').join(', ')})`);
+        params.push(...values);
+        continue;
+      }
       if (f.op === 'tag') where.push(`EXISTS (SELECT 1 FROM json_each(${f.column}) WHERE value = ?)`);
       else if (f.op === 'before') where.push(`${f.column} < ?`);
       else if (f.op === 'after') where.push(`${f.column} >= ?`);

@@ -33,3 +33,19 @@ CREATE INDEX crm_quotas_updated ON crm_quotas (updated_at, id);
 CREATE INDEX crm_quotas_deleted ON crm_quotas (deleted_at);
 `);
 }
+
+/** People (crm migration 11): members' display names and teams, synced like records (issue 15). */
+export function peopleV11(db: Db): void {
+  db.exec(`
+CREATE TABLE crm_member_profiles (
+  id TEXT PRIMARY KEY,
+  member_id TEXT NOT NULL,
+  display_name TEXT,
+  team TEXT,
+  ${META}
+) STRICT;
+CREATE INDEX crm_member_profiles_member ON crm_member_profiles (member_id);
+CREATE INDEX crm_member_profiles_updated ON crm_member_profiles (updated_at, id);
+CREATE INDEX crm_member_profiles_deleted ON crm_member_profiles (deleted_at);
+`);
+}

@@ -1,3 +1,4 @@
+import { memberProfileId } from '../../../shared/people/members';
 /**
  * Who may have written a delta: what the verified membership log says about a pushing device.
  * The inbox checks every delta's signature and every op's clock id against this, never against
@@ -10,6 +11,30 @@ export interface DeltaAuthor {
   readonly clockId: string;
   /** False for viewers: their deltas are refused whatever they hold. */
   readonly canWrite: boolean;
+  /** True for owners and admins: they may name and place (team) any member, not only themselves. */
+  readonly managesPeople: boolean;
+}
+
+/**
+ * Whether `author` may have written `change` as far as member profiles go: owners and admins any
+ * profile; any other writer only its own profile's display name (`memberProfileId` of its clock id).
+ * Changes of other entities are not this rule's concern (true).
+ */
+export function mayWriteProfileChange(
+  author: DeltaAuthor,
+  change: { readonly entity: string; readonly recordId: string; readonly fields: string | null },
+): boolean {
+  if (change.entity !== 'memberProfile' || author.managesPeople) return true;
+  if (change.recordId !== memberProfileId(author.clockId)) return false;
+  if (change.fields === null) return true;
+  try {
+    const fields = JSON.parse(change.fields) as Record<string, unknown>;
+    return Object.keys(fields).every(
+      (f) => f === 'displayName' || (f === 'memberId' && fields[f] === author.clockId),
+    );
+  } catch {
+    return false;
+  }
 }
 
 /** The inbox's view of the membership log. */

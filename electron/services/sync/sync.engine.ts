@@ -1,4 +1,5 @@
 import { AppError } from '../../../shared/errors';
+import type { LoggedMember } from '../../../shared/people/members';
 import type { Role } from '../../../shared/sync/membership';
 import type { Conflict, SyncDevice, SyncStatus } from '../../../shared/sync/sync.contract';
 import type { ChangePipeline } from '../crm/change.pipeline';
@@ -265,6 +266,25 @@ export class SyncEngine {
       this.options.logger.log('warn', 'sync.membersStale', { code: toAppError(error).code });
     }
     return this.membership.list();
+  }
+
+  /**
+   * The members of the stored, verified log (no fetch), for owner pickers and filters: null when
+   * this vault is in no workspace. Throws MEMBERSHIP_INVALID when the stored log does not verify.
+   */
+  loggedMembers(): LoggedMember[] | null {
+    const state = this.membership.state();
+    if (!state) return null;
+    const self = this.membership.self()?.device.deviceId;
+    return [...state.members.values()]
+      .sort((a, b) => a.joinedSeq - b.joinedSeq)
+      .map((m) => ({
+        clockId: m.device.clockId,
+        deviceName: m.device.name,
+        role: m.role,
+        status: m.status,
+        isSelf: m.device.deviceId === self,
+      }));
   }
 
   private member(deviceId: string): SyncDevice {

@@ -6,7 +6,7 @@ import { SYNC_LIMITS, type PulledDelta, type pullResponseSchema } from '../../..
 import type { SyncStatus } from '../../../shared/sync/sync.contract';
 import type { Change, ChangePipeline } from '../crm/change.pipeline';
 import type { Logger } from '../log/logger';
-import type { DeltaAuthor, DeltaAuthors } from './sync.authors';
+import { mayWriteProfileChange, type DeltaAuthor, type DeltaAuthors } from './sync.authors';
 import { SyncChain, type IntegrityReport } from './sync.chain';
 import type { SyncConflicts } from './sync.conflicts';
 import { decodeDelta } from './sync.delta';
@@ -258,6 +258,9 @@ export class SyncInbox {
           } else if (stamp && stamp.wall - delta.receivedAt > maxDrift) {
             this.quarantine(delta, c, 'clock_skew', at, report);
             report.skewed++;
+          } else if (!mayWriteProfileChange(author, c)) {
+            // Names and teams of others are the managers' to set (issue 15), whatever a member sends.
+            this.quarantine(delta, c, 'not_authorised', at, report);
           } else admitted.push(c);
         }
         if (admitted.length === 0) continue;

@@ -140,6 +140,7 @@ export class SyncMembership implements DeltaAuthors {
       signPublicKey: fromBase64Url(member.device.signPublicKey),
       clockId: member.device.clockId,
       canWrite: member.role !== 'viewer',
+      managesPeople: member.role === 'owner' || member.role === 'admin',
     };
   }
 

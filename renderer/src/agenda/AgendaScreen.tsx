@@ -11,6 +11,8 @@ import { formatDate } from '../format';
 import { ActivityItem } from './ActivityItem';
 import { PlanActivity } from './PlanActivity';
 import { addDays, startOfDay, startOfWeek } from './time';
+import { scopedFilter, type OwnerScope } from '../people/members.store';
+import { OwnerScopeSelect } from '../people/OwnerScope';
 
 type View = 'day' | 'week';
 
@@ -24,15 +26,20 @@ interface AgendaData {
 /** Items per kind loaded for one range. */
 const RANGE_LIMIT = 200;
 
-async function loadAgenda(from: number, to: number): Promise<AgendaData> {
+async function loadAgenda(from: number, to: number, scope: OwnerScope): Promise<AgendaData> {
+  // "My records" / "My team": activities their members wrote, tasks assigned to them.
+  const [actScope, taskScope] = await Promise.all([
+    scopedFilter('activity', { scope }),
+    scopedFilter('task', { scope }),
+  ]);
   const [acts, tasks] = await Promise.all([
     call('activities.list', {
-      filter: { occurredAfter: from, occurredBefore: to },
+      filter: { ...actScope, occurredAfter: from, occurredBefore: to },
       sort: { field: 'occurredAt', dir: 'asc' },
       limit: RANGE_LIMIT,
     }),
     call('tasks.list', {
-      filter: { dueAfter: from, dueBefore: to },
+      filter: { ...taskScope, dueAfter: from, dueBefore: to },
       sort: { field: 'dueAt', dir: 'asc' },
       limit: RANGE_LIMIT,
     }),
@@ -54,6 +61,7 @@ export function AgendaScreen() {
   /** The moment the plan form starts at (null: closed). */
   const [planAt, setPlanAt] = useState<number | null>(null);
   const [loads] = useState(() => new LatestLoads());
+  const [scope, setScope] = useState<OwnerScope>('');
   const from = view === 'day' ? startOfDay(anchor) : startOfWeek(anchor);
   const days = view === 'day' ? 1 : 7;
   const to = addDays(from, days);
@@ -61,14 +69,14 @@ export function AgendaScreen() {
   const load = useCallback(
     () =>
       loads.run(
-        () => loadAgenda(from, to),
+        () => loadAgenda(from, to, scope),
         (d) => {
           setData(d);
           setError(null);
         },
         (e) => setError(errorInfo(e)),
       ),
-    [loads, from, to],
+    [loads, from, to, scope],
   );
   useEffect(() => {
     void load();
@@ -102,6 +110,7 @@ export function AgendaScreen() {
             </button>
           ))}
         </div>
+        <OwnerScopeSelect value={scope} onChange={setScope} />
         <div className="row" role="group" aria-label={t('day.navigate')}>
           <button
             type="button"

@@ -1,6 +1,8 @@
 import { useId, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { NO_FILTER, type BoardFilter } from './board.data';
+import { OwnerPicker } from '../people/OwnerPicker';
+import { OwnerScopeSelect } from '../people/OwnerScope';
 
 /** Owner, expected close month and amount range of the board; applied on submit. */
 export function BoardFilters(props: { filter: BoardFilter; onChange: (f: BoardFilter) => void }) {
@@ -24,6 +26,12 @@ export function BoardFilters(props: { filter: BoardFilter; onChange: (f: BoardFi
         <label htmlFor={`${id}-owner`}>{t('fields.ownerId')}</label>
         <input id={`${id}-owner`} value={draft.ownerId} onChange={set('ownerId')} data-testid="board-owner" />
       </div>
+      <OwnerPicker
+        label={t('people.owner')}
+        onPick={(m) => setDraft((d) => ({ ...d, ownerId: m.name }))}
+        testId="board-owner-picker"
+      />
+      <OwnerScopeSelect value={draft.scope} onChange={(scope) => setDraft((d) => ({ ...d, scope }))} />
       <div className="field compact">
         <label htmlFor={`${id}-month`}>{t('deal.closeMonth')}</label>
         <input

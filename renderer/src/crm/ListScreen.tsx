@@ -13,6 +13,9 @@ import { stageLabel, usePipelinesStore } from './pipelines.store';
 import { useColumns, type Column } from './list.columns';
 import { useRecordsChanged } from './records.events';
 import { CustomListTools } from './CustomListTools';
+import { scopedFilter } from '../people/members.store';
+import { OwnerScopeSelect } from '../people/OwnerScope';
+import { ReassignButton } from '../people/Reassign';
 
 const ROW_HEIGHT = 40;
 
@@ -41,6 +44,7 @@ function Filters({ entity }: { entity: EntityKind }) {
   const stages = pipeline?.stages ?? [];
   return (
     <form className="filters" onSubmit={apply} aria-label={t('lists.filter')}>
+      <OwnerScopeSelect value={draft.scope} onChange={(scope) => setDraft({ ...draft, scope })} />
       {text('ownerId', t('fields.ownerId'))}
       {entity !== 'deal' && text('tag', t('fields.tags'))}
       {entity === 'deal' && (
@@ -261,7 +265,9 @@ export function ListScreen({ entity }: { entity: EntityKind }) {
       download(
         await call(
           'export.csv',
-          ids.length > 0 ? { entity, ids } : { entity, filter: clean(list.query.filter) },
+          ids.length > 0
+            ? { entity, ids }
+            : { entity, filter: await scopedFilter(entity, clean(list.query.filter)) },
         ),
       );
     } catch (e) {
@@ -286,6 +292,11 @@ export function ListScreen({ entity }: { entity: EntityKind }) {
               <button type="button" className="link" onClick={() => setSelected(new Set())}>
                 {t('workday.clearSelection')}
               </button>
+              <ReassignButton
+                entity={entity}
+                ids={list.items.filter((r) => selected.has(r.id)).map((r) => r.id)}
+                onDone={() => setSelected(new Set())}
+              />
             </>
           )}
           <button type="button" onClick={() => void exportCsv()} data-testid="export">

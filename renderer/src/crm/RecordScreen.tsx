@@ -18,6 +18,7 @@ import { CustomFieldsPanel } from './CustomFieldsPanel';
 import { AddTask, linkOf, Timeline } from './record.panels';
 import { TaskItem } from './TaskItem';
 import { LatestLoads, useRecordsChanged } from './records.events';
+import { OwnerField } from '../people/OwnerField';
 
 function InlineField(props: {
   entity: EntityKind;
@@ -311,9 +312,19 @@ export function RecordScreen({ entity, id }: { entity: EntityKind; id: string })
         <div>
           <section className="panel" aria-label={t(`entity.${entity}`)}>
             <dl className="fields">
-              {recordFields[entity].map((field) => (
-                <InlineField key={field.name} entity={entity} field={field} record={record} onSaved={saved} />
-              ))}
+              {recordFields[entity].map((field) =>
+                field.name === 'ownerId' ? (
+                  <OwnerField key={field.name} entity={entity} record={record} onSaved={saved} />
+                ) : (
+                  <InlineField
+                    key={field.name}
+                    entity={entity}
+                    field={field}
+                    record={record}
+                    onSaved={saved}
+                  />
+                ),
+              )}
               {entity !== 'account' && (
                 <AccountField entity={entity} record={record} account={related.account} onSaved={saved} />
               )}

@@ -2,6 +2,8 @@ import type { Deal } from '../../../shared/domain/crm.schemas';
 import { call } from '../api';
 import { parseAmountInput } from '../locale.input';
 import { registerReset } from '../reset';
+import { memberOfOwner, ownerValuesOf } from '../../../shared/people/members';
+import { membersNow, scopedFilter, scopeOf } from '../people/members.store';
 
 /** The most open deals one board loads; beyond it the board says a filter is needed. */
 export const BOARD_MAX = 5000;
@@ -10,7 +12,10 @@ const PAGE = 200;
 
 /** What the board shows: owner and expected close month narrow the query, amount the loaded deals. */
 export interface BoardFilter {
+  /** An owner as typed or picked: matches that member's id and names, or the text, case-insensitively. */
   readonly ownerId: string;
+  /** '', 'mine' or 'team' ("My records", "My team"). */
+  readonly scope?: string;
   /** YYYY-MM, or empty. */
   readonly closeMonth: string;
   /** Major units, as typed (empty: no bound). */
@@ -27,6 +32,16 @@ function monthBounds(month: string): { expectedCloseAfter: string; expectedClose
   const next =
     Number(m[2]) === 12 ? `${year + 1}-01` : `${year}-${String(Number(m[2]) + 1).padStart(2, '0')}`;
   return { expectedCloseAfter: `${month}-01`, expectedCloseBefore: `${next}-01` };
+}
+
+/** The board's owner condition: a scope's members, else the typed or picked owner (as `ownerIn`). */
+async function ownerFilter(filter: BoardFilter): Promise<{ ownerIn?: string[] }> {
+  const scope = scopeOf(filter.scope);
+  if (scope) return scopedFilter('deal', { scope });
+  const typed = filter.ownerId.trim();
+  if (!typed) return {};
+  const member = memberOfOwner((await membersNow()).members, typed);
+  return { ownerIn: [...new Set([typed.toLowerCase(), ...(member ? ownerValuesOf([member]) : [])])] };
 }
 
 // Typed in the input locale ("1.234,56" in de-DE); an unreadable bound is no bound.
@@ -64,7 +79,7 @@ export async function loadBoard(
   const query = {
     pipelineId,
     status: 'open' as const,
-    ...(filter.ownerId.trim() ? { ownerId: filter.ownerId.trim() } : {}),
+    ...(await ownerFilter(filter)),
     ...(bounds ?? {}),
   };
   const sort = { field: 'position' as const, dir: 'asc' as const };

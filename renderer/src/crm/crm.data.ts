@@ -6,6 +6,7 @@ import { i18n } from '../i18n/i18n';
 import { defaultCurrency } from '../locale.input';
 import { useSettingsStore } from '../settings.store';
 import type { EntityKind } from '../ui.store';
+import { scopedFilter } from '../people/members.store';
 
 export type AnyRecord = Account | Contact | Deal;
 
@@ -42,7 +43,7 @@ export async function listPage(
 ): Promise<Page> {
   const base = { limit, ...(cursor ? { cursor } : {}) };
   const filter = {
-    ...clean(query.filter),
+    ...(await scopedFilter(entity, clean(query.filter))),
     ...(query.custom && query.custom.length > 0 ? { custom: [...query.custom] } : {}),
   };
   switch (entity) {

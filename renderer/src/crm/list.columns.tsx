@@ -9,6 +9,7 @@ import type { AnyRecord } from './crm.data';
 import { stageName, usePipelinesStore } from './pipelines.store';
 import { useCustomFieldsStore } from './customFields.store';
 import { customColumns } from './CustomListTools';
+import { OwnerName } from '../people/OwnerName';
 
 /** One column of a list: header, optional sort field, grid width and cell. */
 export interface Column {
@@ -80,7 +81,11 @@ function buildColumns(
     label: t(`fields.${c.field}`),
     ...(c.sortable ? { sort: c.field } : {}),
     width: c.width,
-    render: cellOf(c, t, pipelines),
+    // Owners read as member names (free-text owners as typed).
+    render:
+      c.field === 'ownerId'
+        ? (r) => <OwnerName owner={(r as { ownerId?: string | null }).ownerId} />
+        : cellOf(c, t, pipelines),
   }));
   // A record meta column, not a field: every list ends with it.
   const updated: Column = {

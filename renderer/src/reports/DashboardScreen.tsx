@@ -14,6 +14,8 @@ import { DigestPanel } from './DigestPanel';
 import { DrillList } from './DrillList';
 import { periodRange, type Period, PERIODS } from './period';
 import { useMoneyFormat } from './money';
+import { scopeOwnerList, useMembersStore, type OwnerScope } from '../people/members.store';
+import { OwnerScopeSelect } from '../people/OwnerScope';
 
 const KINDS = ['call', 'meeting', 'visit', 'email', 'note'] as const;
 
@@ -29,7 +31,13 @@ export function DashboardScreen() {
   const [bases, setBases] = useState<string[]>([]);
   const [owners, setOwners] = useState('');
   const [tab, setTab] = useState<'dashboard' | 'digest'>('dashboard');
-  const ownerList = useMemo(() => memberList(owners), [owners]);
+  const [scope, setScope] = useState<OwnerScope>('');
+  const members = useMembersStore((s) => s.members);
+  const selfId = useMembersStore((s) => s.selfId);
+  const ownerList = useMemo(
+    () => (scope ? scopeOwnerList({ members, selfId }, scope) : memberList(owners)),
+    [owners, scope, members, selfId],
+  );
   const [figures, setFigures] = useState<DashboardFigures | null>(null);
   const [error, setError] = useState<ErrorInfo | null>(null);
   const [drill, setDrill] = useState<{ key: DrillKey; label: string } | null>(null);
@@ -221,6 +229,13 @@ export function DashboardScreen() {
             onChange={(e) => setOwners(e.target.value)}
           />
         </label>
+        <OwnerScopeSelect
+          value={scope}
+          onChange={(next) => {
+            if (next && !useMembersStore.getState().loaded) void useMembersStore.getState().load();
+            setScope(next);
+          }}
+        />
         <label>
           {t('reports.staleDays')}
           <input

@@ -15,6 +15,7 @@ import { RecoverySettings } from './RecoverySettings';
 import { UnlockersPanel } from '../unlockers/UnlockersPanel';
 import { SecurityLogLink } from '../security/AuditStatus';
 import { BackupsPanel } from '../backups/BackupsPanel';
+import { MembersSettings } from '../people/MembersSettings';
 
 const LOCK_CHOICES: readonly number[] = [1, 5, 15, 30, 60, 0];
 
@@ -138,6 +139,7 @@ export function SettingsScreen() {
         </div>
         <CurrencySetting />
       </section>
+      <MembersSettings />
       <LostReasonsSettings />
       <CustomFieldsSettings />
       <ReportingSettings />

@@ -100,6 +100,11 @@ function page<T extends z.ZodType>(item: T) {
 }
 
 const byId = z.strictObject({ id: idSchema });
+/**
+ * Owners (or assignees, or authors) any of whose values matches, case-insensitively: member ids and
+ * the names free-text owners were typed as ("My records", "My team"). Empty matches nothing.
+ */
+const anyOfFilter = z.array(z.string().trim().min(1).max(100)).max(500).optional();
 const deleted = z.object({ id: idSchema, deletedAt: timestampSchema });
 const linkFilter = {
   accountId: idSchema.optional(),
@@ -197,6 +202,7 @@ export const crmChannels = {
     accountPatchSchema,
     z.strictObject({
       ownerId: userRefSchema.optional(),
+      ownerIn: anyOfFilter,
       tag: tagsSchema.element.optional(),
       ...updatedFilter,
       /** Conditions on custom fields, all of which must hold. */
@@ -213,6 +219,7 @@ export const crmChannels = {
     z.strictObject({
       accountId: idSchema.optional(),
       ownerId: userRefSchema.optional(),
+      ownerIn: anyOfFilter,
       tag: tagsSchema.element.optional(),
       ...updatedFilter,
       /** Conditions on custom fields, all of which must hold. */
@@ -232,6 +239,7 @@ export const crmChannels = {
       stageId: stageSchema.shape.id.optional(),
       status: dealStatusSchema.optional(),
       ownerId: userRefSchema.optional(),
+      ownerIn: anyOfFilter,
       /** Expected close date on or after this day (deals without one are left out). */
       expectedCloseAfter: dateSchema.optional(),
       /** Expected close date before this day (deals without one are left out). */
@@ -250,6 +258,8 @@ export const crmChannels = {
     z.strictObject({
       ...linkFilter,
       kind: activityKindSchema.optional(),
+      /** Activities written by any of these members (their ids, as `createdBy` holds them). */
+      authorIn: anyOfFilter,
       occurredBefore: timestampSchema.optional(),
       occurredAfter: timestampSchema.optional(),
     }),
@@ -265,6 +275,7 @@ export const crmChannels = {
       ...linkFilter,
       done: z.boolean().optional(),
       assigneeId: userRefSchema.optional(),
+      assigneeIn: anyOfFilter,
       /** Due before this instant (exclusive); tasks without a due date are left out. */
       dueBefore: timestampSchema.optional(),
       /** Due at or after this instant (inclusive); tasks without a due date are left out. */

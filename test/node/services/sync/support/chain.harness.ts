@@ -204,6 +204,7 @@ export class ChainWorld {
       signPublicKey: keys.signPublicKey,
       clockId,
       canWrite: options.canWrite ?? true,
+      managesPeople: true,
     });
     const conflicts = new SyncConflicts(session.repo, () => pipeline, silentLogger);
     const progress = () => undefined;
@@ -271,6 +272,7 @@ export function forger(
       signPublicKey: f.keys.signPublicKey,
       clockId,
       canWrite: options.canWrite ?? true,
+      managesPeople: true,
     });
   return f;
 }
