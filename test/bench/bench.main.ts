@@ -13,6 +13,7 @@ import { serverAuthBench } from './server-auth.bench';
 import { syncClientBench } from './sync-client.bench';
 import { syncBench } from './sync.bench';
 import { syncEpochsBench } from './sync-epochs.bench';
+import { syncSnapshotBench } from './sync-snapshot.bench';
 import { vaultBench } from './vault.bench';
 import { workerBench } from './worker.bench';
 
@@ -30,6 +31,7 @@ const suites: BenchSuite[] = [
   syncBench,
   syncClientBench,
   syncEpochsBench,
+  syncSnapshotBench,
   serverAuthBench,
   rendererBench,
   reportsBench,
