@@ -93,6 +93,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   MEMBERSHIP_INVALID: 400,
   RATE_LIMITED: 429,
   EPOCH_RETIRED: 409,
+  SNAPSHOT_REJECTED: 400,
   INTERNAL: 500,
 };
 

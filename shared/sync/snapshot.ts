@@ -189,7 +189,7 @@ export function verifyManifest(
   if (body.workspaceId !== workspaceId) throw new SnapshotError('foreign_workspace');
   const key = signPublicKey(body.deviceId);
   if (!key) throw new SnapshotError('not_authorised');
-  let ok = false;
+  let ok: boolean;
   try {
     ok = ed25519.verify(fromBase64Url(signed.signature), manifestMessage(signed.json), key);
   } catch {
