@@ -4,7 +4,8 @@ import { AppError, type ErrorCode } from '../shared/errors';
 import { SYNC_LIMITS, syncIdSchema } from '../shared/sync/protocol';
 import { SERVER_TIME_HEADER, SIGNATURE_HEADERS } from '../shared/sync/signing';
 import { enrolmentCheck } from './auth';
-import { createSyncHandlers } from './handlers';
+import { createSyncHandlers, type HandlerDeps } from './handlers';
+import { createSnapshotHandlers } from './snapshots';
 import { silentServerLogger, type ServerLogger } from './log';
 import { meterStorage, routeName, type SyncMetrics } from './metrics';
 import { DeltaNotifier } from './notifier';
@@ -92,6 +93,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   MEMBERSHIP_INVALID: 400,
   RATE_LIMITED: 429,
   EPOCH_RETIRED: 409,
+  SNAPSHOT_REJECTED: 400,
   INTERNAL: 500,
 };
 
@@ -281,17 +283,18 @@ export async function createSyncServer(options: SyncServerOptions): Promise<Fast
     void reply.status(404).send({ error: { code: 'NOT_FOUND', message: 'no such route' } });
   });
 
+  const deps: HandlerDeps = {
+    storage,
+    limits,
+    clock,
+    log,
+    notifier,
+    enrolment,
+    rawBody: (request) => rawBodies.get(request),
+  };
   bindSyncRoutes(
     app,
-    createSyncHandlers({
-      storage,
-      limits,
-      clock,
-      log,
-      notifier,
-      enrolment,
-      rawBody: (request) => rawBodies.get(request),
-    }),
+    { ...createSyncHandlers(deps), ...createSnapshotHandlers(deps) },
     // Load balancers probe it often; it must answer even while a client is throttled.
     ['health'],
   );

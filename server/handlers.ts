@@ -16,6 +16,7 @@ import { MembershipGate, sameRegistration } from './membership';
 import type { ServerLogger } from './log';
 import type { DeltaNotifier } from './notifier';
 import { pullPageBody } from './pull.body';
+import type { SnapshotRouteName } from './snapshots';
 import { HttpError, type SyncHandlers } from './routes';
 import type { DeviceRecord, InviteRecord, SyncStorage } from './storage/storage';
 
@@ -83,8 +84,8 @@ function newDevice(reg: DeviceRegistration, workspaceId: string, now: number): D
   };
 }
 
-/** The handler of every route in the table. */
-export function createSyncHandlers(deps: HandlerDeps): SyncHandlers {
+/** The handler of every route in the table but the snapshot routes (snapshots.ts). */
+export function createSyncHandlers(deps: HandlerDeps): Omit<SyncHandlers, SnapshotRouteName> {
   const { storage, limits, clock, log, notifier, enrolment, rawBody } = deps;
   const gate = new MembershipGate(storage);
   // Nonces and rate windows are purged on a timer by createSyncServer, never per request.

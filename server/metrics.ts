@@ -198,6 +198,10 @@ export function meterStorage(storage: SyncStorage, metrics: SyncMetrics): SyncSt
     getInvite: (id) => storage.getInvite(id),
     acceptInvite: (id, device, now) => storage.acceptInvite(id, device, now),
     membership: (ws, from) => storage.membership(ws, from),
+    putSnapshotChunk: (ws, id, index, chunk) => storage.putSnapshotChunk(ws, id, index, chunk),
+    commitSnapshot: (commit) => storage.commitSnapshot(commit),
+    latestSnapshot: (ws) => storage.latestSnapshot(ws),
+    snapshotChunk: (ws, id, index) => storage.snapshotChunk(ws, id, index),
     appendMembership: (ws, entry, effect, now) => storage.appendMembership(ws, entry, effect, now),
     async appendDeltas(
       ws: string,

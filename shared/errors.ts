@@ -59,6 +59,7 @@ export const ERROR_CODES = [
   'LEASE_EXPIRED',
   'BACKUP_DIRECTORY_UNSAFE',
   'DB_WORKER_FAILED',
+  'SNAPSHOT_REJECTED',
 ] as const;
 
 /** One of the stable error codes every layer speaks. */

@@ -14,6 +14,15 @@ import {
 import { pullPageWork } from './storage.pull';
 import { listWorkspacesWork, usageWork } from './storage.reports';
 import {
+  commitWork,
+  latestSnapshotWork,
+  putChunkWork,
+  snapshotChunkWork,
+  type CommitOutcome,
+  type SnapshotCommit,
+  type SnapshotRecord,
+} from './storage.snapshots';
+import {
   acceptInviteWork,
   appendMembershipWork,
   insertInvite,
@@ -252,6 +261,29 @@ export class SqlSyncStorage implements SyncStorage {
 
   usage(now: number): Promise<StorageUsage> {
     return this.run('plain', usageWork(now));
+  }
+
+  // ---- snapshots (issue 12, storage.snapshots.ts) ----
+
+  putSnapshotChunk(
+    workspaceId: string,
+    snapshotId: string,
+    index: number,
+    chunk: Uint8Array,
+  ): Promise<boolean> {
+    return this.tx(putChunkWork(workspaceId, snapshotId, index, buf(chunk)));
+  }
+
+  commitSnapshot(commit: SnapshotCommit): Promise<CommitOutcome> {
+    return this.tx(commitWork(commit, this.dialect.lockRows));
+  }
+
+  latestSnapshot(workspaceId: string): Promise<SnapshotRecord | null> {
+    return this.run('plain', latestSnapshotWork(workspaceId));
+  }
+
+  snapshotChunk(workspaceId: string, snapshotId: string, index: number): Promise<Uint8Array | null> {
+    return this.run('plain', snapshotChunkWork(workspaceId, snapshotId, index));
   }
 
   close(): Promise<void> {

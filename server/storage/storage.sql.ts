@@ -162,7 +162,27 @@ export const MIGRATIONS: readonly ((t: SchemaTypes) => string)[] = [
   // v4: key epochs (issue 12). The newest workspace key epoch a committed \`rotate\` entry named;
   // pushes sealed under an older one are refused. Existing workspaces start at epoch 1.
   () => `ALTER TABLE workspaces ADD COLUMN epoch INTEGER NOT NULL DEFAULT 1;`,
-  // Issue 17 (v6 in the merged order, after the snapshots migration): the deltas table's statistics
+  // v5: encrypted snapshots (issue 12). Sealed chunks as opaque bytes, and per workspace the one
+  // committed snapshot with the manifest its maker signed.
+  (t) => `CREATE TABLE snapshots (
+     workspace_id TEXT PRIMARY KEY REFERENCES workspaces (workspace_id),
+     snapshot_id TEXT NOT NULL,
+     device_id TEXT NOT NULL,
+     epoch INTEGER NOT NULL,
+     seq ${t.bigint} NOT NULL,
+     chunk_count INTEGER NOT NULL,
+     manifest TEXT NOT NULL,
+     signature TEXT NOT NULL,
+     created_at ${t.bigint} NOT NULL
+   );
+   CREATE TABLE snapshot_chunks (
+     workspace_id TEXT NOT NULL REFERENCES workspaces (workspace_id),
+     snapshot_id TEXT NOT NULL,
+     idx INTEGER NOT NULL,
+     chunk ${t.bytes} NOT NULL,
+     PRIMARY KEY (workspace_id, snapshot_id, idx)
+   );`,
+  // v6: issue 17. The deltas table's statistics
   // follow the log as it grows (an append-only table is otherwise analysed only after 10% growth,
   // and never vacuumed for its visibility map), analysed once now.
   (t) => t.deltasStatistics,

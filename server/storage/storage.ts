@@ -1,6 +1,7 @@
 import type { Role } from '../../shared/sync/membership';
 import type { DeviceStatus } from '../../shared/sync/protocol';
 import type { MembershipEffect, MembershipOutcome, StoredEntry } from './storage.membership';
+import type { CommitOutcome, SnapshotCommit, SnapshotRecord } from './storage.snapshots';
 
 /** A registered device. Public keys only: the server never holds a private key. */
 export interface DeviceRecord {
@@ -170,6 +171,19 @@ export interface SyncStorage {
   listWorkspaces(): Promise<WorkspaceSummary[]>;
   /** Totals for the admin CLI; `now` decides which invites are still open. */
   usage(now: number): Promise<StorageUsage>;
+  /** Stores one sealed chunk of an uncommitted snapshot (issue 12); false when that snapshot is committed. */
+  putSnapshotChunk(
+    workspaceId: string,
+    snapshotId: string,
+    index: number,
+    chunk: Uint8Array,
+  ): Promise<boolean>;
+  /** Commits a snapshot whose chunks match its manifest and replaces the previous one, all or nothing. */
+  commitSnapshot(commit: SnapshotCommit): Promise<CommitOutcome>;
+  /** The committed snapshot of a workspace, or null. */
+  latestSnapshot(workspaceId: string): Promise<SnapshotRecord | null>;
+  /** One chunk of the committed snapshot; null for any other snapshot or index. */
+  snapshotChunk(workspaceId: string, snapshotId: string, index: number): Promise<Uint8Array | null>;
   close(): Promise<void>;
 }
 

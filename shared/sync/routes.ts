@@ -23,6 +23,16 @@ import {
   waitQuerySchema,
   waitResponseSchema,
 } from './protocol';
+import {
+  commitSnapshotRequestSchema,
+  commitSnapshotResponseSchema,
+  latestSnapshotResponseSchema,
+  putSnapshotChunkRequestSchema,
+  putSnapshotChunkResponseSchema,
+  snapshotChunkQuerySchema,
+  snapshotChunkResponseSchema,
+  snapshotParamsSchema,
+} from './snapshot.protocol';
 
 /**
  * One route of the sync API: everything the server binds and the client builds requests from.
@@ -174,6 +184,50 @@ export const syncRoutes = {
     body: undefined,
     query: waitQuerySchema,
     response: waitResponseSchema,
+    status: 200,
+    signed: true,
+  },
+  /** One sealed chunk of a snapshot being uploaded (owners and admins). */
+  putSnapshotChunk: {
+    method: 'POST',
+    path: '/v1/workspaces/:workspaceId/snapshots/:snapshotId/chunks',
+    params: snapshotParamsSchema,
+    body: putSnapshotChunkRequestSchema,
+    query: undefined,
+    response: putSnapshotChunkResponseSchema,
+    status: 200,
+    signed: true,
+  },
+  /** Commits an uploaded snapshot by its manifest, signed by the calling owner or admin device. */
+  commitSnapshot: {
+    method: 'POST',
+    path: '/v1/workspaces/:workspaceId/snapshots',
+    params: workspace,
+    body: commitSnapshotRequestSchema,
+    query: undefined,
+    response: commitSnapshotResponseSchema,
+    status: 200,
+    signed: true,
+  },
+  /** The workspace's committed snapshot (its signed manifest), or null. */
+  latestSnapshot: {
+    method: 'GET',
+    path: '/v1/workspaces/:workspaceId/snapshots/latest',
+    params: workspace,
+    body: undefined,
+    query: undefined,
+    response: latestSnapshotResponseSchema,
+    status: 200,
+    signed: true,
+  },
+  /** One sealed chunk of the committed snapshot. */
+  snapshotChunk: {
+    method: 'GET',
+    path: '/v1/workspaces/:workspaceId/snapshots/:snapshotId/chunks',
+    params: snapshotParamsSchema,
+    body: undefined,
+    query: snapshotChunkQuerySchema,
+    response: snapshotChunkResponseSchema,
     status: 200,
     signed: true,
   },

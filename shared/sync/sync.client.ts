@@ -14,6 +14,7 @@ import {
 } from './protocol';
 import { syncPath, syncRoutes, type SyncRoute, type SyncRouteParams, type SyncRouteQuery } from './routes';
 import { SERVER_TIME_HEADER, signRequest } from './signing';
+import type { SignedManifest } from './snapshot';
 
 /**
  * One HTTP exchange, implemented by the host (Node's fetch in Electron main, a stub in tests). It must
@@ -127,6 +128,25 @@ export class SyncApiClient {
    */
   wait(workspaceId: string, after: number, timeoutMs: number) {
     return this.#send(syncRoutes.wait, { params: { workspaceId }, query: { after, timeoutMs } });
+  }
+
+  putSnapshotChunk(workspaceId: string, snapshotId: string, index: number, chunk: string) {
+    return this.#send(syncRoutes.putSnapshotChunk, {
+      params: { workspaceId, snapshotId },
+      body: { index, chunk },
+    });
+  }
+
+  commitSnapshot(workspaceId: string, manifest: SignedManifest) {
+    return this.#send(syncRoutes.commitSnapshot, { params: { workspaceId }, body: { manifest } });
+  }
+
+  latestSnapshot(workspaceId: string) {
+    return this.#send(syncRoutes.latestSnapshot, { params: { workspaceId } });
+  }
+
+  snapshotChunk(workspaceId: string, snapshotId: string, index: number) {
+    return this.#send(syncRoutes.snapshotChunk, { params: { workspaceId, snapshotId }, query: { index } });
   }
 
   /** One exchange on a route of the table: its method, path, signing and response schema. */

@@ -49,10 +49,13 @@ export const syncStatusSchema = z.object({
   /** Local ops not yet acknowledged by the server. */
   pending: z.number().int().nonnegative(),
   lastSyncAt: isoTime.nullable(),
-  /** While syncing: which phase and how far (total null when unknown). Initial sync is `bootstrap`. */
+  /**
+   * While syncing: which phase and how far (total null when unknown). Initial sync is `bootstrap`;
+   * `snapshot` while a snapshot is made or a new device downloads and applies one (chunk steps).
+   */
   progress: z
     .object({
-      phase: z.enum(['push', 'pull', 'bootstrap']),
+      phase: z.enum(['push', 'pull', 'bootstrap', 'snapshot']),
       done: z.number().int().nonnegative(),
       total: z.number().int().nonnegative().nullable(),
     })
@@ -166,6 +169,17 @@ export const syncContractChannels = {
     z.undefined(),
     z.object({ epoch: z.number().int().min(1) }),
     'Replaces the workspace key with a new epoch sealed to every remaining device (owners and admins; asks the OS user first). Revoked devices get no copy.',
+  ),
+  'sync.snapshot': channel(
+    z.undefined(),
+    z.object({
+      snapshotId: syncIdSchema,
+      seq: z.number().int().nonnegative(),
+      epoch: z.number().int().min(1),
+      chunks: z.number().int().positive(),
+      rows: z.number().int().nonnegative(),
+    }),
+    'Syncs, then uploads an encrypted snapshot of the workspace up to now, signed by this device (owners and admins): devices that join later start from it.',
   ),
   'devices.setRole': channel(
     z.object({ deviceId: syncIdSchema, role: roleSchema }),

@@ -14,6 +14,7 @@ import { syncClientBench } from './sync-client.bench';
 import { syncBench } from './sync.bench';
 import { syncOpsBench } from './sync-ops.bench';
 import { syncEpochsBench } from './sync-epochs.bench';
+import { syncSnapshotBench } from './sync-snapshot.bench';
 import { vaultBench } from './vault.bench';
 import { workerBench } from './worker.bench';
 
@@ -32,6 +33,7 @@ const suites: BenchSuite[] = [
   syncOpsBench,
   syncClientBench,
   syncEpochsBench,
+  syncSnapshotBench,
   serverAuthBench,
   rendererBench,
   reportsBench,

@@ -33,7 +33,7 @@ const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../
  * The real server (`server/server.main.ts`, SQLite) in its own process, as in production: its CPU
  * work does not share the client's event loop. Resolves with its URL from the ready line.
  */
-function startServerProcess(dataDir: string): Promise<{ url: string; child: ChildProcess }> {
+export function startServerProcess(dataDir: string): Promise<{ url: string; child: ChildProcess }> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
@@ -56,13 +56,15 @@ function startServerProcess(dataDir: string): Promise<{ url: string; child: Chil
   });
 }
 
-function openVault(dir: string, name: string): Db {
+/** A fresh encrypted vault with the CRM and sync schemas. */
+export function openVault(dir: string, name: string): Db {
   const db = openEncryptedDatabase(path.join(dir, `${name}.db`), randomBytes(32));
   migrate(db, [crmMigrations, syncMigrations, membershipMigrations]);
   return db;
 }
 
-function engine(db: Db): SyncEngine {
+/** A sync engine over `db` without background sync. */
+export function engine(db: Db): SyncEngine {
   const pipeline = changePipeline(new CrmService(db, Date.now));
   return new SyncEngine({
     db,

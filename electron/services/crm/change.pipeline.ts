@@ -33,6 +33,8 @@ export interface ChangePipeline {
   markPushed(seqs: readonly number[], at: number): void;
   /** The op log's largest seq: grows with every local or remote change. */
   maxSeq(): number;
+  /** Rows the server holds, by record then HLC (`[opId, entity, recordId, hlc, fields]`), for a snapshot. */
+  settledByRecord(): IterableIterator<[string, string, string, string, string]>;
 }
 
 /** The pipeline over a CRM service. */
@@ -48,5 +50,6 @@ export function changePipeline(crm: CrmService): ChangePipeline {
     pendingCount: () => crm.oplog.pendingCount(),
     markPushed: (seqs, at) => crm.oplog.markPushed(seqs, at),
     maxSeq: () => crm.oplog.maxSeq(),
+    settledByRecord: () => crm.oplog.settledByRecord(),
   };
 }

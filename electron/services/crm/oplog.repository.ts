@@ -67,7 +67,7 @@ export class OpLogRepository {
   private readonly maxSeqStmt: Statement<[], { s: number | null }>;
   private readonly pendingCountStmt: Statement<[number], { n: number }>;
 
-  constructor(db: Db) {
+  constructor(private readonly db: Db) {
     this.insert = db.prepare(
       `INSERT INTO crm_oplog (op_id, entity, record_id, hlc, device_id, fields, sync_state)
        VALUES (?, ?, ?, ?, ?, ?, 'pending')`,
@@ -101,6 +101,20 @@ export class OpLogRepository {
     this.pendingCountStmt = db.prepare(
       "SELECT count(*) AS n FROM crm_oplog WHERE seq > ? AND sync_state = 'pending'",
     );
+  }
+
+  /**
+   * Every row the server holds (applied or pushed, with fields), by record and then HLC order, as
+   * `[opId, entity, recordId, hlc, fields]`: what a workspace snapshot compacts (issue 12).
+   */
+  settledByRecord(): IterableIterator<[string, string, string, string, string]> {
+    return this.db
+      .prepare<[], [string, string, string, string, string]>(
+        `SELECT op_id, entity, record_id, hlc, fields FROM crm_oplog
+         WHERE sync_state <> 'pending' AND fields IS NOT NULL ORDER BY record_id, hlc`,
+      )
+      .raw()
+      .iterate();
   }
 
   /** The largest seq (the primary key: instant), to notice new changes cheaply. */

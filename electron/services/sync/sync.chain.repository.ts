@@ -177,6 +177,26 @@ export class ChainRepository {
       .all();
   }
 
+  /** Per author, the highest chain position seen and its digest (what a snapshot records). */
+  heads(): { deviceId: string; dseq: number; digest: Buffer }[] {
+    return this.db
+      .prepare<[], { deviceId: string; dseq: number; digest: Buffer }>(
+        `SELECT s.device_id AS deviceId, s.dseq AS dseq, s.digest AS digest FROM sync_chain_seen s
+         JOIN (SELECT device_id, max(dseq) AS m FROM sync_chain_seen GROUP BY device_id) h
+           ON h.device_id = s.device_id AND h.m = s.dseq ORDER BY s.device_id`,
+      )
+      .all();
+  }
+
+  /**
+   * Takes over an author's chain up to `dseq` from a snapshot: positions below it are closed (their
+   * ops are in the snapshot) and `dseq` holds the digest its next delta links to.
+   */
+  seedHead(deviceId: string, dseq: number, digest: Uint8Array): void {
+    for (let d = 1; d < dseq; d++) this.addResent(deviceId, d);
+    this.addSeen(deviceId, dseq, digest, null);
+  }
+
   clearSeen(): void {
     this.db.prepare('DELETE FROM sync_chain_seen').run();
   }

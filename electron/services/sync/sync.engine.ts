@@ -10,6 +10,7 @@ import type { ServerConfirmation, SyncEnrolment } from './sync.enrolment';
 import type { EscrowKeySource, SyncEpochs } from './sync.epochs';
 import { createSyncParts } from './sync.parts';
 import type { SyncInbox } from './sync.inbox';
+import type { SnapshotMade, SyncSnapshots } from './sync.snapshots';
 import { backgroundLoop } from './sync.loop';
 import type { SyncMembership } from './sync.membership';
 import type { SyncOutbox } from './sync.outbox';
@@ -67,6 +68,7 @@ export class SyncEngine {
   private readonly inbox: SyncInbox;
   private readonly outbox: SyncOutbox;
   private readonly epochs: SyncEpochs;
+  private readonly snapshots: SyncSnapshots;
   private chain: Promise<unknown> = Promise.resolve();
   private revoked = false;
   /** The server refused this device without a verified revocation: data kept, retries go on. */
@@ -93,6 +95,7 @@ export class SyncEngine {
       inbox: this.inbox,
       outbox: this.outbox,
       epochs: this.epochs,
+      snapshots: this.snapshots,
     } = parts);
     if (this.session.workspace) this.state = { ...this.state, state: 'idle' };
   }
@@ -332,6 +335,25 @@ export class SyncEngine {
     return this.member(deviceId);
   }
 
+  /**
+   * `sync.snapshot`: syncs, then compacts everything up to the cursor into an encrypted snapshot
+   * (owners and admins), serialised with the cycles.
+   */
+  createSnapshot(): Promise<SnapshotMade> {
+    const run = this.chain.then(async () => {
+      // The second cycle pulls back what the first pushed: the cursor then covers every own op.
+      await this.cycleSafe();
+      await this.cycleSafe();
+      try {
+        return await this.guard(() => this.gated(() => this.snapshots.create()));
+      } finally {
+        this.setState({ progress: null });
+      }
+    });
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
   /** The guided re-sync after a gap or a rollback, serialised with the sync cycles. */
   resync(): Promise<SyncStatus> {
     const run = this.chain.then(async () => {
@@ -418,6 +440,8 @@ export class SyncEngine {
     }
     this.epochs.adopt();
     if (this.epochs.rotationDueByUs()) await this.rotateAfterRevocation();
+    // A vault that has pulled nothing yet starts from the committed snapshot, then pulls the tail.
+    if (this.session.require().ws.cursor === 0) await this.snapshots.bootstrap();
     const report = await this.inbox.pull();
     this.impersonated += report.impersonation;
     if (report.impersonation > 0)

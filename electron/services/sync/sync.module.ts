@@ -117,6 +117,7 @@ export function createSyncModule(
       'devices.list': () => current().devices(),
       'devices.revoke': ({ deviceId }) => current().revokeDevice(deviceId),
       'sync.rotateKey': () => current().rotateKey(),
+      'sync.snapshot': () => current().createSnapshot(),
       'devices.setRole': ({ deviceId, role }) => current().setRole(deviceId, role),
       'conflicts.list': () => current().conflicts(),
       'conflicts.resolve': ({ conflictId, keep }) => current().resolveConflict(conflictId, keep),

@@ -7,6 +7,7 @@ import { SyncInbox } from './sync.inbox';
 import { SyncMembership } from './sync.membership';
 import { SyncOutbox } from './sync.outbox';
 import { SyncSession } from './sync.session';
+import { SyncSnapshots } from './sync.snapshots';
 
 /** The parts a `SyncEngine` routes to, over one session. */
 export interface SyncParts {
@@ -17,6 +18,7 @@ export interface SyncParts {
   readonly inbox: SyncInbox;
   readonly outbox: SyncOutbox;
   readonly epochs: SyncEpochs;
+  readonly snapshots: SyncSnapshots;
 }
 
 /**
@@ -53,5 +55,6 @@ export function createSyncParts(
       await membership.refresh();
     },
   });
-  return { session, enrolment, membership, conflicts, inbox, outbox, epochs };
+  const snapshots = new SyncSnapshots(session, membership, inbox, pipeline, { logger, now, onProgress });
+  return { session, enrolment, membership, conflicts, inbox, outbox, epochs, snapshots };
 }

@@ -84,6 +84,8 @@ const UNGATED = new Set<string>([
   // cycle waits in the engine's chain behind a background cycle that waits for a queued import.
   'sync.now',
   'sync.resync',
+  // It runs two cycles and its upload in the engine's chain, each taking the gate itself.
+  'sync.snapshot',
   'conflicts.list',
   'settings.get',
   'policy.get',

@@ -203,6 +203,8 @@ export const en = {
     BACKUP_DIRECTORY_UNSAFE:
       'The backup folder is not safe to use (a link, or writable by everyone). Nothing was written. Choose a private folder or contact IT.',
     DB_WORKER_FAILED: 'The background task stopped before it finished. Nothing was changed: try again.',
+    SNAPSHOT_REJECTED:
+      'A workspace snapshot from the sync server did not check out (altered, incomplete or not from your team). Nothing was applied; your data is kept.',
   },
   common: {
     close: 'Close',
@@ -423,6 +425,7 @@ export const en = {
       push: 'sending changes',
       pull: 'receiving changes',
       bootstrap: 'first download of the team data',
+      snapshot: 'team data snapshot',
     },
     setupIntro:
       'Sync shares your records with your team through a sync server. Everything is encrypted on this computer before it leaves: the server never sees your customers.',

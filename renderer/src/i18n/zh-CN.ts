@@ -189,6 +189,8 @@ export const zhCN: Catalogue = {
     BACKUP_DIRECTORY_UNSAFE:
       '备份文件夹不安全（是链接，或所有人都可写入）。未写入任何内容。请选择私有文件夹或联系 IT 部门。',
     DB_WORKER_FAILED: '后台任务未完成便已停止。未做任何更改：请重试。',
+    SNAPSHOT_REJECTED:
+      '同步服务器提供的工作区快照未通过校验（被篡改、不完整或不属于你的团队）。未应用任何内容，你的数据保持不变。',
   },
   common: {
     close: '关闭',
@@ -408,6 +410,7 @@ export const zhCN: Catalogue = {
       push: '正在发送更改',
       pull: '正在接收更改',
       bootstrap: '首次下载团队数据',
+      snapshot: '团队数据快照',
     },
     setupIntro:
       '同步功能通过同步服务器与团队共享记录。所有内容在离开这台电脑之前都会加密：服务器永远看不到您的客户信息。',

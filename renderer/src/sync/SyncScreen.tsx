@@ -197,7 +197,9 @@ function Configured() {
   const self = members?.find((m) => m.isThisDevice);
   const canInvite = self?.role === 'owner' || self?.role === 'admin';
   if (!status) return null;
-  const bootstrap = status.state === 'syncing' && status.progress?.phase === 'bootstrap';
+  const bootstrap =
+    status.state === 'syncing' &&
+    (status.progress?.phase === 'bootstrap' || (status.progress?.phase === 'snapshot' && !status.lastSyncAt));
   return (
     <>
       <section className="panel" aria-labelledby="sync-status-title">

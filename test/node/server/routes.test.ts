@@ -21,6 +21,7 @@ import {
 } from '../../../shared/sync/membership';
 import { syncRouteNames, syncRoutes, type SyncRouteName } from '../../../shared/sync/routes';
 import { SyncApiClient, type HttpTransport } from '../../../shared/sync/sync.client';
+import { chunkDigest, sealChunk, signManifest } from '../../../shared/sync/snapshot';
 import { listen } from './harness';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -129,6 +130,24 @@ describe('the route table binds server and client', () => {
     );
     const s2 = appendEntry(s1, join);
 
+    const snapshotId = randomId();
+    const place = { workspaceId: ws, epoch: 1, snapshotId, index: 0, count: 1, seq: 1 };
+    const chunk = sealChunk(utf8('{"v":1,"rows":[]}'), key.key, place);
+    const manifest = signManifest(
+      {
+        v: 1,
+        workspaceId: ws,
+        snapshotId,
+        deviceId: a.deviceId,
+        epoch: 1,
+        seq: 1,
+        chunks: [chunkDigest(chunk)],
+        rows: 0,
+        heads: [],
+        createdAt: 1,
+      },
+      a.keys.signSecretKey,
+    );
     const calls: Record<SyncRouteName, () => Promise<unknown>> = {
       health: () => ca.health(),
       createWorkspace: () => ca.createWorkspace(ws, a.registration, genesis),
@@ -163,6 +182,10 @@ describe('the route table binds server and client', () => {
         ]),
       pull: () => cb.pull(ws, 0, 10),
       wait: () => cb.wait(ws, 0, 1_000),
+      putSnapshotChunk: () => ca.putSnapshotChunk(ws, snapshotId, 0, toBase64Url(chunk)),
+      commitSnapshot: () => ca.commitSnapshot(ws, manifest),
+      latestSnapshot: () => cb.latestSnapshot(ws),
+      snapshotChunk: () => cb.snapshotChunk(ws, snapshotId, 0),
       appendMembership: () =>
         ca.appendMembership(ws, nextEntry(s2, signer, { kind: 'revoke', deviceId: b.deviceId }, 3)),
     };
@@ -183,6 +206,10 @@ describe('the route table binds server and client', () => {
       'push',
       'pull',
       'wait',
+      'putSnapshotChunk',
+      'commitSnapshot',
+      'latestSnapshot',
+      'snapshotChunk',
       'appendMembership',
     ];
     expect([...order].sort()).toEqual([...syncRouteNames].sort());

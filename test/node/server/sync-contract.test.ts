@@ -20,6 +20,7 @@ describe('sync IPC contract (defined for the client engine)', () => {
         'sync.now',
         'sync.resync',
         'sync.rotateKey',
+        'sync.snapshot',
         'sync.status',
         'workspace.create',
       ].sort(),

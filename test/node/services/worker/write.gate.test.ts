@@ -102,6 +102,7 @@ describe('write gate', () => {
     // Sync cycles take the gate inside the engine, never around its queue of cycles.
     expect(isGatedChannel('sync.now')).toBe(false);
     expect(isGatedChannel('sync.resync')).toBe(false);
+    expect(isGatedChannel('sync.snapshot')).toBe(false);
     // A list that refreshes the membership log into the vault is a write.
     expect(isGatedChannel('devices.list')).toBe(true);
     // Unknown (new) channels wait: deny by default.

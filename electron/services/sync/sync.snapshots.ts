@@ -1,0 +1,276 @@
+import { CUSTOM_VALUES_FIELD } from '../../../shared/domain/custom-fields';
+import { parseHlc } from '../../../shared/domain/hlc';
+import { AppError } from '../../../shared/errors';
+import { randomId } from '../../../shared/sync/device-keys';
+import { fromBase64Url, toBase64Url } from '../../../shared/sync/encoding';
+import {
+  chunkDigest,
+  decodeChunkRows,
+  encodeChunkRows,
+  openChunk,
+  sealChunk,
+  signManifest,
+  SNAPSHOT_CHUNK_BYTES,
+  SnapshotError,
+  verifyManifest,
+  type SnapshotManifestBody,
+  type SnapshotRow,
+} from '../../../shared/sync/snapshot';
+import type { SyncStatus } from '../../../shared/sync/sync.contract';
+import type { Change, ChangePipeline } from '../crm/change.pipeline';
+import type { Logger } from '../log/logger';
+import type { SyncInbox } from './sync.inbox';
+import type { SyncMembership } from './sync.membership';
+import type { SyncSession } from './sync.session';
+
+/** What `sync.snapshot` answers. */
+export interface SnapshotMade {
+  readonly snapshotId: string;
+  readonly seq: number;
+  readonly epoch: number;
+  readonly chunks: number;
+  readonly rows: number;
+}
+
+/**
+ * Compacts op-log rows (sorted by record, then HLC) into the rows a snapshot needs: a field written
+ * again later in the same record is dropped from the older row, rows left without fields go. Custom
+ * field values merge per field inside their JSON, so every row's `custom` entry is kept.
+ */
+export function* compactRows(
+  rows: IterableIterator<[string, string, string, string, string]>,
+): Generator<SnapshotRow> {
+  let group: [string, string, string, string, string][] = [];
+  function* flush(): Generator<SnapshotRow> {
+    if (group.length === 1) yield group[0]!;
+    else if (group.length > 1) {
+      const parsed = group.map((r) => JSON.parse(r[4]) as Record<string, unknown>);
+      const owner = new Map<string, number>();
+      parsed.forEach((fields, i) => {
+        for (const f of Object.keys(fields)) {
+          if (f === CUSTOM_VALUES_FIELD) continue;
+          const before = owner.get(f);
+          if (before !== undefined) delete parsed[before]![f];
+          owner.set(f, i);
+        }
+      });
+      for (let i = 0; i < group.length; i++) {
+        const fields = parsed[i]!;
+        if (Object.keys(fields).length === 0) continue;
+        const [opId, entity, recordId, hlc] = group[i]!;
+        yield [opId, entity, recordId, hlc, JSON.stringify(fields)];
+      }
+    }
+    group = [];
+  }
+  for (const r of rows) {
+    if (group.length > 0 && group[0]![2] !== r[2]) yield* flush();
+    group.push(r);
+  }
+  yield* flush();
+}
+
+/**
+ * Encrypted snapshots (issue 12 item 2) on the device side. `create` (owners and admins, after a
+ * full cycle so the state is exactly the log up to the cursor) compacts the op log into chunks,
+ * seals each under the current epoch key bound to its place, uploads them and commits the signed
+ * manifest. `bootstrap` (a vault whose cursor is 0) downloads the committed snapshot, checks the
+ * manifest's signature against the verified membership log (an owner or admin made it, for this
+ * workspace), checks every chunk against the digest the manifest names before anything is applied,
+ * then applies the rows through the CRM's one writer with the validation remote ops get, takes over
+ * the authors' chains at the snapshot's seq and moves the cursor there: the inbox pulls only the
+ * tail. Any failure is a typed `SNAPSHOT_REJECTED` and leaves the cursor (and every local edit).
+ */
+export class SyncSnapshots {
+  constructor(
+    private readonly session: SyncSession,
+    private readonly membership: SyncMembership,
+    private readonly inbox: SyncInbox,
+    private readonly pipeline: () => ChangePipeline,
+    private readonly options: {
+      readonly logger: Logger;
+      readonly now: () => number;
+      readonly onProgress: (progress: NonNullable<SyncStatus['progress']>) => void;
+    },
+  ) {}
+
+  /** Makes and uploads a snapshot of everything up to the cursor; the caller has just synced. */
+  async create(): Promise<SnapshotMade> {
+    const self = this.membership.self();
+    if (!self || (self.role !== 'owner' && self.role !== 'admin') || self.status !== 'active')
+      throw new AppError('FORBIDDEN', 'Only owners and admins make workspace snapshots');
+    const { ws, keys } = this.session.require();
+    const { keyId: epoch, key } = this.session.latestWorkspaceKey();
+    const snapshotId = randomId();
+    const seq = ws.cursor;
+    // Plaintext chunks first (one pass over the op log, no await while its statement is open).
+    const plain: Uint8Array[] = [];
+    let batch: SnapshotRow[] = [];
+    let size = 0;
+    let rows = 0;
+    for (const r of compactRows(this.pipeline().settledByRecord())) {
+      batch.push(r);
+      rows++;
+      size += r[0].length + r[1].length + r[2].length + r[3].length + r[4].length + 16;
+      if (size >= SNAPSHOT_CHUNK_BYTES) {
+        plain.push(encodeChunkRows(batch));
+        batch = [];
+        size = 0;
+      }
+    }
+    if (batch.length > 0 || plain.length === 0) plain.push(encodeChunkRows(batch));
+    const count = plain.length;
+    const digests: string[] = [];
+    for (let index = 0; index < count; index++) {
+      const sealed = sealChunk(plain[index]!, key, {
+        workspaceId: ws.workspaceId,
+        epoch,
+        snapshotId,
+        index,
+        count,
+        seq,
+      });
+      plain[index] = new Uint8Array(0);
+      digests.push(chunkDigest(sealed));
+      const text = toBase64Url(sealed);
+      await this.session.api((api, workspaceId) =>
+        api.putSnapshotChunk(workspaceId, snapshotId, index, text),
+      );
+      this.options.onProgress({ phase: 'snapshot', done: index + 1, total: count });
+    }
+    const heads = this.inbox.chain.repo
+      .heads()
+      .filter((h) => h.digest.length === 32)
+      .map((h) => ({ deviceId: h.deviceId, dseq: h.dseq, digest: toBase64Url(h.digest) }));
+    const body: SnapshotManifestBody = {
+      v: 1,
+      workspaceId: ws.workspaceId,
+      snapshotId,
+      deviceId: ws.deviceId,
+      epoch,
+      seq,
+      chunks: digests,
+      rows,
+      heads,
+      createdAt: this.options.now(),
+    };
+    const manifest = signManifest(body, keys.sign);
+    await this.session.api((api, workspaceId) => api.commitSnapshot(workspaceId, manifest));
+    this.options.logger.log('info', 'sync.snapshotMade', { snapshotId, seq, chunks: count, rows });
+    return { snapshotId, seq, epoch, chunks: count, rows };
+  }
+
+  /**
+   * Bootstraps an empty cursor from the committed snapshot, if there is one. Returns the seq the
+   * cursor moved to (0: no snapshot). Throws `SnapshotError` for anything it refuses.
+   */
+  async bootstrap(): Promise<number> {
+    const { ws } = this.session.require();
+    if (ws.cursor !== 0) return ws.cursor;
+    const latest = await this.session.api((api, workspaceId) => api.latestSnapshot(workspaceId));
+    if (!latest.manifest) return 0;
+    const manifest = await this.verified(latest.manifest, ws.workspaceId);
+    if (manifest.seq === 0) return 0;
+    await this.membership.ensureKeys([manifest.epoch]);
+    const key = this.session.require().keys.workspace.get(manifest.epoch);
+    if (!key) throw new SnapshotError('unknown_key');
+    const count = manifest.chunks.length;
+    const total = count * 2;
+    // Every chunk is fetched and checked against the signed manifest before anything is applied.
+    const sealed: Uint8Array[] = [];
+    for (let index = 0; index < count; index++) {
+      let answer: { index: number; chunk: string };
+      try {
+        answer = await this.session.api((api, workspaceId) =>
+          api.snapshotChunk(workspaceId, manifest.snapshotId, index),
+        );
+      } catch (error) {
+        if (error instanceof AppError && (error.code === 'NOT_FOUND' || error.code === 'VALIDATION'))
+          throw new SnapshotError('truncated');
+        throw error;
+      }
+      const bytes = fromBase64Url(answer.chunk);
+      // Opening authenticates the place (index, count, snapshot, workspace, epoch, seq) as well.
+      openChunk(bytes, key, manifest, index).fill(0);
+      sealed.push(bytes);
+      this.options.onProgress({ phase: 'snapshot', done: index + 1, total });
+    }
+    const clocks = new Set(
+      [...(this.membership.state()?.members.values() ?? [])].map((m) => m.device.clockId),
+    );
+    for (let index = 0; index < count; index++) {
+      const plain = openChunk(sealed[index]!, key, manifest, index);
+      sealed[index] = new Uint8Array(0);
+      const changes: Change[] = decodeChunkRows(plain).map(([opId, entity, recordId, hlc, fields]) => {
+        const deviceId = parseHlc(hlc)?.deviceId ?? '';
+        // Every op must carry the clock id of a device the verified log knows.
+        if (!clocks.has(deviceId)) throw new SnapshotError('bad_rows');
+        return { opId, entity, recordId, hlc, fields, deviceId };
+      });
+      plain.fill(0);
+      this.apply(manifest, changes);
+      this.options.onProgress({ phase: 'snapshot', done: count + index + 1, total });
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    const pipeline = this.pipeline();
+    pipeline.transaction(() => {
+      for (const h of manifest.heads)
+        this.inbox.chain.repo.seedHead(h.deviceId, h.dseq, fromBase64Url(h.digest));
+      this.session.repo.setCursor(manifest.seq);
+    });
+    this.session.refresh();
+    this.options.logger.log('info', 'sync.snapshotApplied', {
+      snapshotId: manifest.snapshotId,
+      seq: manifest.seq,
+      chunks: count,
+    });
+    return manifest.seq;
+  }
+
+  /** The manifest once the verified log says an active owner or admin of this workspace signed it. */
+  private async verified(
+    signed: { json: string; signature: string },
+    workspaceId: string,
+  ): Promise<SnapshotManifestBody> {
+    const maker = (): string | null => {
+      try {
+        return (JSON.parse(signed.json) as { deviceId?: unknown }).deviceId?.toString() ?? null;
+      } catch {
+        return null;
+      }
+    };
+    const id = maker();
+    if (id) await this.membership.ensure([id]);
+    return verifyManifest(signed, workspaceId, (deviceId) => {
+      const m = this.membership.state()?.members.get(deviceId);
+      if (!m || m.status !== 'active' || (m.role !== 'owner' && m.role !== 'admin')) return null;
+      return fromBase64Url(m.device.signPublicKey);
+    });
+  }
+
+  /** One chunk's rows through the one writer; invalid ones are quarantined as remote ops are. */
+  private apply(manifest: SnapshotManifestBody, changes: readonly Change[]): void {
+    const pipeline = this.pipeline();
+    const at = this.options.now();
+    pipeline.transaction(() => {
+      const result = pipeline.applyRemote(changes, { referenceMs: at });
+      for (const r of result.rejected) {
+        this.session.repo.addQuarantine(
+          {
+            opId: r.change.opId,
+            entity: r.change.entity,
+            recordId: r.change.recordId,
+            fields: r.change.fields,
+            hlc: r.change.hlc,
+            deviceId: r.change.deviceId,
+            deltaId: manifest.snapshotId,
+            seq: manifest.seq,
+            reason: `invalid:${r.reason}`,
+            receivedAt: manifest.createdAt,
+          },
+          at,
+        );
+      }
+    });
+  }
+}
