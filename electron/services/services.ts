@@ -15,6 +15,7 @@ import type { Logger } from './log/logger';
 import type { ModuleContext } from './module';
 import { createPolicyModule } from './policy/policy.module';
 import { createReportsModule } from './reports/reports.module';
+import { createViewsModule } from './views/views.module';
 import type { PolicyService } from './policy/policy.service';
 import type { PolicySource } from './policy/policy.source';
 import { createSettingsModule } from './settings/settings.module';
@@ -233,9 +234,10 @@ export function createServices(options: ServiceOptions): Services {
     { ...ctx, logger: options.logger.child({ component: 'reports' }) },
     crm.service,
   );
+  const views = createViewsModule({ ...ctx, logger: options.logger.child({ component: 'views' }) }, crm.service);
   // An escrow key or PIN rule IT changes reaches the unlockers at once, not only at the next unlock.
   const stopPolicyWatch = policy.service.onChange(() => void vault.service.syncUnlockers());
-  const modules = [sync, reports, crm, settings, lease, policy, vault, audit];
+  const modules = [sync, reports, views, crm, settings, lease, policy, vault, audit];
 
   const handlers: Handlers = auth.guard({
     ...createAppHandlers(options.appInfo),
@@ -245,6 +247,7 @@ export function createServices(options: ServiceOptions): Services {
     ...settings.handlers,
     ...policy.handlers,
     ...reports.handlers,
+    ...views.handlers,
     ...audit.handlers,
     ...lease.handlers,
   });

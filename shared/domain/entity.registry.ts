@@ -12,6 +12,8 @@ import {
   exchangeRateSchema,
   quotaFieldsSchema,
   quotaSchema,
+  savedViewFieldsSchema,
+  savedViewSchema,
   dealFieldsSchema,
   dealSchema,
   pipelineFieldsSchema,
@@ -24,6 +26,7 @@ import {
   type CustomField,
   type ExchangeRate,
   type Quota,
+  type SavedView,
   type Deal,
   type EntityKind,
   type Pipeline,
@@ -384,6 +387,18 @@ export const quotaSpec = defineEntity<Quota, typeof quotaFieldsSchema>({
   search: null,
 });
 
+/** A list's saved filters, grouping and columns, shared with the workspace (private ones stay on the device). */
+export const savedViewSpec = defineEntity<SavedView, typeof savedViewFieldsSchema>({
+  kind: 'savedView',
+  table: 'crm_saved_views',
+  fieldsSchema: savedViewFieldsSchema,
+  recordSchema: savedViewSchema,
+  sorts: { name: { column: 'name', kind: 'text' }, ...meta },
+  defaultSort: { field: 'name', dir: 'asc' },
+  filters: { list: { column: 'list', op: 'eq' } },
+  search: null,
+});
+
 /** The entity registry: every CRM entity kind, derived from its zod schemas. */
 export const entityRegistry = {
   account: accountSpec,
@@ -395,6 +410,7 @@ export const entityRegistry = {
   customField: customFieldEntitySpec,
   exchangeRate: exchangeRateSpec,
   quota: quotaSpec,
+  savedView: savedViewSpec,
 } as const satisfies Record<EntityKind, EntitySpec<never>>;
 
 /** The spec of an entity kind named by untrusted input (a remote op), or null. */

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { Result } from '../errors';
 import { policyChannels, policyEvents } from '../policy/policy.channels';
 import { reportsChannels } from '../reports/reports.channels';
+import { viewsChannels } from '../views/views.channels';
 import { appChannels } from './channels/app.channels';
 import { auditChannels, auditEvents } from './channels/audit.channels';
 import { crmChannels, crmEvents } from './channels/crm.channels';
@@ -23,6 +24,7 @@ export const channels = {
   ...settingsChannels,
   ...policyChannels,
   ...reportsChannels,
+  ...viewsChannels,
   ...auditChannels,
   ...leaseChannels,
 } satisfies Record<string, ChannelDef>;

@@ -53,6 +53,7 @@ export const taskDef = toDef(entityRegistry.task);
 export const customFieldDef = toDef(entityRegistry.customField);
 export const exchangeRateDef = toDef(entityRegistry.exchangeRate);
 export const quotaDef = toDef(entityRegistry.quota);
+export const savedViewDef = toDef(entityRegistry.savedView);
 
 /** Every entity by kind. */
 export const entityDefs = {
@@ -65,6 +66,7 @@ export const entityDefs = {
   customField: customFieldDef,
   exchangeRate: exchangeRateDef,
   quota: quotaDef,
+  savedView: savedViewDef,
 } as const satisfies Record<EntityKind, EntityDef<never>>;
 
 /** The definition of an entity kind named by untrusted input (a remote op), or null. */

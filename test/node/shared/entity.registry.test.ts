@@ -31,6 +31,7 @@ const LIST_CHANNEL = {
   customField: 'customFields.list',
   exchangeRate: 'exchangeRates.list',
   quota: 'quotas.list',
+  savedView: 'savedViews.list',
 } as const satisfies Record<EntityKind, ChannelName>;
 
 interface TableColumn {

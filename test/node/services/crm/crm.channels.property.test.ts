@@ -219,6 +219,7 @@ function arbitraries(pool: Pool) {
     // Reporting records have channels of their own (reports domain), not crm channels.
     exchangeRate: [],
     quota: [],
+    savedView: [],
   };
   const crud = (prefix: string, kind: keyof typeof entityDefs, required: Record<string, Arb>) => {
     inputs[`${prefix}.create`] = withFields(required);
