@@ -234,7 +234,10 @@ export function createServices(options: ServiceOptions): Services {
     { ...ctx, logger: options.logger.child({ component: 'reports' }) },
     crm.service,
   );
-  const views = createViewsModule({ ...ctx, logger: options.logger.child({ component: 'views' }) }, crm.service);
+  const views = createViewsModule(
+    { ...ctx, logger: options.logger.child({ component: 'views' }) },
+    crm.service,
+  );
   // An escrow key or PIN rule IT changes reaches the unlockers at once, not only at the next unlock.
   const stopPolicyWatch = policy.service.onChange(() => void vault.service.syncUnlockers());
   const modules = [sync, reports, views, crm, settings, lease, policy, vault, audit];

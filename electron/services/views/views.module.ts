@@ -13,7 +13,10 @@ export type ViewsChannelName = keyof typeof viewsChannels;
  * Saved views. Shared ones are `savedView` records, written by the one writer and synced like any
  * record; private ones are device-local rows of the vault that no op ever carries.
  */
-export function createViewsModule(ctx: ModuleContext, crm: () => CrmService): ServiceModule<ViewsChannelName> {
+export function createViewsModule(
+  ctx: ModuleContext,
+  crm: () => CrmService,
+): ServiceModule<ViewsChannelName> {
   const report: SkipReporter = (entity, count) =>
     ctx.logger.log('warn', 'views.recordsSkipped', { entity, count });
   const shared = entityHandlers(savedViewDef, savedViewSchema, crm, report);

@@ -13,6 +13,11 @@ import { stageLabel, usePipelinesStore } from './pipelines.store';
 import { useColumns, type Column } from './list.columns';
 import { useRecordsChanged } from './records.events';
 import { CustomListTools } from './CustomListTools';
+import { groupRows, type RowGroup } from './list.groups';
+import { PrintList } from './list.print';
+import { useRefNames } from './history.names';
+import { ViewsBar } from './ViewsBar';
+import { filterSummary, useViewsStore } from './views.store';
 
 const ROW_HEIGHT = 40;
 
@@ -139,6 +144,41 @@ const ListRow = memo(function ListRow(props: {
   );
 });
 
+/** A group's heading row in a grouped list. */
+const GroupRow = memo(function GroupRow(props: {
+  index: number;
+  start: number;
+  label: string;
+  count: number;
+}) {
+  return (
+    <div
+      role="row"
+      aria-rowindex={props.index + 2}
+      className="vrow vgroup"
+      style={{ transform: `translateY(${props.start}px)`, height: ROW_HEIGHT }}
+      data-testid="group-row"
+    >
+      <div role="rowheader" className="vcell">
+        <strong>{props.label}</strong> <span className="muted">({formatNumber(props.count)})</span>
+      </div>
+    </div>
+  );
+});
+
+type DisplayRow =
+  | { readonly kind: 'group'; readonly key: string; readonly label: string; readonly count: number }
+  | { readonly kind: 'record'; readonly record: AnyRecord };
+
+/** Rows as shown: the records, or each group's heading followed by its records. */
+function displayRows(items: readonly AnyRecord[], groups: readonly RowGroup[] | null): DisplayRow[] {
+  if (!groups) return items.map((record) => ({ kind: 'record', record }));
+  return groups.flatMap((g): DisplayRow[] => [
+    { kind: 'group', key: g.key, label: g.label, count: g.records.length },
+    ...g.records.map((record): DisplayRow => ({ kind: 'record', record })),
+  ]);
+}
+
 const TITLES: Record<EntityKind, 'nav.accounts' | 'nav.contacts' | 'nav.deals'> = {
   account: 'nav.accounts',
   contact: 'nav.contacts',
@@ -155,6 +195,7 @@ function ListBody(props: {
   onOpen: (id: string) => void;
   selected: ReadonlySet<string>;
   onToggle: (id: string) => void;
+  groups: readonly RowGroup[] | null;
 }) {
   // TanStack Virtual returns fresh values from a stable object, which the React Compiler cannot memoise.
   'use no memo';
@@ -166,8 +207,9 @@ function ListBody(props: {
   const loaded = useListsStore((s) => s.lists[entity].loaded);
   const loadMore = useListsStore((s) => s.loadMore);
   const scrollRef = useRef<HTMLDivElement>(null);
+  const rows = useMemo(() => displayRows(items, props.groups), [items, props.groups]);
   // Size the list by the total so the scrollbar is honest; rows beyond the loaded pages are placeholders.
-  const count = nextCursor ? Math.max(total, items.length + 1) : items.length;
+  const count = nextCursor ? Math.max(total + rows.length - items.length, rows.length + 1) : rows.length;
   const virtualizer = useVirtualizer({
     count,
     getScrollElement: () => scrollRef.current,
@@ -179,8 +221,8 @@ function ListBody(props: {
   const virtualItems = virtualizer.getVirtualItems();
   const lastIndex = virtualItems[virtualItems.length - 1]?.index ?? 0;
   useEffect(() => {
-    if (lastIndex >= items.length - 100 && nextCursor) void loadMore(entity);
-  }, [lastIndex, items.length, nextCursor, entity, loadMore]);
+    if (lastIndex >= rows.length - 100 && nextCursor) void loadMore(entity);
+  }, [lastIndex, rows.length, nextCursor, entity, loadMore]);
   const loadingLabel = t('app.loading');
   const selectLabel = t('workday.select');
   return (
@@ -189,21 +231,35 @@ function ListBody(props: {
         style={{ height: virtualizer.getTotalSize(), position: 'relative' }}
         role={count > 0 ? 'rowgroup' : undefined}
       >
-        {virtualItems.map((v) => (
-          <ListRow
-            key={items[v.index]?.id ?? `loading-${v.index}`}
-            index={v.index}
-            start={v.start}
-            record={items[v.index]}
-            columns={columns}
-            template={template}
-            onOpen={onOpen}
-            loadingLabel={loadingLabel}
-            selected={props.selected.has(items[v.index]?.id ?? '')}
-            onToggle={props.onToggle}
-            selectLabel={selectLabel}
-          />
-        ))}
+        {virtualItems.map((v) => {
+          const row = rows[v.index];
+          if (row?.kind === 'group') {
+            return (
+              <GroupRow
+                key={`group-${row.key}`}
+                index={v.index}
+                start={v.start}
+                label={row.label}
+                count={row.count}
+              />
+            );
+          }
+          return (
+            <ListRow
+              key={row?.record.id ?? `loading-${v.index}`}
+              index={v.index}
+              start={v.start}
+              record={row?.record}
+              columns={columns}
+              template={template}
+              onOpen={onOpen}
+              loadingLabel={loadingLabel}
+              selected={props.selected.has(row?.record.id ?? '')}
+              onToggle={props.onToggle}
+              selectLabel={selectLabel}
+            />
+          );
+        })}
       </div>
       {loaded && items.length === 0 && <p className="muted empty">{t('lists.empty')}</p>}
     </div>
@@ -216,7 +272,39 @@ export function ListScreen({ entity }: { entity: EntityKind }) {
   const list = useListsStore((s) => s.lists[entity]);
   const { setQuery, reload } = useListsStore.getState();
   const navigate = useUiStore((s) => s.navigate);
-  const columns = useColumns(entity);
+  const allColumns = useColumns(entity);
+  const columns = useMemo(() => {
+    if (list.columns.length === 0) return allColumns;
+    const chosen = allColumns.filter((c) => list.columns.includes(c.key));
+    return chosen.length > 0 ? chosen : allColumns;
+  }, [allColumns, list.columns]);
+  const pipelines = usePipelinesStore((s) => s.pipelines);
+  const accountIds =
+    list.groupBy === 'accountId'
+      ? list.items.flatMap((r) => ('accountId' in r && r.accountId ? [r.accountId] : []))
+      : [];
+  const names = useRefNames([{ field: 'accountId', before: null, after: accountIds }]);
+  const groups = list.groupBy ? groupRows(list.items, list.groupBy, t, pipelines, names) : null;
+  const activeView = useViewsStore((s) => s.views.find((v) => v.id === s.active[entity]) ?? null);
+  const [printing, setPrinting] = useState(false);
+  useEffect(() => {
+    const done = () => setPrinting(false);
+    window.addEventListener('afterprint', done);
+    return () => window.removeEventListener('afterprint', done);
+  }, []);
+  const print = async () => {
+    try {
+      // Print every match, not only the pages scrolled so far (bounded, like a long export).
+      for (let n = 0; n < 50 && useListsStore.getState().lists[entity].nextCursor; n++) {
+        await useListsStore.getState().loadMore(entity);
+      }
+      setPrinting(true);
+      // Let the print table render before the print dialog snapshots the page.
+      requestAnimationFrame(() => requestAnimationFrame(() => window.print()));
+    } catch (e) {
+      setError(errorInfo(e));
+    }
+  };
   const open = useCallback((id: string) => navigate({ name: 'record', entity, id }), [navigate, entity]);
   const [error, setError] = useState<ErrorInfo | null>(null);
 
@@ -261,7 +349,16 @@ export function ListScreen({ entity }: { entity: EntityKind }) {
       download(
         await call(
           'export.csv',
-          ids.length > 0 ? { entity, ids } : { entity, filter: clean(list.query.filter) },
+          ids.length > 0
+            ? { entity, ids }
+            : {
+                entity,
+                // A view's custom field conditions too, so the file holds exactly the list's rows.
+                filter: {
+                  ...clean(list.query.filter),
+                  ...(list.query.custom && list.query.custom.length > 0 ? { custom: list.query.custom } : {}),
+                },
+              },
         ),
       );
     } catch (e) {
@@ -304,7 +401,8 @@ export function ListScreen({ entity }: { entity: EntityKind }) {
         </p>
       )}
       <NewRecord entity={entity} onError={setError} />
-      <Filters entity={entity} />
+      <ViewsBar entity={entity} allColumns={allColumns} onPrint={() => void print()} onError={setError} />
+      <Filters key={JSON.stringify(list.query.filter)} entity={entity} />
       <CustomListTools entity={entity} />
       <div
         className="vtable"
@@ -354,8 +452,18 @@ export function ListScreen({ entity }: { entity: EntityKind }) {
           onOpen={open}
           selected={selected}
           onToggle={toggle}
+          groups={groups}
         />
       </div>
+      {printing && (
+        <PrintList
+          title={activeView ? `${t(TITLES[entity])}: ${activeView.name}` : t(TITLES[entity])}
+          subtitle={filterSummary(list.query.filter, t)}
+          columns={columns}
+          records={list.items}
+          groups={groups}
+        />
+      )}
     </div>
   );
 }
