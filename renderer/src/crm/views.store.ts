@@ -78,6 +78,22 @@ function fieldsOf(list: EntityKind, shape: ViewShape) {
   return { name: shape.name, list, query, groupBy: shape.groupBy, columns: [...shape.columns] };
 }
 
+/** The workspace's shared views, a page at a time (a list page holds at most 200). */
+async function sharedViews(): Promise<SavedView[]> {
+  const views: SavedView[] = [];
+  let cursor: string | null = null;
+  for (let n = 0; n < 10; n++) {
+    const page: { items: SavedView[]; nextCursor: string | null } = await call('savedViews.list', {
+      limit: 200,
+      ...(cursor ? { cursor } : {}),
+    });
+    views.push(...page.items);
+    cursor = page.nextCursor;
+    if (cursor === null) break;
+  }
+  return views;
+}
+
 interface ViewsState {
   views: ViewItem[];
   loaded: boolean;
@@ -113,12 +129,9 @@ export const useViewsStore = create<ViewsState>((set, get) => {
     loaded: false,
     active: noneActive(),
     load: async () => {
-      const [shared, local] = await Promise.all([
-        call('savedViews.list', { limit: 500 }),
-        call('privateViews.list', {}),
-      ]);
+      const [shared, local] = await Promise.all([sharedViews(), call('privateViews.list', {})]);
       const views = [
-        ...shared.items.flatMap((v) => itemOf(v, true) ?? []),
+        ...shared.flatMap((v) => itemOf(v, true) ?? []),
         ...local.flatMap((v) => itemOf(v, false) ?? []),
       ].sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
       set({ views, loaded: true });
