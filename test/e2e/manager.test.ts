@@ -162,6 +162,7 @@ for (const language of ['en', 'zh-CN'] as const) {
       await expect(a.locator('[data-screen="list-deal"]')).toBeVisible();
       await expect(rows(a)).toHaveCount(9);
       await expect(a.getByTestId('view-filters')).toContainText(`${month}-01`);
+      await expect(a.getByTestId('view-filters')).not.toContainText(zh ? '状态' : 'Status');
       await a.getByTestId('group-by').selectOption('ownerId');
       await expect(a.getByTestId('group-row')).toHaveCount(3);
       await expect(a.getByTestId('group-row').first()).toContainText('anna');
@@ -248,11 +249,8 @@ for (const language of ['en', 'zh-CN'] as const) {
       if (zh) await expectNoEnglish(b, 'shared view on device B zh-CN');
 
       // Deleting the private view (after a confirmation) removes it from the list and the sidebar.
-      const privateId = await a
-        .getByTestId('view-select')
-        .locator('option', { hasText: privateName })
-        .getAttribute('value');
-      await a.getByTestId('view-select').selectOption(privateId ?? '');
+      await a.getByTestId('views-nav').getByRole('button', { name: privateName }).click();
+      await expect(a.getByTestId('view-scope')).toContainText(zh ? '私有' : 'Private');
       await a.getByTestId('view-delete').click();
       await a.getByTestId('view-delete-confirm').click();
       await expect(a.getByTestId('views-nav')).not.toContainText(privateName);

@@ -9,6 +9,9 @@ import { useListsStore } from './lists.store';
 import { useRecordsChanged } from './records.events';
 import { filterSummary, listQueryOf, useViewsStore, type ViewItem } from './views.store';
 
+/** Filters the list's filter form shows itself. */
+const FORM_FILTERS: readonly string[] = ['ownerId', 'tag', 'stageId', 'status'];
+
 type Editing = { mode: 'new' } | { mode: 'rename'; view: ViewItem } | null;
 
 /** The name form of "save as" and "rename". */
@@ -111,7 +114,8 @@ export function ViewsBar(props: {
     if (view) store.open(view);
     else store.setActive(entity, null);
   };
-  const summary = filterSummary(list.query.filter, t);
+  // The filters the filter form does not show (a drill-down's close dates, an account).
+  const summary = filterSummary(list.query.filter, t, FORM_FILTERS);
   const shown = list.columns.length > 0 ? list.columns : allColumns.map((c) => c.key);
   const toggleColumn = (key: string) => {
     const next = shown.includes(key) ? shown.filter((k) => k !== key) : [...shown, key];

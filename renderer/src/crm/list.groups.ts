@@ -49,7 +49,18 @@ export function groupRows(
     return key;
   };
   const out = [...groups].map(([key, rows]) => ({ key, label: label(key, rows[0]!), records: rows }));
+  // Stages in pipeline order, statuses open-won-lost; other values by their label.
+  const rank = (g: RowGroup): number => {
+    if (field === 'status') return ['open', 'won', 'lost'].indexOf(g.key);
+    if (field !== 'stageId') return 0;
+    const pipeline = pipelines?.find((p) => p.id === (g.records[0] as Deal).pipelineId);
+    return pipeline?.stages.findIndex((s) => s.id === g.key) ?? 0;
+  };
   return out.sort((a, b) =>
-    a.key === '' ? 1 : b.key === '' ? -1 : a.label.localeCompare(b.label) || a.key.localeCompare(b.key),
+    a.key === ''
+      ? 1
+      : b.key === ''
+        ? -1
+        : rank(a) - rank(b) || a.label.localeCompare(b.label) || a.key.localeCompare(b.key),
   );
 }

@@ -57,10 +57,14 @@ const FILTER_LABELS: Readonly<Record<string, string>> = {
   expectedCloseBefore: 'views.filterCloseBefore',
 };
 
-/** A list's filters as one line of text ("Owner: li · Close from: 2026-12-01"). */
-export function filterSummary(filter: Readonly<Record<string, string>>, t: TFunction): string {
+/** A list's filters (but `except`) as one line of text ("Owner: li · Close from: 2026-12-01"). */
+export function filterSummary(
+  filter: Readonly<Record<string, string>>,
+  t: TFunction,
+  except: readonly string[] = [],
+): string {
   return Object.entries(clean(filter))
-    .filter(([k]) => k !== 'pipelineId')
+    .filter(([k]) => k !== 'pipelineId' && !except.includes(k))
     .map(
       ([k, v]) =>
         `${FILTER_LABELS[k] ? t(FILTER_LABELS[k]) : k}: ${k === 'status' ? t(`dealStatus.${v}`) : v}`,
