@@ -45,7 +45,7 @@ async function seed(page: Page, month: string, later: string): Promise<void> {
         for (let n = 0; n < 3; n++) {
           ok(
             await window.crm.invoke('deals.create', {
-              name: `Deal ${ownerId} ${n + 1}`,
+              name: `Opp ${ownerId} ${n + 1}`,
               pipelineId: pipeline.id,
               stageId: stages[n % stages.length]!,
               amountMinor: (o + 1) * 1_000_000 + n * 100_000,
@@ -57,7 +57,7 @@ async function seed(page: Page, month: string, later: string): Promise<void> {
         }
         ok(
           await window.crm.invoke('deals.create', {
-            name: `Later ${ownerId}`,
+            name: `Opp ${ownerId} later`,
             pipelineId: pipeline.id,
             stageId: stages[0]!,
             amountMinor: 500_000,
@@ -69,7 +69,7 @@ async function seed(page: Page, month: string, later: string): Promise<void> {
       }
       const won = ok(
         await window.crm.invoke('deals.create', {
-          name: 'Won li',
+          name: 'Opp li closed',
           pipelineId: pipeline.id,
           stageId: stages[0]!,
           amountMinor: 700_000,
@@ -95,7 +95,7 @@ for (const language of ['en', 'zh-CN'] as const) {
     test.setTimeout(300_000);
     const serverDir = mkdtempSync(path.join(tmpdir(), 'fv-e2e-mgr-server-'));
     const dataB = mkdtempSync(path.join(tmpdir(), 'fv-e2e-mgr-b-'));
-    let server: RunningServer | null = await startSyncServer(serverDir);
+    const server: RunningServer = await startSyncServer(serverDir);
     let hostB: RunningHost | null = null;
     const zh = language === 'zh-CN';
     try {
@@ -260,7 +260,7 @@ for (const language of ['en', 'zh-CN'] as const) {
       expect(errorsB.filter((e) => !/Failed to load resource/.test(e))).toEqual([]);
     } finally {
       if (hostB) await stopHost(hostB);
-      if (server) await stopSyncServer(server);
+      await stopSyncServer(server);
       rmSync(dataB, { recursive: true, force: true });
       rmSync(serverDir, { recursive: true, force: true });
     }

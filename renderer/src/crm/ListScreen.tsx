@@ -14,7 +14,8 @@ import { useColumns, type Column } from './list.columns';
 import { useRecordsChanged } from './records.events';
 import { CustomListTools } from './CustomListTools';
 import { groupRows, type RowGroup } from './list.groups';
-import { PrintList } from './list.print';
+import { displayRows, GroupRow } from './list.rows';
+import { PrintList, usePrint } from './list.print';
 import { useRefNames } from './history.names';
 import { ViewsBar } from './ViewsBar';
 import { filterSummary, useViewsStore } from './views.store';
@@ -144,41 +145,6 @@ const ListRow = memo(function ListRow(props: {
   );
 });
 
-/** A group's heading row in a grouped list. */
-const GroupRow = memo(function GroupRow(props: {
-  index: number;
-  start: number;
-  label: string;
-  count: number;
-}) {
-  return (
-    <div
-      role="row"
-      aria-rowindex={props.index + 2}
-      className="vrow vgroup"
-      style={{ transform: `translateY(${props.start}px)`, height: ROW_HEIGHT }}
-      data-testid="group-row"
-    >
-      <div role="rowheader" className="vcell">
-        <strong>{props.label}</strong> <span className="muted">({formatNumber(props.count)})</span>
-      </div>
-    </div>
-  );
-});
-
-type DisplayRow =
-  | { readonly kind: 'group'; readonly key: string; readonly label: string; readonly count: number }
-  | { readonly kind: 'record'; readonly record: AnyRecord };
-
-/** Rows as shown: the records, or each group's heading followed by its records. */
-function displayRows(items: readonly AnyRecord[], groups: readonly RowGroup[] | null): DisplayRow[] {
-  if (!groups) return items.map((record) => ({ kind: 'record', record }));
-  return groups.flatMap((g): DisplayRow[] => [
-    { kind: 'group', key: g.key, label: g.label, count: g.records.length },
-    ...g.records.map((record): DisplayRow => ({ kind: 'record', record })),
-  ]);
-}
-
 const TITLES: Record<EntityKind, 'nav.accounts' | 'nav.contacts' | 'nav.deals'> = {
   account: 'nav.accounts',
   contact: 'nav.contacts',
@@ -239,6 +205,7 @@ function ListBody(props: {
                 key={`group-${row.key}`}
                 index={v.index}
                 start={v.start}
+                height={ROW_HEIGHT}
                 label={row.label}
                 count={row.count}
               />
@@ -286,25 +253,7 @@ export function ListScreen({ entity }: { entity: EntityKind }) {
   const names = useRefNames([{ field: 'accountId', before: null, after: accountIds }]);
   const groups = list.groupBy ? groupRows(list.items, list.groupBy, t, pipelines, names) : null;
   const activeView = useViewsStore((s) => s.views.find((v) => v.id === s.active[entity]) ?? null);
-  const [printing, setPrinting] = useState(false);
-  useEffect(() => {
-    const done = () => setPrinting(false);
-    window.addEventListener('afterprint', done);
-    return () => window.removeEventListener('afterprint', done);
-  }, []);
-  const print = async () => {
-    try {
-      // Print every match, not only the pages scrolled so far (bounded, like a long export).
-      for (let n = 0; n < 50 && useListsStore.getState().lists[entity].nextCursor; n++) {
-        await useListsStore.getState().loadMore(entity);
-      }
-      setPrinting(true);
-      // Let the print table render before the print dialog snapshots the page.
-      requestAnimationFrame(() => requestAnimationFrame(() => window.print()));
-    } catch (e) {
-      setError(errorInfo(e));
-    }
-  };
+  const { printedAt, print } = usePrint(entity);
   const open = useCallback((id: string) => navigate({ name: 'record', entity, id }), [navigate, entity]);
   const [error, setError] = useState<ErrorInfo | null>(null);
 
@@ -401,7 +350,7 @@ export function ListScreen({ entity }: { entity: EntityKind }) {
         </p>
       )}
       <NewRecord entity={entity} onError={setError} />
-      <ViewsBar entity={entity} allColumns={allColumns} onPrint={() => void print()} onError={setError} />
+      <ViewsBar entity={entity} allColumns={allColumns} onPrint={print} onError={setError} />
       <Filters key={JSON.stringify(list.query.filter)} entity={entity} />
       <CustomListTools entity={entity} />
       <div
@@ -455,8 +404,9 @@ export function ListScreen({ entity }: { entity: EntityKind }) {
           groups={groups}
         />
       </div>
-      {printing && (
+      {printedAt !== null && (
         <PrintList
+          printedAt={printedAt}
           title={activeView ? `${t(TITLES[entity])}: ${activeView.name}` : t(TITLES[entity])}
           subtitle={filterSummary(list.query.filter, t)}
           columns={columns}

@@ -1,9 +1,37 @@
+import { useEffect, useState } from 'react';
 import { createPortal } from 'react-dom';
 import { useTranslation } from 'react-i18next';
 import { formatDate, formatNumber } from '../format';
 import type { AnyRecord } from './crm.data';
 import type { Column } from './list.columns';
 import type { RowGroup } from './list.groups';
+import { useListsStore } from './lists.store';
+import type { EntityKind } from '../ui.store';
+
+/**
+ * Printing a list: loads every match (bounded, like a long export), mounts the print sheet, then
+ * opens the print dialog; the sheet goes when printing ends. `printedAt` is null while not printing.
+ */
+export function usePrint(entity: EntityKind): { printedAt: number | null; print: () => void } {
+  const [printedAt, setPrintedAt] = useState<number | null>(null);
+  useEffect(() => {
+    const done = () => setPrintedAt(null);
+    window.addEventListener('afterprint', done);
+    return () => window.removeEventListener('afterprint', done);
+  }, []);
+  const print = () => {
+    void (async () => {
+      const lists = useListsStore.getState();
+      for (let n = 0; n < 50 && useListsStore.getState().lists[entity].nextCursor; n++) {
+        await lists.loadMore(entity);
+      }
+      setPrintedAt(Date.now());
+      // Let the sheet render before the print dialog snapshots the page.
+      requestAnimationFrame(() => requestAnimationFrame(() => window.print()));
+    })();
+  };
+  return { printedAt, print };
+}
 
 /**
  * The list as the print stylesheet shows it (and nothing else of the app): a plain table of every
@@ -12,6 +40,8 @@ import type { RowGroup } from './list.groups';
 export function PrintList(props: {
   title: string;
   subtitle: string;
+  /** When the print was asked for (epoch ms). */
+  printedAt: number;
   columns: readonly Column[];
   records: readonly AnyRecord[];
   groups: readonly RowGroup[] | null;
@@ -34,7 +64,7 @@ export function PrintList(props: {
         {props.subtitle}
         {props.subtitle ? ' · ' : ''}
         {t('views.printedAt', {
-          date: formatDate(Date.now()),
+          date: formatDate(props.printedAt),
           count: formatNumber(props.records.length),
         })}
       </p>
