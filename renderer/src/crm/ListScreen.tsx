@@ -407,7 +407,11 @@ export function ListScreen({ entity }: { entity: EntityKind }) {
       {printedAt !== null && (
         <PrintList
           printedAt={printedAt}
-          title={activeView ? `${t(TITLES[entity])}: ${activeView.name}` : t(TITLES[entity])}
+          title={
+            activeView
+              ? t('views.printTitle', { list: t(TITLES[entity]), view: activeView.name })
+              : t(TITLES[entity])
+          }
           subtitle={filterSummary(list.query.filter, t)}
           columns={columns}
           records={list.items}

@@ -65,9 +65,11 @@ export function filterSummary(
 ): string {
   return Object.entries(clean(filter))
     .filter(([k]) => k !== 'pipelineId' && !except.includes(k))
-    .map(
-      ([k, v]) =>
-        `${FILTER_LABELS[k] ? t(FILTER_LABELS[k]) : k}: ${k === 'status' ? t(`dealStatus.${v}`) : v}`,
+    .map(([k, v]) =>
+      t('views.filterItem', {
+        label: FILTER_LABELS[k] ? t(FILTER_LABELS[k]) : k,
+        value: k === 'status' ? t(`dealStatus.${v}`) : v,
+      }),
     )
     .join(' · ');
 }

@@ -1079,5 +1079,7 @@ export const en = {
     openInList: 'Open as list',
     filteredBy: 'Filtered by: {{filters}}',
     clearFilters: 'Clear filters',
+    filterItem: '{{label}}: {{value}}',
+    printTitle: '{{list}}: {{view}}',
   },
 };

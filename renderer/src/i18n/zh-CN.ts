@@ -1033,5 +1033,7 @@ export const zhCN: Catalogue = {
     openInList: '在列表中打开',
     filteredBy: '筛选条件：{{filters}}',
     clearFilters: '清除筛选',
+    filterItem: '{{label}}：{{value}}',
+    printTitle: '{{list}}：{{view}}',
   },
 };
