@@ -16,6 +16,7 @@ import type { ModuleContext } from './module';
 import { createPolicyModule } from './policy/policy.module';
 import { createPeopleModule } from './people/people.module';
 import { createReportsModule } from './reports/reports.module';
+import { createViewsModule } from './views/views.module';
 import type { PolicyService } from './policy/policy.service';
 import type { PolicySource } from './policy/policy.source';
 import { createSettingsModule } from './settings/settings.module';
@@ -239,9 +240,13 @@ export function createServices(options: ServiceOptions): Services {
     crm.service,
     () => sync.engine().loggedMembers(),
   );
+  const views = createViewsModule(
+    { ...ctx, logger: options.logger.child({ component: 'views' }) },
+    crm.service,
+  );
   // An escrow key or PIN rule IT changes reaches the unlockers at once, not only at the next unlock.
   const stopPolicyWatch = policy.service.onChange(() => void vault.service.syncUnlockers());
-  const modules = [sync, reports, people, crm, settings, lease, policy, vault, audit];
+  const modules = [sync, reports, people, views, crm, settings, lease, policy, vault, audit];
 
   const handlers: Handlers = auth.guard({
     ...createAppHandlers(options.appInfo),
@@ -252,6 +257,7 @@ export function createServices(options: ServiceOptions): Services {
     ...policy.handlers,
     ...reports.handlers,
     ...people.handlers,
+    ...views.handlers,
     ...audit.handlers,
     ...lease.handlers,
   });

@@ -16,6 +16,7 @@ export const ALL_ENTITY_KINDS = [
   'exchangeRate',
   'quota',
   'memberProfile',
+  'savedView',
 ] as const satisfies readonly EntityKind[];
 
 /** True when the frame's UTF-8 size exceeds `limit` (encoded only when its length could). */

@@ -417,6 +417,36 @@ export const memberProfileFieldsSchema = z.strictObject({
 });
 export const memberProfileSchema = recordMetaSchema.extend(memberProfileFieldsSchema.shape);
 export type MemberProfile = z.infer<typeof memberProfileSchema>;
+// ---- Saved views (a list's filters, grouping and columns under a name; synced when shared) --------
+/** The lists a view can be saved from. */
+export const savedViewListSchema = z.enum(['account', 'contact', 'deal', 'activity', 'task']);
+export type SavedViewList = z.infer<typeof savedViewListSchema>;
+/** A list field name (a sort, filter, group or column key): identifiers only. */
+const listKeySchema = z.string().regex(/^[A-Za-z][A-Za-z0-9_:-]{0,80}$/);
+/** A JSON value of a saved custom filter (checked against the custom filter schema when applied). */
+const viewJsonSchema = z.union([z.string().max(2000), z.number().finite(), z.boolean(), z.null()]);
+/** What a view reopens: the list's sort, its filters and its custom field conditions. */
+export const savedViewQuerySchema = z.strictObject({
+  sort: z.strictObject({ field: listKeySchema, dir: z.enum(['asc', 'desc']) }),
+  filter: z.record(listKeySchema, z.string().max(500)).refine((f) => Object.keys(f).length <= 30),
+  custom: z
+    .array(z.record(listKeySchema, z.union([viewJsonSchema, z.array(viewJsonSchema).max(50)])))
+    .max(10)
+    .optional(),
+});
+export type SavedViewQuery = z.infer<typeof savedViewQuerySchema>;
+export const savedViewFieldsSchema = z.strictObject({
+  name: field(requiredText(100), { storage: 'text', input: 'text', listColumn: { width: '1fr' } }),
+  /** The list the view belongs to (fixed at creation). */
+  list: field(savedViewListSchema, { storage: 'text' }),
+  query: field(savedViewQuerySchema, { storage: 'json', conflict: true }),
+  /** The field rows are grouped by (owner, stage, status, account...); null: not grouped. */
+  groupBy: field(listKeySchema.nullable(), { storage: 'text', default: null }),
+  /** Shown column keys in order; empty: the list's default columns. */
+  columns: field(z.array(listKeySchema).max(60), { storage: 'json', default: [] }),
+});
+export const savedViewSchema = recordMetaSchema.extend(savedViewFieldsSchema.shape);
+export type SavedView = z.infer<typeof savedViewSchema>;
 
 /** The record kinds of the CRM. */
 export const entityKindSchema = z.enum([
@@ -430,6 +460,7 @@ export const entityKindSchema = z.enum([
   'exchangeRate',
   'quota',
   'memberProfile',
+  'savedView',
 ]);
 export type EntityKind = z.infer<typeof entityKindSchema>;
 
@@ -445,6 +476,7 @@ export const entityFieldSchemas = {
   exchangeRate: exchangeRateFieldsSchema,
   quota: quotaFieldsSchema,
   memberProfile: memberProfileFieldsSchema,
+  savedView: savedViewFieldsSchema,
 } as const;
 
 /** A field-level change, as captured in the op log and carried by sync. */
@@ -488,3 +520,8 @@ export const exchangeRatePatchSchema = exchangeRateFieldsSchema.partial();
 export const quotaCreateSchema = quotaFieldsSchema;
 export const quotaPatchSchema = quotaFieldsSchema.partial();
 export const memberProfilePatchSchema = memberProfileFieldsSchema.omit({ memberId: true }).partial();
+export const savedViewCreateSchema = savedViewFieldsSchema
+  .partial()
+  .required({ name: true, list: true, query: true });
+/** A view's list never changes (its filters and columns would no longer fit). */
+export const savedViewPatchSchema = savedViewFieldsSchema.omit({ list: true }).partial();

@@ -14,6 +14,8 @@ import {
   quotaSchema,
   memberProfileFieldsSchema,
   memberProfileSchema,
+  savedViewFieldsSchema,
+  savedViewSchema,
   dealFieldsSchema,
   dealSchema,
   pipelineFieldsSchema,
@@ -27,6 +29,7 @@ import {
   type ExchangeRate,
   type Quota,
   type MemberProfile,
+  type SavedView,
   type Deal,
   type EntityKind,
   type Pipeline,
@@ -405,6 +408,18 @@ export const memberProfileSpec = defineEntity<MemberProfile, typeof memberProfil
   search: null,
 });
 
+/** A list's saved filters, grouping and columns, shared with the workspace (private ones stay on the device). */
+export const savedViewSpec = defineEntity<SavedView, typeof savedViewFieldsSchema>({
+  kind: 'savedView',
+  table: 'crm_saved_views',
+  fieldsSchema: savedViewFieldsSchema,
+  recordSchema: savedViewSchema,
+  sorts: { name: { column: 'name', kind: 'text' }, ...meta },
+  defaultSort: { field: 'name', dir: 'asc' },
+  filters: { list: { column: 'list', op: 'eq' } },
+  search: null,
+});
+
 /** The entity registry: every CRM entity kind, derived from its zod schemas. */
 export const entityRegistry = {
   account: accountSpec,
@@ -417,6 +432,7 @@ export const entityRegistry = {
   exchangeRate: exchangeRateSpec,
   quota: quotaSpec,
   memberProfile: memberProfileSpec,
+  savedView: savedViewSpec,
 } as const satisfies Record<EntityKind, EntitySpec<never>>;
 
 /** The spec of an entity kind named by untrusted input (a remote op), or null. */

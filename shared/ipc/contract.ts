@@ -3,6 +3,7 @@ import type { Result } from '../errors';
 import { peopleChannels } from '../people/people.channels';
 import { policyChannels, policyEvents } from '../policy/policy.channels';
 import { reportsChannels } from '../reports/reports.channels';
+import { viewsChannels } from '../views/views.channels';
 import { appChannels } from './channels/app.channels';
 import { auditChannels, auditEvents } from './channels/audit.channels';
 import { crmChannels, crmEvents } from './channels/crm.channels';
@@ -25,6 +26,7 @@ export const channels = {
   ...policyChannels,
   ...reportsChannels,
   ...peopleChannels,
+  ...viewsChannels,
   ...auditChannels,
   ...leaseChannels,
 } satisfies Record<string, ChannelDef>;

@@ -54,6 +54,7 @@ export const customFieldDef = toDef(entityRegistry.customField);
 export const exchangeRateDef = toDef(entityRegistry.exchangeRate);
 export const quotaDef = toDef(entityRegistry.quota);
 export const memberProfileDef = toDef(entityRegistry.memberProfile);
+export const savedViewDef = toDef(entityRegistry.savedView);
 
 /** Every entity by kind. */
 export const entityDefs = {
@@ -67,6 +68,7 @@ export const entityDefs = {
   exchangeRate: exchangeRateDef,
   quota: quotaDef,
   memberProfile: memberProfileDef,
+  savedView: savedViewDef,
 } as const satisfies Record<EntityKind, EntityDef<never>>;
 
 /** The definition of an entity kind named by untrusted input (a remote op), or null. */

@@ -3,6 +3,7 @@ import type { MigrationSet } from '../db/migrate';
 import { DEFAULT_PIPELINE_ID, DEFAULT_PIPELINE_NAME, DEFAULT_STAGES } from '../../../shared/domain/crm.seed';
 import { customFieldsV9 } from './custom-fields.migrations';
 import { peopleV11, reportingV10 } from './reporting.migrations';
+import { savedViewsV12 } from './saved-views.migrations';
 
 const META = `created_at INTEGER NOT NULL,
   updated_at INTEGER NOT NULL,
@@ -305,5 +306,6 @@ export const crmMigrations: MigrationSet = {
     { version: 9, name: 'custom fields: definitions and per-record values', up: customFieldsV9 },
     { version: 10, name: 'reporting: exchange rates and quotas', up: reportingV10 },
     { version: 11, name: 'people: member profiles (display names, teams)', up: peopleV11 },
+    { version: 12, name: 'saved views: shared and device-private', up: savedViewsV12 },
   ],
 };

@@ -9,6 +9,7 @@ import { useVaultStore } from '../vault.store';
 import { useSyncStore } from '../sync/sync.store';
 import { SyncIndicator } from '../sync/SyncIndicator';
 import { RestoreNotice } from '../backups/RestoreNotice';
+import { ViewsNav } from '../crm/ViewsNav';
 
 interface NavItem {
   readonly route: Route;
@@ -127,6 +128,7 @@ export function Shell(props: { children: ReactNode; overlays: ReactNode }) {
             );
           })}
         </ul>
+        <ViewsNav />
         <div className="sidebar-actions" role="group" aria-label={t('nav.menu')}>
           <button
             type="button"

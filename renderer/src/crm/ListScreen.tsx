@@ -16,6 +16,12 @@ import { CustomListTools } from './CustomListTools';
 import { scopedFilter } from '../people/members.store';
 import { OwnerScopeSelect } from '../people/OwnerScope';
 import { ReassignButton } from '../people/Reassign';
+import { groupRows, type RowGroup } from './list.groups';
+import { displayRows, GroupRow } from './list.rows';
+import { PrintList, usePrint } from './list.print';
+import { useRefNames } from './history.names';
+import { ViewsBar } from './ViewsBar';
+import { filterSummary, useViewsStore } from './views.store';
 
 const ROW_HEIGHT = 40;
 
@@ -159,6 +165,7 @@ function ListBody(props: {
   onOpen: (id: string) => void;
   selected: ReadonlySet<string>;
   onToggle: (id: string) => void;
+  groups: readonly RowGroup[] | null;
 }) {
   // TanStack Virtual returns fresh values from a stable object, which the React Compiler cannot memoise.
   'use no memo';
@@ -170,8 +177,9 @@ function ListBody(props: {
   const loaded = useListsStore((s) => s.lists[entity].loaded);
   const loadMore = useListsStore((s) => s.loadMore);
   const scrollRef = useRef<HTMLDivElement>(null);
+  const rows = useMemo(() => displayRows(items, props.groups), [items, props.groups]);
   // Size the list by the total so the scrollbar is honest; rows beyond the loaded pages are placeholders.
-  const count = nextCursor ? Math.max(total, items.length + 1) : items.length;
+  const count = nextCursor ? Math.max(total + rows.length - items.length, rows.length + 1) : rows.length;
   const virtualizer = useVirtualizer({
     count,
     getScrollElement: () => scrollRef.current,
@@ -183,8 +191,8 @@ function ListBody(props: {
   const virtualItems = virtualizer.getVirtualItems();
   const lastIndex = virtualItems[virtualItems.length - 1]?.index ?? 0;
   useEffect(() => {
-    if (lastIndex >= items.length - 100 && nextCursor) void loadMore(entity);
-  }, [lastIndex, items.length, nextCursor, entity, loadMore]);
+    if (lastIndex >= rows.length - 100 && nextCursor) void loadMore(entity);
+  }, [lastIndex, rows.length, nextCursor, entity, loadMore]);
   const loadingLabel = t('app.loading');
   const selectLabel = t('workday.select');
   return (
@@ -193,21 +201,36 @@ function ListBody(props: {
         style={{ height: virtualizer.getTotalSize(), position: 'relative' }}
         role={count > 0 ? 'rowgroup' : undefined}
       >
-        {virtualItems.map((v) => (
-          <ListRow
-            key={items[v.index]?.id ?? `loading-${v.index}`}
-            index={v.index}
-            start={v.start}
-            record={items[v.index]}
-            columns={columns}
-            template={template}
-            onOpen={onOpen}
-            loadingLabel={loadingLabel}
-            selected={props.selected.has(items[v.index]?.id ?? '')}
-            onToggle={props.onToggle}
-            selectLabel={selectLabel}
-          />
-        ))}
+        {virtualItems.map((v) => {
+          const row = rows[v.index];
+          if (row?.kind === 'group') {
+            return (
+              <GroupRow
+                key={`group-${row.key}`}
+                index={v.index}
+                start={v.start}
+                height={ROW_HEIGHT}
+                label={row.label}
+                count={row.count}
+              />
+            );
+          }
+          return (
+            <ListRow
+              key={row?.record.id ?? `loading-${v.index}`}
+              index={v.index}
+              start={v.start}
+              record={row?.record}
+              columns={columns}
+              template={template}
+              onOpen={onOpen}
+              loadingLabel={loadingLabel}
+              selected={props.selected.has(row?.record.id ?? '')}
+              onToggle={props.onToggle}
+              selectLabel={selectLabel}
+            />
+          );
+        })}
       </div>
       {loaded && items.length === 0 && <p className="muted empty">{t('lists.empty')}</p>}
     </div>
@@ -220,7 +243,21 @@ export function ListScreen({ entity }: { entity: EntityKind }) {
   const list = useListsStore((s) => s.lists[entity]);
   const { setQuery, reload } = useListsStore.getState();
   const navigate = useUiStore((s) => s.navigate);
-  const columns = useColumns(entity);
+  const allColumns = useColumns(entity);
+  const columns = useMemo(() => {
+    if (list.columns.length === 0) return allColumns;
+    const chosen = allColumns.filter((c) => list.columns.includes(c.key));
+    return chosen.length > 0 ? chosen : allColumns;
+  }, [allColumns, list.columns]);
+  const pipelines = usePipelinesStore((s) => s.pipelines);
+  const accountIds =
+    list.groupBy === 'accountId'
+      ? list.items.flatMap((r) => ('accountId' in r && r.accountId ? [r.accountId] : []))
+      : [];
+  const names = useRefNames([{ field: 'accountId', before: null, after: accountIds }]);
+  const groups = list.groupBy ? groupRows(list.items, list.groupBy, t, pipelines, names) : null;
+  const activeView = useViewsStore((s) => s.views.find((v) => v.id === s.active[entity]) ?? null);
+  const { printedAt, print } = usePrint(entity);
   const open = useCallback((id: string) => navigate({ name: 'record', entity, id }), [navigate, entity]);
   const [error, setError] = useState<ErrorInfo | null>(null);
 
@@ -267,7 +304,14 @@ export function ListScreen({ entity }: { entity: EntityKind }) {
           'export.csv',
           ids.length > 0
             ? { entity, ids }
-            : { entity, filter: await scopedFilter(entity, clean(list.query.filter)) },
+            : {
+                entity,
+                // A view's custom field conditions too, so the file holds exactly the list's rows.
+                filter: {
+                  ...(await scopedFilter(entity, clean(list.query.filter))),
+                  ...(list.query.custom && list.query.custom.length > 0 ? { custom: list.query.custom } : {}),
+                },
+              },
         ),
       );
     } catch (e) {
@@ -315,7 +359,8 @@ export function ListScreen({ entity }: { entity: EntityKind }) {
         </p>
       )}
       <NewRecord entity={entity} onError={setError} />
-      <Filters entity={entity} />
+      <ViewsBar entity={entity} allColumns={allColumns} onPrint={print} onError={setError} />
+      <Filters key={JSON.stringify(list.query.filter)} entity={entity} />
       <CustomListTools entity={entity} />
       <div
         className="vtable"
@@ -365,8 +410,23 @@ export function ListScreen({ entity }: { entity: EntityKind }) {
           onOpen={open}
           selected={selected}
           onToggle={toggle}
+          groups={groups}
         />
       </div>
+      {printedAt !== null && (
+        <PrintList
+          printedAt={printedAt}
+          title={
+            activeView
+              ? t('views.printTitle', { list: t(TITLES[entity]), view: activeView.name })
+              : t(TITLES[entity])
+          }
+          subtitle={filterSummary(list.query.filter, t)}
+          columns={columns}
+          records={list.items}
+          groups={groups}
+        />
+      )}
     </div>
   );
 }

@@ -7,6 +7,10 @@ import { listPage, type AnyRecord, type ListQuery, type Page } from './crm.data'
 
 export interface ListState {
   readonly query: ListQuery;
+  /** The field rows are grouped by (of the loaded rows); null: not grouped. */
+  readonly groupBy: string | null;
+  /** Shown column keys in order; empty: the default columns. */
+  readonly columns: readonly string[];
   readonly items: AnyRecord[];
   readonly total: number;
   readonly nextCursor: string | null;
@@ -28,6 +32,8 @@ const defaultQueries: Record<EntityKind, ListQuery> = {
 function empty(entity: EntityKind): ListState {
   return {
     query: defaultQueries[entity],
+    groupBy: null,
+    columns: [],
     items: [],
     total: 0,
     nextCursor: null,
@@ -42,6 +48,15 @@ function empty(entity: EntityKind): ListState {
 interface ListsState {
   lists: Record<EntityKind, ListState>;
   setQuery: (entity: EntityKind, query: ListQuery) => void;
+  /** Groups the list's rows by a field (null: no grouping). */
+  setGroupBy: (entity: EntityKind, groupBy: string | null) => void;
+  /** Chooses the shown columns (empty: the defaults). */
+  setColumns: (entity: EntityKind, columns: readonly string[]) => void;
+  /** Shows a saved view's query, grouping and columns (and reloads the rows). */
+  setView: (
+    entity: EntityKind,
+    view: { query: ListQuery; groupBy: string | null; columns: readonly string[] },
+  ) => void;
   reload: (entity: EntityKind) => Promise<void>;
   loadMore: (entity: EntityKind) => Promise<void>;
   /**
@@ -126,6 +141,12 @@ export const useListsStore = create<ListsState>((set, get) => {
     lists: initial(),
     setQuery: (entity, query) => {
       patch(entity, { query });
+      void fetchPage(entity, true);
+    },
+    setGroupBy: (entity, groupBy) => patch(entity, { groupBy }),
+    setColumns: (entity, columns) => patch(entity, { columns }),
+    setView: (entity, view) => {
+      patch(entity, { query: view.query, groupBy: view.groupBy, columns: view.columns });
       void fetchPage(entity, true);
     },
     reload: (entity) => fetchPage(entity, true),

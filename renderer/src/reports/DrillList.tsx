@@ -7,6 +7,10 @@ import { call, errorInfo } from '../api';
 import { stageName, usePipelinesStore } from '../crm/pipelines.store';
 import { ErrorMessage } from '../errors';
 import { formatDate, formatMoney } from '../format';
+import { useListsStore } from '../crm/lists.store';
+import { useViewsStore } from '../crm/views.store';
+import { useUiStore } from '../ui.store';
+import { drillListQuery } from './drill.list';
 
 const PAGE = 100;
 
@@ -24,6 +28,14 @@ export function DrillList(props: {
   const [total, setTotal] = useState<number | null>(null);
   const [error, setError] = useState<ErrorInfo | null>(null);
   const { query, drill } = props;
+  const listQuery = drillListQuery(query, drill);
+  // The same deals in the deal list, where they can be grouped, saved as a view, exported or printed.
+  const openList = () => {
+    if (!listQuery) return;
+    useViewsStore.getState().setActive('deal', null);
+    useListsStore.getState().setView('deal', { query: listQuery, groupBy: null, columns: [] });
+    useUiStore.getState().navigate({ name: 'list', entity: 'deal' });
+  };
 
   useEffect(() => {
     let live = true;
@@ -63,6 +75,11 @@ export function DrillList(props: {
           <span className="muted" data-testid="drill-total">
             {t('reports.dealCount', { count: total })}
           </span>
+        )}
+        {listQuery && (
+          <button type="button" className="link" onClick={openList} data-testid="drill-open-list">
+            {t('views.openInList')}
+          </button>
         )}
         <button type="button" className="link" onClick={props.onClose}>
           {t('reports.closeDrill')}

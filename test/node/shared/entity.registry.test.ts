@@ -32,6 +32,7 @@ const LIST_CHANNEL = {
   exchangeRate: 'exchangeRates.list',
   quota: 'quotas.list',
   memberProfile: 'memberProfiles.list',
+  savedView: 'savedViews.list',
 } as const satisfies Record<EntityKind, ChannelName>;
 
 interface TableColumn {

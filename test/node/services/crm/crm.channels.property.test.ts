@@ -221,6 +221,7 @@ function arbitraries(pool: Pool) {
     quota: [],
     // Profiles are written only through members.update (people domain).
     memberProfile: [],
+    savedView: [],
   };
   const crud = (prefix: string, kind: keyof typeof entityDefs, required: Record<string, Arb>) => {
     inputs[`${prefix}.create`] = withFields(required);
