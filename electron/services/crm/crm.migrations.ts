@@ -2,7 +2,7 @@ import type { Db } from '../db/database';
 import type { MigrationSet } from '../db/migrate';
 import { DEFAULT_PIPELINE_ID, DEFAULT_PIPELINE_NAME, DEFAULT_STAGES } from '../../../shared/domain/crm.seed';
 import { customFieldsV9 } from './custom-fields.migrations';
-import { reportingV10 } from './reporting.migrations';
+import { reportingV10, reportingV13 } from './reporting.migrations';
 
 const META = `created_at INTEGER NOT NULL,
   updated_at INTEGER NOT NULL,
@@ -304,5 +304,10 @@ export const crmMigrations: MigrationSet = {
     { version: 8, name: 'deals: contact roles, stage entered; pipelines: lost reasons', up: v8 },
     { version: 9, name: 'custom fields: definitions and per-record values', up: customFieldsV9 },
     { version: 10, name: 'reporting: exchange rates and quotas', up: reportingV10 },
+    // Placeholders on this branch only (11 and 12 are other branches' numbers; the numbering check
+    // needs them to exist): replaced by the real migrations when the branches merge.
+    { version: 11, name: 'reserved (another branch)', up: () => undefined },
+    { version: 12, name: 'reserved (another branch)', up: () => undefined },
+    { version: 13, name: 'reporting: deal stage history, activity days', up: reportingV13 },
   ],
 };
