@@ -23,7 +23,7 @@ import { tempDir } from '../../support/tmp';
 
 const DAY = 86_400_000;
 const T0 = Date.UTC(2026, 5, 1, 7, 30);
-const STAGES = DEFAULT_STAGES.map((s) => s.id);
+const STAGES: string[] = DEFAULT_STAGES.map((s) => s.id);
 const KINDS = ['call', 'meeting', 'visit', 'email', 'note'] as const;
 const REMOTE = 'remote-device-1';
 
@@ -151,12 +151,14 @@ function run(svc: CrmService, clock: { now: number }, steps: readonly Step[]): v
         }
         case 'delete': {
           const id = pick(s.activity ? acts : deals, s.i);
-          if (id) svc.delete(s.activity ? activityDef : dealDef, id);
+          if (id && s.activity) svc.delete(activityDef, id);
+          else if (id) svc.delete(dealDef, id);
           break;
         }
         case 'restore': {
           const id = pick(s.activity ? acts : deals, s.i);
-          if (id) restoreRecord(svc, s.activity ? activityDef : dealDef, id);
+          if (id && s.activity) restoreRecord(svc, activityDef, id);
+          else if (id) restoreRecord(svc, dealDef, id);
           break;
         }
         case 'activity':
@@ -243,7 +245,7 @@ function referenceDeals(db: Db): DealFact[] {
       }
     >('SELECT * FROM crm_deals WHERE deleted_at IS NULL')
     .all();
-  const prob = new Map(DEFAULT_STAGES.map((s) => [s.id, s.probability]));
+  const prob = new Map<string, number>(DEFAULT_STAGES.map((s) => [s.id, s.probability]));
   return rows.map((r) => {
     const status = r.status === 'won' || r.status === 'lost' ? r.status : 'open';
     const p = past.get(r.id);
