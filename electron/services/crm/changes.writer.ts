@@ -23,6 +23,7 @@ import { observeRemoteHlc } from './crm.clock';
 import type { EntityDef, FieldDef } from './crm.entities';
 import { CustomFieldsRepository } from './custom-fields.repository';
 import { RecordsRepository, toColumn, type RecordData } from './records.repository';
+import { ReportingDerivedRepository } from './reporting.derived.repository';
 import { SearchRepository } from './search.repository';
 
 export type ChangeOrigin = 'local' | 'remote';
@@ -141,6 +142,8 @@ export class ChangeWriter {
   private readonly search: SearchRepository;
   /** Custom field definitions: what `cf:<id>` values are checked against. */
   readonly customFields: CustomFieldsRepository;
+  /** The dashboard's derived tables, written with each deal and activity (crm migration 13). */
+  readonly derived: ReportingDerivedRepository;
   private depth = 0;
   private touched = new Map<ChangeOrigin, Map<EntityKind, Set<string>>>();
 
@@ -153,6 +156,7 @@ export class ChangeWriter {
     this.records = shared?.records ?? new RecordsRepository(db);
     this.search = shared?.search ?? new SearchRepository(db);
     this.customFields = new CustomFieldsRepository(db, this.records);
+    this.derived = new ReportingDerivedRepository(db);
   }
 
   /**
@@ -383,7 +387,11 @@ export class ChangeWriter {
       updatedBy: parseHlc(newest)?.deviceId ?? '',
       deletedAt,
     };
+    const counted = def.kind === 'activity' ? this.derived.activity(recordId) : null;
     this.repo.upsert(def, recordId, values, meta);
+    // Derived reporting rows follow the record in the same transaction (a function of log and row).
+    if (def.kind === 'activity') this.derived.activityWritten(counted, this.derived.activity(recordId));
+    else if (def.kind === 'deal') this.derived.dealWritten(recordId);
     Object.assign(record, meta);
     if (def.search) {
       if (deletedAt !== null) this.search.remove(recordId);

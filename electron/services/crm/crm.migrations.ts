@@ -2,7 +2,7 @@ import type { Db } from '../db/database';
 import type { MigrationSet } from '../db/migrate';
 import { DEFAULT_PIPELINE_ID, DEFAULT_PIPELINE_NAME, DEFAULT_STAGES } from '../../../shared/domain/crm.seed';
 import { customFieldsV9 } from './custom-fields.migrations';
-import { peopleV11, reportingV10 } from './reporting.migrations';
+import { peopleV11, reportingV10, reportingV13 } from './reporting.migrations';
 import { savedViewsV12 } from './saved-views.migrations';
 
 const META = `created_at INTEGER NOT NULL,
@@ -307,5 +307,6 @@ export const crmMigrations: MigrationSet = {
     { version: 10, name: 'reporting: exchange rates and quotas', up: reportingV10 },
     { version: 11, name: 'people: member profiles (display names, teams)', up: peopleV11 },
     { version: 12, name: 'saved views: shared and device-private', up: savedViewsV12 },
+    { version: 13, name: 'reporting: deal stage history, activity days', up: reportingV13 },
   ],
 };

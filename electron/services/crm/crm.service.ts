@@ -246,6 +246,7 @@ export class CrmService {
       }
       this.records.insertMany(def, rows);
       this.oplog.appendLocalMany(ops);
+      this.writer.derived.bulkInserted(def.kind, ids.slice(start));
       this.search.putMany(docs);
       onBatch(end);
     }

@@ -74,6 +74,9 @@ interface Classified {
  */
 export class DashboardComputation {
   private readonly classified: Classified[] = [];
+  private readonly stageIndex: ReadonlyMap<string, number>;
+  /** Open deals whose newest activity (or creation) is before this instant are stale. */
+  private readonly staleBefore: number;
 
   constructor(
     private readonly query: DashboardQuery,
@@ -82,10 +85,22 @@ export class DashboardComputation {
     private readonly money: MoneyConverter,
   ) {
     const members = query.memberIds ? new Set(query.memberIds) : null;
+    const todayStart = Date.parse(`${query.today}T00:00:00Z`) - query.utcOffsetMinutes * 60_000;
+    this.staleBefore = todayStart - query.staleDays * DAY_MS;
+    this.stageIndex = new Map(stageOrder.map((id, i) => [id, i]));
+    // Local days by day number: one Date formatting per day instead of two per deal.
+    const offset = query.utcOffsetMinutes * 60_000;
+    const days = new Map<number, string>();
+    const localDay = (ms: number) => {
+      const n = Math.floor((ms + offset) / DAY_MS);
+      let day = days.get(n);
+      if (day === undefined) days.set(n, (day = new Date(n * DAY_MS).toISOString().slice(0, 10)));
+      return day;
+    };
     for (const deal of deals) {
       if (deal.pipelineId !== query.pipelineId) continue;
       if (members && (deal.ownerId === null || !members.has(deal.ownerId))) continue;
-      const closedDay = deal.closedAt === null ? null : dayOf(deal.closedAt, query.utcOffsetMinutes);
+      const closedDay = deal.closedAt === null ? null : localDay(deal.closedAt);
       const rateDay = closedDay ?? deal.expectedCloseDate ?? query.today;
       const amount = money.convert(deal.amountMinor, deal.currency, rateDay);
       const weighted = amount === null ? null : roundHalfAway((amount * deal.probability) / 100);
@@ -94,7 +109,7 @@ export class DashboardComputation {
         amount,
         weighted,
         closedDay,
-        createdDay: dayOf(deal.createdAt, query.utcOffsetMinutes),
+        createdDay: localDay(deal.createdAt),
       });
     }
   }
@@ -113,8 +128,7 @@ export class DashboardComputation {
       if (deal.expectedCloseDate !== null && deal.expectedCloseDate < q.today)
         keys.push({ figure: 'slipping' });
       const last = Math.max(deal.lastActivityAt ?? 0, deal.createdAt);
-      const todayStart = Date.parse(`${q.today}T00:00:00Z`) - q.utcOffsetMinutes * 60_000;
-      if (last < todayStart - q.staleDays * DAY_MS) keys.push({ figure: 'stale' });
+      if (last < this.staleBefore) keys.push({ figure: 'stale' });
     } else if (c.closedDay !== null && inPeriod(c.closedDay)) {
       keys.push({ figure: deal.status === 'won' ? 'won' : 'lost' });
       if (deal.status === 'won') keys.push({ figure: 'forecastWon', month: c.closedDay.slice(0, 7) });
@@ -130,7 +144,7 @@ export class DashboardComputation {
   private reachedIndex(deal: DealFact): number {
     if (deal.status === 'won') return this.stageOrder.length - 1;
     let max = -1;
-    for (const stage of deal.stagesEntered) max = Math.max(max, this.stageOrder.indexOf(stage));
+    for (const stage of deal.stagesEntered) max = Math.max(max, this.stageIndex.get(stage) ?? -1);
     return max;
   }
 

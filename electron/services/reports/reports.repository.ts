@@ -1,11 +1,9 @@
 import type { Db } from '../db/database';
+import { STAGE_SEPARATOR } from '../crm/reporting.derived.repository';
 import { parseHlc } from '../../../shared/domain/hlc';
-import type { ActivityKind } from '../../../shared/reports/dashboard.contract';
 import type { DealFact } from './dashboard.compute';
 import type { DealChange, DigestDeal } from './digest.compute';
 import type { ExchangeRate } from './money.convert';
-
-const DAY_MS = 86_400_000;
 
 type DealRow = {
   id: string;
@@ -19,15 +17,16 @@ type DealRow = {
   expected_close_date: string | null;
   created_at: number;
 };
+type ReportRow = { closed_at: number | null; last_activity_at: number | null; stages: string | null };
 type HistoryRow = { record_id: string; hlc: string; stage: string | null; status: string | null };
 type StageRow = { id: string; stages: string };
 
-/** Activities counted per author, kind and local day (the database does the counting). */
-export interface ActivityCount {
-  readonly authorId: string;
-  readonly kind: ActivityKind;
-  readonly day: string;
-  readonly count: number;
+/** Live activities of one author and kind on one UTC day (from `crm_activity_days`). */
+export interface ActivityDay {
+  readonly day: number;
+  readonly author: string;
+  readonly kind: string;
+  readonly n: number;
 }
 
 /** Reads what the dashboard is computed from: live deals with their stage history, activity counts. */
@@ -54,29 +53,28 @@ export class ReportsRepository {
     );
   }
 
-  /** The live deals of a pipeline as dashboard facts. */
-  dealFacts(pipelineId: string): DealFact[] {
+  /**
+   * The live deals of a pipeline as dashboard facts, in one statement over the derived reporting
+   * tables (close time, newest activity, stage stints: crm migration 13) instead of the op log.
+   * Only deals a figure can count are read: open ones, those closed in `[from, to)` and those
+   * created in it (the funnel's cohort).
+   */
+  dealFacts(pipelineId: string, from: number, to: number): DealFact[] {
     const stages = this.stagesOf(pipelineId) ?? [];
     const stageProbability = new Map(stages.map((s) => [s.id, s.probability]));
     const rows = this.db
-      .prepare<[string], DealRow>(
-        `SELECT id, owner_id, pipeline_id, stage_id, status, amount_minor, currency, probability,
-                expected_close_date, created_at
-         FROM crm_deals WHERE pipeline_id = ? AND deleted_at IS NULL`,
+      .prepare<[{ from: number; to: number; pipeline: string }], DealRow & ReportRow>(
+        `SELECT d.id, d.owner_id, d.pipeline_id, d.stage_id, d.status, d.amount_minor, d.currency,
+                d.probability, d.expected_close_date, d.created_at, r.closed_at, r.last_activity_at,
+                r.stages
+         FROM crm_deals d LEFT JOIN crm_deal_report r ON r.deal_id = d.id
+         WHERE d.pipeline_id = @pipeline AND d.deleted_at IS NULL
+           AND (d.status NOT IN ('won', 'lost')
+                OR coalesce(r.closed_at, d.created_at) >= @from AND coalesce(r.closed_at, d.created_at) < @to
+                OR d.created_at >= @from AND d.created_at < @to)`,
       )
-      .all(pipelineId);
-    const lastActivity = new Map(
-      this.db
-        .prepare<[string], { deal_id: string; at: number }>(
-          `SELECT a.deal_id, max(a.occurred_at) AS at FROM crm_activities a JOIN crm_deals d ON d.id = a.deal_id
-           WHERE d.pipeline_id = ? AND a.deleted_at IS NULL GROUP BY a.deal_id`,
-        )
-        .all(pipelineId)
-        .map((r) => [r.deal_id, r.at]),
-    );
-    const history = this.history(pipelineId);
+      .all({ from, to, pipeline: pipelineId });
     return rows.map((row) => {
-      const past = history.get(row.id);
       const status = row.status === 'won' || row.status === 'lost' ? row.status : 'open';
       return {
         id: row.id,
@@ -89,34 +87,14 @@ export class ReportsRepository {
         probability: row.probability ?? stageProbability.get(row.stage_id) ?? 0,
         expectedCloseDate: row.expected_close_date,
         createdAt: row.created_at,
-        closedAt: status === 'open' ? null : (past?.closedAt ?? row.created_at),
-        lastActivityAt: lastActivity.get(row.id) ?? null,
-        stagesEntered: [...new Set([...(past?.stages ?? []), row.stage_id])],
+        closedAt: status === 'open' ? null : (row.closed_at ?? row.created_at),
+        lastActivityAt: row.last_activity_at,
+        stagesEntered:
+          row.stages === null
+            ? [row.stage_id]
+            : [...new Set([...row.stages.split(STAGE_SEPARATOR), row.stage_id])],
       } satisfies DealFact;
     });
-  }
-
-  /** Per deal: every stage it was in and when its status last turned won or lost, from the op log. */
-  private history(pipelineId: string): Map<string, { stages: string[]; closedAt: number | null }> {
-    const rows = this.db
-      .prepare<[string], HistoryRow>(
-        `SELECT o.record_id, o.hlc, json_extract(o.fields, '$.stageId') AS stage,
-                json_extract(o.fields, '$.status') AS status
-         FROM crm_oplog o JOIN crm_deals d ON d.id = o.record_id
-         WHERE d.pipeline_id = ? AND o.entity = 'deal' AND o.fields IS NOT NULL
-         ORDER BY o.record_id, o.hlc`,
-      )
-      .all(pipelineId);
-    const out = new Map<string, { stages: string[]; closedAt: number | null }>();
-    for (const row of rows) {
-      let entry = out.get(row.record_id);
-      if (!entry) out.set(row.record_id, (entry = { stages: [], closedAt: null }));
-      if (typeof row.stage === 'string') entry.stages.push(row.stage);
-      if (row.status === 'won' || row.status === 'lost')
-        entry.closedAt = parseHlc(row.hlc)?.wall ?? entry.closedAt;
-      else if (row.status === 'open') entry.closedAt = null;
-    }
-    return out;
   }
 
   /** Every live deal as the weekly digest shows it. */
@@ -211,21 +189,22 @@ export class ReportsRepository {
       }));
   }
 
-  /** Live activities between two instants, counted per author, kind and local day. */
-  activityCounts(fromMs: number, toMs: number, utcOffsetMinutes: number): ActivityCount[] {
-    const offset = utcOffsetMinutes * 60_000;
+  /** Live activities per author, kind and UTC day, for the UTC days `fromDay..toDay` (derived table). */
+  activityDays(fromDay: number, toDay: number): ActivityDay[] {
     return this.db
-      .prepare<[number, number, number], { author: string; kind: ActivityKind; dayNo: number; n: number }>(
-        `SELECT created_by AS author, kind, (occurred_at + ?) / ${DAY_MS} AS dayNo, count(*) AS n
-         FROM crm_activities WHERE occurred_at >= ? AND occurred_at < ? AND deleted_at IS NULL
-         GROUP BY created_by, kind, dayNo`,
+      .prepare<[number, number], ActivityDay>(
+        'SELECT day, author, kind, n FROM crm_activity_days WHERE day >= ? AND day <= ?',
       )
-      .all(offset, fromMs, toMs)
-      .map((r) => ({
-        authorId: r.author,
-        kind: r.kind,
-        day: new Date(r.dayNo * DAY_MS).toISOString().slice(0, 10),
-        count: r.n,
-      }));
+      .all(fromDay, toDay);
+  }
+
+  /** Live activities in `[fromMs, toMs)` (at most a day: a week boundary inside a UTC day), per author and kind. */
+  activityCountsBetween(fromMs: number, toMs: number): { author: string; kind: string; n: number }[] {
+    return this.db
+      .prepare<[number, number], { author: string; kind: string; n: number }>(
+        `SELECT created_by AS author, kind, count(*) AS n FROM crm_activities INDEXED BY crm_activities_report
+         WHERE occurred_at >= ? AND occurred_at < ? AND deleted_at IS NULL GROUP BY created_by, kind`,
+      )
+      .all(fromMs, toMs);
   }
 }

@@ -3,6 +3,7 @@ import { dealDef } from '../crm/crm.entities';
 import type { CrmService } from '../crm/crm.service';
 import type { DashboardFigures, DashboardQuery, DrillKey } from '../../../shared/reports/dashboard.contract';
 import { AppError } from '../../../shared/errors';
+import { activityFacts } from './activity.weeks';
 import { DashboardComputation } from './dashboard.compute';
 import { weeklyDigest } from './digest.compute';
 import type { Digest, DigestQuery } from '../../../shared/reports/digest.contract';
@@ -11,6 +12,13 @@ import { ReportsRepository } from './reports.repository';
 import type { QuotaFact } from './dashboard.compute';
 
 const DAY_MS = 86_400_000;
+
+/** The query's local days as UTC instants, `[from, to)`. */
+function periodOf(query: DashboardQuery): [number, number] {
+  const offset = query.utcOffsetMinutes * 60_000;
+  const from = Date.parse(`${query.from}T00:00:00Z`) - offset;
+  return [from, Date.parse(`${query.to}T00:00:00Z`) - offset + DAY_MS];
+}
 
 /** A quota as stored: in its own currency. */
 export interface StoredQuota {
@@ -43,9 +51,10 @@ export class ReportsService {
   private computation(query: DashboardQuery, money = this.converter(query)): DashboardComputation {
     const stages = this.repo.stagesOf(query.pipelineId);
     if (!stages) throw new AppError('NOT_FOUND', 'No such pipeline');
+    const [from, to] = periodOf(query);
     return new DashboardComputation(
       query,
-      this.repo.dealFacts(query.pipelineId),
+      this.repo.dealFacts(query.pipelineId, from, to),
       stages.map((s) => s.id),
       money,
     );
@@ -66,10 +75,7 @@ export class ReportsService {
 
   /** Every dashboard figure for the query. */
   dashboard(query: DashboardQuery): DashboardFigures {
-    const offset = query.utcOffsetMinutes * 60_000;
-    const from = Date.parse(`${query.from}T00:00:00Z`) - offset;
-    const to = Date.parse(`${query.to}T00:00:00Z`) - offset + DAY_MS;
-    const activities = this.repo.activityCounts(from, to, query.utcOffsetMinutes);
+    const activities = activityFacts(this.repo, query.from, query.to, query.utcOffsetMinutes);
     const money = this.converter(query);
     return this.computation(query, money).figures(activities, this.quotas(money));
   }

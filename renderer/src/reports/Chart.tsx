@@ -75,6 +75,8 @@ export function Chart(props: ChartProps) {
   const box = useRef<HTMLDivElement>(null);
   const chart = useRef<ECharts | null>(null);
   const [table, setTable] = useState(false);
+  /** Set once ECharts has drawn the current data: the dashboard's "charts painted" marker. */
+  const [painted, setPainted] = useState(false);
   const theme = useThemeVersion();
   const { categories, series, format, onSelect } = props;
 
@@ -95,9 +97,14 @@ export function Chart(props: ChartProps) {
     const instance = chart.current;
     if (!instance) return;
     const colours = palette();
+    setPainted(false);
+    instance.off('finished');
+    instance.on('finished', () => setPainted(true));
     instance.setOption(
       {
         aria: { enabled: true },
+        // Drawn at once: no grow-in animation delays the numbers (nor moves for reduced motion).
+        animation: false,
         color: colours.series,
         textStyle: { color: colours.text, fontFamily: 'inherit' },
         grid: { left: 8, right: 8, top: series.length > 1 ? 40 : 16, bottom: 8, containLabel: true },
@@ -138,7 +145,12 @@ export function Chart(props: ChartProps) {
   }, [categories, series, format, onSelect, table, theme]);
 
   return (
-    <section className="chart" data-testid={props.testId} aria-label={props.title}>
+    <section
+      className="chart"
+      data-testid={props.testId}
+      data-painted={painted || table ? 'true' : undefined}
+      aria-label={props.title}
+    >
       <header className="chart-head">
         <h3>{props.title}</h3>
         <button type="button" className="link" aria-pressed={table} onClick={() => setTable(!table)}>
