@@ -3,6 +3,7 @@ import { AppError } from '../../../shared/errors';
 import { withRollbackJournal, type Db } from '../db/database';
 import type { EntityDef, FieldDef } from './crm.entities';
 import { customFilterSql } from './custom-fields.repository';
+import { RowCountsRepository } from './counts.repository';
 
 type Row = Record<string, unknown>;
 /** A record as the API shows it (fields plus meta). */
@@ -108,7 +109,12 @@ export class RecordsRepository {
   /** Totals by query, valid while the connection's change counter is unchanged (paging reuses them). */
   private readonly totals = new Map<string, { changes: string; total: number }>();
 
-  constructor(private readonly db: Db) {}
+  /** Kept row counts: the totals of unfiltered lists. */
+  private readonly rowCounts: RowCountsRepository;
+
+  constructor(private readonly db: Db) {
+    this.rowCounts = new RowCountsRepository(db);
+  }
 
   private stmt(sql: string): Database.Statement<unknown[], Row> {
     let s = this.stmts.get(sql);
@@ -265,6 +271,11 @@ export class RecordsRepository {
    * another connection (the database worker's import) commits.
    */
   private count(table: string, whereSql: string, params: readonly unknown[]): number {
+    // Unfiltered lists (the common first page) read the incrementally kept count.
+    if (params.length === 0 && (whereSql === '' || whereSql === 'WHERE deleted_at IS NULL')) {
+      const kept = this.rowCounts.count(table, whereSql === '' ? 'total' : 'live');
+      if (kept !== null) return kept;
+    }
     const changes = this.stmt(
       "SELECT total_changes() || ':' || (SELECT data_version FROM pragma_data_version) AS c",
     ).get()!.c as string;
