@@ -111,8 +111,8 @@ export function withRollbackJournal<T>(db: Db, fn: () => T): T {
   if (db.inTransaction) return fn();
   let switched = false;
   // Another connection open on the file (main's, while the database worker imports) makes the
-  // switch fail with SQLITE_BUSY, and only after the whole busy timeout: measured as a 5 s stall at
-  // the start of every import in the app. The attempt does not wait; its answer is immediate.
+  // switch fail with SQLITE_BUSY, and only after the busy handler has waited its whole timeout: a
+  // 5 s stall at the start of every worker import. The attempt does not wait.
   const timeout = db.pragma('busy_timeout', { simple: true }) as number;
   db.pragma('busy_timeout = 0');
   try {
