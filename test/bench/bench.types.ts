@@ -22,6 +22,8 @@ export interface BenchContext {
   readonly dir: string;
   /** `--quick`: smaller sizes, for a smoke run in CI. */
   readonly quick: boolean;
+  /** `--scale 1m`: the suites that support it measure at a million records. */
+  readonly scale?: '1m';
   log(message: string): void;
 }
 

@@ -288,6 +288,15 @@ export class CrmService {
     });
   }
 
+  /**
+   * Reads into the page cache what the first search and the first list page of a fresh connection
+   * need (see SearchRepository.warm), so the first query after an unlock is not the one that pays
+   * for decrypting them.
+   */
+  warm(): void {
+    this.search.warm();
+  }
+
   get<T>(def: EntityDef<T>, id: string): RecordData {
     return this.getLive(def, id);
   }

@@ -110,10 +110,17 @@ export function openEncryptedDatabase(file: string, key: Uint8Array, options: Op
 export function withRollbackJournal<T>(db: Db, fn: () => T): T {
   if (db.inTransaction) return fn();
   let switched = false;
+  // Another connection open on the file (main's, while the database worker imports) makes the
+  // switch fail with SQLITE_BUSY, and only after the busy handler has waited its whole timeout: a
+  // 5 s stall at the start of every worker import. The attempt does not wait.
+  const timeout = db.pragma('busy_timeout', { simple: true }) as number;
+  db.pragma('busy_timeout = 0');
   try {
     switched = db.pragma('journal_mode = DELETE', { simple: true }) === 'delete';
   } catch {
     // Another connection holds the database: stay in WAL mode.
+  } finally {
+    db.pragma(`busy_timeout = ${Math.floor(timeout)}`);
   }
   try {
     return fn();

@@ -32,6 +32,28 @@ describe('bulk writes with the rollback journal', () => {
     db.close();
   });
 
+  it('stay in WAL without waiting out the busy timeout when another connection holds the file', () => {
+    const file = path.join(tempDir(), 'j.db');
+    const key = randomBytes(32);
+    const db = openEncryptedDatabase(file, Uint8Array.from(key));
+    db.exec('CREATE TABLE t (v TEXT)');
+    const other = openEncryptedDatabase(file, Uint8Array.from(key));
+    other.prepare('SELECT count(*) FROM t').get();
+    // A busy timeout the switch would otherwise wait out in full (the test would time out).
+    db.pragma('busy_timeout = 600000');
+    const modes: unknown[] = [];
+    withRollbackJournal(db, () => {
+      modes.push(db.pragma('journal_mode', { simple: true }));
+      db.transaction(() => db.prepare('INSERT INTO t VALUES (?)').run('kept'))();
+    });
+    expect(modes).toEqual(['wal']);
+    // The connection's own busy timeout is back for everything else.
+    expect(db.pragma('busy_timeout', { simple: true })).toBe(600000);
+    expect(other.prepare('SELECT v FROM t').all()).toEqual([{ v: 'kept' }]);
+    other.close();
+    db.close();
+  });
+
   it('encrypt the journal like the database: original pages never reach the disk in plaintext', () => {
     const file = path.join(tempDir(), 'j.db');
     const db = openEncryptedDatabase(file, randomBytes(32));
