@@ -15,6 +15,8 @@ export interface CardHandlers {
   onDragStart: (event: DragEvent, deal: Deal) => void;
   onDrop: (event: DragEvent, stageId: string, index: number) => void;
   onClose: (deal: Deal, status: 'won' | 'lost') => void;
+  /** The column shows cards it has not read yet: read about `wanted` more of its deals. */
+  onMore: (stageId: string, wanted: number) => void;
 }
 
 /**
@@ -109,12 +111,15 @@ const DealCard = memo(function DealCard(props: {
 
 /**
  * One stage's cards, virtualised: only the cards in view (plus a few) are in the DOM, so a column
- * of thousands renders and moves as fast as a short one. A card moved by keyboard is scrolled into
- * view and focused.
+ * of thousands renders and moves as fast as a short one. The column is `size` cards tall; the ones
+ * after the read `deals` show as placeholders and are read when they come into view. A card moved by
+ * keyboard is scrolled into view and focused.
  */
 export function BoardColumn(props: {
   stageId: string;
   deals: Deal[];
+  /** Cards the column lists (at least `deals.length`). */
+  size: number;
   focusId: string | null;
   now: number;
   handlers: CardHandlers;
@@ -124,8 +129,9 @@ export function BoardColumn(props: {
   const { stageId, deals, focusId, handlers } = props;
   const scrollRef = useRef<HTMLUListElement>(null);
   const [namesRound, setNamesLoaded] = useState(0);
+  const size = Math.max(props.size, deals.length);
   const virtualizer = useVirtualizer({
-    count: deals.length,
+    count: size,
     getScrollElement: () => scrollRef.current,
     estimateSize: () => CARD_HEIGHT,
     overscan: 6,
@@ -134,6 +140,9 @@ export function BoardColumn(props: {
   const items = virtualizer.getVirtualItems();
   const first = items[0]?.index ?? 0;
   const last = items[items.length - 1]?.index ?? -1;
+  useEffect(() => {
+    if (last >= deals.length && deals.length < size) handlers.onMore(stageId, last + 1 - deals.length + 24);
+  }, [last, deals.length, size, stageId, handlers]);
   useEffect(() => {
     const shown = deals.slice(first, last + 1).map((d) => d.accountId);
     if (shown.some((id) => id !== null && accountName(id) === undefined))
@@ -150,13 +159,24 @@ export function BoardColumn(props: {
     return () => cancelAnimationFrame(frame);
   }, [focusIndex, focusId, virtualizer]);
   return (
-    <ul className="cards" ref={scrollRef} data-count={deals.length}>
-      {deals.length === 0 ? (
+    <ul className="cards" ref={scrollRef} data-count={size}>
+      {size === 0 ? (
         <li className="muted empty-column">{props.emptyText}</li>
       ) : (
         <li className="cards-space" style={{ height: virtualizer.getTotalSize() }}>
           {items.map((item) => {
-            const deal = deals[item.index]!;
+            const deal = deals[item.index];
+            if (!deal)
+              return (
+                <div
+                  key={`more-${item.index}`}
+                  className="card-item"
+                  data-index={item.index}
+                  style={{ transform: `translateY(${item.start}px)` }}
+                >
+                  <div className="card-placeholder" aria-hidden="true" style={{ height: CARD_HEIGHT - 8 }} />
+                </div>
+              );
             return (
               <div
                 key={deal.id}
