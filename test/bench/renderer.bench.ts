@@ -270,7 +270,7 @@ export const rendererBench: BenchSuite = {
       const homeRender: number[] = [];
       const fullBoard = `[data-stage="lead"] .cards[data-count="${boardDeals / stages.length}"] .deal-card`;
       for (let i = 0; i < boardRounds; i++) {
-        // Cold: after an unlock nothing of the last board is kept, so every deal is read first.
+        // Cold: after an unlock nothing of the last board is kept: counts, sums and first pages are read.
         await unlockToHome(page);
         boardCold.push(await navTime(page, 'board', fullBoard));
         // Back to the board: painted from what it showed, read again behind it.
@@ -316,7 +316,7 @@ export const rendererBench: BenchSuite = {
           '<= 1.5x',
         ),
         result(
-          `renderer: board with ${boardDeals} open deals, first open after unlock (all deals read), median`,
+          `renderer: board with ${boardDeals} open deals, first open after unlock (column counts and sums, first page of each column), median`,
           median(boardCold),
           'ms',
           median(homeRender),

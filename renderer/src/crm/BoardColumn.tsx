@@ -115,7 +115,7 @@ const DealCard = memo(function DealCard(props: {
  * after the read `deals` show as placeholders and are read when they come into view. A card moved by
  * keyboard is scrolled into view and focused.
  */
-export function BoardColumn(props: {
+interface ColumnProps {
   stageId: string;
   deals: Deal[];
   /** Cards the column lists (at least `deals.length`). */
@@ -124,7 +124,26 @@ export function BoardColumn(props: {
   now: number;
   handlers: CardHandlers;
   emptyText: string;
-}) {
+}
+
+/**
+ * The same column: same props, and the same deal objects in the same order (the board regroups its
+ * deals into new arrays on every change; a move so re-renders the two columns it touches only).
+ */
+function sameColumn(a: ColumnProps, b: ColumnProps): boolean {
+  return (
+    a.stageId === b.stageId &&
+    a.size === b.size &&
+    a.focusId === b.focusId &&
+    a.now === b.now &&
+    a.handlers === b.handlers &&
+    a.emptyText === b.emptyText &&
+    a.deals.length === b.deals.length &&
+    a.deals.every((d, i) => d === b.deals[i])
+  );
+}
+
+export const BoardColumn = memo(function BoardColumn(props: ColumnProps) {
   'use no memo';
   const { stageId, deals, focusId, handlers } = props;
   const scrollRef = useRef<HTMLUListElement>(null);
@@ -195,4 +214,4 @@ export function BoardColumn(props: {
       )}
     </ul>
   );
-}
+}, sameColumn);

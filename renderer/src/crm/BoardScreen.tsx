@@ -390,7 +390,7 @@ export function BoardScreen() {
                 stageId={stage.id}
                 deals={column}
                 size={size}
-                focusId={focusId}
+                focusId={focusId !== null && column.some((d) => d.id === focusId) ? focusId : null}
                 now={now}
                 handlers={stableHandlers}
                 emptyText={t('board.empty')}
