@@ -5,8 +5,12 @@ import { formatDate, formatMoney } from '../format';
 import { accountName, loadAccountNames } from './board.data';
 import { useVirtualizer } from './virtual';
 
-/** Estimated card height with its gap; cards are measured once shown. */
-const CARD_HEIGHT = 118;
+/**
+ * Estimated card height with its gap (a card with account, amount, close date, owner and age, as
+ * rendered at 1280 px); cards are measured once shown. An estimate far from the real height moves
+ * every card after the first measurement and renders the column again until it settles.
+ */
+const CARD_HEIGHT = 168;
 const DAY = 24 * 60 * 60 * 1000;
 
 export interface CardHandlers {
