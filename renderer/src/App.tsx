@@ -14,6 +14,7 @@ import { subscribeVault, useVaultStore } from './vault.store';
 import { crmScreen, CrmOverlays } from './crm/crm.screens';
 import { ConflictsScreen } from './sync/ConflictsScreen';
 import { subscribeRecords } from './crm/records.events';
+import { usePipelinesStore } from './crm/pipelines.store';
 import { subscribeSync, useSyncStore } from './sync/sync.store';
 import { SyncScreen } from './sync/SyncScreen';
 
@@ -64,6 +65,15 @@ export function App() {
   // The status bar needs the sync status (and conflict count) as soon as the vault opens.
   useEffect(() => {
     if (phase === 'unlocked') void useSyncStore.getState().load();
+  }, [phase]);
+  // Stage names are used by lists, record pages and the board: read once the vault opens (a failed
+  // read is left to the screen that needs them, which reads again and says why).
+  useEffect(() => {
+    if (phase === 'unlocked')
+      void usePipelinesStore
+        .getState()
+        .preload()
+        .catch(() => undefined);
   }, [phase]);
 
   if (phase === 'loading' || !settingsLoaded) {

@@ -312,6 +312,9 @@ export const dealSpec = defineEntity<Deal, typeof dealFieldsSchema>({
     // ISO dates (YYYY-MM-DD) compare as text; deals without a date match neither bound.
     expectedCloseAfter: { column: 'expected_close_date', op: 'after' },
     expectedCloseBefore: { column: 'expected_close_date', op: 'before' },
+    // Minor units (integers), whatever the currency: the board's amount range.
+    amountFrom: { column: 'amount_minor', op: 'after' },
+    amountBelow: { column: 'amount_minor', op: 'before' },
     ...customFilter,
   },
   search: (d) => ({ title: d.name, body: d.statusReason ?? '', digits: '', emails: '' }),

@@ -204,6 +204,7 @@ export function createCrmHandlers(ctx: ModuleContext, svc: () => CrmService): Cr
 
   return {
     ...crudHandlers(svc, report),
+    'deals.sumByStage': (input) => ({ stages: stored(() => svc().dealStageSums(input.filter)) }),
     'deals.move': (input) => {
       const moved = dealSchema.safeParse(stored(() => svc().moveDeal(input.id, input.stageId, input.index)));
       if (moved.success) return moved.data;

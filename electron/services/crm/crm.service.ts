@@ -355,6 +355,28 @@ export class CrmService {
 
   // ---- deals -------------------------------------------------------------------------------------
 
+  /**
+   * Per stage: how many live deals match `filter` and their amounts summed per currency (one grouped
+   * read: the board's column counts and totals without reading the deals themselves).
+   */
+  dealStageSums(filter: Readonly<Record<string, unknown>>): {
+    stageId: string;
+    count: number;
+    sums: { currency: string; amountMinor: number }[];
+  }[] {
+    const out = new Map<
+      string,
+      { stageId: string; count: number; sums: { currency: string; amountMinor: number }[] }
+    >();
+    for (const row of this.records.dealStageSums(dealDef, filter)) {
+      let stage = out.get(row.stageId);
+      if (!stage) out.set(row.stageId, (stage = { stageId: row.stageId, count: 0, sums: [] }));
+      stage.count += row.count;
+      stage.sums.push({ currency: row.currency, amountMinor: row.sum });
+    }
+    return [...out.values()];
+  }
+
   /** Moves a deal to `stageId` at `index` among that stage's other deals, writing one position. */
   moveDeal(id: string, stageId: string, index: number): RecordData {
     return this.tx(() => {

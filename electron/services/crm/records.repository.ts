@@ -2,8 +2,8 @@ import type Database from 'better-sqlite3-multiple-ciphers';
 import { AppError } from '../../../shared/errors';
 import { withRollbackJournal, type Db } from '../db/database';
 import type { EntityDef, FieldDef } from './crm.entities';
-import { customFilterSql } from './custom-fields.repository';
 import { RowCountsRepository } from './counts.repository';
+import { filterSql } from './records.filters';
 
 type Row = Record<string, unknown>;
 
@@ -225,35 +225,7 @@ export class RecordsRepository {
   list<T>(def: EntityDef<T>, q: ListQuery): ListPage {
     const sort = def.sorts[q.sort.field];
     if (!sort) throw new AppError('VALIDATION', 'Unknown sort field');
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (!q.includeDeleted) where.push('deleted_at IS NULL');
-    for (const [key, value] of Object.entries(q.filter)) {
-      if (value === undefined) continue;
-      const f = def.filters[key];
-      if (!f) throw new AppError('VALIDATION', 'Unknown filter');
-      if (f.op === 'custom') {
-        const custom = customFilterSql(value);
-        where.push(...custom.where);
-        params.push(...custom.params);
-        continue;
-      }
-      if (f.op === 'anyOf') {
-        const values = (value as readonly string[]).map((v) => v.toLowerCase());
-        if (values.length === 0) where.push('0');
-        else where.push(`lower(${f.column}) IN (${values.map(() => '?').join(', ')})`);
-        params.push(...values);
-        continue;
-      }
-      if (f.op === 'tag') where.push(`EXISTS (SELECT 1 FROM json_each(${f.column}) WHERE value = ?)`);
-      else if (f.op === 'before') where.push(`${f.column} < ?`);
-      else if (f.op === 'after') where.push(`${f.column} >= ?`);
-      else if (value === null) {
-        where.push(`${f.column} IS NULL`);
-        continue;
-      } else where.push(`${f.column} = ?`);
-      params.push(f.op === 'bool' ? (value ? 1 : 0) : value);
-    }
+    const { where, params } = filterSql(def, q.filter, q.includeDeleted);
     if (q.offset > 0 && q.cursor) throw new AppError('VALIDATION', 'Use either a cursor or an offset');
     const whereSql = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const counted = q.count ? this.count(def.table, whereSql, params) : null;
@@ -349,6 +321,18 @@ export class RecordsRepository {
       'SELECT max(position) AS p FROM crm_deals WHERE pipeline_id = ? AND stage_id = ? AND +deleted_at IS NULL',
     ).get(pipelineId, stageId);
     return (row?.p as number | null | undefined) ?? null;
+  }
+
+  /** Per stage and currency: how many live deals match the filter and the sum of their amounts. */
+  dealStageSums(
+    def: EntityDef<unknown>,
+    filter: Readonly<Record<string, unknown>>,
+  ): { stageId: string; currency: string; count: number; sum: number }[] {
+    const { where, params } = filterSql(def, filter, false);
+    return this.stmt(
+      `SELECT stage_id AS stageId, currency, count(*) AS count, total(amount_minor) AS sum FROM crm_deals
+       WHERE ${where.join(' AND ')} GROUP BY stage_id, currency ORDER BY stage_id, currency`,
+    ).all(...params) as { stageId: string; currency: string; count: number; sum: number }[];
   }
 
   /** The number of live deals in a pipeline, optionally limited to some stages. */

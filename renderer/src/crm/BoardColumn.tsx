@@ -5,8 +5,12 @@ import { formatDate, formatMoney } from '../format';
 import { accountName, loadAccountNames } from './board.data';
 import { useVirtualizer } from './virtual';
 
-/** Estimated card height with its gap; cards are measured once shown. */
-const CARD_HEIGHT = 118;
+/**
+ * Estimated card height with its gap (a card with account, amount, close date, owner and age, as
+ * rendered at 1280 px); cards are measured once shown. An estimate far from the real height moves
+ * every card after the first measurement and renders the column again until it settles.
+ */
+const CARD_HEIGHT = 168;
 const DAY = 24 * 60 * 60 * 1000;
 
 export interface CardHandlers {
@@ -15,6 +19,8 @@ export interface CardHandlers {
   onDragStart: (event: DragEvent, deal: Deal) => void;
   onDrop: (event: DragEvent, stageId: string, index: number) => void;
   onClose: (deal: Deal, status: 'won' | 'lost') => void;
+  /** The column shows cards it has not read yet: read about `wanted` more of its deals. */
+  onMore: (stageId: string, wanted: number) => void;
 }
 
 /**
@@ -109,23 +115,46 @@ const DealCard = memo(function DealCard(props: {
 
 /**
  * One stage's cards, virtualised: only the cards in view (plus a few) are in the DOM, so a column
- * of thousands renders and moves as fast as a short one. A card moved by keyboard is scrolled into
- * view and focused.
+ * of thousands renders and moves as fast as a short one. The column is `size` cards tall; the ones
+ * after the read `deals` show as placeholders and are read when they come into view. A card moved by
+ * keyboard is scrolled into view and focused.
  */
-export function BoardColumn(props: {
+interface ColumnProps {
   stageId: string;
   deals: Deal[];
+  /** Cards the column lists (at least `deals.length`). */
+  size: number;
   focusId: string | null;
   now: number;
   handlers: CardHandlers;
   emptyText: string;
-}) {
+}
+
+/**
+ * The same column: same props, and the same deal objects in the same order (the board regroups its
+ * deals into new arrays on every change; a move so re-renders the two columns it touches only).
+ */
+function sameColumn(a: ColumnProps, b: ColumnProps): boolean {
+  return (
+    a.stageId === b.stageId &&
+    a.size === b.size &&
+    a.focusId === b.focusId &&
+    a.now === b.now &&
+    a.handlers === b.handlers &&
+    a.emptyText === b.emptyText &&
+    a.deals.length === b.deals.length &&
+    a.deals.every((d, i) => d === b.deals[i])
+  );
+}
+
+export const BoardColumn = memo(function BoardColumn(props: ColumnProps) {
   'use no memo';
   const { stageId, deals, focusId, handlers } = props;
   const scrollRef = useRef<HTMLUListElement>(null);
   const [namesRound, setNamesLoaded] = useState(0);
+  const size = Math.max(props.size, deals.length);
   const virtualizer = useVirtualizer({
-    count: deals.length,
+    count: size,
     getScrollElement: () => scrollRef.current,
     estimateSize: () => CARD_HEIGHT,
     overscan: 6,
@@ -134,6 +163,9 @@ export function BoardColumn(props: {
   const items = virtualizer.getVirtualItems();
   const first = items[0]?.index ?? 0;
   const last = items[items.length - 1]?.index ?? -1;
+  useEffect(() => {
+    if (last >= deals.length && deals.length < size) handlers.onMore(stageId, last + 1 - deals.length + 24);
+  }, [last, deals.length, size, stageId, handlers]);
   useEffect(() => {
     const shown = deals.slice(first, last + 1).map((d) => d.accountId);
     if (shown.some((id) => id !== null && accountName(id) === undefined))
@@ -150,13 +182,24 @@ export function BoardColumn(props: {
     return () => cancelAnimationFrame(frame);
   }, [focusIndex, focusId, virtualizer]);
   return (
-    <ul className="cards" ref={scrollRef} data-count={deals.length}>
-      {deals.length === 0 ? (
+    <ul className="cards" ref={scrollRef} data-count={size}>
+      {size === 0 ? (
         <li className="muted empty-column">{props.emptyText}</li>
       ) : (
         <li className="cards-space" style={{ height: virtualizer.getTotalSize() }}>
           {items.map((item) => {
-            const deal = deals[item.index]!;
+            const deal = deals[item.index];
+            if (!deal)
+              return (
+                <div
+                  key={`more-${item.index}`}
+                  className="card-item"
+                  data-index={item.index}
+                  style={{ transform: `translateY(${item.start}px)` }}
+                >
+                  <div className="card-placeholder" aria-hidden="true" style={{ height: CARD_HEIGHT - 8 }} />
+                </div>
+              );
             return (
               <div
                 key={deal.id}
@@ -175,4 +218,4 @@ export function BoardColumn(props: {
       )}
     </ul>
   );
-}
+}, sameColumn);

@@ -20,17 +20,27 @@ import { useUiStore } from '../ui.store';
 import { pipelineLabel, stageLabel, usePipelinesStore } from './pipelines.store';
 import { LatestLoads, useRecordsChanged } from './records.events';
 import { boardSnapshot, keepBoard } from './board.cache';
-import { BOARD_MAX, loadBoard, NO_FILTER, type BoardFilter } from './board.data';
+import {
+  BOARD_MAX,
+  loadBoard,
+  loadStagePage,
+  NO_FILTER,
+  type BoardFilter,
+  type StageInfo,
+} from './board.data';
+import { appendDeals, movedInStages, removedFromStages } from './board.stages';
 import { BoardColumn, type CardHandlers } from './BoardColumn';
 import { BoardFilters } from './BoardFilters';
 import { newDealCurrency } from './crm.data';
 
-function totals(deals: Deal[]): string {
-  const sums = new Map<string, number>();
-  for (const d of deals) sums.set(d.currency, (sums.get(d.currency) ?? 0) + d.amountMinor);
-  if (sums.size === 0) return formatMoney(0, newDealCurrency());
-  return [...sums].map(([currency, sum]) => formatMoney(sum, currency)).join(' + ');
+/** A column's total: its matching deals' amounts per currency (counted in main, not from the cards). */
+function totals(sums: StageInfo['sums'] | undefined): string {
+  const shown = (sums ?? []).filter((s) => s.amountMinor !== 0);
+  if (shown.length === 0) return formatMoney(0, newDealCurrency());
+  return shown.map((s) => formatMoney(s.amountMinor, s.currency)).join(' + ');
 }
+
+type Matched = { total: number; capped: boolean; stages: Readonly<Record<string, StageInfo>> };
 
 function CloseDialog(props: {
   deal: Deal;
@@ -94,11 +104,9 @@ export function BoardScreen() {
   const [loads] = useState(() => new LatestLoads());
   const [deals, setDeals] = useState<Deal[]>(snapshot?.deals ?? []);
   const [filter, setFilter] = useState<BoardFilter>(snapshot?.filter ?? NO_FILTER);
-  const [matched, setMatched] = useState<{
-    total: number;
-    capped: boolean;
-    stageTotals: Record<string, number>;
-  }>(snapshot?.matched ?? { total: 0, capped: false, stageTotals: {} });
+  const [matched, setMatched] = useState<Matched>(
+    snapshot?.matched ?? { total: 0, capped: false, stages: {} },
+  );
   // Age in stage counts from when the deals were read; every reload renews it.
   const [now, setNow] = useState(() => snapshot?.now ?? Date.now());
   const [error, setError] = useState<ErrorInfo | null>(null);
@@ -125,8 +133,11 @@ export function BoardScreen() {
         ? loads.run(
             () => loadBoard(pipelineId, stageKey.split('\n'), filter),
             (r) => {
+              // Pages of the board read before are dropped with it.
+              generation.current++;
+              pending.current.clear();
               setDeals(r.deals);
-              setMatched({ total: r.total, capped: r.capped, stageTotals: r.stageTotals });
+              setMatched({ total: r.total, capped: r.capped, stages: r.stages });
               setNow(Date.now());
             },
             (e) => setError(errorInfo(e)),
@@ -134,6 +145,33 @@ export function BoardScreen() {
         : undefined,
     [pipelineId, stageKey, loads, filter],
   );
+  // Further pages of a column, read when it scrolls to cards not read yet (one read per column at once).
+  const generation = useRef(0);
+  const pending = useRef(new Set<string>());
+  const loadMore = (stageId: string, wanted: number) => {
+    const cursor = matched.stages[stageId]?.cursor;
+    if (!pipelineId || !cursor || pending.current.has(stageId)) return;
+    pending.current.add(stageId);
+    const round = generation.current;
+    loadStagePage(pipelineId, stageId, filter, cursor, wanted).then(
+      (page) => {
+        if (round !== generation.current) return;
+        pending.current.delete(stageId);
+        const share = matched.stages[stageId]?.share ?? 0;
+        setDeals((all) => appendDeals(all, stageId, share, page.items));
+        setMatched((m) => {
+          const info = m.stages[stageId];
+          return info
+            ? { ...m, stages: { ...m.stages, [stageId]: { ...info, cursor: page.nextCursor } } }
+            : m;
+        });
+      },
+      (e: unknown) => {
+        if (round === generation.current) pending.current.delete(stageId);
+        setError(errorInfo(e));
+      },
+    );
+  };
   // From a snapshot, the deals are read again once it has painted: their answers would otherwise be
   // parsed before the first frame and hold it back.
   const fromSnapshot = useRef(snapshot !== null);
@@ -196,6 +234,7 @@ export function BoardScreen() {
             ? before + 1
             : (before + after) / 2;
     setDeals((all) => all.map((d) => (d.id === deal.id ? { ...d, stageId, position } : d)));
+    setMatched((m) => ({ ...m, stages: movedInStages(m.stages, deal, stageId) }));
     setFocusId(deal.id);
     try {
       ownWrites.current.add(deal.id);
@@ -207,6 +246,7 @@ export function BoardScreen() {
       );
     } catch (e) {
       setDeals((all) => all.map((d) => (d.id === deal.id ? deal : d)));
+      setMatched((m) => ({ ...m, stages: movedInStages(m.stages, { ...deal, stageId }, deal.stageId) }));
       setError(errorInfo(e));
     }
   };
@@ -220,6 +260,7 @@ export function BoardScreen() {
         patch: { status, statusReason: reason.trim() === '' ? null : reason.trim() },
       });
       setDeals((all) => all.filter((d) => d.id !== deal.id));
+      setMatched((m) => ({ ...m, total: m.total - 1, stages: removedFromStages(m.stages, deal) }));
       setAnnounce(`${deal.name}: ${t(`dealStatus.${status}`)}`);
     } catch (e) {
       setError(errorInfo(e));
@@ -269,6 +310,7 @@ export function BoardScreen() {
     },
     onDrop,
     onClose: (deal, status) => setClosing({ deal, status }),
+    onMore: loadMore,
   };
   // The cards get handlers that never change identity (so memoised cards skip re-rendering on a
   // move) and call the current ones.
@@ -282,6 +324,7 @@ export function BoardScreen() {
     onDragStart: (event, deal) => live.current.onDragStart(event, deal),
     onDrop: (event, stageId, index) => live.current.onDrop(event, stageId, index),
     onClose: (deal, status) => live.current.onClose(deal, status),
+    onMore: (stageId, wanted) => live.current.onMore(stageId, wanted),
   }));
 
   return (
@@ -317,6 +360,9 @@ export function BoardScreen() {
       <div className="board" ref={boardRef} data-testid="board">
         {stages.map((stage) => {
           const column = inStage(stage.id);
+          const info = matched.stages[stage.id];
+          // The column lists its share of the matches; the cards below the read ones come page by page.
+          const size = Math.max(info?.share ?? 0, column.length);
           return (
             <section
               key={stage.id}
@@ -329,21 +375,22 @@ export function BoardScreen() {
               <header className="column-head">
                 <h2 id={`stage-${stage.id}`}>{pipeline ? stageLabel(pipeline.id, stage, t) : stage.name}</h2>
                 <span className="muted" data-testid={`count-${stage.id}`}>
-                  {matched.capped && (matched.stageTotals[stage.id] ?? 0) > column.length
+                  {matched.capped && (info?.total ?? 0) > size
                     ? t('workday.countOf', {
-                        shown: formatNumber(column.length),
-                        total: formatNumber(matched.stageTotals[stage.id] ?? 0),
+                        shown: formatNumber(size),
+                        total: formatNumber(info?.total ?? 0),
                       })
-                    : t('board.count', { count: column.length })}
+                    : t('board.count', { count: size })}
                 </span>
                 <span className="column-total" data-testid={`total-${stage.id}`}>
-                  {t('board.total', { amount: totals(column) })}
+                  {t('board.total', { amount: totals(info?.sums) })}
                 </span>
               </header>
               <BoardColumn
                 stageId={stage.id}
                 deals={column}
-                focusId={focusId}
+                size={size}
+                focusId={focusId !== null && column.some((d) => d.id === focusId) ? focusId : null}
                 now={now}
                 handlers={stableHandlers}
                 emptyText={t('board.empty')}

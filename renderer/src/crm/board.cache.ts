@@ -1,13 +1,13 @@
 import type { Deal } from '../../../shared/domain/crm.schemas';
 import { registerReset } from '../reset';
-import type { BoardFilter } from './board.data';
+import type { BoardFilter, StageInfo } from './board.data';
 
 /** What the board showed when it was left: shown again at once when the rep comes back. */
 export interface BoardSnapshot {
   readonly pipelineId: string;
   readonly filter: BoardFilter;
   readonly deals: Deal[];
-  readonly matched: { total: number; capped: boolean; stageTotals: Record<string, number> };
+  readonly matched: { total: number; capped: boolean; stages: Readonly<Record<string, StageInfo>> };
   readonly now: number;
 }
 
@@ -20,7 +20,7 @@ registerReset(() => {
 /**
  * The last board, if any. Coming back to the board (from a deal opened on it, say) paints these
  * deals at once and reads them again behind them (stale while revalidating), instead of an empty
- * board until 5,000 deals have been read.
+ * board until its first pages have been read.
  */
 export function boardSnapshot(): BoardSnapshot | null {
   return last;

@@ -9,8 +9,10 @@ import { membersNow, scopedFilter, scopeOf } from '../people/members.store';
 export const BOARD_MAX = 5000;
 /** Deals per list call (the channel's maximum). */
 const PAGE = 200;
+/** Deals of each stage read to open the board: more than a tall column shows. */
+const FIRST_PAGE = 24;
 
-/** What the board shows: owner and expected close month narrow the query, amount the loaded deals. */
+/** What the board shows: owner, expected close month and amount range narrow the query. */
 export interface BoardFilter {
   /** An owner as typed or picked: matches that member's id and names, or the text, case-insensitively. */
   readonly ownerId: string;
@@ -47,6 +49,22 @@ async function ownerFilter(filter: BoardFilter): Promise<{ ownerIn?: string[] }>
 // Typed in the input locale ("1.234,56" in de-DE); an unreadable bound is no bound.
 const minor = (text: string): number | null => (text.trim() === '' ? null : parseAmountInput(text));
 
+/** The deals filter a board filter reads (the amount range included: counted and summed in main). */
+export async function boardQuery(pipelineId: string, filter: BoardFilter) {
+  const bounds = monthBounds(filter.closeMonth);
+  const lo = minor(filter.minAmount);
+  const hi = minor(filter.maxAmount);
+  return {
+    pipelineId,
+    status: 'open' as const,
+    ...(await ownerFilter(filter)),
+    ...(bounds ?? {}),
+    ...(lo === null ? {} : { amountFrom: lo }),
+    // Inclusive upper bound in whole minor units.
+    ...(hi === null ? {} : { amountBelow: Math.floor(hi) + 1 }),
+  };
+}
+
 /**
  * How many deals each stage may load when all of them together may load `max`: every stage gets an
  * equal share, and what a short stage does not use goes to the longer ones (so a capped board still
@@ -64,71 +82,87 @@ export function stageShares(totals: readonly number[], max: number): number[] {
   return shares;
 }
 
+/** One column: its matching deals' count and sums (from main), what it lists, and its next page. */
+export interface StageInfo {
+  /** Deals of the stage matching the filter. */
+  readonly total: number;
+  /** Their amounts per currency. */
+  readonly sums: readonly { readonly currency: string; readonly amountMinor: number }[];
+  /** How many of them the column lists (its share of BOARD_MAX). */
+  readonly share: number;
+  /** Cursor of the next page to read, or null when the column has read its share. */
+  readonly cursor: string | null;
+}
+
+export interface BoardLoad {
+  readonly deals: Deal[];
+  readonly total: number;
+  readonly capped: boolean;
+  readonly stages: Readonly<Record<string, StageInfo>>;
+}
+
+const sort = { field: 'position' as const, dir: 'asc' as const };
+
 /**
- * Open deals of a pipeline matching the filter, up to BOARD_MAX; `total` counts all matches.
- * Read stage by stage in board order: one stage's deals by position walk the (pipeline, stage,
- * position) index, where one query over the whole pipeline sorted every open deal again for each
- * page (25 pages of 5,000 deals: about 150 ms in main alone).
+ * A board's first read: counts and sums of every stage from one grouped query, and the first page of
+ * each stage's deals (enough to fill a column); further pages are read as a column scrolls
+ * (`loadStagePage`). A board of 5,000 deals so reads a few dozen deals to open, not all 5,000.
  */
 export async function loadBoard(
   pipelineId: string,
   stageIds: readonly string[],
   filter: BoardFilter,
-): Promise<{ deals: Deal[]; total: number; capped: boolean; stageTotals: Record<string, number> }> {
-  const bounds = monthBounds(filter.closeMonth);
-  const query = {
-    pipelineId,
-    status: 'open' as const,
-    ...(await ownerFilter(filter)),
-    ...(bounds ?? {}),
-  };
-  const sort = { field: 'position' as const, dir: 'asc' as const };
-  // The first page of every stage counts its matches; the rest are read at once by offset (in
-  // parallel, not one round trip after another).
-  const firsts = await Promise.all(
-    stageIds.map((stageId) =>
-      call('deals.list', { filter: { ...query, stageId }, sort, limit: PAGE, count: true }),
+): Promise<BoardLoad> {
+  const query = await boardQuery(pipelineId, filter);
+  const [summary, ...firsts] = await Promise.all([
+    call('deals.sumByStage', { filter: query }),
+    ...stageIds.map((stageId) =>
+      call('deals.list', { filter: { ...query, stageId }, sort, limit: FIRST_PAGE, count: false }),
     ),
-  );
-  const totals = firsts.map((f) => f.total);
+  ]);
+  const byId = new Map(summary.stages.map((s) => [s.stageId, s]));
+  const totals = stageIds.map((id) => byId.get(id)?.count ?? 0);
   const total = totals.reduce((a, b) => a + b, 0);
   const shares = stageShares(totals, BOARD_MAX);
-  const rest = await Promise.all(
-    stageIds.map((stageId, i) =>
-      Promise.all(
-        Array.from({ length: Math.max(0, Math.ceil((shares[i] ?? 0) / PAGE) - 1) }, (_, k) =>
-          call('deals.list', {
-            filter: { ...query, stageId },
-            sort,
-            limit: PAGE,
-            offset: (k + 1) * PAGE,
-            count: false,
-          }),
-        ),
-      ),
-    ),
-  );
-  // A deal moved while the pages are read could show twice (first copy kept) or be missed; the move
-  // announces itself (records.changed), which reads the board again.
   const seen = new Set<string>();
-  const out: Deal[] = [];
-  stageIds.forEach((_, i) => {
+  const deals: Deal[] = [];
+  const stages: Record<string, StageInfo> = {};
+  stageIds.forEach((stageId, i) => {
+    const share = shares[i] ?? 0;
+    const page = firsts[i];
     let taken = 0;
-    for (const page of [firsts[i]!, ...(rest[i] ?? [])])
-      for (const d of page.items)
-        if (taken < (shares[i] ?? 0) && !seen.has(d.id)) {
-          seen.add(d.id);
-          out.push(d);
-          taken++;
-        }
+    for (const d of page?.items ?? [])
+      if (taken < share && !seen.has(d.id)) {
+        seen.add(d.id);
+        deals.push(d);
+        taken++;
+      }
+    stages[stageId] = {
+      total: totals[i] ?? 0,
+      sums: byId.get(stageId)?.sums ?? [],
+      share,
+      cursor: taken < share ? (page?.nextCursor ?? null) : null,
+    };
   });
-  const lo = minor(filter.minAmount);
-  const hi = minor(filter.maxAmount);
-  const deals = out.filter(
-    (d) => (lo === null || d.amountMinor >= lo) && (hi === null || d.amountMinor <= hi),
-  );
-  const stageTotals = Object.fromEntries(stageIds.map((id, i) => [id, totals[i] ?? 0]));
-  return { deals, total, capped: total > BOARD_MAX, stageTotals };
+  return { deals, total, capped: total > BOARD_MAX, stages };
+}
+
+/** The next page of one stage's deals after `cursor` (at most `limit`). */
+export async function loadStagePage(
+  pipelineId: string,
+  stageId: string,
+  filter: BoardFilter,
+  cursor: string,
+  limit: number,
+): Promise<{ items: Deal[]; nextCursor: string | null }> {
+  const page = await call('deals.list', {
+    filter: { ...(await boardQuery(pipelineId, filter)), stageId },
+    sort,
+    limit: Math.min(PAGE, Math.max(1, limit)),
+    cursor,
+    count: false,
+  });
+  return { items: page.items, nextCursor: page.nextCursor };
 }
 
 /** Account names by id for the cards that are on screen (read once, kept while the app runs). */

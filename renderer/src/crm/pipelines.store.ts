@@ -1,6 +1,7 @@
 import { create } from 'zustand';
 import type { TFunction } from 'i18next';
 import type { Pipeline } from '../../../shared/domain/crm.schemas';
+import { call } from '../api';
 import { registerReset } from '../reset';
 import { ensurePipelines } from './crm.data';
 import { stageLabel } from './pipeline.labels';
@@ -13,7 +14,15 @@ interface PipelinesState {
   load: () => Promise<Pipeline[]>;
   /** Reads them again (another device or window changed them). */
   reload: () => Promise<Pipeline[]>;
+  /**
+   * Reads them once the vault opens, without creating the default pipeline (a device about to pull
+   * its group's pipelines must not make one of its own): the board then opens without that read.
+   */
+  preload: () => Promise<void>;
 }
+
+/** Counts locks (resets), so a read that started before one is not applied after it. */
+let resets = 0;
 
 /** Pipelines and their stages (names for lists, columns for the board). */
 export const usePipelinesStore = create<PipelinesState>((set, get) => ({
@@ -28,9 +37,19 @@ export const usePipelinesStore = create<PipelinesState>((set, get) => ({
     set({ pipelines });
     return pipelines;
   },
+  preload: async () => {
+    if (get().pipelines) return;
+    const round = resets;
+    const page = await call('pipelines.list', { limit: 50, sort: { field: 'createdAt', dir: 'asc' } });
+    // Not when the vault locked meanwhile (the answer belongs to the closed session).
+    if (page.items.length > 0 && !get().pipelines && round === resets) set({ pipelines: page.items });
+  },
 }));
 
-registerReset(() => usePipelinesStore.setState({ pipelines: null }));
+registerReset(() => {
+  resets++;
+  usePipelinesStore.setState({ pipelines: null });
+});
 
 /** The shown name of a deal's stage (its id while pipelines are loading or when it is unknown). */
 export function stageName(

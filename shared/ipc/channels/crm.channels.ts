@@ -14,6 +14,7 @@ import {
   customFieldEntitySchema,
   customFieldPatchSchema,
   customFieldSchema,
+  currencySchema,
   dateSchema,
   dealCreateSchema,
   dealPatchSchema,
@@ -147,6 +148,33 @@ export function crud<
   };
 }
 
+/** What `deals.list` and `deals.sumByStage` filter deals by. */
+export const dealFilterSchema = z.strictObject({
+  accountId: idSchema.optional(),
+  pipelineId: idSchema.optional(),
+  stageId: stageSchema.shape.id.optional(),
+  status: dealStatusSchema.optional(),
+  ownerId: userRefSchema.optional(),
+  ownerIn: anyOfFilter,
+  /** Expected close date on or after this day (deals without one are left out). */
+  expectedCloseAfter: dateSchema.optional(),
+  /** Expected close date before this day (deals without one are left out). */
+  expectedCloseBefore: dateSchema.optional(),
+  /** Amount (minor units, any currency) at least this. */
+  amountFrom: z.number().int().min(-Number.MAX_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER).optional(),
+  /** Amount (minor units, any currency) below this. */
+  amountBelow: z.number().int().min(-Number.MAX_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER).optional(),
+  /** Conditions on custom fields, all of which must hold. */
+  custom: customFiltersSchema.optional(),
+});
+
+/** One stage of `deals.sumByStage`: its matching deals' count and their amounts per currency. */
+export const stageSumSchema = z.object({
+  stageId: stageSchema.shape.id,
+  count: z.number().int().nonnegative(),
+  sums: z.array(z.object({ currency: currencySchema, amountMinor: z.number() })),
+});
+
 /** One piece of highlighted text; `match` marks what the query matched. Never HTML. */
 export const segmentSchema = z.object({ text: z.string(), match: z.boolean() });
 
@@ -227,28 +255,14 @@ export const crmChannels = {
     }),
     ['name', 'createdAt', 'updatedAt'],
   ),
-  ...crud(
-    'deals',
-    'a deal',
-    dealSchema,
-    dealCreateSchema,
-    dealPatchSchema,
-    z.strictObject({
-      accountId: idSchema.optional(),
-      pipelineId: idSchema.optional(),
-      stageId: stageSchema.shape.id.optional(),
-      status: dealStatusSchema.optional(),
-      ownerId: userRefSchema.optional(),
-      ownerIn: anyOfFilter,
-      /** Expected close date on or after this day (deals without one are left out). */
-      expectedCloseAfter: dateSchema.optional(),
-      /** Expected close date before this day (deals without one are left out). */
-      expectedCloseBefore: dateSchema.optional(),
-      /** Conditions on custom fields, all of which must hold. */
-      custom: customFiltersSchema.optional(),
-    }),
-    ['updatedAt', 'createdAt', 'name', 'amountMinor', 'expectedCloseDate', 'position'],
-  ),
+  ...crud('deals', 'a deal', dealSchema, dealCreateSchema, dealPatchSchema, dealFilterSchema, [
+    'updatedAt',
+    'createdAt',
+    'name',
+    'amountMinor',
+    'expectedCloseDate',
+    'position',
+  ]),
   ...crud(
     'activities',
     'an activity',
@@ -300,6 +314,11 @@ export const crmChannels = {
     customFieldPatchSchema,
     z.strictObject({ entity: customFieldEntitySchema.optional(), archived: z.boolean().optional() }),
     ['position', 'label', 'createdAt', 'updatedAt'],
+  ),
+  'deals.sumByStage': channel(
+    z.strictObject({ filter: dealFilterSchema }),
+    z.object({ stages: z.array(stageSumSchema) }),
+    'Per stage, how many deals match the filter and their amounts summed per currency (one grouped read).',
   ),
   'deals.move': channel(
     z.strictObject({

@@ -269,6 +269,23 @@ function arbitraries(pool: Pool) {
     kind: fc.constantFrom('text', 'number', 'money', 'date', 'select', 'multiSelect', 'checkbox', 'x'),
     label: text,
   });
+  inputs['deals.sumByStage'] = fc.oneof(
+    fc.record({
+      filter: fc.oneof(
+        fc.dictionary(fc.constantFrom(...entityFilters('deal'), 'bogus'), value, { maxKeys: 2 }),
+        fc.record(
+          {
+            pipelineId: fc.constantFrom(...pool.pipelineIds),
+            status: fc.constantFrom('open', 'won', 'x'),
+            amountFrom: fc.oneof(fc.integer(), fc.double()),
+            amountBelow: fc.integer(),
+          },
+          { requiredKeys: [] },
+        ),
+      ),
+    }),
+    fc.anything(),
+  );
   inputs['deals.move'] = fc.oneof(
     fc.record({
       id: fc.oneof(id, fc.constantFrom(...pool.dealIds)),
