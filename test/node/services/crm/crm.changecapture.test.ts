@@ -207,6 +207,7 @@ describe('change capture', () => {
       'pipelines.list',
     ] as const)
       await run(f, ch, {});
+    await run(f, 'deals.sumByStage', { filter: {} });
     await run(f, 'timeline.get', { entity: 'contact', id: c.id });
     await run(f, 'search.query', { q: 'ann' });
     const csv = 'Name,Email,Company\r\nBo Chen,bo@x.example,Acme\r\nCy Dee,cy@y.example,NewCo\r\n';
