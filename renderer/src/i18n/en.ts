@@ -205,6 +205,10 @@ export const en = {
     DB_WORKER_FAILED: 'The background task stopped before it finished. Nothing was changed: try again.',
     SNAPSHOT_REJECTED:
       'A workspace snapshot from the sync server did not check out (altered, incomplete or not from your team). Nothing was applied; your data is kept.',
+    COMPACTION_REFUSED:
+      'The sync server refused to clear old history: only an owner or admin device can, for the latest snapshot. Nothing was deleted.',
+    LOG_COMPACTED:
+      'Older sync history was cleared on the server. This device will catch up from the latest snapshot; your unsent changes are kept.',
   },
   common: {
     close: 'Close',
