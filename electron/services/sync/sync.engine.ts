@@ -10,7 +10,6 @@ import type { ServerConfirmation, SyncEnrolment } from './sync.enrolment';
 import type { EscrowKeySource, SyncEpochs } from './sync.epochs';
 import { createSyncParts } from './sync.parts';
 import type { SyncInbox } from './sync.inbox';
-import { erasureOwed, settleErasure } from '../crm/erasure.marks';
 import type { SnapshotMade, SyncSnapshots } from './sync.snapshots';
 import { backgroundLoop } from './sync.loop';
 import type { SyncMembership } from './sync.membership';
@@ -463,7 +462,7 @@ export class SyncEngine {
    * snapshot must cover the erase); any failure leaves it owed for the next cycle.
    */
   private async settleErasure(): Promise<void> {
-    const owed = erasureOwed(this.session.db);
+    const owed = this.options.pipeline().erasureOwed();
     if (owed === null) return;
     const self = this.membership.self();
     if (!self || self.status !== 'active' || (self.role !== 'owner' && self.role !== 'admin')) return;
@@ -474,7 +473,7 @@ export class SyncEngine {
       const made = await this.snapshots.create();
       const compacted = await this.snapshots.compact(made);
       const epoch = await this.epochs.rotate();
-      settleErasure(this.session.db, owed);
+      this.options.pipeline().settleErasure(owed);
       this.options.logger.log('info', 'sync.erasureSettled', {
         seq: compacted.compactedSeq,
         deleted: compacted.deleted,

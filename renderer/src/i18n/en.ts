@@ -1027,6 +1027,13 @@ export const en = {
     oldCode: 'Recovery code from when this backup was made',
     oldCodeHelp:
       'Only needed if you have renewed your recovery code since, and this computer no longer holds the backup’s key.',
+    // issue 12 item 3: backups made before an erasure
+    containsErased: 'contains erased data',
+    containsErasedHelp:
+      'Some backups were made before a person was erased, so they still hold that person. Delete them to complete the erasure on this computer.',
+    purgeErased: 'Delete backups with erased data',
+    purgeErasedConfirm_one: 'Delete {{count}} backup that contains erased data? This cannot be undone.',
+    purgeErasedConfirm_other: 'Delete {{count}} backups that contain erased data? This cannot be undone.',
   },
   lease: {
     expiredTitle: 'This device has not reached its sync server for more than {{days}} days.',

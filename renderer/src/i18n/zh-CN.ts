@@ -982,6 +982,13 @@ export const zhCN: Catalogue = {
     restoredFrom: '已恢复 {{date}} 的备份（FieldVault {{version}}）。',
     oldCode: '制作此备份时的恢复码',
     oldCodeHelp: '仅当您之后更换过恢复码，且这台电脑已不再持有该备份的密钥时才需要。',
+    // issue 12 item 3: backups made before an erasure
+    containsErased: '含已删除数据',
+    containsErasedHelp:
+      '部分备份是在删除某人之前创建的，仍包含该人的数据。删除这些备份，以在这台电脑上完成删除。',
+    purgeErased: '删除含已删除数据的备份',
+    purgeErasedConfirm_one: '删除 {{count}} 个含已删除数据的备份？此操作无法撤销。',
+    purgeErasedConfirm_other: '删除 {{count}} 个含已删除数据的备份？此操作无法撤销。',
   },
   lease: {
     expiredTitle: '此设备已超过 {{days}} 天未连接同步服务器。',
