@@ -135,6 +135,10 @@ describe('issue 12: erasure reaches the server and every device that joins later
       expect(deltaCount()).toBe(stored);
     }
 
+    // A local backup made while the person existed.
+    const oldBackup = await a.call('vault.backup');
+    expect(oldBackup.containsErased).toBe(false);
+
     // The erase, then A's next contact settles it: snapshot without the person, compaction, rotation.
     await a.call('privacy.erasePerson', { contactId: person.id });
     const status = await a.call('sync.now');
@@ -147,6 +151,12 @@ describe('issue 12: erasure reaches the server and every device that joins later
     )!;
     expect(compacted.compacted_seq).toBeGreaterThan(before.seq);
     expect(compacted.epoch).toBe(2);
+
+    // The backup from before is listed as holding erased data, and one action purges it.
+    const listed = await a.call('vault.listBackups');
+    expect(listed.find((x) => x.backupId === oldBackup.backupId)?.containsErased).toBe(true);
+    expect((await a.call('vault.purgeErasedBackups')).deleted).toBeGreaterThanOrEqual(1);
+    expect((await a.call('vault.listBackups')).some((x) => x.containsErased)).toBe(false);
 
     const after = await scan(a);
     expect(after.keys).toBeGreaterThanOrEqual(2);
