@@ -190,6 +190,11 @@ describe('issue 12: erasure reaches the server and every device that joins later
     await a.call('sync.now');
     const onA = (await a.call('contacts.list', { limit: 50 })).items.map((c) => c.name);
     expect(onA).toContain('B offline edit');
+    // The snapshot carries the erase op (blank values, erasedAt) as the person's tombstone, so B
+    // erased its own copy while re-bootstrapping.
+    expect((await b.call('contacts.list', { limit: 50 })).items.map((c) => c.name)).not.toContain(NAME);
+    const onB = await scan(a, b);
+    expect(onB.vaultMatches).toEqual([0, 0, 0]);
     // A member device of the app does not make a snapshot (nor, so, a compaction) either.
     expect((await b.attempt('sync.snapshot')).ok).toBe(false);
   }, 600_000);
