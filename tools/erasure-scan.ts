@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
-import { openEncryptedDatabase } from '../electron/services/db/database';
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { openEncryptedDatabase, type Db } from '../electron/services/db/database';
 import { KEYCHAIN_SERVICE, KeytarKeychain } from '../electron/services/keychain/keychain.keytar';
 import { zeroKeySet } from '../electron/services/vault/vault.keyset';
 import { VaultKeystore } from '../electron/services/vault/vault.keystore';
@@ -21,7 +22,7 @@ import { copyDatabase, deviceKeys } from './epoch-attack';
  * server's SQLite copy and every chunk of its committed snapshot with each key, and counts, per
  * needle (case-insensitive), the plaintexts that contain it; also searches the server file's raw
  * bytes. With `--vault`, also opens that device's vault with its keychain key and searches every
- * value of every table (search index included). Prints one JSON line of counts; never a key, a
+ * value of every table (search index included), and opens its own sealed envelopes with its keys. Prints one JSON line of counts; never a key, a
  * needle or any plaintext.
  */
 
@@ -38,6 +39,8 @@ export interface ScanReport {
   /** Per needle: values in the `--vault` device's tables that contain it (null without `--vault`). */
   readonly vaultMatches: number[] | null;
   readonly vaultValues: number | null;
+  /** Own sealed envelopes the `--vault` device keeps (own deltas, outbox) that its keys opened. */
+  readonly vaultSealedOpened: number | null;
 }
 
 const lower = (text: string) => text.toLowerCase();
@@ -54,7 +57,7 @@ async function scanVault(
   dataDir: string,
   service: string,
   needles: readonly string[],
-): Promise<{ matches: number[]; values: number }> {
+): Promise<{ matches: number[]; values: number; sealed: number }> {
   const manifest = JSON.parse(readFileSync(path.join(dataDir, 'vault', 'manifest.json'), 'utf8')) as {
     vaultId: string;
   };
@@ -64,6 +67,7 @@ async function scanVault(
   const copy = copyDatabase(path.join(dataDir, 'vault', 'vault.db'));
   const matches = needles.map(() => 0);
   let values = 0;
+  let sealed = 0;
   try {
     const db = openEncryptedDatabase(copy.file, set.keys[0]!.key);
     try {
@@ -80,6 +84,7 @@ async function scanVault(
           }
         }
       }
+      sealed = openOwnEnvelopes(db, needles, matches);
     } finally {
       db.close();
     }
@@ -87,7 +92,59 @@ async function scanVault(
     zeroKeySet(set);
     copy.dispose();
   }
-  return { matches, values };
+  return { matches, values, sealed };
+}
+
+/**
+ * The sealed envelopes a vault keeps of its own deltas (and its outbox), opened with the workspace
+ * keys the same vault holds: what whoever holds the vault can read of them.
+ */
+function openOwnEnvelopes(db: Db, needles: readonly string[], matches: number[]): number {
+  const ws = db
+    .prepare<[], { workspace_id: string; device_id: string }>(
+      'SELECT workspace_id, device_id FROM sync_workspace WHERE id = 1',
+    )
+    .get();
+  if (!ws) return 0;
+  const sign = db
+    .prepare<[], { secret: Buffer; public: Buffer | null }>(
+      "SELECT secret, public FROM sync_keys WHERE kind = 'sign'",
+    )
+    .get();
+  if (!sign) return 0;
+  const signPublic = sign.public
+    ? new Uint8Array(sign.public)
+    : ed25519.getPublicKey(new Uint8Array(sign.secret));
+  const keys = db
+    .prepare<[], { secret: Buffer }>("SELECT secret FROM sync_keys WHERE kind = 'workspace'")
+    .all()
+    .map((r) => new Uint8Array(r.secret));
+  const envelopes = [
+    ...db
+      .prepare<[], { id: string; envelope: Buffer }>('SELECT delta_id AS id, envelope FROM sync_own_deltas')
+      .all(),
+    ...db
+      .prepare<[], { id: string; envelope: Buffer }>('SELECT delta_id AS id, envelope FROM sync_outbox')
+      .all(),
+  ];
+  let opened = 0;
+  for (const e of envelopes) {
+    if (e.envelope.length === 0) continue;
+    const place = { workspaceId: ws.workspace_id, deviceId: ws.device_id, deltaId: e.id };
+    for (const key of keys) {
+      try {
+        const r = openDelta(new Uint8Array(e.envelope), place, () => key, signPublic);
+        count(Buffer.from(r.plaintext).toString('utf8'), needles, matches);
+        r.plaintext.fill(0);
+        opened++;
+        break;
+      } catch {
+        // Not this key.
+      }
+    }
+  }
+  for (const k of keys) k.fill(0);
+  return opened;
 }
 
 export async function scan(options: {
@@ -186,6 +243,7 @@ export async function scan(options: {
     rawMatches,
     vaultMatches: vault?.matches ?? null,
     vaultValues: vault?.values ?? null,
+    vaultSealedOpened: vault?.sealed ?? null,
   };
 }
 

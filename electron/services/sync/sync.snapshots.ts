@@ -183,6 +183,7 @@ export class SyncSnapshots {
       keys.sign,
     );
     const done = await this.session.api((api, workspaceId) => api.compactLog(workspaceId, statement));
+    this.inbox.chain.repo.dropOwnEnvelopesThrough(done.compactedSeq);
     this.options.logger.log('info', 'sync.logCompacted', { seq: done.compactedSeq, deleted: done.deleted });
     return done;
   }
@@ -254,6 +255,9 @@ export class SyncSnapshots {
       for (const h of manifest.heads)
         this.inbox.chain.repo.seedHead(h.deviceId, h.dseq, fromBase64Url(h.digest));
       this.session.repo.setCursor(manifest.seq);
+      // After a compaction the server holds none of the deltas the snapshot covers: their sealed
+      // copies kept here for re-pushing go too (they may hold what an erasure removed).
+      if (options.compacted) this.inbox.chain.repo.dropOwnEnvelopesThrough(manifest.seq);
     });
     this.session.refresh();
     this.options.logger.log('info', 'sync.snapshotApplied', {

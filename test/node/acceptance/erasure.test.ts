@@ -98,9 +98,12 @@ describe('issue 12: erasure reaches the server and every device that joins later
     expect((await b.call('contacts.list', { limit: 1 })).total).toBe(6);
 
     // The script works: before the erase it finds all three in the server's storage.
-    const control = await scan(a);
+    const control = await scan(a, a);
     expect(control.deltasOpened).toBe(control.deltas);
     expect(control.serverMatches.every((n) => n > 0)).toBe(true);
+    // And in A's own vault, where the sealed copies A keeps of its deltas open with A's keys.
+    expect(control.vaultSealedOpened).toBeGreaterThan(0);
+    expect(control.vaultMatches!.every((n) => n > 0)).toBe(true);
 
     // B goes offline with an edit of its own (the server is away while B edits, then B stops).
     await stopChild(server.child);
@@ -165,6 +168,11 @@ describe('issue 12: erasure reaches the server and every device that joins later
     expect(after.deltasOpened).toBe(after.deltas);
     expect(after.serverMatches).toEqual([0, 0, 0]);
     expect(after.rawMatches).toEqual([0, 0, 0]);
+
+    // The erasing device itself: no table holds the person, nor any sealed envelope it keeps.
+    // (The sealed copies of the compacted deltas were dropped with them.)
+    const onA0 = await scan(a, a);
+    expect(onA0.vaultMatches).toEqual([0, 0, 0]);
 
     // D joins afterwards: bootstraps from the snapshot, holds the kept records, never the person.
     const d = await cluster.startHost('D');
