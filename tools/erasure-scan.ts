@@ -67,7 +67,7 @@ async function scanVault(
   const copy = copyDatabase(path.join(dataDir, 'vault', 'vault.db'));
   const matches = needles.map(() => 0);
   let values = 0;
-  let sealed = 0;
+  let sealed: number;
   try {
     const db = openEncryptedDatabase(copy.file, set.keys[0]!.key);
     try {
