@@ -367,6 +367,14 @@ export function createSyncHandlers(deps: HandlerDeps): Omit<SyncHandlers, Snapsh
       const limit = Math.min(q.limit, limits.maxPageSize);
       const latestSeq = await storage.latestSeq(workspaceId);
       const deltas = await storage.pullDeltas(workspaceId, q.after, limit, limits.maxPageBytes);
+      // Read after the page, so a compaction that ran before or during the read is seen: a cursor
+      // inside the compacted range would otherwise skip deleted deltas silently.
+      const compacted = await storage.compactedSeq(workspaceId);
+      if (q.after < compacted)
+        throw new AppError(
+          'LOG_COMPACTED',
+          `deltas up to seq ${compacted} were compacted: bootstrap from the snapshot`,
+        );
       const nextCursor = deltas.length > 0 ? deltas[deltas.length - 1]!.seq : q.after;
       // Deltas appended after latestSeq was read may be in the page; an empty page must report the
       // log's real top, so a client whose cursor is past it sees that the log moved backwards.

@@ -202,6 +202,8 @@ export function meterStorage(storage: SyncStorage, metrics: SyncMetrics): SyncSt
     commitSnapshot: (commit) => storage.commitSnapshot(commit),
     latestSnapshot: (ws) => storage.latestSnapshot(ws),
     snapshotChunk: (ws, id, index) => storage.snapshotChunk(ws, id, index),
+    compactLog: (ws, id, seq) => storage.compactLog(ws, id, seq),
+    compactedSeq: (ws) => storage.compactedSeq(ws),
     appendMembership: (ws, entry, effect, now) => storage.appendMembership(ws, entry, effect, now),
     async appendDeltas(
       ws: string,

@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { AppError } from '../shared/errors';
+import { CompactionError, verifyCompaction } from '../shared/sync/compaction';
 import {
   SNAPSHOT_MAX_CHUNK_BYTES,
   SnapshotError,
@@ -12,7 +13,8 @@ import { HttpError, type SyncHandlers } from './routes';
 import type { DeviceRecord } from './storage/storage';
 
 /** The routes these handlers serve. */
-export type SnapshotRouteName = 'putSnapshotChunk' | 'commitSnapshot' | 'latestSnapshot' | 'snapshotChunk';
+export type SnapshotRouteName =
+  'putSnapshotChunk' | 'commitSnapshot' | 'latestSnapshot' | 'snapshotChunk' | 'compactLog';
 
 const toBase64Url = (bytes: Uint8Array) =>
   Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('base64url');
@@ -109,6 +111,52 @@ export function createSnapshotHandlers(deps: HandlerDeps): Pick<SyncHandlers, Sn
       const chunk = await storage.snapshotChunk(workspaceId, snapshotId, index);
       if (!chunk) throw new AppError('NOT_FOUND', 'no such snapshot chunk');
       return { index, chunk: toBase64Url(chunk) };
+    },
+
+    /**
+     * Deletes superseded deltas (issue 12 item 3), only on a statement the calling owner or admin
+     * device signed for this workspace, naming the committed snapshot and no seq past it. Any other
+     * statement is refused with `COMPACTION_REFUSED` and deletes nothing.
+     */
+    async compactLog({ request, params: { workspaceId }, body }) {
+      const device = await auth(request, workspaceId);
+      const statement = body().statement;
+      const fail = (reason: ConstructorParameters<typeof CompactionError>[0]): never => {
+        log.log('warn', 'compaction_refused', { workspaceId, by: device.deviceId, reason });
+        throw new CompactionError(reason);
+      };
+      let seq: number;
+      let snapshotId: string;
+      try {
+        ({ seq, snapshotId } = verifyCompaction(
+          statement,
+          workspaceId,
+          device.deviceId,
+          device.signPublicKey,
+        ));
+      } catch (error) {
+        if (error instanceof CompactionError) return fail(error.reason);
+        throw error;
+      }
+      if (device.role !== 'owner' && device.role !== 'admin') return fail('not_authorised');
+      const outcome = await storage.compactLog(workspaceId, snapshotId, seq);
+      switch (outcome.kind) {
+        case 'compacted':
+          log.log('info', 'log_compacted', {
+            workspaceId,
+            snapshotId,
+            seq,
+            deleted: outcome.deleted,
+            by: device.deviceId,
+          });
+          return { compactedSeq: outcome.compactedSeq, deleted: outcome.deleted };
+        case 'not_committed_snapshot':
+          return fail('not_committed_snapshot');
+        case 'beyond_snapshot':
+          return fail('beyond_snapshot');
+        case 'unknown_workspace':
+          throw new AppError('NOT_FOUND', 'unknown workspace');
+      }
     },
   };
 }

@@ -60,6 +60,8 @@ export const ERROR_CODES = [
   'BACKUP_DIRECTORY_UNSAFE',
   'DB_WORKER_FAILED',
   'SNAPSHOT_REJECTED',
+  'COMPACTION_REFUSED',
+  'LOG_COMPACTED',
 ] as const;
 
 /** One of the stable error codes every layer speaks. */

@@ -29,7 +29,7 @@ interface Report {
 }
 
 /** Copies a SQLite file with its WAL and shared-memory files into a fresh directory. */
-function copyDatabase(file: string): { file: string; dispose: () => void } {
+export function copyDatabase(file: string): { file: string; dispose: () => void } {
   const dir = mkdtempSync(path.join(tmpdir(), 'fv-attack-'));
   const target = path.join(dir, path.basename(file));
   for (const suffix of ['', '-wal', '-shm']) {
@@ -39,7 +39,7 @@ function copyDatabase(file: string): { file: string; dispose: () => void } {
 }
 
 /** Every workspace key the device's vault holds, read with the vault key from the OS keychain. */
-async function deviceKeys(dataDir: string, service: string): Promise<Uint8Array[]> {
+export async function deviceKeys(dataDir: string, service: string): Promise<Uint8Array[]> {
   const manifest = JSON.parse(readFileSync(path.join(dataDir, 'vault', 'manifest.json'), 'utf8')) as {
     vaultId: string;
   };

@@ -9,6 +9,7 @@ import type { OsAuthenticator } from './auth/os-authenticator';
 import { createCrmModule } from './crm/crm.module';
 import type { CrmService } from './crm/crm.service';
 import { crmMigrations } from './crm/crm.migrations';
+import { lastErasedAt } from './crm/erasure.marks';
 import { IpcRouter, type Handlers, type SenderPolicy } from './ipc/router';
 import type { Keychain } from './keychain/keychain';
 import type { Logger } from './log/logger';
@@ -183,6 +184,7 @@ export function createServices(options: ServiceOptions): Services {
         };
       },
       releaseGate: lease.gate,
+      lastErasedAt,
       appVersion: options.appInfo.version,
       unlockerPolicy: async () => {
         const effective = await policy.service.ready();

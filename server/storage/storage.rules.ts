@@ -15,10 +15,13 @@ import { pullPageWork } from './storage.pull';
 import { listWorkspacesWork, usageWork } from './storage.reports';
 import {
   commitWork,
+  compactedSeqWork,
+  compactWork,
   latestSnapshotWork,
   putChunkWork,
   snapshotChunkWork,
   type CommitOutcome,
+  type CompactOutcome,
   type SnapshotCommit,
   type SnapshotRecord,
 } from './storage.snapshots';
@@ -284,6 +287,14 @@ export class SqlSyncStorage implements SyncStorage {
 
   snapshotChunk(workspaceId: string, snapshotId: string, index: number): Promise<Uint8Array | null> {
     return this.run('plain', snapshotChunkWork(workspaceId, snapshotId, index));
+  }
+
+  compactLog(workspaceId: string, snapshotId: string, seq: number): Promise<CompactOutcome> {
+    return this.tx(compactWork(workspaceId, snapshotId, seq, this.dialect.lockRows));
+  }
+
+  compactedSeq(workspaceId: string): Promise<number> {
+    return this.run('plain', compactedSeqWork(workspaceId));
   }
 
   close(): Promise<void> {

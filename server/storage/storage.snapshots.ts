@@ -151,3 +151,46 @@ export function* snapshotChunkWork(
   );
   return r?.chunk ?? null;
 }
+
+/** What a compaction did, or why it deleted nothing. */
+export type CompactOutcome =
+  | { readonly kind: 'compacted'; readonly deleted: number; readonly compactedSeq: number }
+  /** The statement names another snapshot than the committed one (or there is none). */
+  | { readonly kind: 'not_committed_snapshot' }
+  /** The statement reaches past the seq the committed snapshot covers. */
+  | { readonly kind: 'beyond_snapshot'; readonly snapshotSeq: number }
+  | { readonly kind: 'unknown_workspace' };
+
+/**
+ * Deletes the deltas with seq <= `seq` once the committed snapshot is `snapshotId` and covers `seq`
+ * (checked under the workspace row's lock, so no commit slips in between); otherwise deletes
+ * nothing. Records the compacted seq so a pull starting below it can be told to bootstrap.
+ */
+export function* compactWork(
+  workspaceId: string,
+  snapshotId: string,
+  seq: number,
+  lockRows: string,
+): Work<CompactOutcome> {
+  const ws = yield* row<{ compacted_seq: number }>(
+    `SELECT compacted_seq FROM workspaces WHERE workspace_id = ?${lockRows}`,
+    [workspaceId],
+  );
+  if (!ws) return { kind: 'unknown_workspace' };
+  const current = yield* row<SnapshotRow>(LATEST, [workspaceId]);
+  if (!current || current.snapshot_id !== snapshotId) return { kind: 'not_committed_snapshot' };
+  if (seq > Number(current.seq)) return { kind: 'beyond_snapshot', snapshotSeq: Number(current.seq) };
+  const deleted = yield* count('DELETE FROM deltas WHERE workspace_id = ? AND seq <= ?', [workspaceId, seq]);
+  const compactedSeq = Math.max(Number(ws.compacted_seq), seq);
+  yield* count('UPDATE workspaces SET compacted_seq = ? WHERE workspace_id = ?', [compactedSeq, workspaceId]);
+  return { kind: 'compacted', deleted, compactedSeq };
+}
+
+/** The seq up to which the workspace's deltas were compacted away (0: none). */
+export function* compactedSeqWork(workspaceId: string): Work<number> {
+  const r = yield* row<{ compacted_seq: number }>(
+    'SELECT compacted_seq FROM workspaces WHERE workspace_id = ?',
+    [workspaceId],
+  );
+  return Number(r?.compacted_seq ?? 0);
+}

@@ -186,6 +186,9 @@ export const MIGRATIONS: readonly ((t: SchemaTypes) => string)[] = [
   // follow the log as it grows (an append-only table is otherwise analysed only after 10% growth,
   // and never vacuumed for its visibility map), analysed once now.
   (t) => t.deltasStatistics,
+  // v7: compaction (issue 12 item 3). Every delta with seq <= compacted_seq was deleted, superseded
+  // by a committed snapshot; a pull starting below it is told to bootstrap from that snapshot.
+  (t) => `ALTER TABLE workspaces ADD COLUMN compacted_seq ${t.bigint} NOT NULL DEFAULT 0;`,
 ];
 
 /** The schema version this build creates and understands. */

@@ -104,6 +104,8 @@ export class SqliteSyncStorage extends SqlSyncStorage {
       db.pragma('synchronous = FULL');
       db.pragma('busy_timeout = 5000');
       db.pragma('foreign_keys = ON');
+      // Compacted deltas and replaced snapshot chunks are overwritten, not left in free pages.
+      db.pragma('secure_delete = ON');
       // Read and migrate under the write lock, so two servers opening one file migrate once.
       db.transaction(() => {
         for (const m of pendingMigrations(sqliteSchemaVersion(db), SQLITE_TYPES, options.migrate ?? true)) {
@@ -120,6 +122,7 @@ export class SqliteSyncStorage extends SqlSyncStorage {
     const fast = new Database(file);
     fast.pragma('synchronous = NORMAL');
     fast.pragma('busy_timeout = 5000');
+    fast.pragma('secure_delete = ON');
     return new SqliteSyncStorage(new SqliteDialect(main, new Connection(fast)));
   }
 }

@@ -1,7 +1,7 @@
 import type { Role } from '../../shared/sync/membership';
 import type { DeviceStatus } from '../../shared/sync/protocol';
 import type { MembershipEffect, MembershipOutcome, StoredEntry } from './storage.membership';
-import type { CommitOutcome, SnapshotCommit, SnapshotRecord } from './storage.snapshots';
+import type { CommitOutcome, CompactOutcome, SnapshotCommit, SnapshotRecord } from './storage.snapshots';
 
 /** A registered device. Public keys only: the server never holds a private key. */
 export interface DeviceRecord {
@@ -184,6 +184,13 @@ export interface SyncStorage {
   latestSnapshot(workspaceId: string): Promise<SnapshotRecord | null>;
   /** One chunk of the committed snapshot; null for any other snapshot or index. */
   snapshotChunk(workspaceId: string, snapshotId: string, index: number): Promise<Uint8Array | null>;
+  /**
+   * Deletes the deltas with seq <= `seq` when `snapshotId` is the committed snapshot and covers
+   * `seq` (issue 12 item 3); otherwise deletes nothing. Verifying who asked is the caller's job.
+   */
+  compactLog(workspaceId: string, snapshotId: string, seq: number): Promise<CompactOutcome>;
+  /** The seq up to which deltas were compacted away (0: none). */
+  compactedSeq(workspaceId: string): Promise<number>;
   close(): Promise<void>;
 }
 

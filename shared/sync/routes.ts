@@ -25,6 +25,8 @@ import {
 } from './protocol';
 import {
   commitSnapshotRequestSchema,
+  compactLogRequestSchema,
+  compactLogResponseSchema,
   commitSnapshotResponseSchema,
   latestSnapshotResponseSchema,
   putSnapshotChunkRequestSchema,
@@ -228,6 +230,17 @@ export const syncRoutes = {
     body: undefined,
     query: snapshotChunkQuerySchema,
     response: snapshotChunkResponseSchema,
+    status: 200,
+    signed: true,
+  },
+  /** Deletes the deltas the committed snapshot supersedes, by an owner's or admin's signed statement. */
+  compactLog: {
+    method: 'POST',
+    path: '/v1/workspaces/:workspaceId/compactions',
+    params: workspace,
+    body: compactLogRequestSchema,
+    query: undefined,
+    response: compactLogResponseSchema,
     status: 200,
     signed: true,
   },

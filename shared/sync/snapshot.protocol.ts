@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { signedCompactionSchema } from './compaction';
 import { cursorSchema, syncIdSchema } from './protocol';
 import { SNAPSHOT_MAX_CHUNKS, signedManifestSchema } from './snapshot';
 
@@ -30,3 +31,11 @@ export const snapshotChunkQuerySchema = z.object({ index: chunkIndex });
 export const snapshotChunkResponseSchema = z.object({ index: z.number().int(), chunk: b64url });
 
 export const snapshotParamsSchema = z.object({ workspaceId: syncIdSchema, snapshotId: syncIdSchema });
+
+/** `POST .../compactions`: deletes the deltas a committed snapshot supersedes (issue 12 item 3). */
+export const compactLogRequestSchema = z.object({ statement: signedCompactionSchema });
+export const compactLogResponseSchema = z.object({
+  /** Every delta with seq <= this is gone from the server. */
+  compactedSeq: cursorSchema,
+  deleted: z.number().int().nonnegative(),
+});

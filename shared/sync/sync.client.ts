@@ -14,6 +14,7 @@ import {
 } from './protocol';
 import { syncPath, syncRoutes, type SyncRoute, type SyncRouteParams, type SyncRouteQuery } from './routes';
 import { SERVER_TIME_HEADER, signRequest } from './signing';
+import type { SignedCompaction } from './compaction';
 import type { SignedManifest } from './snapshot';
 
 /**
@@ -147,6 +148,11 @@ export class SyncApiClient {
 
   snapshotChunk(workspaceId: string, snapshotId: string, index: number) {
     return this.#send(syncRoutes.snapshotChunk, { params: { workspaceId, snapshotId }, query: { index } });
+  }
+
+  /** Asks the server to delete the deltas the committed snapshot supersedes (owner or admin). */
+  compactLog(workspaceId: string, statement: SignedCompaction) {
+    return this.#send(syncRoutes.compactLog, { params: { workspaceId }, body: { statement } });
   }
 
   /** One exchange on a route of the table: its method, path, signing and response schema. */

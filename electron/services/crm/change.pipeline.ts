@@ -2,6 +2,7 @@ import type { EntityKind } from '../../../shared/domain/crm.schemas';
 import type { Change } from './changes.validate';
 import type { ApplyOptions, ApplyResult } from './changes.writer';
 import type { CrmService } from './crm.service';
+import { erasureOwed, settleErasure } from './erasure.marks';
 import type { OpRow } from './oplog.repository';
 
 export type { Change } from './changes.validate';
@@ -35,6 +36,10 @@ export interface ChangePipeline {
   maxSeq(): number;
   /** Rows the server holds, by record then HLC (`[opId, entity, recordId, hlc, fields]`), for a snapshot. */
   settledByRecord(): IterableIterator<[string, string, string, string, string]>;
+  /** The local erasure (ms) whose server follow-up (snapshot, compaction, rotation) is owed, or null. */
+  erasureOwed(): number | null;
+  /** Marks that follow-up done for the erasure at `at`; a later erasure stays owed. */
+  settleErasure(at: number): void;
 }
 
 /** The pipeline over a CRM service. */
@@ -51,5 +56,7 @@ export function changePipeline(crm: CrmService): ChangePipeline {
     markPushed: (seqs, at) => crm.oplog.markPushed(seqs, at),
     maxSeq: () => crm.oplog.maxSeq(),
     settledByRecord: () => crm.oplog.settledByRecord(),
+    erasureOwed: () => erasureOwed(crm.db),
+    settleErasure: (at) => settleErasure(crm.db, at),
   };
 }

@@ -25,4 +25,9 @@ export class MetaRepository {
       )
       .run(key, value);
   }
+
+  /** Removes `key` only while it still holds `value` (a newer value stays); true when removed. */
+  deleteIf(key: string, value: string): boolean {
+    return this.db.prepare('DELETE FROM crm_meta WHERE key = ? AND value = ?').run(key, value).changes > 0;
+  }
 }

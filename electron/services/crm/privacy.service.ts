@@ -5,6 +5,7 @@ import { accountDef, activityDef, contactDef, dealDef, taskDef, type EntityDef }
 import type { CrmService, Stamp } from './crm.service';
 import { fieldOps } from './oplog.repository';
 import type { RecordData } from './records.repository';
+import { markErased } from './erasure.marks';
 
 /** An erased contact keeps its id and stamps; its name is empty. */
 function isErased(c: RecordData): boolean {
@@ -107,6 +108,8 @@ function eraseInTransaction(svc: CrmService, contactId: string): ChannelOutput<'
         });
       eraseRecord(svc, contactDef, contact, stamp);
       erased++;
+      // Older backups now hold erased data, and the server's copy is owed a compaction (sync).
+      markErased(svc.db, stamp.at);
     }
     return { contactId, erasedAt: stamp.at, recordsErased: erased };
   });

@@ -117,12 +117,27 @@ export class ChainRepository {
 
   /** Acknowledged own deltas with a server seq in (after, upto] that no pull delivered. */
   ownUndelivered(after: number, upto: number): OwnDeltaRow[] {
+    // A dropped envelope (compacted away) is never pushed again.
     return this.db
       .prepare<[number, number], OwnDeltaRow>(
         `SELECT dseq, delta_id AS deltaId, digest, envelope FROM sync_own_deltas
-         WHERE delivered = 0 AND server_seq > ? AND server_seq <= ? ORDER BY dseq`,
+         WHERE delivered = 0 AND server_seq > ? AND server_seq <= ? AND length(envelope) > 0 ORDER BY dseq`,
       )
       .all(after, upto);
+  }
+
+  /**
+   * Forgets the sealed bytes of own deltas the server compacted away (server seq <= `seq`): a
+   * snapshot supersedes them and they must never be pushed again (they may hold erased data). The
+   * chain position (dseq, digest) stays. Returns how many were dropped.
+   */
+  dropOwnEnvelopesThrough(seq: number): number {
+    return this.db
+      .prepare(
+        `UPDATE sync_own_deltas SET envelope = X'', delivered = ${DELIVERED}
+         WHERE server_seq IS NOT NULL AND server_seq <= ? AND length(envelope) > 0`,
+      )
+      .run(seq).changes;
   }
 
   /** How many acknowledged, undelivered own deltas sit beyond `seq` (the server's latest). */

@@ -442,7 +442,7 @@ export class SyncEngine {
     if (this.epochs.rotationDueByUs()) await this.rotateAfterRevocation();
     // A vault that has pulled nothing yet starts from the committed snapshot, then pulls the tail.
     if (this.session.require().ws.cursor === 0) await this.snapshots.bootstrap();
-    const report = await this.inbox.pull();
+    const report = await this.pullOrRebootstrap();
     this.impersonated += report.impersonation;
     if (report.impersonation > 0)
       this.options.logger.log('warn', 'sync.impersonation', { ops: report.impersonation });
@@ -451,6 +451,56 @@ export class SyncEngine {
     await this.outbox.push();
     this.session.repo.setLastSync(this.options.now());
     this.session.refresh();
+    await this.settleErasure();
+  }
+
+  /**
+   * The server side of `privacy.erasePerson` (issue 12 item 3), owed since the local erase and done
+   * at the first contact of an owner or admin device: a snapshot without the erased person (their
+   * op-log values are gone, so the snapshot leaves them out), the deltas it supersedes deleted from
+   * the server by a signed compaction, and a new key epoch. Waits while own ops are unpushed (the
+   * snapshot must cover the erase); any failure leaves it owed for the next cycle.
+   */
+  private async settleErasure(): Promise<void> {
+    const owed = this.options.pipeline().erasureOwed();
+    if (owed === null) return;
+    const self = this.membership.self();
+    if (!self || self.status !== 'active' || (self.role !== 'owner' && self.role !== 'admin')) return;
+    if (this.options.pipeline().pendingCount() > 0) return;
+    try {
+      // Pull back what the push just sent: the cursor then covers every own op, the erase's too.
+      await this.inbox.pull();
+      const made = await this.snapshots.create();
+      const compacted = await this.snapshots.compact(made);
+      const epoch = await this.epochs.rotate();
+      this.options.pipeline().settleErasure(owed);
+      this.options.logger.log('info', 'sync.erasureSettled', {
+        seq: compacted.compactedSeq,
+        deleted: compacted.deleted,
+        epoch: epoch ?? 0,
+      });
+    } catch (error) {
+      if (this.session.isStopped) throw error;
+      this.options.logger.log('warn', 'sync.erasureDeferred', { code: toAppError(error).code });
+    } finally {
+      this.setState({ progress: null });
+    }
+  }
+
+  /**
+   * Pulls; when the server compacted the deltas after the cursor (LOG_COMPACTED: this device was
+   * offline while an admin compacted), bootstraps from the committed snapshot instead of reporting
+   * a gap, then pulls the tail. Local pending edits are untouched and pushed by the cycle.
+   */
+  private async pullOrRebootstrap(): Promise<Awaited<ReturnType<SyncInbox['pull']>>> {
+    try {
+      return await this.inbox.pull();
+    } catch (error) {
+      if (!(error instanceof AppError) || error.code !== 'LOG_COMPACTED') throw error;
+      this.options.logger.log('info', 'sync.rebootstrap', { cursor: this.session.require().ws.cursor });
+      await this.snapshots.bootstrap({ compacted: true });
+      return this.inbox.pull();
+    }
   }
 
   private gated<T>(fn: () => Promise<T>): Promise<T> {

@@ -1,6 +1,7 @@
 import { CUSTOM_VALUES_FIELD } from '../../../shared/domain/custom-fields';
 import { parseHlc } from '../../../shared/domain/hlc';
 import { AppError } from '../../../shared/errors';
+import { signCompaction } from '../../../shared/sync/compaction';
 import { randomId } from '../../../shared/sync/device-keys';
 import { fromBase64Url, toBase64Url } from '../../../shared/sync/encoding';
 import {
@@ -161,15 +162,52 @@ export class SyncSnapshots {
   }
 
   /**
+   * Asks the server to delete the deltas the snapshot `made` supersedes (issue 12 item 3), by a
+   * statement this owner or admin device signs: the server deletes nothing on any other.
+   */
+  async compact(made: {
+    snapshotId: string;
+    seq: number;
+  }): Promise<{ compactedSeq: number; deleted: number }> {
+    const { ws, keys } = this.session.require();
+    if (made.seq === 0) return { compactedSeq: 0, deleted: 0 };
+    const statement = signCompaction(
+      {
+        v: 1,
+        workspaceId: ws.workspaceId,
+        snapshotId: made.snapshotId,
+        deviceId: ws.deviceId,
+        seq: made.seq,
+        createdAt: this.options.now(),
+      },
+      keys.sign,
+    );
+    const done = await this.session.api((api, workspaceId) => api.compactLog(workspaceId, statement));
+    this.inbox.chain.repo.dropOwnEnvelopesThrough(done.compactedSeq);
+    this.options.logger.log('info', 'sync.logCompacted', { seq: done.compactedSeq, deleted: done.deleted });
+    return done;
+  }
+
+  /**
    * Bootstraps an empty cursor from the committed snapshot, if there is one. Returns the seq the
    * cursor moved to (0: no snapshot). Throws `SnapshotError` for anything it refuses.
+   *
+   * `compacted`: the server said the deltas after this vault's cursor were compacted away (a device
+   * that was offline): the snapshot is applied over the local state through the same writer (ops
+   * apply idempotently by op id and merge by HLC, so pending local edits stay pending and are pushed
+   * afterwards), and the cursor moves to the snapshot's seq.
    */
-  async bootstrap(): Promise<number> {
+  async bootstrap(options: { compacted?: boolean } = {}): Promise<number> {
     const { ws } = this.session.require();
-    if (ws.cursor !== 0) return ws.cursor;
+    if (ws.cursor !== 0 && !options.compacted) return ws.cursor;
     const latest = await this.session.api((api, workspaceId) => api.latestSnapshot(workspaceId));
-    if (!latest.manifest) return 0;
+    if (!latest.manifest) {
+      if (options.compacted) throw new SnapshotError('truncated');
+      return 0;
+    }
     const manifest = await this.verified(latest.manifest, ws.workspaceId);
+    // After a compaction only a snapshot past the cursor can cover what was deleted.
+    if (options.compacted && manifest.seq <= ws.cursor) throw new SnapshotError('truncated');
     if (manifest.seq === 0) return 0;
     await this.membership.ensureKeys([manifest.epoch]);
     const key = this.session.require().keys.workspace.get(manifest.epoch);
@@ -217,6 +255,9 @@ export class SyncSnapshots {
       for (const h of manifest.heads)
         this.inbox.chain.repo.seedHead(h.deviceId, h.dseq, fromBase64Url(h.digest));
       this.session.repo.setCursor(manifest.seq);
+      // After a compaction the server holds none of the deltas the snapshot covers: their sealed
+      // copies kept here for re-pushing go too (they may hold what an erasure removed).
+      if (options.compacted) this.inbox.chain.repo.dropOwnEnvelopesThrough(manifest.seq);
     });
     this.session.refresh();
     this.options.logger.log('info', 'sync.snapshotApplied', {

@@ -95,7 +95,12 @@ function canUnwrap(header: BackupHeader, kek: Uint8Array): boolean {
  * with that code verifies it whole). Locked, the headers are all that can be read (`verified:
  * false`); restore verifies every byte anyway.
  */
-export function listBackups(layout: VaultLayout, set: KeySet | null): BackupInfo[] {
+export function listBackups(
+  layout: VaultLayout,
+  set: KeySet | null,
+  /** When the last person was erased in this vault (ms): older backups still hold them. */
+  lastErasedAt: number | null = null,
+): BackupInfo[] {
   const m = layout.manifest();
   if (!m) return [];
   const out: BackupInfo[] = [];
@@ -115,6 +120,7 @@ export function listBackups(layout: VaultLayout, set: KeySet | null): BackupInfo
         verified: state === 'ok',
         needsCode: state === 'needs-code',
         appVersion: header.appVersion ?? null,
+        containsErased: lastErasedAt !== null && !(Date.parse(header.createdAt) >= lastErasedAt),
       });
     } catch {
       // A damaged file is not offered; restore would refuse it anyway.
@@ -178,6 +184,27 @@ export function deleteBackupsBefore(
     old.map((b) => layout.backupFile(b.backupId)),
   );
   if (deleted > 0) logger.log('info', 'vault.backupsDeleted', { deleted });
+  return { deleted };
+}
+
+/**
+ * Deletes every backup of this vault made before the last erasure (issue 12 item 3): they still
+ * hold the erased person. Unlike `deleteBackupsBefore`, the newest goes too when it is one of them.
+ */
+export function purgeErasedBackups(
+  layout: VaultLayout,
+  set: KeySet,
+  lastErasedAt: number | null,
+  logger: Logger,
+): { deleted: number } {
+  layout.checkedBackupDir(false);
+  if (lastErasedAt === null) return { deleted: 0 };
+  const old = listBackups(layout, set, lastErasedAt).filter((b) => b.containsErased);
+  const deleted = remove(
+    layout,
+    old.map((b) => layout.backupFile(b.backupId)),
+  );
+  logger.log('info', 'vault.erasedBackupsPurged', { deleted });
   return { deleted };
 }
 

@@ -1,3 +1,4 @@
+import type { Db } from '../db/database';
 import type { vaultChannels } from '../../../shared/ipc/channels/vault.channels';
 import type { UserPresence } from '../auth/user-presence';
 import type { MigrationSet } from '../db/migrate';
@@ -35,6 +36,8 @@ export interface VaultModuleOptions {
   readonly backupLocation?: () => BackupLocation | null;
   /** The offline lease's release gate. */
   readonly releaseGate?: ReleaseGate;
+  /** When the last person was erased in the open vault (issue 12); absent: backups are never marked. */
+  readonly lastErasedAt?: (db: Db) => number | null;
   readonly appVersion?: string;
   /** Test hooks; the app passes neither. */
   readonly recoveryKdf?: ScryptParams;
@@ -61,6 +64,7 @@ export function createVaultModule(
     appVersion: options.appVersion,
     backupLocation: options.backupLocation,
     releaseGate: options.releaseGate,
+    lastErasedAt: options.lastErasedAt,
     onLocked: (reason) => ctx.emit('vault.locked', { reason }),
     onUnlocked: (vaultId) => ctx.emit('vault.unlocked', { vaultId }),
   });
@@ -89,6 +93,7 @@ export function createVaultModule(
       'vault.restore': ({ backupId, recoveryCode }) => service.restore(backupId, recoveryCode),
       'vault.deleteBackup': ({ backupId }) => service.deleteBackups({ backupId }),
       'vault.deleteBackupsBefore': ({ before }) => service.deleteBackups({ before }),
+      'vault.purgeErasedBackups': () => service.purgeErasedBackups(),
       'vault.importBackup': ({ path }) => service.importBackup(path),
       'vault.rekey': () => service.rekey(),
       'vault.onboarding': () => ({ recoveryConfirmed: service.recoveryConfirmed() }),

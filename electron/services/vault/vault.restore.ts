@@ -57,7 +57,16 @@ export function backupNow(v: VaultInternals, prefix: 'backup' | 'pre-restore'): 
     v.fault('backup.written');
     renameDurable(partial, file);
     v.logger.log('info', 'vault.backedUp', { vaultId: m.vaultId, backupId, bytes });
-    return { backupId, createdAt, bytes, verified: true, needsCode: false, appVersion: v.appVersion ?? null };
+    // Made now: whatever was erased before is not in it.
+    return {
+      backupId,
+      createdAt,
+      bytes,
+      verified: true,
+      needsCode: false,
+      appVersion: v.appVersion ?? null,
+      containsErased: false,
+    };
   } catch (error) {
     rmSync(partial, { force: true });
     throw mapVaultError(error);

@@ -77,6 +77,11 @@ export interface VaultServiceOptions {
   readonly backupLocation?: () => BackupLocation | null;
   /** Decides whether a locked vault, once open, may be released (the offline lease). */
   readonly releaseGate?: ReleaseGate;
+  /**
+   * When the last person was erased in the open vault (issue 12, the CRM keeps it): backups made
+   * before it are listed `containsErased` and purged by `purgeErasedBackups`. Absent: never marked.
+   */
+  readonly lastErasedAt?: (db: Db) => number | null;
 }
 
 /**
@@ -391,7 +396,22 @@ export class VaultService {
   /** Unlocked: the backups whose every byte verifies; locked: those whose header reads. */
   listBackups(): BackupInfo[] {
     this.layout.checkedBackupDir(false);
-    return backups.listBackups(this.layout, this.keys);
+    return backups.listBackups(this.layout, this.keys, this.erasedAt());
+  }
+
+  private erasedAt(): number | null {
+    return this.db && this.options.lastErasedAt ? this.options.lastErasedAt(this.db) : null;
+  }
+
+  /** Deletes every backup that still holds erased data, after the OS confirms the user (issue 12). */
+  purgeErasedBackups(): Promise<{ deleted: number }> {
+    return this.serial(async () => {
+      this.layout.requireManifest();
+      if (!this.keys || !this.db)
+        throw new AppError('VAULT_LOCKED', 'Unlock the vault before deleting backups');
+      await this.confirm('erase');
+      return backups.purgeErasedBackups(this.layout, this.keys, this.erasedAt(), this.options.logger);
+    });
   }
 
   restore(backupId: string, recoveryCode?: string): Promise<VaultStatus & { restored: RestoreSummary }> {

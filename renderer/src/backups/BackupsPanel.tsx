@@ -15,7 +15,11 @@ import { useRestoreStore } from './restore.store';
 
 type Done = { key: 'settings.backupDone' | 'backups.deleted' | 'backups.imported'; count?: number };
 
-type Confirm = { kind: 'restore' | 'delete'; backup: BackupInfo } | { kind: 'older'; before: string } | null;
+type Confirm =
+  | { kind: 'restore' | 'delete'; backup: BackupInfo }
+  | { kind: 'older'; before: string }
+  | { kind: 'purgeErased' }
+  | null;
 
 function Managed({ id, field }: { id: string; field: string }) {
   const { t } = useTranslation();
@@ -213,6 +217,12 @@ export function BackupsPanel() {
                   {b.backupId.startsWith('pre-restore-') && (
                     <span className="badge"> {t('backups.preRestore')}</span>
                   )}
+                  {b.containsErased && (
+                    <span className="badge" data-testid="backup-contains-erased">
+                      {' '}
+                      {t('backups.containsErased')}
+                    </span>
+                  )}
                 </td>
                 <td>{formatBytes(b.bytes)}</td>
                 <td>{b.appVersion ?? t('backups.versionUnknown')}</td>
@@ -224,7 +234,9 @@ export function BackupsPanel() {
                       : t('backups.notVerified')}
                 </td>
                 <td>
-                  {confirm && confirm.kind !== 'older' && confirm.backup.backupId === b.backupId ? (
+                  {confirm &&
+                  (confirm.kind === 'restore' || confirm.kind === 'delete') &&
+                  confirm.backup.backupId === b.backupId ? (
                     <span className="row" role="group" aria-label={t(`backups.${confirm.kind}Title`)}>
                       <span>
                         {confirm.kind === 'restore'
@@ -279,6 +291,46 @@ export function BackupsPanel() {
             ))}
           </tbody>
         </table>
+      )}
+
+      {backups.some((b) => b.containsErased) && (
+        <div className="field" data-testid="purge-erased">
+          <p className="muted">{t('backups.containsErasedHelp')}</p>
+          {confirm?.kind === 'purgeErased' ? (
+            <span className="row" role="group" aria-label={t('backups.purgeErased')}>
+              <span>
+                {t('backups.purgeErasedConfirm', {
+                  count: backups.filter((b) => b.containsErased).length,
+                })}
+              </span>
+              <button
+                type="button"
+                className="danger"
+                disabled={busy}
+                onClick={() =>
+                  void run(async () => {
+                    const { deleted } = await call('vault.purgeErasedBackups');
+                    return { key: 'backups.deleted', count: deleted };
+                  })
+                }
+              >
+                {t('backups.deleteYes')}
+              </button>
+              <button type="button" onClick={() => setConfirm(null)}>
+                {t('settings.cancel')}
+              </button>
+            </span>
+          ) : (
+            <button
+              type="button"
+              className="danger"
+              data-testid="purge-erased-button"
+              onClick={() => setConfirm({ kind: 'purgeErased' })}
+            >
+              {t('backups.purgeErased')}
+            </button>
+          )}
+        </div>
       )}
 
       <form

@@ -205,6 +205,10 @@ export const en = {
     DB_WORKER_FAILED: 'The background task stopped before it finished. Nothing was changed: try again.',
     SNAPSHOT_REJECTED:
       'A workspace snapshot from the sync server did not check out (altered, incomplete or not from your team). Nothing was applied; your data is kept.',
+    COMPACTION_REFUSED:
+      'The sync server refused to clear old history: only an owner or admin device can, for the latest snapshot. Nothing was deleted.',
+    LOG_COMPACTED:
+      'Older sync history was cleared on the server. This device will catch up from the latest snapshot; your unsent changes are kept.',
   },
   common: {
     close: 'Close',
@@ -1023,6 +1027,13 @@ export const en = {
     oldCode: 'Recovery code from when this backup was made',
     oldCodeHelp:
       'Only needed if you have renewed your recovery code since, and this computer no longer holds the backup’s key.',
+    // issue 12 item 3: backups made before an erasure
+    containsErased: 'contains erased data',
+    containsErasedHelp:
+      'Some backups were made before a person was erased, so they still hold that person. Delete them to complete the erasure on this computer.',
+    purgeErased: 'Delete backups with erased data',
+    purgeErasedConfirm_one: 'Delete {{count}} backup that contains erased data? This cannot be undone.',
+    purgeErasedConfirm_other: 'Delete {{count}} backups that contain erased data? This cannot be undone.',
   },
   lease: {
     expiredTitle: 'This device has not reached its sync server for more than {{days}} days.',

@@ -191,6 +191,9 @@ export const zhCN: Catalogue = {
     DB_WORKER_FAILED: '后台任务未完成便已停止。未做任何更改：请重试。',
     SNAPSHOT_REJECTED:
       '同步服务器提供的工作区快照未通过校验（被篡改、不完整或不属于你的团队）。未应用任何内容，你的数据保持不变。',
+    COMPACTION_REFUSED:
+      '同步服务器拒绝清除旧历史记录：只有所有者或管理员设备可以针对最新快照执行此操作。未删除任何内容。',
+    LOG_COMPACTED: '服务器上较早的同步历史已被清除。此设备将从最新快照追上进度；你尚未发送的更改会被保留。',
   },
   common: {
     close: '关闭',
@@ -979,6 +982,13 @@ export const zhCN: Catalogue = {
     restoredFrom: '已恢复 {{date}} 的备份（FieldVault {{version}}）。',
     oldCode: '制作此备份时的恢复码',
     oldCodeHelp: '仅当您之后更换过恢复码，且这台电脑已不再持有该备份的密钥时才需要。',
+    // issue 12 item 3: backups made before an erasure
+    containsErased: '含已删除数据',
+    containsErasedHelp:
+      '部分备份是在删除某人之前创建的，仍包含该人的数据。删除这些备份，以在这台电脑上完成删除。',
+    purgeErased: '删除含已删除数据的备份',
+    purgeErasedConfirm_one: '删除 {{count}} 个含已删除数据的备份？此操作无法撤销。',
+    purgeErasedConfirm_other: '删除 {{count}} 个含已删除数据的备份？此操作无法撤销。',
   },
   lease: {
     expiredTitle: '此设备已超过 {{days}} 天未连接同步服务器。',

@@ -47,6 +47,8 @@ export const backupInfoSchema = z.object({
   needsCode: z.boolean(),
   /** The version of the app that wrote it; null for backups from before it was recorded. */
   appVersion: z.string().nullable(),
+  /** Made before a person was erased in this vault (issue 12): it still holds what was erased. */
+  containsErased: z.boolean(),
 });
 export type BackupInfo = z.infer<typeof backupInfoSchema>;
 
@@ -142,6 +144,11 @@ export const vaultChannels = {
     z.object({ before: z.iso.datetime() }),
     z.object({ deleted: z.number().int().nonnegative() }),
     'Deletes every backup of this vault made before the given time; the newest backup always stays.',
+  ),
+  'vault.purgeErasedBackups': channel(
+    z.undefined(),
+    z.object({ deleted: z.number().int().nonnegative() }),
+    'Deletes every backup of this vault that still holds erased data (made before the last erasure).',
   ),
   'vault.importBackup': channel(
     z.object({ path: z.string().min(2).max(4096) }),

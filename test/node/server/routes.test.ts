@@ -21,6 +21,7 @@ import {
 } from '../../../shared/sync/membership';
 import { syncRouteNames, syncRoutes, type SyncRouteName } from '../../../shared/sync/routes';
 import { SyncApiClient, type HttpTransport } from '../../../shared/sync/sync.client';
+import { signCompaction } from '../../../shared/sync/compaction';
 import { chunkDigest, sealChunk, signManifest } from '../../../shared/sync/snapshot';
 import { listen } from './harness';
 
@@ -186,6 +187,14 @@ describe('the route table binds server and client', () => {
       commitSnapshot: () => ca.commitSnapshot(ws, manifest),
       latestSnapshot: () => cb.latestSnapshot(ws),
       snapshotChunk: () => cb.snapshotChunk(ws, snapshotId, 0),
+      compactLog: () =>
+        ca.compactLog(
+          ws,
+          signCompaction(
+            { v: 1, workspaceId: ws, snapshotId, deviceId: a.deviceId, seq: 1, createdAt: 1 },
+            a.keys.signSecretKey,
+          ),
+        ),
       appendMembership: () =>
         ca.appendMembership(ws, nextEntry(s2, signer, { kind: 'revoke', deviceId: b.deviceId }, 3)),
     };
@@ -210,6 +219,7 @@ describe('the route table binds server and client', () => {
       'commitSnapshot',
       'latestSnapshot',
       'snapshotChunk',
+      'compactLog',
       'appendMembership',
     ];
     expect([...order].sort()).toEqual([...syncRouteNames].sort());

@@ -82,5 +82,71 @@ describe.each([sqliteBackend, postgresBackend])(
       await storage.putSnapshotChunk(ws, third, 0, chunks[0]!);
       expect(await commit(third, 1, [digest(chunks[0]!)])).toEqual({ kind: 'older', seq: 3 });
     });
+
+    it('compacts (schema v7) only up to the committed snapshot, and records how far', async () => {
+      const { storage } = await backend.open();
+      open.push(storage);
+      const ws = randomId();
+      const owner = device(ws);
+      await storage.appendMembership(ws, { seq: 0, json: '{"g":1}' }, { kind: 'genesis', device: owner }, 1);
+      for (let i = 0; i < 4; i++)
+        await storage.appendDeltas(
+          ws,
+          owner.deviceId,
+          [{ deltaId: randomId(), envelope: new Uint8Array(randomBytes(100)), epoch: 1 }],
+          2,
+        );
+      const seqs = async () => (await storage.pullDeltas(ws, 0, 100, 1 << 24)).map((d) => d.seq);
+      const snapshotId = randomId();
+      expect(await storage.compactLog(ws, snapshotId, 2)).toEqual({ kind: 'not_committed_snapshot' });
+      const chunk = new Uint8Array(randomBytes(50));
+      await storage.putSnapshotChunk(ws, snapshotId, 0, chunk);
+      expect(
+        await storage.commitSnapshot({
+          workspaceId: ws,
+          snapshotId,
+          deviceId: owner.deviceId,
+          epoch: 1,
+          seq: 3,
+          manifest: '{}',
+          signature: 's',
+          createdAt: 3,
+          digests: [digest(chunk)],
+        }),
+      ).toEqual({ kind: 'committed' });
+      expect(await storage.compactLog(ws, randomId(), 2)).toEqual({ kind: 'not_committed_snapshot' });
+      expect(await storage.compactLog(ws, snapshotId, 4)).toEqual({
+        kind: 'beyond_snapshot',
+        snapshotSeq: 3,
+      });
+      expect(await storage.compactLog(randomId(), snapshotId, 1)).toEqual({ kind: 'unknown_workspace' });
+      expect(await seqs()).toEqual([1, 2, 3, 4]);
+      expect(await storage.compactedSeq(ws)).toBe(0);
+      expect(await storage.compactLog(ws, snapshotId, 2)).toEqual({
+        kind: 'compacted',
+        deleted: 2,
+        compactedSeq: 2,
+      });
+      expect(await storage.compactLog(ws, snapshotId, 3)).toEqual({
+        kind: 'compacted',
+        deleted: 1,
+        compactedSeq: 3,
+      });
+      expect(await storage.compactLog(ws, snapshotId, 1)).toEqual({
+        kind: 'compacted',
+        deleted: 0,
+        compactedSeq: 3,
+      });
+      expect(await seqs()).toEqual([4]);
+      expect(await storage.compactedSeq(ws)).toBe(3);
+      // The log goes on numbering after the compacted range.
+      await storage.appendDeltas(
+        ws,
+        owner.deviceId,
+        [{ deltaId: randomId(), envelope: new Uint8Array(randomBytes(100)), epoch: 1 }],
+        4,
+      );
+      expect(await seqs()).toEqual([4, 5]);
+    });
   },
 );

@@ -57,7 +57,11 @@ afterEach(async () => {
 function vault(
   dir: string,
   keychain: Keychain,
-  extra: { now?: () => number; location?: () => BackupLocation | null } = {},
+  extra: {
+    now?: () => number;
+    location?: () => BackupLocation | null;
+    lastErasedAt?: () => number | null;
+  } = {},
 ) {
   const service = new VaultService({
     dataDir: dir,
@@ -68,6 +72,7 @@ function vault(
     recoveryKdf: TEST_KDF,
     appVersion: '9.8.7',
     backupLocation: extra.location,
+    ...(extra.lastErasedAt ? { lastErasedAt: extra.lastErasedAt } : {}),
   });
   open.push(service);
   return service;
@@ -219,6 +224,36 @@ describe('backups that survive real life (issue 13 item 8)', () => {
       deleted: 1,
     });
     expect(service.listBackups().map((x) => x.backupId)).toEqual([b]);
+  });
+
+  it('backups made before an erasure are listed as containing erased data and purged in one action (issue 12)', async () => {
+    let now = Date.parse('2026-02-01T10:00:00Z');
+    let erasedAt: number | null = null;
+    const dir = tempDir('fv-erased-');
+    const service = vault(dir, realKeychain(), { now: () => now, lastErasedAt: () => erasedAt });
+    await service.setup();
+    const before: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      now += DAY;
+      before.push((await service.backup()).backupId);
+    }
+    expect(service.listBackups().every((b) => !b.containsErased)).toBe(true);
+    // Nothing erased yet: the purge deletes nothing.
+    expect(await service.purgeErasedBackups()).toEqual({ deleted: 0 });
+    now += DAY;
+    erasedAt = now;
+    now += 1;
+    const fresh = await service.backup();
+    expect(fresh.containsErased).toBe(false);
+    const listed = service.listBackups();
+    expect(listed.filter((b) => b.containsErased).map((b) => b.backupId)).toEqual([...before].reverse());
+    expect(listed.find((b) => b.backupId === fresh.backupId)?.containsErased).toBe(false);
+    expect(await service.purgeErasedBackups()).toEqual({ deleted: 3 });
+    expect(service.listBackups().map((b) => b.backupId)).toEqual([fresh.backupId]);
+    // When every backup predates the erasure, the newest goes too: none may keep the person.
+    erasedAt = now + DAY;
+    expect(await service.purgeErasedBackups()).toEqual({ deleted: 1 });
+    expect(service.listBackups()).toEqual([]);
   });
 
   it('a backup directory named by policy: created 0700, used, refused when a symlink or world-writable, wiped with the vault', async () => {
