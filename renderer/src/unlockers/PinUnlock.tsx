@@ -2,7 +2,7 @@ import { useEffect, useId, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ErrorInfo } from '../../../shared/errors';
 import type { KeychainState, UnlockersView, VaultStatus } from '../../../shared/ipc/channels/vault.channels';
-import { call, errorInfo } from '../api';
+import { api, call, errorInfo } from '../api';
 import { ErrorMessage } from '../errors';
 import { useVaultStore } from '../vault.store';
 
@@ -41,6 +41,9 @@ export function PinUnlock() {
 
   useEffect(() => {
     fetchState().then(apply, () => undefined);
+    // The lock screen shows before main has finished locking (it forgets the data first), and a
+    // status read that early has no keychain answer yet: ask again once main says it is locked.
+    return api.on('vault.locked', () => void fetchState().then(apply, () => undefined));
   }, []);
 
   const submit = async (event: FormEvent) => {
