@@ -1,6 +1,7 @@
-import { useEffect, useId, useRef, useState, type KeyboardEvent } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { call } from '../api';
+import { Combobox } from './Combobox';
 
 /** A record a reference can point at. */
 export interface PickedRecord {
@@ -43,7 +44,7 @@ async function findRecords(
 /**
  * A searchable, paged combobox over accounts, contacts or deals (WAI-ARIA combobox with a listbox):
  * typing searches the index, an empty box pages through all records by name ("More" loads the next
- * page). Arrow keys move, Enter picks, Escape closes.
+ * page).
  */
 export function RecordPicker(props: {
   entity: PickEntity;
@@ -63,8 +64,6 @@ export function RecordPicker(props: {
     items: [],
     next: null,
   });
-  const [active, setActive] = useState(0);
-  const id = useId();
   const serial = useRef(0);
 
   useEffect(() => {
@@ -92,94 +91,37 @@ export function RecordPicker(props: {
     );
   };
   const excluded = new Set(props.exclude ?? []);
-  const items = result.items.filter((r) => !excluded.has(r.id));
-  const clamped = Math.min(active, Math.max(0, items.length - 1));
-  const pick = (record: PickedRecord) => {
-    onPick(record);
-    setQuery('');
-    setOpen(false);
-  };
-  const onKey = (event: KeyboardEvent) => {
-    if (event.key === 'ArrowDown') {
-      event.preventDefault();
-      setOpen(true);
-      setActive(Math.min(clamped + 1, items.length - 1));
-    } else if (event.key === 'ArrowUp') {
-      event.preventDefault();
-      setActive(Math.max(clamped - 1, 0));
-    } else if (event.key === 'Enter' && open && items[clamped]) {
-      event.preventDefault();
-      pick(items[clamped]);
-    } else if (event.key === 'Escape' && open) {
-      event.preventDefault();
-      event.stopPropagation();
-      setOpen(false);
-    }
-  };
   return (
-    <div className="picker">
-      <label htmlFor={`${id}-input`}>{props.label}</label>
-      <input
-        id={`${id}-input`}
-        role="combobox"
-        aria-expanded={open}
-        aria-controls={`${id}-list`}
-        aria-autocomplete="list"
-        aria-activedescendant={open && items[clamped] ? `${id}-o${clamped}` : undefined}
-        autoFocus={props.autoFocus}
-        value={query}
-        placeholder={t('day.pickerHint')}
-        onChange={(e) => {
-          setQuery(e.target.value);
-          setActive(0);
-          setOpen(true);
-        }}
-        onFocus={() => setOpen(true)}
-        onBlur={() => setOpen(false)}
-        onKeyDown={onKey}
-        data-testid={props.testId}
-      />
-      {open && (
-        <ul className="picker-list" role="listbox" id={`${id}-list`} aria-label={props.label}>
-          {items.map((r, k) => (
-            <li
-              key={r.id}
-              id={`${id}-o${k}`}
-              role="option"
-              aria-selected={k === clamped}
-              className={k === clamped ? 'active' : undefined}
-              // mousedown, not click: the input's blur would close the list first.
+    <Combobox
+      label={props.label}
+      placeholder={t('day.pickerHint')}
+      query={query}
+      onQuery={setQuery}
+      onOpenChange={setOpen}
+      options={result.items.filter((r) => !excluded.has(r.id))}
+      keyOf={(r) => r.id}
+      nameOf={(r) => r.name}
+      onPick={onPick}
+      settled={result.q === query.trim()}
+      footer={
+        result.next && (
+          <li role="presentation">
+            <button
+              type="button"
+              className="link"
+              tabIndex={-1}
               onMouseDown={(e) => {
                 e.preventDefault();
-                pick(r);
+                more();
               }}
-              data-option={r.name}
             >
-              {r.name}
-            </li>
-          ))}
-          {items.length === 0 && result.q === query.trim() && (
-            <li className="muted" role="presentation">
-              {t('palette.empty')}
-            </li>
-          )}
-          {result.next && (
-            <li role="presentation">
-              <button
-                type="button"
-                className="link"
-                tabIndex={-1}
-                onMouseDown={(e) => {
-                  e.preventDefault();
-                  more();
-                }}
-              >
-                {t('day.more')}
-              </button>
-            </li>
-          )}
-        </ul>
-      )}
-    </div>
+              {t('day.more')}
+            </button>
+          </li>
+        )
+      }
+      autoFocus={props.autoFocus}
+      testId={props.testId}
+    />
   );
 }
