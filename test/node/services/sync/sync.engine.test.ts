@@ -213,6 +213,7 @@ describe('sync engine', () => {
     const wsKey = keys.find((k) => k.kind === 'workspace')!;
     // The device's own clock id, as its ops carry it (not guessed from the sync device id).
     const own = a.crm().create(contactDef, { name: 'clock probe' }).createdBy;
+    if (typeof own !== 'string') throw new Error('a record without its writer');
     const now = Date.now();
     const row = (device: string, recordId: string, fields: Record<string, unknown>) => ({
       opId: uuidv7(now),
