@@ -1,14 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SqliteSyncStorage } from '../../../server/storage/storage.sqlite';
+import { describe, expect, it } from 'vitest';
 import { signCompaction, type CompactionBody } from '../../../shared/sync/compaction';
 import { randomId } from '../../../shared/sync/device-keys';
 import { syncPath, syncRoutes } from '../../../shared/sync/routes';
 import { signManifest } from '../../../shared/sync/snapshot';
-import { listen, type RunningServer } from './harness';
+import { useSqliteServer } from './harness';
 import { errorCode, TestDevice, type HttpResult } from './sync-client';
 
 /**
@@ -19,22 +15,11 @@ import { errorCode, TestDevice, type HttpResult } from './sync-client';
  * compacted range is told LOG_COMPACTED instead of silently skipping what was deleted.
  */
 
-let storage: SqliteSyncStorage;
-let server: RunningServer;
-const dir = mkdtempSync(path.join(tmpdir(), 'fv-api-compaction-'));
-
-beforeAll(async () => {
-  storage = SqliteSyncStorage.open(path.join(dir, 'sync.sqlite'));
-  server = await listen({ storage });
-});
-afterAll(async () => {
-  await server.close();
-  await storage.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const fixture = useSqliteServer('api-compaction');
 
 const status = (r: HttpResult) => [r.status, errorCode(r)];
-const stored = async (ws: string) => (await storage.pullDeltas(ws, 0, 1000, 1 << 24)).map((d) => d.seq);
+const stored = async (ws: string) =>
+  (await fixture.storage.pullDeltas(ws, 0, 1000, 1 << 24)).map((d) => d.seq);
 
 async function push(device: TestDevice, n: number): Promise<void> {
   for (let i = 0; i < n; i++) {
@@ -86,11 +71,11 @@ const compact = (device: TestDevice, statement: unknown) =>
 
 describe('compaction over HTTP', () => {
   it('refuses every statement but an owner or admin one for the committed snapshot, deleting nothing until then', async () => {
-    const owner = new TestDevice(server.url);
+    const owner = new TestDevice(fixture.server.url);
     await owner.createWorkspace();
-    const member = new TestDevice(server.url);
+    const member = new TestDevice(fixture.server.url);
     expect((await member.accept(await owner.invite())).status).toBe(200);
-    const admin = new TestDevice(server.url);
+    const admin = new TestDevice(fixture.server.url);
     expect((await admin.accept(await owner.invite(60_000, Date.now(), 'admin'))).status).toBe(200);
     await push(owner, 4);
     const ws = owner.workspaceId;

@@ -1,13 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SqliteSyncStorage } from '../../../server/storage/storage.sqlite';
+import { describe, expect, it } from 'vitest';
 import { chainPreviousKey, epochCommitment, wrapEpochKey } from '../../../shared/sync/epoch';
 import type { MembershipBody, MemberDevice } from '../../../shared/sync/membership';
 import { syncPath, syncRoutes } from '../../../shared/sync/routes';
-import { listen, type RunningServer } from './harness';
+import { useSqliteServer } from './harness';
 import { errorCode, TestDevice, type HttpResult } from './sync-client';
 
 /**
@@ -16,19 +12,7 @@ import { errorCode, TestDevice, type HttpResult } from './sync-client';
  * on refuses pushes under the retired epoch (EPOCH_RETIRED) and under epochs nobody made.
  */
 
-let storage: SqliteSyncStorage;
-let server: RunningServer;
-const dir = mkdtempSync(path.join(tmpdir(), 'fv-api-epochs-'));
-
-beforeAll(async () => {
-  storage = SqliteSyncStorage.open(path.join(dir, 'sync.sqlite'));
-  server = await listen({ storage });
-});
-afterAll(async () => {
-  await server.close();
-  await storage.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const fixture = useSqliteServer('api-epochs');
 
 type RotateBody = Extract<MembershipBody, { kind: 'rotate' }>;
 
@@ -55,11 +39,11 @@ const status = (r: HttpResult) => [r.status, errorCode(r)];
 
 describe('rotate entries and epochs over HTTP', () => {
   it('refuses forged, incomplete and skipping rotations; commits a valid one; then refuses the retired epoch', async () => {
-    const owner = new TestDevice(server.url);
+    const owner = new TestDevice(fixture.server.url);
     await owner.createWorkspace();
-    const member = new TestDevice(server.url);
+    const member = new TestDevice(fixture.server.url);
     expect((await member.accept(await owner.invite())).status).toBe(200);
-    const gone = new TestDevice(server.url);
+    const gone = new TestDevice(fixture.server.url);
     expect((await gone.accept(await owner.invite())).status).toBe(200);
     expect((await owner.revoke(gone.deviceId)).status).toBe(200);
     const state = await owner.refresh();

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -5,7 +6,8 @@ import pg from 'pg';
 import { afterAll, beforeAll } from 'vitest';
 import { PostgresSyncStorage } from '../../../server/storage/storage.postgres';
 import { SqliteSyncStorage } from '../../../server/storage/storage.sqlite';
-import type { SyncStorage } from '../../../server/storage/storage';
+import type { DeviceRecord, SyncStorage } from '../../../server/storage/storage';
+import { randomId } from '../../../shared/sync/device-keys';
 import { startPostgres, type PostgresCluster } from '../../support/postgres';
 import { tempDir } from '../support/tmp';
 
@@ -155,4 +157,20 @@ export async function deleteDeltas(
   } finally {
     await client.end();
   }
+}
+
+/** A fresh active device record of `workspaceId` with random keys; `overrides` set what a test needs. */
+export function deviceRecord(workspaceId: string, overrides: Partial<DeviceRecord> = {}): DeviceRecord {
+  return {
+    deviceId: randomId(),
+    workspaceId,
+    signPublicKey: new Uint8Array(randomBytes(32)),
+    boxPublicKey: new Uint8Array(randomBytes(32)),
+    status: 'active',
+    createdAt: 1_700_000_000_000,
+    revokedAt: null,
+    invitedBy: null,
+    role: 'member',
+    ...overrides,
+  };
 }

@@ -1,7 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { createSyncServer, type SyncServerOptions } from '../../../server/app';
+import { SqliteSyncStorage } from '../../../server/storage/storage.sqlite';
 
 export interface RunningServer {
   readonly url: string;
@@ -16,6 +19,43 @@ export async function listen(options: SyncServerOptions): Promise<RunningServer>
   const address = app.server.address();
   if (typeof address !== 'object' || !address) throw new Error('server has no address');
   return { url: `http://127.0.0.1:${address.port}`, app, close: () => app.close() };
+}
+
+/** The storage and server of one test file, live between its beforeAll and afterAll. */
+export interface ServerFixture {
+  readonly storage: SqliteSyncStorage;
+  readonly server: RunningServer;
+}
+
+/**
+ * Registers beforeAll/afterAll hooks that start a sync server over a fresh SQLite storage in a temp
+ * directory (named after `prefix`) and remove both afterwards. Read the fields inside tests only.
+ */
+export function useSqliteServer(prefix: string): ServerFixture {
+  const dir = mkdtempSync(path.join(tmpdir(), `fv-${prefix}-`));
+  let storage: SqliteSyncStorage | null = null;
+  let server: RunningServer | null = null;
+  beforeAll(async () => {
+    storage = SqliteSyncStorage.open(path.join(dir, 'sync.sqlite'));
+    server = await listen({ storage });
+  });
+  afterAll(async () => {
+    await server?.close();
+    await storage?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const started = <T>(value: T | null): T => {
+    if (value === null) throw new Error('the server fixture is used outside its tests');
+    return value;
+  };
+  return {
+    get storage() {
+      return started(storage);
+    },
+    get server() {
+      return started(server);
+    },
+  };
 }
 
 /**

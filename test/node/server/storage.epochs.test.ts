@@ -17,24 +17,20 @@ import {
 } from '../../../server/storage/storage.sqlite';
 import { randomId } from '../../../shared/sync/device-keys';
 import { tempDir } from '../support/tmp';
-import { postgresBackend, requireCluster, sqliteBackend, usePostgresCluster, type Backend } from './backends';
+import {
+  deviceRecord,
+  postgresBackend,
+  requireCluster,
+  sqliteBackend,
+  usePostgresCluster,
+  type Backend,
+} from './backends';
 
 /** The schema version that added key epochs (issue 12). */
 const EPOCHS_VERSION = 4;
 
-function device(workspaceId: string): DeviceRecord {
-  return {
-    deviceId: randomId(),
-    workspaceId,
-    signPublicKey: new Uint8Array(randomBytes(32)),
-    boxPublicKey: new Uint8Array(randomBytes(32)),
-    status: 'active',
-    createdAt: 1_000,
-    revokedAt: null,
-    invitedBy: null,
-    role: 'owner',
-  };
-}
+const device = (workspaceId: string): DeviceRecord =>
+  deviceRecord(workspaceId, { createdAt: 1_000, role: 'owner' });
 
 /** An envelope-shaped byte string whose header names `epoch` (storage reads only `epoch`). */
 const delta = (epoch: number) => ({ deltaId: randomId(), envelope: new Uint8Array(randomBytes(200)), epoch });

@@ -2,21 +2,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DeviceRecord, SyncStorage } from '../../../server/storage/storage';
 import { randomId } from '../../../shared/sync/device-keys';
-import { postgresBackend, sqliteBackend, usePostgresCluster, type Backend } from './backends';
+import { deviceRecord, postgresBackend, sqliteBackend, usePostgresCluster, type Backend } from './backends';
 
-function device(workspaceId: string): DeviceRecord {
-  return {
-    deviceId: randomId(),
-    workspaceId,
-    signPublicKey: new Uint8Array(randomBytes(32)),
-    boxPublicKey: new Uint8Array(randomBytes(32)),
-    status: 'active',
-    createdAt: 1_000,
-    revokedAt: null,
-    invitedBy: null,
-    role: 'owner',
-  };
-}
+const device = (workspaceId: string): DeviceRecord =>
+  deviceRecord(workspaceId, { createdAt: 1_000, role: 'owner' });
 
 const digest = (b: Uint8Array) => createHash('sha256').update(b).digest('base64url');
 

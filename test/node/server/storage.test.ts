@@ -2,22 +2,17 @@ import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { randomId } from '../../../shared/sync/device-keys';
 import type { DeviceRecord, InviteRecord, SyncStorage } from '../../../server/storage/storage';
-import { deleteDeltas, postgresBackend, sqliteBackend, usePostgresCluster, type Backend } from './backends';
+import {
+  deviceRecord,
+  deleteDeltas,
+  postgresBackend,
+  sqliteBackend,
+  usePostgresCluster,
+  type Backend,
+} from './backends';
 
-function device(workspaceId: string, overrides: Partial<DeviceRecord> = {}): DeviceRecord {
-  return {
-    deviceId: randomId(),
-    workspaceId,
-    signPublicKey: new Uint8Array(randomBytes(32)),
-    boxPublicKey: new Uint8Array(randomBytes(32)),
-    status: 'active',
-    createdAt: 1_700_000_000_000,
-    revokedAt: null,
-    invitedBy: null,
-    role: 'member',
-    ...overrides,
-  };
-}
+const device = (workspaceId: string, overrides: Partial<DeviceRecord> = {}): DeviceRecord =>
+  deviceRecord(workspaceId, overrides);
 
 function invite(workspaceId: string, createdBy: string, overrides: Partial<InviteRecord> = {}): InviteRecord {
   return {
