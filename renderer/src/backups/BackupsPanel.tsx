@@ -10,6 +10,7 @@ import { formatBytes, formatDateTime } from '../format';
 import { usePolicy } from '../policy';
 import { useSettingsStore } from '../settings.store';
 import { useVaultStore } from '../vault.store';
+import { ConfirmInline } from './ConfirmInline';
 import { RestoreSummaryText } from './RestoreNotice';
 import { useRestoreStore } from './restore.store';
 
@@ -237,30 +238,25 @@ export function BackupsPanel() {
                   {confirm &&
                   (confirm.kind === 'restore' || confirm.kind === 'delete') &&
                   confirm.backup.backupId === b.backupId ? (
-                    <span className="row" role="group" aria-label={t(`backups.${confirm.kind}Title`)}>
-                      <span>
-                        {confirm.kind === 'restore'
+                    <ConfirmInline
+                      label={t(`backups.${confirm.kind}Title`)}
+                      question={
+                        confirm.kind === 'restore'
                           ? t('settings.restoreConfirm', { date: formatDateTime(b.createdAt) })
-                          : t('backups.deleteConfirm', { date: formatDateTime(b.createdAt) })}
-                      </span>
-                      <button
-                        type="button"
-                        className="danger"
-                        disabled={busy}
-                        onClick={() =>
-                          void (confirm.kind === 'restore'
-                            ? restore(b.backupId)
-                            : run(async () => {
-                                await call('vault.deleteBackup', { backupId: b.backupId });
-                                return { key: 'backups.deleted', count: 1 };
-                              }))
-                        }
-                      >
-                        {confirm.kind === 'restore' ? t('settings.restoreYes') : t('backups.deleteYes')}
-                      </button>
-                      <button type="button" onClick={() => setConfirm(null)}>
-                        {t('settings.cancel')}
-                      </button>
+                          : t('backups.deleteConfirm', { date: formatDateTime(b.createdAt) })
+                      }
+                      yes={confirm.kind === 'restore' ? t('settings.restoreYes') : t('backups.deleteYes')}
+                      busy={busy}
+                      onYes={() =>
+                        void (confirm.kind === 'restore'
+                          ? restore(b.backupId)
+                          : run(async () => {
+                              await call('vault.deleteBackup', { backupId: b.backupId });
+                              return { key: 'backups.deleted', count: 1 };
+                            }))
+                      }
+                      onCancel={() => setConfirm(null)}
+                    >
                       {confirm.kind === 'restore' && (
                         <details open={b.needsCode}>
                           <summary>{t('backups.oldCode')}</summary>
@@ -275,7 +271,7 @@ export function BackupsPanel() {
                           <p className="muted">{t('backups.oldCodeHelp')}</p>
                         </details>
                       )}
-                    </span>
+                    </ConfirmInline>
                   ) : (
                     <span className="row">
                       <button type="button" onClick={() => setConfirm({ kind: 'restore', backup: b })}>
@@ -297,29 +293,21 @@ export function BackupsPanel() {
         <div className="field" data-testid="purge-erased">
           <p className="muted">{t('backups.containsErasedHelp')}</p>
           {confirm?.kind === 'purgeErased' ? (
-            <span className="row" role="group" aria-label={t('backups.purgeErased')}>
-              <span>
-                {t('backups.purgeErasedConfirm', {
-                  count: backups.filter((b) => b.containsErased).length,
-                })}
-              </span>
-              <button
-                type="button"
-                className="danger"
-                disabled={busy}
-                onClick={() =>
-                  void run(async () => {
-                    const { deleted } = await call('vault.purgeErasedBackups');
-                    return { key: 'backups.deleted', count: deleted };
-                  })
-                }
-              >
-                {t('backups.deleteYes')}
-              </button>
-              <button type="button" onClick={() => setConfirm(null)}>
-                {t('settings.cancel')}
-              </button>
-            </span>
+            <ConfirmInline
+              label={t('backups.purgeErased')}
+              question={t('backups.purgeErasedConfirm', {
+                count: backups.filter((b) => b.containsErased).length,
+              })}
+              yes={t('backups.deleteYes')}
+              busy={busy}
+              onYes={() =>
+                void run(async () => {
+                  const { deleted } = await call('vault.purgeErasedBackups');
+                  return { key: 'backups.deleted', count: deleted };
+                })
+              }
+              onCancel={() => setConfirm(null)}
+            />
           ) : (
             <button
               type="button"
@@ -351,25 +339,19 @@ export function BackupsPanel() {
             onChange={(e) => setOlderThan(e.target.value)}
           />
           {confirm?.kind === 'older' ? (
-            <span className="row" role="group" aria-label={t('backups.olderThan')}>
-              <span>{t('backups.olderConfirm', { date: formatDateTime(confirm.before) })}</span>
-              <button
-                type="button"
-                className="danger"
-                disabled={busy}
-                onClick={() =>
-                  void run(async () => {
-                    const { deleted } = await call('vault.deleteBackupsBefore', { before: confirm.before });
-                    return { key: 'backups.deleted', count: deleted };
-                  })
-                }
-              >
-                {t('backups.deleteYes')}
-              </button>
-              <button type="button" onClick={() => setConfirm(null)}>
-                {t('settings.cancel')}
-              </button>
-            </span>
+            <ConfirmInline
+              label={t('backups.olderThan')}
+              question={t('backups.olderConfirm', { date: formatDateTime(confirm.before) })}
+              yes={t('backups.deleteYes')}
+              busy={busy}
+              onYes={() =>
+                void run(async () => {
+                  const { deleted } = await call('vault.deleteBackupsBefore', { before: confirm.before });
+                  return { key: 'backups.deleted', count: deleted };
+                })
+              }
+              onCancel={() => setConfirm(null)}
+            />
           ) : (
             <button type="submit" disabled={!olderThan} data-testid="delete-older">
               {t('backups.deleteOlder')}
