@@ -1,6 +1,6 @@
 import { generateDeviceKeys, randomId } from '../../shared/sync/device-keys';
 import { fromBase64Url, toBase64Url, utf8 } from '../../shared/sync/encoding';
-import { generateWorkspaceKey } from '../../shared/sync/envelope';
+import { generateWorkspaceKey, type WorkspaceKey } from '../../shared/sync/envelope';
 import {
   createInviteSecret,
   deriveInviteAuthKey,
@@ -45,6 +45,8 @@ export interface LoadDevice {
   readonly deviceId: string;
   readonly signSecretKey: Uint8Array;
   readonly workspaceId: string;
+  /** The workspace key every device of the workspace holds (the invite wraps it). */
+  readonly workspaceKey: WorkspaceKey;
 }
 
 /** The shipped API client of `device` for the server at `url` (any instance on the same storage). */
@@ -85,7 +87,7 @@ async function enrolWorkspace(url: string, n: number, first: number): Promise<Lo
     genesisHash: entryHash(genesis),
   });
   const devices: LoadDevice[] = [
-    { deviceId: owner.deviceId, signSecretKey: owner.signSecretKey, workspaceId },
+    { deviceId: owner.deviceId, signSecretKey: owner.signSecretKey, workspaceId, workspaceKey: key },
   ];
   for (let c = 1; c < n; c++) {
     const joiner = newDevice(url, first + c);
@@ -122,7 +124,12 @@ async function enrolWorkspace(url: string, n: number, first: number): Promise<Lo
     );
     await joiner.client.acceptInvite(inviteId, { device: joiner.reg, proof, entry: join });
     state = appendEntry(state, join);
-    devices.push({ deviceId: joiner.deviceId, signSecretKey: joiner.signSecretKey, workspaceId });
+    devices.push({
+      deviceId: joiner.deviceId,
+      signSecretKey: joiner.signSecretKey,
+      workspaceId,
+      workspaceKey: key,
+    });
   }
   return devices;
 }
