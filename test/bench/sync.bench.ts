@@ -31,8 +31,6 @@ interface Prepared {
   readonly body?: Buffer;
 }
 
-type Device = LoadDevice;
-
 async function send(url: string, p: Prepared): Promise<unknown> {
   const response = await fetch(url + p.path, {
     method: p.method,
@@ -46,7 +44,7 @@ async function send(url: string, p: Prepared): Promise<unknown> {
   return json;
 }
 
-function signed(method: 'GET' | 'POST', p: string, body: unknown, device: Device): Prepared {
+function signed(method: 'GET' | 'POST', p: string, body: unknown, device: LoadDevice): Prepared {
   const bytes = body === undefined ? undefined : Buffer.from(utf8(JSON.stringify(body)));
   return {
     method,

@@ -13,7 +13,7 @@ import { genesisEntry } from '../../../shared/sync/membership';
 import { syncPath, syncRoutes } from '../../../shared/sync/routes';
 import { signRequest } from '../../../shared/sync/signing';
 import { tempDir } from '../support/tmp';
-import { postgresBackend, sqliteBackend, usePostgresCluster, type Backend } from './backends';
+import { deviceRecord, postgresBackend, sqliteBackend, usePostgresCluster, type Backend } from './backends';
 import { killServersAfterEach, repoRoot, startServerProcess } from './spawn';
 import { TestDevice } from './sync-client';
 
@@ -36,19 +36,8 @@ function adminJson(args: readonly string[], env: NodeJS.ProcessEnv = {}): unknow
   return JSON.parse(r.stdout) as unknown;
 }
 
-function device(workspaceId: string, createdAt: number): DeviceRecord {
-  return {
-    deviceId: randomId(),
-    workspaceId,
-    signPublicKey: new Uint8Array(randomBytes(32)),
-    boxPublicKey: new Uint8Array(randomBytes(32)),
-    status: 'active',
-    createdAt,
-    revokedAt: null,
-    invitedBy: null,
-    role: 'member',
-  };
-}
+const device = (workspaceId: string, createdAt: number): DeviceRecord =>
+  deviceRecord(workspaceId, { createdAt });
 
 const T0 = 1_700_000_000_000;
 
