@@ -45,6 +45,12 @@ async function pendingConfirmation(status: VaultStatus): Promise<boolean> {
   }
 }
 
+/**
+ * Counts locks seen by this page. A lock that lands while an unlock, recovery or status read is in
+ * flight wins: that call's reply is older than the lock and must not reopen the screen.
+ */
+let locks = 0;
+
 export const useVaultStore = create<VaultState>((set, get) => ({
   phase: 'loading',
   onboarding: false,
@@ -53,9 +59,11 @@ export const useVaultStore = create<VaultState>((set, get) => ({
   setRecoveryMode: (recoveryMode) => set({ recoveryMode, error: null }),
   busy: false,
   refresh: async () => {
+    const seen = locks;
     try {
       const status = await call('vault.status');
       const onboarding = await pendingConfirmation(status);
+      if (locks !== seen) return;
       set({ phase: phaseOf(status), error: null, onboarding: onboarding || get().onboarding });
     } catch (error) {
       set({ phase: 'locked', error: errorInfo(error) });
@@ -76,10 +84,12 @@ export const useVaultStore = create<VaultState>((set, get) => ({
   },
   finishOnboarding: () => set({ onboarding: false }),
   unlock: async () => {
+    const seen = locks;
     set({ busy: true, error: null });
     try {
       const status = await call('vault.unlock');
       const onboarding = await pendingConfirmation(status);
+      if (locks !== seen) return;
       set({ phase: phaseOf(status), busy: false, recoveryMode: false, onboarding });
     } catch (error) {
       const info = errorInfo(error);
@@ -88,10 +98,12 @@ export const useVaultStore = create<VaultState>((set, get) => ({
     }
   },
   recover: async (recoveryCode) => {
+    const seen = locks;
     set({ busy: true, error: null });
     try {
       const status = await call('vault.recover', { recoveryCode });
       const onboarding = await pendingConfirmation(status);
+      if (locks !== seen) return;
       set({ phase: phaseOf(status), busy: false, recoveryMode: false, onboarding });
     } catch (error) {
       set({ busy: false, error: errorInfo(error) });
@@ -107,6 +119,7 @@ export const useVaultStore = create<VaultState>((set, get) => ({
     }
   },
   lockedElsewhere: () => {
+    locks += 1;
     resetAllStores();
     set({ phase: 'locked', onboarding: false, busy: false });
   },

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { LeaseStatus } from '../../../shared/ipc/channels/lease.channels';
-import { call } from '../api';
+import { api, call } from '../api';
 import { formatDateTime } from '../format';
 import { useVaultStore } from '../vault.store';
 
@@ -17,7 +17,11 @@ export function LeaseNotice() {
   const [lease, setLease] = useState<LeaseStatus | null>(null);
   useEffect(() => {
     if (busy) return;
-    call('lease.status').then(setLease, () => setLease(null));
+    const read = () => void call('lease.status').then(setLease, () => setLease(null));
+    read();
+    // The lock screen shows before main has finished locking, and main writes the lease's copy
+    // while it locks: a read that early can miss it, so read again once main says it is locked.
+    return api.on('vault.locked', read);
   }, [error, busy]);
   if (!lease || lease.state === 'not_managed') return null;
   if (lease.state === 'expired') {
