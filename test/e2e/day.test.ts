@@ -56,6 +56,18 @@ async function planVisit(
   await page.getByTestId('plan-open').click();
 }
 
+/** Settings: a choice field on deals with the given options. */
+async function defineDealChoice(page: Page, field: string, options: readonly string[]) {
+  await go(page, 'settings');
+  const section = page.getByTestId('custom-fields');
+  await section.getByTestId('cf-entity').selectOption('deal');
+  await section.getByTestId('cf-new-label').fill(field);
+  await section.getByTestId('cf-new-kind').selectOption('select');
+  await section.getByTestId('cf-new-options').fill(options.join('\n'));
+  await section.getByTestId('cf-new-save').click();
+  await expect(section.locator(`[data-testid="cf-row"][data-label="${field}"]`)).toBeVisible();
+}
+
 const cases = [
   {
     language: 'en' as const,
@@ -79,6 +91,8 @@ const cases = [
     duplicate: 'lee, ann',
     role: 'Decision maker',
     createAnyway: 'Create anyway',
+    segment: { field: 'Segment', options: ['Retail', 'Industry'] },
+    filterLabel: 'Filter by field',
   },
   {
     language: 'zh-CN' as const,
@@ -101,11 +115,13 @@ const cases = [
     duplicate: '张 伟',
     role: '决策人',
     createAnyway: '仍然创建',
+    segment: { field: '行业', options: ['零售', '工业'] },
+    filterLabel: '按字段筛选',
   },
 ];
 
 for (const c of cases) {
-  test(`a rep's day (${c.language}): plan two visits, log an outcome, ICS, complete/reopen/delete+undo a task, deal contacts and won -> reopened -> lost, palette create and hits, quick log asks for a record, a duplicate warned of and merged`, async ({
+  test(`a rep's day (${c.language}): plan two visits, log an outcome, ICS, complete/reopen/delete+undo a task, deal contacts and won -> reopened -> lost, palette create and hits, quick log asks for a record, a duplicate warned of and merged, a custom field filtered by`, async ({
     page,
     host,
   }) => {
@@ -142,6 +158,7 @@ for (const c of cases) {
 
     // Log the first one with its outcome.
     const visit = agenda.locator('[data-kind="visit"]', { hasText: c.visits[0]! });
+    await expect(visit.getByTestId('activity-attendees')).toContainText(c.contact);
     await visit.getByTestId('log-outcome').click();
     await visit.getByTestId('outcome-input').fill(c.outcome);
     await visit.getByTestId('outcome-save').click();
@@ -309,6 +326,38 @@ for (const c of cases) {
     expect(after.contacts).toHaveLength(1);
     expect(after.dealContacts).toEqual([after.contacts[0]?.id]);
     if (c.language === 'zh-CN') await expectNoEnglish(page, 'merged contact');
+
+    // A custom field on deals, defined in Settings, set on the deal and filtered by on the deals list.
+    await defineDealChoice(page, c.segment.field, c.segment.options);
+    await go(page, 'deal');
+    await page.getByTestId('list').getByRole('button', { name: c.deal, exact: true }).click();
+    await expect(page.getByTestId('record-title')).toHaveText(c.deal);
+    await page
+      .getByTestId('custom-fields-panel')
+      .locator(`select[data-custom="${c.segment.field}"]`)
+      .selectOption({ label: c.segment.options[1]! });
+    await expect
+      .poll(() =>
+        page.evaluate(async (deal) => {
+          const deals = await window.crm.invoke('deals.list', { limit: 50 });
+          if (!deals.ok) throw new Error(deals.error.code);
+          return Object.keys(deals.value.items.find((d) => d.name === deal)?.custom ?? {}).length;
+        }, c.deal),
+      )
+      .toBe(1);
+    await go(page, 'deal');
+    const dealRows = page.getByTestId('list').locator('.row-link');
+    await expect(dealRows).toHaveCount(2);
+    const tools = page.getByTestId('cf-tools');
+    await tools
+      .getByRole('combobox', { name: c.filterLabel, exact: true })
+      .selectOption({ label: c.segment.field });
+    await tools.getByLabel(c.segment.options[1]!).check();
+    await tools.getByTestId('cf-filter-add').click();
+    await expect(dealRows).toHaveCount(1);
+    await expect(dealRows.first()).toHaveText(c.deal);
+    await shot(page, `day-${c.language}-deals-by-custom-field`);
+    if (c.language === 'zh-CN') await expectNoEnglish(page, 'deals filtered by a custom field');
     expect(errors).toEqual([]);
   });
 }

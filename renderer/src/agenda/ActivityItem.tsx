@@ -4,6 +4,7 @@ import type { Activity } from '../../../shared/domain/crm.schemas';
 import type { ErrorInfo } from '../../../shared/errors';
 import { call, errorInfo } from '../api';
 import { download } from '../crm/crm.data';
+import { useRefNames } from '../crm/history.names';
 import { noteLocalChange } from '../crm/records.events';
 import { useUndoStore } from '../crm/undo.store';
 import { ErrorMessage } from '../errors';
@@ -114,6 +115,8 @@ export function ActivityActions({ activity }: { activity: Activity }) {
 /** One activity in a list: when, what, how long, who, the outcome, and its actions. */
 export function ActivityItem({ activity, showDate }: { activity: Activity; showDate?: boolean }) {
   const { t, i18n } = useTranslation();
+  const nameOf = useRefNames([{ field: 'attendeeIds', before: null, after: activity.attendeeIds }]);
+  const attendeeNames = activity.attendeeIds.map(nameOf);
   const time = showDate
     ? formatDateTime(activity.occurredAt)
     : new Intl.DateTimeFormat(i18n.language || 'en', { timeStyle: 'short' }).format(activity.occurredAt);
@@ -127,7 +130,14 @@ export function ActivityItem({ activity, showDate }: { activity: Activity; showD
           <span className="muted"> · {t('day.minutes', { count: activity.durationMinutes })}</span>
         )}
         {activity.attendeeIds.length > 0 && (
-          <span className="muted"> · {t('day.attendeesCount', { count: activity.attendeeIds.length })}</span>
+          <span className="muted" data-testid="activity-attendees">
+            {' · '}
+            {attendeeNames.every((n) => typeof n === 'string')
+              ? t('day.attendeesNames', {
+                  names: new Intl.ListFormat(i18n.language || 'en').format(attendeeNames),
+                })
+              : t('day.attendeesCount', { count: activity.attendeeIds.length })}
+          </span>
         )}
         {activity.outcome && (
           <p className="ok" data-testid="activity-outcome">

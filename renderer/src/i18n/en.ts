@@ -559,6 +559,7 @@ export const en = {
     duration: 'Duration (minutes)',
     minutes: '{{count}} min',
     attendees: 'Attendees',
+    attendeesNames: 'Attendees: {{names}}',
     attendeesCount: 'Attendees: {{count}}',
     removeAttendee: 'Remove {{name}}',
     remove: 'Remove',

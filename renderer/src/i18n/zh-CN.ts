@@ -536,6 +536,7 @@ export const zhCN: Catalogue = {
     duration: '时长（分钟）',
     minutes: '{{count}} 分钟',
     attendees: '参与人',
+    attendeesNames: '参与人：{{names}}',
     attendeesCount: '参与人：{{count}}',
     removeAttendee: '移除 {{name}}',
     remove: '移除',
