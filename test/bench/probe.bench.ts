@@ -153,6 +153,13 @@ function launch(): Promise<Browser> {
   });
 }
 
+/** Probes made, how many took 20 ms or more and what they add up to (main busy), frames painted. */
+function summary(p: Probe): string {
+  const slow = p.rtt.filter((ms) => ms >= 20);
+  const busy = slow.reduce((sum, ms) => sum + ms, 0);
+  return `${p.rtt.length} probes (${slow.length} >= 20 ms, ${Math.round(busy)} ms in them), ${p.gaps.length} frames`;
+}
+
 /** The rows of one phase against the same page's idle probe. */
 function rowsOf(label: string, during: Probe, idle: Probe): BenchResult[] {
   const longest = (p: Probe) => Math.max(...p.gaps);
@@ -193,8 +200,8 @@ async function importPhase(ctx: BenchContext, browser: Browser, rows: number): P
     if (typeof created !== 'number' || created < rows * 0.9)
       throw new Error('probe: the import did not commit');
     ctx.log(
-      `import: ${created} contacts in ${Math.round(during.workMs)} ms; ${during.rtt.length} probes, ` +
-        `${during.gaps.length} frames (idle: ${idle.rtt.length} probes, ${idle.gaps.length} frames)`,
+      `import: ${created} contacts in ${Math.round(during.workMs)} ms; ${summary(during)}, ` +
+        `idle: ${summary(idle)}`,
     );
     await page.close();
     return rowsOf(`a ${rows / 1000}k-row import`, during, idle);
@@ -249,8 +256,8 @@ async function bootstrapPhase(ctx: BenchContext, browser: Browser, ops: number):
           `probe: bootstrap incomplete (${String(out?.state)}, ${String(out?.contacts)} of ${rows})`,
         );
       ctx.log(
-        `bootstrap: ${ops} ops (${rows} contacts) in ${Math.round(during.workMs)} ms; ${during.rtt.length} probes, ` +
-          `${during.gaps.length} frames (idle: ${idle.rtt.length} probes, ${idle.gaps.length} frames)`,
+        `bootstrap: ${ops} ops (${rows} contacts) in ${Math.round(during.workMs)} ms; ${summary(during)}, ` +
+          `idle: ${summary(idle)}`,
       );
       await page.close();
       return rowsOf(`a ${ops.toLocaleString('en')}-op bootstrap of a new device`, during, idle);
