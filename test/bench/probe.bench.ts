@@ -64,6 +64,9 @@ interface Probe {
   readonly rtt: number[];
   readonly gaps: number[];
   readonly workMs: number;
+  /** When the longest frame gap ended and the slowest round trip started, in ms from the work's start. */
+  readonly worstGapAt: number;
+  readonly worstRttAt: number;
   readonly out: unknown;
 }
 
@@ -78,8 +81,17 @@ async function probeWhile(page: Page, work: string): Promise<Probe> {
     const gaps = [];
     let stop = false;
     let last = performance.now();
-    const frame = (t) => {
+    let t0 = last;
+    let worstGapAt = 0;
+    let worstRttAt = 0;
+    let maxGap = 0;
+    let maxRtt = 0;
+    const gap = (t) => {
+      if (t - last > maxGap) [maxGap, worstGapAt] = [t - last, t - t0];
       gaps.push(t - last);
+    };
+    const frame = (t) => {
+      gap(t);
       last = t;
       if (!stop) requestAnimationFrame(frame);
     };
@@ -90,27 +102,29 @@ async function probeWhile(page: Page, work: string): Promise<Probe> {
         const t = performance.now();
         const reply = await window.crm.invoke('app.info');
         if (!reply.ok) throw new Error('app.info failed: ' + reply.error.code);
-        rtt.push(performance.now() - t);
+        const ms = performance.now() - t;
+        if (ms > maxRtt) [maxRtt, worstRttAt] = [ms, t - t0];
+        rtt.push(ms);
         await new Promise((r) => setTimeout(r, ${PROBE_GAP_MS}));
       }
     })();
-    const t0 = performance.now();
+    t0 = performance.now();
     const out = await (${work});
     const workMs = performance.now() - t0;
     stop = true;
     // A stall at the very end is a gap too, though no frame closed it.
-    gaps.push(performance.now() - last);
+    gap(performance.now());
     await probing;
-    return { rtt, gaps, workMs, out };
+    return { rtt, gaps, workMs, worstGapAt, worstRttAt, out };
   })()`);
   if (typeof value !== 'object' || value === null) throw new Error('the probe returned nothing');
-  const { rtt, gaps, workMs, out } = value as Record<string, unknown>;
+  const { rtt, gaps, workMs, worstGapAt, worstRttAt, out } = value as Record<string, unknown>;
   const numbers = (v: unknown): number[] => {
     if (!Array.isArray(v) || !v.every((x) => typeof x === 'number')) throw new Error('probe: not numbers');
     return v;
   };
-  if (typeof workMs !== 'number') throw new Error('probe: no duration');
-  return { rtt: numbers(rtt), gaps: numbers(gaps), workMs, out };
+  const [ms, gapAt, rttAt] = numbers([workMs, worstGapAt, worstRttAt]);
+  return { rtt: numbers(rtt), gaps: numbers(gaps), workMs: ms!, worstGapAt: gapAt!, worstRttAt: rttAt!, out };
 }
 
 const IDLE = (ms: number) => `new Promise((r) => setTimeout(r, ${ms}))`;
@@ -157,7 +171,10 @@ function launch(): Promise<Browser> {
 function summary(p: Probe): string {
   const slow = p.rtt.filter((ms) => ms >= 20);
   const busy = slow.reduce((sum, ms) => sum + ms, 0);
-  return `${p.rtt.length} probes (${slow.length} >= 20 ms, ${Math.round(busy)} ms in them), ${p.gaps.length} frames`;
+  return (
+    `${p.rtt.length} probes (${slow.length} >= 20 ms, ${Math.round(busy)} ms in them; slowest sent at ` +
+    `${Math.round(p.worstRttAt)} ms), ${p.gaps.length} frames (longest gap ended at ${Math.round(p.worstGapAt)} ms)`
+  );
 }
 
 /** The rows of one phase against the same page's idle probe. */
