@@ -38,12 +38,23 @@ function startHost(dataDir: string): Promise<Host> {
   });
   const lines = createInterface({ input: child.stdout });
   return new Promise((resolve, reject) => {
-    child.once('exit', (code) =>
-      reject(new Error(`dev host exited (${code}): ${stderr.join('').slice(-1000)}`)),
-    );
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`dev host not ready within 60 s: ${stderr.join('').slice(-1000)}`));
+    }, 60_000);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`dev host exited (${code}): ${stderr.join('').slice(-1000)}`));
+    });
     lines.on('line', (line) => {
-      const ready = JSON.parse(line) as { event?: string; pageUrl?: string };
+      let ready: { event?: string; pageUrl?: string };
+      try {
+        ready = JSON.parse(line) as { event?: string; pageUrl?: string };
+      } catch {
+        return;
+      }
       if (ready.event !== 'ready' || !ready.pageUrl) return;
+      clearTimeout(timer);
       child.removeAllListeners('exit');
       resolve({ pageUrl: ready.pageUrl, child, stderr });
     });
