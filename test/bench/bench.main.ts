@@ -7,6 +7,7 @@ import { auditBench } from './audit.bench';
 import type { BenchResult, BenchSuite } from './bench.types';
 import { crmBench } from './crm.bench';
 import { ipcBench } from './ipc.bench';
+import { probeBench } from './probe.bench';
 import { rendererBench } from './renderer.bench';
 import { reportsBench } from './reports.bench';
 import { serverAuthBench } from './server-auth.bench';
@@ -39,6 +40,7 @@ const suites: BenchSuite[] = [
   reportsBench,
   auditBench,
   workerBench,
+  probeBench,
 ];
 
 function format(n: number | undefined, digits = 2): string {

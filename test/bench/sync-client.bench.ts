@@ -82,7 +82,7 @@ export function engine(db: Db): SyncEngine {
  * Writes `ops` field ops as pending local contact creations (FIELDS_PER_ROW fields per op-log row,
  * stamped in HLC order), straight into the op log: the workload is sync, not the CRM's own writes.
  */
-function seedOps(db: Db, ops: number): number {
+export function seedOps(db: Db, ops: number): number {
   const deviceId = new MetaRepository(db).getOrInit('deviceId', () => 'benchdevice1');
   const oplog = new OpLogRepository(db);
   const rows = Math.ceil(ops / FIELDS_PER_ROW);
