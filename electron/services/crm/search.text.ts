@@ -135,6 +135,63 @@ export function buildMatchQuery(query: string): string | null {
   return terms.length ? terms.join(' ') : null;
 }
 
+/** One term of a `buildMatchQuery` expression: a prefix, or a phrase of whole tokens (CJK). */
+export interface MatchTerm {
+  readonly tokens: readonly string[];
+  readonly prefix: boolean;
+}
+
+// unicode61's token characters (letters, numbers, private use; marks stay with their letter).
+const TOKEN_G = /[\p{L}\p{N}\p{Co}\p{M}]+/gu;
+
+/** A token as unicode61 with remove_diacritics compares it: case-folded, without diacritics. */
+function fold(token: string): string {
+  return token.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
+}
+
+/** The terms of an expression `buildMatchQuery` made (`"smi"*`, `"张 伟"`), folded. */
+export function matchTerms(match: string): MatchTerm[] {
+  const out: MatchTerm[] = [];
+  for (const m of match.matchAll(/"([^"]*)"(\*?)/g)) {
+    const tokens = (m[1]!.match(TOKEN_G) ?? []).map(fold);
+    if (tokens.length > 0) out.push({ tokens, prefix: m[2] === '*' });
+  }
+  return out;
+}
+
+/**
+ * Marks (HL_OPEN/HL_CLOSE) the tokens of stored text that the terms match, as FTS5's highlight()
+ * would: a token starting with a prefix term, and each run of tokens equal to a phrase term.
+ */
+export function highlightTerms(stored: string, terms: readonly MatchTerm[]): string {
+  const tokens = [...stored.matchAll(TOKEN_G)].map((m) => ({
+    start: m.index,
+    end: m.index + m[0].length,
+    folded: fold(m[0]),
+  }));
+  const marked = new Array<boolean>(tokens.length).fill(false);
+  for (const term of terms) {
+    const n = term.tokens.length;
+    for (let i = 0; i + n <= tokens.length; i++) {
+      let hit = true;
+      for (let k = 0; k < n && hit; k++) {
+        const t = tokens[i + k]!.folded;
+        const want = term.tokens[k]!;
+        hit = term.prefix && k === n - 1 ? t.startsWith(want) : t === want;
+      }
+      if (hit) for (let k = 0; k < n; k++) marked[i + k] = true;
+    }
+  }
+  let out = '';
+  let at = 0;
+  tokens.forEach((t, i) => {
+    if (!marked[i]) return;
+    out += stored.slice(at, t.start) + HL_OPEN + stored.slice(t.start, t.end) + HL_CLOSE;
+    at = t.end;
+  });
+  return out + stored.slice(at);
+}
+
 /** The digit run a query asks for, when it looks like (part of) a phone number: at least 3 digits. */
 export function phoneDigitsQuery(query: string): string | null {
   const q = query.trim();

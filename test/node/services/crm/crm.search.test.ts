@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { SearchRepository } from '../../../../electron/services/crm/search.repository';
 import {
   buildMatchQuery,
+  HL_CLOSE,
   HL_OPEN,
+  highlightTerms,
+  matchTerms,
   indexText,
   markedToSegments,
 } from '../../../../electron/services/crm/search.text';
@@ -131,5 +134,51 @@ describe('search', () => {
       { text: '张', match: false },
       { text: '伟', match: true },
     ]);
+  });
+
+  it('highlights name hits in JS exactly as FTS5 highlight() marks them', async () => {
+    const f = await createCrmFixture();
+    const names = [
+      'José Müller-Smith',
+      '张伟 Smith',
+      "Zoë O'Brien",
+      'Ångström AB',
+      '北京科技有限公司',
+      'Anna-Lena Bäcker Anna',
+      'Li Na 李娜',
+      'SMITH & smithers GmbH 3000',
+    ];
+    for (const name of names) await f.ok('accounts.create', { name });
+    const queries = [
+      'smi',
+      'jose mu',
+      '张伟',
+      'zoe',
+      'ang',
+      '科技',
+      'bac an',
+      'an',
+      'li 娜',
+      '30',
+      'o brien',
+    ];
+    const fts = f.db.prepare<[string], { rowid: number; marked: string; title: string }>(
+      `SELECT n.rowid AS rowid, highlight(crm_search_names, 0, '${HL_OPEN}', '${HL_CLOSE}') AS marked,
+         d.title AS title
+       FROM crm_search_names n JOIN crm_search_docs d ON d.rowid = n.rowid
+       WHERE crm_search_names MATCH ?`,
+    );
+    let compared = 0;
+    for (const q of queries) {
+      const match = buildMatchQuery(q)!;
+      for (const row of fts.all(match)) {
+        expect(
+          markedToSegments(highlightTerms(row.title, matchTerms(match))),
+          `${q} in ${row.title}`,
+        ).toEqual(markedToSegments(row.marked));
+        compared++;
+      }
+    }
+    expect(compared).toBeGreaterThan(queries.length);
   });
 });
