@@ -39,7 +39,7 @@ export function MergeDialog(props: {
   fromId: string;
   onClose: (merged: boolean) => void;
 }) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const id = useId();
   const formRef = useRef<HTMLFormElement>(null);
   const [into, setInto] = useState<Rec | null>(null);
@@ -147,7 +147,11 @@ export function MergeDialog(props: {
               </table>
             )}
             <p className="muted">
-              {t('merge.combined', { fields: COMBINED[props.kind].map((f) => t(`fields.${f}`)).join(', ') })}
+              {t('merge.combined', {
+                fields: new Intl.ListFormat(i18n.language || 'en').format(
+                  COMBINED[props.kind].map((f) => t(`fields.${f}`)),
+                ),
+              })}
             </p>
           </>
         )}
