@@ -1,7 +1,5 @@
 import { defineConfig } from '@playwright/test';
-
-/** Chromium from the OS (no browser download here); FV_CHROMIUM_PATH points elsewhere if needed. */
-const executablePath = process.env.FV_CHROMIUM_PATH ?? '/usr/bin/chromium';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from './test/support/chromium';
 
 export default defineConfig({
   testDir: 'test/e2e',
@@ -18,16 +16,8 @@ export default defineConfig({
     headless: true,
     viewport: { width: 1280, height: 800 },
     launchOptions: {
-      executablePath,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
+      executablePath: CHROMIUM_PATH,
+      args: [...CHROMIUM_ARGS, '--disable-component-update', '--disable-sync'],
     },
   },
 });

@@ -2,7 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { chromium, type Browser, type Page } from '@playwright/test';
+import { type Browser, type Page } from '@playwright/test';
+import { CHROMIUM_PATH, launchChromium } from '../support/chromium';
 import { OpLogRepository } from '../../electron/services/crm/oplog.repository';
 import { percentile, result, type BenchContext, type BenchResult, type BenchSuite } from './bench.types';
 import { contactsCsv, rng } from './crm.data';
@@ -164,20 +165,6 @@ async function openApp(browser: Browser, host: Host): Promise<Page> {
   return page;
 }
 
-function launch(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: process.env.FV_CHROMIUM_PATH ?? '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-    ],
-  });
-}
-
 /** Probes made, how many took 20 ms or more and what they add up to (main busy), frames painted. */
 function summary(p: Probe): string {
   const slow = p.rtt.filter((ms) => ms >= 20);
@@ -305,16 +292,15 @@ async function bootstrapPhase(ctx: BenchContext, browser: Browser, ops: number):
 export const probeBench: BenchSuite = {
   name: 'probe',
   async run(ctx) {
-    const executablePath = process.env.FV_CHROMIUM_PATH ?? '/usr/bin/chromium';
     const built =
       existsSync(path.join(repoRoot, 'out/renderer/index.html')) &&
       existsSync(path.join(repoRoot, 'out/devhost/bridge.js'));
-    if (!built || !existsSync(executablePath)) {
+    if (!built || !existsSync(CHROMIUM_PATH)) {
       ctx.log('probe: skipped (build the renderer with npm run build; Chromium needed)');
       return [];
     }
     mkdirSync(ctx.dir, { recursive: true, mode: 0o700 });
-    const browser = await launch();
+    const browser = await launchChromium();
     try {
       const rows = await importPhase(ctx, browser, ctx.quick ? 10_000 : 100_000);
       rows.push(...(await bootstrapPhase(ctx, browser, ctx.quick ? 100_000 : 1_000_000)));

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type Page } from '@playwright/test';
+import { type Page } from '@playwright/test';
+import { CHROMIUM_PATH, launchChromium } from '../support/chromium';
 import { startDevHost, type DevHost } from '../../electron/devhost/host';
 import { UnsupportedAuthenticator } from '../../electron/services/auth/os-authenticator';
 import { activityDef, dealDef, exchangeRateDef, quotaDef } from '../../electron/services/crm/crm.entities';
@@ -116,11 +117,8 @@ export const reportsBench: BenchSuite = {
     const root = path.resolve(import.meta.dirname, '../..');
     const rendererDir = path.join(root, 'out/renderer');
     const bridgeFile = path.join(root, 'out/devhost/bridge.js');
-    const executablePath = process.env.FV_CHROMIUM_PATH ?? '/usr/bin/chromium';
     const canPaint =
-      existsSync(path.join(rendererDir, 'index.html')) &&
-      existsSync(bridgeFile) &&
-      existsSync(executablePath);
+      existsSync(path.join(rendererDir, 'index.html')) && existsSync(bridgeFile) && existsSync(CHROMIUM_PATH);
     if (!canPaint) ctx.log('reports: no paint rows (build the renderer with npm run build; Chromium needed)');
     const dataDir = path.join(ctx.dir, 'data');
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
@@ -218,17 +216,7 @@ async function paint(
   sizes: { deals: number; activities: number },
   quick: boolean,
 ): Promise<BenchResult[]> {
-  const browser = await chromium.launch({
-    executablePath: process.env.FV_CHROMIUM_PATH ?? '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-    ],
-  });
+  const browser = await launchChromium();
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     await page.goto(host.pageUrl);
