@@ -12,8 +12,10 @@ export interface LogRow {
   readonly entity: string;
   readonly hlc: string;
   readonly deviceId: string;
-  /** JSON object field -> value; null once erased. */
+  /** JSON object field -> value as stored (without its elided values); null once erased. */
   readonly fields: string | null;
+  /** JSON array of the fields whose value is the record row's (see oplog.elided.ts), or null. */
+  readonly elided: string | null;
   readonly syncState: 'pending' | 'pushed' | 'applied';
 }
 
@@ -34,6 +36,7 @@ export class ChangesRepository {
   private readonly insertOp: Statement<[string, string, string, string, string, string | null, string]>;
   private readonly rowsStmt: Statement<[string], LogRow>;
   private readonly scrubBefore: Statement<[string, string]>;
+  private readonly setFields: Statement<[string, string | null, number]>;
   private readonly stmts = new Map<string, Statement<unknown[], Record<string, unknown>>>();
 
   constructor(private readonly db: Db) {
@@ -42,10 +45,13 @@ export class ChangesRepository {
        VALUES (?, ?, ?, ?, ?, ?, ?)`,
     );
     this.rowsStmt = db.prepare(
-      `SELECT seq, op_id AS opId, entity, hlc, device_id AS deviceId, fields, sync_state AS syncState
+      `SELECT seq, op_id AS opId, entity, hlc, device_id AS deviceId, fields, elided, sync_state AS syncState
        FROM crm_oplog WHERE record_id = ? ORDER BY hlc DESC`,
     );
-    this.scrubBefore = db.prepare('UPDATE crm_oplog SET fields = NULL WHERE record_id = ? AND hlc < ?');
+    this.scrubBefore = db.prepare(
+      'UPDATE crm_oplog SET fields = NULL, elided = NULL WHERE record_id = ? AND hlc < ?',
+    );
+    this.setFields = db.prepare('UPDATE crm_oplog SET fields = ?, elided = ? WHERE seq = ?');
   }
 
   private stmt(sql: string): Statement<unknown[], Record<string, unknown>> {
@@ -83,6 +89,11 @@ export class ChangesRepository {
   /** Erasure: drops the values of a record's mutations older than the erasure stamp. */
   scrubOlder(recordId: string, hlc: string): void {
     this.scrubBefore.run(recordId, hlc);
+  }
+
+  /** Rewrites one row's stored values and elided names (putting elided values back). */
+  restoreValues(seq: number, fields: string, elided: string | null): void {
+    this.setFields.run(fields, elided, seq);
   }
 
   /** Inserts or replaces every column of a record row (values in `def.fields` order, as stored). */

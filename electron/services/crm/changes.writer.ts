@@ -22,6 +22,7 @@ import {
 import { observeRemoteHlc } from './crm.clock';
 import type { EntityDef, FieldDef } from './crm.entities';
 import { CustomFieldsRepository } from './custom-fields.repository';
+import { expandFields, rehydrate } from './oplog.elided';
 import { RecordsRepository, toColumn, type RecordData } from './records.repository';
 import { ReportingDerivedRepository } from './reporting.derived.repository';
 import { SearchRepository } from './search.repository';
@@ -90,10 +91,11 @@ function parseFields(text: string | null): Record<string, unknown> {
   }
 }
 
-function winnersOf(log: readonly LogRow[]): Map<string, Winner> {
+function winnersOf(log: readonly LogRow[], record: RecordData | null): Map<string, Winner> {
   const out = new Map<string, Winner>();
   for (const row of log) {
-    for (const [field, value] of Object.entries(parseFields(row.fields))) {
+    // An elided value is the record row's (oplog.elided.ts): the row is its newest writer.
+    for (const [field, value] of Object.entries(parseFields(expandFields(row.fields, row.elided, record)))) {
       if (out.has(field)) continue;
       const v = value ?? null;
       out.set(field, {
@@ -265,7 +267,9 @@ export class ChangeWriter {
       const log = this.repo.log(recordId);
       const def = list[0]!.def;
       const state = origin === 'local' ? 'pending' : 'applied';
-      const winners = winnersOf(log);
+      const base = log.some((r) => r.elided !== null) ? this.records.get(def, recordId) : null;
+      const winners = winnersOf(log, base);
+      const written = new Set<string>();
       let erasedAt: string | null = null;
       let wrote = 0;
       for (const change of list) {
@@ -286,6 +290,7 @@ export class ChangeWriter {
         if (Object.hasOwn(values, ERASED) && (erasedAt === null || change.hlc > erasedAt))
           erasedAt = change.hlc;
         for (const [field, value] of Object.entries(values)) {
+          written.add(field);
           const mine: Winner = {
             seq: -1,
             hlc: change.hlc,
@@ -300,6 +305,8 @@ export class ChangeWriter {
         }
       }
       if (wrote === 0) continue;
+      // Before the row changes: a field written now is no longer elided where its row value was.
+      if (base) this.restoreElided(log, written, base);
       if (erasedAt !== null) this.repo.scrubOlder(recordId, erasedAt);
       const stamps = [...log.map((r) => r.hlc), ...list.map((c) => c.hlc)];
       records.set(recordId, this.materialise(def, recordId, winners, stamps));
@@ -309,6 +316,15 @@ export class ChangeWriter {
     // a rollback leaves the clock ahead, which only costs a counter).
     if (origin === 'remote' && newest !== null) observeRemoteHlc(this.db, newest, options.referenceMs);
     return { added, duplicates, conflicts, rejected, records };
+  }
+
+  /** Puts the values of `written` fields that log rows elide back into those rows (from `record`). */
+  private restoreElided(log: readonly LogRow[], written: ReadonlySet<string>, record: RecordData): void {
+    for (const row of log) {
+      if (row.elided === null || row.fields === null) continue;
+      const back = rehydrate(row.fields, row.elided, written, record);
+      if (back) this.repo.restoreValues(row.seq, back.fields, back.elided);
+    }
   }
 
   private detect(
