@@ -6,6 +6,7 @@ import { crmMigrations } from '../../electron/services/crm/crm.migrations';
 import { CrmService } from '../../electron/services/crm/crm.service';
 import { openEncryptedDatabase, type Db } from '../../electron/services/db/database';
 import { migrate } from '../../electron/services/db/migrate';
+import type { Change } from '../../electron/services/crm/change.pipeline';
 import { result, type BenchContext, type BenchResult } from './bench.types';
 import { note, person, pick, rng } from './crm.data';
 
@@ -21,84 +22,128 @@ function bytes(db: Db): { oplog: number; all: number } {
   return { oplog, all: rows.reduce((s, r) => s + r.b, 0) };
 }
 
+interface Measured {
+  readonly oplog: number;
+  readonly file: number;
+  /** Acknowledging (pushing vault) or applying (pulling replica) every op, ms. */
+  readonly ms: number;
+}
+
+function openVault(file: string): { db: Db; svc: CrmService } {
+  const db = openEncryptedDatabase(file, randomBytes(32));
+  migrate(db, [crmMigrations]);
+  return { db, svc: new CrmService(db, Date.now) };
+}
+
+function sizes(db: Db, file: string, ms: number): Measured {
+  db.exec('VACUUM');
+  const b = bytes(db);
+  db.close();
+  return { oplog: b.oplog, file: statSync(file).size, ms };
+}
+
+/** The importer's bulk write of `contacts` contacts and a note each, then every op acknowledged. */
+function pushing(ctx: BenchContext, contacts: number, compact: boolean, keep: Change[] | null): Measured {
+  const file = path.join(ctx.dir, `storage-push-${compact ? 'compacted' : 'today'}.db`);
+  const { db, svc } = openVault(file);
+  const r = rng(7);
+  const people = [];
+  const notes = [];
+  for (let i = 0; i < contacts; i++) {
+    const p = person(r, i);
+    const title = pick(r, ['Buyer', 'CEO', '采购经理', 'Engineer']);
+    people.push({ name: p.name, emails: [p.email], phones: [p.phone], title });
+    notes.push({ kind: 'note' as const, occurredAt: 1_700_000_000_000 + i * 60_000, body: note(r) });
+  }
+  const ids = svc.createMany(contactDef, people);
+  svc.createMany(
+    activityDef,
+    notes.map((n, i) => ({ ...n, contactId: ids[i] })),
+  );
+  const mark = db.prepare("UPDATE crm_oplog SET sync_state = 'pushed', pushed_at = ? WHERE seq = ?");
+  let ms = 0;
+  for (;;) {
+    const rows = svc.oplog.pending(PUSH_BATCH);
+    if (rows.length === 0) break;
+    // What the server now holds, for the pulling replica (outside the timed part).
+    keep?.push(...rows.map((x) => ({ ...x, fields: x.fields })));
+    const seqs = rows.map((x) => x.seq);
+    const t = performance.now();
+    svc.tx(() => {
+      if (compact) svc.oplog.markPushed(seqs, 1);
+      else for (const seq of seqs) mark.run(1, seq);
+    });
+    ms += performance.now() - t;
+  }
+  return sizes(db, file, ms);
+}
+
+/** Another device pulling those ops, a page of 500 per transaction, through the change writer. */
+function pulling(ctx: BenchContext, ops: readonly Change[], compact: boolean): Measured {
+  const file = path.join(ctx.dir, `storage-pull-${compact ? 'compacted' : 'today'}-${ops.length}.db`);
+  const { db, svc } = openVault(file);
+  svc.writer.compactApplied = compact;
+  const t = performance.now();
+  for (let at = 0; at < ops.length; at += PUSH_BATCH)
+    svc.writer.apply(ops.slice(at, at + PUSH_BATCH), 'remote');
+  return sizes(db, file, performance.now() - t);
+}
+
 /**
- * The same contacts (and one activity note each) written into two vaults by the importer's bulk
- * path, then acknowledged by the server: one through `markPushed` (values its record rows hold are
- * dropped, crm migration 14), the other with the rows marked pushed in place, today's layout. Sizes
- * are scaled to 100k contacts; the file is measured after VACUUM, as a compacted vault would be.
+ * Sizes after the server holds every op, with compaction (crm migration 14, oplog.elided.ts)
+ * against today's layout in the same run: the same contacts (and a note each) written by the
+ * importer's bulk path on the pushing vault, then pulled by another replica. Sizes are scaled to
+ * 100k contacts; files are measured after VACUUM, as a compacted vault would be.
  */
 export function benchStorage(ctx: BenchContext, contacts: number): BenchResult[] {
-  const inputs = (r: () => number) => {
-    const people = [];
-    const notes = [];
-    for (let i = 0; i < contacts; i++) {
-      const p = person(r, i);
-      people.push({
-        name: p.name,
-        emails: [p.email],
-        phones: [p.phone],
-        title: pick(r, ['Buyer', 'CEO', '采购经理', 'Engineer']),
-      });
-      notes.push({ kind: 'note' as const, occurredAt: 1_700_000_000_000 + i * 60_000, body: note(r) });
-    }
-    return { people, notes };
-  };
-  const measured: Record<'compacted' | 'today', { oplog: number; all: number; file: number; ackMs: number }> =
-    {
-      compacted: { oplog: 0, all: 0, file: 0, ackMs: 0 },
-      today: { oplog: 0, all: 0, file: 0, ackMs: 0 },
-    };
-  for (const layout of ['today', 'compacted'] as const) {
-    const file = path.join(ctx.dir, `storage-${layout}.db`);
-    const db = openEncryptedDatabase(file, randomBytes(32));
-    migrate(db, [crmMigrations]);
-    const svc = new CrmService(db, Date.now);
-    const { people, notes } = inputs(rng(7));
-    const ids = svc.createMany(contactDef, people);
-    svc.createMany(
-      activityDef,
-      notes.map((n, i) => ({ ...n, contactId: ids[i] })),
-    );
-    const mark = db.prepare("UPDATE crm_oplog SET sync_state = 'pushed', pushed_at = ? WHERE seq = ?");
-    const t = performance.now();
-    for (;;) {
-      const seqs = svc.oplog.pending(PUSH_BATCH).map((r) => r.seq);
-      if (seqs.length === 0) break;
-      svc.tx(() => {
-        if (layout === 'compacted') svc.oplog.markPushed(seqs, 1);
-        else for (const seq of seqs) mark.run(1, seq);
-      });
-    }
-    const ackMs = performance.now() - t;
-    db.exec('VACUUM');
-    const b = bytes(db);
-    db.close();
-    measured[layout] = { ...b, file: statSync(file).size, ackMs };
-    ctx.log(
-      `storage ${layout}: op log ${(b.oplog / 2 ** 20).toFixed(1)} MiB, file ${(statSync(file).size / 2 ** 20).toFixed(1)} MiB`,
-    );
-  }
-  const per100k = (n: number) => (n / 2 ** 20) * (100_000 / contacts);
-  const { compacted, today } = measured;
-  const opsPer1k = (ms: number) => ms / ((2 * contacts) / 1000);
+  const ops: Change[] = [];
+  const push = { today: pushing(ctx, contacts, false, ops), compacted: pushing(ctx, contacts, true, null) };
+  // A first pull warms the writer's code and statements up, so neither timed pull pays for it.
+  pulling(ctx, ops.slice(0, 4 * PUSH_BATCH), true);
+  const pull = { today: pulling(ctx, ops, false), compacted: pulling(ctx, ops, true) };
+  const mib = (n: number) => (n / 2 ** 20) * (100_000 / contacts);
+  const per1k = (ms: number) => ms / (ops.length / 1000);
+  ctx.log(
+    `storage: op log ${mib(push.today.oplog).toFixed(1)} -> ${mib(push.compacted.oplog).toFixed(1)} MiB, ` +
+      `file ${mib(push.today.file).toFixed(1)} -> ${mib(push.compacted.file).toFixed(1)} MiB per 100k`,
+  );
+  const today = 'baseline: today, same rows';
   return [
     result(
-      'crm.storage op log per 100k contacts (+1 note each; baseline: today)',
-      per100k(compacted.oplog),
+      `crm.storage op log per 100k contacts + 1 note each, pushed (${today})`,
+      mib(push.compacted.oplog),
       'MiB',
-      per100k(today.oplog),
+      mib(push.today.oplog),
     ),
     result(
-      'crm.storage vault file per 100k contacts after VACUUM (baseline: today)',
-      per100k(compacted.file),
+      `crm.storage vault file per 100k contacts after VACUUM, pushed (${today})`,
+      mib(push.compacted.file),
       'MiB',
-      per100k(today.file),
+      mib(push.today.file),
     ),
     result(
-      'crm.storage acknowledging pushed ops, per 1k (baseline: mark only)',
-      opsPer1k(compacted.ackMs),
+      `crm.storage op log per 100k contacts, pulled by another replica (${today})`,
+      mib(pull.compacted.oplog),
+      'MiB',
+      mib(pull.today.oplog),
+    ),
+    result(
+      `crm.storage vault file per 100k contacts after VACUUM, pulled (${today})`,
+      mib(pull.compacted.file),
+      'MiB',
+      mib(pull.today.file),
+    ),
+    result(
+      'crm.storage acknowledging pushed ops, per 1k (baseline: marking them only)',
+      per1k(push.compacted.ms),
       'ms',
-      opsPer1k(today.ackMs),
+      per1k(push.today.ms),
+    ),
+    result(
+      'crm.storage applying pulled ops, per 1k (baseline: without compaction)',
+      per1k(pull.compacted.ms),
+      'ms',
+      per1k(pull.today.ms),
     ),
   ];
 }

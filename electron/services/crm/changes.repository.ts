@@ -37,6 +37,7 @@ export class ChangesRepository {
   private readonly rowsStmt: Statement<[string], LogRow>;
   private readonly scrubBefore: Statement<[string, string]>;
   private readonly setFields: Statement<[string, string | null, number]>;
+  private readonly compactStmt: Statement<[string, string, string, string]>;
   private readonly stmts = new Map<string, Statement<unknown[], Record<string, unknown>>>();
 
   constructor(private readonly db: Db) {
@@ -52,6 +53,10 @@ export class ChangesRepository {
       'UPDATE crm_oplog SET fields = NULL, elided = NULL WHERE record_id = ? AND hlc < ?',
     );
     this.setFields = db.prepare('UPDATE crm_oplog SET fields = ?, elided = ? WHERE seq = ?');
+    this.compactStmt = db.prepare(
+      `UPDATE crm_oplog SET fields = ?, elided = ? WHERE record_id = ? AND hlc = ?
+       AND fields IS NOT NULL AND sync_state <> 'pending'`,
+    );
   }
 
   private stmt(sql: string): Statement<unknown[], Record<string, unknown>> {
@@ -94,6 +99,11 @@ export class ChangesRepository {
   /** Rewrites one row's stored values and elided names (putting elided values back). */
   restoreValues(seq: number, fields: string, elided: string | null): void {
     this.setFields.run(fields, elided, seq);
+  }
+
+  /** Stores a settled row (by record and stamp) without the values its record row holds. */
+  compactAt(recordId: string, hlc: string, fields: string, elided: string): void {
+    this.compactStmt.run(fields, elided, recordId, hlc);
   }
 
   /** Inserts or replaces every column of a record row (values in `def.fields` order, as stored). */

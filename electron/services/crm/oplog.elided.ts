@@ -4,13 +4,13 @@ import type { RecordData } from './records.repository';
 
 /**
  * Op-log values stored once (crm migration 14, issue 17 item 6). A settled op-log row (the server
- * holds it: pushed) that is the newest writer of a field holds the same value as the record row:
- * last-writer-wins made the row from it. Such a value is dropped from the row's `fields` and its
- * name listed in `elided`; every reader of op-log values reads it back from the record row
- * (`expandFields`). The invariant that makes this lossless: an elided field is written by no newer
- * op-log row of its record. The writer keeps it by putting an elided value back into its row
- * (`rehydrate`) before any change that writes that field is applied, so the old value stays
- * available as the "before" of the history row and as the winner an older remote op loses to.
+ * holds it: pushed, or applied from the server) drops each value it is the newest writer of and that
+ * equals, as JSON, the record row's value (last-writer-wins made the row from it); the names go in
+ * `elided`, and every reader of op-log values reads them back from the record row (`expandFields`).
+ * The invariant that makes this lossless: an elided value always equals its record row's value. The
+ * row's value of a field changes only when a change writes that field, and before the writer applies
+ * such a change it puts the value back into the op-log row (`restoreElided`), so it stays available
+ * as the "before" of the next history row and as the winner an older remote op loses to.
  *
  * Never elided: pending rows (the push reads them), erased rows (no values), custom field values
  * (`cf:<id>`: the row folds them into one column), meta fields (`deletedAt`, `erasedAt`: not
@@ -96,6 +96,44 @@ export function expandFields(
   const values = parseObject(fields) ?? {};
   for (const name of parseNames(elided)) values[name] = record?.[name] ?? null;
   return JSON.stringify(values);
+}
+
+/**
+ * Puts back, in every row of `log` that elides one of the `written` fields, that field's value (the
+ * record row's, read before the change): the writer calls it before applying changes that write them.
+ */
+export function restoreElided(
+  log: readonly { seq: number; fields: string | null; elided: string | null }[],
+  written: ReadonlySet<string>,
+  record: RecordData,
+  write: (seq: number, fields: string, elided: string | null) => void,
+): void {
+  for (const row of log) {
+    if (row.elided === null || row.fields === null) continue;
+    const back = rehydrate(row.fields, row.elided, written, record);
+    if (back) write(row.seq, back.fields, back.elided);
+  }
+}
+
+/**
+ * Rows just applied from the server (settled as they land): each drops the values it is the winner
+ * of (`winner(field)` is the winning stamp after the batch) that the record row, just written, holds.
+ */
+export function compactApplied(
+  def: EntityDef<unknown>,
+  added: readonly { hlc: string; fields: string | null }[],
+  winner: (field: string) => string | undefined,
+  record: RecordData,
+  write: (hlc: string, compacted: Compacted) => void,
+): void {
+  for (const row of added) {
+    if (row.fields === null) continue;
+    const values = parseObject(row.fields);
+    if (!values) continue;
+    const later = new Set(Object.keys(values).filter((f) => winner(f) !== row.hlc));
+    const out = compactFields(def, row.fields, null, later, record);
+    if (out) write(row.hlc, out);
+  }
 }
 
 /**
