@@ -47,6 +47,11 @@ function parseNames(text: string | null): string[] {
   }
 }
 
+/** A row's stored values as an object (null: not a JSON object). */
+export function storedValues(fields: string): Record<string, unknown> | null {
+  return parseObject(fields);
+}
+
 /** The names listed in an `elided` column. */
 export function elidedNames(elided: string | null): string[] {
   return parseNames(elided);
@@ -58,13 +63,11 @@ export function elidedNames(elided: string | null): string[] {
  */
 export function compactFields(
   def: EntityDef<unknown>,
-  fields: string,
+  values: Readonly<Record<string, unknown>>,
   elided: string | null,
-  later: ReadonlySet<string>,
+  later: (field: string) => boolean,
   record: RecordData,
 ): Compacted | null {
-  const values = parseObject(fields);
-  if (!values) return null;
   const replayed = REPLAYED[def.kind] ?? [];
   const keep: Record<string, unknown> = {};
   const names = parseNames(elided);
@@ -74,8 +77,9 @@ export function compactFields(
       Object.hasOwn(def.fields, field) &&
       field !== CUSTOM_VALUES_FIELD &&
       !replayed.includes(field) &&
-      !later.has(field) &&
-      JSON.stringify(value ?? null) === JSON.stringify(record[field] ?? null);
+      !later(field) &&
+      // The writer's record holds its winners' very values (no serialising); rows read back do not.
+      (value === record[field] || JSON.stringify(value ?? null) === JSON.stringify(record[field] ?? null));
     if (drop) names.push(field);
     else keep[field] = value;
   }
@@ -121,17 +125,14 @@ export function restoreElided(
  */
 export function compactApplied(
   def: EntityDef<unknown>,
-  added: readonly { hlc: string; fields: string | null }[],
+  added: readonly { hlc: string; values: Readonly<Record<string, unknown>> | null }[],
   winner: (field: string) => string | undefined,
   record: RecordData,
   write: (hlc: string, compacted: Compacted) => void,
 ): void {
   for (const row of added) {
-    if (row.fields === null) continue;
-    const values = parseObject(row.fields);
-    if (!values) continue;
-    const later = new Set(Object.keys(values).filter((f) => winner(f) !== row.hlc));
-    const out = compactFields(def, row.fields, null, later, record);
+    if (row.values === null) continue;
+    const out = compactFields(def, row.values, null, (f) => winner(f) !== row.hlc, record);
     if (out) write(row.hlc, out);
   }
 }
