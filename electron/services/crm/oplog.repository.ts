@@ -66,7 +66,8 @@ export function fieldOps(row: OpRow): FieldOp[] {
 /**
  * The op log (see crm.migrations.ts), as sync and the timeline read it. The change writer appends
  * every row (changes.repository.ts); the bulk importer appends with `appendLocalMany`; sync reads
- * `pending()` (HLC order) and calls `markPushed`.
+ * `pending()` (HLC order) and calls `markPushed`, which compacts the rows the server now holds
+ * (oplog.elided.ts); every read here gives rows with their elided values back, from the record rows.
  */
 export class OpLogRepository {
   private readonly insert: Statement<[string, string, string, string, string, string | null]>;
