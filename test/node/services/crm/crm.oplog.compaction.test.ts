@@ -3,7 +3,9 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Change } from '../../../../electron/services/crm/change.pipeline';
-import { contactDef } from '../../../../electron/services/crm/crm.entities';
+import { contactDef, DEFAULT_PIPELINE_ID } from '../../../../electron/services/crm/crm.entities';
+import { OpLogRepository } from '../../../../electron/services/crm/oplog.repository';
+import { ReportingDerivedRepository } from '../../../../electron/services/crm/reporting.derived.repository';
 import { crmMigrations } from '../../../../electron/services/crm/crm.migrations';
 import { CrmService } from '../../../../electron/services/crm/crm.service';
 import { exportPerson } from '../../../../electron/services/crm/privacy.service';
@@ -12,6 +14,7 @@ import { openEncryptedDatabase, type Db } from '../../../../electron/services/db
 import { migrate } from '../../../../electron/services/db/migrate';
 import { formatHlc } from '../../../../shared/domain/hlc';
 import { tempDir } from '../../support/tmp';
+import { createCrmFixture } from './support/crm.fixture';
 
 const IDS = ['0190a0b0-0000-7000-8000-000000000001', '0190a0b0-0000-7000-8000-000000000002'];
 const DEVICES = ['devAAAAAAAAA', 'devBBBBBBBBB'];
@@ -192,6 +195,40 @@ describe('op log compaction (values stored once, crm migration 14)', () => {
       { field: 'title', before: 'Countess', after: 'Analyst' },
     ]);
     db.close();
+  });
+
+  it('custom field values and a deal stage and status stay in the op log: the row folds the one, the reports replay the other', async () => {
+    const f = await createCrmFixture();
+    const cf = await f.ok('customFields.create', { entity: 'contact', kind: 'text', label: 'Hobby' });
+    const c = await f.ok('contacts.create', { name: 'Ada', custom: { [cf.id]: 'chess' } });
+    const d = await f.ok('deals.create', {
+      name: 'Big',
+      pipelineId: DEFAULT_PIPELINE_ID,
+      stageId: 'lead',
+      amountMinor: 5,
+    });
+    await f.ok('deals.update', { id: d.id, patch: { status: 'won' } });
+    const stints = () => f.db.prepare('SELECT * FROM crm_deal_stage_history ORDER BY deal_id, seq').all();
+    const before = stints();
+    const oplog = new OpLogRepository(f.db);
+    f.db.transaction(() =>
+      oplog.markPushed(
+        oplog.pending(100).map((r) => r.seq),
+        1,
+      ),
+    )();
+    const stored = (id: string) =>
+      f.db
+        .prepare<[string], { fields: string }>(
+          'SELECT fields FROM crm_oplog WHERE record_id = ? ORDER BY seq',
+        )
+        .all(id)
+        .map((r) => Object.keys(json(r.fields) as object).sort());
+    expect(stored(c.id)).toEqual([[`cf:${cf.id}`]]);
+    expect(stored(d.id)).toEqual([['stageId'], ['status']]);
+    new ReportingDerivedRepository(f.db).rebuild();
+    expect(stints()).toEqual(before);
+    await f.services.dispose();
   });
 
   it('v14 compacts the settled rows an existing vault holds and leaves pending and overwritten values', () => {
