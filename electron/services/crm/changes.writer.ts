@@ -254,7 +254,9 @@ export class ChangeWriter {
       }
       if (wrote === 0) continue;
       // Before the row changes: a field written now is no longer elided where its row value was.
-      if (base) restoreElided(log, written, base, (seq, f, e) => this.repo.restoreValues(seq, f, e));
+      // Rows an erasure is about to blank get nothing back (no copy of an erased value is written).
+      const live = erasedAt === null ? log : log.filter((r) => r.hlc >= erasedAt);
+      if (base) restoreElided(live, written, base, (seq, f, e) => this.repo.restoreValues(seq, f, e));
       if (erasedAt !== null) this.repo.scrubOlder(recordId, erasedAt);
       const stamps = [...log.map((r) => r.hlc), ...list.map((c) => c.hlc)];
       const record = this.materialise(def, recordId, winners, stamps);
