@@ -21,6 +21,7 @@ import {
   type BenchSuite,
 } from './bench.types';
 import { benchImport } from './crm-import.bench';
+import { benchStorage } from './crm-storage.bench';
 import { digits, LAST, note, person, pick, queries, QUERY_KINDS, rng, SURNAMES, WORDS } from './crm.data';
 
 export { contactsCsv, rng } from './crm.data';
@@ -224,6 +225,7 @@ export const crmBench: BenchSuite = {
     const rows: BenchResult[] = [];
     // The importer takes at most 200k rows per file: the import row stays at 100k under --scale 1m.
     rows.push(...(await benchImport(ctx, Math.min(sizes.contacts, 100_000))));
+    rows.push(...benchStorage(ctx, ctx.quick ? 10_000 : 100_000));
     rows.push(...benchSearch(ctx, path.join(ctx.dir, 'search.db'), randomBytes(32)));
     return rows;
   },

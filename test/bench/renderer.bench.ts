@@ -12,6 +12,7 @@ import { silentLogger } from '../../electron/services/log/logger';
 import { createServices, type Services } from '../../electron/services/services';
 import { median, percentile, result, type BenchResult, type BenchSuite } from './bench.types';
 import { UnsupportedAuthenticator } from '../../electron/services/auth/os-authenticator';
+import { boardMoveByKeys, longTasksDuring, paletteLongTasks } from './renderer.longtask';
 
 const benchSender: SenderInfo = { transport: 'test', url: 'bench://renderer', isMainFrame: true };
 
@@ -244,6 +245,9 @@ export const rendererBench: BenchSuite = {
       const plain = await scrollFrames(page, '#bench-baseline', frames, 600);
       const total = await page.getByTestId('list-count').innerText();
       log(`list after scroll: ${total}`);
+      await page.evaluate(`document.getElementById('bench-baseline').remove()`);
+
+      const typing = await paletteLongTasks(page, quick ? 2 : 4);
 
       // Board at scale: 5,000 open deals in the default pipeline's first stages.
       const boardDeals = 5000;
@@ -285,7 +289,16 @@ export const rendererBench: BenchSuite = {
         moves.push(await keyboardMove(page));
         rawMoves.push(await rawMove(page));
       }
+      // Long tasks while cards move (real key presses): the moves back to back, against the board idle as long.
+      let moveWindow = 0;
+      const moveTasks = await longTasksDuring(page, async () => {
+        const start = performance.now();
+        for (let i = 0; i < (quick ? 5 : 10); i++) await boardMoveByKeys(page);
+        moveWindow = performance.now() - start;
+      });
+      const idleTasks = await longTasksDuring(page, () => page.waitForTimeout(moveWindow));
       await page.close();
+      const [typed, typedBase] = typing;
 
       const rows: BenchResult[] = [
         result(
@@ -335,6 +348,34 @@ export const rendererBench: BenchSuite = {
           'ms',
           median(rawMoves),
           '< 30 ms',
+        ),
+        result(
+          `renderer: longest task while typing in the search palette (${n} contacts, a key per 60 ms; 0 = none over 50 ms; baseline: a plain input)`,
+          typed.max,
+          'ms',
+          typedBase.max,
+          'no long task > 50 ms',
+        ),
+        result(
+          'renderer: long tasks while typing in the search palette (baseline: a plain input)',
+          typed.count,
+          'tasks',
+          typedBase.count,
+          '0',
+        ),
+        result(
+          `renderer: longest task while moving board cards (Ctrl+Right, ${boardDeals} deals; 0 = none over 50 ms; baseline: the board idle as long)`,
+          moveTasks.max,
+          'ms',
+          idleTasks.max,
+          'no long task > 50 ms',
+        ),
+        result(
+          'renderer: long tasks while moving board cards (baseline: the board idle as long)',
+          moveTasks.count,
+          'tasks',
+          idleTasks.count,
+          '0',
         ),
       ];
       return rows;

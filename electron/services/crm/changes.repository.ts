@@ -12,8 +12,10 @@ export interface LogRow {
   readonly entity: string;
   readonly hlc: string;
   readonly deviceId: string;
-  /** JSON object field -> value; null once erased. */
+  /** JSON object field -> value as stored (without its elided values); null once erased. */
   readonly fields: string | null;
+  /** JSON array of the fields whose value is the record row's (see oplog.elided.ts), or null. */
+  readonly elided: string | null;
   readonly syncState: 'pending' | 'pushed' | 'applied';
 }
 
@@ -34,6 +36,8 @@ export class ChangesRepository {
   private readonly insertOp: Statement<[string, string, string, string, string, string | null, string]>;
   private readonly rowsStmt: Statement<[string], LogRow>;
   private readonly scrubBefore: Statement<[string, string]>;
+  private readonly setFields: Statement<[string, string | null, number]>;
+  private readonly compactStmt: Statement<[string, string, string, string]>;
   private readonly stmts = new Map<string, Statement<unknown[], Record<string, unknown>>>();
 
   constructor(private readonly db: Db) {
@@ -42,10 +46,17 @@ export class ChangesRepository {
        VALUES (?, ?, ?, ?, ?, ?, ?)`,
     );
     this.rowsStmt = db.prepare(
-      `SELECT seq, op_id AS opId, entity, hlc, device_id AS deviceId, fields, sync_state AS syncState
+      `SELECT seq, op_id AS opId, entity, hlc, device_id AS deviceId, fields, elided, sync_state AS syncState
        FROM crm_oplog WHERE record_id = ? ORDER BY hlc DESC`,
     );
-    this.scrubBefore = db.prepare('UPDATE crm_oplog SET fields = NULL WHERE record_id = ? AND hlc < ?');
+    this.scrubBefore = db.prepare(
+      'UPDATE crm_oplog SET fields = NULL, elided = NULL WHERE record_id = ? AND hlc < ?',
+    );
+    this.setFields = db.prepare('UPDATE crm_oplog SET fields = ?, elided = ? WHERE seq = ?');
+    this.compactStmt = db.prepare(
+      `UPDATE crm_oplog SET fields = ?, elided = ? WHERE record_id = ? AND hlc = ?
+       AND fields IS NOT NULL AND sync_state <> 'pending'`,
+    );
   }
 
   private stmt(sql: string): Statement<unknown[], Record<string, unknown>> {
@@ -83,6 +94,16 @@ export class ChangesRepository {
   /** Erasure: drops the values of a record's mutations older than the erasure stamp. */
   scrubOlder(recordId: string, hlc: string): void {
     this.scrubBefore.run(recordId, hlc);
+  }
+
+  /** Rewrites one row's stored values and elided names (putting elided values back). */
+  restoreValues(seq: number, fields: string, elided: string | null): void {
+    this.setFields.run(fields, elided, seq);
+  }
+
+  /** Stores a settled row (by record and stamp) without the values its record row holds. */
+  compactAt(recordId: string, hlc: string, fields: string, elided: string): void {
+    this.compactStmt.run(fields, elided, recordId, hlc);
   }
 
   /** Inserts or replaces every column of a record row (values in `def.fields` order, as stored). */

@@ -10,7 +10,7 @@ import { AppError } from '../../../shared/errors';
 import { RECORDS_CHANGED_MAX_IDS } from '../../../shared/ipc/channels/crm.channels';
 import type { EventPayload } from '../../../shared/ipc/contract';
 import type { Db } from '../db/database';
-import { ChangesRepository, type LogRow } from './changes.repository';
+import { ChangesRepository } from './changes.repository';
 import {
   DELETED,
   ERASED,
@@ -20,8 +20,10 @@ import {
   type ValidChange,
 } from './changes.validate';
 import { observeRemoteHlc } from './crm.clock';
-import type { EntityDef, FieldDef } from './crm.entities';
+import type { EntityDef } from './crm.entities';
 import { CustomFieldsRepository } from './custom-fields.repository';
+import { placeholder, wallOf, winnersOf, type Winner } from './changes.winners';
+import { compactApplied, restoreElided } from './oplog.elided';
 import { RecordsRepository, toColumn, type RecordData } from './records.repository';
 import { ReportingDerivedRepository } from './reporting.derived.repository';
 import { SearchRepository } from './search.repository';
@@ -68,65 +70,6 @@ export interface ApplyResult {
   readonly records: Map<string, RecordData>;
 }
 
-/** A field's last-writer-wins value: the newest logged mutation that wrote it. */
-interface Winner {
-  /** Op-log seq on this replica (-1 for a change being applied). */
-  readonly seq: number;
-  readonly hlc: string;
-  readonly value: unknown;
-  /** The value as JSON text (conflict comparison and review). */
-  readonly json: string;
-  readonly deviceId: string;
-  readonly syncState: LogRow['syncState'];
-}
-
-function parseFields(text: string | null): Record<string, unknown> {
-  if (text === null) return {};
-  try {
-    const v = JSON.parse(text) as unknown;
-    return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
-  } catch {
-    return {};
-  }
-}
-
-function winnersOf(log: readonly LogRow[]): Map<string, Winner> {
-  const out = new Map<string, Winner>();
-  for (const row of log) {
-    for (const [field, value] of Object.entries(parseFields(row.fields))) {
-      if (out.has(field)) continue;
-      const v = value ?? null;
-      out.set(field, {
-        seq: row.seq,
-        hlc: row.hlc,
-        value: v,
-        json: JSON.stringify(v),
-        deviceId: row.deviceId,
-        syncState: row.syncState,
-      });
-    }
-  }
-  return out;
-}
-
-function placeholder(fd: FieldDef): unknown {
-  switch (fd.storage) {
-    case 'text':
-      return '';
-    case 'int':
-    case 'real':
-      return 0;
-    case 'bool':
-      return false;
-    case 'json':
-      return fd.schema.safeParse(null).success ? null : [];
-  }
-}
-
-function wallOf(hlc: string): number {
-  return parseHlc(hlc)?.wall ?? 0;
-}
-
 /**
  * The one writer of CRM records. Every change, a local edit, a remote op pulled by sync or a
  * conflict resolution, goes through `apply`: it validates each value with the registry's zod field
@@ -144,6 +87,11 @@ export class ChangeWriter {
   readonly customFields: CustomFieldsRepository;
   /** The dashboard's derived tables, written with each deal and activity (crm migration 13). */
   readonly derived: ReportingDerivedRepository;
+  /**
+   * Whether rows applied from the server drop the values their record row holds (oplog.elided.ts).
+   * False keeps every value: today's layout, which the compaction test and the bench compare with.
+   */
+  compactApplied = true;
   private depth = 0;
   private touched = new Map<ChangeOrigin, Map<EntityKind, Set<string>>>();
 
@@ -265,9 +213,12 @@ export class ChangeWriter {
       const log = this.repo.log(recordId);
       const def = list[0]!.def;
       const state = origin === 'local' ? 'pending' : 'applied';
-      const winners = winnersOf(log);
+      const base = log.some((r) => r.elided !== null) ? this.records.get(def, recordId) : null;
+      const winners = winnersOf(log, base);
+      const written = new Set<string>();
       let erasedAt: string | null = null;
       let wrote = 0;
+      const addedChanges: ValidChange[] = [];
       for (const change of list) {
         const known = log[0]?.entity ?? def.kind;
         if (change.def !== def || known !== def.kind) {
@@ -281,11 +232,13 @@ export class ChangeWriter {
         }
         added++;
         wrote++;
+        addedChanges.push(change);
         if (newest === null || change.hlc > newest) newest = change.hlc;
         const values = change.values ?? {};
         if (Object.hasOwn(values, ERASED) && (erasedAt === null || change.hlc > erasedAt))
           erasedAt = change.hlc;
         for (const [field, value] of Object.entries(values)) {
+          written.add(field);
           const mine: Winner = {
             seq: -1,
             hlc: change.hlc,
@@ -300,9 +253,25 @@ export class ChangeWriter {
         }
       }
       if (wrote === 0) continue;
+      // Before the row changes: a field written now is no longer elided where its row value was.
+      // Rows an erasure is about to blank get nothing back (no copy of an erased value is written).
+      const live = erasedAt === null ? log : log.filter((r) => r.hlc >= erasedAt);
+      if (base) restoreElided(live, written, base, (seq, f, e) => this.repo.restoreValues(seq, f, e));
       if (erasedAt !== null) this.repo.scrubOlder(recordId, erasedAt);
       const stamps = [...log.map((r) => r.hlc), ...list.map((c) => c.hlc)];
-      records.set(recordId, this.materialise(def, recordId, winners, stamps));
+      const record = this.materialise(def, recordId, winners, stamps);
+      records.set(recordId, record);
+      // The server holds what it sent: those rows keep only what their record row does not.
+      if (origin === 'remote' && this.compactApplied) {
+        const kept = erasedAt === null ? addedChanges : addedChanges.filter((c) => c.hlc >= erasedAt);
+        compactApplied(
+          def,
+          kept,
+          (f) => winners.get(f)?.hlc,
+          record,
+          (hlc, c) => this.repo.compactAt(recordId, hlc, c.fields, c.elided),
+        );
+      }
       this.noteWritten(origin, def.kind, [recordId]);
     }
     // HLC receive: the next local stamp sorts above every value applied here (inside the transaction:

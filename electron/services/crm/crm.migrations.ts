@@ -2,6 +2,7 @@ import type { Db } from '../db/database';
 import type { MigrationSet } from '../db/migrate';
 import { DEFAULT_PIPELINE_ID, DEFAULT_PIPELINE_NAME, DEFAULT_STAGES } from '../../../shared/domain/crm.seed';
 import { customFieldsV9 } from './custom-fields.migrations';
+import { oplogV14 } from './oplog.migrations';
 import { peopleV11, reportingV10, reportingV13 } from './reporting.migrations';
 import { savedViewsV12 } from './saved-views.migrations';
 
@@ -308,5 +309,6 @@ export const crmMigrations: MigrationSet = {
     { version: 11, name: 'people: member profiles (display names, teams)', up: peopleV11 },
     { version: 12, name: 'saved views: shared and device-private', up: savedViewsV12 },
     { version: 13, name: 'reporting: deal stage history, activity days', up: reportingV13 },
+    { version: 14, name: 'op log: settled values stored once (in the record row)', up: oplogV14 },
   ],
 };

@@ -66,7 +66,7 @@ export class CrmService {
     emit?: (event: RecordsChanged) => void,
   ) {
     this.records = new RecordsRepository(db);
-    this.oplog = new OpLogRepository(db);
+    this.oplog = new OpLogRepository(db, this.records);
     this.search = new SearchRepository(db);
     this.writer = new ChangeWriter(db, emit, { records: this.records, search: this.search });
     this.deviceId = new MetaRepository(db).getOrInit('deviceId', () => base64url(randomBytes(9)));

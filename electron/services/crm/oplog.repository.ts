@@ -1,6 +1,9 @@
 import type Database from 'better-sqlite3-multiple-ciphers';
 import type { EntityKind, FieldOp } from '../../../shared/domain/crm.schemas';
 import type { Db } from '../db/database';
+import { defOf } from './crm.entities';
+import { compactFields, elidedNames, expandFields, storedValues } from './oplog.elided';
+import { RecordsRepository } from './records.repository';
 
 type Statement<P extends unknown[], R = unknown> = Database.Statement<P, R>;
 
@@ -17,9 +20,17 @@ export interface OpRow {
   readonly recordId: string;
   readonly hlc: string;
   readonly deviceId: string;
-  /** JSON object field -> value; null once erased. */
+  /**
+   * JSON object field -> value; null once erased. As read through this repository, values a settled
+   * row elides (oplog.elided.ts) are back in it, from the record row.
+   */
   readonly fields: string | null;
   readonly syncState: 'pending' | 'pushed' | 'applied';
+}
+
+interface StoredRow extends OpRow {
+  /** JSON array of the fields whose value is the record row's (crm migration 14), or null. */
+  readonly elided: string | null;
 }
 
 /** A change for the timeline: the fields written under one stamp. */
@@ -33,7 +44,10 @@ export interface ChangeRow {
 const OPS_PER_INSERT = 100;
 
 const SELECT_OP = `SELECT seq, op_id AS opId, entity, record_id AS recordId, hlc, device_id AS deviceId,
-  fields, sync_state AS syncState FROM crm_oplog`;
+  fields, sync_state AS syncState, elided FROM crm_oplog`;
+
+/** Rows per page of `settledByRecord` (each page is read whole, then expanded). */
+const SETTLED_PAGE = 2000;
 
 /** Expands a row into its field-level ops (as the sync engine ships and merges them). */
 export function fieldOps(row: OpRow): FieldOp[] {
@@ -52,22 +66,33 @@ export function fieldOps(row: OpRow): FieldOp[] {
 /**
  * The op log (see crm.migrations.ts), as sync and the timeline read it. The change writer appends
  * every row (changes.repository.ts); the bulk importer appends with `appendLocalMany`; sync reads
- * `pending()` (HLC order) and calls `markPushed`.
+ * `pending()` (HLC order) and calls `markPushed`, which compacts the rows the server now holds
+ * (oplog.elided.ts); every read here gives rows with their elided values back, from the record rows.
  */
 export class OpLogRepository {
   private readonly insert: Statement<[string, string, string, string, string, string | null]>;
   private readonly insertMany: Statement<string[]>;
-  private readonly pendingStmt: Statement<[number, number], OpRow>;
+  private readonly pendingStmt: Statement<[number, number], StoredRow>;
   private readonly pushStmt: Statement<[number, number]>;
   private readonly lowWaterGet: Statement<[], { value: string }>;
   private readonly lowWaterSet: Statement<[string]>;
   private readonly lowWaterNext: Statement<[number], { lw: number | null }>;
   private readonly changesStmt: Statement<[string, string, number], ChangeRow>;
-  private readonly byRecordStmt: Statement<[string], OpRow>;
+  private readonly byRecordStmt: Statement<[string], StoredRow>;
+  private readonly bySeqStmt: Statement<[number], StoredRow>;
+  private readonly laterStmt: Statement<[string, string], { fields: string | null; elided: string | null }>;
+  private readonly elideStmt: Statement<[string, string, number]>;
+  private readonly settledStmt: Statement<[string, string, number], StoredRow>;
   private readonly maxSeqStmt: Statement<[], { s: number | null }>;
   private readonly pendingCountStmt: Statement<[number], { n: number }>;
 
-  constructor(private readonly db: Db) {
+  private readonly records: RecordsRepository;
+
+  constructor(
+    private readonly db: Db,
+    records?: RecordsRepository,
+  ) {
+    this.records = records ?? new RecordsRepository(db);
     this.insert = db.prepare(
       `INSERT INTO crm_oplog (op_id, entity, record_id, hlc, device_id, fields, sync_state)
        VALUES (?, ?, ?, ?, ?, ?, 'pending')`,
@@ -93,10 +118,20 @@ export class OpLogRepository {
                        (SELECT max(seq) FROM crm_oplog)) AS lw`,
     );
     this.changesStmt = db.prepare(
-      `SELECT hlc, device_id AS deviceId, coalesce((SELECT group_concat(key, ',') FROM json_each(fields)), '') AS fieldNames
+      `SELECT hlc, device_id AS deviceId, coalesce((SELECT group_concat(name, ',') FROM (
+         SELECT key AS name FROM json_each(fields) UNION ALL SELECT value FROM json_each(coalesce(elided, '[]')))), '') AS fieldNames
        FROM crm_oplog WHERE record_id = ? AND hlc < ? ORDER BY hlc DESC LIMIT ?`,
     );
     this.byRecordStmt = db.prepare(`${SELECT_OP} WHERE record_id = ? ORDER BY hlc, seq`);
+    this.bySeqStmt = db.prepare(`${SELECT_OP} WHERE seq = ?`);
+    this.laterStmt = db.prepare('SELECT fields, elided FROM crm_oplog WHERE record_id = ? AND hlc > ?');
+    this.elideStmt = db.prepare(
+      "UPDATE crm_oplog SET fields = ?, elided = ? WHERE seq = ? AND sync_state <> 'pending'",
+    );
+    this.settledStmt = db.prepare(
+      `${SELECT_OP} WHERE (record_id, hlc) > (?, ?) AND sync_state <> 'pending' AND fields IS NOT NULL
+       ORDER BY record_id, hlc LIMIT ?`,
+    );
     this.maxSeqStmt = db.prepare('SELECT max(seq) AS s FROM crm_oplog');
     this.pendingCountStmt = db.prepare(
       "SELECT count(*) AS n FROM crm_oplog WHERE seq > ? AND sync_state = 'pending'",
@@ -107,14 +142,17 @@ export class OpLogRepository {
    * Every row the server holds (applied or pushed, with fields), by record and then HLC order, as
    * `[opId, entity, recordId, hlc, fields]`: what a workspace snapshot compacts (issue 12).
    */
-  settledByRecord(): IterableIterator<[string, string, string, string, string]> {
-    return this.db
-      .prepare<[], [string, string, string, string, string]>(
-        `SELECT op_id, entity, record_id, hlc, fields FROM crm_oplog
-         WHERE sync_state <> 'pending' AND fields IS NOT NULL ORDER BY record_id, hlc`,
-      )
-      .raw()
-      .iterate();
+  *settledByRecord(): Generator<[string, string, string, string, string]> {
+    // In pages (keyset on the UNIQUE (record_id, hlc) index): expanding a row reads its record,
+    // which better-sqlite3 refuses while another statement of the connection is iterating.
+    let after: [string, string] = ['', ''];
+    for (;;) {
+      const page = this.settledStmt.all(after[0], after[1], SETTLED_PAGE);
+      for (const r of page) yield [r.opId, r.entity, r.recordId, r.hlc, this.expand(r).fields ?? '{}'];
+      const last = page[page.length - 1];
+      if (!last || page.length < SETTLED_PAGE) return;
+      after = [last.recordId, last.hlc];
+    }
   }
 
   /** The largest seq (the primary key: instant), to notice new changes cheaply. */
@@ -163,13 +201,53 @@ export class OpLogRepository {
 
   /** Pending local rows in HLC order, for the sync engine to push (expand with `fieldOps`). */
   pending(limit: number): OpRow[] {
-    return this.pendingStmt.all(this.lowWater(), limit);
+    // Pending rows never elide (compaction waits for the server's acknowledgement).
+    return this.pendingStmt.all(this.lowWater(), limit).map(({ elided: _elided, ...row }) => row);
   }
 
-  /** Marks rows (by seq) as pushed (accepted by the server) and advances the low-water mark. */
+  /**
+   * Marks rows (by seq) as pushed (accepted by the server), advances the low-water mark and drops the
+   * values the record rows now hold (`compact`). Call inside a transaction.
+   */
   markPushed(seqs: readonly number[], at: number): void {
     for (const seq of seqs) this.pushStmt.run(at, seq);
     this.lowWaterSet.run(String(this.lowWaterNext.get(this.lowWater())?.lw ?? 0));
+    this.compact(seqs);
+  }
+
+  /**
+   * Drops from settled rows (by seq) each value that is its record row's and that no newer row of
+   * the record writes (see oplog.elided.ts); rows still pending, erased or unknown are left as they are.
+   * Returns how many rows dropped something.
+   */
+  compact(seqs: Iterable<number>): number {
+    let n = 0;
+    for (const seq of seqs) {
+      const row = this.bySeqStmt.get(seq);
+      if (!row || row.syncState === 'pending' || row.fields === null) continue;
+      const def = defOf(row.entity);
+      const record = def ? this.records.get(def, row.recordId) : null;
+      if (!def || !record) continue;
+      const later = new Set<string>();
+      for (const l of this.laterStmt.all(row.recordId, row.hlc)) {
+        for (const name of elidedNames(l.elided)) later.add(name);
+        if (l.fields !== null)
+          for (const name of Object.keys(JSON.parse(l.fields) as object)) later.add(name);
+      }
+      const values = storedValues(row.fields);
+      const out = values && compactFields(def, values, row.elided, (f) => later.has(f), record);
+      if (out && this.elideStmt.run(out.fields, out.elided, seq).changes > 0) n++;
+    }
+    return n;
+  }
+
+  /** A stored row with its elided values read back from its record row. */
+  private expand(row: StoredRow): OpRow {
+    const { elided, ...rest } = row;
+    if (elided === null || row.fields === null) return rest;
+    const def = defOf(row.entity);
+    const record = def ? this.records.get(def, row.recordId) : null;
+    return { ...rest, fields: expandFields(row.fields, elided, record) };
   }
 
   /** Changes to one record before `beforeHlc`, newest first. */
@@ -179,6 +257,11 @@ export class OpLogRepository {
 
   /** Every op row of one record, oldest first. */
   forRecord(recordId: string): OpRow[] {
-    return this.byRecordStmt.all(recordId);
+    const rows = this.byRecordStmt.all(recordId);
+    const elides = rows.some((r) => r.elided !== null);
+    if (!elides) return rows.map(({ elided: _elided, ...row }) => row);
+    const def = defOf(rows[0]!.entity);
+    const record = def ? this.records.get(def, recordId) : null;
+    return rows.map(({ elided, ...row }) => ({ ...row, fields: expandFields(row.fields, elided, record) }));
   }
 }
