@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type Page } from '@playwright/test';
+import { type Page } from '@playwright/test';
+import { CHROMIUM_PATH, launchChromium } from '../support/chromium';
 import { startDevHost } from '../../electron/devhost/host';
 import { DEFAULT_PIPELINE_ID } from '../../electron/services/crm/crm.entities';
 import type { SenderInfo } from '../../electron/services/ipc/router';
@@ -158,13 +159,12 @@ export const rendererBench: BenchSuite = {
     const root = path.resolve(import.meta.dirname, '../..');
     const rendererDir = path.join(root, 'out/renderer');
     const bridgeFile = path.join(root, 'out/devhost/bridge.js');
-    const executablePath = process.env.FV_CHROMIUM_PATH ?? '/usr/bin/chromium';
     if (!existsSync(path.join(rendererDir, 'index.html')) || !existsSync(bridgeFile)) {
       log('skipped: the renderer is not built (npm run build)');
       return [];
     }
-    if (!existsSync(executablePath)) {
-      log(`skipped: no Chromium at ${executablePath} (set FV_CHROMIUM_PATH)`);
+    if (!existsSync(CHROMIUM_PATH)) {
+      log(`skipped: no Chromium at ${CHROMIUM_PATH} (set FV_CHROMIUM_PATH)`);
       return [];
     }
     const n = quick ? 10_000 : 100_000;
@@ -187,17 +187,7 @@ export const rendererBench: BenchSuite = {
           authenticator: new UnsupportedAuthenticator('No OS user check in this test'),
         })),
     });
-    const browser = await chromium.launch({
-      executablePath,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-      ],
-    });
+    const browser = await launchChromium();
     try {
       const router = (services as Services | null)?.router;
       if (!router) throw new Error('services did not start');
