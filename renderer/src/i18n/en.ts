@@ -1072,6 +1072,7 @@ export const en = {
     noOwner: 'No owner',
     change: 'Change',
     clear: 'Clear owner',
+    clearMember: 'Clear',
     typed: 'typed as text, no member of this name',
     reassign: 'Reassign to…',
     reassignTitle_one: 'Reassign {{count}} record',

@@ -1025,6 +1025,7 @@ export const zhCN: Catalogue = {
     noOwner: '无负责人',
     change: '更改',
     clear: '清除负责人',
+    clearMember: '清除',
     typed: '文本录入，没有同名成员',
     reassign: '转交给…',
     reassignTitle_one: '转交 {{count}} 条记录',
