@@ -10,6 +10,8 @@ import { ErrorMessage } from '../errors';
 import { formatDateTime, formatNumber } from '../format';
 import { ActivityActions } from '../agenda/ActivityItem';
 import { fromInputs } from '../agenda/time';
+import { ownerLabel, useMembersStore } from '../people/members.store';
+import { memberFields } from './fields';
 import { REF_FIELDS, useRefNames } from './history.names';
 import { pipelineLabel, stageLabel, usePipelinesStore } from './pipelines.store';
 import { noteLocalChange } from './records.events';
@@ -43,6 +45,7 @@ function ChangeRow({ item }: { item: Extract<TimelineItem, { type: 'change' }> }
   };
   const pipelines = usePipelinesStore((s) => s.pipelines);
   const nameOf = useRefNames(item.changes);
+  const members = useMembersStore((s) => s.members);
   // Enumerations read as their labels, stages by name, linked records by name (the id while it
   // loads or when the record is gone), money in major units; the rest as stored.
   const fieldValue = (field: string, value: unknown): string => {
@@ -66,6 +69,7 @@ function ChangeRow({ item }: { item: Extract<TimelineItem, { type: 'change' }> }
       );
       return shownValue(roles);
     }
+    if (memberFields.has(field) && typeof value === 'string') return ownerLabel(members, value);
     if (REF_FIELDS[field]) {
       const ids: unknown[] = typeof value === 'string' ? [value] : Array.isArray(value) ? value : [];
       return shownValue(ids.map((id) => (typeof id === 'string' ? (nameOf(id) ?? id) : id)));

@@ -19,7 +19,7 @@ export function MemberInput(props: {
       <OwnerPicker label={props.label} onPick={(m) => props.onChange(m.memberId)} testId={props.testId} />
       <span className="value" data-testid={props.testId ? `${props.testId}-value` : undefined}>
         {props.value ? <OwnerName owner={props.value} /> : <span className="muted">—</span>}
-      </span>
+      </span>{' '}
       {props.value && (
         <button type="button" className="link" onClick={() => props.onChange(null)}>
           {t('people.clearMember')}

@@ -7,6 +7,7 @@ import { call, errorInfo } from '../api';
 import { stageName, usePipelinesStore } from '../crm/pipelines.store';
 import { ErrorMessage } from '../errors';
 import { formatDate, formatMoney } from '../format';
+import { OwnerName } from '../people/OwnerName';
 import { useListsStore } from '../crm/lists.store';
 import { useViewsStore } from '../crm/views.store';
 import { useUiStore } from '../ui.store';
@@ -107,7 +108,9 @@ export function DrillList(props: {
               <td>{stageName(pipelines, d.pipelineId, d.stageId, t)}</td>
               <td>{formatMoney(d.amountMinor, d.currency)}</td>
               <td>{formatDate(d.expectedCloseDate)}</td>
-              <td>{d.ownerId ?? ''}</td>
+              <td>
+                <OwnerName owner={d.ownerId} />
+              </td>
             </tr>
           ))}
         </tbody>
