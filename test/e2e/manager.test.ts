@@ -212,6 +212,14 @@ for (const language of ['en', 'zh-CN'] as const) {
       await go(a, 'settings');
       const people = a.getByTestId('members-settings');
       for (const name of MEMBERS) await expect(people.locator(`tr[data-member="${name}"]`)).toBeVisible();
+      // The manager puts Li and Anna in one team (Sam stays in none).
+      for (const name of ['Li', 'Anna']) {
+        const row = people.locator(`tr[data-member="${name}"]`);
+        await row.getByTestId('member-edit').click();
+        await row.getByTestId('member-team-input').fill('North');
+        await row.getByTestId('member-save').click();
+        await expect(row.getByTestId('member-team')).toHaveText('North');
+      }
 
       // Quotas for the three members this month (Settings > Reporting).
       await go(a, 'settings');
@@ -342,6 +350,34 @@ for (const language of ['en', 'zh-CN'] as const) {
       await a.getByTestId('view-delete-confirm').click();
       await expect(a.getByTestId('views-nav')).not.toContainText(privateName);
       await expect(a.getByTestId('view-select').locator('option', { hasText: privateName })).toHaveCount(0);
+
+      // Whose deals, one select on every screen: a member or a named team, on the dashboard (and
+      // its drill-down into the list) and on the board.
+      await a.keyboard.press('Alt+7');
+      await expect(a.locator('[data-screen="dashboard"]')).toBeVisible();
+      await a.getByTestId('owner-scope').selectOption({ label: 'North' });
+      await a
+        .getByTestId('chart-forecast')
+        .getByRole('button', { name: /table|表格/ })
+        .click();
+      const teamRow = a.getByTestId('chart-forecast-table').locator('tbody tr', { hasText: month });
+      await expect(teamRow).toContainText('200,000');
+      await a.getByTestId('owner-scope').selectOption({ label: 'Anna' });
+      await expect(teamRow).toContainText('100,000');
+      await teamRow.getByRole('button').nth(2).click();
+      await expect(drill.getByTestId('drill-row')).toHaveCount(3);
+      await expect(drill.getByTestId('drill-row').first()).toContainText('Anna');
+      await drill.getByTestId('drill-open-list').click();
+      await expect(a.locator('[data-screen="list-deal"]')).toBeVisible();
+      await expect(rows(a)).toHaveCount(3);
+      await expect(a.getByTestId('view-filters')).toContainText('Anna');
+      await go(a, 'board');
+      await a.getByTestId('board-filters').getByTestId('owner-scope').selectOption({ label: 'North' });
+      await a.getByTestId('board-apply').click();
+      // Li's and Anna's open deals (four each), Sam's not.
+      await expect(a.locator('[data-deal]')).toHaveCount(8);
+      await expect(a.locator('[data-deal]', { hasText: 'Opp Sam' })).toHaveCount(0);
+      await shot(a, `manager-board-team-${language}`);
 
       expect(errorsA.filter((e) => !/Failed to load resource/.test(e))).toEqual([]);
       expect(members[0]!.errors.filter((e) => !/Failed to load resource/.test(e))).toEqual([]);

@@ -1066,6 +1066,8 @@ export const en = {
     scopeAll: 'Everyone',
     scopeMine: 'My records',
     scopeTeam: 'My team',
+    scopeTeams: 'Teams',
+    scopeMembers: 'Members',
     pickerHint: 'Type a name or team',
     you: 'you',
     owner: 'Owner',

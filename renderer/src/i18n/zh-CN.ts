@@ -1019,6 +1019,8 @@ export const zhCN: Catalogue = {
     scopeAll: '所有人',
     scopeMine: '我的记录',
     scopeTeam: '我的团队',
+    scopeTeams: '团队',
+    scopeMembers: '成员',
     pickerHint: '输入姓名或团队',
     you: '我',
     owner: '负责人',

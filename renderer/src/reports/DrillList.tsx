@@ -18,6 +18,8 @@ const PAGE = 100;
 /** The deals behind one dashboard figure, paged, each opening its record. */
 export function DrillList(props: {
   query: DashboardQuery;
+  /** The dashboard's owner scope, carried into the deal list ('' for none). */
+  scope: string;
   drill: DrillKey;
   label: string;
   onClose: () => void;
@@ -29,7 +31,7 @@ export function DrillList(props: {
   const [total, setTotal] = useState<number | null>(null);
   const [error, setError] = useState<ErrorInfo | null>(null);
   const { query, drill } = props;
-  const listQuery = drillListQuery(query, drill);
+  const listQuery = drillListQuery(query, drill, props.scope);
   // The same deals in the deal list, where they can be grouped, saved as a view, exported or printed.
   const openList = () => {
     if (!listQuery) return;
