@@ -17,13 +17,15 @@ export function MemberInput(props: {
   return (
     <div className="member-input">
       <OwnerPicker label={props.label} onPick={(m) => props.onChange(m.memberId)} testId={props.testId} />
-      <span className="value" data-testid={props.testId ? `${props.testId}-value` : undefined}>
-        {props.value ? <OwnerName owner={props.value} /> : <span className="muted">—</span>}
-      </span>{' '}
       {props.value && (
-        <button type="button" className="link" onClick={() => props.onChange(null)}>
-          {t('people.clearMember')}
-        </button>
+        <>
+          <span className="value" data-testid={props.testId ? `${props.testId}-value` : undefined}>
+            <OwnerName owner={props.value} />
+          </span>{' '}
+          <button type="button" className="link" onClick={() => props.onChange(null)}>
+            {t('people.clearMember')}
+          </button>
+        </>
       )}
     </div>
   );
