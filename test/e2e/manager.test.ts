@@ -338,6 +338,8 @@ for (const language of ['en', 'zh-CN'] as const) {
       await expect(b.locator('[data-screen="list-deal"]')).toBeVisible();
       await expect(rows(b)).toHaveCount(9);
       await expect(b.getByTestId('group-row')).toHaveCount(3);
+      // Named there too: the members who joined after this device read by name once it synced.
+      await expect(b.getByTestId('group-row').first()).toContainText('Anna');
       await expect(b.getByTestId('list').getByRole('columnheader', { name: statusHeader })).toHaveCount(0);
       await expect(b.getByTestId('view-scope')).toContainText(zh ? '已共享' : 'Shared');
       await shot(b, `manager-view-device-b-${language}`);
