@@ -137,8 +137,8 @@ export const accountFieldsSchema = z.strictObject({
   ownerId: field(userRefSchema.nullable(), {
     storage: 'text',
     default: null,
-    input: 'optText',
-    listColumn: { width: '140px' },
+    input: 'member',
+    listColumn: { width: '140px', show: 'member' },
   }),
   tags: field(tagsSchema, {
     storage: 'json',
@@ -186,7 +186,7 @@ export const contactFieldsSchema = z.strictObject({
     listColumn: { width: '1fr', show: 'first' },
   }),
   address: field(addressSchema.nullable(), { storage: 'json', default: null }),
-  ownerId: field(userRefSchema.nullable(), { storage: 'text', default: null, input: 'optText' }),
+  ownerId: field(userRefSchema.nullable(), { storage: 'text', default: null, input: 'member' }),
   tags: field(tagsSchema, { storage: 'json', default: [], input: 'list', element: 'tag' }),
   consent: field(consentSchema, {
     storage: 'json',
@@ -277,7 +277,7 @@ export const dealFieldsSchema = z.strictObject({
   ownerId: field(userRefSchema.nullable(), {
     storage: 'text',
     default: null,
-    input: 'optText',
+    input: 'member',
     conflict: true,
   }),
   status: field(dealStatusSchema, {
@@ -327,7 +327,7 @@ export const taskFieldsSchema = z.strictObject({
   remindAt: field(timestampSchema.nullable(), { storage: 'int', default: null }),
   priority: field(taskPrioritySchema, { storage: 'text', default: 'normal' }),
   done: field(z.boolean(), { storage: 'bool', default: false }),
-  assigneeId: field(userRefSchema.nullable(), { storage: 'text', default: null }),
+  assigneeId: field(userRefSchema.nullable(), { storage: 'text', default: null, input: 'member' }),
   ...linkFieldsSchema.shape,
 });
 // Erased tasks keep an empty title (see contactSchema).
@@ -382,7 +382,11 @@ export const exchangeRateSchema = recordMetaSchema.extend(exchangeRateFieldsSche
 export type ExchangeRate = z.infer<typeof exchangeRateSchema>;
 export const quotaFieldsSchema = z.strictObject({
   /** Whose target it is: the same owner reference deals carry. */
-  memberId: field(userRefSchema, { storage: 'text', input: 'text', listColumn: { width: '1fr' } }),
+  memberId: field(userRefSchema, {
+    storage: 'text',
+    input: 'member',
+    listColumn: { width: '1fr', show: 'member' },
+  }),
   month: field(monthSchema, { storage: 'text', input: 'text', listColumn: { width: '100px' } }),
   /** Integer minor units of `currency`. */
   amountMinor: field(z.number().int().min(0).max(1e15), {

@@ -3,14 +3,18 @@ import { z } from 'zod';
 /** How a field's value is kept in its SQLite column. */
 export type StorageKind = 'text' | 'int' | 'real' | 'bool' | 'json';
 
-/** How a record page edits the field inline (absent: not edited there). */
-export type InputKind = 'text' | 'optText' | 'textarea' | 'list' | 'money' | 'int' | 'date';
+/**
+ * How a record page or form edits the field (absent: not edited there). member: a workspace
+ * member's id, picked with the member picker and shown by the member's name.
+ */
+export type InputKind = 'text' | 'optText' | 'textarea' | 'list' | 'money' | 'int' | 'date' | 'member';
 
 /**
  * How a list cell shows the field's value; the renderer owns the formatting of each. Absent: the
- * value as text. first/join: an array's first element / all elements; status: the deal status label.
+ * value as text. first/join: an array's first element / all elements; status: the deal status label;
+ * member: the name of the member an owner value names.
  */
-export type ColumnShow = 'first' | 'join' | 'money' | 'stage' | 'status' | 'date';
+export type ColumnShow = 'first' | 'join' | 'money' | 'stage' | 'status' | 'date' | 'member';
 
 /** The field is a column of its entity's list. */
 export interface ListColumnMeta {

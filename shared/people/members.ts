@@ -133,3 +133,45 @@ export function memberProfileId(memberId: string): string {
   const hex = [...h.subarray(0, 16)].map((b) => b.toString(16).padStart(2, '0')).join('');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }
+
+/**
+ * Whose records a list, the board, the agenda or the dashboard shows: everybody's (''), this
+ * member's ('mine'), this member's team's ('team'), one named team's (`team:` and its `teamKey`) or
+ * one member's (`member:` and the member id). Saved views keep it, so it names members by id.
+ */
+export type OwnerScope = '' | 'mine' | 'team' | `team:${string}` | `member:${string}`;
+
+/** A stored or chosen scope read back (anything unknown is everybody). */
+export function scopeOf(value: string | undefined): OwnerScope {
+  if (value === 'mine' || value === 'team') return value;
+  if (value?.startsWith('team:') && value.length > 'team:'.length) return `team:${value.slice(5)}`;
+  if (value?.startsWith('member:') && value.length > 'member:'.length) return `member:${value.slice(7)}`;
+  return '';
+}
+
+/**
+ * The members a scope stands for: empty for everybody, and for "mine" / "my team" when this device
+ * is no member; a named team or member that is gone stands for nobody.
+ */
+export function membersOfScope(
+  members: readonly WorkspaceMember[],
+  selfId: string | null,
+  scope: OwnerScope,
+): WorkspaceMember[] {
+  if (scope === '') return [];
+  if (scope.startsWith('member:')) return members.filter((m) => m.memberId === scope.slice(7));
+  if (scope.startsWith('team:')) return members.filter((m) => teamKey(m.team) === scope.slice(5));
+  const self = members.find((m) => m.memberId === selfId);
+  if (!self) return [];
+  return scope === 'mine' ? [self] : teamOf(members, self);
+}
+
+/** The workspace's teams for a scope picker: one per `teamKey`, named as first written, by name. */
+export function teamsOf(members: readonly WorkspaceMember[]): { key: string; name: string }[] {
+  const teams = new Map<string, string>();
+  for (const m of members) {
+    const key = teamKey(m.team);
+    if (key && !teams.has(key)) teams.set(key, m.team?.trim() ?? key);
+  }
+  return [...teams].map(([key, name]) => ({ key, name })).sort((a, b) => a.name.localeCompare(b.name));
+}

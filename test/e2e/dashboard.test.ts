@@ -11,12 +11,16 @@ import {
 } from './support/app';
 import { expect, test } from './support/devhost';
 
-/** Seeds deals in every state and activities, through the page's own bridge. */
+/**
+ * Seeds deals in every state and activities, through the page's own bridge: a third owned by this
+ * device's member (Li), the rest by owners typed as text before members existed.
+ */
 async function seed(page: Page): Promise<void> {
   await page.evaluate(`(async () => {
     const ok = (r) => { if (!r.ok) throw new Error(r.error.code); return r.value; };
     const pipelines = ok(await window.crm.invoke('pipelines.list', {}));
     const pipelineId = pipelines.items[0].id;
+    const li = ok(await window.crm.invoke('members.list', {})).selfId;
     const stages = pipelines.items[0].stages.map((s) => s.id);
     const now = new Date();
     const day = (offset) => {
@@ -31,7 +35,7 @@ async function seed(page: Page): Promise<void> {
         stageId: stages[n % stages.length],
         amountMinor: (n + 1) * 100000,
         currency: n % 5 === 0 ? 'CNY' : 'EUR',
-        ownerId: ['li', 'anna', 'sam'][n % 3],
+        ownerId: [li, 'anna', 'sam'][n % 3],
         expectedCloseDate: day((n % 6) * 7 - 14),
       })));
     }
@@ -55,6 +59,13 @@ for (const language of ['en', 'zh-CN'] as const) {
     const errors = watchErrors(page);
     await firstRun(page, host.pageUrl);
     if (language === 'zh-CN') await setLanguage(page, 'zh-CN');
+    // This device is the vault's one member: Li.
+    await go(page, 'settings');
+    const people = page.getByTestId('members-settings');
+    await people.getByTestId('member-edit').click();
+    await people.getByTestId('member-name').fill('Li');
+    await people.getByTestId('member-save').click();
+    await expect(people.locator('tr[data-member="Li"]')).toBeVisible();
     await seed(page);
     await go(page, 'dashboard');
     // CNY deals and no rate yet: they are counted apart, said so, never added as euros.
@@ -77,11 +88,13 @@ for (const language of ['en', 'zh-CN'] as const) {
       return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}`;
     });
     const quotaForm = settings.getByTestId('quota-form');
-    await quotaForm.locator('input').nth(0).fill('li');
-    await quotaForm.locator('input').nth(1).fill(month);
-    await quotaForm.locator('input').nth(2).fill('250000');
-    await quotaForm.getByRole('button').click();
+    await quotaForm.getByTestId('quota-member').fill('li');
+    await quotaForm.locator('[role="option"]', { hasText: 'Li' }).click();
+    await quotaForm.locator('input[type="month"]').fill(month);
+    await quotaForm.getByTestId('quota-amount').fill('250000');
+    await quotaForm.locator('button[type="submit"]').click();
     await expect(settings.getByTestId('quotas').locator('tbody tr')).toHaveCount(1);
+    await expect(settings.getByTestId('quotas').locator('tbody tr')).toContainText('Li');
     await shot(page, `reporting-settings-${language}`);
 
     await go(page, 'dashboard');
@@ -123,12 +136,13 @@ for (const language of ['en', 'zh-CN'] as const) {
     await expect(row).toContainText(/250,000|250.000|250 000/);
     await row.getByRole('button').nth(2).click();
     await expect(drill.getByTestId('drill-row').first()).toBeVisible();
-    // Only Li's deals: the quota stays, the others' deals leave.
-    await page.getByTestId('dashboard-owners').fill('li');
+    // Only Li's deals ("My records"): the quota stays, the others' deals leave.
+    await page.getByTestId('owner-scope').selectOption('mine');
     await expect(page.getByTestId('tile-winrate')).not.toContainText('66.7');
+    await expect(row).toContainText(/250,000|250.000|250 000/);
     await expectAccessible(page, `dashboard ${language}`);
     // The week's digest: every seeded deal is new this week, four were won and two lost.
-    await page.getByTestId('dashboard-owners').fill('');
+    await page.getByTestId('owner-scope').selectOption('');
     await page.getByTestId('tab-digest').click();
     await expect(page.getByTestId('digest-won').getByTestId('digest-item')).toHaveCount(4);
     await expect(page.getByTestId('digest-lost').getByTestId('digest-item')).toHaveCount(2);

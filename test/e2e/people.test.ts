@@ -73,6 +73,29 @@ for (const language of ['en', 'zh-CN'] as const) {
     // Stored as the member id, through the writer: the record page names the member.
     await page.locator('[role="row"]', { hasText: 'Sam two' }).locator('.row-link').click();
     await expect(page.locator('[data-field="ownerId"]')).toHaveText('Ana Silva');
+    // Its history names the members: the reassign went from the typed "Sam" to Ana, written by Ana.
+    const reassigned = page.locator('[data-change="ownerId"]', { hasText: 'Ana Silva' });
+    await expect(reassigned.locator('del')).toHaveText('Sam');
+    await expect(reassigned.locator('ins')).toHaveText('Ana Silva');
+    await expect(page.getByTestId('history-row').filter({ has: reassigned })).toContainText(
+      language === 'zh-CN' ? '由 Ana Silva' : 'by Ana Silva',
+    );
+    // A task on it, assigned with the same member picker (the registry's member-typed assignee).
+    await page.getByTestId('task-new-title').fill('Call Sam back');
+    await page.getByTestId('task-new-assignee').fill('ana');
+    await page.locator('[role="option"]', { hasText: 'Ana Silva' }).click();
+    await expect(page.getByTestId('task-new-assignee-value')).toHaveText('Ana Silva');
+    await page.getByTestId('task-create').click();
+    const task = page.getByTestId('record-tasks').locator('li', { hasText: 'Call Sam back' });
+    await expect(task.getByTestId('task-assignee-name')).toHaveText('Ana Silva');
+    const assigned = await page.evaluate(async () => {
+      const me = await window.crm.invoke('members.list', {});
+      if (!me.ok) throw new Error(me.error.code);
+      const r = await window.crm.invoke('tasks.list', { filter: { assigneeIn: [me.value.selfId] } });
+      if (!r.ok) throw new Error(r.error.code);
+      return r.value.items.map((t) => t.title);
+    });
+    expect(assigned).toEqual(['Call Sam back']);
     const stored = await page.evaluate(async () => {
       const r = await window.crm.invoke('deals.list', { filter: { ownerIn: ['sam'] } });
       if (!r.ok) throw new Error(r.error.code);

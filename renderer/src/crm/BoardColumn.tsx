@@ -2,6 +2,7 @@ import { memo, useEffect, useRef, useState, type DragEvent, type KeyboardEvent }
 import { useTranslation } from 'react-i18next';
 import type { Deal } from '../../../shared/domain/crm.schemas';
 import { formatDate, formatMoney } from '../format';
+import { OwnerName } from '../people/OwnerName';
 import { accountName, loadAccountNames } from './board.data';
 import { useVirtualizer } from './virtual';
 
@@ -60,7 +61,11 @@ const DealCard = memo(function DealCard(props: {
         {deal.expectedCloseDate && <span>{formatDate(deal.expectedCloseDate)}</span>}
       </span>
       <span className="card-facts muted">
-        {deal.ownerId && <span>{deal.ownerId}</span>}
+        {deal.ownerId && (
+          <span>
+            <OwnerName owner={deal.ownerId} />
+          </span>
+        )}
         <span data-testid="card-age">{t('deal.ageInStage', { count: days })}</span>
       </span>
       <span className="card-menu">

@@ -13,7 +13,7 @@ import { stageLabel, usePipelinesStore } from './pipelines.store';
 import { useColumns, type Column } from './list.columns';
 import { useRecordsChanged } from './records.events';
 import { CustomListTools } from './CustomListTools';
-import { scopedFilter } from '../people/members.store';
+import { ownerLabel, scopedFilter, useMembersStore } from '../people/members.store';
 import { OwnerScopeSelect } from '../people/OwnerScope';
 import { ReassignButton } from '../people/Reassign';
 import { groupRows, type RowGroup } from './list.groups';
@@ -255,7 +255,10 @@ export function ListScreen({ entity }: { entity: EntityKind }) {
       ? list.items.flatMap((r) => ('accountId' in r && r.accountId ? [r.accountId] : []))
       : [];
   const names = useRefNames([{ field: 'accountId', before: null, after: accountIds }]);
-  const groups = list.groupBy ? groupRows(list.items, list.groupBy, t, pipelines, names) : null;
+  const members = useMembersStore((s) => s.members);
+  const groups = list.groupBy
+    ? groupRows(list.items, list.groupBy, t, pipelines, names, (o) => ownerLabel(members, o))
+    : null;
   const activeView = useViewsStore((s) => s.views.find((v) => v.id === s.active[entity]) ?? null);
   const { printedAt, print } = usePrint(entity);
   const open = useCallback((id: string) => navigate({ name: 'record', entity, id }), [navigate, entity]);

@@ -3,6 +3,8 @@ import { useTranslation } from 'react-i18next';
 import type { ErrorInfo } from '../../../shared/errors';
 import { call, errorInfo } from '../api';
 import { ErrorMessage } from '../errors';
+import { OwnerName } from '../people/OwnerName';
+import { memberFields } from './fields';
 
 type Kind = 'contact' | 'account';
 type Rec = Record<string, unknown> & { id: string; name: string };
@@ -137,7 +139,11 @@ export function MergeDialog(props: {
                                 })
                               }
                             />
-                            {show((fromOther ? from : into)[f])}
+                            {memberFields.has(f) && (fromOther ? from : into)[f] ? (
+                              <OwnerName owner={show((fromOther ? from : into)[f])} />
+                            ) : (
+                              show((fromOther ? from : into)[f])
+                            )}
                           </label>
                         </td>
                       ))}

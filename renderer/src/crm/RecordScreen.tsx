@@ -313,8 +313,14 @@ export function RecordScreen({ entity, id }: { entity: EntityKind; id: string })
           <section className="panel" aria-label={t(`entity.${entity}`)}>
             <dl className="fields">
               {recordFields[entity].map((field) =>
-                field.name === 'ownerId' ? (
-                  <OwnerField key={field.name} entity={entity} record={record} onSaved={saved} />
+                field.input === 'member' ? (
+                  <OwnerField
+                    key={field.name}
+                    entity={entity}
+                    field={field.name}
+                    record={record}
+                    onSaved={saved}
+                  />
                 ) : (
                   <InlineField
                     key={field.name}

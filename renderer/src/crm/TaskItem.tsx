@@ -6,6 +6,8 @@ import { call, errorInfo } from '../api';
 import { dateInput, fromInputs, timeInput } from '../agenda/time';
 import { ErrorMessage } from '../errors';
 import { formatDateTime } from '../format';
+import { MemberInput } from '../people/MemberInput';
+import { OwnerName } from '../people/OwnerName';
 import { noteLocalChange } from './records.events';
 import { useUndoStore } from './undo.store';
 
@@ -61,6 +63,7 @@ export function TaskItem({ task, showOverdue }: { task: Task; showOverdue?: bool
   const [title, setTitle] = useState(task.title);
   const [date, setDate] = useState('');
   const [time, setTime] = useState('');
+  const [assigneeId, setAssigneeId] = useState<string | null>(null);
   const [error, setError] = useState<ErrorInfo | null>(null);
   const id = useId();
   // "Overdue" as of when the row appeared; the list reloads on every change anyway.
@@ -82,6 +85,7 @@ export function TaskItem({ task, showOverdue }: { task: Task; showOverdue?: bool
     setTitle(task.title);
     setDate(task.dueAt === null ? '' : dateInput(task.dueAt));
     setTime(task.dueAt === null ? '09:00' : timeInput(task.dueAt));
+    setAssigneeId(task.assigneeId);
     setEditing(true);
   };
   const save = (event: FormEvent) => {
@@ -89,7 +93,14 @@ export function TaskItem({ task, showOverdue }: { task: Task; showOverdue?: bool
     if (title.trim() === '') return;
     const dueAt = date === '' ? null : fromInputs(date, time === '' ? '09:00' : time);
     void act(async () => {
-      await call('tasks.update', { id: task.id, patch: { title: title.trim(), dueAt } });
+      await call('tasks.update', {
+        id: task.id,
+        patch: {
+          title: title.trim(),
+          dueAt,
+          ...(assigneeId === task.assigneeId ? {} : { assigneeId }),
+        },
+      });
       noteLocalChange('task', [task.id]);
       setEditing(false);
     });
@@ -112,6 +123,12 @@ export function TaskItem({ task, showOverdue }: { task: Task; showOverdue?: bool
             />
           </div>
           <DueInputs date={date} time={time} onDate={setDate} onTime={setTime} idPrefix={id} />
+          <MemberInput
+            label={t('fields.assigneeId')}
+            value={assigneeId}
+            onChange={setAssigneeId}
+            testId="task-assignee"
+          />
           <button type="submit" className="primary" data-testid="task-save">
             {t('record.save')}
           </button>
@@ -141,6 +158,11 @@ export function TaskItem({ task, showOverdue }: { task: Task; showOverdue?: bool
       <span className={overdue ? 'muted overdue' : 'muted'}>
         {task.dueAt === null ? t('day.noDue') : formatDateTime(task.dueAt)}
       </span>
+      {task.assigneeId && (
+        <span className="muted" data-testid="task-assignee-name">
+          <OwnerName owner={task.assigneeId} />
+        </span>
+      )}
       <span className="task-actions">
         <button
           type="button"

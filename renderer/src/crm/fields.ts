@@ -20,7 +20,20 @@ export const supportedInputs = {
   money: true,
   int: true,
   date: true,
+  member: true,
 } as const satisfies Record<InputKind, true>;
+
+/**
+ * The names of fields the registry declares member-typed (`input: 'member'`) in any entity: their
+ * values are member ids, shown by the member's name wherever a value of theirs is shown.
+ */
+export const memberFields: ReadonlySet<string> = new Set(
+  Object.values(entityRegistry).flatMap((spec) =>
+    Object.values<FieldSpec>(spec.fields)
+      .filter((f) => f.input === 'member')
+      .map((f) => f.name),
+  ),
+);
 
 const formOf = (entity: EntityKind): readonly FieldDef[] =>
   entityRegistry[entity].form.filter((f): f is FieldDef => f.input !== null);
@@ -81,6 +94,8 @@ export function parseField(
     case 'text':
       value = trimmed;
       break;
+    // A member field is written by its picker; as text (an untouched default) it is the stored id.
+    case 'member':
     case 'optText':
       value = trimmed === '' ? null : trimmed;
       break;

@@ -64,6 +64,11 @@ function cellOf(
       return (r) => stageName(pipelines, (r as Deal).pipelineId, (r as Deal).stageId, t);
     case 'status':
       return (r) => t(`dealStatus.${(r as Deal).status}`);
+    case 'member':
+      return (r) => {
+        const owner = value(r);
+        return <OwnerName owner={typeof owner === 'string' ? owner : null} />;
+      };
     case null:
       return (r) => textOf(value(r));
   }
@@ -81,11 +86,7 @@ function buildColumns(
     label: t(`fields.${c.field}`),
     ...(c.sortable ? { sort: c.field } : {}),
     width: c.width,
-    // Owners read as member names (free-text owners as typed).
-    render:
-      c.field === 'ownerId'
-        ? (r) => <OwnerName owner={(r as { ownerId?: string | null }).ownerId} />
-        : cellOf(c, t, pipelines),
+    render: cellOf(c, t, pipelines),
   }));
   // A record meta column, not a field: every list ends with it.
   const updated: Column = {

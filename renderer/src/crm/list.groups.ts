@@ -25,7 +25,8 @@ const valueOf = (record: AnyRecord, field: string): string => {
 
 /**
  * The loaded rows grouped by a field: groups in order of their label (records without a value last),
- * rows within a group in the list's order. `names` resolves account ids (undefined while loading).
+ * rows within a group in the list's order. `names` resolves account ids (undefined while loading),
+ * `ownerName` an owner value to its member's name.
  */
 export function groupRows(
   records: readonly AnyRecord[],
@@ -33,6 +34,7 @@ export function groupRows(
   t: TFunction,
   pipelines: Pipeline[] | null,
   names: (id: string) => string | null | undefined,
+  ownerName: (owner: string) => string = (owner) => owner,
 ): RowGroup[] {
   const groups = new Map<string, AnyRecord[]>();
   for (const r of records) {
@@ -46,6 +48,7 @@ export function groupRows(
     if (field === 'stageId') return stageName(pipelines, (first as Deal).pipelineId, key, t);
     if (field === 'status') return t(`dealStatus.${(first as Deal).status}`);
     if (field === 'accountId') return names(key) ?? key;
+    if (field === 'ownerId') return ownerName(key);
     return key;
   };
   const out = [...groups].map(([key, rows]) => ({ key, label: label(key, rows[0]!), records: rows }));

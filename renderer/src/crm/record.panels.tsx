@@ -10,6 +10,10 @@ import { ErrorMessage } from '../errors';
 import { formatDateTime, formatNumber } from '../format';
 import { ActivityActions } from '../agenda/ActivityItem';
 import { fromInputs } from '../agenda/time';
+import { MemberInput } from '../people/MemberInput';
+import { memberOfOwner } from '../../../shared/people/members';
+import { ownerLabel, useMembersStore } from '../people/members.store';
+import { memberFields } from './fields';
 import { REF_FIELDS, useRefNames } from './history.names';
 import { pipelineLabel, stageLabel, usePipelinesStore } from './pipelines.store';
 import { noteLocalChange } from './records.events';
@@ -43,6 +47,9 @@ function ChangeRow({ item }: { item: Extract<TimelineItem, { type: 'change' }> }
   };
   const pipelines = usePipelinesStore((s) => s.pipelines);
   const nameOf = useRefNames(item.changes);
+  const members = useMembersStore((s) => s.members);
+  // The writing device is a member (its clock id is the member id): named, else a short id.
+  const author = memberOfOwner(members, item.deviceId);
   // Enumerations read as their labels, stages by name, linked records by name (the id while it
   // loads or when the record is gone), money in major units; the rest as stored.
   const fieldValue = (field: string, value: unknown): string => {
@@ -66,6 +73,7 @@ function ChangeRow({ item }: { item: Extract<TimelineItem, { type: 'change' }> }
       );
       return shownValue(roles);
     }
+    if (memberFields.has(field) && typeof value === 'string') return ownerLabel(members, value);
     if (REF_FIELDS[field]) {
       const ids: unknown[] = typeof value === 'string' ? [value] : Array.isArray(value) ? value : [];
       return shownValue(ids.map((id) => (typeof id === 'string' ? (nameOf(id) ?? id) : id)));
@@ -88,7 +96,10 @@ function ChangeRow({ item }: { item: Extract<TimelineItem, { type: 'change' }> }
   );
   return (
     <div className="muted" data-testid="history-row">
-      {t('record.edit')} · {t('day.byDevice', { id: item.deviceId.slice(0, 6) })}
+      {t('record.edit')} ·{' '}
+      {author
+        ? t('day.byMember', { name: author.name })
+        : t('day.byDevice', { id: item.deviceId.slice(0, 6) })}
       <ul className="changes">
         {shown.map((c) => (
           <li key={c.field} data-change={c.field}>
@@ -155,6 +166,7 @@ export function AddTask({ entity, id, onDone }: { entity: EntityKind; id: string
   const [title, setTitle] = useState('');
   const [due, setDue] = useState('');
   const [time, setTime] = useState('09:00');
+  const [assigneeId, setAssigneeId] = useState<string | null>(null);
   const [error, setError] = useState<ErrorInfo | null>(null);
   const fid = useId();
   const submit = async (event: FormEvent) => {
@@ -162,10 +174,16 @@ export function AddTask({ entity, id, onDone }: { entity: EntityKind; id: string
     if (title.trim() === '') return;
     try {
       const dueAt = due === '' ? null : fromInputs(due, time === '' ? '09:00' : time);
-      const task = await call('tasks.create', { title: title.trim(), dueAt, ...linkOf(entity, id) });
+      const task = await call('tasks.create', {
+        title: title.trim(),
+        dueAt,
+        assigneeId,
+        ...linkOf(entity, id),
+      });
       noteLocalChange('task', [task.id]);
       setTitle('');
       setDue('');
+      setAssigneeId(null);
       onDone();
     } catch (e) {
       setError(errorInfo(e));
@@ -186,6 +204,12 @@ export function AddTask({ entity, id, onDone }: { entity: EntityKind; id: string
           />
         </div>
         <DueInputs date={due} time={time} onDate={setDue} onTime={setTime} idPrefix={fid} />
+        <MemberInput
+          label={t('fields.assigneeId')}
+          value={assigneeId}
+          onChange={setAssigneeId}
+          testId="task-new-assignee"
+        />
       </div>
       <button type="submit" className="primary" disabled={title.trim() === ''} data-testid="task-create">
         {t('record.create')}

@@ -4,6 +4,7 @@ import type { SavedView, SavedViewQuery } from '../../../shared/domain/crm.schem
 import { customFilterSchema, type CustomFilter } from '../../../shared/domain/custom-fields';
 import type { PrivateView } from '../../../shared/views/views.channels';
 import { call } from '../api';
+import { scopeName, scopeOf, useMembersStore } from '../people/members.store';
 import { registerReset } from '../reset';
 import type { EntityKind } from '../ui.store';
 import { clean, type ListQuery } from './crm.data';
@@ -47,6 +48,7 @@ export function listQueryOf(query: SavedViewQuery): ListQuery {
 }
 
 const FILTER_LABELS: Readonly<Record<string, string>> = {
+  scope: 'people.scope',
   ownerId: 'fields.ownerId',
   tag: 'fields.tags',
   stageId: 'fields.stageId',
@@ -68,7 +70,12 @@ export function filterSummary(
     .map(([k, v]) =>
       t('views.filterItem', {
         label: FILTER_LABELS[k] ? t(FILTER_LABELS[k]) : k,
-        value: k === 'status' ? t(`dealStatus.${v}`) : v,
+        value:
+          k === 'status'
+            ? t(`dealStatus.${v}`)
+            : k === 'scope'
+              ? scopeName(useMembersStore.getState().members, scopeOf(v), t)
+              : v,
       }),
     )
     .join(' · ');

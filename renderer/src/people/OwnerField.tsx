@@ -10,12 +10,14 @@ import { useMembersStore } from './members.store';
 import { OwnerPicker } from './OwnerPicker';
 
 /**
- * The owner of an account, contact or deal on its record page: the member it names (a free-text
- * owner typed before members existed shows as typed, and as its member when a name matches), and
- * "Change" opens the member picker; picking writes the member id through the writer.
+ * A member-typed field (the registry's `input: 'member'`, e.g. the owner of an account, contact or
+ * deal) on its record page: the member it names (a free-text owner typed before members existed
+ * shows as typed, and as its member when a name matches), and "Change" opens the member picker;
+ * picking writes the member id through the writer.
  */
 export function OwnerField(props: {
   entity: EntityKind;
+  field: string;
   record: AnyRecord;
   onSaved: (r: AnyRecord) => void;
 }) {
@@ -23,11 +25,13 @@ export function OwnerField(props: {
   const members = useMembersStore((s) => s.members);
   const [editing, setEditing] = useState(false);
   const [error, setError] = useState<ErrorInfo | null>(null);
-  const owner = (props.record as { ownerId?: string | null }).ownerId ?? null;
+  const { field } = props;
+  const stored: unknown = (props.record as Record<string, unknown>)[field];
+  const owner = typeof stored === 'string' ? stored : null;
   const member = memberOfOwner(members, owner);
   const save = async (ownerId: string | null) => {
     try {
-      const updated = await updateRecord(props.entity, props.record.id, { ownerId });
+      const updated = await updateRecord(props.entity, props.record.id, { [field]: ownerId });
       setEditing(false);
       props.onSaved(updated);
     } catch (e) {
@@ -36,7 +40,7 @@ export function OwnerField(props: {
   };
   return (
     <div className={editing ? 'inline-field editing' : 'inline-field'}>
-      <dt>{t('fields.ownerId')}</dt>
+      <dt>{t(`fields.${field}`)}</dt>
       <dd>
         <ErrorMessage error={error} onDismiss={() => setError(null)} />
         {editing ? (
@@ -58,7 +62,7 @@ export function OwnerField(props: {
           </>
         ) : (
           <>
-            <span className="value" data-field="ownerId">
+            <span className="value" data-field={field}>
               {member ? member.name : owner ? owner : <span className="muted">—</span>}
             </span>
             {owner && !member && <span className="muted small"> ({t('people.typed')})</span>}
@@ -73,8 +77,8 @@ export function OwnerField(props: {
                     .catch(() => undefined);
                 setEditing(true);
               }}
-              aria-label={t('record.editField', { field: t('fields.ownerId') })}
-              data-edit="ownerId"
+              aria-label={t('record.editField', { field: t(`fields.${field}`) })}
+              data-edit={field}
             >
               {t('record.edit')}
             </button>

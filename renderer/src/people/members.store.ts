@@ -1,14 +1,18 @@
+import type { TFunction } from 'i18next';
 import { create } from 'zustand';
-import { memberOfOwner, ownerValuesOf, teamOf, type WorkspaceMember } from '../../../shared/people/members';
+import {
+  memberOfOwner,
+  membersOfScope,
+  ownerValuesOf,
+  scopeOf,
+  teamsOf,
+  type OwnerScope,
+  type WorkspaceMember,
+} from '../../../shared/people/members';
 import { call } from '../api';
 import { registerReset } from '../reset';
 
-/** Whose records a list shows: everybody's, this member's, or this member's team's. */
-export type OwnerScope = '' | 'mine' | 'team';
-
-export function scopeOf(value: string | undefined): OwnerScope {
-  return value === 'mine' || value === 'team' ? value : '';
-}
+export { scopeOf, type OwnerScope };
 
 interface MembersState {
   members: WorkspaceMember[];
@@ -50,9 +54,7 @@ export function scopeMembers(
   state: Pick<MembersState, 'members' | 'selfId'>,
   scope: OwnerScope,
 ): WorkspaceMember[] {
-  const self = state.members.find((m) => m.memberId === state.selfId);
-  if (!scope || !self) return [];
-  return scope === 'mine' ? [self] : teamOf(state.members, self);
+  return membersOfScope(state.members, state.selfId, scope);
 }
 
 /**
@@ -95,4 +97,16 @@ export function scopeOwnerList(
     if (m.deviceName) values.add(m.deviceName);
   }
   return [...values];
+}
+
+/** How a scope reads in a filter summary: "My records", "My team", a team's or a member's name. */
+export function scopeName(members: readonly WorkspaceMember[], scope: OwnerScope, t: TFunction): string {
+  if (scope === 'mine') return t('people.scopeMine');
+  if (scope === 'team') return t('people.scopeTeam');
+  if (scope.startsWith('team:')) {
+    const key = scope.slice(5);
+    return teamsOf(members).find((tm) => tm.key === key)?.name ?? key;
+  }
+  if (scope.startsWith('member:')) return ownerLabel(members, scope.slice(7));
+  return t('people.scopeAll');
 }

@@ -339,6 +339,7 @@ export function DashboardScreen() {
       {drill && query && (
         <DrillList
           query={query}
+          scope={scope}
           drill={drill.key}
           label={drill.label}
           onClose={() => setDrill(null)}

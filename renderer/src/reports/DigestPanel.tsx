@@ -7,6 +7,7 @@ import { stageName, usePipelinesStore } from '../crm/pipelines.store';
 import { useRecordsChanged } from '../crm/records.events';
 import { ErrorMessage } from '../errors';
 import { formatDate, formatDateTime, formatMoney } from '../format';
+import { OwnerName } from '../people/OwnerName';
 import { useUiStore } from '../ui.store';
 
 const KINDS: readonly DigestItem['kind'][] = ['new', 'moved', 'won', 'lost', 'slipped'];
@@ -105,7 +106,12 @@ export function DigestPanel(props: { owners: string[] | null }) {
                       </button>{' '}
                       · {formatMoney(i.amountMinor, i.currency)}
                       {kind === 'moved' && ` · ${stage(i, i.fromStageId)} → ${stage(i, i.toStageId)}`}
-                      {i.ownerId && ` · ${i.ownerId}`}
+                      {i.ownerId && (
+                        <>
+                          {' · '}
+                          <OwnerName owner={i.ownerId} />
+                        </>
+                      )}
                       <span className="muted">
                         {' '}
                         · {kind === 'slipped' ? formatDate(i.at) : formatDateTime(i.at)}

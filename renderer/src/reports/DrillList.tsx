@@ -7,6 +7,7 @@ import { call, errorInfo } from '../api';
 import { stageName, usePipelinesStore } from '../crm/pipelines.store';
 import { ErrorMessage } from '../errors';
 import { formatDate, formatMoney } from '../format';
+import { OwnerName } from '../people/OwnerName';
 import { useListsStore } from '../crm/lists.store';
 import { useViewsStore } from '../crm/views.store';
 import { useUiStore } from '../ui.store';
@@ -17,6 +18,8 @@ const PAGE = 100;
 /** The deals behind one dashboard figure, paged, each opening its record. */
 export function DrillList(props: {
   query: DashboardQuery;
+  /** The dashboard's owner scope, carried into the deal list ('' for none). */
+  scope: string;
   drill: DrillKey;
   label: string;
   onClose: () => void;
@@ -28,7 +31,7 @@ export function DrillList(props: {
   const [total, setTotal] = useState<number | null>(null);
   const [error, setError] = useState<ErrorInfo | null>(null);
   const { query, drill } = props;
-  const listQuery = drillListQuery(query, drill);
+  const listQuery = drillListQuery(query, drill, props.scope);
   // The same deals in the deal list, where they can be grouped, saved as a view, exported or printed.
   const openList = () => {
     if (!listQuery) return;
@@ -107,7 +110,9 @@ export function DrillList(props: {
               <td>{stageName(pipelines, d.pipelineId, d.stageId, t)}</td>
               <td>{formatMoney(d.amountMinor, d.currency)}</td>
               <td>{formatDate(d.expectedCloseDate)}</td>
-              <td>{d.ownerId ?? ''}</td>
+              <td>
+                <OwnerName owner={d.ownerId} />
+              </td>
             </tr>
           ))}
         </tbody>

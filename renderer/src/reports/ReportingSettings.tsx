@@ -11,6 +11,8 @@ import { call, errorInfo } from '../api';
 import { useRecordsChanged } from '../crm/records.events';
 import { ErrorMessage } from '../errors';
 import { formatDate, formatMoney, formatNumber } from '../format';
+import { MemberInput } from '../people/MemberInput';
+import { OwnerName } from '../people/OwnerName';
 
 const CURRENCY = /^[A-Z]{3}$/;
 
@@ -198,7 +200,9 @@ export function ReportingSettings() {
         <tbody>
           {quotas.map((q) => (
             <tr key={q.id}>
-              <td>{q.memberId}</td>
+              <td>
+                <OwnerName owner={q.memberId} />
+              </td>
               <td>{q.month}</td>
               <td>{formatMoney(q.amountMinor, q.currency)}</td>
               <td>
@@ -211,10 +215,12 @@ export function ReportingSettings() {
         </tbody>
       </table>
       <form className="inline-form" onSubmit={(e) => void addQuota(e)} data-testid="quota-form">
-        <label>
-          {t('reports.owner')}
-          <input value={quota.memberId} onChange={(e) => setQuota({ ...quota, memberId: e.target.value })} />
-        </label>
+        <MemberInput
+          label={t('reports.owner')}
+          value={quota.memberId || null}
+          onChange={(memberId) => setQuota({ ...quota, memberId: memberId ?? '' })}
+          testId="quota-member"
+        />
         <label>
           {t('reports.month')}
           <input
@@ -228,6 +234,7 @@ export function ReportingSettings() {
           <input
             inputMode="decimal"
             value={quota.amount}
+            data-testid="quota-amount"
             onChange={(e) => setQuota({ ...quota, amount: e.target.value })}
           />
         </label>

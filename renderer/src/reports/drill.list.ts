@@ -13,16 +13,17 @@ const nextDay = (day: string): string => {
 
 /**
  * The deal list's query that holds the same deals as a drill-down, when the list's filters can say
- * it: a stage of the pipeline, or a month of the open forecast (inside the period), for everybody
- * or one member. Null for the other figures.
+ * it: a stage of the pipeline, or a month of the open forecast (inside the period), for everybody,
+ * the dashboard's owner scope (the list takes the same scope) or one typed owner. Null for the other
+ * figures.
  */
-export function drillListQuery(query: DashboardQuery, key: DrillKey): ListQuery | null {
+export function drillListQuery(query: DashboardQuery, key: DrillKey, scope = ''): ListQuery | null {
   const members = query.memberIds;
-  if (members !== null && members.length !== 1) return null;
+  if (!scope && members !== null && members.length !== 1) return null;
   const base: Record<string, string> = {
     pipelineId: query.pipelineId,
     status: 'open',
-    ...(members?.length === 1 ? { ownerId: members[0]! } : {}),
+    ...(scope ? { scope } : members?.length === 1 ? { ownerId: members[0]! } : {}),
   };
   const sort = { field: 'expectedCloseDate', dir: 'asc' } as const;
   if (key.figure === 'pipeline' && key.stageId) return { sort, filter: { ...base, stageId: key.stageId } };

@@ -7,7 +7,9 @@ import type { ErrorInfo } from '../../../shared/errors';
 import { parseHlc } from '../../../shared/domain/hlc';
 import type { Conflict, SyncDevice } from '../../../shared/sync/sync.contract';
 import { call, errorInfo } from '../api';
+import { memberFields } from '../crm/fields';
 import { stageName, usePipelinesStore } from '../crm/pipelines.store';
+import { OwnerName } from '../people/OwnerName';
 import { ErrorMessage } from '../errors';
 import { formatDate, formatDateTime, formatMoney } from '../format';
 import { useUiStore } from '../ui.store';
@@ -43,6 +45,7 @@ function ValueText(props: { conflict: Conflict; value: FieldValue; deal: Deal | 
   const customId = customIdOf(props.conflict.field);
   const def = customId === null ? undefined : defs?.find((d) => d.id === customId);
   if (def) return <>{showCustomValue(def, value, t) || String(value)}</>;
+  if (memberFields.has(props.conflict.field)) return <OwnerName owner={String(value)} />;
   switch (props.conflict.field) {
     case 'stageId':
       return <>{deal ? stageName(pipelines, deal.pipelineId, String(value), t) : String(value)}</>;

@@ -2,6 +2,7 @@ import { create } from 'zustand';
 import type { ErrorInfo } from '../../../shared/errors';
 import type { Conflict, SyncDevice, SyncStatus } from '../../../shared/sync/sync.contract';
 import { api, call, errorInfo } from '../api';
+import { useMembersStore } from '../people/members.store';
 import { registerReset } from '../reset';
 
 interface SyncUiState {
@@ -83,15 +84,22 @@ registerReset(() => useSyncStore.setState(initial));
 
 /**
  * Follows `sync.statusChanged`. When a sync cycle ends (the state leaves `syncing`), conflicts are
- * read again: a pull may have produced new ones. Pulled records reach open screens through
- * `records.changed` (crm/records.events.ts), not through the status.
+ * read again: a pull may have produced new ones; so are the members once read, since a pull may
+ * bring membership entries (a member who joined shows by name, not id), as does joining or
+ * leaving a workspace. Pulled records reach open screens through `records.changed`
+ * (crm/records.events.ts), not through the status.
  */
 export function subscribeSync(): () => void {
   return api.on('sync.statusChanged', (status) => {
     const before = useSyncStore.getState().status;
     useSyncStore.setState({ status });
-    if (before?.state === 'syncing' && status.state !== 'syncing') {
-      void useSyncStore.getState().loadConflicts();
-    }
+    const cycleEnded = before?.state === 'syncing' && status.state !== 'syncing';
+    if (cycleEnded) void useSyncStore.getState().loadConflicts();
+    const workspaceChanged = before !== null && before.workspaceId !== status.workspaceId;
+    if ((cycleEnded || workspaceChanged) && useMembersStore.getState().loaded)
+      void useMembersStore
+        .getState()
+        .load()
+        .catch(() => undefined);
   });
 }

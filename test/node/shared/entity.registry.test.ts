@@ -135,6 +135,27 @@ describe('entity registry list columns', () => {
     }
   });
 
+  it('declares owner-like fields member-typed, and shows member columns as member names', () => {
+    const members = specs.flatMap((spec) =>
+      fieldsOf(spec)
+        .filter((f) => f.input === 'member')
+        .map((f) => `${spec.kind}.${f.name}`),
+    );
+    expect(members.sort()).toEqual([
+      'account.ownerId',
+      'contact.ownerId',
+      'deal.ownerId',
+      'quota.memberId',
+      'task.assigneeId',
+    ]);
+    for (const spec of specs)
+      for (const column of spec.listColumns) {
+        const field = fieldsOf(spec).find((f) => f.name === column.field);
+        if (field?.input === 'member') expect(column.show, `${spec.kind}.${column.field}`).toBe('member');
+        if (column.show === 'member') expect(field?.input, `${spec.kind}.${column.field}`).toBe('member');
+      }
+  });
+
   it('shows money next to a currency and stages next to a pipeline', () => {
     for (const spec of specs) {
       for (const column of spec.listColumns) {

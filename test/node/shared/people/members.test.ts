@@ -4,8 +4,11 @@ import {
   mayEditProfile,
   memberOfOwner,
   memberProfileId,
+  membersOfScope,
   ownerValuesOf,
+  scopeOf,
   teamOf,
+  teamsOf,
   type LoggedMember,
 } from '../../../../shared/people/members';
 import { mayWriteProfileChange } from '../../../../electron/services/sync/sync.authors';
@@ -77,6 +80,48 @@ describe('members derived from the verified log and synced profiles', () => {
     expect(memberProfileId('samClock')).toMatch(
       /^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
     );
+  });
+});
+
+describe('owner scopes', () => {
+  const members = deriveMembers(
+    [
+      ...logged,
+      { clockId: 'annaClock', deviceName: 'Anna', role: 'member', status: 'active', isSelf: false },
+    ],
+    'ownerClock',
+    [
+      profile('samClock', null, ' Sales East '),
+      profile('ownerClock', null, 'sales east'),
+      profile('annaClock', null, 'North'),
+    ],
+  );
+  const ids = (scope: string, selfId: string | null = 'ownerClock') =>
+    membersOfScope(members, selfId, scopeOf(scope)).map((m) => m.memberId);
+
+  it('reads back only the scopes it knows (anything else is everybody)', () => {
+    for (const s of ['', 'mine', 'team', 'team:north', 'member:samClock']) expect(scopeOf(s)).toBe(s);
+    for (const s of ['team:', 'member:', 'all', 'Mine', undefined]) expect(scopeOf(s)).toBe('');
+  });
+
+  it('stands for this member, its team, a named team or one member', () => {
+    expect(ids('')).toEqual([]);
+    expect(ids('mine')).toEqual(['ownerClock']);
+    expect(ids('team')).toEqual(['ownerClock', 'samClock']);
+    expect(ids('team:sales east')).toEqual(['ownerClock', 'samClock']);
+    expect(ids('team:north')).toEqual(['annaClock']);
+    expect(ids('member:annaClock')).toEqual(['annaClock']);
+    // A device in no workspace member list has no "mine"; a team or member that is gone is nobody.
+    expect(ids('mine', 'stranger')).toEqual([]);
+    expect(ids('team:gone')).toEqual([]);
+    expect(ids('member:goneForever')).toEqual([]);
+  });
+
+  it('lists each team once, named as its first member (in log order) writes it, by name', () => {
+    expect(teamsOf(members)).toEqual([
+      { key: 'north', name: 'North' },
+      { key: 'sales east', name: 'sales east' },
+    ]);
   });
 });
 
