@@ -220,6 +220,8 @@ export function createServices(options: ServiceOptions): Services {
     policy.service,
     options.notifier,
     workers,
+    // CSV names owners by the members' display names (read when an export or import runs).
+    () => people.members(),
   );
   const sync = createSyncModule(
     { ...ctx, logger: options.logger.child({ component: 'sync' }) },

@@ -14,8 +14,11 @@ for (const language of ['en', 'zh-CN'] as const) {
     await firstRun(page, host.pageUrl);
     if (language === 'zh-CN') await setLanguage(page, 'zh-CN');
     // Seeded through the page's own bridge: 5,050 open deals, 50 of them Li's, closing next March.
+    // Li is this device's member (owners are members), named in its profile.
     await page.evaluate(`(async () => {
       const ok = (r) => { if (!r.ok) throw new Error(r.error.code); return r.value; };
+      const li = ok(await window.crm.invoke('members.list', {})).selfId;
+      ok(await window.crm.invoke('members.update', { memberId: li, displayName: 'Li Wei' }));
       const acme = ok(await window.crm.invoke('accounts.create', { name: 'Acme GmbH' }));
       const pipelines = ok(await window.crm.invoke('pipelines.list', {}));
       const pipelineId = pipelines.items[0].id;
@@ -23,15 +26,15 @@ for (const language of ['en', 'zh-CN'] as const) {
       for (let i = 0; i < ${TOTAL}; i += 50) {
         await Promise.all(Array.from({ length: Math.min(50, ${TOTAL} - i) }, (_, k) => {
           const n = i + k;
-          const li = n % 101 === 0;
+          const lis = n % 101 === 0;
           return window.crm.invoke('deals.create', {
-            name: li ? 'Li deal ' + n : 'Deal ' + n,
+            name: lis ? 'Li deal ' + n : 'Deal ' + n,
             pipelineId,
             stageId: stages[n % 4],
             position: n,
             amountMinor: (1 + (n % 40)) * 100000,
             accountId: acme.id,
-            ...(li ? { ownerId: 'li', expectedCloseDate: '2027-03-15' } : {}),
+            ...(lis ? { ownerId: li, expectedCloseDate: '2027-03-15' } : {}),
           }).then(ok);
         }));
       }
@@ -53,8 +56,9 @@ for (const language of ['en', 'zh-CN'] as const) {
     await expect(card.getByTestId('card-age')).toBeVisible();
     await shot(page, `board-${language}-5k`);
 
-    // Filter: owner and close month; the cap notice goes away.
-    await page.getByTestId('board-owner').fill('li');
+    // Filter: owner (Li's own records, from the member-based owner scope) and close month; the cap
+    // notice goes away.
+    await page.getByTestId('board-filters').getByTestId('owner-scope').selectOption('mine');
     await page.getByTestId('board-month').fill('2027-03');
     await page.getByTestId('board-apply').click();
     await expect(page.getByTestId('board-capped')).toBeHidden();
@@ -67,7 +71,8 @@ for (const language of ['en', 'zh-CN'] as const) {
       ).reduce((a, b) => a + b, 0);
     await expect.poll(counted).toBe(50);
     const li = board.getByRole('group', { name: 'Li deal 0', exact: true });
-    await expect(li).toContainText('li');
+    // The card names its owner by the member's name.
+    await expect(li).toContainText('Li Wei');
     await expect(li).toContainText('2027');
     // Amount range narrows the loaded deals further (Li deals 0 and 4040 are 1,000.00).
     await page.getByTestId('board-max').fill('1000');

@@ -1,9 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
 import { firstRun, go, shot, watchErrors } from './support/app';
 import { expect, startHost, stopHost, test } from './support/devhost';
+import { startSyncServer, stopSyncServer } from './support/syncserver';
 
 async function contacts(page: Page) {
   return page.evaluate(async () => {
@@ -84,4 +85,70 @@ test('the contacts list exported from one vault and imported into another gives 
     rmSync(dataB, { recursive: true, force: true });
   }
   expect(errors).toEqual([]);
+});
+
+test('in a workspace an owned contact is exported by its owner’s name and imported back to that member', async ({
+  page,
+  host,
+}) => {
+  test.setTimeout(180_000);
+  const errors = watchErrors(page);
+  const serverDir = mkdtempSync(path.join(tmpdir(), 'fv-e2e-server-'));
+  const dir = mkdtempSync(path.join(tmpdir(), 'fv-e2e-owned-'));
+  const server = await startSyncServer(serverDir);
+  try {
+    await firstRun(page, host.pageUrl);
+    await go(page, 'sync');
+    await page.getByTestId('sync-server-url').fill(server.url);
+    await page.getByTestId('sync-workspace-name').fill('Field team');
+    await page.getByTestId('sync-create').click();
+    await expect(page.getByTestId('sync-now')).toBeVisible({ timeout: 20_000 });
+    const { selfId, contactId } = await page.evaluate(async () => {
+      const me = await window.crm.invoke('members.list', {});
+      if (!me.ok) throw new Error(me.error.code);
+      const named = await window.crm.invoke('members.update', {
+        memberId: me.value.selfId,
+        displayName: 'Ana Silva',
+      });
+      if (!named.ok) throw new Error(named.error.code);
+      const c = await window.crm.invoke('contacts.create', {
+        name: 'Owned Person',
+        emails: ['owned@example.com'],
+        ownerId: me.value.selfId,
+      });
+      if (!c.ok) throw new Error(c.error.code);
+      return { selfId: me.value.selfId, contactId: c.value.id };
+    });
+    await go(page, 'contact');
+    const downloading = page.waitForEvent('download');
+    await page.getByTestId('export').click();
+    const file = path.join(dir, (await downloading).suggestedFilename());
+    await (await downloading).saveAs(file);
+    // The owner by name, never the member id.
+    const csv = readFileSync(file, 'utf8');
+    expect(csv).toContain('"Ana Silva"');
+    expect(csv).not.toContain(selfId);
+
+    // Re-importing the export (the contact deleted meanwhile) recreates it owned by the same member.
+    await page.evaluate(async (id) => {
+      const r = await window.crm.invoke('contacts.delete', { id });
+      if (!r.ok) throw new Error(r.error.code);
+    }, contactId);
+    await go(page, 'import');
+    await page.getByTestId('import-file').setInputFiles(file);
+    await expect(page.getByTestId('import-rows')).toContainText('1');
+    await page.getByTestId('import-run').click();
+    await expect(page.getByTestId('import-result')).toBeVisible({ timeout: 30_000 });
+    const owners = await page.evaluate(async () => {
+      const list = await window.crm.invoke('contacts.list', { limit: 200 });
+      if (!list.ok) throw new Error(list.error.code);
+      return list.value.items.map((c) => ({ name: c.name, ownerId: c.ownerId }));
+    });
+    expect(owners).toEqual([{ name: 'Owned Person', ownerId: selfId }]);
+    expect(errors).toEqual([]);
+  } finally {
+    await stopSyncServer(server);
+    rmSync(serverDir, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -112,6 +112,17 @@ test('two devices sync through a real server: create, invite, join, offline, con
     await expect(b.getByTestId('sync-now')).toBeVisible({ timeout: 20_000 });
     await expectState(b, 'idle', 30_000);
     await expect(b.getByTestId('sync-devices').locator('tbody tr')).toHaveCount(2);
+    // Each member names itself (a profile, synced like any record): conflicts say who by this name.
+    for (const [device, displayName] of [
+      [a, 'Ana Silva'],
+      [b, 'Ben Okafor'],
+    ] as const)
+      await device.evaluate(async (displayName) => {
+        const me = await window.crm.invoke('members.list', {});
+        if (!me.ok) throw new Error(me.error.code);
+        const named = await window.crm.invoke('members.update', { memberId: me.value.selfId, displayName });
+        if (!named.ok) throw new Error(named.error.code);
+      }, displayName);
 
     // A contact created on A appears on B after Sync now.
     await createRecord(a, 'contact', 'Li Na (synced)');
@@ -169,10 +180,12 @@ test('two devices sync through a real server: create, invite, join, offline, con
     // Created from the list in an en-US browser, the deal is in US dollars (issue 14: the locale's currency).
     await expect(amount).toContainText('$1,250.00');
     await expect(amount).toContainText('$990.00');
-    // Each side says who changed it and when: one edit is this device's, the other another's.
+    // Each side says who changed it and when: one edit is this device's, the other the other
+    // member's, by the member's name.
     const origins = conflict.getByTestId('conflict-origin');
     await expect(origins.filter({ hasText: /^This device, / })).toHaveCount(1);
-    await expect(origins.filter({ hasText: /^Device [A-Za-z0-9_-]{6}, / })).toHaveCount(1);
+    const otherMember = holder === a ? 'Ben Okafor' : 'Ana Silva';
+    await expect(origins.filter({ hasText: new RegExp(`^${otherMember}, `) })).toHaveCount(1);
 
     // Screenshots of the sync screen and conflicts view: en + zh-CN, light + dark; axe on each.
     for (const language of ['en', 'zh-CN'] as const) {

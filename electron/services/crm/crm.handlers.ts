@@ -30,6 +30,7 @@ import type { CrmService } from './crm.service';
 import type { RecordData } from './records.repository';
 import { runSearch } from './search.service';
 import { createImportHandlers } from './import.handlers';
+import { NO_MEMBERS, type CsvMembersSource } from './members.csv';
 import { exportVcard } from './export.vcard';
 import { erasePerson, exportPerson } from './privacy.service';
 import { activityIcs, agendaIcs } from './agenda.ics';
@@ -197,7 +198,11 @@ function crudHandlers(svc: () => CrmService, report: SkipReporter): CrudHandlers
 }
 
 /** The crm handler map. `svc` returns the service over the open vault (or throws VAULT_LOCKED). */
-export function createCrmHandlers(ctx: ModuleContext, svc: () => CrmService): CrmHandlers {
+export function createCrmHandlers(
+  ctx: ModuleContext,
+  svc: () => CrmService,
+  members: CsvMembersSource = NO_MEMBERS,
+): CrmHandlers {
   // Ids and values of a damaged row stay out of the log: which kind, and how many.
   const report: SkipReporter = (entity, count) =>
     ctx.logger.log('warn', 'crm.recordsSkipped', { entity, count });
@@ -244,7 +249,7 @@ export function createCrmHandlers(ctx: ModuleContext, svc: () => CrmService): Cr
       if (skipped > 0) ctx.logger.log('warn', 'crm.searchHitsSkipped', { count: skipped });
       return { hits: items, skipped };
     },
-    ...createImportHandlers(ctx, svc),
+    ...createImportHandlers(ctx, svc, members),
     'export.vcard': (input) => exportVcard(svc(), input.ids ?? null, report),
     'privacy.exportPerson': (input) =>
       out<'privacy.exportPerson'>(exportPerson(svc(), input.contactId, ctx.now())),

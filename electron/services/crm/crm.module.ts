@@ -7,6 +7,7 @@ import { changePipeline, type ChangePipeline } from './change.pipeline';
 import { createCrmHandlers } from './crm.handlers';
 import { CrmService } from './crm.service';
 import { createOffloadedImportHandlers } from './import.offload';
+import { NO_MEMBERS, type CsvMembersSource } from './members.csv';
 import { ReminderScheduler, type Notifier } from './reminders';
 
 export type CrmChannelName = keyof typeof crmChannels;
@@ -20,6 +21,8 @@ export function createCrmModule(
   notifier?: Notifier,
   /** The database worker pool: imports run there, off main's event loop; none: in-process. */
   workers?: DbWorkers,
+  /** The workspace's members, whom CSV exports and imports name owners by; none: ids as stored. */
+  members: CsvMembersSource = NO_MEMBERS,
 ): ServiceModule<CrmChannelName> & {
   readonly service: () => CrmService;
   readonly pipeline: () => ChangePipeline;
@@ -58,8 +61,8 @@ export function createCrmModule(
     return service;
   };
   const handlers = {
-    ...createCrmHandlers(ctx, current),
-    ...(workers ? createOffloadedImportHandlers(ctx, current, workers) : {}),
+    ...createCrmHandlers(ctx, current, members),
+    ...(workers ? createOffloadedImportHandlers(ctx, current, workers, members) : {}),
   };
   return {
     handlers: {

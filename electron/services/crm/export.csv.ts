@@ -7,11 +7,13 @@ import { channels, type ChannelOutput } from '../../../shared/ipc/contract';
 import { accountDef, contactDef, dealDef, entityDefs, pipelineDef, type EntityDef } from './crm.entities';
 import type { CrmService } from './crm.service';
 import type { ListPage, RecordData } from './records.repository';
+import { memberCell, memberFieldsOf, type CsvMembers } from './members.csv';
 
 /*
  * CSV export that the importer reads back: headers are the names its guesses map (import.cells.ts),
  * linked records appear by name, each e-mail and phone gets its own column, dates are readable
- * (`YYYY-MM-DD`, `YYYY-MM-DD HH:MM:SS` local time) and amounts are plain decimals.
+ * (`YYYY-MM-DD`, `YYYY-MM-DD HH:MM:SS` local time), amounts are plain decimals and owners are
+ * members' display names.
  */
 
 type ExportEntity = 'account' | 'contact' | 'deal' | 'activity' | 'task';
@@ -86,7 +88,19 @@ class Names {
 
 interface Column {
   readonly header: string;
+  /** The record field the column writes, when it is one field as stored. */
+  readonly field?: string;
   readonly cell: (r: RecordData) => string;
+}
+
+/** Member-typed columns (per the registry) name the member instead of writing their id. */
+function namingMembers(entity: ExportEntity, columns: readonly Column[], members: CsvMembers): Column[] {
+  const memberTyped = memberFieldsOf(entity);
+  return columns.map((c) =>
+    c.field !== undefined && memberTyped.has(c.field)
+      ? { ...c, cell: (r: RecordData) => memberCell(members, c.cell(r)) }
+      : c,
+  );
 }
 
 function numbered(header: string, count: number, values: (r: RecordData) => string[]): Column[] {
@@ -122,7 +136,7 @@ function columnsFor(entity: ExportEntity, records: readonly RecordData[], names:
         ...numbered('Phone', most('phones'), (r) => list(r.phones)),
         ...ADDRESS,
         { header: 'Tags', cell: (r) => list(r.tags).join('; ') },
-        { header: 'Owner', cell: (r) => str(r.ownerId) },
+        { header: 'Owner', field: 'ownerId', cell: (r) => str(r.ownerId) },
         { header: 'Notes', cell: (r) => str(r.notes) },
         {
           header: 'Marketing opt-in',
@@ -141,7 +155,7 @@ function columnsFor(entity: ExportEntity, records: readonly RecordData[], names:
         { header: 'Phone', cell: (r) => str(r.phone) },
         ...ADDRESS,
         { header: 'Tags', cell: (r) => list(r.tags).join('; ') },
-        { header: 'Owner', cell: (r) => str(r.ownerId) },
+        { header: 'Owner', field: 'ownerId', cell: (r) => str(r.ownerId) },
         ...STAMPS,
       ];
     case 'deal':
@@ -165,7 +179,7 @@ function columnsFor(entity: ExportEntity, records: readonly RecordData[], names:
         { header: 'Close date', cell: (r) => str(r.expectedCloseDate) },
         { header: 'Probability', cell: (r) => str(r.probability) },
         { header: 'Status', cell: (r) => str(r.status) },
-        { header: 'Owner', cell: (r) => str(r.ownerId) },
+        { header: 'Owner', field: 'ownerId', cell: (r) => str(r.ownerId) },
         ...STAMPS,
       ];
     case 'activity':
@@ -187,7 +201,7 @@ function columnsFor(entity: ExportEntity, records: readonly RecordData[], names:
         { header: 'Due', cell: (r) => when(r.dueAt) },
         { header: 'Priority', cell: (r) => str(r.priority) },
         { header: 'Done', cell: (r) => (r.done === true ? 'Yes' : 'No') },
-        { header: 'Assignee', cell: (r) => str(r.assigneeId) },
+        { header: 'Assignee', field: 'assigneeId', cell: (r) => str(r.assigneeId) },
         { header: 'Company', cell: (r) => names.of(accountDef, r.accountId) },
         { header: 'Contact', cell: (r) => names.contact(r.contactId) },
         { header: 'Deal', cell: (r) => names.of(dealDef, r.dealId) },
@@ -230,15 +244,19 @@ function recordsOf(
   return out.slice(0, MAX_EXPORT);
 }
 
-/** CSV (UTF-8 with BOM, CRLF, every cell quoted) of live records of one entity. */
+/**
+ * CSV (UTF-8 with BOM, CRLF, every cell quoted) of live records of one entity; member-typed fields
+ * by the member's display name when `members` are known.
+ */
 export function exportCsv(
   svc: CrmService,
   entity: ExportEntity,
   ids: readonly string[] | null,
   filter: Readonly<Record<string, unknown>> | null = null,
+  members: CsvMembers = null,
 ): ChannelOutput<'export.csv'> {
   const records = recordsOf(svc, entity, ids, filter);
-  const builtIn = columnsFor(entity, records, new Names(svc));
+  const builtIn = namingMembers(entity, columnsFor(entity, records, new Names(svc)), members);
   // One column per custom field of the entity (the import maps them back by header).
   const columns = [
     ...builtIn,

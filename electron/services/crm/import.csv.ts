@@ -29,6 +29,7 @@ import {
   type ImportControl,
   type ParsedFile,
 } from './import.file';
+import { memberOfCell, type CsvMembers } from './members.csv';
 
 type RowError = z.infer<typeof importRowErrorSchema>;
 type ImportInput = ParsedInput<'import.preview'>;
@@ -70,6 +71,7 @@ async function analyse(
   now: number,
   take: (batch: Candidate[], errorRowsSoFar: number) => void,
   control: ImportControl,
+  members: CsvMembers,
 ): Promise<Analysis> {
   const { data, headers, targets, mapping } = file;
   const dedupe = input.dedupeBy ?? 'emailOrPhone';
@@ -165,10 +167,14 @@ async function analyse(
         case 'accountName':
           accountName = raw;
           break;
-        case 'ownerId':
-          if (userRefSchema.safeParse(raw).success) ownerId = raw;
+        case 'ownerId': {
+          // A member by name or id (an unknown one is a bad reference); typed as is without a workspace.
+          const owner = memberOfCell(members, raw);
+          if (owner === null) bad(r, headers[c]!, 'invalid_value');
+          else if (userRefSchema.safeParse(owner).success) ownerId = owner;
           else bad(r, headers[c]!, 'too_long');
           break;
+        }
         case 'tags':
           tags.push(...splitMulti(raw));
           break;
@@ -281,11 +287,12 @@ export async function previewContacts(
   input: ImportInput,
   now: number,
   control: ImportControl = NO_CONTROL,
+  members: CsvMembers = null,
 ): Promise<ChannelOutput<'import.preview'>> {
   const custom = readCustomColumns(svc, 'contact', input);
   const policy = customRowPolicy(custom, input.onRowError);
   const file = parseFile(input.csv, 'contact', custom.mapping);
-  const a = await analyse(svc, file, input, now, () => undefined, control);
+  const a = await analyse(svc, file, input, now, () => undefined, control, members);
   return {
     entity: 'contact',
     hasName: file.hasName,
@@ -323,6 +330,7 @@ export async function commitContacts(
   input: ParsedInput<'import.commit'>,
   ctx: ModuleContext,
   control: ImportControl = NO_CONTROL,
+  members: CsvMembers = null,
 ): Promise<ChannelOutput<'import.commit'>> {
   const custom = readCustomColumns(svc, 'contact', input);
   const policy = customRowPolicy(custom, input.onRowError);
@@ -353,6 +361,7 @@ export async function commitContacts(
         ctx.emit('import.progressed', { importId, done: 0, total: rows, analysed: done });
       },
     },
+    members,
   );
   // Rows whose custom cells do not fit count as rows with errors (see customRowPolicy).
   const badRows = new Set([...a.errorRows, ...policy.skip]);

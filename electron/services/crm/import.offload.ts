@@ -4,6 +4,7 @@ import type { ModuleContext } from '../module';
 import type { DbJobHandle, DbWorkers } from '../worker/db.worker.client';
 import { observeRemoteHlc } from './crm.clock';
 import type { CrmService } from './crm.service';
+import { NO_MEMBERS, type CsvMembersSource } from './members.csv';
 
 type OffloadedChannel = 'import.preview' | 'import.commit' | 'import.cancel' | 'export.csv' | 'export.vcard';
 
@@ -17,6 +18,7 @@ export function createOffloadedImportHandlers(
   ctx: ModuleContext,
   svc: () => CrmService,
   workers: DbWorkers,
+  members: CsvMembersSource = NO_MEMBERS,
 ): { readonly [C in OffloadedChannel]: Handler<C> } {
   const running = new Map<string, DbJobHandle>();
   const forward = (event: string, payload: unknown): void => {
@@ -31,12 +33,18 @@ export function createOffloadedImportHandlers(
   return {
     'import.preview': async (input) => {
       svc();
-      const handle = workers.run({ kind: 'import.preview', input }, { writes: false, onEvent: forward });
+      const handle = workers.run(
+        { kind: 'import.preview', input, members: members() },
+        { writes: false, onEvent: forward },
+      );
       return channels['import.preview'].output.parse((await handle.result).value);
     },
     'import.commit': async (input) => {
       const crm = svc();
-      const handle = workers.run({ kind: 'import.commit', input }, { writes: true, onEvent: forward });
+      const handle = workers.run(
+        { kind: 'import.commit', input, members: members() },
+        { writes: true, onEvent: forward },
+      );
       const id = input.importId;
       if (id !== undefined) running.set(id, handle);
       try {
@@ -51,7 +59,10 @@ export function createOffloadedImportHandlers(
     // Exports read only: they run beside an import (on the last committed state), never behind it.
     'export.csv': async (input, call) => {
       svc();
-      const handle = workers.run({ kind: 'export.csv', input, call }, { writes: false, onEvent: forward });
+      const handle = workers.run(
+        { kind: 'export.csv', input, call, members: members() },
+        { writes: false, onEvent: forward },
+      );
       return channels['export.csv'].output.parse((await handle.result).value);
     },
     'export.vcard': async (input) => {

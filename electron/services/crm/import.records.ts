@@ -31,6 +31,7 @@ import {
   type ParsedFile,
 } from './import.file';
 import { key, KINDS, Links, STATUSES } from './import.links';
+import { memberFieldsOf, memberOfCell, type CsvMembers } from './members.csv';
 
 /*
  * Import of accounts, deals and activities: each row becomes one `create` through the change writer
@@ -67,8 +68,10 @@ async function analyse(
   file: ParsedFile,
   input: Input,
   control: ImportControl,
+  members: CsvMembers,
 ): Promise<Analysis & { links: Links }> {
   const entity = file.entity as Entity;
+  const memberTyped = memberFieldsOf(entity);
   const locale = input.locale ?? 'en';
   const currency = input.currency ?? defaultCurrencyFor(locale);
   const dropInvalid = input.onRowError === 'dropInvalidValues';
@@ -113,6 +116,13 @@ async function analyse(
       if (target === 'ignore' || !raw) continue;
       const column = file.headers[c]!;
       values[target] = raw;
+      if (memberTyped.has(target)) {
+        // An owner by name or id; one no member has is an unknown reference, like a missing deal.
+        const id = memberOfCell(members, raw);
+        if (id !== null) fields[target] = id;
+        else bad(column, 'invalid_value');
+        continue;
+      }
       switch (target) {
         case 'name':
           fields.name = raw;
@@ -121,7 +131,6 @@ async function analyse(
         case 'outcome':
         case 'domain':
         case 'industry':
-        case 'ownerId':
           fields[target] = raw;
           break;
         case 'body':
@@ -283,12 +292,13 @@ export async function previewRecords(
   svc: CrmService,
   input: Input,
   control: ImportControl,
+  members: CsvMembers = null,
 ): Promise<ChannelOutput<'import.preview'>> {
   const entity = (input.entity ?? 'contact') as Entity;
   const custom = customColumnsOf(svc, entity, input);
   const policy = customRowPolicy(custom, input.onRowError);
   const file = parseFile(input.csv, entity, custom.mapping);
-  const a = await analyse(svc, file, input, control);
+  const a = await analyse(svc, file, input, control, members);
   return {
     entity,
     hasName: file.hasName,
@@ -321,6 +331,7 @@ export async function commitRecords(
   input: ParsedInput<'import.commit'>,
   ctx: ModuleContext,
   control: ImportControl,
+  members: CsvMembers = null,
 ): Promise<ChannelOutput<'import.commit'>> {
   const entity = (input.entity ?? 'contact') as Entity;
   const custom = customColumnsOf(svc, entity, input);
@@ -333,13 +344,19 @@ export async function commitRecords(
     );
   }
   const importId = input.importId ?? 'import';
-  const a = await analyse(svc, file, input, {
-    ...control,
-    progress: (done, total) => {
-      control.progress(done, total);
-      ctx.emit('import.progressed', { importId, done: 0, total, analysed: done });
+  const a = await analyse(
+    svc,
+    file,
+    input,
+    {
+      ...control,
+      progress: (done, total) => {
+        control.progress(done, total);
+        ctx.emit('import.progressed', { importId, done: 0, total, analysed: done });
+      },
     },
-  });
+    members,
+  );
   // Rows whose custom cells do not fit count as rows with errors (see customRowPolicy).
   const badRows = new Set([...a.errorRows, ...policy.skip]);
   if ((input.onRowError ?? 'abort') === 'abort' && badRows.size > 0) {

@@ -1,5 +1,5 @@
 import type { peopleChannels } from '../../../shared/people/people.channels';
-import type { LoggedMember } from '../../../shared/people/members';
+import type { LoggedMember, WorkspaceMember } from '../../../shared/people/members';
 import type { CrmService } from '../crm/crm.service';
 import type { Handler } from '../ipc/router';
 import type { ModuleContext, ServiceModule } from '../module';
@@ -12,7 +12,10 @@ export function createPeopleModule(
   _ctx: ModuleContext,
   crm: () => CrmService,
   logged: () => LoggedMember[] | null,
-): ServiceModule<PeopleChannelName> {
+): ServiceModule<PeopleChannelName> & {
+  /** The workspace's members; null when the vault is in no workspace. */
+  readonly members: () => WorkspaceMember[] | null;
+} {
   const service = () => new PeopleService(crm(), logged);
   const handlers: { readonly [C in PeopleChannelName]: Handler<C> } = {
     'memberProfiles.list': (input) => service().profilePage(input ?? {}),
@@ -20,5 +23,5 @@ export function createPeopleModule(
     'members.update': (input) => service().update(input),
     'records.reassign': (input) => service().reassign(input.entity, input.ids, input.ownerId),
   };
-  return { handlers, dispose() {} };
+  return { handlers, members: () => service().workspaceMembers(), dispose() {} };
 }

@@ -84,6 +84,12 @@ export class PeopleService {
     return { members, selfId: this.crm.deviceId, canManage };
   }
 
+  /** The members of the workspace, or null when this vault is in none (CSV keeps owner ids then). */
+  workspaceMembers(): WorkspaceMember[] | null {
+    const logged = this.logged();
+    return logged ? deriveMembers(logged, this.crm.deviceId, this.profiles()) : null;
+  }
+
   /** Sets `memberId`'s display name and/or team; FORBIDDEN beyond the caller's role, NOT_FOUND for non-members. */
   update(input: {
     readonly memberId: string;

@@ -56,15 +56,21 @@ function run(svc: CrmService, job: DbJob, port: JobPort): Promise<unknown> {
   switch (job.kind) {
     case 'import.preview':
       return (job.input.entity ?? 'contact') === 'contact'
-        ? previewContacts(svc, job.input, port.now(), control)
-        : previewRecords(svc, job.input, control);
+        ? previewContacts(svc, job.input, port.now(), control, job.members ?? null)
+        : previewRecords(svc, job.input, control, job.members ?? null);
     case 'import.commit':
       return (job.input.entity ?? 'contact') === 'contact'
-        ? commitContacts(svc, job.input, ctx, control)
-        : commitRecords(svc, job.input, ctx, control);
+        ? commitContacts(svc, job.input, ctx, control, job.members ?? null)
+        : commitRecords(svc, job.input, ctx, control, job.members ?? null);
     // Exports through the very handlers main would run (filters, columns and all).
     case 'export.csv':
-      return Promise.resolve(createImportHandlers(ctx, () => svc)['export.csv'](job.input, job.call));
+      return Promise.resolve(
+        createImportHandlers(
+          ctx,
+          () => svc,
+          () => job.members ?? null,
+        )['export.csv'](job.input, job.call),
+      );
     case 'export.vcard':
       return Promise.resolve(
         exportVcard(svc, job.input.ids ?? null, (entity, count) =>

@@ -1,13 +1,28 @@
 import type { ErrorInfo } from '../../../shared/errors';
 import type { ParsedInput } from '../../../shared/ipc/contract';
+import type { CsvMembers } from '../crm/members.csv';
 import type { CallContext } from '../ipc/router';
 import type { LogFields, LogLevel } from '../log/logger';
 
 /** Work a database worker does on its own connection to the vault. */
 export type DbJob =
-  | { readonly kind: 'import.preview'; readonly input: ParsedInput<'import.preview'> }
-  | { readonly kind: 'import.commit'; readonly input: ParsedInput<'import.commit'> }
-  | { readonly kind: 'export.csv'; readonly input: ParsedInput<'export.csv'>; readonly call: CallContext }
+  | {
+      readonly kind: 'import.preview';
+      readonly input: ParsedInput<'import.preview'>;
+      /** The members owner columns name (main reads them; the worker has no membership log). */
+      readonly members?: CsvMembers;
+    }
+  | {
+      readonly kind: 'import.commit';
+      readonly input: ParsedInput<'import.commit'>;
+      readonly members?: CsvMembers;
+    }
+  | {
+      readonly kind: 'export.csv';
+      readonly input: ParsedInput<'export.csv'>;
+      readonly call: CallContext;
+      readonly members?: CsvMembers;
+    }
   | { readonly kind: 'export.vcard'; readonly input: ParsedInput<'export.vcard'> };
 
 /**

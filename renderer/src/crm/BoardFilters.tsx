@@ -1,10 +1,9 @@
 import { useId, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { NO_FILTER, type BoardFilter } from './board.data';
-import { OwnerPicker } from '../people/OwnerPicker';
 import { OwnerScopeSelect } from '../people/OwnerScope';
 
-/** Owner, expected close month and amount range of the board; applied on submit. */
+/** Whose deals (the members' owner scope), expected close month and amount range of the board; applied on submit. */
 export function BoardFilters(props: { filter: BoardFilter; onChange: (f: BoardFilter) => void }) {
   const { t } = useTranslation();
   const [draft, setDraft] = useState(props.filter);
@@ -22,15 +21,6 @@ export function BoardFilters(props: { filter: BoardFilter; onChange: (f: BoardFi
       aria-label={t('deal.boardFilters')}
       data-testid="board-filters"
     >
-      <div className="field compact">
-        <label htmlFor={`${id}-owner`}>{t('fields.ownerId')}</label>
-        <input id={`${id}-owner`} value={draft.ownerId} onChange={set('ownerId')} data-testid="board-owner" />
-      </div>
-      <OwnerPicker
-        label={t('people.owner')}
-        onPick={(m) => setDraft((d) => ({ ...d, ownerId: m.name }))}
-        testId="board-owner-picker"
-      />
       <OwnerScopeSelect value={draft.scope} onChange={(scope) => setDraft((d) => ({ ...d, scope }))} />
       <div className="field compact">
         <label htmlFor={`${id}-month`}>{t('deal.closeMonth')}</label>

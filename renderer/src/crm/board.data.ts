@@ -2,8 +2,7 @@ import type { Deal } from '../../../shared/domain/crm.schemas';
 import { call } from '../api';
 import { parseAmountInput } from '../locale.input';
 import { registerReset } from '../reset';
-import { memberOfOwner, ownerValuesOf } from '../../../shared/people/members';
-import { membersNow, scopedFilter, scopeOf } from '../people/members.store';
+import { scopedFilter, scopeOf } from '../people/members.store';
 
 /** The most open deals one board loads; beyond it the board says a filter is needed. */
 export const BOARD_MAX = 5000;
@@ -12,11 +11,9 @@ const PAGE = 200;
 /** Deals of each stage read to open the board: more than a tall column shows. */
 const FIRST_PAGE = 24;
 
-/** What the board shows: owner, expected close month and amount range narrow the query. */
+/** What the board shows: whose deals, expected close month and amount range narrow the query. */
 export interface BoardFilter {
-  /** An owner as typed or picked: matches that member's id and names, or the text, case-insensitively. */
-  readonly ownerId: string;
-  /** '', 'mine' or 'team' ("My records", "My team"). */
+  /** Whose deals: an `OwnerScope` (everybody, mine, my team, a team, a member). */
   readonly scope?: string;
   /** YYYY-MM, or empty. */
   readonly closeMonth: string;
@@ -25,7 +22,7 @@ export interface BoardFilter {
   readonly maxAmount: string;
 }
 
-export const NO_FILTER: BoardFilter = { ownerId: '', closeMonth: '', minAmount: '', maxAmount: '' };
+export const NO_FILTER: BoardFilter = { closeMonth: '', minAmount: '', maxAmount: '' };
 
 function monthBounds(month: string): { expectedCloseAfter: string; expectedCloseBefore: string } | null {
   const m = /^(\d{4})-(0[1-9]|1[0-2])$/.exec(month);
@@ -36,14 +33,10 @@ function monthBounds(month: string): { expectedCloseAfter: string; expectedClose
   return { expectedCloseAfter: `${month}-01`, expectedCloseBefore: `${next}-01` };
 }
 
-/** The board's owner condition: a scope's members, else the typed or picked owner (as `ownerIn`). */
+/** The board's owner condition: the scope's members (as `ownerIn`), or none for everybody. */
 async function ownerFilter(filter: BoardFilter): Promise<{ ownerIn?: string[] }> {
   const scope = scopeOf(filter.scope);
-  if (scope) return scopedFilter('deal', { scope });
-  const typed = filter.ownerId.trim();
-  if (!typed) return {};
-  const member = memberOfOwner((await membersNow()).members, typed);
-  return { ownerIn: [...new Set([typed.toLowerCase(), ...(member ? ownerValuesOf([member]) : [])])] };
+  return scope ? scopedFilter('deal', { scope }) : {};
 }
 
 // Typed in the input locale ("1.234,56" in de-DE); an unreadable bound is no bound.

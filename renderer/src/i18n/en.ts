@@ -777,8 +777,6 @@ export const en = {
     addQuota: 'Add quota',
     quotaInvalid: 'Give an owner, a month and an amount of zero or more.',
     reportingCurrency: 'Reporting currency',
-    owners: 'Owners',
-    ownersHint: 'Everybody (or names, comma-separated)',
     views: 'Views',
     digestTitle: 'This week',
     digestWeek: 'Week of {{from}} to {{to}}',

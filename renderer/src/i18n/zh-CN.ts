@@ -741,8 +741,6 @@ export const zhCN: Catalogue = {
     addQuota: '添加配额',
     quotaInvalid: '请填写负责人、月份和不小于零的金额。',
     reportingCurrency: '报告币种',
-    owners: '负责人',
-    ownersHint: '所有人（或用逗号分隔的名字）',
     views: '视图',
     digestTitle: '本周',
     digestWeek: '{{from}} 至 {{to}} 这一周',

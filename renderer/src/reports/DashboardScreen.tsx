@@ -29,14 +29,13 @@ export function DashboardScreen() {
   const [staleDays, setStaleDays] = useState(30);
   const [currency, setCurrency] = useState<string | null>(null);
   const [bases, setBases] = useState<string[]>([]);
-  const [owners, setOwners] = useState('');
   const [tab, setTab] = useState<'dashboard' | 'digest'>('dashboard');
   const [scope, setScope] = useState<OwnerScope>('');
   const members = useMembersStore((s) => s.members);
   const selfId = useMembersStore((s) => s.selfId);
   const ownerList = useMemo(
-    () => (scope ? scopeOwnerList({ members, selfId }, scope) : memberList(owners)),
-    [owners, scope, members, selfId],
+    () => (scope ? scopeOwnerList({ members, selfId }, scope) : null),
+    [scope, members, selfId],
   );
   const [figures, setFigures] = useState<DashboardFigures | null>(null);
   const [error, setError] = useState<ErrorInfo | null>(null);
@@ -220,15 +219,6 @@ export function DashboardScreen() {
             ))}
           </select>
         </label>
-        <label className="owners">
-          {t('reports.owners')}
-          <input
-            data-testid="dashboard-owners"
-            value={owners}
-            placeholder={t('reports.ownersHint')}
-            onChange={(e) => setOwners(e.target.value)}
-          />
-        </label>
         <OwnerScopeSelect
           value={scope}
           onChange={(next) => {
@@ -369,17 +359,4 @@ function Tile(props: { label: string; value: string; detail?: string; testId: st
       {body}
     </div>
   );
-}
-
-/** The owners typed (comma-separated), or null for everybody. */
-function memberList(text: string): string[] | null {
-  const list = [
-    ...new Set(
-      text
-        .split(/[,，]/)
-        .map((s) => s.trim())
-        .filter(Boolean),
-    ),
-  ];
-  return list.length ? list.slice(0, 500) : null;
 }

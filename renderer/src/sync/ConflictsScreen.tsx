@@ -10,6 +10,7 @@ import { call, errorInfo } from '../api';
 import { memberFields } from '../crm/fields';
 import { stageName, usePipelinesStore } from '../crm/pipelines.store';
 import { OwnerName } from '../people/OwnerName';
+import { useMembersStore } from '../people/members.store';
 import { ErrorMessage } from '../errors';
 import { formatDate, formatDateTime, formatMoney } from '../format';
 import { useUiStore } from '../ui.store';
@@ -64,14 +65,27 @@ function ValueText(props: { conflict: Conflict; value: FieldValue; deal: Deal | 
 
 /**
  * Who made one side's change and when, from its stamp: the wall clock, and the CRM device id that
- * starts the author's workspace device id (this device, or another shown by a short id).
+ * starts the author's workspace device id (this device; another by its member's name, which is that
+ * CRM device id; a device no member has by a short id).
  */
 function SideOrigin(props: { side: Conflict['current']; devices: readonly SyncDevice[] }) {
   const { t } = useTranslation();
+  const members = useMembersStore((s) => s.members);
+  const loaded = useMembersStore((s) => s.loaded);
+  useEffect(() => {
+    if (!loaded)
+      void useMembersStore
+        .getState()
+        .load()
+        .catch(() => undefined);
+  }, [loaded]);
   const stamp = parseHlc(props.side.hlc);
   const author = stamp?.deviceId ?? props.side.deviceId;
   const mine = props.devices.some((d) => d.isThisDevice && d.deviceId.startsWith(`${author}-`));
-  const who = mine ? t('conflicts.thisDevice') : t('conflicts.otherDevice', { id: author.slice(0, 6) });
+  const member = members.find((m) => m.memberId === author);
+  const who = mine
+    ? t('conflicts.thisDevice')
+    : (member?.name ?? t('conflicts.otherDevice', { id: author.slice(0, 6) }));
   return (
     <div className="muted small" data-testid="conflict-origin">
       {stamp ? t('conflicts.changedBy', { who, when: formatDateTime(stamp.wall) }) : who}

@@ -1,5 +1,6 @@
 import Papa from 'papaparse';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import type { LoggedMember } from '../../../../shared/people/members';
 import { DEFAULT_PIPELINE_ID } from '../../../../shared/domain/crm.seed';
 import { createCrmFixture, type CrmFixture } from './support/crm.fixture';
 
@@ -62,6 +63,28 @@ async function snapshot(f: CrmFixture) {
       })
       .sort(byName),
   };
+}
+
+/**
+ * Puts the vault in a workspace whose members are `others` and itself (as owner), named as given:
+ * the membership log is the sync engine's, so the spy stands in for a verified log.
+ */
+async function inWorkspace(f: CrmFixture, others: readonly string[], names: Record<string, string>) {
+  const selfId = f.services.parts.crm().deviceId;
+  const logged: LoggedMember[] = [
+    { clockId: selfId, deviceName: 'This laptop', role: 'owner', status: 'active', isSelf: true },
+    ...others.map((clockId) => ({
+      clockId,
+      deviceName: `${clockId} device`,
+      role: 'member' as const,
+      status: 'active' as const,
+      isSelf: false,
+    })),
+  ];
+  vi.spyOn(f.services.parts.syncEngine(), 'loggedMembers').mockReturnValue(logged);
+  for (const [memberId, displayName] of Object.entries(names))
+    await f.ok('members.update', { memberId: memberId === 'self' ? selfId : memberId, displayName });
+  return selfId;
 }
 
 async function seed(f: CrmFixture) {
@@ -196,5 +219,79 @@ describe('CSV export that round-trips', () => {
       ok: false,
       error: { code: 'VALIDATION' },
     });
+  });
+
+  it('names owners by member display name and maps them back to the members (issue 14 item 7)', async () => {
+    const a = await createCrmFixture();
+    const ana = await inWorkspace(a, ['sam-clock'], { self: 'Ana Silva', 'sam-clock': 'Sam Lee' });
+    const acme = await a.ok('accounts.create', { name: 'Acme GmbH', ownerId: 'sam-clock' });
+    await a.ok('contacts.create', { name: 'José Müller', accountId: acme.id, ownerId: ana });
+    await a.ok('deals.create', {
+      name: 'Acme line 2',
+      accountId: acme.id,
+      pipelineId: DEFAULT_PIPELINE_ID,
+      stageId: 'lead',
+      ownerId: 'sam-clock',
+    });
+    const files = {
+      account: (await a.ok('export.csv', { entity: 'account' })).content,
+      contact: (await a.ok('export.csv', { entity: 'contact' })).content,
+      deal: (await a.ok('export.csv', { entity: 'deal' })).content,
+    };
+    const owners = (csv: string) =>
+      Papa.parse<Record<string, string>>(csv.replace(/^\ufeff/, ''), {
+        header: true,
+        skipEmptyLines: true,
+      }).data.map((r) => r.Owner);
+    expect(owners(files.account)).toEqual(['Sam Lee']);
+    expect(owners(files.contact)).toEqual(['Ana Silva']);
+    expect(owners(files.deal)).toEqual(['Sam Lee']);
+    for (const csv of Object.values(files)) expect(csv).not.toContain('sam-clock');
+
+    // Another device of the same workspace: the same members, its own self.
+    const b = await createCrmFixture();
+    await inWorkspace(b, [ana, 'sam-clock'], { [ana]: 'Ana Silva', 'sam-clock': 'Sam Lee' });
+    for (const entity of ['account', 'contact', 'deal'] as const) {
+      const preview = await b.ok('import.preview', { csv: files[entity], entity });
+      expect(preview.errors).toEqual([]);
+      await b.ok('import.commit', { csv: files[entity], entity, dedupeBy: 'none' });
+    }
+    const ownerOf = async (channel: 'accounts.list' | 'contacts.list' | 'deals.list') =>
+      (await b.ok(channel, {})).items.map((r) => r.ownerId);
+    expect(await ownerOf('accounts.list')).toEqual(['sam-clock']);
+    expect(await ownerOf('contacts.list')).toEqual([ana]);
+    expect(await ownerOf('deals.list')).toEqual(['sam-clock']);
+    // Re-exported from the second device, the file is the same as the first device's.
+    const again = (await b.ok('export.csv', { entity: 'deal' })).content;
+    expect(owners(again)).toEqual(['Sam Lee']);
+
+    // A name or id typed in any case maps to the member; one no member has is a bad reference.
+    const typed = ['Name,Owner', 'Lower,  sam lee ', 'By id,sam-clock', 'Nobody,Kim Unknown'].join('\n');
+    const strict = await b.ok('import.preview', { csv: typed, entity: 'account' });
+    expect(strict.errors).toEqual([{ row: 3, column: 'Owner', code: 'invalid_value' }]);
+    const res = await b.ok('import.commit', {
+      csv: typed,
+      entity: 'account',
+      onRowError: 'dropInvalidValues',
+      dedupeBy: 'none',
+    });
+    expect(res).toMatchObject({ created: 3, droppedValues: 1 });
+    const byName = new Map((await b.ok('accounts.list', {})).items.map((r) => [r.name, r.ownerId]));
+    expect([byName.get('Lower'), byName.get('By id'), byName.get('Nobody')]).toEqual([
+      'sam-clock',
+      'sam-clock',
+      null,
+    ]);
+    const contactCsv = ['Name,Owner', 'Kai,ANA SILVA', 'Lee,Kim Unknown'].join('\n');
+    const contacts = await b.ok('import.commit', {
+      csv: contactCsv,
+      onRowError: 'dropInvalidValues',
+      dedupeBy: 'none',
+    });
+    expect(contacts).toMatchObject({ created: 2, droppedValues: 1 });
+    const people = new Map((await b.ok('contacts.list', {})).items.map((r) => [r.name, r.ownerId]));
+    expect([people.get('Kai'), people.get('Lee')]).toEqual([ana, null]);
+    await a.services.dispose();
+    await b.services.dispose();
   });
 });
