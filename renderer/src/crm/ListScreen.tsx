@@ -50,8 +50,8 @@ function Filters({ entity }: { entity: EntityKind }) {
   const stages = pipeline?.stages ?? [];
   return (
     <form className="filters" onSubmit={apply} aria-label={t('lists.filter')}>
+      {/* Whose records: by member, team or everyone; owners are members, never typed ids. */}
       <OwnerScopeSelect value={draft.scope} onChange={(scope) => setDraft({ ...draft, scope })} />
-      {text('ownerId', t('fields.ownerId'))}
       {entity !== 'deal' && text('tag', t('fields.tags'))}
       {entity === 'deal' && (
         <>

@@ -4,7 +4,7 @@ import type { SavedView, SavedViewQuery } from '../../../shared/domain/crm.schem
 import { customFilterSchema, type CustomFilter } from '../../../shared/domain/custom-fields';
 import type { PrivateView } from '../../../shared/views/views.channels';
 import { call } from '../api';
-import { scopeName, scopeOf, useMembersStore } from '../people/members.store';
+import { ownerLabel, scopeName, scopeOf, useMembersStore } from '../people/members.store';
 import { registerReset } from '../reset';
 import type { EntityKind } from '../ui.store';
 import { clean, type ListQuery } from './crm.data';
@@ -75,7 +75,9 @@ export function filterSummary(
             ? t(`dealStatus.${v}`)
             : k === 'scope'
               ? scopeName(useMembersStore.getState().members, scopeOf(v), t)
-              : v,
+              : k === 'ownerId'
+                ? ownerLabel(useMembersStore.getState().members, v)
+                : v,
       }),
     )
     .join(' · ');
