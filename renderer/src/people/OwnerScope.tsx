@@ -1,7 +1,7 @@
-import { useEffect, useId } from 'react';
+import { useId } from 'react';
 import { useTranslation } from 'react-i18next';
 import { teamsOf } from '../../../shared/people/members';
-import { ownerLabel, scopeOf, useMembersStore, type OwnerScope } from './members.store';
+import { ownerLabel, scopeOf, useMembers, type OwnerScope } from './members.store';
 
 /**
  * "Everyone / My records / My team / each team / each member": whose records a list, the board,
@@ -14,15 +14,7 @@ export function OwnerScopeSelect(props: {
 }) {
   const { t } = useTranslation();
   const id = useId();
-  const members = useMembersStore((s) => s.members);
-  const loaded = useMembersStore((s) => s.loaded);
-  useEffect(() => {
-    if (!loaded)
-      void useMembersStore
-        .getState()
-        .load()
-        .catch(() => undefined);
-  }, [loaded]);
+  const members = useMembers();
   const value = scopeOf(props.value);
   const teams = teamsOf(members);
   const active = members.filter((m) => m.status === 'active');

@@ -1,4 +1,5 @@
 import type { TFunction } from 'i18next';
+import { useEffect } from 'react';
 import { create } from 'zustand';
 import {
   memberOfOwner,
@@ -47,6 +48,20 @@ export async function membersNow(): Promise<MembersState> {
   const state = useMembersStore.getState();
   if (!state.loaded) await state.load();
   return useMembersStore.getState();
+}
+
+/** The workspace's members for a component, read when they have not been yet (a failure leaves none). */
+export function useMembers(): WorkspaceMember[] {
+  const members = useMembersStore((s) => s.members);
+  const loaded = useMembersStore((s) => s.loaded);
+  useEffect(() => {
+    if (!loaded)
+      void useMembersStore
+        .getState()
+        .load()
+        .catch(() => undefined);
+  }, [loaded]);
+  return members;
 }
 
 /** The members a scope stands for (empty for everybody). */

@@ -10,7 +10,7 @@ import { call, errorInfo } from '../api';
 import { memberFields } from '../crm/fields';
 import { stageName, usePipelinesStore } from '../crm/pipelines.store';
 import { OwnerName } from '../people/OwnerName';
-import { useMembersStore } from '../people/members.store';
+import { useMembers } from '../people/members.store';
 import { ErrorMessage } from '../errors';
 import { formatDate, formatDateTime, formatMoney } from '../format';
 import { useUiStore } from '../ui.store';
@@ -70,15 +70,7 @@ function ValueText(props: { conflict: Conflict; value: FieldValue; deal: Deal | 
  */
 function SideOrigin(props: { side: Conflict['current']; devices: readonly SyncDevice[] }) {
   const { t } = useTranslation();
-  const members = useMembersStore((s) => s.members);
-  const loaded = useMembersStore((s) => s.loaded);
-  useEffect(() => {
-    if (!loaded)
-      void useMembersStore
-        .getState()
-        .load()
-        .catch(() => undefined);
-  }, [loaded]);
+  const members = useMembers();
   const stamp = parseHlc(props.side.hlc);
   const author = stamp?.deviceId ?? props.side.deviceId;
   const mine = props.devices.some((d) => d.isThisDevice && d.deviceId.startsWith(`${author}-`));
