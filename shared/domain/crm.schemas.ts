@@ -279,6 +279,7 @@ export const dealFieldsSchema = z.strictObject({
     default: null,
     input: 'member',
     conflict: true,
+    listColumn: { width: '140px', show: 'member' },
   }),
   status: field(dealStatusSchema, {
     storage: 'text',

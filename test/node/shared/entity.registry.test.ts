@@ -185,6 +185,7 @@ describe('entity registry list columns', () => {
       'amountMinor',
       'stageId',
       'expectedCloseDate',
+      'ownerId',
       'status',
     ]);
   });
