@@ -31,7 +31,9 @@ export interface ValidChange extends Change {
   readonly values: Readonly<Record<string, unknown>> | null;
 }
 
-function parseObject(text: string): Record<string, unknown> | null {
+/** JSON text as an object: null for null, text that does not parse, or JSON that is no object. */
+export function parseObject(text: string | null): Record<string, unknown> | null {
+  if (text === null) return null;
   let value: unknown;
   try {
     value = JSON.parse(text);

@@ -1,5 +1,6 @@
 import { parseHlc } from '../../../shared/domain/hlc';
 import type { LogRow } from './changes.repository';
+import { parseObject } from './changes.validate';
 import type { FieldDef } from './crm.entities';
 import { expandFields } from './oplog.elided';
 import type { RecordData } from './records.repository';
@@ -16,22 +17,13 @@ export interface Winner {
   readonly syncState: LogRow['syncState'];
 }
 
-function parseFields(text: string | null): Record<string, unknown> {
-  if (text === null) return {};
-  try {
-    const v = JSON.parse(text) as unknown;
-    return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
-  } catch {
-    return {};
-  }
-}
-
 /** Each field's winner in a record's log (newest stamp first), elided values read from `record`. */
 export function winnersOf(log: readonly LogRow[], record: RecordData | null): Map<string, Winner> {
   const out = new Map<string, Winner>();
   for (const row of log) {
     // An elided value is the record row's (oplog.elided.ts): the row is its newest writer.
-    for (const [field, value] of Object.entries(parseFields(expandFields(row.fields, row.elided, record)))) {
+    const logged = parseObject(expandFields(row.fields, row.elided, record)) ?? {};
+    for (const [field, value] of Object.entries(logged)) {
       if (out.has(field)) continue;
       const v = value ?? null;
       out.set(field, {

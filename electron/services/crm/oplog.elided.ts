@@ -1,4 +1,5 @@
 import { CUSTOM_VALUES_FIELD } from '../../../shared/domain/custom-fields';
+import { parseObject } from './changes.validate';
 import type { EntityDef } from './crm.entities';
 import type { RecordData } from './records.repository';
 
@@ -28,16 +29,8 @@ export interface Compacted {
   readonly elided: string;
 }
 
-function parseObject(text: string): Record<string, unknown> | null {
-  try {
-    const v = JSON.parse(text) as unknown;
-    return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
-  } catch {
-    return null;
-  }
-}
-
-function parseNames(text: string | null): string[] {
+/** The names listed in an `elided` column. */
+export function elidedNames(text: string | null): string[] {
   if (text === null) return [];
   try {
     const v = JSON.parse(text) as unknown;
@@ -45,16 +38,6 @@ function parseNames(text: string | null): string[] {
   } catch {
     return [];
   }
-}
-
-/** A row's stored values as an object (null: not a JSON object). */
-export function storedValues(fields: string): Record<string, unknown> | null {
-  return parseObject(fields);
-}
-
-/** The names listed in an `elided` column. */
-export function elidedNames(elided: string | null): string[] {
-  return parseNames(elided);
 }
 
 /**
@@ -70,7 +53,7 @@ export function compactFields(
 ): Compacted | null {
   const replayed = REPLAYED[def.kind] ?? [];
   const keep: Record<string, unknown> = {};
-  const names = parseNames(elided);
+  const names = elidedNames(elided);
   const before = names.length;
   for (const [field, value] of Object.entries(values)) {
     const drop =
@@ -98,7 +81,7 @@ export function expandFields(
 ): string | null {
   if (fields === null || elided === null) return fields;
   const values = parseObject(fields) ?? {};
-  for (const name of parseNames(elided)) values[name] = record?.[name] ?? null;
+  for (const name of elidedNames(elided)) values[name] = record?.[name] ?? null;
   return JSON.stringify(values);
 }
 
@@ -147,7 +130,7 @@ export function rehydrate(
   written: ReadonlySet<string>,
   record: RecordData | null,
 ): { fields: string; elided: string | null } | null {
-  const names = parseNames(elided);
+  const names = elidedNames(elided);
   const back = names.filter((n) => written.has(n));
   if (back.length === 0) return null;
   const values = parseObject(fields) ?? {};

@@ -2,7 +2,8 @@ import type Database from 'better-sqlite3-multiple-ciphers';
 import type { EntityKind, FieldOp } from '../../../shared/domain/crm.schemas';
 import type { Db } from '../db/database';
 import { defOf } from './crm.entities';
-import { compactFields, elidedNames, expandFields, storedValues } from './oplog.elided';
+import { parseObject } from './changes.validate';
+import { compactFields, elidedNames, expandFields } from './oplog.elided';
 import { RecordsRepository } from './records.repository';
 
 type Statement<P extends unknown[], R = unknown> = Database.Statement<P, R>;
@@ -234,7 +235,7 @@ export class OpLogRepository {
         if (l.fields !== null)
           for (const name of Object.keys(JSON.parse(l.fields) as object)) later.add(name);
       }
-      const values = storedValues(row.fields);
+      const values = parseObject(row.fields);
       const out = values && compactFields(def, values, row.elided, (f) => later.has(f), record);
       if (out && this.elideStmt.run(out.fields, out.elided, seq).changes > 0) n++;
     }
