@@ -25,6 +25,7 @@ import type { SyncEngine } from './sync/sync.engine';
 import { membershipMigrations } from './sync/membership.migrations';
 import type { Notifier } from './crm/reminders';
 import type { ServerConfirmation } from './sync/sync.enrolment';
+import { offloadedPages } from './sync/sync.page.offload';
 import { createSyncModule } from './sync/sync.module';
 import { syncMigrations } from './sync/sync.migrations';
 import { createLeaseModule } from './lease/lease.module';
@@ -229,7 +230,13 @@ export function createServices(options: ServiceOptions): Services {
     crm.pipeline,
     policy.service,
     options.serverConfirmation,
-    { autoSync: options.tuning?.autoSync, maxDriftMs: options.tuning?.maxDriftMs, writeGate: gate },
+    {
+      autoSync: options.tuning?.autoSync,
+      maxDriftMs: options.tuning?.maxDriftMs,
+      writeGate: gate,
+      // Pulled pages are opened and applied on a database worker thread.
+      pages: offloadedPages(ctx, crm.pipeline, workers),
+    },
   );
   const settings = createSettingsModule(
     { ...ctx, logger: options.logger.child({ component: 'settings' }) },

@@ -22,6 +22,11 @@ export interface ChangePipeline {
    * the commit. Nested calls join it; a nested call that throws rolls back only its own part.
    */
   transaction<T>(fn: () => T): T;
+  /**
+   * After a database worker applied changes on its own connection: this connection's clock takes in
+   * the worker's newest stamp (drift-checked against `referenceMs`) and cached definitions are reread.
+   */
+  adoptWorkerWrites(lastHlc: string | null, referenceMs: number): void;
   /** Applies remote changes; invalid ones come back in `rejected`, unwritten. */
   applyRemote(changes: readonly Change[], options: ApplyOptions): ApplyResult;
   /** Writes one field locally under a fresh stamp (a conflict resolution); `json` is the value as JSON text. */
@@ -48,6 +53,7 @@ export function changePipeline(crm: CrmService): ChangePipeline {
     deviceId: crm.deviceId,
     transaction: (fn) => crm.tx(fn),
     applyRemote: (changes, options) => crm.writer.apply(changes, 'remote', options),
+    adoptWorkerWrites: (lastHlc, referenceMs) => crm.adoptWorkerWrites(lastHlc, referenceMs),
     writeField: (entity, recordId, field, json) => {
       crm.writeField(entity, recordId, field, json);
     },

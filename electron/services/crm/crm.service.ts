@@ -11,7 +11,7 @@ import {
 } from '../../../shared/domain/custom-fields';
 import { customOps } from './custom-fields.values';
 import type { Db } from '../db/database';
-import { crmClock } from './crm.clock';
+import { crmClock, observeRemoteHlc } from './crm.clock';
 import {
   accountDef,
   contactDef,
@@ -72,6 +72,17 @@ export class CrmService {
     this.deviceId = new MetaRepository(db).getOrInit('deviceId', () => base64url(randomBytes(9)));
     // Shared with remote applies, which advance it past every applied remote stamp (HLC receive).
     this.clock = crmClock(db, this.deviceId, now);
+  }
+
+  /**
+   * After a database worker wrote this vault on its own connection (an import, a pulled sync page):
+   * this connection's clock moves above the newest stamp the worker issued or took in, and cached
+   * custom-field definitions are read again.
+   */
+  adoptWorkerWrites(lastHlc: string | null, referenceMs?: number): void {
+    if (!this.db.open) return;
+    if (lastHlc !== null) observeRemoteHlc(this.db, lastHlc, referenceMs);
+    this.writer.customFields.invalidate();
   }
 
   /** Runs `fn` in one transaction (nested calls join the outer one); change events follow the commit. */

@@ -1,8 +1,8 @@
-import { channels, events } from '../../../shared/ipc/contract';
+import { channels } from '../../../shared/ipc/contract';
 import type { Handler } from '../ipc/router';
 import type { ModuleContext } from '../module';
 import type { DbJobHandle, DbWorkers } from '../worker/db.worker.client';
-import { observeRemoteHlc } from './crm.clock';
+import { announceWorkerEvent } from '../worker/db.worker.events';
 import type { CrmService } from './crm.service';
 import { NO_MEMBERS, type CsvMembersSource } from './members.csv';
 
@@ -21,15 +21,7 @@ export function createOffloadedImportHandlers(
   members: CsvMembersSource = NO_MEMBERS,
 ): { readonly [C in OffloadedChannel]: Handler<C> } {
   const running = new Map<string, DbJobHandle>();
-  const forward = (event: string, payload: unknown): void => {
-    if (event === 'import.progressed') {
-      const parsed = events['import.progressed'].payload.safeParse(payload);
-      if (parsed.success) ctx.emit(event, parsed.data);
-    } else if (event === 'records.changed') {
-      const parsed = events['records.changed'].payload.safeParse(payload);
-      if (parsed.success) ctx.emit(event, parsed.data);
-    }
-  };
+  const forward = (event: string, payload: unknown): void => announceWorkerEvent(ctx, event, payload);
   return {
     'import.preview': async (input) => {
       svc();
@@ -50,7 +42,7 @@ export function createOffloadedImportHandlers(
       try {
         const { value, lastHlc } = await handle.result;
         // The worker stamped the new ops: this connection's clock moves above them.
-        if (lastHlc !== null && crm.db.open) observeRemoteHlc(crm.db, lastHlc);
+        crm.adoptWorkerWrites(lastHlc);
         return channels['import.commit'].output.parse(value);
       } finally {
         if (id !== undefined && running.get(id) === handle) running.delete(id);

@@ -15,6 +15,7 @@ import { backgroundLoop } from './sync.loop';
 import type { SyncMembership } from './sync.membership';
 import type { SyncOutbox } from './sync.outbox';
 import { resync } from './sync.resync';
+import type { PageApplier } from './sync.inbox';
 import type { SyncSession } from './sync.session';
 import { integrityOf, integrityWarning, pullWarning, stateFor } from './sync.warnings';
 
@@ -41,6 +42,8 @@ export interface SyncEngineOptions {
   readonly escrowKey?: EscrowKeySource;
   /** Holds each cycle's vault writes out of a database worker's write transaction (an import). */
   readonly writeGate?: { shared<T>(fn: () => Promise<T>): Promise<T> };
+  /** Applies pulled pages; the app's run on a database worker thread (default: inline, on `db`). */
+  readonly pages?: PageApplier;
 }
 
 function iso(ms: number | null): string | null {
@@ -321,7 +324,7 @@ export class SyncEngine {
   /** `sync.rotateKey`: a new workspace key epoch now (owners and admins), serialised with the cycles. */
   rotateKey(): Promise<{ epoch: number }> {
     const run = this.chain.then(async () => {
-      const epoch = await this.guard(() => this.epochs.rotate());
+      const epoch = await this.guard(() => this.gated(() => this.epochs.rotate()));
       this.setState({});
       return { epoch: epoch ?? this.membership.state()?.epoch ?? 1 };
     });

@@ -9,6 +9,7 @@ import type { Db } from '../db/database';
 import type { ModuleContext, ServiceModule } from '../module';
 import type { VaultAccess } from '../vault/vault.access';
 import { SyncEngine } from './sync.engine';
+import type { PageApplier } from './sync.inbox';
 
 export type SyncChannelName = keyof typeof syncChannels;
 
@@ -20,6 +21,8 @@ export interface SyncModuleOptions {
   readonly maxDriftMs?: number;
   /** The write gate shared with the database worker (the composition root passes it). */
   readonly writeGate?: { shared<T>(fn: () => Promise<T>): Promise<T> };
+  /** Applies pulled pages off main's thread (the composition root passes its database workers'). */
+  readonly pages?: PageApplier;
 }
 
 /** True when IT's policy names this server, so main need not ask the user to confirm it. */
@@ -63,6 +66,7 @@ export function createSyncModule(
         maxDriftMs: options.maxDriftMs,
         escrowKey: async () => (await policy.ready()).values.escrowKey,
         writeGate: options.writeGate,
+        pages: options.pages,
       });
       engine.start();
     }

@@ -40,6 +40,7 @@ export function createSyncParts(
     conflicts,
     { logger, now, maxDriftMs: options.maxDriftMs, onProgress },
     membership,
+    options.pages,
   );
   const epochs = new SyncEpochs(
     session,

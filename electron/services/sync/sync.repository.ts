@@ -142,23 +142,6 @@ export class SyncRepository {
     this.db.prepare('DELETE FROM sync_outbox WHERE delta_id = ?').run(deltaId);
   }
 
-  /**
-   * For a bootstrap (the whole log into an empty vault): a page cache that holds the working set and
-   * rarer WAL checkpoints, the two levers the naive apply measurement pointed at. Returns the undo.
-   */
-  tuneForBulkApply(cacheKib: number, checkpointBytes: number): () => void {
-    const cache = this.db.pragma('cache_size', { simple: true }) as number;
-    const checkpoint = this.db.pragma('wal_autocheckpoint', { simple: true }) as number;
-    const pageSize = this.db.pragma('page_size', { simple: true }) as number;
-    this.db.pragma(`cache_size = -${Math.floor(cacheKib)}`);
-    this.db.pragma(`wal_autocheckpoint = ${Math.max(1, Math.floor(checkpointBytes / pageSize))}`);
-    return () => {
-      if (!this.db.open) return;
-      this.db.pragma(`cache_size = ${Math.floor(cache)}`);
-      this.db.pragma(`wal_autocheckpoint = ${Math.floor(checkpoint)}`);
-    };
-  }
-
   /** Records where a pushed delta's ops (op-log seqs min..max) landed in the server's log. */
   addPushed(serverSeq: number, minOpSeq: number, maxOpSeq: number): void {
     this.db

@@ -84,16 +84,24 @@ export class DbWorkers {
 
   constructor(private readonly options: DbWorkersOptions) {}
 
-  /** Starts `job`; with `writes`, after main's writes in progress and before any that follow. */
+  /**
+   * Starts `job`; with `writes`, after main's writes in progress and before any that follow
+   * (`'upgrade'`: from inside the caller's own shared hold of the gate, see `WriteGate.upgrade`).
+   */
   run(
     job: DbJob,
-    options: { readonly writes: boolean; readonly onEvent: (event: string, payload: unknown) => void },
+    options: {
+      readonly writes: boolean | 'upgrade';
+      readonly onEvent: (event: string, payload: unknown) => void;
+    },
   ): DbJobHandle {
     const state: Running = { flags: new Int32Array(new SharedArrayBuffer(4)), worker: null, stop: null };
     // Known from now on, so a lock while the job waits for the gate stops it too.
     this.running.add(state);
     const start = () => this.start(job, state, options.onEvent);
-    const result = options.writes ? this.options.gate.exclusive(start) : start();
+    const { gate } = this.options;
+    const result =
+      options.writes === 'upgrade' ? gate.upgrade(start) : options.writes ? gate.exclusive(start) : start();
     return {
       result,
       cancel: () => {
@@ -238,8 +246,10 @@ export class DbWorkers {
         clockOffsetMs: this.options.now() - Date.now(),
         ...(this.options.fault ? { fault: this.options.fault } : {}),
       };
-      // The key's buffer moves to the worker: main keeps no copy.
-      current.worker.postMessage(data, [source.key.buffer as ArrayBuffer]);
+      // The key's buffer moves to the worker: main keeps no copy (nor of a sync page's key copies).
+      const pageKeys =
+        job.kind === 'sync.applyPage' ? job.page.keys.map((k) => k.key.buffer as ArrayBuffer) : [];
+      current.worker.postMessage(data, [source.key.buffer as ArrayBuffer, ...pageKeys]);
     });
   }
 }

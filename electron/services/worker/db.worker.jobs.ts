@@ -9,7 +9,29 @@ import { commitContacts, previewContacts } from '../crm/import.csv';
 import { createImportHandlers } from '../crm/import.handlers';
 import type { ImportControl } from '../crm/import.file';
 import { commitRecords, previewRecords } from '../crm/import.records';
+import { changePipeline } from '../crm/change.pipeline';
+import { SyncChain } from '../sync/sync.chain';
+import { SyncConflicts } from '../sync/sync.conflicts';
+import { applyPage, type PageCounts, type PageJob } from '../sync/sync.page';
+import { SyncRepository } from '../sync/sync.repository';
 import type { DbJob } from './db.worker.protocol';
+
+/** Page cache of a sync page's connection: the page's working set (indexes, search) stays decrypted. */
+const PAGE_CACHE_KIB = 64 * 1024;
+
+/** A pulled page through the CRM's one change writer and the sync tables, on this connection. */
+function applyPageJob(svc: CrmService, page: PageJob, logger: Logger): PageCounts {
+  const pipeline = changePipeline(svc);
+  const repo = new SyncRepository(svc.db);
+  const stores = {
+    pipeline,
+    repo,
+    chain: new SyncChain(svc.db),
+    conflicts: new SyncConflicts(repo, () => pipeline, logger),
+    logger,
+  };
+  return svc.records.withCacheSize(PAGE_CACHE_KIB, () => applyPage(stores, page));
+}
 
 /** What a job running in the worker reaches of main: the control flags, events, logs, main's clock. */
 export interface JobPort {
@@ -71,6 +93,8 @@ function run(svc: CrmService, job: DbJob, port: JobPort): Promise<unknown> {
           () => job.members ?? null,
         )['export.csv'](job.input, job.call),
       );
+    case 'sync.applyPage':
+      return Promise.resolve(applyPageJob(svc, job.page, port.logger));
     case 'export.vcard':
       return Promise.resolve(
         exportVcard(svc, job.input.ids ?? null, (entity, count) =>

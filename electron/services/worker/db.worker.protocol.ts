@@ -3,6 +3,7 @@ import type { ParsedInput } from '../../../shared/ipc/contract';
 import type { CsvMembers } from '../crm/members.csv';
 import type { CallContext } from '../ipc/router';
 import type { LogFields, LogLevel } from '../log/logger';
+import type { PageJob } from '../sync/sync.page';
 
 /** Work a database worker does on its own connection to the vault. */
 export type DbJob =
@@ -23,7 +24,14 @@ export type DbJob =
       readonly call: CallContext;
       readonly members?: CsvMembers;
     }
-  | { readonly kind: 'export.vcard'; readonly input: ParsedInput<'export.vcard'> };
+  | { readonly kind: 'export.vcard'; readonly input: ParsedInput<'export.vcard'> }
+  /** One pulled sync page, opened and applied in one transaction (its key copies are transferred). */
+  | { readonly kind: 'sync.applyPage'; readonly page: PageJob };
+
+/** Whether a job writes the vault (it then runs holding the write gate, and checkpoints itself). */
+export function jobWrites(job: DbJob): boolean {
+  return job.kind === 'import.commit' || job.kind === 'sync.applyPage';
+}
 
 /**
  * A test-only fault: the worker thread exits in the middle of the import's write transaction (a

@@ -6,6 +6,7 @@ import { runDbJob } from './db.worker.jobs';
 import {
   CONTROL_CANCEL,
   CONTROL_LOCKED,
+  jobWrites,
   type DbWorkerJobMessage,
   type DbWorkerMessage,
 } from './db.worker.protocol';
@@ -53,7 +54,7 @@ async function runJob(data: DbWorkerJobMessage): Promise<void> {
       data.key.fill(0);
     }
     post({ type: 'keyed', keyZeroed: data.key.every((b) => b === 0) });
-    const writes = data.job.kind === 'import.commit';
+    const writes = jobWrites(data.job);
     // The commit would checkpoint only what no reader of main still needs, leaving the rest for
     // main's next commit to copy (a stall there); the job checkpoints all of it itself below.
     if (writes) db.pragma('wal_autocheckpoint = 0');
@@ -80,6 +81,8 @@ async function runJob(data: DbWorkerJobMessage): Promise<void> {
   } catch (error) {
     post({ type: 'failed', error: toInfo(error) });
   } finally {
+    // The workspace keys a sync page came with (applying zeroes them; a failure to open may not).
+    if (data.job.kind === 'sync.applyPage') for (const k of data.job.page.keys) k.key.fill(0);
     // Closing rolls back anything uncommitted and drops SQLite's copy of the key.
     db?.close();
   }

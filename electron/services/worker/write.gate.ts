@@ -14,22 +14,56 @@
  * the engine gates). Re-entrancy by async context was tried and dropped: background work started
  * inside a gated call (the sync loop an unlock starts) would inherit the context and bypass the gate
  * for good. Exclusive jobs run one after another.
+ *
+ * A shared holder may `upgrade`: the sync cycle holds the gate shared from start to end and hands
+ * each pulled page to a worker that writes it. Nothing that holds the gate waits for a sync cycle
+ * (the channels that run in the engine's chain take the gate inside it, see UNGATED), so waiting for
+ * the other holders to finish cannot deadlock.
  */
 export class WriteGate {
   private holders = 0;
-  private drained: (() => void) | null = null;
+  /** Called each time a holder finishes (exclusive and upgrading callers wait for fewer holders). */
+  private waiters: (() => void)[] = [];
   /** The exclusive job running or queued last; shared callers wait for it. */
   private tail: Promise<void> | null = null;
+  /** A shared holder's upgraded job, running or waiting for the others; shared callers wait for it. */
+  private raised: Promise<void> | null = null;
 
   /** Runs a main-side write, after any exclusive job queued before it. */
   async shared<T>(fn: () => Promise<T> | T): Promise<T> {
-    while (this.tail) await this.tail;
+    while (this.tail || this.raised) await (this.raised ?? this.tail);
     this.holders++;
     try {
       return await fn();
     } finally {
       this.holders--;
-      if (this.holders === 0) this.drained?.();
+      const waiters = this.waiters;
+      this.waiters = [];
+      for (const w of waiters) w();
+    }
+  }
+
+  /** Resolves once at most `count` holders are left. */
+  private async holdersDown(count: number): Promise<void> {
+    while (this.holders > count) await new Promise<void>((resolve) => this.waiters.push(resolve));
+  }
+
+  /**
+   * Runs a job that writes on another connection from inside a shared hold: callers that arrive
+   * meanwhile wait, and the job starts once every other holder has finished (the caller's own hold
+   * counts as none). Called without a hold, it is `exclusive`.
+   */
+  async upgrade<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.holders === 0) return this.exclusive(fn);
+    while (this.raised) await this.raised;
+    let release!: () => void;
+    this.raised = new Promise<void>((resolve) => (release = resolve));
+    try {
+      await this.holdersDown(1);
+      return await fn();
+    } finally {
+      this.raised = null;
+      release();
     }
   }
 
@@ -42,8 +76,7 @@ export class WriteGate {
     const run = async (): Promise<T> => {
       try {
         if (before) await before;
-        while (this.holders > 0) await new Promise<void>((resolve) => (this.drained = resolve));
-        this.drained = null;
+        await this.holdersDown(0);
         return await fn();
       } finally {
         if (this.tail === mine) this.tail = null;
@@ -53,9 +86,9 @@ export class WriteGate {
     return run();
   }
 
-  /** True while an exclusive job runs or waits to run. */
+  /** True while an exclusive or upgraded job runs or waits to run. */
   get busy(): boolean {
-    return this.tail !== null;
+    return this.tail !== null || this.raised !== null;
   }
 }
 
@@ -86,6 +119,8 @@ const UNGATED = new Set<string>([
   'sync.resync',
   // It runs two cycles and its upload in the engine's chain, each taking the gate itself.
   'sync.snapshot',
+  // It waits for the running cycle in the engine's chain, then takes the gate itself.
+  'sync.rotateKey',
   'conflicts.list',
   'settings.get',
   'policy.get',

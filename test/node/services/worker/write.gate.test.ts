@@ -80,6 +80,73 @@ describe('write gate', () => {
     expect(order).toEqual(['one', 'two', 'after']);
   });
 
+  it('upgrades a shared hold (a sync cycle handing a page to a worker) once the other holders finish', async () => {
+    const gate = new WriteGate();
+    const order: string[] = [];
+    const other = latch();
+    const page = latch();
+    const a = gate.shared(async () => {
+      order.push('a start');
+      await other.promise;
+      order.push('a end');
+    });
+    const cycle = gate.shared(async () => {
+      order.push('cycle');
+      await gate.upgrade(async () => {
+        order.push('page start');
+        await page.promise;
+        order.push('page end');
+      });
+      order.push('cycle end');
+    });
+    await turns();
+    // A writer arriving while the upgrade waits or runs waits for it; an import queues behind both.
+    const b = gate.shared(() => order.push('b'));
+    const x = gate.exclusive(async () => {
+      order.push('import');
+      await Promise.resolve();
+    });
+    await turns();
+    expect(order).toEqual(['a start', 'cycle']);
+    expect(gate.busy).toBe(true);
+    other.open();
+    await turns();
+    expect(order).toEqual(['a start', 'cycle', 'a end', 'page start']);
+    page.open();
+    await Promise.all([a, cycle, b, x]);
+    expect(order).toEqual([
+      'a start',
+      'cycle',
+      'a end',
+      'page start',
+      'page end',
+      'cycle end',
+      'import',
+      'b',
+    ]);
+    expect(gate.busy).toBe(false);
+  });
+
+  it('runs an upgrade without a hold as an exclusive job, after the one running', async () => {
+    const gate = new WriteGate();
+    const order: string[] = [];
+    const job = latch();
+    const x = gate.exclusive(async () => {
+      order.push('import start');
+      await job.promise;
+      order.push('import end');
+    });
+    const u = gate.upgrade(async () => {
+      order.push('page');
+      await Promise.resolve();
+    });
+    await turns();
+    expect(order).toEqual(['import start']);
+    job.open();
+    await Promise.all([x, u]);
+    expect(order).toEqual(['import start', 'import end', 'page']);
+  });
+
   it('gates every channel that may write and lets reads, the lock and the cancel through', () => {
     for (const channel of channelNames) {
       const verb = channel.slice(channel.lastIndexOf('.') + 1);
@@ -103,6 +170,8 @@ describe('write gate', () => {
     expect(isGatedChannel('sync.now')).toBe(false);
     expect(isGatedChannel('sync.resync')).toBe(false);
     expect(isGatedChannel('sync.snapshot')).toBe(false);
+    // It waits for the running cycle, whose pulled pages upgrade the cycle's hold (see below).
+    expect(isGatedChannel('sync.rotateKey')).toBe(false);
     // A list that refreshes the membership log into the vault is a write.
     expect(isGatedChannel('devices.list')).toBe(true);
     // Unknown (new) channels wait: deny by default.
