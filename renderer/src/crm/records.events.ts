@@ -11,8 +11,15 @@ type ChangeEntry = EventPayload<'records.changed'>['changes'][number];
 const MAX_TRACKED_IDS = 5_000;
 /** A burst ends after this much quiet... */
 const QUIET_MS = 200;
-/** ...or this long after its first event, so a long pull still refreshes about twice a second. */
+/** ...or this long after its first event, so a long stream of own writes refreshes twice a second. */
 const MAX_WAIT_MS = 500;
+/**
+ * A burst of pulled changes only (a sync, a bootstrap's pages) waits longer: each refresh is a list
+ * read main answers between pages, so a long pull refreshes every two seconds, and a colleague's
+ * single edit shows half a second after it lands.
+ */
+const REMOTE_QUIET_MS = 500;
+const REMOTE_MAX_WAIT_MS = 2_000;
 /** A listener that has not settled by then no longer holds back the next refresh. */
 const LISTENER_TIMEOUT_MS = 10_000;
 
@@ -58,13 +65,16 @@ export type RecordsListener = (change: RecordsChange) => void | Promise<unknown>
 const listeners = new Set<RecordsListener>();
 let pending: RecordsChange | null = null;
 let firstAt = 0;
+/** Whether the pending burst holds a change made on this device (it then refreshes sooner). */
+let pendingLocal = false;
 let timer: ReturnType<typeof setTimeout> | null = null;
 let running = false;
 
 function schedule(): void {
   if (running) return;
   if (timer !== null) clearTimeout(timer);
-  const wait = Math.min(QUIET_MS, Math.max(0, firstAt + MAX_WAIT_MS - Date.now()));
+  const [quiet, max] = pendingLocal ? [QUIET_MS, MAX_WAIT_MS] : [REMOTE_QUIET_MS, REMOTE_MAX_WAIT_MS];
+  const wait = Math.min(quiet, Math.max(0, firstAt + max - Date.now()));
   timer = setTimeout(() => void flush(), wait);
 }
 
@@ -79,6 +89,7 @@ async function flush(): Promise<void> {
   timer = null;
   const change = pending;
   pending = null;
+  pendingLocal = false;
   if (!change) return;
   running = true;
   try {
@@ -98,11 +109,15 @@ async function flush(): Promise<void> {
   }
 }
 
-function note(entries: readonly Pick<ChangeEntry, 'entity' | 'ids' | 'truncated'>[]): void {
+function note(
+  entries: readonly Pick<ChangeEntry, 'entity' | 'ids' | 'truncated'>[],
+  origin: 'local' | 'remote',
+): void {
   if (!pending) {
     pending = new RecordsChange();
     firstAt = Date.now();
   }
+  if (origin === 'local') pendingLocal = true;
   for (const entry of entries) pending.add(entry);
   schedule();
 }
@@ -112,7 +127,7 @@ function note(entries: readonly Pick<ChangeEntry, 'entity' | 'ids' | 'truncated'
  * burst as main's `records.changed` for that write, so the two cause one refresh, not two.
  */
 export function noteLocalChange(entity: EntityKind, ids: readonly string[]): void {
-  note([{ entity, ids: [...ids], truncated: false }]);
+  note([{ entity, ids: [...ids], truncated: false }], 'local');
 }
 
 /** Registers a listener for coalesced changes; returns its removal. */
@@ -138,7 +153,7 @@ export function subscribeRecords(): () => void {
     if (!change.has('pipeline') || usePipelinesStore.getState().pipelines === null) return;
     return usePipelinesStore.getState().reload();
   });
-  const offEvent = api.on('records.changed', (payload) => note(payload.changes));
+  const offEvent = api.on('records.changed', (payload) => note(payload.changes, payload.origin));
   return () => {
     offEvent();
     offPipelines();
@@ -149,6 +164,7 @@ registerReset(() => {
   if (timer !== null) clearTimeout(timer);
   timer = null;
   pending = null;
+  pendingLocal = false;
 });
 
 /**
