@@ -97,6 +97,19 @@ describe('delta completeness', () => {
     expect((await again(a)).resent).toBe(0);
   });
 
+  it('a page holding an envelope that is not base64url rejects that delta alone; the rest applies', async () => {
+    const first = a.contact('first');
+    await a.sync();
+    const second = a.contact('second');
+    await a.sync();
+    const stored = world.log.ofDevice(a.deviceId)[0]!;
+    world.log.corrupt(stored.deltaId, `${stored.envelope.slice(0, 40)}*not base64url*`);
+    const seen = await b.sync();
+    expect(seen.rejected).toBe(1);
+    expect(b.has(first)).toBe(false);
+    expect(b.has(second)).toBe(true);
+  });
+
   it('reports reordering and a withheld delta as a gap that closes when it arrives', async () => {
     a.contact('one');
     await a.sync();
