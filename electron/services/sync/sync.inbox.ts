@@ -8,7 +8,13 @@ import type { DeltaAuthor, DeltaAuthors } from './sync.authors';
 import { SyncChain, type IntegrityReport } from './sync.chain';
 import type { SyncConflicts } from './sync.conflicts';
 import { headerKeyId } from './sync.opener';
-import { applyPage, type PageCounts, type PageJob } from './sync.page';
+import {
+  applyPage,
+  applySnapshotRows,
+  type PageCounts,
+  type PageJob,
+  type SnapshotRowsJob,
+} from './sync.page';
 import type { WorkspaceRow } from './sync.repository';
 import type { SyncSession } from './sync.session';
 
@@ -42,9 +48,13 @@ export interface PullOptions {
   readonly repull?: boolean;
 }
 
-/** Applies pulled pages (`applyPage`): on a database worker thread in the app, inline otherwise. */
+/**
+ * Applies pulled pages (`applyPage`) and snapshot chunks (`applySnapshotRows`): on a database worker
+ * thread in the app, inline otherwise.
+ */
 export interface PageApplier {
   apply(job: PageJob): Promise<PageCounts>;
+  snapshotRows(job: SnapshotRowsJob): Promise<number>;
 }
 
 /**
@@ -87,10 +97,17 @@ export class SyncInbox {
             job,
           ),
         ),
+      snapshotRows: (job) =>
+        Promise.resolve(applySnapshotRows({ pipeline: this.pipeline(), repo: this.session.repo }, job)),
     };
   }
 
   private readonly pages: PageApplier;
+
+  /** Applies one snapshot chunk's rows where pages are applied (the snapshot bootstrap). */
+  applySnapshotRows(job: SnapshotRowsJob): Promise<number> {
+    return this.pages.snapshotRows(job);
+  }
 
   /** The delta chains of this vault (own numbering, what was seen, findings). */
   readonly chain: SyncChain;

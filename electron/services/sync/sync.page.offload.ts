@@ -16,7 +16,7 @@ const pageCountsSchema = z.object({
 }) satisfies z.ZodType<PageCounts>;
 
 /**
- * Pulled pages applied on a database worker thread, each on the worker's own connection in one
+ * Pulled pages (and a snapshot bootstrap's chunks) applied on a database worker thread, each on the worker's own connection in one
  * transaction, while main's event loop keeps answering (a new device's bootstrap is the whole log).
  * The job holds the write gate upgraded from the sync cycle's shared hold, so main's other writers
  * wait for it instead of meeting SQLite's lock; `records.changed` from the worker's writer is
@@ -47,6 +47,16 @@ export function offloadedPages(
         // Moved to the worker when the job started (detached here); zeroed here when it never did.
         for (const k of page.keys) if (k.key.buffer.byteLength > 0) k.key.fill(0);
       }
+    },
+    async snapshotRows(rows) {
+      const crm = pipeline();
+      const handle = workers.run(
+        { kind: 'sync.applySnapshotRows', rows },
+        { writes: 'upgrade', onEvent: (event, payload) => announceWorkerEvent(ctx, event, payload) },
+      );
+      const { value, lastHlc } = await handle.result;
+      crm.adoptWorkerWrites(lastHlc, rows.at);
+      return count.parse(value);
     },
   };
 }

@@ -246,9 +246,14 @@ export class SyncSnapshots {
         return { opId, entity, recordId, hlc, fields, deviceId };
       });
       plain.fill(0);
-      this.apply(manifest, changes);
+      await this.inbox.applySnapshotRows({
+        snapshotId: manifest.snapshotId,
+        seq: manifest.seq,
+        createdAt: manifest.createdAt,
+        changes,
+        at: this.options.now(),
+      });
       this.options.onProgress({ phase: 'snapshot', done: count + index + 1, total });
-      await new Promise<void>((resolve) => setImmediate(resolve));
     }
     const pipeline = this.pipeline();
     pipeline.transaction(() => {
@@ -286,32 +291,6 @@ export class SyncSnapshots {
       const m = this.membership.state()?.members.get(deviceId);
       if (!m || m.status !== 'active' || (m.role !== 'owner' && m.role !== 'admin')) return null;
       return fromBase64Url(m.device.signPublicKey);
-    });
-  }
-
-  /** One chunk's rows through the one writer; invalid ones are quarantined as remote ops are. */
-  private apply(manifest: SnapshotManifestBody, changes: readonly Change[]): void {
-    const pipeline = this.pipeline();
-    const at = this.options.now();
-    pipeline.transaction(() => {
-      const result = pipeline.applyRemote(changes, { referenceMs: at });
-      for (const r of result.rejected) {
-        this.session.repo.addQuarantine(
-          {
-            opId: r.change.opId,
-            entity: r.change.entity,
-            recordId: r.change.recordId,
-            fields: r.change.fields,
-            hlc: r.change.hlc,
-            deviceId: r.change.deviceId,
-            deltaId: manifest.snapshotId,
-            seq: manifest.seq,
-            reason: `invalid:${r.reason}`,
-            receivedAt: manifest.createdAt,
-          },
-          at,
-        );
-      }
     });
   }
 }

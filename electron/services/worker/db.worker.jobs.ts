@@ -12,7 +12,7 @@ import { commitRecords, previewRecords } from '../crm/import.records';
 import { changePipeline } from '../crm/change.pipeline';
 import { SyncChain } from '../sync/sync.chain';
 import { SyncConflicts } from '../sync/sync.conflicts';
-import { applyPage, type PageCounts, type PageJob } from '../sync/sync.page';
+import { applyPage, applySnapshotRows, type PageCounts, type PageJob } from '../sync/sync.page';
 import { SyncRepository } from '../sync/sync.repository';
 import type { DbJob } from './db.worker.protocol';
 
@@ -95,6 +95,12 @@ function run(svc: CrmService, job: DbJob, port: JobPort): Promise<unknown> {
       );
     case 'sync.applyPage':
       return Promise.resolve(applyPageJob(svc, job.page, port.logger));
+    case 'sync.applySnapshotRows':
+      return Promise.resolve(
+        svc.records.withCacheSize(PAGE_CACHE_KIB, () =>
+          applySnapshotRows({ pipeline: changePipeline(svc), repo: new SyncRepository(svc.db) }, job.rows),
+        ),
+      );
     case 'export.vcard':
       return Promise.resolve(
         exportVcard(svc, job.input.ids ?? null, (entity, count) =>
