@@ -1,3 +1,5 @@
+import { readlinkSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import { AppError, type ErrorInfo } from '../../../shared/errors';
 import { mapOpenError, openEncryptedDatabase, type Db } from '../db/database';
@@ -20,6 +22,26 @@ import {
 
 const port = parentPort;
 if (!port) throw new Error('db.worker runs as a worker thread');
+
+/** How much nicer than main this thread runs (Linux). */
+const BACKGROUND_NICE = 10;
+
+/**
+ * Jobs are background work: on Linux this thread (only it: the nice value is per thread there) runs
+ * at a lower priority, so on a busy machine main's thread and the renderer get the CPU first and a
+ * bootstrap or an import takes longer instead of delaying them. Elsewhere the OS has no per-thread
+ * nice value to set through Node; the thread runs at main's priority.
+ */
+function runInBackground(): void {
+  if (process.platform !== 'linux') return;
+  try {
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    if (Number.isInteger(tid) && tid > 0) setPriority(tid, BACKGROUND_NICE);
+  } catch {
+    // No /proc, or a sandbox that refuses it: the thread keeps main's priority.
+  }
+}
+runInBackground();
 const post = (message: DbWorkerMessage): void => port.postMessage(message);
 
 const logger: Logger = {
