@@ -1,4 +1,4 @@
-import { statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { exportCsv } from '../../../../electron/services/crm/export.csv';
 import { commitContacts } from '../../../../electron/services/crm/import.csv';
@@ -307,6 +307,20 @@ describe('database worker: imports off the main event loop', () => {
     expect(given).toHaveLength(2);
     expect(given[1]!.byteLength).toBe(0);
     expect(workers.threadCount).toBe(1);
+    // Background work: on Linux the worker thread (only it) runs niced; main keeps its priority.
+    if (process.platform === 'linux') {
+      const nice = (stat: string) => Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+      const tasks = readdirSync('/proc/self/task').map((tid) => ({
+        tid: Number(tid),
+        nice: nice(readFileSync(`/proc/self/task/${tid}/stat`, 'utf8')),
+        comm: readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim(),
+      }));
+      expect(tasks.find((t) => t.tid === process.pid)?.nice).toBe(0);
+      // Worker threads only (this file's other pools keep theirs idle): no V8 or libuv thread of main's.
+      const niced = tasks.filter((t) => t.nice !== 0);
+      expect(niced.length).toBeGreaterThanOrEqual(1);
+      expect(niced.every((t) => t.nice === 10 && t.comm === 'WorkerThread')).toBe(true);
+    }
     // A lock ends every thread.
     workers.lockAll();
     while (workers.threadCount > 0) await new Promise((resolve) => setTimeout(resolve, 10));
