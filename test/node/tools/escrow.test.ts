@@ -14,6 +14,7 @@ import { readUint32be } from '../../../shared/sync/encoding';
 import { requireCluster, usePostgresCluster } from '../server/backends';
 import { realKeychain } from '../support/vault';
 import { createClient, type TestClient } from '../services/sync/support/client';
+import { listenLoopback } from '../services/sync/support/server';
 
 /**
  * Issue 12 item 4: with IT policy's `escrowKey`, every rotation also seals the new key to the
@@ -79,10 +80,7 @@ describe.each(backends)('escrow of epoch keys: $name', (backend) => {
   beforeAll(async () => {
     ({ storage, args } = await backend.open());
     app = await createSyncServer({ storage });
-    await app.listen({ host: '127.0.0.1', port: 0 });
-    const address = app.server.address();
-    if (typeof address !== 'object' || !address) throw new Error('no address');
-    url = `http://127.0.0.1:${address.port}`;
+    ({ url } = await listenLoopback(app));
   }, 60_000);
 
   afterAll(async () => {

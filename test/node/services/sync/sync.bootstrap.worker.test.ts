@@ -1,14 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSyncServer } from '../../../../server/app';
-import { SqliteSyncStorage } from '../../../../server/storage/storage.sqlite';
 import { AppError } from '../../../../shared/errors';
 import type { SyncStatus } from '../../../../shared/sync/sync.contract';
-import { realKeychain } from '../../support/vault';
-import { createClient, crmState, type TestClient } from './support/client';
+import { crmState, type TestClient } from './support/client';
+import { startSqliteServer, type SqliteTestServer } from './support/server';
 
 /*
  * A new device bootstraps a log of many pages through the shipped composition: each pulled page is
@@ -16,39 +10,14 @@ import { createClient, crmState, type TestClient } from './support/client';
  * being written, and a lock in the middle of the bootstrap rolls back only the page in flight.
  */
 describe('bootstrap on the database worker', () => {
-  let app: FastifyInstance;
-  let storage: SqliteSyncStorage;
-  let dir = '';
-  let url = '';
-  const clients: TestClient[] = [];
+  let server: SqliteTestServer;
+  const client = (name: string): Promise<TestClient> => server.client(name);
 
   beforeAll(async () => {
-    dir = mkdtempSync(path.join(tmpdir(), 'fv-boot-worker-'));
-    storage = SqliteSyncStorage.open(path.join(dir, 'sync.sqlite'));
-    app = await createSyncServer({ storage });
-    await app.listen({ host: '127.0.0.1', port: 0 });
-    const address = app.server.address();
-    if (typeof address !== 'object' || !address) throw new Error('no address');
-    url = `http://127.0.0.1:${address.port}`;
+    server = await startSqliteServer('fv-boot-worker-');
   }, 60_000);
 
-  afterAll(async () => {
-    for (const c of clients) {
-      await c.dispose();
-      const id = c.vaultId();
-      if (id) await c.keychain.delete(id);
-      rmSync(c.dataDir, { recursive: true, force: true });
-    }
-    await app.close();
-    await storage.close();
-    rmSync(dir, { recursive: true, force: true });
-  }, 60_000);
-
-  async function client(name: string): Promise<TestClient> {
-    const c = await createClient(name, mkdtempSync(path.join(dir, `${name}-`)), realKeychain());
-    clients.push(c);
-    return c;
-  }
+  afterAll(() => server.close(), 60_000);
 
   /** Resolves at the first event `match` accepts from now on. */
   function next<T>(c: TestClient, match: (event: string, payload: unknown) => T | null): Promise<T> {
@@ -70,7 +39,7 @@ describe('bootstrap on the database worker', () => {
   it('answers calls while pages apply, survives a lock mid-bootstrap and ends with every record once', async () => {
     const rows = 12_000;
     const a = await client('a');
-    await a.call('workspace.create', { serverUrl: url, name: 'Team' });
+    await a.call('workspace.create', { serverUrl: server.url, name: 'Team' });
     const lines = ['Name,Email,Phone,Company,Notes'];
     for (let i = 0; i < rows; i++)
       lines.push(

@@ -19,6 +19,7 @@ import {
 } from '../../server/backends';
 import { realKeychain } from '../../support/vault';
 import { createClient, crmState, vaultFilesExist, type TestClient } from './support/client';
+import { disposeClients, listenLoopback } from './support/server';
 
 usePostgresCluster();
 
@@ -75,11 +76,7 @@ describe.each([sqlite, postgres])('sync client end to end over loopback HTTP: $n
       if (request.method === 'POST' && request.url.endsWith('/deltas')) onPush?.('send', request.raw.socket);
       return payload;
     });
-    await app.listen({ host: '127.0.0.1', port });
-    const address = app.server.address();
-    if (typeof address !== 'object' || !address) throw new Error('no address');
-    port = address.port;
-    url = `http://127.0.0.1:${port}`;
+    ({ url, port } = await listenLoopback(app, port));
   }
 
   async function stopServer(): Promise<void> {
@@ -120,12 +117,7 @@ describe.each([sqlite, postgres])('sync client end to end over loopback HTTP: $n
   }, 60_000);
 
   afterAll(async () => {
-    for (const c of clients) {
-      await c.dispose();
-      const id = c.vaultId();
-      if (id) await c.keychain.delete(id);
-      rmSync(c.dataDir, { recursive: true, force: true });
-    }
+    await disposeClients(clients);
     await stopServer();
     await storage.close();
     // Zero knowledge: nothing any client wrote is readable in the server's storage.

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -16,6 +16,7 @@ import { randomId } from '../../../../shared/sync/device-keys';
 import { fetchTransport } from '../../../../electron/services/sync/sync.http';
 import { realKeychain } from '../../support/vault';
 import { createClient, type TestClient } from './support/client';
+import { disposeClients, listenLoopback } from './support/server';
 
 /**
  * Key epochs through the composition root (`createServices`, the real IPC router, a real keychain
@@ -60,19 +61,11 @@ beforeAll(async () => {
     if (request.method === 'POST' && request.url.endsWith('/deltas')) afterPush?.(request.raw.socket);
     return payload;
   });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const address = app.server.address();
-  if (typeof address !== 'object' || !address) throw new Error('no address');
-  url = `http://127.0.0.1:${address.port}`;
+  ({ url } = await listenLoopback(app));
 }, 60_000);
 
 afterAll(async () => {
-  for (const c of clients) {
-    await c.dispose();
-    const id = c.vaultId();
-    if (id) await c.keychain.delete(id);
-    rmSync(c.dataDir, { recursive: true, force: true });
-  }
+  await disposeClients(clients);
   await app.close();
   await storage.close();
 });
