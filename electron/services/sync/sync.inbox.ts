@@ -13,6 +13,7 @@ import {
   applySnapshotRows,
   type PageCounts,
   type PageJob,
+  type PageStores,
   type SnapshotRowsJob,
 } from './sync.page';
 import type { WorkspaceRow } from './sync.repository';
@@ -24,17 +25,7 @@ type PullPage = z.infer<typeof pullResponseSchema>;
 /** Deltas requested per pull page (the server stops a page at 1 MiB of envelopes; the loop follows `hasMore`). */
 const PULL_PAGE = SYNC_LIMITS.maxPageSize;
 /** What one pull found wrong, for the status line (counts only: never a value). */
-export interface PullReport {
-  /** Changes the drift guard held back (stamped too far ahead). */
-  skewed: number;
-  /** Deltas that failed to authenticate, decode or merge. */
-  rejected: number;
-  /** Changes quarantined for any reason (invalid values, impersonation, clock skew). */
-  quarantined: number;
-  /** Changes whose HLC device is not their delta's author (quarantined as `impersonation`). */
-  impersonation: number;
-  /** Deltas rejected as `unknown_author`, `bad_signature` or `not_writer`. */
-  unauthorised: number;
+export interface PullReport extends PageCounts {
   /** The delta chains after this pull (gaps, rollback). */
   integrity: IntegrityReport;
 }
@@ -83,22 +74,17 @@ export class SyncInbox {
     pages?: PageApplier,
   ) {
     this.chain = new SyncChain(session.db);
+    // Inline: the same code as the worker's, on this vault's connection.
+    const stores = (): PageStores => ({
+      pipeline: this.pipeline(),
+      repo: this.session.repo,
+      chain: this.chain,
+      conflicts: this.conflicts,
+      logger: this.options.logger,
+    });
     this.pages = pages ?? {
-      apply: (job) =>
-        Promise.resolve(
-          applyPage(
-            {
-              pipeline: this.pipeline(),
-              repo: this.session.repo,
-              chain: this.chain,
-              conflicts: this.conflicts,
-              logger: this.options.logger,
-            },
-            job,
-          ),
-        ),
-      snapshotRows: (job) =>
-        Promise.resolve(applySnapshotRows({ pipeline: this.pipeline(), repo: this.session.repo }, job)),
+      apply: (job) => Promise.resolve(applyPage(stores(), job)),
+      snapshotRows: (job) => Promise.resolve(applySnapshotRows(stores(), job)),
     };
   }
 

@@ -4,7 +4,7 @@ import type { ModuleContext } from '../module';
 import type { DbWorkers } from '../worker/db.worker.client';
 import { announceWorkerEvent } from '../worker/db.worker.events';
 import type { PageApplier } from './sync.inbox';
-import type { PageCounts } from './sync.page';
+import { pageReferenceMs, type PageCounts } from './sync.page';
 
 const count = z.number().int().nonnegative();
 const pageCountsSchema = z.object({
@@ -16,8 +16,9 @@ const pageCountsSchema = z.object({
 }) satisfies z.ZodType<PageCounts>;
 
 /**
- * Pulled pages (and a snapshot bootstrap's chunks) applied on a database worker thread, each on the worker's own connection in one
- * transaction, while main's event loop keeps answering (a new device's bootstrap is the whole log).
+ * Pulled pages (and a snapshot bootstrap's chunks) applied on a database worker thread, each on the
+ * worker's own connection in one transaction, while main's event loop keeps answering (a new
+ * device's bootstrap is the whole log).
  * The job holds the write gate upgraded from the sync cycle's shared hold, so main's other writers
  * wait for it instead of meeting SQLite's lock; `records.changed` from the worker's writer is
  * announced here, and main's connection adopts the worker's stamps afterwards. A lock stops the job
@@ -37,11 +38,7 @@ export function offloadedPages(
           { writes: 'upgrade', onEvent: (event, payload) => announceWorkerEvent(ctx, event, payload) },
         );
         const { value, lastHlc } = await handle.result;
-        // The stamps were drift-checked against the deltas' receive times: the clock takes in up to that.
-        crm.adoptWorkerWrites(
-          lastHlc,
-          page.deltas.reduce((m, d) => Math.max(m, d.receivedAt), 0),
-        );
+        crm.adoptWorkerWrites(lastHlc, pageReferenceMs(page.deltas));
         return pageCountsSchema.parse(value);
       } finally {
         // Moved to the worker when the job started (detached here); zeroed here when it never did.

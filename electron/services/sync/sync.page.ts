@@ -31,11 +31,24 @@ export interface PageJob {
 
 /** What one page found wrong, for the pull's report (counts only: never a value). */
 export interface PageCounts {
+  /** Changes the drift guard held back (stamped too far ahead). */
   skewed: number;
+  /** Deltas that failed to authenticate, decode or merge. */
   rejected: number;
+  /** Changes quarantined for any reason (invalid values, impersonation, clock skew). */
   quarantined: number;
+  /** Changes whose HLC device is not their delta's author (quarantined as `impersonation`). */
   impersonation: number;
+  /** Deltas rejected as `unknown_author`, `bad_signature` or `not_writer`. */
   unauthorised: number;
+}
+
+/**
+ * The newest receive time of a page's deltas: its changes were drift-checked against their delta's
+ * receive time, so a clock taking them in may advance up to that.
+ */
+export function pageReferenceMs(deltas: readonly PulledDelta[]): number {
+  return deltas.reduce((m, d) => Math.max(m, d.receivedAt), 0);
 }
 
 /** What a page writes through, all on one connection: the CRM's one change writer and the sync tables. */
@@ -145,8 +158,7 @@ class PageRun {
       const pushedAt = known === undefined ? null : repo.pushedAt(localSeq);
       return known !== undefined && pushedAt !== null && pushedAt > known;
     };
-    // Changes were drift-checked against their delta's receive time: the clock may take in up to that.
-    const referenceMs = job.deltas.reduce((m, d) => Math.max(m, d.receivedAt), 0);
+    const referenceMs = pageReferenceMs(job.deltas);
     pipeline.transaction(() => {
       const applied: Change[] = [];
       for (const { delta, author, changes } of this.openAll()) {

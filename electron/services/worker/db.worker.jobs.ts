@@ -12,25 +12,25 @@ import { commitRecords, previewRecords } from '../crm/import.records';
 import { changePipeline } from '../crm/change.pipeline';
 import { SyncChain } from '../sync/sync.chain';
 import { SyncConflicts } from '../sync/sync.conflicts';
-import { applyPage, applySnapshotRows, type PageCounts, type PageJob } from '../sync/sync.page';
+import { applyPage, applySnapshotRows, type PageStores } from '../sync/sync.page';
 import { SyncRepository } from '../sync/sync.repository';
 import type { DbJob } from './db.worker.protocol';
 
 /** Page cache of a sync page's connection: the page's working set (indexes, search) stays decrypted. */
 const PAGE_CACHE_KIB = 64 * 1024;
 
-/** A pulled page through the CRM's one change writer and the sync tables, on this connection. */
-function applyPageJob(svc: CrmService, page: PageJob, logger: Logger): PageCounts {
+/** Runs `fn` with the CRM's one change writer and the sync tables of this connection. */
+function withSyncStores<T>(svc: CrmService, logger: Logger, fn: (stores: PageStores) => T): T {
   const pipeline = changePipeline(svc);
   const repo = new SyncRepository(svc.db);
-  const stores = {
+  const stores: PageStores = {
     pipeline,
     repo,
     chain: new SyncChain(svc.db),
     conflicts: new SyncConflicts(repo, () => pipeline, logger),
     logger,
   };
-  return svc.records.withCacheSize(PAGE_CACHE_KIB, () => applyPage(stores, page));
+  return svc.records.withCacheSize(PAGE_CACHE_KIB, () => fn(stores));
 }
 
 /** What a job running in the worker reaches of main: the control flags, events, logs, main's clock. */
@@ -94,12 +94,10 @@ function run(svc: CrmService, job: DbJob, port: JobPort): Promise<unknown> {
         )['export.csv'](job.input, job.call),
       );
     case 'sync.applyPage':
-      return Promise.resolve(applyPageJob(svc, job.page, port.logger));
+      return Promise.resolve(withSyncStores(svc, port.logger, (stores) => applyPage(stores, job.page)));
     case 'sync.applySnapshotRows':
       return Promise.resolve(
-        svc.records.withCacheSize(PAGE_CACHE_KIB, () =>
-          applySnapshotRows({ pipeline: changePipeline(svc), repo: new SyncRepository(svc.db) }, job.rows),
-        ),
+        withSyncStores(svc, port.logger, (stores) => applySnapshotRows(stores, job.rows)),
       );
     case 'export.vcard':
       return Promise.resolve(
