@@ -4,6 +4,21 @@ import type { EntityDef } from './crm.entities';
 
 type Statement<P extends unknown[], R = unknown> = Database.Statement<P, R>;
 
+/** Rows per multi-row INSERT of the fresh-record path (the per-statement cost is a large part of a row's). */
+const ROWS_PER_INSERT = 100;
+
+/** One op-log row as the fresh-record path inserts it, values already compacted. */
+export type OpInsert = readonly [
+  opId: string,
+  entity: string,
+  recordId: string,
+  hlc: string,
+  deviceId: string,
+  fields: string | null,
+  elided: string | null,
+  state: 'applied' | 'pending',
+];
+
 /** One op-log row (one mutation of one record) as the writer reads it. */
 export interface LogRow {
   /** Position in this replica's op log. */
@@ -38,6 +53,7 @@ export class ChangesRepository {
   private readonly scrubBefore: Statement<[string, string]>;
   private readonly setFields: Statement<[string, string | null, number]>;
   private readonly compactStmt: Statement<[string, string, string, string]>;
+  private readonly loggedStmt: Statement<[string], { id: string }>;
   private readonly stmts = new Map<string, Statement<unknown[], Record<string, unknown>>>();
 
   constructor(private readonly db: Db) {
@@ -56,6 +72,10 @@ export class ChangesRepository {
     this.compactStmt = db.prepare(
       `UPDATE crm_oplog SET fields = ?, elided = ? WHERE record_id = ? AND hlc = ?
        AND fields IS NOT NULL AND sync_state <> 'pending'`,
+    );
+    this.loggedStmt = db.prepare(
+      `SELECT DISTINCT record_id AS id FROM crm_oplog
+       WHERE record_id IN (SELECT value FROM json_each(?))`,
     );
   }
 
@@ -121,5 +141,56 @@ export class ChangesRepository {
       meta.updatedBy,
       meta.deletedAt,
     );
+  }
+
+  /** The ids among `ids` that have op-log rows. */
+  logged(ids: readonly string[]): Set<string> {
+    return new Set(this.loggedStmt.all(JSON.stringify(ids)).map((r) => r.id));
+  }
+
+  /** The ids among `ids` that have a row in `def`'s table (deleted or not). */
+  existing<T>(def: EntityDef<T>, ids: readonly string[]): Set<string> {
+    const sql = `SELECT id FROM ${def.table} WHERE id IN (SELECT value FROM json_each(?))`;
+    return new Set(
+      this.stmt(sql)
+        .all(JSON.stringify(ids))
+        .map((r) => String(r.id)),
+    );
+  }
+
+  /** Appends op-log rows, many per statement; a (record, stamp) already logged throws (no IGNORE). */
+  insertOps(rows: readonly OpInsert[]): void {
+    const head = `INSERT INTO crm_oplog (op_id, entity, record_id, hlc, device_id, fields, elided, sync_state) VALUES `;
+    this.insertMany(head, '(?, ?, ?, ?, ?, ?, ?, ?)', rows);
+  }
+
+  /**
+   * Inserts new record rows, many per statement: each is the id, the column values in `def.fields`
+   * order, then created_at, created_by, updated_at, updated_by, deleted_at (`upsert`'s order). An id
+   * that has a row throws.
+   */
+  insertRecords<T>(def: EntityDef<T>, rows: readonly (readonly unknown[])[]): void {
+    const columns = Object.values(def.fields).map((f) => f.column);
+    const all = [...columns, 'created_at', 'created_by', 'updated_at', 'updated_by', 'deleted_at'];
+    this.insertMany(
+      `INSERT INTO ${def.table} (id, ${all.join(', ')}) VALUES `,
+      `(?, ${all.map(() => '?').join(', ')})`,
+      rows,
+    );
+  }
+
+  private insertMany(head: string, tuple: string, rows: readonly (readonly unknown[])[]): void {
+    let at = 0;
+    if (rows.length >= ROWS_PER_INSERT) {
+      const many = this.stmt(head + Array.from({ length: ROWS_PER_INSERT }, () => tuple).join(', '));
+      const args: unknown[] = [];
+      for (; at + ROWS_PER_INSERT <= rows.length; at += ROWS_PER_INSERT) {
+        args.length = 0;
+        for (let k = at; k < at + ROWS_PER_INSERT; k++) for (const v of rows[k]!) args.push(v);
+        many.run(...args);
+      }
+    }
+    const one = this.stmt(head + tuple);
+    for (; at < rows.length; at++) one.run(...rows[at]!);
   }
 }

@@ -1,18 +1,11 @@
 import type { EntityKind } from '../../../shared/domain/crm.schemas';
-import {
-  CUSTOM_VALUES_FIELD,
-  customIdOf,
-  foldCustomOps,
-  withCustomText,
-} from '../../../shared/domain/custom-fields';
-import { parseHlc } from '../../../shared/domain/hlc';
+import { CUSTOM_VALUES_FIELD, customIdOf, withCustomText } from '../../../shared/domain/custom-fields';
 import { AppError } from '../../../shared/errors';
 import { RECORDS_CHANGED_MAX_IDS } from '../../../shared/ipc/channels/crm.channels';
 import type { EventPayload } from '../../../shared/ipc/contract';
 import type { Db } from '../db/database';
 import { ChangesRepository } from './changes.repository';
 import {
-  DELETED,
   ERASED,
   validateChange,
   type Change,
@@ -20,11 +13,12 @@ import {
   type ValidChange,
 } from './changes.validate';
 import { observeRemoteHlc } from './crm.clock';
-import type { EntityDef } from './crm.entities';
+import type { EntityDef, SearchDoc } from './crm.entities';
+import { applyFresh, freshAmong, freshEligible, type FreshApplied } from './changes.fresh';
 import { CustomFieldsRepository } from './custom-fields.repository';
-import { placeholder, wallOf, winnersOf, type Winner } from './changes.winners';
+import { buildRow, winnersOf, type Winner } from './changes.winners';
 import { compactApplied, restoreElided } from './oplog.elided';
-import { RecordsRepository, toColumn, type RecordData } from './records.repository';
+import { RecordsRepository, type RecordData } from './records.repository';
 import { ReportingDerivedRepository } from './reporting.derived.repository';
 import { SearchRepository } from './search.repository';
 
@@ -92,6 +86,11 @@ export class ChangeWriter {
    * False keeps every value: today's layout, which the compaction test and the bench compare with.
    */
   compactApplied = true;
+  /**
+   * Whether remote changes of records never seen here take the set-based path (changes.fresh.ts).
+   * False sends every record through the per-record path: the equivalence test compares the two.
+   */
+  freshPath = true;
   private depth = 0;
   private touched = new Map<ChangeOrigin, Map<EntityKind, Set<string>>>();
 
@@ -209,6 +208,14 @@ export class ChangeWriter {
     let newest: string | null = null;
     const conflicts: DetectedConflict[] = [];
     const records = new Map<string, RecordData>();
+    if (origin === 'remote' && this.freshPath) {
+      // Records this replica has never seen (a bootstrap's bulk) go in set-based, with the same rows.
+      const fresh = this.applyFresh(byRecord);
+      if (fresh) {
+        ({ added, duplicates, newest } = fresh);
+        for (const [id, record] of fresh.records) records.set(id, record);
+      }
+    }
     for (const [recordId, list] of byRecord) {
       const log = this.repo.log(recordId);
       const def = list[0]!.def;
@@ -280,6 +287,44 @@ export class ChangeWriter {
     return { added, duplicates, conflicts, rejected, records };
   }
 
+  /**
+   * Takes the eligible records of `byRecord` nobody logged yet out of it and applies them through
+   * the fresh-record path (changes.fresh.ts). Null when there were none.
+   */
+  private applyFresh(byRecord: Map<string, ValidChange[]>): FreshApplied | null {
+    const candidates = new Map<string, EntityDef<unknown>>();
+    for (const [id, list] of byRecord)
+      if (freshEligible(list[0]!.def, list)) candidates.set(id, list[0]!.def);
+    if (candidates.size === 0) return null;
+    const fresh = freshAmong(this.repo, candidates);
+    if (fresh.size === 0) return null;
+    const taken = new Map<string, readonly ValidChange[]>();
+    for (const id of fresh) {
+      taken.set(id, byRecord.get(id)!);
+      byRecord.delete(id);
+    }
+    const applied = applyFresh(
+      {
+        repo: this.repo,
+        search: this.search,
+        derived: this.derived,
+        docOf: (def, record) => this.docOf(def, record),
+        compact: this.compactApplied,
+      },
+      taken,
+    );
+    for (const [id, list] of taken) this.noteWritten('remote', list[0]!.def.kind, [id]);
+    return applied;
+  }
+
+  /** A record's search document (its text-kind custom values appended). */
+  private docOf(def: EntityDef<unknown>, record: RecordData): SearchDoc {
+    if (!def.search) throw new AppError('INTERNAL', `${def.kind} records are not searchable`);
+    return Object.hasOwn(def.fields, CUSTOM_VALUES_FIELD)
+      ? withCustomText(def.search.doc(record), record, this.customFields.textIds(def.kind))
+      : def.search.doc(record);
+  }
+
   private detect(
     def: EntityDef<unknown>,
     change: Change,
@@ -324,52 +369,16 @@ export class ChangeWriter {
     stamps: readonly string[],
   ): RecordData {
     const base = this.records.get(def, recordId);
-    const record: RecordData = { id: recordId, deletedAt: null };
-    const values: unknown[] = [];
-    for (const [name, fd] of Object.entries(def.fields)) {
-      const w = winners.get(name);
-      let value: unknown;
-      if (name === CUSTOM_VALUES_FIELD) value = foldCustomOps(winners);
-      else if (w) value = w.value;
-      else if (base) value = base[name];
-      else value = fd.hasDefault ? fd.default : placeholder(fd);
-      record[name] = value;
-      values.push(toColumn(fd, value));
-    }
-    let oldest = stamps[0]!;
-    let newest = stamps[0]!;
-    for (const s of stamps) {
-      if (s < oldest) oldest = s;
-      if (s > newest) newest = s;
-    }
-    const deleted = winners.get(DELETED);
-    const deletedAt =
-      deleted !== undefined
-        ? typeof deleted.value === 'number'
-          ? deleted.value
-          : null
-        : (base?.deletedAt ?? null);
-    const meta = {
-      createdAt: wallOf(oldest),
-      createdBy: parseHlc(oldest)?.deviceId ?? '',
-      updatedAt: wallOf(newest),
-      updatedBy: parseHlc(newest)?.deviceId ?? '',
-      deletedAt,
-    };
+    const { record, columns, meta } = buildRow(def, recordId, winners, stamps, base);
+    const deletedAt = meta.deletedAt;
     const counted = def.kind === 'activity' ? this.derived.activity(recordId) : null;
-    this.repo.upsert(def, recordId, values, meta);
+    this.repo.upsert(def, recordId, columns, meta);
     // Derived reporting rows follow the record in the same transaction (a function of log and row).
     if (def.kind === 'activity') this.derived.activityWritten(counted, this.derived.activity(recordId));
     else if (def.kind === 'deal') this.derived.dealWritten(recordId);
-    Object.assign(record, meta);
     if (def.search) {
       if (deletedAt !== null) this.search.remove(recordId);
-      else {
-        const doc = Object.hasOwn(def.fields, CUSTOM_VALUES_FIELD)
-          ? withCustomText(def.search.doc(record), record, this.customFields.textIds(def.kind))
-          : def.search.doc(record);
-        this.search.put(def.kind, recordId, doc, base === null);
-      }
+      else this.search.put(def.kind, recordId, this.docOf(def, record), base === null);
     }
     if (def.kind === 'customField') this.customFields.invalidate();
     return record;

@@ -147,7 +147,12 @@ export class ReportingDerivedRepository {
 
   /** Rewrites a deal's stints and close time from its op log. */
   dealWritten(dealId: string): void {
-    const { stints, closedAt } = foldDealOps(this.dealOps.all(dealId));
+    this.dealFolded(dealId, this.dealOps.all(dealId));
+  }
+
+  /** Rewrites a deal's stints and close time from its stage-or-status ops (HLC order), as given. */
+  dealFolded(dealId: string, ops: readonly DealOp[]): void {
+    const { stints, closedAt } = foldDealOps(ops);
     this.dropStints.run(dealId);
     stints.forEach((s, i) =>
       this.addStint.run(dealId, i, s.stageId, s.enteredHlc, s.enteredAt, s.leftHlc, s.leftAt),

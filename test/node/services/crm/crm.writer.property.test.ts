@@ -9,6 +9,7 @@ import {
   taskDef,
 } from '../../../../electron/services/crm/crm.entities';
 import { erasePerson } from '../../../../electron/services/crm/privacy.service';
+import type { Db } from '../../../../electron/services/db/database';
 import { tempDir } from '../../support/tmp';
 import { applyPage, openReplica, pushPending, stateOf, type Replica } from '../sync/support/replica';
 
@@ -152,6 +153,70 @@ describe('one writer for local and remote changes (property)', () => {
           } finally {
             origin.close();
             receiver.close();
+          }
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+});
+
+/** What the writer stores beyond the replicated state: every op-log row (seq is local) and the reporting tables. */
+function writtenOf(db: Db): Record<string, unknown[]> {
+  const all = (sql: string): unknown[] => db.prepare(sql).all();
+  return {
+    ...stateOf(db),
+    oplog: all(
+      `SELECT op_id, entity, record_id, hlc, device_id, fields, elided, sync_state
+       FROM crm_oplog ORDER BY record_id, hlc`,
+    ),
+    stints: all('SELECT * FROM crm_deal_stage_history ORDER BY deal_id, seq'),
+    dealReport: all('SELECT * FROM crm_deal_report ORDER BY deal_id'),
+    activityDays: all('SELECT * FROM crm_activity_days ORDER BY day, author, kind'),
+  };
+}
+
+describe('the fresh-record path (changes.fresh.ts)', () => {
+  it('leaves exactly the rows the per-record path does, whatever the paging, order and duplicate deliveries', () => {
+    fc.assert(
+      fc.property(
+        fc.array(action, { minLength: 1, maxLength: 30 }),
+        fc.integer({ min: 1, max: 40 }),
+        fc.boolean(),
+        fc.integer({ min: 0, max: 5 }),
+        (actions, pageSize, reverse, repeats) => {
+          const dir = tempDir('fv-fresh-');
+          let t = 1_800_000_000_000;
+          const origin = openReplica(dir, 'origin', () => (t += 3));
+          const fresh = openReplica(dir, 'fresh', () => (t += 3));
+          const perRecord = openReplica(dir, 'per-record', () => (t += 3));
+          perRecord.crm.writer.freshPath = false;
+          try {
+            for (const a of actions) run(origin, a);
+            const pushed = pushPending(origin);
+            const changes = reverse ? [...pushed].reverse() : pushed;
+            // Some changes delivered twice inside one batch: the second is a duplicate on either path.
+            const batch = [...changes, ...changes.slice(0, repeats)];
+            const results = [fresh, perRecord].map((r) => {
+              const out: { added: number; duplicates: number; rejected: number; records: unknown[] }[] = [];
+              for (let i = 0; i < batch.length; i += pageSize) {
+                const result = r.crm.writer.apply(batch.slice(i, i + pageSize), 'remote');
+                out.push({
+                  added: result.added,
+                  duplicates: result.duplicates,
+                  rejected: result.rejected.length,
+                  records: [...result.records].sort(([a], [b]) => (a < b ? -1 : 1)),
+                });
+              }
+              return out;
+            });
+            expect(results[0]).toEqual(results[1]);
+            expect(writtenOf(fresh.db)).toEqual(writtenOf(perRecord.db));
+            expect(stateOf(fresh.db)).toEqual(stateOf(origin.db));
+          } finally {
+            origin.close();
+            fresh.close();
+            perRecord.close();
           }
         },
       ),
