@@ -121,6 +121,17 @@ export function chunkDigest(sealed: Uint8Array): string {
 }
 
 /**
+ * Checks that `sealed` is exactly the chunk the signed manifest names at `index` (its digest), without
+ * opening it: what a bootstrap checks of every chunk before it applies any. Throws `SnapshotError`.
+ */
+export function checkChunk(sealed: Uint8Array, manifest: SnapshotManifestBody, index: number): void {
+  const expected = manifest.chunks[index];
+  if (expected === undefined) throw new SnapshotError('truncated');
+  if (sealed.length < NONCE_BYTES + TAG_BYTES) throw new SnapshotError('truncated');
+  if (!bytesEqual(utf8(chunkDigest(sealed)), utf8(expected))) throw new SnapshotError('digest_mismatch');
+}
+
+/**
  * Opens chunk `place.index` of the snapshot `manifest` describes: its digest must be the one the
  * signed manifest names for that index, and it must authenticate at exactly that place. Throws
  * `SnapshotError`; never returns unauthenticated bytes.
@@ -131,10 +142,7 @@ export function openChunk(
   manifest: SnapshotManifestBody,
   index: number,
 ): Uint8Array {
-  const expected = manifest.chunks[index];
-  if (expected === undefined) throw new SnapshotError('truncated');
-  if (sealed.length < NONCE_BYTES + TAG_BYTES) throw new SnapshotError('truncated');
-  if (!bytesEqual(utf8(chunkDigest(sealed)), utf8(expected))) throw new SnapshotError('digest_mismatch');
+  checkChunk(sealed, manifest, index);
   const place: ChunkPlace = {
     workspaceId: manifest.workspaceId,
     epoch: manifest.epoch,

@@ -8,15 +8,9 @@ import type { DeltaAuthor, DeltaAuthors } from './sync.authors';
 import { SyncChain, type IntegrityReport } from './sync.chain';
 import type { SyncConflicts } from './sync.conflicts';
 import { headerKeyId } from './sync.opener';
-import {
-  applyPage,
-  applySnapshotRows,
-  type PageCounts,
-  type PageJob,
-  type PageStores,
-  type SnapshotRowsJob,
-} from './sync.page';
+import { applyPage, type PageCounts, type PageJob, type PageStores } from './sync.page';
 import type { WorkspaceRow } from './sync.repository';
+import { applySnapshotChunk, type SnapshotChunkJob } from './sync.snapshot.chunk';
 import type { SyncSession } from './sync.session';
 
 type Phase = NonNullable<SyncStatus['progress']>['phase'];
@@ -40,12 +34,12 @@ export interface PullOptions {
 }
 
 /**
- * Applies pulled pages (`applyPage`) and snapshot chunks (`applySnapshotRows`): on a database worker
+ * Applies pulled pages (`applyPage`) and snapshot chunks (`applySnapshotChunk`): on a database worker
  * thread in the app, inline otherwise.
  */
 export interface PageApplier {
   apply(job: PageJob): Promise<PageCounts>;
-  snapshotRows(job: SnapshotRowsJob): Promise<number>;
+  snapshotChunk(job: SnapshotChunkJob): Promise<number>;
 }
 
 /**
@@ -84,15 +78,15 @@ export class SyncInbox {
     });
     this.pages = pages ?? {
       apply: (job) => Promise.resolve(applyPage(stores(), job)),
-      snapshotRows: (job) => Promise.resolve(applySnapshotRows(stores(), job)),
+      snapshotChunk: (job) => Promise.resolve(applySnapshotChunk(stores(), job)),
     };
   }
 
   private readonly pages: PageApplier;
 
-  /** Applies one snapshot chunk's rows where pages are applied (the snapshot bootstrap). */
-  applySnapshotRows(job: SnapshotRowsJob): Promise<number> {
-    return this.pages.snapshotRows(job);
+  /** Opens and applies one snapshot chunk where pages are applied (the snapshot bootstrap). */
+  applySnapshotChunk(job: SnapshotChunkJob): Promise<number> {
+    return this.pages.snapshotChunk(job);
   }
 
   /** The delta chains of this vault (own numbering, what was seen, findings). */

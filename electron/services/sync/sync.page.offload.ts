@@ -45,15 +45,19 @@ export function offloadedPages(
         for (const k of page.keys) if (k.key.buffer.byteLength > 0) k.key.fill(0);
       }
     },
-    async snapshotRows(rows) {
-      const crm = pipeline();
-      const handle = workers.run(
-        { kind: 'sync.applySnapshotRows', rows },
-        { writes: 'upgrade', onEvent: (event, payload) => announceWorkerEvent(ctx, event, payload) },
-      );
-      const { value, lastHlc } = await handle.result;
-      crm.adoptWorkerWrites(lastHlc, rows.at);
-      return count.parse(value);
+    async snapshotChunk(chunk) {
+      try {
+        const crm = pipeline();
+        const handle = workers.run(
+          { kind: 'sync.applySnapshotChunk', chunk },
+          { writes: 'upgrade', onEvent: (event, payload) => announceWorkerEvent(ctx, event, payload) },
+        );
+        const { value, lastHlc } = await handle.result;
+        crm.adoptWorkerWrites(lastHlc, chunk.at);
+        return count.parse(value);
+      } finally {
+        if (chunk.key.buffer.byteLength > 0) chunk.key.fill(0);
+      }
     },
   };
 }

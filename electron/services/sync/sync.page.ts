@@ -60,48 +60,6 @@ export interface PageStores {
   readonly logger: Logger;
 }
 
-/** One decrypted snapshot chunk's rows to apply (their clock ids were checked against the verified log). */
-export interface SnapshotRowsJob {
-  readonly snapshotId: string;
-  readonly seq: number;
-  readonly createdAt: number;
-  readonly changes: readonly Change[];
-  /** When the rows are recorded (ms, main's clock); also the drift reference of their stamps. */
-  readonly at: number;
-}
-
-/**
- * One snapshot chunk's rows through the one writer in one transaction; invalid ones are quarantined
- * as remote ops are (under the snapshot's id). Returns how many were quarantined.
- */
-export function applySnapshotRows(
-  stores: Pick<PageStores, 'pipeline' | 'repo'>,
-  job: SnapshotRowsJob,
-): number {
-  const { pipeline, repo } = stores;
-  return pipeline.transaction(() => {
-    const result = pipeline.applyRemote(job.changes, { referenceMs: job.at });
-    for (const r of result.rejected) {
-      repo.addQuarantine(
-        {
-          opId: r.change.opId,
-          entity: r.change.entity,
-          recordId: r.change.recordId,
-          fields: r.change.fields,
-          hlc: r.change.hlc,
-          deviceId: r.change.deviceId,
-          deltaId: job.snapshotId,
-          seq: job.seq,
-          reason: `invalid:${r.reason}`,
-          receivedAt: job.createdAt,
-        },
-        job.at,
-      );
-    }
-    return result.rejected.length;
-  });
-}
-
 interface Opened {
   readonly delta: PulledDelta;
   readonly author: DeltaAuthor;

@@ -1,14 +1,12 @@
 import { CUSTOM_VALUES_FIELD } from '../../../shared/domain/custom-fields';
-import { parseHlc } from '../../../shared/domain/hlc';
 import { AppError } from '../../../shared/errors';
 import { signCompaction } from '../../../shared/sync/compaction';
 import { randomId } from '../../../shared/sync/device-keys';
 import { fromBase64Url, toBase64Url } from '../../../shared/sync/encoding';
 import {
+  checkChunk,
   chunkDigest,
-  decodeChunkRows,
   encodeChunkRows,
-  openChunk,
   sealChunk,
   signManifest,
   SNAPSHOT_CHUNK_BYTES,
@@ -18,7 +16,7 @@ import {
   type SnapshotRow,
 } from '../../../shared/sync/snapshot';
 import type { SyncStatus } from '../../../shared/sync/sync.contract';
-import type { Change, ChangePipeline } from '../crm/change.pipeline';
+import type { ChangePipeline } from '../crm/change.pipeline';
 import type { Logger } from '../log/logger';
 import type { SyncInbox } from './sync.inbox';
 import type { SyncMembership } from './sync.membership';
@@ -78,7 +76,8 @@ export function* compactRows(
  * manifest. `bootstrap` (a vault whose cursor is 0) downloads the committed snapshot, checks the
  * manifest's signature against the verified membership log (an owner or admin made it, for this
  * workspace), checks every chunk against the digest the manifest names before anything is applied,
- * then applies the rows through the CRM's one writer with the validation remote ops get, takes over
+ * then has each chunk opened and applied where pages are applied (sync.snapshot.chunk.ts) through
+ * the CRM's one writer with the validation remote ops get, takes over
  * the authors' chains at the snapshot's seq and moves the cursor there: the inbox pulls only the
  * tail. Any failure is a typed `SNAPSHOT_REJECTED` and leaves the cursor (and every local edit).
  */
@@ -228,29 +227,23 @@ export class SyncSnapshots {
         throw error;
       }
       const bytes = fromBase64Url(answer.chunk);
-      // Opening authenticates the place (index, count, snapshot, workspace, epoch, seq) as well.
-      openChunk(bytes, key, manifest, index).fill(0);
+      // The signed manifest names each chunk's digest: exactly the chunks its maker sealed. Opening
+      // (which also authenticates the place) happens where the rows are applied.
+      checkChunk(bytes, manifest, index);
       sealed.push(bytes);
       this.options.onProgress({ phase: 'snapshot', done: index + 1, total });
     }
-    const clocks = new Set(
-      [...(this.membership.state()?.members.values() ?? [])].map((m) => m.device.clockId),
-    );
+    // Every op must carry the clock id of a device the verified log knows.
+    const clocks = [...(this.membership.state()?.members.values() ?? [])].map((m) => m.device.clockId);
     for (let index = 0; index < count; index++) {
-      const plain = openChunk(sealed[index]!, key, manifest, index);
+      const chunk = sealed[index]!;
       sealed[index] = new Uint8Array(0);
-      const changes: Change[] = decodeChunkRows(plain).map(([opId, entity, recordId, hlc, fields]) => {
-        const deviceId = parseHlc(hlc)?.deviceId ?? '';
-        // Every op must carry the clock id of a device the verified log knows.
-        if (!clocks.has(deviceId)) throw new SnapshotError('bad_rows');
-        return { opId, entity, recordId, hlc, fields, deviceId };
-      });
-      plain.fill(0);
-      await this.inbox.applySnapshotRows({
-        snapshotId: manifest.snapshotId,
-        seq: manifest.seq,
-        createdAt: manifest.createdAt,
-        changes,
+      await this.inbox.applySnapshotChunk({
+        manifest,
+        index,
+        sealed: chunk,
+        key: key.slice(),
+        clocks,
         at: this.options.now(),
       });
       this.options.onProgress({ phase: 'snapshot', done: count + index + 1, total });

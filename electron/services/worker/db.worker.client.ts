@@ -246,9 +246,13 @@ export class DbWorkers {
         clockOffsetMs: this.options.now() - Date.now(),
         ...(this.options.fault ? { fault: this.options.fault } : {}),
       };
-      // The key's buffer moves to the worker: main keeps no copy (nor of a sync page's key copies).
+      // The key's buffer moves to the worker: main keeps no copy (nor of a sync job's key copies).
       const pageKeys =
-        job.kind === 'sync.applyPage' ? job.page.keys.map((k) => k.key.buffer as ArrayBuffer) : [];
+        job.kind === 'sync.applyPage'
+          ? job.page.keys.map((k) => k.key.buffer as ArrayBuffer)
+          : job.kind === 'sync.applySnapshotChunk'
+            ? [job.chunk.key.buffer as ArrayBuffer]
+            : [];
       current.worker.postMessage(data, [source.key.buffer as ArrayBuffer, ...pageKeys]);
     });
   }

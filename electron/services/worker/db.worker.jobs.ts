@@ -12,7 +12,8 @@ import { commitRecords, previewRecords } from '../crm/import.records';
 import { changePipeline } from '../crm/change.pipeline';
 import { SyncChain } from '../sync/sync.chain';
 import { SyncConflicts } from '../sync/sync.conflicts';
-import { applyPage, applySnapshotRows, type PageStores } from '../sync/sync.page';
+import { applyPage, type PageStores } from '../sync/sync.page';
+import { applySnapshotChunk } from '../sync/sync.snapshot.chunk';
 import { SyncRepository } from '../sync/sync.repository';
 import type { DbJob } from './db.worker.protocol';
 
@@ -95,9 +96,9 @@ function run(svc: CrmService, job: DbJob, port: JobPort): Promise<unknown> {
       );
     case 'sync.applyPage':
       return Promise.resolve(withSyncStores(svc, port.logger, (stores) => applyPage(stores, job.page)));
-    case 'sync.applySnapshotRows':
+    case 'sync.applySnapshotChunk':
       return Promise.resolve(
-        withSyncStores(svc, port.logger, (stores) => applySnapshotRows(stores, job.rows)),
+        withSyncStores(svc, port.logger, (stores) => applySnapshotChunk(stores, job.chunk)),
       );
     case 'export.vcard':
       return Promise.resolve(

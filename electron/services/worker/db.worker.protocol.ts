@@ -3,7 +3,8 @@ import type { ParsedInput } from '../../../shared/ipc/contract';
 import type { CsvMembers } from '../crm/members.csv';
 import type { CallContext } from '../ipc/router';
 import type { LogFields, LogLevel } from '../log/logger';
-import type { PageJob, SnapshotRowsJob } from '../sync/sync.page';
+import type { PageJob } from '../sync/sync.page';
+import type { SnapshotChunkJob } from '../sync/sync.snapshot.chunk';
 
 /** Work a database worker does on its own connection to the vault. */
 export type DbJob =
@@ -27,13 +28,13 @@ export type DbJob =
   | { readonly kind: 'export.vcard'; readonly input: ParsedInput<'export.vcard'> }
   /** One pulled sync page, opened and applied in one transaction (its key copies are transferred). */
   | { readonly kind: 'sync.applyPage'; readonly page: PageJob }
-  /** One decrypted snapshot chunk's rows, applied in one transaction. */
-  | { readonly kind: 'sync.applySnapshotRows'; readonly rows: SnapshotRowsJob };
+  /** One sealed snapshot chunk, opened and applied in one transaction (its key copy is transferred). */
+  | { readonly kind: 'sync.applySnapshotChunk'; readonly chunk: SnapshotChunkJob };
 
 /** Whether a job writes the vault (it then runs holding the write gate, and checkpoints itself). */
 export function jobWrites(job: DbJob): boolean {
   return (
-    job.kind === 'import.commit' || job.kind === 'sync.applyPage' || job.kind === 'sync.applySnapshotRows'
+    job.kind === 'import.commit' || job.kind === 'sync.applyPage' || job.kind === 'sync.applySnapshotChunk'
   );
 }
 

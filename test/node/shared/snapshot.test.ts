@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { generateDeviceKeys, randomId } from '../../../shared/sync/device-keys';
 import { utf8 } from '../../../shared/sync/encoding';
 import {
+  checkChunk,
   chunkDigest,
   decodeChunkRows,
   encodeChunkRows,
@@ -77,6 +78,16 @@ describe('encrypted snapshot chunks and manifests', () => {
     expect(reason(() => openChunk(sealed[0]!, new Uint8Array(32), body, 0))).toBe(
       'SNAPSHOT_REJECTED:auth_failed',
     );
+  });
+
+  it('checks a chunk against the digest its manifest names without the key (the bootstrap first pass)', () => {
+    const { sealed, body } = build(2);
+    expect(reason(() => checkChunk(sealed[1]!, body, 1))).toBe('opened');
+    expect(reason(() => checkChunk(sealed[1]!, body, 0))).toBe('SNAPSHOT_REJECTED:digest_mismatch');
+    const tampered = new Uint8Array(sealed[1]!);
+    tampered[40]! ^= 1;
+    expect(reason(() => checkChunk(tampered, body, 1))).toBe('SNAPSHOT_REJECTED:digest_mismatch');
+    expect(reason(() => checkChunk(sealed[0]!, body, 2))).toBe('SNAPSHOT_REJECTED:truncated');
   });
 
   it('verifies the maker`s signature and the workspace, and nothing unsigned', () => {
