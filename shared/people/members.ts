@@ -88,18 +88,22 @@ export function ownerValuesOf(members: readonly WorkspaceMember[]): string[] {
   return [...values];
 }
 
-/** The member an owner value names: by id, else by display or device name, case-insensitively. */
-export function memberOfOwner(
-  members: readonly WorkspaceMember[],
-  owner: string | null | undefined,
-): WorkspaceMember | null {
+/**
+ * The member an owner value (a stored owner id, a filter or an import cell) names: by id, else by
+ * display name, else by device name; trimmed and case-insensitive. Works on any member list that has
+ * ids and names (a CSV's members have no device names).
+ */
+export function memberOfOwner<
+  M extends Pick<WorkspaceMember, 'memberId' | 'name'> & { readonly deviceName?: string | null },
+>(members: readonly M[], owner: string | null | undefined): M | null {
   if (!owner) return null;
-  const exact = members.find((m) => m.memberId === owner);
+  const value = owner.trim();
+  const exact = members.find((m) => m.memberId === value);
   if (exact) return exact;
-  const key = owner.trim().toLocaleLowerCase();
+  const key = value.toLocaleLowerCase();
   return (
-    members.find((m) => m.name.toLocaleLowerCase() === key) ??
-    members.find((m) => m.deviceName?.toLocaleLowerCase() === key) ??
+    members.find((m) => m.name.trim().toLocaleLowerCase() === key) ??
+    members.find((m) => m.deviceName?.trim().toLocaleLowerCase() === key) ??
     null
   );
 }

@@ -1,5 +1,5 @@
 import { entityRegistry, type FieldSpec } from '../../../shared/domain/entity.registry';
-import type { WorkspaceMember } from '../../../shared/people/members';
+import { memberOfOwner, type WorkspaceMember } from '../../../shared/people/members';
 
 /**
  * The members a CSV export names and an import reads back (issue 14 item 7): null when the vault is
@@ -34,8 +34,5 @@ export function memberCell(members: CsvMembers, value: string): string {
  */
 export function memberOfCell(members: CsvMembers, cell: string): string | null {
   if (!members) return cell;
-  const exact = members.find((m) => m.memberId === cell.trim());
-  if (exact) return exact.memberId;
-  const key = cell.trim().toLocaleLowerCase();
-  return members.find((m) => m.name.trim().toLocaleLowerCase() === key)?.memberId ?? null;
+  return memberOfOwner(members, cell)?.memberId ?? null;
 }

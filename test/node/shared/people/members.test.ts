@@ -71,6 +71,13 @@ describe('members derived from the verified log and synced profiles', () => {
     expect(memberOfOwner(members, 'SAM LEE')?.memberId).toBe('samClock');
     expect(memberOfOwner(members, 'sam desk')?.memberId).toBe('samClock');
     expect(memberOfOwner(members, 'Somebody else')).toBeNull();
+    // Cells and filters as typed: surrounding blanks never hide a member; an import's members have
+    // ids and names only.
+    expect(memberOfOwner(members, '  samClock ')?.memberId).toBe('samClock');
+    expect(memberOfOwner(members, ' sam lee\t')?.memberId).toBe('samClock');
+    const csv = [{ memberId: 'samClock', name: ' Sam Lee ' }];
+    expect(memberOfOwner(csv, 'sam lee')).toBe(csv[0]);
+    expect(memberOfOwner(csv, 'sam desk')).toBeNull();
     expect(ownerValuesOf([members[1]!]).sort()).toEqual(['sam desk', 'sam lee', 'samclock']);
   });
 
