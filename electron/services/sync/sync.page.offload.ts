@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { ChangePipeline } from '../crm/change.pipeline';
 import type { ModuleContext } from '../module';
 import type { DbWorkers } from '../worker/db.worker.client';
+import type { DbJob } from '../worker/db.worker.protocol';
 import { announceWorkerEvent } from '../worker/db.worker.events';
 import type { PageApplier } from './sync.inbox';
 import { pageReferenceMs, type PageCounts } from './sync.page';
@@ -29,32 +30,31 @@ export function offloadedPages(
   pipeline: () => ChangePipeline,
   workers: DbWorkers,
 ): PageApplier {
+  /** Runs one writing sync job on a worker and lets main's connection adopt its stamps. */
+  const run = async (job: DbJob, referenceMs: number): Promise<unknown> => {
+    const crm = pipeline();
+    const handle = workers.run(job, {
+      writes: 'upgrade',
+      onEvent: (event, payload) => announceWorkerEvent(ctx, event, payload),
+    });
+    const { value, lastHlc } = await handle.result;
+    crm.adoptWorkerWrites(lastHlc, referenceMs);
+    return value;
+  };
+  // Key copies move to the worker when a job starts (detached here); zeroed here when one never did.
   return {
     async apply(page) {
       try {
-        const crm = pipeline();
-        const handle = workers.run(
-          { kind: 'sync.applyPage', page },
-          { writes: 'upgrade', onEvent: (event, payload) => announceWorkerEvent(ctx, event, payload) },
+        return pageCountsSchema.parse(
+          await run({ kind: 'sync.applyPage', page }, pageReferenceMs(page.deltas)),
         );
-        const { value, lastHlc } = await handle.result;
-        crm.adoptWorkerWrites(lastHlc, pageReferenceMs(page.deltas));
-        return pageCountsSchema.parse(value);
       } finally {
-        // Moved to the worker when the job started (detached here); zeroed here when it never did.
         for (const k of page.keys) if (k.key.buffer.byteLength > 0) k.key.fill(0);
       }
     },
     async snapshotChunk(chunk) {
       try {
-        const crm = pipeline();
-        const handle = workers.run(
-          { kind: 'sync.applySnapshotChunk', chunk },
-          { writes: 'upgrade', onEvent: (event, payload) => announceWorkerEvent(ctx, event, payload) },
-        );
-        const { value, lastHlc } = await handle.result;
-        crm.adoptWorkerWrites(lastHlc, chunk.at);
-        return count.parse(value);
+        return count.parse(await run({ kind: 'sync.applySnapshotChunk', chunk }, chunk.at));
       } finally {
         if (chunk.key.buffer.byteLength > 0) chunk.key.fill(0);
       }
