@@ -1,11 +1,9 @@
 import type Database from 'better-sqlite3-multiple-ciphers';
 import type { Db } from '../db/database';
+import { insertBatched } from '../db/insert.batched';
 import type { EntityDef } from './crm.entities';
 
 type Statement<P extends unknown[], R = unknown> = Database.Statement<P, R>;
-
-/** Rows per multi-row INSERT of the fresh-record path (the per-statement cost is a large part of a row's). */
-const ROWS_PER_INSERT = 100;
 
 /** One op-log row as the fresh-record path inserts it, values already compacted. */
 export type OpInsert = readonly [
@@ -161,7 +159,7 @@ export class ChangesRepository {
   /** Appends op-log rows, many per statement; a (record, stamp) already logged throws (no IGNORE). */
   insertOps(rows: readonly OpInsert[]): void {
     const head = `INSERT INTO crm_oplog (op_id, entity, record_id, hlc, device_id, fields, elided, sync_state) VALUES `;
-    this.insertMany(head, '(?, ?, ?, ?, ?, ?, ?, ?)', rows);
+    insertBatched((sql) => this.stmt(sql), head, '(?, ?, ?, ?, ?, ?, ?, ?)', rows);
   }
 
   /**
@@ -172,25 +170,11 @@ export class ChangesRepository {
   insertRecords<T>(def: EntityDef<T>, rows: readonly (readonly unknown[])[]): void {
     const columns = Object.values(def.fields).map((f) => f.column);
     const all = [...columns, 'created_at', 'created_by', 'updated_at', 'updated_by', 'deleted_at'];
-    this.insertMany(
+    insertBatched(
+      (sql) => this.stmt(sql),
       `INSERT INTO ${def.table} (id, ${all.join(', ')}) VALUES `,
       `(?, ${all.map(() => '?').join(', ')})`,
       rows,
     );
-  }
-
-  private insertMany(head: string, tuple: string, rows: readonly (readonly unknown[])[]): void {
-    let at = 0;
-    if (rows.length >= ROWS_PER_INSERT) {
-      const many = this.stmt(head + Array.from({ length: ROWS_PER_INSERT }, () => tuple).join(', '));
-      const args: unknown[] = [];
-      for (; at + ROWS_PER_INSERT <= rows.length; at += ROWS_PER_INSERT) {
-        args.length = 0;
-        for (let k = at; k < at + ROWS_PER_INSERT; k++) for (const v of rows[k]!) args.push(v);
-        many.run(...args);
-      }
-    }
-    const one = this.stmt(head + tuple);
-    for (; at < rows.length; at++) one.run(...rows[at]!);
   }
 }

@@ -1,14 +1,13 @@
 import type Database from 'better-sqlite3-multiple-ciphers';
 import { AppError } from '../../../shared/errors';
 import { withRollbackJournal, type Db } from '../db/database';
+import { insertBatched } from '../db/insert.batched';
 import type { EntityDef, FieldDef } from './crm.entities';
 import { RowCountsRepository } from './counts.repository';
 import { filterSql } from './records.filters';
 
 type Row = Record<string, unknown>;
 
-/** Records per statement of a bulk insert (a contact binds 19 values: 1,900 parameters). */
-const ROWS_PER_INSERT = 100;
 /** A record as the API shows it (fields plus meta). */
 export type RecordData = Record<string, unknown> & { id: string; deletedAt: number | null };
 
@@ -174,17 +173,8 @@ export class RecordsRepository {
     const columns = Object.values(def.fields).map((d) => d.column);
     const head = `INSERT INTO ${def.table} (id, ${columns.join(', ')}, created_at, updated_at, created_by, updated_by) VALUES `;
     const tuple = `(?, ${columns.map(() => '?').join(', ')}, ?, ?, ?, ?)`;
-    // Many rows per statement, as the op log's bulk append: the per-statement cost is a large part
-    // of a row's.
-    const many = this.stmt(head + Array.from({ length: ROWS_PER_INSERT }, () => tuple).join(', '));
-    const one = this.stmt(head + tuple);
-    let at = 0;
-    for (; at + ROWS_PER_INSERT <= rows.length; at += ROWS_PER_INSERT) {
-      const args: unknown[] = [];
-      for (let k = at; k < at + ROWS_PER_INSERT; k++) for (const v of rows[k]!) args.push(v);
-      many.run(...args);
-    }
-    for (; at < rows.length; at++) one.run(...rows[at]!);
+    // Many rows per statement, as the op log's bulk append.
+    insertBatched((sql) => this.stmt(sql), head, tuple, rows);
   }
 
   /** Writes the given fields (and the updated stamp) of one record. */
