@@ -43,7 +43,8 @@ const T0 = 1_700_000_000_000;
 
 /** Two workspaces: one with a revoked joiner and 60 bytes of deltas, one empty with an open invite. */
 async function seed(storage: SyncStorage) {
-  const ws1 = randomId();
+  // One in 64 real ids starts with '-'; the CLI must still take it as the value of --workspace.
+  const ws1 = `-${randomId().slice(1)}`;
   const ws2 = randomId();
   const d1 = device(ws1, T0);
   const d2 = device(ws1, T0 + 10);
@@ -179,6 +180,12 @@ describe('admin CLI: storage and arguments', () => {
     expect(r.status).toBe(2);
     expect(r.stderr).not.toContain('hunter2');
     expect(admin(['frobnicate']).status).toBe(2);
+  });
+
+  it('reports a forgotten --workspace value instead of reading the next option as the id', () => {
+    const r = admin(['devices', '--workspace', '--data', tempDir('fv-adm-')]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('--workspace');
   });
 });
 
