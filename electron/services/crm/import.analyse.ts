@@ -162,8 +162,8 @@ export async function analyse(
         case 'ownerId': {
           // A member by name or id (an unknown one is a bad reference); typed as is without a workspace.
           const owner = memberOfCell(members, raw);
-          if (owner === null) bad(r, headers[c]!, 'invalid_value');
-          else if (userRefSchema.safeParse(owner).success) ownerId = owner;
+          if ('problem' in owner) bad(r, headers[c]!, owner.problem);
+          else if (userRefSchema.safeParse(owner.id).success) ownerId = owner.id;
           else bad(r, headers[c]!, 'too_long');
           break;
         }

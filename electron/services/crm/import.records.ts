@@ -118,9 +118,9 @@ async function analyse(
       values[target] = raw;
       if (memberTyped.has(target)) {
         // An owner by name or id; one no member has is an unknown reference, like a missing deal.
-        const id = memberOfCell(members, raw);
-        if (id !== null) fields[target] = id;
-        else bad(column, 'invalid_value');
+        const member = memberOfCell(members, raw);
+        if ('id' in member) fields[target] = member.id;
+        else bad(column, member.problem);
         continue;
       }
       switch (target) {

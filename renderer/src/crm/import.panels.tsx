@@ -55,6 +55,7 @@ export const ERROR_KEYS = {
   invalid_number: 'importer.errNumber',
   invalid_date: 'importer.errDate',
   invalid_value: 'import.errOther',
+  ambiguous_member: 'import.errAmbiguousMember',
 } as const;
 
 /** One select per CSV column; changing one re-runs the preview. */

@@ -391,6 +391,7 @@ export const en = {
     errEmail: 'Invalid email',
     errPhone: 'Invalid phone',
     errOther: 'Invalid value',
+    errAmbiguousMember: 'Two or more members have this name: rename one under Settings → Members and teams',
     fullName: 'Full name',
     firstName: 'First name',
     lastName: 'Last name',

@@ -375,6 +375,7 @@ export const zhCN: Catalogue = {
     errEmail: '邮箱无效',
     errPhone: '电话无效',
     errOther: '值无效',
+    errAmbiguousMember: '多名成员同名：请在“设置 → 成员与团队”中为其中一人改名',
     fullName: '全名',
     firstName: '名',
     lastName: '姓',

@@ -110,6 +110,8 @@ export const importRowErrorSchema = z.object({
     'invalid_number',
     'invalid_date',
     'invalid_value',
+    /** A member-typed cell names a display name two or more members share. */
+    'ambiguous_member',
   ]),
 });
 

@@ -294,4 +294,61 @@ describe('CSV export that round-trips', () => {
     await a.services.dispose();
     await b.services.dispose();
   });
+
+  it('never guesses between two members of the same name: the export writes ids, the import refuses the name', async () => {
+    const a = await createCrmFixture();
+    await inWorkspace(a, ['kim-1', 'kim-2', 'sam-clock'], {
+      self: 'Ana Silva',
+      'kim-1': 'Kim Park',
+      'kim-2': ' kim park',
+      'sam-clock': 'Sam Lee',
+    });
+    for (const [name, ownerId] of [
+      ['First', 'kim-1'],
+      ['Second', 'kim-2'],
+      ['Third', 'sam-clock'],
+    ] as const)
+      await a.ok('accounts.create', { name, ownerId });
+    const csv = (await a.ok('export.csv', { entity: 'account' })).content;
+    const rows = Papa.parse<Record<string, string>>(csv.replace(/^\ufeff/, ''), {
+      header: true,
+      skipEmptyLines: true,
+    }).data;
+    expect(new Map(rows.map((r) => [r.Name, r.Owner]))).toEqual(
+      new Map([
+        ['First', 'kim-1'],
+        ['Second', 'kim-2'],
+        ['Third', 'Sam Lee'],
+      ]),
+    );
+    const before = (await a.ok('accounts.list', {})).items.length;
+    await a.ok('import.commit', { csv, entity: 'account', dedupeBy: 'none' });
+    const owners = (await a.ok('accounts.list', {})).items.map((r) => `${r.name}:${r.ownerId}`).sort();
+    expect(owners).toEqual([
+      'First:kim-1',
+      'First:kim-1',
+      'Second:kim-2',
+      'Second:kim-2',
+      'Third:sam-clock',
+      'Third:sam-clock',
+    ]);
+    expect(before).toBe(3);
+
+    // Typed by the shared name, the cell is an error of its own kind; nothing is assigned to either Kim.
+    const typed = ['Name,Owner', 'Typed,Kim Park'].join('\n');
+    const preview = await a.ok('import.preview', { csv: typed, entity: 'account' });
+    expect(preview.errors).toEqual([{ row: 1, column: 'Owner', code: 'ambiguous_member' }]);
+    const contacts = await a.ok('import.preview', { csv: typed });
+    expect(contacts.errors).toEqual([{ row: 1, column: 'Owner', code: 'ambiguous_member' }]);
+    const dropped = await a.ok('import.commit', {
+      csv: typed,
+      entity: 'account',
+      onRowError: 'dropInvalidValues',
+      dedupeBy: 'none',
+    });
+    expect(dropped).toMatchObject({ created: 1, droppedValues: 1 });
+    const typedRow = (await a.ok('accounts.list', {})).items.find((r) => r.name === 'Typed');
+    expect(typedRow?.ownerId).toBeNull();
+    await a.services.dispose();
+  });
 });
