@@ -77,3 +77,56 @@ test('imports deals from a German Excel file (zh-CN UI): amounts and dates in th
   ]);
   expect(errors).toEqual([]);
 });
+
+test('imports tasks from a spreadsheet: titles, due times, priorities and done flags land on Home', async ({
+  page,
+  host,
+}) => {
+  test.setTimeout(120_000);
+  const errors = watchErrors(page);
+  const now = new Date();
+  const day = `${String(now.getDate()).padStart(2, '0')}/${String(now.getMonth() + 1).padStart(2, '0')}/${now.getFullYear()}`;
+  const csv = [
+    'Task,Due date,Priority,Done,Company',
+    `Send the signed quote,${day} 12:00,High,No,Müller Maschinenbau GmbH`,
+    `Book the trade fair stand,${day} 12:30,Low,Yes,`,
+    'Order samples,someday,Normal,No,',
+  ].join('\r\n');
+  const dir = mkdtempSync(path.join(tmpdir(), 'fv-e2e-tasks-'));
+  const file = path.join(dir, 'tasks.csv');
+  writeFileSync(file, csv);
+  await firstRun(page, host.pageUrl);
+  await go(page, 'import');
+  await page.getByTestId('import-entity').selectOption('task');
+  await page.getByTestId('import-file').setInputFiles(file);
+  await page.getByTestId('import-locale').selectOption('en-GB');
+  await expect(page.getByTestId('import-map-0')).toHaveValue('name');
+  await expect(page.getByTestId('import-map-0').locator('option:checked')).toHaveText('Title');
+  await expect(page.getByTestId('import-map-1')).toHaveValue('dueAt');
+  await expect(page.getByTestId('import-map-2')).toHaveValue('priority');
+  await expect(page.getByTestId('import-map-3')).toHaveValue('done');
+  await expect(page.getByTestId('import-map-4')).toHaveValue('accountName');
+  await expect(page.getByTestId('import-sample')).toContainText('Send the signed quote');
+  await expectAccessible(page, 'import tasks mapping');
+  await page.getByTestId('import-run').click();
+  // The default policy skips the row whose date cannot be read; the other two are imported.
+  await expect(page.getByTestId('import-result')).toContainText('2');
+  await page.getByRole('button', { name: 'Go to the agenda' }).click();
+  await expect(page.locator('[data-screen="agenda"]')).toBeVisible();
+  await go(page, 'home');
+  const today = page.getByTestId('h-today');
+  await expect(today.locator('li', { hasText: 'Send the signed quote' })).toBeVisible();
+  // Done tasks are not on the day's list.
+  await expect(today).not.toContainText('Book the trade fair stand');
+  const tasks = await page.evaluate(async () => {
+    const r = await window.crm.invoke('tasks.list', { limit: 50 });
+    if (!r.ok) throw new Error('list failed');
+    return r.value.items.map((x) => ({ title: x.title, priority: x.priority, done: x.done, due: x.dueAt }));
+  });
+  const noon = new Date(now.getFullYear(), now.getMonth(), now.getDate(), 12, 0).getTime();
+  expect(tasks.sort((x, y) => x.title.localeCompare(y.title))).toEqual([
+    { title: 'Book the trade fair stand', priority: 'low', done: true, due: noon + 30 * 60_000 },
+    { title: 'Send the signed quote', priority: 'high', done: false, due: noon },
+  ]);
+  expect(errors).toEqual([]);
+});

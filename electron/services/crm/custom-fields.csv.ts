@@ -216,13 +216,14 @@ export function customRowPolicy(
   return { skip: new Set(custom.errors.map((e) => e.row)), errors: custom.errors, warnings: [] };
 }
 
-/** `readCustomColumns` for any importable entity (activities have no custom fields: nothing to read). */
+/** `readCustomColumns` for any importable entity (activities and tasks have none: nothing to read). */
 export function customColumnsOf(
   svc: CrmService,
-  entity: 'account' | 'deal' | 'activity',
+  entity: 'account' | 'deal' | 'activity' | 'task',
   input: Parameters<typeof readCustomColumns>[2],
 ): CustomImport {
-  if (entity !== 'activity') return readCustomColumns(svc, entity, input);
+  // Activities and tasks have no custom fields.
+  if (entity !== 'activity' && entity !== 'task') return readCustomColumns(svc, entity, input);
   const mapping: Record<string, ImportTarget> = {};
   for (const [h, v] of Object.entries(input.mapping ?? {})) if (v !== undefined) mapping[h] = v;
   return { mapping, customMapping: {}, customTargets: [], errors: [], valuesOf: () => undefined };

@@ -24,6 +24,7 @@ const NAME_TARGETS: Record<ImportEntity, readonly ImportTarget[]> = {
   account: ['name'],
   deal: ['name'],
   activity: ['occurredAt'],
+  task: ['name'],
 };
 
 /**

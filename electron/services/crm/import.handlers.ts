@@ -5,7 +5,8 @@ import { findDuplicates, mergeRecords } from './duplicates.service';
 import { exportCsv } from './export.csv';
 import { commitContacts, previewContacts } from './import.csv';
 import { NO_CONTROL, type ImportControl } from './import.file';
-import { commitRecords, previewRecords } from './import.records';
+import { previewRecords } from './import.records';
+import { commitRecords } from './import.records.commit';
 import { NO_MEMBERS, type CsvMembersSource } from './members.csv';
 
 type ImportChannel =

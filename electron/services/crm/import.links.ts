@@ -4,7 +4,7 @@ import type { ImportTarget } from '../../../shared/ipc/channels/import.schemas';
 import { accountDef, contactDef, dealDef, DEFAULT_PIPELINE_ID, pipelineDef } from './crm.entities';
 import type { CrmService } from './crm.service';
 
-/* Values and linked records of account, deal and activity imports, found by name. */
+/* Values and linked records of account, deal, activity and task imports, found by name. */
 
 /** Activity kinds as CRMs and zh-CN sheets write them (keys normalised by `key`). */
 export const KINDS: Record<string, z.infer<typeof activityKindSchema>> = {
@@ -44,6 +44,47 @@ export const STATUSES: Record<string, 'open' | 'won' | 'lost'> = {
   输单: 'lost',
   丢单: 'lost',
   已丢失: 'lost',
+};
+
+/** Task priorities as CRMs write them (Salesforce High/Normal/Low, HubSpot's Medium, zh-CN). */
+export const PRIORITIES: Record<string, 'low' | 'normal' | 'high'> = {
+  low: 'low',
+  低: 'low',
+  normal: 'normal',
+  medium: 'normal',
+  none: 'normal',
+  普通: 'normal',
+  中: 'normal',
+  一般: 'normal',
+  high: 'high',
+  urgent: 'high',
+  高: 'high',
+  紧急: 'high',
+};
+
+/** Whether a task is done: this app's Yes/No, a CRM's task status, or zh-CN. */
+export const DONE: Record<string, boolean> = {
+  yes: true,
+  true: true,
+  1: true,
+  done: true,
+  completed: true,
+  complete: true,
+  是: true,
+  完成: true,
+  已完成: true,
+  no: false,
+  false: false,
+  0: false,
+  open: false,
+  notstarted: false,
+  inprogress: false,
+  waitingonsomeoneelse: false,
+  deferred: false,
+  否: false,
+  未完成: false,
+  进行中: false,
+  未开始: false,
 };
 
 export const key = (s: string) =>

@@ -3,8 +3,8 @@ import {
   accountCreateSchema,
   activityCreateSchema,
   dealCreateSchema,
+  taskCreateSchema,
 } from '../../../shared/domain/crm.schemas';
-import { AppError } from '../../../shared/errors';
 import type { ChannelOutput, ParsedInput } from '../../../shared/ipc/contract';
 import type { importRowErrorSchema } from '../../../shared/ipc/channels/import.schemas';
 import {
@@ -14,8 +14,6 @@ import {
   parseLocaleDateTime,
   parseLocaleNumber,
 } from '../../../shared/locale/locale.parse';
-import type { ModuleContext } from '../module';
-import { accountDef, activityDef, dealDef, type EntityDef } from './crm.entities';
 import type { CrmService } from './crm.service';
 import { duplicateIndex, type DuplicateIndex } from './duplicates.service';
 import { nameKey } from './duplicates.keys';
@@ -30,18 +28,19 @@ import {
   type ImportControl,
   type ParsedFile,
 } from './import.file';
-import { key, KINDS, Links, STATUSES } from './import.links';
+import { DONE, key, KINDS, Links, PRIORITIES, STATUSES } from './import.links';
 import { memberFieldsOf, memberOfCell, type CsvMembers } from './members.csv';
 
 /*
- * Import of accounts, deals and activities: each row becomes one `create` through the change writer
- * (these files are far smaller than contact lists, which take the bulk path in import.csv.ts).
- * Linked records are found by name (contacts also by e-mail); a deal's or activity's account that
- * does not exist yet is created, like a contact's company.
+ * Import of accounts, deals, activities and tasks: each row is read and checked here, then becomes
+ * one `create` through the change writer (import.records.commit.ts; these files are far smaller than
+ * contact lists, which take the bulk path in import.csv.ts). Linked records are found by name
+ * (contacts also by e-mail); a deal's, activity's or task's account that does not exist yet is
+ * created, like a contact's company.
  */
 
 type RowError = z.infer<typeof importRowErrorSchema>;
-type Entity = 'account' | 'deal' | 'activity';
+export type Entity = 'account' | 'deal' | 'activity' | 'task';
 type Input = ParsedInput<'import.preview'>;
 
 interface Row {
@@ -62,8 +61,8 @@ interface Analysis {
   readonly possible: { row: number; of: 'existing' | 'file'; id?: string; name?: string }[];
 }
 
-/** Reads, checks and de-duplicates (by name, flagged only) every row of an account/deal/activity file. */
-async function analyse(
+/** Reads, checks and de-duplicates (by name, flagged only) every row of an account/deal/activity/task file. */
+export async function analyse(
   svc: CrmService,
   file: ParsedFile,
   input: Input,
@@ -90,9 +89,14 @@ async function analyse(
       errorRows.add(e.row);
     }
   }
-  const schema = { account: accountCreateSchema, deal: dealCreateSchema, activity: activityCreateSchema }[
-    entity
-  ];
+  const schema = {
+    account: accountCreateSchema,
+    deal: dealCreateSchema,
+    activity: activityCreateSchema,
+    task: taskCreateSchema,
+  }[entity];
+  // A task's name column is its title.
+  const nameField = entity === 'task' ? 'title' : 'name';
   for (let r = 1; r < file.data.length; r++) {
     if (r % 500 === 0) {
       control.progress(r, file.data.length - 1);
@@ -125,7 +129,7 @@ async function analyse(
       }
       switch (target) {
         case 'name':
-          fields.name = raw;
+          fields[nameField] = raw;
           break;
         case 'subject':
         case 'outcome':
@@ -198,6 +202,24 @@ async function analyse(
           else rowErrors.push({ row: r, column, code: 'invalid_date' });
           break;
         }
+        case 'dueAt': {
+          const at = parseLocaleDateTime(raw, locale);
+          if (at !== null) fields.dueAt = at;
+          else bad(column, 'invalid_date');
+          break;
+        }
+        case 'priority': {
+          const p = PRIORITIES[key(raw)];
+          if (p) fields.priority = p;
+          else bad(column, 'invalid_value');
+          break;
+        }
+        case 'done': {
+          const d = DONE[key(raw)];
+          if (d !== undefined) fields.done = d;
+          else bad(column, 'invalid_value');
+          break;
+        }
         case 'durationMinutes': {
           const n = parseLocaleNumber(raw, locale);
           if (n !== null && n >= 0) fields.durationMinutes = Math.round(n);
@@ -237,7 +259,8 @@ async function analyse(
       fields.amountMinor ??= 0;
     }
     if (entity === 'activity') fields.kind ??= 'note';
-    if (entity !== 'activity' && !fields.name) rowErrors.push({ row: r, column: 'name', code: 'required' });
+    if (entity !== 'activity' && !fields[nameField])
+      rowErrors.push({ row: r, column: 'name', code: 'required' });
     if (entity === 'activity' && fields.occurredAt === undefined && !rowErrors.length) {
       rowErrors.push({ row: r, column: 'occurredAt', code: 'required' });
     }
@@ -254,7 +277,7 @@ async function analyse(
       let parsed = schema.safeParse(probe);
       for (let tries = 0; dropInvalid && !parsed.success && tries < 8; tries++) {
         const field = String(parsed.error.issues[0]?.path[0] ?? '');
-        if (!(field in fields) || field === 'name' || field === 'occurredAt' || field === 'kind') break;
+        if (!(field in fields) || field === nameField || field === 'occurredAt' || field === 'kind') break;
         warnings.push({ row: r, column: field, code: 'too_long' });
         delete fields[field];
         delete probe[field];
@@ -284,10 +307,10 @@ function titleOf(entity: Entity, row: Row): string {
   const text = (v: unknown) => (typeof v === 'string' ? v : '');
   if (entity === 'activity')
     return text(row.fields.subject) || text(row.values.kind) || text(row.fields.kind);
-  return text(row.fields.name);
+  return text(entity === 'task' ? row.fields.title : row.fields.name);
 }
 
-/** Dry run of an account, deal or activity import. */
+/** Dry run of an account, deal, activity or task import. */
 export async function previewRecords(
   svc: CrmService,
   input: Input,
@@ -322,78 +345,5 @@ export async function previewRecords(
       phones: typeof row.fields.phone === 'string' ? [row.fields.phone] : [],
       values: row.values,
     })),
-  };
-}
-
-/** Imports accounts, deals or activities in one transaction through the change writer. */
-export async function commitRecords(
-  svc: CrmService,
-  input: ParsedInput<'import.commit'>,
-  ctx: ModuleContext,
-  control: ImportControl,
-  members: CsvMembers = null,
-): Promise<ChannelOutput<'import.commit'>> {
-  const entity = (input.entity ?? 'contact') as Entity;
-  const custom = customColumnsOf(svc, entity, input);
-  const policy = customRowPolicy(custom, input.onRowError);
-  const file = parseFile(input.csv, entity, custom.mapping);
-  if (!file.hasName) {
-    throw new AppError(
-      'VALIDATION',
-      entity === 'activity' ? 'No column is mapped to a date' : 'No column is mapped to a name',
-    );
-  }
-  const importId = input.importId ?? 'import';
-  const a = await analyse(
-    svc,
-    file,
-    input,
-    {
-      ...control,
-      progress: (done, total) => {
-        control.progress(done, total);
-        ctx.emit('import.progressed', { importId, done: 0, total, analysed: done });
-      },
-    },
-    members,
-  );
-  // Rows whose custom cells do not fit count as rows with errors (see customRowPolicy).
-  const badRows = new Set([...a.errorRows, ...policy.skip]);
-  if ((input.onRowError ?? 'abort') === 'abort' && badRows.size > 0) {
-    throw new AppError('VALIDATION', `${badRows.size} rows have errors; nothing was imported`);
-  }
-  const kept = a.kept.filter((row) => !policy.skip.has(row.row));
-  checkCancelled(control);
-  const def: EntityDef<unknown> = { account: accountDef, deal: dealDef, activity: activityDef }[entity];
-  let accountsCreated = 0;
-  svc.tx(() => {
-    for (const row of kept) {
-      const fields: Record<string, unknown> = { ...row.fields, custom: custom.valuesOf(row.row) };
-      if (row.accountName) {
-        let id = a.links.account(row.accountName);
-        if (!id) {
-          id = svc.create(accountDef, { name: row.accountName }).id;
-          a.links.rememberAccount(row.accountName, id);
-          accountsCreated++;
-        }
-        fields.accountId = id;
-      }
-      if (entity === 'deal')
-        fields.position = svc.endOfStage(String(fields.pipelineId), String(fields.stageId));
-      svc.create(def, fields);
-    }
-  });
-  ctx.emit('import.progressed', { importId, done: kept.length, total: kept.length });
-  ctx.logger.log('info', 'crm.imported', {
-    entity,
-    created: kept.length,
-    rowsWithErrors: badRows.size,
-  });
-  return {
-    created: kept.length,
-    skippedDuplicates: 0,
-    accountsCreated,
-    skippedRows: badRows.size,
-    droppedValues: a.warnings.length + policy.warnings.length,
   };
 }

@@ -21,7 +21,7 @@ import { useListsStore } from './lists.store';
 type Step = 'file' | 'map' | 'run' | 'done';
 type OnError = 'skipRows' | 'dropInvalidValues';
 
-const ENTITIES: readonly ImportEntity[] = ['contact', 'account', 'deal', 'activity'];
+const ENTITIES: readonly ImportEntity[] = ['contact', 'account', 'deal', 'activity', 'task'];
 const LOCALES = ['en-US', 'en-GB', 'de-DE', 'fr-FR', 'es-ES', 'it-IT', 'nl-NL', 'zh-CN', 'ja-JP'];
 
 /** The locale numbers and dates in a file are most likely written in: the browser's, else the UI's. */
@@ -142,7 +142,7 @@ export function ImportScreen() {
       });
       setResult({ created: r.created, skipped: r.skippedDuplicates + (r.skippedRows ?? 0) });
       setStep('done');
-      if (entity !== 'activity') void useListsStore.getState().reload(entity);
+      if (entity !== 'activity' && entity !== 'task') void useListsStore.getState().reload(entity);
     } catch (e) {
       setError(errorInfo(e));
       setStep('map');
@@ -307,7 +307,13 @@ export function ImportScreen() {
             />
             {!hasName && (
               <p className="field-error" role="alert" data-testid="import-need-name">
-                {t(entity === 'activity' ? 'importer.needDate' : 'import.needName')}
+                {t(
+                  entity === 'activity'
+                    ? 'importer.needDate'
+                    : entity === 'task'
+                      ? 'importer.needTitle'
+                      : 'import.needName',
+                )}
               </p>
             )}
           </section>
@@ -371,7 +377,15 @@ export function ImportScreen() {
             <button
               type="button"
               className="primary"
-              onClick={() => navigate(entity === 'activity' ? { name: 'home' } : { name: 'list', entity })}
+              onClick={() =>
+                navigate(
+                  entity === 'activity'
+                    ? { name: 'home' }
+                    : entity === 'task'
+                      ? { name: 'agenda' }
+                      : { name: 'list', entity },
+                )
+              }
             >
               {t(`importer.goTo.${entity}`)}
             </button>

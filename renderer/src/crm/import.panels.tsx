@@ -2,6 +2,7 @@ import { useTranslation } from 'react-i18next';
 import type { z } from 'zod';
 import {
   importTargetSchema,
+  type ImportEntity,
   type ImportTarget,
   type importPreviewSchema,
 } from '../../../shared/ipc/channels/import.schemas';
@@ -44,6 +45,19 @@ export const TARGET_KEYS: Record<ImportTarget, string> = {
   subject: 'importer.subject',
   outcome: 'importer.outcome',
   body: 'fields.notes',
+  dueAt: 'importer.dueAt',
+  priority: 'importer.priority',
+  done: 'record.done',
+  assigneeId: 'fields.assigneeId',
+};
+
+/** The label key of the `name` target per entity. */
+const NAME_KEYS: Record<ImportEntity, string> = {
+  contact: 'import.fullName',
+  account: 'fields.name',
+  deal: 'fields.name',
+  activity: 'fields.name',
+  task: 'importer.taskTitle',
 };
 
 export const ERROR_KEYS = {
@@ -105,12 +119,8 @@ export function MappingTable(props: {
               >
                 {targets.map((o) => (
                   <option key={o} value={o}>
-                    {/* A contact has a full name; an account, deal or activity just a name. */}
-                    {t(
-                      o === 'name' && (preview.entity ?? 'contact') !== 'contact'
-                        ? 'fields.name'
-                        : TARGET_KEYS[o],
-                    )}
+                    {/* A contact has a full name; a task a title; an account or deal just a name. */}
+                    {t(o === 'name' ? NAME_KEYS[preview.entity ?? 'contact'] : TARGET_KEYS[o])}
                   </option>
                 ))}
                 {customTargets.length > 0 && (

@@ -636,12 +636,19 @@ export const en = {
   importer: {
     title: 'Import from CSV',
     what: 'What the file contains',
-    entity: { contact: 'Contacts', account: 'Accounts', deal: 'Deals', activity: 'Activities' },
+    entity: {
+      contact: 'Contacts',
+      account: 'Accounts',
+      deal: 'Deals',
+      activity: 'Activities',
+      task: 'Tasks',
+    },
     goTo: {
       contact: 'Go to contacts',
       account: 'Go to accounts',
       deal: 'Go to deals',
       activity: 'Go to Home',
+      task: 'Go to the agenda',
     },
     fileHelp:
       'CSV or tab-separated text with a header row, from Excel, Salesforce, HubSpot, Pipedrive or any CRM.',
@@ -663,6 +670,7 @@ export const en = {
     skipRows: 'Skip the row',
     dropValues: 'Keep the row, drop the bad value',
     needDate: 'Map at least one column to Date.',
+    needTitle: 'Map at least one column to Title.',
     run_one: 'Import {{count}} record',
     run_other: 'Import {{count}} records',
     values: 'Values',
@@ -693,6 +701,9 @@ export const en = {
     durationMinutes: 'Duration (minutes)',
     subject: 'Subject',
     outcome: 'Outcome',
+    taskTitle: 'Title',
+    dueAt: 'Due',
+    priority: 'Priority',
   },
   merge: {
     title: 'Merge duplicates',

@@ -366,7 +366,7 @@ export const crmChannels = {
   'import.commit': channel(
     importCommitInputSchema,
     importCommitOutputSchema,
-    'Imports a CSV of contacts, accounts, deals or activities in one transaction: all rows or none.',
+    'Imports a CSV of contacts, accounts, deals, activities or tasks in one transaction: all rows or none.',
   ),
   'import.cancel': channel(
     z.strictObject({ importId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/) }),

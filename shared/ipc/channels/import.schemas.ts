@@ -46,6 +46,11 @@ export const importTargetSchema = z.enum([
   'subject',
   'outcome',
   'body',
+  // Tasks ('name' is the title; accountName, contactName and dealName link it)
+  'dueAt',
+  'priority',
+  'done',
+  'assigneeId',
 ]);
 export type ImportTarget = z.infer<typeof importTargetSchema>;
 
@@ -56,7 +61,7 @@ export const customImportTargetSchema = z.union([
 ]);
 
 /** What an import creates. */
-export const importEntitySchema = z.enum(['contact', 'account', 'deal', 'activity']);
+export const importEntitySchema = z.enum(['contact', 'account', 'deal', 'activity', 'task']);
 export type ImportEntity = z.infer<typeof importEntitySchema>;
 
 /** CSV text is read by the renderer from a file the user picked: main never opens a renderer-named path. */

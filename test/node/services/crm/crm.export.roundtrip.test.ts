@@ -8,7 +8,7 @@ type Row = Record<string, unknown>;
 
 async function all(
   f: CrmFixture,
-  channel: 'accounts.list' | 'contacts.list' | 'deals.list' | 'activities.list',
+  channel: 'accounts.list' | 'contacts.list' | 'deals.list' | 'activities.list' | 'tasks.list',
 ) {
   return (await f.ok(channel, { limit: 200 })).items as Row[];
 }
@@ -19,6 +19,7 @@ async function snapshot(f: CrmFixture) {
   const contacts = await all(f, 'contacts.list');
   const deals = await all(f, 'deals.list');
   const activities = await all(f, 'activities.list');
+  const tasks = await all(f, 'tasks.list');
   const name = (rows: Row[], id: unknown) => rows.find((r) => r.id === id)?.name ?? null;
   const strip = ({
     id: _i,
@@ -62,6 +63,18 @@ async function snapshot(f: CrmFixture) {
         };
       })
       .sort(byName),
+    tasks: tasks
+      .sort((x, y) => String(x.title).localeCompare(String(y.title)))
+      .map((t) => {
+        const { accountId, contactId, dealId, dueAt, ...rest } = strip(t);
+        return {
+          ...rest,
+          dueAt: dueAt === null ? null : Math.floor(Number(dueAt) / 1000),
+          account: name(accounts, accountId),
+          contact: name(contacts, contactId),
+          deal: name(deals, dealId),
+        };
+      }),
   };
 }
 
@@ -156,6 +169,17 @@ async function seed(f: CrmFixture) {
     subject: '电话回访',
     contactId: zw.id,
   });
+  await f.ok('tasks.create', {
+    title: 'Send the quote',
+    dueAt: new Date(2026, 11, 5, 17, 0, 0).getTime(),
+    priority: 'high',
+    assigneeId: 'anna',
+    accountId: acme.id,
+    contactId: jm.id,
+    dealId: deal.id,
+  });
+  const done = await f.ok('tasks.create', { title: '回访张伟', priority: 'low', contactId: zw.id });
+  await f.ok('tasks.update', { id: done.id, patch: { done: true } });
 }
 
 describe('CSV export that round-trips', () => {
@@ -167,6 +191,7 @@ describe('CSV export that round-trips', () => {
       contact: (await a.ok('export.csv', { entity: 'contact' })).content,
       deal: (await a.ok('export.csv', { entity: 'deal' })).content,
       activity: (await a.ok('export.csv', { entity: 'activity' })).content,
+      task: (await a.ok('export.csv', { entity: 'task' })).content,
     };
     // Names, not ids; one column per e-mail and phone; readable dates; guarded formulas.
     const contactsCsv = Papa.parse<Record<string, string>>(files.contact.replace(/^\ufeff/, ''), {
@@ -183,7 +208,7 @@ describe('CSV export that round-trips', () => {
     expect(files.deal).toContain('"Proposal"');
 
     const b = await createCrmFixture();
-    for (const entity of ['account', 'contact', 'deal', 'activity'] as const) {
+    for (const entity of ['account', 'contact', 'deal', 'activity', 'task'] as const) {
       const preview = await b.ok('import.preview', { csv: files[entity], entity, locale: 'de-DE' });
       // Every header of the export maps back (the stamps are the only ignored columns).
       const ignored = Object.entries(preview.mapping)
@@ -202,6 +227,10 @@ describe('CSV export that round-trips', () => {
     const before = await snapshot(a);
     const after = await snapshot(b);
     expect(after).toEqual(before);
+    expect(before.tasks).toMatchObject([
+      { title: 'Send the quote', priority: 'high', done: false, assigneeId: 'anna', deal: 'Acme line 2' },
+      { title: '回访张伟', priority: 'low', done: true, dueAt: null, contact: '张伟' },
+    ]);
   });
 
   it('exports the list filter or the selected rows only', async () => {

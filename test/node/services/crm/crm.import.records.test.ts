@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_PIPELINE_ID } from '../../../../shared/domain/crm.seed';
 import { createCrmFixture } from './support/crm.fixture';
 
-describe('importing accounts, deals and activities', () => {
+describe('importing accounts, deals, activities and tasks', () => {
   it('imports accounts and flags one with the name of an existing account', async () => {
     const f = await createCrmFixture();
     const acme = await f.ok('accounts.create', { name: 'Acme GmbH' });
@@ -76,5 +76,89 @@ describe('importing accounts, deals and activities', () => {
       stageId: 'qualified',
     });
     expect(deals.find((x) => x.name === 'Bad amount')).toMatchObject({ amountMinor: 0, stageId: 'lead' });
+  });
+
+  it('imports a Salesforce task export and a zh-CN task sheet, refusing what it cannot read', async () => {
+    const f = await createCrmFixture();
+    const c = await f.ok('contacts.create', { name: 'Ann Lee', emails: ['ann@acme.example'] });
+    const d = await f.ok('deals.create', {
+      name: 'Acme pilot',
+      pipelineId: DEFAULT_PIPELINE_ID,
+      stageId: 'lead',
+    });
+    const salesforce = [
+      'Subject,Due Date,Priority,Status,Assigned To,Name,Opportunity,Account Name',
+      'Send quote,03/05/2026,High,Not Started,anna,ann@acme.example,Acme pilot,Acme GmbH',
+      'Call back,03/06/2026 9:30 AM,Normal,Completed,,Ann Lee,,',
+      'Bad priority,03/07/2026,Whenever,Not Started,,,,',
+      ',03/08/2026,Low,Completed,,,,',
+    ].join('\r\n');
+    const preview = await f.ok('import.preview', { csv: salesforce, entity: 'task', locale: 'en-US' });
+    expect(preview.mapping).toEqual({
+      Subject: 'name',
+      'Due Date': 'dueAt',
+      Priority: 'priority',
+      Status: 'done',
+      'Assigned To': 'assigneeId',
+      Name: 'contactName',
+      Opportunity: 'dealName',
+      'Account Name': 'accountName',
+    });
+    expect(preview.errors).toEqual([
+      { row: 3, column: 'Priority', code: 'invalid_value' },
+      { row: 4, column: 'name', code: 'required' },
+    ]);
+    expect(preview.sample.map((r) => r.name)).toEqual(['Send quote', 'Call back']);
+    // Nothing is written while a row has errors, unless the user says what to do with them.
+    expect(await f.call('import.commit', { csv: salesforce, entity: 'task' })).toMatchObject({
+      ok: false,
+      error: { code: 'VALIDATION' },
+    });
+    expect((await f.ok('tasks.list', {})).items).toEqual([]);
+    const res = await f.ok('import.commit', {
+      csv: salesforce,
+      entity: 'task',
+      locale: 'en-US',
+      onRowError: 'dropInvalidValues',
+    });
+    expect(res).toMatchObject({ created: 3, skippedRows: 1, droppedValues: 1, accountsCreated: 1 });
+    const tasks = new Map((await f.ok('tasks.list', {})).items.map((t) => [t.title, t]));
+    expect(tasks.get('Send quote')).toMatchObject({
+      dueAt: new Date(2026, 2, 5).getTime(),
+      priority: 'high',
+      done: false,
+      assigneeId: 'anna',
+      contactId: c.id,
+      dealId: d.id,
+    });
+    expect(tasks.get('Send quote')?.accountId).toEqual(expect.any(String));
+    expect(tasks.get('Call back')).toMatchObject({
+      dueAt: new Date(2026, 2, 6, 9, 30).getTime(),
+      priority: 'normal',
+      done: true,
+      contactId: c.id,
+    });
+    expect(tasks.get('Bad priority')).toMatchObject({ priority: 'normal' });
+
+    const zh = [
+      '任务,截止日期,优先级,状态,负责人',
+      '寄样品,2026年3月9日,紧急,未完成,anna',
+      '回访,下周,低,已完成,',
+    ].join('\r\n');
+    const zhPreview = await f.ok('import.preview', { csv: zh, entity: 'task', locale: 'zh-CN' });
+    expect(Object.values(zhPreview.mapping)).toEqual(['name', 'dueAt', 'priority', 'done', 'assigneeId']);
+    expect(zhPreview.errors).toEqual([{ row: 2, column: '截止日期', code: 'invalid_date' }]);
+    await f.ok('import.commit', { csv: zh, entity: 'task', locale: 'zh-CN', onRowError: 'skipRows' });
+    const sample = (await f.ok('tasks.list', {})).items.find((t) => t.title === '寄样品');
+    expect(sample).toMatchObject({ dueAt: new Date(2026, 2, 9).getTime(), priority: 'high', done: false });
+    expect((await f.ok('tasks.list', {})).items.some((t) => t.title === '回访')).toBe(false);
+
+    // A file without a title column still previews (so the mapping step opens) but cannot be imported.
+    const untitled = 'Due Date,Priority\r\n03/05/2026,High\r\n';
+    expect((await f.ok('import.preview', { csv: untitled, entity: 'task' })).hasName).toBe(false);
+    expect(await f.call('import.commit', { csv: untitled, entity: 'task' })).toMatchObject({
+      ok: false,
+      error: { code: 'VALIDATION', message: 'No column is mapped to a title' },
+    });
   });
 });

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { exportCsv } from '../../../../electron/services/crm/export.csv';
 import { commitContacts } from '../../../../electron/services/crm/import.csv';
 import { NO_CONTROL } from '../../../../electron/services/crm/import.file';
-import { commitRecords } from '../../../../electron/services/crm/import.records';
+import { commitRecords } from '../../../../electron/services/crm/import.records.commit';
 import type { Db } from '../../../../electron/services/db/database';
 import { silentLogger, type Logger } from '../../../../electron/services/log/logger';
 import { DbWorkers } from '../../../../electron/services/worker/db.worker.client';
