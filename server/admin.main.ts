@@ -1,3 +1,4 @@
+import { joinOptionValues } from '../shared/cli/args';
 import { databaseUrlProblem } from './server.files';
 import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -194,34 +195,9 @@ const OPTIONS = {
   help: { type: 'boolean', default: false },
 } as const satisfies NonNullable<ParseArgsConfig['options']>;
 
-/**
- * `--workspace ID` becomes `--workspace=ID`: ids are base64url, so one in 64 starts with `-`, which
- * parseArgs would otherwise refuse as ambiguous. A following word that is itself one of our options
- * stays an option, so a forgotten value is still reported as missing.
- */
-function joinStringValues(argv: readonly string[]): string[] {
-  const known = new Set(Object.keys(OPTIONS).map((name) => `--${name}`));
-  const takesValue = new Set(
-    Object.entries(OPTIONS)
-      .filter(([, o]) => o.type === 'string')
-      .map(([name]) => `--${name}`),
-  );
-  const out: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '--') return [...out, ...argv.slice(i)];
-    const next = argv[i + 1];
-    if (takesValue.has(arg) && next !== undefined && !known.has(next.split('=')[0]!)) {
-      out.push(`${arg}=${next}`);
-      i++;
-    } else out.push(arg);
-  }
-  return out;
-}
-
 async function main(argv: readonly string[]): Promise<void> {
   const { values, positionals } = parseArgs({
-    args: joinStringValues(argv),
+    args: joinOptionValues(argv, OPTIONS),
     allowPositionals: true,
     strict: true,
     options: OPTIONS,

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import pg from 'pg';
+import { joinOptionValues } from '../shared/cli/args';
 import { readUint32be, uint32be } from '../shared/sync/encoding';
 import { checkEpochKey, FIRST_EPOCH, openPreviousKey, unescrowEpochKey } from '../shared/sync/epoch';
 import { openDelta } from '../shared/sync/envelope';
@@ -148,17 +149,15 @@ function countOpened(
 
 async function main(): Promise<void> {
   const [command, ...rest] = process.argv.slice(2);
-  const { values } = parseArgs({
-    args: rest,
-    options: {
-      secret: { type: 'string' },
-      'server-db': { type: 'string' },
-      database: { type: 'string' },
-      workspace: { type: 'string' },
-      out: { type: 'string' },
-    },
-    strict: true,
-  });
+  const options = {
+    secret: { type: 'string' },
+    'server-db': { type: 'string' },
+    database: { type: 'string' },
+    workspace: { type: 'string' },
+    out: { type: 'string' },
+  } as const;
+  // Workspace ids are base64url: one in 64 starts with '-'.
+  const { values } = parseArgs({ args: joinOptionValues(rest, options), options, strict: true });
   if (command === 'keygen' && values.secret) {
     const pair = generateEscrowKeyPair();
     writeSecretFile(values.secret, new TextEncoder().encode(pair.privateKeyFile));

@@ -113,7 +113,9 @@ export async function tamperPostgresDelta(location: string, workspaceId: string,
   await client.connect();
   try {
     await client.query(
-      `UPDATE deltas SET envelope = overlay(envelope placing decode('ff', 'hex') from length(envelope) - 20 for 1)
+      // XOR, as the SQLite flip: setting a byte to a fixed value is a no-op when it already has it.
+      `UPDATE deltas
+       SET envelope = set_byte(envelope, length(envelope) - 20, get_byte(envelope, length(envelope) - 20) # 1)
        WHERE workspace_id = $1 AND seq = $2`,
       [workspaceId, seq],
     );
