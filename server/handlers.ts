@@ -394,11 +394,26 @@ export function createSyncHandlers(deps: HandlerDeps): Omit<SyncHandlers, Snapsh
       // The response's 'close' also fires when the client hangs up mid-wait (the request's fires early).
       reply.raw.once('close', () => gone.abort());
       for (;;) {
-        const latestSeq = await storage.latestSeq(workspaceId);
-        if (latestSeq > q.after) return { latestSeq, changed: true };
         const left = deadline - clock();
-        if (left <= 0 || gone.signal.aborted || notifier.closing) return { latestSeq, changed: false };
-        await notifier.next(workspaceId, Math.min(left, limits.pollIntervalMs), gone.signal);
+        const round = new AbortController();
+        const end = () => round.abort();
+        gone.signal.addEventListener('abort', end);
+        // Armed before the read: a push that lands while latestSeq is read still wakes this wait
+        // (armed after, its wake-up would be lost until the next periodic check).
+        const woken = notifier.next(
+          workspaceId,
+          Math.max(0, Math.min(left, limits.pollIntervalMs)),
+          round.signal,
+        );
+        try {
+          const latestSeq = await storage.latestSeq(workspaceId);
+          if (latestSeq > q.after) return { latestSeq, changed: true };
+          if (left <= 0 || gone.signal.aborted || notifier.closing) return { latestSeq, changed: false };
+          await woken;
+        } finally {
+          end();
+          gone.signal.removeEventListener('abort', end);
+        }
       }
     },
   };
