@@ -364,6 +364,11 @@ function arbitraries(pool: Pool) {
   inputs['privacy.exportPerson'] = fc.oneof(fc.record({ contactId: id }), fc.anything());
   inputs['privacy.erasePerson'] = fc.oneof(fc.record({ contactId: id }), fc.anything());
   inputs['records.restore'] = fc.oneof(
+    // Well aimed: a seeded id with its own kind, so some runs succeed (a random pair rarely matches).
+    fc.oneof(
+      fc.constantFrom(...pool.taskIds).map((taskId) => ({ entity: 'task', id: taskId })),
+      fc.constantFrom(...pool.contactIds).map((contactId) => ({ entity: 'contact', id: contactId })),
+    ),
     fc.record({
       entity: fc.constantFrom('account', 'contact', 'deal', 'activity', 'task', 'pipeline'),
       id: fc.oneof(id, fc.constantFrom(...pool.taskIds, ...pool.activityIds, ...pool.contactIds)),
