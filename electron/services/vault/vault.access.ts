@@ -18,3 +18,35 @@ export interface VaultAccess {
    */
   wipe(): Promise<void>;
 }
+
+/** The listeners `VaultAccess` registers, run by the vault around unlock and lock. */
+export class VaultListeners {
+  private readonly unlocked = new Set<(db: Db) => void>();
+  private readonly locking = new Set<() => void>();
+
+  onUnlocked(listener: (db: Db) => void): () => void {
+    this.unlocked.add(listener);
+    return () => this.unlocked.delete(listener);
+  }
+
+  onLocking(listener: () => void): () => void {
+    this.locking.add(listener);
+    return () => this.locking.delete(listener);
+  }
+
+  /** After the database is open and migrated. */
+  runUnlocked(db: Db): void {
+    for (const listener of this.unlocked) listener(db);
+  }
+
+  /** Before the database closes; one listener's failure neither stops the others nor the lock. */
+  runLocking(failed: () => void): void {
+    for (const listener of this.locking) {
+      try {
+        listener();
+      } catch {
+        failed();
+      }
+    }
+  }
+}

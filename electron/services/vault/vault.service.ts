@@ -1,5 +1,3 @@
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
-import { randomBytes } from '@noble/hashes/utils.js';
 import { AppError } from '../../../shared/errors';
 import type {
   BackupInfo,
@@ -8,32 +6,23 @@ import type {
   VaultStatus,
 } from '../../../shared/ipc/channels/vault.channels';
 import type { UserPresence } from '../auth/user-presence';
-import { mapOpenError, openEncryptedDatabase, STORE_CIPHER, type Db } from '../db/database';
-import { migrate, schemaVersions, type MigrationSet, type SchemaVersions } from '../db/migrate';
-import type { Keychain } from '../keychain/keychain';
-import type { Logger } from '../log/logger';
-import type { VaultAccess } from './vault.access';
-import type { BackupLocation } from './vault.backupdir';
+import type { Db } from '../db/database';
+import { schemaVersions, type SchemaVersions } from '../db/migrate';
+import { VaultListeners, type VaultAccess } from './vault.access';
 import * as backups from './vault.backups';
-import type { FaultPoint, LockReason, OpenOptions, ReleaseGate, VaultInternals } from './vault.internals';
-import { newVaultKey, secretCopy, zeroKeySet, type KeySet, type VaultKey } from './vault.keyset';
-import { sameKeys, VaultKeystore } from './vault.keystore';
+import type { LockReason, OpenOptions, VaultInternals } from './vault.internals';
+import { secretCopy, zeroKeySet, type KeySet } from './vault.keyset';
+import { VaultKeystore } from './vault.keystore';
 import { VaultLayout } from './vault.layout';
-import { vaultMigrations } from './vault.migrations';
-import { mapVaultError, openAny } from './vault.open';
-import {
-  generateRecoveryCode,
-  newKek,
-  RECOVERY_KDF,
-  RecoveryThrottle,
-  unwrapWithCode,
-  writeRecoveryFile,
-  type ScryptParams,
-} from './vault.recovery';
+import type { VaultServiceOptions } from './vault.options';
+import { keysFromRecoveryCode } from './vault.recover';
+import { RECOVERY_KDF } from './vault.recovery';
 import { rekeyVault } from './vault.rekey';
-import { VaultRepository } from './vault.repository';
-import { readOnboarding, renewRecoveryCode, settleRenewal, writeOnboarding } from './vault.renew';
-import { checkRollback } from './vault.rollback';
+import { readOnboarding, renewRecoveryCode, writeOnboarding } from './vault.renew';
+import { backupNow, restoreVault } from './vault.restore';
+import { createVault } from './vault.setup';
+import { openChecked } from './vault.unlock';
+import { wipeVaultFiles } from './vault.wipe';
 import {
   keychainState,
   listUnlockers,
@@ -42,47 +31,12 @@ import {
   syncUnlockers,
   unlockWithPin,
   type UnlockerDeps,
-  type UnlockerPolicy,
 } from './vault.unlock-methods';
-import { UnlockerStore, type PinKdf } from './vault.unlockers';
-import { backupNow, restoreVault } from './vault.restore';
+import { UnlockerStore } from './vault.unlockers';
 
 export type { FaultPoint, LockReason } from './vault.internals';
 
-export interface VaultServiceOptions {
-  /** The vault lives in `<dataDir>/vault/`. */
-  readonly dataDir: string;
-  readonly keychain: Keychain;
-  /** Other domains' migrations; the vault's own run first. */
-  readonly migrations: readonly MigrationSet[];
-  readonly logger: Logger;
-  readonly now: () => number;
-  /**
-   * The OS user check before unlock, restore and rekey. Absent only in unit tests of the vault
-   * itself; the composition root always passes one.
-   */
-  readonly presence?: UserPresence;
-  readonly onLocked?: (reason: LockReason) => void;
-  readonly onUnlocked?: (vaultId: string) => void;
-  /** scrypt parameters for new recovery wraps (tests lower them; the wrap records what it used). */
-  readonly recoveryKdf?: ScryptParams;
-  readonly fault?: (point: FaultPoint) => void;
-  /** IT's word on the PIN and escrow unlockers (default: PIN allowed, no escrow). */
-  readonly unlockerPolicy?: () => Promise<UnlockerPolicy>;
-  /** argon2id cost for new PIN wraps (tests lower it; each wrap records what it used). */
-  readonly pinKdf?: PinKdf;
-  /** The app version, recorded in each backup. */
-  readonly appVersion?: string;
-  /** A backup directory named by IT's policy or the user (read at each use); null: inside the vault. */
-  readonly backupLocation?: () => BackupLocation | null;
-  /** Decides whether a locked vault, once open, may be released (the offline lease). */
-  readonly releaseGate?: ReleaseGate;
-  /**
-   * When the last person was erased in the open vault (issue 12, the CRM keeps it): backups made
-   * before it are listed `containsErased` and purged by `purgeErasedBackups`. Absent: never marked.
-   */
-  readonly lastErasedAt?: (db: Db) => number | null;
-}
+export type { VaultServiceOptions } from './vault.options';
 
 /**
  * The vault lifecycle: set up, unlock, lock, recover, back up, restore, rekey, wipe. One operation at
@@ -101,8 +55,7 @@ export class VaultService {
   private keys: KeySet | null = null;
   private schema: SchemaVersions | null = null;
   private queue: Promise<unknown> = Promise.resolve();
-  private readonly unlockedListeners = new Set<(db: Db) => void>();
-  private readonly lockingListeners = new Set<() => void>();
+  private readonly listeners = new VaultListeners();
   private readonly layout: VaultLayout;
   private readonly keystore: VaultKeystore;
   private readonly internals: VaultInternals;
@@ -150,14 +103,8 @@ export class VaultService {
           : new AppError('VAULT_NOT_SET_UP', 'The vault is not set up');
       },
       isUnlocked: () => this.db !== null,
-      onUnlocked: (listener) => {
-        this.unlockedListeners.add(listener);
-        return () => this.unlockedListeners.delete(listener);
-      },
-      onLocking: (listener) => {
-        this.lockingListeners.add(listener);
-        return () => this.lockingListeners.delete(listener);
-      },
+      onUnlocked: (listener) => this.listeners.onUnlocked(listener),
+      onLocking: (listener) => this.listeners.onLocking(listener),
       wipe: async () => {
         await this.wipe();
       },
@@ -237,37 +184,16 @@ export class VaultService {
 
   setup(): Promise<{ status: VaultStatus; recoveryCode: string }> {
     return this.serial(async () => {
-      if (this.layout.manifest()) throw new AppError('VAULT_ALREADY_SET_UP', 'The vault is already set up');
-      mkdirSync(this.layout.ownBackupDir, { recursive: true, mode: 0o700 });
-      this.layout.moveAsideOrphans(this.options.now());
-      const vaultId = Buffer.from(randomBytes(16)).toString('hex');
-      const code = generateRecoveryCode();
-      const params = this.options.recoveryKdf ?? RECOVERY_KDF;
-      const { kek, salt } = await newKek(code, params);
-      const key = newVaultKey();
-      const set: KeySet = { keys: [key], kek };
-      // Keychain first: if it is unavailable or locked, nothing has been written.
-      await this.keystore.store(vaultId, set);
-      this.options.fault?.('setup.keychain');
-      writeRecoveryFile(this.layout.recoveryFile, vaultId, set, kek, salt, params);
-      this.options.fault?.('setup.recovery');
-      let db: Db | null = null;
-      try {
-        db = openEncryptedDatabase(this.layout.dbFile, key.key);
-        this.schema = migrate(db, [vaultMigrations, ...this.options.migrations]);
-        new VaultRepository(db).setVaultId(vaultId);
-        this.options.fault?.('setup.database');
-        this.layout.writeManifest({
-          format: 1,
-          vaultId,
-          cipher: STORE_CIPHER,
-          createdAt: new Date(this.options.now()).toISOString(),
-        });
-      } catch (error) {
-        db?.close();
-        zeroKeySet(set);
-        throw mapVaultError(error);
-      }
+      const made = await createVault({
+        layout: this.layout,
+        keystore: this.keystore,
+        now: this.options.now,
+        migrations: this.options.migrations,
+        recoveryKdf: this.options.recoveryKdf ?? RECOVERY_KDF,
+        fault: (point) => this.options.fault?.(point),
+      });
+      const { db, set, vaultId, code } = made;
+      this.schema = made.schema;
       writeOnboarding(this.layout, false);
       this.opened(db, set, vaultId);
       await syncUnlockers(this.unlockers);
@@ -298,38 +224,14 @@ export class VaultService {
   recover(typedCode: string): Promise<VaultStatus> {
     return this.serial(async () => {
       const m = this.layout.requireManifest();
-      const throttle = new RecoveryThrottle(this.layout.attemptsFile, this.options.now);
-      throttle.check();
-      let set: KeySet;
-      try {
-        set = await unwrapWithCode(this.layout.recoveryFile, m.vaultId, typedCode);
-      } catch (error) {
-        if (error instanceof AppError && /does not open/.test(error.message)) {
-          const wait = throttle.fail();
-          this.options.logger.log('warn', 'vault.recoveryFailed', { vaultId: m.vaultId });
-          throw new AppError(
-            'RECOVERY_CODE_INVALID',
-            `This recovery code does not open this vault. Check it and try again in ${Math.ceil(wait / 1000)} s.`,
-          );
-        }
-        throw error;
-      }
-      if (this.db) this.lockNow('user');
-      // Prove the keys open the database before they replace anything in the keychain.
-      let proven: { db: Db; key: VaultKey };
-      try {
-        proven = openAny(this.layout.dbFile, set);
-      } catch (error) {
-        zeroKeySet(set);
-        throw error;
-      }
-      proven.db.close();
-      const ordered: KeySet = {
-        keys: [proven.key, ...set.keys.filter((k) => k !== proven.key)],
-        kek: set.kek,
-      };
-      await this.keystore.store(m.vaultId, ordered);
-      throttle.reset();
+      const ordered = await keysFromRecoveryCode(
+        { layout: this.layout, keystore: this.keystore, logger: this.options.logger, now: this.options.now },
+        m.vaultId,
+        typedCode,
+        () => {
+          if (this.db) this.lockNow('user');
+        },
+      );
       // The recovery code is the owner's say-so: a file older than the counter is accepted here.
       await this.openWith(m.vaultId, ordered, { adoptOlder: true, release: 'recovery' });
       this.options.logger.log('info', 'vault.recovered', { vaultId: m.vaultId });
@@ -456,34 +358,15 @@ export class VaultService {
     });
   }
 
-  /**
-   * Destroys this vault (a revoked device): locks it, removes its keychain entry, then deletes every
-   * file under the vault directory. The keychain entry goes first so that, even if deleting files is
-   * interrupted, what remains cannot be opened without the recovery code. A keychain that cannot be
-   * reached does not stop the wipe: the files go anyway.
-   */
+  /** Destroys this vault (a revoked device): locks it, then `wipeVaultFiles` (keychain entry first). */
   wipe(): Promise<VaultStatus> {
     return this.serial(async () => {
       const m = this.layout.manifest();
       this.lockNow('revoked');
-      if (m) {
-        try {
-          await this.keystore.delete(m.vaultId);
-        } catch {
-          this.options.logger.log('warn', 'vault.wipeKeychainFailed', { vaultId: m.vaultId });
-        }
-      }
-      // Backups in a directory outside the vault (IT's or the user's) are this vault's too.
-      if (m && this.layout.backupDir !== this.layout.ownBackupDir) {
-        try {
-          for (const b of backups.listBackups(this.layout, null))
-            rmSync(this.layout.backupFile(b.backupId), { force: true });
-        } catch {
-          this.options.logger.log('warn', 'vault.wipeBackupsFailed', { vaultId: m.vaultId });
-        }
-      }
-      rmSync(this.layout.dir, { recursive: true, force: true });
-      this.options.logger.log('info', 'vault.wiped', { vaultId: m?.vaultId ?? null });
+      await wipeVaultFiles(
+        { layout: this.layout, keystore: this.keystore, logger: this.options.logger },
+        m?.vaultId ?? null,
+      );
       return this.status();
     });
   }
@@ -497,89 +380,34 @@ export class VaultService {
 
   /** Opens the database with `set`, checks it, migrates, tidies the key set; takes ownership of `set`. */
   private async openWith(vaultId: string, set: KeySet, options: OpenOptions = {}): Promise<void> {
-    this.layout.cleanupLeftovers();
-    settleRenewal(this.layout, vaultId, set);
-    const crashed = existsSync(this.layout.dbFile + '-wal');
-    let db: Db;
-    let key: VaultKey;
-    try {
-      ({ db, key } = openAny(this.layout.dbFile, set));
-    } catch (error) {
-      zeroKeySet(set);
-      throw error;
-    }
-    try {
-      const repo = new VaultRepository(db);
-      // After a crash, check every page before use. A clean open needs no scan: every page carries a
-      // tag, so a damaged page fails as SQLITE_CORRUPT when it is read (a full check of 100k contacts
-      // costs ~200 ms, four times the unlock budget), and every backup re-reads all pages.
-      if (crashed && !repo.isIntact('full')) {
-        throw new AppError('CORRUPT_STORE', 'The vault database is damaged: restore a backup');
-      }
-      if (repo.vaultId() !== vaultId) {
-        throw new AppError('CORRUPT_STORE', 'The vault database belongs to another vault: restore a backup');
-      }
-      this.schema = migrate(db, [vaultMigrations, ...this.options.migrations]);
-    } catch (error) {
-      db.close();
-      zeroKeySet(set);
-      throw mapOpenError(error);
-    }
-    try {
-      await checkRollback(this.keystore, this.options.logger, vaultId, db, options.adoptOlder === true);
-    } catch (error) {
-      db.close();
-      zeroKeySet(set);
-      throw error;
-    }
-    const tidy = this.keystore.tidy(set, key);
-    try {
-      if (!sameKeys(tidy, set)) {
-        // An interrupted rekey: settle on the key the file actually uses.
-        await this.keystore.store(vaultId, tidy);
-        this.keystore.writeRecovery(vaultId, tidy);
-      } else if (await this.keystore.isLegacy(vaultId)) {
-        // An entry from before the keychain unlocker: move the key set out of the keychain's text.
-        await this.keystore.store(vaultId, tidy);
-      }
-    } catch (error) {
-      db.close();
-      zeroKeySet(set);
-      throw error;
-    }
-    if (tidy !== set) zeroKeySet(set);
-    if (options.release && this.options.releaseGate) {
-      // Nothing else has seen the database yet: a refusal closes it and zeroes every key.
-      try {
-        await this.options.releaseGate(db, options.release);
-      } catch (error) {
-        db.close();
-        zeroKeySet(tidy);
-        this.keystore.forget();
-        throw error;
-      }
-    }
-    this.opened(db, tidy, vaultId);
+    const checked = await openChecked(
+      {
+        layout: this.layout,
+        keystore: this.keystore,
+        logger: this.options.logger,
+        migrations: this.options.migrations,
+        releaseGate: this.options.releaseGate,
+      },
+      vaultId,
+      set,
+      options,
+    );
+    this.schema = checked.schema;
+    this.opened(checked.db, checked.keys, vaultId);
     await syncUnlockers(this.unlockers);
   }
 
   private opened(db: Db, set: KeySet, vaultId: string): void {
     this.db = db;
     this.keys = set;
-    for (const listener of this.unlockedListeners) listener(db);
+    this.listeners.runUnlocked(db);
     this.options.logger.log('info', 'vault.unlocked', { vaultId });
     this.options.onUnlocked?.(vaultId);
   }
 
   private closeDb(): void {
     if (!this.db) return;
-    for (const listener of this.lockingListeners) {
-      try {
-        listener();
-      } catch {
-        this.options.logger.log('warn', 'vault.lockListenerFailed', {});
-      }
-    }
+    this.listeners.runLocking(() => this.options.logger.log('warn', 'vault.lockListenerFailed', {}));
     const db = this.db;
     this.db = null;
     this.schema = null;
