@@ -2,53 +2,26 @@ import { AppError } from '../../../shared/errors';
 import type { LoggedMember } from '../../../shared/people/members';
 import type { Role } from '../../../shared/sync/membership';
 import type { Conflict, SyncDevice, SyncStatus } from '../../../shared/sync/sync.contract';
-import type { ChangePipeline } from '../crm/change.pipeline';
-import type { Db } from '../db/database';
-import type { Logger } from '../log/logger';
 import type { SyncConflicts } from './sync.conflicts';
-import type { ServerConfirmation, SyncEnrolment } from './sync.enrolment';
-import type { EscrowKeySource, SyncEpochs } from './sync.epochs';
-import { createSyncParts } from './sync.parts';
+import type { SyncEnrolment } from './sync.enrolment';
+import type { SyncEpochs } from './sync.epochs';
+import { createSyncParts, type SyncEngineOptions } from './sync.parts';
 import type { SyncInbox } from './sync.inbox';
 import type { SnapshotMade, SyncSnapshots } from './sync.snapshots';
 import { backgroundLoop } from './sync.loop';
 import type { SyncMembership } from './sync.membership';
 import type { SyncOutbox } from './sync.outbox';
+import { settleErasure } from './sync.erasure';
 import { resync } from './sync.resync';
-import type { PageApplier } from './sync.inbox';
+import { SyncRevocation } from './sync.revocation';
 import type { SyncSession } from './sync.session';
-import { integrityOf, integrityWarning, pullWarning, stateFor } from './sync.warnings';
+import { REVOKED_STATE, statusOf, type EngineState } from './sync.status';
+import { integrityWarning, pullWarning, stateFor } from './sync.warnings';
 
 /** How stale the membership view may be at the start of a cycle (new authors refresh it at once). */
 const MEMBERSHIP_MAX_AGE_MS = 60_000;
 
-export interface SyncEngineOptions {
-  readonly db: Db;
-  /** The CRM's change pipeline over the same database: the only way sync reads or writes CRM data. */
-  readonly pipeline: () => ChangePipeline;
-  readonly logger: Logger;
-  readonly now: () => number;
-  /** Every status change (the module forwards it as `sync.statusChanged`). */
-  readonly onStatus: (status: SyncStatus) => void;
-  /** Called once the verified membership log holds this device's revocation: destroys the vault. */
-  readonly wipe: () => Promise<void>;
-  /** Main's own confirmation of a server origin the user typed (never the renderer's). */
-  readonly confirmation: ServerConfirmation;
-  /** Sync in the background with long-poll and backoff (the app); tests drive `syncNow` themselves. */
-  readonly autoSync: boolean;
-  /** Drift guard tolerance (tests may lower it). */
-  readonly maxDriftMs?: number;
-  /** IT policy's escrow public key, which also receives every new epoch key (issue 12). */
-  readonly escrowKey?: EscrowKeySource;
-  /** Holds each cycle's vault writes out of a database worker's write transaction (an import). */
-  readonly writeGate?: { shared<T>(fn: () => Promise<T>): Promise<T> };
-  /** Applies pulled pages; the app's run on a database worker thread (default: inline, on `db`). */
-  readonly pages?: PageApplier;
-}
-
-function iso(ms: number | null): string | null {
-  return ms === null ? null : new Date(ms).toISOString();
-}
+export type { SyncEngineOptions } from './sync.parts';
 
 function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
@@ -73,15 +46,13 @@ export class SyncEngine {
   private readonly epochs: SyncEpochs;
   private readonly snapshots: SyncSnapshots;
   private chain: Promise<unknown> = Promise.resolve();
-  private revoked = false;
-  /** The server refused this device without a verified revocation: data kept, retries go on. */
-  private lockedOut = false;
+  private readonly revocation: SyncRevocation;
   private impersonated = 0;
   private loopRunning = false;
   /** A non-fatal problem of the last cycle (CLOCK_SKEW, DELTA_REJECTED), shown with the idle status. */
   private warning: SyncStatus['error'] = null;
   private pendingCache: number | null = null;
-  private state: Pick<SyncStatus, 'state' | 'progress' | 'nextRetryAt' | 'error'> = {
+  private state: EngineState = {
     state: 'not_configured',
     progress: null,
     nextRetryAt: null,
@@ -101,6 +72,17 @@ export class SyncEngine {
       snapshots: this.snapshots,
     } = parts);
     if (this.session.workspace) this.state = { ...this.state, state: 'idle' };
+    this.revocation = new SyncRevocation({
+      session: this.session,
+      membership: this.membership,
+      logger: options.logger,
+      wipe: () => options.wipe(),
+      stopping: () => {
+        this.state = REVOKED_STATE;
+        this.stop();
+      },
+      wiped: () => this.options.onStatus(this.status()),
+    });
   }
 
   /** Starts background sync when configured and enabled. */
@@ -123,36 +105,23 @@ export class SyncEngine {
    * last count (counting scans the op log, which a bootstrap makes large).
    */
   status(fresh = true): SyncStatus {
-    const ws = this.session.workspace;
     if (this.session.isStopped && !this.revoked) throw new AppError('VAULT_LOCKED', 'The vault is locked');
     const repo = this.session.repo;
-    const integrity: SyncStatus['integrity'] =
-      this.revoked || !ws
-        ? { state: 'ok', devices: [], detectedAt: null }
-        : integrityOf(this.inbox.integrity());
-    const counts = this.revoked
-      ? { pending: 0, rejected: 0, quarantined: 0 }
-      : {
-          pending:
-            fresh || this.pendingCache === null
-              ? (this.pendingCache = this.options.pipeline().pendingCount())
-              : this.pendingCache,
-          rejected: repo.rejectedCount(),
-          quarantined: repo.quarantineCount(),
-        };
-    return {
-      state: ws || this.revoked ? this.state.state : 'not_configured',
-      workspaceId: ws?.workspaceId ?? null,
-      pending: counts.pending,
-      lastSyncAt: iso(ws?.lastSyncAt ?? null),
-      progress: this.state.progress,
-      nextRetryAt: this.state.nextRetryAt,
-      error: this.state.error,
-      rejectedDeltas: counts.rejected,
-      quarantinedOps: counts.quarantined,
-      integrity,
-      impersonatedOps: this.impersonated,
-    };
+    return statusOf({
+      ws: this.session.workspace,
+      revoked: this.revoked,
+      state: this.state,
+      impersonated: this.impersonated,
+      integrity: () => this.inbox.integrity(),
+      counts: () => ({
+        pending:
+          fresh || this.pendingCache === null
+            ? (this.pendingCache = this.options.pipeline().pendingCount())
+            : this.pendingCache,
+        rejected: repo.rejectedCount(),
+        quarantined: repo.quarantineCount(),
+      }),
+    });
   }
 
   private setState(patch: Partial<SyncEngine['state']>): void {
@@ -166,72 +135,21 @@ export class SyncEngine {
 
   // ---- revocation ----
 
-  /**
-   * Every request goes through here. A DEVICE_REVOKED answer is only a claim: the device fetches the
-   * signed membership log (revoked devices may still read it) and wipes itself only if the verified
-   * log holds its revocation. Otherwise (a lying server, a proxy, a forged 403) it is locked out:
-   * nothing is deleted, the status says so, and retries go on.
-   */
-  private async guard<T>(fn: () => Promise<T>): Promise<T> {
-    try {
-      const result = await fn();
-      this.lockedOut = false;
-      return result;
-    } catch (error) {
-      const e = toAppError(error);
-      if (e.code !== 'DEVICE_REVOKED') throw e;
-      if (await this.verifiedRevocation()) {
-        await this.onRevoked();
-        throw e;
-      }
-      this.lockedOut = true;
-      this.options.logger.log('warn', 'sync.lockedOut', {
-        deviceId: this.session.workspace?.deviceId ?? null,
-      });
-      throw new AppError(
-        'SYNC_LOCKED_OUT',
-        'The server refuses this device, but no signed revocation exists; your data and edits are kept',
-      );
-    }
+  /** Every request goes through here: see `SyncRevocation.guard`. */
+  private guard<T>(fn: () => Promise<T>): Promise<T> {
+    return this.revocation.guard(fn);
   }
 
-  /** True when the freshly fetched, verified membership log revokes this device. */
-  private async verifiedRevocation(): Promise<boolean> {
-    try {
-      await this.membership.refresh();
-    } catch (error) {
-      this.options.logger.log('warn', 'sync.revocationUnverified', { code: toAppError(error).code });
-    }
-    try {
-      return this.membership.selfRevoked();
-    } catch {
-      return false;
-    }
+  private get revoked(): boolean {
+    return this.revocation.revoked;
   }
 
-  private async onRevoked(): Promise<void> {
-    if (this.revoked) return;
-    this.revoked = true;
-    this.options.logger.log('warn', 'sync.deviceRevoked', {
-      deviceId: this.session.workspace?.deviceId ?? null,
-    });
-    this.state = {
-      state: 'error',
-      progress: null,
-      nextRetryAt: null,
-      error: {
-        code: 'DEVICE_REVOKED',
-        message: 'This device was revoked (signed by an admin): its vault has been wiped',
-      },
-    };
-    this.stop();
-    try {
-      await this.options.wipe();
-    } finally {
-      this.session.forget();
-      this.membership.forget();
-      this.options.onStatus(this.status());
-    }
+  private get lockedOut(): boolean {
+    return this.revocation.lockedOut;
+  }
+
+  private onRevoked(): Promise<void> {
+    return this.revocation.wipeSelf();
   }
 
   // ---- workspace, invites, devices, conflicts ----
@@ -279,18 +197,7 @@ export class SyncEngine {
    * this vault is in no workspace. Throws MEMBERSHIP_INVALID when the stored log does not verify.
    */
   loggedMembers(): LoggedMember[] | null {
-    const state = this.membership.state();
-    if (!state) return null;
-    const self = this.membership.self()?.device.deviceId;
-    return [...state.members.values()]
-      .sort((a, b) => a.joinedSeq - b.joinedSeq)
-      .map((m) => ({
-        clockId: m.device.clockId,
-        deviceName: m.device.name,
-        role: m.role,
-        status: m.status,
-        isSelf: m.device.deviceId === self,
-      }));
+    return this.membership.logged();
   }
 
   private member(deviceId: string): SyncDevice {
@@ -323,13 +230,11 @@ export class SyncEngine {
 
   /** `sync.rotateKey`: a new workspace key epoch now (owners and admins), serialised with the cycles. */
   rotateKey(): Promise<{ epoch: number }> {
-    const run = this.chain.then(async () => {
+    return this.serial(async () => {
       const epoch = await this.guard(() => this.gated(() => this.epochs.rotate()));
       this.setState({});
       return { epoch: epoch ?? this.membership.state()?.epoch ?? 1 };
     });
-    this.chain = run.catch(() => undefined);
-    return run;
   }
 
   async setRole(deviceId: string, role: Role): Promise<SyncDevice> {
@@ -343,7 +248,7 @@ export class SyncEngine {
    * (owners and admins), serialised with the cycles.
    */
   createSnapshot(): Promise<SnapshotMade> {
-    const run = this.chain.then(async () => {
+    return this.serial(async () => {
       // The second cycle pulls back what the first pushed: the cursor then covers every own op.
       await this.cycleSafe();
       await this.cycleSafe();
@@ -353,13 +258,11 @@ export class SyncEngine {
         this.setState({ progress: null });
       }
     });
-    this.chain = run.catch(() => undefined);
-    return run;
   }
 
   /** The guided re-sync after a gap or a rollback, serialised with the sync cycles. */
   resync(): Promise<SyncStatus> {
-    const run = this.chain.then(async () => {
+    return this.serial(async () => {
       if (this.revoked) return this.status();
       this.session.require();
       this.setState({ state: 'syncing', progress: null, error: null });
@@ -388,8 +291,6 @@ export class SyncEngine {
       }
       return this.status();
     });
-    this.chain = run.catch(() => undefined);
-    return run;
   }
 
   conflicts(): Conflict[] {
@@ -411,7 +312,12 @@ export class SyncEngine {
    * the failure (SYNC_OFFLINE, …), which is also in the status.
    */
   syncNow(): Promise<SyncStatus> {
-    const run = this.chain.then(() => this.cycleSafe());
+    return this.serial(() => this.cycleSafe());
+  }
+
+  /** Runs `fn` after every cycle or operation already queued, never interleaved with them. */
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.chain.then(fn);
     this.chain = run.catch(() => undefined);
     return run;
   }
@@ -454,40 +360,16 @@ export class SyncEngine {
     await this.outbox.push();
     this.session.repo.setLastSync(this.options.now());
     this.session.refresh();
-    await this.settleErasure();
-  }
-
-  /**
-   * The server side of `privacy.erasePerson` (issue 12 item 3), owed since the local erase and done
-   * at the first contact of an owner or admin device: a snapshot without the erased person (their
-   * op-log values are gone, so the snapshot leaves them out), the deltas it supersedes deleted from
-   * the server by a signed compaction, and a new key epoch. Waits while own ops are unpushed (the
-   * snapshot must cover the erase); any failure leaves it owed for the next cycle.
-   */
-  private async settleErasure(): Promise<void> {
-    const owed = this.options.pipeline().erasureOwed();
-    if (owed === null) return;
-    const self = this.membership.self();
-    if (!self || self.status !== 'active' || (self.role !== 'owner' && self.role !== 'admin')) return;
-    if (this.options.pipeline().pendingCount() > 0) return;
-    try {
-      // Pull back what the push just sent: the cursor then covers every own op, the erase's too.
-      await this.inbox.pull();
-      const made = await this.snapshots.create();
-      const compacted = await this.snapshots.compact(made);
-      const epoch = await this.epochs.rotate();
-      this.options.pipeline().settleErasure(owed);
-      this.options.logger.log('info', 'sync.erasureSettled', {
-        seq: compacted.compactedSeq,
-        deleted: compacted.deleted,
-        epoch: epoch ?? 0,
-      });
-    } catch (error) {
-      if (this.session.isStopped) throw error;
-      this.options.logger.log('warn', 'sync.erasureDeferred', { code: toAppError(error).code });
-    } finally {
-      this.setState({ progress: null });
-    }
+    await settleErasure({
+      pipeline: this.options.pipeline(),
+      membership: this.membership,
+      inbox: this.inbox,
+      snapshots: this.snapshots,
+      epochs: this.epochs,
+      session: this.session,
+      logger: this.options.logger,
+      ended: () => this.setState({ progress: null }),
+    });
   }
 
   /**

@@ -1,4 +1,5 @@
 import { AppError } from '../../../shared/errors';
+import type { LoggedMember } from '../../../shared/people/members';
 import { fromBase64Url } from '../../../shared/sync/encoding';
 import {
   appendEntry,
@@ -176,6 +177,22 @@ export class SyncMembership implements DeltaAuthors {
   /** True when the verified log holds a revocation of this device (the only reason to wipe). */
   selfRevoked(): boolean {
     return this.self()?.status === 'revoked';
+  }
+
+  /** The members of the stored, verified log in join order, for owner pickers; null in no workspace. */
+  logged(): LoggedMember[] | null {
+    const state = this.state();
+    if (!state) return null;
+    const self = this.self()?.device.deviceId;
+    return [...state.members.values()]
+      .sort((a, b) => a.joinedSeq - b.joinedSeq)
+      .map((member) => ({
+        clockId: member.device.clockId,
+        deviceName: member.device.name,
+        role: member.role,
+        status: member.status,
+        isSelf: member.device.deviceId === self,
+      }));
   }
 
   /** Members for the sync screen, in join order. */

@@ -1,13 +1,18 @@
 import type { SyncStatus } from '../../../shared/sync/sync.contract';
 import { SyncConflicts } from './sync.conflicts';
 import { SyncEnrolment } from './sync.enrolment';
-import type { SyncEngineOptions } from './sync.engine';
 import { SyncEpochs } from './sync.epochs';
 import { SyncInbox } from './sync.inbox';
 import { SyncMembership } from './sync.membership';
 import { SyncOutbox } from './sync.outbox';
 import { SyncSession } from './sync.session';
 import { SyncSnapshots } from './sync.snapshots';
+import type { ChangePipeline } from '../crm/change.pipeline';
+import type { Db } from '../db/database';
+import type { EscrowKeySource } from './sync.epochs';
+import type { Logger } from '../log/logger';
+import type { PageApplier } from './sync.inbox';
+import type { ServerConfirmation } from './sync.enrolment';
 
 /** The parts a `SyncEngine` routes to, over one session. */
 export interface SyncParts {
@@ -19,6 +24,31 @@ export interface SyncParts {
   readonly outbox: SyncOutbox;
   readonly epochs: SyncEpochs;
   readonly snapshots: SyncSnapshots;
+}
+
+/** What the sync engine is built with: the vault, the CRM's pipeline, OS and policy seams. */
+export interface SyncEngineOptions {
+  readonly db: Db;
+  /** The CRM's change pipeline over the same database: the only way sync reads or writes CRM data. */
+  readonly pipeline: () => ChangePipeline;
+  readonly logger: Logger;
+  readonly now: () => number;
+  /** Every status change (the module forwards it as `sync.statusChanged`). */
+  readonly onStatus: (status: SyncStatus) => void;
+  /** Called once the verified membership log holds this device's revocation: destroys the vault. */
+  readonly wipe: () => Promise<void>;
+  /** Main's own confirmation of a server origin the user typed (never the renderer's). */
+  readonly confirmation: ServerConfirmation;
+  /** Sync in the background with long-poll and backoff (the app); tests drive `syncNow` themselves. */
+  readonly autoSync: boolean;
+  /** Drift guard tolerance (tests may lower it). */
+  readonly maxDriftMs?: number;
+  /** IT policy's escrow public key, which also receives every new epoch key (issue 12). */
+  readonly escrowKey?: EscrowKeySource;
+  /** Holds each cycle's vault writes out of a database worker's write transaction (an import). */
+  readonly writeGate?: { shared<T>(fn: () => Promise<T>): Promise<T> };
+  /** Applies pulled pages; the app's run on a database worker thread (default: inline, on `db`). */
+  readonly pages?: PageApplier;
 }
 
 /**
