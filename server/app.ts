@@ -5,6 +5,7 @@ import { SYNC_LIMITS, syncIdSchema } from '../shared/sync/protocol';
 import { SERVER_TIME_HEADER, SIGNATURE_HEADERS } from '../shared/sync/signing';
 import { enrolmentCheck } from './auth';
 import { createSyncHandlers, type HandlerDeps } from './handlers';
+import { createDeltaHandlers } from './deltas';
 import { createSnapshotHandlers } from './snapshots';
 import { silentServerLogger, type ServerLogger } from './log';
 import { meterStorage, routeName, type SyncMetrics } from './metrics';
@@ -296,7 +297,7 @@ export async function createSyncServer(options: SyncServerOptions): Promise<Fast
   };
   bindSyncRoutes(
     app,
-    { ...createSyncHandlers(deps), ...createSnapshotHandlers(deps) },
+    { ...createSyncHandlers(deps), ...createDeltaHandlers(deps), ...createSnapshotHandlers(deps) },
     // Load balancers probe it often; it must answer even while a client is throttled.
     ['health'],
   );

@@ -8,6 +8,7 @@ import {
   type SnapshotManifestBody,
 } from '../shared/sync/snapshot';
 import { authenticateDevice } from './auth';
+import { toBase64Url } from './base64url';
 import type { HandlerDeps } from './handlers';
 import { HttpError, type SyncHandlers } from './routes';
 import type { DeviceRecord } from './storage/storage';
@@ -15,9 +16,6 @@ import type { DeviceRecord } from './storage/storage';
 /** The routes these handlers serve. */
 export type SnapshotRouteName =
   'putSnapshotChunk' | 'commitSnapshot' | 'latestSnapshot' | 'snapshotChunk' | 'compactLog';
-
-const toBase64Url = (bytes: Uint8Array) =>
-  Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('base64url');
 
 function requireMaker(device: DeviceRecord): void {
   if (device.role !== 'owner' && device.role !== 'admin')
