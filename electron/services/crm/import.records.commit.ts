@@ -3,9 +3,8 @@ import type { ChannelOutput, ParsedInput } from '../../../shared/ipc/contract';
 import type { ModuleContext } from '../module';
 import { accountDef, activityDef, dealDef, taskDef, type EntityDef } from './crm.entities';
 import type { CrmService } from './crm.service';
-import { customColumnsOf, customRowPolicy } from './custom-fields.csv';
-import { checkCancelled, parseFile, type ImportControl } from './import.file';
-import { analyse, type Entity } from './import.records';
+import { checkCancelled, type ImportControl } from './import.file';
+import { analyse, readRecordFile } from './import.records';
 import type { CsvMembers } from './members.csv';
 
 /*
@@ -21,10 +20,7 @@ export async function commitRecords(
   control: ImportControl,
   members: CsvMembers = null,
 ): Promise<ChannelOutput<'import.commit'>> {
-  const entity = (input.entity ?? 'contact') as Entity;
-  const custom = customColumnsOf(svc, entity, input);
-  const policy = customRowPolicy(custom, input.onRowError);
-  const file = parseFile(input.csv, entity, custom.mapping);
+  const { entity, custom, policy, file } = readRecordFile(svc, input);
   if (!file.hasName) {
     throw new AppError(
       'VALIDATION',

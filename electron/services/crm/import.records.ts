@@ -310,6 +310,15 @@ function titleOf(entity: Entity, row: Row): string {
   return text(entity === 'task' ? row.fields.title : row.fields.name);
 }
 
+/** The parsed file of a preview or commit, its custom columns and what their bad cells do to rows. */
+export function readRecordFile(svc: CrmService, input: Input) {
+  const entity = (input.entity ?? 'contact') as Entity;
+  const custom = customColumnsOf(svc, entity, input);
+  const policy = customRowPolicy(custom, input.onRowError);
+  const file = parseFile(input.csv, entity, custom.mapping);
+  return { entity, custom, policy, file };
+}
+
 /** Dry run of an account, deal, activity or task import. */
 export async function previewRecords(
   svc: CrmService,
@@ -317,10 +326,7 @@ export async function previewRecords(
   control: ImportControl,
   members: CsvMembers = null,
 ): Promise<ChannelOutput<'import.preview'>> {
-  const entity = (input.entity ?? 'contact') as Entity;
-  const custom = customColumnsOf(svc, entity, input);
-  const policy = customRowPolicy(custom, input.onRowError);
-  const file = parseFile(input.csv, entity, custom.mapping);
+  const { entity, custom, policy, file } = readRecordFile(svc, input);
   const a = await analyse(svc, file, input, control, members);
   return {
     entity,

@@ -22,6 +22,10 @@ function iso(ms: number | null): string | null {
   return ms === null ? null : new Date(ms).toISOString();
 }
 
+/** The log's members, oldest first. */
+const inJoinOrder = (state: MembershipState): Member[] =>
+  [...state.members.values()].sort((a, b) => a.joinedSeq - b.joinedSeq);
+
 /** A verification failure as the status shows it: a stable code and the fault word, nothing else. */
 function invalid(error: MembershipError): AppError {
   return new AppError('MEMBERSHIP_INVALID', `the membership log does not verify (${error.fault})`);
@@ -184,15 +188,13 @@ export class SyncMembership implements DeltaAuthors {
     const state = this.state();
     if (!state) return null;
     const self = this.self()?.device.deviceId;
-    return [...state.members.values()]
-      .sort((a, b) => a.joinedSeq - b.joinedSeq)
-      .map((member) => ({
-        clockId: member.device.clockId,
-        deviceName: member.device.name,
-        role: member.role,
-        status: member.status,
-        isSelf: member.device.deviceId === self,
-      }));
+    return inJoinOrder(state).map((member) => ({
+      clockId: member.device.clockId,
+      deviceName: member.device.name,
+      role: member.role,
+      status: member.status,
+      isSelf: member.device.deviceId === self,
+    }));
   }
 
   /** Members for the sync screen, in join order. */
@@ -208,21 +210,19 @@ export class SyncMembership implements DeltaAuthors {
       if (e.body.kind === 'revoke') revokedAt.set(e.body.deviceId, e.at);
     }
     const names = new Map([...state.members.values()].map((m) => [m.device.deviceId, m.device.name]));
-    return [...state.members.values()]
-      .sort((a, b) => a.joinedSeq - b.joinedSeq)
-      .map((m) => ({
-        deviceId: m.device.deviceId,
-        name: m.device.name,
-        role: m.role,
-        status: m.status,
-        createdAt: new Date(at.get(m.joinedSeq) ?? 0).toISOString(),
-        revokedAt: iso(revokedAt.get(m.device.deviceId) ?? null),
-        invitedBy: m.invitedBy,
-        invitedByName: m.invitedBy ? (names.get(m.invitedBy) ?? null) : null,
-        revokedBy: m.revokedBy,
-        revokedByName: m.revokedBy ? (names.get(m.revokedBy) ?? null) : null,
-        isThisDevice: m.device.deviceId === self,
-      }));
+    return inJoinOrder(state).map((m) => ({
+      deviceId: m.device.deviceId,
+      name: m.device.name,
+      role: m.role,
+      status: m.status,
+      createdAt: new Date(at.get(m.joinedSeq) ?? 0).toISOString(),
+      revokedAt: iso(revokedAt.get(m.device.deviceId) ?? null),
+      invitedBy: m.invitedBy,
+      invitedByName: m.invitedBy ? (names.get(m.invitedBy) ?? null) : null,
+      revokedBy: m.revokedBy,
+      revokedByName: m.revokedBy ? (names.get(m.revokedBy) ?? null) : null,
+      isThisDevice: m.device.deviceId === self,
+    }));
   }
 
   /**

@@ -1,6 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_PIPELINE_ID } from '../../../../shared/domain/crm.seed';
-import { createCrmFixture } from './support/crm.fixture';
+import { createCrmFixture, type CrmFixture } from './support/crm.fixture';
+
+/** The contact and the deal the activity and task files link to, by e-mail and by name. */
+async function annAndPilot(f: CrmFixture) {
+  const c = await f.ok('contacts.create', { name: 'Ann Lee', emails: ['ann@acme.example'] });
+  const d = await f.ok('deals.create', {
+    name: 'Acme pilot',
+    pipelineId: DEFAULT_PIPELINE_ID,
+    stageId: 'lead',
+  });
+  return { c, d };
+}
 
 describe('importing accounts, deals, activities and tasks', () => {
   it('imports accounts and flags one with the name of an existing account', async () => {
@@ -23,12 +34,7 @@ describe('importing accounts, deals, activities and tasks', () => {
 
   it('imports activities linked to a contact by e-mail, a deal by name and an account by name', async () => {
     const f = await createCrmFixture();
-    const c = await f.ok('contacts.create', { name: 'Ann Lee', emails: ['ann@acme.example'] });
-    const d = await f.ok('deals.create', {
-      name: 'Acme pilot',
-      pipelineId: DEFAULT_PIPELINE_ID,
-      stageId: 'lead',
-    });
+    const { c, d } = await annAndPilot(f);
     const csv = [
       '类型,日期,主题,联系人,商机,公司,时长,结果',
       '拜访,2026年3月5日 14:30,现场拜访,ann@acme.example,Acme pilot,Acme GmbH,45,要报价',
@@ -80,12 +86,7 @@ describe('importing accounts, deals, activities and tasks', () => {
 
   it('imports a Salesforce task export and a zh-CN task sheet, refusing what it cannot read', async () => {
     const f = await createCrmFixture();
-    const c = await f.ok('contacts.create', { name: 'Ann Lee', emails: ['ann@acme.example'] });
-    const d = await f.ok('deals.create', {
-      name: 'Acme pilot',
-      pipelineId: DEFAULT_PIPELINE_ID,
-      stageId: 'lead',
-    });
+    const { c, d } = await annAndPilot(f);
     const salesforce = [
       'Subject,Due Date,Priority,Status,Assigned To,Name,Opportunity,Account Name',
       'Send quote,03/05/2026,High,Not Started,anna,ann@acme.example,Acme pilot,Acme GmbH',
