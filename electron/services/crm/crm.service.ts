@@ -1,5 +1,5 @@
 import { randomBytes } from '@noble/hashes/utils.js';
-import type { EntityKind, Pipeline, Stage } from '../../../shared/domain/crm.schemas';
+import type { EntityKind } from '../../../shared/domain/crm.schemas';
 import { formatHlc, type HybridClock } from '../../../shared/domain/hlc';
 import { uuidv7 } from '../../../shared/domain/ids';
 import { AppError } from '../../../shared/errors';
@@ -12,15 +12,7 @@ import {
 import { customOps } from './custom-fields.values';
 import type { Db } from '../db/database';
 import { crmClock, observeRemoteHlc } from './crm.clock';
-import {
-  accountDef,
-  contactDef,
-  DEFAULT_PIPELINE_ID,
-  dealDef,
-  pipelineDef,
-  type EntityDef,
-  type SearchDoc,
-} from './crm.entities';
+import { DEFAULT_PIPELINE_ID, dealDef, type EntityDef, type SearchDoc } from './crm.entities';
 import { ChangeWriter, type RecordsChanged } from './changes.writer';
 import { MetaRepository } from './meta.repository';
 import { OpLogRepository } from './oplog.repository';
@@ -31,14 +23,8 @@ import {
   type ListQuery,
   type RecordData,
 } from './records.repository';
+import { checkRefs, same } from './records.refs';
 import { SearchRepository } from './search.repository';
-
-/** Same value for change detection: JSON identity (field values are plain JSON data). */
-function same(a: unknown, b: unknown): boolean {
-  if (a === b || (a == null && b == null)) return true;
-  if (typeof a !== 'object' || typeof b !== 'object') return false;
-  return JSON.stringify(a) === JSON.stringify(b);
-}
 
 /** A mutation's stamp: one HLC for all of its field ops. */
 export interface Stamp {
@@ -143,7 +129,7 @@ export class CrmService {
   ): RecordData {
     return this.tx(() => {
       const fields: Record<string, unknown> = { ...def.defaults, ...stripUndefined(input) };
-      if (!options.refsChecked) this.checkRefs(def, fields, null);
+      if (!options.refsChecked) checkRefs(this.records, def, fields, null);
       const s = this.stamp();
       const id = uuidv7(s.at);
       const ops: Record<string, unknown> = {};
@@ -275,7 +261,7 @@ export class CrmService {
         else if (!same(current[f], v)) changes[f] = v;
       }
       if (Object.keys(changes).length === 0) return current;
-      this.checkRefs(def, { ...current, ...changes }, current);
+      checkRefs(this.records, def, { ...current, ...changes }, current);
       const s = this.stamp();
       // Age in stage: the moment a deal enters a stage travels with the move, as a field of its own.
       if (def.kind === 'deal' && 'stageId' in changes && !('stageChangedAt' in patch))
@@ -328,40 +314,6 @@ export class CrmService {
     const record = this.records.get(def, id);
     if (!record || record.deletedAt !== null) throw new AppError('NOT_FOUND', `No such ${def.kind}`);
     return record;
-  }
-
-  /** References must name live records; a deal's stage must belong to its pipeline. */
-  private checkRefs<T>(
-    def: EntityDef<T>,
-    fields: Readonly<Record<string, unknown>>,
-    current: RecordData | null,
-  ): void {
-    const need = (target: EntityDef<unknown>, id: unknown) => {
-      if (typeof id === 'string' && !this.records.exists(target, id))
-        throw new AppError('NOT_FOUND', `No such ${target.kind}`);
-    };
-    const changed = (f: string) => !current || !same(current[f], fields[f]);
-    if ('accountId' in def.fields && changed('accountId')) need(accountDef, fields.accountId);
-    if ('contactId' in def.fields && changed('contactId')) need(contactDef, fields.contactId);
-    if ('dealId' in def.fields && changed('dealId')) need(dealDef, fields.dealId);
-    if (def.kind === 'activity' && changed('attendeeIds'))
-      for (const c of fields.attendeeIds as string[]) need(contactDef, c);
-    if (def.kind === 'deal') {
-      if (changed('contactIds')) for (const c of fields.contactIds as string[]) need(contactDef, c);
-      if (changed('pipelineId') || changed('stageId')) {
-        const pipeline = this.records.get(pipelineDef, fields.pipelineId as string);
-        if (!pipeline || pipeline.deletedAt !== null) throw new AppError('NOT_FOUND', 'No such pipeline');
-        const stages = pipeline.stages as Pipeline['stages'];
-        if (!stages.some((st) => st.id === fields.stageId))
-          throw new AppError('VALIDATION', 'The stage is not part of the pipeline');
-      }
-    }
-    if (def.kind === 'pipeline' && current && changed('stages')) {
-      const kept = new Set((fields.stages as Stage[]).map((st) => st.id));
-      const removed = (current.stages as Stage[]).map((st) => st.id).filter((sid) => !kept.has(sid));
-      if (this.records.countDeals(current.id, removed) > 0)
-        throw new AppError('CONFLICT', 'A removed stage still has deals');
-    }
   }
 
   // ---- deals -------------------------------------------------------------------------------------
