@@ -1,20 +1,19 @@
 import { useVirtualizer } from './virtual';
-import { memo, useCallback, useEffect, useId, useMemo, useRef, useState, type FormEvent } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ErrorInfo } from '../../../shared/errors';
 import { call, errorInfo } from '../api';
 import { ErrorMessage } from '../errors';
 import { formatNumber } from '../format';
 import { useUiStore, type EntityKind } from '../ui.store';
-import { clean, download, type AnyRecord } from './crm.data';
+import { clean, download } from './crm.data';
 import { NewRecord } from './NewRecord';
 import { useListsStore } from './lists.store';
-import { stageLabel, usePipelinesStore } from './pipelines.store';
+import { usePipelinesStore } from './pipelines.store';
 import { useColumns, type Column } from './list.columns';
 import { useRecordsChanged } from './records.events';
 import { CustomListTools } from './CustomListTools';
 import { ownerLabel, scopedFilter, useMembersStore } from '../people/members.store';
-import { OwnerScopeSelect } from '../people/OwnerScope';
 import { ReassignButton } from '../people/Reassign';
 import { groupRows, type RowGroup } from './list.groups';
 import { displayRows, GroupRow } from './list.rows';
@@ -22,132 +21,8 @@ import { PrintList, usePrint } from './list.print';
 import { useRefNames } from './history.names';
 import { ViewsBar } from './ViewsBar';
 import { filterSummary, useViewsStore } from './views.store';
-
-const ROW_HEIGHT = 40;
-
-function Filters({ entity }: { entity: EntityKind }) {
-  const { t } = useTranslation();
-  const query = useListsStore((s) => s.lists[entity].query);
-  const setQuery = useListsStore((s) => s.setQuery);
-  const pipelines = usePipelinesStore((s) => s.pipelines);
-  const [draft, setDraft] = useState(query.filter);
-  const id = useId();
-  const apply = (event: FormEvent) => {
-    event.preventDefault();
-    setQuery(entity, { ...query, filter: draft });
-  };
-  const text = (key: string, label: string) => (
-    <div className="field compact">
-      <label htmlFor={`${id}-${key}`}>{label}</label>
-      <input
-        id={`${id}-${key}`}
-        value={draft[key] ?? ''}
-        onChange={(e) => setDraft({ ...draft, [key]: e.target.value })}
-      />
-    </div>
-  );
-  const pipeline = pipelines?.[0];
-  const stages = pipeline?.stages ?? [];
-  return (
-    <form className="filters" onSubmit={apply} aria-label={t('lists.filter')}>
-      {/* Whose records: by member, team or everyone; owners are members, never typed ids. */}
-      <OwnerScopeSelect value={draft.scope} onChange={(scope) => setDraft({ ...draft, scope })} />
-      {entity !== 'deal' && text('tag', t('fields.tags'))}
-      {entity === 'deal' && (
-        <>
-          <div className="field compact">
-            <label htmlFor={`${id}-stage`}>{t('fields.stageId')}</label>
-            <select
-              id={`${id}-stage`}
-              value={draft.stageId ?? ''}
-              onChange={(e) => setDraft({ ...draft, stageId: e.target.value })}
-            >
-              <option value="">{t('lists.all')}</option>
-              {stages.map((s) => (
-                <option key={s.id} value={s.id}>
-                  {pipeline ? stageLabel(pipeline.id, s, t) : s.name}
-                </option>
-              ))}
-            </select>
-          </div>
-          <div className="field compact">
-            <label htmlFor={`${id}-status`}>{t('fields.status')}</label>
-            <select
-              id={`${id}-status`}
-              value={draft.status ?? ''}
-              onChange={(e) => setDraft({ ...draft, status: e.target.value })}
-            >
-              <option value="">{t('lists.all')}</option>
-              {(['open', 'won', 'lost'] as const).map((s) => (
-                <option key={s} value={s}>
-                  {t(`dealStatus.${s}`)}
-                </option>
-              ))}
-            </select>
-          </div>
-        </>
-      )}
-      <button type="submit">{t('lists.filter')}</button>
-    </form>
-  );
-}
-
-/** One row; memoised so loading a page or scrolling re-renders only rows whose record changed. */
-const ListRow = memo(function ListRow(props: {
-  index: number;
-  start: number;
-  record: AnyRecord | undefined;
-  columns: Column[];
-  template: string;
-  onOpen: (id: string) => void;
-  loadingLabel: string;
-  selected: boolean;
-  onToggle: (id: string) => void;
-  selectLabel: string;
-}) {
-  const { record, columns } = props;
-  return (
-    <div
-      role="row"
-      aria-rowindex={props.index + 2}
-      className="vrow"
-      style={{
-        gridTemplateColumns: props.template,
-        transform: `translateY(${props.start}px)`,
-        height: ROW_HEIGHT,
-      }}
-    >
-      <div role="cell" className="vcell select-cell">
-        {record && (
-          <input
-            type="checkbox"
-            checked={props.selected}
-            onChange={() => props.onToggle(record.id)}
-            aria-label={`${props.selectLabel} ${record.name}`}
-            data-select={record.id}
-          />
-        )}
-      </div>
-      {record ? (
-        columns.map((c, i) => (
-          <div key={c.key} role="cell" className="vcell">
-            {i === 0 ? (
-              <button type="button" className="link row-link" onClick={() => props.onOpen(record.id)}>
-                {c.render(record)}
-              </button>
-            ) : (
-              c.render(record)
-            )}
-          </div>
-        ))
-      ) : (
-        <div role="cell" className="vcell muted">
-          {props.loadingLabel}
-        </div>
-      )}
-    </div>
-  );
-});
+import { Filters } from './list.filters';
+import { ListRow, ROW_HEIGHT } from './list.rows';
 
 const TITLES: Record<EntityKind, 'nav.accounts' | 'nav.contacts' | 'nav.deals'> = {
   account: 'nav.accounts',

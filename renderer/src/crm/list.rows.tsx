@@ -1,4 +1,5 @@
 import { memo } from 'react';
+import type { Column } from './list.columns';
 import { formatNumber } from '../format';
 import type { AnyRecord } from './crm.data';
 import type { RowGroup } from './list.groups';
@@ -38,3 +39,63 @@ export function displayRows(items: readonly AnyRecord[], groups: readonly RowGro
     ...g.records.map((record): DisplayRow => ({ kind: 'record', record })),
   ]);
 }
+
+/** The height of one list row, in pixels (the virtual list positions rows by it). */
+export const ROW_HEIGHT = 40;
+
+/** One row; memoised so loading a page or scrolling re-renders only rows whose record changed. */
+export const ListRow = memo(function ListRow(props: {
+  index: number;
+  start: number;
+  record: AnyRecord | undefined;
+  columns: Column[];
+  template: string;
+  onOpen: (id: string) => void;
+  loadingLabel: string;
+  selected: boolean;
+  onToggle: (id: string) => void;
+  selectLabel: string;
+}) {
+  const { record, columns } = props;
+  return (
+    <div
+      role="row"
+      aria-rowindex={props.index + 2}
+      className="vrow"
+      style={{
+        gridTemplateColumns: props.template,
+        transform: `translateY(${props.start}px)`,
+        height: ROW_HEIGHT,
+      }}
+    >
+      <div role="cell" className="vcell select-cell">
+        {record && (
+          <input
+            type="checkbox"
+            checked={props.selected}
+            onChange={() => props.onToggle(record.id)}
+            aria-label={`${props.selectLabel} ${record.name}`}
+            data-select={record.id}
+          />
+        )}
+      </div>
+      {record ? (
+        columns.map((c, i) => (
+          <div key={c.key} role="cell" className="vcell">
+            {i === 0 ? (
+              <button type="button" className="link row-link" onClick={() => props.onOpen(record.id)}>
+                {c.render(record)}
+              </button>
+            ) : (
+              c.render(record)
+            )}
+          </div>
+        ))
+      ) : (
+        <div role="cell" className="vcell muted">
+          {props.loadingLabel}
+        </div>
+      )}
+    </div>
+  );
+});

@@ -1,0 +1,200 @@
+import { useId, useState, type KeyboardEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { Account, Deal } from '../../../shared/domain/crm.schemas';
+import type { ErrorInfo } from '../../../shared/errors';
+import { errorInfo } from '../api';
+import { ErrorMessage } from '../errors';
+import { formatDate, formatMoney } from '../format';
+import type { EntityKind } from '../ui.store';
+import { updateRecord, type AnyRecord } from './crm.data';
+import { parseField, toInput, type FieldDef } from './fields';
+import { RecordPicker } from '../components/RecordPicker';
+
+export function InlineField(props: {
+  entity: EntityKind;
+  field: FieldDef;
+  record: AnyRecord;
+  onSaved: (record: AnyRecord) => void;
+}) {
+  const { t } = useTranslation();
+  const { entity, field, record } = props;
+  const [editing, setEditing] = useState(false);
+  const [text, setText] = useState('');
+  const [message, setMessage] = useState<string | null>(null);
+  const [error, setError] = useState<ErrorInfo | null>(null);
+  const id = useId();
+  const label = t(`fields.${field.name}`);
+  const shown = (() => {
+    if (field.input === 'money') return formatMoney((record as Deal).amountMinor, (record as Deal).currency);
+    if (field.input === 'date') return formatDate((record as Deal).expectedCloseDate);
+    return toInput(field, record);
+  })();
+
+  const start = () => {
+    setText(toInput(field, record));
+    setMessage(null);
+    setError(null);
+    setEditing(true);
+  };
+  const save = async () => {
+    const parsed = parseField(field, text, record, t);
+    if (!parsed.ok) {
+      setMessage(parsed.message);
+      return;
+    }
+    try {
+      const updated = await updateRecord(entity, record.id, { [field.name]: parsed.value });
+      setEditing(false);
+      props.onSaved(updated);
+    } catch (e) {
+      setError(errorInfo(e));
+    }
+  };
+  const onKey = (event: KeyboardEvent) => {
+    if (event.key === 'Escape') {
+      event.preventDefault();
+      setEditing(false);
+    } else if (event.key === 'Enter' && (field.input !== 'textarea' || event.ctrlKey || event.metaKey)) {
+      event.preventDefault();
+      void save();
+    }
+  };
+
+  if (!editing) {
+    return (
+      <div className="inline-field">
+        <dt>{label}</dt>
+        <dd>
+          <span className="value" data-field={field.name}>
+            {shown === '' ? <span className="muted">—</span> : shown}
+          </span>
+          <button
+            type="button"
+            className="link"
+            onClick={start}
+            aria-label={t('record.editField', { field: label })}
+            data-edit={field.name}
+          >
+            {t('record.edit')}
+          </button>
+        </dd>
+      </div>
+    );
+  }
+  const inputProps = {
+    id,
+    value: text,
+    autoFocus: true,
+    'aria-invalid': message !== null,
+    'aria-describedby': message ? `${id}-msg` : field.input === 'list' ? `${id}-help` : undefined,
+    onKeyDown: onKey,
+    'data-input': field.name,
+  };
+  return (
+    <div className="inline-field editing">
+      <dt>
+        <label htmlFor={id}>{label}</label>
+      </dt>
+      <dd>
+        {field.input === 'textarea' ? (
+          <textarea {...inputProps} onChange={(e) => setText(e.target.value)} />
+        ) : (
+          <input
+            {...inputProps}
+            type={field.input === 'date' ? 'date' : 'text'}
+            inputMode={field.input === 'money' || field.input === 'int' ? 'decimal' : undefined}
+            onChange={(e) => {
+              setText(e.target.value);
+              setMessage(null);
+            }}
+          />
+        )}
+        <button type="button" className="primary" onClick={() => void save()} data-save={field.name}>
+          {t('record.save')}
+        </button>
+        <button type="button" onClick={() => setEditing(false)}>
+          {t('record.cancel')}
+        </button>
+        {field.input === 'list' && !message && (
+          <p id={`${id}-help`} className="muted small">
+            {t('record.listSeparated')}
+          </p>
+        )}
+        {message && (
+          <p id={`${id}-msg`} className="field-error" role="alert" data-testid="field-error">
+            {message}
+          </p>
+        )}
+        <ErrorMessage error={error} />
+      </dd>
+    </div>
+  );
+}
+
+/** The account a contact or deal belongs to: a searchable, paged picker (never "the first 200"). */
+export function AccountField(props: {
+  entity: EntityKind;
+  record: AnyRecord;
+  account: Account | null;
+  onSaved: (record: AnyRecord) => void;
+}) {
+  const { t } = useTranslation();
+  const [editing, setEditing] = useState(false);
+  const [error, setError] = useState<ErrorInfo | null>(null);
+  const save = async (accountId: string | null) => {
+    try {
+      const updated = await updateRecord(props.entity, props.record.id, { accountId });
+      setEditing(false);
+      props.onSaved(updated);
+    } catch (e) {
+      setError(errorInfo(e));
+    }
+  };
+  return (
+    <div className={editing ? 'inline-field editing' : 'inline-field'}>
+      <dt>{t('fields.accountId')}</dt>
+      <dd>
+        {editing ? (
+          <div
+            className="row wrap"
+            onKeyDown={(e) => {
+              if (e.key === 'Escape') setEditing(false);
+            }}
+          >
+            <RecordPicker
+              entity="account"
+              label={t('fields.accountId')}
+              autoFocus
+              onPick={(a) => void save(a.id)}
+              testId="account-picker"
+            />
+            {props.account && (
+              <button type="button" onClick={() => void save(null)}>
+                {t('day.remove')}
+              </button>
+            )}
+            <button type="button" onClick={() => setEditing(false)}>
+              {t('record.cancel')}
+            </button>
+          </div>
+        ) : (
+          <>
+            <span className="value" data-field="accountId">
+              {props.account ? props.account.name : <span className="muted">—</span>}
+            </span>
+            <button
+              type="button"
+              className="link"
+              onClick={() => setEditing(true)}
+              aria-label={t('record.editField', { field: t('fields.accountId') })}
+              data-edit="accountId"
+            >
+              {t('record.edit')}
+            </button>
+          </>
+        )}
+        <ErrorMessage error={error} onDismiss={() => setError(null)} />
+      </dd>
+    </div>
+  );
+}
