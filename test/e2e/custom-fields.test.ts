@@ -1,5 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import {
   createRecord,
@@ -7,6 +6,7 @@ import {
   expectNoEnglish,
   firstRun,
   go,
+  scratchDir,
   setLanguage,
   shot,
   watchErrors,
@@ -163,7 +163,7 @@ test('the import wizard maps columns to custom fields: by name, and by choosing 
     if (!hobby.ok || !tier.ok) throw new Error('create failed');
     return { hobby: hobby.value.id, tier: tier.value.id };
   });
-  const dir = mkdtempSync(path.join(tmpdir(), 'fv-e2e-cf-'));
+  const dir = scratchDir('e2e-cf');
   const file = path.join(dir, 'contacts.csv');
   writeFileSync(file, 'Name,Hobby,Level\r\nAnn Lee,sailing,gold\r\nBo Chen,chess,Silver\r\n');
   await go(page, 'import');

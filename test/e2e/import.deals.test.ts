@@ -1,8 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { encodeWindows1252 } from './fixtures/legacy.encode';
-import { expectAccessible, firstRun, go, setLanguage, shot, watchErrors } from './support/app';
+import { expectAccessible, firstRun, go, scratchDir, setLanguage, shot, watchErrors } from './support/app';
 import { expect, test } from './support/devhost';
 
 test('imports deals from a German Excel file (zh-CN UI): amounts and dates in the file locale, stages by name', async ({
@@ -17,7 +16,7 @@ test('imports deals from a German Excel file (zh-CN UI): amounts and dates in th
     'Wartung 2027;Müller Maschinenbau GmbH;12.000;15.01.2027;Qualified;EUR',
     'Ersatzteile;Straße & Söhne KG;-250,5;01.12.2026;Lead;CHF',
   ].join('\r\n');
-  const dir = mkdtempSync(path.join(tmpdir(), 'fv-e2e-deals-'));
+  const dir = scratchDir('e2e-deals');
   const file = path.join(dir, 'deals-de.csv');
   writeFileSync(file, encodeWindows1252(csv));
   await firstRun(page, host.pageUrl);
@@ -92,7 +91,7 @@ test('imports tasks from a spreadsheet: titles, due times, priorities and done f
     `Book the trade fair stand,${day} 12:30,Low,Yes,`,
     'Order samples,someday,Normal,No,',
   ].join('\r\n');
-  const dir = mkdtempSync(path.join(tmpdir(), 'fv-e2e-tasks-'));
+  const dir = scratchDir('e2e-tasks');
   const file = path.join(dir, 'tasks.csv');
   writeFileSync(file, csv);
   await firstRun(page, host.pageUrl);

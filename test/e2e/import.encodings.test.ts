@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
@@ -18,6 +18,7 @@ interface Person {
 
 /** The generated fixtures live in one temp folder per run (written by this test, never committed). */
 const dir = mkdtempSync(path.join(tmpdir(), 'fv-e2e-import-'));
+test.afterAll(() => rmSync(dir, { recursive: true, force: true }));
 function fixture(name: string, bytes: Buffer): string {
   const file = path.join(dir, name);
   writeFileSync(file, bytes);

@@ -1,7 +1,6 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { firstRun, go, shot, watchErrors } from './support/app';
+import { firstRun, go, scratchDir, shot, watchErrors } from './support/app';
 import { expect, test } from './support/devhost';
 
 test('an import flags a second 张伟 and the result merges it field by field, keeping the activity', async ({
@@ -23,7 +22,7 @@ test('an import flags a second 张伟 and the result merges it field by field, k
     if (!a.ok) throw new Error(a.error.code);
     return c.value.id;
   });
-  const dir = mkdtempSync(path.join(tmpdir(), 'fv-e2e-merge-'));
+  const dir = scratchDir('e2e-merge');
   const file = path.join(dir, 'second-zhang-wei.csv');
   writeFileSync(file, '姓名,邮箱,手机,职位\r\n张 伟,zhang.wei@work.example,138 0013 8000,采购经理\r\n');
   await go(page, 'import');

@@ -1,9 +1,8 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { WebSocketRoute } from '@playwright/test';
 import WebSocket from 'ws';
-import { firstRun, go, shot, watchErrors } from './support/app';
+import { firstRun, go, scratchDir, shot, watchErrors } from './support/app';
 import { expect, test } from './support/devhost';
 
 /** One JSON-RPC call from outside the page (another client of the same dev host). */
@@ -76,7 +75,7 @@ test('an import preview far over 1 MiB goes through the dev host and the page st
 }) => {
   test.setTimeout(120_000);
   const errors = watchErrors(page);
-  const dir = mkdtempSync(path.join(tmpdir(), 'fv-e2e-big-'));
+  const dir = scratchDir('e2e-big');
   const file = path.join(dir, 'big-contacts.csv');
   const filler = 'Lorem ipsum dolor sit amet, '.repeat(40);
   const rows = Array.from({ length: 3000 }, (_, i) => `Big Person ${i},big${i}@example.com,"${filler}"`);

@@ -1,7 +1,8 @@
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import AxeBuilder from '@axe-core/playwright';
-import { expect, type Page } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 import { screenshotPath } from './devhost';
 
 /** Collects page errors and console errors; tests assert it stays empty. */
@@ -128,4 +129,14 @@ export async function setTheme(page: Page, theme: 'light' | 'dark'): Promise<voi
 
 export async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: screenshotPath(name), fullPage: false });
+}
+
+/**
+ * A folder for the files one test writes (fixtures, exports), inside the test's output folder:
+ * Playwright empties that folder at the start of each run, so nothing piles up in the system temp.
+ */
+export function scratchDir(name: string): string {
+  const dir = test.info().outputPath(name);
+  mkdirSync(dir, { recursive: true });
+  return dir;
 }

@@ -1,6 +1,3 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { IpcRouter, type Handlers } from '../../../../electron/services/ipc/router';
 import { createSenderPolicy } from '../../../../electron/services/ipc/sender-policy';
@@ -8,6 +5,7 @@ import { createLogger } from '../../../../electron/services/log/logger';
 import { AppError } from '../../../../shared/errors';
 import { channels } from '../../../../shared/ipc/contract';
 import { createTestServices, stubHandlers, testSender } from '../../support/router';
+import { tempDir } from '../../support/tmp';
 
 const info = { name: 'FieldVault', version: '1.2.3', platform: 'linux' as const };
 
@@ -20,7 +18,7 @@ function routerWith(overrides: Partial<Handlers>, lines: string[] = []): IpcRout
 
 describe('IpcRouter', () => {
   it('runs a handler through the real services and returns an output that satisfies its schema', async () => {
-    const services = createTestServices(mkdtempSync(path.join(tmpdir(), 'fv-router-')));
+    const services = createTestServices(tempDir('fv-router-'));
     const result = await services.router.dispatch('app.info', undefined, testSender);
     expect(result.ok).toBe(true);
     if (result.ok) expect(channels['app.info'].output.parse(result.value)).toEqual(result.value);

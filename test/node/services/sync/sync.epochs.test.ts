@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -35,8 +35,16 @@ let afterPush: ((socket: { destroy(): void }) => void) | null = null;
 /** Drops the next `rotate` entry's request before the server stores it. */
 let dropRotation = false;
 
+/** Every directory this file made, removed at the end. */
+const dirs: string[] = [];
+function dirFor(prefix: string): string {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  dirs.push(dir);
+  return dir;
+}
+
 beforeAll(async () => {
-  storage = SqliteSyncStorage.open(path.join(mkdtempSync(path.join(tmpdir(), 'fv-epochs-')), 'sync.sqlite'));
+  storage = SqliteSyncStorage.open(path.join(dirFor('fv-epochs-'), 'sync.sqlite'));
   app = await createSyncServer({ storage });
   app.addHook('preHandler', (request, _reply, done) => {
     if (beforePush && request.method === 'POST' && request.url.endsWith('/deltas')) {
@@ -68,10 +76,11 @@ afterAll(async () => {
   await disposeClients(clients);
   await app.close();
   await storage.close();
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
 async function client(name: string, policy?: { escrowKey: string }): Promise<TestClient> {
-  const dataDir = mkdtempSync(path.join(tmpdir(), `fv-epochs-${name}-`));
+  const dataDir = dirFor(`fv-epochs-${name}-`);
   const c = await createClient(name, dataDir, realKeychain(), policy ? { policy } : {});
   clients.push(c);
   return c;

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -173,6 +173,7 @@ export class ChainWorld {
   readonly workspaceId = randomId();
   readonly key: WorkspaceKey = generateWorkspaceKey(1);
   readonly devices: ChainDevice[] = [];
+  private readonly dirs: string[] = [];
 
   async start(): Promise<void> {
     await this.log.start();
@@ -184,10 +185,12 @@ export class ChainWorld {
       await d.client.dispose();
     }
     await this.log.stop();
+    for (const dir of this.dirs) rmSync(dir, { recursive: true, force: true });
   }
 
   async device(name: string, options: { canWrite?: boolean } = {}): Promise<ChainDevice> {
     const dataDir = mkdtempSync(path.join(tmpdir(), `fv-chain-${name}-`));
+    this.dirs.push(dataDir);
     const client = await createClient(name, dataDir, realKeychain());
     const db = client.vault.access.db();
     const pipeline = changePipeline(client.crm());
