@@ -106,6 +106,34 @@ for (const language of ['en', 'zh-CN'] as const) {
     await go(page, 'deal');
     await page.locator('[role="row"]', { hasText: 'Typed Ana' }).locator('.row-link').click();
     await expect(page.locator('[data-field="ownerId"]')).toHaveText('Ana Silva');
+
+    // The record page's owner field: Escape closes its picker, a pick writes the member, and
+    // "Clear owner" empties it.
+    await go(page, 'deal');
+    await page.getByTestId('owner-scope').selectOption('');
+    await apply.click();
+    await page.locator('[role="row"]', { hasText: 'Nobody' }).locator('.row-link').click();
+    const ownerCell = page.locator('.inline-field', {
+      has: page.locator('[data-edit="ownerId"], [data-testid="owner-picker"]'),
+    });
+    await expect(page.locator('[data-field="ownerId"]')).toHaveText('—');
+    await page.locator('[data-edit="ownerId"]').click();
+    await expect(page.getByTestId('owner-picker')).toBeFocused();
+    // The first Escape closes the open list, the next one the editor.
+    await expect(page.getByTestId('owner-picker')).toHaveAttribute('aria-expanded', 'true');
+    await page.keyboard.press('Escape');
+    await expect(page.getByTestId('owner-picker')).toHaveAttribute('aria-expanded', 'false');
+    await page.keyboard.press('Escape');
+    await expect(page.getByTestId('owner-picker')).toBeHidden();
+    await page.locator('[data-edit="ownerId"]').click();
+    await page.getByTestId('owner-picker').fill('ana');
+    await page.locator('[role="option"]', { hasText: 'Ana Silva' }).click();
+    await expect(page.locator('[data-field="ownerId"]')).toHaveText('Ana Silva');
+    await page.locator('[data-edit="ownerId"]').click();
+    await ownerCell
+      .getByRole('button', { name: language === 'zh-CN' ? '清除负责人' : 'Clear owner' })
+      .click();
+    await expect(page.locator('[data-field="ownerId"]')).toHaveText('—');
     expect(errors).toEqual([]);
   });
 }

@@ -9,6 +9,7 @@ import type { EntityKind } from '../ui.store';
 import { updateRecord, type AnyRecord } from './crm.data';
 import { parseField, toInput, type FieldDef } from './fields';
 import { RecordPicker } from '../components/RecordPicker';
+import { PickerField } from './picker.field';
 
 export function InlineField(props: {
   entity: EntityKind;
@@ -139,62 +140,29 @@ export function AccountField(props: {
   onSaved: (record: AnyRecord) => void;
 }) {
   const { t } = useTranslation();
-  const [editing, setEditing] = useState(false);
-  const [error, setError] = useState<ErrorInfo | null>(null);
-  const save = async (accountId: string | null) => {
-    try {
-      const updated = await updateRecord(props.entity, props.record.id, { accountId });
-      setEditing(false);
-      props.onSaved(updated);
-    } catch (e) {
-      setError(errorInfo(e));
-    }
-  };
+  const label = t('fields.accountId');
   return (
-    <div className={editing ? 'inline-field editing' : 'inline-field'}>
-      <dt>{t('fields.accountId')}</dt>
-      <dd>
-        {editing ? (
-          <div
-            className="row wrap"
-            onKeyDown={(e) => {
-              if (e.key === 'Escape') setEditing(false);
-            }}
-          >
-            <RecordPicker
-              entity="account"
-              label={t('fields.accountId')}
-              autoFocus
-              onPick={(a) => void save(a.id)}
-              testId="account-picker"
-            />
-            {props.account && (
-              <button type="button" onClick={() => void save(null)}>
-                {t('day.remove')}
-              </button>
-            )}
-            <button type="button" onClick={() => setEditing(false)}>
-              {t('record.cancel')}
-            </button>
-          </div>
-        ) : (
-          <>
-            <span className="value" data-field="accountId">
-              {props.account ? props.account.name : <span className="muted">—</span>}
-            </span>
-            <button
-              type="button"
-              className="link"
-              onClick={() => setEditing(true)}
-              aria-label={t('record.editField', { field: t('fields.accountId') })}
-              data-edit="accountId"
-            >
-              {t('record.edit')}
-            </button>
-          </>
-        )}
-        <ErrorMessage error={error} onDismiss={() => setError(null)} />
-      </dd>
-    </div>
+    <PickerField
+      entity={props.entity}
+      record={props.record}
+      field="accountId"
+      label={label}
+      shown={
+        <span className="value" data-field="accountId">
+          {props.account ? props.account.name : <span className="muted">—</span>}
+        </span>
+      }
+      clear={props.account ? t('day.remove') : null}
+      picker={(pick) => (
+        <RecordPicker
+          entity="account"
+          label={label}
+          autoFocus
+          onPick={(a) => pick(a.id)}
+          testId="account-picker"
+        />
+      )}
+      onSaved={props.onSaved}
+    />
   );
 }

@@ -1,10 +1,7 @@
-import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { ErrorInfo } from '../../../shared/errors';
 import { memberOfOwner } from '../../../shared/people/members';
-import { errorInfo } from '../api';
-import { ErrorMessage } from '../errors';
-import { updateRecord, type AnyRecord } from '../crm/crm.data';
+import type { AnyRecord } from '../crm/crm.data';
+import { PickerField } from '../crm/picker.field';
 import type { EntityKind } from '../ui.store';
 import { useMembersStore } from './members.store';
 import { OwnerPicker } from './OwnerPicker';
@@ -23,68 +20,41 @@ export function OwnerField(props: {
 }) {
   const { t } = useTranslation();
   const members = useMembersStore((s) => s.members);
-  const [editing, setEditing] = useState(false);
-  const [error, setError] = useState<ErrorInfo | null>(null);
   const { field } = props;
   const stored: unknown = (props.record as Record<string, unknown>)[field];
   const owner = typeof stored === 'string' ? stored : null;
   const member = memberOfOwner(members, owner);
-  const save = async (ownerId: string | null) => {
-    try {
-      const updated = await updateRecord(props.entity, props.record.id, { [field]: ownerId });
-      setEditing(false);
-      props.onSaved(updated);
-    } catch (e) {
-      setError(errorInfo(e));
-    }
-  };
   return (
-    <div className={editing ? 'inline-field editing' : 'inline-field'}>
-      <dt>{t(`fields.${field}`)}</dt>
-      <dd>
-        <ErrorMessage error={error} onDismiss={() => setError(null)} />
-        {editing ? (
-          <>
-            <OwnerPicker
-              label={t('people.owner')}
-              onPick={(m) => void save(m.memberId)}
-              autoFocus
-              testId="owner-picker"
-            />
-            {owner && (
-              <button type="button" className="link" onClick={() => void save(null)}>
-                {t('people.clear')}
-              </button>
-            )}
-            <button type="button" className="link" onClick={() => setEditing(false)}>
-              {t('common.cancel')}
-            </button>
-          </>
-        ) : (
-          <>
-            <span className="value" data-field={field}>
-              {member ? member.name : owner ? owner : <span className="muted">—</span>}
-            </span>
-            {owner && !member && <span className="muted small"> ({t('people.typed')})</span>}
-            <button
-              type="button"
-              className="link"
-              onClick={() => {
-                if (!useMembersStore.getState().loaded)
-                  void useMembersStore
-                    .getState()
-                    .load()
-                    .catch(() => undefined);
-                setEditing(true);
-              }}
-              aria-label={t('record.editField', { field: t(`fields.${field}`) })}
-              data-edit={field}
-            >
-              {t('record.edit')}
-            </button>
-          </>
-        )}
-      </dd>
-    </div>
+    <PickerField
+      entity={props.entity}
+      record={props.record}
+      field={field}
+      label={t(`fields.${field}`)}
+      shown={
+        <>
+          <span className="value" data-field={field}>
+            {member ? member.name : owner ? owner : <span className="muted">—</span>}
+          </span>
+          {owner && !member && <span className="muted small"> ({t('people.typed')})</span>}
+        </>
+      }
+      clear={owner ? t('people.clear') : null}
+      onOpen={() => {
+        if (!useMembersStore.getState().loaded)
+          void useMembersStore
+            .getState()
+            .load()
+            .catch(() => undefined);
+      }}
+      picker={(pick) => (
+        <OwnerPicker
+          label={t('people.owner')}
+          onPick={(m) => pick(m.memberId)}
+          autoFocus
+          testId="owner-picker"
+        />
+      )}
+      onSaved={props.onSaved}
+    />
   );
 }
