@@ -39,6 +39,8 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../.
 const READY_TIMEOUT_MS = 30_000;
 const RPC_TIMEOUT_MS = 30_000;
 const KILL_AFTER_MS = 4_000;
+/** How often `startServerAt` tries a port that is still taken (250 ms apart). */
+const PORT_RETRIES = 40;
 
 /** A failed JSON-RPC call: `code` is the application's `error.data.code` (or the JSON-RPC code). */
 export class RpcFailure extends Error {
@@ -452,14 +454,21 @@ export async function startServerAt(
   port: number,
   args: readonly string[] = [],
 ): Promise<RestartableServer> {
-  const started = await spawnReady('sync server', [
-    'server/server.main.ts',
-    '--data',
-    dataDir,
-    '--port',
-    String(port),
-    ...args,
-  ]);
+  const start = () =>
+    spawnReady('sync server', ['server/server.main.ts', '--data', dataDir, '--port', String(port), ...args]);
+  let started: Started;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      started = await start();
+      break;
+    } catch (error) {
+      // A restart on the port it had: until the old socket is gone, or while a short-lived
+      // connection of another test happens to hold that port, the server says EADDRINUSE.
+      const busy = port !== 0 && error instanceof Error && error.message.includes('"EADDRINUSE"');
+      if (!busy || attempt >= PORT_RETRIES) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
   const url = started.ready.url;
   if (typeof url !== 'string') {
     await stopChild(started.child);
