@@ -7,7 +7,6 @@ import {
   useRef,
   useState,
   type DragEvent,
-  type FormEvent,
   type KeyboardEvent,
 } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -31,6 +30,7 @@ import {
 import { appendDeals, movedInStages, removedFromStages } from './board.stages';
 import { BoardColumn, type CardHandlers } from './BoardColumn';
 import { BoardFilters } from './BoardFilters';
+import { CloseDialog } from './board.close';
 import { newDealCurrency } from './crm.data';
 
 /** A column's total: its matching deals' amounts per currency (counted in main, not from the cards). */
@@ -41,57 +41,6 @@ function totals(sums: StageInfo['sums'] | undefined): string {
 }
 
 type Matched = { total: number; capped: boolean; stages: Readonly<Record<string, StageInfo>> };
-
-function CloseDialog(props: {
-  deal: Deal;
-  status: 'won' | 'lost';
-  onCancel: () => void;
-  onConfirm: (reason: string) => void;
-}) {
-  const { t } = useTranslation();
-  const [reason, setReason] = useState('');
-  const id = useId();
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
-    props.onConfirm(reason);
-  };
-  return (
-    <div className="overlay" role="presentation">
-      <form
-        className="dialog"
-        role="dialog"
-        aria-modal="true"
-        aria-labelledby={`${id}-h`}
-        onSubmit={submit}
-        onKeyDown={(e) => {
-          if (e.key === 'Escape') props.onCancel();
-        }}
-      >
-        <h2 id={`${id}-h`}>
-          {t('board.reasonTitle', { deal: props.deal.name, status: t(`dealStatus.${props.status}`) })}
-        </h2>
-        <div className="field wide">
-          <label htmlFor={id}>{t('board.reason')}</label>
-          <textarea
-            id={id}
-            value={reason}
-            autoFocus
-            onChange={(e) => setReason(e.target.value)}
-            data-testid="close-reason"
-          />
-        </div>
-        <div className="row">
-          <button type="submit" className="primary" data-testid="close-confirm">
-            {t('board.confirm')}
-          </button>
-          <button type="button" onClick={props.onCancel}>
-            {t('common.cancel')}
-          </button>
-        </div>
-      </form>
-    </div>
-  );
-}
 
 /** Columns per stage with totals; drag and drop, or Ctrl+Arrow keys on a focused card; won/lost with reason. */
 export function BoardScreen() {
