@@ -4,6 +4,7 @@ import { withRollbackJournal, type Db } from '../db/database';
 import { insertBatched } from '../db/insert.batched';
 import type { EntityDef, FieldDef } from './crm.entities';
 import { RowCountsRepository } from './counts.repository';
+import { decodeCursor, encodeCursor } from './records.cursor';
 import { filterSql } from './records.filters';
 
 type Row = Record<string, unknown>;
@@ -35,13 +36,6 @@ export interface WriteMeta {
   readonly by: string;
 }
 
-interface Cursor {
-  f: string;
-  d: 'asc' | 'desc';
-  v: string | number;
-  id: string;
-}
-
 /** Converts an API value to its column value. */
 export function toColumn(def: FieldDef, value: unknown): unknown {
   if (value === undefined || value === null) return null;
@@ -71,31 +65,6 @@ function fromColumn(def: FieldDef, value: unknown): unknown {
     default:
       return value;
   }
-}
-
-function encodeCursor(c: Cursor): string {
-  return Buffer.from(JSON.stringify(c), 'utf8').toString('base64url');
-}
-
-function decodeCursor(text: string, field: string, dir: 'asc' | 'desc'): Cursor {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
-  } catch {
-    throw new AppError('VALIDATION', 'The cursor is not valid');
-  }
-  const c = parsed as Partial<Cursor> | null;
-  if (
-    !c ||
-    typeof c !== 'object' ||
-    c.f !== field ||
-    c.d !== dir ||
-    (typeof c.v !== 'string' && typeof c.v !== 'number') ||
-    typeof c.id !== 'string'
-  ) {
-    throw new AppError('VALIDATION', 'The cursor does not belong to this query');
-  }
-  return c as Cursor;
 }
 
 /**
