@@ -1,9 +1,8 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
 import { encodeGb18030, encodeUtf16leBom, encodeWindows1252 } from './fixtures/legacy.encode';
-import { expectNoEnglish, firstRun, go, setLanguage, shot, watchErrors } from './support/app';
+import { expectNoEnglish, firstRun, go, scratchDir, setLanguage, shot, watchErrors } from './support/app';
 import { expect, test } from './support/devhost';
 
 interface Person {
@@ -16,11 +15,9 @@ interface Person {
   notes: string;
 }
 
-/** The generated fixtures live in one temp folder per run (written by this test, never committed). */
-const dir = mkdtempSync(path.join(tmpdir(), 'fv-e2e-import-'));
-test.afterAll(() => rmSync(dir, { recursive: true, force: true }));
+/** The generated fixtures live in the test's scratch folder (written by this test, never committed). */
 function fixture(name: string, bytes: Buffer): string {
-  const file = path.join(dir, name);
+  const file = path.join(scratchDir('fixtures'), name);
   writeFileSync(file, bytes);
   return file;
 }

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
-import { firstRun, go, shot, watchErrors } from './support/app';
+import { firstRun, go, scratchDir, shot, watchErrors } from './support/app';
 import { expect, startHost, stopHost, test } from './support/devhost';
 import { startSyncServer, stopSyncServer } from './support/syncserver';
 
@@ -60,7 +60,7 @@ test('the contacts list exported from one vault and imported into another gives 
   const downloading = page.waitForEvent('download');
   await page.getByTestId('export').click();
   const download = await downloading;
-  const dir = mkdtempSync(path.join(tmpdir(), 'fv-e2e-roundtrip-'));
+  const dir = scratchDir('export');
   const file = path.join(dir, download.suggestedFilename());
   await download.saveAs(file);
 
