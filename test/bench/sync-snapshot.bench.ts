@@ -7,6 +7,7 @@ import {
 } from '../../electron/services/crm/crm.entities';
 import { CrmService } from '../../electron/services/crm/crm.service';
 import type { Db } from '../../electron/services/db/database';
+import { actualFullHistory } from './actual.baseline';
 import { result, type BenchContext, type BenchResult, type BenchSuite } from './bench.types';
 import { engine, openVault, startServerProcess } from './sync-client.bench';
 
@@ -85,6 +86,8 @@ function counts(db: Db): string {
  * activities (with their edit history; --quick: 2k/1k/10k) through the real server process, by a
  * full replay of the log and by the owner's encrypted snapshot, measured in the same run. Checked,
  * not timed: both devices end with the same record counts as the owner, and the deals' stages.
+ * Actual Budget's full-history download of the same workload is measured in the same run
+ * (actual.baseline.ts; installed from the npm registry on first use).
  */
 export const syncSnapshotBench: BenchSuite = {
   name: 'sync snapshot',
@@ -133,6 +136,14 @@ export const syncSnapshotBench: BenchSuite = {
       const boot = await join('snapshot');
       ctx.log(`snapshot bootstrap in ${boot.seconds.toFixed(1)} s`);
       a.stop();
+      // Actual Budget's full-history download of the same workload, after ours (its server stopped).
+      const actual = await actualFullHistory(ctx.dir, sizes, (m) => ctx.log(m));
+      const wantTx = sizes.deals + sizes.activities;
+      if (actual.transactions < wantTx || actual.payees < sizes.contacts)
+        throw new Error(`Actual ended with ${actual.transactions} transactions, ${actual.payees} payees`);
+      ctx.log(
+        `actual: full-history download of ${actual.messages} messages in ${actual.seconds.toFixed(1)} s`,
+      );
       const label = `${sizes.contacts / 1000}k contacts, ${sizes.deals / 1000}k deals, ${sizes.activities / 1000}k activities`;
       return [
         result(
@@ -141,6 +152,19 @@ export const syncSnapshotBench: BenchSuite = {
           's',
           replay.seconds,
           '<= 0.2 (5x faster)',
+        ),
+        result(
+          `snapshot.bootstrap vs Actual Budget 26.9 full-history download (${actual.messages} messages)`,
+          boot.seconds,
+          's',
+          actual.seconds,
+          '< 1 (faster)',
+        ),
+        result(
+          'full replay vs Actual Budget 26.9 full-history download',
+          replay.seconds,
+          's',
+          actual.seconds,
         ),
         result('snapshot.rows vs log rows', made.rows, 'rows', rows),
         result(`snapshot.make (${made.chunks} chunks, upload included)`, makeSec, 's'),
