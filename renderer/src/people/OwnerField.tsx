@@ -9,7 +9,7 @@ import { OwnerPicker } from './OwnerPicker';
 /**
  * A member-typed field (the registry's `input: 'member'`, e.g. the owner of an account, contact or
  * deal) on its record page: the member it names (a free-text owner typed before members existed
- * shows as typed, and as its member when a name matches), and "Change" opens the member picker;
+ * shows as typed, and as its member when a name matches), and "Edit" opens the member picker;
  * picking writes the member id through the writer.
  */
 export function OwnerField(props: {
