@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
+import { freePort } from '../support/ports';
 
 const home = path.join(import.meta.dirname, 'actual');
 /** Actual's processes may hold a whole history in memory; the machine has room, so they get it. */
@@ -32,18 +32,6 @@ function ensureInstalled(log: (m: string) => void): void {
   }
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
 /** Runs one of the scripts in test/bench/actual and parses its last output line. */
 function script<T>(name: string, args: string[]): Promise<T> {
   return new Promise((resolve, reject) => {
@@ -56,9 +44,12 @@ function script<T>(name: string, args: string[]): Promise<T> {
     child.stdout.on('data', (chunk: string) => (out += chunk));
     child.once('error', reject);
     child.once('exit', (code) => {
-      const last = out.trim().split('\n').pop() ?? '';
-      if (code !== 0) reject(new Error(`actual ${name} exited (${code})`));
-      else resolve(JSON.parse(last) as T);
+      if (code !== 0) return reject(new Error(`actual ${name} exited (${code})`));
+      try {
+        resolve(JSON.parse(out.trim().split('\n').pop() ?? '') as T);
+      } catch {
+        reject(new Error(`actual ${name} printed no result line`));
+      }
     });
   });
 }

@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { freePort } from './ports';
 
 /**
  * A private, throw-away PostgreSQL cluster for tests (recipe in ../shared/README.md): initdb into a
@@ -24,18 +24,6 @@ export interface PostgresCluster {
 /** Where the PostgreSQL 15 binaries are (Debian's `postgresql` package); `FV_PG_BIN` overrides. */
 export function postgresBinDir(): string {
   return process.env.FV_PG_BIN ?? '/usr/lib/postgresql/15/bin';
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 const quote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
