@@ -26,7 +26,7 @@ dbus-run-session -- sh -c '
   status=$?
   # Stop only the daemon of this run: it carries our private XDG_RUNTIME_DIR in its environment.
   for pid in $(pgrep -x gnome-keyring-d 2>/dev/null); do
-    if tr "\0" "\n" < /proc/$pid/environ 2>/dev/null | grep -qxF "XDG_RUNTIME_DIR=$XDG_RUNTIME_DIR"; then kill "$pid" 2>/dev/null || true; fi
+    if tr "\0" "\n" 2>/dev/null < /proc/$pid/environ | grep -qxF "XDG_RUNTIME_DIR=$XDG_RUNTIME_DIR"; then kill "$pid" 2>/dev/null || true; fi
   done
   exit $status
 ' sh "$@" || status=$?
