@@ -3,7 +3,6 @@ import {
   auditEventSchema,
   type AuditEvent,
   type AuditEventInput,
-  type AuditBreakKind,
   type AuditVerifyOutput,
 } from '../../../shared/audit/audit.schemas';
 import { AppError } from '../../../shared/errors';
@@ -12,22 +11,12 @@ import type { Keychain } from '../keychain/keychain';
 import type { Logger } from '../log/logger';
 import type { VaultAccess } from '../vault/vault.access';
 import { VaultRepository } from '../vault/vault.repository';
-import {
-  buildRow,
-  decodeEntry,
-  deriveAuditKeys,
-  genesisHash,
-  hex,
-  signCheckpoint,
-  verifyChain,
-  zeroAuditKeys,
-  type AuditKeys,
-  type ChainReport,
-} from './audit.chain';
-import { AuditKeyring, type AuditKeyEntry } from './audit.keyring';
+import { decodeEntry, deriveAuditKeys, genesisHash, hex, zeroAuditKeys } from './audit.chain';
+import { AuditKeyring } from './audit.keyring';
 import { newMembershipEvents } from './audit.membership';
 import { PendingQueue } from './audit.pending';
 import { AuditRepository, type AuditFilter } from './audit.repository';
+import { AuditSession, type AuditAppend } from './audit.session';
 
 /**
  * The seam every service records security events through. `record` never throws and never blocks:
@@ -58,18 +47,6 @@ export interface AuditServiceOptions {
   readonly whenWritable?: (append: () => void) => void;
 }
 
-interface Session {
-  readonly db: Db;
-  readonly repo: AuditRepository;
-  readonly vaultId: string;
-  readonly keys: AuditKeys;
-  entry: AuditKeyEntry;
-  lastSeq: number;
-  head: Uint8Array;
-  /** The first break the check at unlock found (before this session appended anything). */
-  breakAtOpen: { readonly seq: number; readonly kind: AuditBreakKind } | null;
-}
-
 const DEFAULT_CHECKPOINT_EVERY = 16;
 
 /**
@@ -79,7 +56,7 @@ const DEFAULT_CHECKPOINT_EVERY = 16;
  * for what that detects and what it does not.
  */
 export class AuditService implements AuditSink {
-  private session: Session | null = null;
+  private session: AuditSession | null = null;
   private opening: Promise<void> | null = null;
   private generation = 0;
   private rewindExpected = 0;
@@ -231,7 +208,7 @@ export class AuditService implements AuditSink {
 
   // ---- internals ----
 
-  private async ready(): Promise<Session> {
+  private async ready(): Promise<AuditSession> {
     await this.opening;
     if (this.session) return this.session;
     if (this.options.vault.isUnlocked()) {
@@ -263,26 +240,28 @@ export class AuditService implements AuditSink {
       entry.secret.fill(0);
       return;
     }
-    const session: Session = {
+    const session = new AuditSession(
       db,
       repo,
       vaultId,
-      keys: deriveAuditKeys(entry.secret),
+      deriveAuditKeys(entry.secret),
       entry,
-      lastSeq: last?.seq ?? 0,
-      head: last?.hash ?? genesisHash(vaultId),
-      breakAtOpen: null,
-    };
+      { seq: last?.seq ?? 0, head: last?.hash ?? genesisHash(vaultId) },
+      {
+        keyring: this.keyring,
+        logger: this.options.logger,
+        now: this.options.now,
+        checkpointEvery: this.options.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY,
+      },
+    );
     if (rewinding && entry.anchor.seq > session.lastSeq) {
       // A restore or a recovery opened an older copy on purpose: anchor where that copy ends.
       this.rewoundFrom = entry.anchor.seq;
       session.entry = { ...entry, anchor: { seq: session.lastSeq, head: session.head } };
-      this.keyring.store(vaultId, session.entry).catch(() => {
-        this.options.logger.log('warn', 'audit.anchorWriteFailed', {});
-      });
+      session.storeEntry();
     }
     // Checked before anything is appended, so new entries never paper over a cut tail.
-    session.breakAtOpen = this.check(session).firstBreak;
+    session.breakAtOpen = session.check().firstBreak;
     this.session = session;
     if (created) {
       this.append(session, {
@@ -309,7 +288,7 @@ export class AuditService implements AuditSink {
     this.verifySession(session);
   }
 
-  private recordMembership(session: Session): void {
+  private recordMembership(session: AuditSession): void {
     session.db.transaction(() => {
       for (const event of newMembershipEvents(session.db, session.repo)) {
         this.append(session, { ...auditEventInputSchema.parse(event), time: this.options.now() });
@@ -317,7 +296,7 @@ export class AuditService implements AuditSink {
     })();
   }
 
-  private flushPending(session: Session): void {
+  private flushPending(session: AuditSession): void {
     const { events, damaged } = this.pending.read();
     if (events.length === 0 && damaged === 0) return;
     session.db.transaction(() => {
@@ -325,67 +304,27 @@ export class AuditService implements AuditSink {
     })();
     this.pending.clear();
     if (damaged > 0) this.options.logger.log('warn', 'audit.pendingDamaged', { damaged });
-    this.checkpointIfDue(session, true);
+    session.checkpointIfDue(true);
   }
 
-  private append(
-    session: Session,
-    event: ReturnType<typeof auditEventInputSchema.parse> & { time: number },
-  ): void {
+  private append(session: AuditSession, event: AuditAppend): void {
     this.appendRow(session, event);
-    this.checkpointIfDue(session, false);
+    session.checkpointIfDue(false);
   }
 
-  private appendRow(
-    session: Session,
-    event: ReturnType<typeof auditEventInputSchema.parse> & { time: number },
-  ): void {
-    const seq = session.lastSeq + 1;
+  /** Appends one row; a restore's or recovery's event names the seq the log was rewound from. */
+  private appendRow(session: AuditSession, event: AuditAppend): void {
     const details = { ...event.details };
     if (this.rewoundFrom !== null && (event.type === 'vault.restore' || event.type === 'recovery.used')) {
       details.rewoundFromSeq = this.rewoundFrom;
       this.rewoundFrom = null;
     }
-    const row = buildRow(session.keys, session.head, {
-      seq,
-      time: event.time,
-      type: event.type,
-      actor: event.actor,
-      outcome: event.outcome,
-      details,
-    });
-    session.repo.append(row);
-    session.lastSeq = seq;
-    session.head = row.hash;
-  }
-
-  /** Signs (seq, head) and anchors it in the keychain, every N events or whenever `force`. */
-  private checkpointIfDue(session: Session, force: boolean): void {
-    const since = session.lastSeq - session.entry.anchor.seq;
-    const every = this.options.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY;
-    if (since <= 0 || (!force && since < every)) return;
-    const signature = signCheckpoint(session.keys, session.vaultId, session.lastSeq, session.head);
-    session.repo.addCheckpoint({ seq: session.lastSeq, head: session.head, signature }, this.options.now());
-    session.entry = { ...session.entry, anchor: { seq: session.lastSeq, head: session.head } };
-    this.keyring.store(session.vaultId, session.entry).catch(() => {
-      this.options.logger.log('warn', 'audit.anchorWriteFailed', {});
-    });
-  }
-
-  private check(session: Session): ChainReport {
-    return verifyChain({
-      vaultId: session.vaultId,
-      rows: session.repo.rows(),
-      checkpoints: session.repo.checkpoints(),
-      keys: session.keys,
-      anchor: session.entry.anchor,
-      keyFromSeq: session.entry.keyFromSeq,
-    });
+    session.appendRow({ ...event, details });
   }
 
   /** The check now, merged with what the check at unlock found (a break found then stays reported). */
-  private verifySession(session: Session): AuditVerifyOutput {
-    const report = this.check(session);
+  private verifySession(session: AuditSession): AuditVerifyOutput {
+    const report = session.check();
     // A tie goes to the break found at unlock (it names what was done before anything was appended).
     const breaks = [session.breakAtOpen, report.firstBreak].filter((b) => b !== null);
     breaks.sort((a, b) => a.seq - b.seq);
@@ -409,7 +348,7 @@ export class AuditService implements AuditSink {
     if (!session) return;
     this.session = null;
     try {
-      this.checkpointIfDue({ ...session }, true);
+      session.checkpointIfDue(true);
     } catch {
       this.options.logger.log('warn', 'audit.lockCheckpointFailed', {});
     }
