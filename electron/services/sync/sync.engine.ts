@@ -11,15 +11,12 @@ import type { SnapshotMade, SyncSnapshots } from './sync.snapshots';
 import { backgroundLoop } from './sync.loop';
 import type { SyncMembership } from './sync.membership';
 import type { SyncOutbox } from './sync.outbox';
-import { settleErasure } from './sync.erasure';
+import { runCycle } from './sync.cycle';
 import { resync } from './sync.resync';
 import { SyncRevocation } from './sync.revocation';
 import type { SyncSession } from './sync.session';
 import { REVOKED_STATE, statusOf, type EngineState } from './sync.status';
 import { integrityWarning, pullWarning, stateFor } from './sync.warnings';
-
-/** How stale the membership view may be at the start of a cycle (new authors refresh it at once). */
-const MEMBERSHIP_MAX_AGE_MS = 60_000;
 
 export type { SyncEngineOptions } from './sync.parts';
 
@@ -340,52 +337,25 @@ export class SyncEngine {
     return this.status();
   }
 
-  private async cycle(): Promise<void> {
-    // The members first: who may write, and whether a verified revocation of this device exists.
-    await this.membership.refreshIfOlder(MEMBERSHIP_MAX_AGE_MS);
-    if (this.membership.selfRevoked()) {
-      await this.onRevoked();
-      throw new AppError('DEVICE_REVOKED', 'This device was revoked (signed by an admin)');
-    }
-    this.epochs.adopt();
-    if (this.epochs.rotationDueByUs()) await this.rotateAfterRevocation();
-    // A vault that has pulled nothing yet starts from the committed snapshot, then pulls the tail.
-    if (this.session.require().ws.cursor === 0) await this.snapshots.bootstrap();
-    const report = await this.pullOrRebootstrap();
-    this.impersonated += report.impersonation;
-    if (report.impersonation > 0)
-      this.options.logger.log('warn', 'sync.impersonation', { ops: report.impersonation });
-    if (report.skewed > 0) this.options.logger.log('warn', 'sync.clockSkew', { quarantined: report.skewed });
-    this.warning = pullWarning(report);
-    await this.outbox.push();
-    this.session.repo.setLastSync(this.options.now());
-    this.session.refresh();
-    await settleErasure({
+  private cycle(): Promise<void> {
+    return runCycle({
       pipeline: this.options.pipeline(),
       membership: this.membership,
       inbox: this.inbox,
+      outbox: this.outbox,
       snapshots: this.snapshots,
       epochs: this.epochs,
       session: this.session,
       logger: this.options.logger,
+      now: this.options.now,
+      onRevoked: () => this.onRevoked(),
+      rotateAfterRevocation: () => this.rotateAfterRevocation(),
+      pulled: (report) => {
+        this.impersonated += report.impersonation;
+        this.warning = pullWarning(report);
+      },
       ended: () => this.setState({ progress: null }),
     });
-  }
-
-  /**
-   * Pulls; when the server compacted the deltas after the cursor (LOG_COMPACTED: this device was
-   * offline while an admin compacted), bootstraps from the committed snapshot instead of reporting
-   * a gap, then pulls the tail. Local pending edits are untouched and pushed by the cycle.
-   */
-  private async pullOrRebootstrap(): Promise<Awaited<ReturnType<SyncInbox['pull']>>> {
-    try {
-      return await this.inbox.pull();
-    } catch (error) {
-      if (!(error instanceof AppError) || error.code !== 'LOG_COMPACTED') throw error;
-      this.options.logger.log('info', 'sync.rebootstrap', { cursor: this.session.require().ws.cursor });
-      await this.snapshots.bootstrap({ compacted: true });
-      return this.inbox.pull();
-    }
   }
 
   private gated<T>(fn: () => Promise<T>): Promise<T> {
