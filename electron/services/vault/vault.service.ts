@@ -6,12 +6,11 @@ import type {
   VaultStatus,
 } from '../../../shared/ipc/channels/vault.channels';
 import type { UserPresence } from '../auth/user-presence';
-import type { Db } from '../db/database';
-import { schemaVersions, type SchemaVersions } from '../db/migrate';
-import { VaultListeners, type VaultAccess } from './vault.access';
+import { schemaVersions } from '../db/migrate';
+import type { VaultAccess } from './vault.access';
 import * as backups from './vault.backups';
 import type { LockReason, OpenOptions, VaultInternals } from './vault.internals';
-import { secretCopy, zeroKeySet, type KeySet } from './vault.keyset';
+import { secretCopy, type KeySet } from './vault.keyset';
 import { VaultKeystore } from './vault.keystore';
 import { VaultLayout } from './vault.layout';
 import type { VaultServiceOptions } from './vault.options';
@@ -21,7 +20,7 @@ import { rekeyVault } from './vault.rekey';
 import { readOnboarding, renewRecoveryCode, writeOnboarding } from './vault.renew';
 import { backupNow, restoreVault } from './vault.restore';
 import { createVault } from './vault.setup';
-import { openChecked } from './vault.unlock';
+import { VaultState } from './vault.state';
 import { wipeVaultFiles } from './vault.wipe';
 import {
   keychainState,
@@ -40,8 +39,8 @@ export type { VaultServiceOptions } from './vault.options';
 
 /**
  * The vault lifecycle: set up, unlock, lock, recover, back up, restore, rekey, wipe. One operation at
- * a time. The files are described in `VaultLayout`; rekey, backup and restore live in their own files
- * and work through `VaultInternals`.
+ * a time. The files are described in `VaultLayout`; the open database and key set are `VaultState`'s;
+ * rekey, backup and restore live in their own files and work through `VaultInternals`.
  *
  * Invariant that makes every step crash-safe: the keychain entry and the recovery wrap each always
  * contain the key the database file is encrypted with. Changes add a key before the file moves to it
@@ -51,12 +50,9 @@ export type { VaultServiceOptions } from './vault.options';
  * refused check leaves nothing read and nothing opened.
  */
 export class VaultService {
-  private db: Db | null = null;
-  private keys: KeySet | null = null;
-  private schema: SchemaVersions | null = null;
   private queue: Promise<unknown> = Promise.resolve();
-  private readonly listeners = new VaultListeners();
   private readonly layout: VaultLayout;
+  private readonly state: VaultState;
   private readonly keystore: VaultKeystore;
   private readonly internals: VaultInternals;
   private readonly unlockers: UnlockerDeps;
@@ -71,6 +67,8 @@ export class VaultService {
       options.logger.log('warn', 'vault.cleanupFailed', {});
     }
     this.keystore = new VaultKeystore(options.keychain, this.layout);
+    this.state = new VaultState(this.layout, this.keystore, options, () => this.wipe());
+    this.access = this.state.access;
     this.internals = {
       layout: this.layout,
       keystore: this.keystore,
@@ -78,14 +76,14 @@ export class VaultService {
       now: options.now,
       appVersion: options.appVersion,
       fault: (point) => options.fault?.(point),
-      open: () => (this.db && this.keys ? { db: this.db, keys: this.keys } : null),
-      openWith: (vaultId, set, opts) => this.openWith(vaultId, set, opts),
-      closeDb: () => this.closeDb(),
-      dropKeys: () => {
-        zeroKeySet(this.keys);
-        this.keys = null;
+      open: () => {
+        const { db, keys } = this.state;
+        return db && keys ? { db, keys } : null;
       },
-      lockNow: (reason) => this.lockNow(reason),
+      openWith: (vaultId, set, opts) => this.openWith(vaultId, set, opts),
+      closeDb: () => this.state.closeDb(),
+      dropKeys: () => this.state.dropKeys(),
+      lockNow: (reason) => this.state.lockNow(reason),
     };
     this.unlockers = {
       v: this.internals,
@@ -94,20 +92,6 @@ export class VaultService {
       policy: options.unlockerPolicy ?? (() => Promise.resolve({ pin: 'allowed' })),
       confirm: () => this.confirm('unlockers'),
       pinKdf: options.pinKdf,
-    };
-    this.access = {
-      db: () => {
-        if (this.db) return this.db;
-        throw this.layout.manifest()
-          ? new AppError('VAULT_LOCKED', 'The vault is locked')
-          : new AppError('VAULT_NOT_SET_UP', 'The vault is not set up');
-      },
-      isUnlocked: () => this.db !== null,
-      onUnlocked: (listener) => this.listeners.onUnlocked(listener),
-      onLocking: (listener) => this.listeners.onLocking(listener),
-      wipe: async () => {
-        await this.wipe();
-      },
     };
   }
 
@@ -137,10 +121,10 @@ export class VaultService {
     const m = this.layout.manifest();
     if (!m) return { state: 'not_set_up', vaultId: null, cipher: null, schema: null };
     return {
-      state: this.db ? 'unlocked' : 'locked',
+      state: this.state.db ? 'unlocked' : 'locked',
       vaultId: m.vaultId,
       cipher: m.cipher,
-      schema: this.db ? { ...(this.schema ?? schemaVersions(this.db)) } : null,
+      schema: this.state.db ? { ...(this.state.schema ?? schemaVersions(this.state.db)) } : null,
     };
   }
 
@@ -193,9 +177,8 @@ export class VaultService {
         fault: (point) => this.options.fault?.(point),
       });
       const { db, set, vaultId, code } = made;
-      this.schema = made.schema;
       writeOnboarding(this.layout, false);
-      this.opened(db, set, vaultId);
+      this.state.opened(db, set, vaultId, made.schema);
       await syncUnlockers(this.unlockers);
       this.options.logger.log('info', 'vault.setUp', { vaultId });
       return { status: this.status(), recoveryCode: code };
@@ -204,7 +187,7 @@ export class VaultService {
 
   unlock(): Promise<VaultStatus> {
     return this.serial(async () => {
-      if (this.db) return this.status();
+      if (this.state.db) return this.status();
       const m = this.layout.requireManifest();
       // The OS confirms the user before the key is even read from the keychain.
       await this.confirm('unlock');
@@ -216,7 +199,7 @@ export class VaultService {
 
   lock(reason: LockReason = 'user'): Promise<VaultStatus> {
     return this.serial(() => {
-      this.lockNow(reason);
+      this.state.lockNow(reason);
       return this.status();
     });
   }
@@ -229,7 +212,7 @@ export class VaultService {
         m.vaultId,
         typedCode,
         () => {
-          if (this.db) this.lockNow('user');
+          if (this.state.db) this.state.lockNow('user');
         },
       );
       // The recovery code is the owner's say-so: a file older than the counter is accepted here.
@@ -246,12 +229,12 @@ export class VaultService {
   renewRecoveryCode(): Promise<string> {
     return this.serial(async () => {
       this.layout.requireManifest();
-      if (!this.db) throw new AppError('VAULT_LOCKED', 'Unlock the vault before renewing its recovery code');
+      if (!this.state.db)
+        throw new AppError('VAULT_LOCKED', 'Unlock the vault before renewing its recovery code');
       await this.confirm('recovery-code');
-      return renewRecoveryCode(this.internals, this.options.recoveryKdf ?? RECOVERY_KDF, (set) => {
-        zeroKeySet(this.keys);
-        this.keys = set;
-      });
+      return renewRecoveryCode(this.internals, this.options.recoveryKdf ?? RECOVERY_KDF, (set) =>
+        this.state.replaceKeys(set),
+      );
     });
   }
 
@@ -277,8 +260,14 @@ export class VaultService {
   backup(retention: backups.Retention = {}): Promise<BackupInfo> {
     return this.serial(() => {
       const made = backupNow(this.internals, 'backup');
-      if (this.keys)
-        backups.pruneBackups(this.layout, retention, this.options.now(), this.keys, this.options.logger);
+      if (this.state.keys)
+        backups.pruneBackups(
+          this.layout,
+          retention,
+          this.options.now(),
+          this.state.keys,
+          this.options.logger,
+        );
       return made;
     });
   }
@@ -290,7 +279,7 @@ export class VaultService {
    * `VaultAccess`, which has no key. VAULT_LOCKED while locked.
    */
   keyForWorker(): { file: string; key: Uint8Array } {
-    const key = this.db ? this.keys?.keys[0]?.key : undefined;
+    const key = this.state.db ? this.state.keys?.keys[0]?.key : undefined;
     if (!key) throw new AppError('VAULT_LOCKED', 'The vault is locked');
     return { file: this.layout.dbFile, key: secretCopy(key) };
   }
@@ -298,21 +287,21 @@ export class VaultService {
   /** Unlocked: the backups whose every byte verifies; locked: those whose header reads. */
   listBackups(): BackupInfo[] {
     this.layout.checkedBackupDir(false);
-    return backups.listBackups(this.layout, this.keys, this.erasedAt());
+    return backups.listBackups(this.layout, this.state.keys, this.erasedAt());
   }
 
   private erasedAt(): number | null {
-    return this.db && this.options.lastErasedAt ? this.options.lastErasedAt(this.db) : null;
+    return this.state.db && this.options.lastErasedAt ? this.options.lastErasedAt(this.state.db) : null;
   }
 
   /** Deletes every backup that still holds erased data, after the OS confirms the user (issue 12). */
   purgeErasedBackups(): Promise<{ deleted: number }> {
     return this.serial(async () => {
       this.layout.requireManifest();
-      if (!this.keys || !this.db)
+      if (!this.state.keys || !this.state.db)
         throw new AppError('VAULT_LOCKED', 'Unlock the vault before deleting backups');
       await this.confirm('erase');
-      return backups.purgeErasedBackups(this.layout, this.keys, this.erasedAt(), this.options.logger);
+      return backups.purgeErasedBackups(this.layout, this.state.keys, this.erasedAt(), this.options.logger);
     });
   }
 
@@ -322,7 +311,7 @@ export class VaultService {
       await this.confirm('restore');
       const restored = await restoreVault(this.internals, backupId, {
         ...(recoveryCode !== undefined ? { recoveryCode } : {}),
-        ...(this.db ? {} : { release: 'keychain' as const }),
+        ...(this.state.db ? {} : { release: 'keychain' as const }),
       });
       return { ...this.status(), restored };
     });
@@ -332,26 +321,26 @@ export class VaultService {
   deleteBackups(which: { backupId: string } | { before: string }): Promise<{ deleted: number }> {
     return this.serial(async () => {
       this.layout.requireManifest();
-      if (!this.keys) throw new AppError('VAULT_LOCKED', 'Unlock the vault before deleting backups');
+      if (!this.state.keys) throw new AppError('VAULT_LOCKED', 'Unlock the vault before deleting backups');
       await this.confirm('erase');
       return 'backupId' in which
         ? backups.deleteBackup(this.layout, which.backupId, this.options.logger)
-        : backups.deleteBackupsBefore(this.layout, which.before, this.keys, this.options.logger);
+        : backups.deleteBackupsBefore(this.layout, which.before, this.state.keys, this.options.logger);
     });
   }
 
   /** Copies a verified backup of this vault from `source` into the backup directory. */
   importBackup(source: string): Promise<BackupInfo> {
     return this.serial(() => {
-      if (!this.keys) throw new AppError('VAULT_LOCKED', 'Unlock the vault before adding a backup');
-      return backups.importBackup(this.layout, source, this.keys, this.options.logger);
+      if (!this.state.keys) throw new AppError('VAULT_LOCKED', 'Unlock the vault before adding a backup');
+      return backups.importBackup(this.layout, source, this.state.keys, this.options.logger);
     });
   }
 
   rekey(): Promise<VaultStatus> {
     return this.serial(async () => {
       this.layout.requireManifest();
-      if (!this.db) throw new AppError('VAULT_LOCKED', 'Unlock the vault before changing its key');
+      if (!this.state.db) throw new AppError('VAULT_LOCKED', 'Unlock the vault before changing its key');
       await this.confirm('rekey');
       await rekeyVault(this.internals);
       return this.status();
@@ -362,7 +351,7 @@ export class VaultService {
   wipe(): Promise<VaultStatus> {
     return this.serial(async () => {
       const m = this.layout.manifest();
-      this.lockNow('revoked');
+      this.state.lockNow('revoked');
       await wipeVaultFiles(
         { layout: this.layout, keystore: this.keystore, logger: this.options.logger },
         m?.vaultId ?? null,
@@ -378,50 +367,9 @@ export class VaultService {
 
   // ---- internals ----
 
-  /** Opens the database with `set`, checks it, migrates, tidies the key set; takes ownership of `set`. */
+  /** `VaultState.open`, then the unlockers catch up with the open vault (policy, keychain backend). */
   private async openWith(vaultId: string, set: KeySet, options: OpenOptions = {}): Promise<void> {
-    const checked = await openChecked(
-      {
-        layout: this.layout,
-        keystore: this.keystore,
-        logger: this.options.logger,
-        migrations: this.options.migrations,
-        releaseGate: this.options.releaseGate,
-      },
-      vaultId,
-      set,
-      options,
-    );
-    this.schema = checked.schema;
-    this.opened(checked.db, checked.keys, vaultId);
+    await this.state.open(vaultId, set, options);
     await syncUnlockers(this.unlockers);
-  }
-
-  private opened(db: Db, set: KeySet, vaultId: string): void {
-    this.db = db;
-    this.keys = set;
-    this.listeners.runUnlocked(db);
-    this.options.logger.log('info', 'vault.unlocked', { vaultId });
-    this.options.onUnlocked?.(vaultId);
-  }
-
-  private closeDb(): void {
-    if (!this.db) return;
-    this.listeners.runLocking(() => this.options.logger.log('warn', 'vault.lockListenerFailed', {}));
-    const db = this.db;
-    this.db = null;
-    this.schema = null;
-    db.close();
-  }
-
-  private lockNow(reason: LockReason): void {
-    const wasOpen = this.db !== null;
-    this.closeDb();
-    zeroKeySet(this.keys);
-    this.keys = null;
-    this.keystore.forget();
-    if (!wasOpen) return;
-    this.options.logger.log('info', 'vault.locked', { reason });
-    this.options.onLocked?.(reason);
   }
 }
