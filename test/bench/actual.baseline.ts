@@ -17,6 +17,12 @@ export interface ActualJoin {
 }
 
 /**
+ * Actual's client could not take the history in at all: it reads a sync response into one string,
+ * and past Node's string limit (about 5M messages of this workload) `downloadBudget` fails.
+ */
+export class ActualCannotDownload extends Error {}
+
+/**
  * Installs the pinned Actual Budget (test/bench/actual/package-lock.json) on first use, from the
  * npm registry. Its native modules build from source: npm runs no install script it was not told to.
  */
@@ -37,14 +43,23 @@ function script<T>(name: string, args: string[]): Promise<T> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [HEAP, path.join(home, name), ...args], {
       cwd: home,
-      stdio: ['ignore', 'pipe', 'ignore'],
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
+    let err = '';
     child.stdout.setEncoding('utf8');
     child.stdout.on('data', (chunk: string) => (out += chunk));
+    // Only the tail is kept: enough to say why Actual failed, not a whole run's chatter.
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (chunk: string) => (err = (err + chunk).slice(-2000)));
     child.once('error', reject);
-    child.once('exit', (code) => {
-      if (code !== 0) return reject(new Error(`actual ${name} exited (${code})`));
+    child.once('exit', (code, signal) => {
+      if (code !== 0) {
+        const message = `actual ${name} exited (${code ?? signal}): ${err.trim() || 'no output'}`;
+        return reject(
+          err.includes('ERR_STRING_TOO_LONG') ? new ActualCannotDownload(message) : new Error(message),
+        );
+      }
       try {
         resolve(JSON.parse(out.trim().split('\n').pop() ?? '') as T);
       } catch {

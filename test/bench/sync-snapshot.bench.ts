@@ -7,7 +7,7 @@ import {
 } from '../../electron/services/crm/crm.entities';
 import { CrmService } from '../../electron/services/crm/crm.service';
 import type { Db } from '../../electron/services/db/database';
-import { actualFullHistory } from './actual.baseline';
+import { ActualCannotDownload, actualFullHistory } from './actual.baseline';
 import { result, type BenchContext, type BenchResult, type BenchSuite } from './bench.types';
 import { engine, openVault, startServerProcess } from './sync-client.bench';
 
@@ -82,6 +82,42 @@ function counts(db: Db): string {
 }
 
 /**
+ * Actual's full-history download of `sizes`. Its client cannot take in the full issue-12 workload
+ * (`ActualCannotDownload`); then it is measured at a fifth of the sizes instead, which only favours
+ * Actual: the comparison is with our devices at the full sizes, so a bootstrap that beats that
+ * beats Actual at any size it can reach.
+ */
+async function actualBaseline(
+  ctx: BenchContext,
+  sizes: { contacts: number; deals: number; activities: number },
+): Promise<{ seconds: number; label: string }> {
+  const run = async (at: typeof sizes, dir: string) => {
+    const actual = await actualFullHistory(dir, at, (m) => ctx.log(m));
+    if (actual.transactions < at.deals + at.activities || actual.payees < at.contacts)
+      throw new Error(`Actual ended with ${actual.transactions} transactions, ${actual.payees} payees`);
+    ctx.log(`actual: full-history download of ${actual.messages} messages in ${actual.seconds.toFixed(1)} s`);
+    return actual;
+  };
+  try {
+    const actual = await run(sizes, ctx.dir);
+    return { seconds: actual.seconds, label: `${actual.messages} messages` };
+  } catch (error) {
+    if (!(error instanceof ActualCannotDownload)) throw error;
+    ctx.log("actual: its client cannot download this history (a sync response past Node's string limit)");
+    const fifth = {
+      contacts: sizes.contacts / 5,
+      deals: sizes.deals / 5,
+      activities: sizes.activities / 5,
+    };
+    const actual = await run(fifth, path.join(ctx.dir, 'actual-fifth'));
+    return {
+      seconds: actual.seconds,
+      label: `Actual cannot download the full history; at a fifth of the sizes, ${actual.messages} messages`,
+    };
+  }
+}
+
+/**
  * Issue 12 item 2: a new device joining a workspace of 100k contacts, 50k deals and 500k
  * activities (with their edit history; --quick: 2k/1k/10k) through the real server process, by a
  * full replay of the log and by the owner's encrypted snapshot, measured in the same run. Checked,
@@ -137,13 +173,7 @@ export const syncSnapshotBench: BenchSuite = {
       ctx.log(`snapshot bootstrap in ${boot.seconds.toFixed(1)} s`);
       a.stop();
       // Actual Budget's full-history download of the same workload, after ours (its server stopped).
-      const actual = await actualFullHistory(ctx.dir, sizes, (m) => ctx.log(m));
-      const wantTx = sizes.deals + sizes.activities;
-      if (actual.transactions < wantTx || actual.payees < sizes.contacts)
-        throw new Error(`Actual ended with ${actual.transactions} transactions, ${actual.payees} payees`);
-      ctx.log(
-        `actual: full-history download of ${actual.messages} messages in ${actual.seconds.toFixed(1)} s`,
-      );
+      const actual = await actualBaseline(ctx, sizes);
       const label = `${sizes.contacts / 1000}k contacts, ${sizes.deals / 1000}k deals, ${sizes.activities / 1000}k activities`;
       return [
         result(
@@ -154,14 +184,14 @@ export const syncSnapshotBench: BenchSuite = {
           '<= 0.2 (5x faster)',
         ),
         result(
-          `snapshot.bootstrap vs Actual Budget 26.9 full-history download (${actual.messages} messages)`,
+          `snapshot.bootstrap vs Actual Budget 26.9 full-history download (${actual.label})`,
           boot.seconds,
           's',
           actual.seconds,
           '< 1 (faster)',
         ),
         result(
-          'full replay vs Actual Budget 26.9 full-history download',
+          `full replay vs Actual Budget 26.9 full-history download (${actual.label})`,
           replay.seconds,
           's',
           actual.seconds,
