@@ -1,6 +1,6 @@
 import { AppError } from '../../../shared/errors';
 import { settleErasure, type ErasureParts } from './sync.erasure';
-import type { PullReport, SyncInbox } from './sync.inbox';
+import type { PullReport } from './sync.inbox';
 import type { SyncOutbox } from './sync.outbox';
 
 /** How stale the membership view may be at the start of a cycle (new authors refresh it at once). */
@@ -8,7 +8,6 @@ const MEMBERSHIP_MAX_AGE_MS = 60_000;
 
 /** What one cycle runs over: the engine's parts, and its reactions to what the cycle finds. */
 export interface CycleParts extends ErasureParts {
-  readonly inbox: SyncInbox;
   readonly outbox: SyncOutbox;
   readonly now: () => number;
   /** The verified log holds this device's revocation: wipe it (the cycle then fails DEVICE_REVOKED). */
