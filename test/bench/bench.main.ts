@@ -24,7 +24,8 @@ import { workerBench } from './worker.bench';
  * optionally writes `[{name, value, unit, baseline?, ratio?}]` as JSON. Targets are reported, not
  * asserted: speed lives here, never in timed tests. Each suite runs in a process of its own, so no
  * suite is measured in a heap the previous ones filled (the full run measured the CRM import ~25%
- * slower than the same suite alone).
+ * slower than the same suite alone). A suite that fails leaves its rows out, the others still run,
+ * and the run exits 1 naming it.
  */
 const suites: BenchSuite[] = [
   ipcBench,
@@ -125,15 +126,27 @@ async function main(): Promise<void> {
     if (values.json) writeFileSync(values.json, JSON.stringify(rows));
     return;
   }
+  // A suite that fails is reported and the run goes on: one broken suite (a registry it cannot
+  // reach, say) must not cost the measurements of all the others.
+  const failed: string[] = [];
   for (const suite of suites) {
     if (values.only && !suite.name.startsWith(values.only)) continue;
     process.stderr.write(`bench: ${suite.name}…\n`);
-    rows.push(...runSuiteInChild(suite, values.quick, scale));
+    try {
+      rows.push(...runSuiteInChild(suite, values.quick, scale));
+    } catch (error) {
+      failed.push(suite.name);
+      process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`);
+    }
   }
   printTable(rows);
   if (values.json) {
     writeFileSync(values.json, JSON.stringify(rows, null, 2) + '\n');
     process.stderr.write(`bench: wrote ${values.json}\n`);
+  }
+  if (failed.length > 0) {
+    process.stderr.write(`bench: ${failed.length} suite(s) failed: ${failed.join(', ')}\n`);
+    process.exitCode = 1;
   }
 }
 
