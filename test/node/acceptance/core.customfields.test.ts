@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uuidv7 } from '../../../shared/domain/ids';
-import { Cluster, formWorkspace, HostileMember, type HostProcess } from './support/processes';
+import { HostileMember } from './support/hostile.member';
+import { Cluster, formWorkspace, type HostProcess } from './support/processes';
 
 /**
  * Issue 14 item 5 acceptance, black box: a real sync server and two real dev hosts on loopback,

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_PIPELINE_ID } from '../../../shared/domain/crm.seed';
 import { uuidv7 } from '../../../shared/domain/ids';
 import type { SyncStatus } from '../../../shared/sync/sync.contract';
-import { Cluster, formWorkspace, HostileMember, type HostileOp, type HostProcess } from './support/processes';
+import { HostileMember, type HostileOp } from './support/hostile.member';
+import { Cluster, formWorkspace, type HostProcess } from './support/processes';
 
 /**
  * Issue 10 acceptance (a), black box: a real sync server and two real dev hosts on loopback. A

@@ -8,13 +8,13 @@ import { uuidv7 } from '../../../shared/domain/ids';
 import { requireCluster, usePostgresCluster } from '../server/backends';
 import {
   Cluster,
-  HostileMember,
   startServerAt,
   stopChild,
   waitFor,
   type HostProcess,
   type ServerProcess,
 } from './support/processes';
+import { HostileMember } from './support/hostile.member';
 
 /**
  * Issue 11 acceptance, black box: a real sync server (SQLite, then PostgreSQL) and three real dev
