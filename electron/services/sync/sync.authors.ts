@@ -43,8 +43,9 @@ export interface DeltaAuthors {
   author(deviceId: string): DeltaAuthor | null;
   /**
    * Makes sure the log is fresh enough to know these devices: fetches and verifies newer entries
-   * when any is unknown (a device may have joined after the last fetch). Never throws for devices
-   * that stay unknown; `author` then returns null for them.
+   * when any is unknown (a device may have joined after the last fetch). Throws when the log cannot
+   * be fetched or verified (the page is then not applied); a device the fresh, verified log does
+   * not hold stays unknown, and `author` returns null for it.
    */
   ensure(deviceIds: readonly string[]): Promise<void>;
   /**

@@ -152,14 +152,11 @@ export class SyncMembership implements DeltaAuthors {
   async ensure(deviceIds: readonly string[]): Promise<void> {
     const state = this.state();
     if (state && deviceIds.every((id) => state.members.has(id))) return;
-    try {
-      await this.refresh();
-    } catch (error) {
-      // Unknown authors stay unknown; their deltas are rejected and reported, sync goes on.
-      this.logger.log('warn', 'sync.membershipRefreshFailed', {
-        code: error instanceof AppError ? error.code : 'INTERNAL',
-      });
-    }
+    // A failed fetch stops the pull before this page, as for keys: applying it would reject the
+    // deltas of a member this device has not heard of yet for good, and move the cursor past them
+    // (a snapshot made here would then leave them out). Only an author that a fresh, verified log
+    // does not hold is rejected as unknown.
+    await this.refresh();
   }
 
   async ensureKeys(keyIds: readonly number[]): Promise<void> {

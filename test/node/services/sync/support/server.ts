@@ -25,11 +25,23 @@ export async function disposeClients(clients: readonly TestClient[]): Promise<vo
   }
 }
 
+/** Faults the test server injects before its handlers run (each counts down to 0). */
+export interface ServerFaults {
+  /** Drops the connection of the next N pushes (`POST …/deltas`). */
+  dropPushes: number;
+  /** Drops the connection of the next N membership log fetches. */
+  dropMembershipGets: number;
+}
+
 /** A real sync server on SQLite in a temporary directory, on loopback, and the devices a test makes. */
 export interface SqliteTestServer {
   readonly url: string;
+  /** The server's storage, for reading what it holds. */
+  readonly storage: SqliteSyncStorage;
+  /** Switchable network faults (none by default). */
+  readonly faults: ServerFaults;
   /** Makes a device of the shipped composition with a real keychain entry (ended by `close`). */
-  client(name: string): Promise<TestClient>;
+  client(name: string, options?: Parameters<typeof createClient>[3]): Promise<TestClient>;
   /** Ends the devices, then the server, and removes the directory. */
   close(): Promise<void>;
 }
@@ -38,12 +50,27 @@ export async function startSqliteServer(prefix: string): Promise<SqliteTestServe
   const dir = mkdtempSync(path.join(tmpdir(), prefix));
   const storage = SqliteSyncStorage.open(path.join(dir, 'sync.sqlite'));
   const app = await createSyncServer({ storage });
+  const faults: ServerFaults = { dropPushes: 0, dropMembershipGets: 0 };
+  app.addHook('preHandler', (request, _reply, done) => {
+    const push = request.method === 'POST' && request.url.endsWith('/deltas');
+    const membership = request.method === 'GET' && request.url.includes('/membership');
+    if ((push && faults.dropPushes > 0) || (membership && faults.dropMembershipGets > 0)) {
+      if (push) faults.dropPushes--;
+      else faults.dropMembershipGets--;
+      request.raw.socket.destroy();
+      done(new Error('connection dropped'));
+      return;
+    }
+    done();
+  });
   const { url } = await listenLoopback(app);
   const clients: TestClient[] = [];
   return {
     url,
-    async client(name) {
-      const c = await createClient(name, mkdtempSync(path.join(dir, `${name}-`)), realKeychain());
+    storage,
+    faults,
+    async client(name, options) {
+      const c = await createClient(name, mkdtempSync(path.join(dir, `${name}-`)), realKeychain(), options);
       clients.push(c);
       return c;
     },

@@ -1,0 +1,61 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSqliteServer, type SqliteTestServer } from './support/server';
+import type { TestClient } from './support/client';
+
+/**
+ * Sync trust holes a hostile review found (wave 2, session 14), through the composition root against
+ * the real sync server over loopback: a membership fetch that fails (a flaky network, or a server
+ * that withholds the log) must not make a device skip a new member's deltas for good, and a snapshot
+ * made afterwards must hold them.
+ */
+
+let server: SqliteTestServer;
+beforeAll(async () => {
+  server = await startSqliteServer('fv-sync-review-');
+}, 60_000);
+afterAll(async () => server.close());
+
+async function names(c: TestClient): Promise<string[]> {
+  return (await c.call('contacts.list', { limit: 200 })).items.map((x) => x.name).sort();
+}
+
+async function deviceIdOf(c: TestClient): Promise<string> {
+  return (await c.call('devices.list')).find((d) => d.isThisDevice)!.deviceId;
+}
+
+describe('a failed membership fetch', () => {
+  it("stops the pull instead of moving the cursor past a new member's deltas", async () => {
+    const a = await server.client('A');
+    const { workspaceId } = await a.call('workspace.create', { serverUrl: server.url, name: 'T' });
+    expect((await a.call('sync.now')).error).toBeNull();
+    const c = await server.client('C');
+    const { code } = await a.call('invites.create', { ttlHours: 1 });
+    await c.call('invites.accept', { code });
+    await c.call('contacts.create', { name: 'From C' });
+    expect((await c.call('sync.now')).error).toBeNull();
+    const cId = await deviceIdOf(c);
+    const held = await server.storage.pullDeltas(workspaceId, 0, 10_000, 1 << 30);
+    expect(held.filter((d) => d.deviceId === cId)).toHaveLength(1);
+
+    // A pulls C's delta but the membership fetch for its unknown author is dropped.
+    server.faults.dropMembershipGets = 1;
+    const failed = await a.call('sync.now');
+    expect(failed.error).not.toBeNull();
+    expect(server.faults.dropMembershipGets).toBe(0);
+    const rejected = a.vault.access
+      .db()
+      .prepare<[], { reason: string }>('SELECT reason FROM sync_rejected')
+      .all();
+    expect(rejected).toEqual([]);
+
+    // The network is back: A applies the delta, and a snapshot made now holds it for joiners.
+    expect((await a.call('sync.now')).error).toBeNull();
+    expect(await names(a)).toContain('From C');
+    await a.call('sync.snapshot');
+    const d = await server.client('D');
+    const { code: codeD } = await a.call('invites.create', { ttlHours: 1 });
+    await d.call('invites.accept', { code: codeD });
+    expect((await d.call('sync.now')).error).toBeNull();
+    expect(await names(d)).toContain('From C');
+  }, 120_000);
+});
