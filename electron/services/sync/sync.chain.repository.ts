@@ -111,7 +111,10 @@ export class ChainRepository {
 
   /** Marks own deltas whose ops a later delta carries again. */
   markOwnReplaced(dseqs: readonly number[]): void {
-    const st = this.db.prepare(`UPDATE sync_own_deltas SET delivered = ${REPLACED} WHERE dseq = ?`);
+    // A replaced envelope is never pushed again, and it may hold what an erasure removes since.
+    const st = this.db.prepare(
+      `UPDATE sync_own_deltas SET delivered = ${REPLACED}, envelope = X'' WHERE dseq = ?`,
+    );
     for (const d of dseqs) st.run(d);
   }
 

@@ -134,6 +134,15 @@ INSERT INTO sync_integrity (id) VALUES (1);
 `);
 }
 
+/**
+ * Own deltas sealed again in a later delta (delivered 3) no longer keep their envelope: they are
+ * never pushed again, and no compaction reached them (they never got a server seq), so they kept
+ * what a later erasure removed, openable with the old epoch key this vault still holds.
+ */
+function v4(db: Db): void {
+  db.exec(`UPDATE sync_own_deltas SET envelope = X'' WHERE delivered = 3`);
+}
+
 /** Schema of the sync domain. Append-only: add a new numbered migration, never edit a shipped one. */
 export const syncMigrations: MigrationSet = {
   domain: 'sync',
@@ -141,5 +150,6 @@ export const syncMigrations: MigrationSet = {
     { version: 1, name: 'sync: workspace, keys, outbox, rejected, quarantine, conflicts', up: v1 },
     { version: 2, name: 'sync: server position of pushed ops', up: v2 },
     { version: 3, name: 'sync: delta chains and integrity', up: v3 },
+    { version: 4, name: 'sync: replaced own deltas drop their envelopes', up: v4 },
   ],
 };

@@ -190,6 +190,14 @@ describe('key epochs through the composition root and the real server', () => {
     expect(caughtUp.error).toBeNull();
     expect(caughtUp.pending).toBe(0);
     expect(await epochsOf(workspaceId, memberId)).toEqual([2]);
+    // The epoch-1 envelopes are never pushed again: the vault keeps none of them (an erasure
+    // afterwards could not reach them, and the old key that opens them stays in this vault).
+    const replaced = member.vault.access
+      .db()
+      .prepare<[], { n: number }>('SELECT length(envelope) AS n FROM sync_own_deltas WHERE delivered = 3')
+      .all();
+    expect(replaced.length).toBeGreaterThan(0);
+    expect(replaced.every((r) => r.n === 0)).toBe(true);
     expect((await owner.call('sync.now')).integrity.state).toBe('ok');
     expect(await names(owner)).toEqual(['Offline 0', 'Offline 1', 'Offline 2']);
   });

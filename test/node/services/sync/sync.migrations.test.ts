@@ -63,4 +63,31 @@ describe('sync migrations', () => {
       db.close();
     }
   });
+
+  it('v4 drops the envelopes of own deltas sealed again in a later delta, and only those', () => {
+    const db = openEncryptedDatabase(path.join(tempDir(), 'v.db'), randomBytes(32));
+    try {
+      migrate(db, [crmMigrations, { domain: 'sync', migrations: syncMigrations.migrations.slice(0, 3) }]);
+      const ins = db.prepare(
+        'INSERT INTO sync_own_deltas (dseq, delta_id, digest, envelope, server_seq, delivered) VALUES (?, ?, ?, ?, ?, ?)',
+      );
+      ins.run(1, 'd1', Buffer.alloc(32, 1), Buffer.from('sealed-replaced'), null, 3);
+      ins.run(2, 'd2', Buffer.alloc(32, 2), Buffer.from('sealed-pending'), null, 0);
+      ins.run(3, 'd3', Buffer.alloc(32, 3), Buffer.from('sealed-delivered'), 4, 1);
+      migrate(db, [crmMigrations, syncMigrations]);
+      expect(schemaVersions(db).sync).toBe(4);
+      const rows = db
+        .prepare<[], { dseq: number; n: number; delivered: number }>(
+          'SELECT dseq, length(envelope) AS n, delivered FROM sync_own_deltas ORDER BY dseq',
+        )
+        .all();
+      expect(rows).toEqual([
+        { dseq: 1, n: 0, delivered: 3 },
+        { dseq: 2, n: 'sealed-pending'.length, delivered: 0 },
+        { dseq: 3, n: 'sealed-delivered'.length, delivered: 1 },
+      ]);
+    } finally {
+      db.close();
+    }
+  });
 });
