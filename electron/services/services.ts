@@ -27,6 +27,7 @@ import type { Notifier } from './crm/reminders';
 import type { ServerConfirmation } from './sync/sync.enrolment';
 import { offloadedPages } from './sync/sync.page.offload';
 import { createSyncModule } from './sync/sync.module';
+import { forgetErasedInSync } from './sync/sync.repository';
 import { syncMigrations } from './sync/sync.migrations';
 import { createLeaseModule } from './lease/lease.module';
 import { leaseMigrations } from './lease/lease.migrations';
@@ -223,6 +224,8 @@ export function createServices(options: ServiceOptions): Services {
     workers,
     // CSV names owners by the members' display names (read when an export or import runs).
     () => people.members(),
+    // Held-back remote ops and conflict sides lose what an erasure removes, in its transaction.
+    forgetErasedInSync,
   );
   const sync = createSyncModule(
     { ...ctx, logger: options.logger.child({ component: 'sync' }) },

@@ -4,12 +4,14 @@ import { AppError } from '../../../shared/errors';
 import { RECORDS_CHANGED_MAX_IDS } from '../../../shared/ipc/channels/crm.channels';
 import type { EventPayload } from '../../../shared/ipc/contract';
 import type { Db } from '../db/database';
-import { ChangesRepository } from './changes.repository';
+import { ChangesRepository, type LogRow } from './changes.repository';
 import {
   ERASED,
   validateChange,
   type Change,
   type InvalidReason,
+  mayErase,
+  parseObject,
   type ValidChange,
 } from './changes.validate';
 import { observeRemoteHlc } from './crm.clock';
@@ -65,6 +67,28 @@ export interface ApplyResult {
 }
 
 /**
+ * What else in the vault must forget a record's values older than its erasure, in the erasure's
+ * transaction (sync's held-back ops and conflict sides): the composition root passes it, so the CRM
+ * names no other domain.
+ */
+export type ErasureSink = (db: Db, recordId: string, erasedAt: string) => void;
+
+/** The newest erasure stamp of a record: its logged rows' (newest first) or this batch's, or null. */
+function erasureOf(
+  log: readonly LogRow[],
+  list: readonly ValidChange[],
+  def: EntityDef<unknown>,
+): string | null {
+  let at =
+    log.find((r) => r.fields?.includes(ERASED) && Object.hasOwn(parseObject(r.fields) ?? {}, ERASED))?.hlc ??
+    null;
+  for (const c of list)
+    if (c.def === def && c.values && Object.hasOwn(c.values, ERASED) && (at === null || c.hlc > at))
+      at = c.hlc;
+  return at;
+}
+
+/**
  * The one writer of CRM records. Every change, a local edit, a remote op pulled by sync or a
  * conflict resolution, goes through `apply`: it validates each value with the registry's zod field
  * schema, appends the change to the op log (pending when local, applied when remote; duplicates are
@@ -98,6 +122,7 @@ export class ChangeWriter {
     readonly db: Db,
     private readonly emit: (event: RecordsChanged) => void = () => undefined,
     shared?: { records: RecordsRepository; search: SearchRepository },
+    private readonly erasure: ErasureSink = () => undefined,
   ) {
     this.repo = new ChangesRepository(db);
     this.records = shared?.records ?? new RecordsRepository(db);
@@ -154,6 +179,13 @@ export class ChangeWriter {
    * for the caller to quarantine.
    */
   apply(changes: readonly Change[], origin: ChangeOrigin, options: ApplyOptions = {}): ApplyResult {
+    // A pulled erasure zeroes what it overwrites in the file, as a local one does (privacy.service.ts).
+    if (origin === 'remote' && changes.some(mayErase))
+      return this.records.withSecureDelete(() => this.applyBatch(changes, origin, options));
+    return this.applyBatch(changes, origin, options);
+  }
+
+  private applyBatch(changes: readonly Change[], origin: ChangeOrigin, options: ApplyOptions): ApplyResult {
     return this.tx(() => {
       this.customFields.invalidate();
       // Definitions first: a value in the same batch (one delta) may name a field defined in it.
@@ -223,7 +255,10 @@ export class ChangeWriter {
       const base = log.some((r) => r.elided !== null) ? this.records.get(def, recordId) : null;
       const winners = winnersOf(log, base);
       const written = new Set<string>();
-      let erasedAt: string | null = null;
+      // An erasure, logged or in this batch, wins over every older change: such a change keeps no
+      // values, wins no field and makes no conflict (an offline device's edit from before the erase
+      // must not bring the person back, here or as a conflict side to pick).
+      const erasedAt = erasureOf(log, list, def);
       let wrote = 0;
       const addedChanges: ValidChange[] = [];
       for (const change of list) {
@@ -233,17 +268,17 @@ export class ChangeWriter {
           rejected.push({ change, reason: 'entity_mismatch' });
           continue;
         }
-        if (!this.repo.addOp(change, state)) {
+        const dominated = erasedAt !== null && change.hlc < erasedAt;
+        if (!this.repo.addOp(dominated ? { ...change, fields: null } : change, state)) {
           duplicates++;
           continue;
         }
         added++;
         wrote++;
-        addedChanges.push(change);
         if (newest === null || change.hlc > newest) newest = change.hlc;
+        if (dominated) continue;
+        addedChanges.push(change);
         const values = change.values ?? {};
-        if (Object.hasOwn(values, ERASED) && (erasedAt === null || change.hlc > erasedAt))
-          erasedAt = change.hlc;
         for (const [field, value] of Object.entries(values)) {
           written.add(field);
           const mine: Winner = {
@@ -264,16 +299,18 @@ export class ChangeWriter {
       // Rows an erasure is about to blank get nothing back (no copy of an erased value is written).
       const live = erasedAt === null ? log : log.filter((r) => r.hlc >= erasedAt);
       if (base) restoreElided(live, written, base, (seq, f, e) => this.repo.restoreValues(seq, f, e));
-      if (erasedAt !== null) this.repo.scrubOlder(recordId, erasedAt);
+      if (erasedAt !== null) {
+        this.repo.scrubOlder(recordId, erasedAt);
+        this.erasure(this.db, recordId, erasedAt);
+      }
       const stamps = [...log.map((r) => r.hlc), ...list.map((c) => c.hlc)];
       const record = this.materialise(def, recordId, winners, stamps);
       records.set(recordId, record);
       // The server holds what it sent: those rows keep only what their record row does not.
       if (origin === 'remote' && this.compactApplied) {
-        const kept = erasedAt === null ? addedChanges : addedChanges.filter((c) => c.hlc >= erasedAt);
         compactApplied(
           def,
-          kept,
+          addedChanges,
           (f) => winners.get(f)?.hlc,
           record,
           (hlc, c) => this.repo.compactAt(recordId, hlc, c.fields, c.elided),

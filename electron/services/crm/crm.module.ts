@@ -5,6 +5,7 @@ import type { VaultAccess } from '../vault/vault.access';
 import type { DbWorkers } from '../worker/db.worker.client';
 import { changePipeline, type ChangePipeline } from './change.pipeline';
 import { createCrmHandlers } from './crm.handlers';
+import type { ErasureSink } from './changes.writer';
 import { CrmService } from './crm.service';
 import { createOffloadedImportHandlers } from './import.offload';
 import { NO_MEMBERS, type CsvMembersSource } from './members.csv';
@@ -23,6 +24,8 @@ export function createCrmModule(
   workers?: DbWorkers,
   /** The workspace's members, whom CSV exports and imports name owners by; none: ids as stored. */
   members: CsvMembersSource = NO_MEMBERS,
+  /** What else in the vault forgets an erased record's older values (sync's tables). */
+  erasure?: ErasureSink,
 ): ServiceModule<CrmChannelName> & {
   readonly service: () => CrmService;
   readonly pipeline: () => ChangePipeline;
@@ -55,7 +58,7 @@ export function createCrmModule(
   const current = (): CrmService => {
     const db = vault.db();
     if (!service || service.db !== db) {
-      service = new CrmService(db, ctx.now, (event) => ctx.emit('records.changed', event));
+      service = new CrmService(db, ctx.now, (event) => ctx.emit('records.changed', event), erasure);
       pipeline = changePipeline(service);
     }
     return service;

@@ -13,7 +13,7 @@ import { customOps } from './custom-fields.values';
 import type { Db } from '../db/database';
 import { crmClock, observeRemoteHlc } from './crm.clock';
 import { DEFAULT_PIPELINE_ID, dealDef, type EntityDef, type SearchDoc } from './crm.entities';
-import { ChangeWriter, type RecordsChanged } from './changes.writer';
+import { ChangeWriter, type ErasureSink, type RecordsChanged } from './changes.writer';
 import { MetaRepository } from './meta.repository';
 import { OpLogRepository } from './oplog.repository';
 import {
@@ -50,11 +50,13 @@ export class CrmService {
     readonly db: Db,
     now: () => number,
     emit?: (event: RecordsChanged) => void,
+    /** What else in the vault forgets an erased record's older values (sync's tables); none: nothing. */
+    erasure?: ErasureSink,
   ) {
     this.records = new RecordsRepository(db);
     this.oplog = new OpLogRepository(db, this.records);
     this.search = new SearchRepository(db);
-    this.writer = new ChangeWriter(db, emit, { records: this.records, search: this.search });
+    this.writer = new ChangeWriter(db, emit, { records: this.records, search: this.search }, erasure);
     this.deviceId = new MetaRepository(db).getOrInit('deviceId', () => base64url(randomBytes(9)));
     // Shared with remote applies, which advance it past every applied remote stamp (HLC receive).
     this.clock = crmClock(db, this.deviceId, now);

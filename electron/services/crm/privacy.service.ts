@@ -69,12 +69,7 @@ function eraseRecord<T>(svc: CrmService, def: EntityDef<T>, record: RecordData, 
  * activities and tasks that also belong to an account or deal, and deals, just lose the link.
  */
 export function erasePerson(svc: CrmService, contactId: string): ChannelOutput<'privacy.erasePerson'> {
-  svc.records.setSecureDelete(true);
-  try {
-    return eraseInTransaction(svc, contactId);
-  } finally {
-    svc.records.setSecureDelete(false);
-  }
+  return svc.records.withSecureDelete(() => eraseInTransaction(svc, contactId));
 }
 
 function eraseInTransaction(svc: CrmService, contactId: string): ChannelOutput<'privacy.erasePerson'> {

@@ -370,8 +370,17 @@ export class RecordsRepository {
     }
   }
 
-  /** SQLite secure_delete: freed pages are overwritten, so deleted values leave no residue in the file. */
-  setSecureDelete(on: boolean): void {
-    this.db.pragma(`secure_delete = ${on ? 'ON' : 'OFF'}`);
+  /**
+   * Runs `fn` with SQLite's secure_delete on: what it deletes or overwrites is zeroed in the file,
+   * so erased values leave no residue in freed space. The connection's setting is restored after.
+   */
+  withSecureDelete<T>(fn: () => T): T {
+    const before = this.db.pragma('secure_delete', { simple: true });
+    this.db.pragma('secure_delete = ON');
+    try {
+      return fn();
+    } finally {
+      this.db.pragma(`secure_delete = ${Number(before)}`);
+    }
   }
 }

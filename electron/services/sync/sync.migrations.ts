@@ -143,6 +143,14 @@ function v4(db: Db): void {
   db.exec(`UPDATE sync_own_deltas SET envelope = X'' WHERE delivered = 3`);
 }
 
+/**
+ * Held-back ops keep no values: nothing ever applies them, and they kept what an erasure removed
+ * (the erasure scrubs only the op log). The column stays, NULL, for the shipped schema.
+ */
+function v5(db: Db): void {
+  db.exec(`UPDATE sync_quarantine SET fields = NULL`);
+}
+
 /** Schema of the sync domain. Append-only: add a new numbered migration, never edit a shipped one. */
 export const syncMigrations: MigrationSet = {
   domain: 'sync',
@@ -151,5 +159,6 @@ export const syncMigrations: MigrationSet = {
     { version: 2, name: 'sync: server position of pushed ops', up: v2 },
     { version: 3, name: 'sync: delta chains and integrity', up: v3 },
     { version: 4, name: 'sync: replaced own deltas drop their envelopes', up: v4 },
+    { version: 5, name: 'sync: held-back ops drop their values', up: v5 },
   ],
 };

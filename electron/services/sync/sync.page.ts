@@ -229,7 +229,6 @@ class PageRun {
         opId: c.opId,
         entity: c.entity,
         recordId: c.recordId,
-        fields: c.fields,
         hlc: c.hlc,
         deviceId: c.deviceId,
         deltaId: d.deltaId,

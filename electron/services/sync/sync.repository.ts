@@ -1,4 +1,5 @@
 import type { Db } from '../db/database';
+import type { ErasureSink } from '../crm/change.pipeline';
 
 /** The workspace this vault syncs with (one row). */
 export interface WorkspaceRow {
@@ -32,7 +33,6 @@ export interface QuarantineRow {
   readonly reason: string;
   readonly entity: string;
   readonly recordId: string;
-  readonly fields: string | null;
   readonly hlc: string;
   readonly deviceId: string;
   readonly receivedAt: number;
@@ -186,25 +186,17 @@ export class SyncRepository {
       .all();
   }
 
+  /**
+   * Holds back an op: which one and why, never its values (nothing applies them later, and they may
+   * be what an erasure removes, or a hostile op's payload).
+   */
   addQuarantine(q: QuarantineRow, at: number): void {
     this.db
       .prepare(
-        `INSERT OR IGNORE INTO sync_quarantine (op_id, delta_id, seq, reason, entity, record_id, fields, hlc,
-         device_id, received_at, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT OR IGNORE INTO sync_quarantine (op_id, delta_id, seq, reason, entity, record_id, hlc,
+         device_id, received_at, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(
-        q.opId,
-        q.deltaId,
-        q.seq,
-        q.reason,
-        q.entity,
-        q.recordId,
-        q.fields,
-        q.hlc,
-        q.deviceId,
-        q.receivedAt,
-        at,
-      );
+      .run(q.opId, q.deltaId, q.seq, q.reason, q.entity, q.recordId, q.hlc, q.deviceId, q.receivedAt, at);
   }
 
   quarantineCount(): number {
@@ -280,7 +272,21 @@ export class SyncRepository {
       .run(at, recordId, field, hlc, hlc).changes;
   }
 
+  /**
+   * Forgets the conflicts of a record erased at `hlc` either side of which is older: both sides'
+   * values are stored, and picking one would bring the person back. Later conflicts stay.
+   */
+  forgetErased(recordId: string, hlc: string): void {
+    this.db
+      .prepare('DELETE FROM sync_conflicts WHERE record_id = ? AND (current_hlc < ? OR other_hlc < ?)')
+      .run(recordId, hlc, hlc);
+  }
+
   resolveConflict(conflictId: string, at: number): void {
     this.db.prepare('UPDATE sync_conflicts SET resolved_at = ? WHERE conflict_id = ?').run(at, conflictId);
   }
 }
+
+/** The CRM writer's erasure sink (changes.writer.ts): the sync tables of the erasing connection. */
+export const forgetErasedInSync: ErasureSink = (db, recordId, erasedAt) =>
+  new SyncRepository(db).forgetErased(recordId, erasedAt);

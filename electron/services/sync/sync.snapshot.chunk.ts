@@ -67,7 +67,6 @@ function applyRows(
           opId: r.change.opId,
           entity: r.change.entity,
           recordId: r.change.recordId,
-          fields: r.change.fields,
           hlc: r.change.hlc,
           deviceId: r.change.deviceId,
           deltaId: snapshotId,

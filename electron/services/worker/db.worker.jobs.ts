@@ -15,7 +15,7 @@ import { SyncChain } from '../sync/sync.chain';
 import { SyncConflicts } from '../sync/sync.conflicts';
 import { applyPage, type PageStores } from '../sync/sync.page';
 import { applySnapshotChunk } from '../sync/sync.snapshot.chunk';
-import { SyncRepository } from '../sync/sync.repository';
+import { forgetErasedInSync, SyncRepository } from '../sync/sync.repository';
 import type { DbJob } from './db.worker.protocol';
 
 /** Page cache of a sync page's connection: the page's working set (indexes, search) stays decrypted. */
@@ -55,7 +55,12 @@ export async function runDbJob(
   job: DbJob,
   port: JobPort,
 ): Promise<{ value: unknown; lastHlc: string | null }> {
-  const svc = new CrmService(db, port.now, (event) => port.emit('records.changed', event));
+  const svc = new CrmService(
+    db,
+    port.now,
+    (event) => port.emit('records.changed', event),
+    forgetErasedInSync,
+  );
   const before = formatHlc(crmClock(db, svc.deviceId, port.now).last());
   const value = await run(svc, job, port);
   // Main's clock moves past this one's stamps; reading max(hlc) on main would scan the whole op log.

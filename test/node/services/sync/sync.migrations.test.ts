@@ -74,7 +74,7 @@ describe('sync migrations', () => {
       ins.run(1, 'd1', Buffer.alloc(32, 1), Buffer.from('sealed-replaced'), null, 3);
       ins.run(2, 'd2', Buffer.alloc(32, 2), Buffer.from('sealed-pending'), null, 0);
       ins.run(3, 'd3', Buffer.alloc(32, 3), Buffer.from('sealed-delivered'), 4, 1);
-      migrate(db, [crmMigrations, syncMigrations]);
+      migrate(db, [crmMigrations, { domain: 'sync', migrations: syncMigrations.migrations.slice(0, 4) }]);
       expect(schemaVersions(db).sync).toBe(4);
       const rows = db
         .prepare<[], { dseq: number; n: number; delivered: number }>(
@@ -86,6 +86,24 @@ describe('sync migrations', () => {
         { dseq: 2, n: 'sealed-pending'.length, delivered: 0 },
         { dseq: 3, n: 'sealed-delivered'.length, delivered: 1 },
       ]);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('v5 drops the values of held-back ops and keeps which op was held back and why', () => {
+    const db = openEncryptedDatabase(path.join(tempDir(), 'v.db'), randomBytes(32));
+    try {
+      migrate(db, [crmMigrations, { domain: 'sync', migrations: syncMigrations.migrations.slice(0, 4) }]);
+      db.prepare(
+        `INSERT INTO sync_quarantine (op_id, delta_id, seq, reason, entity, record_id, fields, hlc,
+         device_id, received_at, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run('op1', 'd1', 3, 'clock_skew', 'contact', 'r1', '{"name":"Held Back"}', 'h1', 'dev', 1, 2);
+      migrate(db, [crmMigrations, { domain: 'sync', migrations: syncMigrations.migrations.slice(0, 5) }]);
+      expect(schemaVersions(db).sync).toBe(5);
+      expect(
+        db.prepare('SELECT op_id AS opId, reason, record_id AS recordId, fields FROM sync_quarantine').all(),
+      ).toEqual([{ opId: 'op1', reason: 'clock_skew', recordId: 'r1', fields: null }]);
     } finally {
       db.close();
     }
