@@ -265,7 +265,14 @@ export class SyncEngine {
       this.setState({ state: 'syncing', progress: null, error: null });
       try {
         const result = await this.guard(() =>
-          this.gated(() => resync({ session: this.session, inbox: this.inbox, outbox: this.outbox })),
+          this.gated(() =>
+            resync({
+              session: this.session,
+              inbox: this.inbox,
+              outbox: this.outbox,
+              snapshots: this.snapshots,
+            }),
+          ),
         );
         this.options.logger.log('info', 'sync.resynced', {
           resent: result.resent,

@@ -1,13 +1,17 @@
+import { AppError } from '../../../shared/errors';
 import type { IntegrityReport } from './sync.chain';
 import type { SyncInbox } from './sync.inbox';
 import type { SyncOutbox } from './sync.outbox';
 import type { SyncSession } from './sync.session';
+import type { SyncSnapshots } from './sync.snapshots';
 
 /** The parts a guided re-sync drives (the engine's own, so it runs inside its cycle chain). */
 export interface ResyncParts {
   readonly session: SyncSession;
   readonly inbox: SyncInbox;
   readonly outbox: SyncOutbox;
+  /** Stands in for the compacted start of the log. */
+  readonly snapshots: Pick<SyncSnapshots, 'bootstrap'>;
 }
 
 /** What a guided re-sync did, with the chains' state after it. */
@@ -24,7 +28,9 @@ export interface ResyncResult {
  * delta the server acknowledged once but no longer delivers (same id and bytes: receivers' gaps
  * close with a whole chain), and pulls once more so this vault sees its own resent deltas. What
  * stays reported afterwards is real: a delta only another device can resend (it closes when that
- * device re-syncs), or a fork. Run it inside the engine's cycle chain and revocation guard.
+ * device re-syncs), or a fork. When the server compacted the start of its log (LOG_COMPACTED),
+ * the committed snapshot stands in for it, as in a cycle's re-bootstrap, and the tail is re-pulled.
+ * Run it inside the engine's cycle chain and revocation guard.
  */
 export async function resync(parts: ResyncParts): Promise<ResyncResult> {
   const { session, inbox, outbox } = parts;
@@ -36,7 +42,13 @@ export async function resync(parts: ResyncParts): Promise<ResyncResult> {
     session.repo.setCursor(0);
   })();
   session.refresh();
-  await inbox.pull({ repull: true });
+  try {
+    await inbox.pull({ repull: true });
+  } catch (error) {
+    if (!(error instanceof AppError) || error.code !== 'LOG_COMPACTED') throw error;
+    await parts.snapshots.bootstrap({ compacted: true });
+    await inbox.pull({ repull: true });
+  }
   const resent = outbox.requeueLost();
   await outbox.push();
   await inbox.pull();

@@ -110,3 +110,29 @@ describe('an erased person in the sync tables', () => {
     expect(list.items.map((x) => x.id)).not.toContain(erin.id);
   }, 180_000);
 });
+
+describe('a guided re-sync after a compaction', () => {
+  it('starts from the committed snapshot instead of failing on the compacted log', async () => {
+    const a = await server.client('RA');
+    await a.call('workspace.create', { serverUrl: server.url, name: 'R' });
+    await a.call('contacts.create', { name: 'Kept Contact' });
+    const gone = await a.call('contacts.create', { name: 'Gone Person' });
+    expect((await a.call('sync.now')).error).toBeNull();
+    const b = await server.client('RB');
+    await join(a, b);
+    // The erasure's follow-up snapshots, compacts the server's log and rotates the key.
+    await a.call('privacy.erasePerson', { contactId: gone.id });
+    expect((await a.call('sync.now')).error).toBeNull();
+    await b.call('contacts.create', { name: 'Offline Before Resync' });
+
+    const after = await b.call('sync.resync');
+    expect(after.error).toBeNull();
+    expect(after.pending).toBe(0);
+    expect(after.integrity.state).toBe('ok');
+    const names = async (d: TestClient) =>
+      (await d.call('contacts.list', { limit: 50 })).items.map((x) => x.name).sort();
+    expect(await names(b)).toEqual(['Kept Contact', 'Offline Before Resync']);
+    await a.call('sync.now');
+    expect(await names(a)).toEqual(['Kept Contact', 'Offline Before Resync']);
+  }, 120_000);
+});
