@@ -21,7 +21,8 @@ export interface CycleParts extends ErasureParts {
 /**
  * One sync cycle, in the order its steps depend on: the members (who may write, and whether this
  * device is revoked), the epoch keys, a bootstrap from the committed snapshot for a vault that has
- * pulled nothing, the pull, the push, then an erasure still owed to the server. Runs behind the
+ * pulled nothing, the pull, the push, a new snapshot when its maker may no longer sign, then an
+ * erasure still owed to the server. Runs behind the
  * engine's guard and write gate; the engine serialises cycles.
  */
 export async function runCycle(parts: CycleParts): Promise<void> {
@@ -41,7 +42,22 @@ export async function runCycle(parts: CycleParts): Promise<void> {
   await parts.outbox.push();
   session.repo.setLastSync(parts.now());
   session.refresh();
+  await renewOrphanedSnapshot(parts);
   await settleErasure(parts);
+}
+
+/** A committed snapshot whose maker may no longer sign is replaced; a failure waits for the next cycle. */
+async function renewOrphanedSnapshot(parts: CycleParts): Promise<void> {
+  try {
+    // Its progress is over once one was made.
+    if (await parts.snapshots.renewIfOrphaned()) parts.ended();
+  } catch (error) {
+    parts.ended();
+    if (parts.session.isStopped) throw error;
+    parts.logger.log('warn', 'sync.snapshotRenewDeferred', {
+      code: error instanceof AppError ? error.code : 'INTERNAL',
+    });
+  }
 }
 
 /**

@@ -10,6 +10,7 @@ import {
   sealChunk,
   signManifest,
   SNAPSHOT_CHUNK_BYTES,
+  parseManifest,
   SnapshotError,
   verifyManifest,
   type SnapshotManifestBody,
@@ -82,6 +83,9 @@ export function* compactRows(
  * tail. Any failure is a typed `SNAPSHOT_REJECTED` and leaves the cursor (and every local edit).
  */
 export class SyncSnapshots {
+  /** The membership log seq at which the committed snapshot's maker was last found authorised. */
+  private makerCheckedAt = -1;
+
   constructor(
     private readonly session: SyncSession,
     private readonly membership: SyncMembership,
@@ -96,6 +100,8 @@ export class SyncSnapshots {
 
   /** Makes and uploads a snapshot of everything up to the cursor; the caller has just synced. */
   async create(): Promise<SnapshotMade> {
+    // A role granted or taken a moment ago counts: joiners verify the maker against the newest log.
+    await this.membership.refresh();
     const self = this.membership.self();
     if (!self || (self.role !== 'owner' && self.role !== 'admin') || self.status !== 'active')
       throw new AppError('FORBIDDEN', 'Only owners and admins make workspace snapshots');
@@ -204,7 +210,17 @@ export class SyncSnapshots {
       if (options.compacted) throw new SnapshotError('truncated');
       return 0;
     }
-    const manifest = await this.verified(latest.manifest, ws.workspaceId);
+    let manifest: SnapshotManifestBody;
+    try {
+      manifest = await this.verified(latest.manifest, ws.workspaceId);
+    } catch (error) {
+      // Its maker was revoked or demoted since (an admin device replaces it at its next cycle):
+      // while the server's log is whole, the deltas are replayed instead, each one verified.
+      if (options.compacted || !(error instanceof SnapshotError) || error.reason !== 'not_authorised')
+        throw error;
+      this.options.logger.log('warn', 'sync.snapshotSkipped', { reason: error.reason });
+      return 0;
+    }
     // After a compaction only a snapshot past the cursor can cover what was deleted.
     if (options.compacted && manifest.seq <= ws.cursor) throw new SnapshotError('truncated');
     if (manifest.seq === 0) return 0;
@@ -266,24 +282,50 @@ export class SyncSnapshots {
     return manifest.seq;
   }
 
+  /**
+   * Replaces the committed snapshot when the verified log no longer lets its maker sign one (it was
+   * revoked, left or was demoted): joiners would refuse it, and once the log is compacted they could
+   * not start at all. Runs on an active owner or admin device, after its cycle's push; reads only
+   * the manifest, once per change of the membership log. Returns the snapshot made, or null.
+   */
+  async renewIfOrphaned(): Promise<SnapshotMade | null> {
+    const state = this.membership.state();
+    const self = this.membership.self();
+    if (!state || state.seq === this.makerCheckedAt) return null;
+    if (!self || self.status !== 'active' || (self.role !== 'owner' && self.role !== 'admin')) return null;
+    const latest = await this.session.api((api, workspaceId) => api.latestSnapshot(workspaceId));
+    let made: SnapshotMade | null = null;
+    if (latest.manifest && !this.signerKey(makerOf(latest.manifest))) {
+      made = await this.create();
+      this.options.logger.log('info', 'sync.snapshotRenewed', { snapshotId: made.snapshotId });
+    }
+    this.makerCheckedAt = state.seq;
+    return made;
+  }
+
+  /** The signing key of an active owner or admin in the verified log, or null for anyone else. */
+  private signerKey(deviceId: string | null): Uint8Array | null {
+    const m = deviceId === null ? undefined : this.membership.state()?.members.get(deviceId);
+    if (!m || m.status !== 'active' || (m.role !== 'owner' && m.role !== 'admin')) return null;
+    return fromBase64Url(m.device.signPublicKey);
+  }
+
   /** The manifest once the verified log says an active owner or admin of this workspace signed it. */
   private async verified(
     signed: { json: string; signature: string },
     workspaceId: string,
   ): Promise<SnapshotManifestBody> {
-    const maker = (): string | null => {
-      try {
-        return (JSON.parse(signed.json) as { deviceId?: unknown }).deviceId?.toString() ?? null;
-      } catch {
-        return null;
-      }
-    };
-    const id = maker();
+    const id = makerOf(signed);
     if (id) await this.membership.ensure([id]);
-    return verifyManifest(signed, workspaceId, (deviceId) => {
-      const m = this.membership.state()?.members.get(deviceId);
-      if (!m || m.status !== 'active' || (m.role !== 'owner' && m.role !== 'admin')) return null;
-      return fromBase64Url(m.device.signPublicKey);
-    });
+    return verifyManifest(signed, workspaceId, (deviceId) => this.signerKey(deviceId));
+  }
+}
+
+/** The device a manifest names as its maker (unverified), or null when it does not parse. */
+function makerOf(signed: { json: string; signature: string }): string | null {
+  try {
+    return parseManifest(signed).deviceId;
+  } catch {
+    return null;
   }
 }

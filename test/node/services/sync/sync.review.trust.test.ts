@@ -6,7 +6,8 @@ import type { TestClient } from './support/client';
  * Sync trust holes a hostile review found (wave 2, session 14), through the composition root against
  * the real sync server over loopback: a membership fetch that fails (a flaky network, or a server
  * that withholds the log) must not make a device skip a new member's deltas for good, and a snapshot
- * made afterwards must hold them.
+ * made afterwards must hold them; a snapshot whose maker was demoted or revoked must not lock new
+ * devices out.
  */
 
 let server: SqliteTestServer;
@@ -57,5 +58,42 @@ describe('a failed membership fetch', () => {
     await d.call('invites.accept', { code: codeD });
     expect((await d.call('sync.now')).error).toBeNull();
     expect(await names(d)).toContain('From C');
+  }, 120_000);
+});
+
+describe('a snapshot whose maker may no longer sign', () => {
+  it('is replayed around while the log is whole, and replaced by the next admin cycle', async () => {
+    const a = await server.client('SA');
+    const { workspaceId } = await a.call('workspace.create', { serverUrl: server.url, name: 'S' });
+    await a.call('contacts.create', { name: 'Alpha' });
+    expect((await a.call('sync.now')).error).toBeNull();
+    const join = async (name: string): Promise<TestClient> => {
+      const d = await server.client(name);
+      const { code } = await a.call('invites.create', { ttlHours: 1 });
+      await d.call('invites.accept', { code });
+      return d;
+    };
+    const b = await join('SB');
+    expect((await b.call('sync.now')).error).toBeNull();
+    const bId = await deviceIdOf(b);
+    await a.call('devices.setRole', { deviceId: bId, role: 'admin' });
+    await b.call('contacts.create', { name: 'Beta' });
+    await b.call('sync.snapshot');
+    expect((await server.storage.latestSnapshot(workspaceId))?.deviceId).toBe(bId);
+
+    // B is demoted: its snapshot no longer verifies. A joiner replays the log instead.
+    await a.call('devices.setRole', { deviceId: bId, role: 'member' });
+    const d = await join('SD');
+    const first = await d.call('sync.now');
+    expect(first.error).toBeNull();
+    expect(await names(d)).toEqual(['Alpha', 'Beta']);
+
+    // A's next cycle replaces it; the next joiner starts from A's snapshot.
+    expect((await a.call('sync.now')).error).toBeNull();
+    expect((await server.storage.latestSnapshot(workspaceId))?.deviceId).toBe(await deviceIdOf(a));
+    const e = await join('SE');
+    expect((await e.call('sync.now')).error).toBeNull();
+    expect(e.statuses.some((s) => s.progress?.phase === 'snapshot')).toBe(true);
+    expect(await names(e)).toEqual(['Alpha', 'Beta']);
   }, 120_000);
 });
