@@ -164,13 +164,23 @@ export class SyncEpochs {
     }
   }
 
-  /** True when this device signed the newest revocation and no rotation followed it yet. */
+  /**
+   * True when a rotation is due and this device is the one to make it: it signed the newest
+   * revocation, or that revocation was a device leaving on its own (which wipes itself and rotates
+   * nothing) and this is an active owner or admin (several may race; the log takes one rotation).
+   */
   rotationDueByUs(): boolean {
     const state = this.membership.state();
     const ws = this.session.workspace;
-    if (!state?.rotationDue || !ws) return false;
-    const entries = this.membership.entries();
-    const lastRevoke = entries.reverse().find((e) => e.body.kind === 'revoke');
-    return lastRevoke?.author === ws.deviceId && this.membership.self()?.status === 'active';
+    const self = this.membership.self();
+    if (!state?.rotationDue || !ws || self?.status !== 'active') return false;
+    const lastRevoke = this.membership
+      .entries()
+      .reverse()
+      .find((e) => e.body.kind === 'revoke');
+    if (!lastRevoke) return false;
+    if (lastRevoke.author === ws.deviceId) return true;
+    const left = lastRevoke.body.kind === 'revoke' && lastRevoke.body.deviceId === lastRevoke.author;
+    return left && (self.role === 'owner' || self.role === 'admin');
   }
 }

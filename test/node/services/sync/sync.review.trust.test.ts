@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { envelopeKeyId } from '../../../../shared/sync/envelope';
 import { startSqliteServer, type SqliteTestServer } from './support/server';
 import type { TestClient } from './support/client';
 
@@ -95,5 +96,40 @@ describe('a snapshot whose maker may no longer sign', () => {
     expect((await e.call('sync.now')).error).toBeNull();
     expect(e.statuses.some((s) => s.progress?.phase === 'snapshot')).toBe(true);
     expect(await names(e)).toEqual(['Alpha', 'Beta']);
+  }, 120_000);
+});
+
+describe('a device that leaves on its own', () => {
+  it('has the workspace key rotated by an admin at its next cycle', async () => {
+    // A's clock can move on: its cycle rereads the membership log once its view is a minute old.
+    let later = 0;
+    const a = await server.client('LA', { now: () => Date.now() + later });
+    const { workspaceId } = await a.call('workspace.create', { serverUrl: server.url, name: 'L' });
+    expect((await a.call('sync.now')).error).toBeNull();
+    const b = await server.client('LB');
+    const { code } = await a.call('invites.create', { ttlHours: 1 });
+    await b.call('invites.accept', { code });
+    expect((await b.call('sync.now')).error).toBeNull();
+    const bId = await deviceIdOf(b);
+    await b.call('devices.revoke', { deviceId: bId });
+    const kinds = async () =>
+      (await server.storage.membership(workspaceId, 0)).map(
+        (e) => (JSON.parse(e.json) as { body: { kind: string } }).body.kind,
+      );
+    expect((await kinds()).at(-1)).toBe('revoke');
+
+    later = 61_000;
+    expect((await a.call('sync.now')).error).toBeNull();
+    expect((await kinds()).at(-1)).toBe('rotate');
+    // Once: the next cycle finds no rotation due.
+    await a.call('sync.now');
+    expect((await kinds()).filter((k) => k === 'rotate')).toHaveLength(1);
+    // What A writes now is sealed under the new epoch, which B never received.
+    const aId = await deviceIdOf(a);
+    const before = (await server.storage.pullDeltas(workspaceId, 0, 10_000, 1 << 30)).length;
+    await a.call('contacts.create', { name: 'After Leaving' });
+    expect((await a.call('sync.now')).error).toBeNull();
+    const after = (await server.storage.pullDeltas(workspaceId, 0, 10_000, 1 << 30)).slice(before);
+    expect(after.filter((d) => d.deviceId === aId).map((d) => envelopeKeyId(d.envelope))).toEqual([2]);
   }, 120_000);
 });
