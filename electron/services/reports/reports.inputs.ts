@@ -2,12 +2,13 @@ import type { CrmService } from '../crm/crm.service';
 import { ReportsRepository } from './reports.repository';
 import type { ReportInputs } from './reports.service';
 
-/** The reporting currency when the workspace has no exchange rates yet. */
+/** The reporting currency when the workspace has neither exchange rates nor deals. */
 export const FALLBACK_REPORTING_CURRENCY = 'EUR';
 
 /**
  * The workspace's reporting inputs from the open vault: the exchange rates and quotas (synced records),
- * and as the default reporting currency the one the most recently edited rate converts into.
+ * and as the default reporting currency the one the most recently edited rate converts into; with
+ * no rate, the one most deals are in (a team selling in USD only needs no rate to see its numbers).
  */
 export function reportInputsOf(crm: CrmService): ReportInputs {
   const repo = new ReportsRepository(crm.db);
@@ -17,7 +18,7 @@ export function reportInputsOf(crm: CrmService): ReportInputs {
     null,
   );
   return {
-    defaultCurrency: () => newest?.base ?? FALLBACK_REPORTING_CURRENCY,
+    defaultCurrency: () => newest?.base ?? repo.mainDealCurrency() ?? FALLBACK_REPORTING_CURRENCY,
     rates: (base) => rates.filter((r) => r.base === base),
     quotas: () => repo.quotas(),
   };

@@ -174,6 +174,18 @@ export class ReportsRepository {
       }));
   }
 
+  /** The currency most live deals are in (ties: the alphabetically first), or null without deals. */
+  mainDealCurrency(): string | null {
+    return (
+      this.db
+        .prepare<[], { currency: string }>(
+          `SELECT currency FROM crm_deals WHERE deleted_at IS NULL
+           GROUP BY currency ORDER BY count(*) DESC, currency LIMIT 1`,
+        )
+        .get()?.currency ?? null
+    );
+  }
+
   /** Every live quota, in its own currency. */
   quotas(): { memberId: string; month: string; amountMinor: number; currency: string }[] {
     return this.db

@@ -212,7 +212,7 @@ export function DashboardScreen() {
             value={currency ?? figures?.reportingCurrency ?? ''}
             onChange={(e) => setCurrency(e.target.value)}
           >
-            {[...new Set([...(figures ? [figures.reportingCurrency] : []), ...bases])].map((c) => (
+            {currencyChoices(figures, bases).map((c) => (
               <option key={c} value={c}>
                 {c}
               </option>
@@ -359,4 +359,13 @@ function Tile(props: { label: string; value: string; detail?: string; testId: st
       {body}
     </div>
   );
+}
+
+/**
+ * What the dashboard can report in: the current currency, those the rates convert into, and those
+ * deals are in that it cannot convert yet (a deal currency reports itself without any rate).
+ */
+function currencyChoices(figures: DashboardFigures | null, bases: readonly string[]): string[] {
+  if (!figures) return [...bases];
+  return [...new Set([figures.reportingCurrency, ...bases, ...figures.unconverted.currencies])];
 }

@@ -11,8 +11,10 @@ import { call, errorInfo } from '../api';
 import { useRecordsChanged } from '../crm/records.events';
 import { ErrorMessage } from '../errors';
 import { formatDate, formatMoney, formatNumber } from '../format';
+import { defaultCurrency } from '../locale.input';
 import { MemberInput } from '../people/MemberInput';
 import { OwnerName } from '../people/OwnerName';
+import { useSettingsStore } from '../settings.store';
 
 const CURRENCY = /^[A-Z]{3}$/;
 
@@ -27,8 +29,10 @@ export function ReportingSettings() {
   const [rates, setRates] = useState<ExchangeRate[]>([]);
   const [quotas, setQuotas] = useState<Quota[]>([]);
   const [error, setError] = useState<ErrorInfo | null>(null);
-  const [rate, setRate] = useState({ base: 'EUR', currency: '', effectiveFrom: '', perUnit: '' });
-  const [quota, setQuota] = useState({ memberId: '', month: '', amount: '', currency: 'EUR' });
+  // Both forms start in the currency new deals start with (Settings, else the input locale's).
+  const preferred = defaultCurrency(useSettingsStore((s) => s.settings.currency));
+  const [rate, setRate] = useState({ base: preferred, currency: '', effectiveFrom: '', perUnit: '' });
+  const [quota, setQuota] = useState({ memberId: '', month: '', amount: '', currency: preferred });
   const [invalid, setInvalid] = useState<string | null>(null);
 
   const load = useCallback(async () => {

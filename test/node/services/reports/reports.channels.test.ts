@@ -19,6 +19,35 @@ afterEach(async () => {
 });
 
 describe('reports over the shipped composition', () => {
+  it('reports a team that sells in one currency in that currency, without any exchange rate', async () => {
+    fixture = await createCrmFixture({ now: () => T0 });
+    const f = fixture;
+    for (const [name, currency] of [
+      ['Austin', 'USD'],
+      ['Boston', 'USD'],
+      ['Berlin', 'EUR'],
+    ] as const)
+      await f.ok('deals.create', {
+        name,
+        pipelineId: DEFAULT_PIPELINE_ID,
+        stageId: 'lead',
+        amountMinor: 50_000,
+        currency,
+      });
+    const figures = await f.ok('reports.dashboard', {
+      pipelineId: DEFAULT_PIPELINE_ID,
+      from: '2026-10-01',
+      to: '2026-12-31',
+      today: '2026-10-25',
+      utcOffsetMinutes: 0,
+      memberIds: null,
+      staleDays: 15,
+    });
+    // Most deals are in USD: the dashboard reports in it; the EUR deal waits for a rate.
+    expect(figures.reportingCurrency).toBe('USD');
+    expect(figures.unconverted).toEqual({ count: 1, currencies: ['EUR'] });
+  });
+
   it('reads stage history, close times and activity counts from the vault', async () => {
     let now = T0;
     fixture = await createCrmFixture({ now: () => now });
