@@ -33,12 +33,13 @@ export interface TimelineCursor {
 /**
  * Old -> new of every change of one record, by HLC: replays the op log in HLC order (the order the
  * writer picks winners in), so "before" is the value the field had just before that change.
- * Erased ops (fields null) show no values.
+ * The record's first change (its creation) has no "before": a deal created in USD was never in the
+ * registry's default currency. Erased ops (fields null) show no values.
  */
 function changesByHlc(rows: readonly OpRow[], def: EntityDef<unknown>): Map<string, FieldChange[]> {
   const current = new Map<string, unknown>(Object.entries(def.defaults));
   const out = new Map<string, FieldChange[]>();
-  for (const row of rows) {
+  for (const [index, row] of rows.entries()) {
     if (row.fields === null) {
       out.set(row.hlc, []);
       continue;
@@ -46,7 +47,8 @@ function changesByHlc(rows: readonly OpRow[], def: EntityDef<unknown>): Map<stri
     const fields = JSON.parse(row.fields) as Record<string, unknown>;
     const list: FieldChange[] = [];
     for (const [field, after] of Object.entries(fields)) {
-      list.push({ field, before: current.has(field) ? current.get(field) : null, after });
+      const before = index === 0 ? undefined : current.has(field) ? current.get(field) : null;
+      list.push({ field, before, after });
       current.set(field, after);
     }
     out.set(row.hlc, list);

@@ -94,9 +94,11 @@ function ChangeRow({ item }: { item: Extract<TimelineItem, { type: 'change' }> }
       c.field === 'contactRoles' ||
       customDef(c.field) !== undefined,
   );
+  // A record's first change is its creation: its values had no "before".
+  const created = item.changes.length > 0 && item.changes.every((c) => c.before === undefined);
   return (
     <div className="muted" data-testid="history-row">
-      {t('record.edit')} ·{' '}
+      {t(created ? 'record.created' : 'record.edit')} ·{' '}
       {author
         ? t('day.byMember', { name: author.name })
         : t('day.byDevice', { id: item.deviceId.slice(0, 6) })}
@@ -112,7 +114,12 @@ function ChangeRow({ item }: { item: Extract<TimelineItem, { type: 'change' }> }
             ) : (
               <>
                 <span>{customDef(c.field)?.label ?? label(c.field)}: </span>
-                <del>{fieldValue(c.field, c.before)}</del> → <ins>{fieldValue(c.field, c.after)}</ins>
+                {c.before !== undefined && (
+                  <>
+                    <del>{fieldValue(c.field, c.before)}</del> →{' '}
+                  </>
+                )}
+                <ins>{fieldValue(c.field, c.after)}</ins>
               </>
             )}
           </li>

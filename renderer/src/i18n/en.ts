@@ -297,6 +297,7 @@ export const en = {
   },
   record: {
     edit: 'Edit',
+    created: 'Created',
     editField: 'Edit {{field}}',
     save: 'Save',
     cancel: 'Cancel',

@@ -282,6 +282,7 @@ export const zhCN: Catalogue = {
   },
   record: {
     edit: '编辑',
+    created: '创建',
     editField: '编辑{{field}}',
     save: '保存',
     cancel: '取消',
