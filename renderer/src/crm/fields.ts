@@ -5,6 +5,7 @@ import type { EntityKind } from '../ui.store';
 import { inputLocale, parseAmountInput, parseDateInput, parseNumberInput } from '../locale.input';
 import type { AnyRecord } from './crm.data';
 import { currencyDigits } from '../../../shared/locale/locale.parse';
+import { formatMoney, formatNumber } from '../format';
 
 /** An inline-editable field of a record page: a registry field that has an input kind. */
 export interface FieldDef extends FieldSpec {
@@ -137,8 +138,30 @@ export function parseField(
   if (field.element === 'email') return { ok: false, message: t('record.badEmail') };
   if (field.element === 'phone') return { ok: false, message: t('record.badPhone') };
   if (field.input === 'date') return { ok: false, message: t('record.badDate') };
-  if (field.input === 'int' || field.input === 'money') return { ok: false, message: t('record.badNumber') };
+  if (field.input === 'int' || field.input === 'money') {
+    const currency = (record as { currency?: string }).currency ?? 'EUR';
+    return { ok: false, message: numberMessage(issue, field.input, currency, t) };
+  }
   if (issue?.code === 'too_small') return { ok: false, message: t('record.required') };
   if (issue?.code === 'too_big') return { ok: false, message: t('record.tooLong') };
   return { ok: false, message: t('record.badValue') };
+}
+
+/**
+ * Why a number the rep typed does not fit its field: below its minimum, above its maximum (shown
+ * as the field shows values: money in its currency), or not whole where only whole numbers go.
+ */
+function numberMessage(
+  issue: { code: string; minimum?: unknown; maximum?: unknown } | undefined,
+  input: 'int' | 'money',
+  currency: string,
+  t: TFunction,
+): string {
+  const shown = (n: number) => (input === 'money' ? formatMoney(n, currency) : formatNumber(n));
+  if (issue?.code === 'too_small' && typeof issue.minimum === 'number')
+    return t('record.numberMin', { min: shown(issue.minimum) });
+  if (issue?.code === 'too_big' && typeof issue.maximum === 'number')
+    return t('record.numberMax', { max: shown(issue.maximum) });
+  if (issue?.code === 'invalid_type' && input === 'int') return t('record.wholeNumber');
+  return t('record.badNumber');
 }

@@ -76,6 +76,18 @@ describe('record page inputs read numbers, amounts and dates in the input locale
     expect(fields.parseField(field('probability'), '40', eur, t, 'de-DE')).toEqual({ ok: true, value: 40 });
   });
 
+  it('says what a number out of its range or not whole should be, not just "enter a number"', () => {
+    const message = (name: string, text: string) => {
+      const parsed = fields.parseField(field(name), text, eur, t, 'en');
+      return parsed.ok ? null : parsed.message;
+    };
+    expect(message('probability', '150')).toBe(t('record.numberMax', { max: '100' }));
+    expect(message('probability', '-5')).toBe(t('record.numberMin', { min: '0' }));
+    expect(message('probability', '12.5')).toBe(t('record.wholeNumber'));
+    expect(message('amountMinor', '20000000000000')).toBe('Enter €10,000,000,000,000.00 or less.');
+    expect(message('amountMinor', 'abc')).toBe(t('record.badNumber'));
+  });
+
   it('shows a stored amount the way the locale types it, so editing and saving keeps it', () => {
     const deal = { currency: 'EUR', amountMinor: 123456 };
     const de = fields.toInput(field('amountMinor'), deal, 'de-DE');
