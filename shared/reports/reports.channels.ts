@@ -44,6 +44,16 @@ export const reportsChannels = {
     dashboardFiguresSchema,
     "The manager's dashboard for one pipeline and period, money in the reporting currency.",
   ),
+  'reports.currencies': channel(
+    z.undefined(),
+    z.strictObject({
+      /** What the dashboard reports in when asked for no currency. */
+      reporting: currencySchema,
+      /** The currencies live deals are in, most used first. */
+      deals: z.array(currencySchema),
+    }),
+    'The default reporting currency and the currencies deals are in (for pickers and forms).',
+  ),
   'reports.digest': channel(
     digestQuerySchema,
     digestSchema,

@@ -75,6 +75,9 @@ for (const language of ['en', 'zh-CN'] as const) {
     await go(page, 'settings');
     const settings = page.getByTestId('reporting-settings');
     const rateForm = settings.getByTestId('rate-form');
+    // "Into" starts in the workspace's reporting currency (most deals are in EUR), whatever the UI's
+    // locale would suggest (CNY for zh-CN).
+    await expect(rateForm.locator('input').nth(2)).toHaveValue('EUR');
     await rateForm.locator('input').nth(0).fill('CNY');
     await rateForm
       .locator('input')

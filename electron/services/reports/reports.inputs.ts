@@ -18,7 +18,7 @@ export function reportInputsOf(crm: CrmService): ReportInputs {
     null,
   );
   return {
-    defaultCurrency: () => newest?.base ?? repo.mainDealCurrency() ?? FALLBACK_REPORTING_CURRENCY,
+    defaultCurrency: () => newest?.base ?? repo.dealCurrencies()[0] ?? FALLBACK_REPORTING_CURRENCY,
     rates: (base) => rates.filter((r) => r.base === base),
     quotas: () => repo.quotas(),
   };

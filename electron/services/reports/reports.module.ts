@@ -39,6 +39,7 @@ export function createReportsModule(
     'quotas.list': quotas.list,
     'quotas.delete': quotas.delete,
     'reports.dashboard': (query) => service().dashboard(query),
+    'reports.currencies': () => service().currencies(),
     'reports.digest': (query) => service().digest(query),
     'reports.drill': (input) => service().drill(input.query, input.key, input.offset, input.limit),
   };

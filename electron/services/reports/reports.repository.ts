@@ -174,16 +174,15 @@ export class ReportsRepository {
       }));
   }
 
-  /** The currency most live deals are in (ties: the alphabetically first), or null without deals. */
-  mainDealCurrency(): string | null {
-    return (
-      this.db
-        .prepare<[], { currency: string }>(
-          `SELECT currency FROM crm_deals WHERE deleted_at IS NULL
-           GROUP BY currency ORDER BY count(*) DESC, currency LIMIT 1`,
-        )
-        .get()?.currency ?? null
-    );
+  /** The currencies live deals are in, most used first (ties: alphabetical). */
+  dealCurrencies(): string[] {
+    return this.db
+      .prepare<[], { currency: string }>(
+        `SELECT currency FROM crm_deals WHERE deleted_at IS NULL
+         GROUP BY currency ORDER BY count(*) DESC, currency`,
+      )
+      .all()
+      .map((r) => r.currency);
   }
 
   /** Every live quota, in its own currency. */

@@ -73,6 +73,11 @@ export class ReportsService {
     });
   }
 
+  /** The default reporting currency and the currencies deals are in, most used first. */
+  currencies(): { reporting: string; deals: string[] } {
+    return { reporting: this.inputs.defaultCurrency(), deals: this.repo.dealCurrencies() };
+  }
+
   /** Every dashboard figure for the query. */
   dashboard(query: DashboardQuery): DashboardFigures {
     const activities = activityFacts(this.repo, query.from, query.to, query.utcOffsetMinutes);

@@ -44,8 +44,9 @@ export function DashboardScreen() {
 
   useEffect(() => {
     void loadPipelines().then((list) => setPipelineId((id) => id ?? list[0]?.id ?? null));
-    void call('exchangeRates.list', { limit: 200 }).then(
-      (page) => setBases([...new Set(page.items.map((r) => r.base))].sort()),
+    // Offered: the currencies rates convert into, then those deals are in (each reports itself).
+    void Promise.all([call('exchangeRates.list', { limit: 200 }), call('reports.currencies')]).then(
+      ([page, inUse]) => setBases([...new Set([...page.items.map((r) => r.base).sort(), ...inUse.deals])]),
       () => undefined,
     );
   }, [loadPipelines]);
@@ -212,7 +213,7 @@ export function DashboardScreen() {
             value={currency ?? figures?.reportingCurrency ?? ''}
             onChange={(e) => setCurrency(e.target.value)}
           >
-            {currencyChoices(figures, bases).map((c) => (
+            {[...new Set([...(figures ? [figures.reportingCurrency] : []), ...bases])].map((c) => (
               <option key={c} value={c}>
                 {c}
               </option>
@@ -359,13 +360,4 @@ function Tile(props: { label: string; value: string; detail?: string; testId: st
       {body}
     </div>
   );
-}
-
-/**
- * What the dashboard can report in: the current currency, those the rates convert into, and those
- * deals are in that it cannot convert yet (a deal currency reports itself without any rate).
- */
-function currencyChoices(figures: DashboardFigures | null, bases: readonly string[]): string[] {
-  if (!figures) return [...bases];
-  return [...new Set([figures.reportingCurrency, ...bases, ...figures.unconverted.currencies])];
 }

@@ -11,10 +11,8 @@ import { call, errorInfo } from '../api';
 import { useRecordsChanged } from '../crm/records.events';
 import { ErrorMessage } from '../errors';
 import { formatDate, formatMoney, formatNumber } from '../format';
-import { defaultCurrency } from '../locale.input';
 import { MemberInput } from '../people/MemberInput';
 import { OwnerName } from '../people/OwnerName';
-import { useSettingsStore } from '../settings.store';
 
 const CURRENCY = /^[A-Z]{3}$/;
 
@@ -29,20 +27,23 @@ export function ReportingSettings() {
   const [rates, setRates] = useState<ExchangeRate[]>([]);
   const [quotas, setQuotas] = useState<Quota[]>([]);
   const [error, setError] = useState<ErrorInfo | null>(null);
-  // Both forms start in the currency new deals start with (Settings, else the input locale's).
-  const preferred = defaultCurrency(useSettingsStore((s) => s.settings.currency));
-  const [rate, setRate] = useState({ base: preferred, currency: '', effectiveFrom: '', perUnit: '' });
-  const [quota, setQuota] = useState({ memberId: '', month: '', amount: '', currency: preferred });
+  // Both forms start in the workspace's reporting currency (its rates', else its deals').
+  const [rate, setRate] = useState({ base: '', currency: '', effectiveFrom: '', perUnit: '' });
+  const [quota, setQuota] = useState({ memberId: '', month: '', amount: '', currency: '' });
   const [invalid, setInvalid] = useState<string | null>(null);
 
   const load = useCallback(async () => {
     try {
-      const [r, q] = await Promise.all([
+      const [r, q, inUse] = await Promise.all([
         call('exchangeRates.list', { sort: { field: 'effectiveFrom', dir: 'desc' }, limit: 200 }),
         call('quotas.list', { sort: { field: 'month', dir: 'asc' }, limit: 200 }),
+        call('reports.currencies'),
       ]);
       setRates(r.items);
       setQuotas(q.items);
+      // Only fields nobody typed in yet.
+      setRate((cur) => (cur.base === '' ? { ...cur, base: inUse.reporting } : cur));
+      setQuota((cur) => (cur.currency === '' ? { ...cur, currency: inUse.reporting } : cur));
     } catch (e) {
       setError(errorInfo(e));
     }

@@ -46,6 +46,16 @@ describe('reports over the shipped composition', () => {
     // Most deals are in USD: the dashboard reports in it; the EUR deal waits for a rate.
     expect(figures.reportingCurrency).toBe('USD');
     expect(figures.unconverted).toEqual({ count: 1, currencies: ['EUR'] });
+    // Pickers and the rate and quota forms start from the same answer.
+    expect(await f.ok('reports.currencies')).toEqual({ reporting: 'USD', deals: ['USD', 'EUR'] });
+    // Once a rate exists, its reporting currency is the workspace's.
+    await f.ok('exchangeRates.create', {
+      base: 'EUR',
+      currency: 'USD',
+      effectiveFrom: '2026-01-01',
+      perUnit: 0.9,
+    });
+    expect((await f.ok('reports.currencies')).reporting).toBe('EUR');
   });
 
   it('reads stage history, close times and activity counts from the vault', async () => {
