@@ -82,6 +82,8 @@ const cases = [
     proposal: 'Proposal',
     won: 'Won',
     open: 'Open',
+    byThisComputer: 'by This computer',
+    created: 'Created',
     wonReason: 'Best service offer',
     lostReason: 'No budget',
     createCommand: 'new deal for Acme',
@@ -106,6 +108,8 @@ const cases = [
     proposal: '方案',
     won: '赢单',
     open: '进行中',
+    byThisComputer: '由 本机',
+    created: '创建',
     wonReason: '服务最好',
     lostReason: '没有预算',
     createCommand: '新建商机 给 华东',
@@ -253,6 +257,12 @@ for (const c of cases) {
     const history = page.getByTestId('timeline').locator('[data-change="status"]');
     await expect(history.first()).toBeVisible();
     await expect(page.getByTestId('timeline')).toContainText(`${c.open} → ${c.won}`);
+    // A vault in no workspace names its own edits after this computer, never by its raw device id;
+    // the creation lists the deal's values without a change from the registry's defaults.
+    await expect(page.getByTestId('history-row').first()).toContainText(c.byThisComputer);
+    const creation = page.getByTestId('history-row').last();
+    await expect(creation).toContainText(c.created);
+    await expect(creation.locator('del')).toHaveCount(0);
     // Linked records and stages read by name in the history, not as ids.
     await expect(page.getByTestId('timeline').locator('[data-change="accountId"]')).toContainText(c.account);
     await expect(page.getByTestId('timeline').locator('[data-change="stageId"]').first()).toContainText(

@@ -1079,6 +1079,8 @@ export const en = {
     clearSelection: 'Clear selection',
   },
   people: {
+    unnamedSelf: 'This computer',
+    unnamedDevice: 'Device {{id}}',
     scope: 'Whose records',
     scopeAll: 'Everyone',
     scopeMine: 'My records',

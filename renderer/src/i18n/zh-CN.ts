@@ -1031,6 +1031,8 @@ export const zhCN: Catalogue = {
     clearSelection: '取消选择',
   },
   people: {
+    unnamedSelf: '本机',
+    unnamedDevice: '设备 {{id}}',
     scope: '记录归属',
     scopeAll: '所有人',
     scopeMine: '我的记录',

@@ -5,7 +5,7 @@ import { mayEditProfile, type WorkspaceMember } from '../../../shared/people/mem
 import { call, errorInfo } from '../api';
 import { ErrorMessage } from '../errors';
 import { useRecordsChanged } from '../crm/records.events';
-import { useMembersStore } from './members.store';
+import { unnamedLabel, useMembersStore } from './members.store';
 
 /** One member's row: name and team editable as the role model allows, read-only otherwise. */
 function MemberRow(props: { member: WorkspaceMember; self: WorkspaceMember | undefined }) {
@@ -91,7 +91,9 @@ function MemberRow(props: { member: WorkspaceMember; self: WorkspaceMember | und
               className="link"
               onClick={() => {
                 setName(
-                  member.name === member.deviceName || member.name === member.memberId ? '' : member.name,
+                  member.name === member.deviceName || member.name === unnamedLabel(member)
+                    ? ''
+                    : member.name,
                 );
                 setTeam(member.team ?? '');
                 setEditing(true);

@@ -11,6 +11,7 @@ import {
   type WorkspaceMember,
 } from '../../../shared/people/members';
 import { call } from '../api';
+import { i18n } from '../i18n/i18n';
 import { registerReset } from '../reset';
 
 export { scopeOf, type OwnerScope };
@@ -25,6 +26,24 @@ interface MembersState {
 
 let loading: Promise<void> | null = null;
 
+/**
+ * What a member nobody named is called: "This computer" here, else its device, not the raw id the
+ * service falls back to (a vault in no workspace has neither a display nor a device name).
+ */
+export function unnamedLabel(member: WorkspaceMember): string {
+  return member.isSelf
+    ? i18n.t('people.unnamedSelf')
+    : i18n.t('people.unnamedDevice', { id: member.memberId.slice(0, 6) });
+}
+
+/** The members as people read them: an unnamed one gets its label instead of its id. */
+function labelled(members: readonly WorkspaceMember[]): WorkspaceMember[] {
+  return members.map((m) => (m.name === m.memberId ? { ...m, name: unnamedLabel(m) } : m));
+}
+
+/** The members as `members.list` answered, relabelled when the language changes. */
+let answered: WorkspaceMember[] = [];
+
 /** The workspace's members (`members.list`), read once per unlock and again after a profile changes. */
 export const useMembersStore = create<MembersState>((set) => ({
   members: [],
@@ -33,7 +52,10 @@ export const useMembersStore = create<MembersState>((set) => ({
   loaded: false,
   load: () => {
     loading ??= call('members.list', {})
-      .then((r) => set({ members: r.members, selfId: r.selfId, canManage: r.canManage, loaded: true }))
+      .then((r) => {
+        answered = r.members;
+        set({ members: labelled(r.members), selfId: r.selfId, canManage: r.canManage, loaded: true });
+      })
       .finally(() => {
         loading = null;
       });
@@ -41,7 +63,13 @@ export const useMembersStore = create<MembersState>((set) => ({
   },
 }));
 
-registerReset(() => useMembersStore.setState({ members: [], selfId: null, canManage: false, loaded: false }));
+registerReset(() => {
+  answered = [];
+  useMembersStore.setState({ members: [], selfId: null, canManage: false, loaded: false });
+});
+i18n.on('languageChanged', () => {
+  if (answered.length > 0) useMembersStore.setState({ members: labelled(answered) });
+});
 
 /** The members loaded, reading them first when they are not. */
 export async function membersNow(): Promise<MembersState> {
