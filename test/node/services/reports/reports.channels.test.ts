@@ -47,7 +47,7 @@ describe('reports over the shipped composition', () => {
     expect(figures.reportingCurrency).toBe('USD');
     expect(figures.unconverted).toEqual({ count: 1, currencies: ['EUR'] });
     // Pickers and the rate and quota forms start from the same answer.
-    expect(await f.ok('reports.currencies')).toEqual({ reporting: 'USD', deals: ['USD', 'EUR'] });
+    expect(await f.ok('reports.currencies', undefined)).toEqual({ reporting: 'USD', deals: ['USD', 'EUR'] });
     // Once a rate exists, its reporting currency is the workspace's.
     await f.ok('exchangeRates.create', {
       base: 'EUR',
@@ -55,7 +55,7 @@ describe('reports over the shipped composition', () => {
       effectiveFrom: '2026-01-01',
       perUnit: 0.9,
     });
-    expect((await f.ok('reports.currencies')).reporting).toBe('EUR');
+    expect((await f.ok('reports.currencies', undefined)).reporting).toBe('EUR');
   });
 
   it('reads stage history, close times and activity counts from the vault', async () => {
