@@ -7,6 +7,7 @@ import { RecordPicker, type PickedRecord } from '../components/RecordPicker';
 import { noteLocalChange } from '../crm/records.events';
 import { ErrorMessage } from '../errors';
 import { parseNumberInput } from '../locale.input';
+import { useDraft } from '../drafts';
 import { dateInput, fromInputs, timeInput } from './time';
 
 type Kind = Activity['kind'];
@@ -29,12 +30,14 @@ export function PlanActivity(props: {
   const { t } = useTranslation();
   const [at] = useState(() => props.defaultAt ?? Date.now());
   const [kind, setKind] = useState<Kind>('visit');
-  const [subject, setSubject] = useState('');
+  // The texts typed stay when the rep leaves the page before saving (one draft per record page).
+  const draft = props.link ? `activity:${Object.entries(props.link).flat().join(':')}` : null;
+  const [subject, setSubject, discardSubject] = useDraft(draft && `${draft}:subject`, '');
   const [date, setDate] = useState(dateInput(at));
   const [time, setTime] = useState(timeInput(at));
   const [duration, setDuration] = useState('60');
-  const [outcome, setOutcome] = useState('');
-  const [body, setBody] = useState('');
+  const [outcome, setOutcome, discardOutcome] = useDraft(draft && `${draft}:outcome`, '');
+  const [body, setBody, discardBody] = useDraft(draft && `${draft}:body`, '');
   const [account, setAccount] = useState<PickedRecord | null>(null);
   const [attendees, setAttendees] = useState<PickedRecord[]>([]);
   const [error, setError] = useState<ErrorInfo | null>(null);
@@ -63,9 +66,9 @@ export function PlanActivity(props: {
         ...(props.link ?? (account ? { accountId: account.id } : {})),
       });
       noteLocalChange('activity', [created.id]);
-      setSubject('');
-      setOutcome('');
-      setBody('');
+      discardSubject('');
+      discardOutcome('');
+      discardBody('');
       setAttendees([]);
       setMessage(null);
       setError(null);

@@ -10,6 +10,7 @@ import { updateRecord, type AnyRecord } from './crm.data';
 import { parseField, toInput, type FieldDef } from './fields';
 import { RecordPicker } from '../components/RecordPicker';
 import { PickerField } from './picker.field';
+import { hasDraft, useDraft } from '../drafts';
 
 export function InlineField(props: {
   entity: EntityKind;
@@ -19,8 +20,10 @@ export function InlineField(props: {
 }) {
   const { t } = useTranslation();
   const { entity, field, record } = props;
-  const [editing, setEditing] = useState(false);
-  const [text, setText] = useState('');
+  // What the rep typed stays when they open another record, until they save or cancel it.
+  const draftKey = `${entity}:${record.id}:${field.name}`;
+  const [editing, setEditing] = useState(() => hasDraft(draftKey));
+  const [text, setText, discard] = useDraft(draftKey, '');
   const [message, setMessage] = useState<string | null>(null);
   const [error, setError] = useState<ErrorInfo | null>(null);
   const id = useId();
@@ -32,7 +35,7 @@ export function InlineField(props: {
   })();
 
   const start = () => {
-    setText(toInput(field, record));
+    discard(toInput(field, record));
     setMessage(null);
     setError(null);
     setEditing(true);
@@ -45,16 +48,21 @@ export function InlineField(props: {
     }
     try {
       const updated = await updateRecord(entity, record.id, { [field.name]: parsed.value });
+      discard();
       setEditing(false);
       props.onSaved(updated);
     } catch (e) {
       setError(errorInfo(e));
     }
   };
+  const cancel = () => {
+    discard();
+    setEditing(false);
+  };
   const onKey = (event: KeyboardEvent) => {
     if (event.key === 'Escape') {
       event.preventDefault();
-      setEditing(false);
+      cancel();
     } else if (event.key === 'Enter' && (field.input !== 'textarea' || event.ctrlKey || event.metaKey)) {
       event.preventDefault();
       void save();
@@ -113,7 +121,7 @@ export function InlineField(props: {
         <button type="button" className="primary" onClick={() => void save()} data-save={field.name}>
           {t('record.save')}
         </button>
-        <button type="button" onClick={() => setEditing(false)}>
+        <button type="button" onClick={cancel}>
           {t('record.cancel')}
         </button>
         {field.input === 'list' && !message && (

@@ -1,0 +1,48 @@
+import { createRecord, firstRun, go, watchErrors } from './support/app';
+import { expect, test } from './support/devhost';
+
+test('text typed and not saved survives opening another record, and goes once saved or cancelled', async ({
+  page,
+  host,
+}) => {
+  const errors = watchErrors(page);
+  await firstRun(page, host.pageUrl);
+  await createRecord(page, 'contact', 'Other Person');
+  await createRecord(page, 'contact', 'Draft Person');
+  await page.locator('[data-edit="notes"]').click();
+  await page.locator('[data-input="notes"]').fill('Half a sentence about the');
+  await page.getByTestId('activity-subject').fill('Trade fair');
+  await page.getByTestId('activity-body').fill('Met at the fair, wants');
+
+  // The rep looks something up on another record, then comes back.
+  const open = async (name: string) => {
+    await go(page, 'contact');
+    await page.locator('[role="row"]', { hasText: name }).locator('.row-link').click();
+    await expect(page.locator('[data-field="name"], [data-input="name"]').first()).toBeVisible();
+  };
+  await open('Other Person');
+  await expect(page.locator('[data-input="notes"]')).toHaveCount(0);
+  await expect(page.getByTestId('activity-body')).toHaveValue('');
+  await open('Draft Person');
+  await expect(page.locator('[data-input="notes"]')).toHaveValue('Half a sentence about the');
+  await expect(page.getByTestId('activity-subject')).toHaveValue('Trade fair');
+  await expect(page.getByTestId('activity-body')).toHaveValue('Met at the fair, wants');
+
+  // Saved: the note is the field's value and no draft comes back.
+  await page.locator('[data-input="notes"]').fill('Half a sentence about the pilot.');
+  await page.locator('[data-save="notes"]').click();
+  await expect(page.locator('[data-field="notes"]')).toHaveText('Half a sentence about the pilot.');
+  await page.getByTestId('activity-save').click();
+  await expect(page.getByTestId('timeline')).toContainText('Met at the fair, wants');
+  await expect(page.getByTestId('activity-body')).toHaveValue('');
+  // Cancelled: the old value shows again, and stays after leaving.
+  await page.locator('[data-edit="notes"]').click();
+  await page.locator('[data-input="notes"]').fill('A change I drop');
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  await open('Other Person');
+  await open('Draft Person');
+  await expect(page.locator('[data-input="notes"]')).toHaveCount(0);
+  await expect(page.locator('[data-field="notes"]')).toHaveText('Half a sentence about the pilot.');
+  await expect(page.getByTestId('activity-subject')).toHaveValue('');
+  expect(errors).toEqual([]);
+});
