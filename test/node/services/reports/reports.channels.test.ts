@@ -11,6 +11,16 @@ import { createCrmFixture, type CrmFixture } from '../crm/support/crm.fixture';
 
 const DAY = 86_400_000;
 const T0 = Date.UTC(2026, 9, 1, 9); // 1 Oct 2026, 09:00 UTC
+/** The fourth quarter of 2026, seen on 25 October. */
+const Q4: DashboardQuery = {
+  pipelineId: DEFAULT_PIPELINE_ID,
+  from: '2026-10-01',
+  to: '2026-12-31',
+  today: '2026-10-25',
+  utcOffsetMinutes: 0,
+  memberIds: null,
+  staleDays: 15,
+};
 
 let fixture: CrmFixture | null = null;
 afterEach(async () => {
@@ -34,15 +44,7 @@ describe('reports over the shipped composition', () => {
         amountMinor: 50_000,
         currency,
       });
-    const figures = await f.ok('reports.dashboard', {
-      pipelineId: DEFAULT_PIPELINE_ID,
-      from: '2026-10-01',
-      to: '2026-12-31',
-      today: '2026-10-25',
-      utcOffsetMinutes: 0,
-      memberIds: null,
-      staleDays: 15,
-    });
+    const figures = await f.ok('reports.dashboard', Q4);
     // Most deals are in USD: the dashboard reports in it; the EUR deal waits for a rate.
     expect(figures.reportingCurrency).toBe('USD');
     expect(figures.unconverted).toEqual({ count: 1, currencies: ['EUR'] });
@@ -86,15 +88,7 @@ describe('reports over the shipped composition', () => {
     await f.ok('activities.create', { kind: 'call', occurredAt: T0 + 3 * DAY, dealId: a.id });
     await f.ok('activities.create', { kind: 'call', occurredAt: T0 + 9 * DAY, dealId: c.id });
 
-    const query: DashboardQuery = {
-      pipelineId: DEFAULT_PIPELINE_ID,
-      from: '2026-10-01',
-      to: '2026-12-31',
-      today: '2026-10-25',
-      utcOffsetMinutes: 0,
-      memberIds: null,
-      staleDays: 15,
-    };
+    const query = Q4;
     const figures = await f.ok('reports.dashboard', query);
     expect(figures.reportingCurrency).toBe('EUR');
     expect(figures.winRate).toEqual({ won: 1, lost: 0, rate: 1 });
@@ -195,15 +189,7 @@ describe('reports over the shipped composition', () => {
     });
     expect(negative.ok ? null : negative.error.code).toBe('VALIDATION');
 
-    const query: DashboardQuery = {
-      pipelineId: DEFAULT_PIPELINE_ID,
-      from: '2026-10-01',
-      to: '2026-12-31',
-      today: '2026-10-01',
-      utcOffsetMinutes: 0,
-      memberIds: null,
-      staleDays: 30,
-    };
+    const query: DashboardQuery = { ...Q4, today: '2026-10-01', staleDays: 30 };
     const figures = await f.ok('reports.dashboard', query);
     expect(figures.reportingCurrency).toBe('EUR');
     expect(figures.unconverted.count).toBe(0);

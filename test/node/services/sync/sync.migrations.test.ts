@@ -2,18 +2,32 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { crmMigrations } from '../../../../electron/services/crm/crm.migrations';
-import { openEncryptedDatabase } from '../../../../electron/services/db/database';
+import { openEncryptedDatabase, type Db } from '../../../../electron/services/db/database';
 import { migrate, schemaVersions } from '../../../../electron/services/db/migrate';
 import { syncMigrations } from '../../../../electron/services/sync/sync.migrations';
 import { SyncRepository } from '../../../../electron/services/sync/sync.repository';
 import { tempDir } from '../../support/tmp';
 
+/** Migrates the CRM fully and the sync domain up to `version`. */
+function migrateSyncTo(db: Db, version: number): void {
+  migrate(db, [crmMigrations, { domain: 'sync', migrations: syncMigrations.migrations.slice(0, version) }]);
+  expect(schemaVersions(db).sync).toBe(version);
+}
+
+/** Runs `fn` on a new encrypted vault at sync `version`, closed afterwards. */
+function withSyncAt(version: number, fn: (db: Db) => void): void {
+  const db = openEncryptedDatabase(path.join(tempDir(), 'v.db'), randomBytes(32));
+  try {
+    migrateSyncTo(db, version);
+    fn(db);
+  } finally {
+    db.close();
+  }
+}
+
 describe('sync migrations', () => {
   it('v1 creates the workspace, keys, outbox, rejected, quarantine and conflict tables', () => {
-    const db = openEncryptedDatabase(path.join(tempDir(), 'v.db'), randomBytes(32));
-    try {
-      migrate(db, [crmMigrations, { domain: 'sync', migrations: syncMigrations.migrations.slice(0, 1) }]);
-      expect(schemaVersions(db).sync).toBe(1);
+    withSyncAt(1, (db) => {
       const tables = db
         .prepare<[], { name: string }>(
           "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'sync_%'",
@@ -41,16 +55,11 @@ describe('sync migrations', () => {
       // Migrating again is a no-op.
       migrate(db, [crmMigrations, syncMigrations]);
       expect(repo.workspace()?.workspaceId).toBe('w'.repeat(22));
-    } finally {
-      db.close();
-    }
+    });
   });
 
   it('v2 records where pushed ops landed on the server', () => {
-    const db = openEncryptedDatabase(path.join(tempDir(), 'v.db'), randomBytes(32));
-    try {
-      migrate(db, [crmMigrations, { domain: 'sync', migrations: syncMigrations.migrations.slice(0, 2) }]);
-      expect(schemaVersions(db).sync).toBe(2);
+    withSyncAt(2, (db) => {
       const repo = new SyncRepository(db);
       repo.addPushed(7, 10, 19);
       repo.addPushed(9, 20, 25);
@@ -59,23 +68,18 @@ describe('sync migrations', () => {
       expect(repo.pushedAt(21)).toBe(9);
       expect(repo.pushedAt(5)).toBeNull();
       expect(repo.pushedAt(26)).toBeNull();
-    } finally {
-      db.close();
-    }
+    });
   });
 
   it('v4 drops the envelopes of own deltas sealed again in a later delta, and only those', () => {
-    const db = openEncryptedDatabase(path.join(tempDir(), 'v.db'), randomBytes(32));
-    try {
-      migrate(db, [crmMigrations, { domain: 'sync', migrations: syncMigrations.migrations.slice(0, 3) }]);
+    withSyncAt(3, (db) => {
       const ins = db.prepare(
         'INSERT INTO sync_own_deltas (dseq, delta_id, digest, envelope, server_seq, delivered) VALUES (?, ?, ?, ?, ?, ?)',
       );
       ins.run(1, 'd1', Buffer.alloc(32, 1), Buffer.from('sealed-replaced'), null, 3);
       ins.run(2, 'd2', Buffer.alloc(32, 2), Buffer.from('sealed-pending'), null, 0);
       ins.run(3, 'd3', Buffer.alloc(32, 3), Buffer.from('sealed-delivered'), 4, 1);
-      migrate(db, [crmMigrations, { domain: 'sync', migrations: syncMigrations.migrations.slice(0, 4) }]);
-      expect(schemaVersions(db).sync).toBe(4);
+      migrateSyncTo(db, 4);
       const rows = db
         .prepare<[], { dseq: number; n: number; delivered: number }>(
           'SELECT dseq, length(envelope) AS n, delivered FROM sync_own_deltas ORDER BY dseq',
@@ -86,26 +90,19 @@ describe('sync migrations', () => {
         { dseq: 2, n: 'sealed-pending'.length, delivered: 0 },
         { dseq: 3, n: 'sealed-delivered'.length, delivered: 1 },
       ]);
-    } finally {
-      db.close();
-    }
+    });
   });
 
   it('v5 drops the values of held-back ops and keeps which op was held back and why', () => {
-    const db = openEncryptedDatabase(path.join(tempDir(), 'v.db'), randomBytes(32));
-    try {
-      migrate(db, [crmMigrations, { domain: 'sync', migrations: syncMigrations.migrations.slice(0, 4) }]);
+    withSyncAt(4, (db) => {
       db.prepare(
         `INSERT INTO sync_quarantine (op_id, delta_id, seq, reason, entity, record_id, fields, hlc,
-         device_id, received_at, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       device_id, received_at, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ).run('op1', 'd1', 3, 'clock_skew', 'contact', 'r1', '{"name":"Held Back"}', 'h1', 'dev', 1, 2);
-      migrate(db, [crmMigrations, { domain: 'sync', migrations: syncMigrations.migrations.slice(0, 5) }]);
-      expect(schemaVersions(db).sync).toBe(5);
+      migrateSyncTo(db, 5);
       expect(
         db.prepare('SELECT op_id AS opId, reason, record_id AS recordId, fields FROM sync_quarantine').all(),
       ).toEqual([{ opId: 'op1', reason: 'clock_skew', recordId: 'r1', fields: null }]);
-    } finally {
-      db.close();
-    }
+    });
   });
 });
