@@ -6,7 +6,8 @@ import { erasureOwed, settleErasure } from './erasure.marks';
 import type { OpRow } from './oplog.repository';
 
 export type { Change } from './changes.validate';
-export type { ApplyResult, DetectedConflict, ErasureSink } from './changes.writer';
+export type { ApplyResult, DetectedConflict } from './changes.writer';
+export type { ErasureSink } from './changes.erasure';
 export type { OpRow } from './oplog.repository';
 
 /**

@@ -25,11 +25,6 @@ export interface Change {
 export type InvalidReason =
   'unknown_entity' | 'bad_id' | 'bad_hlc' | 'bad_json' | 'unknown_field' | 'bad_value' | 'entity_mismatch';
 
-/** Whether a change may carry an erasure, before it is parsed (its JSON holds the key's name). */
-export function mayErase(change: Change): boolean {
-  return change.fields !== null && change.fields.includes(ERASED);
-}
-
 /** A change that passed validation, with its fields parsed. */
 export interface ValidChange extends Change {
   readonly def: EntityDef<unknown>;

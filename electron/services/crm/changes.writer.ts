@@ -4,16 +4,10 @@ import { AppError } from '../../../shared/errors';
 import { RECORDS_CHANGED_MAX_IDS } from '../../../shared/ipc/channels/crm.channels';
 import type { EventPayload } from '../../../shared/ipc/contract';
 import type { Db } from '../db/database';
-import { ChangesRepository, type LogRow } from './changes.repository';
-import {
-  ERASED,
-  validateChange,
-  type Change,
-  type InvalidReason,
-  mayErase,
-  parseObject,
-  type ValidChange,
-} from './changes.validate';
+import { holdSecureDelete } from '../db/secure-delete';
+import { ChangesRepository } from './changes.repository';
+import { validateChange, type Change, type InvalidReason, type ValidChange } from './changes.validate';
+import { erasureOf, mayErase, type ErasureSink } from './changes.erasure';
 import { observeRemoteHlc } from './crm.clock';
 import type { EntityDef, SearchDoc } from './crm.entities';
 import { applyFresh, freshAmong, freshEligible, type FreshApplied } from './changes.fresh';
@@ -67,28 +61,6 @@ export interface ApplyResult {
 }
 
 /**
- * What else in the vault must forget a record's values older than its erasure, in the erasure's
- * transaction (sync's held-back ops and conflict sides): the composition root passes it, so the CRM
- * names no other domain.
- */
-export type ErasureSink = (db: Db, recordId: string, erasedAt: string) => void;
-
-/** The newest erasure stamp of a record: its logged rows' (newest first) or this batch's, or null. */
-function erasureOf(
-  log: readonly LogRow[],
-  list: readonly ValidChange[],
-  def: EntityDef<unknown>,
-): string | null {
-  let at =
-    log.find((r) => r.fields?.includes(ERASED) && Object.hasOwn(parseObject(r.fields) ?? {}, ERASED))?.hlc ??
-    null;
-  for (const c of list)
-    if (c.def === def && c.values && Object.hasOwn(c.values, ERASED) && (at === null || c.hlc > at))
-      at = c.hlc;
-  return at;
-}
-
-/**
  * The one writer of CRM records. Every change, a local edit, a remote op pulled by sync or a
  * conflict resolution, goes through `apply`: it validates each value with the registry's zod field
  * schema, appends the change to the op log (pending when local, applied when remote; duplicates are
@@ -116,6 +88,8 @@ export class ChangeWriter {
    */
   freshPath = true;
   private depth = 0;
+  /** Puts secure_delete back after the outermost transaction (a pulled erasure turned it on). */
+  private releaseSecureDelete: (() => void) | null = null;
   private touched = new Map<ChangeOrigin, Map<EntityKind, Set<string>>>();
 
   constructor(
@@ -146,6 +120,8 @@ export class ChangeWriter {
       this.depth--;
       // Inside a transaction the writer does not own, the notes wait for the next commit it sees.
       if (this.depth === 0 && !this.db.inTransaction) {
+        this.releaseSecureDelete?.();
+        this.releaseSecureDelete = null;
         const touched = this.touched;
         this.touched = new Map<ChangeOrigin, Map<EntityKind, Set<string>>>();
         if (ok) this.flush(touched);
@@ -179,13 +155,10 @@ export class ChangeWriter {
    * for the caller to quarantine.
    */
   apply(changes: readonly Change[], origin: ChangeOrigin, options: ApplyOptions = {}): ApplyResult {
-    // A pulled erasure zeroes what it overwrites in the file, as a local one does (privacy.service.ts).
-    if (origin === 'remote' && changes.some(mayErase))
-      return this.records.withSecureDelete(() => this.applyBatch(changes, origin, options));
-    return this.applyBatch(changes, origin, options);
-  }
-
-  private applyBatch(changes: readonly Change[], origin: ChangeOrigin, options: ApplyOptions): ApplyResult {
+    // A pulled erasure zeroes what it overwrites in the file, as a local one does (privacy.service.ts),
+    // up to the outermost commit, where FTS5 writes its index.
+    if (origin === 'remote' && this.releaseSecureDelete === null && changes.some(mayErase))
+      this.releaseSecureDelete = holdSecureDelete(this.db);
     return this.tx(() => {
       this.customFields.invalidate();
       // Definitions first: a value in the same batch (one delta) may name a field defined in it.
@@ -252,13 +225,14 @@ export class ChangeWriter {
       const log = this.repo.log(recordId);
       const def = list[0]!.def;
       const state = origin === 'local' ? 'pending' : 'applied';
-      const base = log.some((r) => r.elided !== null) ? this.records.get(def, recordId) : null;
-      const winners = winnersOf(log, base);
-      const written = new Set<string>();
-      // An erasure, logged or in this batch, wins over every older change: such a change keeps no
-      // values, wins no field and makes no conflict (an offline device's edit from before the erase
-      // must not bring the person back, here or as a conflict side to pick).
+      // An erasure, logged or in this batch, wins over every older change, logged or arriving: such
+      // a change keeps no values, wins no field (a custom one the eraser never saw included) and
+      // makes no conflict, so no delivery order brings the person back, here or as a side to pick.
       const erasedAt = erasureOf(log, list, def);
+      const live = erasedAt === null ? log : log.filter((r) => r.hlc >= erasedAt);
+      const base = live.some((r) => r.elided !== null) ? this.records.get(def, recordId) : null;
+      const winners = winnersOf(live, base);
+      const written = new Set<string>();
       let wrote = 0;
       const addedChanges: ValidChange[] = [];
       for (const change of list) {
@@ -297,7 +271,6 @@ export class ChangeWriter {
       if (wrote === 0) continue;
       // Before the row changes: a field written now is no longer elided where its row value was.
       // Rows an erasure is about to blank get nothing back (no copy of an erased value is written).
-      const live = erasedAt === null ? log : log.filter((r) => r.hlc >= erasedAt);
       if (base) restoreElided(live, written, base, (seq, f, e) => this.repo.restoreValues(seq, f, e));
       if (erasedAt !== null) {
         this.repo.scrubOlder(recordId, erasedAt);

@@ -5,7 +5,7 @@ import type { VaultAccess } from '../vault/vault.access';
 import type { DbWorkers } from '../worker/db.worker.client';
 import { changePipeline, type ChangePipeline } from './change.pipeline';
 import { createCrmHandlers } from './crm.handlers';
-import type { ErasureSink } from './changes.writer';
+import type { ErasureSink } from './changes.erasure';
 import { CrmService } from './crm.service';
 import { createOffloadedImportHandlers } from './import.offload';
 import { NO_MEMBERS, type CsvMembersSource } from './members.csv';

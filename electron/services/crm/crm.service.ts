@@ -13,7 +13,8 @@ import { customOps } from './custom-fields.values';
 import type { Db } from '../db/database';
 import { crmClock, observeRemoteHlc } from './crm.clock';
 import { DEFAULT_PIPELINE_ID, dealDef, type EntityDef, type SearchDoc } from './crm.entities';
-import { ChangeWriter, type ErasureSink, type RecordsChanged } from './changes.writer';
+import type { ErasureSink } from './changes.erasure';
+import { ChangeWriter, type RecordsChanged } from './changes.writer';
 import { MetaRepository } from './meta.repository';
 import { OpLogRepository } from './oplog.repository';
 import {

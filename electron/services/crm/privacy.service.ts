@@ -6,6 +6,7 @@ import type { CrmService, Stamp } from './crm.service';
 import { fieldOps } from './oplog.repository';
 import type { RecordData } from './records.repository';
 import { markErased } from './erasure.marks';
+import { withSecureDelete } from '../db/secure-delete';
 
 /** An erased contact keeps its id and stamps; its name is empty. */
 function isErased(c: RecordData): boolean {
@@ -69,7 +70,7 @@ function eraseRecord<T>(svc: CrmService, def: EntityDef<T>, record: RecordData, 
  * activities and tasks that also belong to an account or deal, and deals, just lose the link.
  */
 export function erasePerson(svc: CrmService, contactId: string): ChannelOutput<'privacy.erasePerson'> {
-  return svc.records.withSecureDelete(() => eraseInTransaction(svc, contactId));
+  return withSecureDelete(svc.db, () => eraseInTransaction(svc, contactId));
 }
 
 function eraseInTransaction(svc: CrmService, contactId: string): ChannelOutput<'privacy.erasePerson'> {

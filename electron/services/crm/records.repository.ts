@@ -369,18 +369,4 @@ export class RecordsRepository {
       this.db.pragma(`cache_size = ${before}`);
     }
   }
-
-  /**
-   * Runs `fn` with SQLite's secure_delete on: what it deletes or overwrites is zeroed in the file,
-   * so erased values leave no residue in freed space. The connection's setting is restored after.
-   */
-  withSecureDelete<T>(fn: () => T): T {
-    const before = this.db.pragma('secure_delete', { simple: true });
-    this.db.pragma('secure_delete = ON');
-    try {
-      return fn();
-    } finally {
-      this.db.pragma(`secure_delete = ${Number(before)}`);
-    }
-  }
 }

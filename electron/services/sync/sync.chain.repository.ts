@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3-multiple-ciphers';
 import type { Db } from '../db/database';
+import { withSecureDelete } from '../db/secure-delete';
 
 type Statement<P extends unknown[], R = unknown> = Database.Statement<P, R>;
 
@@ -115,7 +116,9 @@ export class ChainRepository {
     const st = this.db.prepare(
       `UPDATE sync_own_deltas SET delivered = ${REPLACED}, envelope = X'' WHERE dseq = ?`,
     );
-    for (const d of dseqs) st.run(d);
+    withSecureDelete(this.db, () => {
+      for (const d of dseqs) st.run(d);
+    });
   }
 
   /** Acknowledged own deltas with a server seq in (after, upto] that no pull delivered. */
@@ -135,12 +138,11 @@ export class ChainRepository {
    * chain position (dseq, digest) stays. Returns how many were dropped.
    */
   dropOwnEnvelopesThrough(seq: number): number {
-    return this.db
-      .prepare(
-        `UPDATE sync_own_deltas SET envelope = X'', delivered = ${DELIVERED}
-         WHERE server_seq IS NOT NULL AND server_seq <= ? AND length(envelope) > 0`,
-      )
-      .run(seq).changes;
+    const st = this.db.prepare(
+      `UPDATE sync_own_deltas SET envelope = X'', delivered = ${DELIVERED}
+       WHERE server_seq IS NOT NULL AND server_seq <= ? AND length(envelope) > 0`,
+    );
+    return withSecureDelete(this.db, () => st.run(seq).changes);
   }
 
   /** How many acknowledged, undelivered own deltas sit beyond `seq` (the server's latest). */

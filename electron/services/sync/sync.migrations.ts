@@ -1,5 +1,6 @@
 import type { Db } from '../db/database';
 import type { MigrationSet } from '../db/migrate';
+import { withSecureDelete } from '../db/secure-delete';
 
 /**
  * v1: the workspace this vault syncs with, its keys, the pull cursor, the outbox of sealed deltas
@@ -140,7 +141,7 @@ INSERT INTO sync_integrity (id) VALUES (1);
  * what a later erasure removed, openable with the old epoch key this vault still holds.
  */
 function v4(db: Db): void {
-  db.exec(`UPDATE sync_own_deltas SET envelope = X'' WHERE delivered = 3`);
+  withSecureDelete(db, () => db.exec(`UPDATE sync_own_deltas SET envelope = X'' WHERE delivered = 3`));
 }
 
 /**
@@ -148,7 +149,7 @@ function v4(db: Db): void {
  * (the erasure scrubs only the op log). The column stays, NULL, for the shipped schema.
  */
 function v5(db: Db): void {
-  db.exec(`UPDATE sync_quarantine SET fields = NULL`);
+  withSecureDelete(db, () => db.exec(`UPDATE sync_quarantine SET fields = NULL`));
 }
 
 /** Schema of the sync domain. Append-only: add a new numbered migration, never edit a shipped one. */

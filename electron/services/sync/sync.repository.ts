@@ -1,4 +1,5 @@
 import type { Db } from '../db/database';
+import { withSecureDelete } from '../db/secure-delete';
 import type { ErasureSink } from '../crm/change.pipeline';
 
 /** The workspace this vault syncs with (one row). */
@@ -277,9 +278,10 @@ export class SyncRepository {
    * values are stored, and picking one would bring the person back. Later conflicts stay.
    */
   forgetErased(recordId: string, hlc: string): void {
-    this.db
-      .prepare('DELETE FROM sync_conflicts WHERE record_id = ? AND (current_hlc < ? OR other_hlc < ?)')
-      .run(recordId, hlc, hlc);
+    const st = this.db.prepare(
+      'DELETE FROM sync_conflicts WHERE record_id = ? AND (current_hlc < ? OR other_hlc < ?)',
+    );
+    withSecureDelete(this.db, () => st.run(recordId, hlc, hlc));
   }
 
   resolveConflict(conflictId: string, at: number): void {

@@ -23,6 +23,9 @@ import type { SyncInbox } from './sync.inbox';
 import type { SyncMembership } from './sync.membership';
 import type { SyncSession } from './sync.session';
 
+/** How long a failed snapshot renewal waits before a cycle tries again. */
+const RENEW_RETRY_MS = 15 * 60_000;
+
 /** What `sync.snapshot` answers. */
 export interface SnapshotMade {
   readonly snapshotId: string;
@@ -85,6 +88,8 @@ export function* compactRows(
 export class SyncSnapshots {
   /** The membership log seq at which the committed snapshot's maker was last found authorised. */
   private makerCheckedAt = -1;
+  /** No renewal before this time (ms): the last attempt failed. */
+  private renewRetryAt = 0;
 
   constructor(
     private readonly session: SyncSession,
@@ -291,16 +296,23 @@ export class SyncSnapshots {
   async renewIfOrphaned(): Promise<SnapshotMade | null> {
     const state = this.membership.state();
     const self = this.membership.self();
-    if (!state || state.seq === this.makerCheckedAt) return null;
+    if (!state || state.seq === this.makerCheckedAt || this.options.now() < this.renewRetryAt) return null;
     if (!self || self.status !== 'active' || (self.role !== 'owner' && self.role !== 'admin')) return null;
-    const latest = await this.session.api((api, workspaceId) => api.latestSnapshot(workspaceId));
-    let made: SnapshotMade | null = null;
-    if (latest.manifest && !this.signerKey(makerOf(latest.manifest))) {
-      made = await this.create();
-      this.options.logger.log('info', 'sync.snapshotRenewed', { snapshotId: made.snapshotId });
+    try {
+      const latest = await this.session.api((api, workspaceId) => api.latestSnapshot(workspaceId));
+      let made: SnapshotMade | null = null;
+      if (latest.manifest && !this.signerKey(makerOf(latest.manifest))) {
+        made = await this.create();
+        this.options.logger.log('info', 'sync.snapshotRenewed', { snapshotId: made.snapshotId });
+      }
+      this.makerCheckedAt = state.seq;
+      return made;
+    } catch (error) {
+      // A server that keeps refusing (or keeps serving an orphaned manifest) costs one whole
+      // snapshot per back-off, not one per cycle.
+      this.renewRetryAt = this.options.now() + RENEW_RETRY_MS;
+      throw error;
     }
-    this.makerCheckedAt = state.seq;
-    return made;
   }
 
   /** The signing key of an active owner or admin in the verified log, or null for anyone else. */
