@@ -60,6 +60,11 @@ export interface MembershipState {
   readonly rotationDue: boolean;
 }
 
+/** Whether `m` is an active owner or admin: who may sign snapshots, compactions and rotations. */
+export function isActiveManager(m: Pick<Member, 'role' | 'status'> | null | undefined): boolean {
+  return !!m && m.status === 'active' && (m.role === 'owner' || m.role === 'admin');
+}
+
 function activeOwners(members: ReadonlyMap<string, Member>): number {
   let n = 0;
   for (const m of members.values()) if (m.status === 'active' && m.role === 'owner') n++;

@@ -8,6 +8,7 @@ import {
   type WorkspaceMember,
 } from '../../../shared/people/members';
 import type { ReassignEntity } from '../../../shared/people/people.channels';
+import { isActiveManager } from '../../../shared/sync/membership';
 import {
   accountDef,
   contactDef,
@@ -80,7 +81,7 @@ export class PeopleService {
   list(): { members: WorkspaceMember[]; selfId: string; canManage: boolean } {
     const members = deriveMembers(this.logged(), this.crm.deviceId, this.profiles());
     const self = members.find((m) => m.isSelf);
-    const canManage = !!self && self.status === 'active' && (self.role === 'owner' || self.role === 'admin');
+    const canManage = isActiveManager(self);
     return { members, selfId: this.crm.deviceId, canManage };
   }
 

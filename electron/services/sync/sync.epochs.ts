@@ -11,7 +11,12 @@ import {
   wrapEpochKey,
   type EpochPlace,
 } from '../../../shared/sync/epoch';
-import type { MembershipBody, MembershipEntry, MembershipState } from '../../../shared/sync/membership';
+import {
+  isActiveManager,
+  type MembershipBody,
+  type MembershipEntry,
+  type MembershipState,
+} from '../../../shared/sync/membership';
 import type { Logger } from '../log/logger';
 import type { SyncMembership } from './sync.membership';
 import type { SyncSession } from './sync.session';
@@ -181,6 +186,6 @@ export class SyncEpochs {
     if (!lastRevoke) return false;
     if (lastRevoke.author === ws.deviceId) return true;
     const left = lastRevoke.body.kind === 'revoke' && lastRevoke.body.deviceId === lastRevoke.author;
-    return left && (self.role === 'owner' || self.role === 'admin');
+    return left && isActiveManager(self);
   }
 }

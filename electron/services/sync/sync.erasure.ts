@@ -1,4 +1,5 @@
 import { AppError } from '../../../shared/errors';
+import { isActiveManager } from '../../../shared/sync/membership';
 import type { ChangePipeline } from '../crm/change.pipeline';
 import type { Logger } from '../log/logger';
 import type { SyncEpochs } from './sync.epochs';
@@ -32,8 +33,7 @@ export async function settleErasure(parts: ErasureParts): Promise<void> {
   const { pipeline, logger } = parts;
   const owed = pipeline.erasureOwed();
   if (owed === null) return;
-  const self = parts.membership.self();
-  if (!self || self.status !== 'active' || (self.role !== 'owner' && self.role !== 'admin')) return;
+  if (!isActiveManager(parts.membership.self())) return;
   if (pipeline.pendingCount() > 0) return;
   try {
     // Pull back what the push just sent: the cursor then covers every own op, the erase's too.

@@ -16,6 +16,7 @@ import {
   type SnapshotManifestBody,
   type SnapshotRow,
 } from '../../../shared/sync/snapshot';
+import { isActiveManager } from '../../../shared/sync/membership';
 import type { SyncStatus } from '../../../shared/sync/sync.contract';
 import type { ChangePipeline } from '../crm/change.pipeline';
 import type { Logger } from '../log/logger';
@@ -108,7 +109,7 @@ export class SyncSnapshots {
     // A role granted or taken a moment ago counts: joiners verify the maker against the newest log.
     await this.membership.refresh();
     const self = this.membership.self();
-    if (!self || (self.role !== 'owner' && self.role !== 'admin') || self.status !== 'active')
+    if (!isActiveManager(self))
       throw new AppError('FORBIDDEN', 'Only owners and admins make workspace snapshots');
     const { ws, keys } = this.session.require();
     const { keyId: epoch, key } = this.session.latestWorkspaceKey();
@@ -297,7 +298,7 @@ export class SyncSnapshots {
     const state = this.membership.state();
     const self = this.membership.self();
     if (!state || state.seq === this.makerCheckedAt || this.options.now() < this.renewRetryAt) return null;
-    if (!self || self.status !== 'active' || (self.role !== 'owner' && self.role !== 'admin')) return null;
+    if (!isActiveManager(self)) return null;
     try {
       const latest = await this.session.api((api, workspaceId) => api.latestSnapshot(workspaceId));
       let made: SnapshotMade | null = null;
@@ -318,8 +319,7 @@ export class SyncSnapshots {
   /** The signing key of an active owner or admin in the verified log, or null for anyone else. */
   private signerKey(deviceId: string | null): Uint8Array | null {
     const m = deviceId === null ? undefined : this.membership.state()?.members.get(deviceId);
-    if (!m || m.status !== 'active' || (m.role !== 'owner' && m.role !== 'admin')) return null;
-    return fromBase64Url(m.device.signPublicKey);
+    return m && isActiveManager(m) ? fromBase64Url(m.device.signPublicKey) : null;
   }
 
   /** The manifest once the verified log says an active owner or admin of this workspace signed it. */
