@@ -1,7 +1,10 @@
 import { AppError } from '../../../shared/errors';
 import { settleErasure, type ErasureParts } from './sync.erasure';
-import type { PullReport } from './sync.inbox';
+import type { Logger } from '../log/logger';
+import type { PullOptions, PullReport, SyncInbox } from './sync.inbox';
 import type { SyncOutbox } from './sync.outbox';
+import type { SyncSession } from './sync.session';
+import type { SyncSnapshots } from './sync.snapshots';
 
 /** How stale the membership view may be at the start of a cycle (new authors refresh it at once). */
 const MEMBERSHIP_MAX_AGE_MS = 60_000;
@@ -60,18 +63,30 @@ async function renewOrphanedSnapshot(parts: CycleParts): Promise<void> {
   }
 }
 
+/** What a pull that may meet a compacted log runs over (a cycle's parts, or a guided re-sync's). */
+export interface RebootstrapParts {
+  readonly inbox: Pick<SyncInbox, 'pull'>;
+  readonly snapshots: Pick<SyncSnapshots, 'bootstrap'>;
+  readonly session: SyncSession;
+  readonly logger: Logger;
+}
+
 /**
  * Pulls; when the server compacted the deltas after the cursor (LOG_COMPACTED: this device was
- * offline while an admin compacted), bootstraps from the committed snapshot instead of reporting
- * a gap, then pulls the tail. Local pending edits are untouched and pushed by the cycle.
+ * offline while an admin compacted, or a re-sync starts again from 0), bootstraps from the
+ * committed snapshot instead of reporting a gap, then pulls the tail with the same options. Local
+ * pending edits are untouched and pushed afterwards.
  */
-async function pullOrRebootstrap(parts: CycleParts): Promise<PullReport> {
+export async function pullOrRebootstrap(
+  parts: RebootstrapParts,
+  options: PullOptions = {},
+): Promise<PullReport> {
   try {
-    return await parts.inbox.pull();
+    return await parts.inbox.pull(options);
   } catch (error) {
     if (!(error instanceof AppError) || error.code !== 'LOG_COMPACTED') throw error;
     parts.logger.log('info', 'sync.rebootstrap', { cursor: parts.session.require().ws.cursor });
     await parts.snapshots.bootstrap({ compacted: true });
-    return parts.inbox.pull();
+    return parts.inbox.pull(options);
   }
 }

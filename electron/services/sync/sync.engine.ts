@@ -271,6 +271,7 @@ export class SyncEngine {
               inbox: this.inbox,
               outbox: this.outbox,
               snapshots: this.snapshots,
+              logger: this.options.logger,
             }),
           ),
         );

@@ -1,17 +1,15 @@
-import { AppError } from '../../../shared/errors';
 import type { IntegrityReport } from './sync.chain';
+import { pullOrRebootstrap, type RebootstrapParts } from './sync.cycle';
 import type { SyncInbox } from './sync.inbox';
 import type { SyncOutbox } from './sync.outbox';
-import type { SyncSession } from './sync.session';
-import type { SyncSnapshots } from './sync.snapshots';
 
-/** The parts a guided re-sync drives (the engine's own, so it runs inside its cycle chain). */
-export interface ResyncParts {
-  readonly session: SyncSession;
+/**
+ * The parts a guided re-sync drives (the engine's own, so it runs inside its cycle chain); the
+ * snapshot stands in for a compacted start of the log.
+ */
+export interface ResyncParts extends RebootstrapParts {
   readonly inbox: SyncInbox;
   readonly outbox: SyncOutbox;
-  /** Stands in for the compacted start of the log. */
-  readonly snapshots: Pick<SyncSnapshots, 'bootstrap'>;
 }
 
 /** What a guided re-sync did, with the chains' state after it. */
@@ -42,13 +40,7 @@ export async function resync(parts: ResyncParts): Promise<ResyncResult> {
     session.repo.setCursor(0);
   })();
   session.refresh();
-  try {
-    await inbox.pull({ repull: true });
-  } catch (error) {
-    if (!(error instanceof AppError) || error.code !== 'LOG_COMPACTED') throw error;
-    await parts.snapshots.bootstrap({ compacted: true });
-    await inbox.pull({ repull: true });
-  }
+  await pullOrRebootstrap(parts, { repull: true });
   const resent = outbox.requeueLost();
   await outbox.push();
   await inbox.pull();

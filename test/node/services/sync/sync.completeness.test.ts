@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../../../electron/services/log/logger';
 import { resync } from '../../../../electron/services/sync/sync.resync';
 import { fromBase64Url, toBase64Url } from '../../../../shared/sync/encoding';
 import { ChainWorld, contactOp, forge, forger, type ChainDevice } from './support/chain.harness';
@@ -30,7 +31,13 @@ describe('delta completeness', () => {
     bootstrap: () => Promise.reject(new Error('the harness server never compacts')),
   };
   const again = (d: ChainDevice) =>
-    resync({ session: d.session, inbox: d.inbox, outbox: d.outbox, snapshots: noSnapshot });
+    resync({
+      session: d.session,
+      inbox: d.inbox,
+      outbox: d.outbox,
+      snapshots: noSnapshot,
+      logger: silentLogger,
+    });
 
   it('numbers and chains each device deltas; a whole log reports ok', async () => {
     a.contact('one');
