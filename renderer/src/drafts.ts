@@ -22,13 +22,9 @@ export function hasDraft(key: string): boolean {
  */
 export function useDraft(
   key: string | null,
-  initial: string | (() => string),
+  initial: string,
 ): [string, (next: string) => void, (reset?: string) => void] {
-  const start = () => {
-    const kept = key === null ? undefined : drafts.get(key);
-    if (kept !== undefined) return kept;
-    return typeof initial === 'function' ? initial() : initial;
-  };
+  const start = () => (key === null ? undefined : drafts.get(key)) ?? initial;
   const [state, setState] = useState(() => ({ key, value: start() }));
   // Another place (the same component shown for another record): its own draft, not this one's.
   if (state.key !== key) setState({ key, value: start() });

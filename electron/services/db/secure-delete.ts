@@ -17,12 +17,11 @@ function current(db: Db): SecureDelete {
  * full-text index holds it on until the commit instead (`holdSecureDelete`).
  */
 export function withSecureDelete<T>(db: Db, fn: () => T): T {
-  const before = current(db);
-  db.pragma('secure_delete = ON');
+  const release = holdSecureDelete(db);
   try {
     return fn();
   } finally {
-    db.pragma(`secure_delete = ${NAMES[before]}`);
+    release();
   }
 }
 

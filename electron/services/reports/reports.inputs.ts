@@ -17,8 +17,11 @@ export function reportInputsOf(crm: CrmService): ReportInputs {
     (best, r) => (best === null || r.updatedAt > best.updatedAt ? r : best),
     null,
   );
+  let deals: readonly string[] | null = null;
+  const dealCurrencies = () => (deals ??= repo.dealCurrencies());
   return {
-    defaultCurrency: () => newest?.base ?? repo.dealCurrencies()[0] ?? FALLBACK_REPORTING_CURRENCY,
+    defaultCurrency: () => newest?.base ?? dealCurrencies()[0] ?? FALLBACK_REPORTING_CURRENCY,
+    dealCurrencies,
     rates: (base) => rates.filter((r) => r.base === base),
     quotas: () => repo.quotas(),
   };

@@ -32,6 +32,8 @@ export interface StoredQuota {
 export interface ReportInputs {
   /** The reporting currency when a query names none. */
   defaultCurrency(): string;
+  /** The currencies live deals are in, most used first. */
+  dealCurrencies(): readonly string[];
   /** The rates that convert into `base`. */
   rates(base: string): readonly ExchangeRate[];
   quotas(): readonly StoredQuota[];
@@ -75,7 +77,7 @@ export class ReportsService {
 
   /** The default reporting currency and the currencies deals are in, most used first. */
   currencies(): { reporting: string; deals: string[] } {
-    return { reporting: this.inputs.defaultCurrency(), deals: this.repo.dealCurrencies() };
+    return { reporting: this.inputs.defaultCurrency(), deals: [...this.inputs.dealCurrencies()] };
   }
 
   /** Every dashboard figure for the query. */

@@ -49,14 +49,18 @@ export const recordFields: Record<EntityKind, readonly FieldDef[]> = {
 /** Minor-unit digits of a currency (2 for EUR, 0 for JPY): the one shared definition. */
 export { currencyDigits };
 
+/** The currency a record's money fields are in (a deal's own; the registry's default otherwise). */
+function currencyOf(record: AnyRecord): string {
+  return (record as { currency?: string }).currency ?? 'EUR';
+}
+
 /** The text an input shows for a stored value (numbers in the input locale, without grouping). */
 export function toInput(field: FieldDef, record: AnyRecord, locale = inputLocale()): string {
   const value: unknown = (record as Record<string, unknown>)[field.name];
   if (value === null || value === undefined) return '';
   if (Array.isArray(value)) return value.join(', ');
   if (field.input === 'money' && typeof value === 'number') {
-    const currency = (record as { currency?: string }).currency ?? 'EUR';
-    const digits = currencyDigits(currency);
+    const digits = currencyDigits(currencyOf(record));
     return localeNumber(value / 10 ** digits, digits, locale);
   }
   if (field.input === 'int' && typeof value === 'number') return localeNumber(value, 0, locale);
@@ -122,10 +126,9 @@ export function parseField(
         value = field.input === 'int' ? null : 0;
         break;
       }
-      const currency = (record as { currency?: string }).currency ?? 'EUR';
       const n =
         field.input === 'money'
-          ? parseAmountInput(trimmed, currencyDigits(currency), locale)
+          ? parseAmountInput(trimmed, currencyDigits(currencyOf(record)), locale)
           : parseNumberInput(trimmed, locale);
       if (n === null) return { ok: false, message: t('record.badNumber') };
       value = n;
@@ -138,10 +141,8 @@ export function parseField(
   if (field.element === 'email') return { ok: false, message: t('record.badEmail') };
   if (field.element === 'phone') return { ok: false, message: t('record.badPhone') };
   if (field.input === 'date') return { ok: false, message: t('record.badDate') };
-  if (field.input === 'int' || field.input === 'money') {
-    const currency = (record as { currency?: string }).currency ?? 'EUR';
-    return { ok: false, message: numberMessage(issue, field.input, currency, t) };
-  }
+  if (field.input === 'int' || field.input === 'money')
+    return { ok: false, message: numberMessage(issue, field.input, currencyOf(record), t) };
   if (issue?.code === 'too_small') return { ok: false, message: t('record.required') };
   if (issue?.code === 'too_big') return { ok: false, message: t('record.tooLong') };
   return { ok: false, message: t('record.badValue') };

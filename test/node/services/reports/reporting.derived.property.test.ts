@@ -328,6 +328,7 @@ describe('derived reporting tables (crm migration 13)', () => {
             };
             const got = new ReportsService(svc, {
               defaultCurrency: () => 'EUR',
+              dealCurrencies: () => ['EUR'],
               rates: () => rates,
               quotas: () => [],
             }).dashboard(query);
