@@ -13,7 +13,11 @@ export interface KeytarApi {
   deletePassword(service: string, account: string): Promise<boolean>;
 }
 
-/** Account used to prove the collection is writable when a lookup comes back empty. */
+/**
+ * Prefix of the entry that proves the collection is writable when a lookup comes back empty. One
+ * per looked-up account: a probe shared by every vault on the machine raced between processes
+ * (one deleted the entry while another replaced it) and failed a set-up with KEYCHAIN_UNAVAILABLE.
+ */
 const PROBE_ACCOUNT = 'fieldvault-keychain-probe';
 
 /**
@@ -29,6 +33,8 @@ const PROBE_ACCOUNT = 'fieldvault-keychain-probe';
 export class KeytarKeychain implements Keychain {
   private api: KeytarApi;
   private reconnected = false;
+  /** Probes in flight, by account: empty lookups of one account at once share one probe. */
+  private readonly probes = new Map<string, Promise<void>>();
 
   /**
    * `options.reconnect`: a keytar whose every call runs in a fresh process (`childKeytarApi`), used
@@ -61,9 +67,20 @@ export class KeytarKeychain implements Keychain {
         decoded.fill(0);
       }
     }
-    await this.call((api) => api.setPassword(this.service, PROBE_ACCOUNT, 'probe'));
-    await this.call((api) => api.deletePassword(this.service, PROBE_ACCOUNT));
+    await this.probe(account);
     return null;
+  }
+
+  private probe(account: string): Promise<void> {
+    const running = this.probes.get(account);
+    if (running !== undefined) return running;
+    const entry = `${PROBE_ACCOUNT}:${account}`;
+    const probe = (async () => {
+      await this.call((api) => api.setPassword(this.service, entry, 'probe'));
+      await this.call((api) => api.deletePassword(this.service, entry));
+    })().finally(() => this.probes.delete(account));
+    this.probes.set(account, probe);
+    return probe;
   }
 
   async set(account: string, secret: Uint8Array): Promise<void> {

@@ -9,7 +9,7 @@ import {
   type KeytarApi,
 } from '../../../../electron/services/keychain/keychain.keytar';
 import { MemoryKeychain } from '../../../../electron/services/keychain/keychain.memory';
-import { realKeychain, repoRoot } from '../../support/vault';
+import { realKeychain, repoRoot, testKeychainService } from '../../support/vault';
 
 /** The contract every Keychain implementation must meet; run against the real one and the test double. */
 function contract(name: string, make: () => Keychain): void {
@@ -146,5 +146,16 @@ describe('keychain failures come back typed (real libsecret, broken environments
     expect(mapKeytarError(new Error('Cannot autolaunch D-Bus without X11 $DISPLAY')).code).toBe(
       'KEYCHAIN_UNAVAILABLE',
     );
+  });
+});
+
+describe('keytar lookups that run at once', () => {
+  it('empty lookups under one service, from several keychains at once, all answer null', async () => {
+    const service = testKeychainService();
+    const keychains = Array.from({ length: 3 }, () => realKeychain(service));
+    const lookups = keychains.flatMap((k, n) =>
+      Array.from({ length: 15 }, (_, i) => k.get(`vault-${n}-${i}`)),
+    );
+    expect(await Promise.all(lookups)).toEqual(lookups.map(() => null));
   });
 });
