@@ -22,6 +22,7 @@ import {
   type MembershipEntry,
   type Role,
 } from '../../../shared/sync/membership';
+import { HEAD_MOVED, isHeadMoved, onFreshHead } from './membership.head';
 import type { SyncMembership } from './sync.membership';
 import type { SyncSession } from './sync.session';
 
@@ -144,11 +145,12 @@ export class SyncEnrolment {
       const wrapped = wrapWorkspaceKey(this.session.latestWorkspaceKey(), wrapKey, inviteId, ws.workspaceId);
       const expiresAt = this.now() + ttlHours * 3600_000;
       const authPublicKey = toBase64Url(auth.publicKey);
-      for (let attempt = 0; ; attempt++) {
+      return await onFreshHead(async () => {
         const state = await this.membership.refresh();
         const entry = this.membership.sign(state, { kind: 'invite', inviteId, authPublicKey, role });
+        let res;
         try {
-          const res = await this.session.api((api, workspaceId) =>
+          res = await this.session.api((api, workspaceId) =>
             api.createInvite(workspaceId, {
               inviteId,
               wrappedKey: toBase64Url(wrapped),
@@ -157,19 +159,19 @@ export class SyncEnrolment {
               entry,
             }),
           );
-          await this.membership.refresh();
-          const code = formatInviteCode({
-            serverUrl: ws.serverUrl,
-            inviteId,
-            secret,
-            genesisHash: state.genesisHash,
-          });
-          return { code, inviteId, expiresAt: new Date(res.expiresAt).toISOString() };
         } catch (error) {
-          if (attempt === 0 && error instanceof AppError && error.code === 'CONFLICT') continue;
+          if (isHeadMoved(error)) return HEAD_MOVED;
           throw error;
         }
-      }
+        await this.membership.refresh();
+        const code = formatInviteCode({
+          serverUrl: ws.serverUrl,
+          inviteId,
+          secret,
+          genesisHash: state.genesisHash,
+        });
+        return { code, inviteId, expiresAt: new Date(res.expiresAt).toISOString() };
+      });
     } finally {
       wrapKey.fill(0);
       auth.secretKey.fill(0);
@@ -190,7 +192,7 @@ export class SyncEnrolment {
     const joining = { joining: { deviceId, signSecretKey: device.signSecretKey } };
     try {
       const proof = signInviteAcceptance(auth.secretKey, { inviteId: code.inviteId, ...registration });
-      for (let attempt = 0; ; attempt++) {
+      const { preview, entries, res } = await onFreshHead(async () => {
         const preview = await this.session.call(
           origin,
           (api) => api.previewInvite(code.inviteId, { device: registration, proof }),
@@ -212,35 +214,36 @@ export class SyncEnrolment {
         } catch (error) {
           throw membershipFailure(error);
         }
-        let res;
         try {
-          res = await this.session.call(
+          const res = await this.session.call(
             origin,
             (api) => api.acceptInvite(code.inviteId, { device: registration, proof, entry: entries.at(-1)! }),
             joining,
           );
+          return { preview, entries, res };
         } catch (error) {
-          if (attempt === 0 && error instanceof AppError && error.code === 'CONFLICT') continue;
+          // A used invite is refused here too: the next preview says so for good.
+          if (isHeadMoved(error)) return HEAD_MOVED;
           throw error;
         }
-        const workspaceId = res.workspaceId;
-        if (workspaceId !== preview.workspaceId)
-          throw new AppError('MEMBERSHIP_INVALID', 'the server answered for another workspace');
-        const wrapKey = deriveInviteWrapKey(code.secret, code.inviteId, workspaceId);
-        let wsKey: { keyId: number; key: Uint8Array } | null = null;
-        try {
-          wsKey = unwrapWorkspaceKey(fromBase64Url(res.wrappedKey), wrapKey, code.inviteId, workspaceId);
-          const key = wsKey;
-          this.session.db.transaction(() => {
-            this.session.saveWorkspace({ workspaceId, deviceId, serverUrl: origin, name: null }, device, key);
-            this.membership.start({ workspaceId, genesisHash: code.genesisHash }, entries);
-          })();
-        } finally {
-          wrapKey.fill(0);
-          wsKey?.key.fill(0);
-        }
-        return { workspaceId, deviceId };
+      });
+      const workspaceId = res.workspaceId;
+      if (workspaceId !== preview.workspaceId)
+        throw new AppError('MEMBERSHIP_INVALID', 'the server answered for another workspace');
+      const wrapKey = deriveInviteWrapKey(code.secret, code.inviteId, workspaceId);
+      let wsKey: { keyId: number; key: Uint8Array } | null = null;
+      try {
+        wsKey = unwrapWorkspaceKey(fromBase64Url(res.wrappedKey), wrapKey, code.inviteId, workspaceId);
+        const key = wsKey;
+        this.session.db.transaction(() => {
+          this.session.saveWorkspace({ workspaceId, deviceId, serverUrl: origin, name: null }, device, key);
+          this.membership.start({ workspaceId, genesisHash: code.genesisHash }, entries);
+        })();
+      } finally {
+        wrapKey.fill(0);
+        wsKey?.key.fill(0);
       }
+      return { workspaceId, deviceId };
     } finally {
       auth.secretKey.fill(0);
       code.secret.fill(0);

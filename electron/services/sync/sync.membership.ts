@@ -14,6 +14,7 @@ import {
 } from '../../../shared/sync/membership';
 import type { SyncDevice } from '../../../shared/sync/sync.contract';
 import type { Logger } from '../log/logger';
+import { HEAD_MOVED, isHeadMoved, onFreshHead } from './membership.head';
 import type { DeltaAuthor, DeltaAuthors } from './sync.authors';
 import { MembershipRepository, type MembershipPin } from './membership.repository';
 import type { SyncSession } from './sync.session';
@@ -224,7 +225,7 @@ export class SyncMembership implements DeltaAuthors {
 
   /**
    * Signs `body` on the current head and appends it at the server; when another entry got there
-   * first (CONFLICT), fetches the newer entries and signs again once. Refusals by the rules come
+   * first, fetches the newer entries and signs again (`onFreshHead`). Refusals by the rules come
    * back as FORBIDDEN before anything is sent.
    */
   async publish(
@@ -232,7 +233,7 @@ export class SyncMembership implements DeltaAuthors {
       | Extract<MembershipBody, { kind: 'role' } | { kind: 'revoke' }>
       | ((state: MembershipState) => Extract<MembershipBody, { kind: 'rotate' }> | null),
   ): Promise<MembershipEntry | null> {
-    for (let attempt = 0; ; attempt++) {
+    return onFreshHead(async () => {
       const state = await this.refresh();
       // A builder sees the fresh state each attempt (a rotation seals to the members of that state).
       const built = typeof body === 'function' ? body(state) : body;
@@ -240,13 +241,13 @@ export class SyncMembership implements DeltaAuthors {
       const entry = this.sign(state, built);
       try {
         await this.session.api((api, workspaceId) => api.appendMembership(workspaceId, entry));
-        await this.refresh();
-        return entry;
       } catch (error) {
-        if (attempt === 0 && error instanceof AppError && error.code === 'CONFLICT') continue;
+        if (isHeadMoved(error)) return HEAD_MOVED;
         throw error;
       }
-    }
+      await this.refresh();
+      return entry;
+    });
   }
 
   /** The signed entry for `body` after `state`; FORBIDDEN when the rules do not let this device make it. */
