@@ -18,12 +18,14 @@ export function hasDraft(key: string): boolean {
 /**
  * A text state that survives its component: it starts from the draft kept for `key` (else
  * `initial`), every change is kept, and `discard` forgets it (after a save or a cancel), optionally
- * showing `reset` instead, which is not kept until it is changed. A null key keeps nothing.
+ * showing `reset` instead, which is not kept until it is changed. Given `saved` (the text a save
+ * sent), `discard` leaves a text that was changed while the save was in flight alone. A null key
+ * keeps nothing.
  */
 export function useDraft(
   key: string | null,
   initial: string,
-): [string, (next: string) => void, (reset?: string) => void] {
+): [string, (next: string) => void, (reset?: string, saved?: string) => void] {
   const start = () => (key === null ? undefined : drafts.get(key)) ?? initial;
   const [state, setState] = useState(() => ({ key, value: start() }));
   // Another place (the same component shown for another record): its own draft, not this one's.
@@ -36,9 +38,11 @@ export function useDraft(
     [key],
   );
   const discard = useCallback(
-    (reset?: string) => {
-      if (key !== null) drafts.delete(key);
-      if (reset !== undefined) setState({ key, value: reset });
+    (reset?: string, saved?: string) => {
+      const stale = (value: string | undefined) => saved === undefined || value === saved;
+      if (key !== null && stale(drafts.get(key))) drafts.delete(key);
+      if (reset !== undefined)
+        setState((now) => (now.key === key && !stale(now.value) ? now : { key, value: reset }));
     },
     [key],
   );

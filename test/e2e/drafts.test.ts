@@ -46,3 +46,37 @@ test('text typed and not saved survives opening another record, and goes once sa
   await expect(page.getByTestId('activity-subject')).toHaveValue('');
   expect(errors).toEqual([]);
 });
+
+test('a save sent twice at once creates one entry, and text typed while it is on its way stays', async ({
+  page,
+  host,
+}) => {
+  const errors = watchErrors(page);
+  await firstRun(page, host.pageUrl);
+  await createRecord(page, 'contact', 'Busy Person');
+  await page.getByTestId('activity-subject').fill('Trade fair');
+  await page.getByTestId('activity-body').fill('Met at the fair');
+  // Two submits in one task (a double click, a second Enter), then the next note begins at once.
+  await page.getByTestId('plan-activity').evaluate((form) => {
+    if (!(form instanceof HTMLFormElement)) throw new Error('not a form');
+    form.requestSubmit();
+    form.requestSubmit();
+    const body = form.querySelector('textarea');
+    if (!body) throw new Error('no body field');
+    // React reads the value through the prototype's setter, as typing sets it.
+    Reflect.set(HTMLTextAreaElement.prototype, 'value', 'Next: send the', body);
+    body.dispatchEvent(new Event('input', { bubbles: true }));
+  });
+  const timeline = page.getByTestId('timeline');
+  await expect(timeline).toContainText('Met at the fair');
+  await expect(page.getByTestId('activity-subject')).toHaveValue('');
+  await expect(page.getByTestId('activity-body')).toHaveValue('Next: send the');
+  await expect(timeline.locator('li', { hasText: 'Trade fair' })).toHaveCount(1);
+
+  await page.getByTestId('task-new-title').fill('Send the brochure');
+  await page.getByTestId('task-create').dblclick();
+  await expect(timeline).toContainText('Send the brochure');
+  await page.getByTestId('task-new-title').fill('');
+  await expect(timeline.locator('li', { hasText: 'Send the brochure' })).toHaveCount(1);
+  expect(errors).toEqual([]);
+});

@@ -8,6 +8,7 @@ import { noteLocalChange } from '../crm/records.events';
 import { ErrorMessage } from '../errors';
 import { parseNumberInput } from '../locale.input';
 import { useDraft } from '../drafts';
+import { useSubmitOnce } from '../submit';
 import { dateInput, fromInputs, timeInput } from './time';
 
 type Kind = Activity['kind'];
@@ -42,6 +43,7 @@ export function PlanActivity(props: {
   const [attendees, setAttendees] = useState<PickedRecord[]>([]);
   const [error, setError] = useState<ErrorInfo | null>(null);
   const [message, setMessage] = useState<string | null>(null);
+  const [busy, once] = useSubmitOnce();
   const fid = useId();
 
   const submit = async (event: FormEvent) => {
@@ -54,28 +56,32 @@ export function PlanActivity(props: {
       (minutes === null || !Number.isInteger(minutes) || minutes < 0 || minutes > 100_000)
     )
       return setMessage(t('day.badDuration'));
-    try {
-      const created = await call('activities.create', {
-        kind,
-        occurredAt,
-        durationMinutes: minutes,
-        subject: subject.trim() === '' ? null : subject.trim(),
-        outcome: outcome.trim() === '' ? null : outcome.trim(),
-        body,
-        attendeeIds: attendees.map((a) => a.id),
-        ...(props.link ?? (account ? { accountId: account.id } : {})),
-      });
-      noteLocalChange('activity', [created.id]);
-      discardSubject('');
-      discardOutcome('');
-      discardBody('');
-      setAttendees([]);
-      setMessage(null);
-      setError(null);
-      props.onDone?.(created);
-    } catch (e) {
-      setError(errorInfo(e));
-    }
+    const sent = { subject, outcome, body, attendees };
+    await once(async () => {
+      try {
+        const created = await call('activities.create', {
+          kind,
+          occurredAt,
+          durationMinutes: minutes,
+          subject: subject.trim() === '' ? null : subject.trim(),
+          outcome: outcome.trim() === '' ? null : outcome.trim(),
+          body,
+          attendeeIds: attendees.map((a) => a.id),
+          ...(props.link ?? (account ? { accountId: account.id } : {})),
+        });
+        noteLocalChange('activity', [created.id]);
+        // Text typed while the save was on its way is the start of the next entry: it stays.
+        discardSubject('', sent.subject);
+        discardOutcome('', sent.outcome);
+        discardBody('', sent.body);
+        setAttendees((list) => list.filter((a) => !sent.attendees.includes(a)));
+        setMessage(null);
+        setError(null);
+        props.onDone?.(created);
+      } catch (e) {
+        setError(errorInfo(e));
+      }
+    });
   };
   return (
     <form
@@ -210,7 +216,7 @@ export function PlanActivity(props: {
           {message}
         </p>
       )}
-      <button type="submit" className="primary" data-testid="activity-save">
+      <button type="submit" className="primary" aria-busy={busy} data-testid="activity-save">
         {t('record.create')}
       </button>
     </form>

@@ -10,6 +10,7 @@ import {
 import type { ErrorInfo } from '../../../shared/errors';
 import { call, errorInfo } from '../api';
 import { ErrorMessage } from '../errors';
+import { useSubmitOnce } from '../submit';
 import { defaultCurrency } from '../locale.input';
 import { useCustomFieldsStore } from './customFields.store';
 
@@ -51,24 +52,27 @@ function NewField({
   const [kind, setKind] = useState<CustomFieldKind>('text');
   const [options, setOptions] = useState('');
   const [currency, setCurrency] = useState(defaultCurrency());
+  const [busy, once] = useSubmitOnce();
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     if (label.trim() === '') return;
-    try {
-      await call('customFields.create', {
-        entity,
-        kind,
-        label: label.trim(),
-        ...(hasOptions(kind) ? { options: optionsFrom(options) } : {}),
-        ...(kind === 'money' ? { currency } : {}),
-      });
-      setLabel('');
-      setOptions('');
-      onError(null);
-      await useCustomFieldsStore.getState().reload();
-    } catch (e) {
-      onError(errorInfo(e));
-    }
+    await once(async () => {
+      try {
+        await call('customFields.create', {
+          entity,
+          kind,
+          label: label.trim(),
+          ...(hasOptions(kind) ? { options: optionsFrom(options) } : {}),
+          ...(kind === 'money' ? { currency } : {}),
+        });
+        setLabel('');
+        setOptions('');
+        onError(null);
+        await useCustomFieldsStore.getState().reload();
+      } catch (e) {
+        onError(errorInfo(e));
+      }
+    });
   };
   return (
     <form className="cf-new" onSubmit={(e) => void submit(e)} data-testid="cf-new">
@@ -122,7 +126,13 @@ function NewField({
           />
         </div>
       )}
-      <button type="submit" className="primary" disabled={label.trim() === ''} data-testid="cf-new-save">
+      <button
+        type="submit"
+        className="primary"
+        aria-busy={busy}
+        disabled={label.trim() === ''}
+        data-testid="cf-new-save"
+      >
         {t('customFields.create')}
       </button>
     </form>

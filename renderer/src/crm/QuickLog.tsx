@@ -4,6 +4,7 @@ import type { ErrorInfo } from '../../../shared/errors';
 import { call, errorInfo } from '../api';
 import { RecordPicker } from '../components/RecordPicker';
 import { ErrorMessage } from '../errors';
+import { useSubmitOnce } from '../submit';
 import { useUiStore } from '../ui.store';
 import { noteLocalChange } from './records.events';
 
@@ -39,24 +40,27 @@ export function QuickLog() {
     if (kind) textRef.current?.focus();
   }, [kind]);
 
+  const [busy, once] = useSubmitOnce();
   const save = async (event?: FormEvent) => {
     event?.preventDefault();
     if (!kind || text.trim() === '' || !target) return;
-    try {
-      const activity = await call('activities.create', {
-        kind,
-        occurredAt: Date.now(),
-        body: text,
-        ...(target?.entity === 'account' ? { accountId: target.id } : {}),
-        ...(target?.entity === 'contact' ? { contactId: target.id } : {}),
-        ...(target?.entity === 'deal' ? { dealId: target.id } : {}),
-      });
-      setQuickLog(false);
-      // The screen under the dialog shows it without waiting for main's event.
-      noteLocalChange('activity', [activity.id]);
-    } catch (e) {
-      setError(errorInfo(e));
-    }
+    await once(async () => {
+      try {
+        const activity = await call('activities.create', {
+          kind,
+          occurredAt: Date.now(),
+          body: text,
+          ...(target.entity === 'account' ? { accountId: target.id } : {}),
+          ...(target.entity === 'contact' ? { contactId: target.id } : {}),
+          ...(target.entity === 'deal' ? { dealId: target.id } : {}),
+        });
+        setQuickLog(false);
+        // The screen under the dialog shows it without waiting for main's event.
+        noteLocalChange('activity', [activity.id]);
+      } catch (e) {
+        setError(errorInfo(e));
+      }
+    });
   };
 
   const onKey = (event: KeyboardEvent) => {
@@ -167,7 +171,12 @@ export function QuickLog() {
           </div>
         )}
         <div className="row">
-          <button type="submit" className="primary" disabled={!kind || text.trim() === '' || !target}>
+          <button
+            type="submit"
+            className="primary"
+            aria-busy={busy}
+            disabled={!kind || text.trim() === '' || !target}
+          >
             {t('quickLog.save')}
           </button>
           <button type="button" onClick={() => setQuickLog(false)}>

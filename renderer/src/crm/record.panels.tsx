@@ -7,6 +7,7 @@ import type { timelineItemSchema } from '../../../shared/ipc/channels/crm.channe
 import type { ErrorInfo } from '../../../shared/errors';
 import { call, errorInfo } from '../api';
 import { ErrorMessage } from '../errors';
+import { useSubmitOnce } from '../submit';
 import { formatDateTime, formatNumber } from '../format';
 import { ActivityActions } from '../agenda/ActivityItem';
 import { fromInputs } from '../agenda/time';
@@ -176,25 +177,28 @@ export function AddTask({ entity, id, onDone }: { entity: EntityKind; id: string
   const [assigneeId, setAssigneeId] = useState<string | null>(null);
   const [error, setError] = useState<ErrorInfo | null>(null);
   const fid = useId();
+  const [busy, once] = useSubmitOnce();
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     if (title.trim() === '') return;
-    try {
-      const dueAt = due === '' ? null : fromInputs(due, time === '' ? '09:00' : time);
-      const task = await call('tasks.create', {
-        title: title.trim(),
-        dueAt,
-        assigneeId,
-        ...linkOf(entity, id),
-      });
-      noteLocalChange('task', [task.id]);
-      setTitle('');
-      setDue('');
-      setAssigneeId(null);
-      onDone();
-    } catch (e) {
-      setError(errorInfo(e));
-    }
+    await once(async () => {
+      try {
+        const dueAt = due === '' ? null : fromInputs(due, time === '' ? '09:00' : time);
+        const task = await call('tasks.create', {
+          title: title.trim(),
+          dueAt,
+          assigneeId,
+          ...linkOf(entity, id),
+        });
+        noteLocalChange('task', [task.id]);
+        setTitle('');
+        setDue('');
+        setAssigneeId(null);
+        onDone();
+      } catch (e) {
+        setError(errorInfo(e));
+      }
+    });
   };
   return (
     <form className="panel" onSubmit={(e) => void submit(e)} aria-labelledby={`${fid}-h`}>
@@ -218,7 +222,13 @@ export function AddTask({ entity, id, onDone }: { entity: EntityKind; id: string
           testId="task-new-assignee"
         />
       </div>
-      <button type="submit" className="primary" disabled={title.trim() === ''} data-testid="task-create">
+      <button
+        type="submit"
+        className="primary"
+        aria-busy={busy}
+        disabled={title.trim() === ''}
+        data-testid="task-create"
+      >
         {t('record.create')}
       </button>
     </form>
