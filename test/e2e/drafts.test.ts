@@ -78,5 +78,12 @@ test('a save sent twice at once creates one entry, and text typed while it is on
   await expect(timeline).toContainText('Send the brochure');
   await page.getByTestId('task-new-title').fill('');
   await expect(timeline.locator('li', { hasText: 'Send the brochure' })).toHaveCount(1);
+
+  await go(page, 'contact');
+  await page.getByTestId('view-new').click();
+  await page.getByTestId('view-name').fill('Trade fair leads');
+  await page.getByTestId('view-save').dblclick();
+  await expect(page.getByTestId('view-form')).toHaveCount(0);
+  await expect(page.getByTestId('views-nav').getByText('Trade fair leads')).toHaveCount(1);
   expect(errors).toEqual([]);
 });

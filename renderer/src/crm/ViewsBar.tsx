@@ -2,6 +2,7 @@ import { useEffect, useId, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ErrorInfo } from '../../../shared/errors';
 import { errorInfo } from '../api';
+import { useSubmitOnce } from '../submit';
 import type { EntityKind } from '../ui.store';
 import type { Column } from './list.columns';
 import { GROUP_FIELDS } from './list.groups';
@@ -92,15 +93,18 @@ export function ViewsBar(props: {
   }, [onError]);
   useRecordsChanged((change) => (change.has('savedView') ? useViewsStore.getState().load() : undefined));
 
-  const run = (work: () => Promise<unknown>) => {
-    void work().then(
-      () => {
+  // One at a time: a double click on Save must not make the view twice.
+  const [, once] = useSubmitOnce();
+  const run = (work: () => Promise<unknown>) =>
+    void once(async () => {
+      try {
+        await work();
         setEditing(null);
         setConfirmDelete(false);
-      },
-      (e: unknown) => onError(errorInfo(e)),
-    );
-  };
+      } catch (e) {
+        onError(errorInfo(e));
+      }
+    });
   const shape = (name: string) => ({
     name,
     query: list.query,
