@@ -33,20 +33,26 @@ export function toHalfWidth(text: string): string {
   return text.replace(FULL_WIDTH, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0));
 }
 
+// What may stand around an amount: a currency sign with its country prefix (US$, CN¥), an ISO code
+// in capitals (EUR) or 元. Any other letter makes the text no number: "50k" or "1e5" is not 50 or 15.
+const CURRENCY = /(?:[A-Z]{1,3})?\p{Sc}|(?<![A-Za-z])[A-Z]{3}(?![A-Za-z])|元/gu;
+
 /**
- * A number as typed in `locale`, or null. Currency signs, codes and spaces are ignored. With both
+ * A number as typed in `locale`, or null. Currency signs, codes and spaces are ignored; any other
+ * letter or sign gives null. With both
  * `.` and `,` present, the last one is the decimal mark; with only one kind, the locale decides,
  * except that a mark not followed by exactly three digits cannot be grouping and is the decimal mark
  * (so "1234.56" is read the same in de and en, and "1.234" in de is 1234).
  */
 export function parseLocaleNumber(text: string, locale: string): number | null {
-  let t = toHalfWidth(text.trim());
+  let t = toHalfWidth(text).replace(CURRENCY, '').trim();
   let negative = false;
   if (/^\(.*\)$/.test(t)) {
     negative = true;
     t = t.slice(1, -1);
   }
-  t = t.replace(SPACES, '').replace(/[^\d.,+-]/g, '');
+  t = t.replace(SPACES, '');
+  if (/[^\d.,+-]/.test(t)) return null;
   if (t.startsWith('-')) {
     negative = !negative;
     t = t.slice(1);

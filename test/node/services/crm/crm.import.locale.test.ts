@@ -39,7 +39,8 @@ describe('locale-correct numbers, amounts and dates', () => {
     expect(parseLocaleNumber('€ -1.234.567,89', 'de')).toBe(-1234567.89);
     expect(parseLocaleNumber('(12)', 'en')).toBe(-12);
     expect(parseLocaleNumber('１２３', 'zh-CN')).toBe(123);
-    expect(parseLocaleNumber('12a', 'en')).toBe(12);
+    // A letter it cannot read makes the cell invalid (reported per row), not a number missing it.
+    expect(parseLocaleNumber('12a', 'en')).toBeNull();
     expect(parseLocaleNumber('abc', 'en')).toBeNull();
     expect(parseLocaleNumber('1.2.3,4,5', 'de')).toBeNull();
     expect(parseLocaleAmountMinor('1.234,56', 'de')).toBe(123456);
