@@ -39,10 +39,10 @@ const CURRENCY = /(?:[A-Z]{1,3})?\p{Sc}|(?<![A-Za-z])[A-Z]{3}(?![A-Za-z])|元/gu
 
 /**
  * A number as typed in `locale`, or null. Currency signs, codes and spaces are ignored; any other
- * letter or sign gives null. With both
- * `.` and `,` present, the last one is the decimal mark; with only one kind, the locale decides,
- * except that a mark not followed by exactly three digits cannot be grouping and is the decimal mark
- * (so "1234.56" is read the same in de and en, and "1.234" in de is 1234).
+ * letter or sign gives null. With both `.` and `,` present, the last one is the decimal mark; with
+ * only one kind, the locale decides, except that a mark not followed by exactly three digits cannot
+ * be grouping and is the decimal mark (so "1234.56" is read the same in de and en, and "1.234" in de
+ * is 1234).
  */
 export function parseLocaleNumber(text: string, locale: string): number | null {
   let t = toHalfWidth(text).replace(CURRENCY, '').trim();
