@@ -226,7 +226,11 @@ export const exchangeRateSpec = defineEntity<ExchangeRate, typeof exchangeRateFi
   recordSchema: exchangeRateSchema,
   sorts: { effectiveFrom: { column: 'effective_from', kind: 'text' }, ...meta },
   defaultSort: { field: 'effectiveFrom', dir: 'desc' },
-  filters: { base: { column: 'base', op: 'eq' }, currency: { column: 'currency', op: 'eq' } },
+  filters: {
+    base: { column: 'base', op: 'eq' },
+    currency: { column: 'currency', op: 'eq' },
+    effectiveFrom: { column: 'effective_from', op: 'eq' },
+  },
   search: null,
 });
 

@@ -78,5 +78,7 @@ export const dashboardFiguresSchema = z.strictObject({
   ),
   /** Deals left out of money figures because no exchange rate converts their currency. */
   unconverted: z.strictObject({ count: z.number().int(), currencies: z.array(z.string()) }),
+  /** Quotas of the period left out of the forecast because no rate converts them on their month's 1st. */
+  unconvertedQuotas: z.strictObject({ count: z.number().int(), currencies: z.array(z.string()) }),
 });
 export type DashboardFigures = z.infer<typeof dashboardFiguresSchema>;

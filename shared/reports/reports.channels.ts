@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   currencySchema,
+  dateSchema,
   dealSchema,
   exchangeRateCreateSchema,
   exchangeRatePatchSchema,
@@ -27,7 +28,11 @@ export const reportsChannels = {
     exchangeRateSchema,
     exchangeRateCreateSchema,
     exchangeRatePatchSchema,
-    z.strictObject({ base: currencySchema.optional(), currency: currencySchema.optional() }),
+    z.strictObject({
+      base: currencySchema.optional(),
+      currency: currencySchema.optional(),
+      effectiveFrom: dateSchema.optional(),
+    }),
     ['effectiveFrom', 'createdAt', 'updatedAt'],
   ),
   ...crud(

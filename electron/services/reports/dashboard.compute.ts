@@ -37,11 +37,15 @@ export interface ActivityFact {
   readonly count: number;
 }
 
-/** A member's target for one calendar month, in reporting minor units. */
+/**
+ * A member's target for one calendar month, in reporting minor units; null when no exchange rate
+ * converts its `currency` on the month's first day (it is then counted apart, never as zero).
+ */
 export interface QuotaFact {
   readonly memberId: string;
   readonly month: string;
-  readonly amountMinor: number;
+  readonly amountMinor: number | null;
+  readonly currency: string;
 }
 
 const DAY_MS = 86_400_000;
@@ -229,10 +233,16 @@ export class DashboardComputation {
       }
     }
     const members = q.memberIds ? new Set(q.memberIds) : null;
+    const unconvertedQuotas = new Set<string>();
+    let unconvertedQuotaCount = 0;
     for (const quota of quotas) {
       if (members && !members.has(quota.memberId)) continue;
       const row = months.get(quota.month);
-      if (row) row.quotaMinor += quota.amountMinor;
+      if (!row) continue;
+      if (quota.amountMinor === null) {
+        unconvertedQuotas.add(quota.currency);
+        unconvertedQuotaCount++;
+      } else row.quotaMinor += quota.amountMinor;
     }
     const funnelRows = this.stageOrder.map((stageId, i) => {
       const reached = funnel.get(stageId) ?? 0;
@@ -250,6 +260,7 @@ export class DashboardComputation {
       stale,
       activities: activityRows(activities, q, members),
       unconverted: { count: unconvertedCount, currencies: [...unconverted].sort() },
+      unconvertedQuotas: { count: unconvertedQuotaCount, currencies: [...unconvertedQuotas].sort() },
     };
   }
 }

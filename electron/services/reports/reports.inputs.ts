@@ -1,6 +1,7 @@
 import type { CrmService } from '../crm/crm.service';
 import { ReportsRepository } from './reports.repository';
 import type { ReportInputs } from './reports.service';
+import { latestPerKey, rateKey } from '../../../shared/reports/entries.latest';
 
 /** The reporting currency when the workspace has neither exchange rates nor deals. */
 export const FALLBACK_REPORTING_CURRENCY = 'EUR';
@@ -12,7 +13,8 @@ export const FALLBACK_REPORTING_CURRENCY = 'EUR';
  */
 export function reportInputsOf(crm: CrmService): ReportInputs {
   const repo = new ReportsRepository(crm.db);
-  const rates = repo.rates();
+  // One rate per pair and day counts (two entered offline for the same day: the latest).
+  const rates = [...latestPerKey(repo.rates(), rateKey).values()];
   const newest = rates.reduce<(typeof rates)[number] | null>(
     (best, r) => (best === null || r.updatedAt > best.updatedAt ? r : best),
     null,

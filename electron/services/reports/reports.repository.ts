@@ -156,16 +156,24 @@ export class ReportsRepository {
   }
 
   /** Every live exchange rate, with the reporting currency it converts into. */
-  rates(): (ExchangeRate & { readonly base: string; readonly updatedAt: number })[] {
+  rates(): (ExchangeRate & { readonly id: string; readonly base: string; readonly updatedAt: number })[] {
     return this.db
       .prepare<
         [],
-        { base: string; currency: string; effective_from: string; per_unit: number; updated_at: number }
+        {
+          id: string;
+          base: string;
+          currency: string;
+          effective_from: string;
+          per_unit: number;
+          updated_at: number;
+        }
       >(
-        'SELECT base, currency, effective_from, per_unit, updated_at FROM crm_exchange_rates WHERE deleted_at IS NULL',
+        'SELECT id, base, currency, effective_from, per_unit, updated_at FROM crm_exchange_rates WHERE deleted_at IS NULL',
       )
       .all()
       .map((r) => ({
+        id: r.id,
         base: r.base,
         currency: r.currency,
         effectiveFrom: r.effective_from,
@@ -186,13 +194,32 @@ export class ReportsRepository {
   }
 
   /** Every live quota, in its own currency. */
-  quotas(): { memberId: string; month: string; amountMinor: number; currency: string }[] {
+  quotas(): {
+    id: string;
+    updatedAt: number;
+    memberId: string;
+    month: string;
+    amountMinor: number;
+    currency: string;
+  }[] {
     return this.db
-      .prepare<[], { member_id: string; month: string; amount_minor: number; currency: string }>(
-        'SELECT member_id, month, amount_minor, currency FROM crm_quotas WHERE deleted_at IS NULL',
+      .prepare<
+        [],
+        {
+          id: string;
+          updated_at: number;
+          member_id: string;
+          month: string;
+          amount_minor: number;
+          currency: string;
+        }
+      >(
+        'SELECT id, updated_at, member_id, month, amount_minor, currency FROM crm_quotas WHERE deleted_at IS NULL',
       )
       .all()
       .map((r) => ({
+        id: r.id,
+        updatedAt: r.updated_at,
         memberId: r.member_id,
         month: r.month,
         amountMinor: r.amount_minor,

@@ -10,6 +10,7 @@ import type { Digest, DigestQuery } from '../../../shared/reports/digest.contrac
 import { MoneyConverter, type ExchangeRate } from './money.convert';
 import { ReportsRepository } from './reports.repository';
 import type { QuotaFact } from './dashboard.compute';
+import { latestPerKey, quotaKey } from '../../../shared/reports/entries.latest';
 
 const DAY_MS = 86_400_000;
 
@@ -22,6 +23,8 @@ function periodOf(query: DashboardQuery): [number, number] {
 
 /** A quota as stored: in its own currency. */
 export interface StoredQuota {
+  readonly id: string;
+  readonly updatedAt: number;
   readonly memberId: string;
   readonly month: string;
   readonly amountMinor: number;
@@ -36,6 +39,7 @@ export interface ReportInputs {
   dealCurrencies(): readonly string[];
   /** The rates that convert into `base`. */
   rates(base: string): readonly ExchangeRate[];
+  /** Every live quota, several for one member and month included (see `latestPerKey`). */
   quotas(): readonly StoredQuota[];
 }
 
@@ -67,12 +71,17 @@ export class ReportsService {
     return new MoneyConverter(base, this.inputs.rates(base));
   }
 
-  /** Quotas in reporting money, converted at the rate of the month's first day (left out without one). */
+  /**
+   * The quota that counts for each member and month, in reporting money at the rate of the month's
+   * first day (null without one: the dashboard says it is left out).
+   */
   private quotas(money: MoneyConverter): QuotaFact[] {
-    return this.inputs.quotas().flatMap((q) => {
-      const amountMinor = money.convert(q.amountMinor, q.currency, `${q.month}-01`);
-      return amountMinor === null ? [] : [{ memberId: q.memberId, month: q.month, amountMinor }];
-    });
+    return [...latestPerKey(this.inputs.quotas(), quotaKey).values()].map((q) => ({
+      memberId: q.memberId,
+      month: q.month,
+      amountMinor: money.convert(q.amountMinor, q.currency, `${q.month}-01`),
+      currency: q.currency,
+    }));
   }
 
   /** The default reporting currency and the currencies deals are in, most used first. */

@@ -743,6 +743,10 @@ export const en = {
       '{{count}} deal is left out of the money figures: no exchange rate for {{currencies}}. Add one in Settings.',
     unconverted_other:
       '{{count}} deals are left out of the money figures: no exchange rate for {{currencies}}. Add one in Settings.',
+    unconvertedQuotas_one:
+      '{{count}} quota is left out of the forecast: no exchange rate for {{currencies}} on the first of its month. Add one in Settings.',
+    unconvertedQuotas_other:
+      '{{count}} quotas are left out of the forecast: no exchange rate for {{currencies}} on the first of their month. Add one in Settings.',
     winRate: 'Win rate',
     wonLost: '{{won}} won · {{lost}} lost',
     won: 'Won',
@@ -776,7 +780,7 @@ export const en = {
     more_other: 'Show {{count}} more',
     settingsTitle: 'Reporting: exchange rates and quotas',
     settingsIntro:
-      'Shared with your team. The dashboard converts every amount into the reporting currency with the rate in force on its day, and compares each month with the quotas set here.',
+      'Shared with your team. The dashboard converts every amount into the reporting currency with the rate in force on its day, and compares each month with the quotas set here. Each owner has one quota per month: adding it again changes it.',
     ratesTitle: 'Exchange rates',
     rateFrom: 'One unit of',
     rateValue: 'Is worth',
@@ -792,6 +796,7 @@ export const en = {
     month: 'Month',
     addQuota: 'Add quota',
     quotaInvalid: 'Give an owner, a month and an amount of zero or more.',
+    replaced: 'replaced by a later entry, not counted',
     reportingCurrency: 'Reporting currency',
     views: 'Views',
     digestTitle: 'This week',

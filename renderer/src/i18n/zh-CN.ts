@@ -706,6 +706,10 @@ export const zhCN: Catalogue = {
     staleDays: '多少天无活动算停滞',
     unconverted_one: '有 {{count}} 个商机未计入金额：缺少 {{currencies}} 的汇率。请在设置中添加。',
     unconverted_other: '有 {{count}} 个商机未计入金额：缺少 {{currencies}} 的汇率。请在设置中添加。',
+    unconvertedQuotas_one:
+      '有 {{count}} 个配额未计入预测：所在月份 1 日缺少 {{currencies}} 的汇率。请在设置中添加。',
+    unconvertedQuotas_other:
+      '有 {{count}} 个配额未计入预测：所在月份 1 日缺少 {{currencies}} 的汇率。请在设置中添加。',
     winRate: '赢单率',
     wonLost: '赢单 {{won}} · 输单 {{lost}}',
     won: '赢单',
@@ -739,7 +743,7 @@ export const zhCN: Catalogue = {
     more_other: '再显示 {{count}} 个',
     settingsTitle: '报表：汇率和配额',
     settingsIntro:
-      '与团队共享。仪表板按当日有效的汇率把每笔金额换算为报告币种，并把每月数字与这里设置的配额比较。',
+      '与团队共享。仪表板按当日有效的汇率把每笔金额换算为报告币种，并把每月数字与这里设置的配额比较。每位负责人每月只有一个配额：再次添加即为修改。',
     ratesTitle: '汇率',
     rateFrom: '一单位',
     rateValue: '等于',
@@ -755,6 +759,7 @@ export const zhCN: Catalogue = {
     month: '月份',
     addQuota: '添加配额',
     quotaInvalid: '请填写负责人、月份和不小于零的金额。',
+    replaced: '已被之后的录入取代，不计入',
     reportingCurrency: '报告币种',
     views: '视图',
     digestTitle: '本周',

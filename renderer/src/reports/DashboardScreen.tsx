@@ -79,7 +79,10 @@ export function DashboardScreen() {
   useEffect(() => {
     void load();
   }, [load]);
-  useRecordsChanged((change) => (change.has('deal', 'activity', 'pipeline') ? load() : undefined));
+  // Rates and quotas are synced records too: a manager's entry elsewhere changes these figures.
+  useRecordsChanged((change) =>
+    change.has('deal', 'activity', 'pipeline', 'quota', 'exchangeRate') ? load() : undefined,
+  );
 
   const money = useMoneyFormat(figures?.reportingCurrency ?? 'EUR');
   const count = useCallback((v: number) => formatNumber(v), []);
@@ -244,6 +247,14 @@ export function DashboardScreen() {
           {t('reports.unconverted', {
             count: figures.unconverted.count,
             currencies: figures.unconverted.currencies.join(', '),
+          })}
+        </p>
+      )}
+      {figures && figures.unconvertedQuotas.count > 0 && (
+        <p className="notice" role="status" data-testid="dashboard-unconverted-quotas">
+          {t('reports.unconvertedQuotas', {
+            count: figures.unconvertedQuotas.count,
+            currencies: figures.unconvertedQuotas.currencies.join(', '),
           })}
         </p>
       )}

@@ -13,6 +13,8 @@ import { ErrorMessage } from '../errors';
 import { formatDate, formatMoney, formatNumber } from '../format';
 import { MemberInput } from '../people/MemberInput';
 import { OwnerName } from '../people/OwnerName';
+import { latestPerKey, quotaKey, rateKey } from '../../../shared/reports/entries.latest';
+import { useSubmitOnce } from '../submit';
 
 const CURRENCY = /^[A-Z]{3}$/;
 
@@ -31,6 +33,11 @@ export function ReportingSettings() {
   const [rate, setRate] = useState({ base: '', currency: '', effectiveFrom: '', perUnit: '' });
   const [quota, setQuota] = useState({ memberId: '', month: '', amount: '', currency: '' });
   const [invalid, setInvalid] = useState<string | null>(null);
+  const [rateBusy, onceRate] = useSubmitOnce();
+  const [quotaBusy, onceQuota] = useSubmitOnce();
+  // Entries two managers made for one key before syncing: only the latest counts (as on the dashboard).
+  const countedRates = new Set([...latestPerKey(rates, rateKey).values()].map((r) => r.id));
+  const countedQuotas = new Set([...latestPerKey(quotas, quotaKey).values()].map((q) => q.id));
 
   const load = useCallback(async () => {
     try {
@@ -71,13 +78,15 @@ export function ReportingSettings() {
       return;
     }
     setInvalid(null);
-    try {
-      await call('exchangeRates.create', { base, currency, effectiveFrom: rate.effectiveFrom, perUnit });
-      setRate({ ...rate, currency: '', perUnit: '' });
-      await load();
-    } catch (e) {
-      setError(errorInfo(e));
-    }
+    await onceRate(async () => {
+      try {
+        await call('exchangeRates.create', { base, currency, effectiveFrom: rate.effectiveFrom, perUnit });
+        setRate((cur) => ({ ...cur, currency: '', perUnit: '' }));
+        await load();
+      } catch (e) {
+        setError(errorInfo(e));
+      }
+    });
   };
   const addQuota = async (event: FormEvent) => {
     event.preventDefault();
@@ -95,18 +104,21 @@ export function ReportingSettings() {
       return;
     }
     setInvalid(null);
-    try {
-      await call('quotas.create', {
-        memberId: quota.memberId.trim(),
-        month: quota.month,
-        amountMinor,
-        currency,
-      });
-      setQuota({ ...quota, amount: '' });
-      await load();
-    } catch (e) {
-      setError(errorInfo(e));
-    }
+    await onceQuota(async () => {
+      try {
+        // One quota per owner and month: main changes the month's quota if there is one.
+        await call('quotas.create', {
+          memberId: quota.memberId.trim(),
+          month: quota.month,
+          amountMinor,
+          currency,
+        });
+        setQuota((cur) => ({ ...cur, amount: '' }));
+        await load();
+      } catch (e) {
+        setError(errorInfo(e));
+      }
+    });
   };
   const remove = async (channel: 'exchangeRates.delete' | 'quotas.delete', recordId: string) => {
     try {
@@ -139,7 +151,10 @@ export function ReportingSettings() {
             <tr key={r.id}>
               <td>{`1 ${r.currency}`}</td>
               <td>{`${formatNumber(r.perUnit)} ${r.base}`}</td>
-              <td>{formatDate(`${r.effectiveFrom}T00:00:00`)}</td>
+              <td>
+                {formatDate(`${r.effectiveFrom}T00:00:00`)}
+                {!countedRates.has(r.id) && <Replaced />}
+              </td>
               <td>
                 <button
                   type="button"
@@ -186,7 +201,9 @@ export function ReportingSettings() {
             onChange={(e) => setRate({ ...rate, effectiveFrom: e.target.value })}
           />
         </label>
-        <button type="submit">{t('reports.addRate')}</button>
+        <button type="submit" aria-busy={rateBusy}>
+          {t('reports.addRate')}
+        </button>
         {invalid === 'rate' && <p role="alert">{t('reports.rateInvalid')}</p>}
       </form>
 
@@ -209,7 +226,10 @@ export function ReportingSettings() {
                 <OwnerName owner={q.memberId} />
               </td>
               <td>{q.month}</td>
-              <td>{formatMoney(q.amountMinor, q.currency)}</td>
+              <td>
+                {formatMoney(q.amountMinor, q.currency)}
+                {!countedQuotas.has(q.id) && <Replaced />}
+              </td>
               <td>
                 <button type="button" className="link" onClick={() => void remove('quotas.delete', q.id)}>
                   {t('reports.remove')}
@@ -251,9 +271,22 @@ export function ReportingSettings() {
             onChange={(e) => setQuota({ ...quota, currency: e.target.value })}
           />
         </label>
-        <button type="submit">{t('reports.addQuota')}</button>
+        <button type="submit" aria-busy={quotaBusy}>
+          {t('reports.addQuota')}
+        </button>
         {invalid === 'quota' && <p role="alert">{t('reports.quotaInvalid')}</p>}
       </form>
     </section>
+  );
+}
+
+/** Marks an entry a later one for the same key replaces (it counts nowhere until that one is removed). */
+function Replaced() {
+  const { t } = useTranslation();
+  return (
+    <span className="muted" data-testid="entry-replaced">
+      {' · '}
+      {t('reports.replaced')}
+    </span>
   );
 }

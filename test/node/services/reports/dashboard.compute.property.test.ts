@@ -74,7 +74,9 @@ const activityArb = fc.record({
 const quotaArb = fc.record({
   memberId: fc.constantFrom(...MEMBERS),
   month: fc.integer({ min: 0, max: 6 }).map((m) => `2026-${String(m + 1).padStart(2, '0')}`),
-  amountMinor: fc.integer({ min: 0, max: 10_000_000 }),
+  // null: no rate converted it (the service's answer for such a quota).
+  amountMinor: fc.option(fc.integer({ min: 0, max: 10_000_000 }), { freq: 4 }),
+  currency: fc.constantFrom('EUR', 'CNY', 'JPY'),
 });
 
 const queryArb = fc.record({
@@ -180,7 +182,7 @@ function reference(
         weightedMinor: sum(openIn, weightedOf),
         quotaMinor: quotas
           .filter((x) => x.month === m && (q.memberIds === null || q.memberIds.includes(x.memberId)))
-          .reduce((t, x) => t + x.amountMinor, 0),
+          .reduce((t, x) => t + (x.amountMinor ?? 0), 0),
       };
     }),
     winRate: { won: won.length, lost: lost.length },
@@ -251,6 +253,17 @@ describe('dashboard figures', () => {
           ).toEqual(want.activities);
           expect(computation.drill({ figure: 'stale' }).sort()).toEqual(want.staleIds);
           expect(got.unconverted).toEqual(want.unconverted);
+          const months = new Set(want.forecast.map((m) => m.month));
+          const leftOut = quotas.filter(
+            (x) =>
+              x.amountMinor === null &&
+              months.has(x.month) &&
+              (q.memberIds === null || q.memberIds.includes(x.memberId)),
+          );
+          expect(got.unconvertedQuotas).toEqual({
+            count: leftOut.length,
+            currencies: [...new Set(leftOut.map((x) => x.currency))].sort(),
+          });
         },
       ),
       { numRuns: 300 },
