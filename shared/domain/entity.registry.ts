@@ -199,6 +199,7 @@ export const taskSpec = defineEntity<Task, typeof taskFieldsSchema>({
     assigneeIn: { column: 'assignee_id', op: 'anyOf' },
     dueBefore: { column: 'due_at', op: 'before' },
     dueAfter: { column: 'due_at', op: 'after' },
+    dueAt: { column: 'due_at', op: 'eq' },
   },
   search: (x) => ({ title: x.title, body: '', digits: '', emails: '' }),
 });

@@ -68,6 +68,7 @@ export const en = {
     emptyImport: 'Import contacts from CSV',
     today: 'Due today',
     overdue: 'Overdue',
+    undated: 'Open, no due date',
     upcoming: 'Upcoming meetings and visits',
     recent: 'Recently touched',
     nothing: 'Nothing here.',

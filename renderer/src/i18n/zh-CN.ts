@@ -68,6 +68,7 @@ export const zhCN: Catalogue = {
     emptyImport: '从 CSV 导入联系人',
     today: '今天到期',
     overdue: '已逾期',
+    undated: '未设截止时间的待办',
     upcoming: '即将进行的会议和拜访',
     recent: '最近查看',
     nothing: '暂无内容。',

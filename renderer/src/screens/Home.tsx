@@ -43,6 +43,7 @@ interface HomeData {
   overdue: Counted<Task>;
   today: Counted<Task>;
   upcomingTasks: Counted<Task>;
+  undated: Counted<Task>;
   upcoming: Activity[];
   recent: { entity: EntityKind; record: Account | Contact | Deal }[];
   empty: boolean;
@@ -54,10 +55,11 @@ const SECTION_LIMIT = 25;
 async function loadHome(): Promise<HomeData> {
   const { start, end } = dayBounds();
   const now = Date.now();
-  const open = (filter: { dueBefore?: number; dueAfter?: number }) =>
+  const open = (filter: { dueBefore?: number; dueAfter?: number; dueAt?: null }) =>
     call('tasks.list', {
       filter: { done: false, ...filter },
-      sort: { field: 'dueAt', dir: 'asc' },
+      // Undated tasks have no due time to order by: the newest first.
+      sort: filter.dueAt === null ? { field: 'createdAt', dir: 'desc' } : { field: 'dueAt', dir: 'asc' },
       limit: SECTION_LIMIT,
     });
   const planned = (kind: 'visit' | 'meeting') =>
@@ -67,16 +69,18 @@ async function loadHome(): Promise<HomeData> {
       limit: 10,
     });
   // Separate queries per section: one query split in the client would starve "today" behind overdue.
-  const [overdue, today, upcomingTasks, visits, meetings, accounts, contacts, deals] = await Promise.all([
-    open({ dueBefore: start }),
-    open({ dueAfter: start, dueBefore: end }),
-    open({ dueAfter: end }),
-    planned('visit'),
-    planned('meeting'),
-    call('accounts.list', { sort: { field: 'updatedAt', dir: 'desc' }, limit: 5 }),
-    call('contacts.list', { sort: { field: 'updatedAt', dir: 'desc' }, limit: 5 }),
-    call('deals.list', { sort: { field: 'updatedAt', dir: 'desc' }, limit: 5 }),
-  ]);
+  const [overdue, today, upcomingTasks, undated, visits, meetings, accounts, contacts, deals] =
+    await Promise.all([
+      open({ dueBefore: start }),
+      open({ dueAfter: start, dueBefore: end }),
+      open({ dueAfter: end }),
+      open({ dueAt: null }),
+      planned('visit'),
+      planned('meeting'),
+      call('accounts.list', { sort: { field: 'updatedAt', dir: 'desc' }, limit: 5 }),
+      call('contacts.list', { sort: { field: 'updatedAt', dir: 'desc' }, limit: 5 }),
+      call('deals.list', { sort: { field: 'updatedAt', dir: 'desc' }, limit: 5 }),
+    ]);
   const recent = [
     ...accounts.items.map((record) => ({ entity: 'account' as const, record })),
     ...contacts.items.map((record) => ({ entity: 'contact' as const, record })),
@@ -89,9 +93,18 @@ async function loadHome(): Promise<HomeData> {
     overdue: counted(overdue),
     today: counted(today),
     upcomingTasks: counted(upcomingTasks),
+    undated: counted(undated),
     upcoming: [...visits.items, ...meetings.items].sort((a, b) => a.occurredAt - b.occurredAt).slice(0, 10),
     recent,
-    empty: accounts.total + contacts.total + deals.total + overdue.total + today.total === 0,
+    empty:
+      accounts.total +
+        contacts.total +
+        deals.total +
+        overdue.total +
+        today.total +
+        upcomingTasks.total +
+        undated.total ===
+      0,
   };
 }
 
@@ -159,6 +172,9 @@ export function Home() {
           <TaskSection id="h-overdue" title={t('home.overdue')} tasks={data.overdue} overdue />
           <TaskSection id="h-today" title={t('home.today')} tasks={data.today} />
           <TaskSection id="h-next" title={t('day.upcomingTasks')} tasks={data.upcomingTasks} />
+          {data.undated.total > 0 && (
+            <TaskSection id="h-undated" title={t('home.undated')} tasks={data.undated} />
+          )}
           <section className="panel" aria-labelledby="h-upcoming">
             <h2 id="h-upcoming">
               {t('home.upcoming')}{' '}

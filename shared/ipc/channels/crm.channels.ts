@@ -203,6 +203,8 @@ export const crmChannels = {
       dueBefore: timestampSchema.optional(),
       /** Due at or after this instant (inclusive); tasks without a due date are left out. */
       dueAfter: timestampSchema.optional(),
+      /** `null`: only the tasks without a due date (Home lists them apart, so none is lost). */
+      dueAt: z.null().optional(),
     }),
     ['dueAt', 'createdAt', 'updatedAt'],
   ),
