@@ -5,6 +5,7 @@ import { errorInfo } from '../api';
 import { ErrorMessage } from '../errors';
 import type { EntityKind } from '../ui.store';
 import { updateRecord, type AnyRecord } from './crm.data';
+import { useReturnFocus } from '../focus';
 
 /**
  * A reference field on a record page (its account, its owner): the value it names and "Edit", which
@@ -29,11 +30,16 @@ export function PickerField(props: {
   const { t } = useTranslation();
   const [editing, setEditing] = useState(false);
   const [error, setError] = useState<ErrorInfo | null>(null);
+  const [editButton, closing] = useReturnFocus<HTMLButtonElement>(editing);
+  const close = () => {
+    closing();
+    setEditing(false);
+  };
   const { field, label } = props;
   const save = async (id: string | null) => {
     try {
       const updated = await updateRecord(props.entity, props.record.id, { [field]: id });
-      setEditing(false);
+      close();
       props.onSaved(updated);
     } catch (e) {
       setError(errorInfo(e));
@@ -47,7 +53,7 @@ export function PickerField(props: {
           <div
             className="row wrap"
             onKeyDown={(e) => {
-              if (e.key === 'Escape') setEditing(false);
+              if (e.key === 'Escape') close();
             }}
           >
             {props.picker((id) => void save(id))}
@@ -56,7 +62,7 @@ export function PickerField(props: {
                 {props.clear}
               </button>
             )}
-            <button type="button" className="link" onClick={() => setEditing(false)}>
+            <button type="button" className="link" onClick={close}>
               {t('record.cancel')}
             </button>
           </div>
@@ -64,6 +70,7 @@ export function PickerField(props: {
           <>
             {props.shown}
             <button
+              ref={editButton}
               type="button"
               className="link"
               onClick={() => {

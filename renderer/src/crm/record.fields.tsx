@@ -11,6 +11,7 @@ import { parseField, toInput, type FieldDef } from './fields';
 import { RecordPicker } from '../components/RecordPicker';
 import { PickerField } from './picker.field';
 import { hasDraft, useDraft } from '../drafts';
+import { useReturnFocus } from '../focus';
 
 export function InlineField(props: {
   entity: EntityKind;
@@ -28,6 +29,7 @@ export function InlineField(props: {
   const [error, setError] = useState<ErrorInfo | null>(null);
   const id = useId();
   const label = t(`fields.${field.name}`);
+  const [editButton, closing] = useReturnFocus<HTMLButtonElement>(editing);
   const shown = (() => {
     if (field.input === 'money') return formatMoney((record as Deal).amountMinor, (record as Deal).currency);
     if (field.input === 'date') return formatDate((record as Deal).expectedCloseDate);
@@ -49,6 +51,7 @@ export function InlineField(props: {
     try {
       const updated = await updateRecord(entity, record.id, { [field.name]: parsed.value });
       discard();
+      closing();
       setEditing(false);
       props.onSaved(updated);
     } catch (e) {
@@ -57,6 +60,7 @@ export function InlineField(props: {
   };
   const cancel = () => {
     discard();
+    closing();
     setEditing(false);
   };
   const onKey = (event: KeyboardEvent) => {
@@ -78,6 +82,7 @@ export function InlineField(props: {
             {shown === '' ? <span className="muted">—</span> : shown}
           </span>
           <button
+            ref={editButton}
             type="button"
             className="link"
             onClick={start}
