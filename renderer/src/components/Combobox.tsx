@@ -1,10 +1,11 @@
-import { useId, useState, type KeyboardEvent, type ReactNode } from 'react';
+import { useEffect, useId, useState, type KeyboardEvent, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 
 /**
  * A searchable combobox (the WAI-ARIA combobox pattern with a listbox), for pickers whose options
  * come from elsewhere: the caller owns the query and the options, this owns the keyboard and the
- * list. Arrow keys move, Enter picks, Escape closes (without closing a dialog around it).
+ * list. Arrow keys move, Enter picks, Escape closes (without closing a dialog around it). A list
+ * with more to load ends in a "More" option, reached and taken like any other.
  */
 export function Combobox<T>(props: {
   label: string;
@@ -21,8 +22,8 @@ export function Combobox<T>(props: {
   onPick: (option: T) => void;
   /** Whether "no matches" may be said (false while the options for the query are still coming). */
   settled?: boolean;
-  /** After the options (a "More" button). */
-  footer?: ReactNode;
+  /** More options exist: the list ends in an option named `label` that calls `load`. */
+  more?: { readonly label: string; readonly load: () => void } | null;
   autoFocus?: boolean;
   testId?: string;
 }) {
@@ -35,7 +36,21 @@ export function Combobox<T>(props: {
     setOpenState(next);
     onOpenChange?.(next);
   };
-  const clamped = Math.min(active, Math.max(0, options.length - 1));
+  const more = props.more ?? null;
+  // The "More" option sits at index options.length.
+  const last = options.length - (more ? 0 : 1);
+  const clamped = Math.min(active, Math.max(0, last));
+  const activeId = !open
+    ? undefined
+    : options[clamped] !== undefined
+      ? `${id}-o${clamped}`
+      : more
+        ? `${id}-more`
+        : undefined;
+  // The list scrolls with the keyboard: the active option is always in view.
+  useEffect(() => {
+    if (activeId) document.getElementById(activeId)?.scrollIntoView({ block: 'nearest' });
+  }, [activeId]);
   const pick = (option: T) => {
     props.onPick(option);
     props.onQuery('');
@@ -45,13 +60,17 @@ export function Combobox<T>(props: {
     if (event.key === 'ArrowDown') {
       event.preventDefault();
       setOpen(true);
-      setActive(Math.min(clamped + 1, options.length - 1));
+      setActive(Math.min(clamped + 1, last));
     } else if (event.key === 'ArrowUp') {
       event.preventDefault();
       setActive(Math.max(clamped - 1, 0));
     } else if (event.key === 'Enter' && open && options[clamped] !== undefined) {
       event.preventDefault();
       pick(options[clamped]);
+    } else if (event.key === 'Enter' && open && more && clamped === options.length) {
+      // The active option stays at this index: the first of the loaded page.
+      event.preventDefault();
+      more.load();
     } else if (event.key === 'Escape' && open) {
       event.preventDefault();
       event.stopPropagation();
@@ -67,7 +86,7 @@ export function Combobox<T>(props: {
         aria-expanded={open}
         aria-controls={`${id}-list`}
         aria-autocomplete="list"
-        aria-activedescendant={open && options[clamped] !== undefined ? `${id}-o${clamped}` : undefined}
+        aria-activedescendant={activeId}
         autoFocus={props.autoFocus}
         value={props.query}
         placeholder={props.placeholder}
@@ -82,7 +101,15 @@ export function Combobox<T>(props: {
         data-testid={props.testId}
       />
       {open && (
-        <ul className="picker-list" role="listbox" id={`${id}-list`} aria-label={props.label}>
+        <ul
+          className="picker-list"
+          role="listbox"
+          id={`${id}-list`}
+          aria-label={props.label}
+          // A scrolling list is a Tab stop of its own in Chromium; Tab then landed on a list the
+          // input's blur removes, and focus fell to <body>. The input owns the keyboard.
+          tabIndex={-1}
+        >
           {options.map((option, k) => (
             <li
               key={props.keyOf(option)}
@@ -105,7 +132,21 @@ export function Combobox<T>(props: {
               {t('palette.empty')}
             </li>
           )}
-          {props.footer}
+          {more && (
+            <li
+              id={`${id}-more`}
+              role="option"
+              aria-selected={clamped === options.length}
+              className={clamped === options.length ? 'active more' : 'more'}
+              onMouseDown={(e) => {
+                e.preventDefault();
+                more.load();
+              }}
+              data-testid="picker-more"
+            >
+              {more.label}
+            </li>
+          )}
         </ul>
       )}
     </div>

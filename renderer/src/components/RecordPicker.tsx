@@ -103,23 +103,7 @@ export function RecordPicker(props: {
       nameOf={(r) => r.name}
       onPick={onPick}
       settled={result.q === query.trim()}
-      footer={
-        result.next && (
-          <li role="presentation">
-            <button
-              type="button"
-              className="link"
-              tabIndex={-1}
-              onMouseDown={(e) => {
-                e.preventDefault();
-                more();
-              }}
-            >
-              {t('day.more')}
-            </button>
-          </li>
-        )
-      }
+      more={result.next ? { label: t('day.more'), load: more } : null}
       autoFocus={props.autoFocus}
       testId={props.testId}
     />

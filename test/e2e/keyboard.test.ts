@@ -1,0 +1,81 @@
+import type { Page } from '@playwright/test';
+import { createRecord, firstRun, watchErrors } from './support/app';
+import { expect, test } from './support/devhost';
+
+const focused = (page: Page) =>
+  page.evaluate(() => {
+    const el = document.activeElement;
+    return el ? `${el.tagName}:${el.getAttribute('data-edit') ?? el.getAttribute('data-testid') ?? ''}` : '';
+  });
+
+test('inline edits by keyboard: Enter saves and Escape cancels, and focus stays on the field', async ({
+  page,
+  host,
+}) => {
+  const errors = watchErrors(page);
+  await firstRun(page, host.pageUrl);
+  await createRecord(page, 'account', 'Zeta Logistics');
+  await page.locator('[data-edit="industry"]').focus();
+  await page.keyboard.press('Enter');
+  await page.keyboard.type('Logistics');
+  await page.keyboard.press('Enter');
+  await expect(page.locator('[data-field="industry"]')).toHaveText('Logistics');
+  expect(await focused(page)).toBe('BUTTON:industry');
+  // The next field is one Tab away, and Escape leaves it as it was.
+  await page.keyboard.press('Tab');
+  expect(await focused(page)).toBe('BUTTON:phone');
+  await page.keyboard.press('Enter');
+  await page.keyboard.type('+49 30 1234567');
+  await page.keyboard.press('Escape');
+  await expect(page.locator('[data-field="phone"]')).toHaveText('—');
+  expect(await focused(page)).toBe('BUTTON:phone');
+  expect(errors).toEqual([]);
+});
+
+test('a record picker past its first page by keyboard alone: More is an option, the list scrolls with it', async ({
+  page,
+  host,
+}) => {
+  const errors = watchErrors(page);
+  await firstRun(page, host.pageUrl);
+  // 60 accounts: the picker's first page holds 50, by name.
+  await page.evaluate(async () => {
+    for (let n = 0; n < 60; n++) {
+      const r = await window.crm.invoke('accounts.create', { name: `Account ${String(n).padStart(2, '0')}` });
+      if (!r.ok) throw new Error(r.error.code);
+    }
+  });
+  await createRecord(page, 'contact', 'Mei Chen');
+  await page.locator('[data-edit="accountId"]').focus();
+  await page.keyboard.press('Enter');
+  const input = page.getByTestId('account-picker');
+  await expect(input).toBeFocused();
+  await expect(page.locator('[role="option"][data-option]')).toHaveCount(50);
+  for (let n = 0; n < 50; n++) await page.keyboard.press('ArrowDown');
+  const more = page.getByTestId('picker-more');
+  await expect(more).toHaveAttribute('aria-selected', 'true');
+  await expect(input).toHaveAttribute('aria-activedescendant', (await more.getAttribute('id')) ?? '');
+  await expect(more).toBeInViewport();
+  await page.keyboard.press('Enter');
+  await expect(page.locator('[role="option"][data-option]')).toHaveCount(60);
+  // The active option is now the first of the new page: Account 50.
+  await expect(page.locator('[role="option"][aria-selected="true"]')).toHaveAttribute(
+    'data-option',
+    'Account 50',
+  );
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('Enter');
+  await expect(page.locator('[data-field="accountId"]')).toHaveText('Account 51');
+  expect(await focused(page)).toBe('BUTTON:accountId');
+
+  // Tab out of an open picker moves on to the picker's own buttons, never to <body>.
+  await page.keyboard.press('Enter');
+  await expect(input).toBeFocused();
+  await page.keyboard.press('Tab');
+  expect(await focused(page)).not.toBe('BODY:');
+  expect(await focused(page)).toMatch(/^BUTTON:/);
+  // Escape closes the picker and gives focus back to Edit.
+  await page.keyboard.press('Escape');
+  expect(await focused(page)).toBe('BUTTON:accountId');
+  expect(errors).toEqual([]);
+});
