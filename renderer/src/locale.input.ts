@@ -30,6 +30,16 @@ export function parseAmountInput(text: string, digits = 2, locale = inputLocale(
   return Number.isSafeInteger(minor) ? minor : null;
 }
 
+/** The ISO 4217 codes this runtime knows (the list a currency input offers and accepts). */
+export const knownCurrencies: readonly string[] = Intl.supportedValuesOf('currency');
+const known = new Set(knownCurrencies);
+
+/** A typed currency code, in any case and spacing ("jpy" is JPY), or null when it is no real one. */
+export function parseCurrencyInput(text: string): string | null {
+  const code = text.trim().toUpperCase();
+  return known.has(code) ? code : null;
+}
+
 /** A typed calendar date as `YYYY-MM-DD`, or null. */
 export function parseDateInput(text: string, locale = inputLocale()): string | null {
   return parseLocaleDate(text, locale);

@@ -215,7 +215,7 @@ export const dealFieldsSchema = z.strictObject({
     conflict: true,
     listColumn: { width: '130px', sortable: true, show: 'money' },
   }),
-  currency: field(currencySchema, { storage: 'text', default: 'EUR', input: 'text' }),
+  currency: field(currencySchema, { storage: 'text', default: 'EUR', input: 'currency' }),
   pipelineId: field(idSchema, { storage: 'text', ref: 'pipeline' }),
   stageId: field(stageSchema.shape.id, {
     storage: 'text',

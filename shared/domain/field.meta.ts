@@ -7,7 +7,17 @@ export type StorageKind = 'text' | 'int' | 'real' | 'bool' | 'json';
  * How a record page or form edits the field (absent: not edited there). member: a workspace
  * member's id, picked with the member picker and shown by the member's name.
  */
-export type InputKind = 'text' | 'optText' | 'textarea' | 'list' | 'money' | 'int' | 'date' | 'member';
+export type InputKind =
+  | 'text'
+  | 'optText'
+  | 'textarea'
+  | 'list'
+  | 'money'
+  | 'int'
+  | 'date'
+  | 'member'
+  /** An ISO 4217 code: typed in any case, offered from the codes the runtime knows. */
+  | 'currency';
 
 /**
  * How a list cell shows the field's value; the renderer owns the formatting of each. Absent: the

@@ -18,8 +18,8 @@ import { field } from './field.meta';
 export const monthSchema = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/);
 export const exchangeRateFieldsSchema = z.strictObject({
   /** The reporting currency the rate converts into. */
-  base: field(currencySchema, { storage: 'text', input: 'text', listColumn: { width: '100px' } }),
-  currency: field(currencySchema, { storage: 'text', input: 'text', listColumn: { width: '100px' } }),
+  base: field(currencySchema, { storage: 'text', input: 'currency', listColumn: { width: '100px' } }),
+  currency: field(currencySchema, { storage: 'text', input: 'currency', listColumn: { width: '100px' } }),
   /** The first day the rate applies (until a newer rate of the same pair). */
   effectiveFrom: field(dateSchema, {
     storage: 'text',
@@ -50,7 +50,7 @@ export const quotaFieldsSchema = z.strictObject({
     conflict: true,
     listColumn: { width: '130px', show: 'money' },
   }),
-  currency: field(currencySchema, { storage: 'text', input: 'text' }),
+  currency: field(currencySchema, { storage: 'text', input: 'currency' }),
 });
 export const quotaSchema = recordMetaSchema.extend(quotaFieldsSchema.shape);
 export type Quota = z.infer<typeof quotaSchema>;

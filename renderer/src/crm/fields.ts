@@ -2,7 +2,13 @@ import type { TFunction } from 'i18next';
 import { entityRegistry, type FieldSpec } from '../../../shared/domain/entity.registry';
 import type { InputKind } from '../../../shared/domain/field.meta';
 import type { EntityKind } from '../ui.store';
-import { inputLocale, parseAmountInput, parseDateInput, parseNumberInput } from '../locale.input';
+import {
+  inputLocale,
+  parseAmountInput,
+  parseCurrencyInput,
+  parseDateInput,
+  parseNumberInput,
+} from '../locale.input';
 import type { AnyRecord } from './crm.data';
 import { currencyDigits } from '../../../shared/locale/locale.parse';
 import { formatMoney, formatNumber } from '../format';
@@ -22,6 +28,7 @@ export const supportedInputs = {
   int: true,
   date: true,
   member: true,
+  currency: true,
 } as const satisfies Record<InputKind, true>;
 
 /**
@@ -111,6 +118,10 @@ export function parseField(
     case 'textarea':
       value = text;
       break;
+    case 'currency':
+      value = parseCurrencyInput(trimmed);
+      if (value === null) return { ok: false, message: t('record.badCurrency') };
+      break;
     case 'list':
       value =
         trimmed === ''
@@ -126,9 +137,10 @@ export function parseField(
         value = field.input === 'int' ? null : 0;
         break;
       }
+      const digits = currencyDigits(currencyOf(record));
       const n =
         field.input === 'money'
-          ? parseAmountInput(trimmed, currencyDigits(currencyOf(record)), locale)
+          ? (parseAmountInput(trimmed, digits, locale) ?? beyondSafe(trimmed, digits, locale))
           : parseNumberInput(trimmed, locale);
       if (n === null) return { ok: false, message: t('record.badNumber') };
       value = n;
@@ -137,7 +149,7 @@ export function parseField(
   }
   const result = field.schema.safeParse(value);
   if (result.success) return { ok: true, value: result.data };
-  const issue = result.error.issues[0];
+  const issue = tightest(result.error.issues);
   if (field.element === 'email') return { ok: false, message: t('record.badEmail') };
   if (field.element === 'phone') return { ok: false, message: t('record.badPhone') };
   if (field.input === 'date') return { ok: false, message: t('record.badDate') };
@@ -146,6 +158,38 @@ export function parseField(
   if (issue?.code === 'too_small') return { ok: false, message: t('record.required') };
   if (issue?.code === 'too_big') return { ok: false, message: t('record.tooLong') };
   return { ok: false, message: t('record.badValue') };
+}
+
+/**
+ * An amount that is a number but too large for exact minor units: its (inexact) minor units, so the
+ * field's schema says which bound it passes instead of "Enter a number".
+ */
+function beyondSafe(text: string, digits: number, locale: string): number | null {
+  const n = parseNumberInput(text, locale);
+  const minor = n === null ? null : Math.round(n * 10 ** digits);
+  return minor !== null && Number.isFinite(minor) ? minor : null;
+}
+
+/**
+ * The issue worth telling: of several bounds passed (the safe-integer range and the field's own),
+ * the tightest one; otherwise the first issue.
+ */
+function tightest<I extends { code: string; minimum?: unknown; maximum?: unknown }>(
+  issues: readonly I[],
+): I | undefined {
+  const bound = (i: I) =>
+    i.code === 'too_big' && typeof i.maximum === 'number'
+      ? i.maximum
+      : i.code === 'too_small' && typeof i.minimum === 'number'
+        ? -i.minimum
+        : null;
+  let best: I | undefined;
+  for (const i of issues) {
+    const b = bound(i);
+    const kept = best === undefined ? null : bound(best);
+    if (b !== null && (kept === null || b < kept)) best = i;
+  }
+  return best ?? issues[0];
 }
 
 /**

@@ -12,6 +12,7 @@ import { RecordPicker } from '../components/RecordPicker';
 import { PickerField } from './picker.field';
 import { hasDraft, useDraft } from '../drafts';
 import { useReturnFocus } from '../focus';
+import { knownCurrencies } from '../locale.input';
 
 export function InlineField(props: {
   entity: EntityKind;
@@ -117,11 +118,19 @@ export function InlineField(props: {
             {...inputProps}
             type={field.input === 'date' ? 'date' : 'text'}
             inputMode={field.input === 'money' || field.input === 'int' ? 'decimal' : undefined}
+            list={field.input === 'currency' ? `${id}-currencies` : undefined}
             onChange={(e) => {
               setText(e.target.value);
               setMessage(null);
             }}
           />
+        )}
+        {field.input === 'currency' && (
+          <datalist id={`${id}-currencies`}>
+            {knownCurrencies.map((code) => (
+              <option key={code} value={code} />
+            ))}
+          </datalist>
         )}
         <button type="button" className="primary" onClick={() => void save()} data-save={field.name}>
           {t('record.save')}

@@ -308,6 +308,7 @@ export const en = {
     badEmail: 'Enter an email address like name@example.com.',
     badPhone: 'Enter a phone number with digits.',
     badNumber: 'Enter a number.',
+    badCurrency: 'Enter a three-letter currency code, such as EUR, USD or CNY.',
     numberMin: 'Enter {{min}} or more.',
     numberMax: 'Enter {{max}} or less.',
     wholeNumber: 'Enter a whole number.',

@@ -293,6 +293,7 @@ export const zhCN: Catalogue = {
     badEmail: '请输入有效的邮箱地址，例如 name@example.com。',
     badPhone: '请输入包含数字的电话号码。',
     badNumber: '请输入数字。',
+    badCurrency: '请输入三位字母的币种代码，例如 CNY、USD 或 EUR。',
     numberMin: '请输入不小于 {{min}} 的数。',
     numberMax: '请输入不大于 {{max}} 的数。',
     wholeNumber: '请输入整数。',

@@ -15,8 +15,7 @@ import { MemberInput } from '../people/MemberInput';
 import { OwnerName } from '../people/OwnerName';
 import { latestPerKey, quotaKey, rateKey } from '../../../shared/reports/entries.latest';
 import { useSubmitOnce } from '../submit';
-
-const CURRENCY = /^[A-Z]{3}$/;
+import { parseCurrencyInput } from '../locale.input';
 
 /**
  * Settings: the workspace's dated exchange rates and its members' monthly quotas. Both are records
@@ -65,15 +64,9 @@ export function ReportingSettings() {
   const addRate = async (event: FormEvent) => {
     event.preventDefault();
     const perUnit = parseLocaleNumber(rate.perUnit, locale);
-    const base = rate.base.trim().toUpperCase();
-    const currency = rate.currency.trim().toUpperCase();
-    if (
-      !CURRENCY.test(base) ||
-      !CURRENCY.test(currency) ||
-      !rate.effectiveFrom ||
-      perUnit === null ||
-      perUnit <= 0
-    ) {
+    const base = parseCurrencyInput(rate.base);
+    const currency = parseCurrencyInput(rate.currency);
+    if (base === null || currency === null || !rate.effectiveFrom || perUnit === null || perUnit <= 0) {
       setInvalid('rate');
       return;
     }
@@ -90,11 +83,11 @@ export function ReportingSettings() {
   };
   const addQuota = async (event: FormEvent) => {
     event.preventDefault();
-    const currency = quota.currency.trim().toUpperCase();
-    const amountMinor = CURRENCY.test(currency)
-      ? parseLocaleAmountMinor(quota.amount, locale, currencyDigits(currency))
-      : null;
+    const currency = parseCurrencyInput(quota.currency);
+    const amountMinor =
+      currency === null ? null : parseLocaleAmountMinor(quota.amount, locale, currencyDigits(currency));
     if (
+      currency === null ||
       !quota.memberId.trim() ||
       !/^\d{4}-(0[1-9]|1[0-2])$/.test(quota.month) ||
       amountMinor === null ||
