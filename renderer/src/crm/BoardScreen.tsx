@@ -33,11 +33,25 @@ import { BoardFilters } from './BoardFilters';
 import { CloseDialog } from './board.close';
 import { newDealCurrency } from './crm.data';
 
-/** A column's total: its matching deals' amounts per currency (counted in main, not from the cards). */
-function totals(sums: StageInfo['sums'] | undefined): string {
+/**
+ * A column's total: its matching deals' amounts per currency (counted in main, not from the cards).
+ * An empty column shows zero in `board`, the currency the board's deals are in.
+ */
+function totals(sums: StageInfo['sums'] | undefined, board: string): string {
   const shown = (sums ?? []).filter((s) => s.amountMinor !== 0);
-  if (shown.length === 0) return formatMoney(0, newDealCurrency());
+  if (shown.length === 0) return formatMoney(0, board);
   return shown.map((s) => formatMoney(s.amountMinor, s.currency)).join(' + ');
+}
+
+/** The currency most of the board's columns have money in; with none, the one new deals start in. */
+function boardCurrency(stages: Readonly<Record<string, StageInfo>>): string {
+  const columns = new Map<string, number>();
+  for (const info of Object.values(stages))
+    for (const s of info.sums)
+      if (s.amountMinor !== 0) columns.set(s.currency, (columns.get(s.currency) ?? 0) + 1);
+  let best: [string, number] | null = null;
+  for (const entry of columns) if (best === null || entry[1] > best[1]) best = entry;
+  return best?.[0] ?? newDealCurrency();
 }
 
 type Matched = { total: number; capped: boolean; stages: Readonly<Record<string, StageInfo>> };
@@ -276,6 +290,7 @@ export function BoardScreen() {
     onMore: (stageId, wanted) => live.current.onMore(stageId, wanted),
   }));
 
+  const zeroIn = boardCurrency(matched.stages);
   return (
     <div className="screen board-screen" data-screen="board">
       <div className="screen-head">
@@ -332,7 +347,7 @@ export function BoardScreen() {
                     : t('board.count', { count: size })}
                 </span>
                 <span className="column-total" data-testid={`total-${stage.id}`}>
-                  {t('board.total', { amount: totals(info?.sums) })}
+                  {t('board.total', { amount: totals(info?.sums, zeroIn) })}
                 </span>
               </header>
               <BoardColumn
