@@ -1,5 +1,5 @@
 import type { Page } from '@playwright/test';
-import { createRecord, firstRun, watchErrors } from './support/app';
+import { createRecord, firstRun, go, watchErrors } from './support/app';
 import { expect, test } from './support/devhost';
 
 async function edit(page: Page, field: string, text: string): Promise<void> {
@@ -41,5 +41,68 @@ test("a deal's currency is a real ISO code typed in any case, and an amount past
     await page.keyboard.press('Escape');
   }
   expect(await stored(page)).toEqual([{ currency: 'JPY', amountMinor: 250_000 }]);
+  expect(errors).toEqual([]);
+});
+
+test("two contact roles set before the first save comes back are both kept: the second never writes back the deal's old roles", async ({
+  page,
+  host,
+}) => {
+  const errors = watchErrors(page);
+  // Replies to deals.update are held while `hold` is on: a slow main, as under a long sync.
+  let hold = false;
+  const updates = new Set<unknown>();
+  const held: (() => void)[] = [];
+  await page.routeWebSocket(/\/rpc\?token=/, (ws) => {
+    const server = ws.connectToServer();
+    ws.onMessage((message) => {
+      const m = JSON.parse(String(message)) as { id?: unknown; method?: string };
+      if (m.method === 'deals.update') updates.add(m.id);
+      server.send(message);
+    });
+    server.onMessage((message) => {
+      const m = JSON.parse(String(message)) as { id?: unknown };
+      if (hold && updates.has(m.id)) held.push(() => ws.send(message));
+      else ws.send(message);
+    });
+  });
+  await firstRun(page, host.pageUrl);
+  await page.evaluate(async () => {
+    const ok = <T>(r: { ok: true; value: T } | { ok: false; error: { code: string } }): T => {
+      if (!r.ok) throw new Error(r.error.code);
+      return r.value;
+    };
+    const p = ok(await window.crm.invoke('pipelines.list', {})).items[0]!;
+    const a = ok(await window.crm.invoke('contacts.create', { name: 'Anna Berg' }));
+    const b = ok(await window.crm.invoke('contacts.create', { name: 'Bo Lind' }));
+    ok(
+      await window.crm.invoke('deals.create', {
+        name: 'Forklift fleet',
+        pipelineId: p.id,
+        stageId: p.stages[0]!.id,
+        contactIds: [a.id, b.id],
+      }),
+    );
+  });
+  await go(page, 'deal');
+  await page.getByRole('button', { name: 'Forklift fleet' }).click();
+  const role = (name: string) => page.locator(`[data-contact="${name}"]`).getByTestId('contact-role');
+  await expect(role('Bo Lind')).toBeVisible();
+  hold = true;
+  await role('Anna Berg').selectOption('decisionMaker');
+  await role('Bo Lind').selectOption('champion');
+  await expect.poll(() => held.length).toBeGreaterThan(0);
+  hold = false;
+  for (const send of held.splice(0)) send();
+  await expect
+    .poll(() =>
+      page.evaluate(async () => {
+        const r = await window.crm.invoke('deals.list', { limit: 5 });
+        return r.ok ? Object.values(r.value.items[0]!.contactRoles).sort() : [];
+      }),
+    )
+    .toEqual(['champion', 'decisionMaker']);
+  await expect(role('Anna Berg')).toHaveValue('decisionMaker');
+  await expect(role('Bo Lind')).toHaveValue('champion');
   expect(errors).toEqual([]);
 });

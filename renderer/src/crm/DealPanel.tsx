@@ -1,4 +1,4 @@
-import { useId, useState } from 'react';
+import { useEffect, useId, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { dealContactRoleSchema, type Contact, type Deal } from '../../../shared/domain/crm.schemas';
 import type { ErrorInfo } from '../../../shared/errors';
@@ -44,19 +44,38 @@ export function DealPanel({
       setError(errorInfo(e));
     }
   };
-  const patch = (p: Partial<Deal>) => save(() => call('deals.update', { id: deal.id, patch: p }));
+  // Contacts and roles are whole lists: two changes made before the page re-reads the deal must
+  // each start from the other's result, or the second writes back the list the first changed.
+  // So changes run one after another, each from the newest deal main answered with.
+  const latest = useRef(deal);
+  const queue = useRef<Promise<void>>(Promise.resolve());
+  useEffect(() => {
+    if (deal.id !== latest.current.id || deal.updatedAt >= latest.current.updatedAt) latest.current = deal;
+  }, [deal]);
+  const change = (next: (current: Deal) => Partial<Deal>) => {
+    const run = queue.current.then(() =>
+      save(async () => {
+        latest.current = await call('deals.update', { id: deal.id, patch: next(latest.current) });
+      }),
+    );
+    queue.current = run;
+    return run;
+  };
+  const patch = (p: Partial<Deal>) => change(() => p);
   const reasons = lostReasons(pipeline, t);
-  const setRole = (contactId: string, role: Role | '') => {
-    const roles = { ...deal.contactRoles };
-    if (role === '') delete roles[contactId];
-    else roles[contactId] = role;
-    return patch({ contactRoles: roles });
-  };
-  const removeContact = (contactId: string) => {
-    const roles = { ...deal.contactRoles };
-    delete roles[contactId];
-    return patch({ contactIds: deal.contactIds.filter((c) => c !== contactId), contactRoles: roles });
-  };
+  const setRole = (contactId: string, role: Role | '') =>
+    change((current) => {
+      const roles = { ...current.contactRoles };
+      if (role === '') delete roles[contactId];
+      else roles[contactId] = role;
+      return { contactRoles: roles };
+    });
+  const removeContact = (contactId: string) =>
+    change((current) => {
+      const roles = { ...current.contactRoles };
+      delete roles[contactId];
+      return { contactIds: current.contactIds.filter((c) => c !== contactId), contactRoles: roles };
+    });
   return (
     <section className="panel" aria-labelledby={`${id}-h`} data-testid="deal-panel">
       <h2 id={`${id}-h`}>{t('deal.progress')}</h2>
@@ -199,7 +218,13 @@ export function DealPanel({
           entity="contact"
           label={t('deal.addContact')}
           exclude={deal.contactIds}
-          onPick={(c) => void patch({ contactIds: [...deal.contactIds, c.id] })}
+          onPick={(c) =>
+            void change((current) => ({
+              contactIds: current.contactIds.includes(c.id)
+                ? current.contactIds
+                : [...current.contactIds, c.id],
+            }))
+          }
           testId="deal-add-contact"
         />
       )}
