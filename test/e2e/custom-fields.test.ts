@@ -188,3 +188,27 @@ test('the import wizard maps columns to custom fields: by name, and by choosing 
   ]);
   expect(errors).toEqual([]);
 });
+
+test('a money field takes a real currency code in any case and refuses a made-up one', async ({
+  page,
+  host,
+}) => {
+  const errors = watchErrors(page);
+  await firstRun(page, host.pageUrl);
+  await go(page, 'settings');
+  const section = page.getByTestId('custom-fields');
+  await section.getByTestId('cf-new-label').fill('Budget');
+  await section.getByTestId('cf-new-kind').selectOption('money');
+  await section.getByTestId('cf-new-currency').fill('xyz');
+  await section.getByTestId('cf-new-save').click();
+  await expect(section.getByRole('alert')).toHaveText(
+    'Enter a three-letter currency code, such as EUR, USD or CNY.',
+  );
+  await expect(section.getByTestId('cf-row')).toHaveCount(0);
+  await section.getByTestId('cf-new-currency').fill('jpy');
+  await section.getByTestId('cf-new-save').click();
+  const row = section.locator('[data-testid="cf-row"][data-label="Budget"]');
+  await expect(row).toContainText('JPY');
+  await expect(section.getByRole('alert')).toHaveCount(0);
+  expect(errors).toEqual([]);
+});

@@ -11,7 +11,7 @@ import type { ErrorInfo } from '../../../shared/errors';
 import { call, errorInfo } from '../api';
 import { ErrorMessage } from '../errors';
 import { useSubmitOnce } from '../submit';
-import { defaultCurrency } from '../locale.input';
+import { defaultCurrency, parseCurrencyInput } from '../locale.input';
 import { useCustomFieldsStore } from './customFields.store';
 
 const ENTITIES: readonly CustomFieldEntity[] = ['contact', 'account', 'deal'];
@@ -53,9 +53,13 @@ function NewField({
   const [options, setOptions] = useState('');
   const [currency, setCurrency] = useState(defaultCurrency());
   const [busy, once] = useSubmitOnce();
+  const [badCurrency, setBadCurrency] = useState(false);
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     if (label.trim() === '') return;
+    const code = parseCurrencyInput(currency);
+    setBadCurrency(kind === 'money' && code === null);
+    if (kind === 'money' && code === null) return;
     await once(async () => {
       try {
         await call('customFields.create', {
@@ -63,7 +67,7 @@ function NewField({
           kind,
           label: label.trim(),
           ...(hasOptions(kind) ? { options: optionsFrom(options) } : {}),
-          ...(kind === 'money' ? { currency } : {}),
+          ...(kind === 'money' && code !== null ? { currency: code } : {}),
         });
         setLabel('');
         setOptions('');
@@ -110,8 +114,19 @@ function NewField({
               id={`${id}-c`}
               value={currency}
               maxLength={3}
-              onChange={(e) => setCurrency(e.target.value.toUpperCase())}
+              aria-invalid={badCurrency}
+              aria-describedby={badCurrency ? `${id}-cm` : undefined}
+              onChange={(e) => {
+                setCurrency(e.target.value.toUpperCase());
+                setBadCurrency(false);
+              }}
+              data-testid="cf-new-currency"
             />
+            {badCurrency && (
+              <p id={`${id}-cm`} className="field-error" role="alert">
+                {t('record.badCurrency')}
+              </p>
+            )}
           </div>
         )}
       </div>
