@@ -177,6 +177,7 @@ function beyondSafe(text: string, digits: number, locale: string): number | null
 function tightest<I extends { code: string; minimum?: unknown; maximum?: unknown }>(
   issues: readonly I[],
 ): I | undefined {
+  // Smaller is tighter: a maximum as it is, a minimum negated (the larger minimum is the tighter).
   const bound = (i: I) =>
     i.code === 'too_big' && typeof i.maximum === 'number'
       ? i.maximum
