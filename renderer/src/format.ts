@@ -32,9 +32,18 @@ function dateFormat(options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
 
 export function formatDate(value: string | number | Date | null | undefined): string {
   if (value === null || value === undefined || value === '') return '';
-  const date = value instanceof Date ? value : new Date(value);
+  const date = value instanceof Date ? value : typeof value === 'string' ? dateOf(value) : new Date(value);
   if (Number.isNaN(date.getTime())) return '';
   return dateFormat({ dateStyle: 'medium' }).format(date);
+}
+
+/**
+ * A calendar day ("2027-03-31", a close date) is that day where the user is; `new Date` would read
+ * it as UTC midnight, the day before anywhere west of UTC. Other text is an instant.
+ */
+function dateOf(text: string): Date {
+  const day = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  return day ? new Date(Number(day[1]), Number(day[2]) - 1, Number(day[3])) : new Date(text);
 }
 
 export function formatDateTime(value: string | number | Date | null | undefined): string {
