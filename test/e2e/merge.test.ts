@@ -57,3 +57,62 @@ test('an import flags a second 张伟 and the result merges it field by field, k
   expect(after.activities).toBe(1);
   expect(errors).toEqual([]);
 });
+
+test('a merge names the two accounts and keeps the other contact’s recorded marketing opt-in', async ({
+  page,
+  host,
+}) => {
+  const errors = watchErrors(page);
+  await firstRun(page, host.pageUrl);
+  const kept = await page.evaluate(async () => {
+    const ok = <T>(r: { ok: true; value: T } | { ok: false; error: { code: string } }): T => {
+      if (!r.ok) throw new Error(r.error.code);
+      return r.value;
+    };
+    const acme = ok(await window.crm.invoke('accounts.create', { name: 'Acme GmbH' }));
+    const globex = ok(await window.crm.invoke('accounts.create', { name: 'Globex Ltd' }));
+    const first = ok(
+      await window.crm.invoke('contacts.create', {
+        name: 'Ann Lee',
+        emails: ['ann@acme.example'],
+        accountId: acme.id,
+      }),
+    );
+    ok(
+      await window.crm.invoke('contacts.create', {
+        name: 'Ann Lee',
+        emails: ['ann@globex.example'],
+        accountId: globex.id,
+        consent: { marketingOptIn: true, recordedAt: Date.now(), source: 'Trade fair form' },
+      }),
+    );
+    return first.id;
+  });
+  await go(page, 'contact');
+  await page
+    .getByTestId('list')
+    .locator('[role="row"]', { hasText: 'ann@acme.example' })
+    .getByRole('button', { name: 'Ann Lee' })
+    .click();
+  await page.getByTestId('merge-open').click();
+  const dialog = page.getByTestId('merge-dialog');
+  const accountRow = dialog.locator('tr', { has: page.getByTestId('merge-accountId-keep') });
+  await expect(accountRow).toContainText('Acme GmbH');
+  await expect(accountRow).toContainText('Globex Ltd');
+  await expect(dialog.getByTestId('merge-consent')).toContainText('Marketing consent');
+  await page.getByTestId('merge-confirm').click();
+  await expect(dialog).toBeHidden();
+  const after = await page.evaluate(async () => {
+    const r = await window.crm.invoke('contacts.list', { limit: 10 });
+    if (!r.ok) throw new Error(r.error.code);
+    return r.value.items.map((c) => ({ id: c.id, emails: c.emails.length, consent: c.consent }));
+  });
+  expect(after).toEqual([
+    {
+      id: kept,
+      emails: 2,
+      consent: { marketingOptIn: true, recordedAt: expect.any(Number), source: 'Trade fair form' },
+    },
+  ]);
+  expect(errors).toEqual([]);
+});

@@ -100,6 +100,24 @@ function union(a: unknown, b: unknown, max: number): unknown[] {
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
+/** When a consent decision was recorded, or null for none (the default of a new contact). */
+function recordedAt(consent: unknown): number | null {
+  if (typeof consent !== 'object' || consent === null) return null;
+  const at: unknown = Reflect.get(consent, 'recordedAt');
+  return typeof at === 'number' ? at : null;
+}
+
+/**
+ * The consent a merged contact keeps: the more recently recorded decision of the two, whatever it
+ * says (an opt-out recorded after an opt-in is the person's choice, and so is the reverse). A
+ * decision always beats no decision, so merging never drops an opt-in or an opt-out.
+ */
+function mergedConsent(into: unknown, from: unknown): unknown {
+  const a = recordedAt(into);
+  const b = recordedAt(from);
+  return b !== null && (a === null || b > a) ? from : into;
+}
+
 /**
  * `records.merge`: in one transaction through the change writer, `intoId` takes the fields named in
  * `take` from `fromId` (lists are unioned), every record pointing at `fromId` is re-pointed at
@@ -130,6 +148,7 @@ export function mergeRecords(
         continue;
       }
       if (UNION_FIELDS.has(f)) value = union(into[f], from[f], UNION_MAX[f] ?? 50);
+      else if (f === 'consent') value = mergedConsent(into[f], from[f]);
       else if (input.take.includes(f)) value = from[f];
       else continue;
       if (!same(value, into[f])) patch[f] = value;

@@ -49,6 +49,8 @@ export function MergeDialog(props: {
   const [take, setTake] = useState<Set<string>>(new Set());
   const [error, setError] = useState<ErrorInfo | null>(null);
   const [busy, setBusy] = useState(false);
+  // The accounts the two contacts belong to, by name (a choice between two ids says nothing).
+  const [accounts, setAccounts] = useState<ReadonlyMap<string, string>>(new Map());
 
   useEffect(() => {
     let live = true;
@@ -59,6 +61,17 @@ export function MergeDialog(props: {
         setFrom(b);
         // Blank fields of the kept record take the other's value unless the person says otherwise.
         setTake(new Set(CHOICES[props.kind].filter((f) => show(a[f]) === '—' && show(b[f]) !== '—')));
+        const ids = [a.accountId, b.accountId].filter((x): x is string => typeof x === 'string');
+        void Promise.all(
+          ids.map((accountId) =>
+            call('accounts.get', { id: accountId }).then(
+              (account) => [accountId, account.name] as const,
+              () => null,
+            ),
+          ),
+        ).then((named) => {
+          if (live) setAccounts(new Map(named.filter((n) => n !== null)));
+        });
       },
       (e: unknown) => live && setError(errorInfo(e)),
     );
@@ -141,6 +154,9 @@ export function MergeDialog(props: {
                             />
                             {memberFields.has(f) && (fromOther ? from : into)[f] ? (
                               <OwnerName owner={show((fromOther ? from : into)[f])} />
+                            ) : f === 'accountId' ? (
+                              (accounts.get(show((fromOther ? from : into)[f])) ??
+                              show((fromOther ? from : into)[f]))
                             ) : (
                               show((fromOther ? from : into)[f])
                             )}
@@ -159,6 +175,11 @@ export function MergeDialog(props: {
                 ),
               })}
             </p>
+            {props.kind === 'contact' && (
+              <p className="muted" data-testid="merge-consent">
+                {t('merge.consent')}
+              </p>
+            )}
           </>
         )}
         <div className="row">

@@ -721,6 +721,7 @@ export const en = {
     takeOther: 'Take from the other',
     combined: '{{fields}} of both are combined. Activities, tasks and deals move to the kept record.',
     confirm: 'Merge',
+    consent: 'Marketing consent: the more recently recorded decision of the two is kept, opt-in or opt-out.',
     possible: 'Possible duplicates',
     open: 'Merge “{{name}}” into this one',
     by: { name: 'same name', email: 'same e-mail', phone: 'same phone' },

@@ -686,6 +686,7 @@ export const zhCN: Catalogue = {
     takeOther: '采用另一条',
     combined: '两条记录的{{fields}}将合并。活动、任务和商机将移到保留的记录。',
     confirm: '合并',
+    consent: '营销同意：保留两条记录中最近记录的决定（同意或拒绝）。',
     possible: '可能的重复记录',
     open: '将“{{name}}”合并到此记录',
     by: { name: '同名', email: '同邮箱', phone: '同电话' },

@@ -120,4 +120,31 @@ describe('records.merge', () => {
     });
     expect(pendingOps(f)).toBe(afterDelete);
   });
+
+  it('keeps the more recently recorded consent decision of the two, never dropping one for the default', async () => {
+    const f = await createCrmFixture();
+    const consent = (marketingOptIn: boolean, recordedAt: number | null, source: string | null) => ({
+      marketingOptIn,
+      recordedAt,
+      source,
+    });
+    const merge = async (into: unknown, from: unknown) => {
+      const a = await f.ok('contacts.create', { name: 'Ann Lee', consent: into });
+      const b = await f.ok('contacts.create', { name: 'Ann Lee', consent: from });
+      await f.ok('records.merge', { entity: 'contact', intoId: a.id, fromId: b.id, take: [] });
+      return (await f.ok('contacts.get', { id: a.id })).consent;
+    };
+    // The other contact opted in at a trade fair; the kept one never recorded anything.
+    const fair = consent(true, 2_000, 'Trade fair form');
+    expect(await merge(consent(false, null, null), fair)).toEqual(fair);
+    // An opt-out recorded later than the opt-in wins, whichever side it is on.
+    const optOut = consent(false, 3_000, 'Unsubscribe link');
+    expect(await merge(fair, optOut)).toEqual(optOut);
+    expect(await merge(optOut, fair)).toEqual(optOut);
+    // Neither recorded: the kept contact's stays.
+    expect(await merge(consent(false, null, null), consent(false, null, null))).toEqual(
+      consent(false, null, null),
+    );
+    await f.services.dispose();
+  });
 });
