@@ -17,6 +17,7 @@ import {
 import { DuplicatesPanel } from './DuplicatesPanel';
 import { MappingTable, PreviewPanel, type Preview } from './import.panels';
 import { useListsStore } from './lists.store';
+import { useSettingsStore } from '../settings.store';
 
 type Step = 'file' | 'map' | 'run' | 'done';
 type OnError = 'skipRows' | 'dropInvalidValues';
@@ -54,8 +55,12 @@ export function ImportScreen() {
   const [error, setError] = useState<ErrorInfo | null>(null);
   const [readFailed, setReadFailed] = useState(false);
   const [fileName, setFileName] = useState('');
+  const [emptyFile, setEmptyFile] = useState(false);
   const importId = useRef('');
   const fileId = useId();
+  // Amounts without a currency are in the team's currency when Settings names one (as new deals).
+  const teamCurrency = useSettingsStore((s) => s.settings.currency);
+  const currency = teamCurrency ? { currency: teamCurrency } : {};
 
   const runPreview = async (
     text: string,
@@ -76,6 +81,7 @@ export function ImportScreen() {
         dedupeBy: 'email',
         onRowError: opts.rowError ?? onError,
         locale: opts.loc ?? locale,
+        ...currency,
         ...(opts.map ? { mapping: opts.map } : {}),
         ...(Object.keys(custom).length > 0 ? { customMapping: custom } : {}),
       });
@@ -89,11 +95,28 @@ export function ImportScreen() {
     }
   };
 
-  const decodeAndPreview = async (data: Uint8Array, enc: ImportEncoding) => {
+  /**
+   * Reads the file in `enc`. A new file starts from the guesses; the same file read in another
+   * encoding keeps what the user chose for every column whose header reads the same (a column set to
+   * Ignore must not come back as a guess).
+   */
+  const decodeAndPreview = async (data: Uint8Array, enc: ImportEncoding, kept = false) => {
     const text = decodeBytes(data, enc);
     setEncoding(enc);
     setCsv(text);
-    if (await runPreview(text)) setStep('map');
+    // Nothing to map: said where the file was chosen, not as "values not valid".
+    setEmptyFile(text.trim() === '');
+    if (text.trim() === '') return;
+    const chosen = { map: mapping, custom: customMapping };
+    const fresh = await runPreview(text);
+    if (!fresh) return;
+    if (kept) {
+      const map = { ...fresh.mapping };
+      for (const [header, target] of Object.entries(chosen.map)) if (header in map) map[header] = target;
+      const custom = Object.fromEntries(Object.entries(chosen.custom).filter(([header]) => header in map));
+      if (!(await runPreview(text, { map, custom }))) return;
+    }
+    setStep('map');
   };
 
   const onFile = async (event: ChangeEvent<HTMLInputElement>) => {
@@ -138,6 +161,7 @@ export function ImportScreen() {
         importId: importId.current,
         onRowError: onError,
         locale,
+        ...currency,
         source: 'csv-import',
       });
       setResult({ created: r.created, skipped: r.skippedDuplicates + (r.skippedRows ?? 0) });
@@ -224,6 +248,11 @@ export function ImportScreen() {
                 {t('import.readError')}
               </p>
             )}
+            {emptyFile && (
+              <p className="field-error" role="alert" data-testid="import-empty">
+                {t('importer.emptyFile', { name: fileName })}
+              </p>
+            )}
           </div>
         </section>
       )}
@@ -241,7 +270,7 @@ export function ImportScreen() {
                   value={encoding}
                   onChange={(e) => {
                     const next = IMPORT_ENCODINGS.find((x) => x === e.target.value);
-                    if (next && bytes) void decodeAndPreview(bytes, next);
+                    if (next && bytes) void decodeAndPreview(bytes, next, true);
                   }}
                 >
                   {IMPORT_ENCODINGS.map((x) => (
@@ -389,7 +418,14 @@ export function ImportScreen() {
             >
               {t(`importer.goTo.${entity}`)}
             </button>
-            <button type="button" onClick={() => setStep('file')} data-testid="import-again">
+            <button
+              type="button"
+              onClick={() => {
+                setFileName('');
+                setStep('file');
+              }}
+              data-testid="import-again"
+            >
               {t('import.again')}
             </button>
           </div>

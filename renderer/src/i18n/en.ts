@@ -658,6 +658,7 @@ export const en = {
     },
     fileHelp:
       'CSV or tab-separated text with a header row, from Excel, Salesforce, HubSpot, Pipedrive or any CRM.',
+    emptyFile: '"{{name}}" is empty: there is no header row and nothing to import. Choose another file.',
     encoding: 'Text encoding',
     detected: 'detected',
     encodings: {

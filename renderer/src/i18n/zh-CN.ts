@@ -628,6 +628,7 @@ export const zhCN: Catalogue = {
       task: '前往日程',
     },
     fileHelp: '带标题行的 CSV 或制表符分隔文本，可来自 Excel、Salesforce、HubSpot、Pipedrive 或任何 CRM。',
+    emptyFile: '“{{name}}”是空文件：没有标题行，也没有可导入的内容。请选择其他文件。',
     encoding: '文本编码',
     detected: '已检测',
     encodings: {
