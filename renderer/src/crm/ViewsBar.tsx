@@ -1,4 +1,4 @@
-import { useEffect, useId, useState, type FormEvent } from 'react';
+import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ErrorInfo } from '../../../shared/errors';
 import { errorInfo } from '../api';
@@ -83,7 +83,9 @@ export function ViewsBar(props: {
   const activeId = useViewsStore((s) => s.active[entity]);
   const active = views.find((v) => v.id === activeId) ?? null;
   const [editing, setEditing] = useState<Editing>(null);
-  const [confirmDelete, setConfirmDelete] = useState(false);
+  // Deleting a view, or taking a shared one away from the team, asks once more.
+  const [confirm, setConfirm] = useState<'delete' | 'private' | null>(null);
+  const viewSelect = useRef<HTMLSelectElement>(null);
 
   useEffect(() => {
     void useViewsStore
@@ -95,12 +97,15 @@ export function ViewsBar(props: {
 
   // One at a time: a double click on Save must not make the view twice.
   const [, once] = useSubmitOnce();
-  const run = (work: () => Promise<unknown>) =>
+  // `refocus`: the button the user acted with is gone afterwards (a form, a confirmation, a deleted
+  // view's buttons), so focus goes to the view picker instead of falling to <body>.
+  const run = (work: () => Promise<unknown>, refocus = false) =>
     void once(async () => {
       try {
         await work();
         setEditing(null);
-        setConfirmDelete(false);
+        setConfirm(null);
+        if (refocus) viewSelect.current?.focus();
       } catch (e) {
         onError(errorInfo(e));
       }
@@ -114,7 +119,7 @@ export function ViewsBar(props: {
   const store = useViewsStore.getState();
   const choose = (viewId: string) => {
     const view = views.find((v) => v.id === viewId);
-    setConfirmDelete(false);
+    setConfirm(null);
     if (view) store.open(view);
     else store.setActive(entity, null);
   };
@@ -134,6 +139,7 @@ export function ViewsBar(props: {
         <div className="field compact">
           <label htmlFor={`${id}-view`}>{t('views.view')}</label>
           <select
+            ref={viewSelect}
             id={`${id}-view`}
             value={active?.id ?? ''}
             onChange={(e) => choose(e.target.value)}
@@ -224,22 +230,26 @@ export function ViewsBar(props: {
               </button>
               <button
                 type="button"
-                onClick={() => run(() => store.setShared(active, !active.shared))}
+                onClick={() =>
+                  active.shared ? setConfirm('private') : run(() => store.setShared(active, true))
+                }
                 data-testid="view-toggle-share"
               >
                 {active.shared ? t('views.makePrivate') : t('views.share')}
               </button>
-              {confirmDelete ? (
+              {confirm === 'delete' ? (
                 <button
                   type="button"
                   className="danger"
-                  onClick={() => run(() => store.remove(active))}
+                  autoFocus
+                  onClick={() => run(() => store.remove(active), true)}
+                  onKeyDown={(e) => e.key === 'Escape' && setConfirm(null)}
                   data-testid="view-delete-confirm"
                 >
-                  {t('views.confirmDelete')}
+                  {active.shared ? t('views.confirmDeleteShared') : t('views.confirmDelete')}
                 </button>
               ) : (
-                <button type="button" onClick={() => setConfirmDelete(true)} data-testid="view-delete">
+                <button type="button" onClick={() => setConfirm('delete')} data-testid="view-delete">
                   {t('views.delete')}
                 </button>
               )}
@@ -250,6 +260,23 @@ export function ViewsBar(props: {
           </button>
         </div>
       </div>
+      {confirm === 'private' && active?.shared && (
+        <div className="notice row" role="group" aria-label={t('views.makePrivate')}>
+          <span>{t('views.privateWarning', { name: active.name })}</span>
+          <button
+            type="button"
+            className="danger"
+            autoFocus
+            onClick={() => run(() => store.setShared(active, false), true)}
+            data-testid="view-private-confirm"
+          >
+            {t('views.makePrivate')}
+          </button>
+          <button type="button" onClick={() => setConfirm(null)} data-testid="view-private-cancel">
+            {t('record.cancel')}
+          </button>
+        </div>
+      )}
       {summary !== '' && (
         <p className="muted row view-filters" data-testid="view-filters">
           {t('views.filteredBy', { filters: summary })}
@@ -271,15 +298,17 @@ export function ViewsBar(props: {
           withShare={editing.mode === 'new'}
           onCancel={() => setEditing(null)}
           onSubmit={(name, shared) =>
-            run(() =>
-              editing.mode === 'new'
-                ? store.create(entity, shape(name), shared)
-                : store.update(editing.view, {
-                    ...shape(name),
-                    query: listQueryOf(editing.view.query),
-                    groupBy: editing.view.groupBy,
-                    columns: editing.view.columns,
-                  }),
+            run(
+              () =>
+                editing.mode === 'new'
+                  ? store.create(entity, shape(name), shared)
+                  : store.update(editing.view, {
+                      ...shape(name),
+                      query: listQueryOf(editing.view.query),
+                      groupBy: editing.view.groupBy,
+                      columns: editing.view.columns,
+                    }),
+              true,
             )
           }
         />

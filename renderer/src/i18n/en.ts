@@ -1147,6 +1147,9 @@ export const en = {
     makePrivate: 'Make private',
     delete: 'Delete view',
     confirmDelete: 'Confirm delete',
+    confirmDeleteShared: 'Delete for the whole team',
+    privateWarning:
+      '"{{name}}" is shared: making it private takes it away from everyone else in the workspace. You keep a private copy.',
     print: 'Print / PDF',
     name: 'View name',
     shareWithWorkspace: 'Share with the workspace',

@@ -1097,6 +1097,8 @@ export const zhCN: Catalogue = {
     makePrivate: '设为私有',
     delete: '删除视图',
     confirmDelete: '确认删除',
+    confirmDeleteShared: '为整个团队删除',
+    privateWarning: '“{{name}}”是共享视图：设为私有后，工作区中的其他人将不再看到它。您会保留一份私有副本。',
     print: '打印 / PDF',
     name: '视图名称',
     shareWithWorkspace: '与工作区共享',
