@@ -79,3 +79,54 @@ test('a record picker past its first page by keyboard alone: More is an option, 
   expect(await focused(page)).toBe('BUTTON:accountId');
   expect(errors).toEqual([]);
 });
+
+test('the palette gives focus back on Escape, and a create that fails stays open and says why', async ({
+  page,
+  host,
+}) => {
+  const errors = watchErrors(page);
+  await firstRun(page, host.pageUrl);
+  await page.locator('[data-nav="contact"]').click();
+  await page.getByTestId('new-name').focus();
+  await page.keyboard.press('Control+k');
+  await expect(page.getByTestId('palette-input')).toBeFocused();
+  await page.keyboard.press('Escape');
+  await expect(page.getByTestId('palette')).toHaveCount(0);
+  await expect(page.getByTestId('new-name')).toBeFocused();
+
+  // A name over the 200-character limit: main refuses it; the palette keeps the text and says so.
+  await page.keyboard.press('Control+k');
+  const text = `new contact ${'x'.repeat(250)}`;
+  await page.getByTestId('palette-input').fill(text);
+  await expect(page.locator('[role="option"]').first()).toContainText('xxxxxxxx');
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('palette').getByRole('alert')).toBeVisible();
+  await expect(page.getByTestId('palette-input')).toHaveValue(text);
+  // A valid name from the same palette works.
+  await page.getByTestId('palette-input').fill('new contact Ann Lee');
+  await expect(page.locator('[role="option"]').first()).toContainText('Ann Lee');
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('record-title')).toHaveText('Ann Lee');
+  expect(errors).toEqual([]);
+});
+
+test('a backup delete asks with Cancel focused, and cancelling puts focus back in the row', async ({
+  page,
+  host,
+}) => {
+  const errors = watchErrors(page);
+  await firstRun(page, host.pageUrl);
+  await page.locator('[data-nav="settings"]').click();
+  await page.getByTestId('backup-now').click();
+  const row = page.getByTestId('backup-list').locator('tbody tr');
+  await expect(row).toHaveCount(1);
+  await row.getByRole('button', { name: 'Delete' }).focus();
+  await page.keyboard.press('Enter');
+  await expect(row.getByRole('button', { name: 'Yes, delete' })).toBeVisible();
+  await expect(row.getByRole('button', { name: 'Cancel' })).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(row.getByRole('button', { name: 'Yes, delete' })).toHaveCount(0);
+  expect(await focused(page)).toMatch(/^BUTTON:/);
+  await expect(row).toHaveCount(1);
+  expect(errors).toEqual([]);
+});

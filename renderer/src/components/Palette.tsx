@@ -1,5 +1,8 @@
 import { useEffect, useId, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import { useTranslation } from 'react-i18next';
+import type { ErrorInfo } from '../../../shared/errors';
+import { errorInfo } from '../api';
+import { ErrorMessage } from '../errors';
 
 /** One entry of the palette: a command or a search hit. */
 export interface PaletteItem {
@@ -8,7 +11,8 @@ export interface PaletteItem {
   /** Secondary text (record kind, shortcut). */
   readonly hint?: string;
   readonly group: string;
-  readonly run: () => void;
+  /** What the item does; a promise that rejects keeps the palette open with the error shown. */
+  readonly run: () => void | Promise<void>;
 }
 
 /**
@@ -29,10 +33,27 @@ export function Palette(props: {
   const inputRef = useRef<HTMLInputElement>(null);
   const listId = useId();
   const { search, commands, onClose } = props;
+  const [error, setError] = useState<ErrorInfo | null>(null);
 
+  // Focus comes back to where it was when the palette opened (if that is still on the page).
   useEffect(() => {
+    const opener = document.activeElement;
     inputRef.current?.focus();
+    return () => {
+      if (opener instanceof HTMLElement && opener.isConnected) opener.focus();
+    };
   }, []);
+
+  // The palette closes once the item has done its work; a failure stays on screen, typed text too.
+  const runItem = async (item: PaletteItem) => {
+    setError(null);
+    try {
+      await item.run();
+      onClose();
+    } catch (e) {
+      setError(errorInfo(e));
+    }
+  };
 
   useEffect(() => {
     let current = true;
@@ -67,10 +88,7 @@ export function Palette(props: {
     } else if (event.key === 'Enter') {
       event.preventDefault();
       const item = items[clamped];
-      if (item) {
-        onClose();
-        item.run();
-      }
+      if (item) void runItem(item);
     } else if (event.key === 'Escape') {
       event.preventDefault();
       onClose();
@@ -104,6 +122,7 @@ export function Palette(props: {
           onKeyDown={onKeyDown}
           data-testid="palette-input"
         />
+        <ErrorMessage error={error} onDismiss={() => setError(null)} />
         <ul id={listId} role="listbox" aria-label={props.labels.title} className="palette-list">
           {items.map((item, index) => (
             <li
@@ -113,10 +132,7 @@ export function Palette(props: {
               aria-selected={index === clamped}
               className={index === clamped ? 'palette-item active' : 'palette-item'}
               onMouseEnter={() => setActive(index)}
-              onClick={() => {
-                onClose();
-                item.run();
-              }}
+              onClick={() => void runItem(item)}
             >
               <span className="palette-label">{item.label}</span>
               <span className="muted palette-hint">{item.hint ?? item.group}</span>

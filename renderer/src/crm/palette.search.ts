@@ -47,21 +47,20 @@ async function createItems(q: string, t: TFunction): Promise<PaletteItem[]> {
       id: `create-deal-${a.id}`,
       label: t('day.newDealFor', { account: a.name }),
       group,
-      run: () =>
-        void (async () => {
-          const [pipeline] = await ensurePipelines();
-          const stage = pipeline?.stages[0];
-          if (!pipeline || !stage) return;
-          const deal = await call('deals.create', {
-            name: t('day.dealName', { account: a.name }),
-            pipelineId: pipeline.id,
-            stageId: stage.id,
-            accountId: a.id,
-            currency: newDealCurrency(),
-          });
-          noteLocalChange('deal', [deal.id]);
-          open({ name: 'record', entity: 'deal', id: deal.id });
-        })(),
+      run: async () => {
+        const [pipeline] = await ensurePipelines();
+        const stage = pipeline?.stages[0];
+        if (!pipeline || !stage) return;
+        const deal = await call('deals.create', {
+          name: t('day.dealName', { account: a.name }),
+          pipelineId: pipeline.id,
+          stageId: stage.id,
+          accountId: a.id,
+          currency: newDealCurrency(),
+        });
+        noteLocalChange('deal', [deal.id]);
+        open({ name: 'record', entity: 'deal', id: deal.id });
+      },
     }));
     return name === ''
       ? forAccount
@@ -71,8 +70,10 @@ async function createItems(q: string, t: TFunction): Promise<PaletteItem[]> {
             id: 'create-deal-named',
             label: t('day.newNamed', { entity: t('entity.deal'), name }),
             group,
-            run: () =>
-              void createRecord('deal', name).then((d) => open({ name: 'record', entity: 'deal', id: d.id })),
+            run: async () => {
+              const d = await createRecord('deal', name);
+              open({ name: 'record', entity: 'deal', id: d.id });
+            },
           },
         ];
   }
@@ -83,11 +84,11 @@ async function createItems(q: string, t: TFunction): Promise<PaletteItem[]> {
         id: 'create-task',
         label: t('day.newNamed', { entity: t('entity.task'), name: rest }),
         group,
-        run: () =>
-          void call('tasks.create', { title: rest }).then((task) => {
-            noteLocalChange('task', [task.id]);
-            open({ name: 'home' });
-          }),
+        run: async () => {
+          const task = await call('tasks.create', { title: rest });
+          noteLocalChange('task', [task.id]);
+          open({ name: 'home' });
+        },
       },
     ];
   // A contact or account that looks like one already there says so (the hits below show it).
@@ -103,7 +104,10 @@ async function createItems(q: string, t: TFunction): Promise<PaletteItem[]> {
         ? { hint: t('merge.warnCreate', { names: like.map((m) => m.name).join(', ') }) }
         : {}),
       group,
-      run: () => void createRecord(kind, rest).then((r) => open({ name: 'record', entity: kind, id: r.id })),
+      run: async () => {
+        const r = await createRecord(kind, rest);
+        open({ name: 'record', entity: kind, id: r.id });
+      },
     },
   ];
 }
@@ -136,7 +140,7 @@ export async function paletteSearch(q: string, t: TFunction): Promise<PaletteIte
         run: () => open({ name: 'record', entity, id: hit.id }),
       });
     else if (entity === 'activity' || entity === 'task')
-      items.push({ id: `${entity}-${hit.id}`, label, group, run: () => void openLinked(entity, hit.id) });
+      items.push({ id: `${entity}-${hit.id}`, label, group, run: () => openLinked(entity, hit.id) });
   }
   return items;
 }
