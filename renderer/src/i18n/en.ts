@@ -531,6 +531,16 @@ export const en = {
       'The workspace key was replaced (key {{epoch}}). Open invite codes no longer work: create new ones.',
   },
   conflicts: {
+    kinds: {
+      deal: 'A deal',
+      contact: 'A contact',
+      account: 'An account',
+      quota: 'A quota',
+      exchangeRate: 'An exchange rate',
+      memberProfile: 'A member',
+      savedView: 'A shared view',
+      other: 'A record',
+    },
     title: 'Conflicts',
     intro:
       'Two people changed the same important field of a deal while apart. The newest change is shown now; choose which value to keep.',

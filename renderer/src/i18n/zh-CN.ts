@@ -509,6 +509,16 @@ export const zhCN: Catalogue = {
     rotated: '工作区密钥已更换（第 {{epoch}} 把）。未使用的邀请码已失效，请重新创建。',
   },
   conflicts: {
+    kinds: {
+      deal: '一个商机',
+      contact: '一位联系人',
+      account: '一个客户',
+      quota: '一个配额',
+      exchangeRate: '一个汇率',
+      memberProfile: '一位成员',
+      savedView: '一个共享视图',
+      other: '一条记录',
+    },
     title: '冲突',
     intro: '两个人在离线时修改了同一商机的同一重要字段。当前显示的是最新的更改；请选择要保留的值。',
     count: '冲突：{{count}}',

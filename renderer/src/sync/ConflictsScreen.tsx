@@ -1,8 +1,7 @@
 import { customIdOf } from '../../../shared/domain/custom-fields';
 import { showCustomValue, useCustomFieldsStore } from '../crm/customFields.store';
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { Deal } from '../../../shared/domain/crm.schemas';
 import type { ErrorInfo } from '../../../shared/errors';
 import { parseHlc } from '../../../shared/domain/hlc';
 import type { Conflict, SyncDevice } from '../../../shared/sync/sync.contract';
@@ -12,35 +11,40 @@ import { stageName, usePipelinesStore } from '../crm/pipelines.store';
 import { OwnerName } from '../people/OwnerName';
 import { useMembers } from '../people/members.store';
 import { ErrorMessage } from '../errors';
-import { formatDate, formatDateTime, formatMoney } from '../format';
+import { formatDate, formatDateTime, formatMoney, formatNumber } from '../format';
 import { useUiStore } from '../ui.store';
 import { useSyncStore } from './sync.store';
+import { loadSubjects, type ConflictSubject } from './conflict.subjects';
+
+/** The kinds a conflict's record can be of, for naming one that can no longer be read. */
+const KINDS = ['deal', 'contact', 'account', 'quota', 'exchangeRate', 'memberProfile', 'savedView'] as const;
+const kindOf = (entity: string): (typeof KINDS)[number] | 'other' =>
+  KINDS.find((k) => k === entity) ?? 'other';
 
 type FieldValue = Conflict['current']['value'];
 
-/** The conflict fields the engine keeps (deal stage, amount, close date, owner) and their labels. */
+/**
+ * The conflict fields the engine keeps (a deal's stage, amount, close date and owner; a quota's
+ * amount, a rate's value, a member's name, a shared view's filters) and their labels.
+ */
 const FIELD_LABELS = {
   stageId: 'fields.stageId',
   amountMinor: 'fields.amountMinor',
   expectedCloseDate: 'fields.expectedCloseDate',
   ownerId: 'fields.ownerId',
+  perUnit: 'reports.perUnit',
+  displayName: 'people.name',
+  query: 'views.view',
 } as const;
 
 function isKnownField(field: string): field is keyof typeof FIELD_LABELS {
   return field in FIELD_LABELS;
 }
 
-/** Conflicts on records that are not deals are shown by id; deals are read for name and currency. */
-async function loadDeals(conflicts: readonly Conflict[]): Promise<Map<string, Deal>> {
-  const ids = [...new Set(conflicts.filter((c) => c.entity === 'deal').map((c) => c.recordId))];
-  const deals = await Promise.all(ids.map((id) => call('deals.get', { id }).catch(() => null)));
-  return new Map(deals.filter((d): d is Deal => d !== null).map((d) => [d.id, d]));
-}
-
-function ValueText(props: { conflict: Conflict; value: FieldValue; deal: Deal | undefined }) {
+function ValueText(props: { conflict: Conflict; value: FieldValue; subject: ConflictSubject | undefined }) {
   const { t } = useTranslation();
   const pipelines = usePipelinesStore((s) => s.pipelines);
-  const { value, deal } = props;
+  const { value, subject } = props;
   const defs = useCustomFieldsStore((st) => st.defs);
   if (value === null || value === '') return <span className="muted">{t('record.none')}</span>;
   const customId = customIdOf(props.conflict.field);
@@ -49,17 +53,28 @@ function ValueText(props: { conflict: Conflict; value: FieldValue; deal: Deal | 
   if (memberFields.has(props.conflict.field)) return <OwnerName owner={String(value)} />;
   switch (props.conflict.field) {
     case 'stageId':
-      return <>{deal ? stageName(pipelines, deal.pipelineId, String(value), t) : String(value)}</>;
+      return (
+        <>
+          {subject?.pipelineId ? stageName(pipelines, subject.pipelineId, String(value), t) : String(value)}
+        </>
+      );
     case 'amountMinor':
+      // Money without a known currency is shown as a number, never in a guessed currency.
       return typeof value === 'number' ? (
-        <>{formatMoney(value, deal?.currency ?? 'EUR')}</>
+        <>{subject?.currency ? formatMoney(value, subject.currency) : formatNumber(value)}</>
+      ) : (
+        <>{String(value)}</>
+      );
+    case 'perUnit':
+      return typeof value === 'number' ? (
+        <>{`${formatNumber(value)}${subject?.currency ? ` ${subject.currency}` : ''}`}</>
       ) : (
         <>{String(value)}</>
       );
     case 'expectedCloseDate':
       return <>{formatDate(String(value)) || String(value)}</>;
     default:
-      return <>{String(value)}</>;
+      return <>{typeof value === 'object' ? JSON.stringify(value) : String(value)}</>;
   }
 }
 
@@ -87,12 +102,12 @@ function SideOrigin(props: { side: Conflict['current']; devices: readonly SyncDe
 
 function ConflictItem(props: {
   conflict: Conflict;
-  deal: Deal | undefined;
+  subject: ConflictSubject | undefined;
   devices: readonly SyncDevice[];
   onResolved: () => void;
 }) {
   const { t } = useTranslation();
-  const { conflict, deal } = props;
+  const { conflict, subject } = props;
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ErrorInfo | null>(null);
   const navigate = useUiStore((s) => s.navigate);
@@ -101,7 +116,8 @@ function ConflictItem(props: {
   const field = isKnownField(conflict.field)
     ? t(FIELD_LABELS[conflict.field])
     : ((customId !== null ? defs?.find((d) => d.id === customId)?.label : undefined) ?? conflict.field);
-  const recordName = deal?.name ?? conflict.recordId;
+  // A record that cannot be read any more (deleted since) is named by its kind.
+  const recordName = subject?.label ?? t(`conflicts.kinds.${kindOf(conflict.entity)}`);
   const headingId = `conflict-${conflict.conflictId}`;
 
   const keep = async (side: 'current' | 'other') => {
@@ -123,11 +139,11 @@ function ConflictItem(props: {
         <span className="muted" aria-hidden="true">
           {' · '}
         </span>
-        {conflict.entity === 'deal' ? (
+        {subject?.route ? (
           <button
             type="button"
             className="link"
-            onClick={() => navigate({ name: 'record', entity: 'deal', id: conflict.recordId })}
+            onClick={() => subject.route && navigate(subject.route)}
             data-testid="conflict-record"
           >
             {recordName}
@@ -145,7 +161,7 @@ function ConflictItem(props: {
               {side === 'current' ? t('conflicts.current') : t('conflicts.other')}
             </div>
             <div className="conflict-value" data-testid={`conflict-${side}`}>
-              <ValueText conflict={conflict} value={conflict[side].value} deal={deal} />
+              <ValueText conflict={conflict} value={conflict[side].value} subject={subject} />
             </div>
             <SideOrigin side={conflict[side]} devices={props.devices} />
             <button
@@ -169,8 +185,8 @@ export function ConflictsScreen() {
   const { t } = useTranslation();
   const conflicts = useSyncStore((s) => s.conflicts);
   const error = useSyncStore((s) => s.error);
-  // Values show as names (stages) and money (deal currency): the list waits for both.
-  const [deals, setDeals] = useState<Map<string, Deal> | null>(null);
+  // Values show as names (stages) and money (the record's currency): the list waits for both.
+  const [subjects, setSubjects] = useState<Map<string, ConflictSubject> | null>(null);
   // Only to tell this device's changes from others': without the list every side reads "Device …".
   const [devices, setDevices] = useState<SyncDevice[]>([]);
   const [resolved, setResolved] = useState(false);
@@ -203,31 +219,42 @@ export function ConflictsScreen() {
         .getState()
         .load()
         .catch(() => null),
-      loadDeals(conflicts),
+      loadSubjects(conflicts),
     ]).then(([, map]) => {
-      if (current) setDeals(map);
+      if (current) setSubjects(map);
     });
     return () => {
       current = false;
     };
   }, [conflicts]);
 
+  // The resolved conflict's buttons leave the page: focus moves on to the next conflict's first
+  // choice, or to the "resolved" message once none is left, never to <body>.
+  const screen = useRef<HTMLDivElement>(null);
+  const moveFocus = useRef(false);
+  useEffect(() => {
+    if (!moveFocus.current || subjects === null) return;
+    moveFocus.current = false;
+    const find = (testId: string) => screen.current?.querySelector<HTMLElement>(`[data-testid="${testId}"]`);
+    (find('conflict-keep-current') ?? find('conflicts-resolved'))?.focus();
+  }, [conflicts, subjects]);
   const onResolved = () => {
     setResolved(true);
+    moveFocus.current = true;
     void useSyncStore.getState().loadConflicts();
   };
 
   return (
-    <div className="screen" data-screen="conflicts">
+    <div className="screen" data-screen="conflicts" ref={screen}>
       <h1>{t('conflicts.title')}</h1>
       <p className="muted">{t('conflicts.intro')}</p>
       <ErrorMessage error={error} onDismiss={() => useSyncStore.getState().clearError()} />
       {resolved && (
-        <p role="status" className="ok">
+        <p role="status" className="ok" tabIndex={-1} data-testid="conflicts-resolved">
           {t('conflicts.resolved')}
         </p>
       )}
-      {conflicts === null || (conflicts.length > 0 && deals === null) ? (
+      {conflicts === null || (conflicts.length > 0 && subjects === null) ? (
         <p className="muted">{t('app.loading')}</p>
       ) : conflicts.length === 0 ? (
         <p className="empty" data-testid="conflicts-empty">
@@ -239,7 +266,7 @@ export function ConflictsScreen() {
             <ConflictItem
               key={c.conflictId}
               conflict={c}
-              deal={deals?.get(c.recordId)}
+              subject={subjects?.get(c.recordId)}
               devices={devices}
               onResolved={onResolved}
             />
