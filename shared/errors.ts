@@ -62,6 +62,8 @@ export const ERROR_CODES = [
   'SNAPSHOT_REJECTED',
   'COMPACTION_REFUSED',
   'LOG_COMPACTED',
+  /** A sync server address main will not talk to: not a URL, more than an origin, or plain http off this computer. */
+  'SERVER_URL_REFUSED',
 ] as const;
 
 /** One of the stable error codes every layer speaks. */

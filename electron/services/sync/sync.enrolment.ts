@@ -36,7 +36,7 @@ export function serverOrigin(serverUrl: string): string {
   try {
     url = new URL(serverUrl);
   } catch {
-    throw new AppError('VALIDATION', 'The server URL is not valid');
+    throw new AppError('SERVER_URL_REFUSED', 'The server URL is not valid');
   }
   if (
     url.username ||
@@ -45,11 +45,17 @@ export function serverOrigin(serverUrl: string): string {
     url.hash ||
     (url.pathname !== '/' && url.pathname !== '')
   ) {
-    throw new AppError('VALIDATION', 'The server address must be an origin only: scheme, host and port');
+    throw new AppError(
+      'SERVER_URL_REFUSED',
+      'The server address must be an origin only: scheme, host and port',
+    );
   }
   const loopback = ['127.0.0.1', 'localhost', '[::1]', '::1'].includes(url.hostname);
   if (url.protocol === 'https:' || (url.protocol === 'http:' && loopback)) return url.origin;
-  throw new AppError('VALIDATION', 'The server URL must use https (plain http only on this computer)');
+  throw new AppError(
+    'SERVER_URL_REFUSED',
+    'The server URL must use https (plain http only on this computer)',
+  );
 }
 
 /**

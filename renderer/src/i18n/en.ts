@@ -210,6 +210,8 @@ export const en = {
       'The sync server refused to clear old history: only an owner or admin device can, for the latest snapshot. Nothing was deleted.',
     LOG_COMPACTED:
       'Older sync history was cleared on the server. This device will catch up from the latest snapshot; your unsent changes are kept.',
+    SERVER_URL_REFUSED:
+      'Enter the sync server as https://host or https://host:port, with no path. Plain http works only for a server on this computer.',
   },
   common: {
     close: 'Close',

@@ -195,6 +195,8 @@ export const zhCN: Catalogue = {
     COMPACTION_REFUSED:
       '同步服务器拒绝清除旧历史记录：只有所有者或管理员设备可以针对最新快照执行此操作。未删除任何内容。',
     LOG_COMPACTED: '服务器上较早的同步历史已被清除。此设备将从最新快照追上进度；你尚未发送的更改会被保留。',
+    SERVER_URL_REFUSED:
+      '请按 https://主机 或 https://主机:端口 的格式输入同步服务器地址，不要带路径。只有本机上的服务器才能使用 http。',
   },
   common: {
     close: '关闭',

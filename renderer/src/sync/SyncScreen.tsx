@@ -7,6 +7,7 @@ import { ErrorMessage } from '../errors';
 import { formatDateTime, formatNumber } from '../format';
 import { useUiStore } from '../ui.store';
 import { useSyncStore } from './sync.store';
+import { serverUrlSchema } from '../../../shared/sync/sync.contract';
 import { Invite, Members } from './MembersPanel';
 import { SyncProgress, useSyncSummary } from './SyncIndicator';
 import { TrustNotice } from './TrustNotice';
@@ -46,6 +47,10 @@ function Setup() {
   const enrolmentId = useId();
   const deviceNameId = useId();
   const named = deviceName.trim() ? { deviceName: deviceName.trim() } : {};
+  // An address that is no origin (the contract's own rule, checked before sending) or that main
+  // refused (plain http to another computer): said at the field, which is marked invalid.
+  const [badUrl, setBadUrl] = useState(false);
+  const urlRefused = badUrl || (error?.kind === 'create' && error.info.code === 'SERVER_URL_REFUSED');
 
   const run = async (kind: 'create' | 'join', action: () => Promise<unknown>) => {
     setBusy(kind);
@@ -62,6 +67,9 @@ function Setup() {
 
   const create = (event: FormEvent) => {
     event.preventDefault();
+    const notOrigin = !serverUrlSchema.safeParse(serverUrl).success;
+    setBadUrl(notOrigin);
+    if (notOrigin) return;
     void run('create', () =>
       call('workspace.create', {
         serverUrl: serverUrl.trim(),
@@ -80,7 +88,7 @@ function Setup() {
     <>
       <p className="muted">{t('sync.setupIntro')}</p>
       <ErrorMessage
-        error={error?.info ?? null}
+        error={urlRefused ? null : (error?.info ?? null)}
         message={error ? setupMessage(error.kind, error.info.code) : undefined}
         onDismiss={() => setError(null)}
       />
@@ -112,12 +120,27 @@ function Setup() {
               inputMode="url"
               autoComplete="url"
               placeholder="https://sync.example.com"
-              aria-describedby={`${urlId}-help`}
+              aria-describedby={urlRefused ? `${urlId}-refused ${urlId}-help` : `${urlId}-help`}
+              aria-invalid={urlRefused}
               value={serverUrl}
               disabled={managedServer !== undefined}
-              onChange={(e) => setServerUrl(e.target.value)}
+              onChange={(e) => {
+                setServerUrl(e.target.value);
+                setBadUrl(false);
+                if (urlRefused) setError(null);
+              }}
               data-testid="sync-server-url"
             />
+            {urlRefused && (
+              <p
+                id={`${urlId}-refused`}
+                className="field-error"
+                role="alert"
+                data-testid="sync-server-url-error"
+              >
+                {t('errors.SERVER_URL_REFUSED')}
+              </p>
+            )}
             <p
               id={`${urlId}-help`}
               className="muted small"

@@ -31,7 +31,9 @@ describe('the sync server address comes from the user, not the renderer', () => 
       'https://alice:pw@sync.example.com',
       'http://sync.example.com',
     ])
-      expect(() => serverOrigin(bad), bad).toThrow(expect.objectContaining({ code: 'VALIDATION' }) as Error);
+      expect(() => serverOrigin(bad), bad).toThrow(
+        expect.objectContaining({ code: 'SERVER_URL_REFUSED' }) as Error,
+      );
   });
 
   it('asks main’s confirmation with the rebuilt origin; a refusal sends nothing and keeps the vault unconfigured', async () => {
