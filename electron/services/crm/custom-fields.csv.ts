@@ -9,7 +9,7 @@ import {
 import type { ImportTarget } from '../../../shared/ipc/channels/import.schemas';
 import { currencyDigits } from '../../../shared/locale/locale.parse';
 import type { CrmService } from './crm.service';
-import { unguardCell } from './import.file';
+import { columnNames, unguardCell } from './import.file';
 import { guessTarget } from './import.guesses';
 import type { RecordData } from './records.repository';
 
@@ -167,7 +167,8 @@ export function readCustomColumns(
   }
   const text = input.csv.startsWith('\ufeff') ? input.csv.slice(1) : input.csv;
   const first = Papa.parse<string[]>(text, { header: false, skipEmptyLines: 'greedy', preview: 1 });
-  const headers = (first.data[0] ?? []).map((h) => h.trim());
+  const row = first.data[0] ?? [];
+  const headers = columnNames(row);
   const columns: { index: number; def: CustomField; header: string }[] = [];
   const mapping: Record<string, ImportTarget> = {};
   for (const [h, v] of Object.entries(given)) if (v !== undefined) mapping[h] = v;
@@ -177,8 +178,8 @@ export function readCustomColumns(
     if (input.customMapping && Object.hasOwn(input.customMapping, h))
       def = byTarget.get(input.customMapping[h]!);
     // A column the wizard left at "ignore" (as the preview maps custom columns) is guessed again.
-    else if ((given[h] ?? 'ignore') === 'ignore' && guessTarget(h, entity) === 'ignore')
-      def = byName.get(h.toLowerCase());
+    else if ((given[h] ?? 'ignore') === 'ignore' && guessTarget(row[index]!.trim(), entity) === 'ignore')
+      def = byName.get(row[index]!.trim().toLowerCase());
     if (!def) return;
     columns.push({ index, def, header: h });
     mapping[h] = 'ignore';

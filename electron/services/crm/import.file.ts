@@ -36,6 +36,27 @@ export function unguardCell(cell: string): string {
 }
 
 /**
+ * The name each column is mapped by: its header, trimmed, and for a header seen before in the row
+ * that header with its occurrence ("Phone", "Phone (2)"). The mapping is keyed by these names, so two
+ * columns with one header are two columns the user can map apart.
+ */
+export function columnNames(headerRow: readonly string[]): string[] {
+  const seen = new Map<string, number>();
+  const taken = new Set(headerRow.map((h) => h.trim()));
+  return headerRow.map((cell) => {
+    const h = cell.trim();
+    const n = (seen.get(h) ?? 0) + 1;
+    seen.set(h, n);
+    if (n === 1) return h;
+    let k = n;
+    while (taken.has(`${h} (${k})`)) k++;
+    const name = `${h} (${k})`;
+    taken.add(name);
+    return name;
+  });
+}
+
+/**
  * Parses the file (delimiter detected: comma, semicolon, tab...) and maps its columns. Throws
  * VALIDATION only when there is nothing to map (no header row, too many rows); a file whose columns
  * do not give a name still parses, so the mapping step can fix that.
@@ -50,15 +71,16 @@ export function parseFile(
   const data = parsed.data;
   if (data.length === 0) throw new AppError('VALIDATION', 'The file has no header row');
   if (data.length - 1 > MAX_ROWS) throw new AppError('VALIDATION', 'The file has too many rows');
-  const headers = data[0]!.map((h) => h.trim());
+  const headers = columnNames(data[0]!);
   const allowed = ENTITY_TARGETS[entity];
   // Own-property lookups only: a header named "constructor" or "__proto__" is just a header.
-  const targets = headers.map((h): ImportTarget => {
+  const targets = headers.map((h, i): ImportTarget => {
     if (Object.hasOwn(given, h)) {
       const t = given[h]!;
       return allowed.includes(t) ? t : 'ignore';
     }
-    return guessTarget(h, entity);
+    // A repeated header is guessed as the header it repeats.
+    return guessTarget(data[0]![i]!.trim(), entity);
   });
   const mapping = Object.fromEntries(headers.map((h, i) => [h, targets[i]!])) as Record<string, ImportTarget>;
   const hasName = targets.some((t) => NAME_TARGETS[entity].includes(t));
