@@ -19,6 +19,8 @@ function useSetupMessage() {
     if (kind === 'join' && (code === 'VALIDATION' || code === 'NOT_FOUND' || code === 'CONFLICT'))
       return t('sync.inviteInvalid');
     if (kind === 'join' && code === 'SYNC_UNAUTHORIZED') return t('sync.inviteInvalid');
+    // An invite naming a server main will not talk to is no invite this device can use.
+    if (kind === 'join' && code === 'SERVER_URL_REFUSED') return t('sync.inviteInvalid');
     if (kind === 'create' && code === 'SYNC_OFFLINE') return t('sync.serverUnreachable');
     if (kind === 'join' && code === 'SYNC_OFFLINE') return t('sync.serverUnreachable');
     return undefined;

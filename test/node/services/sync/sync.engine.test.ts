@@ -133,14 +133,14 @@ describe('sync engine', () => {
     expect(a.statuses.at(-1)).toEqual(done);
   });
 
-  it('refuses plain HTTP to a non-loopback server, a malformed invite code (VALIDATION) and a used one (CONFLICT), changing nothing', async () => {
+  it('refuses plain HTTP to a non-loopback server (SERVER_URL_REFUSED), a malformed invite code (VALIDATION) and a used one (CONFLICT), changing nothing', async () => {
     const a = await client('a');
     const b = await client('b');
     const c = await client('c');
     // Plain HTTP only to loopback (threat model 5); not configured yet, sync.now just says so.
     await rejectsWith(
       a.call('workspace.create', { serverUrl: 'http://sync.example.com', name: 'T' }),
-      'VALIDATION',
+      'SERVER_URL_REFUSED',
     );
     expect((await syncNow(a)).state).toBe('not_configured');
     await a.call('workspace.create', { serverUrl: url, name: 'T' });
