@@ -28,6 +28,7 @@ test('making a shared view private asks first, since the whole team loses it', a
     'takes it away from everyone else',
   );
   await page.getByTestId('view-private-cancel').click();
+  await expect(page.getByTestId('view-toggle-share')).toBeFocused();
   await expect(page.getByTestId('view-scope')).toContainText('Shared');
   expect(await sharedNames(page)).toEqual(['Team view']);
 
@@ -55,10 +56,9 @@ test('saving and deleting a view by keyboard leaves focus on the view picker', a
   await page.getByTestId('view-delete').focus();
   await page.keyboard.press('Enter');
   await expect(page.getByTestId('view-delete-confirm')).toBeFocused();
-  // Escape steps back without deleting.
+  // Escape steps back without deleting, to the Delete button.
   await page.keyboard.press('Escape');
-  await expect(page.getByTestId('view-delete')).toBeVisible();
-  await page.getByTestId('view-delete').focus();
+  await expect(page.getByTestId('view-delete')).toBeFocused();
   await page.keyboard.press('Enter');
   await page.keyboard.press('Enter');
   await expect(page.getByTestId('view-scope')).toHaveCount(0);

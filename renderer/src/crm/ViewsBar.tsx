@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import type { ErrorInfo } from '../../../shared/errors';
 import { errorInfo } from '../api';
 import { useSubmitOnce } from '../submit';
+import { useReturnFocus } from '../focus';
 import type { EntityKind } from '../ui.store';
 import type { Column } from './list.columns';
 import { GROUP_FIELDS } from './list.groups';
@@ -86,6 +87,9 @@ export function ViewsBar(props: {
   // Deleting a view, or taking a shared one away from the team, asks once more.
   const [confirm, setConfirm] = useState<'delete' | 'private' | null>(null);
   const viewSelect = useRef<HTMLSelectElement>(null);
+  // Stepping back from a confirmation returns focus to the button that asked for it.
+  const [deleteButton, deleteClosing] = useReturnFocus<HTMLButtonElement>(confirm === 'delete');
+  const [shareButton, shareClosing] = useReturnFocus<HTMLButtonElement>(confirm === 'private');
 
   useEffect(() => {
     void useViewsStore
@@ -229,6 +233,7 @@ export function ViewsBar(props: {
                 {t('views.rename')}
               </button>
               <button
+                ref={shareButton}
                 type="button"
                 onClick={() =>
                   active.shared ? setConfirm('private') : run(() => store.setShared(active, true))
@@ -243,13 +248,22 @@ export function ViewsBar(props: {
                   className="danger"
                   autoFocus
                   onClick={() => run(() => store.remove(active), true)}
-                  onKeyDown={(e) => e.key === 'Escape' && setConfirm(null)}
+                  onKeyDown={(e) => {
+                    if (e.key !== 'Escape') return;
+                    deleteClosing();
+                    setConfirm(null);
+                  }}
                   data-testid="view-delete-confirm"
                 >
                   {active.shared ? t('views.confirmDeleteShared') : t('views.confirmDelete')}
                 </button>
               ) : (
-                <button type="button" onClick={() => setConfirm('delete')} data-testid="view-delete">
+                <button
+                  ref={deleteButton}
+                  type="button"
+                  onClick={() => setConfirm('delete')}
+                  data-testid="view-delete"
+                >
                   {t('views.delete')}
                 </button>
               )}
@@ -272,7 +286,14 @@ export function ViewsBar(props: {
           >
             {t('views.makePrivate')}
           </button>
-          <button type="button" onClick={() => setConfirm(null)} data-testid="view-private-cancel">
+          <button
+            type="button"
+            onClick={() => {
+              shareClosing();
+              setConfirm(null);
+            }}
+            data-testid="view-private-cancel"
+          >
             {t('record.cancel')}
           </button>
         </div>
