@@ -18,11 +18,11 @@ import { DuplicatesPanel } from './DuplicatesPanel';
 import { MappingTable, PreviewPanel, type Preview } from './import.panels';
 import { useListsStore } from './lists.store';
 import { useSettingsStore } from '../settings.store';
+import { FileStep } from './import.file.step';
 
 type Step = 'file' | 'map' | 'run' | 'done';
 type OnError = 'skipRows' | 'dropInvalidValues';
 
-const ENTITIES: readonly ImportEntity[] = ['contact', 'account', 'deal', 'activity', 'task'];
 const LOCALES = ['en-US', 'en-GB', 'de-DE', 'fr-FR', 'es-ES', 'it-IT', 'nl-NL', 'zh-CN', 'ja-JP'];
 
 /** The locale numbers and dates in a file are most likely written in: the browser's, else the UI's. */
@@ -199,62 +199,16 @@ export function ImportScreen() {
       </ol>
       <ErrorMessage error={error} onDismiss={() => setError(null)} />
       {step === 'file' && (
-        <section className="panel">
-          <div className="field">
-            <label htmlFor={`${fileId}-entity`}>{t('importer.what')}</label>
-            <select
-              id={`${fileId}-entity`}
-              data-testid="import-entity"
-              value={entity}
-              onChange={(e) => setEntity(ENTITIES.find((x) => x === e.target.value) ?? 'contact')}
-            >
-              {ENTITIES.map((x) => (
-                <option key={x} value={x}>
-                  {t(`importer.entity.${x}`)}
-                </option>
-              ))}
-            </select>
-          </div>
-          <div className="field">
-            <span className="field-label" id={`${fileId}-label`}>
-              {t('import.file')}
-            </span>
-            {/* The native control's own text follows the browser's language, so it is hidden and
-                replaced by a label in the app's language; the input stays focusable. */}
-            <input
-              id={fileId}
-              className="file-input"
-              type="file"
-              accept=".csv,.tsv,.txt,text/csv,text/plain"
-              aria-labelledby={`${fileId}-label ${fileId}-button`}
-              aria-describedby={`${fileId}-help`}
-              onChange={(e) => {
-                setFileName(e.target.files?.[0]?.name ?? '');
-                void onFile(e);
-              }}
-              data-testid="import-file"
-            />
-            <span className="row">
-              <label htmlFor={fileId} className="button-like" id={`${fileId}-button`}>
-                {t('import.choose')}
-              </label>
-              <span className="muted">{fileName === '' ? t('import.noFile') : fileName}</span>
-            </span>
-            <p id={`${fileId}-help`} className="muted">
-              {t('importer.fileHelp')}
-            </p>
-            {readFailed && (
-              <p className="field-error" role="alert">
-                {t('import.readError')}
-              </p>
-            )}
-            {emptyFile && (
-              <p className="field-error" role="alert" data-testid="import-empty">
-                {t('importer.emptyFile', { name: fileName })}
-              </p>
-            )}
-          </div>
-        </section>
+        <FileStep
+          entity={entity}
+          onEntity={setEntity}
+          fileName={fileName}
+          problem={readFailed ? 'unreadable' : emptyFile ? 'empty' : null}
+          onFile={(e) => {
+            setFileName(e.target.files?.[0]?.name ?? '');
+            void onFile(e);
+          }}
+        />
       )}
       {step === 'map' && preview && (
         <>
