@@ -45,11 +45,13 @@ export function RecordScreen({ entity, id }: { entity: EntityKind; id: string })
   const [loads] = useState(() => new LatestLoads());
   /** Rows per related list (contacts, deals, tasks); "More" adds a page. */
   const [limit, setLimit] = useState(50);
+  /** Timeline entries shown; "Show older" adds a page instead of stopping silently at the newest. */
+  const [timelineLimit, setTimelineLimit] = useState(50);
 
   const refresh = useCallback(
     () =>
       loads.run(
-        () => loadRecordPage(entity, id, limit),
+        () => loadRecordPage(entity, id, limit, timelineLimit),
         (next) => {
           setPage(next);
           setGone(false);
@@ -63,7 +65,7 @@ export function RecordScreen({ entity, id }: { entity: EntityKind; id: string })
           } else setError(info);
         },
       ),
-    [entity, id, loads, limit],
+    [entity, id, loads, limit, timelineLimit],
   );
   useEffect(() => {
     void usePipelinesStore
@@ -248,6 +250,16 @@ export function RecordScreen({ entity, id }: { entity: EntityKind; id: string })
           <section className="panel" aria-labelledby="timeline-h">
             <h2 id="timeline-h">{t('record.timeline')}</h2>
             <Timeline items={timeline} />
+            {page.timelineMore && (
+              <button
+                type="button"
+                className="link"
+                onClick={() => setTimelineLimit((n) => n + 50)}
+                data-testid="timeline-more"
+              >
+                {t('record.timelineMore')}
+              </button>
+            )}
           </section>
         </div>
       </div>

@@ -54,16 +54,47 @@ export interface RecordPage {
   readonly record: AnyRecord;
   readonly related: Related;
   readonly timeline: TimelineItem[];
+  /** Older timeline entries exist beyond the ones read. */
+  readonly timelineMore: boolean;
 }
 
-/** Reads a record with its related records and timeline (`NOT_FOUND` when it was deleted). */
-export async function loadRecordPage(entity: EntityKind, id: string, limit = 50): Promise<RecordPage> {
+/** The newest `want` timeline entries, read page by page (a page holds at most 200). */
+async function loadTimeline(
+  entity: EntityKind,
+  id: string,
+  want: number,
+): Promise<{ items: TimelineItem[]; more: boolean }> {
+  const items: TimelineItem[] = [];
+  let cursor: string | null = null;
+  do {
+    const page: { items: TimelineItem[]; nextCursor: string | null } = await call('timeline.get', {
+      entity,
+      id,
+      limit: Math.min(200, want - items.length),
+      ...(cursor ? { cursor } : {}),
+    });
+    items.push(...page.items);
+    cursor = page.nextCursor;
+  } while (cursor !== null && items.length < want);
+  return { items, more: cursor !== null };
+}
+
+/**
+ * Reads a record with its related records (`limit` rows per list) and its newest `timelineLimit`
+ * timeline entries (`NOT_FOUND` when it was deleted).
+ */
+export async function loadRecordPage(
+  entity: EntityKind,
+  id: string,
+  limit = 50,
+  timelineLimit = 50,
+): Promise<RecordPage> {
   const record = await getRecord(entity, id);
   const [related, timeline] = await Promise.all([
     loadRelated(entity, record, limit),
-    call('timeline.get', { entity, id, limit: 50 }),
+    loadTimeline(entity, id, timelineLimit),
   ]);
-  return { record, related, timeline: timeline.items };
+  return { record, related, timeline: timeline.items, timelineMore: timeline.more };
 }
 
 /**

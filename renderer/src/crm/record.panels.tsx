@@ -130,14 +130,24 @@ function ChangeRow({ item }: { item: Extract<TimelineItem, { type: 'change' }> }
   );
 }
 
+/**
+ * A row's identity: its activity, task or change. Rows keyed by position would hand an open form
+ * (an activity's outcome being typed) to whichever row lands in its place when a newer one arrives.
+ */
+function timelineKey(item: TimelineItem): string {
+  if (item.type === 'activity') return `activity:${item.activity.id}`;
+  if (item.type === 'task') return `task:${item.task.id}`;
+  return `change:${item.hlc}`;
+}
+
 /** A record's activities, tasks and edits, newest first. */
 export function Timeline({ items }: { items: TimelineItem[] }) {
   const { t } = useTranslation();
   if (items.length === 0) return <p className="muted">{t('record.noTimeline')}</p>;
   return (
     <ol className="timeline" data-testid="timeline">
-      {items.map((item, index) => (
-        <li key={index}>
+      {items.map((item) => (
+        <li key={timelineKey(item)}>
           <time className="muted">{formatDateTime(item.at)}</time>
           {item.type === 'activity' && (
             <div>

@@ -319,6 +319,7 @@ export const en = {
     related: 'Related records',
     timeline: 'Timeline',
     noTimeline: 'No activity yet.',
+    timelineMore: 'Show older entries',
     addActivity: 'Log activity',
     addTask: 'Add task',
     taskTitle: 'Task title',

@@ -304,6 +304,7 @@ export const zhCN: Catalogue = {
     related: '相关记录',
     timeline: '时间线',
     noTimeline: '暂无活动。',
+    timelineMore: '显示更早的记录',
     addActivity: '记录活动',
     addTask: '添加任务',
     taskTitle: '任务标题',
