@@ -132,27 +132,43 @@ function people(svc: CrmService, ids: readonly string[]): Named[] {
   return valid(contactSchema, rows).map((c) => ({ name: c.name, email: c.emails[0] ?? null }));
 }
 
+/** Activity kinds by the user's words for them; the stored kind where none is given. */
+export type KindLabels = Partial<Readonly<Record<Activity['kind'], string>>>;
+
 /** The file one activity (a meeting, a visit) exports to. */
-export function activityIcs(svc: CrmService, id: string, now: number) {
+export function activityIcs(svc: CrmService, id: string, now: number, labels: KindLabels = {}) {
   const row = svc.records.get(activityDef, id);
   if (!row || row.deletedAt !== null) throw new AppError('NOT_FOUND', 'No such activity');
   const [a] = valid(activitySchema, [row]);
   if (!a) throw new AppError('CORRUPT_STORE', 'A stored record is damaged');
-  const content = icsCalendar([activityEvent(a, people(svc, a.attendeeIds), now, a.kind)]);
-  return { filename: `${a.kind}-${icsUtc(a.occurredAt)}.ics`, mimeType: 'text/calendar', content, count: 1 };
+  const label = labels[a.kind] ?? a.kind;
+  const content = icsCalendar([activityEvent(a, people(svc, a.attendeeIds), now, label)]);
+  return { filename: `${label}-${icsUtc(a.occurredAt)}.ics`, mimeType: 'text/calendar', content, count: 1 };
+}
+
+/** What the agenda export covers: its range, the owner scope the screen shows, the user's words. */
+export interface AgendaExport {
+  readonly from: number;
+  readonly to: number;
+  readonly authorIn?: readonly string[];
+  readonly assigneeIn?: readonly string[];
+  /** The local first day (YYYY-MM-DD) the file is named after; the UTC day of `from` without one. */
+  readonly day?: string;
+  readonly kindLabels?: KindLabels;
 }
 
 /** The agenda from `from` (inclusive) to `to` (exclusive): timed activities and dated tasks. */
-export function agendaIcs(svc: CrmService, from: number, to: number, now: number) {
+export function agendaIcs(svc: CrmService, input: AgendaExport, now: number) {
+  const { from, to } = input;
   if (to <= from || to - from > MAX_ICS_RANGE_MS)
     throw new AppError('VALIDATION', 'The range must be positive and at most 93 days');
   const acts = svc.list(activityDef, {
-    filter: { occurredAfter: from, occurredBefore: to },
+    filter: { occurredAfter: from, occurredBefore: to, authorIn: input.authorIn },
     sort: { field: 'occurredAt', dir: 'asc' },
     limit: MAX_ICS_ITEMS + 1,
   });
   const tasks = svc.list(taskDef, {
-    filter: { dueAfter: from, dueBefore: to },
+    filter: { dueAfter: from, dueBefore: to, assigneeIn: input.assigneeIn },
     sort: { field: 'dueAt', dir: 'asc' },
     limit: MAX_ICS_ITEMS + 1,
   });
@@ -160,13 +176,13 @@ export function agendaIcs(svc: CrmService, from: number, to: number, now: number
     throw new AppError('VALIDATION', 'Too many agenda items: export a shorter range');
   const components = [
     ...valid(activitySchema, acts.items).map((a) =>
-      activityEvent(a, people(svc, a.attendeeIds), now, a.kind),
+      activityEvent(a, people(svc, a.attendeeIds), now, input.kindLabels?.[a.kind] ?? a.kind),
     ),
     ...valid(taskSchema, tasks.items).map((t) => taskTodo(t, now)),
   ];
   const content = icsCalendar(components);
   return {
-    filename: `agenda-${icsUtc(from).slice(0, 8)}.ics`,
+    filename: `agenda-${input.day ?? new Date(from).toISOString().slice(0, 10)}.ics`,
     mimeType: 'text/calendar',
     content,
     count: components.length,

@@ -259,7 +259,8 @@ export function createCrmHandlers(
       const restored = stored(() => restoreRecord(svc(), def, input.id));
       return { entity: input.entity, id: restored.id, restoredAt: ctx.now() };
     },
-    'agenda.exportIcs': (input) => stored(() => agendaIcs(svc(), input.from, input.to, ctx.now())),
-    'activities.exportIcs': (input) => stored(() => activityIcs(svc(), input.id, ctx.now())),
+    'agenda.exportIcs': (input) => stored(() => agendaIcs(svc(), input, ctx.now())),
+    'activities.exportIcs': (input) =>
+      stored(() => activityIcs(svc(), input.id, ctx.now(), input.kindLabels)),
   };
 }

@@ -9,6 +9,7 @@ import { noteLocalChange } from '../crm/records.events';
 import { useUndoStore } from '../crm/undo.store';
 import { ErrorMessage } from '../errors';
 import { formatDateTime } from '../format';
+import { kindLabels } from './time';
 
 /** Actions on one activity: log its outcome, export it to a calendar, delete it with undo. */
 export function ActivityActions({ activity }: { activity: Activity }) {
@@ -89,7 +90,9 @@ export function ActivityActions({ activity }: { activity: Activity }) {
             type="button"
             className="link"
             onClick={() =>
-              void act(async () => download(await call('activities.exportIcs', { id: activity.id })))
+              void act(async () =>
+                download(await call('activities.exportIcs', { id: activity.id, kindLabels: kindLabels(t) })),
+              )
             }
             aria-label={`${t('day.ics')} · ${label}`}
             data-testid="activity-ics"

@@ -10,7 +10,7 @@ import { ErrorMessage } from '../errors';
 import { formatDate } from '../format';
 import { ActivityItem } from './ActivityItem';
 import { PlanActivity } from './PlanActivity';
-import { addDays, startOfDay, startOfWeek } from './time';
+import { addDays, dateInput, kindLabels, startOfDay, startOfWeek } from './time';
 import { scopedFilter, type OwnerScope } from '../people/members.store';
 import { OwnerScopeSelect } from '../people/OwnerScope';
 
@@ -87,7 +87,21 @@ export function AgendaScreen() {
   const weekday = new Intl.DateTimeFormat(i18n.language || 'en', { weekday: 'long' });
   const exportRange = async () => {
     try {
-      download(await call('agenda.exportIcs', { from, to }));
+      // The file holds what the screen shows: the same owner scope, named after the local first day.
+      const [actScope, taskScope] = await Promise.all([
+        scopedFilter('activity', { scope }),
+        scopedFilter('task', { scope }),
+      ]);
+      download(
+        await call('agenda.exportIcs', {
+          from,
+          to,
+          ...actScope,
+          ...taskScope,
+          day: dateInput(from),
+          kindLabels: kindLabels(t),
+        }),
+      );
     } catch (e) {
       setError(errorInfo(e));
     }

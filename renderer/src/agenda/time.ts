@@ -1,3 +1,7 @@
+import type { TFunction } from 'i18next';
+import type { Activity } from '../../../shared/domain/crm.schemas';
+
+type ActivityKind = Activity['kind'];
 /** Local date/time helpers for the inputs the agenda and tasks use (the browser's own time zone). */
 
 const pad = (n: number) => String(n).padStart(2, '0');
@@ -37,4 +41,15 @@ export function addDays(ms: number, days: number): number {
 export function startOfWeek(ms: number): number {
   const day = new Date(startOfDay(ms)).getDay();
   return addDays(ms, -((day + 6) % 7));
+}
+
+/** What each activity kind is called in the user's language, for an exported calendar's titles. */
+export function kindLabels(t: TFunction): Record<ActivityKind, string> {
+  return {
+    call: t('kinds.call'),
+    meeting: t('kinds.meeting'),
+    visit: t('kinds.visit'),
+    email: t('kinds.email'),
+    note: t('kinds.note'),
+  };
 }

@@ -122,6 +122,23 @@ export {
 } from './import.schemas';
 
 const exportEntitySchema = z.enum(['account', 'contact', 'deal', 'activity', 'task']);
+/**
+ * What an activity without a subject is called in an exported calendar, in the user's language
+ * (main writes files; the words are the renderer's).
+ */
+const kindLabel = z.string().min(1).max(50).optional();
+const icsLabels = {
+  kindLabels: z
+    .strictObject({
+      call: kindLabel,
+      meeting: kindLabel,
+      visit: kindLabel,
+      email: kindLabel,
+      note: kindLabel,
+    } satisfies Record<z.infer<typeof activityKindSchema>, unknown>)
+    .optional(),
+};
+
 const fileSchema = z.object({
   filename: z.string(),
   mimeType: z.string(),
@@ -336,12 +353,22 @@ export const crmChannels = {
     'Undoes a delete (a change that syncs like the delete); an erased record cannot be restored.',
   ),
   'agenda.exportIcs': channel(
-    z.strictObject({ from: timestampSchema, to: timestampSchema }),
+    z.strictObject({
+      from: timestampSchema,
+      to: timestampSchema,
+      /** The agenda's owner scope, as its lists take it: only these authors' activities... */
+      authorIn: anyOfFilter,
+      /** ...and only tasks assigned to these (the file holds what the screen shows, no more). */
+      assigneeIn: anyOfFilter,
+      /** The user's local first day (YYYY-MM-DD), for the file's name. */
+      day: dateSchema.optional(),
+      ...icsLabels,
+    }),
     fileSchema,
     'iCalendar (RFC 5545) of the activities and dated tasks from `from` to `to` (at most 93 days).',
   ),
   'activities.exportIcs': channel(
-    byId,
+    byId.extend(icsLabels),
     fileSchema,
     'iCalendar (RFC 5545) of one activity (a meeting or visit) with its attendees.',
   ),

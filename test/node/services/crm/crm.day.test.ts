@@ -169,6 +169,41 @@ describe("a rep's working day through the router", () => {
     await f.services.dispose();
   });
 
+  it('exports the agenda the screen shows: its owner scope, the user’s words for a kind, a local day in the name', async () => {
+    const f = await createCrmFixture({ now: () => Date.UTC(2026, 11, 1, 7, 0) });
+    const week = { from: Date.UTC(2026, 10, 30), to: Date.UTC(2026, 11, 7) };
+    await f.ok('activities.create', { kind: 'meeting', occurredAt: Date.UTC(2026, 11, 2, 9, 0) });
+    await f.ok('tasks.create', { title: 'For Li', assigneeId: 'li', dueAt: Date.UTC(2026, 11, 2, 15, 0) });
+    await f.ok('tasks.create', { title: 'For Sam', assigneeId: 'sam', dueAt: Date.UTC(2026, 11, 3, 15, 0) });
+    const me = f.services.parts.crm().deviceId;
+
+    const mine = await f.ok('agenda.exportIcs', {
+      ...week,
+      authorIn: [me],
+      assigneeIn: ['li'],
+      day: '2026-11-30',
+      kindLabels: { meeting: '会议', call: '电话' },
+    });
+    const lines = unfold(mine.content);
+    expect(mine.filename).toBe('agenda-2026-11-30.ics');
+    expect(mine.count).toBe(2);
+    expect(lines).toContain('SUMMARY:会议');
+    expect(lines).toContain('SUMMARY:For Li');
+    expect(lines.join('\n')).not.toContain('For Sam');
+    // Another member's scope: neither this device's meeting nor Li's task.
+    const theirs = await f.ok('agenda.exportIcs', { ...week, authorIn: ['sam'], assigneeIn: ['sam'] });
+    expect(theirs.count).toBe(1);
+    expect(unfold(theirs.content)).toContain('SUMMARY:For Sam');
+    // Without a day the name is the UTC day of `from`, as a date.
+    expect((await f.ok('agenda.exportIcs', week)).filename).toBe('agenda-2026-11-30.ics');
+    const one = await f.ok('activities.exportIcs', {
+      id: (await f.ok('activities.list', {})).items[0]!.id,
+      kindLabels: { meeting: '会议' },
+    });
+    expect(unfold(one.content)).toContain('SUMMARY:会议');
+    await f.services.dispose();
+  });
+
   it('folds long lines at 75 octets without splitting a UTF-8 character', () => {
     const folded = foldLine(`SUMMARY:${'张'.repeat(60)}`);
     const parts = folded.split('\r\n');
