@@ -190,7 +190,10 @@ export function auditChannelHandlers(
       for await (const event of audit.matching(filter)) {
         lines.push(format === 'cef' ? toCefLine(event, version) : toJsonLine(event));
       }
-      const stamp = new Date().toISOString().slice(0, 10);
+      // The day where the user is (main runs in the OS's time zone), not the UTC one.
+      const now = new Date();
+      const pad = (n: number) => String(n).padStart(2, '0');
+      const stamp = `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
       return {
         filename: `fieldvault-security-log-${stamp}.${format === 'cef' ? 'cef' : 'jsonl'}`,
         mimeType: format === 'cef' ? 'text/plain' : 'application/x-ndjson',

@@ -950,6 +950,7 @@ export const en = {
     filterOutcome: 'Outcome',
     filterFrom: 'From',
     filterTo: 'To',
+    rangeBackwards: 'The end date is before the start date.',
     all: 'All',
     apply: 'Apply',
     clear: 'Clear',
@@ -1017,7 +1018,7 @@ export const en = {
       'anchor-mismatch': 'log replaced',
     },
     detail: {
-      error: 'error {{code}}',
+      error: 'error: {{code}}',
       count_one: '{{count}} record',
       count_other: '{{count}} records',
       device: 'device {{id}}',

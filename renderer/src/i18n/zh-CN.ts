@@ -908,6 +908,7 @@ export const zhCN: Catalogue = {
     filterOutcome: '结果',
     filterFrom: '从',
     filterTo: '至',
+    rangeBackwards: '结束日期早于开始日期。',
     all: '全部',
     apply: '应用',
     clear: '清除',
@@ -975,7 +976,7 @@ export const zhCN: Catalogue = {
       'anchor-mismatch': '日志被替换',
     },
     detail: {
-      error: '错误 {{code}}',
+      error: '错误：{{code}}',
       count_one: '{{count}} 条记录',
       count_other: '{{count}} 条记录',
       device: '设备 {{id}}',

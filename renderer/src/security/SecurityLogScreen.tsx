@@ -11,7 +11,7 @@ import {
 import type { ErrorInfo } from '../../../shared/errors';
 import { call, errorInfo } from '../api';
 import { download } from '../crm/crm.data';
-import { ErrorMessage } from '../errors';
+import { ErrorMessage, errorKey } from '../errors';
 import { formatDateTime } from '../format';
 import { useAuditStore } from './audit.store';
 
@@ -49,12 +49,13 @@ function toQuery(filter: Filter) {
 function DetailList({ details }: { details: AuditDetails }) {
   const { t } = useTranslation();
   const parts: string[] = [];
-  if (details.errorCode) parts.push(t('audit.detail.error', { code: details.errorCode }));
+  // Codes read as the words the app uses for them (a zh-CN log shows no raw English codes).
+  if (details.errorCode) parts.push(t('audit.detail.error', { code: t(errorKey(details.errorCode)) }));
   if (details.lockReason) parts.push(t(`audit.lockReason.${details.lockReason}`));
   if (details.exportKind) parts.push(t(`audit.exportKind.${details.exportKind}`));
   if (details.count !== undefined) parts.push(t('audit.detail.count', { count: details.count }));
   if (details.deviceId) parts.push(t('audit.detail.device', { id: details.deviceId.slice(0, 8) }));
-  if (details.role) parts.push(t('audit.detail.role', { role: details.role }));
+  if (details.role) parts.push(t('audit.detail.role', { role: t(`sync.role.${details.role}`) }));
   if (details.managedKeys)
     parts.push(t('audit.detail.managed', { keys: details.managedKeys.join(', ') || '—' }));
   if (details.breakKind)
@@ -115,10 +116,9 @@ export function SecurityLogScreen() {
   const [events, setEvents] = useState<AuditEvent[]>([]);
   const [total, setTotal] = useState(0);
   const [nextBefore, setNextBefore] = useState<number | null>(null);
+  const rangeBackwards = form.from !== '' && form.to !== '' && form.from > form.to;
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ErrorInfo | null>(null);
-
-  const [version, setVersion] = useState(0);
 
   useEffect(() => {
     let live = true;
@@ -134,7 +134,7 @@ export function SecurityLogScreen() {
     return () => {
       live = false;
     };
-  }, [applied, version]);
+  }, [applied]);
 
   const more = async (before: number) => {
     setBusy(true);
@@ -155,7 +155,14 @@ export function SecurityLogScreen() {
     setError(null);
     try {
       download(await call('audit.export', { format, ...toQuery(applied) }));
-      setVersion((v) => v + 1);
+      // The export is itself an event: it joins the top of the list, and the pages already loaded
+      // stay loaded.
+      const head = await call('audit.list', { ...toQuery(applied), limit: PAGE });
+      setEvents((prev) => {
+        const known = new Set(prev.map((e) => e.seq));
+        return [...head.events.filter((e) => !known.has(e.seq)), ...prev];
+      });
+      setTotal(head.total);
     } catch (e) {
       setError(errorInfo(e));
     }
@@ -173,6 +180,8 @@ export function SecurityLogScreen() {
           className="filters row wrap"
           onSubmit={(e) => {
             e.preventDefault();
+            // Dates compare as text (YYYY-MM-DD): a range that ends before it starts matches nothing.
+            if (rangeBackwards) return;
             setApplied(form);
           }}
         >
@@ -225,8 +234,15 @@ export function SecurityLogScreen() {
               id={`${ids}-to`}
               type="date"
               value={form.to}
+              aria-invalid={rangeBackwards}
+              aria-describedby={rangeBackwards ? `${ids}-range` : undefined}
               onChange={(e) => setForm({ ...form, to: e.target.value })}
             />
+            {rangeBackwards && (
+              <p id={`${ids}-range`} className="field-error" role="alert" data-testid="audit-range-error">
+                {t('audit.rangeBackwards')}
+              </p>
+            )}
           </div>
           <div className="row">
             <button type="submit" className="primary" data-testid="audit-apply">
