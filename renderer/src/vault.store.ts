@@ -1,6 +1,6 @@
 import { create } from 'zustand';
 import type { ErrorInfo } from '../../shared/errors';
-import type { VaultStatus } from '../../shared/ipc/channels/vault.channels';
+import type { LockReason, VaultStatus } from '../../shared/ipc/channels/vault.channels';
 import { api, call, errorInfo } from './api';
 import { resetAllStores } from './reset';
 
@@ -19,6 +19,11 @@ interface VaultState {
   recoveryMode: boolean;
   setRecoveryMode: (on: boolean) => void;
   busy: boolean;
+  /**
+   * An owner or admin removed this device from its workspace and main erased its vault: first run
+   * says so, instead of asking for a key or a recovery code that no longer opens anything.
+   */
+  removed: boolean;
   refresh: () => Promise<void>;
   /** Creates the vault; returns the recovery code for the one-time display (never stored here). */
   setup: () => Promise<string | null>;
@@ -26,8 +31,11 @@ interface VaultState {
   unlock: () => Promise<void>;
   recover: (recoveryCode: string) => Promise<void>;
   lock: () => Promise<void>;
-  /** Drops every record from the renderer and shows the lock screen (after a lock from anywhere). */
-  lockedElsewhere: () => void;
+  /**
+   * Drops every record from the renderer and shows the lock screen (after a lock from anywhere). A
+   * revoked device reads its state again: main has erased the vault, so first run follows.
+   */
+  lockedElsewhere: (reason?: LockReason) => void;
   clearError: () => void;
 }
 
@@ -51,6 +59,15 @@ async function pendingConfirmation(status: VaultStatus): Promise<boolean> {
  */
 let locks = 0;
 
+/** Reads the vault state again until a removed device's vault is gone (a few seconds at most). */
+async function untilErased(get: () => VaultState): Promise<void> {
+  for (let tries = 0; tries < 20 && get().phase === 'locked'; tries++) {
+    await get().refresh();
+    if (get().phase !== 'locked') return;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
 export const useVaultStore = create<VaultState>((set, get) => ({
   phase: 'loading',
   onboarding: false,
@@ -58,6 +75,7 @@ export const useVaultStore = create<VaultState>((set, get) => ({
   recoveryMode: false,
   setRecoveryMode: (recoveryMode) => set({ recoveryMode, error: null }),
   busy: false,
+  removed: false,
   refresh: async () => {
     const seen = locks;
     try {
@@ -75,7 +93,7 @@ export const useVaultStore = create<VaultState>((set, get) => ({
     set({ busy: true, error: null, onboarding: true });
     try {
       const { status, recoveryCode } = await call('vault.setup');
-      set({ phase: phaseOf(status), onboarding: true, busy: false });
+      set({ phase: phaseOf(status), onboarding: true, busy: false, removed: false });
       return recoveryCode;
     } catch (error) {
       set({ busy: false, onboarding: false, error: errorInfo(error) });
@@ -118,17 +136,20 @@ export const useVaultStore = create<VaultState>((set, get) => ({
       set({ error: errorInfo(error) });
     }
   },
-  lockedElsewhere: () => {
+  lockedElsewhere: (reason) => {
     locks += 1;
     resetAllStores();
-    set({ phase: 'locked', onboarding: false, busy: false });
+    const removed = reason === 'revoked' || get().removed;
+    set({ phase: 'locked', onboarding: false, busy: false, removed });
+    // Main locks first and erases the files after: read the state until the erasure shows.
+    if (reason === 'revoked') void untilErased(get);
   },
   clearError: () => set({ error: null }),
 }));
 
 /** Reacts to `vault.locked` pushed by main (timeout in main, restore, quit, revoked device). */
 export function subscribeVault(): () => void {
-  const offLocked = api.on('vault.locked', () => useVaultStore.getState().lockedElsewhere());
+  const offLocked = api.on('vault.locked', ({ reason }) => useVaultStore.getState().lockedElsewhere(reason));
   const offUnlocked = api.on('vault.unlocked', () => {
     if (useVaultStore.getState().phase === 'unlocked') return;
     useVaultStore.setState({ phase: 'unlocked' });

@@ -30,6 +30,8 @@ export const en = {
   },
   firstRun: {
     title: 'Welcome to FieldVault',
+    removed:
+      'An owner or admin removed this computer from its team workspace, so its copy of the CRM was erased. To work here again, create a new vault and ask for a new invite.',
     intro:
       'FieldVault keeps your customers, deals and visit notes encrypted on this computer. The key lives in your system keychain, so you never type a password.',
     create: 'Create my vault',

@@ -32,6 +32,8 @@ export const zhCN: Catalogue = {
   },
   firstRun: {
     title: '欢迎使用 FieldVault',
+    removed:
+      '团队工作区的所有者或管理员已将这台电脑移出工作区，因此本机上的 CRM 数据已被清除。如需继续在此使用，请新建保险库并索取新的邀请。',
     intro:
       'FieldVault 将您的客户、商机和拜访记录加密保存在这台电脑上。密钥保存在系统钥匙串中，您无需输入密码。',
     create: '创建我的保险库',

@@ -15,7 +15,7 @@ import { RecoveryCodeSteps } from './RecoveryCode';
  */
 export function FirstRun() {
   const { t } = useTranslation();
-  const { setup, busy, error, clearError, finishOnboarding, phase, lock } = useVaultStore();
+  const { setup, busy, error, clearError, finishOnboarding, phase, lock, removed } = useVaultStore();
   const [code, setCode] = useState<string | null>(null);
   const [renewing, setRenewing] = useState(false);
   const [renewError, setRenewError] = useState<ErrorInfo | null>(null);
@@ -87,6 +87,11 @@ export function FirstRun() {
         {code === null && !resume && (
           <>
             <h1 id="first-run-title">{t('firstRun.title')}</h1>
+            {removed && (
+              <p className="notice" role="alert" data-testid="device-removed">
+                {t('firstRun.removed')}
+              </p>
+            )}
             <p>{t('firstRun.intro')}</p>
             <ErrorMessage error={error} onDismiss={clearError} />
             <button

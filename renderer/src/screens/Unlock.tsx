@@ -9,7 +9,8 @@ import { useVaultStore } from '../vault.store';
 /** The lock screen: keychain unlock, with the recovery-code path when the key is missing or wrong. */
 export function Unlock() {
   const { t } = useTranslation();
-  const { unlock, recover, busy, error, clearError, recoveryMode, setRecoveryMode } = useVaultStore();
+  const { unlock, recover, busy, error, clearError, recoveryMode, setRecoveryMode, removed } =
+    useVaultStore();
   const [code, setCode] = useState('');
   const codeId = useId();
   const recovery = recoveryMode;
@@ -27,6 +28,11 @@ export function Unlock() {
           <Icon name="lock" />
         </div>
         <h1 id="unlock-title">{recovery ? t('unlock.recoverTitle') : t('unlock.title')}</h1>
+        {removed && (
+          <p className="notice" role="alert" data-testid="device-removed">
+            {t('firstRun.removed')}
+          </p>
+        )}
         <ErrorMessage error={error} onDismiss={clearError} />
         <PinUnlock />
         <LeaseNotice />

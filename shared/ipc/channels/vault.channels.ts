@@ -71,6 +71,7 @@ export const lockReasonSchema = z.enum([
   'lock-screen',
   'lease-expired',
 ]);
+export type LockReason = z.infer<typeof lockReasonSchema>;
 
 /** The ways a vault can be opened. */
 export const unlockerKindSchema = z.enum(['keychain', 'recovery-code', 'pin', 'escrow']);
