@@ -5,6 +5,7 @@ import type { ErrorInfo } from '../../../shared/errors';
 import { call, errorInfo } from '../api';
 import { dateInput, fromInputs, timeInput } from '../agenda/time';
 import { ErrorMessage } from '../errors';
+import { useReturnFocus } from '../focus';
 import { formatDateTime } from '../format';
 import { MemberInput } from '../people/MemberInput';
 import { OwnerName } from '../people/OwnerName';
@@ -65,7 +66,14 @@ export function TaskItem({ task, showOverdue }: { task: Task; showOverdue?: bool
   const [time, setTime] = useState('');
   const [assigneeId, setAssigneeId] = useState<string | null>(null);
   const [error, setError] = useState<ErrorInfo | null>(null);
+  const [titleMissing, setTitleMissing] = useState(false);
   const id = useId();
+  // Saving or cancelling the edit gives focus back to the task's Edit button.
+  const [editButton, closing] = useReturnFocus<HTMLButtonElement>(editing);
+  const close = () => {
+    closing();
+    setEditing(false);
+  };
   // "Overdue" as of when the row appeared; the list reloads on every change anyway.
   const [now] = useState(() => Date.now());
   const act = async (run: () => Promise<unknown>) => {
@@ -86,10 +94,13 @@ export function TaskItem({ task, showOverdue }: { task: Task; showOverdue?: bool
     setDate(task.dueAt === null ? '' : dateInput(task.dueAt));
     setTime(task.dueAt === null ? '09:00' : timeInput(task.dueAt));
     setAssigneeId(task.assigneeId);
+    setTitleMissing(false);
     setEditing(true);
   };
   const save = (event: FormEvent) => {
     event.preventDefault();
+    // A task needs a title: said at the field, and nothing (not the new due date either) is lost.
+    setTitleMissing(title.trim() === '');
     if (title.trim() === '') return;
     const dueAt = date === '' ? null : fromInputs(date, time === '' ? '09:00' : time);
     void act(async () => {
@@ -102,7 +113,7 @@ export function TaskItem({ task, showOverdue }: { task: Task; showOverdue?: bool
         },
       });
       noteLocalChange('task', [task.id]);
-      setEditing(false);
+      close();
     });
   };
   if (editing)
@@ -115,12 +126,22 @@ export function TaskItem({ task, showOverdue }: { task: Task; showOverdue?: bool
               id={`${id}-title`}
               value={title}
               autoFocus
-              onChange={(e) => setTitle(e.target.value)}
+              aria-invalid={titleMissing}
+              aria-describedby={titleMissing ? `${id}-title-msg` : undefined}
+              onChange={(e) => {
+                setTitle(e.target.value);
+                setTitleMissing(false);
+              }}
               onKeyDown={(e) => {
-                if (e.key === 'Escape') setEditing(false);
+                if (e.key === 'Escape') close();
               }}
               data-testid="task-title-input"
             />
+            {titleMissing && (
+              <p id={`${id}-title-msg`} className="field-error" role="alert" data-testid="task-title-error">
+                {t('record.required')}
+              </p>
+            )}
           </div>
           <DueInputs date={date} time={time} onDate={setDate} onTime={setTime} idPrefix={id} />
           <MemberInput
@@ -132,7 +153,7 @@ export function TaskItem({ task, showOverdue }: { task: Task; showOverdue?: bool
           <button type="submit" className="primary" data-testid="task-save">
             {t('record.save')}
           </button>
-          <button type="button" onClick={() => setEditing(false)}>
+          <button type="button" onClick={close}>
             {t('record.cancel')}
           </button>
         </form>
@@ -165,6 +186,7 @@ export function TaskItem({ task, showOverdue }: { task: Task; showOverdue?: bool
       )}
       <span className="task-actions">
         <button
+          ref={editButton}
           type="button"
           className="link"
           onClick={startEdit}

@@ -73,6 +73,7 @@ function ChainStatus() {
   const { report, checking, verify } = useAuditStore();
   const [error, setError] = useState<ErrorInfo | null>(null);
   const check = () => {
+    if (checking) return;
     setError(null);
     verify().catch((e: unknown) => setError(errorInfo(e)));
   };
@@ -96,7 +97,8 @@ function ChainStatus() {
       ) : null}
       <p className="muted">{t('audit.chainHelp')}</p>
       <div className="row">
-        <button type="button" onClick={check} disabled={checking} data-testid="audit-verify">
+        {/* aria-disabled, not disabled: a button Chromium disables loses focus to <body>. */}
+        <button type="button" onClick={check} aria-disabled={checking} data-testid="audit-verify">
           {checking ? t('audit.checking') : t('audit.checkNow')}
         </button>
         {report && (

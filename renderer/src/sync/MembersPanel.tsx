@@ -131,6 +131,18 @@ export function Members() {
   const [rotated, setRotated] = useState<number | null>(null);
   const reload = () => void useSyncStore.getState().loadMembers();
   useEffect(reload, []);
+  // A removed device's row loses its Remove button once the list reloads: focus then goes to the
+  // devices heading instead of falling to <body>.
+  const afterRevoke = useRef(false);
+  useEffect(() => {
+    if (!afterRevoke.current || members === null) return;
+    const focused = document.activeElement;
+    if (focused && focused !== document.body && focused.isConnected) return;
+    afterRevoke.current = false;
+    const heading = document.getElementById('sync-devices-title');
+    if (heading) heading.tabIndex = -1;
+    heading?.focus();
+  }, [members]);
   const self = members?.find((m) => m.isThisDevice);
   const manages = self?.status === 'active' && (self.role === 'owner' || self.role === 'admin');
   const outranks = (m: SyncDevice) => !!self && RANK[m.role] <= RANK[self.role];
@@ -244,10 +256,12 @@ export function Members() {
           <h3>{t('sync.rotateTitle')}</h3>
           <p className="muted small">{t('sync.rotateIntro')}</p>
           <div className="row">
+            {/* aria-disabled, not disabled: a button Chromium disables loses focus to <body>. */}
             <button
               type="button"
-              disabled={busy}
-              onClick={() => void act(async () => setRotated((await call('sync.rotateKey')).epoch))}
+              aria-disabled={busy}
+              onClick={() => !busy && void act(async () => setRotated((await call('sync.rotateKey')).epoch))}
+              data-testid="sync-rotate-key"
             >
               {busy ? t('common.working') : t('sync.rotateButton')}
             </button>
@@ -263,7 +277,10 @@ export function Members() {
         <ConfirmRevoke
           device={confirming}
           busy={busy}
-          onConfirm={() => void act(() => call('devices.revoke', { deviceId: confirming.deviceId }))}
+          onConfirm={() => {
+            afterRevoke.current = true;
+            void act(() => call('devices.revoke', { deviceId: confirming.deviceId }));
+          }}
           onCancel={() => setConfirming(null)}
         />
       )}
