@@ -2,17 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
-import { firstRun, go, watchErrors } from './support/app';
+import { watchErrors } from './support/app';
 import { expect, startHost, stopHost, test, type RunningHost } from './support/devhost';
 import { startSyncServer, stopSyncServer, type RunningServer } from './support/syncserver';
+import { formTeam, syncNow } from './support/team';
 
 const status = (page: Page) => page.getByTestId('sync-state');
-
-async function syncNow(page: Page): Promise<void> {
-  await go(page, 'sync');
-  await page.getByTestId('sync-now').click();
-  await expect(page.getByTestId('sync-now')).toBeEnabled({ timeout: 20_000 });
-}
 
 /**
  * A conflict on a US-dollar quota: both sides in dollars, the record named by its member and month
@@ -33,20 +28,11 @@ test('a quota conflict is shown in its currency, named by member and month, and 
     const a = page;
     const b = await context.newPage();
     const errors = [watchErrors(a), watchErrors(b)];
-    await firstRun(a, host.pageUrl);
-    await status(a).click();
-    await a.getByTestId('sync-server-url').fill(server.url);
-    await a.getByTestId('sync-workspace-name').fill('Field team');
-    await a.getByTestId('sync-create').click();
-    await expect(a.getByTestId('sync-now')).toBeVisible({ timeout: 20_000 });
-    await a.getByTestId('sync-invite').click();
-    const code = await a.getByTestId('sync-invite-code').inputValue();
-    await firstRun(b, hostB.pageUrl);
-    await go(b, 'sync');
-    await b.getByTestId('sync-invite-code-input').fill(code);
-    await b.getByTestId('sync-join').click();
-    await expect(b.getByTestId('sync-now')).toBeVisible({ timeout: 20_000 });
-    await expect(status(b)).toHaveAttribute('data-state', 'idle', { timeout: 30_000 });
+    await formTeam(
+      { page: a, pageUrl: host.pageUrl, name: 'Mei' },
+      { page: b, pageUrl: hostB.pageUrl, name: 'Li' },
+      server.url,
+    );
 
     // A US-dollar quota for A's member.
     const quotaId = await a.evaluate(async () => {

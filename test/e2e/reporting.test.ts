@@ -5,6 +5,7 @@ import type { Locator, Page } from '@playwright/test';
 import { firstRun, go, watchErrors } from './support/app';
 import { expect, startHost, stopHost, test, type RunningHost } from './support/devhost';
 import { startSyncServer, stopSyncServer, type RunningServer } from './support/syncserver';
+import { formTeam, syncNow } from './support/team';
 
 const thisMonth = (page: Page) =>
   page.evaluate(() => {
@@ -89,10 +90,9 @@ test('a quota is one per owner and month: a double click or a second entry never
   expect(errors).toEqual([]);
 });
 
-async function syncNow(page: Page): Promise<void> {
-  await go(page, 'sync');
-  await page.getByTestId('sync-now').click();
-  await expect(page.getByTestId('sync-now')).toBeEnabled({ timeout: 20_000 });
+/** A sync that also waits for the status to settle (the dashboard reads what it pulled). */
+async function syncSettled(page: Page): Promise<void> {
+  await syncNow(page);
   await expect(page.getByTestId('sync-state')).toHaveAttribute('data-state', 'idle', { timeout: 30_000 });
 }
 
@@ -111,27 +111,16 @@ test("an open dashboard takes in a quota another manager's device syncs, without
     const a = page;
     const b = await context.newPage();
     const errors = [watchErrors(a), watchErrors(b)];
-    await firstRun(a, host.pageUrl);
-    await go(a, 'sync');
-    await a.getByTestId('sync-device-name').fill('Mei');
-    await a.getByTestId('sync-server-url').fill(server.url);
-    await a.getByTestId('sync-workspace-name').fill('Sales');
-    await a.getByTestId('sync-create').click();
-    await expect(a.getByTestId('sync-now')).toBeVisible({ timeout: 20_000 });
-    await a.getByTestId('sync-invite').click();
-    const code = await a.getByTestId('sync-invite-code').inputValue();
-    await a.getByRole('button', { name: 'Done' }).click();
-    await firstRun(b, hostB.pageUrl);
-    await go(b, 'sync');
-    await b.getByTestId('sync-device-name').fill('Li');
-    await b.getByTestId('sync-invite-code-input').fill(code);
-    await b.getByTestId('sync-join').click();
-    await expect(b.getByTestId('sync-now')).toBeVisible({ timeout: 30_000 });
+    await formTeam(
+      { page: a, pageUrl: host.pageUrl, name: 'Mei' },
+      { page: b, pageUrl: hostB.pageUrl, name: 'Li' },
+      server.url,
+    );
 
     const month = await thisMonth(a);
     await seedDeal(a, month);
-    await syncNow(a);
-    await syncNow(b);
+    await syncSettled(a);
+    await syncSettled(b);
     // Mei keeps the dashboard open on the forecast table.
     const row = await forecastRow(a, month);
     await expect(row).toContainText('€10,000.00');
@@ -144,7 +133,7 @@ test("an open dashboard takes in a quota another manager's device syncs, without
     await expect(b.getByTestId('reporting-settings').getByTestId('quotas').locator('tbody tr')).toHaveCount(
       1,
     );
-    await syncNow(b);
+    await syncSettled(b);
     // Mei's device pulls in the background (as its timer does); the open table follows.
     const pulled = await a.evaluate(async () => (await window.crm.invoke('sync.now', undefined)).ok);
     expect(pulled).toBe(true);

@@ -15,6 +15,7 @@ import {
 } from './support/app';
 import { expect, startHost, stopHost, test, type RunningHost } from './support/devhost';
 import { startSyncServer, stopSyncServer, type RunningServer } from './support/syncserver';
+import { syncNow } from './support/team';
 
 const status = (page: Page) => page.getByTestId('sync-state');
 
@@ -52,12 +53,6 @@ async function expectState(page: Page, state: string, timeout = 20_000): Promise
       { cause: error },
     );
   }
-}
-
-async function syncNow(page: Page): Promise<void> {
-  await go(page, 'sync');
-  await page.getByTestId('sync-now').click();
-  await expect(page.getByTestId('sync-now')).toBeEnabled({ timeout: 20_000 });
 }
 
 test('two devices sync through a real server: create, invite, join, offline, conflict', async ({
