@@ -8,19 +8,9 @@ import { tempDir } from '../../support/tmp';
 import type { DashboardQuery } from '../../../../shared/reports/dashboard.contract';
 import { DEFAULT_PIPELINE_ID } from '../../../../shared/domain/crm.seed';
 import { createCrmFixture, type CrmFixture } from '../crm/support/crm.fixture';
+import { Q4, T0 } from './support/queries';
 
 const DAY = 86_400_000;
-const T0 = Date.UTC(2026, 9, 1, 9); // 1 Oct 2026, 09:00 UTC
-/** The fourth quarter of 2026, seen on 25 October. */
-const Q4: DashboardQuery = {
-  pipelineId: DEFAULT_PIPELINE_ID,
-  from: '2026-10-01',
-  to: '2026-12-31',
-  today: '2026-10-25',
-  utcOffsetMinutes: 0,
-  memberIds: null,
-  staleDays: 15,
-};
 
 let fixture: CrmFixture | null = null;
 afterEach(async () => {

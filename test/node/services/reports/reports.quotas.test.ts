@@ -1,20 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { EntityKind } from '../../../../shared/domain/crm.schemas';
-import { DEFAULT_PIPELINE_ID } from '../../../../shared/domain/crm.seed';
 import { parseHlc } from '../../../../shared/domain/hlc';
 import type { DashboardQuery } from '../../../../shared/reports/dashboard.contract';
 import { createCrmFixture, type CrmFixture } from '../crm/support/crm.fixture';
-
-const T0 = Date.UTC(2026, 9, 1, 9);
-const Q4: DashboardQuery = {
-  pipelineId: DEFAULT_PIPELINE_ID,
-  from: '2026-10-01',
-  to: '2026-12-31',
-  today: '2026-10-25',
-  utcOffsetMinutes: 0,
-  memberIds: null,
-  staleDays: 15,
-};
+import { Q4, T0 } from './support/queries';
 
 const fixtures: CrmFixture[] = [];
 afterEach(async () => {
