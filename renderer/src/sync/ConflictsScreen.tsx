@@ -104,7 +104,7 @@ function ConflictItem(props: {
   conflict: Conflict;
   subject: ConflictSubject | undefined;
   devices: readonly SyncDevice[];
-  onResolved: () => void;
+  onResolved: (conflictId: string) => void;
 }) {
   const { t } = useTranslation();
   const { conflict, subject } = props;
@@ -125,7 +125,7 @@ function ConflictItem(props: {
     setError(null);
     try {
       await call('conflicts.resolve', { conflictId: conflict.conflictId, keep: side });
-      props.onResolved();
+      props.onResolved(conflict.conflictId);
     } catch (e) {
       setError(errorInfo(e));
       setBusy(false);
@@ -189,7 +189,8 @@ export function ConflictsScreen() {
   const [subjects, setSubjects] = useState<Map<string, ConflictSubject> | null>(null);
   // Only to tell this device's changes from others': without the list every side reads "Device …".
   const [devices, setDevices] = useState<SyncDevice[]>([]);
-  const [resolved, setResolved] = useState(false);
+  /** Conflicts resolved on this screen (each one re-runs the focus move below). */
+  const [resolved, setResolved] = useState(0);
 
   useEffect(() => {
     // Custom field conflicts are labelled by their definitions.
@@ -231,16 +232,20 @@ export function ConflictsScreen() {
   // The resolved conflict's buttons leave the page: focus moves on to the next conflict's first
   // choice, or to the "resolved" message once none is left, never to <body>.
   const screen = useRef<HTMLDivElement>(null);
-  const moveFocus = useRef(false);
+  // The conflict just resolved: focus moves once the list no longer holds it (a reload that lands
+  // before the resolution would otherwise hand focus to its own, soon removed, buttons).
+  const moveFocus = useRef<string | null>(null);
   useEffect(() => {
-    if (!moveFocus.current || subjects === null) return;
-    moveFocus.current = false;
+    const resolvedId = moveFocus.current;
+    if (resolvedId === null || subjects === null || conflicts?.some((c) => c.conflictId === resolvedId))
+      return;
+    moveFocus.current = null;
     const find = (testId: string) => screen.current?.querySelector<HTMLElement>(`[data-testid="${testId}"]`);
     (find('conflict-keep-current') ?? find('conflicts-resolved'))?.focus();
-  }, [conflicts, subjects]);
-  const onResolved = () => {
-    setResolved(true);
-    moveFocus.current = true;
+  }, [conflicts, subjects, resolved]);
+  const onResolved = (conflictId: string) => {
+    setResolved((n) => n + 1);
+    moveFocus.current = conflictId;
     void useSyncStore.getState().loadConflicts();
   };
 
@@ -249,7 +254,7 @@ export function ConflictsScreen() {
       <h1>{t('conflicts.title')}</h1>
       <p className="muted">{t('conflicts.intro')}</p>
       <ErrorMessage error={error} onDismiss={() => useSyncStore.getState().clearError()} />
-      {resolved && (
+      {resolved > 0 && (
         <p role="status" className="ok" tabIndex={-1} data-testid="conflicts-resolved">
           {t('conflicts.resolved')}
         </p>
