@@ -20,3 +20,27 @@ export function useReturnFocus<T extends HTMLElement>(
   }, []);
   return [opener, closing];
 }
+
+/** Whether focus fell out of the page's controls: to `<body>`, after the element that had it left. */
+export function focusLost(): boolean {
+  const active = document.activeElement;
+  return active === null || active === document.body;
+}
+
+/**
+ * For a dialog or overlay: remembers what had focus when it mounted and gives focus back to it on
+ * unmount, or to `fallback()` when that element has left the page. Call it before any effect that
+ * moves focus into the dialog.
+ */
+export function useFocusBack(fallback: () => HTMLElement | null = () => null): void {
+  const fallbackRef = useRef(fallback);
+  useEffect(() => {
+    fallbackRef.current = fallback;
+  });
+  useEffect(() => {
+    const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+    return () => {
+      (opener?.isConnected ? opener : fallbackRef.current())?.focus();
+    };
+  }, []);
+}

@@ -1,5 +1,6 @@
 import { useEffect, useRef, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
+import { focusLost } from '../focus';
 
 /**
  * An inline "are you sure?" row: the question, a danger button that does it and a cancel button.
@@ -21,8 +22,7 @@ export function ConfirmInline(props: {
   useEffect(() => {
     const host = group.current?.parentElement ?? null;
     return () => {
-      const lost = document.activeElement === null || document.activeElement === document.body;
-      if (lost && host?.isConnected) host.querySelector<HTMLElement>('button, input, select')?.focus();
+      if (focusLost() && host?.isConnected) host.querySelector<HTMLElement>('button, input, select')?.focus();
     };
   }, []);
   return (

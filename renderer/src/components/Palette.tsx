@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import type { ErrorInfo } from '../../../shared/errors';
 import { errorInfo } from '../api';
 import { ErrorMessage } from '../errors';
+import { useFocusBack } from '../focus';
 
 /** One entry of the palette: a command or a search hit. */
 export interface PaletteItem {
@@ -36,12 +37,9 @@ export function Palette(props: {
   const [error, setError] = useState<ErrorInfo | null>(null);
 
   // Focus comes back to where it was when the palette opened (if that is still on the page).
+  useFocusBack();
   useEffect(() => {
-    const opener = document.activeElement;
     inputRef.current?.focus();
-    return () => {
-      if (opener instanceof HTMLElement && opener.isConnected) opener.focus();
-    };
   }, []);
 
   // The palette closes once the item has done its work; a failure stays on screen, typed text too.

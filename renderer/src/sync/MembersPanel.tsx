@@ -7,6 +7,7 @@ import { call, errorInfo } from '../api';
 import { ErrorMessage } from '../errors';
 import { formatDateTime } from '../format';
 import { useSyncStore } from './sync.store';
+import { focusLost, useFocusBack } from '../focus';
 
 /** Creates a single-use invite for a role and shows its code once, with a copy button. */
 export function Invite(props: { canInvite: boolean }) {
@@ -117,6 +118,13 @@ function roleOf(value: string): Role {
   return ROLES.find((r) => r === value) ?? 'member';
 }
 
+/** The devices list's heading, focusable from script (where focus goes when its row's button left). */
+function devicesHeading(): HTMLElement | null {
+  const heading = document.getElementById('sync-devices-title');
+  if (heading) heading.tabIndex = -1;
+  return heading;
+}
+
 /**
  * The workspace's members as the verified membership log describes them: name, role, who invited
  * and who revoked whom. Owners and admins change roles and revoke (up to their own rank); anyone may
@@ -135,13 +143,9 @@ export function Members() {
   // devices heading instead of falling to <body>.
   const afterRevoke = useRef(false);
   useEffect(() => {
-    if (!afterRevoke.current || members === null) return;
-    const focused = document.activeElement;
-    if (focused && focused !== document.body && focused.isConnected) return;
+    if (!afterRevoke.current || members === null || !focusLost()) return;
     afterRevoke.current = false;
-    const heading = document.getElementById('sync-devices-title');
-    if (heading) heading.tabIndex = -1;
-    heading?.focus();
+    devicesHeading()?.focus();
   }, [members]);
   const self = members?.find((m) => m.isThisDevice);
   const manages = self?.status === 'active' && (self.role === 'owner' || self.role === 'admin');
@@ -298,14 +302,9 @@ function ConfirmRevoke(props: {
   const dialogRef = useRef<HTMLDivElement>(null);
   const cancelRef = useRef<HTMLButtonElement>(null);
   // Focus starts on the safe choice and returns where it came from (or the devices heading) on close.
+  useFocusBack(devicesHeading);
   useEffect(() => {
-    const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
     cancelRef.current?.focus();
-    return () => {
-      const target = opener?.isConnected ? opener : document.getElementById('sync-devices-title');
-      if (target && !opener?.isConnected) target.tabIndex = -1;
-      target?.focus();
-    };
   }, []);
   const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
     if (e.key === 'Escape') {
