@@ -5,6 +5,7 @@ import type {
   AuditVerifyOutput,
 } from '../../../shared/audit/audit.schemas';
 import { AppError, type ErrorCode } from '../../../shared/errors';
+import { readableDateTime } from '../crm/export.csv';
 import type {
   ChannelName,
   ChannelOutput,
@@ -191,9 +192,7 @@ export function auditChannelHandlers(
         lines.push(format === 'cef' ? toCefLine(event, version) : toJsonLine(event));
       }
       // The day where the user is (main runs in the OS's time zone), not the UTC one.
-      const now = new Date();
-      const pad = (n: number) => String(n).padStart(2, '0');
-      const stamp = `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
+      const stamp = readableDateTime(Date.now()).slice(0, 10);
       return {
         filename: `fieldvault-security-log-${stamp}.${format === 'cef' ? 'cef' : 'jsonl'}`,
         mimeType: format === 'cef' ? 'text/plain' : 'application/x-ndjson',

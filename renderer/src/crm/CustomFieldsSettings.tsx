@@ -58,8 +58,9 @@ function NewField({
     event.preventDefault();
     if (label.trim() === '') return;
     const code = parseCurrencyInput(currency);
-    setBadCurrency(kind === 'money' && code === null);
-    if (kind === 'money' && code === null) return;
+    const refused = kind === 'money' && code === null;
+    setBadCurrency(refused);
+    if (refused) return;
     await once(async () => {
       try {
         await call('customFields.create', {

@@ -1,4 +1,4 @@
-import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ErrorInfo } from '../../../shared/errors';
 import { call, errorInfo } from '../api';
@@ -101,6 +101,13 @@ export function MergeDialog(props: {
     }
   };
 
+  // A field's value as a person reads it: a member by name, an account by name, the rest as text.
+  const shownValue = (record: Rec, f: string): ReactNode => {
+    const text = show(record[f]);
+    if (memberFields.has(f) && record[f]) return <OwnerName owner={text} />;
+    if (f === 'accountId') return accounts.get(text) ?? text;
+    return text;
+  };
   const differing = into && from ? CHOICES[props.kind].filter((f) => show(into[f]) !== show(from[f])) : [];
   return (
     <div className="overlay" role="presentation" onMouseDown={() => props.onClose(false)}>
@@ -152,14 +159,7 @@ export function MergeDialog(props: {
                                 })
                               }
                             />
-                            {memberFields.has(f) && (fromOther ? from : into)[f] ? (
-                              <OwnerName owner={show((fromOther ? from : into)[f])} />
-                            ) : f === 'accountId' ? (
-                              (accounts.get(show((fromOther ? from : into)[f])) ??
-                              show((fromOther ? from : into)[f]))
-                            ) : (
-                              show((fromOther ? from : into)[f])
-                            )}
+                            {shownValue(fromOther ? from : into, f)}
                           </label>
                         </td>
                       ))}

@@ -61,8 +61,8 @@ export function DigestPanel(props: { owners: string[] | null }) {
         <h2>
           {digest
             ? t('reports.digestWeek', {
-                from: formatDate(`${digest.weekStart}T00:00:00`),
-                to: formatDate(`${digest.weekEnd}T00:00:00`),
+                from: formatDate(digest.weekStart),
+                to: formatDate(digest.weekEnd),
               })
             : t('reports.digestTitle')}
         </h2>

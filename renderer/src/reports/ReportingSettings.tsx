@@ -145,7 +145,7 @@ export function ReportingSettings() {
               <td>{`1 ${r.currency}`}</td>
               <td>{`${formatNumber(r.perUnit)} ${r.base}`}</td>
               <td>
-                {formatDate(`${r.effectiveFrom}T00:00:00`)}
+                {formatDate(r.effectiveFrom)}
                 {!countedRates.has(r.id) && <Replaced />}
               </td>
               <td>
