@@ -5,6 +5,7 @@ import { customFieldsV9 } from './custom-fields.migrations';
 import { oplogV14 } from './oplog.migrations';
 import { peopleV11, reportingV10, reportingV13 } from './reporting.migrations';
 import { savedViewsV12 } from './saved-views.migrations';
+import { searchAliasesV15 } from './search.migrations';
 
 const META = `created_at INTEGER NOT NULL,
   updated_at INTEGER NOT NULL,
@@ -310,5 +311,6 @@ export const crmMigrations: MigrationSet = {
     { version: 12, name: 'saved views: shared and device-private', up: savedViewsV12 },
     { version: 13, name: 'reporting: deal stage history, activity days', up: reportingV13 },
     { version: 14, name: 'op log: settled values stored once (in the record row)', up: oplogV14 },
+    { version: 15, name: 'search: aliases for apostrophes and unfolded letters', up: searchAliasesV15 },
   ],
 };

@@ -74,6 +74,7 @@ type PartKey = (typeof PARTS)[number]['key'];
  */
 export class SearchRepository {
   private readonly docGet: Statement<[string], StoredDoc & { rowid: number }>;
+  private readonly docBody: Statement<[number], { body: string }>;
   private readonly docInsAt: Statement<(string | number | null)[]>;
   private readonly docInsMany: Statement<(string | number)[]>;
   private readonly docUpd: Statement<[string, string, string, string, number]>;
@@ -93,6 +94,7 @@ export class SearchRepository {
     this.docGet = db.prepare(
       'SELECT rowid, title, body, digits, emails FROM crm_search_docs WHERE record_id = ?',
     );
+    this.docBody = db.prepare('SELECT body FROM crm_search_docs WHERE rowid = ?');
     const docRow = '(?, ?, ?, ?, ?, ?, ?)';
     const insAt =
       'INSERT INTO crm_search_docs (rowid, entity, record_id, title, body, digits, emails) VALUES';
@@ -308,6 +310,11 @@ export class SearchRepository {
   /** Text (notes, bodies) matches with snippets, ranked the same way as `queryNames`. */
   queryText(match: string, candidates: number, limit: number): FtsHit[] {
     return this.text.all(match, candidates, limit);
+  }
+
+  /** A document's body as stored ('' when there is none): for a snippet built in JS. */
+  storedBody(rowid: number): string {
+    return this.docBody.get(rowid)?.body ?? '';
   }
 
   /** Newest rows whose phone digits or e-mails contain a fragment (trigram; column-qualified match). */

@@ -1,13 +1,16 @@
 import type { EntityKind } from '../../../shared/domain/crm.schemas';
-import type { SearchRepository, TriHit } from './search.repository';
+import type { FtsHit, SearchRepository, TriHit } from './search.repository';
 import {
   buildMatchQuery,
   emailFragmentQuery,
   highlightDigits,
   highlightSubstring,
   markedToSegments,
+  matchTerms,
+  phoneDigitRuns,
   phoneDigitsQuery,
   quoteFts,
+  snippetTerms,
   displayText,
   type Segment,
 } from './search.text';
@@ -48,8 +51,9 @@ export function runSearch(
 
   const digits = phoneDigitsQuery(q);
   if (digits) {
-    for (const t of repo.queryTrigram(`digits : ${quoteFts(digits)}`, limit)) {
-      add({ ...triBase(t), snippet: phoneSnippet(t, digits), score: 1000 });
+    const runs = phoneDigitRuns(q, digits);
+    for (const t of repo.queryTrigram(`digits : (${runs.map(quoteFts).join(' OR ')})`, limit)) {
+      add({ ...triBase(t), snippet: phoneSnippet(t, runs), score: 1000 });
     }
   }
   const match = buildMatchQuery(q);
@@ -65,7 +69,7 @@ export function runSearch(
           entity: h.entity,
           id: h.recordId,
           title: markedToSegments(h.title),
-          snippet: h.snippet.includes('\u0001') ? markedToSegments(h.snippet) : [],
+          snippet: textSnippet(repo, h, match),
           // bm25 is negative, smaller is better: flip it so that higher is better.
           score: boost - h.score,
         });
@@ -88,7 +92,21 @@ function triBase(t: TriHit): { entity: EntityKind; id: string; title: Segment[] 
   return { entity: t.entity, id: t.recordId, title: title ? [{ text: title, match: false }] : [] };
 }
 
-function phoneSnippet(t: TriHit, digits: string): Segment[] {
-  const run = t.digits.split(' ').find((d) => d.includes(digits)) ?? t.digits;
-  return highlightDigits(run, digits);
+function phoneSnippet(t: TriHit, runs: readonly string[]): Segment[] {
+  for (const phone of t.digits.split(' ')) {
+    const run = runs.find((r) => phone.includes(r));
+    if (run) return highlightDigits(phone, run);
+  }
+  return highlightDigits(t.digits, runs[0]!);
+}
+
+/**
+ * A text hit's snippet. When FTS5 matched only an alias (weiss for Weiß), nothing shown is marked
+ * and the snippet may be cut from the aliases, so it is made again from the shown text.
+ */
+function textSnippet(repo: SearchRepository, h: FtsHit, match: string): Segment[] {
+  if (!h.snippet) return [];
+  const segments = markedToSegments(h.snippet);
+  if (segments.some((s) => s.match)) return segments;
+  return markedToSegments(snippetTerms(repo.storedBody(h.rowid), matchTerms(match)));
 }

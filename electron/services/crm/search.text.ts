@@ -4,6 +4,8 @@
  * separator): each character becomes its own token and 伟 finds 张伟. The marker is removed again when
  * titles and snippets are shown, so the display text is the original.
  */
+import { ALIAS, apostropheWords, foldLetters, searchAliases } from './search.fold';
+
 const CJK = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]/u;
 const CJK_G = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]/gu;
 const ZWSP = '\u200b';
@@ -30,14 +32,26 @@ function stripMarkers(text: string): string {
   return out;
 }
 
-/** Text as stored in the unicode61 index. */
+/**
+ * Text as stored in the unicode61 index: CJK split, then the search aliases (`searchAliases`), each
+ * after an `ALIAS` marker, so any snippet that reaches into them holds a marker.
+ */
 export function indexText(text: string): string {
-  return stripMarkers(text).replace(CJK_G, (c) => ZWSP + c + ZWSP);
+  const clean = stripMarkers(text);
+  const aliases = searchAliases(clean);
+  const shown = clean.replace(CJK_G, (c) => ZWSP + c + ZWSP);
+  return aliases ? `${shown}${ALIAS}${aliases.split(' ').join(ALIAS)}` : shown;
+}
+
+/** The part of stored text that is the record's own: everything before the aliases. */
+function shownPart(text: string): string {
+  const at = text.indexOf(ALIAS);
+  return at < 0 ? text : text.slice(0, at);
 }
 
 /** Undo `indexText` for display. */
 export function displayText(text: string): string {
-  return text.replaceAll(ZWSP, '');
+  return shownPart(text).replaceAll(ZWSP, '');
 }
 
 /** One piece of a highlighted text: plain or matched. Rendered as text, never as HTML. */
@@ -116,7 +130,7 @@ export function buildMatchQuery(query: string): string | null {
     let latin = '';
     let cjk: string[] = [];
     const flush = () => {
-      if (latin) terms.push(`"${latin}"*`);
+      if (latin) terms.push(`"${foldLetters(latin)}"*`);
       if (cjk.length) terms.push(`"${cjk.join(' ')}"`);
       latin = '';
       cjk = [];
@@ -144,9 +158,12 @@ export interface MatchTerm {
 // unicode61's token characters (letters, numbers, private use; marks stay with their letter).
 const TOKEN_G = /[\p{L}\p{N}\p{Co}\p{M}]+/gu;
 
-/** A token as unicode61 with remove_diacritics compares it: case-folded, without diacritics. */
+/**
+ * A token as the index compares it: case-folded and without diacritics (unicode61 with
+ * remove_diacritics), its `LETTERS` folded (as the aliases and queries are).
+ */
 function fold(token: string): string {
-  return token.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
+  return foldLetters(token.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase());
 }
 
 /** The terms of an expression `buildMatchQuery` made (`"smi"*`, `"张 伟"`), folded. */
@@ -159,12 +176,51 @@ export function matchTerms(match: string): MatchTerm[] {
   return out;
 }
 
+interface Token {
+  readonly start: number;
+  readonly end: number;
+  readonly folded: string;
+}
+
+/**
+ * Marks the tokens of words with apostrophes that a prefix term matches only as the joined word:
+ * "obr" marks O and Brien in O'Brien, as far as its characters reach ("o" is left to the tokens).
+ */
+function markJoinedWords(
+  stored: string,
+  tokens: readonly Token[],
+  terms: readonly MatchTerm[],
+  marked: boolean[],
+): void {
+  let i = 0;
+  for (const word of apostropheWords(stored)) {
+    while (i < tokens.length && tokens[i]!.start < word.start) i++;
+    const joined = fold(word.joined);
+    for (const term of terms) {
+      const want = term.tokens.length === 1 ? term.tokens[0]! : '';
+      if (!want || want.length <= (tokens[i]?.folded.length ?? 0)) continue;
+      if (!(term.prefix ? joined.startsWith(want) : joined === want)) continue;
+      for (
+        let k = i, covered = 0;
+        k < tokens.length && tokens[k]!.end <= word.end && covered < want.length;
+        k++
+      ) {
+        marked[k] = true;
+        covered += tokens[k]!.folded.length;
+      }
+    }
+  }
+}
+
 /**
  * Marks (HL_OPEN/HL_CLOSE) the tokens of stored text that the terms match, as FTS5's highlight()
- * would: a token starting with a prefix term, and each run of tokens equal to a phrase term.
+ * would: a token starting with a prefix term, and each run of tokens equal to a phrase term. A prefix
+ * term that only the joined alias of a word with apostrophes matches ("obr" in O'Brien) marks the
+ * tokens it reaches into. The aliases themselves are dropped.
  */
-export function highlightTerms(stored: string, terms: readonly MatchTerm[]): string {
-  const tokens = [...stored.matchAll(TOKEN_G)].map((m) => ({
+export function highlightTerms(storedText: string, terms: readonly MatchTerm[]): string {
+  const stored = shownPart(storedText);
+  const tokens: Token[] = [...stored.matchAll(TOKEN_G)].map((m) => ({
     start: m.index,
     end: m.index + m[0].length,
     folded: fold(m[0]),
@@ -182,6 +238,7 @@ export function highlightTerms(stored: string, terms: readonly MatchTerm[]): str
       if (hit) for (let k = 0; k < n; k++) marked[i + k] = true;
     }
   }
+  markJoinedWords(stored, tokens, terms, marked);
   let out = '';
   let at = 0;
   tokens.forEach((t, i) => {
@@ -192,12 +249,57 @@ export function highlightTerms(stored: string, terms: readonly MatchTerm[]): str
   return out + stored.slice(at);
 }
 
+/**
+ * A snippet of stored text as FTS5's snippet() makes one, for a match FTS5 only found in the
+ * aliases: about `size` tokens from shortly before the first match, highlighted, '…' where text was
+ * cut. '' when nothing shown matches.
+ */
+export function snippetTerms(storedText: string, terms: readonly MatchTerm[], size = 12): string {
+  const shown = shownPart(storedText);
+  // No marker comes before the first one, so its index is also the match's offset in `shown`.
+  const first = highlightTerms(shown, terms).indexOf(HL_OPEN);
+  if (first < 0) return '';
+  const tokens = [...shown.matchAll(TOKEN_G)];
+  const hit = tokens.findIndex((t) => t.index + t[0].length > first);
+  const from = Math.max(0, hit - 2);
+  const to = Math.min(tokens.length, from + size);
+  const start = from === 0 ? 0 : tokens[from]!.index;
+  const last = tokens[to - 1]!;
+  const end = to === tokens.length ? shown.length : last.index + last[0].length;
+  const cut = highlightTerms(shown.slice(start, end), terms);
+  return `${start > 0 ? '…' : ''}${cut}${end < shown.length ? '…' : ''}`;
+}
+
 /** The digit run a query asks for, when it looks like (part of) a phone number: at least 3 digits. */
 export function phoneDigitsQuery(query: string): string | null {
   const q = query.trim();
   if (!/^\+?[\d\s().\-/]+$/.test(q)) return null;
   const digits = q.replace(/\D/g, '');
   return digits.length >= 3 ? digits : null;
+}
+
+/** Variants shorter than this are left out: a short run would find unrelated numbers. */
+const MIN_VARIANT_DIGITS = 7;
+
+/**
+ * The digit runs that find a phone number typed as `query` whichever way it was stored: the digits
+ * as typed, and the other common forms of the number. A national number (030 1234567) is also looked
+ * for without its trunk 0, as a +49 30 1234567 holds it; an international one (+49 30 1234567, 0049
+ * …) also without its country code of one to three digits, with and without a trunk 0, as 030
+ * 1234567 or (415) 555-0100 hold it. `digits` is what `phoneDigitsQuery` made of `query`.
+ */
+export function phoneDigitRuns(query: string, digits: string): string[] {
+  const runs = new Set([digits]);
+  const international = query.trim().startsWith('+') || digits.startsWith('00');
+  const number = international && !query.trim().startsWith('+') ? digits.slice(2) : digits;
+  if (international) {
+    runs.add(number);
+    for (let cc = 1; cc <= 3; cc++) {
+      runs.add(number.slice(cc));
+      runs.add(`0${number.slice(cc)}`);
+    }
+  } else if (digits.startsWith('0')) runs.add(digits.slice(1));
+  return [...runs].filter((r) => r === digits || r.length >= MIN_VARIANT_DIGITS);
 }
 
 /** An e-mail fragment to search the trigram index with: at least 3 characters, no spaces. */

@@ -219,4 +219,29 @@ describe('crm migrations', () => {
     });
     db.close();
   });
+
+  it('v15 gives documents stored before it their search aliases and leaves the others as they were', () => {
+    const db = openEncryptedDatabase(path.join(tempDir(), 'v.db'), randomBytes(32));
+    migrate(db, [upTo(14)]);
+    db.exec(`
+      INSERT INTO crm_search_docs (rowid, entity, record_id, title, body, digits, emails) VALUES
+        (3, 'contact', 'c1', 'Zoë O''Brien', 'met at the Bahnhofstraße', '', ''),
+        (4, 'deal', 'd1', 'Big deal', 'plain text', '', '');
+      INSERT INTO crm_search_names (rowid, title) SELECT rowid, title FROM crm_search_docs;
+      INSERT INTO crm_search_text (rowid, body) SELECT rowid, body FROM crm_search_docs;
+      INSERT INTO crm_search_tri (rowid, digits, emails) SELECT rowid, digits, emails FROM crm_search_docs;
+    `);
+    expect(migrate(db, [upTo(15)])).toEqual({ crm: 15 });
+    expect(db.prepare('SELECT rowid, title, body FROM crm_search_docs ORDER BY rowid').all()).toEqual([
+      { rowid: 3, title: "Zoë O'Brien\u0003obrien", body: 'met at the Bahnhofstraße\u0003bahnhofstrasse' },
+      { rowid: 4, title: 'Big deal', body: 'plain text' },
+    ]);
+    const match = (table: string, query: string) =>
+      db.prepare(`SELECT rowid FROM ${table} WHERE ${table} MATCH ? ORDER BY rowid`).all(query);
+    expect(match('crm_search_names', 'obrien OR big')).toEqual([{ rowid: 3 }, { rowid: 4 }]);
+    expect(match('crm_search_text', 'bahnhofstrasse')).toEqual([{ rowid: 3 }]);
+    for (const t of ['crm_search_names', 'crm_search_text', 'crm_search_tri'])
+      db.prepare(`INSERT INTO ${t} (${t}, rank) VALUES ('integrity-check', 1)`).run();
+    db.close();
+  });
 });

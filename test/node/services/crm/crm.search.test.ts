@@ -70,6 +70,67 @@ describe('search', () => {
     expect(hit.snippet.filter((s) => s.match).map((s) => s.text)).toEqual(['3806']);
   });
 
+  it('finds O’Brien by obrien and Weiß by weiss (and back), never showing the aliases that do it', async () => {
+    const f = await createCrmFixture();
+    const ob = await f.ok('contacts.create', { name: "Zoë O'Brien" });
+    const dq = await f.ok('contacts.create', { name: 'Ada D’Quincey' });
+    const weiss = await f.ok('contacts.create', { name: 'Jana Weiß' });
+    const weissPlain = await f.ok('contacts.create', { name: 'Jonas Weiss' });
+    const soren = await f.ok('accounts.create', { name: 'Søren Ærø ApS' });
+    const inNotes = await f.ok('contacts.create', {
+      name: 'Someone',
+      notes:
+        'Lunch at the Bahnhofstraße branch with O’Neill; brought the samples and the price list for next year',
+    });
+    expect(await ids(f, 'obrien')).toEqual([ob.id]);
+    expect(await ids(f, 'obr')).toEqual([ob.id]);
+    expect(await ids(f, "o'brien")).toEqual([ob.id]);
+    expect(await ids(f, 'dquincey')).toEqual([dq.id]);
+    expect((await ids(f, 'weiss')).sort()).toEqual([weiss.id, weissPlain.id].sort());
+    expect((await ids(f, 'WEISS')).sort()).toEqual([weiss.id, weissPlain.id].sort());
+    expect((await ids(f, 'weiß')).sort()).toEqual([weiss.id, weissPlain.id].sort());
+    expect(await ids(f, 'soren aero')).toEqual([soren.id]);
+    expect(await ids(f, 'Søren')).toEqual([soren.id]);
+    expect(await ids(f, 'bahnhofstrasse')).toEqual([inNotes.id]);
+    expect(await ids(f, 'oneill')).toEqual([inNotes.id]);
+    const titleOf = async (q: string) => (await f.ok('search.query', { q })).hits[0]!.title;
+    expect(await titleOf('obr')).toEqual([
+      { text: 'Zoë ', match: false },
+      { text: 'O', match: true },
+      { text: "'", match: false },
+      { text: 'Brien', match: true },
+    ]);
+    const weissHits = (await f.ok('search.query', { q: 'weiss' })).hits;
+    expect(weissHits.find((h) => h.id === weiss.id)!.title).toContainEqual({ text: 'Weiß', match: true });
+    expect(await titleOf('aero')).toEqual([
+      { text: 'Søren ', match: false },
+      { text: 'Ærø', match: true },
+      { text: ' ApS', match: false },
+    ]);
+    // The note matched only through an alias: its snippet is cut from the note's own text.
+    const note = (await f.ok('search.query', { q: 'bahnhofstrasse' })).hits[0]!;
+    expect(note.snippet.filter((s) => s.match).map((s) => s.text)).toEqual(['Bahnhofstraße']);
+    const oneill = (await f.ok('search.query', { q: 'oneill' })).hits;
+    expect(JSON.stringify(oneill)).not.toMatch(/oneill|bahnhofstrasse|\\u0003/i);
+    expect(oneill[0]!.snippet.map((s) => s.text).join('')).toContain('with O’Neill; brought');
+    checkSearchIndex(f.db);
+  });
+
+  it('finds a phone stored in international form by its national form, and the other way round', async () => {
+    const f = await createCrmFixture();
+    const berlin = await f.ok('contacts.create', { name: 'Berlin', phones: ['+49 30 1234567'] });
+    const national = await f.ok('contacts.create', { name: 'Hamburg', phones: ['040 7654321'] });
+    const nanp = await f.ok('contacts.create', { name: 'Oakland', phones: ['(415) 555-0100'] });
+    expect(await ids(f, '030 1234567')).toEqual([berlin.id]);
+    expect(await ids(f, '0049 30 1234567')).toEqual([berlin.id]);
+    expect(await ids(f, '+49 40 7654321')).toEqual([national.id]);
+    expect(await ids(f, '+1 415 555 0100')).toEqual([nanp.id]);
+    // Short runs are looked for as typed only: 030 is in no stored number.
+    expect(await ids(f, '030')).toEqual([]);
+    const hit = (await f.ok('search.query', { q: '030 1234567' })).hits[0]!;
+    expect(hit.snippet.filter((s) => s.match).map((s) => s.text)).toEqual(['301234567']);
+  });
+
   it('ranks name matches above matches in notes and bodies, and searches across entities', async () => {
     const f = await createCrmFixture();
     const inNotes = await f.ok('contacts.create', { name: 'Someone', notes: 'met Baker at the fair' });
