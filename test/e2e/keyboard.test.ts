@@ -80,7 +80,7 @@ test('a record picker past its first page by keyboard alone: More is an option, 
   expect(errors).toEqual([]);
 });
 
-test('the palette gives focus back on Escape, and a create that fails stays open and says why', async ({
+test('the palette gives focus back on Escape, a create that fails stays open and says why, long text still searches', async ({
   page,
   host,
 }) => {
@@ -107,10 +107,16 @@ test('the palette gives focus back on Escape, and a create that fails stays open
   await expect(page.locator('[role="option"]').first()).toContainText('Ann Lee');
   await page.keyboard.press('Enter');
   await expect(page.getByTestId('record-title')).toHaveText('Ann Lee');
+  // Text longer than the search takes is searched by its start instead of finding nothing.
+  await page.keyboard.press('Control+k');
+  await page.getByTestId('palette-input').fill(`Ann ${'Lee '.repeat(70)}`);
+  await expect(page.locator('[role="option"]', { hasText: 'Ann Lee' })).toHaveCount(1);
+  await expect(page.getByTestId('palette').getByRole('alert')).toHaveCount(0);
+  await page.keyboard.press('Escape');
   expect(errors).toEqual([]);
 });
 
-test('a backup delete asks with Cancel focused, and cancelling puts focus back in the row', async ({
+test('a backup delete asks with Cancel focused; cancelling puts focus back in the row, deleting on the outcome', async ({
   page,
   host,
 }) => {
@@ -128,5 +134,13 @@ test('a backup delete asks with Cancel focused, and cancelling puts focus back i
   await expect(row.getByRole('button', { name: 'Yes, delete' })).toHaveCount(0);
   expect(await focused(page)).toMatch(/^BUTTON:/);
   await expect(row).toHaveCount(1);
+  // Deleting it takes its row away: focus goes to what was done, not to <body>.
+  await row.getByRole('button', { name: 'Delete' }).focus();
+  await page.keyboard.press('Enter');
+  await row.getByRole('button', { name: 'Yes, delete' }).focus();
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('backup-list')).toHaveCount(0);
+  await expect(page.getByTestId('backup-done')).toBeFocused();
+  await expect(page.getByTestId('backup-done')).toHaveText(/deleted/i);
   expect(errors).toEqual([]);
 });

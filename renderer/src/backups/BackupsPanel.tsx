@@ -1,10 +1,11 @@
-import { useEffect, useId, useState } from 'react';
+import { useEffect, useId, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ErrorInfo } from '../../../shared/errors';
 import type { BackupInfo } from '../../../shared/ipc/channels/vault.channels';
 import { managedSettings } from '../../../shared/policy/policy.settings';
 import { call, errorInfo } from '../api';
 import { ErrorMessage } from '../errors';
+import { focusLost } from '../focus';
 import { formatBytes, formatDateTime } from '../format';
 import { usePolicy } from '../policy';
 import { useSettingsStore } from '../settings.store';
@@ -46,10 +47,20 @@ export function BackupsPanel() {
   const [version, setVersion] = useState(0);
   const olderId = useId();
   const importId = useId();
+  const doneRef = useRef<HTMLSpanElement>(null);
+  // Set by a finished action: a deleted backup's row takes its buttons, and focus with them.
+  const settle = useRef(false);
 
   useEffect(() => {
     call('vault.listBackups').then(setBackups, (e: unknown) => setError(errorInfo(e)));
   }, [version]);
+
+  // Once the list shows the outcome, focus that fell to <body> goes to what the action did.
+  useEffect(() => {
+    if (!settle.current) return;
+    settle.current = false;
+    if (focusLost()) doneRef.current?.focus();
+  }, [backups]);
 
   const run = async (fn: () => Promise<Done | null>) => {
     setBusy(true);
@@ -58,6 +69,7 @@ export function BackupsPanel() {
     try {
       setDone(await fn());
       setConfirm(null);
+      settle.current = true;
       setVersion((v) => v + 1);
     } catch (e) {
       setError(errorInfo(e));
@@ -102,7 +114,7 @@ export function BackupsPanel() {
           {busy ? t('settings.backingUp') : t('settings.backupNow')}
         </button>
         {done && (
-          <span role="status" className="ok">
+          <span role="status" className="ok" tabIndex={-1} ref={doneRef} data-testid="backup-done">
             {t(done.key, { count: done.count })}
           </span>
         )}

@@ -58,9 +58,16 @@ export function Palette(props: {
     const q = query.trim();
     if (q.length === 0) return;
     const timer = window.setTimeout(() => {
-      void search(q).then((items) => {
-        if (current) setFound({ query: q, items });
-      });
+      search(q).then(
+        (items) => {
+          if (current) setFound({ query: q, items });
+        },
+        (e: unknown) => {
+          if (!current) return;
+          setFound({ query: q, items: [] });
+          setError(errorInfo(e));
+        },
+      );
     }, 80);
     return () => {
       current = false;
@@ -136,7 +143,7 @@ export function Palette(props: {
               <span className="muted palette-hint">{item.hint ?? item.group}</span>
             </li>
           ))}
-          {items.length === 0 && (
+          {items.length === 0 && error === null && (
             <li className="muted palette-empty" role="presentation">
               {props.labels.empty}
             </li>

@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { call } from '../api';
+import { clipSearchQuery } from '../../../shared/ipc/channels/crm.channels';
 import { Combobox } from './Combobox';
 
 /** A record a reference can point at. */
@@ -20,7 +21,7 @@ async function findRecords(
   cursor: string | null,
 ): Promise<{ items: PickedRecord[]; next: string | null }> {
   if (q !== '') {
-    const found = await call('search.query', { q, limit: PAGE, entities: [entity] });
+    const found = await call('search.query', { q: clipSearchQuery(q), limit: PAGE, entities: [entity] });
     return {
       items: found.hits.map((h) => ({ id: h.id, name: h.title.map((s) => s.text).join('') })),
       next: null,

@@ -1,4 +1,5 @@
 import type { TFunction } from 'i18next';
+import { clipSearchQuery } from '../../../shared/ipc/channels/crm.channels';
 import { call } from '../api';
 import type { PaletteItem } from '../components/Palette';
 import { useUiStore, type Route } from '../ui.store';
@@ -39,7 +40,9 @@ async function createItems(q: string, t: TFunction): Promise<PaletteItem[]> {
     const accounts =
       name === ''
         ? []
-        : (await call('search.query', { q: name, limit: 5, entities: ['account'] })).hits.map((h) => ({
+        : (
+            await call('search.query', { q: clipSearchQuery(name), limit: 5, entities: ['account'] })
+          ).hits.map((h) => ({
             id: h.id,
             name: h.title.map((s) => s.text).join(''),
           }));
@@ -121,11 +124,15 @@ async function openLinked(entity: 'activity' | 'task', id: string): Promise<void
   else open({ name: entity === 'activity' ? 'agenda' : 'home' });
 }
 
-/** The palette's answer to a query: create commands first, then ranked hits of every kind. */
+/**
+ * The palette's answer to a query: create commands first, then ranked hits of every kind. Text
+ * longer than the search takes is searched by its start (a long task title still offers its
+ * create); a failed search rejects, so the palette says why instead of showing no results.
+ */
 export async function paletteSearch(q: string, t: TFunction): Promise<PaletteItem[]> {
   const [creates, result] = await Promise.all([
     createItems(q, t).catch(() => []),
-    call('search.query', { q, limit: 20 }).catch(() => ({ hits: [] })),
+    call('search.query', { q: clipSearchQuery(q), limit: 20 }),
   ]);
   const items: PaletteItem[] = [...creates];
   for (const hit of result.hits) {

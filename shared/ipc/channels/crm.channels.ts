@@ -87,6 +87,14 @@ export const stageSumSchema = z.object({
 /** One piece of highlighted text; `match` marks what the query matched. Never HTML. */
 export const segmentSchema = z.object({ text: z.string(), match: z.boolean() });
 
+/** The longest search text `search.query` takes (UTF-16 code units); the search uses 12 words. */
+export const SEARCH_QUERY_MAX = 200;
+
+/** Typed text cut to what `search.query` takes, never halving a character. */
+export function clipSearchQuery(q: string): string {
+  return q.length <= SEARCH_QUERY_MAX ? q : q.slice(0, SEARCH_QUERY_MAX).replace(/[\uD800-\uDBFF]$/, '');
+}
+
 export const searchHitSchema = z.object({
   entity: entityKindSchema,
   id: idSchema,
@@ -275,7 +283,7 @@ export const crmChannels = {
   ),
   'search.query': channel(
     z.strictObject({
-      q: z.string().max(200),
+      q: z.string().max(SEARCH_QUERY_MAX),
       limit: z.number().int().min(1).max(50).optional(),
       entities: z.array(entityKindSchema).max(7).optional(),
     }),
