@@ -64,6 +64,8 @@ export const ERROR_CODES = [
   'LOG_COMPACTED',
   /** A sync server address main will not talk to: not a URL, more than an origin, or plain http off this computer. */
   'SERVER_URL_REFUSED',
+  /** A CSV file with more data rows than one import takes (`MAX_IMPORT_ROWS`). */
+  'IMPORT_TOO_MANY_ROWS',
 ] as const;
 
 /** One of the stable error codes every layer speaks. */

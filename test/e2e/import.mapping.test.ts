@@ -75,3 +75,29 @@ test('an empty file says it is empty, and "Import another file" starts with no f
   await expect(page.locator('[data-screen="import"]')).not.toContainText('first.csv');
   expect(errors).toEqual([]);
 });
+
+test('a file with more rows than one import takes says so where it was chosen, and the next file imports', async ({
+  page,
+  host,
+}) => {
+  const errors = watchErrors(page);
+  await firstRun(page, host.pageUrl);
+  await go(page, 'import');
+  // 200,001 data rows: one past the limit, small enough to send.
+  await pick(page, 'big.csv', `Name\n${'a\n'.repeat(200_001)}`);
+  await expect(page.getByTestId('import-too-big')).toHaveText(
+    '"big.csv" has more than 200,000 rows, more than one import takes. Nothing was imported: split it into files of 200,000 rows or fewer.',
+  );
+  await expect(page.getByTestId('error')).toHaveCount(0);
+  // Past the size main takes: said before anything is sent.
+  await pick(page, 'huge.csv', `Name\n${'a'.repeat(20 * 1024 * 1024)}\n`);
+  await expect(page.getByTestId('import-too-big')).toHaveText(
+    '"huge.csv" is larger than one import takes (more than 20 million characters). Nothing was imported: split it into smaller files.',
+  );
+  await expect(page.getByTestId('error')).toHaveCount(0);
+  await pick(page, 'small.csv', 'Name\nAnn Lee\n');
+  await expect(page.getByTestId('import-too-big')).toHaveCount(0);
+  await page.getByTestId('import-run').click();
+  await expect(page.getByTestId('import-result')).toBeVisible();
+  expect(errors).toEqual([]);
+});

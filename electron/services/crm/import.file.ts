@@ -1,10 +1,11 @@
 import Papa from 'papaparse';
 import { AppError } from '../../../shared/errors';
-import type { ImportEntity, ImportTarget } from '../../../shared/ipc/channels/import.schemas';
+import {
+  MAX_IMPORT_ROWS,
+  type ImportEntity,
+  type ImportTarget,
+} from '../../../shared/ipc/channels/import.schemas';
 import { ENTITY_TARGETS, guessTarget } from './import.guesses';
-
-/** The most data rows one import takes. */
-export const MAX_ROWS = 200_000;
 
 /** A file read as rows of cells, with its column mapping. */
 export interface ParsedFile {
@@ -58,7 +59,7 @@ export function columnNames(headerRow: readonly string[]): string[] {
 
 /**
  * Parses the file (delimiter detected: comma, semicolon, tab...) and maps its columns. Throws
- * VALIDATION only when there is nothing to map (no header row, too many rows); a file whose columns
+ * VALIDATION when there is nothing to map (no header row), IMPORT_TOO_MANY_ROWS past `MAX_IMPORT_ROWS`; a file whose columns
  * do not give a name still parses, so the mapping step can fix that.
  */
 export function parseFile(
@@ -70,7 +71,8 @@ export function parseFile(
   const parsed = Papa.parse<string[]>(text, { header: false, skipEmptyLines: 'greedy' });
   const data = parsed.data;
   if (data.length === 0) throw new AppError('VALIDATION', 'The file has no header row');
-  if (data.length - 1 > MAX_ROWS) throw new AppError('VALIDATION', 'The file has too many rows');
+  if (data.length - 1 > MAX_IMPORT_ROWS)
+    throw new AppError('IMPORT_TOO_MANY_ROWS', `The file has more than ${MAX_IMPORT_ROWS} rows`);
   const headers = columnNames(data[0]!);
   const allowed = ENTITY_TARGETS[entity];
   // Own-property lookups only: a header named "constructor" or "__proto__" is just a header.

@@ -1,7 +1,11 @@
 import { useId, useRef, useState, type ChangeEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ErrorInfo } from '../../../shared/errors';
-import type { ImportEntity, ImportTarget } from '../../../shared/ipc/channels/import.schemas';
+import {
+  MAX_IMPORT_BYTES,
+  type ImportEntity,
+  type ImportTarget,
+} from '../../../shared/ipc/channels/import.schemas';
 import { api, call, errorInfo } from '../api';
 import { ErrorMessage } from '../errors';
 import { formatNumber } from '../format';
@@ -18,7 +22,7 @@ import { DuplicatesPanel } from './DuplicatesPanel';
 import { MappingTable, PreviewPanel, type Preview } from './import.panels';
 import { useListsStore } from './lists.store';
 import { useSettingsStore } from '../settings.store';
-import { FileStep } from './import.file.step';
+import { FileStep, type FileProblem } from './import.file.step';
 
 type Step = 'file' | 'map' | 'run' | 'done';
 type OnError = 'skipRows' | 'dropInvalidValues';
@@ -53,9 +57,8 @@ export function ImportScreen() {
   const [progress, setProgress] = useState({ done: 0, total: 0, analysed: 0 });
   const [result, setResult] = useState<{ created: number; skipped: number } | null>(null);
   const [error, setError] = useState<ErrorInfo | null>(null);
-  const [readFailed, setReadFailed] = useState(false);
   const [fileName, setFileName] = useState('');
-  const [emptyFile, setEmptyFile] = useState(false);
+  const [fileProblem, setFileProblem] = useState<FileProblem | null>(null);
   const importId = useRef('');
   const fileId = useId();
   // Amounts without a currency are in the team's currency when Settings names one (as new deals).
@@ -90,7 +93,10 @@ export function ImportScreen() {
       setCustomMapping({ ...custom, ...p.customMapping });
       return p;
     } catch (e) {
-      setError(errorInfo(e));
+      const info = errorInfo(e);
+      // Said where the file was chosen: no mapping can fix it.
+      if (info.code === 'IMPORT_TOO_MANY_ROWS') setFileProblem('tooManyRows');
+      else setError(info);
       return null;
     }
   };
@@ -104,9 +110,10 @@ export function ImportScreen() {
     const text = decodeBytes(data, enc);
     setEncoding(enc);
     setCsv(text);
-    // Nothing to map: said where the file was chosen, not as "values not valid".
-    setEmptyFile(text.trim() === '');
-    if (text.trim() === '') return;
+    // Nothing to map, or more than main takes: said where the file was chosen, not as "values not valid".
+    const problem = text.trim() === '' ? 'empty' : text.length > MAX_IMPORT_BYTES ? 'tooLarge' : null;
+    setFileProblem(problem);
+    if (problem) return;
     const chosen = { map: mapping, custom: customMapping };
     const fresh = await runPreview(text);
     if (!fresh) return;
@@ -122,7 +129,7 @@ export function ImportScreen() {
   const onFile = async (event: ChangeEvent<HTMLInputElement>) => {
     const file = event.target.files?.[0];
     setError(null);
-    setReadFailed(false);
+    setFileProblem(null);
     if (!file) return;
     try {
       const data = new Uint8Array(await file.arrayBuffer());
@@ -131,7 +138,7 @@ export function ImportScreen() {
       setDetected(guess.encoding);
       await decodeAndPreview(data, guess.encoding);
     } catch {
-      setReadFailed(true);
+      setFileProblem('unreadable');
     }
   };
 
@@ -203,7 +210,7 @@ export function ImportScreen() {
           entity={entity}
           onEntity={setEntity}
           fileName={fileName}
-          problem={readFailed ? 'unreadable' : emptyFile ? 'empty' : null}
+          problem={fileProblem}
           onFile={(e) => {
             setFileName(e.target.files?.[0]?.name ?? '');
             void onFile(e);

@@ -1,18 +1,26 @@
 import { useId, type ChangeEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { ImportEntity } from '../../../shared/ipc/channels/import.schemas';
+import {
+  MAX_IMPORT_BYTES,
+  MAX_IMPORT_ROWS,
+  type ImportEntity,
+} from '../../../shared/ipc/channels/import.schemas';
+import { formatNumber } from '../format';
 
 const ENTITIES: readonly ImportEntity[] = ['contact', 'account', 'deal', 'activity', 'task'];
 
+/** Why a chosen file gave nothing to map. */
+export type FileProblem = 'unreadable' | 'empty' | 'tooLarge' | 'tooManyRows';
+
 /**
  * The import wizard's first step: what to import and the file. `problem` says why the chosen file
- * gave nothing to map: it could not be read, or it is empty.
+ * gave nothing to map: it could not be read, it is empty, or it is more than one import takes.
  */
 export function FileStep(props: {
   entity: ImportEntity;
   onEntity: (entity: ImportEntity) => void;
   fileName: string;
-  problem: 'unreadable' | 'empty' | null;
+  problem: FileProblem | null;
   onFile: (event: ChangeEvent<HTMLInputElement>) => void;
 }) {
   const { t } = useTranslation();
@@ -68,6 +76,16 @@ export function FileStep(props: {
         {props.problem === 'empty' && (
           <p className="field-error" role="alert" data-testid="import-empty">
             {t('importer.emptyFile', { name: fileName })}
+          </p>
+        )}
+        {(props.problem === 'tooLarge' || props.problem === 'tooManyRows') && (
+          <p className="field-error" role="alert" data-testid="import-too-big">
+            {props.problem === 'tooLarge'
+              ? t('importer.tooLarge', {
+                  name: fileName,
+                  max: formatNumber(Math.floor(MAX_IMPORT_BYTES / 1e6)),
+                })
+              : t('importer.tooManyRows', { name: fileName, max: formatNumber(MAX_IMPORT_ROWS) })}
           </p>
         )}
       </div>

@@ -214,6 +214,8 @@ export const en = {
       'Older sync history was cleared on the server. This device will catch up from the latest snapshot; your unsent changes are kept.',
     SERVER_URL_REFUSED:
       'Enter the sync server as https://host or https://host:port, with no path. Plain http works only for a server on this computer.',
+    IMPORT_TOO_MANY_ROWS:
+      'The file has more rows than one import takes. Nothing was imported: split it into smaller files.',
   },
   common: {
     close: 'Close',
@@ -674,6 +676,10 @@ export const en = {
     fileHelp:
       'CSV or tab-separated text with a header row, from Excel, Salesforce, HubSpot, Pipedrive or any CRM.',
     emptyFile: '"{{name}}" is empty: there is no header row and nothing to import. Choose another file.',
+    tooManyRows:
+      '"{{name}}" has more than {{max}} rows, more than one import takes. Nothing was imported: split it into files of {{max}} rows or fewer.',
+    tooLarge:
+      '"{{name}}" is larger than one import takes (more than {{max}} million characters). Nothing was imported: split it into smaller files.',
     encoding: 'Text encoding',
     detected: 'detected',
     encodings: {

@@ -199,6 +199,7 @@ export const zhCN: Catalogue = {
     LOG_COMPACTED: '服务器上较早的同步历史已被清除。此设备将从最新快照追上进度；你尚未发送的更改会被保留。',
     SERVER_URL_REFUSED:
       '请按 https://主机 或 https://主机:端口 的格式输入同步服务器地址，不要带路径。只有本机上的服务器才能使用 http。',
+    IMPORT_TOO_MANY_ROWS: '文件行数超出单次导入的上限。未导入任何内容：请拆分为更小的文件。',
   },
   common: {
     close: '关闭',
@@ -644,6 +645,9 @@ export const zhCN: Catalogue = {
     },
     fileHelp: '带标题行的 CSV 或制表符分隔文本，可来自 Excel、Salesforce、HubSpot、Pipedrive 或任何 CRM。',
     emptyFile: '“{{name}}”是空文件：没有标题行，也没有可导入的内容。请选择其他文件。',
+    tooManyRows:
+      '“{{name}}”超过 {{max}} 行，超出单次导入的上限。未导入任何内容：请拆分为每个不超过 {{max}} 行的文件。',
+    tooLarge: '“{{name}}”超出单次导入的大小上限（超过 {{max}} 百万字符）。未导入任何内容：请拆分为更小的文件。',
     encoding: '文本编码',
     detected: '已检测',
     encodings: {

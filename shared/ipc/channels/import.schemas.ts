@@ -67,6 +67,9 @@ export type ImportEntity = z.infer<typeof importEntitySchema>;
 /** CSV text is read by the renderer from a file the user picked: main never opens a renderer-named path. */
 export const MAX_IMPORT_BYTES = 20 * 1024 * 1024;
 
+/** Data rows one import takes (the header row not counted); more is refused as IMPORT_TOO_MANY_ROWS. */
+export const MAX_IMPORT_ROWS = 200_000;
+
 export const importInputSchema = z.strictObject({
   csv: z.string().max(MAX_IMPORT_BYTES),
   /** What the rows are (default contact). */

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { columnNames } from '../../../../electron/services/crm/import.file';
+import { MAX_IMPORT_ROWS } from '../../../../shared/ipc/channels/import.schemas';
 import { createCrmFixture, type CrmFixture } from './support/crm.fixture';
 
 let fixture: CrmFixture | null = null;
@@ -8,7 +9,7 @@ afterEach(async () => {
   fixture = null;
 });
 
-describe('import columns that share a header', () => {
+describe('import files: repeated headers and the row limit', () => {
   it('names a repeated header by its occurrence, never clashing with a header the file has', () => {
     expect(columnNames([' Name', 'Phone', 'Phone ', 'Phone'])).toEqual([
       'Name',
@@ -33,5 +34,19 @@ describe('import columns that share a header', () => {
     await f.ok('import.commit', { ...base, mapping, importId: 'imp_cols', source: 'csv-import' });
     const contacts = (await f.ok('contacts.list', { limit: 5 })).items;
     expect(contacts.map((c) => c.phones)).toEqual([['+49 30 111111']]);
+  });
+
+  it('refuses a file past the row limit with its own code, in preview and commit, importing nothing', async () => {
+    fixture = await createCrmFixture();
+    const f = fixture;
+    const base = { entity: 'contact', dedupeBy: 'email' } as const;
+    // One data row past the limit (a preview at the limit itself analyses 200,000 rows: too slow here).
+    const csv = `Name\n${'a\n'.repeat(MAX_IMPORT_ROWS + 1)}`;
+    for (const r of [
+      await f.call('import.preview', { ...base, csv }),
+      await f.call('import.commit', { ...base, csv, importId: 'imp_big', source: 'csv-import' }),
+    ])
+      expect(r.ok ? null : r.error.code).toBe('IMPORT_TOO_MANY_ROWS');
+    expect((await f.ok('contacts.list', { limit: 1 })).items).toEqual([]);
   });
 });
