@@ -647,7 +647,8 @@ export const zhCN: Catalogue = {
     emptyFile: '“{{name}}”是空文件：没有标题行，也没有可导入的内容。请选择其他文件。',
     tooManyRows:
       '“{{name}}”超过 {{max}} 行，超出单次导入的上限。未导入任何内容：请拆分为每个不超过 {{max}} 行的文件。',
-    tooLarge: '“{{name}}”超出单次导入的大小上限（超过 {{max}} 百万字符）。未导入任何内容：请拆分为更小的文件。',
+    tooLarge:
+      '“{{name}}”超出单次导入的大小上限（超过 {{max}} 百万字符）。未导入任何内容：请拆分为更小的文件。',
     encoding: '文本编码',
     detected: '已检测',
     encodings: {
