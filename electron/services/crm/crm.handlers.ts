@@ -13,7 +13,8 @@ import {
   taskSchema,
   type EntityKind,
 } from '../../../shared/domain/crm.schemas';
-import { searchHitSchema, timelineItemSchema } from '../../../shared/ipc/channels/crm.channels';
+import { timelineItemSchema } from '../../../shared/ipc/channels/crm.channels';
+import { searchHitSchema } from '../../../shared/ipc/channels/search.schemas';
 import {
   accountDef,
   activityDef,

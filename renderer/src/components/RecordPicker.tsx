@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { call } from '../api';
-import { clipSearchQuery } from '../../../shared/ipc/channels/crm.channels';
+import { clipSearchQuery } from '../../../shared/ipc/channels/search.schemas';
 import { Combobox } from './Combobox';
 
 /** A record a reference can point at. */

@@ -1,5 +1,5 @@
 import type { TFunction } from 'i18next';
-import { clipSearchQuery } from '../../../shared/ipc/channels/crm.channels';
+import { clipSearchQuery } from '../../../shared/ipc/channels/search.schemas';
 import { call } from '../api';
 import type { PaletteItem } from '../components/Palette';
 import { useUiStore, type Route } from '../ui.store';

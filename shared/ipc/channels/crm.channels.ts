@@ -45,6 +45,7 @@ import {
   recordsMergeOutputSchema,
 } from './import.schemas';
 import { channel, event, type ChannelDef, type EventDef } from '../define';
+import { SEARCH_QUERY_MAX, searchHitSchema } from './search.schemas';
 import {
   anyOfFilter,
   byId,
@@ -82,26 +83,6 @@ export const stageSumSchema = z.object({
   stageId: stageSchema.shape.id,
   count: z.number().int().nonnegative(),
   sums: z.array(z.object({ currency: currencySchema, amountMinor: z.number() })),
-});
-
-/** One piece of highlighted text; `match` marks what the query matched. Never HTML. */
-export const segmentSchema = z.object({ text: z.string(), match: z.boolean() });
-
-/** The longest search text `search.query` takes (UTF-16 code units); the search uses 12 words. */
-export const SEARCH_QUERY_MAX = 200;
-
-/** Typed text cut to what `search.query` takes, never halving a character. */
-export function clipSearchQuery(q: string): string {
-  return q.length <= SEARCH_QUERY_MAX ? q : q.slice(0, SEARCH_QUERY_MAX).replace(/[\uD800-\uDBFF]$/, '');
-}
-
-export const searchHitSchema = z.object({
-  entity: entityKindSchema,
-  id: idSchema,
-  title: z.array(segmentSchema),
-  snippet: z.array(segmentSchema),
-  /** Higher is better; comparable within one result list only. */
-  score: z.number(),
 });
 
 export const timelineItemSchema = z.discriminatedUnion('type', [
