@@ -34,12 +34,15 @@ export function foldLetters(text: string): string {
 /** A word: letters and digits, with apostrophes inside (O'Brien, D’Angelo). */
 const WORD_G = /[\p{L}\p{N}\p{M}]+(?:['’ʼ][\p{L}\p{N}\p{M}]+)*/gu;
 const APOSTROPHES_G = /['’ʼ]/gu;
+const NEEDS_ALIAS = new RegExp(`['’ʼ${Object.keys(LETTERS).join('')}]`, 'iu');
 
 /**
  * The aliases a text needs, space-separated: each word with apostrophes joined (obrien), and each
  * word holding a `LETTERS` letter folded (weiss). '' when the tokenizer already equates everything.
  */
 export function searchAliases(text: string): string {
+  // Most text has neither: one scan instead of splitting it into words.
+  if (!NEEDS_ALIAS.test(text)) return '';
   const out = new Set<string>();
   for (const [word] of text.matchAll(WORD_G)) {
     for (const part of word.split(APOSTROPHES_G)) {
