@@ -236,3 +236,9 @@ export function currencyDigits(currency: string): number {
   }
   return digits;
 }
+
+/** A minor-unit amount as plain decimal text in its currency's digits (JPY 250000, EUR 12.50), for files. */
+export function minorAsDecimalText(minor: number, currency: string): string {
+  const digits = currencyDigits(currency);
+  return (minor / 10 ** digits).toFixed(digits);
+}

@@ -7,7 +7,7 @@ import {
   parseLocaleNumber,
 } from '../../../shared/locale/locale.parse';
 import type { ImportTarget } from '../../../shared/ipc/channels/import.schemas';
-import { currencyDigits } from '../../../shared/locale/locale.parse';
+import { currencyDigits, minorAsDecimalText } from '../../../shared/locale/locale.parse';
 import type { CrmService } from './crm.service';
 import { columnNames, unguardCell } from './import.file';
 import { guessTarget } from './import.guesses';
@@ -36,9 +36,7 @@ export function formatCustomCell(def: CustomField, value: unknown): string {
     case 'number':
       return typeof value === 'number' ? String(value) : '';
     case 'money':
-      return typeof value === 'number'
-        ? (value / 10 ** digitsOf(def.currency)).toFixed(digitsOf(def.currency))
-        : '';
+      return typeof value === 'number' ? minorAsDecimalText(value, def.currency ?? 'EUR') : '';
     case 'select':
       return label(value);
     case 'multiSelect':

@@ -3,6 +3,7 @@ import { customExportColumns } from './custom-fields.csv';
 import type { z } from 'zod';
 import { pipelineSchema, type Pipeline } from '../../../shared/domain/crm.schemas';
 import { AppError } from '../../../shared/errors';
+import { minorAsDecimalText } from '../../../shared/locale/locale.parse';
 import { channels, type ChannelOutput } from '../../../shared/ipc/contract';
 import { accountDef, contactDef, dealDef, entityDefs, pipelineDef, type EntityDef } from './crm.entities';
 import type { CrmService } from './crm.service';
@@ -171,7 +172,11 @@ function columnsFor(entity: ExportEntity, records: readonly RecordData[], names:
         },
         {
           header: 'Amount',
-          cell: (r) => (typeof r.amountMinor === 'number' ? (r.amountMinor / 100).toFixed(2) : ''),
+          // In the deal's own currency's digits: JPY 250000, not 2500.00.
+          cell: (r) =>
+            typeof r.amountMinor === 'number'
+              ? minorAsDecimalText(r.amountMinor, typeof r.currency === 'string' ? r.currency : 'EUR')
+              : '',
         },
         { header: 'Currency', cell: (r) => str(r.currency) },
         { header: 'Pipeline', cell: (r) => names.stage(r.pipelineId, r.stageId).pipeline },

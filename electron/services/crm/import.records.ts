@@ -8,6 +8,7 @@ import {
 import type { ChannelOutput, ParsedInput } from '../../../shared/ipc/contract';
 import type { importRowErrorSchema } from '../../../shared/ipc/channels/import.schemas';
 import {
+  currencyDigits,
   defaultCurrencyFor,
   parseLocaleAmountMinor,
   parseLocaleDate,
@@ -109,6 +110,8 @@ export async function analyse(
     const values: Record<string, string> = {};
     let accountName: string | null = null;
     let address: Record<string, string> | null = null;
+    // Read once the row's currency is known: its digits scale the amount (JPY 0, KWD 3).
+    let amountCell: { raw: string; column: string } | null = null;
     const rowErrors: RowError[] = [];
     const bad = (column: string, code: RowError['code']) => {
       if (dropInvalid) warnings.push({ row: r, column, code });
@@ -161,9 +164,7 @@ export async function analyse(
           accountName = raw;
           break;
         case 'amount': {
-          const minor = parseLocaleAmountMinor(raw, locale);
-          if (minor === null) bad(column, 'invalid_number');
-          else fields.amountMinor = minor;
+          amountCell = { raw, column };
           const code = /\b([A-Z]{3})\b/.exec(raw)?.[1];
           if (code && !values.currency) fields.currency = code;
           break;
@@ -250,6 +251,12 @@ export async function analyse(
       }
     }
     if (address) fields.address = address;
+    if (amountCell) {
+      const digits = currencyDigits(typeof fields.currency === 'string' ? fields.currency : currency);
+      const minor = parseLocaleAmountMinor(amountCell.raw, locale, digits);
+      if (minor === null) bad(amountCell.column, 'invalid_number');
+      else fields.amountMinor = minor;
+    }
     if (entity === 'deal') {
       const where = links.stage(values.pipeline, values.stage);
       if (!where)

@@ -249,7 +249,10 @@ export function RecordScreen({ entity, id }: { entity: EntityKind; id: string })
           </section>
           <section className="panel" aria-labelledby="timeline-h">
             <h2 id="timeline-h">{t('record.timeline')}</h2>
-            <Timeline items={timeline} />
+            <Timeline
+              items={timeline}
+              currency={'currency' in record && typeof record.currency === 'string' ? record.currency : null}
+            />
             {page.timelineMore && (
               <button
                 type="button"

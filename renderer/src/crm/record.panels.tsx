@@ -8,7 +8,7 @@ import type { ErrorInfo } from '../../../shared/errors';
 import { call, errorInfo } from '../api';
 import { ErrorMessage } from '../errors';
 import { useSubmitOnce } from '../submit';
-import { formatDateTime, formatNumber } from '../format';
+import { formatDateTime, formatMoney } from '../format';
 import { ActivityActions } from '../agenda/ActivityItem';
 import { fromInputs } from '../agenda/time';
 import { MemberInput } from '../people/MemberInput';
@@ -39,7 +39,13 @@ function shownValue(value: unknown): string {
 }
 
 /** One edit: who (device) and, per field, the old and the new value. */
-function ChangeRow({ item }: { item: Extract<TimelineItem, { type: 'change' }> }) {
+function ChangeRow({
+  item,
+  currency,
+}: {
+  item: Extract<TimelineItem, { type: 'change' }>;
+  currency: string | null;
+}) {
   const { t, i18n } = useTranslation();
   const defs = useCustomFieldsStore((s) => s.defs);
   const customDef = (field: string) => {
@@ -53,12 +59,18 @@ function ChangeRow({ item }: { item: Extract<TimelineItem, { type: 'change' }> }
   const author = memberOfOwner(members, item.deviceId);
   // Enumerations read as their labels, stages by name, linked records by name (the id while it
   // loads or when the record is gone), money in major units; the rest as stored.
-  const fieldValue = (field: string, value: unknown): string => {
+  // An amount is in the currency the same edit gave the deal, else the deal's own (JPY has no cents).
+  const currencyOf = (side: 'before' | 'after'): string => {
+    const change = item.changes.find((c) => c.field === 'currency');
+    const v = change?.[side];
+    return typeof v === 'string' ? v : (currency ?? 'EUR');
+  };
+  const fieldValue = (field: string, value: unknown, side: 'before' | 'after' = 'after'): string => {
     const def = customDef(field);
     if (def) return showCustomValue(def, value, t) || '—';
     if (field === 'status' && typeof value === 'string') return t(`dealStatus.${value}`);
     if (field === 'priority' && typeof value === 'string') return t(`priority.${value}`);
-    if (field === 'amountMinor' && typeof value === 'number') return formatNumber(value / 100);
+    if (field === 'amountMinor' && typeof value === 'number') return formatMoney(value, currencyOf(side));
     if (field === 'stageId' && typeof value === 'string') {
       const pipeline = pipelines?.find((p) => p.stages.some((s) => s.id === value));
       const stage = pipeline?.stages.find((s) => s.id === value);
@@ -117,7 +129,7 @@ function ChangeRow({ item }: { item: Extract<TimelineItem, { type: 'change' }> }
                 <span>{customDef(c.field)?.label ?? label(c.field)}: </span>
                 {c.before !== undefined && (
                   <>
-                    <del>{fieldValue(c.field, c.before)}</del> →{' '}
+                    <del>{fieldValue(c.field, c.before, 'before')}</del> →{' '}
                   </>
                 )}
                 <ins>{fieldValue(c.field, c.after)}</ins>
@@ -141,7 +153,7 @@ function timelineKey(item: TimelineItem): string {
 }
 
 /** A record's activities, tasks and edits, newest first. */
-export function Timeline({ items }: { items: TimelineItem[] }) {
+export function Timeline({ items, currency = null }: { items: TimelineItem[]; currency?: string | null }) {
   const { t } = useTranslation();
   if (items.length === 0) return <p className="muted">{t('record.noTimeline')}</p>;
   return (
@@ -171,7 +183,7 @@ export function Timeline({ items }: { items: TimelineItem[] }) {
               {item.task.done && <span className="ok"> · {t('record.done')}</span>}
             </div>
           )}
-          {item.type === 'change' && <ChangeRow item={item} />}
+          {item.type === 'change' && <ChangeRow item={item} currency={currency} />}
         </li>
       ))}
     </ol>
