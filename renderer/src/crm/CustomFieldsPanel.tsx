@@ -1,4 +1,5 @@
-import { useEffect, useId, useState } from 'react';
+import { useEffect, useId, useRef, useState } from 'react';
+import type { TFunction } from 'i18next';
 import { useTranslation } from 'react-i18next';
 import type { CustomField, CustomFieldEntity } from '../../../shared/domain/crm.schemas';
 import { customFieldSpecOf, customValueOf } from '../../../shared/domain/custom-fields';
@@ -8,12 +9,15 @@ import { ErrorMessage } from '../errors';
 import { inputLocale, parseAmountInput, parseNumberInput } from '../locale.input';
 import { updateRecord, type AnyRecord } from './crm.data';
 import { activeFields, showCustomValue, useCustomFieldsStore } from './customFields.store';
-import { currencyDigits } from './fields';
+import { currencyDigits, numberMessage, tightest } from './fields';
 
 type Parsed = { ok: true; value: unknown } | { ok: false; message: string };
 
-/** Typed text of a text-like input as the field's value, checked with the field's registry schema. */
-function parseTyped(def: CustomField, text: string, badNumber: string, badValue: string): Parsed {
+/**
+ * Typed text of a text-like input as the field's value, checked with the field's registry schema;
+ * a refusal says what is wrong as built-in fields do (too long, the bound a number passes).
+ */
+function parseTyped(def: CustomField, text: string, t: TFunction): Parsed {
   const trimmed = text.trim();
   let value: unknown = trimmed === '' ? null : trimmed;
   if (trimmed !== '' && (def.kind === 'number' || def.kind === 'money')) {
@@ -21,10 +25,15 @@ function parseTyped(def: CustomField, text: string, badNumber: string, badValue:
       def.kind === 'money'
         ? parseAmountInput(trimmed, currencyDigits(def.currency ?? 'EUR'))
         : parseNumberInput(trimmed);
-    if (value === null) return { ok: false, message: badNumber };
+    if (value === null) return { ok: false, message: t('record.badNumber') };
   }
   const parsed = customFieldSpecOf(def).schema.safeParse(value);
-  return parsed.success ? { ok: true, value: parsed.data } : { ok: false, message: badValue };
+  if (parsed.success) return { ok: true, value: parsed.data };
+  const issue = tightest(parsed.error.issues);
+  if (def.kind === 'number' || def.kind === 'money')
+    return { ok: false, message: numberMessage(issue, def.kind, def.currency ?? 'EUR', t) };
+  if (issue?.code === 'too_big') return { ok: false, message: t('record.tooLong') };
+  return { ok: false, message: t('record.badValue') };
 }
 
 /** What a text-like input shows for a stored value (money in major units, as typed). */
@@ -54,6 +63,10 @@ function CustomInput(props: {
   const [draft, setDraft] = useState<string | null>(null);
   const text = draft ?? typedText(def, value);
   const [message, setMessage] = useState<string | null>(null);
+  // Options ticked while earlier saves are on their way: shown at once, saved in order, each from
+  // the one before (a save built from the stored record would drop the previous tick).
+  const [picked, setPicked] = useState<string[] | null>(null);
+  const saves = useRef({ chain: Promise.resolve(), open: 0 });
   const save = async (next: unknown) => {
     try {
       const updated = await updateRecord(props.entity, record.id, { custom: { [def.id]: next } });
@@ -70,7 +83,7 @@ function CustomInput(props: {
       setDraft(null);
       return;
     }
-    const parsed = parseTyped(def, text, t('record.badNumber'), t('record.badValue'));
+    const parsed = parseTyped(def, text, t);
     if (!parsed.ok) {
       setMessage(parsed.message);
       return;
@@ -110,7 +123,17 @@ function CustomInput(props: {
       );
       break;
     case 'multiSelect': {
-      const chosen = Array.isArray(value) ? (value as string[]) : [];
+      const chosen = picked ?? (Array.isArray(value) ? (value as string[]) : []);
+      const pick = (next: string[]) => {
+        setPicked(next);
+        const q = saves.current;
+        q.open++;
+        q.chain = q.chain
+          .then(() => save(next.length > 0 ? next : null))
+          .finally(() => {
+            if (--q.open === 0) setPicked(null);
+          });
+      };
       control = (
         <fieldset className="cf-multi" data-custom={def.label}>
           <legend className="sr-only">{def.label}</legend>
@@ -121,10 +144,9 @@ function CustomInput(props: {
                 <input
                   type="checkbox"
                   checked={chosen.includes(o.id)}
-                  onChange={(e) => {
-                    const next = e.target.checked ? [...chosen, o.id] : chosen.filter((x) => x !== o.id);
-                    void save(next.length > 0 ? next : null);
-                  }}
+                  onChange={(e) =>
+                    pick(e.target.checked ? [...chosen, o.id] : chosen.filter((x) => x !== o.id))
+                  }
                 />
                 {o.label}
               </label>

@@ -174,7 +174,7 @@ function beyondSafe(text: string, digits: number, locale: string): number | null
  * The issue worth telling: of several bounds passed (the safe-integer range and the field's own),
  * the tightest one; otherwise the first issue.
  */
-function tightest<I extends { code: string; minimum?: unknown; maximum?: unknown }>(
+export function tightest<I extends { code: string; minimum?: unknown; maximum?: unknown }>(
   issues: readonly I[],
 ): I | undefined {
   // Smaller is tighter: a maximum as it is, a minimum negated (the larger minimum is the tighter).
@@ -197,9 +197,9 @@ function tightest<I extends { code: string; minimum?: unknown; maximum?: unknown
  * Why a number the rep typed does not fit its field: below its minimum, above its maximum (shown
  * as the field shows values: money in its currency), or not whole where only whole numbers go.
  */
-function numberMessage(
+export function numberMessage(
   issue: { code: string; minimum?: unknown; maximum?: unknown } | undefined,
-  input: 'int' | 'money',
+  input: 'int' | 'number' | 'money',
   currency: string,
   t: TFunction,
 ): string {
