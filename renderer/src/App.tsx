@@ -9,6 +9,7 @@ import { SettingsScreen } from './screens/Settings';
 import { SecurityLogScreen } from './security/SecurityLogScreen';
 import { Unlock } from './screens/Unlock';
 import { subscribeSettings, useSettingsStore } from './settings.store';
+import { useFocusRescue } from './focus';
 import { useUiStore, type Route } from './ui.store';
 import { subscribeVault, useVaultStore } from './vault.store';
 import { crmScreen, CrmOverlays } from './crm/crm.screens';
@@ -46,6 +47,7 @@ export function App() {
   const onboarding = useVaultStore((s) => s.onboarding);
   const settingsLoaded = useSettingsStore((s) => s.loaded);
   const route = useUiStore((s) => s.route);
+  useFocusRescue();
 
   useEffect(() => {
     const offSettings = subscribeSettings();

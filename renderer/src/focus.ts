@@ -44,3 +44,61 @@ export function useFocusBack(fallback: () => HTMLElement | null = () => null): v
     };
   }, []);
 }
+
+/** Controls a keyboard user can reach, in document order. */
+const FOCUSABLE =
+  'button:not([disabled]), [href], input:not([disabled]):not([type="hidden"]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"])';
+
+const TEXT_ENTRY =
+  'textarea, select, [contenteditable=""], [contenteditable="true"], input:not([type="checkbox"]):not([type="radio"]):not([type="button"]):not([type="submit"]):not([type="file"])';
+
+/**
+ * Where focus goes when the control that had it leaves the page and no screen placed it (a completed
+ * task's row, a dismissed toast, a card that moved off the board): the first control of the nearest
+ * part of the page that is still there, else that part itself. Null when nothing of it is left.
+ */
+export function rescueTarget(ancestors: readonly HTMLElement[]): HTMLElement | null {
+  const home = ancestors.find((a) => a.isConnected);
+  if (!home) return null;
+  // Never a text field: keys meant for the page (shortcuts, Space) would be typed into it.
+  const controls = [...home.querySelectorAll<HTMLElement>(FOCUSABLE)];
+  return controls.find((c) => !c.matches(TEXT_ENTRY)) ?? home;
+}
+
+/**
+ * For the app root: keeps keyboard focus on the page when the focused control is removed, instead
+ * of letting it fall to `<body>` (where Tab starts again at the top). Runs a frame later, so a
+ * screen's own choice (an opener, an outcome message) comes first; focus the user took away on
+ * purpose (a click on blank space) is left alone, since only a removed control is rescued.
+ */
+export function useFocusRescue(): void {
+  useEffect(() => {
+    let last: HTMLElement | null = null;
+    let ancestors: HTMLElement[] = [];
+    let frame = 0;
+    const onFocusIn = (e: FocusEvent) => {
+      if (!(e.target instanceof HTMLElement)) return;
+      last = e.target;
+      ancestors = [];
+      for (let p = last.parentElement; p && p !== document.body; p = p.parentElement) ancestors.push(p);
+    };
+    const rescue = () => {
+      frame = 0;
+      if (last === null || last.isConnected || !focusLost()) return;
+      const target = rescueTarget(ancestors);
+      if (target && !target.matches(FOCUSABLE)) target.tabIndex = -1;
+      target?.focus();
+    };
+    const observer = new MutationObserver(() => {
+      if (frame === 0 && last !== null && !last.isConnected && focusLost())
+        frame = requestAnimationFrame(rescue);
+    });
+    document.addEventListener('focusin', onFocusIn);
+    observer.observe(document.body, { childList: true, subtree: true });
+    return () => {
+      document.removeEventListener('focusin', onFocusIn);
+      observer.disconnect();
+      if (frame !== 0) cancelAnimationFrame(frame);
+    };
+  }, []);
+}
