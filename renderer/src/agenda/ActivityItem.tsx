@@ -10,6 +10,7 @@ import { useUndoStore } from '../crm/undo.store';
 import { ErrorMessage } from '../errors';
 import { formatDateTime } from '../format';
 import { kindLabels } from './time';
+import { composing } from '../keys';
 
 /** Actions on one activity: log its outcome, export it to a calendar, delete it with undo. */
 export function ActivityActions({ activity }: { activity: Activity }) {
@@ -59,7 +60,7 @@ export function ActivityActions({ activity }: { activity: Activity }) {
               autoFocus
               onChange={(e) => setOutcome(e.target.value)}
               onKeyDown={(e) => {
-                if (e.key === 'Escape') setLogging(false);
+                if (e.key === 'Escape' && !composing(e)) setLogging(false);
               }}
               data-testid="outcome-input"
             />

@@ -1,5 +1,6 @@
 import { useEffect, useId, useState, type KeyboardEvent, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
+import { composing } from '../keys';
 
 /**
  * A searchable combobox (the WAI-ARIA combobox pattern with a listbox), for pickers whose options
@@ -57,6 +58,7 @@ export function Combobox<T>(props: {
     setOpen(false);
   };
   const onKey = (event: KeyboardEvent) => {
+    if (composing(event)) return;
     if (event.key === 'ArrowDown') {
       event.preventDefault();
       setOpen(true);

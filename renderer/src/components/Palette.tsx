@@ -4,6 +4,7 @@ import type { ErrorInfo } from '../../../shared/errors';
 import { errorInfo } from '../api';
 import { ErrorMessage } from '../errors';
 import { useFocusBack } from '../focus';
+import { composing } from '../keys';
 
 /** One entry of the palette: a command or a search hit. */
 export interface PaletteItem {
@@ -84,6 +85,7 @@ export function Palette(props: {
   const clamped = Math.min(active, Math.max(0, items.length - 1));
 
   const onKeyDown = (event: KeyboardEvent) => {
+    if (composing(event)) return;
     if (event.key === 'ArrowDown') {
       event.preventDefault();
       setActive((clamped + 1) % Math.max(1, items.length));

@@ -10,6 +10,7 @@ import { inputLocale, parseAmountInput, parseNumberInput } from '../locale.input
 import { updateRecord, type AnyRecord } from './crm.data';
 import { activeFields, showCustomValue, useCustomFieldsStore } from './customFields.store';
 import { currencyDigits, numberMessage, tightest } from './fields';
+import { composing } from '../keys';
 
 type Parsed = { ok: true; value: unknown } | { ok: false; message: string };
 
@@ -166,6 +167,7 @@ function CustomInput(props: {
           onChange={(e) => setDraft(e.target.value)}
           onBlur={commitText}
           onKeyDown={(e) => {
+            if (composing(e)) return;
             if (e.key === 'Enter') commitText();
             if (e.key === 'Escape') {
               setDraft(null);

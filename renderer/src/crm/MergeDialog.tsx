@@ -5,6 +5,7 @@ import { call, errorInfo } from '../api';
 import { ErrorMessage } from '../errors';
 import { OwnerName } from '../people/OwnerName';
 import { memberFields } from './fields';
+import { composing } from '../keys';
 
 type Kind = 'contact' | 'account';
 type Rec = Record<string, unknown> & { id: string; name: string };
@@ -118,7 +119,7 @@ export function MergeDialog(props: {
         aria-modal="true"
         aria-labelledby={`${id}-h`}
         onMouseDown={(e) => e.stopPropagation()}
-        onKeyDown={(e) => e.key === 'Escape' && props.onClose(false)}
+        onKeyDown={(e) => e.key === 'Escape' && !composing(e) && props.onClose(false)}
         onSubmit={(e) => void submit(e)}
         data-testid="merge-dialog"
       >

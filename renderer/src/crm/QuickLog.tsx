@@ -7,6 +7,7 @@ import { ErrorMessage } from '../errors';
 import { useSubmitOnce } from '../submit';
 import { useUiStore } from '../ui.store';
 import { noteLocalChange } from './records.events';
+import { composing } from '../keys';
 
 type Kind = 'call' | 'visit' | 'note';
 const KEYS: Record<string, Kind> = { c: 'call', v: 'visit', n: 'note' };
@@ -64,6 +65,7 @@ export function QuickLog() {
   };
 
   const onKey = (event: KeyboardEvent) => {
+    if (composing(event)) return;
     if (event.key === 'Escape') {
       event.preventDefault();
       setQuickLog(false);
@@ -119,7 +121,7 @@ export function QuickLog() {
             data-testid="quicklog-text"
             onChange={(e) => setText(e.target.value)}
             onKeyDown={(e) => {
-              if (e.key === 'Enter' && !e.shiftKey) {
+              if (e.key === 'Enter' && !e.shiftKey && !composing(e)) {
                 e.preventDefault();
                 void save();
               }

@@ -11,6 +11,7 @@ import { MemberInput } from '../people/MemberInput';
 import { OwnerName } from '../people/OwnerName';
 import { noteLocalChange } from './records.events';
 import { useUndoStore } from './undo.store';
+import { composing } from '../keys';
 
 /** Deletes a task and offers to undo it (records.restore, which syncs like the delete). */
 export async function deleteTask(task: Task, message: string): Promise<void> {
@@ -133,7 +134,7 @@ export function TaskItem({ task, showOverdue }: { task: Task; showOverdue?: bool
                 setTitleMissing(false);
               }}
               onKeyDown={(e) => {
-                if (e.key === 'Escape') close();
+                if (e.key === 'Escape' && !composing(e)) close();
               }}
               data-testid="task-title-input"
             />

@@ -1,6 +1,8 @@
 import { useId, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Deal } from '../../../shared/domain/crm.schemas';
+import { useFocusBack } from '../focus';
+import { composing } from '../keys';
 
 /** Asks for the reason a deal is closed as won or lost, before the board moves it. */
 export function CloseDialog(props: {
@@ -12,6 +14,8 @@ export function CloseDialog(props: {
   const { t } = useTranslation();
   const [reason, setReason] = useState('');
   const id = useId();
+  // The menu item that opened it is gone: focus goes back to the deal's card.
+  useFocusBack(() => document.querySelector<HTMLElement>(`[data-deal="${CSS.escape(props.deal.id)}"]`));
   const submit = (event: FormEvent) => {
     event.preventDefault();
     props.onConfirm(reason);
@@ -25,7 +29,7 @@ export function CloseDialog(props: {
         aria-labelledby={`${id}-h`}
         onSubmit={submit}
         onKeyDown={(e) => {
-          if (e.key === 'Escape') props.onCancel();
+          if (e.key === 'Escape' && !composing(e)) props.onCancel();
         }}
       >
         <h2 id={`${id}-h`}>

@@ -6,6 +6,7 @@ import { ErrorMessage } from '../errors';
 import type { EntityKind } from '../ui.store';
 import { updateRecord, type AnyRecord } from './crm.data';
 import { useReturnFocus } from '../focus';
+import { composing } from '../keys';
 
 /**
  * A reference field on a record page (its account, its owner): the value it names and "Edit", which
@@ -53,7 +54,7 @@ export function PickerField(props: {
           <div
             className="row wrap"
             onKeyDown={(e) => {
-              if (e.key === 'Escape') close();
+              if (e.key === 'Escape' && !composing(e)) close();
             }}
           >
             {props.picker((id) => void save(id))}

@@ -13,6 +13,7 @@ import { PickerField } from './picker.field';
 import { hasDraft, useDraft } from '../drafts';
 import { useReturnFocus } from '../focus';
 import { knownCurrencies } from '../locale.input';
+import { composing } from '../keys';
 
 export function InlineField(props: {
   entity: EntityKind;
@@ -65,6 +66,7 @@ export function InlineField(props: {
     setEditing(false);
   };
   const onKey = (event: KeyboardEvent) => {
+    if (composing(event)) return;
     if (event.key === 'Escape') {
       event.preventDefault();
       cancel();

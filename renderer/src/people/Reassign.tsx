@@ -8,6 +8,7 @@ import { ErrorMessage } from '../errors';
 import { noteLocalChange } from '../crm/records.events';
 import { useUndoStore } from '../crm/undo.store';
 import { OwnerPicker } from './OwnerPicker';
+import { composing } from '../keys';
 
 /** Gives records back the owners they had (the undo of a reassignment), one call per former owner. */
 async function restoreOwners(
@@ -82,7 +83,7 @@ export function ReassignButton(props: {
             aria-modal="true"
             aria-labelledby={`${id}-h`}
             onMouseDown={(e) => e.stopPropagation()}
-            onKeyDown={(e) => e.key === 'Escape' && close()}
+            onKeyDown={(e) => e.key === 'Escape' && !composing(e) && close()}
             data-testid="reassign-dialog"
           >
             <h2 id={`${id}-h`}>{t('people.reassignTitle', { count: props.ids.length })}</h2>
