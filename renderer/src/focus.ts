@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, type RefObject } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useRef, type RefObject } from 'react';
 
 /**
  * Focus back to the button that opened an inline editor once it closes by the user's hand (save,
@@ -37,7 +37,8 @@ export function useFocusBack(fallback: () => HTMLElement | null = () => null): v
   useEffect(() => {
     fallbackRef.current = fallback;
   });
-  useEffect(() => {
+  // In the commit (a layout effect), so it comes before the app root's rescue of lost focus.
+  useLayoutEffect(() => {
     const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
     return () => {
       (opener?.isConnected ? opener : fallbackRef.current())?.focus();
@@ -68,8 +69,9 @@ export function rescueTarget(ancestors: readonly HTMLElement[]): HTMLElement | n
 /**
  * For the app root: keeps keyboard focus on the page when the focused control is removed, instead
  * of letting it fall to `<body>` (where Tab starts again at the top). Runs a frame later, so a
- * screen's own choice (an opener, an outcome message) comes first; focus the user took away on
- * purpose (a click on blank space) is left alone, since only a removed control is rescued.
+ * screen's own choice comes first: made in its commit (a layout effect, as `useFocusBack` does),
+ * it always is. Focus the user took away on purpose (a click on blank space) is left alone, since
+ * only a removed control is rescued.
  */
 export function useFocusRescue(): void {
   useEffect(() => {

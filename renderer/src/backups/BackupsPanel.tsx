@@ -1,4 +1,4 @@
-import { useEffect, useId, useRef, useState } from 'react';
+import { useEffect, useId, useLayoutEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ErrorInfo } from '../../../shared/errors';
 import type { BackupInfo } from '../../../shared/ipc/channels/vault.channels';
@@ -55,8 +55,9 @@ export function BackupsPanel() {
     call('vault.listBackups').then(setBackups, (e: unknown) => setError(errorInfo(e)));
   }, [version]);
 
-  // Once the list shows the outcome, focus that fell to <body> goes to what the action did.
-  useEffect(() => {
+  // Once the list shows the outcome, focus that fell to <body> goes to what the action did (in the
+  // commit, before the app root's rescue looks).
+  useLayoutEffect(() => {
     if (!settle.current) return;
     settle.current = false;
     if (focusLost()) doneRef.current?.focus();

@@ -1,4 +1,4 @@
-import { useEffect, useRef, type ReactNode } from 'react';
+import { useLayoutEffect, useRef, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { focusLost } from '../focus';
 
@@ -19,7 +19,7 @@ export function ConfirmInline(props: {
 }) {
   const { t } = useTranslation();
   const group = useRef<HTMLSpanElement>(null);
-  useEffect(() => {
+  useLayoutEffect(() => {
     const host = group.current?.parentElement ?? null;
     return () => {
       if (focusLost() && host?.isConnected) host.querySelector<HTMLElement>('button, input, select')?.focus();

@@ -1,4 +1,4 @@
-import { useEffect, useId, useRef, useState, type KeyboardEvent } from 'react';
+import { useEffect, useId, useLayoutEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ErrorInfo } from '../../../shared/errors';
 import type { Role } from '../../../shared/sync/membership';
@@ -8,6 +8,7 @@ import { ErrorMessage } from '../errors';
 import { formatDateTime } from '../format';
 import { useSyncStore } from './sync.store';
 import { focusLost, useFocusBack } from '../focus';
+import { composing } from '../keys';
 
 /** Creates a single-use invite for a role and shows its code once, with a copy button. */
 export function Invite(props: { canInvite: boolean }) {
@@ -142,7 +143,7 @@ export function Members() {
   // A removed device's row loses its Remove button once the list reloads: focus then goes to the
   // devices heading instead of falling to <body>.
   const afterRevoke = useRef(false);
-  useEffect(() => {
+  useLayoutEffect(() => {
     if (!afterRevoke.current || members === null || !focusLost()) return;
     afterRevoke.current = false;
     devicesHeading()?.focus();
@@ -307,7 +308,7 @@ function ConfirmRevoke(props: {
     cancelRef.current?.focus();
   }, []);
   const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
-    if (e.key === 'Escape') {
+    if (e.key === 'Escape' && !composing(e)) {
       e.preventDefault();
       props.onCancel();
     } else if (e.key === 'Tab') {
