@@ -43,6 +43,9 @@ const meta = {
   updatedAt: { column: 'updated_at', kind: 'num' },
 } as const satisfies Record<string, SortSpec>;
 
+/** A name column's sort: case-insensitive, served by a `(name COLLATE NOCASE, id)` index (crm migration 16). */
+const byName = { column: 'name', kind: 'text', collate: 'nocase' } as const satisfies SortSpec;
+
 /** updatedAfter (inclusive) and updatedBefore (exclusive), served by the (updated_at, id) indexes. */
 const updatedFilters = {
   updatedAfter: { column: 'updated_at', op: 'after' },
@@ -79,7 +82,7 @@ export const accountSpec = defineEntity<Account, typeof accountFieldsSchema>({
   table: 'crm_accounts',
   fieldsSchema: accountFieldsSchema,
   recordSchema: accountSchema,
-  sorts: { name: { column: 'name', kind: 'text' }, ...meta },
+  sorts: { name: byName, ...meta },
   defaultSort: { field: 'name', dir: 'asc' },
   filters: {
     ownerId: { column: 'owner_id', op: 'eq' },
@@ -101,7 +104,7 @@ export const contactSpec = defineEntity<Contact, typeof contactFieldsSchema>({
   table: 'crm_contacts',
   fieldsSchema: contactFieldsSchema,
   recordSchema: contactSchema,
-  sorts: { name: { column: 'name', kind: 'text' }, ...meta },
+  sorts: { name: byName, ...meta },
   defaultSort: { field: 'name', dir: 'asc' },
   filters: {
     accountId: { column: 'account_id', op: 'eq' },
@@ -126,7 +129,7 @@ export const pipelineSpec = defineEntity<Pipeline, typeof pipelineFieldsSchema>(
   table: 'crm_pipelines',
   fieldsSchema: pipelineFieldsSchema,
   recordSchema: pipelineSchema,
-  sorts: { name: { column: 'name', kind: 'text' }, ...meta },
+  sorts: { name: byName, ...meta },
   defaultSort: { field: 'createdAt', dir: 'asc' },
   filters: {},
   search: null,
@@ -138,7 +141,7 @@ export const dealSpec = defineEntity<Deal, typeof dealFieldsSchema>({
   fieldsSchema: dealFieldsSchema,
   recordSchema: dealSchema,
   sorts: {
-    name: { column: 'name', kind: 'text' },
+    name: byName,
     amountMinor: { column: 'amount_minor', kind: 'num' },
     expectedCloseDate: { column: 'expected_close_date', kind: 'text', nulls: '' },
     position: { column: 'position', kind: 'num' },
@@ -265,7 +268,7 @@ export const savedViewSpec = defineEntity<SavedView, typeof savedViewFieldsSchem
   table: 'crm_saved_views',
   fieldsSchema: savedViewFieldsSchema,
   recordSchema: savedViewSchema,
-  sorts: { name: { column: 'name', kind: 'text' }, ...meta },
+  sorts: { name: byName, ...meta },
   defaultSort: { field: 'name', dir: 'asc' },
   filters: { list: { column: 'list', op: 'eq' } },
   search: null,

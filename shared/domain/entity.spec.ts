@@ -48,6 +48,8 @@ export interface SortSpec {
   readonly column: string;
   readonly kind: 'text' | 'num';
   readonly nulls?: string | number;
+  /** 'nocase': ordered and compared without regard to ASCII case (acme before Bravo), as a name is read. */
+  readonly collate?: 'nocase';
 }
 
 export interface FilterSpec {

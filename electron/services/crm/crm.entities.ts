@@ -31,10 +31,10 @@ function sqlLiteral(value: string | number): string {
 }
 
 function sortDef(sort: SortSpec): SortDef {
-  return {
-    expr: sort.nulls === undefined ? sort.column : `coalesce(${sort.column}, ${sqlLiteral(sort.nulls)})`,
-    kind: sort.kind,
-  };
+  const value =
+    sort.nulls === undefined ? sort.column : `coalesce(${sort.column}, ${sqlLiteral(sort.nulls)})`;
+  // The collation on the expression governs ORDER BY and the cursor's row-value comparison alike.
+  return { expr: sort.collate === 'nocase' ? `${value} COLLATE NOCASE` : value, kind: sort.kind };
 }
 
 function toDef<T>(spec: EntitySpec<T>): EntityDef<T> {

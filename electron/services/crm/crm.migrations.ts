@@ -293,6 +293,22 @@ ALTER TABLE crm_pipelines ADD COLUMN lost_reasons TEXT NOT NULL DEFAULT '[]';
 `);
 }
 
+/**
+ * Names sort without regard to case (crm migration 16): the name indexes become
+ * `(name COLLATE NOCASE, id)`, which the lists' keyset pages walk, and which also serves the
+ * importer's case-insensitive account lookup the old index could not. Deals keep having none.
+ */
+function v16(db: Db): void {
+  db.exec(`
+DROP INDEX crm_accounts_name;
+CREATE INDEX crm_accounts_name ON crm_accounts (name COLLATE NOCASE, id);
+DROP INDEX crm_contacts_name;
+CREATE INDEX crm_contacts_name ON crm_contacts (name COLLATE NOCASE, id);
+DROP INDEX crm_saved_views_name;
+CREATE INDEX crm_saved_views_name ON crm_saved_views (name COLLATE NOCASE, id);
+`);
+}
+
 /** Schema of the crm domain. Append-only: add a new numbered migration, never edit a shipped one. */
 export const crmMigrations: MigrationSet = {
   domain: 'crm',
@@ -312,5 +328,6 @@ export const crmMigrations: MigrationSet = {
     { version: 13, name: 'reporting: deal stage history, activity days', up: reportingV13 },
     { version: 14, name: 'op log: settled values stored once (in the record row)', up: oplogV14 },
     { version: 15, name: 'search: aliases for apostrophes and unfolded letters', up: searchAliasesV15 },
+    { version: 16, name: 'names sort case-insensitively', up: v16 },
   ],
 };

@@ -160,4 +160,34 @@ describe('count: false and offset', () => {
       { numRuns: 150 },
     );
   });
+
+  it('names sort without regard to case, and cursor pages walk that order with equal names kept apart', async () => {
+    const f = await createCrmFixture();
+    const names = ['Zeta Corp', 'acme gmbh', 'Bravo AG', 'ACME GMBH', 'bravo ag', 'Acme GmbH', 'delta'];
+    for (const name of names) await f.ok('accounts.create', { name });
+    const lower = (n: string) => n.toLowerCase();
+    for (const dir of ['asc', 'desc'] as const) {
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await f.ok('accounts.list', {
+          limit: 2,
+          sort: { field: 'name', dir },
+          ...(cursor ? { cursor } : {}),
+        });
+        seen.push(...page.items.map((a) => a.name));
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor);
+      expect(seen.map(lower)).toEqual(names.map(lower).sort()[dir === 'asc' ? 'slice' : 'reverse']());
+      expect([...seen].sort()).toEqual([...names].sort());
+    }
+    // The list walks the (name COLLATE NOCASE, id) index instead of sorting every row.
+    const plan = f.db
+      .prepare(
+        'EXPLAIN QUERY PLAN SELECT id FROM crm_accounts WHERE +deleted_at IS NULL ORDER BY name COLLATE NOCASE, id LIMIT 3',
+      )
+      .all() as { detail: string }[];
+    expect(plan.map((p) => p.detail).join(' ')).toContain('crm_accounts_name');
+    expect(plan.map((p) => p.detail).join(' ')).not.toContain('TEMP B-TREE');
+  });
 });

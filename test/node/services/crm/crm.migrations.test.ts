@@ -244,4 +244,22 @@ describe('crm migrations', () => {
       db.prepare(`INSERT INTO ${t} (${t}, rank) VALUES ('integrity-check', 1)`).run();
     db.close();
   });
+
+  it('v16 rebuilds the name indexes case-insensitively, keeping every row', () => {
+    const db = openEncryptedDatabase(path.join(tempDir(), 'v.db'), randomBytes(32));
+    migrate(db, [upTo(15)]);
+    db.exec(`INSERT INTO crm_accounts (id, name, created_at, updated_at, created_by, updated_by)
+      VALUES ('a1', 'zeta', 1, 1, 'd', 'd'), ('a2', 'Alpha', 1, 1, 'd', 'd')`);
+    expect(migrate(db, [upTo(16)])).toEqual({ crm: 16 });
+    const sql = (name: string) =>
+      (db.prepare('SELECT sql FROM sqlite_master WHERE name = ?').get(name) as { sql: string }).sql;
+    for (const index of ['crm_accounts_name', 'crm_contacts_name', 'crm_saved_views_name'])
+      expect(sql(index)).toMatch(/\(name COLLATE NOCASE, id\)/);
+    expect(
+      db
+        .prepare('SELECT id FROM crm_accounts INDEXED BY crm_accounts_name ORDER BY name COLLATE NOCASE')
+        .all(),
+    ).toEqual([{ id: 'a2' }, { id: 'a1' }]);
+    db.close();
+  });
 });
