@@ -21,6 +21,14 @@ export function useReturnFocus<T extends HTMLElement>(
   return [opener, closing];
 }
 
+/**
+ * Runs `fn` once the commit that called it has finished (its removed nodes gone), before the app
+ * root's rescue of lost focus: for focus placed from a layout effect's cleanup.
+ */
+export function afterCommit(fn: () => void): void {
+  queueMicrotask(fn);
+}
+
 /** Whether focus fell out of the page's controls: to `<body>`, after the element that had it left. */
 export function focusLost(): boolean {
   const active = document.activeElement;
@@ -37,12 +45,11 @@ export function useFocusBack(fallback: () => HTMLElement | null = () => null): v
   useEffect(() => {
     fallbackRef.current = fallback;
   });
-  // In the commit (a layout effect), so it comes before the app root's rescue of lost focus.
+  // A layout cleanup runs in the commit, before the dialog leaves the page; the microtask runs
+  // once it has left, and before the app root's rescue of lost focus looks.
   useLayoutEffect(() => {
     const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
-    return () => {
-      (opener?.isConnected ? opener : fallbackRef.current())?.focus();
-    };
+    return () => afterCommit(() => (opener?.isConnected ? opener : fallbackRef.current())?.focus());
   }, []);
 }
 

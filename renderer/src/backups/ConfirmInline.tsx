@@ -1,6 +1,6 @@
 import { useLayoutEffect, useRef, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
-import { focusLost } from '../focus';
+import { afterCommit, focusLost } from '../focus';
 
 /**
  * An inline "are you sure?" row: the question, a danger button that does it and a cancel button.
@@ -21,9 +21,11 @@ export function ConfirmInline(props: {
   const group = useRef<HTMLSpanElement>(null);
   useLayoutEffect(() => {
     const host = group.current?.parentElement ?? null;
-    return () => {
-      if (focusLost() && host?.isConnected) host.querySelector<HTMLElement>('button, input, select')?.focus();
-    };
+    return () =>
+      afterCommit(() => {
+        if (focusLost() && host?.isConnected)
+          host.querySelector<HTMLElement>('button, input, select')?.focus();
+      });
   }, []);
   return (
     <span ref={group} className="row" role="group" aria-label={props.label}>
