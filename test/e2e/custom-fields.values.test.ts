@@ -2,6 +2,7 @@
 import type { Page } from '@playwright/test';
 import { createRecord, firstRun, go, watchErrors } from './support/app';
 import { expect, test } from './support/devhost';
+import { holdReplies } from './support/slowmain';
 
 async function defineField(page: Page, label: string, kind: string, options: string[] = []) {
   await go(page, 'settings');
@@ -36,32 +37,18 @@ test('ticking two options of a custom multi-choice field while the first save is
   host,
 }) => {
   const errors = watchErrors(page);
-  let hold = false;
-  const updates = new Set<unknown>();
-  const held: (() => void)[] = [];
-  await page.routeWebSocket(/\/rpc\?token=/, (ws) => {
-    const server = ws.connectToServer();
-    ws.onMessage((message) => {
-      const m = JSON.parse(String(message)) as { id?: unknown; method?: string };
-      if (m.method === 'accounts.update') updates.add(m.id);
-      server.send(message);
-    });
-    server.onMessage((message) => {
-      const m = JSON.parse(String(message)) as { id?: unknown };
-      if (hold && updates.has(m.id)) held.push(() => ws.send(message));
-      else ws.send(message);
-    });
-  });
+  // Replies to accounts.update are held back while the test says so: a slow main, as under a long sync.
+  const slow = await holdReplies(page, 'accounts.update');
   await firstRun(page, host.pageUrl);
   await defineField(page, 'Products', 'multiSelect', ['Pumps', 'Valves', 'Seals']);
   await createRecord(page, 'account', 'Multi GmbH');
   const panel = page.getByTestId('custom-fields-panel');
-  hold = true;
+  slow.hold(true);
   await panel.getByLabel('Pumps').click();
   await panel.getByLabel('Valves').click();
-  await expect.poll(() => held.length).toBeGreaterThan(0);
-  hold = false;
-  for (const send of held.splice(0)) send();
+  await expect.poll(() => slow.count()).toBeGreaterThan(0);
+  slow.hold(false);
+  slow.release();
   await expect
     .poll(() =>
       page.evaluate(async () => {

@@ -1,6 +1,7 @@
 import type { Page } from '@playwright/test';
 import { createRecord, firstRun, go, watchErrors } from './support/app';
 import { expect, test } from './support/devhost';
+import { holdReplies } from './support/slowmain';
 
 async function edit(page: Page, field: string, text: string): Promise<void> {
   await page.locator(`[data-edit="${field}"]`).click();
@@ -49,23 +50,8 @@ test("two contact roles set before the first save comes back are both kept: the 
   host,
 }) => {
   const errors = watchErrors(page);
-  // Replies to deals.update are held while `hold` is on: a slow main, as under a long sync.
-  let hold = false;
-  const updates = new Set<unknown>();
-  const held: (() => void)[] = [];
-  await page.routeWebSocket(/\/rpc\?token=/, (ws) => {
-    const server = ws.connectToServer();
-    ws.onMessage((message) => {
-      const m = JSON.parse(String(message)) as { id?: unknown; method?: string };
-      if (m.method === 'deals.update') updates.add(m.id);
-      server.send(message);
-    });
-    server.onMessage((message) => {
-      const m = JSON.parse(String(message)) as { id?: unknown };
-      if (hold && updates.has(m.id)) held.push(() => ws.send(message));
-      else ws.send(message);
-    });
-  });
+  // Replies to deals.update are held back while the test says so: a slow main, as under a long sync.
+  const slow = await holdReplies(page, 'deals.update');
   await firstRun(page, host.pageUrl);
   await page.evaluate(async () => {
     const ok = <T>(r: { ok: true; value: T } | { ok: false; error: { code: string } }): T => {
@@ -88,12 +74,12 @@ test("two contact roles set before the first save comes back are both kept: the 
   await page.getByRole('button', { name: 'Forklift fleet' }).click();
   const role = (name: string) => page.locator(`[data-contact="${name}"]`).getByTestId('contact-role');
   await expect(role('Bo Lind')).toBeVisible();
-  hold = true;
+  slow.hold(true);
   await role('Anna Berg').selectOption('decisionMaker');
   await role('Bo Lind').selectOption('champion');
-  await expect.poll(() => held.length).toBeGreaterThan(0);
-  hold = false;
-  for (const send of held.splice(0)) send();
+  await expect.poll(() => slow.count()).toBeGreaterThan(0);
+  slow.hold(false);
+  slow.release();
   await expect
     .poll(() =>
       page.evaluate(async () => {

@@ -33,16 +33,21 @@ async function twoDeals(page: Page): Promise<void> {
   await expect(page.locator('.deal-card')).toHaveCount(2);
 }
 
+/** Two deals on the board, and the won dialog of the first opened by keyboard from its Actions menu. */
+async function wonDialog(page: Page): Promise<void> {
+  await twoDeals(page);
+  await page.getByRole('button', { name: 'Actions · Forklift fleet' }).focus();
+  await page.keyboard.press('Enter');
+  await page.keyboard.press('Enter'); // "Mark as won", focused in the menu
+}
+
 test('board, keyboard only: cancelling the won dialog with Escape gives focus back to the card, not <body>', async ({
   page,
   host,
 }) => {
   const errors = watchErrors(page);
   await firstRun(page, host.pageUrl);
-  await twoDeals(page);
-  await page.getByRole('button', { name: 'Actions · Forklift fleet' }).focus();
-  await page.keyboard.press('Enter');
-  await page.keyboard.press('Enter'); // "Mark as won", focused in the menu
+  await wonDialog(page);
   await expect(page.getByTestId('close-reason')).toBeFocused();
   await page.keyboard.press('Escape');
   await expect(page.getByTestId('close-reason')).toBeHidden();
@@ -56,10 +61,7 @@ test('board, keyboard only: confirming won leaves focus on the board (a neighbou
 }) => {
   const errors = watchErrors(page);
   await firstRun(page, host.pageUrl);
-  await twoDeals(page);
-  await page.getByRole('button', { name: 'Actions · Forklift fleet' }).focus();
-  await page.keyboard.press('Enter');
-  await page.keyboard.press('Enter');
+  await wonDialog(page);
   await page.getByTestId('close-reason').fill('Best service');
   await page.keyboard.press('Tab');
   await expect(page.getByTestId('close-confirm')).toBeFocused();

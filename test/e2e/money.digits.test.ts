@@ -12,14 +12,19 @@ async function edit(page: Page, field: string, text: string): Promise<void> {
   await page.locator(`[data-input="${field}"]`).press('Enter');
 }
 
-test('a JPY deal: its history shows the yen amount, not a hundredth of it', async ({ page, host }) => {
-  const errors = watchErrors(page);
-  await firstRun(page, host.pageUrl);
+/** A deal in JPY for ¥250,000, typed on its page. */
+async function yenDeal(page: Page): Promise<void> {
   await createRecord(page, 'deal', 'Tokyo fleet');
   await edit(page, 'currency', 'JPY');
   await expect(page.locator('[data-field="currency"]')).toHaveText('JPY');
   await edit(page, 'amountMinor', '250000');
   await expect(page.locator('[data-field="amountMinor"]')).toHaveText('¥250,000');
+}
+
+test('a JPY deal: its history shows the yen amount, not a hundredth of it', async ({ page, host }) => {
+  const errors = watchErrors(page);
+  await firstRun(page, host.pageUrl);
+  await yenDeal(page);
 
   // History: the amount change reads ¥250,000 (what the rep typed), not a hundredth of it.
   const change = page.getByTestId('timeline').locator('[data-change="amountMinor"]').first();
@@ -33,11 +38,7 @@ test('a JPY deal: its history shows the yen amount, not a hundredth of it', asyn
 test('a JPY deal exports its Amount in yen (250000), not divided by 100', async ({ page, host }) => {
   const errors = watchErrors(page);
   await firstRun(page, host.pageUrl);
-  await createRecord(page, 'deal', 'Tokyo fleet');
-  await edit(page, 'currency', 'JPY');
-  await expect(page.locator('[data-field="currency"]')).toHaveText('JPY');
-  await edit(page, 'amountMinor', '250000');
-  await expect(page.locator('[data-field="amountMinor"]')).toHaveText('¥250,000');
+  await yenDeal(page);
   await go(page, 'deal');
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export').click()]);
   const csv = readFileSync(await download.path(), 'utf8').replace(/^\uFEFF/, '');
