@@ -55,7 +55,7 @@ export function useFocusBack(fallback: () => HTMLElement | null = () => null): v
 
 /** Controls a keyboard user can reach, in document order. */
 const FOCUSABLE =
-  'button:not([disabled]), [href], input:not([disabled]):not([type="hidden"]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"])';
+  'button:not([disabled]), a[href], input:not([disabled]):not([type="hidden"]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"])';
 
 const TEXT_ENTRY =
   'textarea, select, [contenteditable=""], [contenteditable="true"], input:not([type="checkbox"]):not([type="radio"]):not([type="button"]):not([type="submit"]):not([type="file"])';
@@ -70,7 +70,7 @@ export function rescueTarget(ancestors: readonly HTMLElement[]): HTMLElement | n
   if (!home) return null;
   // Never a text field: keys meant for the page (shortcuts, Space) would be typed into it.
   const controls = [...home.querySelectorAll<HTMLElement>(FOCUSABLE)];
-  return controls.find((c) => !c.matches(TEXT_ENTRY)) ?? home;
+  return controls.find((c) => !c.matches(TEXT_ENTRY) && c.checkVisibility()) ?? home;
 }
 
 /**
