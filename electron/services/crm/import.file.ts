@@ -59,8 +59,9 @@ export function columnNames(headerRow: readonly string[]): string[] {
 
 /**
  * Parses the file (delimiter detected: comma, semicolon, tab...) and maps its columns. Throws
- * VALIDATION when there is nothing to map (no header row), IMPORT_TOO_MANY_ROWS past `MAX_IMPORT_ROWS`; a file whose columns
- * do not give a name still parses, so the mapping step can fix that.
+ * VALIDATION when there is nothing to map (no header row) and IMPORT_TOO_MANY_ROWS past
+ * `MAX_IMPORT_ROWS`; a file whose columns do not give a name still parses, so the mapping step can
+ * fix that.
  */
 export function parseFile(
   csv: string,

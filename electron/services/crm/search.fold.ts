@@ -37,12 +37,12 @@ const APOSTROPHES_G = /['’ʼ]/gu;
 const NEEDS_ALIAS = new RegExp(`['’ʼ${Object.keys(LETTERS).join('')}]`, 'iu');
 
 /**
- * The aliases a text needs, space-separated: each word with apostrophes joined (obrien), and each
- * word holding a `LETTERS` letter folded (weiss). '' when the tokenizer already equates everything.
+ * The aliases a text needs: each word with apostrophes joined (obrien), and each word holding a
+ * `LETTERS` letter folded (weiss). None when the tokenizer already equates everything.
  */
-export function searchAliases(text: string): string {
+export function searchAliases(text: string): string[] {
   // Most text has neither: one scan instead of splitting it into words.
-  if (!NEEDS_ALIAS.test(text)) return '';
+  if (!NEEDS_ALIAS.test(text)) return [];
   const out = new Set<string>();
   for (const [word] of text.matchAll(WORD_G)) {
     for (const part of word.split(APOSTROPHES_G)) {
@@ -52,7 +52,7 @@ export function searchAliases(text: string): string {
     const joined = word.replace(APOSTROPHES_G, '');
     if (joined.length !== word.length) out.add(foldLetters(joined).toLowerCase());
   }
-  return [...out].join(' ');
+  return [...out];
 }
 
 /** The words of `text` that contain apostrophes, with where each starts and ends. */

@@ -40,7 +40,7 @@ export function indexText(text: string): string {
   const clean = stripMarkers(text);
   const aliases = searchAliases(clean);
   const shown = clean.replace(CJK_G, (c) => ZWSP + c + ZWSP);
-  return aliases ? `${shown}${ALIAS}${aliases.split(' ').join(ALIAS)}` : shown;
+  return aliases.length > 0 ? `${shown}${ALIAS}${aliases.join(ALIAS)}` : shown;
 }
 
 /** The part of stored text that is the record's own: everything before the aliases. */
@@ -290,9 +290,10 @@ const MIN_VARIANT_DIGITS = 7;
  */
 export function phoneDigitRuns(query: string, digits: string): string[] {
   const runs = new Set([digits]);
-  const international = query.trim().startsWith('+') || digits.startsWith('00');
-  const number = international && !query.trim().startsWith('+') ? digits.slice(2) : digits;
-  if (international) {
+  const plus = query.trim().startsWith('+');
+  if (plus || digits.startsWith('00')) {
+    // Without the 00 that dials out, the number as +… holds it.
+    const number = plus ? digits : digits.slice(2);
     runs.add(number);
     for (let cc = 1; cc <= 3; cc++) {
       runs.add(number.slice(cc));
