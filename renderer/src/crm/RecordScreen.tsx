@@ -8,7 +8,7 @@ import { formatMoney } from '../format';
 import { useUiStore, type EntityKind } from '../ui.store';
 import { type AnyRecord } from './crm.data';
 import { DuplicatesPanel } from './DuplicatesPanel';
-import { recordFields } from './fields';
+import { currencyOf, recordFields } from './fields';
 import { stageName, usePipelinesStore } from './pipelines.store';
 import { loadRecordPage, touchesRecordPage, type RecordPage } from './record.data';
 import { PlanActivity } from '../agenda/PlanActivity';
@@ -249,10 +249,7 @@ export function RecordScreen({ entity, id }: { entity: EntityKind; id: string })
           </section>
           <section className="panel" aria-labelledby="timeline-h">
             <h2 id="timeline-h">{t('record.timeline')}</h2>
-            <Timeline
-              items={timeline}
-              currency={'currency' in record && typeof record.currency === 'string' ? record.currency : null}
-            />
+            <Timeline items={timeline} currency={currencyOf(record)} />
             {page.timelineMore && (
               <button
                 type="button"

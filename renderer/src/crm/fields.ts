@@ -57,7 +57,8 @@ export const recordFields: Record<EntityKind, readonly FieldDef[]> = {
 export { currencyDigits };
 
 /** The currency a record's money fields are in (a deal's own; the registry's default otherwise). */
-function currencyOf(record: AnyRecord): string {
+/** A record's currency (a deal's), else the one amounts default to. */
+export function currencyOf(record: AnyRecord): string {
   return (record as { currency?: string }).currency ?? 'EUR';
 }
 

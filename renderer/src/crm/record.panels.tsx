@@ -44,7 +44,7 @@ function ChangeRow({
   currency,
 }: {
   item: Extract<TimelineItem, { type: 'change' }>;
-  currency: string | null;
+  currency: string;
 }) {
   const { t, i18n } = useTranslation();
   const defs = useCustomFieldsStore((s) => s.defs);
@@ -63,7 +63,7 @@ function ChangeRow({
   const currencyOf = (side: 'before' | 'after'): string => {
     const change = item.changes.find((c) => c.field === 'currency');
     const v = change?.[side];
-    return typeof v === 'string' ? v : (currency ?? 'EUR');
+    return typeof v === 'string' ? v : currency;
   };
   const fieldValue = (field: string, value: unknown, side: 'before' | 'after' = 'after'): string => {
     const def = customDef(field);
@@ -153,7 +153,8 @@ function timelineKey(item: TimelineItem): string {
 }
 
 /** A record's activities, tasks and edits, newest first. */
-export function Timeline({ items, currency = null }: { items: TimelineItem[]; currency?: string | null }) {
+/** `currency`: the record's, for amounts in its history (a deal's; the default for others). */
+export function Timeline({ items, currency }: { items: TimelineItem[]; currency: string }) {
   const { t } = useTranslation();
   if (items.length === 0) return <p className="muted">{t('record.noTimeline')}</p>;
   return (
